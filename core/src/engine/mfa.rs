@@ -1,0 +1,566 @@
+//! Enrolling, verifying, listing and removing MFA factors.
+//!
+//! Every code check first reserves an attempt (atomically, in the store) and only then looks
+//! at the code, so concurrent guesses can never exceed the configured maximum; a success
+//! clears the counters, the last allowed failure starts the lockout.
+
+use super::auth::PASSWORD_GRACE_SECS;
+use super::Engine;
+use crate::backup_codes;
+use crate::clock::iso8601;
+use crate::crypto::{self, sha256};
+use crate::error::{MfaError, Result};
+use crate::password;
+use crate::qr;
+use crate::store::{BackupUse, Reservation, Scope, SessionRow, TotpDeviceRow, UserRow, UserStamp};
+use crate::totp;
+use crate::types::{
+    BackupCodes, DisableMfaResult, EnableMfaRequest, EnableMfaResult, Method, MfaStatus,
+    RequestContext, TotpDevice, VerifyMfaRequest, VerifyMfaResult,
+};
+use crate::validate;
+
+/// Most authenticator devices one user may enroll.
+const MAX_TOTP_DEVICES: usize = 10;
+
+/// What a verification is for.
+enum Mode {
+    /// Confirm a method being set up (or re-check a factor) for a user.
+    Setup,
+    /// Complete the MFA step of sign-in on a pending session.
+    Challenge {
+        session: SessionRow,
+        token_hash: Vec<u8>,
+    },
+    /// Refresh the MFA time of a signed-in session.
+    StepUp { session: SessionRow, token: String },
+}
+
+/// Outcome of looking at a code.
+enum Check {
+    /// Right code; `activated` names a device this confirmed.
+    Ok { activated: bool },
+    /// Wrong code, with the error code to report.
+    Wrong(&'static str),
+}
+
+impl Engine {
+    /// Methods with an active factor, then `backup` if codes remain.
+    pub(super) fn active_methods(&self, user_id: &str) -> Result<Vec<String>> {
+        let mut methods = Vec::new();
+        let devices = self.store.totp_devices(user_id)?;
+        if devices.iter().any(|d| d.confirmed_at.is_some()) {
+            methods.push("totp".to_string());
+        }
+        if !methods.is_empty()
+            && self.config().backup_codes.enabled
+            && self.store.backup_codes_remaining(user_id)? > 0
+        {
+            methods.push("backup".to_string());
+        }
+        Ok(methods)
+    }
+
+    /// Starts setting up a method. For `totp`: a new secret, its `otpauth://` URI and QR code;
+    /// the device stays unconfirmed until `verify_mfa` sees a correct code.
+    pub fn enable_mfa(
+        &self,
+        req: &EnableMfaRequest,
+        ctx: &RequestContext,
+    ) -> Result<EnableMfaResult> {
+        let method = Method::parse(&req.method)?;
+        let label = validate::label(req.label.as_deref())?;
+        let user = self.user_row(&req.user_id)?;
+        let cfg = self.config();
+        match method {
+            Method::Totp if cfg.totp.enabled => {}
+            _ => return Err(MfaError::MethodNotSupported(method.as_str().into())),
+        }
+        let name = match req.device_name.as_deref() {
+            Some(n) if !n.trim().is_empty() => validate::text("deviceName", n, 128)?.to_string(),
+            _ => label.clone().unwrap_or_else(|| "Authenticator".to_string()),
+        };
+        let devices = self.store.totp_devices(&user.id)?;
+        if devices.iter().filter(|d| d.confirmed_at.is_some()).count() >= MAX_TOTP_DEVICES {
+            return Err(MfaError::SetupFailed(format!(
+                "at most {MAX_TOTP_DEVICES} authenticator devices per user"
+            )));
+        }
+        let params = cfg.totp.params;
+        let secret = zeroize::Zeroizing::new(totp::generate_secret(params.algorithm)?);
+        let id = crypto::new_id("dev")?;
+        let sealed = crypto::seal(&self.sealing_key(), &format!("totp:{id}"), &secret)?;
+        let now = self.now();
+        self.store.replace_pending_totp(&TotpDeviceRow {
+            id: id.clone(),
+            user_id: user.id.clone(),
+            name,
+            secret: sealed,
+            params,
+            created_at: now,
+            confirmed_at: None,
+            last_used_at: None,
+        })?;
+        let issuer = label.unwrap_or(cfg.totp.issuer);
+        let uri = totp::otpauth_uri(&issuer, &user.email, &secret, params);
+        let svg = qr::svg(&uri)?;
+        self.audit(Some(&user.id), "mfa_enable", Some("totp"), true, ctx, None)?;
+        Ok(EnableMfaResult {
+            success: true,
+            method: "totp".into(),
+            secret: Some(totp::secret_to_base32(&secret)),
+            qr_code_url: Some(uri),
+            qr_code_data_url: Some(qr::svg_data_url(&svg)),
+            qr_code_svg: Some(svg),
+            backup_codes: None,
+            challenge_id: Some(id),
+            expires_in: None,
+        })
+    }
+
+    /// Checks an MFA code: confirms a method being set up (`user_id`), completes sign-in on a
+    /// pending session, or refreshes a signed-in session's MFA time (`session_id`).
+    /// A wrong code is `success: false` with `attempts_remaining`, not an error.
+    pub fn verify_mfa(&self, req: &VerifyMfaRequest) -> Result<VerifyMfaResult> {
+        let method = Method::parse(&req.method)?;
+        let code = validate::code(&req.code)?;
+        let ctx = &req.context;
+        let (user, mode) = match (&req.session_id, &req.user_id) {
+            (Some(sid), _) if !sid.trim().is_empty() => {
+                let token = validate::token("sessionId", sid)?.to_string();
+                let session = self.session_row(&token)?;
+                let user = self.user_row(&session.user_id)?;
+                let mode = if session.pending {
+                    Mode::Challenge {
+                        session,
+                        token_hash: sha256(token.as_bytes()),
+                    }
+                } else {
+                    Mode::StepUp { session, token }
+                };
+                (user, mode)
+            }
+            (_, Some(uid)) => (self.user_row(uid)?, Mode::Setup),
+            _ => {
+                return Err(MfaError::invalid(
+                    "sessionId",
+                    "sessionId or userId is required",
+                ))
+            }
+        };
+        self.ensure_enrolled(&user, method, matches!(mode, Mode::Setup))?;
+
+        let mut scopes = vec![Scope {
+            key: format!("user:{}", user.id),
+            user_id: user.id.clone(),
+        }];
+        if let Mode::Challenge { session, .. } = &mode {
+            scopes.push(Scope {
+                key: format!("session:{}", session.id),
+                user_id: user.id.clone(),
+            });
+        }
+        let now = self.now();
+        let policy = self.attempt_policy();
+        let failed =
+            |attempts_remaining, rate_limited, retry_after: i64, error: &str| VerifyMfaResult {
+                success: false,
+                method: method.as_str().into(),
+                attempts_remaining: Some(attempts_remaining),
+                rate_limited,
+                retry_after: Some(u64::try_from(retry_after).unwrap_or(0)),
+                error: Some(error.into()),
+                ..VerifyMfaResult::default()
+            };
+        let used = match self.store.reserve_attempt(&scopes, now, policy)? {
+            Reservation::Locked { until } => {
+                self.audit(
+                    Some(&user.id),
+                    "mfa_verify",
+                    Some(method.as_str()),
+                    false,
+                    ctx,
+                    Some("mfa_rate_limited"),
+                )?;
+                return Ok(failed(0, true, until - now, "mfa_rate_limited"));
+            }
+            Reservation::Granted { used } => used,
+        };
+
+        let setup = matches!(mode, Mode::Setup);
+        match self.check_code(&user, method, &code, setup, ctx)? {
+            Check::Wrong(error) => {
+                let remaining = policy.max_attempts.saturating_sub(used);
+                self.audit(
+                    Some(&user.id),
+                    "mfa_verify",
+                    Some(method.as_str()),
+                    false,
+                    ctx,
+                    Some(error),
+                )?;
+                if remaining == 0 {
+                    self.store.lock_scopes(&scopes, now + policy.lockout_secs)?;
+                    self.audit(
+                        Some(&user.id),
+                        "lockout",
+                        Some(method.as_str()),
+                        false,
+                        ctx,
+                        None,
+                    )?;
+                    return Ok(failed(0, true, policy.lockout_secs, error));
+                }
+                // The guide's progressive delay: 1 s doubling per failure, at most 30 s.
+                let delay = 1i64.checked_shl(used).unwrap_or(30).min(30);
+                Ok(failed(remaining, false, delay, error))
+            }
+            Check::Ok { activated } => {
+                self.store.reset_scopes(&scopes)?;
+                let first_activation = activated && user.mfa_setup_at.is_none();
+                self.store.stamp_user(&user.id, UserStamp::MfaUsed, now)?;
+                let mut backup = None;
+                if activated {
+                    self.store.stamp_user(&user.id, UserStamp::MfaSetup, now)?;
+                    if first_activation && self.config().backup_codes.enabled {
+                        backup = Some(self.issue_backup_codes(&user.id, None)?.codes);
+                    }
+                }
+                let action = if activated {
+                    "mfa_activate"
+                } else {
+                    "mfa_verify"
+                };
+                self.audit(
+                    Some(&user.id),
+                    action,
+                    Some(method.as_str()),
+                    true,
+                    ctx,
+                    None,
+                )?;
+                let session = match mode {
+                    Mode::Setup => None,
+                    Mode::Challenge { token_hash, .. } => {
+                        let (new, issued) =
+                            self.new_session(&user.id, false, Some(method.as_str()), ctx)?;
+                        if !self
+                            .store
+                            .complete_pending_session(&token_hash, now, &new)?
+                        {
+                            return Err(MfaError::SessionInvalid);
+                        }
+                        Some(issued)
+                    }
+                    Mode::StepUp { session, token } => {
+                        self.store
+                            .mark_session_mfa(&session.id, now, method.as_str())?;
+                        Some(crate::types::IssuedSession {
+                            id: token.clone(),
+                            token,
+                            expires_in: u64::try_from(session.expires_at - now).unwrap_or(0),
+                            expires_at: iso8601(session.expires_at),
+                            mfa_verified: true,
+                        })
+                    }
+                };
+                let user = self.get_user(&user.id)?;
+                Ok(VerifyMfaResult {
+                    success: true,
+                    method: method.as_str().into(),
+                    user: Some(user),
+                    session,
+                    backup_codes: backup,
+                    ..VerifyMfaResult::default()
+                })
+            }
+        }
+    }
+
+    /// Refuses methods the user cannot use here (not a counted attempt).
+    fn ensure_enrolled(&self, user: &UserRow, method: Method, setup: bool) -> Result<()> {
+        match method {
+            Method::Totp => {
+                let devices = self.store.totp_devices(&user.id)?;
+                let usable = devices.iter().any(|d| setup || d.confirmed_at.is_some());
+                if usable {
+                    return Ok(());
+                }
+                Err(MfaError::MethodNotSupported(
+                    "totp is not set up for this user".into(),
+                ))
+            }
+            Method::Backup => {
+                if !self.config().backup_codes.enabled {
+                    return Err(MfaError::MethodNotSupported("backup".into()));
+                }
+                if !self.active_methods(&user.id)?.iter().any(|m| m != "backup") {
+                    return Err(MfaError::NotEnabled);
+                }
+                Ok(())
+            }
+            other => Err(MfaError::MethodNotSupported(other.as_str().into())),
+        }
+    }
+
+    /// Looks at a code after an attempt was reserved.
+    fn check_code(
+        &self,
+        user: &UserRow,
+        method: Method,
+        code: &str,
+        setup: bool,
+        ctx: &RequestContext,
+    ) -> Result<Check> {
+        match method {
+            Method::Totp => self.check_totp(user, code, setup, ctx),
+            Method::Backup => {
+                let hash = backup_codes::hash(&self.hash_key, &user.id, code);
+                match self
+                    .store
+                    .consume_backup_code(&user.id, &hash, self.now())?
+                {
+                    BackupUse::Consumed => Ok(Check::Ok { activated: false }),
+                    BackupUse::AlreadyUsed => {
+                        self.audit(
+                            Some(&user.id),
+                            "backup_code_reuse",
+                            Some("backup"),
+                            false,
+                            ctx,
+                            None,
+                        )?;
+                        Ok(Check::Wrong("mfa_backup_code_already_used"))
+                    }
+                    BackupUse::Unknown if self.store.backup_codes_remaining(&user.id)? == 0 => {
+                        Ok(Check::Wrong("mfa_no_backup_codes_remaining"))
+                    }
+                    BackupUse::Unknown => Ok(Check::Wrong("mfa_invalid_code")),
+                }
+            }
+            other => Err(MfaError::MethodNotSupported(other.as_str().into())),
+        }
+    }
+
+    fn check_totp(
+        &self,
+        user: &UserRow,
+        code: &str,
+        setup: bool,
+        ctx: &RequestContext,
+    ) -> Result<Check> {
+        let devices = self.store.totp_devices(&user.id)?;
+        let pending: Vec<&TotpDeviceRow> = devices
+            .iter()
+            .filter(|d| d.confirmed_at.is_none())
+            .collect();
+        // Setup confirms the pending device; otherwise only confirmed devices count.
+        let candidates: Vec<&TotpDeviceRow> = if setup && !pending.is_empty() {
+            pending
+        } else {
+            devices
+                .iter()
+                .filter(|d| d.confirmed_at.is_some())
+                .collect()
+        };
+        if !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(Check::Wrong("mfa_invalid_code"));
+        }
+        let key = self.sealing_key();
+        let skew = self.config().totp.skew;
+        let now = self.now();
+        for device in candidates {
+            if code.len() != usize::from(device.params.digits) {
+                continue;
+            }
+            let secret = crypto::open(&key, &format!("totp:{}", device.id), &device.secret)?;
+            let Some(step) = totp::check(&secret, device.params, skew, code, now)? else {
+                continue;
+            };
+            if !self.store.accept_totp_step(&user.id, step)? {
+                self.audit(
+                    Some(&user.id),
+                    "totp_replay",
+                    Some("totp"),
+                    false,
+                    ctx,
+                    None,
+                )?;
+                return Ok(Check::Wrong("mfa_invalid_code"));
+            }
+            if device.confirmed_at.is_none() {
+                let confirmed = self.store.confirm_totp_device(&device.id, now)?;
+                return Ok(Check::Ok {
+                    activated: confirmed,
+                });
+            }
+            self.store.touch_totp_device(&device.id, now)?;
+            return Ok(Check::Ok { activated: false });
+        }
+        Ok(Check::Wrong("mfa_invalid_code"))
+    }
+
+    /// MFA state of a user, as in the guide's `getMFAStatus`.
+    pub fn get_mfa_status(&self, user_id: &str) -> Result<MfaStatus> {
+        let user = self.user_row(user_id)?;
+        let methods = self.active_methods(&user.id)?;
+        let devices = self
+            .store
+            .totp_devices(&user.id)?
+            .into_iter()
+            .filter(|d| d.confirmed_at.is_some())
+            .map(|d| TotpDevice {
+                id: d.id,
+                name: d.name,
+                created_at: iso8601(d.created_at),
+                last_used: d.last_used_at.map(iso8601),
+            })
+            .collect();
+        Ok(MfaStatus {
+            enabled: methods.iter().any(|m| m != "backup"),
+            methods,
+            backup_codes_remaining: self.store.backup_codes_remaining(&user.id)?,
+            last_used: user.mfa_last_used_at.map(iso8601),
+            setup_date: user.mfa_setup_at.map(iso8601),
+            totp_devices: devices,
+        })
+    }
+
+    /// Turns MFA off: needs the password (or a password check in the last five minutes) and a
+    /// current TOTP or backup code; removes every factor.
+    pub fn disable_mfa(
+        &self,
+        user_id: &str,
+        password: Option<&str>,
+        confirmation_code: &str,
+        ctx: &RequestContext,
+    ) -> Result<DisableMfaResult> {
+        let user = self.user_row(user_id)?;
+        let code = validate::code(confirmation_code).map_err(|e| match e {
+            MfaError::InvalidInput { message, .. } => {
+                MfaError::invalid("confirmationCode", message)
+            }
+            other => other,
+        })?;
+        if !self.active_methods(&user.id)?.iter().any(|m| m != "backup") {
+            return Err(MfaError::NotEnabled);
+        }
+        let now = self.now();
+        match password {
+            Some(p) => {
+                let p = validate::password(p)?;
+                if !password::verify(&user.password_hash, p)? {
+                    self.audit(
+                        Some(&user.id),
+                        "mfa_disable",
+                        None,
+                        false,
+                        ctx,
+                        Some("invalid_credentials"),
+                    )?;
+                    return Err(MfaError::InvalidCredentials);
+                }
+            }
+            None => {
+                let recent = user
+                    .password_verified_at
+                    .is_some_and(|at| now - at <= PASSWORD_GRACE_SECS);
+                if !recent {
+                    return Err(MfaError::invalid("password", "is required"));
+                }
+            }
+        }
+        let scopes = [Scope {
+            key: format!("user:{}", user.id),
+            user_id: user.id.clone(),
+        }];
+        let policy = self.attempt_policy();
+        let used = match self.store.reserve_attempt(&scopes, now, policy)? {
+            Reservation::Locked { until } => {
+                return Err(MfaError::RateLimited {
+                    retry_after: u64::try_from(until - now).unwrap_or(0),
+                })
+            }
+            Reservation::Granted { used } => used,
+        };
+        let method = if code.bytes().all(|b| b.is_ascii_digit())
+            && self.active_methods(&user.id)?.contains(&"totp".to_string())
+        {
+            Method::Totp
+        } else {
+            Method::Backup
+        };
+        let mut outcome = self.check_code(&user, method, &code, false, ctx)?;
+        if matches!(outcome, Check::Wrong(_)) && method == Method::Totp {
+            outcome = self.check_code(&user, Method::Backup, &code, false, ctx)?;
+        }
+        if let Check::Wrong(_) = outcome {
+            if used >= policy.max_attempts {
+                self.store.lock_scopes(&scopes, now + policy.lockout_secs)?;
+                self.audit(Some(&user.id), "lockout", None, false, ctx, None)?;
+            }
+            self.audit(
+                Some(&user.id),
+                "mfa_disable",
+                None,
+                false,
+                ctx,
+                Some("mfa_invalid_code"),
+            )?;
+            return Err(MfaError::InvalidCode);
+        }
+        self.store.reset_scopes(&scopes)?;
+        self.store.clear_mfa(&user.id)?;
+        self.audit(Some(&user.id), "mfa_disable", None, true, ctx, None)?;
+        Ok(DisableMfaResult {
+            success: true,
+            disabled_at: iso8601(now),
+        })
+    }
+
+    /// Replaces the user's backup codes with `count` new ones (default from configuration).
+    pub fn regenerate_backup_codes(
+        &self,
+        user_id: &str,
+        count: Option<i64>,
+        ctx: &RequestContext,
+    ) -> Result<BackupCodes> {
+        let user = self.user_row(user_id)?;
+        if !self.config().backup_codes.enabled {
+            return Err(MfaError::MethodNotSupported("backup".into()));
+        }
+        let count = match count {
+            None => None,
+            Some(n) if (1..=50).contains(&n) => u32::try_from(n).ok(),
+            Some(_) => return Err(MfaError::invalid("count", "must be between 1 and 50")),
+        };
+        if !self.active_methods(&user.id)?.iter().any(|m| m != "backup") {
+            return Err(MfaError::NotEnabled);
+        }
+        let codes = self.issue_backup_codes(&user.id, count)?;
+        self.audit(
+            Some(&user.id),
+            "backup_codes_regenerate",
+            Some("backup"),
+            true,
+            ctx,
+            None,
+        )?;
+        Ok(codes)
+    }
+
+    fn issue_backup_codes(&self, user_id: &str, count: Option<u32>) -> Result<BackupCodes> {
+        let cfg = self.config().backup_codes;
+        let codes = backup_codes::generate(&cfg, count.unwrap_or(cfg.count))?;
+        let hashes: Vec<Vec<u8>> = codes
+            .iter()
+            .map(|c| backup_codes::hash(&self.hash_key, user_id, c))
+            .collect();
+        let now = self.now();
+        self.store.replace_backup_codes(user_id, &hashes, now)?;
+        Ok(BackupCodes {
+            codes,
+            generated_at: iso8601(now),
+        })
+    }
+}

@@ -1,0 +1,239 @@
+//! The engine: the synchronous public API every binding wraps.
+//!
+//! Invariants: an [`Engine`] is `Send + Sync` and cheap to share; no method panics; every
+//! method that touches SQLite or argon2 blocks, so bindings call them off their event loop.
+
+mod auth;
+mod mfa;
+
+use crate::clock::{iso8601, Clock, SystemClock};
+use crate::config::Config;
+use crate::crypto::{self, SecretKey};
+use crate::error::{MfaError, Result};
+use crate::password::{self, PasswordParams};
+use crate::store::{AttemptPolicy, AuditRow, SqliteStore, Store, UserRow};
+use crate::types::{AuditEvent, ConfigureResult, RequestContext, User};
+use std::sync::{Arc, Mutex, RwLock};
+use zeroize::Zeroizing;
+
+/// How to open an engine.
+#[derive(Clone)]
+pub struct EngineOptions {
+    /// SQLite file path, or `:memory:` for a private in-memory database.
+    pub database: String,
+    /// The master key that seals secrets at rest.
+    pub secret_key: SecretKey,
+    /// Settings (see [`Config::apply_json`] for the options form).
+    pub config: Config,
+    /// Time source (default: the system clock).
+    pub clock: Option<Arc<dyn Clock>>,
+}
+
+impl EngineOptions {
+    /// Options with default settings.
+    pub fn new(database: impl Into<String>, secret_key: SecretKey) -> Self {
+        Self {
+            database: database.into(),
+            secret_key,
+            config: Config::default(),
+            clock: None,
+        }
+    }
+}
+
+/// The MFA engine over one database.
+pub struct Engine {
+    store: Box<dyn Store>,
+    key: RwLock<SecretKey>,
+    hash_key: Zeroizing<Vec<u8>>,
+    config: RwLock<Config>,
+    clock: Arc<dyn Clock>,
+    dummy_hash: Mutex<Option<(PasswordParams, String)>>,
+}
+
+const HASH_KEY_META: &str = "hash_key";
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// Opens the database (creating and migrating it as needed) and checks the key against it.
+    pub fn open(options: EngineOptions) -> Result<Self> {
+        let store = SqliteStore::open(&options.database)?;
+        Self::with_store(Box::new(store), options)
+    }
+
+    /// Opens an engine on any [`Store`] backend.
+    pub fn with_store(store: Box<dyn Store>, options: EngineOptions) -> Result<Self> {
+        let key = options.secret_key;
+        let aad = format!("meta:{HASH_KEY_META}");
+        let fresh = Zeroizing::new(crypto::random_bytes(32)?);
+        let init = crypto::seal(&key, &aad, &fresh)?;
+        let stored = store.meta_get_or_init(HASH_KEY_META, &init)?;
+        let hash_key = crypto::open(&key, &aad, &stored)?;
+        Ok(Self {
+            store,
+            key: RwLock::new(key),
+            hash_key,
+            config: RwLock::new(options.config),
+            clock: options.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            dummy_hash: Mutex::new(None),
+        })
+    }
+
+    /// A copy of the current settings.
+    pub fn config(&self) -> Config {
+        self.config
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
+    }
+
+    /// Applies options in the guide's `configure()` shape; all or nothing.
+    pub fn configure(&self, options: &serde_json::Value) -> Result<ConfigureResult> {
+        let mut next = self.config();
+        next.apply_json(options)?;
+        match self.config.write() {
+            Ok(mut c) => *c = next,
+            Err(e) => *e.into_inner() = next,
+        }
+        Ok(ConfigureResult {
+            success: true,
+            applied_at: iso8601(self.now()),
+        })
+    }
+
+    /// Re-encrypts every secret at rest from `old` to `new` in one transaction, then uses `new`.
+    /// `old` must be the key this engine was opened with. Returns how many values were re-sealed.
+    pub fn rotate_key(&self, old: &SecretKey, new: &SecretKey) -> Result<usize> {
+        let mut current = self
+            .key
+            .write()
+            .map_err(|_| MfaError::Internal("key lock poisoned".into()))?;
+        if current.id() != old.id() {
+            return Err(MfaError::KeyMismatch);
+        }
+        let n = self.store.reseal_all(&mut |aad, sealed| {
+            let plain = crypto::open(old, aad, sealed)?;
+            crypto::seal(new, aad, &plain)
+        })?;
+        *current = new.clone();
+        Ok(n)
+    }
+
+    /// Audit events of a user, newest first. `since` is Unix seconds; `limit` defaults to 100.
+    pub fn list_audit_events(
+        &self,
+        user_id: &str,
+        since: Option<i64>,
+        limit: Option<u32>,
+    ) -> Result<Vec<AuditEvent>> {
+        let user = self.user_row(user_id)?;
+        let limit = limit.unwrap_or(100);
+        if limit == 0 || limit > 1000 {
+            return Err(MfaError::invalid("limit", "must be between 1 and 1000"));
+        }
+        let rows = self.store.list_audit(&user.id, since.unwrap_or(0), limit)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditEvent {
+                id: r.id,
+                user_id: r.user_id,
+                action: r.action,
+                method: r.method,
+                success: r.success,
+                ip_address: r.ip,
+                user_agent: r.user_agent,
+                detail: r.detail,
+                created_at: iso8601(r.created_at),
+            })
+            .collect())
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    fn sealing_key(&self) -> SecretKey {
+        self.key
+            .read()
+            .map(|k| k.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
+    }
+
+    fn attempt_policy(&self) -> AttemptPolicy {
+        let rl = self.config().rate_limiting;
+        AttemptPolicy {
+            max_attempts: rl.max_attempts,
+            window_secs: i64::from(rl.window_minutes) * 60,
+            lockout_secs: i64::from(rl.lockout_minutes) * 60,
+        }
+    }
+
+    fn user_row(&self, user_id: &str) -> Result<UserRow> {
+        let id = crate::validate::token("userId", user_id)?;
+        self.store
+            .user_by_id(id)?
+            .ok_or_else(|| MfaError::NotFound("User".into()))
+    }
+
+    fn audit(
+        &self,
+        user_id: Option<&str>,
+        action: &str,
+        method: Option<&str>,
+        success: bool,
+        ctx: &RequestContext,
+        detail: Option<&str>,
+    ) -> Result<()> {
+        let clip = |s: &Option<String>| {
+            s.as_ref()
+                .map(|v| v.chars().filter(|c| !c.is_control()).take(256).collect())
+        };
+        self.store.insert_audit(&AuditRow {
+            id: 0,
+            user_id: user_id.map(str::to_string),
+            action: action.to_string(),
+            method: method.map(str::to_string),
+            success,
+            ip: clip(&ctx.ip),
+            user_agent: clip(&ctx.user_agent),
+            detail: detail.map(str::to_string),
+            created_at: self.now(),
+        })
+    }
+
+    /// The public view of a user row, with their active methods.
+    fn user_view(&self, row: &UserRow) -> Result<User> {
+        let methods = self.active_methods(&row.id)?;
+        Ok(User {
+            id: row.id.clone(),
+            email: row.email.clone(),
+            role: row.role.clone(),
+            created_at: iso8601(row.created_at),
+            mfa_enabled: methods.iter().any(|m| m != "backup"),
+            mfa_methods: methods,
+        })
+    }
+
+    /// A password hash with the current parameters to compare against when the email is unknown,
+    /// so an unknown email costs the same time as a wrong password.
+    fn dummy_hash(&self) -> Result<String> {
+        let params = self.config().password;
+        let mut guard = self
+            .dummy_hash
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((p, h)) = guard.as_ref() {
+            if *p == params {
+                return Ok(h.clone());
+            }
+        }
+        let h = password::hash(params, "plinto-dummy-password")?;
+        *guard = Some((params, h.clone()));
+        Ok(h)
+    }
+}

@@ -1,0 +1,131 @@
+//! Settings from the environment, shared by every binding's default instance:
+//! `PLINTO_DATABASE` (default `./plinto.db`), `PLINTO_SECRET_KEY`, `PLINTO_ISSUER`.
+//!
+//! Without `PLINTO_SECRET_KEY`, a development key is generated once and kept in a key file
+//! beside the database (`<database>.key`, mode 0600), with a one-time warning on stderr.
+//! Creating the file is atomic, so worker processes starting together agree on one key.
+
+use crate::crypto::SecretKey;
+use crate::engine::EngineOptions;
+use crate::error::{MfaError, Result};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Default database path.
+pub const DEFAULT_DATABASE: &str = "./plinto.db";
+
+static WARNED: AtomicBool = AtomicBool::new(false);
+
+/// Engine options from `PLINTO_DATABASE`, `PLINTO_SECRET_KEY` and `PLINTO_ISSUER`.
+pub fn options_from_env() -> Result<EngineOptions> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let database = var("PLINTO_DATABASE").unwrap_or_else(|| DEFAULT_DATABASE.to_string());
+    let key = match var("PLINTO_SECRET_KEY") {
+        Some(k) => SecretKey::parse(&k)?,
+        None => development_key(&database)?,
+    };
+    let mut options = EngineOptions::new(database, key);
+    if let Some(issuer) = var("PLINTO_ISSUER") {
+        options
+            .config
+            .apply_json(&serde_json::json!({"methods": {"totp": {"issuer": issuer}}}))?;
+    }
+    Ok(options)
+}
+
+/// Path of the development key file for a database.
+pub fn key_file_path(database: &str) -> PathBuf {
+    PathBuf::from(format!("{database}.key"))
+}
+
+/// Loads the development key beside `database`, creating it on first use.
+/// For `:memory:` a fresh key is returned and nothing is written.
+pub fn development_key(database: &str) -> Result<SecretKey> {
+    if database == ":memory:" {
+        return SecretKey::generate();
+    }
+    let path = key_file_path(database);
+    let key = match read_key(&path)? {
+        Some(k) => k,
+        None => create_key(&path)?,
+    };
+    if !WARNED.swap(true, Ordering::SeqCst) {
+        eprintln!(
+            "plinto: PLINTO_SECRET_KEY is not set; using the development key in {}. \
+             This is for development only: set PLINTO_SECRET_KEY in production.",
+            path.display()
+        );
+    }
+    Ok(key)
+}
+
+fn read_key(path: &Path) -> Result<Option<SecretKey>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) if text.trim().is_empty() => Ok(None),
+        Ok(text) => SecretKey::parse(&text).map(Some).map_err(|_| {
+            MfaError::invalid(
+                "secretKey",
+                format!("the key file {} is malformed", path.display()),
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(MfaError::Storage(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+fn create_key(path: &Path) -> Result<SecretKey> {
+    let key = SecretKey::generate()?;
+    let tmp = path.with_extension(format!("key.tmp{}", std::process::id()));
+    let io = |e: std::io::Error| MfaError::Storage(format!("cannot write {}: {e}", path.display()));
+    {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&tmp).map_err(io)?;
+        f.write_all(format!("{}\n", key.to_hex()).as_bytes())
+            .map_err(io)?;
+        f.sync_all().map_err(io)?;
+    }
+    // hard_link fails if the file exists: the first process to link wins, others read its key.
+    let linked = std::fs::hard_link(&tmp, path);
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => Ok(key),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            read_key(path)?.ok_or_else(|| MfaError::Storage(format!("{} is empty", path.display())))
+        }
+        Err(e) => Err(io(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn development_key_is_created_once_with_mode_0600() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| MfaError::Internal(e.to_string()))?;
+        let db = dir.path().join("app.db").to_string_lossy().into_owned();
+        let a = development_key(&db)?;
+        let b = development_key(&db)?;
+        assert_eq!(a.id(), b.id());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(key_file_path(&db))
+                .map_err(|e| MfaError::Internal(e.to_string()))?
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,30 @@
+//! # plinto-mfa-core
+//!
+//! The native engine of Plinto MFA: users and primary sign-in, sessions, TOTP with replay
+//! protection, backup codes, attempt limiting and an audit log, on an embedded SQLite store
+//! with secrets sealed at rest. Node, Python, Swift and Kotlin bindings wrap [`Engine`].
+//!
+//! The API is synchronous and never panics; calls that hash passwords or write to SQLite block,
+//! so bindings run them off their event loops.
+#![forbid(unsafe_code)]
+
+pub mod backup_codes;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+mod engine;
+pub mod env;
+pub mod error;
+pub mod password;
+pub mod qr;
+pub mod store;
+pub mod totp;
+pub mod types;
+pub mod validate;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::Config;
+pub use crypto::SecretKey;
+pub use engine::{Engine, EngineOptions};
+pub use error::{MfaError, Result};
+pub use types::*;

@@ -1,0 +1,120 @@
+//! Password hashing with argon2id, stored in the PHC string format
+//! (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`).
+//!
+//! Invariants: the parameters are read back from each stored hash, so changing the
+//! configured cost never breaks existing passwords; comparison is constant-time.
+
+use crate::crypto::{ct_eq, random_bytes};
+use crate::error::{MfaError, Result};
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine as _;
+use zeroize::Zeroizing;
+
+/// argon2id cost parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordParams {
+    /// Memory in KiB (OWASP: 19456 = 19 MiB).
+    pub memory_kib: u32,
+    /// Passes over memory (OWASP: 2).
+    pub iterations: u32,
+    /// Lanes (OWASP: 1).
+    pub parallelism: u32,
+}
+
+impl Default for PasswordParams {
+    fn default() -> Self {
+        Self {
+            memory_kib: 19_456,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+const SALT_LEN: usize = 16;
+const HASH_LEN: usize = 32;
+
+fn derive(params: PasswordParams, password: &[u8], salt: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    let p = Params::new(
+        params.memory_kib,
+        params.iterations,
+        params.parallelism,
+        Some(HASH_LEN),
+    )
+    .map_err(|e| MfaError::invalid("password.params", e.to_string()))?;
+    let mut out = Zeroizing::new(vec![0u8; HASH_LEN]);
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, p)
+        .hash_password_into(password, salt, &mut out)
+        .map_err(|e| MfaError::Internal(format!("argon2: {e}")))?;
+    Ok(out)
+}
+
+/// Hashes `password` with a fresh random salt.
+pub fn hash(params: PasswordParams, password: &str) -> Result<String> {
+    let salt = random_bytes(SALT_LEN)?;
+    let out = derive(params, password.as_bytes(), &salt)?;
+    Ok(format!(
+        "$argon2id$v=19$m={},t={},p={}${}${}",
+        params.memory_kib,
+        params.iterations,
+        params.parallelism,
+        STANDARD_NO_PAD.encode(&salt),
+        STANDARD_NO_PAD.encode(out.as_slice())
+    ))
+}
+
+/// Checks `password` against a stored PHC string.
+pub fn verify(stored: &str, password: &str) -> Result<bool> {
+    let (params, salt, expected) = parse(stored)?;
+    let out = derive(params, password.as_bytes(), &salt)?;
+    Ok(ct_eq(&out, &expected))
+}
+
+fn parse(stored: &str) -> Result<(PasswordParams, Vec<u8>, Vec<u8>)> {
+    let bad = || MfaError::Internal("stored password hash is malformed".into());
+    let parts: Vec<&str> = stored.split('$').collect();
+    let [_, "argon2id", "v=19", params, salt, hash] = parts.as_slice() else {
+        return Err(bad());
+    };
+    let mut p = PasswordParams::default();
+    for kv in params.split(',') {
+        let (k, v) = kv.split_once('=').ok_or_else(bad)?;
+        let v: u32 = v.parse().map_err(|_| bad())?;
+        match k {
+            "m" => p.memory_kib = v,
+            "t" => p.iterations = v,
+            "p" => p.parallelism = v,
+            _ => return Err(bad()),
+        }
+    }
+    let salt = STANDARD_NO_PAD.decode(salt).map_err(|_| bad())?;
+    let hash = STANDARD_NO_PAD.decode(hash).map_err(|_| bad())?;
+    Ok((p, salt, hash))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_and_verify() -> Result<()> {
+        let params = PasswordParams {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        };
+        let h = hash(params, "correct horse")?;
+        assert!(h.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
+        assert!(verify(&h, "correct horse")?);
+        assert!(!verify(&h, "wrong horse")?);
+        assert!(verify("$argon2id$v=19$garbage", "x").is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn default_params_are_owasp() {
+        let p = PasswordParams::default();
+        assert_eq!((p.memory_kib, p.iterations, p.parallelism), (19_456, 2, 1));
+    }
+}

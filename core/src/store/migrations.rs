@@ -1,0 +1,14 @@
+//! Numbered schema migrations, applied in order inside one transaction on open.
+//! `PRAGMA user_version` records the newest applied; a newer file is refused.
+
+/// Migrations in order; entry `i` brings the schema from version `i` to `i + 1`.
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("001_init", include_str!("../../migrations/001_init.sql")),
+    (
+        "002_attempts_audit",
+        include_str!("../../migrations/002_attempts_audit.sql"),
+    ),
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -1,0 +1,153 @@
+//! The SQLite store: secrets at rest, migrations, schema versions, key checks and rotation.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+use common::*;
+use plinto_mfa_core::store::{MIGRATIONS, SCHEMA_VERSION};
+use plinto_mfa_core::{Engine, MfaError, SecretKey};
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn raw_database_files_hold_no_secret_code_or_token() {
+    let env = Env::new();
+    let engine = env.engine();
+    let (uid, secret, codes) = enrolled_user(&env, &engine, "atrest@example.com");
+    let p = pending_session(&engine, "atrest@example.com");
+    let session = engine
+        .verify_mfa(&by_session(&p, "totp", &code_for(&secret, env.now())))
+        .unwrap()
+        .session
+        .unwrap();
+    let more = engine
+        .regenerate_backup_codes(&uid, None, &ctx())
+        .unwrap()
+        .codes;
+    let raw_secret = plinto_mfa_core::totp::secret_from_base32(&secret, "s").unwrap();
+    // Read the files while the engine is still open, so the WAL is there too.
+    let bytes = read_all_files(env.dir.path());
+    assert!(bytes.len() > 4096);
+    assert!(
+        contains(&bytes, b"atrest@example.com"),
+        "sanity: the scan sees plain data"
+    );
+    assert!(!contains(&bytes, secret.as_bytes()), "base32 secret");
+    assert!(!contains(&bytes, &raw_secret), "raw secret");
+    for c in codes.iter().chain(more.iter()) {
+        assert!(!contains(&bytes, c.as_bytes()), "backup code");
+    }
+    for t in [&p, &session.token] {
+        assert!(!contains(&bytes, t.as_bytes()), "token");
+    }
+    assert!(!contains(&bytes, PASSWORD.as_bytes()), "password");
+}
+
+#[test]
+fn wrong_key_is_refused_with_a_clear_error() {
+    let env = Env::new();
+    drop(env.engine());
+    let mut opts = env.options();
+    opts.secret_key = SecretKey::generate().unwrap();
+    let err = Engine::open(opts).err().unwrap();
+    assert_eq!(err, MfaError::KeyMismatch);
+    assert!(err.to_string().contains("secret key does not match"));
+}
+
+#[test]
+fn rotate_key_reseals_every_secret() {
+    let env = Env::new();
+    let engine = env.engine();
+    let (_, secret, _) = enrolled_user(&env, &engine, "rotate@example.com");
+    let new_key = SecretKey::generate().unwrap();
+    let wrong = SecretKey::generate().unwrap();
+    assert_eq!(
+        engine.rotate_key(&wrong, &new_key).err(),
+        Some(MfaError::KeyMismatch)
+    );
+    let n = engine.rotate_key(&env.key, &new_key).unwrap();
+    assert_eq!(n, 2, "the hash key and one device");
+    // The running engine keeps working under the new key…
+    let p = pending_session(&engine, "rotate@example.com");
+    assert!(
+        engine
+            .verify_mfa(&by_session(&p, "totp", &code_for(&secret, env.now())))
+            .unwrap()
+            .success
+    );
+    drop(engine);
+    // …the old key no longer opens the file, the new one does.
+    assert_eq!(
+        Engine::open(env.options()).err(),
+        Some(MfaError::KeyMismatch)
+    );
+    let mut opts = env.options();
+    opts.secret_key = new_key;
+    let reopened = Engine::open(opts).unwrap();
+    env.clock.advance(30);
+    let p = pending_session(&reopened, "rotate@example.com");
+    assert!(
+        reopened
+            .verify_mfa(&by_session(&p, "totp", &code_for(&secret, env.now())))
+            .unwrap()
+            .success
+    );
+}
+
+#[test]
+fn database_from_a_newer_version_is_refused() {
+    let env = Env::new();
+    drop(env.engine());
+    let conn = rusqlite::Connection::open(env.db_path()).unwrap();
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
+    drop(conn);
+    let err = Engine::open(env.options()).err().unwrap();
+    assert_eq!(err.code(), "database_too_new");
+    assert!(err.to_string().contains("upgrade Plinto MFA"), "{err}");
+}
+
+#[test]
+fn an_older_database_is_upgraded_in_place() {
+    let env = Env::new();
+    // A snapshot at schema version 1, with a user in it.
+    let conn = rusqlite::Connection::open(env.db_path()).unwrap();
+    conn.execute_batch(MIGRATIONS[0].1).unwrap();
+    conn.pragma_update(None, "user_version", 1).unwrap();
+    let hash = plinto_mfa_core::password::hash(fast_config().password, PASSWORD).unwrap();
+    conn.execute(
+        "INSERT INTO users (id, email, password_hash, role, created_at) VALUES ('usr_old', 'old@example.com', ?1, 'user', 1)",
+        [hash],
+    )
+    .unwrap();
+    drop(conn);
+    let engine = env.engine();
+    let r = engine.sign_in("old@example.com", PASSWORD, &ctx()).unwrap();
+    assert_eq!(r.user.unwrap().id, "usr_old");
+    // The tables of migration 2 now exist and work.
+    assert!(!engine
+        .list_audit_events("usr_old", None, None)
+        .unwrap()
+        .is_empty());
+    let conn = rusqlite::Connection::open(env.db_path()).unwrap();
+    let v: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, SCHEMA_VERSION);
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[test]
+fn in_memory_database_for_tests() {
+    let mut opts = Env::new().options();
+    opts.database = ":memory:".into();
+    let engine = Engine::open(opts).unwrap();
+    let u = engine
+        .sign_up("mem@example.com", PASSWORD, None, &ctx())
+        .unwrap();
+    assert!(engine.verify_session(&u.session.token).unwrap().valid);
+}
