@@ -12,7 +12,7 @@ export CARGO_TERM_COLOR ?= never
 
 APT_PACKAGES := oathtool
 
-.PHONY: help deps build test test-rust lint demo clean
+.PHONY: help deps build test test-rust lint demo clean node-deps build-node test-node
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -25,7 +25,7 @@ deps: ## Install system packages the tests use (Debian)
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-build: ## Build every package in place
+build: build-node ## Build every package in place
 	cargo build --workspace --all-targets
 
 lint: ## rustfmt and clippy (warnings are errors)
@@ -35,10 +35,36 @@ lint: ## rustfmt and clippy (warnings are errors)
 test-rust: deps ## Rust unit and integration tests
 	cargo test --workspace
 
-test: deps lint test-rust ## Everything CI runs
+test: deps lint test-rust test-node ## Everything CI runs
 
-demo: ## Sign up a demo user on ./plinto.db, enroll TOTP and print the QR code
+demo: build-node ## The Express example on http://localhost:3000 with ./plinto.db
+	node examples/express/server.js
+
+demo-terminal: ## Sign up a demo user on ./plinto.db, enroll TOTP and print the QR code
 	cargo run --quiet -p plinto-mfa-core --example demo
+
+# --- Node (napi-rs) -----------------------------------------------------------------------
+NODE_PKG := bindings-node
+EXPRESS := examples/express
+
+node-deps: $(NODE_PKG)/node_modules/.package-lock.json $(EXPRESS)/node_modules/.package-lock.json
+
+$(NODE_PKG)/node_modules/.package-lock.json: $(NODE_PKG)/package-lock.json
+	cd $(NODE_PKG) && npm ci --no-audit --no-fund
+
+$(EXPRESS)/node_modules/.package-lock.json: $(EXPRESS)/package-lock.json
+	cd $(EXPRESS) && npm ci --no-audit --no-fund
+
+build-node: node-deps ## Build the Node package in place (bindings-node/)
+	cd $(NODE_PKG) && npx napi build --platform --target $(CARGO_BUILD_TARGET) --js native.js --dts native.d.ts
+
+test-node: build-node ## Node package and Express example: drift, tsc, tests
+	git diff --exit-code -- $(NODE_PKG)/native.js $(NODE_PKG)/native.d.ts
+	cd $(NODE_PKG) && npx tsc -p .
+	cd $(EXPRESS) && npx tsc -p .
+	cd $(NODE_PKG) && node --test __test__/api.test.js __test__/pack.test.js
+	cd $(NODE_PKG) && node --test __test__/eventloop.test.js
+	cd $(EXPRESS) && node --test --test-concurrency=1 test/
 
 clean: ## Remove build output
 	cargo clean

@@ -9,6 +9,7 @@ use crate::error::{MfaError, Result};
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine as _;
+use std::sync::{Condvar, Mutex, PoisonError};
 use zeroize::Zeroizing;
 
 /// argon2id cost parameters.
@@ -35,7 +36,53 @@ impl Default for PasswordParams {
 const SALT_LEN: usize = 16;
 const HASH_LEN: usize = 32;
 
+/// How many argon2 hashes may run at once in this process: one core is always left to the
+/// host's event loop (Node's, asyncio's), so hashing never starves it of CPU.
+pub fn max_concurrent_hashes() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get().saturating_sub(1))
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// A counting semaphore around argon2.
+struct Gate {
+    running: Mutex<usize>,
+    freed: Condvar,
+}
+
+static GATE: Gate = Gate {
+    running: Mutex::new(0),
+    freed: Condvar::new(),
+};
+
+struct Permit;
+
+impl Gate {
+    fn enter(&'static self) -> Permit {
+        let limit = max_concurrent_hashes();
+        let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
+        while *running >= limit {
+            running = self
+                .freed
+                .wait(running)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *running += 1;
+        Permit
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        let mut running = GATE.running.lock().unwrap_or_else(PoisonError::into_inner);
+        *running = running.saturating_sub(1);
+        GATE.freed.notify_one();
+    }
+}
+
 fn derive(params: PasswordParams, password: &[u8], salt: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    let _permit = GATE.enter();
     let p = Params::new(
         params.memory_kib,
         params.iterations,

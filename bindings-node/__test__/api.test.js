@@ -1,0 +1,165 @@
+// @ts-check
+// The package's API on the real native core with temp SQLite files.
+'use strict'
+const { test } = require('node:test')
+const assert = require('node:assert/strict')
+const { mkdtempSync, readFileSync, statSync } = require('node:fs')
+const { tmpdir } = require('node:os')
+const { join } = require('node:path')
+const { execFileSync } = require('node:child_process')
+const { authenticator } = require('otplib')
+const { createPlinto, MfaError, MFA_ERROR_CODES, MfaLevel } = require('..')
+
+const PASSWORD = 'TestPassword123!'
+const KEY = '11'.repeat(32)
+const FAST = { password: { memoryKib: 64, iterations: 1 } }
+
+/** @param {object} [extra] */
+function fresh(extra = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'plinto-node-'))
+  return { dir, plinto: createPlinto({ database: join(dir, 'plinto.db'), secretKey: KEY, ...FAST, ...extra }) }
+}
+
+/** @param {string} secret @param {number} [offset] */
+const totp = (secret, offset = 0) => authenticator.clone({ epoch: Date.now() + offset * 30_000 }).generate(secret)
+
+test('the guide quick start: enable, verify, sign in with MFA, challenge', async () => {
+  const { plinto } = fresh({ issuer: 'MyApp' })
+  const { user } = await plinto.auth.signUp({ email: 'user@example.com', password: PASSWORD })
+  const mfaSetup = await plinto.auth.enableMFA({ userId: user.id, method: 'totp', label: 'MyApp Account' })
+  assert.equal(mfaSetup.success, true)
+  assert.match(mfaSetup.qrCodeUrl ?? '', /^otpauth:\/\/totp\/MyApp%20Account:user%40example\.com\?secret=/)
+  assert.equal(mfaSetup.backupCodes, undefined)
+  const secret = mfaSetup.secret ?? ''
+  const verificationResult = await plinto.auth.verifyMFA({ userId: user.id, method: 'totp', code: totp(secret) })
+  assert.equal(verificationResult.success, true)
+  assert.equal(verificationResult.backupCodes?.length, 10)
+  const backupCodes = await plinto.auth.regenerateMFABackupCodes({ userId: user.id })
+  assert.equal(backupCodes.codes.length, 10)
+  assert.ok(!Number.isNaN(Date.parse(backupCodes.generatedAt)))
+
+  const primaryAuth = await plinto.auth.signIn({ email: 'user@example.com', password: PASSWORD })
+  assert.equal(primaryAuth.requiresMfa, true)
+  assert.deepEqual(primaryAuth.mfaMethods, ['totp', 'backup'])
+  const mfaResult = await plinto.auth.mfa.challenge({ sessionId: primaryAuth.sessionId ?? '', method: 'totp', code: totp(secret, 1) })
+  assert.equal(mfaResult.success, true)
+  if (!mfaResult.success) return
+  assert.equal(mfaResult.user.email, 'user@example.com')
+  assert.equal(mfaResult.session.expiresIn, 86400)
+  const session = await plinto.auth.verifySession(mfaResult.session.token)
+  assert.equal(session.valid, true)
+  assert.equal(session.mfaCompleted, true)
+  await plinto.auth.requireRecentMfa({ token: mfaResult.session.token })
+  const status = await plinto.auth.getMFAStatus({ userId: user.id })
+  assert.equal(status.backupCodesRemaining, 10)
+  assert.equal(status.totpDevices[0].name, 'MyApp Account')
+  assert.equal((await plinto.auth.signOut(mfaResult.session.token)).success, true)
+  assert.equal((await plinto.auth.verifySession(mfaResult.session.token)).valid, false)
+})
+
+test('wrong codes: attempts remaining, then rate limited (the guide unit test, for real)', async () => {
+  const { plinto } = fresh()
+  const { user } = await plinto.auth.signUp({ email: 'rl@example.com', password: PASSWORD })
+  const setup = await plinto.auth.enableMFA({ userId: user.id, method: 'totp' })
+  await plinto.auth.verifyMFA({ userId: user.id, method: 'totp', code: totp(setup.secret ?? '') })
+  const { sessionId } = await plinto.auth.signIn({ email: 'rl@example.com', password: PASSWORD })
+  const attempts = []
+  for (let i = 0; i < 5; i++) {
+    attempts.push(await plinto.auth.verifyMFA({ sessionId: sessionId ?? '', method: 'totp', code: 'wrong' }))
+  }
+  assert.deepEqual(attempts.map((a) => a.success ? -1 : a.attemptsRemaining), [4, 3, 2, 1, 0])
+  const last = attempts[4]
+  assert.equal(last.success, false)
+  if (last.success) return
+  assert.equal(last.rateLimited, true)
+  assert.equal(last.retryAfter, 900)
+})
+
+test('MfaError: instanceof, stable codes, fields named for wrong JS types', async () => {
+  const { plinto } = fresh()
+  const { user } = await plinto.auth.signUp({ email: 'types@example.com', password: PASSWORD })
+  const big = 'a'.repeat(1 << 20)
+  /** @type {Array<[string, () => Promise<unknown>, string, string | undefined]>} */
+  const cases = [
+    // @ts-expect-error a number for userId
+    ['number userId', () => plinto.auth.getMFAStatus({ userId: 42 }), 'invalid_input', 'userId'],
+    // @ts-expect-error missing fields
+    ['missing fields', () => plinto.auth.enableMFA({}), 'invalid_input', 'userId'],
+    ['1 MB email', () => plinto.auth.signUp({ email: big, password: PASSWORD }), 'invalid_input', 'email'],
+    ['1 MB code', () => plinto.auth.verifyMFA({ userId: user.id, method: 'totp', code: big }), 'invalid_input', 'code'],
+    // @ts-expect-error not an object
+    ['not an object', () => plinto.auth.getMFAStatus('usr_x'), 'invalid_input', 'options'],
+    // @ts-expect-error BigInt is not JSON
+    ['bigint', () => plinto.auth.regenerateMFABackupCodes({ userId: user.id, count: 10n }), 'invalid_input', 'count'],
+    ['unknown method', () => plinto.auth.enableMFA({ userId: user.id, method: 'fax' }), 'mfa_method_not_supported', undefined],
+    ['unknown user', () => plinto.auth.getMFAStatus({ userId: 'usr_nobody' }), 'not_found', undefined],
+    ['wrong password', () => plinto.auth.signIn({ email: 'types@example.com', password: 'WrongPassword1' }), 'invalid_credentials', undefined],
+    ['bad session', () => plinto.auth.verifyMFA({ sessionId: 'nope', method: 'totp', code: '123456' }), 'session_invalid', undefined],
+    ['not enabled', () => plinto.auth.regenerateMFABackupCodes({ userId: user.id }), 'mfa_not_enabled', undefined],
+    // @ts-expect-error digits must be 6 or 8
+    ['configure', () => plinto.auth.mfa.configure({ methods: { totp: { digits: 7 } } }), 'invalid_input', 'methods.totp.digits'],
+  ]
+  for (const [name, run, code, field] of cases) {
+    await assert.rejects(run, (/** @type {any} */ err) => {
+      assert.ok(err instanceof MfaError, `${name}: ${err}`)
+      assert.ok(err instanceof Error)
+      assert.equal(err.name, 'MfaError')
+      assert.equal(err.code, code, `${name}: ${err.message}`)
+      assert.equal(err.field, field, name)
+      assert.ok(err.message.length > 0 && err.message.length < 300, name)
+      return true
+    })
+  }
+})
+
+test('every core error code is exported and matches the shared list', () => {
+  const shared = JSON.parse(readFileSync(join(__dirname, '../../tests/vectors/error_codes.json'), 'utf8')).codes
+  assert.deepEqual([...MFA_ERROR_CODES], shared)
+})
+
+test('several instances, each with its own database', async () => {
+  const a = fresh().plinto
+  const b = fresh().plinto
+  await a.auth.signUp({ email: 'same@example.com', password: PASSWORD })
+  await b.auth.signUp({ email: 'same@example.com', password: PASSWORD })
+  await assert.rejects(a.auth.signUp({ email: 'same@example.com', password: PASSWORD }), { code: 'already_exists' })
+})
+
+test('a wrong secret key for an existing database is refused', () => {
+  const { dir } = fresh()
+  createPlinto({ database: join(dir, 'k.db'), secretKey: KEY })
+  assert.throws(() => createPlinto({ database: join(dir, 'k.db'), secretKey: '22'.repeat(32) }), { code: 'key_mismatch' })
+  assert.throws(() => createPlinto({ database: join(dir, 'k2.db'), secretKey: 'short' }), { code: 'invalid_input', field: 'secretKey' })
+})
+
+test('MfaLevel and shouldRequireMfa', () => {
+  const { plinto } = fresh()
+  assert.equal(plinto.shouldRequireMfa(MfaLevel.ADMIN_ONLY, 'admin'), true)
+  assert.equal(plinto.shouldRequireMfa(MfaLevel.ADMIN_ONLY, 'user'), false)
+  assert.equal(plinto.shouldRequireMfa(MfaLevel.REQUIRED, 'user'), true)
+  assert.equal(plinto.shouldRequireMfa(MfaLevel.OPTIONAL, 'admin'), false)
+})
+
+test('ES module import gives the same API', async () => {
+  const esm = await import('../index.mjs')
+  assert.equal(esm.MfaError, MfaError)
+  assert.equal(typeof esm.createPlinto, 'function')
+  assert.equal(esm.MfaLevel.ADMIN_ONLY, 'admin_only')
+})
+
+test('default instance from the environment with a development key file', () => {
+  const { dir } = fresh()
+  const db = join(dir, 'env.db')
+  const script = `
+    const { plinto } = require(${JSON.stringify(join(__dirname, '..'))});
+    plinto.auth.signUp({ email: 'env@example.com', password: 'TestPassword123!' })
+      .then(r => plinto.auth.getMFAStatus({ userId: r.user.id }))
+      .then(s => console.log('status', s.enabled))`
+  const env = { ...process.env, PLINTO_DATABASE: db, PLINTO_SECRET_KEY: '', PLINTO_ISSUER: 'EnvApp' }
+  const out = execFileSync(process.execPath, ['-e', script], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  assert.match(out, /status false/)
+  assert.equal(statSync(`${db}.key`).mode & 0o777, 0o600)
+  // The second process reuses the key file (same database opens).
+  const again = execFileSync(process.execPath, ['-e', script.replace('env@', 'env2@')], { env, encoding: 'utf8' })
+  assert.match(again, /status false/)
+})

@@ -1,0 +1,314 @@
+// Types of @plinto/mfa. The native engine's own declarations are generated into native.d.ts.
+
+/** Stable error codes of the core (see MFA_ERROR_CODES). */
+export type MfaErrorCode =
+  | 'invalid_input'
+  | 'not_found'
+  | 'already_exists'
+  | 'invalid_credentials'
+  | 'session_invalid'
+  | 'mfa_setup_failed'
+  | 'mfa_invalid_code'
+  | 'mfa_expired_code'
+  | 'mfa_method_not_supported'
+  | 'mfa_not_enabled'
+  | 'mfa_rate_limited'
+  | 'mfa_backup_code_already_used'
+  | 'mfa_no_backup_codes_remaining'
+  | 'mfa_step_up_required'
+  | 'key_mismatch'
+  | 'database_too_new'
+  | 'storage'
+  | 'internal'
+
+/** Rejection reason of every call. */
+export declare class MfaError extends Error {
+  constructor(message: string, code: MfaErrorCode | string, details?: { field?: string; retryAfter?: number })
+  readonly name: 'MfaError'
+  /** Stable machine-readable code. */
+  readonly code: MfaErrorCode
+  /** The argument at fault, for `invalid_input`. */
+  readonly field?: string
+  /** Seconds to wait, for `mfa_rate_limited`. */
+  readonly retryAfter?: number
+}
+
+export declare const MFA_ERROR_CODES: readonly MfaErrorCode[]
+
+export type MfaMethod = 'totp' | 'sms' | 'email' | 'webauthn' | 'backup' | 'push'
+
+/** Caller details recorded in the audit log. */
+export interface RequestContext {
+  ipAddress?: string
+  userAgent?: string
+}
+
+export interface User {
+  id: string
+  email: string
+  role: string
+  /** ISO 8601 */
+  createdAt: string
+  mfaEnabled: boolean
+  mfaMethods: MfaMethod[]
+}
+
+/** A session handed to the client; `id` and `token` are the same bearer secret. */
+export interface Session {
+  id: string
+  token: string
+  expiresIn: number
+  /** ISO 8601 */
+  expiresAt: string
+  mfaVerified: boolean
+}
+
+export interface SignUpOptions extends RequestContext {
+  email: string
+  password: string
+  role?: string
+}
+export interface SignUpResult {
+  user: User
+  session: Session
+}
+
+export interface SignInOptions extends RequestContext {
+  email: string
+  password: string
+}
+export interface SignInResult {
+  success: true
+  requiresMfa: boolean
+  /** Pending-session handle to pass to verifyMFA / mfa.challenge, when requiresMfa. */
+  sessionId?: string
+  mfaMethods: MfaMethod[]
+  expiresIn: number
+  user?: User
+  session?: Session
+}
+
+/** What verifySession knows about a token: narrow on `valid`. */
+export type SessionInfo = ValidSession | InvalidSession
+export interface ValidSession {
+  valid: true
+  /** The session's id: the token itself. */
+  id: string
+  user: User
+  requiresMfa: boolean
+  mfaCompleted: boolean
+  mfaVerified: boolean
+  mfaVerifiedAt?: string
+  mfaMethod?: MfaMethod
+  mfaMethods: MfaMethod[]
+  expiresIn: number
+}
+export interface InvalidSession {
+  valid: false
+  id?: undefined
+  user?: undefined
+  requiresMfa: false
+  mfaCompleted: false
+  mfaVerified: false
+  mfaMethods: MfaMethod[]
+  expiresIn: 0
+}
+
+export interface EnableMFAOptions extends RequestContext {
+  userId: string
+  method: MfaMethod | string
+  /** Shown by authenticator apps as the issuer (default: the configured issuer). */
+  label?: string
+  /** Name of the device in the user's list (default: the label). */
+  deviceName?: string
+  phoneNumber?: string
+  email?: string
+}
+export interface EnableMFAResult {
+  success: boolean
+  method: MfaMethod
+  secret?: string
+  /** The otpauth:// URI to encode as a QR code. */
+  qrCodeUrl?: string
+  qrCodeSvg?: string
+  /** data:image/svg+xml;base64 URL of the QR code. */
+  qrCodeDataUrl?: string
+  backupCodes?: string[]
+  challengeId?: string
+  expiresIn?: number
+}
+
+export interface VerifyMFAOptions extends RequestContext {
+  /** Pending session from signIn (sign-in), or a session token (step-up). */
+  sessionId?: string
+  /** The user, to confirm a method being set up. */
+  userId?: string
+  method: MfaMethod | string
+  code: string
+  challengeId?: string
+}
+/** Result of verifyMFA / mfa.challenge: narrow on `success`. */
+export type VerifyMFAResult = VerifyMFASuccess | VerifyMFAFailure
+export interface VerifyMFASuccess {
+  success: true
+  method: MfaMethod
+  user: User
+  /** The completed (sign-in) or refreshed (step-up) session; absent for setup confirmation. */
+  session?: Session
+  /** Issued by the first activation only. */
+  backupCodes?: string[]
+  rateLimited: false
+}
+/** With a `sessionId`, success always carries the session. */
+export type VerifySessionMFAResult = (VerifyMFASuccess & { session: Session }) | VerifyMFAFailure
+export interface VerifyMFAFailure {
+  success: false
+  method: MfaMethod
+  user?: undefined
+  session?: undefined
+  attemptsRemaining: number
+  /** Locked out: no code is accepted until retryAfter seconds pass. */
+  rateLimited: boolean
+  /** Seconds until the lockout ends, or the suggested delay before the next attempt. */
+  retryAfter: number
+  /** Why, e.g. 'mfa_invalid_code', 'mfa_backup_code_already_used', 'mfa_rate_limited'. */
+  error: MfaErrorCode
+}
+
+export interface TotpDevice {
+  id: string
+  name: string
+  createdAt: string
+  lastUsed?: string
+}
+export interface MFAStatus {
+  enabled: boolean
+  methods: MfaMethod[]
+  backupCodesRemaining: number
+  lastUsed?: string
+  setupDate?: string
+  totpDevices: TotpDevice[]
+}
+
+export interface DisableMFAOptions extends RequestContext {
+  userId: string
+  /** Required unless verifyPassword succeeded for this user in the last five minutes. */
+  password?: string
+  confirmationCode: string
+}
+export interface DisableMFAResult {
+  success: true
+  disabledAt: string
+}
+
+export interface BackupCodesResult {
+  codes: string[]
+  generatedAt: string
+}
+
+export interface AuditEvent {
+  id: number
+  userId?: string
+  action: string
+  method?: MfaMethod
+  success: boolean
+  ipAddress?: string
+  userAgent?: string
+  detail?: string
+  createdAt: string
+}
+
+export interface RateLimitOptions {
+  perMinute?: number
+  perHour?: number
+  perDay?: number
+}
+
+/** The guide's mfa.configure() options (all optional; camelCase or snake_case). */
+export interface MfaConfigureOptions {
+  methods?: {
+    totp?: { enabled?: boolean; issuer?: string; algorithm?: 'SHA1' | 'SHA256' | 'SHA512'; digits?: 6 | 8; period?: number; skew?: number }
+    sms?: { enabled?: boolean; provider?: 'twilio' | 'aws-sns' | string; rateLimits?: RateLimitOptions }
+    email?: { enabled?: boolean; provider?: string; rateLimits?: RateLimitOptions }
+    webauthn?: {
+      enabled?: boolean
+      rpId?: string
+      rpName?: string
+      requireResidentKey?: boolean
+      userVerification?: 'required' | 'preferred' | 'discouraged'
+    }
+  }
+  backupCodes?: { enabled?: boolean; count?: number; length?: number; algorithm?: 'alphanumeric' | 'numeric' }
+  rateLimiting?: { maxAttempts?: number; windowMinutes?: number; lockoutMinutes?: number }
+  security?: { requireForAdmins?: boolean; gracePeriodDays?: number; stepUpRequired?: string[]; stepUpMaxAgeSeconds?: number }
+  sessions?: { ttlSeconds?: number; pendingTtlSeconds?: number }
+  password?: { memoryKib?: number; iterations?: number; parallelism?: number }
+}
+
+export interface PlintoOptions extends MfaConfigureOptions {
+  /** SQLite file path or ':memory:' (default PLINTO_DATABASE or ./plinto.db). */
+  database?: string
+  /** 32 bytes as 64 hex digits or base64 (default PLINTO_SECRET_KEY, else a development key file). */
+  secretKey?: string
+  /** Issuer shown by authenticator apps (default PLINTO_ISSUER or 'Plinto'). */
+  issuer?: string
+}
+
+export interface PlintoAuth {
+  signUp(options: SignUpOptions): Promise<SignUpResult>
+  signIn(options: SignInOptions): Promise<SignInResult>
+  signOut(token: string | ({ token: string } & RequestContext)): Promise<{ success: boolean }>
+  verifySession(token: string | { token: string }): Promise<SessionInfo>
+  verifyPassword(options: { userId: string; password: string } & RequestContext): Promise<{ success: true }>
+  deleteUser(options: { userId: string }): Promise<{ success: true }>
+  getUser(options: { userId: string }): Promise<User>
+  enableMFA(options: EnableMFAOptions): Promise<EnableMFAResult>
+  verifyMFA(options: VerifyMFAOptions & { sessionId: string }): Promise<VerifySessionMFAResult>
+  verifyMFA(options: VerifyMFAOptions): Promise<VerifyMFAResult>
+  getMFAStatus(options: { userId: string }): Promise<MFAStatus>
+  disableMFA(options: DisableMFAOptions): Promise<DisableMFAResult>
+  regenerateMFABackupCodes(options: { userId: string; count?: number } & RequestContext): Promise<BackupCodesResult>
+  /** `since`: Date, ISO string or Unix seconds. */
+  listAuditEvents(options: { userId: string; since?: Date | string | number; limit?: number }): Promise<AuditEvent[]>
+  /** Rejects with `mfa_step_up_required` unless MFA was verified within `maxAge` seconds (default 600). */
+  requireRecentMfa(options: string | { token: string; maxAge?: number }): Promise<{ success: true }>
+  readonly mfa: {
+    challenge(options: VerifyMFAOptions & { sessionId: string }): Promise<VerifySessionMFAResult>
+    challenge(options: VerifyMFAOptions): Promise<VerifyMFAResult>
+    configure(options: MfaConfigureOptions): Promise<{ success: true; appliedAt: string }>
+  }
+}
+
+export interface Plinto {
+  readonly auth: PlintoAuth
+  /** Whether a route at `level` requires MFA of a user with `role`. */
+  shouldRequireMfa(level: MfaLevelValue, role?: string): boolean
+}
+
+export declare function createPlinto(options?: PlintoOptions): Plinto
+
+/** Default instance from PLINTO_DATABASE, PLINTO_SECRET_KEY and PLINTO_ISSUER, opened on first use. */
+export declare const plinto: Plinto
+
+export declare const MfaLevel: {
+  readonly NONE: 'none'
+  readonly OPTIONAL: 'optional'
+  readonly REQUIRED: 'required'
+  readonly ADMIN_ONLY: 'admin_only'
+}
+export type MfaLevelValue = (typeof MfaLevel)[keyof typeof MfaLevel]
+
+/** Minimal shapes of Express' request, response and next, so Express types are optional. */
+export interface MfaRequest {
+  user?: { id: string; role?: string }
+  session?: { id?: string; mfaVerified?: boolean }
+}
+export interface MfaResponse {
+  status(code: number): { json(body: unknown): unknown }
+}
+
+/** The guide's Express middleware; run it after a middleware that sets req.user and req.session. */
+export declare function requireMfa(
+  level?: MfaLevelValue,
+  instance?: Plinto,
+): (req: MfaRequest, res: MfaResponse, next: (err?: unknown) => void) => Promise<unknown>

@@ -1,0 +1,5 @@
+// ES module entry: the same objects as the CommonJS entry.
+import cjs from './index.js'
+
+export const { createPlinto, plinto, MfaError, MFA_ERROR_CODES, MfaLevel, requireMfa } = cjs
+export default cjs

@@ -1,0 +1,45 @@
+//! The libuv-pool task that runs one engine operation.
+
+use crate::error;
+use napi::bindgen_prelude::{Env, Task};
+use plinto_mfa_core::{json_api, Engine};
+use std::sync::Arc;
+
+/// One operation: name, JSON arguments, and the engine to run it on.
+pub struct Call {
+    engine: Arc<Engine>,
+    op: String,
+    args: String,
+}
+
+impl Call {
+    /// A call of `op` with `args` (JSON text).
+    pub fn new(engine: Arc<Engine>, op: String, args: String) -> Self {
+        Self { engine, op, args }
+    }
+
+    /// Runs the operation and returns the JSON envelope.
+    pub fn run(&self) -> String {
+        let out = error::guard(|| {
+            let args = error::parse_json("options", &self.args)?;
+            json_api::dispatch(&self.engine, &self.op, &args)
+        });
+        match out {
+            Ok(v) => serde_json::json!({ "ok": v }).to_string(),
+            Err(e) => error::envelope(&e),
+        }
+    }
+}
+
+impl Task for Call {
+    type Output = String;
+    type JsValue = String;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(self.run())
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(output)
+    }
+}

@@ -1,0 +1,15 @@
+// What the example's `authenticate` middleware puts on the request.
+import type { SessionInfo, User } from '@plinto/mfa'
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** Set by `authenticate`. */
+      user: User
+      /** Set by `authenticate`. */
+      session: SessionInfo
+    }
+  }
+}
+
+export {}
