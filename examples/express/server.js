@@ -311,6 +311,19 @@ app.get('/api/profile', authenticate, requireMfa(MfaLevel.NONE), (req, res) => {
   res.json({ success: true, user: req.user })
 })
 
+// Plinto: the React example's web app (examples/react), once built into its dist/ folder:
+// its files, and index.html for every other GET outside /api so the app's own routes load.
+import { existsSync } from 'node:fs'
+const reactDist = fileURLToPath(new URL('../react/dist/', import.meta.url))
+if (existsSync(`${reactDist}index.html`)) {
+  app.use(express.static(reactDist, { index: false }))
+  app.use((req, res, next) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || req.path === '/api' || req.path.startsWith('/api/')) return next()
+    res.set('Cache-Control', 'no-cache')
+    res.sendFile(`${reactDist}index.html`)
+  })
+}
+
 export { app }
 
 // Plinto: start listening when run directly (`node server.js`, `make demo`).

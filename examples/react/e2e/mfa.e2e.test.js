@@ -1,0 +1,397 @@
+// The guide's "End-to-End Tests" (mfa.e2e.test.ts), run for real: headless Chromium on the
+// built React app, served by the Express example on its own database. Codes are real: the
+// test reads the key from the page (and the QR code from the canvas, as a phone would) and
+// computes TOTP codes with otplib; backup codes are the ones the page shows.
+//
+// Where the guide's test cannot be taken word for word, a "Port:" comment says why.
+import { test, describe, before, after, beforeEach, afterEach } from 'node:test'
+import { mkdirSync, rmSync } from 'node:fs'
+import assert from 'node:assert/strict'
+import jsQRModule from 'jsqr'
+import { Authenticator, OUTPUT, PASSWORD, expect, launchBrowser, screenshot, startServer, uniqueEmail } from './support.js'
+
+// jsqr is CommonJS with a `default` that is the function itself.
+const jsQR = jsQRModule.default
+
+/** @typedef {import('playwright-core').Page} Page */
+/** @typedef {import('playwright-core').BrowserContext} BrowserContext */
+
+/** @type {Awaited<ReturnType<typeof startServer>>} */
+let server
+/** @type {import('playwright-core').Browser} */
+let browser
+const authenticator = new Authenticator()
+
+/** Per test, as the guide's fixtures: a fresh browser context, its first page, the user. */
+/** @type {{ context: BrowserContext, page: Page, email: string, secret?: string }} */
+let t
+
+before(async () => {
+  rmSync(OUTPUT, { recursive: true, force: true })
+  mkdirSync(OUTPUT, { recursive: true })
+  server = await startServer()
+  browser = await launchBrowser()
+})
+
+after(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+/** @param {string} name */
+const fileName = (name) => name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase()
+
+beforeEach(async (ctx) => {
+  const context = await browser.newContext({ baseURL: server.baseURL, viewport: { width: 1024, height: 720 } })
+  const page = await context.newPage()
+  // Port: the guide signs up one fixed address in every test; one database serves this whole
+  // run, so each test has its own address.
+  t = { context, page, email: uniqueEmail(fileName(ctx.name).slice(0, 24)) }
+
+  // Navigate to app and create test user
+  await page.goto('/')
+  await page.click('text=Sign Up')
+  await page.fill('[name="email"]', t.email)
+  await page.fill('[name="password"]', PASSWORD)
+  await page.click('button:has-text("Sign Up")')
+
+  // Wait for dashboard
+  await expect(page.locator('h1')).toContainText('Dashboard')
+})
+
+afterEach(async () => {
+  await t.context.close()
+})
+
+/**
+ * A test that, when it fails, saves the screen(s) it failed on as FAILED-<name>.png.
+ * @param {string} name
+ * @param {(ctx: import('node:test').TestContext) => Promise<void>} body
+ */
+function e2eTest(name, body) {
+  test(name, async (ctx) => {
+    try {
+      await body(ctx)
+    } catch (error) {
+      const pages = t.context.pages()
+      for (const [i, p] of pages.entries()) {
+        await screenshot(p, `FAILED-${fileName(name)}${pages.length > 1 ? `-${i + 1}` : ''}`).catch(() => undefined)
+      }
+      throw error
+    }
+  })
+}
+
+/**
+ * Reads the QR code drawn on the page's canvas, as an authenticator app's camera would.
+ * @param {Page} page
+ * @returns {Promise<string>} the encoded text (an otpauth:// URI)
+ */
+async function scanQrCode(page) {
+  await page.waitForSelector('canvas[data-state="drawn"]')
+  const image = await page.locator('canvas').evaluate((/** @type {HTMLCanvasElement} */ canvas) => {
+    const context = canvas.getContext('2d')
+    if (!context) throw new Error('no 2d context')
+    const { data, width, height } = context.getImageData(0, 0, canvas.width, canvas.height)
+    return { data: Array.from(data), width, height }
+  })
+  const decoded = jsQR(Uint8ClampedArray.from(image.data), image.width, image.height)
+  assert.ok(decoded, 'the canvas holds a readable QR code')
+  return decoded.data
+}
+
+/**
+ * Enrolls the authenticator app from the verify screen: scans the QR code, checks it
+ * against the key shown for manual entry, returns the key.
+ * @param {Page} page
+ */
+async function enrollFromScreen(page) {
+  const manualKey = ((await page.locator('code').textContent()) ?? '').replace(/\s+/g, '')
+  assert.match(manualKey, /^[A-Z2-7]{16,}$/)
+  const uri = new URL(await scanQrCode(page))
+  assert.equal(uri.protocol, 'otpauth:')
+  assert.equal(uri.host, 'totp')
+  assert.equal(uri.searchParams.get('secret'), manualKey, 'QR code and manual key carry the same secret')
+  assert.ok(decodeURIComponent(uri.pathname).includes(t.email), 'the QR code names the account')
+  return manualKey
+}
+
+// Helper functions (the guide's, with real codes)
+/** @param {Page} page @param {'totp'} method */
+async function setupMfaForUser(page, method) {
+  await page.click('text=Settings')
+  await page.click('text=Security')
+  await page.click('text=Enable Two-Factor Authentication')
+
+  if (method === 'totp') {
+    await page.click('text=Authenticator App')
+    await page.click('text=Continue')
+    t.secret = await enrollFromScreen(page)
+    await page.fill('[name="verificationCode"]', await authenticator.code(t.secret))
+    // Port: `text=Verify` would first match this screen's heading "Verify Setup".
+    await page.click('button:has-text("Verify")')
+    await page.click("text=I've saved these codes")
+  }
+
+  // Navigate back to main page
+  await page.click('text=Dashboard')
+  await expect(page.locator('h1')).toContainText('Dashboard')
+}
+
+/** @param {Page} page @returns {Promise<string[]>} */
+async function setupMfaWithBackupCodes(page) {
+  await setupMfaForUser(page, 'totp')
+
+  // Generate new backup codes to capture them
+  await page.click('text=Settings')
+  await page.click('text=Security')
+  await page.click('text=Generate New Backup Codes')
+  await expect(page.locator('dialog[open]')).toBeVisible()
+  await page.fill('[name="password"]', PASSWORD)
+  await screenshot(page, '08-password-dialog')
+  await page.click('text=Generate')
+
+  // Extract backup codes from the page
+  await expect(page.locator('.backup-codes')).toBeVisible()
+  await screenshot(page, '09-new-backup-codes')
+  const codes = await page.locator('.backup-code').allTextContents()
+  await page.click("text=I've saved these codes")
+
+  return codes
+}
+
+/** Signs out, then signs in with the password on a new page of the same context.
+ * @param {Page} page */
+async function signOutAndSignIn(page) {
+  // Sign out
+  await page.click('text=Sign Out')
+  await expect(page.locator('h1')).toContainText('Sign In')
+
+  // Create new page to simulate new session
+  const newPage = await t.context.newPage()
+  await newPage.goto('/')
+
+  // Sign in with password
+  await newPage.click('text=Sign In')
+  await newPage.fill('[name="email"]', t.email)
+  await newPage.fill('[name="password"]', PASSWORD)
+  await newPage.click('button:has-text("Sign In")')
+  return newPage
+}
+
+describe('MFA E2E Tests', () => {
+  e2eTest('should complete TOTP setup flow', async () => {
+    const { page } = t
+    await screenshot(page, '01-dashboard')
+
+    // Navigate to security settings
+    await page.click('text=Settings')
+    await page.click('text=Security')
+    await expect(page.locator('text=Enable Two-Factor Authentication')).toBeVisible()
+    await screenshot(page, '02-settings-security')
+
+    // Start MFA setup
+    await page.click('text=Enable Two-Factor Authentication')
+    await screenshot(page, '03-choose-method')
+
+    // Select authenticator app
+    await page.click('text=Authenticator App')
+    await page.click('text=Continue')
+
+    // QR code should be displayed
+    await expect(page.locator('canvas')).toBeVisible() // QR code
+    await expect(page.locator('code')).toBeVisible() // Manual entry key
+    await expect(page.locator('h2')).toContainText('Verify Setup')
+    const secret = await enrollFromScreen(page)
+    await screenshot(page, '04-verify-setup-qr')
+
+    // Enter verification code: the authenticator's current code for the scanned key
+    await page.fill('[name="verificationCode"]', await authenticator.code(secret))
+    // Port: `text=Verify` would first match this screen's heading "Verify Setup".
+    await page.click('button:has-text("Verify")')
+
+    // Should show backup codes
+    await expect(page.locator('.backup-codes')).toBeVisible()
+    const codes = await page.locator('.backup-code').allTextContents()
+    assert.equal(codes.length, 10)
+    assert.ok(codes.every((c) => /^[0-9A-Z]{10}$/.test(c)), codes.join(' '))
+    await screenshot(page, '05-backup-codes')
+    await page.click("text=I've saved these codes")
+
+    // Should return to settings with MFA enabled
+    await expect(page.locator('text=✅ Two-Factor Authentication is enabled')).toBeVisible()
+    await expect(page.locator('.mfa-info')).toContainText('Authenticator app')
+    await screenshot(page, '06-settings-mfa-enabled')
+  })
+
+  e2eTest('should require MFA during sign in', async () => {
+    // Setup MFA first (abbreviated)
+    await setupMfaForUser(t.page, 'totp')
+    const newPage = await signOutAndSignIn(t.page)
+
+    // Should be prompted for MFA
+    await expect(newPage.locator('h2')).toContainText('Two-Factor Authentication')
+    await expect(newPage.locator('select')).toBeVisible() // Method selector
+    await screenshot(newPage, '07-sign-in-challenge')
+
+    // Enter TOTP code
+    assert.ok(t.secret)
+    await newPage.fill('[name="code"]', await authenticator.code(t.secret))
+    await newPage.click('text=Verify')
+
+    // Should be signed in
+    await expect(newPage.locator('h1')).toContainText('Dashboard')
+    await expect(newPage.locator('.status')).toContainText('On')
+  })
+
+  e2eTest('should handle backup code authentication', async () => {
+    // Setup MFA and get backup codes
+    const backupCodes = await setupMfaWithBackupCodes(t.page)
+    assert.equal(backupCodes.length, 10)
+
+    // Sign out and in again
+    const newPage = await signOutAndSignIn(t.page)
+
+    // Switch to backup code method
+    await newPage.click('text=Use backup code')
+    await expect(newPage.locator('select')).toHaveValue('backup')
+
+    // Use backup code
+    await newPage.fill('[name="code"]', backupCodes[0])
+    await screenshot(newPage, '10-sign-in-backup-code')
+    await newPage.click('text=Verify')
+
+    // Should be signed in
+    await expect(newPage.locator('h1')).toContainText('Dashboard')
+
+    // The code is spent: nine remain.
+    await newPage.click('text=Settings')
+    await newPage.click('text=Security')
+    await expect(newPage.locator('.mfa-info')).toContainText('9')
+  })
+
+  e2eTest('should handle MFA setup errors gracefully', async (ctx) => {
+    // Port: SMS setup needs SMS delivery in the Express example; until it has it, the server
+    // refuses the method and this test is reported as a todo rather than a failure.
+    if (!(await smsAvailable())) ctx.todo('SMS codes are not available in the Express example yet')
+    const { page } = t
+    await page.click('text=Settings')
+    await page.click('text=Security')
+    await page.click('text=Enable Two-Factor Authentication')
+
+    // Select SMS method
+    await page.click('text=SMS Messages')
+    // Port: the guide clicks Continue here with the number still empty; the app asks for one.
+    await page.click('text=Continue')
+    await expect(page.locator('.error')).toContainText('Enter your phone number')
+
+    // Enter invalid phone number
+    await page.fill('[name="phoneNumber"]', 'invalid')
+    await page.click('text=Continue')
+
+    // Should show error message
+    await expect(page.locator('.error')).toContainText('Invalid phone number')
+    await screenshot(page, '11-setup-invalid-phone')
+
+    // Should allow correcting the error
+    await page.fill('[name="phoneNumber"]', '+1234567890')
+    await page.click('text=Continue')
+
+    // Should proceed to verification step
+    await expect(page.locator('h2')).toContainText('Verify Setup')
+    await screenshot(page, '12-verify-setup-sms')
+  })
+
+  e2eTest('should enforce rate limiting', async () => {
+    await setupMfaForUser(t.page, 'totp')
+    assert.ok(t.secret)
+    const newPage = await signOutAndSignIn(t.page)
+    await expect(newPage.locator('h2')).toContainText('Two-Factor Authentication')
+
+    // Make multiple failed MFA attempts.
+    // Port: the guide types 'wrong', which a numeric code field cannot hold; these are
+    // 6-digit codes that are wrong for this key. The core allows 5 wrong codes in 15
+    // minutes: the 5th locks the user for 15 minutes, and the server says so at once.
+    const wrong = authenticator.wrongCode(t.secret)
+    for (let i = 0; i < 5; i++) {
+      await newPage.fill('[name="code"]', wrong)
+      await newPage.click('text=Verify')
+
+      if (i < 4) {
+        await expect(newPage.locator('.error')).toContainText('Invalid code')
+        await expect(newPage.locator('.error')).toContainText(`${4 - i} attempt`)
+        if (i === 0) await screenshot(newPage, '13-sign-in-invalid-code')
+      }
+    }
+
+    // Should be rate limited
+    await expect(newPage.locator('.error')).toContainText('Too many attempts')
+
+    // Verify button should be disabled
+    await expect(newPage.locator('button:has-text("Verify")')).toBeDisabled()
+    await screenshot(newPage, '14-sign-in-too-many-attempts')
+
+    // The 6th attempt, from a new sign-in and with the right code: still locked out.
+    await newPage.click('text=Cancel')
+    await newPage.fill('[name="password"]', PASSWORD)
+    await newPage.click('button:has-text("Sign In")')
+    await expect(newPage.locator('h2')).toContainText('Two-Factor Authentication')
+    await newPage.fill('[name="code"]', await authenticator.code(t.secret))
+    await newPage.click('text=Verify')
+    await expect(newPage.locator('.error')).toContainText('Too many attempts')
+    await expect(newPage.locator('button:has-text("Verify")')).toBeDisabled()
+    await expect(newPage.locator('h1')).toContainText('Sign In') // still signed out
+  })
+
+  e2eTest('should disable MFA after password and code in a dialog', async () => {
+    const { page } = t
+    await setupMfaForUser(page, 'totp')
+    assert.ok(t.secret)
+    await page.click('text=Settings')
+    await page.click('text=Security')
+    await page.click('text=Disable MFA')
+    const dialog = page.locator('dialog[open]')
+    await expect(dialog).toBeVisible()
+
+    // A wrong password is refused inside the dialog, which stays open. (The password is
+    // checked first, so the code is not spent and serves again below.)
+    const code = await authenticator.code(t.secret)
+    await page.fill('[name="password"]', 'not-my-password')
+    await page.fill('[name="confirmationCode"]', code)
+    await dialog.locator('button:has-text("Disable MFA")').click()
+    await expect(dialog.locator('[role="alert"]')).toContainText('Wrong password')
+    await screenshot(page, '15-disable-dialog-error')
+
+    // Cancel closes it and nothing changed.
+    await dialog.locator('button:has-text("Cancel")').click()
+    await expect(page.locator('text=✅ Two-Factor Authentication is enabled')).toBeVisible()
+    assert.equal(await page.locator('dialog').count(), 0)
+
+    await page.click('text=Disable MFA')
+    await page.fill('[name="password"]', PASSWORD)
+    await page.fill('[name="confirmationCode"]', code)
+    await page.locator('dialog[open] button:has-text("Disable MFA")').click()
+    await expect(page.locator('text=Enable Two-Factor Authentication')).toBeVisible()
+    await expect(page.locator('.notice')).toContainText('now off')
+
+    // Signing in again needs only the password.
+    const newPage = await signOutAndSignIn(page)
+    await expect(newPage.locator('h1')).toContainText('Dashboard')
+    await expect(newPage.locator('.status')).toContainText('Off')
+  })
+})
+
+/** Whether the server sets up SMS codes (it refuses the method until SMS delivery exists). */
+async function smsAvailable() {
+  const post = async (/** @type {string} */ path, /** @type {object} */ body, /** @type {string} */ token = '') => {
+    const response = await fetch(`${server.baseURL}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    })
+    return { status: response.status, body: await response.json() }
+  }
+  const up = await post('/api/auth/signup', { email: uniqueEmail('sms-probe'), password: PASSWORD })
+  const setup = await post('/api/auth/mfa/setup', { method: 'sms', phoneNumber: '+1234567890' }, up.body.session.token)
+  return setup.status === 200
+}

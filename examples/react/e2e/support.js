@@ -1,0 +1,206 @@
+// What the browser tests stand on: the server process, Chromium through playwright-core,
+// a few `expect`-style checks, TOTP codes from otplib, and screenshots.
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import otplib from 'otplib'
+import { chromium } from 'playwright-core'
+
+/** @typedef {import('playwright-core').Page} Page */
+/** @typedef {import('playwright-core').Locator} Locator */
+/** @typedef {import('playwright-core').Browser} Browser */
+
+export const PASSWORD = 'TestPassword123!'
+const here = fileURLToPath(new URL('.', import.meta.url))
+
+/** Screenshots of every run (not tracked); E2E_OUTPUT overrides. */
+export const OUTPUT = process.env.E2E_OUTPUT ?? join(here, 'output')
+
+/** How long a check waits for the page, in ms. */
+const TIMEOUT = Number(process.env.E2E_TIMEOUT ?? 10_000)
+
+/**
+ * Starts the Express example (serving the built app) on a fresh database, unless
+ * E2E_BASE_URL points at a running one.
+ * @returns {Promise<{ baseURL: string, stop: () => Promise<void> }>}
+ */
+export async function startServer() {
+  if (process.env.E2E_BASE_URL) return { baseURL: process.env.E2E_BASE_URL.replace(/\/$/, ''), stop: async () => {} }
+  if (!existsSync(join(here, '..', 'dist', 'index.html'))) throw new Error('the app is not built: run `npm run build` first')
+  const dir = mkdtempSync(join(tmpdir(), 'plinto-e2e-'))
+  const child = spawn(process.execPath, [join(here, 'serve.js')], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      PLINTO_DATABASE: join(dir, 'plinto.db'),
+      PLINTO_SECRET_KEY: randomBytes(32).toString('hex'),
+      // The core's attempt limit is under test: express-rate-limit must not answer first.
+      MFA_VERIFY_MAX_PER_WINDOW: '10000',
+      NODE_ENV: 'test',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let log = ''
+  child.stderr.on('data', (d) => (log += d))
+  const baseURL = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s: ${log}`)), 30_000)
+    child.stdout.on('data', (d) => {
+      log += d
+      const match = /listening (http:\/\/127\.0\.0\.1:\d+)/.exec(log)
+      if (match) {
+        clearTimeout(timer)
+        resolve(match[1])
+      }
+    })
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`server exited with ${code}: ${log}`))
+    })
+  })
+  return {
+    baseURL,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve))
+        child.kill('SIGTERM')
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))])
+        if (child.exitCode === null) child.kill('SIGKILL')
+      }
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/**
+ * Debian's Chromium, headless. Playwright gives every launch a fresh temporary profile
+ * (its own --user-data-dir). Without the background-networking flags Chromium reaches
+ * for outside services at start.
+ * @returns {Promise<Browser>}
+ */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+}
+
+/** Saves a full-page screenshot as OUTPUT/<name>.png.
+ * @param {Page} page @param {string} name */
+export async function screenshot(page, name) {
+  mkdirSync(OUTPUT, { recursive: true })
+  await page.screenshot({ path: join(OUTPUT, `${name}.png`), fullPage: true, animations: 'disabled' })
+}
+
+/**
+ * Polls until `check` returns true; fails with `describe()` of the last state.
+ * @param {() => Promise<boolean>} check @param {() => string} describe
+ */
+async function until(check, describe) {
+  const deadline = Date.now() + TIMEOUT
+  /** @type {unknown} */
+  let lastError
+  for (;;) {
+    try {
+      if (await check()) return
+      lastError = undefined
+    } catch (error) {
+      // A strict-mode violation (several matches) is a failure at once, as in @playwright/test.
+      if (error instanceof Error && /strict mode violation/.test(error.message)) throw error
+      lastError = error
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${describe()} (after ${TIMEOUT} ms)${lastError instanceof Error ? `: ${lastError.message}` : ''}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+/** The guide's `expect(locator)` matchers that its tests use, on playwright-core.
+ * @param {Locator} locator */
+export function expect(locator) {
+  return {
+    async toBeVisible() {
+      await until(() => locator.isVisible(), () => `expected ${locator} to be visible`)
+    },
+    /** @param {string} text */
+    async toContainText(text) {
+      let last = ''
+      await until(
+        async () => (last = (await locator.textContent({ timeout: 1000 })) ?? '').includes(text),
+        () => `expected ${locator} to contain ${JSON.stringify(text)}, it has ${JSON.stringify(last)}`,
+      )
+    },
+    /** @param {string} value */
+    async toHaveValue(value) {
+      let last = ''
+      await until(
+        async () => (last = await locator.inputValue({ timeout: 1000 })) === value,
+        () => `expected ${locator} to have value ${JSON.stringify(value)}, it has ${JSON.stringify(last)}`,
+      )
+    },
+    async toBeDisabled() {
+      await until(() => locator.isDisabled({ timeout: 1000 }), () => `expected ${locator} to be disabled`)
+    },
+    async toBeEnabled() {
+      await until(() => locator.isEnabled({ timeout: 1000 }), () => `expected ${locator} to be enabled`)
+    },
+  }
+}
+
+/**
+ * TOTP codes as an authenticator app would show them, from otplib. The core accepts each
+ * 30-second step once per user, so every call returns the code of a step not yet handed out
+ * for that secret: the current one, else the next (inside the core's ±1 step window), else
+ * it waits for the next step.
+ */
+export class Authenticator {
+  /** @type {Map<string, number>} */
+  #lastStep = new Map()
+
+  /** @param {string} secret base32, spaces allowed */
+  async code(secret) {
+    const key = secret.replace(/\s+/g, '')
+    let now = Math.floor(Date.now() / 30_000)
+    let step = Math.max(now, (this.#lastStep.get(key) ?? -1) + 1)
+    if (step > now + 1) {
+      await new Promise((resolve) => setTimeout(resolve, (step - 1) * 30_000 - Date.now() + 200))
+      now = Math.floor(Date.now() / 30_000)
+      step = Math.max(now, step)
+    }
+    this.#lastStep.set(key, step)
+    return otplib.authenticator.clone({ epoch: step * 30_000 + 1000 }).generate(key)
+  }
+
+  /** A 6-digit code that is wrong for this secret now and for a while around now.
+   * @param {string} secret */
+  wrongCode(secret) {
+    const key = secret.replace(/\s+/g, '')
+    const now = Date.now()
+    const near = new Set([-2, -1, 0, 1, 2].map((d) => otplib.authenticator.clone({ epoch: now + d * 30_000 }).generate(key)))
+    for (let n = 0; ; n++) {
+      const candidate = String((123_457 + n * 111_111) % 1_000_000).padStart(6, '0')
+      if (!near.has(candidate)) return candidate
+    }
+  }
+}
+
+let counter = 0
+/** A new email address for each test's user (one database serves the whole run).
+ * @param {string} name */
+export function uniqueEmail(name) {
+  counter += 1
+  return `e2e-${name}-${Date.now().toString(36)}-${counter}@example.com`
+}

@@ -1,0 +1,198 @@
+// A small typed client for the Express example's routes. It plays the part of the guide's
+// browser SDK (`plinto.auth.*`): the session lives in the server's httpOnly `session` cookie,
+// so every call is a same-origin fetch with credentials.
+
+export type MfaMethod = 'totp' | 'sms' | 'email' | 'webauthn' | 'backup' | 'push'
+
+export interface User {
+  id: string
+  email: string
+  role: string
+  createdAt: string
+  mfaEnabled: boolean
+  mfaMethods: MfaMethod[]
+}
+
+export interface Session {
+  id: string
+  token: string
+  expiresIn: number
+  expiresAt: string
+  mfaVerified: boolean
+}
+
+export interface SignInResult {
+  success: true
+  requiresMfa: boolean
+  /** Pending-session handle for the MFA challenge, when requiresMfa. */
+  sessionId?: string
+  mfaMethods: MfaMethod[]
+  expiresIn: number
+  user?: User
+  session?: Session
+}
+
+export interface MfaSetupResult {
+  success: boolean
+  /** otpauth:// URI (TOTP). */
+  qrCodeUrl?: string
+  /** The same URI as a QR code: an SVG data URL (TOTP). */
+  qrCodeDataUrl?: string
+  /** Base32 secret for manual entry (TOTP). */
+  secret?: string
+  backupCodes?: string[]
+}
+
+/** Outcome of a code check: a wrong code is a result, not an exception. */
+export type VerifyResult =
+  | { success: true; user: User; session?: Session; backupCodes?: string[] }
+  | {
+      success: false
+      /** Locked out: no code is accepted until retryAfter seconds pass. */
+      rateLimited: boolean
+      attemptsRemaining?: number
+      retryAfter?: number
+    }
+
+export interface MfaStatus {
+  enabled: boolean
+  methods: MfaMethod[]
+  backupCodesRemaining: number
+  lastUsed?: string
+}
+
+export interface BackupCodes {
+  codes: string[]
+  generatedAt: string
+}
+
+/** A refused request, with the server's explanation. */
+export class ApiError extends Error {
+  readonly status: number
+  readonly code?: string
+  readonly body: unknown
+
+  constructor(status: number, message: string, code?: string, body?: unknown) {
+    super(message)
+    this.name = 'ApiError'
+    this.status = status
+    this.code = code
+    this.body = body
+  }
+}
+
+interface Reply {
+  status: number
+  body: Record<string, unknown>
+  headers: Headers
+}
+
+async function send(method: 'GET' | 'POST', path: string, payload?: unknown): Promise<Reply> {
+  const response = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers: payload === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+    body: payload === undefined ? undefined : JSON.stringify(payload),
+  })
+  const text = await response.text()
+  let body: Record<string, unknown> = {}
+  if (text) {
+    try {
+      const parsed: unknown = JSON.parse(text)
+      body = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : { value: parsed }
+    } catch {
+      // express-rate-limit and proxies answer in plain text.
+      body = { error: text }
+    }
+  }
+  return { status: response.status, body, headers: response.headers }
+}
+
+function messageOf(reply: Reply): string {
+  const { details, error } = reply.body
+  if (typeof details === 'string' && details) return details
+  if (typeof error === 'string' && error) return error
+  return `Request failed (${reply.status})`
+}
+
+async function call<T>(method: 'GET' | 'POST', path: string, payload?: unknown): Promise<T> {
+  const reply = await send(method, path, payload)
+  if (reply.status >= 400) {
+    const code = typeof reply.body.code === 'string' ? reply.body.code : undefined
+    throw new ApiError(reply.status, messageOf(reply), code, reply.body)
+  }
+  return reply.body as T
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
+
+/** POST /api/auth/mfa/verify: 200 success, 401 wrong code, 429 locked out, else an error. */
+async function verify(payload: { sessionId?: string; method: string; code: string }): Promise<VerifyResult> {
+  const reply = await send('POST', '/api/auth/mfa/verify', payload)
+  if (reply.status === 200) return reply.body as VerifyResult
+  if (reply.status === 401 && 'attemptsRemaining' in reply.body) {
+    return { success: false, rateLimited: false, attemptsRemaining: num(reply.body.attemptsRemaining), retryAfter: num(reply.body.retryAfter) }
+  }
+  if (reply.status === 429) {
+    const header = Number(reply.headers.get('retry-after'))
+    return {
+      success: false,
+      rateLimited: true,
+      attemptsRemaining: 0,
+      retryAfter: num(reply.body.retryAfter) ?? (Number.isFinite(header) && header > 0 ? header : undefined),
+    }
+  }
+  throw new ApiError(reply.status, messageOf(reply), undefined, reply.body)
+}
+
+export const api = {
+  auth: {
+    signUp: (options: { email: string; password: string }) =>
+      call<{ user: User; session: Session }>('POST', '/api/auth/signup', options),
+
+    signIn: (options: { email: string; password: string }) => call<SignInResult>('POST', '/api/auth/signin', options),
+
+    signOut: () => call<{ success: boolean }>('POST', '/api/auth/signout', {}),
+
+    /** The signed-in user, or null without a (completed) session. */
+    async currentUser(): Promise<User | null> {
+      const reply = await send('GET', '/api/profile')
+      if (reply.status === 401 || reply.status === 403) return null
+      if (reply.status >= 400) throw new ApiError(reply.status, messageOf(reply), undefined, reply.body)
+      return (reply.body as { user: User }).user
+    },
+
+    /** Starts setting up a method for the signed-in user. */
+    enableMFA: (options: { method: MfaMethod; phoneNumber?: string; label?: string }) =>
+      call<MfaSetupResult>('POST', '/api/auth/mfa/setup', options),
+
+    /** Without sessionId: confirms a method being set up. With it: completes sign-in. */
+    verifyMFA: (options: { sessionId?: string; method: MfaMethod; code: string }) => verify(options),
+
+    getMFAStatus: () => call<MfaStatus>('GET', '/api/auth/mfa/status'),
+
+    /** Needs the password and a current code (authenticator or backup code). */
+    disableMFA: (options: { password: string; confirmationCode: string }) =>
+      call<{ success: true; message: string }>('POST', '/api/auth/mfa/disable', options),
+
+    regenerateMFABackupCodes: (options: { password: string }) =>
+      call<BackupCodes>('POST', '/api/auth/mfa/backup-codes/regenerate', options),
+
+    mfa: {
+      /** The guide's challenge: a code for a pending sign-in. */
+      challenge: (options: { sessionId: string; method: MfaMethod; code: string }) => verify(options),
+
+      /** Sends a new SMS or email code for a pending sign-in. */
+      requestNewCode: (options: { sessionId: string; method: MfaMethod }) =>
+        call<{ success: boolean; expiresIn?: number }>('POST', '/api/auth/mfa/resend', options),
+    },
+  },
+}
+
+/** A readable message for anything thrown by the client or fetch. */
+export function errorMessage(err: unknown, fallback: string): string {
+  if (err instanceof ApiError) return err.message
+  if (err instanceof TypeError) return 'Cannot reach the server. Check your connection and try again.'
+  if (err instanceof Error && err.message) return err.message
+  return fallback
+}

@@ -1,0 +1,180 @@
+// The guide's MfaChallenge: the second step of sign-in.
+import { useEffect, useState, type FormEvent } from 'react'
+import { api, errorMessage, type MfaMethod, type Session, type User } from '../api'
+import { minutes } from '../format'
+
+interface MfaChallengeProps {
+  sessionId: string
+  availableMethods: MfaMethod[]
+  onSuccess: (user: User, session?: Session) => void
+  onCancel: () => void
+}
+
+const methodNames: Partial<Record<MfaMethod, string>> = {
+  totp: 'Authenticator App',
+  sms: 'SMS',
+  email: 'Email',
+  backup: 'Backup Code',
+}
+
+// Methods a code can be typed for here (hardware keys need their own flow).
+const codeMethods: MfaMethod[] = ['totp', 'sms', 'email', 'backup']
+
+const isSent = (method: MfaMethod) => method === 'sms' || method === 'email'
+
+export const MfaChallenge = ({ sessionId, availableMethods, onSuccess, onCancel }: MfaChallengeProps) => {
+  const choices = codeMethods.filter((m) => availableMethods.includes(m))
+  const [selectedMethod, setSelectedMethod] = useState<MfaMethod>(choices[0] ?? 'totp')
+  const [code, setCode] = useState('')
+  const [loading, setLoading] = useState(false)
+  const [error, setError] = useState('')
+  const [notice, setNotice] = useState('')
+  const [attemptsRemaining, setAttemptsRemaining] = useState<number | null>(null)
+  const [lockedUntil, setLockedUntil] = useState<number | null>(null)
+
+  useEffect(() => {
+    if (lockedUntil === null) return
+    const timer = setTimeout(() => {
+      setLockedUntil(null)
+      setError('')
+      setAttemptsRemaining(null)
+    }, Math.max(0, lockedUntil - Date.now()))
+    return () => clearTimeout(timer)
+  }, [lockedUntil])
+
+  const chooseMethod = (method: MfaMethod) => {
+    setSelectedMethod(method)
+    setCode('')
+    setNotice('')
+  }
+
+  const handleSubmit = async (e: FormEvent) => {
+    e.preventDefault()
+    try {
+      setLoading(true)
+      setError('')
+      setNotice('')
+      const result = await api.auth.mfa.challenge({ sessionId, method: selectedMethod, code })
+      if (result.success) {
+        onSuccess(result.user, result.session)
+        return
+      }
+      setCode('')
+      if (result.rateLimited) {
+        const wait = result.retryAfter ?? 900
+        setAttemptsRemaining(0)
+        setLockedUntil(Date.now() + wait * 1000)
+        setError(`Too many attempts. Sign-in is locked for ${minutes(wait)}.`)
+      } else {
+        setAttemptsRemaining(result.attemptsRemaining ?? null)
+        setError('Invalid code')
+      }
+    } catch (err) {
+      setError(errorMessage(err, 'Verification failed'))
+    } finally {
+      setLoading(false)
+    }
+  }
+
+  const requestNewCode = async () => {
+    if (!isSent(selectedMethod)) return // authenticator and backup codes are not sent
+    try {
+      setError('')
+      setNotice('')
+      await api.auth.mfa.requestNewCode({ sessionId, method: selectedMethod })
+      setNotice('New code sent!')
+    } catch (err) {
+      setError(errorMessage(err, 'Failed to send new code'))
+    }
+  }
+
+  const locked = lockedUntil !== null
+  const backup = selectedMethod === 'backup'
+
+  return (
+    <div className="mfa-challenge">
+      <h2>Two-Factor Authentication</h2>
+      <p>Your account is protected with a second step. Enter a code to finish signing in.</p>
+
+      <form onSubmit={handleSubmit}>
+        {choices.length > 1 && (
+          <label className="field method-selector">
+            <span>Authentication Method</span>
+            <select name="method" value={selectedMethod} onChange={(e) => chooseMethod(e.target.value as MfaMethod)}>
+              {choices.map((method) => (
+                <option key={method} value={method}>
+                  {methodNames[method] ?? method}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+
+        <label className="field code-input">
+          <span>
+            {selectedMethod === 'totp'
+              ? 'Code from authenticator app'
+              : backup
+                ? 'One of your backup codes'
+                : `Code sent via ${methodNames[selectedMethod] ?? selectedMethod}`}
+          </span>
+          <input
+            type="text"
+            name="code"
+            value={code}
+            onChange={(e) =>
+              setCode(backup ? e.target.value.replace(/[^0-9A-Za-z-]/g, '').toUpperCase().slice(0, 16) : e.target.value.replace(/\D/g, '').slice(0, 6))
+            }
+            placeholder={backup ? 'XXXXXXXXXX' : '123456'}
+            inputMode={backup ? 'text' : 'numeric'}
+            autoComplete="one-time-code"
+            autoFocus
+            required
+          />
+        </label>
+
+        <div className="actions">
+          <button type="submit" className="primary" disabled={loading || locked || !code}>
+            {loading ? 'Verifying...' : 'Verify'}
+          </button>
+          {isSent(selectedMethod) && (
+            <button type="button" onClick={requestNewCode} disabled={locked}>
+              Send New Code
+            </button>
+          )}
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+        </div>
+      </form>
+
+      {notice && (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      )}
+
+      {error && (
+        <div className="error" role="alert">
+          {error}
+          {attemptsRemaining !== null && attemptsRemaining > 0 && (
+            <p>
+              {attemptsRemaining} {attemptsRemaining === 1 ? 'attempt' : 'attempts'} remaining
+            </p>
+          )}
+        </div>
+      )}
+
+      {choices.includes('backup') && !backup && (
+        <div className="backup-option">
+          <p>
+            Can't access your device?{' '}
+            <button type="button" className="link" onClick={() => chooseMethod('backup')}>
+              Use backup code
+            </button>
+          </p>
+        </div>
+      )}
+    </div>
+  )
+}
