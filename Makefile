@@ -62,7 +62,7 @@ test-node: build-node ## Node package and Express example: drift, tsc, tests
 	git diff --exit-code -- $(NODE_PKG)/native.js $(NODE_PKG)/native.d.ts
 	cd $(NODE_PKG) && npx tsc -p .
 	cd $(EXPRESS) && npx tsc -p .
-	cd $(NODE_PKG) && node --test __test__/api.test.js __test__/pack.test.js
+	cd $(NODE_PKG) && node --test __test__/api.test.js __test__/senders.test.js __test__/pack.test.js
 	cd $(NODE_PKG) && node --test __test__/eventloop.test.js
 	cd $(EXPRESS) && node --test --test-concurrency=1 test/
 
@@ -98,3 +98,85 @@ e2e-deps: ## Install Chromium (and an emoji font) for the browser tests (Debian)
 test-e2e: e2e-deps build-node build-react ## React app: tsc, then the guide's E2E tests in headless Chromium
 	cd $(REACT) && npx tsc --noEmit -p . && npx tsc --noEmit -p tsconfig.node.json && npx tsc -p e2e
 	cd $(REACT) && node --test --test-concurrency=1 e2e/
+
+# --- Swift and Kotlin (uniffi) ------------------------------------------------------------
+# bindings-swift/ is one uniffi crate; uniffi-bindgen (built from the workspace, in debug)
+# reads the built library and writes the Swift package sources and the Kotlin sources, which
+# are checked in. Kotlin is compiled and tested on the JVM by Maven (bindings-swift/kotlin);
+# Swift is only generated and checked for drift here (it needs Xcode: see build-xcframework.sh).
+UNIFFI_PKG := bindings-swift
+KOTLIN_PKG := $(UNIFFI_PKG)/kotlin
+NATIVE_DIR := $(CARGO_TARGET_DIR)/$(CARGO_BUILD_TARGET)/debug
+UNIFFI_LIB := $(NATIVE_DIR)/libplinto_mfa.$(if $(filter Darwin,$(shell uname -s)),dylib,so)
+UNIFFI_BINDGEN := $(NATIVE_DIR)/uniffi-bindgen
+UNIFFI_TMP := $(CARGO_TARGET_DIR)/uniffi-generated
+GENERATED := $(UNIFFI_PKG)/Sources $(UNIFFI_PKG)/include $(KOTLIN_PKG)/src/main/kotlin
+MOBILE_URI ?= otpauth://totp/Plinto:demo%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Plinto
+
+.PHONY: build-uniffidemo-mobile
+
+build-uniffi: ## Build the uniffi library and the uniffi-bindgen tool (debug)
+	cargo build -p plinto-mfa-uniffi
+	cargo build -p plinto-mfa-uniffi-bindgen
+
+bindings: build-uniffi ## Generate the Swift package sources and the Kotlin sources from the library
+	rm -rf $(UNIFFI_TMP) && mkdir -p $(UNIFFI_TMP)
+	$(UNIFFI_BINDGEN) generate --library $(UNIFFI_LIB) --language swift --language kotlin \
+	  --out-dir $(UNIFFI_TMP) --no-format
+	rm -rf $(GENERATED) && mkdir -p $(UNIFFI_PKG)/Sources/PlintoMFA $(UNIFFI_PKG)/include $(KOTLIN_PKG)/src/main/kotlin
+	mv $(UNIFFI_TMP)/PlintoMFA.swift $(UNIFFI_PKG)/Sources/PlintoMFA/
+	mv $(UNIFFI_TMP)/PlintoMFAFFI.h $(UNIFFI_TMP)/PlintoMFAFFI.modulemap $(UNIFFI_PKG)/include/
+	mv $(UNIFFI_TMP)/dev $(KOTLIN_PKG)/src/main/kotlin/
+
+check-bindings:## Regenerate the Swift and Kotlin sources and fail if they differ from git
+	git diff --exit-code --stat -- $(GENERATED)
+	@new=$$(git ls-files --others --exclude-standard -- $(GENERATED)); \
+	if [ -n "$$new" ]; then echo "generated but not in git: $$new"; exit 1; fi
+
+test-kotlin:## Compile the Kotlin bindings and the console example, run the JUnit tests (Maven)
+	@command -v mvn >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq maven >/dev/null; }
+	cd $(KOTLIN_PKG) && mvn -B -ntp test -Djna.library.path=$(NATIVE_DIR)
+
+demo-mobile:## Console authenticator (Kotlin): live code of MOBILE_URI='otpauth://...'
+	cd $(KOTLIN_PKG) && mvn -q -B -ntp test-compile exec:java -Djna.library.path=$(NATIVE_DIR) \
+	  -Dexec.args="'$(MOBILE_URI)'"
+
+# --- Python (pyo3 + maturin) --------------------------------------------------------------
+# bindings-python/ is the pyo3 crate plus the pure-Python package `plinto`; maturin builds
+# the wheel with the same --target and target dir as cargo, so core is not compiled again.
+# Everything Python runs from .venv, created here (the system Python is never touched).
+PY_PKG := bindings-python
+FASTAPI := examples/fastapi
+VENV := $(CURDIR)/.venv
+PY := $(VENV)/bin/python
+WHEEL_DIR := $(CARGO_TARGET_DIR)/wheels
+MYPY := $(PY) -m mypy --strict --cache-dir $(CARGO_TARGET_DIR)/mypy-cache
+
+.PHONY: venv build-python test-python demo-python
+
+venv: $(VENV)/.installed ## Python virtual environment .venv with the pinned build and test tools
+
+$(VENV)/.installed: $(PY_PKG)/requirements-dev.txt
+	@python3 -c 'import venv, ensurepip' 2>/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3-venv >/dev/null; }
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r $(PY_PKG)/requirements-dev.txt
+	touch $@
+
+build-python: venv ## Build the Python wheel (maturin) and install it into .venv
+	rm -f $(WHEEL_DIR)/plinto_mfa-*.whl
+	$(PY) -m maturin build --quiet -m $(PY_PKG)/Cargo.toml --profile dev \
+	  --target $(CARGO_BUILD_TARGET) -i $(PY) --out $(WHEEL_DIR)
+	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps \
+	  $(WHEEL_DIR)/plinto_mfa-*.whl
+
+test-python: build-python ## Python package and FastAPI example: pytest, mypy --strict
+	cd $(PY_PKG) && $(PY) -m pytest -q -p no:cacheprovider
+	cd $(PY_PKG)/python && $(MYPY) -p plinto
+	cd $(PY_PKG) && $(MYPY) tests/test_typed.py
+	cd $(FASTAPI) && $(MYPY) main.py dependencies
+
+demo-python: build-python ## The FastAPI example on http://localhost:8000 with ./plinto.db
+	cd $(FASTAPI) && PLINTO_DATABASE="$${PLINTO_DATABASE:-$(CURDIR)/plinto.db}" \
+	  $(PY) -m uvicorn main:app --host 127.0.0.1 --port 8000

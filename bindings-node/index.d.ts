@@ -15,6 +15,7 @@ export type MfaErrorCode =
   | 'mfa_rate_limited'
   | 'mfa_backup_code_already_used'
   | 'mfa_no_backup_codes_remaining'
+  | 'mfa_delivery_failed'
   | 'mfa_step_up_required'
   | 'key_mismatch'
   | 'database_too_new'
@@ -136,7 +137,45 @@ export interface EnableMFAResult {
   backupCodes?: string[]
   challengeId?: string
   expiresIn?: number
+  /** A code was sent (sms, email). */
+  codeSent?: boolean
+  /** Where it was sent, masked, e.g. '+1******7890'. */
+  destination?: string
 }
+
+export interface RequestNewCodeOptions extends RequestContext {
+  /** Pending session from signIn (or omit it and give userId to resend a setup code). */
+  sessionId?: string
+  userId?: string
+  method: 'sms' | 'email'
+}
+export interface RequestNewCodeResult {
+  success: true
+  method: 'sms' | 'email'
+  /** Seconds until the code expires. */
+  expiresIn: number
+  /** Wrong codes allowed before lockout. */
+  attemptsRemaining: number
+  /** Masked destination. */
+  destination: string
+}
+
+/** What a sender is told besides destination and message. */
+export interface DeliveryMeta {
+  channel: 'sms' | 'email'
+  purpose: 'setup' | 'sign_in'
+  userId: string
+  code: string
+  expiresIn: number
+  /** Email subject (email only). */
+  subject?: string
+}
+
+/**
+ * Delivers one code. Rejecting, throwing or taking longer than `delivery.timeoutSeconds`
+ * (default 10) fails the send with `mfa_delivery_failed` and voids the code.
+ */
+export type CodeSender = (destination: string, message: string, meta: DeliveryMeta) => unknown | Promise<unknown>
 
 export interface VerifyMFAOptions extends RequestContext {
   /** Pending session from signIn (sign-in), or a session token (step-up). */
@@ -171,8 +210,10 @@ export interface VerifyMFAFailure {
   rateLimited: boolean
   /** Seconds until the lockout ends, or the suggested delay before the next attempt. */
   retryAfter: number
-  /** Why, e.g. 'mfa_invalid_code', 'mfa_backup_code_already_used', 'mfa_rate_limited'. */
+  /** Why, e.g. 'mfa_invalid_code', 'mfa_expired_code', 'mfa_backup_code_already_used', 'mfa_rate_limited'. */
   error: MfaErrorCode
+  /** The user's other methods to offer, in the guide's fallback order. */
+  fallbackMethods: MfaMethod[]
 }
 
 export interface TotpDevice {
@@ -188,6 +229,8 @@ export interface MFAStatus {
   lastUsed?: string
   setupDate?: string
   totpDevices: TotpDevice[]
+  /** SMS and email factors with masked destinations. */
+  channels: Array<{ method: 'sms' | 'email'; destination: string; confirmed: boolean; createdAt: string; lastUsed?: string }>
 }
 
 export interface DisableMFAOptions extends RequestContext {
@@ -228,8 +271,8 @@ export interface RateLimitOptions {
 export interface MfaConfigureOptions {
   methods?: {
     totp?: { enabled?: boolean; issuer?: string; algorithm?: 'SHA1' | 'SHA256' | 'SHA512'; digits?: 6 | 8; period?: number; skew?: number }
-    sms?: { enabled?: boolean; provider?: 'twilio' | 'aws-sns' | string; rateLimits?: RateLimitOptions }
-    email?: { enabled?: boolean; provider?: string; rateLimits?: RateLimitOptions }
+    sms?: { enabled?: boolean; provider?: 'twilio' | 'aws-sns' | string; rateLimits?: RateLimitOptions; codeTtlSeconds?: number; template?: string }
+    email?: { enabled?: boolean; provider?: string; rateLimits?: RateLimitOptions; codeTtlSeconds?: number; template?: string; subject?: string }
     webauthn?: {
       enabled?: boolean
       rpId?: string
@@ -243,6 +286,14 @@ export interface MfaConfigureOptions {
   security?: { requireForAdmins?: boolean; gracePeriodDays?: number; stepUpRequired?: string[]; stepUpMaxAgeSeconds?: number }
   sessions?: { ttlSeconds?: number; pendingTtlSeconds?: number }
   password?: { memoryKib?: number; iterations?: number; parallelism?: number }
+  /** Built-in senders and delivery limits (a Plinto extension). */
+  delivery?: {
+    timeoutSeconds?: number
+    failureThreshold?: number
+    cooldownSeconds?: number
+    smtp?: { host: string; port?: number; tls?: 'none' | 'starttls' | 'tls'; username?: string; password?: string; from: string }
+    twilio?: { accountSid: string; authToken: string; from: string; baseUrl?: string }
+  }
 }
 
 export interface PlintoOptions extends MfaConfigureOptions {
@@ -252,6 +303,8 @@ export interface PlintoOptions extends MfaConfigureOptions {
   secretKey?: string
   /** Issuer shown by authenticator apps (default PLINTO_ISSUER or 'Plinto'). */
   issuer?: string
+  /** Application senders per channel (they take precedence over the built-in ones). */
+  senders?: { sms?: CodeSender; email?: CodeSender }
 }
 
 export interface PlintoAuth {
@@ -270,12 +323,18 @@ export interface PlintoAuth {
   regenerateMFABackupCodes(options: { userId: string; count?: number } & RequestContext): Promise<BackupCodesResult>
   /** `since`: Date, ISO string or Unix seconds. */
   listAuditEvents(options: { userId: string; since?: Date | string | number; limit?: number }): Promise<AuditEvent[]>
+  /** The user's other enrolled methods after `failedMethod` failed, in the guide's fallback order, skipping degraded channels. */
+  getFallbackMethods(options: { userId: string; failedMethod: MfaMethod | string }): Promise<MfaMethod[]>
   /** Rejects with `mfa_step_up_required` unless MFA was verified within `maxAge` seconds (default 600). */
   requireRecentMfa(options: string | { token: string; maxAge?: number }): Promise<{ success: true }>
   readonly mfa: {
     challenge(options: VerifyMFAOptions & { sessionId: string }): Promise<VerifySessionMFAResult>
     challenge(options: VerifyMFAOptions): Promise<VerifyMFAResult>
     configure(options: MfaConfigureOptions): Promise<{ success: true; appliedAt: string }>
+    /** Sends a new SMS or email code (voiding the previous one); resend limits apply. */
+    requestNewCode(options: RequestNewCodeOptions): Promise<RequestNewCodeResult>
+    /** Sets (or with null removes) the application sender of a channel. */
+    setSender(channel: 'sms' | 'email', sender: CodeSender | null): void
   }
 }
 
@@ -312,3 +371,32 @@ export declare function requireMfa(
   level?: MfaLevelValue,
   instance?: Plinto,
 ): (req: MfaRequest, res: MfaResponse, next: (err?: unknown) => void) => Promise<unknown>
+
+// --- Authenticator side ---------------------------------------------------------------------
+
+/** One TOTP account, as read from an otpauth:// URI. `secret` is base32: do not log it. */
+export interface OtpAccount {
+  /** The `issuer` parameter, else the label's prefix. */
+  issuer?: string
+  /** The account at that issuer, usually an email address. */
+  accountName: string
+  /** Unpadded upper-case base32. */
+  secret: string
+  algorithm: 'SHA1' | 'SHA256' | 'SHA512'
+  digits: number
+  period: number
+}
+
+/** A code and how long it stays valid. */
+export interface AuthenticatorCode {
+  code: string
+  /** Seconds until the next code (1 to period). */
+  secondsRemaining: number
+  period: number
+}
+
+/** Parses and validates an otpauth://totp/ URI; throws MfaError (`invalid_input`, with `field`) when malformed. */
+export declare function parseOtpauthUri(uri: string): OtpAccount
+
+/** The code of an otpauth URI now, or at `time` (Date or Unix seconds). */
+export declare function authenticatorCode(options: string | { uri: string; time?: Date | number }): AuthenticatorCode

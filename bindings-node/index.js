@@ -2,7 +2,7 @@
 // @plinto/mfa — the guide's API over the native core. This file only converts: JS values to
 // JSON for the core, JSON envelopes back to results or MfaError. All checks live in the core.
 
-const { NativeEngine, errorCodes } = require('./native.js')
+const { NativeEngine, errorCodes, authenticatorCall } = require('./native.js')
 
 /** Error thrown (as a rejected promise) by every call; `code` is the core's stable code. */
 class MfaError extends Error {
@@ -79,7 +79,22 @@ function sinceArgs(opts) {
  * @param {object} [options] database, secretKey, issuer and mfa.configure() options
  */
 function createPlinto(options = {}) {
-  const engine = openEngine(options)
+  const { senders: initialSenders, ...engineOptions } = options ?? {}
+  const engine = openEngine(engineOptions)
+  /** Application senders by channel: (destination, message, meta) => Promise. */
+  const senders = new Map()
+  const setSender = (channel, sender) => {
+    if (channel !== 'sms' && channel !== 'email') {
+      throw new MfaError('Invalid channel: must be sms or email', 'invalid_input', { field: 'channel' })
+    }
+    if (sender !== null && sender !== undefined && typeof sender !== 'function') {
+      throw new MfaError('Invalid sender: must be a function', 'invalid_input', { field: 'sender' })
+    }
+    if (sender) senders.set(channel, sender)
+    else senders.delete(channel)
+  }
+  for (const [channel, sender] of Object.entries(initialSenders ?? {})) setSender(channel, sender)
+
   const call = (op, args) => {
     let json
     try {
@@ -89,6 +104,31 @@ function createPlinto(options = {}) {
     }
     return engine.call(op, json).then(unwrap)
   }
+
+  // Calls that may send a code: with an application sender for the channel, the core hands the
+  // message back; it is sent here (with the core's timeout) and the outcome reported to the core.
+  const sending = async (op, args) => {
+    const sender = args && typeof args === 'object' ? senders.get(args.method) : undefined
+    if (!sender) return call(op, args)
+    const result = await call(op, { ...args, externalDelivery: true })
+    const { delivery, ...rest } = result
+    if (!delivery) return rest
+    let reason
+    let timer
+    try {
+      const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${delivery.timeoutMs} ms`)), delivery.timeoutMs)
+      })
+      await Promise.race([Promise.resolve().then(() => sender(delivery.destination, delivery.message, delivery.meta)), timeout])
+    } catch (err) {
+      reason = err instanceof Error ? err.message : String(err)
+    } finally {
+      clearTimeout(timer)
+    }
+    await call('complete_delivery', { deliveryId: delivery.id, ok: reason === undefined, reason })
+    return rest
+  }
+
   const verifyMFA = (opts) => call('verify_mfa', opts)
   const auth = {
     signUp: (opts) => call('sign_up', opts),
@@ -98,16 +138,19 @@ function createPlinto(options = {}) {
     verifyPassword: (opts) => call('verify_password', opts),
     deleteUser: (opts) => call('delete_user', opts),
     getUser: (opts) => call('get_user', opts),
-    enableMFA: (opts) => call('enable_mfa', opts),
+    enableMFA: (opts) => sending('enable_mfa', opts),
     verifyMFA,
     getMFAStatus: (opts) => call('get_mfa_status', opts),
     disableMFA: (opts) => call('disable_mfa', opts),
     regenerateMFABackupCodes: (opts) => call('regenerate_mfa_backup_codes', opts),
     listAuditEvents: (opts) => call('list_audit_events', sinceArgs(opts)),
     requireRecentMfa: (opts) => call('require_recent_mfa', tokenArgs(opts, 'token')),
+    getFallbackMethods: (opts) => call('get_fallback_methods', opts),
     mfa: {
       challenge: verifyMFA,
       configure: (opts) => call('configure', opts),
+      requestNewCode: (opts) => sending('request_new_code', opts),
+      setSender,
     },
   }
   const shouldRequireMfa = (level, role) => unwrap(engine.callSync('should_require_mfa', encode({ level, role }, 'level')))
@@ -176,4 +219,36 @@ function requireMfa(level = MfaLevel.REQUIRED, instance = plinto) {
   }
 }
 
-module.exports = { createPlinto, plinto, MfaError, MFA_ERROR_CODES, MfaLevel, requireMfa }
+// --- Authenticator side: what an authenticator app does with the otpauth:// URI ------------
+
+/**
+ * Parses and validates an `otpauth://totp/...` URI into its account
+ * `{ issuer?, accountName, secret, algorithm, digits, period }`. Throws MfaError
+ * (`invalid_input` naming the part at fault) for malformed URIs.
+ * @param {string} uri
+ */
+function parseOtpauthUri(uri) {
+  return unwrap(authenticatorCall('parse_otpauth_uri', encode({ uri }, 'uri')))
+}
+
+/**
+ * The code of an otpauth URI now, or at `time` (Date or Unix seconds), and the seconds it
+ * stays valid: `{ code, secondsRemaining, period }`.
+ * @param {string | { uri: string, time?: Date | number }} options
+ */
+function authenticatorCode(options) {
+  const args = typeof options === 'string' ? { uri: options } : options
+  const time = args && args.time instanceof Date ? Math.floor(args.time.getTime() / 1000) : args && args.time
+  return unwrap(authenticatorCall('authenticator_code', encode(args && { ...args, time }, 'options')))
+}
+
+module.exports = {
+  createPlinto,
+  plinto,
+  MfaError,
+  MFA_ERROR_CODES,
+  MfaLevel,
+  requireMfa,
+  parseOtpauthUri,
+  authenticatorCode,
+}

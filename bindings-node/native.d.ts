@@ -25,5 +25,12 @@ export declare class NativeEngine {
   callSync(op: string, argsJson: string): string
 }
 
+/**
+ * Runs an operation that needs no engine (the authenticator side: `parse_otpauth_uri`,
+ * `authenticator_code`) on the calling thread; it only parses and hashes a few bytes.
+ * Returns the same JSON envelope as `NativeEngine.call`.
+ */
+export declare function authenticatorCall(op: string, argsJson: string): string
+
 /** Every error code the engine can produce. */
 export declare function errorCodes(): Array<string>

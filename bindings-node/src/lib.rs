@@ -50,6 +50,21 @@ impl NativeEngine {
     }
 }
 
+/// Runs an operation that needs no engine (the authenticator side: `parse_otpauth_uri`,
+/// `authenticator_code`) on the calling thread; it only parses and hashes a few bytes.
+/// Returns the same JSON envelope as `NativeEngine.call`.
+#[napi]
+pub fn authenticator_call(op: String, args_json: String) -> String {
+    let out = error::guard(|| {
+        let args = error::parse_json("options", &args_json)?;
+        json_api::dispatch_stateless(&op, &args)
+    });
+    match out {
+        Ok(v) => serde_json::json!({ "ok": v }).to_string(),
+        Err(e) => error::envelope(&e),
+    }
+}
+
 /// Every error code the engine can produce.
 #[napi]
 pub fn error_codes() -> Vec<String> {

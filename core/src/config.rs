@@ -43,6 +43,82 @@ pub struct ChannelConfig {
     pub provider: String,
     /// Resend limits.
     pub rate_limits: SendLimits,
+    /// Lifetime of a code in seconds (default 600).
+    pub code_ttl_seconds: u32,
+    /// Message text; `{code}`, `{app}` and `{minutes}` are filled in.
+    pub template: String,
+    /// Email subject (email only); same placeholders.
+    pub subject: String,
+}
+
+/// A secret setting (password, token): kept in memory only and never printed.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct SecretString(pub String);
+
+impl std::fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "<redacted>"
+        })
+    }
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain text (local relays and tests only).
+    None,
+    /// STARTTLS upgrade (port 587).
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+/// The built-in SMTP sender for email codes (`delivery.smtp`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpConfig {
+    /// Server host name.
+    pub host: String,
+    /// Server port.
+    pub port: u16,
+    /// Connection security.
+    pub tls: SmtpTls,
+    /// Login user (empty: no authentication).
+    pub username: String,
+    /// Login password.
+    pub password: SecretString,
+    /// Sender address.
+    pub from: String,
+}
+
+/// The built-in SMS sender speaking Twilio's Messages API (`delivery.twilio`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TwilioConfig {
+    /// Account SID (also the Basic-auth user).
+    pub account_sid: String,
+    /// Auth token (the Basic-auth password).
+    pub auth_token: SecretString,
+    /// Sending number in E.164 form.
+    pub from: String,
+    /// API base URL (default `https://api.twilio.com`).
+    pub base_url: String,
+}
+
+/// Delivery of SMS and email codes (`delivery`, a Plinto extension).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryConfig {
+    /// A send not finished within this many seconds fails (default 10).
+    pub timeout_seconds: u32,
+    /// Consecutive failed sends that degrade a channel (default 3).
+    pub failure_threshold: u32,
+    /// How long a degraded channel is skipped, in seconds (default 300).
+    pub cooldown_seconds: u32,
+    /// Built-in SMTP sender for email, when configured.
+    pub smtp: Option<SmtpConfig>,
+    /// Built-in Twilio sender for SMS, when configured.
+    pub twilio: Option<TwilioConfig>,
 }
 
 /// WebAuthn relying-party settings (`methods.webauthn`).
@@ -136,6 +212,8 @@ pub struct Config {
     pub sessions: SessionConfig,
     /// `password` (argon2id cost).
     pub password: PasswordParams,
+    /// `delivery` of SMS and email codes.
+    pub delivery: DeliveryConfig,
 }
 
 impl Default for Config {
@@ -155,6 +233,9 @@ impl Default for Config {
                     per_hour: 5,
                     per_day: 10,
                 },
+                code_ttl_seconds: 600,
+                template: "{code} is your {app} verification code. It expires in {minutes} minutes.".into(),
+                subject: String::new(),
             },
             email: ChannelConfig {
                 enabled: true,
@@ -164,6 +245,9 @@ impl Default for Config {
                     per_hour: 10,
                     per_day: 20,
                 },
+                code_ttl_seconds: 600,
+                template: "Your {app} verification code is {code}.\n\nIt expires in {minutes} minutes. If you did not ask for it, you can ignore this email.".into(),
+                subject: "{app} verification code".into(),
             },
             webauthn: WebauthnConfig {
                 enabled: true,
@@ -200,6 +284,13 @@ impl Default for Config {
                 pending_ttl_seconds: 600,
             },
             password: PasswordParams::default(),
+            delivery: DeliveryConfig {
+                timeout_seconds: 10,
+                failure_threshold: 3,
+                cooldown_seconds: 300,
+                smtp: None,
+                twilio: None,
+            },
         }
     }
 }
@@ -215,6 +306,43 @@ struct Patch {
     security: Option<SecurityPatch>,
     sessions: Option<SessionsPatch>,
     password: Option<PasswordPatch>,
+    delivery: Option<DeliveryPatch>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct DeliveryPatch {
+    #[serde(alias = "timeout_seconds")]
+    timeout_seconds: Option<i64>,
+    #[serde(alias = "failure_threshold")]
+    failure_threshold: Option<i64>,
+    #[serde(alias = "cooldown_seconds")]
+    cooldown_seconds: Option<i64>,
+    smtp: Option<SmtpPatch>,
+    twilio: Option<TwilioPatch>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SmtpPatch {
+    host: String,
+    port: Option<i64>,
+    tls: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    from: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct TwilioPatch {
+    #[serde(alias = "account_sid")]
+    account_sid: String,
+    #[serde(alias = "auth_token")]
+    auth_token: String,
+    from: String,
+    #[serde(alias = "base_url")]
+    base_url: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -244,6 +372,10 @@ struct ChannelPatch {
     provider: Option<String>,
     #[serde(alias = "rate_limits")]
     rate_limits: Option<LimitsPatch>,
+    #[serde(alias = "code_ttl_seconds")]
+    code_ttl_seconds: Option<i64>,
+    template: Option<String>,
+    subject: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -398,6 +530,114 @@ fn channel(p: Option<ChannelPatch>, path: &str, into: &mut ChannelConfig) -> Res
             &format!("{path}.rateLimits"),
             &mut into.rate_limits,
         )?;
+        ranged(
+            p.code_ttl_seconds,
+            &format!("{path}.codeTtlSeconds"),
+            60,
+            86_400,
+            &mut into.code_ttl_seconds,
+        )?;
+        text(
+            p.template,
+            &format!("{path}.template"),
+            2000,
+            &mut into.template,
+        )?;
+        if !into.template.contains("{code}") {
+            return Err(MfaError::invalid(
+                format!("{path}.template"),
+                "must contain {code}",
+            ));
+        }
+        text(
+            p.subject,
+            &format!("{path}.subject"),
+            200,
+            &mut into.subject,
+        )?;
+    }
+    Ok(())
+}
+
+fn delivery(p: DeliveryPatch, into: &mut DeliveryConfig) -> Result<()> {
+    ranged(
+        p.timeout_seconds,
+        "delivery.timeoutSeconds",
+        1,
+        120,
+        &mut into.timeout_seconds,
+    )?;
+    ranged(
+        p.failure_threshold,
+        "delivery.failureThreshold",
+        1,
+        100,
+        &mut into.failure_threshold,
+    )?;
+    ranged(
+        p.cooldown_seconds,
+        "delivery.cooldownSeconds",
+        1,
+        86_400,
+        &mut into.cooldown_seconds,
+    )?;
+    if let Some(m) = p.smtp {
+        let mut host = String::new();
+        text(Some(m.host), "delivery.smtp.host", 253, &mut host)?;
+        let tls = match m.tls.as_deref().unwrap_or("starttls") {
+            "none" => SmtpTls::None,
+            "starttls" => SmtpTls::StartTls,
+            "tls" => SmtpTls::Tls,
+            _ => {
+                return Err(MfaError::invalid(
+                    "delivery.smtp.tls",
+                    "must be none, starttls or tls",
+                ))
+            }
+        };
+        let default_port = match tls {
+            SmtpTls::None => 25,
+            SmtpTls::StartTls => 587,
+            SmtpTls::Tls => 465,
+        };
+        let mut port = default_port;
+        ranged(m.port, "delivery.smtp.port", 1, 65_535, &mut port)?;
+        let mut from = String::new();
+        text(Some(m.from), "delivery.smtp.from", 254, &mut from)?;
+        into.smtp = Some(SmtpConfig {
+            host,
+            port: u16::try_from(port)
+                .map_err(|_| MfaError::invalid("delivery.smtp.port", "out of range"))?,
+            tls,
+            username: m.username.unwrap_or_default(),
+            password: SecretString(m.password.unwrap_or_default()),
+            from,
+        });
+    }
+    if let Some(t) = p.twilio {
+        let mut sid = String::new();
+        text(
+            Some(t.account_sid),
+            "delivery.twilio.accountSid",
+            64,
+            &mut sid,
+        )?;
+        let mut from = String::new();
+        text(Some(t.from), "delivery.twilio.from", 32, &mut from)?;
+        let mut base = "https://api.twilio.com".to_string();
+        text(t.base_url, "delivery.twilio.baseUrl", 512, &mut base)?;
+        if !(base.starts_with("https://") || base.starts_with("http://")) {
+            return Err(MfaError::invalid(
+                "delivery.twilio.baseUrl",
+                "must be an http(s) URL",
+            ));
+        }
+        into.twilio = Some(TwilioConfig {
+            account_sid: sid,
+            auth_token: SecretString(t.auth_token),
+            from,
+            base_url: base.trim_end_matches('/').to_string(),
+        });
     }
     Ok(())
 }
@@ -586,6 +826,9 @@ impl Config {
                 3600,
                 &mut self.sessions.pending_ttl_seconds,
             )?;
+        }
+        if let Some(d) = p.delivery {
+            delivery(d, &mut self.delivery)?;
         }
         if let Some(pw) = p.password {
             let pp = &mut self.password;

@@ -1,5 +1,8 @@
 //! Settings from the environment, shared by every binding's default instance:
-//! `PLINTO_DATABASE` (default `./plinto.db`), `PLINTO_SECRET_KEY`, `PLINTO_ISSUER`.
+//! `PLINTO_DATABASE` (default `./plinto.db`), `PLINTO_SECRET_KEY`, `PLINTO_ISSUER`,
+//! `PLINTO_CONFIG` (a JSON object of `configure()` options), and the
+//! built-in senders: `PLINTO_SMTP_HOST`, `_PORT`, `_TLS` (none, starttls, tls), `_USER`,
+//! `_PASSWORD`, `_FROM`; `PLINTO_TWILIO_ACCOUNT_SID`, `_AUTH_TOKEN`, `_FROM`, `_BASE_URL`.
 //!
 //! Without `PLINTO_SECRET_KEY`, a development key is generated once and kept in a key file
 //! beside the database (`<database>.key`, mode 0600), with a one-time warning on stderr.
@@ -30,6 +33,43 @@ pub fn options_from_env() -> Result<EngineOptions> {
         options
             .config
             .apply_json(&serde_json::json!({"methods": {"totp": {"issuer": issuer}}}))?;
+    }
+    if let Some(json) = var("PLINTO_CONFIG") {
+        let value: serde_json::Value = serde_json::from_str(&json)
+            .map_err(|e| MfaError::invalid("PLINTO_CONFIG", format!("is not valid JSON: {e}")))?;
+        options.config.apply_json(&value)?;
+    }
+    if let Some(host) = var("PLINTO_SMTP_HOST") {
+        let port = match var("PLINTO_SMTP_PORT") {
+            Some(p) => Some(
+                p.trim()
+                    .parse::<i64>()
+                    .map_err(|_| MfaError::invalid("PLINTO_SMTP_PORT", "must be a port number"))?,
+            ),
+            None => None,
+        };
+        let smtp = serde_json::json!({
+            "host": host,
+            "port": port,
+            "tls": var("PLINTO_SMTP_TLS"),
+            "username": var("PLINTO_SMTP_USER"),
+            "password": var("PLINTO_SMTP_PASSWORD"),
+            "from": var("PLINTO_SMTP_FROM").unwrap_or_else(|| "no-reply@localhost".into()),
+        });
+        options
+            .config
+            .apply_json(&serde_json::json!({"delivery": {"smtp": smtp}}))?;
+    }
+    if let Some(sid) = var("PLINTO_TWILIO_ACCOUNT_SID") {
+        let twilio = serde_json::json!({
+            "accountSid": sid,
+            "authToken": var("PLINTO_TWILIO_AUTH_TOKEN").unwrap_or_default(),
+            "from": var("PLINTO_TWILIO_FROM").unwrap_or_default(),
+            "baseUrl": var("PLINTO_TWILIO_BASE_URL"),
+        });
+        options
+            .config
+            .apply_json(&serde_json::json!({"delivery": {"twilio": twilio}}))?;
     }
     Ok(options)
 }

@@ -47,6 +47,11 @@ pub enum MfaError {
     BackupCodeAlreadyUsed,
     /// The user has no backup codes left.
     NoBackupCodesRemaining,
+    /// The code could not be sent on this channel (`sms` or `email`); try another method.
+    DeliveryFailed {
+        /// The channel that failed.
+        channel: String,
+    },
     /// The operation needs an MFA verification more recent than the allowed age.
     StepUpRequired {
         /// The maximum age that was required, in seconds.
@@ -84,6 +89,7 @@ impl MfaError {
             Self::RateLimited { .. } => "mfa_rate_limited",
             Self::BackupCodeAlreadyUsed => "mfa_backup_code_already_used",
             Self::NoBackupCodesRemaining => "mfa_no_backup_codes_remaining",
+            Self::DeliveryFailed { .. } => "mfa_delivery_failed",
             Self::StepUpRequired { .. } => "mfa_step_up_required",
             Self::KeyMismatch => "key_mismatch",
             Self::DatabaseTooNew { .. } => "database_too_new",
@@ -107,6 +113,7 @@ impl MfaError {
         "mfa_rate_limited",
         "mfa_backup_code_already_used",
         "mfa_no_backup_codes_remaining",
+        "mfa_delivery_failed",
         "mfa_step_up_required",
         "key_mismatch",
         "database_too_new",
@@ -158,6 +165,10 @@ impl fmt::Display for MfaError {
             ),
             Self::BackupCodeAlreadyUsed => f.write_str("This backup code has already been used"),
             Self::NoBackupCodesRemaining => f.write_str("No backup codes remaining"),
+            Self::DeliveryFailed { channel } => {
+                let what = if channel == "sms" { "SMS" } else { "email" };
+                write!(f, "Failed to send the {what} code. Please try again or use another method.")
+            }
             Self::StepUpRequired { max_age } => write!(
                 f,
                 "Recent MFA verification required (within the last {max_age} seconds)"

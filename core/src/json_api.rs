@@ -8,7 +8,7 @@
 use crate::engine::{Engine, EngineOptions};
 use crate::error::{MfaError, Result};
 use crate::types::{EnableMfaRequest, RequestContext, VerifyMfaRequest};
-use crate::{env, policy, SecretKey};
+use crate::{authenticator, env, policy, SecretKey};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
@@ -30,7 +30,15 @@ pub const OPERATIONS: &[&str] = &[
     "require_recent_mfa",
     "configure",
     "should_require_mfa",
+    "request_new_code",
+    "complete_delivery",
+    "get_fallback_methods",
+    "parse_otpauth_uri",
+    "authenticator_code",
 ];
+
+/// The operations [`dispatch_stateless`] runs without an engine (the authenticator side).
+pub const STATELESS_OPERATIONS: &[&str] = &["parse_otpauth_uri", "authenticator_code"];
 
 fn snake(camel: &str) -> String {
     let mut out = String::with_capacity(camel.len() + 4);
@@ -77,6 +85,14 @@ impl<'a> Args<'a> {
                 .map(Some)
                 .ok_or_else(|| MfaError::invalid(name, "must be an integer")),
             Some((name, _)) => Err(MfaError::invalid(name, "must be an integer")),
+        }
+    }
+
+    fn opt_bool(&self, camel: &str) -> Result<Option<bool>> {
+        match self.get(camel) {
+            None | Some((_, Value::Null)) => Ok(None),
+            Some((_, Value::Bool(b))) => Ok(Some(*b)),
+            Some((name, _)) => Err(MfaError::invalid(name, "must be true or false")),
         }
     }
 
@@ -138,6 +154,7 @@ pub fn dispatch(engine: &Engine, op: &str, args: &Value) -> Result<Value> {
                 device_name: a.opt_str("deviceName")?,
                 phone_number: a.opt_str("phoneNumber")?,
                 email: a.opt_str("email")?,
+                external_delivery: a.opt_bool("externalDelivery")?.unwrap_or(false),
             };
             to_json(&engine.enable_mfa(&req, &a.context()?)?)
         }
@@ -182,6 +199,56 @@ pub fn dispatch(engine: &Engine, op: &str, args: &Value) -> Result<Value> {
                 &role,
             )?))
         }
+        "request_new_code" => to_json(&engine.request_new_code(
+            a.opt_str("sessionId")?.as_deref(),
+            a.opt_str("userId")?.as_deref(),
+            &a.str("method")?,
+            a.opt_bool("externalDelivery")?.unwrap_or(false),
+            &a.context()?,
+        )?),
+        "complete_delivery" => {
+            let ok = a
+                .opt_bool("ok")?
+                .ok_or_else(|| MfaError::invalid("ok", "is required"))?;
+            engine.complete_delivery(
+                &a.str("deliveryId")?,
+                ok,
+                a.opt_str("reason")?.as_deref(),
+                &a.context()?,
+            )?;
+            Ok(json!({ "success": true }))
+        }
+        "get_fallback_methods" => {
+            to_json(&engine.get_fallback_methods(&a.str("userId")?, &a.str("failedMethod")?)?)
+        }
+        "parse_otpauth_uri" | "authenticator_code" => dispatch_stateless(op, args),
+        other => {
+            let shown: String = other.chars().take(64).collect();
+            Err(MfaError::invalid(
+                "operation",
+                format!("unknown operation {shown}"),
+            ))
+        }
+    }
+}
+
+/// Runs an operation that needs no engine (see [`STATELESS_OPERATIONS`]):
+/// `parse_otpauth_uri {uri}` gives the account; `authenticator_code {uri, time?}` gives
+/// `{code, secondsRemaining, period}` at `time` (Unix seconds, default now).
+pub fn dispatch_stateless(op: &str, args: &Value) -> Result<Value> {
+    let empty = Map::new();
+    let map = match args {
+        Value::Object(m) => m,
+        Value::Null => &empty,
+        _ => return Err(MfaError::invalid("options", "must be an object")),
+    };
+    let a = Args(map);
+    match op {
+        "parse_otpauth_uri" => to_json(&authenticator::OtpAccount::parse_uri(&a.str("uri")?)?),
+        "authenticator_code" => to_json(&authenticator::code_for_uri(
+            &a.str("uri")?,
+            a.opt_int("time")?,
+        )?),
         other => {
             let shown: String = other.chars().take(64).collect();
             Err(MfaError::invalid(
@@ -298,6 +365,44 @@ mod tests {
         );
         let ej = error_json(&MfaError::RateLimited { retry_after: 7 });
         assert_eq!(ej["retryAfter"], json!(7));
+        Ok(())
+    }
+
+    #[test]
+    fn authenticator_operations_need_no_engine() -> Result<()> {
+        let uri = "otpauth://totp/Acme:a%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Acme&digits=8";
+        let account = dispatch_stateless("parse_otpauth_uri", &json!({ "uri": uri }))?;
+        assert_eq!(account["issuer"], json!("Acme"));
+        assert_eq!(account["accountName"], json!("a@example.com"));
+        assert_eq!(account["algorithm"], json!("SHA1"));
+        assert_eq!(account["digits"], json!(8));
+        let code = dispatch_stateless("authenticator_code", &json!({ "uri": uri, "time": 59 }))?;
+        assert_eq!(
+            code,
+            json!({"code": "94287082", "secondsRemaining": 1, "period": 30})
+        );
+        let err = dispatch_stateless(
+            "parse_otpauth_uri",
+            &json!({ "uri": "otpauth://hotp/x?secret=A" }),
+        )
+        .err();
+        assert_eq!(
+            err.as_ref().map(|e| (e.code(), e.field())),
+            Some(("invalid_input", Some("uri")))
+        );
+        let err =
+            dispatch_stateless("authenticator_code", &json!({ "uri": uri, "time": "x" })).err();
+        assert_eq!(err.as_ref().and_then(MfaError::field), Some("time"));
+        let err = dispatch_stateless("sign_up", &json!({})).err();
+        assert_eq!(err.as_ref().and_then(MfaError::field), Some("operation"));
+        for op in STATELESS_OPERATIONS {
+            assert!(OPERATIONS.contains(op));
+        }
+        let e = engine()?;
+        assert_eq!(
+            dispatch(&e, "authenticator_code", &json!({ "uri": uri, "time": 59 }))?["code"],
+            json!("94287082")
+        );
         Ok(())
     }
 

@@ -8,10 +8,12 @@
 //! so bindings run them off their event loops.
 #![forbid(unsafe_code)]
 
+pub mod authenticator;
 pub mod backup_codes;
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod delivery;
 mod engine;
 pub mod env;
 pub mod error;

@@ -181,6 +181,8 @@ pub struct EnableMfaRequest {
     pub phone_number: Option<String>,
     /// For `email` (default: the user's address).
     pub email: Option<String>,
+    /// The caller delivers the code itself and reports back with `complete_delivery`.
+    pub external_delivery: bool,
 }
 
 /// Result of `enable_mfa`.
@@ -205,6 +207,46 @@ pub struct EnableMfaResult {
     pub challenge_id: Option<String>,
     /// Seconds the setup stays open, when it expires.
     pub expires_in: Option<u64>,
+    /// A code was sent (sms, email).
+    pub code_sent: Option<bool>,
+    /// Where it was sent, masked (e.g. `+1******7890`).
+    pub destination: Option<String>,
+    /// The message for the caller to deliver, when it asked to deliver codes itself.
+    pub delivery: Option<crate::delivery::Delivery>,
+}
+
+/// Result of `request_new_code`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestCodeResult {
+    /// A code was issued.
+    pub success: bool,
+    /// `sms` or `email`.
+    pub method: String,
+    /// Seconds until the code expires.
+    pub expires_in: u64,
+    /// Wrong codes allowed before lockout.
+    pub attempts_remaining: u32,
+    /// Where it was sent, masked.
+    pub destination: String,
+    /// The message for the caller to deliver, when it asked to deliver codes itself.
+    pub delivery: Option<crate::delivery::Delivery>,
+}
+
+/// An enrolled SMS or email factor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelInfo {
+    /// `sms` or `email`.
+    pub method: String,
+    /// Masked destination.
+    pub destination: String,
+    /// Confirmed by a code (active).
+    pub confirmed: bool,
+    /// ISO 8601.
+    pub created_at: String,
+    /// ISO 8601, when last used.
+    pub last_used: Option<String>,
 }
 
 /// Request of `verify_mfa`: `session_id` (sign-in or step-up) or `user_id` (setup).
@@ -246,6 +288,8 @@ pub struct VerifyMfaResult {
     pub retry_after: Option<u64>,
     /// Error code on failure, e.g. `mfa_invalid_code`.
     pub error: Option<String>,
+    /// On failure: the user's other methods to offer, in the guide's fallback order.
+    pub fallback_methods: Option<Vec<String>>,
 }
 
 /// An enrolled authenticator app.
@@ -278,6 +322,8 @@ pub struct MfaStatus {
     pub setup_date: Option<String>,
     /// Enrolled authenticator apps.
     pub totp_devices: Vec<TotpDevice>,
+    /// SMS and email factors, with masked destinations.
+    pub channels: Vec<ChannelInfo>,
 }
 
 /// Result of `disable_mfa`.

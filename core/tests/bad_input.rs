@@ -290,6 +290,9 @@ fn every_error_has_a_listed_code_and_a_message() {
         E::RateLimited { retry_after: 3 },
         E::BackupCodeAlreadyUsed,
         E::NoBackupCodesRemaining,
+        E::DeliveryFailed {
+            channel: "sms".into(),
+        },
         E::StepUpRequired { max_age: 600 },
         E::KeyMismatch,
         E::DatabaseTooNew {

@@ -11,6 +11,15 @@ const app = express()
 app.use(express.json({ limit: '2mb' }))
 app.use(cookieParser())
 
+// Plinto: SMS and email codes go through the built-in senders when PLINTO_SMTP_* / PLINTO_TWILIO_*
+// are set; otherwise, for development, they are printed on this console.
+/** @param {string} destination @param {string} message */
+const consoleSender = (destination, message) => {
+  console.log(`[plinto] code for ${destination}: ${message}`)
+}
+if (!process.env.PLINTO_TWILIO_ACCOUNT_SID) plinto.auth.mfa.setSender('sms', consoleSender)
+if (!process.env.PLINTO_SMTP_HOST) plinto.auth.mfa.setSender('email', consoleSender)
+
 // Rate limiting for MFA endpoints
 const mfaLimiter = rateLimit({
   windowMs: 15 * 60 * 1000, // 15 minutes
@@ -81,6 +90,8 @@ app.post('/api/auth/mfa/setup', authenticate, async (req, res) => {
       success: true,
       qrCodeUrl: mfaSetup.qrCodeUrl,
       qrCodeDataUrl: mfaSetup.qrCodeDataUrl, // Plinto: the QR code as an SVG data URL
+      destination: mfaSetup.destination, // Plinto: where an SMS or email code went (masked)
+      expiresIn: mfaSetup.expiresIn, // Plinto: how long that code lasts
       secret: mfaSetup.secret,
       backupCodes: mfaSetup.backupCodes
     })
@@ -133,7 +144,9 @@ app.post('/api/auth/mfa/verify', mfaLimiter, async (req, res) => {
     } else {
       res.status(401).json({
         error: 'Invalid MFA code',
-        attemptsRemaining: result.attemptsRemaining
+        attemptsRemaining: result.attemptsRemaining,
+        code: result.error, // Plinto: e.g. mfa_expired_code
+        fallbackMethods: result.fallbackMethods // Plinto: other methods to offer
       })
     }
   } catch (error) {
@@ -165,6 +178,26 @@ async function confirmSetup(req, res) {
     retryAfter: result.retryAfter
   })
 }
+
+// Plinto: the guide's mfa.requestNewCode over HTTP ("Send New Code"). With a sessionId it resends
+// for a pending sign-in; without one, for a method the signed-in user is setting up.
+app.post('/api/auth/mfa/resend', async (req, res) => {
+  try {
+    const { sessionId, method } = req.body ?? {}
+    let userId
+    if (!sessionId) {
+      const token = req.cookies.session || req.headers.authorization?.split(' ')[1]
+      const session = token ? await plinto.auth.verifySession(token) : null
+      if (!session?.valid) return res.status(401).json({ error: 'No authentication token' })
+      userId = session.user.id
+    }
+    const result = await plinto.auth.mfa.requestNewCode({ sessionId, userId, method, ...clientOf(req) })
+    res.json(result)
+  } catch (error) {
+    const status = error.code === 'mfa_rate_limited' ? 429 : error.code === 'mfa_delivery_failed' ? 503 : 400
+    res.status(status).json({ error: 'Failed to send a new code', code: error.code, details: error.message, retryAfter: error.retryAfter })
+  }
+})
 
 // MFA status endpoint
 app.get('/api/auth/mfa/status', authenticate, async (req, res) => {

@@ -52,6 +52,7 @@ impl Engine {
         if devices.iter().any(|d| d.confirmed_at.is_some()) {
             methods.push("totp".to_string());
         }
+        methods.extend(self.active_channels(user_id)?);
         if !methods.is_empty()
             && self.config().backup_codes.enabled
             && self.store.backup_codes_remaining(user_id)? > 0
@@ -74,6 +75,7 @@ impl Engine {
         let cfg = self.config();
         match method {
             Method::Totp if cfg.totp.enabled => {}
+            Method::Sms | Method::Email => return self.enable_channel(&user, method, req, ctx),
             _ => return Err(MfaError::MethodNotSupported(method.as_str().into())),
         }
         let name = match req.device_name.as_deref() {
@@ -115,6 +117,9 @@ impl Engine {
             backup_codes: None,
             challenge_id: Some(id),
             expires_in: None,
+            code_sent: None,
+            destination: None,
+            delivery: None,
         })
     }
 
@@ -162,6 +167,7 @@ impl Engine {
         }
         let now = self.now();
         let policy = self.attempt_policy();
+        let fallback = self.get_fallback_methods(&user.id, method.as_str())?;
         let failed =
             |attempts_remaining, rate_limited, retry_after: i64, error: &str| VerifyMfaResult {
                 success: false,
@@ -170,6 +176,7 @@ impl Engine {
                 rate_limited,
                 retry_after: Some(u64::try_from(retry_after).unwrap_or(0)),
                 error: Some(error.into()),
+                fallback_methods: Some(fallback.clone()),
                 ..VerifyMfaResult::default()
             };
         let used = match self.store.reserve_attempt(&scopes, now, policy)? {
@@ -290,6 +297,15 @@ impl Engine {
                     "totp is not set up for this user".into(),
                 ))
             }
+            Method::Sms | Method::Email => {
+                if self.has_channel(&user.id, method.as_str(), setup)? {
+                    return Ok(());
+                }
+                Err(MfaError::MethodNotSupported(format!(
+                    "{} is not set up for this user",
+                    method.as_str()
+                )))
+            }
             Method::Backup => {
                 if !self.config().backup_codes.enabled {
                     return Err(MfaError::MethodNotSupported("backup".into()));
@@ -314,6 +330,12 @@ impl Engine {
     ) -> Result<Check> {
         match method {
             Method::Totp => self.check_totp(user, code, setup, ctx),
+            Method::Sms | Method::Email => Ok(
+                match self.check_channel_code(user, method.as_str(), code, setup)? {
+                    Ok(activated) => Check::Ok { activated },
+                    Err(error) => Check::Wrong(error),
+                },
+            ),
             Method::Backup => {
                 let hash = backup_codes::hash(&self.hash_key, &user.id, code);
                 match self
@@ -423,6 +445,7 @@ impl Engine {
             last_used: user.mfa_last_used_at.map(iso8601),
             setup_date: user.mfa_setup_at.map(iso8601),
             totp_devices: devices,
+            channels: self.channel_infos(&user.id)?,
         })
     }
 
@@ -483,16 +506,16 @@ impl Engine {
             }
             Reservation::Granted { used } => used,
         };
-        let method = if code.bytes().all(|b| b.is_ascii_digit())
-            && self.active_methods(&user.id)?.contains(&"totp".to_string())
-        {
-            Method::Totp
-        } else {
-            Method::Backup
-        };
-        let mut outcome = self.check_code(&user, method, &code, false, ctx)?;
-        if matches!(outcome, Check::Wrong(_)) && method == Method::Totp {
-            outcome = self.check_code(&user, Method::Backup, &code, false, ctx)?;
+        let mut candidates: Vec<Method> = Vec::new();
+        for m in self.active_methods(&user.id)? {
+            candidates.push(Method::parse(&m)?);
+        }
+        let mut outcome = Check::Wrong("mfa_invalid_code");
+        for method in candidates {
+            outcome = self.check_code(&user, method, &code, false, ctx)?;
+            if matches!(outcome, Check::Ok { .. }) {
+                break;
+            }
         }
         if let Check::Wrong(_) = outcome {
             if used >= policy.max_attempts {

@@ -4,15 +4,18 @@
 //! method that touches SQLite or argon2 blocks, so bindings call them off their event loop.
 
 mod auth;
+mod channels;
 mod mfa;
 
 use crate::clock::{iso8601, Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::{self, SecretKey};
+use crate::delivery::CodeSender;
 use crate::error::{MfaError, Result};
 use crate::password::{self, PasswordParams};
 use crate::store::{AttemptPolicy, AuditRow, SqliteStore, Store, UserRow};
 use crate::types::{AuditEvent, ConfigureResult, RequestContext, User};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use zeroize::Zeroizing;
 
@@ -49,6 +52,7 @@ pub struct Engine {
     config: RwLock<Config>,
     clock: Arc<dyn Clock>,
     dummy_hash: Mutex<Option<(PasswordParams, String)>>,
+    senders: RwLock<HashMap<String, Arc<dyn CodeSender>>>,
 }
 
 const HASH_KEY_META: &str = "hash_key";
@@ -81,6 +85,7 @@ impl Engine {
             config: RwLock::new(options.config),
             clock: options.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             dummy_hash: Mutex::new(None),
+            senders: RwLock::new(HashMap::new()),
         })
     }
 

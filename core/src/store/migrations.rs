@@ -8,6 +8,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "002_attempts_audit",
         include_str!("../../migrations/002_attempts_audit.sql"),
     ),
+    (
+        "003_channels",
+        include_str!("../../migrations/003_channels.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

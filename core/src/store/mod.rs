@@ -123,6 +123,66 @@ pub struct AuditRow {
     pub created_at: i64,
 }
 
+/// An SMS or email factor of a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelRow {
+    /// `chn_…` id.
+    pub id: String,
+    /// Owner.
+    pub user_id: String,
+    /// `sms` or `email`.
+    pub channel: String,
+    /// Sealed destination (associated data `channel:<id>`).
+    pub destination: Sealed,
+    /// Masked destination for display, e.g. `+1******7890`.
+    pub masked: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Set by the first correct code.
+    pub confirmed_at: Option<i64>,
+    /// Last accepted code.
+    pub last_used_at: Option<i64>,
+}
+
+/// A one-time code sent by SMS or email (only its keyed hash is stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtpCodeRow {
+    /// Owner.
+    pub user_id: String,
+    /// `sms` or `email`.
+    pub channel: String,
+    /// Keyed hash of the code.
+    pub code_hash: Vec<u8>,
+    /// Id of the delivery that carries it.
+    pub delivery_id: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+/// Outcome of trying to use a one-time code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtpUse {
+    /// Right, unexpired and unused: now used.
+    Consumed,
+    /// Right but expired.
+    Expired,
+    /// Wrong, used, or no code outstanding.
+    Invalid,
+}
+
+/// A send counter window: at most `max` sends under `key` in `window_secs`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendLimit {
+    /// Counter key, e.g. `user:sms:usr_…` or `dest:sms:<hash>`.
+    pub key: String,
+    /// Window length in seconds.
+    pub window_secs: i64,
+    /// Sends allowed in the window.
+    pub max: u32,
+}
+
 /// Outcome of trying to use a backup code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BackupUse {
@@ -240,6 +300,44 @@ pub trait Store: Send + Sync {
     fn insert_audit(&self, event: &AuditRow) -> Result<()>;
     /// The user's audit events since `since`, newest first, at most `limit`.
     fn list_audit(&self, user_id: &str, since: i64, limit: u32) -> Result<Vec<AuditRow>>;
+
+    /// Stores an unconfirmed channel, replacing the user's factor on that channel.
+    fn replace_channel(&self, row: &ChannelRow) -> Result<()>;
+    /// The user's SMS and email factors.
+    fn channels(&self, user_id: &str) -> Result<Vec<ChannelRow>>;
+    /// Confirms a channel and stamps its use.
+    fn confirm_channel(&self, channel_id: &str, at: i64) -> Result<bool>;
+    /// Records the use of a channel.
+    fn touch_channel(&self, channel_id: &str, at: i64) -> Result<()>;
+    /// Records one send under every limit key, unless one of them is full: then returns the
+    /// Unix time when the oldest send of the fullest window leaves it.
+    fn reserve_send(&self, user_id: &str, limits: &[SendLimit], now: i64) -> Result<Option<i64>>;
+    /// Stores a code, voiding the user's previous code on that channel.
+    fn put_otp_code(&self, row: &OtpCodeRow) -> Result<()>;
+    /// Uses the code if it matches, is unused and unexpired.
+    fn consume_otp_code(
+        &self,
+        user_id: &str,
+        channel: &str,
+        code_hash: &[u8],
+        now: i64,
+    ) -> Result<OtpUse>;
+    /// Deletes the code a failed delivery would have carried. Returns its (user, channel).
+    fn void_delivery(&self, delivery_id: &str) -> Result<Option<(String, String)>>;
+    /// Records a send outcome for a channel; failures past `threshold` degrade it until
+    /// `now + cooldown_secs`. Success clears the count.
+    fn record_channel_health(
+        &self,
+        channel: &str,
+        ok: bool,
+        now: i64,
+        threshold: u32,
+        cooldown_secs: i64,
+    ) -> Result<()>;
+    /// Unix time until which the channel is degraded (0 when healthy).
+    fn channel_degraded_until(&self, channel: &str) -> Result<i64>;
+    /// Attempts used in the current window, highest over the scopes.
+    fn attempts_used(&self, scopes: &[Scope], now: i64, policy: AttemptPolicy) -> Result<u32>;
 
     /// Re-seals every sealed value in one transaction with `reseal(aad, old) -> new`.
     /// Returns how many values were re-sealed.

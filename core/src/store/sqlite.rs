@@ -4,8 +4,8 @@
 
 use super::migrations::{MIGRATIONS, SCHEMA_VERSION};
 use super::{
-    AttemptPolicy, AuditRow, BackupUse, NewSession, Reservation, Scope, SessionRow, Store,
-    TotpDeviceRow, UserRow, UserStamp,
+    AttemptPolicy, AuditRow, BackupUse, ChannelRow, NewSession, OtpCodeRow, OtpUse, Reservation,
+    Scope, SendLimit, SessionRow, Store, TotpDeviceRow, UserRow, UserStamp,
 };
 use crate::crypto::Sealed;
 use crate::error::{MfaError, Result};
@@ -292,6 +292,8 @@ impl Store for SqliteStore {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute("DELETE FROM totp_devices WHERE user_id = ?1", [user_id])?;
             tx.execute("DELETE FROM backup_codes WHERE user_id = ?1", [user_id])?;
+            tx.execute("DELETE FROM mfa_channels WHERE user_id = ?1", [user_id])?;
+            tx.execute("DELETE FROM otp_codes WHERE user_id = ?1", [user_id])?;
             tx.execute(
                 "UPDATE users SET mfa_setup_at = NULL, mfa_last_used_at = NULL, backup_codes_generated_at = NULL WHERE id = ?1",
                 [user_id],
@@ -627,8 +629,225 @@ impl Store for SqliteStore {
                 )?;
                 count += 1;
             }
+            let channels: Vec<(String, Vec<u8>, String)> = {
+                let mut stmt = tx.prepare("SELECT id, destination, key_id FROM mfa_channels")?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            for (id, data, key_id) in channels {
+                let new = reseal(&format!("channel:{id}"), &Sealed { data, key_id })?;
+                tx.execute(
+                    "UPDATE mfa_channels SET destination = ?2, key_id = ?3 WHERE id = ?1",
+                    params![id, new.data, new.key_id],
+                )?;
+                count += 1;
+            }
             tx.commit()?;
             Ok(count)
+        })
+    }
+
+    fn replace_channel(&self, c: &ChannelRow) -> Result<()> {
+        self.with(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "DELETE FROM mfa_channels WHERE user_id = ?1 AND channel = ?2",
+                params![c.user_id, c.channel],
+            )?;
+            tx.execute(
+                "INSERT INTO mfa_channels (id, user_id, channel, destination, key_id, masked, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![c.id, c.user_id, c.channel, c.destination.data, c.destination.key_id, c.masked, c.created_at],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    fn channels(&self, user_id: &str) -> Result<Vec<ChannelRow>> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, user_id, channel, destination, key_id, masked, created_at, confirmed_at, last_used_at
+                 FROM mfa_channels WHERE user_id = ?1 ORDER BY channel",
+            )?;
+            let rows = stmt.query_map([user_id], |r| {
+                Ok(ChannelRow {
+                    id: r.get(0)?,
+                    user_id: r.get(1)?,
+                    channel: r.get(2)?,
+                    destination: Sealed { data: r.get(3)?, key_id: r.get(4)? },
+                    masked: r.get(5)?,
+                    created_at: r.get(6)?,
+                    confirmed_at: r.get(7)?,
+                    last_used_at: r.get(8)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    fn confirm_channel(&self, channel_id: &str, at: i64) -> Result<bool> {
+        self.with(|c| {
+            Ok(c.execute(
+                "UPDATE mfa_channels SET confirmed_at = ?2, last_used_at = ?2 WHERE id = ?1 AND confirmed_at IS NULL",
+                params![channel_id, at],
+            )? == 1)
+        })
+    }
+
+    fn touch_channel(&self, channel_id: &str, at: i64) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE mfa_channels SET last_used_at = ?2 WHERE id = ?1",
+                params![channel_id, at],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn reserve_send(&self, user_id: &str, limits: &[SendLimit], now: i64) -> Result<Option<i64>> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut retry_at: Option<i64> = None;
+            for l in limits {
+                let since = now - l.window_secs;
+                let (count, oldest): (i64, Option<i64>) = tx.query_row(
+                    "SELECT COUNT(*), MIN(sent_at) FROM code_sends WHERE key = ?1 AND sent_at > ?2",
+                    params![l.key, since],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
+                if count >= i64::from(l.max) {
+                    let free_at = oldest.unwrap_or(now) + l.window_secs;
+                    retry_at = Some(retry_at.map_or(free_at, |r| r.max(free_at)));
+                }
+            }
+            if retry_at.is_some() {
+                return Ok(retry_at);
+            }
+            for l in limits {
+                tx.execute(
+                    "INSERT INTO code_sends (key, user_id, sent_at) VALUES (?1, ?2, ?3)",
+                    params![l.key, user_id, now],
+                )?;
+            }
+            // Forget sends older than a day (the longest window).
+            tx.execute("DELETE FROM code_sends WHERE sent_at <= ?1", [now - 86_400])?;
+            tx.commit()?;
+            Ok(None)
+        })
+    }
+
+    fn put_otp_code(&self, r: &OtpCodeRow) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT OR REPLACE INTO otp_codes (user_id, channel, code_hash, delivery_id, created_at, expires_at, used_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL)",
+                params![r.user_id, r.channel, r.code_hash, r.delivery_id, r.created_at, r.expires_at],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn consume_otp_code(
+        &self,
+        user_id: &str,
+        channel: &str,
+        code_hash: &[u8],
+        now: i64,
+    ) -> Result<OtpUse> {
+        self.with(|c| {
+            let n = c.execute(
+                "UPDATE otp_codes SET used_at = ?4
+                 WHERE user_id = ?1 AND channel = ?2 AND code_hash = ?3 AND used_at IS NULL AND expires_at > ?4",
+                params![user_id, channel, code_hash, now],
+            )?;
+            if n == 1 {
+                return Ok(OtpUse::Consumed);
+            }
+            let expired: bool = c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM otp_codes WHERE user_id = ?1 AND channel = ?2 AND code_hash = ?3
+                                AND used_at IS NULL AND expires_at <= ?4)",
+                params![user_id, channel, code_hash, now],
+                |r| r.get(0),
+            )?;
+            Ok(if expired { OtpUse::Expired } else { OtpUse::Invalid })
+        })
+    }
+
+    fn void_delivery(&self, delivery_id: &str) -> Result<Option<(String, String)>> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "DELETE FROM otp_codes WHERE delivery_id = ?1 RETURNING user_id, channel",
+                [delivery_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+        })
+    }
+
+    fn record_channel_health(
+        &self,
+        channel: &str,
+        ok: bool,
+        now: i64,
+        threshold: u32,
+        cooldown_secs: i64,
+    ) -> Result<()> {
+        self.with(|c| {
+            if ok {
+                c.execute(
+                    "INSERT INTO channel_health (channel, consecutive_failures, degraded_until) VALUES (?1, 0, 0)
+                     ON CONFLICT(channel) DO UPDATE SET consecutive_failures = 0, degraded_until = 0",
+                    [channel],
+                )?;
+            } else {
+                c.execute(
+                    "INSERT INTO channel_health (channel, consecutive_failures, degraded_until) VALUES (?1, 1, 0)
+                     ON CONFLICT(channel) DO UPDATE SET consecutive_failures = consecutive_failures + 1",
+                    [channel],
+                )?;
+                c.execute(
+                    "UPDATE channel_health SET degraded_until = ?2, consecutive_failures = 0
+                     WHERE channel = ?1 AND consecutive_failures >= ?3",
+                    params![channel, now + cooldown_secs, threshold],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    fn channel_degraded_until(&self, channel: &str) -> Result<i64> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT degraded_until FROM channel_health WHERE channel = ?1",
+                [channel],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0))
+        })
+    }
+
+    fn attempts_used(&self, scopes: &[Scope], now: i64, policy: AttemptPolicy) -> Result<u32> {
+        self.with(|c| {
+            let mut used = 0i64;
+            for s in scopes {
+                let row: Option<(i64, i64, i64)> = c
+                    .query_row(
+                        "SELECT failures, window_start, locked_until FROM attempts WHERE scope = ?1",
+                        [&s.key],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )
+                    .optional()?;
+                if let Some((failures, start, locked_until)) = row {
+                    if locked_until > now {
+                        used = used.max(i64::from(policy.max_attempts));
+                    } else if start + policy.window_secs > now && locked_until == 0 {
+                        used = used.max(failures);
+                    }
+                }
+            }
+            Ok(u32::try_from(used).unwrap_or(u32::MAX))
         })
     }
 }

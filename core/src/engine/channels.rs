@@ -1,0 +1,508 @@
+//! SMS and email factors: enrolling a destination, issuing codes (with resend limits and
+//! channel health), delivering them, checking them, and the guide's fallback order.
+//!
+//! Invariants: one live code per user and channel (a new one voids the previous); codes are
+//! stored as keyed hashes and used once; a failed delivery voids its code.
+
+use super::Engine;
+use crate::clock::iso8601;
+use crate::crypto::{self, hmac_sha256};
+use crate::delivery::{self, CodeSender, Delivery, DeliveryMeta, SmtpSender, TwilioSender};
+use crate::error::{MfaError, Result};
+use crate::store::{ChannelRow, OtpCodeRow, OtpUse, Scope, SendLimit, UserRow};
+use crate::types::{
+    ChannelInfo, EnableMfaRequest, EnableMfaResult, Method, RequestCodeResult, RequestContext,
+};
+use crate::validate;
+use std::sync::Arc;
+
+/// Which factor row a code is for, and why.
+pub(super) struct Issue<'a> {
+    pub user: &'a UserRow,
+    pub channel: &'a ChannelRow,
+    pub purpose: &'static str,
+    pub external: bool,
+}
+
+/// The guide's fallback chains ("Graceful Degradation").
+fn fallback_chain(failed: Method) -> &'static [&'static str] {
+    match failed {
+        Method::Sms => &["email", "totp", "backup"],
+        Method::Email => &["sms", "totp", "backup"],
+        Method::Totp => &["backup", "sms", "email"],
+        Method::Push => &["totp", "sms", "email", "backup"],
+        Method::Webauthn => &["totp", "sms", "email", "backup"],
+        Method::Backup => &["totp", "sms", "email"],
+    }
+}
+
+impl Engine {
+    /// Registers a sender for `sms` or `email`, used instead of the built-in one.
+    pub fn set_sender(&self, channel: &str, sender: Arc<dyn CodeSender>) -> Result<()> {
+        let channel = match Method::parse(channel)? {
+            Method::Sms => "sms",
+            Method::Email => "email",
+            other => return Err(MfaError::MethodNotSupported(other.as_str().into())),
+        };
+        let mut senders = self
+            .senders
+            .write()
+            .map_err(|_| MfaError::Internal("sender lock poisoned".into()))?;
+        senders.insert(channel.to_string(), sender);
+        Ok(())
+    }
+
+    fn sender_for(&self, channel: &str) -> Option<Arc<dyn CodeSender>> {
+        if let Some(s) = self
+            .senders
+            .read()
+            .ok()
+            .and_then(|m| m.get(channel).cloned())
+        {
+            return Some(s);
+        }
+        let cfg = self.config().delivery;
+        match channel {
+            "email" => cfg
+                .smtp
+                .map(|c| Arc::new(SmtpSender::new(c)) as Arc<dyn CodeSender>),
+            "sms" => cfg
+                .twilio
+                .map(|c| Arc::new(TwilioSender::new(c)) as Arc<dyn CodeSender>),
+            _ => None,
+        }
+    }
+
+    /// The user's confirmed SMS/email methods, in `sms`, `email` order.
+    pub(super) fn active_channels(&self, user_id: &str) -> Result<Vec<String>> {
+        let mut out: Vec<String> = self
+            .store
+            .channels(user_id)?
+            .into_iter()
+            .filter(|c| c.confirmed_at.is_some())
+            .map(|c| c.channel)
+            .collect();
+        out.sort_by_key(|c| if c == "sms" { 0 } else { 1 });
+        Ok(out)
+    }
+
+    /// Enrolls an SMS or email destination and sends it a setup code.
+    pub(super) fn enable_channel(
+        &self,
+        user: &UserRow,
+        method: Method,
+        req: &EnableMfaRequest,
+        ctx: &RequestContext,
+    ) -> Result<EnableMfaResult> {
+        let cfg = self.config();
+        let (channel, enabled) = match method {
+            Method::Sms => ("sms", cfg.sms.enabled),
+            _ => ("email", cfg.email.enabled),
+        };
+        if !enabled {
+            return Err(MfaError::MethodNotSupported(channel.into()));
+        }
+        let destination = match method {
+            Method::Sms => delivery::normalize_phone(req.phone_number.as_deref().unwrap_or(""))?,
+            _ => match req.email.as_deref() {
+                Some(e) if !e.trim().is_empty() => validate::email(e)?,
+                _ => user.email.clone(),
+            },
+        };
+        let masked = match method {
+            Method::Sms => delivery::mask_phone(&destination),
+            _ => delivery::mask_email(&destination),
+        };
+        let id = crypto::new_id("chn")?;
+        let row = ChannelRow {
+            id: id.clone(),
+            user_id: user.id.clone(),
+            channel: channel.into(),
+            destination: crypto::seal(
+                &self.sealing_key(),
+                &format!("channel:{id}"),
+                destination.as_bytes(),
+            )?,
+            masked: masked.clone(),
+            created_at: self.now(),
+            confirmed_at: None,
+            last_used_at: None,
+        };
+        self.store.replace_channel(&row)?;
+        let (expires_in, delivery) = self.issue_code(
+            Issue {
+                user,
+                channel: &row,
+                purpose: "setup",
+                external: req.external_delivery,
+            },
+            ctx,
+        )?;
+        self.audit(
+            Some(&user.id),
+            "mfa_enable",
+            Some(channel),
+            true,
+            ctx,
+            Some(&masked),
+        )?;
+        Ok(EnableMfaResult {
+            success: true,
+            method: channel.into(),
+            secret: None,
+            qr_code_url: None,
+            qr_code_svg: None,
+            qr_code_data_url: None,
+            backup_codes: None,
+            challenge_id: Some(id),
+            expires_in: Some(expires_in),
+            code_sent: Some(true),
+            destination: Some(masked),
+            delivery,
+        })
+    }
+
+    /// Sends a new SMS or email code, voiding the previous one: for a pending sign-in
+    /// (`session_id`) or a method being set up (`user_id`).
+    pub fn request_new_code(
+        &self,
+        session_id: Option<&str>,
+        user_id: Option<&str>,
+        method: &str,
+        external_delivery: bool,
+        ctx: &RequestContext,
+    ) -> Result<RequestCodeResult> {
+        let method = Method::parse(method)?;
+        let channel = match method {
+            Method::Sms => "sms",
+            Method::Email => "email",
+            other => {
+                return Err(MfaError::MethodNotSupported(format!(
+                    "{} has no codes to send",
+                    other.as_str()
+                )))
+            }
+        };
+        let (user, session_scope, setup) = match (session_id, user_id) {
+            (Some(sid), _) if !sid.trim().is_empty() => {
+                let session = self.session_row(sid)?;
+                let user = self.user_row(&session.user_id)?;
+                let scope = session.pending.then(|| Scope {
+                    key: format!("session:{}", session.id),
+                    user_id: user.id.clone(),
+                });
+                (user, scope, false)
+            }
+            (_, Some(uid)) => (self.user_row(uid)?, None, true),
+            _ => {
+                return Err(MfaError::invalid(
+                    "sessionId",
+                    "sessionId or userId is required",
+                ))
+            }
+        };
+        let row = self
+            .store
+            .channels(&user.id)?
+            .into_iter()
+            .find(|c| c.channel == channel && (setup || c.confirmed_at.is_some()))
+            .ok_or_else(|| {
+                MfaError::MethodNotSupported(format!("{channel} is not set up for this user"))
+            })?;
+        let purpose = if setup { "setup" } else { "sign_in" };
+        let (expires_in, delivery) = self.issue_code(
+            Issue {
+                user: &user,
+                channel: &row,
+                purpose,
+                external: external_delivery,
+            },
+            ctx,
+        )?;
+        let mut scopes = vec![Scope {
+            key: format!("user:{}", user.id),
+            user_id: user.id.clone(),
+        }];
+        scopes.extend(session_scope);
+        let policy = self.attempt_policy();
+        let used = self.store.attempts_used(&scopes, self.now(), policy)?;
+        self.audit(
+            Some(&user.id),
+            "code_sent",
+            Some(channel),
+            true,
+            ctx,
+            Some(&row.masked),
+        )?;
+        Ok(RequestCodeResult {
+            success: true,
+            method: channel.into(),
+            expires_in,
+            attempts_remaining: policy.max_attempts.saturating_sub(used),
+            destination: row.masked,
+            delivery,
+        })
+    }
+
+    /// Issues a code on a channel: health and resend limits first, then a fresh code stored
+    /// hashed, then delivery (here, or by the caller when `external`).
+    fn issue_code(
+        &self,
+        issue: Issue<'_>,
+        ctx: &RequestContext,
+    ) -> Result<(u64, Option<Delivery>)> {
+        let Issue {
+            user,
+            channel: row,
+            purpose,
+            external,
+        } = issue;
+        let channel = row.channel.as_str();
+        let cfg = self.config();
+        let now = self.now();
+        if self.store.channel_degraded_until(channel)? > now {
+            return Err(MfaError::DeliveryFailed {
+                channel: channel.into(),
+            });
+        }
+        let ch_cfg = if channel == "sms" {
+            &cfg.sms
+        } else {
+            &cfg.email
+        };
+        let destination = crypto::open(
+            &self.sealing_key(),
+            &format!("channel:{}", row.id),
+            &row.destination,
+        )?;
+        let destination = String::from_utf8(destination.to_vec())
+            .map_err(|_| MfaError::Internal("stored destination is not text".into()))?;
+        let dest_key = crypto::hex(
+            &hmac_sha256(
+                &self.hash_key,
+                format!("dest\0{channel}\0{destination}").as_bytes(),
+            )[..16],
+        );
+        let mut limits = Vec::new();
+        for (window, max) in [
+            (60, ch_cfg.rate_limits.per_minute),
+            (3600, ch_cfg.rate_limits.per_hour),
+            (86_400, ch_cfg.rate_limits.per_day),
+        ] {
+            limits.push(SendLimit {
+                key: format!("user:{channel}:{}:{window}", user.id),
+                window_secs: window,
+                max,
+            });
+            limits.push(SendLimit {
+                key: format!("dest:{channel}:{dest_key}:{window}",),
+                window_secs: window,
+                max,
+            });
+        }
+        if let Some(free_at) = self.store.reserve_send(&user.id, &limits, now)? {
+            self.audit(
+                Some(&user.id),
+                "code_sent",
+                Some(channel),
+                false,
+                ctx,
+                Some("mfa_rate_limited"),
+            )?;
+            return Err(MfaError::RateLimited {
+                retry_after: u64::try_from(free_at - now).unwrap_or(1).max(1),
+            });
+        }
+        let code = format!("{:06}", crypto::random_below(1_000_000)?);
+        let ttl = i64::from(ch_cfg.code_ttl_seconds);
+        let delivery_id = crypto::new_id("dlv")?;
+        self.store.put_otp_code(&OtpCodeRow {
+            user_id: user.id.clone(),
+            channel: channel.into(),
+            code_hash: self.otp_hash(&user.id, channel, &code),
+            delivery_id: delivery_id.clone(),
+            created_at: now,
+            expires_at: now + ttl,
+        })?;
+        let minutes = u64::try_from(ttl / 60).unwrap_or(10);
+        let app = &cfg.totp.issuer;
+        let delivery = Delivery {
+            id: delivery_id,
+            message: delivery::render(&ch_cfg.template, &code, app, minutes),
+            meta: DeliveryMeta {
+                channel: channel.into(),
+                purpose: purpose.into(),
+                user_id: user.id.clone(),
+                code,
+                expires_in: u64::try_from(ttl).unwrap_or(0),
+                subject: (channel == "email")
+                    .then(|| delivery::render(&ch_cfg.subject, "", app, minutes)),
+            },
+            destination,
+            timeout_ms: u64::from(cfg.delivery.timeout_seconds) * 1000,
+        };
+        let expires_in = delivery.meta.expires_in;
+        if external {
+            return Ok((expires_in, Some(delivery)));
+        }
+        let outcome = match self.sender_for(channel) {
+            Some(sender) => delivery::send_with_timeout(sender, &delivery),
+            None => Err(format!("no sender is configured for {channel}")),
+        };
+        match outcome {
+            Ok(()) => {
+                self.record_health(channel, true)?;
+                Ok((expires_in, None))
+            }
+            Err(reason) => {
+                self.fail_delivery(&delivery.id, &reason, ctx)?;
+                Err(MfaError::DeliveryFailed {
+                    channel: channel.into(),
+                })
+            }
+        }
+    }
+
+    /// Reports how a caller-made delivery went. A failure voids the code it carried and is
+    /// returned as `mfa_delivery_failed`.
+    pub fn complete_delivery(
+        &self,
+        delivery_id: &str,
+        ok: bool,
+        reason: Option<&str>,
+        ctx: &RequestContext,
+    ) -> Result<()> {
+        let id = validate::token("deliveryId", delivery_id)?;
+        if ok {
+            return Ok(());
+        }
+        let channel = self.fail_delivery(id, reason.unwrap_or("the sender failed"), ctx)?;
+        Err(MfaError::DeliveryFailed {
+            channel: channel.unwrap_or_else(|| "sms".into()),
+        })
+    }
+
+    fn fail_delivery(
+        &self,
+        delivery_id: &str,
+        reason: &str,
+        ctx: &RequestContext,
+    ) -> Result<Option<String>> {
+        let voided = self.store.void_delivery(delivery_id)?;
+        if let Some((user_id, channel)) = &voided {
+            self.record_health(channel, false)?;
+            let detail: String = reason
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(200)
+                .collect();
+            self.audit(
+                Some(user_id),
+                "delivery_failed",
+                Some(channel),
+                false,
+                ctx,
+                Some(&detail),
+            )?;
+        }
+        Ok(voided.map(|(_, c)| c))
+    }
+
+    fn record_health(&self, channel: &str, ok: bool) -> Result<()> {
+        let d = self.config().delivery;
+        self.store.record_channel_health(
+            channel,
+            ok,
+            self.now(),
+            d.failure_threshold,
+            i64::from(d.cooldown_seconds),
+        )
+    }
+
+    pub(super) fn otp_hash(&self, user_id: &str, channel: &str, code: &str) -> Vec<u8> {
+        hmac_sha256(
+            &self.hash_key,
+            format!("otp\0{user_id}\0{channel}\0{code}").as_bytes(),
+        )
+    }
+
+    /// Checks an SMS/email code (after an attempt was reserved). `Ok(Some(activated))` when right.
+    pub(super) fn check_channel_code(
+        &self,
+        user: &UserRow,
+        channel: &str,
+        code: &str,
+        setup: bool,
+    ) -> Result<std::result::Result<bool, &'static str>> {
+        let Some(row) = self
+            .store
+            .channels(&user.id)?
+            .into_iter()
+            .find(|c| c.channel == channel && (setup || c.confirmed_at.is_some()))
+        else {
+            return Ok(Err("mfa_invalid_code"));
+        };
+        let now = self.now();
+        match self.store.consume_otp_code(
+            &user.id,
+            channel,
+            &self.otp_hash(&user.id, channel, code),
+            now,
+        )? {
+            OtpUse::Consumed if row.confirmed_at.is_none() => {
+                Ok(Ok(self.store.confirm_channel(&row.id, now)?))
+            }
+            OtpUse::Consumed => {
+                self.store.touch_channel(&row.id, now)?;
+                Ok(Ok(false))
+            }
+            OtpUse::Expired => Ok(Err("mfa_expired_code")),
+            OtpUse::Invalid => Ok(Err("mfa_invalid_code")),
+        }
+    }
+
+    /// Whether the user has a channel row usable here (any for setup, confirmed otherwise).
+    pub(super) fn has_channel(&self, user_id: &str, channel: &str, setup: bool) -> Result<bool> {
+        Ok(self
+            .store
+            .channels(user_id)?
+            .iter()
+            .any(|c| c.channel == channel && (setup || c.confirmed_at.is_some())))
+    }
+
+    /// The user's other enrolled methods to offer after `failed_method` failed, in the guide's
+    /// fallback order, without channels that are currently degraded.
+    pub fn get_fallback_methods(&self, user_id: &str, failed_method: &str) -> Result<Vec<String>> {
+        let user = self.user_row(user_id)?;
+        let failed = Method::parse(failed_method)?;
+        let active = self.active_methods(&user.id)?;
+        let now = self.now();
+        let mut out = Vec::new();
+        for m in fallback_chain(failed) {
+            if !active.iter().any(|a| a == m) {
+                continue;
+            }
+            if matches!(*m, "sms" | "email") && self.store.channel_degraded_until(m)? > now {
+                continue;
+            }
+            out.push((*m).to_string());
+        }
+        Ok(out)
+    }
+
+    /// The user's SMS and email factors for status.
+    pub(super) fn channel_infos(&self, user_id: &str) -> Result<Vec<ChannelInfo>> {
+        Ok(self
+            .store
+            .channels(user_id)?
+            .into_iter()
+            .map(|c| ChannelInfo {
+                method: c.channel,
+                destination: c.masked,
+                confirmed: c.confirmed_at.is_some(),
+                created_at: iso8601(c.created_at),
+                last_used: c.last_used_at.map(iso8601),
+            })
+            .collect())
+    }
+}
