@@ -25,7 +25,7 @@ deps: ## Install system packages the tests use (Debian)
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-build: build-node build-react ## Build every package in place
+build: build-node build-react bindings ## Build every package in place
 	cargo build --workspace --all-targets
 
 lint: ## rustfmt and clippy (warnings are errors)
@@ -35,7 +35,7 @@ lint: ## rustfmt and clippy (warnings are errors)
 test-rust: deps ## Rust unit and integration tests
 	cargo test --workspace
 
-test: deps lint test-rust test-node test-e2e ## Everything CI runs
+test: deps lint test-rust test-node test-e2e check-bindings test-kotlin ## Everything CI runs
 
 demo: build-node build-react ## The Express example on http://localhost:3000 with ./plinto.db
 	node examples/express/server.js
@@ -62,7 +62,7 @@ test-node: build-node ## Node package and Express example: drift, tsc, tests
 	git diff --exit-code -- $(NODE_PKG)/native.js $(NODE_PKG)/native.d.ts
 	cd $(NODE_PKG) && npx tsc -p .
 	cd $(EXPRESS) && npx tsc -p .
-	cd $(NODE_PKG) && node --test __test__/api.test.js __test__/senders.test.js __test__/pack.test.js
+	cd $(NODE_PKG) && node --test __test__/api.test.js __test__/senders.test.js __test__/pack.test.js __test__/authenticator.test.js
 	cd $(NODE_PKG) && node --test __test__/eventloop.test.js
 	cd $(EXPRESS) && node --test --test-concurrency=1 test/
 
@@ -113,7 +113,7 @@ UNIFFI_TMP := $(CARGO_TARGET_DIR)/uniffi-generated
 GENERATED := $(UNIFFI_PKG)/Sources $(UNIFFI_PKG)/include $(KOTLIN_PKG)/src/main/kotlin
 MOBILE_URI ?= otpauth://totp/Plinto:demo%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Plinto
 
-.PHONY: build-uniffidemo-mobile
+.PHONY: build-uniffi bindings check-bindings test-kotlin demo-mobile
 
 build-uniffi: ## Build the uniffi library and the uniffi-bindgen tool (debug)
 	cargo build -p plinto-mfa-uniffi
@@ -128,17 +128,17 @@ bindings: build-uniffi ## Generate the Swift package sources and the Kotlin sour
 	mv $(UNIFFI_TMP)/PlintoMFAFFI.h $(UNIFFI_TMP)/PlintoMFAFFI.modulemap $(UNIFFI_PKG)/include/
 	mv $(UNIFFI_TMP)/dev $(KOTLIN_PKG)/src/main/kotlin/
 
-check-bindings:## Regenerate the Swift and Kotlin sources and fail if they differ from git
+check-bindings: bindings ## Regenerate the Swift and Kotlin sources and fail if they differ from git
 	git diff --exit-code --stat -- $(GENERATED)
 	@new=$$(git ls-files --others --exclude-standard -- $(GENERATED)); \
 	if [ -n "$$new" ]; then echo "generated but not in git: $$new"; exit 1; fi
 
-test-kotlin:## Compile the Kotlin bindings and the console example, run the JUnit tests (Maven)
+test-kotlin: bindings ## Compile the Kotlin bindings and the console example, run the JUnit tests (Maven)
 	@command -v mvn >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq maven >/dev/null; }
 	cd $(KOTLIN_PKG) && mvn -B -ntp test -Djna.library.path=$(NATIVE_DIR)
 
-demo-mobile:## Console authenticator (Kotlin): live code of MOBILE_URI='otpauth://...'
+demo-mobile: bindings ## Console authenticator (Kotlin): live code of MOBILE_URI='otpauth://...'
 	cd $(KOTLIN_PKG) && mvn -q -B -ntp test-compile exec:java -Djna.library.path=$(NATIVE_DIR) \
 	  -Dexec.args="'$(MOBILE_URI)'"
 

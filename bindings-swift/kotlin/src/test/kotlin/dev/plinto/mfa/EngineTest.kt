@@ -1,0 +1,192 @@
+// The generated Kotlin API on the real native library: an engine on a temp database, TOTP
+// enrolment with codes from the authenticator helpers, backup codes, typed exceptions.
+package dev.plinto.mfa
+
+import java.io.File
+import java.nio.file.Files
+import java.nio.file.Path
+import org.junit.jupiter.api.AfterEach
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.BeforeEach
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+
+val KEY = "4a".repeat(32)
+val OTHER_KEY = "5b".repeat(32)
+const val PASSWORD = "Correct-Horse-42"
+// Cheap password hashing so the suite stays fast; production keeps the argon2id defaults.
+const val FAST = """{"issuer": "Acme", "password": {"memoryKib": 64, "iterations": 1}}"""
+
+class EngineTest {
+    private lateinit var dir: Path
+    private lateinit var engine: Engine
+
+    @BeforeEach
+    fun open() {
+        dir = Files.createTempDirectory("plinto-kotlin-")
+        engine = Engine(dir.resolve("plinto.db").toString(), KEY, FAST)
+    }
+
+    @AfterEach
+    fun close() {
+        engine.close()
+        dir.toFile().deleteRecursively()
+    }
+
+    private fun now(): Long = System.currentTimeMillis() / 1000
+
+    /** Signs up, enrolls TOTP from the otpauth URI with the authenticator helpers, confirms it. */
+    private fun enrolled(email: String): Triple<User, String, List<String>> {
+        val user = engine.signUp(email, PASSWORD).user
+        val setup = engine.enableMfa(EnableMfaRequest(userId = user.id, method = "totp"))
+        val uri = setup.qrCodeUrl!!
+        val code = authenticatorCode(uri).code
+        val confirmed = engine.verifyMfa(VerifyMfaRequest(method = "totp", code = code, userId = user.id))
+        assertTrue(confirmed.success, "setup confirmation: ${confirmed.error}")
+        return Triple(user, uri, confirmed.backupCodes!!)
+    }
+
+    @Test
+    fun `sign up, enable TOTP, verify with the authenticator's code, sign in with MFA`() {
+        val up = engine.signUp("user@example.com", PASSWORD, null, RequestContext(ipAddress = "10.0.0.1"))
+        assertEquals("user@example.com", up.user.email)
+        assertFalse(up.user.mfaEnabled)
+        assertTrue(engine.verifySession(up.session.token).valid)
+
+        val setup = engine.enableMfa(EnableMfaRequest(userId = up.user.id, method = "totp", label = "Acme Corp"))
+        val uri = setup.qrCodeUrl!!
+        val account = parseOtpauthUri(uri)
+        assertEquals("Acme Corp", account.issuer)
+        assertEquals("user@example.com", account.accountName)
+        assertEquals(setup.secret, account.secret)
+        assertEquals(TotpAlgorithm.SHA1, account.algorithm)
+        assertEquals(6.toUByte(), account.digits)
+        assertEquals(30u, account.period)
+
+        val current = accountCode(account)
+        assertEquals(6, current.code.length)
+        assertTrue(current.secondsRemaining in 1u..30u)
+        val confirmed = engine.verifyMfa(VerifyMfaRequest(method = "totp", code = current.code, userId = up.user.id))
+        assertTrue(confirmed.success)
+        assertEquals(10, confirmed.backupCodes?.size)
+        assertEquals(listOf("totp", "backup"), engine.getMfaStatus(up.user.id).methods)
+
+        val signIn = engine.signIn("user@example.com", PASSWORD)
+        assertTrue(signIn.requiresMfa)
+        assertNull(signIn.session)
+        // The current step was used by the confirmation (replay protection): the next one is
+        // inside the allowed skew.
+        val next = authenticatorCode(uri, now() + 30).code
+        val done = engine.verifyMfa(VerifyMfaRequest(method = "totp", code = next, sessionId = signIn.sessionId))
+        assertTrue(done.success, "sign-in code: ${done.error}")
+        val session = done.session!!
+        assertTrue(session.mfaVerified)
+        engine.requireRecentMfa(session.token)
+        val info = engine.verifySession(session.token)
+        assertTrue(info.valid && info.mfaCompleted)
+        assertEquals("totp", info.mfaMethod)
+
+        val replay = engine.signIn("user@example.com", PASSWORD)
+        val again = engine.verifyMfa(VerifyMfaRequest(method = "totp", code = next, sessionId = replay.sessionId))
+        assertFalse(again.success)
+        assertEquals("mfa_invalid_code", again.error)
+        assertTrue(engine.signOut(session.token))
+        assertFalse(engine.verifySession(session.token).valid)
+    }
+
+    @Test
+    fun `a backup code works once`() {
+        val (user, _, codes) = enrolled("backup@example.com")
+        val first = engine.signIn("backup@example.com", PASSWORD)
+        val ok = engine.verifyMfa(VerifyMfaRequest(method = "backup", code = codes[0], sessionId = first.sessionId))
+        assertTrue(ok.success)
+        assertEquals(9u, engine.getMfaStatus(user.id).backupCodesRemaining)
+
+        val second = engine.signIn("backup@example.com", PASSWORD)
+        val reused = engine.verifyMfa(VerifyMfaRequest(method = "backup", code = codes[0], sessionId = second.sessionId))
+        assertFalse(reused.success)
+        assertEquals("mfa_backup_code_already_used", reused.error)
+        assertNotNull(reused.attemptsRemaining)
+
+        val fresh = engine.regenerateBackupCodes(user.id, 5u)
+        assertEquals(5, fresh.codes.size)
+        val events = engine.listAuditEvents(user.id, limit = 50u).map { it.action }
+        assertTrue("backup_code_reuse" in events, events.toString())
+    }
+
+    @Test
+    fun `bad input raises typed exceptions with the stable codes`() {
+        val bad = assertThrows<MfaException.InvalidInput> { engine.signUp("not-an-email", PASSWORD) }
+        assertEquals("email", bad.field)
+        assertEquals("invalid_input", bad.code())
+        assertTrue(bad.message.contains("email"))
+
+        engine.signUp("taken@example.com", PASSWORD)
+        assertEquals("already_exists", assertThrows<MfaException.AlreadyExists> {
+            engine.signUp("taken@example.com", PASSWORD)
+        }.code())
+        assertThrows<MfaException.InvalidCredentials> { engine.signIn("taken@example.com", "Wrong-password-1") }
+        assertThrows<MfaException.NotFound> { engine.getMfaStatus("usr_missing") }
+        assertThrows<MfaException.SessionInvalid> { engine.requireRecentMfa("no-such-session") }
+        assertThrows<MfaException.MethodNotSupported> {
+            engine.enableMfa(EnableMfaRequest(userId = "usr_x", method = "carrier-pigeon"))
+        }
+        val options = assertThrows<MfaException.InvalidInput> { engine.configure("[1, 2]") }
+        assertEquals("options", options.field)
+        val limit = assertThrows<MfaException.InvalidInput> {
+            engine.configure("""{"rateLimiting": {"maxAttempts": 0}}""")
+        }
+        assertTrue(limit.field.contains("maxAttempts"), limit.field)
+        assertTrue(engine.configure("""{"rateLimiting": {"maxAttempts": 3}}""").success)
+
+        val db = dir.resolve("plinto.db").toString()
+        assertThrows<MfaException.KeyMismatch> { Engine(db, OTHER_KEY) }
+        assertThrows<MfaException.InvalidInput> { Engine(db, "short") }
+        assertThrows<MfaException.InvalidInput> { shouldRequireMfa("sometimes") }
+        assertTrue(shouldRequireMfa("admin_only", "admin"))
+    }
+
+    @Test
+    fun `lockout reports retryAfter`() {
+        engine.configure("""{"rateLimiting": {"maxAttempts": 2, "lockoutMinutes": 15}}""")
+        val (user, _, _) = enrolled("locked@example.com")
+        repeat(2) { engine.verifyMfa(VerifyMfaRequest(method = "totp", code = "000000", userId = user.id)) }
+        val locked = engine.verifyMfa(VerifyMfaRequest(method = "totp", code = "000000", userId = user.id))
+        assertTrue(locked.rateLimited)
+        assertTrue((locked.retryAfter ?: 0u) > 0u)
+        repeat(2) { runCatching { engine.verifyPassword(user.id, "Wrong-password-1") } }
+        val e = assertThrows<MfaException.RateLimited> { engine.verifyPassword(user.id, PASSWORD) }
+        assertTrue(e.retryAfter > 0u)
+        assertEquals("mfa_rate_limited", e.code())
+    }
+
+    @Test
+    fun `disable MFA with a current code, then delete the user`() {
+        val (user, uri, _) = enrolled("off@example.com")
+        val code = authenticatorCode(uri, now() + 30).code
+        assertTrue(engine.disableMfa(user.id, PASSWORD, code).success)
+        assertFalse(engine.getMfaStatus(user.id).enabled)
+        assertThrows<MfaException.NotEnabled> { engine.regenerateBackupCodes(user.id) }
+        engine.deleteUser(user.id)
+        assertThrows<MfaException.NotFound> { engine.getUser(user.id) }
+    }
+
+    @Test
+    fun `every core error code has an exception`() {
+        val root = File(System.getProperty("plinto.repo.root") ?: "../..")
+        val vectors = File(root, "tests/vectors/error_codes.json").readText()
+        val listed = Regex("\"([a-z_]+)\"").findAll(vectors).map { it.groupValues[1] }.filter { it != "codes" }.toList()
+        assertEquals(listed, errorCodes())
+        // mfa_rate_limited -> RateLimited, invalid_input -> InvalidInput, ...
+        val kinds = MfaException::class.java.declaredClasses
+            .filter { MfaException::class.java.isAssignableFrom(it) }.map { it.simpleName }.toSet()
+        for (code in listed) {
+            val name = code.removePrefix("mfa_").split('_').joinToString("") { it.replaceFirstChar(Char::uppercase) }
+            assertTrue(name in kinds, "$code has no MfaException.$name in $kinds")
+        }
+    }
+}
