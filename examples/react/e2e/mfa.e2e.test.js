@@ -300,6 +300,21 @@ describe('MFA E2E Tests', () => {
     // Should proceed to verification step
     await expect(page.locator('h2')).toContainText('Verify Setup')
     await screenshot(page, '12-verify-setup-sms')
+
+    // Beyond the guide: a new code is not sent again at once (the button counts down), and
+    // the code the server sent (its development sender prints it) finishes the setup.
+    const phone = '+1234567890'
+    await until(() => server.sentCodes(phone).length === 1, 'the setup code was sent')
+    await expect(page.locator('.mfa-setup')).toContainText(`+1******7890`)
+    await page.click('text=Resend code')
+    await expect(page.locator('.notice')).toContainText('A new code can be sent in')
+    await expect(page.locator('button:has-text("Resend code")')).toBeDisabled()
+    await page.fill('[name="verificationCode"]', server.sentCodes(phone)[0])
+    await page.click('button:has-text("Verify")')
+    await expect(page.locator('.backup-codes')).toBeVisible()
+    await page.click("text=I've saved these codes")
+    await expect(page.locator('text=✅ Two-Factor Authentication is enabled')).toBeVisible()
+    await expect(page.locator('.mfa-info')).toContainText('SMS')
   })
 
   e2eTest('should enforce rate limiting', async () => {
@@ -381,6 +396,17 @@ describe('MFA E2E Tests', () => {
   })
 })
 
+/**
+ * Waits (up to 10 s) for a condition outside the page.
+ * @param {() => boolean} check @param {string} what
+ */
+async function until(check, what) {
+  for (const deadline = Date.now() + 10_000; !check(); ) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
 /** Whether the server sets up SMS codes (it refuses the method until SMS delivery exists). */
 async function smsAvailable() {
   const post = async (/** @type {string} */ path, /** @type {object} */ body, /** @type {string} */ token = '') => {
@@ -392,6 +418,6 @@ async function smsAvailable() {
     return { status: response.status, body: await response.json() }
   }
   const up = await post('/api/auth/signup', { email: uniqueEmail('sms-probe'), password: PASSWORD })
-  const setup = await post('/api/auth/mfa/setup', { method: 'sms', phoneNumber: '+1234567890' }, up.body.session.token)
+  const setup = await post('/api/auth/mfa/setup', { method: 'sms', phoneNumber: '+15555550100' }, up.body.session.token)
   return setup.status === 200
 }

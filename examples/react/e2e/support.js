@@ -25,10 +25,12 @@ const TIMEOUT = Number(process.env.E2E_TIMEOUT ?? 10_000)
 /**
  * Starts the Express example (serving the built app) on a fresh database, unless
  * E2E_BASE_URL points at a running one.
- * @returns {Promise<{ baseURL: string, stop: () => Promise<void> }>}
+ * @returns {Promise<{ baseURL: string, stop: () => Promise<void>, sentCodes: (destination: string) => string[] }>}
  */
 export async function startServer() {
-  if (process.env.E2E_BASE_URL) return { baseURL: process.env.E2E_BASE_URL.replace(/\/$/, ''), stop: async () => {} }
+  if (process.env.E2E_BASE_URL) {
+    return { baseURL: process.env.E2E_BASE_URL.replace(/\/$/, ''), stop: async () => {}, sentCodes: () => [] }
+  }
   if (!existsSync(join(here, '..', 'dist', 'index.html'))) throw new Error('the app is not built: run `npm run build` first')
   const dir = mkdtempSync(join(tmpdir(), 'plinto-e2e-'))
   const child = spawn(process.execPath, [join(here, 'serve.js')], {
@@ -62,6 +64,14 @@ export async function startServer() {
   })
   return {
     baseURL,
+    /** The SMS and email codes the example printed for `destination` (its development
+     * sender writes "[plinto] code for <destination>: <message>"), oldest first. */
+    sentCodes: (destination) =>
+      log
+        .split('\n')
+        .filter((line) => line.startsWith(`[plinto] code for ${destination}: `))
+        .map((line) => /\b(\d{6})\b/.exec(line.slice(line.indexOf(': ') + 2))?.[1] ?? '')
+        .filter(Boolean),
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve))

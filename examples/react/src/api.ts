@@ -41,6 +41,10 @@ export interface MfaSetupResult {
   /** Base32 secret for manual entry (TOTP). */
   secret?: string
   backupCodes?: string[]
+  /** Where an SMS or email code went, masked (e.g. +1******7890). */
+  destination?: string
+  /** Seconds the sent code stays valid. */
+  expiresIn?: number
 }
 
 /** Outcome of a code check: a wrong code is a result, not an exception. */
@@ -52,6 +56,8 @@ export type VerifyResult =
       rateLimited: boolean
       attemptsRemaining?: number
       retryAfter?: number
+      /** Why, when the server says: e.g. 'mfa_invalid_code', 'mfa_expired_code'. */
+      code?: string
     }
 
 export interface MfaStatus {
@@ -131,7 +137,13 @@ async function verify(payload: { sessionId?: string; method: string; code: strin
   const reply = await send('POST', '/api/auth/mfa/verify', payload)
   if (reply.status === 200) return reply.body as VerifyResult
   if (reply.status === 401 && 'attemptsRemaining' in reply.body) {
-    return { success: false, rateLimited: false, attemptsRemaining: num(reply.body.attemptsRemaining), retryAfter: num(reply.body.retryAfter) }
+    return {
+      success: false,
+      rateLimited: false,
+      attemptsRemaining: num(reply.body.attemptsRemaining),
+      retryAfter: num(reply.body.retryAfter),
+      code: typeof reply.body.code === 'string' ? reply.body.code : undefined,
+    }
   }
   if (reply.status === 429) {
     const header = Number(reply.headers.get('retry-after'))
@@ -182,16 +194,25 @@ export const api = {
       /** The guide's challenge: a code for a pending sign-in. */
       challenge: (options: { sessionId: string; method: MfaMethod; code: string }) => verify(options),
 
-      /** Sends a new SMS or email code for a pending sign-in. */
-      requestNewCode: (options: { sessionId: string; method: MfaMethod }) =>
+      /** Sends a new SMS or email code: for a pending sign-in (sessionId), else for the
+       * method the signed-in user is setting up. */
+      requestNewCode: (options: { sessionId?: string; method: MfaMethod }) =>
         call<{ success: boolean; expiresIn?: number }>('POST', '/api/auth/mfa/resend', options),
     },
   },
 }
 
+/** Seconds to wait, when the server refused with 429 and said how long. */
+export function retryAfterOf(err: unknown): number | undefined {
+  if (!(err instanceof ApiError) || err.status !== 429) return undefined
+  const body = err.body as { retryAfter?: unknown } | undefined
+  return typeof body?.retryAfter === 'number' && body.retryAfter > 0 ? body.retryAfter : undefined
+}
+
 /** A readable message for anything thrown by the client or fetch. */
 export function errorMessage(err: unknown, fallback: string): string {
-  if (err instanceof ApiError) return err.message
+  // "Invalid phoneNumber: Invalid phone number" reads better as its second half.
+  if (err instanceof ApiError) return /^Invalid \w+: (Invalid .+)$/.exec(err.message)?.[1] ?? err.message
   if (err instanceof TypeError) return 'Cannot reach the server. Check your connection and try again.'
   if (err instanceof Error && err.message) return err.message
   return fallback

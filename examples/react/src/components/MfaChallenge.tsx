@@ -1,7 +1,8 @@
 // The guide's MfaChallenge: the second step of sign-in.
 import { useEffect, useState, type FormEvent } from 'react'
-import { api, errorMessage, type MfaMethod, type Session, type User } from '../api'
+import { api, errorMessage, retryAfterOf, type MfaMethod, type Session, type User } from '../api'
 import { minutes } from '../format'
+import { useCountdown } from '../hooks/useCountdown'
 
 interface MfaChallengeProps {
   sessionId: string
@@ -31,6 +32,8 @@ export const MfaChallenge = ({ sessionId, availableMethods, onSuccess, onCancel 
   const [notice, setNotice] = useState('')
   const [attemptsRemaining, setAttemptsRemaining] = useState<number | null>(null)
   const [lockedUntil, setLockedUntil] = useState<number | null>(null)
+  const [resendAt, setResendAt] = useState<number | null>(null)
+  const resendIn = useCountdown(resendAt)
 
   useEffect(() => {
     if (lockedUntil === null) return
@@ -67,7 +70,7 @@ export const MfaChallenge = ({ sessionId, availableMethods, onSuccess, onCancel 
         setError(`Too many attempts. Sign-in is locked for ${minutes(wait)}.`)
       } else {
         setAttemptsRemaining(result.attemptsRemaining ?? null)
-        setError('Invalid code')
+        setError(result.code === 'mfa_expired_code' ? 'Invalid code: it has expired. Send a new one.' : 'Invalid code')
       }
     } catch (err) {
       setError(errorMessage(err, 'Verification failed'))
@@ -84,7 +87,13 @@ export const MfaChallenge = ({ sessionId, availableMethods, onSuccess, onCancel 
       await api.auth.mfa.requestNewCode({ sessionId, method: selectedMethod })
       setNotice('New code sent!')
     } catch (err) {
-      setError(errorMessage(err, 'Failed to send new code'))
+      const wait = retryAfterOf(err)
+      if (wait) {
+        setResendAt(Date.now() + wait * 1000)
+        setNotice(`A new code can be sent in ${wait} seconds.`)
+      } else {
+        setError(errorMessage(err, 'Failed to send new code'))
+      }
     }
   }
 
@@ -138,8 +147,8 @@ export const MfaChallenge = ({ sessionId, availableMethods, onSuccess, onCancel 
             {loading ? 'Verifying...' : 'Verify'}
           </button>
           {isSent(selectedMethod) && (
-            <button type="button" onClick={requestNewCode} disabled={locked}>
-              Send New Code
+            <button type="button" onClick={requestNewCode} disabled={locked || resendIn > 0}>
+              {resendIn > 0 ? `Send New Code (${resendIn} s)` : 'Send New Code'}
             </button>
           )}
           <button type="button" onClick={onCancel}>

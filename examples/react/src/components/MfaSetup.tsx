@@ -1,7 +1,8 @@
 // The guide's MfaSetup: choose a method, start it, confirm with a first code, save backup codes.
 import { useEffect, useState, type FormEvent } from 'react'
-import { api, errorMessage, type MfaMethod, type MfaSetupResult } from '../api'
+import { api, errorMessage, retryAfterOf, type MfaMethod, type MfaSetupResult } from '../api'
 import { minutes } from '../format'
+import { useCountdown } from '../hooks/useCountdown'
 import { BackupCodes } from './BackupCodes'
 import { QrCode } from './QrCode'
 
@@ -35,6 +36,8 @@ export const MfaSetup = ({ email, onComplete, onCancel }: MfaSetupProps) => {
   const [notice, setNotice] = useState('')
   const [attemptsRemaining, setAttemptsRemaining] = useState<number | null>(null)
   const [lockedUntil, setLockedUntil] = useState<number | null>(null)
+  const [resendAt, setResendAt] = useState<number | null>(null)
+  const resendIn = useCountdown(resendAt)
   const method = methods.find((m) => m.id === selectedMethod)
 
   // Re-enable Verify when a lockout ends.
@@ -83,10 +86,16 @@ export const MfaSetup = ({ email, onComplete, onCancel }: MfaSetupProps) => {
     try {
       setLoading(true)
       setError('')
-      await api.auth.enableMFA({ method: selectedMethod, phoneNumber: selectedMethod === 'sms' ? phoneNumber.trim() : undefined })
+      await api.auth.mfa.requestNewCode({ method: selectedMethod })
       setNotice('A new code is on its way.')
     } catch (err) {
-      setError(errorMessage(err, 'Could not send a new code'))
+      const wait = retryAfterOf(err)
+      if (wait) {
+        setResendAt(Date.now() + wait * 1000)
+        setNotice(`A new code can be sent in ${wait} seconds.`)
+      } else {
+        setError(errorMessage(err, 'Could not send a new code'))
+      }
     } finally {
       setLoading(false)
     }
@@ -112,7 +121,7 @@ export const MfaSetup = ({ email, onComplete, onCancel }: MfaSetupProps) => {
         setError(`Too many attempts. Try again in ${minutes(result.retryAfter ?? 900)}.`)
       } else {
         setAttemptsRemaining(result.attemptsRemaining ?? null)
-        setError('Invalid code. Check the code and try again.')
+        setError(result.code === 'mfa_expired_code' ? 'This code has expired. Send a new one.' : 'Invalid code. Check the code and try again.')
         setVerificationCode('')
       }
     } catch (err) {
@@ -199,9 +208,10 @@ export const MfaSetup = ({ email, onComplete, onCancel }: MfaSetupProps) => {
 
           {(selectedMethod === 'sms' || selectedMethod === 'email') && (
             <p>
-              A verification code has been sent to your {selectedMethod === 'sms' ? 'phone' : 'email'}.{' '}
-              <button type="button" className="link" onClick={resend} disabled={loading}>
-                Resend code
+              A verification code has been sent to{' '}
+              {setupData?.destination ? <strong>{setupData.destination}</strong> : `your ${selectedMethod === 'sms' ? 'phone' : 'email'}`}.{' '}
+              <button type="button" className="link" onClick={resend} disabled={loading || resendIn > 0}>
+                {resendIn > 0 ? `Resend code (${resendIn} s)` : 'Resend code'}
               </button>
             </p>
           )}
