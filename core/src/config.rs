@@ -134,6 +134,12 @@ pub struct WebauthnConfig {
     pub require_resident_key: bool,
     /// `required`, `preferred` or `discouraged`.
     pub user_verification: String,
+    /// Origins allowed to answer a ceremony, e.g. `https://app.example.com` or a native app's
+    /// `android:apk-key-hash:…`. Empty: `https://<rpId>` (and `http://localhost` on any port
+    /// when the rpId is `localhost`).
+    pub origins: Vec<String>,
+    /// Seconds a registration or authentication challenge stays valid (default 300).
+    pub challenge_ttl_seconds: u32,
 }
 
 /// Alphabet of backup codes.
@@ -255,6 +261,8 @@ impl Default for Config {
                 rp_name: "Plinto".into(),
                 require_resident_key: false,
                 user_verification: "preferred".into(),
+                origins: Vec::new(),
+                challenge_ttl_seconds: 300,
             },
             backup_codes: BackupCodesConfig {
                 enabled: true,
@@ -401,6 +409,10 @@ struct WebauthnPatch {
     require_resident_key: Option<bool>,
     #[serde(alias = "user_verification")]
     user_verification: Option<String>,
+    #[serde(alias = "allowedOrigins", alias = "allowed_origins")]
+    origins: Option<Vec<String>>,
+    #[serde(alias = "challenge_ttl_seconds")]
+    challenge_ttl_seconds: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -726,6 +738,34 @@ impl Config {
                     }
                     self.webauthn.user_verification = uv;
                 }
+                if let Some(origins) = w.origins {
+                    if origins.len() > 32 {
+                        return Err(MfaError::invalid(
+                            "methods.webauthn.origins",
+                            "at most 32 origins",
+                        ));
+                    }
+                    for o in &origins {
+                        let ok = !o.trim().is_empty()
+                            && o.len() <= 512
+                            && o.contains(':')
+                            && !o.chars().any(char::is_whitespace);
+                        if !ok {
+                            return Err(MfaError::invalid(
+                                "methods.webauthn.origins",
+                                "each origin must look like https://host[:port] or android:apk-key-hash:…",
+                            ));
+                        }
+                    }
+                    self.webauthn.origins = origins;
+                }
+                ranged(
+                    w.challenge_ttl_seconds,
+                    "methods.webauthn.challengeTtlSeconds",
+                    10,
+                    3600,
+                    &mut self.webauthn.challenge_ttl_seconds,
+                )?;
             }
         }
         if let Some(b) = p.backup_codes {

@@ -35,6 +35,13 @@ pub const OPERATIONS: &[&str] = &[
     "get_fallback_methods",
     "parse_otpauth_uri",
     "authenticator_code",
+    "get_passkey_registration_options",
+    "verify_passkey_registration",
+    "get_passkey_authentication_options",
+    "verify_passkey_authentication",
+    "list_passkeys",
+    "rename_passkey",
+    "remove_passkey",
 ];
 
 /// The operations [`dispatch_stateless`] runs without an engine (the authenticator side).
@@ -221,6 +228,13 @@ pub fn dispatch(engine: &Engine, op: &str, args: &Value) -> Result<Value> {
         "get_fallback_methods" => {
             to_json(&engine.get_fallback_methods(&a.str("userId")?, &a.str("failedMethod")?)?)
         }
+        "get_passkey_registration_options"
+        | "verify_passkey_registration"
+        | "get_passkey_authentication_options"
+        | "verify_passkey_authentication"
+        | "list_passkeys"
+        | "rename_passkey"
+        | "remove_passkey" => passkey_dispatch(engine, op, &a),
         "parse_otpauth_uri" | "authenticator_code" => dispatch_stateless(op, args),
         other => {
             let shown: String = other.chars().take(64).collect();
@@ -230,6 +244,86 @@ pub fn dispatch(engine: &Engine, op: &str, args: &Value) -> Result<Value> {
             ))
         }
     }
+}
+
+/// Security keys and passkeys. The guide's pair `get_passkey_registration_options` /
+/// `verify_passkey_registration` serves both ceremonies through `type`
+/// (`registration`, the default, or `authentication`).
+#[cfg(feature = "webauthn")]
+fn passkey_dispatch(engine: &Engine, op: &str, a: &Args<'_>) -> Result<Value> {
+    let kind = a.opt_str("type")?;
+    let authentication = match kind.as_deref().map(str::trim) {
+        None | Some("") => op.contains("authentication") || a.get("assertion").is_some(),
+        Some("registration") => false,
+        Some("authentication") => true,
+        Some(_) => {
+            return Err(MfaError::invalid(
+                "type",
+                "must be registration or authentication",
+            ))
+        }
+    };
+    let credential = |a: &Args<'_>| -> Result<Value> {
+        match a.get("credential").or_else(|| a.get("assertion")) {
+            Some((_, v)) if !v.is_null() => Ok(v.clone()),
+            _ => Err(MfaError::invalid("credential", "is required")),
+        }
+    };
+    let ctx = a.context()?;
+    match op {
+        "get_passkey_registration_options" | "get_passkey_authentication_options" => {
+            if authentication {
+                engine.passkey_authentication_options(&a.str("sessionId")?, &ctx)
+            } else {
+                engine.passkey_registration_options(
+                    &a.str("userId")?,
+                    a.opt_str("authenticatorType")?.as_deref(),
+                    &ctx,
+                )
+            }
+        }
+        "verify_passkey_registration" | "verify_passkey_authentication" => {
+            if authentication {
+                to_json(&engine.verify_passkey_authentication(
+                    &a.str("challengeId")?,
+                    &credential(a)?,
+                    a.opt_str("sessionId")?.as_deref(),
+                    &ctx,
+                )?)
+            } else {
+                engine.verify_passkey_registration(
+                    &a.str("challengeId")?,
+                    &credential(a)?,
+                    a.opt_str("userId")?.as_deref(),
+                    a.opt_str("name")?.as_deref(),
+                    &ctx,
+                )
+            }
+        }
+        "list_passkeys" => engine.list_passkeys(&a.str("userId")?),
+        "rename_passkey" => {
+            engine.rename_passkey(
+                &a.str("userId")?,
+                &a.str("credentialId")?,
+                &a.str("name")?,
+                &ctx,
+            )?;
+            Ok(json!({ "success": true }))
+        }
+        _ => engine.remove_passkey(
+            &a.str("userId")?,
+            &a.str("credentialId")?,
+            a.opt_str("password")?.as_deref(),
+            a.opt_str("confirmationCode")?.as_deref(),
+            &ctx,
+        ),
+    }
+}
+
+/// Without the `webauthn` feature the passkey operations exist but are not supported.
+#[cfg(not(feature = "webauthn"))]
+fn passkey_dispatch(_engine: &Engine, _op: &str, _a: &Args<'_>) -> Result<Value> {
+    Err(MfaError::MethodNotSupported("webauthn".into()))
 }
 
 /// Runs an operation that needs no engine (see [`STATELESS_OPERATIONS`]):

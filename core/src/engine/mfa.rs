@@ -24,7 +24,7 @@ use crate::validate;
 const MAX_TOTP_DEVICES: usize = 10;
 
 /// What a verification is for.
-enum Mode {
+pub(super) enum Mode {
     /// Confirm a method being set up (or re-check a factor) for a user.
     Setup,
     /// Complete the MFA step of sign-in on a pending session.
@@ -37,7 +37,7 @@ enum Mode {
 }
 
 /// Outcome of looking at a code.
-enum Check {
+pub(super) enum Check {
     /// Right code; `activated` names a device this confirmed.
     Ok { activated: bool },
     /// Wrong code, with the error code to report.
@@ -51,6 +51,9 @@ impl Engine {
         let devices = self.store.totp_devices(user_id)?;
         if devices.iter().any(|d| d.confirmed_at.is_some()) {
             methods.push("totp".to_string());
+        }
+        if !self.store.webauthn_credentials(user_id)?.is_empty() {
+            methods.push("webauthn".to_string());
         }
         methods.extend(self.active_channels(user_id)?);
         if !methods.is_empty()
@@ -154,7 +157,23 @@ impl Engine {
             }
         };
         self.ensure_enrolled(&user, method, matches!(mode, Mode::Setup))?;
+        let setup = matches!(mode, Mode::Setup);
+        self.run_verification(user, method, mode, ctx, |user| {
+            self.check_code(user, method, &code, setup, ctx)
+        })
+    }
 
+    /// The attempt-limited part of every verification: reserves an attempt (per user, and per
+    /// pending session), runs `check`, then either counts the failure (lockout on the last one)
+    /// or clears the counters and completes `mode` (activation, sign-in or step-up).
+    pub(super) fn run_verification(
+        &self,
+        user: UserRow,
+        method: Method,
+        mode: Mode,
+        ctx: &RequestContext,
+        check: impl FnOnce(&UserRow) -> Result<Check>,
+    ) -> Result<VerifyMfaResult> {
         let mut scopes = vec![Scope {
             key: format!("user:{}", user.id),
             user_id: user.id.clone(),
@@ -194,8 +213,7 @@ impl Engine {
             Reservation::Granted { used } => used,
         };
 
-        let setup = matches!(mode, Mode::Setup);
-        match self.check_code(&user, method, &code, setup, ctx)? {
+        match check(&user)? {
             Check::Wrong(error) => {
                 let remaining = policy.max_attempts.saturating_sub(used);
                 self.audit(
@@ -224,15 +242,12 @@ impl Engine {
             }
             Check::Ok { activated } => {
                 self.store.reset_scopes(&scopes)?;
-                let first_activation = activated && user.mfa_setup_at.is_none();
                 self.store.stamp_user(&user.id, UserStamp::MfaUsed, now)?;
-                let mut backup = None;
-                if activated {
-                    self.store.stamp_user(&user.id, UserStamp::MfaSetup, now)?;
-                    if first_activation && self.config().backup_codes.enabled {
-                        backup = Some(self.issue_backup_codes(&user.id, None)?.codes);
-                    }
-                }
+                let backup = if activated {
+                    self.activate_factor(&user, now)?
+                } else {
+                    None
+                };
                 let action = if activated {
                     "mfa_activate"
                 } else {
@@ -282,6 +297,17 @@ impl Engine {
                 })
             }
         }
+    }
+
+    /// Records that a factor of `user` became active: stamps the setup date and, on the first
+    /// activation, issues backup codes (returned once, here).
+    pub(super) fn activate_factor(&self, user: &UserRow, now: i64) -> Result<Option<Vec<String>>> {
+        let first_activation = user.mfa_setup_at.is_none();
+        self.store.stamp_user(&user.id, UserStamp::MfaSetup, now)?;
+        if first_activation && self.config().backup_codes.enabled {
+            return Ok(Some(self.issue_backup_codes(&user.id, None)?.codes));
+        }
+        Ok(None)
     }
 
     /// Refuses methods the user cannot use here (not a counted attempt).
@@ -508,7 +534,11 @@ impl Engine {
         };
         let mut candidates: Vec<Method> = Vec::new();
         for m in self.active_methods(&user.id)? {
-            candidates.push(Method::parse(&m)?);
+            let method = Method::parse(&m)?;
+            // A security key cannot answer with a typed code.
+            if method != Method::Webauthn {
+                candidates.push(method);
+            }
         }
         let mut outcome = Check::Wrong("mfa_invalid_code");
         for method in candidates {

@@ -6,6 +6,8 @@
 mod auth;
 mod channels;
 mod mfa;
+#[cfg(feature = "webauthn")]
+mod webauthn;
 
 use crate::clock::{iso8601, Clock, SystemClock};
 use crate::config::Config;

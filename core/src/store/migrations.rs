@@ -12,6 +12,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "003_channels",
         include_str!("../../migrations/003_channels.sql"),
     ),
+    (
+        "004_webauthn",
+        include_str!("../../migrations/004_webauthn.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

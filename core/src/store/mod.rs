@@ -100,6 +100,49 @@ pub struct TotpDeviceRow {
     pub last_used_at: Option<i64>,
 }
 
+/// A security key or passkey of a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebauthnCredentialRow {
+    /// Credential id (base64url), unique across users.
+    pub credential_id: String,
+    /// Owner.
+    pub user_id: String,
+    /// User-given name.
+    pub name: String,
+    /// `passkey` or `security_key` (the ceremony it was registered with).
+    pub kind: String,
+    /// Sealed serialized credential: public key, counter, flags
+    /// (associated data `webauthn:<credential_id>`).
+    pub credential: Sealed,
+    /// Last signature counter seen (0 for authenticators without one, e.g. synced passkeys).
+    pub sign_count: u32,
+    /// Transports the browser reported, as a JSON array.
+    pub transports: String,
+    /// Authenticator model (AAGUID), when it told us.
+    pub aaguid: Option<String>,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Last successful assertion.
+    pub last_used_at: Option<i64>,
+}
+
+/// A WebAuthn ceremony waiting for the browser's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebauthnChallengeRow {
+    /// `wch_…` id handed to the client.
+    pub id: String,
+    /// The user the ceremony is for.
+    pub user_id: String,
+    /// What it is for, e.g. `registration:passkey` or `authentication:security_key`.
+    pub purpose: String,
+    /// SHA-256 of the session token an authentication belongs to.
+    pub session_hash: Option<Vec<u8>>,
+    /// Sealed ceremony state (associated data `webauthn_challenge:<id>:<user_id>:<purpose>`).
+    pub state: Sealed,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
 /// An audit-log entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRow {
@@ -338,6 +381,38 @@ pub trait Store: Send + Sync {
     fn channel_degraded_until(&self, channel: &str) -> Result<i64>;
     /// Attempts used in the current window, highest over the scopes.
     fn attempts_used(&self, scopes: &[Scope], now: i64, policy: AttemptPolicy) -> Result<u32>;
+
+    /// Stores a ceremony state (and forgets expired ones).
+    fn put_webauthn_challenge(&self, row: &WebauthnChallengeRow, now: i64) -> Result<()>;
+    /// Removes and returns the ceremony `id` for `purpose_prefix…`, once: a second take finds
+    /// nothing. The caller checks `expires_at`.
+    fn take_webauthn_challenge(
+        &self,
+        id: &str,
+        purpose_prefix: &str,
+    ) -> Result<Option<WebauthnChallengeRow>>;
+    /// Stores a new credential; `already_exists` if its id is registered (to anyone).
+    fn insert_webauthn_credential(&self, row: &WebauthnCredentialRow) -> Result<()>;
+    /// The user's credentials, oldest first.
+    fn webauthn_credentials(&self, user_id: &str) -> Result<Vec<WebauthnCredentialRow>>;
+    /// Records an assertion: new sealed credential, counter and use time, only if the counter
+    /// did not go backwards meanwhile (a counter of 0 always passes). False if refused or gone.
+    fn record_webauthn_use(
+        &self,
+        credential_id: &str,
+        credential: &Sealed,
+        sign_count: u32,
+        at: i64,
+    ) -> Result<bool>;
+    /// Renames a credential of the user. False if there is none.
+    fn rename_webauthn_credential(
+        &self,
+        user_id: &str,
+        credential_id: &str,
+        name: &str,
+    ) -> Result<bool>;
+    /// Deletes a credential of the user. False if there was none.
+    fn delete_webauthn_credential(&self, user_id: &str, credential_id: &str) -> Result<bool>;
 
     /// Re-seals every sealed value in one transaction with `reseal(aad, old) -> new`.
     /// Returns how many values were re-sealed.

@@ -5,7 +5,8 @@
 use super::migrations::{MIGRATIONS, SCHEMA_VERSION};
 use super::{
     AttemptPolicy, AuditRow, BackupUse, ChannelRow, NewSession, OtpCodeRow, OtpUse, Reservation,
-    Scope, SendLimit, SessionRow, Store, TotpDeviceRow, UserRow, UserStamp,
+    Scope, SendLimit, SessionRow, Store, TotpDeviceRow, UserRow, UserStamp, WebauthnChallengeRow,
+    WebauthnCredentialRow,
 };
 use crate::crypto::Sealed;
 use crate::error::{MfaError, Result};
@@ -294,6 +295,8 @@ impl Store for SqliteStore {
             tx.execute("DELETE FROM backup_codes WHERE user_id = ?1", [user_id])?;
             tx.execute("DELETE FROM mfa_channels WHERE user_id = ?1", [user_id])?;
             tx.execute("DELETE FROM otp_codes WHERE user_id = ?1", [user_id])?;
+            tx.execute("DELETE FROM webauthn_credentials WHERE user_id = ?1", [user_id])?;
+            tx.execute("DELETE FROM webauthn_challenges WHERE user_id = ?1", [user_id])?;
             tx.execute(
                 "UPDATE users SET mfa_setup_at = NULL, mfa_last_used_at = NULL, backup_codes_generated_at = NULL WHERE id = ?1",
                 [user_id],
@@ -642,8 +645,168 @@ impl Store for SqliteStore {
                 )?;
                 count += 1;
             }
+            for (table, key, col, prefix) in [
+                (
+                    "webauthn_credentials",
+                    "credential_id",
+                    "credential",
+                    "webauthn",
+                ),
+                ("webauthn_challenges", "id", "state", "webauthn_challenge"),
+            ] {
+                let rows: Vec<(String, Vec<u8>, String, String)> = {
+                    let extra = if table == "webauthn_challenges" {
+                        "':' || user_id || ':' || purpose"
+                    } else {
+                        "''"
+                    };
+                    let mut stmt = tx.prepare(&format!(
+                        "SELECT {key}, {col}, key_id, {extra} FROM {table}"
+                    ))?;
+                    let rows =
+                        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+                    rows.collect::<rusqlite::Result<_>>()?
+                };
+                for (id, data, key_id, suffix) in rows {
+                    let new = reseal(&format!("{prefix}:{id}{suffix}"), &Sealed { data, key_id })?;
+                    tx.execute(
+                        &format!("UPDATE {table} SET {col} = ?2, key_id = ?3 WHERE {key} = ?1"),
+                        params![id, new.data, new.key_id],
+                    )?;
+                    count += 1;
+                }
+            }
             tx.commit()?;
             Ok(count)
+        })
+    }
+
+    fn put_webauthn_challenge(&self, w: &WebauthnChallengeRow, now: i64) -> Result<()> {
+        self.with(|c| {
+            c.execute("DELETE FROM webauthn_challenges WHERE expires_at <= ?1", [now])?;
+            c.execute(
+                "INSERT INTO webauthn_challenges (id, user_id, purpose, session_hash, state, key_id, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![w.id, w.user_id, w.purpose, w.session_hash, w.state.data, w.state.key_id, w.expires_at],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn take_webauthn_challenge(
+        &self,
+        id: &str,
+        purpose_prefix: &str,
+    ) -> Result<Option<WebauthnChallengeRow>> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "DELETE FROM webauthn_challenges WHERE id = ?1 AND substr(purpose, 1, length(?2)) = ?2
+                 RETURNING id, user_id, purpose, session_hash, state, key_id, expires_at",
+                params![id, purpose_prefix],
+                |r| {
+                    Ok(WebauthnChallengeRow {
+                        id: r.get(0)?,
+                        user_id: r.get(1)?,
+                        purpose: r.get(2)?,
+                        session_hash: r.get(3)?,
+                        state: Sealed { data: r.get(4)?, key_id: r.get(5)? },
+                        expires_at: r.get(6)?,
+                    })
+                },
+            )
+            .optional()?)
+        })
+    }
+
+    fn insert_webauthn_credential(&self, w: &WebauthnCredentialRow) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO webauthn_credentials (credential_id, user_id, name, kind, credential, key_id, sign_count, transports, aaguid, created_at, last_used_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    w.credential_id,
+                    w.user_id,
+                    w.name,
+                    w.kind,
+                    w.credential.data,
+                    w.credential.key_id,
+                    w.sign_count,
+                    w.transports,
+                    w.aaguid,
+                    w.created_at,
+                    w.last_used_at
+                ],
+            )
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(ErrorCode::ConstraintViolation) => {
+                    MfaError::AlreadyExists("This security key or passkey".into())
+                }
+                _ => storage(e),
+            })?;
+            Ok(())
+        })
+    }
+
+    fn webauthn_credentials(&self, user_id: &str) -> Result<Vec<WebauthnCredentialRow>> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT credential_id, user_id, name, kind, credential, key_id, sign_count, transports, aaguid, created_at, last_used_at
+                 FROM webauthn_credentials WHERE user_id = ?1 ORDER BY created_at, credential_id",
+            )?;
+            let rows = stmt.query_map([user_id], |r| {
+                Ok(WebauthnCredentialRow {
+                    credential_id: r.get(0)?,
+                    user_id: r.get(1)?,
+                    name: r.get(2)?,
+                    kind: r.get(3)?,
+                    credential: Sealed { data: r.get(4)?, key_id: r.get(5)? },
+                    sign_count: r.get(6)?,
+                    transports: r.get(7)?,
+                    aaguid: r.get(8)?,
+                    created_at: r.get(9)?,
+                    last_used_at: r.get(10)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    fn record_webauthn_use(
+        &self,
+        credential_id: &str,
+        credential: &Sealed,
+        sign_count: u32,
+        at: i64,
+    ) -> Result<bool> {
+        self.with(|c| {
+            Ok(c.execute(
+                "UPDATE webauthn_credentials SET credential = ?2, key_id = ?3, sign_count = ?4, last_used_at = ?5
+                 WHERE credential_id = ?1 AND (?4 = 0 OR sign_count < ?4)",
+                params![credential_id, credential.data, credential.key_id, sign_count, at],
+            )? == 1)
+        })
+    }
+
+    fn rename_webauthn_credential(
+        &self,
+        user_id: &str,
+        credential_id: &str,
+        name: &str,
+    ) -> Result<bool> {
+        self.with(|c| {
+            Ok(c.execute(
+                "UPDATE webauthn_credentials SET name = ?3 WHERE user_id = ?1 AND credential_id = ?2",
+                params![user_id, credential_id, name],
+            )? == 1)
+        })
+    }
+
+    fn delete_webauthn_credential(&self, user_id: &str, credential_id: &str) -> Result<bool> {
+        self.with(|c| {
+            Ok(c.execute(
+                "DELETE FROM webauthn_credentials WHERE user_id = ?1 AND credential_id = ?2",
+                params![user_id, credential_id],
+            )? == 1)
         })
     }
 

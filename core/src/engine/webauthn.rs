@@ -1,0 +1,820 @@
+//! Security keys and passkeys (WebAuthn), with webauthn-rs as the relying party.
+//!
+//! Invariants: a ceremony's state is sealed at rest (associated data binds it to its row, user
+//! and purpose), expires after `methods.webauthn.challengeTtlSeconds` and is deleted by the one
+//! statement that reads it back, so an answer can be verified at most once. Assertions go
+//! through the same attempt limiting and session completion as typed codes. A signature
+//! counter that does not grow (when either side is non-zero) is refused as a possible clone.
+
+use super::mfa::{Check, Mode};
+use super::Engine;
+use crate::clock::iso8601;
+use crate::crypto::{self, sha256};
+use crate::error::{MfaError, Result};
+use crate::store::{UserRow, WebauthnChallengeRow, WebauthnCredentialRow};
+use crate::types::{Method, RequestContext, VerifyMfaResult};
+use crate::validate;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use serde_json::{json, Map, Value};
+use webauthn_rs::prelude::{
+    Credential, Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential,
+    RegisterPublicKeyCredential, SecurityKey, SecurityKeyAuthentication, SecurityKeyRegistration,
+    Url, Uuid, Webauthn, WebauthnBuilder, WebauthnError,
+};
+
+/// Most security keys and passkeys one user may register.
+const MAX_CREDENTIALS: usize = 20;
+
+const PASSKEY: &str = "passkey";
+const SECURITY_KEY: &str = "security_key";
+
+fn challenge_aad(row_id: &str, user_id: &str, purpose: &str) -> String {
+    format!("webauthn_challenge:{row_id}:{user_id}:{purpose}")
+}
+
+fn credential_aad(credential_id: &str) -> String {
+    format!("webauthn:{credential_id}")
+}
+
+fn internal(what: &str) -> impl Fn(serde_json::Error) -> MfaError + '_ {
+    move |e| MfaError::Internal(format!("{what}: {e}"))
+}
+
+/// Base64url text of bytes given as base64 / base64url text or as an array of byte values
+/// (the guide's `Array.from(new Uint8Array(...))` shape).
+fn b64_field(value: &Value, field: &str) -> Result<Value> {
+    match value {
+        Value::String(s) => Ok(Value::String(
+            s.trim_end_matches('=')
+                .chars()
+                .map(|c| match c {
+                    '+' => '-',
+                    '/' => '_',
+                    other => other,
+                })
+                .collect(),
+        )),
+        Value::Array(items) => {
+            let mut bytes = Vec::with_capacity(items.len());
+            for item in items {
+                let b = item
+                    .as_u64()
+                    .and_then(|n| u8::try_from(n).ok())
+                    .ok_or_else(|| MfaError::invalid(field, "byte arrays must hold 0..=255"))?;
+                bytes.push(b);
+            }
+            Ok(Value::String(URL_SAFE_NO_PAD.encode(bytes)))
+        }
+        Value::Null => Ok(Value::Null),
+        _ => Err(MfaError::invalid(
+            field,
+            "binary fields must be base64url text or arrays of bytes",
+        )),
+    }
+}
+
+/// Brings a browser credential (RegistrationResponseJSON / AuthenticationResponseJSON, or the
+/// guide's arrays of bytes) into the shape webauthn-rs reads.
+fn normalize_credential(value: &Value, field: &str) -> Result<Value> {
+    let Value::Object(map) = value else {
+        return Err(MfaError::invalid(field, "must be an object"));
+    };
+    let mut out: Map<String, Value> = map.clone();
+    let raw = map.get("rawId").or_else(|| map.get("id")).cloned();
+    match raw {
+        Some(raw) => {
+            out.insert("rawId".into(), b64_field(&raw, field)?);
+        }
+        None => return Err(MfaError::invalid(field, "rawId is required")),
+    }
+    if !out.contains_key("id") {
+        if let Some(raw) = out.get("rawId").cloned() {
+            out.insert("id".into(), raw);
+        }
+    }
+    out.entry("type").or_insert_with(|| json!("public-key"));
+    let Some(Value::Object(response)) = map.get("response") else {
+        return Err(MfaError::invalid(field, "response must be an object"));
+    };
+    let mut resp = response.clone();
+    for key in [
+        "attestationObject",
+        "clientDataJSON",
+        "authenticatorData",
+        "signature",
+        "userHandle",
+    ] {
+        if let Some(v) = response.get(key) {
+            resp.insert(key.into(), b64_field(v, field)?);
+        }
+    }
+    // Keep only the transports webauthn-rs knows; browsers add new ones over time.
+    if let Some(Value::Array(ts)) = response.get("transports") {
+        let known: Vec<Value> = ts
+            .iter()
+            .filter(|t| {
+                matches!(
+                    t.as_str(),
+                    Some("usb" | "nfc" | "ble" | "internal" | "hybrid" | "test")
+                )
+            })
+            .cloned()
+            .collect();
+        resp.insert("transports".into(), Value::Array(known));
+    }
+    // Fields of the browser's JSON that webauthn-rs does not read.
+    for key in ["publicKey", "publicKeyAlgorithm"] {
+        resp.remove(key);
+    }
+    out.insert("response".into(), Value::Object(resp));
+    out.remove("authenticatorAttachment");
+    Ok(Value::Object(out))
+}
+
+/// The AAGUID in an attestation object's authenticator data, if it carries one.
+fn aaguid_of(attestation_object: &[u8]) -> Option<String> {
+    let key = b"\x68authData";
+    let at = attestation_object
+        .windows(key.len())
+        .position(|w| w == key)?
+        + key.len();
+    let head = *attestation_object.get(at)?;
+    let (len, start) = match head {
+        0x40..=0x57 => (usize::from(head - 0x40), at + 1),
+        0x58 => (usize::from(*attestation_object.get(at + 1)?), at + 2),
+        0x59 => (
+            usize::from(*attestation_object.get(at + 1)?) << 8
+                | usize::from(*attestation_object.get(at + 2)?),
+            at + 3,
+        ),
+        _ => return None,
+    };
+    let auth = attestation_object.get(start..start.checked_add(len)?)?;
+    if auth.get(32)? & 0x40 == 0 {
+        return None;
+    }
+    let id = auth.get(37..53)?;
+    if id.iter().all(|b| *b == 0) {
+        return None;
+    }
+    Uuid::from_slice(id).ok().map(|u| u.to_string())
+}
+
+/// What a failed ceremony was, for the audit log (never secret).
+fn failure_detail(e: &WebauthnError) -> String {
+    let name = format!("{e:?}");
+    name.chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .take(64)
+        .collect()
+}
+
+impl Engine {
+    /// The relying party from `methods.webauthn`.
+    fn relying_party(&self) -> Result<Webauthn> {
+        let cfg = self.config().webauthn;
+        if !cfg.enabled {
+            return Err(MfaError::MethodNotSupported("webauthn".into()));
+        }
+        let field = "methods.webauthn.origins";
+        let mut origins = Vec::new();
+        let mut any_port = false;
+        if cfg.origins.is_empty() {
+            if cfg.rp_id == "localhost" {
+                origins.push("http://localhost".to_string());
+                any_port = true;
+            }
+            origins.push(format!("https://{}", cfg.rp_id));
+        } else {
+            origins.clone_from(&cfg.origins);
+        }
+        let mut urls = Vec::with_capacity(origins.len());
+        for o in &origins {
+            urls.push(Url::parse(o).map_err(|e| MfaError::invalid(field, e.to_string()))?);
+        }
+        let Some((first, rest)) = urls.split_first() else {
+            return Err(MfaError::invalid(field, "needs at least one origin"));
+        };
+        let mut builder = WebauthnBuilder::new(&cfg.rp_id, first)
+            .map_err(|e| MfaError::invalid("methods.webauthn.rpId", failure_detail(&e)))?
+            .rp_name(&cfg.rp_name)
+            .allow_any_port(any_port);
+        for url in rest {
+            builder = builder.append_allowed_origin(url);
+        }
+        builder
+            .build()
+            .map_err(|e| MfaError::invalid("methods.webauthn", failure_detail(&e)))
+    }
+
+    /// The WebAuthn user handle: derived from the user id, never the email.
+    fn user_handle(&self, user: &UserRow) -> Result<Uuid> {
+        let digest = sha256(format!("plinto-webauthn-user:{}", user.id).as_bytes());
+        let bytes: [u8; 16] = digest
+            .get(..16)
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| MfaError::Internal("digest too short".into()))?;
+        Ok(Uuid::from_bytes(bytes))
+    }
+
+    fn open_credential(&self, row: &WebauthnCredentialRow) -> Result<Credential> {
+        let plain = crypto::open(
+            &self.sealing_key(),
+            &credential_aad(&row.credential_id),
+            &row.credential,
+        )?;
+        serde_json::from_slice(&plain).map_err(internal("stored credential"))
+    }
+
+    fn save_challenge(
+        &self,
+        user: &UserRow,
+        purpose: &str,
+        session_hash: Option<Vec<u8>>,
+        state: &impl serde::Serialize,
+    ) -> Result<(String, u32)> {
+        let ttl = self.config().webauthn.challenge_ttl_seconds;
+        let id = crypto::new_id("wch")?;
+        let plain =
+            zeroize::Zeroizing::new(serde_json::to_vec(state).map_err(internal("ceremony state"))?);
+        let sealed = crypto::seal(
+            &self.sealing_key(),
+            &challenge_aad(&id, &user.id, purpose),
+            &plain,
+        )?;
+        let now = self.now();
+        self.store.put_webauthn_challenge(
+            &WebauthnChallengeRow {
+                id: id.clone(),
+                user_id: user.id.clone(),
+                purpose: purpose.to_string(),
+                session_hash,
+                state: sealed,
+                expires_at: now + i64::from(ttl),
+            },
+            now,
+        )?;
+        Ok((id, ttl))
+    }
+
+    /// Takes a ceremony (single use) and opens its state. Unknown or already used →
+    /// `mfa_invalid_code`; expired → `mfa_expired_code`.
+    fn take_challenge<T: serde::de::DeserializeOwned>(
+        &self,
+        challenge_id: &str,
+        prefix: &str,
+    ) -> Result<(WebauthnChallengeRow, T)> {
+        let id = validate::token("challengeId", challenge_id)?;
+        let row = self
+            .store
+            .take_webauthn_challenge(id, prefix)?
+            .ok_or(MfaError::InvalidCode)?;
+        if row.expires_at <= self.now() {
+            return Err(MfaError::ExpiredCode);
+        }
+        let plain = crypto::open(
+            &self.sealing_key(),
+            &challenge_aad(&row.id, &row.user_id, &row.purpose),
+            &row.state,
+        )?;
+        let state = serde_json::from_slice(&plain).map_err(internal("ceremony state"))?;
+        Ok((row, state))
+    }
+
+    /// Options for `navigator.credentials.create()` to register a security key or passkey.
+    /// `kind` is `passkey` (user verification required) or `security_key` (preferred); by
+    /// default `passkey` when `userVerification` is `required` or `requireResidentKey` is set.
+    pub fn passkey_registration_options(
+        &self,
+        user_id: &str,
+        kind: Option<&str>,
+        ctx: &RequestContext,
+    ) -> Result<Value> {
+        let rp = self.relying_party()?;
+        let user = self.user_row(user_id)?;
+        let cfg = self.config().webauthn;
+        let kind = match kind.map(str::trim) {
+            None | Some("") => {
+                if cfg.user_verification == "required" || cfg.require_resident_key {
+                    PASSKEY
+                } else {
+                    SECURITY_KEY
+                }
+            }
+            Some("passkey" | "platform") => PASSKEY,
+            Some("security_key" | "securityKey" | "security-key" | "cross-platform") => {
+                SECURITY_KEY
+            }
+            Some(_) => {
+                return Err(MfaError::invalid(
+                    "authenticatorType",
+                    "must be passkey or securityKey",
+                ))
+            }
+        };
+        let existing = self.store.webauthn_credentials(&user.id)?;
+        if existing.len() >= MAX_CREDENTIALS {
+            return Err(MfaError::SetupFailed(format!(
+                "at most {MAX_CREDENTIALS} security keys and passkeys per user"
+            )));
+        }
+        let mut exclude = Vec::with_capacity(existing.len());
+        for row in &existing {
+            exclude.push(self.open_credential(row)?.cred_id.clone());
+        }
+        let exclude = Some(exclude).filter(|e| !e.is_empty());
+        let handle = self.user_handle(&user)?;
+        let fail = |e: WebauthnError| MfaError::SetupFailed(failure_detail(&e));
+        let purpose = format!("registration:{kind}");
+        let (mut options, id, ttl) = if kind == PASSKEY {
+            let (ccr, state) = rp
+                .start_passkey_registration(handle, &user.email, &user.email, exclude)
+                .map_err(fail)?;
+            let (id, ttl) = self.save_challenge(&user, &purpose, None, &state)?;
+            (
+                serde_json::to_value(&ccr).map_err(internal("options"))?,
+                id,
+                ttl,
+            )
+        } else {
+            let (ccr, state) = rp
+                .start_securitykey_registration(
+                    handle,
+                    &user.email,
+                    &user.email,
+                    exclude,
+                    None,
+                    None,
+                )
+                .map_err(fail)?;
+            let (id, ttl) = self.save_challenge(&user, &purpose, None, &state)?;
+            (
+                serde_json::to_value(&ccr).map_err(internal("options"))?,
+                id,
+                ttl,
+            )
+        };
+        let mut public_key = options
+            .get_mut("publicKey")
+            .map(Value::take)
+            .unwrap_or(Value::Null);
+        if cfg.require_resident_key {
+            if let Some(sel) = public_key.get_mut("authenticatorSelection") {
+                sel["residentKey"] = json!("required");
+                sel["requireResidentKey"] = json!(true);
+            }
+        }
+        strip_nulls(&mut public_key);
+        self.audit(
+            Some(&user.id),
+            "webauthn_register_begin",
+            Some("webauthn"),
+            true,
+            ctx,
+            Some(kind),
+        )?;
+        Ok(json!({
+            "success": true,
+            "type": "registration",
+            "id": id,
+            "challengeId": id,
+            "authenticatorType": if kind == PASSKEY { "passkey" } else { "securityKey" },
+            "challenge": public_key.get("challenge").cloned().unwrap_or(Value::Null),
+            "timeout": public_key.get("timeout").cloned().unwrap_or(Value::Null),
+            "expiresIn": ttl,
+            "publicKey": public_key,
+        }))
+    }
+
+    /// Verifies the browser's answer to [`Engine::passkey_registration_options`], stores the
+    /// credential and activates the `webauthn` method (the first factor also gets backup codes).
+    pub fn verify_passkey_registration(
+        &self,
+        challenge_id: &str,
+        credential: &Value,
+        user_id: Option<&str>,
+        name: Option<&str>,
+        ctx: &RequestContext,
+    ) -> Result<Value> {
+        let rp = self.relying_party()?;
+        let normalized = normalize_credential(credential, "credential")?;
+        let reg: RegisterPublicKeyCredential = serde_json::from_value(normalized)
+            .map_err(|e| MfaError::invalid("credential", e.to_string()))?;
+        let name = match name {
+            Some(n) if !n.trim().is_empty() => Some(validate::text("name", n, 128)?.to_string()),
+            _ => None,
+        };
+        let row = self.store.take_webauthn_challenge(
+            validate::token("challengeId", challenge_id)?,
+            "registration:",
+        )?;
+        let Some(row) = row else {
+            return Err(MfaError::InvalidCode);
+        };
+        let user = self.user_row(&row.user_id)?;
+        if row.expires_at <= self.now() {
+            self.audit_fail(&user, "webauthn_register", ctx, "mfa_expired_code")?;
+            return Err(MfaError::ExpiredCode);
+        }
+        if user_id.is_some_and(|u| u != user.id) {
+            self.audit_fail(&user, "webauthn_register", ctx, "user_mismatch")?;
+            return Err(MfaError::InvalidCode);
+        }
+        let plain = crypto::open(
+            &self.sealing_key(),
+            &challenge_aad(&row.id, &row.user_id, &row.purpose),
+            &row.state,
+        )?;
+        let kind = row.purpose.trim_start_matches("registration:").to_string();
+        let finished = if kind == PASSKEY {
+            let state: PasskeyRegistration =
+                serde_json::from_slice(&plain).map_err(internal("ceremony state"))?;
+            rp.finish_passkey_registration(&reg, &state)
+                .map(Credential::from)
+        } else {
+            let state: SecurityKeyRegistration =
+                serde_json::from_slice(&plain).map_err(internal("ceremony state"))?;
+            rp.finish_securitykey_registration(&reg, &state)
+                .map(Credential::from)
+        };
+        let cred = match finished {
+            Ok(c) => c,
+            Err(e) => {
+                self.audit_fail(&user, "webauthn_register", ctx, &failure_detail(&e))?;
+                return Err(MfaError::InvalidCode);
+            }
+        };
+        let credential_id = URL_SAFE_NO_PAD.encode(&cred.cred_id);
+        let transports = reg
+            .response
+            .transports
+            .as_ref()
+            .map(|ts| serde_json::to_string(ts).unwrap_or_else(|_| "[]".into()))
+            .unwrap_or_else(|| "[]".into());
+        let now = self.now();
+        let plain =
+            zeroize::Zeroizing::new(serde_json::to_vec(&cred).map_err(internal("credential"))?);
+        let sealed = crypto::seal(&self.sealing_key(), &credential_aad(&credential_id), &plain)?;
+        let default_name = if kind == PASSKEY {
+            "Passkey"
+        } else {
+            "Security key"
+        };
+        self.store
+            .insert_webauthn_credential(&WebauthnCredentialRow {
+                credential_id: credential_id.clone(),
+                user_id: user.id.clone(),
+                name: name.unwrap_or_else(|| default_name.to_string()),
+                kind: kind.clone(),
+                credential: sealed,
+                sign_count: cred.counter,
+                transports,
+                aaguid: aaguid_of(&reg.response.attestation_object),
+                created_at: now,
+                last_used_at: None,
+            })?;
+        let backup = self.activate_factor(&user, now)?;
+        self.audit(
+            Some(&user.id),
+            "mfa_activate",
+            Some("webauthn"),
+            true,
+            ctx,
+            Some(&kind),
+        )?;
+        Ok(json!({
+            "success": true,
+            "method": "webauthn",
+            "credentialId": credential_id,
+            "backupCodes": backup,
+        }))
+    }
+
+    /// Options for `navigator.credentials.get()`: for a pending sign-in session, or for a
+    /// signed-in session that needs a fresh MFA check (step-up).
+    pub fn passkey_authentication_options(
+        &self,
+        session_id: &str,
+        ctx: &RequestContext,
+    ) -> Result<Value> {
+        let rp = self.relying_party()?;
+        let token = validate::token("sessionId", session_id)?.to_string();
+        let session = self.session_row(&token)?;
+        let user = self.user_row(&session.user_id)?;
+        let rows = self.store.webauthn_credentials(&user.id)?;
+        if rows.is_empty() {
+            return Err(MfaError::MethodNotSupported(
+                "webauthn is not set up for this user".into(),
+            ));
+        }
+        let mut creds = Vec::with_capacity(rows.len());
+        for row in &rows {
+            creds.push(self.open_credential(row)?);
+        }
+        let uv_required = self.config().webauthn.user_verification == "required"
+            || rows.iter().all(|r| r.kind == PASSKEY);
+        let fail = |e: WebauthnError| MfaError::Internal(failure_detail(&e));
+        let hash = Some(sha256(token.as_bytes()));
+        let (mut options, id, ttl) = if uv_required {
+            let keys: Vec<Passkey> = creds.into_iter().map(Passkey::from).collect();
+            let (rcr, state) = rp.start_passkey_authentication(&keys).map_err(fail)?;
+            let (id, ttl) = self.save_challenge(&user, "authentication:passkey", hash, &state)?;
+            (
+                serde_json::to_value(&rcr).map_err(internal("options"))?,
+                id,
+                ttl,
+            )
+        } else {
+            let keys: Vec<SecurityKey> = creds.into_iter().map(SecurityKey::from).collect();
+            let (rcr, state) = rp.start_securitykey_authentication(&keys).map_err(fail)?;
+            let (id, ttl) =
+                self.save_challenge(&user, "authentication:security_key", hash, &state)?;
+            (
+                serde_json::to_value(&rcr).map_err(internal("options"))?,
+                id,
+                ttl,
+            )
+        };
+        let mut public_key = options
+            .get_mut("publicKey")
+            .map(Value::take)
+            .unwrap_or(Value::Null);
+        strip_nulls(&mut public_key);
+        self.audit(
+            Some(&user.id),
+            "webauthn_authenticate_begin",
+            Some("webauthn"),
+            true,
+            ctx,
+            None,
+        )?;
+        Ok(json!({
+            "success": true,
+            "type": "authentication",
+            "id": id,
+            "challengeId": id,
+            "challenge": public_key.get("challenge").cloned().unwrap_or(Value::Null),
+            "timeout": public_key.get("timeout").cloned().unwrap_or(Value::Null),
+            "allowCredentials": public_key.get("allowCredentials").cloned().unwrap_or(json!([])),
+            "expiresIn": ttl,
+            "publicKey": public_key,
+        }))
+    }
+
+    /// Verifies an assertion: completes the pending sign-in (new session) or refreshes the
+    /// signed-in session's MFA time, with the same result and attempt limiting as
+    /// `verify_mfa`. A wrong answer is `success: false`; an unknown, used or expired challenge
+    /// is an error.
+    pub fn verify_passkey_authentication(
+        &self,
+        challenge_id: &str,
+        credential: &Value,
+        session_id: Option<&str>,
+        ctx: &RequestContext,
+    ) -> Result<VerifyMfaResult> {
+        let rp = self.relying_party()?;
+        let normalized = normalize_credential(credential, "credential")?;
+        let assertion: PublicKeyCredential = serde_json::from_value(normalized)
+            .map_err(|e| MfaError::invalid("credential", e.to_string()))?;
+        let token = session_id
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| validate::token("sessionId", s).map(str::to_string))
+            .transpose()?;
+        let (row, state): (WebauthnChallengeRow, Value) =
+            self.take_challenge(challenge_id, "authentication:")?;
+        let Some(hash) = row.session_hash.clone() else {
+            return Err(MfaError::InvalidCode);
+        };
+        if let Some(t) = &token {
+            if !crypto::ct_eq(&sha256(t.as_bytes()), &hash) {
+                return Err(MfaError::SessionInvalid);
+            }
+        }
+        let session = self
+            .store
+            .session_by_token(&hash, self.now())?
+            .ok_or(MfaError::SessionInvalid)?;
+        let user = self.user_row(&session.user_id)?;
+        if user.id != row.user_id {
+            return Err(MfaError::SessionInvalid);
+        }
+        let mode = if session.pending {
+            Mode::Challenge {
+                session,
+                token_hash: hash,
+            }
+        } else {
+            let Some(token) = token else {
+                return Err(MfaError::invalid(
+                    "sessionId",
+                    "is required to step up a signed-in session",
+                ));
+            };
+            Mode::StepUp { session, token }
+        };
+        let passkey_flow = row.purpose == "authentication:passkey";
+        self.run_verification(user, Method::Webauthn, mode, ctx, |user| {
+            self.check_assertion(user, &rp, &assertion, state, passkey_flow, ctx)
+        })
+    }
+
+    fn check_assertion(
+        &self,
+        user: &UserRow,
+        rp: &Webauthn,
+        assertion: &PublicKeyCredential,
+        state: Value,
+        passkey_flow: bool,
+        ctx: &RequestContext,
+    ) -> Result<Check> {
+        let outcome = if passkey_flow {
+            let state: PasskeyAuthentication =
+                serde_json::from_value(state).map_err(internal("ceremony state"))?;
+            rp.finish_passkey_authentication(assertion, &state)
+        } else {
+            let state: SecurityKeyAuthentication =
+                serde_json::from_value(state).map_err(internal("ceremony state"))?;
+            rp.finish_securitykey_authentication(assertion, &state)
+        };
+        let result = match outcome {
+            Ok(r) => r,
+            Err(WebauthnError::CredentialPossibleCompromise) => {
+                self.audit(
+                    Some(&user.id),
+                    "webauthn_counter_regression",
+                    Some("webauthn"),
+                    false,
+                    ctx,
+                    Some("possible cloned authenticator"),
+                )?;
+                return Ok(Check::Wrong("mfa_invalid_code"));
+            }
+            Err(e) => {
+                self.audit_fail(user, "webauthn_assertion", ctx, &failure_detail(&e))?;
+                return Ok(Check::Wrong("mfa_invalid_code"));
+            }
+        };
+        let credential_id = URL_SAFE_NO_PAD.encode(result.cred_id());
+        let rows = self.store.webauthn_credentials(&user.id)?;
+        let Some(row) = rows.iter().find(|r| r.credential_id == credential_id) else {
+            return Ok(Check::Wrong("mfa_invalid_code"));
+        };
+        let mut key = Passkey::from(self.open_credential(row)?);
+        key.update_credential(&result);
+        let cred = Credential::from(key);
+        let plain =
+            zeroize::Zeroizing::new(serde_json::to_vec(&cred).map_err(internal("credential"))?);
+        let sealed = crypto::seal(&self.sealing_key(), &credential_aad(&credential_id), &plain)?;
+        if !self
+            .store
+            .record_webauthn_use(&credential_id, &sealed, result.counter(), self.now())?
+        {
+            // Another assertion with this counter value won meanwhile.
+            self.audit(
+                Some(&user.id),
+                "webauthn_counter_regression",
+                Some("webauthn"),
+                false,
+                ctx,
+                Some("possible cloned authenticator"),
+            )?;
+            return Ok(Check::Wrong("mfa_invalid_code"));
+        }
+        Ok(Check::Ok { activated: false })
+    }
+
+    fn audit_fail(
+        &self,
+        user: &UserRow,
+        action: &str,
+        ctx: &RequestContext,
+        detail: &str,
+    ) -> Result<()> {
+        self.audit(
+            Some(&user.id),
+            action,
+            Some("webauthn"),
+            false,
+            ctx,
+            Some(detail),
+        )
+    }
+}
+
+/// Drops `null` members (the browser's JSON omits absent options).
+fn strip_nulls(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            for x in m.values_mut() {
+                strip_nulls(x);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_nulls),
+        _ => {}
+    }
+}
+
+impl Engine {
+    /// The user's security keys and passkeys.
+    pub fn list_passkeys(&self, user_id: &str) -> Result<Value> {
+        let user = self.user_row(user_id)?;
+        let rows = self.store.webauthn_credentials(&user.id)?;
+        let list: Vec<Value> = rows
+            .into_iter()
+            .map(|r| {
+                let transports: Value =
+                    serde_json::from_str(&r.transports).unwrap_or_else(|_| json!([]));
+                json!({
+                    "id": r.credential_id,
+                    "credentialId": r.credential_id,
+                    "name": r.name,
+                    "type": if r.kind == PASSKEY { "passkey" } else { "securityKey" },
+                    "transports": transports,
+                    "aaguid": r.aaguid,
+                    "signCount": r.sign_count,
+                    "createdAt": iso8601(r.created_at),
+                    "lastUsed": r.last_used_at.map(iso8601),
+                })
+            })
+            .collect();
+        Ok(Value::Array(list))
+    }
+
+    /// Renames one of the user's security keys or passkeys.
+    pub fn rename_passkey(
+        &self,
+        user_id: &str,
+        credential_id: &str,
+        name: &str,
+        ctx: &RequestContext,
+    ) -> Result<()> {
+        let user = self.user_row(user_id)?;
+        let cid = validate::token("credentialId", credential_id)?;
+        let name = validate::text("name", name, 128)?;
+        if name.trim().is_empty() {
+            return Err(MfaError::invalid("name", "must not be empty"));
+        }
+        if !self.store.rename_webauthn_credential(&user.id, cid, name)? {
+            return Err(MfaError::NotFound("Security key".into()));
+        }
+        self.audit(
+            Some(&user.id),
+            "webauthn_rename",
+            Some("webauthn"),
+            true,
+            ctx,
+            None,
+        )
+    }
+
+    /// Removes one of the user's security keys or passkeys. When it is the user's last MFA
+    /// factor this is turning MFA off, with the rules of `disable_mfa` (password and a current
+    /// code, e.g. a backup code); without a code it is refused with `invalid_input`.
+    pub fn remove_passkey(
+        &self,
+        user_id: &str,
+        credential_id: &str,
+        password: Option<&str>,
+        confirmation_code: Option<&str>,
+        ctx: &RequestContext,
+    ) -> Result<Value> {
+        let user = self.user_row(user_id)?;
+        let cid = validate::token("credentialId", credential_id)?;
+        let rows = self.store.webauthn_credentials(&user.id)?;
+        if !rows.iter().any(|r| r.credential_id == cid) {
+            return Err(MfaError::NotFound("Security key".into()));
+        }
+        let others = self
+            .active_methods(&user.id)?
+            .into_iter()
+            .any(|m| m != "backup" && m != "webauthn");
+        if rows.len() == 1 && !others {
+            let Some(code) = confirmation_code.filter(|c| !c.trim().is_empty()) else {
+                return Err(MfaError::invalid(
+                    "confirmationCode",
+                    "is required to remove the last MFA factor",
+                ));
+            };
+            let done = self.disable_mfa(&user.id, password, code, ctx)?;
+            return Ok(json!({
+                "success": true,
+                "mfaDisabled": true,
+                "disabledAt": done.disabled_at,
+            }));
+        }
+        if !self.store.delete_webauthn_credential(&user.id, cid)? {
+            return Err(MfaError::NotFound("Security key".into()));
+        }
+        self.audit(
+            Some(&user.id),
+            "webauthn_remove",
+            Some("webauthn"),
+            true,
+            ctx,
+            None,
+        )?;
+        Ok(json!({ "success": true, "mfaDisabled": false }))
+    }
+}
