@@ -59,10 +59,11 @@ build-node: node-deps ## Build the Node package in place (bindings-node/)
 	cd $(NODE_PKG) && npx napi build --platform --target $(CARGO_BUILD_TARGET) --js native.js --dts native.d.ts
 
 test-node: build-node ## Node package and Express example: drift, tsc, tests
+	cargo build -p plinto-mfa-core --example soft_authenticator
 	git diff --exit-code -- $(NODE_PKG)/native.js $(NODE_PKG)/native.d.ts
 	cd $(NODE_PKG) && npx tsc -p .
 	cd $(EXPRESS) && npx tsc -p .
-	cd $(NODE_PKG) && node --test __test__/api.test.js __test__/senders.test.js __test__/pack.test.js __test__/authenticator.test.js
+	cd $(NODE_PKG) && node --test __test__/api.test.js __test__/senders.test.js __test__/pack.test.js __test__/authenticator.test.js __test__/webauthn.test.js
 	cd $(NODE_PKG) && node --test __test__/eventloop.test.js
 	cd $(EXPRESS) && node --test --test-concurrency=1 test/
 

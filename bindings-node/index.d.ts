@@ -325,6 +325,16 @@ export interface PlintoAuth {
   listAuditEvents(options: { userId: string; since?: Date | string | number; limit?: number }): Promise<AuditEvent[]>
   /** The user's other enrolled methods after `failedMethod` failed, in the guide's fallback order, skipping degraded channels. */
   getFallbackMethods(options: { userId: string; failedMethod: MfaMethod | string }): Promise<MfaMethod[]>
+  /** Options for `navigator.credentials.create()` (`type: 'registration'`, the default) or `.get()` (`type: 'authentication'`). */
+  getPasskeyRegistrationOptions(options: PasskeyOptionsRequest): Promise<PasskeyOptions>
+  /** Verifies a registration (returns `credentialId`) or, with `type: 'authentication'`, an assertion (returns `user` and `session`). */
+  verifyPasskeyRegistration(options: PasskeyVerifyRequest): Promise<PasskeyRegistrationResult & Partial<VerifyMFASuccess>>
+  getPasskeyAuthenticationOptions(options: { sessionId: string } & RequestContext): Promise<PasskeyOptions>
+  verifyPasskeyAuthentication(options: Omit<PasskeyVerifyRequest, 'type'>): Promise<VerifyMFAResult>
+  listPasskeys(options: { userId: string }): Promise<PasskeyInfo[]>
+  renamePasskey(options: { userId: string; credentialId: string; name: string }): Promise<{ success: boolean }>
+  /** Removing the last MFA factor follows disableMFA's rules: `password` (or a recent check) and `confirmationCode`. */
+  removePasskey(options: { userId: string; credentialId: string; password?: string; confirmationCode?: string } & RequestContext): Promise<{ success: boolean; mfaDisabled: boolean; disabledAt?: string }>
   /** Rejects with `mfa_step_up_required` unless MFA was verified within `maxAge` seconds (default 600). */
   requireRecentMfa(options: string | { token: string; maxAge?: number }): Promise<{ success: true }>
   readonly mfa: {
@@ -400,3 +410,73 @@ export declare function parseOtpauthUri(uri: string): OtpAccount
 
 /** The code of an otpauth URI now, or at `time` (Date or Unix seconds). */
 export declare function authenticatorCode(options: string | { uri: string; time?: Date | number }): AuthenticatorCode
+
+/** Binary fields are base64url text (the browser's toJSON()) or arrays of byte values. */
+export type PasskeyBytes = string | number[]
+
+export interface PasskeyOptionsRequest extends RequestContext {
+  type?: 'registration' | 'authentication'
+  /** Registration: the user registering a key. */
+  userId?: string
+  /** Authentication: a pending sign-in session, or a signed-in session to step up. */
+  sessionId?: string
+  /** Registration: `passkey` (user verification required) or `securityKey`. */
+  authenticatorType?: 'passkey' | 'securityKey'
+}
+
+export interface PasskeyOptions {
+  success: boolean
+  type: 'registration' | 'authentication'
+  /** Same as `challengeId`. */
+  id: string
+  challengeId: string
+  authenticatorType?: 'passkey' | 'securityKey'
+  /** base64url */
+  challenge: string
+  timeout?: number
+  expiresIn: number
+  allowCredentials?: Array<{ id: string; type: string; transports?: string[] }>
+  /** PublicKeyCredentialCreationOptionsJSON / PublicKeyCredentialRequestOptionsJSON (base64url). */
+  publicKey: Record<string, unknown>
+}
+
+export interface PasskeyCredentialJSON {
+  id?: string
+  rawId: PasskeyBytes
+  type?: string
+  response: Record<string, PasskeyBytes | string[] | null | undefined>
+  clientExtensionResults?: Record<string, unknown>
+  authenticatorAttachment?: string | null
+}
+
+export interface PasskeyVerifyRequest extends RequestContext {
+  type?: 'registration' | 'authentication'
+  challengeId: string
+  credential?: PasskeyCredentialJSON
+  /** The guide's name for an authentication answer. */
+  assertion?: PasskeyCredentialJSON
+  /** Registration: a name for the key. */
+  name?: string
+  userId?: string
+  sessionId?: string
+}
+
+export interface PasskeyRegistrationResult {
+  success: boolean
+  method: 'webauthn'
+  credentialId?: string
+  /** Issued once, when this is the user's first MFA factor. */
+  backupCodes?: string[]
+}
+
+export interface PasskeyInfo {
+  id: string
+  credentialId: string
+  name: string
+  type: 'passkey' | 'securityKey'
+  transports: string[]
+  aaguid?: string
+  signCount: number
+  createdAt: string
+  lastUsed?: string
+}

@@ -146,6 +146,13 @@ function createPlinto(options = {}) {
     listAuditEvents: (opts) => call('list_audit_events', sinceArgs(opts)),
     requireRecentMfa: (opts) => call('require_recent_mfa', tokenArgs(opts, 'token')),
     getFallbackMethods: (opts) => call('get_fallback_methods', opts),
+    getPasskeyRegistrationOptions: (opts) => call('get_passkey_registration_options', opts),
+    verifyPasskeyRegistration: (opts) => call('verify_passkey_registration', opts),
+    getPasskeyAuthenticationOptions: (opts) => call('get_passkey_authentication_options', opts),
+    verifyPasskeyAuthentication: (opts) => call('verify_passkey_authentication', opts),
+    listPasskeys: (opts) => call('list_passkeys', opts),
+    renamePasskey: (opts) => call('rename_passkey', opts),
+    removePasskey: (opts) => call('remove_passkey', opts),
     mfa: {
       challenge: verifyMFA,
       configure: (opts) => call('configure', opts),

@@ -273,6 +273,65 @@ app.post('/api/auth/mfa/backup-codes/regenerate', authenticate, async (req, res)
   }
 })
 
+// Plinto: security keys and passkeys (WebAuthn). The browser passes `publicKey` to
+// navigator.credentials.create() / .get() and posts the credential's toJSON() back.
+/** @param {import('express').Response} res @param {any} error */
+function webauthnError(res, error) {
+  const status = error?.code === 'session_invalid' ? 401 : error?.code === 'mfa_rate_limited' ? 429 : 400
+  res.status(status).json({ error: error?.message ?? 'WebAuthn failed', code: error?.code, field: error?.field })
+}
+
+app.post('/api/auth/mfa/webauthn/register/options', authenticate, async (req, res) => {
+  try {
+    res.json(await plinto.auth.getPasskeyRegistrationOptions({
+      userId: req.user.id, type: 'registration', authenticatorType: req.body?.authenticatorType, ...clientOf(req)
+    }))
+  } catch (error) {
+    webauthnError(res, error)
+  }
+})
+
+app.post('/api/auth/mfa/webauthn/register/verify', authenticate, async (req, res) => {
+  try {
+    const { challengeId, credential, name } = req.body
+    res.json(await plinto.auth.verifyPasskeyRegistration({
+      userId: req.user.id, challengeId, credential, name, ...clientOf(req)
+    }))
+  } catch (error) {
+    webauthnError(res, error)
+  }
+})
+
+/** The pending sign-in session from the body, or the signed-in session (step-up).
+ * @param {import('express').Request} req */
+const webauthnSession = (req) =>
+  req.body?.sessionId || req.cookies.session || req.headers.authorization?.split(' ')[1]
+
+app.post('/api/auth/mfa/webauthn/authenticate/options', async (req, res) => {
+  try {
+    const sessionId = webauthnSession(req)
+    if (!sessionId) return res.status(401).json({ error: 'No session' })
+    res.json(await plinto.auth.getPasskeyAuthenticationOptions({ sessionId, ...clientOf(req) }))
+  } catch (error) {
+    webauthnError(res, error)
+  }
+})
+
+app.post('/api/auth/mfa/webauthn/authenticate/verify', mfaLimiter, async (req, res) => {
+  try {
+    const { challengeId, credential } = req.body
+    const sessionId = webauthnSession(req)
+    const result = await plinto.auth.verifyPasskeyAuthentication({ challengeId, credential, sessionId, ...clientOf(req) })
+    if (!result.success) {
+      return res.status(400).json({ error: 'Invalid security key response', code: result.error, attemptsRemaining: result.attemptsRemaining })
+    }
+    if (result.session) setSessionCookie(res, result.session)
+    res.json({ success: true, user: result.user, session: result.session })
+  } catch (error) {
+    webauthnError(res, error)
+  }
+})
+
 // Authentication middleware with MFA support
 /**
  * @param {import('express').Request} req
