@@ -314,6 +314,11 @@ void uniffi_plinto_mfa_fn_free_engine(uint64_t handle, RustCallStatus *_Nonnull 
 uint64_t uniffi_plinto_mfa_fn_constructor_engine_new(RustBuffer database_path, RustBuffer secret_key, RustBuffer options_json, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_COMPLETE_DELIVERY
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_COMPLETE_DELIVERY
+void uniffi_plinto_mfa_fn_method_engine_complete_delivery(uint64_t ptr, RustBuffer delivery_id, int8_t ok, RustBuffer reason, RustBuffer context, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_CONFIGURE
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_CONFIGURE
 RustBuffer uniffi_plinto_mfa_fn_method_engine_configure(uint64_t ptr, RustBuffer options_json, RustCallStatus *_Nonnull out_status
@@ -334,6 +339,11 @@ RustBuffer uniffi_plinto_mfa_fn_method_engine_disable_mfa(uint64_t ptr, RustBuff
 RustBuffer uniffi_plinto_mfa_fn_method_engine_enable_mfa(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_FALLBACK_METHODS
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_FALLBACK_METHODS
+RustBuffer uniffi_plinto_mfa_fn_method_engine_get_fallback_methods(uint64_t ptr, RustBuffer user_id, RustBuffer failed_method, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_MFA_STATUS
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_MFA_STATUS
 RustBuffer uniffi_plinto_mfa_fn_method_engine_get_mfa_status(uint64_t ptr, RustBuffer user_id, RustCallStatus *_Nonnull out_status
@@ -352,6 +362,11 @@ RustBuffer uniffi_plinto_mfa_fn_method_engine_list_audit_events(uint64_t ptr, Ru
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REGENERATE_BACKUP_CODES
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REGENERATE_BACKUP_CODES
 RustBuffer uniffi_plinto_mfa_fn_method_engine_regenerate_backup_codes(uint64_t ptr, RustBuffer user_id, RustBuffer count, RustBuffer context, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REQUEST_NEW_CODE
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REQUEST_NEW_CODE
+RustBuffer uniffi_plinto_mfa_fn_method_engine_request_new_code(uint64_t ptr, RustBuffer method, RustBuffer session_id, RustBuffer user_id, int8_t external_delivery, RustBuffer context, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REQUIRE_RECENT_MFA
@@ -763,6 +778,12 @@ uint16_t uniffi_plinto_mfa_checksum_method_vault_to_json(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_COMPLETE_DELIVERY
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_COMPLETE_DELIVERY
+uint16_t uniffi_plinto_mfa_checksum_method_engine_complete_delivery(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_CONFIGURE
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_CONFIGURE
 uint16_t uniffi_plinto_mfa_checksum_method_engine_configure(void
@@ -787,6 +808,12 @@ uint16_t uniffi_plinto_mfa_checksum_method_engine_enable_mfa(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_GET_FALLBACK_METHODS
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_GET_FALLBACK_METHODS
+uint16_t uniffi_plinto_mfa_checksum_method_engine_get_fallback_methods(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_GET_MFA_STATUS
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_GET_MFA_STATUS
 uint16_t uniffi_plinto_mfa_checksum_method_engine_get_mfa_status(void
@@ -808,6 +835,12 @@ uint16_t uniffi_plinto_mfa_checksum_method_engine_list_audit_events(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REGENERATE_BACKUP_CODES
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REGENERATE_BACKUP_CODES
 uint16_t uniffi_plinto_mfa_checksum_method_engine_regenerate_backup_codes(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REQUEST_NEW_CODE
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REQUEST_NEW_CODE
+uint16_t uniffi_plinto_mfa_checksum_method_engine_request_new_code(void
     
 );
 #endif

@@ -207,6 +207,10 @@ pub struct EnableMfaRequest {
     /// For `email` (default: the user's address).
     #[uniffi(default = None)]
     pub email: Option<String>,
+    /// For `sms` and `email`: the app sends the code itself (the result's `delivery`) and
+    /// reports back with `complete_delivery`.
+    #[uniffi(default = false)]
+    pub external_delivery: bool,
     /// Caller details for the audit log.
     #[uniffi(default = None)]
     pub context: Option<RequestContext>,
@@ -223,6 +227,7 @@ impl From<EnableMfaRequest> for core::EnableMfaRequest {
             device_name: r.device_name,
             phone_number: r.phone_number,
             email: r.email,
+            external_delivery: r.external_delivery,
             ..Default::default()
         }
     }
@@ -249,6 +254,12 @@ pub struct EnableMfaResult {
     pub challenge_id: Option<String>,
     /// Seconds the setup stays open, when it expires.
     pub expires_in: Option<u64>,
+    /// A code was sent (`sms`, `email`).
+    pub code_sent: Option<bool>,
+    /// Where it was sent, masked (e.g. `+1******7890`).
+    pub destination: Option<String>,
+    /// The message to send, when the app delivers codes itself.
+    pub delivery: Option<Delivery>,
 }
 
 impl std::fmt::Debug for EnableMfaResult {
@@ -273,6 +284,9 @@ impl From<core::EnableMfaResult> for EnableMfaResult {
             backup_codes: r.backup_codes,
             challenge_id: r.challenge_id,
             expires_in: r.expires_in,
+            code_sent: r.code_sent,
+            destination: r.destination,
+            delivery: r.delivery.map(Into::into),
         }
     }
 }
@@ -335,6 +349,8 @@ pub struct VerifyMfaResult {
     pub retry_after: Option<u64>,
     /// Error code on failure, e.g. `mfa_invalid_code`.
     pub error: Option<String>,
+    /// On failure: the user's other methods to offer, in fallback order.
+    pub fallback_methods: Option<Vec<String>>,
 }
 
 impl From<core::VerifyMfaResult> for VerifyMfaResult {
@@ -349,6 +365,7 @@ impl From<core::VerifyMfaResult> for VerifyMfaResult {
             rate_limited: r.rate_limited,
             retry_after: r.retry_after,
             error: r.error,
+            fallback_methods: r.fallback_methods,
         }
     }
 }
@@ -392,6 +409,8 @@ pub struct MfaStatus {
     pub setup_date: Option<String>,
     /// Enrolled authenticator apps.
     pub totp_devices: Vec<TotpDevice>,
+    /// SMS and email factors, with masked destinations.
+    pub channels: Vec<ChannelInfo>,
 }
 
 impl From<core::MfaStatus> for MfaStatus {
@@ -403,6 +422,7 @@ impl From<core::MfaStatus> for MfaStatus {
             last_used: s.last_used,
             setup_date: s.setup_date,
             totp_devices: s.totp_devices.into_iter().map(Into::into).collect(),
+            channels: s.channels.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -505,6 +525,123 @@ impl From<core::ConfigureResult> for ConfigureResult {
         Self {
             success: r.success,
             applied_at: r.applied_at,
+        }
+    }
+}
+
+/// An enrolled SMS or email factor.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ChannelInfo {
+    /// `sms` or `email`.
+    pub method: String,
+    /// Masked destination.
+    pub destination: String,
+    /// Confirmed by a code (active).
+    pub confirmed: bool,
+    /// ISO 8601.
+    pub created_at: String,
+    /// ISO 8601, when last used.
+    pub last_used: Option<String>,
+}
+
+impl From<core::ChannelInfo> for ChannelInfo {
+    fn from(c: core::ChannelInfo) -> Self {
+        Self {
+            method: c.method,
+            destination: c.destination,
+            confirmed: c.confirmed,
+            created_at: c.created_at,
+            last_used: c.last_used,
+        }
+    }
+}
+
+/// What a sender needs besides the destination and the message.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DeliveryMeta {
+    /// `sms` or `email`.
+    pub channel: String,
+    /// `setup` or `sign_in`.
+    pub purpose: String,
+    /// The user the code is for.
+    pub user_id: String,
+    /// The code itself, for senders that compose their own message.
+    pub code: String,
+    /// Seconds until the code expires.
+    pub expires_in: u64,
+    /// Email subject (email only).
+    pub subject: Option<String>,
+}
+
+/// One SMS or email for the app to send, then report with `complete_delivery`.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Delivery {
+    /// Id to report the outcome with.
+    pub id: String,
+    /// Phone number (E.164) or email address.
+    pub destination: String,
+    /// The rendered message (it contains the code).
+    pub message: String,
+    /// Details for the sender.
+    pub meta: DeliveryMeta,
+    /// How long the sender may take, in milliseconds.
+    pub timeout_ms: u64,
+}
+
+impl std::fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Delivery")
+            .field("id", &self.id)
+            .field("channel", &self.meta.channel)
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<core::delivery::Delivery> for Delivery {
+    fn from(d: core::delivery::Delivery) -> Self {
+        Self {
+            id: d.id,
+            destination: d.destination,
+            message: d.message,
+            meta: DeliveryMeta {
+                channel: d.meta.channel,
+                purpose: d.meta.purpose,
+                user_id: d.meta.user_id,
+                code: d.meta.code,
+                expires_in: d.meta.expires_in,
+                subject: d.meta.subject,
+            },
+            timeout_ms: d.timeout_ms,
+        }
+    }
+}
+
+/// Result of `request_new_code`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RequestCodeResult {
+    /// A code was issued.
+    pub success: bool,
+    /// `sms` or `email`.
+    pub method: String,
+    /// Seconds until the code expires.
+    pub expires_in: u64,
+    /// Wrong codes allowed before lockout.
+    pub attempts_remaining: u32,
+    /// Where it was sent, masked.
+    pub destination: String,
+    /// The message to send, when the app delivers codes itself.
+    pub delivery: Option<Delivery>,
+}
+
+impl From<core::RequestCodeResult> for RequestCodeResult {
+    fn from(r: core::RequestCodeResult) -> Self {
+        Self {
+            success: r.success,
+            method: r.method,
+            expires_in: r.expires_in,
+            attempts_remaining: r.attempts_remaining,
+            destination: r.destination,
+            delivery: r.delivery.map(Into::into),
         }
     }
 }

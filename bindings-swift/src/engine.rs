@@ -3,8 +3,8 @@
 
 use crate::convert::{
     context, AuditEvent, BackupCodes, ConfigureResult, DisableMfaResult, EnableMfaRequest,
-    EnableMfaResult, MfaStatus, RequestContext, SessionInfo, SignInResult, SignUpResult, User,
-    VerifyMfaRequest, VerifyMfaResult,
+    EnableMfaResult, MfaStatus, RequestCodeResult, RequestContext, SessionInfo, SignInResult,
+    SignUpResult, User, VerifyMfaRequest, VerifyMfaResult,
 };
 use crate::error::{guard, MfaError};
 use plinto_mfa_core::{self as core, json_api, policy};
@@ -142,6 +142,60 @@ impl Engine {
     /// Checks a code: confirms a setup, completes a sign-in, or refreshes a session (step-up).
     pub fn verify_mfa(&self, request: VerifyMfaRequest) -> Result<VerifyMfaResult, MfaError> {
         guard(|| self.inner.verify_mfa(&request.into()).map(Into::into))
+    }
+
+    /// Sends a new SMS or email code (voiding the previous one) for a pending sign-in
+    /// (`session_id`) or a method being set up (`user_id`). With `external_delivery` the
+    /// result's `delivery` is for the app to send.
+    #[uniffi::method(default(session_id = None, user_id = None, external_delivery = false, context = None))]
+    pub fn request_new_code(
+        &self,
+        method: String,
+        session_id: Option<String>,
+        user_id: Option<String>,
+        external_delivery: bool,
+        context: Option<RequestContext>,
+    ) -> Result<RequestCodeResult, MfaError> {
+        guard(|| {
+            self.inner
+                .request_new_code(
+                    session_id.as_deref(),
+                    user_id.as_deref(),
+                    &method,
+                    external_delivery,
+                    &crate::convert::context(context),
+                )
+                .map(Into::into)
+        })
+    }
+
+    /// Reports how an app-made delivery went; a failure voids its code and is returned as
+    /// `DeliveryFailed`.
+    #[uniffi::method(default(reason = None, context = None))]
+    pub fn complete_delivery(
+        &self,
+        delivery_id: String,
+        ok: bool,
+        reason: Option<String>,
+        context: Option<RequestContext>,
+    ) -> Result<(), MfaError> {
+        guard(|| {
+            self.inner.complete_delivery(
+                &delivery_id,
+                ok,
+                reason.as_deref(),
+                &crate::convert::context(context),
+            )
+        })
+    }
+
+    /// The user's other methods to offer after `failed_method` failed, in fallback order.
+    pub fn get_fallback_methods(
+        &self,
+        user_id: String,
+        failed_method: String,
+    ) -> Result<Vec<String>, MfaError> {
+        guard(|| self.inner.get_fallback_methods(&user_id, &failed_method))
     }
 
     /// MFA state of a user.

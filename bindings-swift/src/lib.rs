@@ -23,8 +23,9 @@ pub use authenticator::{
     AuthenticatorCode, OtpAccount, TotpAlgorithm, Vault,
 };
 pub use convert::{
-    AuditEvent, BackupCodes, ConfigureResult, DisableMfaResult, EnableMfaRequest, EnableMfaResult,
-    MfaStatus, RequestContext, Session, SessionInfo, SignInResult, SignUpResult, TotpDevice, User,
+    AuditEvent, BackupCodes, ChannelInfo, ConfigureResult, Delivery, DeliveryMeta,
+    DisableMfaResult, EnableMfaRequest, EnableMfaResult, MfaStatus, RequestCodeResult,
+    RequestContext, Session, SessionInfo, SignInResult, SignUpResult, TotpDevice, User,
     VerifyMfaRequest, VerifyMfaResult,
 };
 pub use engine::{should_require_mfa, Engine};

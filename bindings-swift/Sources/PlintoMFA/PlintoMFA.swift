@@ -605,6 +605,12 @@ fileprivate struct FfiConverterString: FfiConverter {
 public protocol EngineProtocol: AnyObject, Sendable {
     
     /**
+     * Reports how an app-made delivery went; a failure voids its code and is returned as
+     * `DeliveryFailed`.
+     */
+    func completeDelivery(deliveryId: String, ok: Bool, reason: String?, context: RequestContext?) throws 
+    
+    /**
      * Applies `configure()` options given as a JSON object; all or nothing.
      */
     func configure(optionsJson: String) throws  -> ConfigureResult
@@ -623,6 +629,11 @@ public protocol EngineProtocol: AnyObject, Sendable {
      * Starts setting up a method; for `totp` returns the secret and its otpauth URI.
      */
     func enableMfa(request: EnableMfaRequest) throws  -> EnableMfaResult
+    
+    /**
+     * The user's other methods to offer after `failed_method` failed, in fallback order.
+     */
+    func getFallbackMethods(userId: String, failedMethod: String) throws  -> [String]
     
     /**
      * MFA state of a user.
@@ -644,6 +655,13 @@ public protocol EngineProtocol: AnyObject, Sendable {
      * Replaces the user's backup codes with `count` new ones (default from configuration).
      */
     func regenerateBackupCodes(userId: String, count: UInt32?, context: RequestContext?) throws  -> BackupCodes
+    
+    /**
+     * Sends a new SMS or email code (voiding the previous one) for a pending sign-in
+     * (`session_id`) or a method being set up (`user_id`). With `external_delivery` the
+     * result's `delivery` is for the app to send.
+     */
+    func requestNewCode(method: String, sessionId: String?, userId: String?, externalDelivery: Bool, context: RequestContext?) throws  -> RequestCodeResult
     
     /**
      * Fails with `StepUpRequired` unless the session passed MFA within `max_age` seconds
@@ -757,6 +775,22 @@ public convenience init(databasePath: String, secretKey: String, optionsJson: St
 
     
     /**
+     * Reports how an app-made delivery went; a failure voids its code and is returned as
+     * `DeliveryFailed`.
+     */
+open func completeDelivery(deliveryId: String, ok: Bool, reason: String? = nil, context: RequestContext? = nil)throws   {try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_complete_delivery(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(deliveryId),
+        FfiConverterBool.lower(ok),
+        FfiConverterOptionString.lower(reason),
+        FfiConverterOptionTypeRequestContext.lower(context),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * Applies `configure()` options given as a JSON object; all or nothing.
      */
 open func configure(optionsJson: String)throws  -> ConfigureResult  {
@@ -806,6 +840,20 @@ open func enableMfa(request: EnableMfaRequest)throws  -> EnableMfaResult  {
     uniffi_plinto_mfa_fn_method_engine_enable_mfa(
             self.uniffiCloneHandle(),
         FfiConverterTypeEnableMfaRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The user's other methods to offer after `failed_method` failed, in fallback order.
+     */
+open func getFallbackMethods(userId: String, failedMethod: String)throws  -> [String]  {
+    return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_get_fallback_methods(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(userId),
+        FfiConverterString.lower(failedMethod),uniffiCallStatus
     )
 })
 }
@@ -862,6 +910,25 @@ open func regenerateBackupCodes(userId: String, count: UInt32? = nil, context: R
             self.uniffiCloneHandle(),
         FfiConverterString.lower(userId),
         FfiConverterOptionUInt32.lower(count),
+        FfiConverterOptionTypeRequestContext.lower(context),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Sends a new SMS or email code (voiding the previous one) for a pending sign-in
+     * (`session_id`) or a method being set up (`user_id`). With `external_delivery` the
+     * result's `delivery` is for the app to send.
+     */
+open func requestNewCode(method: String, sessionId: String? = nil, userId: String? = nil, externalDelivery: Bool = false, context: RequestContext? = nil)throws  -> RequestCodeResult  {
+    return try  FfiConverterTypeRequestCodeResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_request_new_code(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(method),
+        FfiConverterOptionString.lower(sessionId),
+        FfiConverterOptionString.lower(userId),
+        FfiConverterBool.lower(externalDelivery),
         FfiConverterOptionTypeRequestContext.lower(context),uniffiCallStatus
     )
 })
@@ -1662,6 +1729,105 @@ public func FfiConverterTypeBackupCodes_lower(_ value: BackupCodes) -> RustBuffe
 
 
 /**
+ * An enrolled SMS or email factor.
+ */
+public struct ChannelInfo: Equatable, Hashable {
+    /**
+     * `sms` or `email`.
+     */
+    public var method: String
+    /**
+     * Masked destination.
+     */
+    public var destination: String
+    /**
+     * Confirmed by a code (active).
+     */
+    public var confirmed: Bool
+    /**
+     * ISO 8601.
+     */
+    public var createdAt: String
+    /**
+     * ISO 8601, when last used.
+     */
+    public var lastUsed: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `sms` or `email`.
+         */method: String, 
+        /**
+         * Masked destination.
+         */destination: String, 
+        /**
+         * Confirmed by a code (active).
+         */confirmed: Bool, 
+        /**
+         * ISO 8601.
+         */createdAt: String, 
+        /**
+         * ISO 8601, when last used.
+         */lastUsed: String?) {
+        self.method = method
+        self.destination = destination
+        self.confirmed = confirmed
+        self.createdAt = createdAt
+        self.lastUsed = lastUsed
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ChannelInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeChannelInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChannelInfo {
+        return
+            try ChannelInfo(
+                method: FfiConverterString.read(from: &buf), 
+                destination: FfiConverterString.read(from: &buf), 
+                confirmed: FfiConverterBool.read(from: &buf), 
+                createdAt: FfiConverterString.read(from: &buf), 
+                lastUsed: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ChannelInfo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.method, into: &buf)
+        FfiConverterString.write(value.destination, into: &buf)
+        FfiConverterBool.write(value.confirmed, into: &buf)
+        FfiConverterString.write(value.createdAt, into: &buf)
+        FfiConverterOptionString.write(value.lastUsed, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChannelInfo_lift(_ buf: RustBuffer) throws -> ChannelInfo {
+    return try FfiConverterTypeChannelInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChannelInfo_lower(_ value: ChannelInfo) -> RustBuffer {
+    return FfiConverterTypeChannelInfo.lower(value)
+}
+
+
+/**
  * Result of `configure`.
  */
 public struct ConfigureResult: Equatable, Hashable {
@@ -1727,6 +1893,214 @@ public func FfiConverterTypeConfigureResult_lift(_ buf: RustBuffer) throws -> Co
 #endif
 public func FfiConverterTypeConfigureResult_lower(_ value: ConfigureResult) -> RustBuffer {
     return FfiConverterTypeConfigureResult.lower(value)
+}
+
+
+/**
+ * One SMS or email for the app to send, then report with `complete_delivery`.
+ */
+public struct Delivery: Equatable, Hashable {
+    /**
+     * Id to report the outcome with.
+     */
+    public var id: String
+    /**
+     * Phone number (E.164) or email address.
+     */
+    public var destination: String
+    /**
+     * The rendered message (it contains the code).
+     */
+    public var message: String
+    /**
+     * Details for the sender.
+     */
+    public var meta: DeliveryMeta
+    /**
+     * How long the sender may take, in milliseconds.
+     */
+    public var timeoutMs: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Id to report the outcome with.
+         */id: String, 
+        /**
+         * Phone number (E.164) or email address.
+         */destination: String, 
+        /**
+         * The rendered message (it contains the code).
+         */message: String, 
+        /**
+         * Details for the sender.
+         */meta: DeliveryMeta, 
+        /**
+         * How long the sender may take, in milliseconds.
+         */timeoutMs: UInt64) {
+        self.id = id
+        self.destination = destination
+        self.message = message
+        self.meta = meta
+        self.timeoutMs = timeoutMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Delivery: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDelivery: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Delivery {
+        return
+            try Delivery(
+                id: FfiConverterString.read(from: &buf), 
+                destination: FfiConverterString.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf), 
+                meta: FfiConverterTypeDeliveryMeta.read(from: &buf), 
+                timeoutMs: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Delivery, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.destination, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
+        FfiConverterTypeDeliveryMeta.write(value.meta, into: &buf)
+        FfiConverterUInt64.write(value.timeoutMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDelivery_lift(_ buf: RustBuffer) throws -> Delivery {
+    return try FfiConverterTypeDelivery.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDelivery_lower(_ value: Delivery) -> RustBuffer {
+    return FfiConverterTypeDelivery.lower(value)
+}
+
+
+/**
+ * What a sender needs besides the destination and the message.
+ */
+public struct DeliveryMeta: Equatable, Hashable {
+    /**
+     * `sms` or `email`.
+     */
+    public var channel: String
+    /**
+     * `setup` or `sign_in`.
+     */
+    public var purpose: String
+    /**
+     * The user the code is for.
+     */
+    public var userId: String
+    /**
+     * The code itself, for senders that compose their own message.
+     */
+    public var code: String
+    /**
+     * Seconds until the code expires.
+     */
+    public var expiresIn: UInt64
+    /**
+     * Email subject (email only).
+     */
+    public var subject: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `sms` or `email`.
+         */channel: String, 
+        /**
+         * `setup` or `sign_in`.
+         */purpose: String, 
+        /**
+         * The user the code is for.
+         */userId: String, 
+        /**
+         * The code itself, for senders that compose their own message.
+         */code: String, 
+        /**
+         * Seconds until the code expires.
+         */expiresIn: UInt64, 
+        /**
+         * Email subject (email only).
+         */subject: String?) {
+        self.channel = channel
+        self.purpose = purpose
+        self.userId = userId
+        self.code = code
+        self.expiresIn = expiresIn
+        self.subject = subject
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DeliveryMeta: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDeliveryMeta: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DeliveryMeta {
+        return
+            try DeliveryMeta(
+                channel: FfiConverterString.read(from: &buf), 
+                purpose: FfiConverterString.read(from: &buf), 
+                userId: FfiConverterString.read(from: &buf), 
+                code: FfiConverterString.read(from: &buf), 
+                expiresIn: FfiConverterUInt64.read(from: &buf), 
+                subject: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DeliveryMeta, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.channel, into: &buf)
+        FfiConverterString.write(value.purpose, into: &buf)
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterString.write(value.code, into: &buf)
+        FfiConverterUInt64.write(value.expiresIn, into: &buf)
+        FfiConverterOptionString.write(value.subject, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeliveryMeta_lift(_ buf: RustBuffer) throws -> DeliveryMeta {
+    return try FfiConverterTypeDeliveryMeta.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeliveryMeta_lower(_ value: DeliveryMeta) -> RustBuffer {
+    return FfiConverterTypeDeliveryMeta.lower(value)
 }
 
 
@@ -1828,6 +2202,11 @@ public struct EnableMfaRequest: Equatable, Hashable {
      */
     public var email: String?
     /**
+     * For `sms` and `email`: the app sends the code itself (the result's `delivery`) and
+     * reports back with `complete_delivery`.
+     */
+    public var externalDelivery: Bool
+    /**
      * Caller details for the audit log.
      */
     public var context: RequestContext?
@@ -1854,6 +2233,10 @@ public struct EnableMfaRequest: Equatable, Hashable {
          * For `email` (default: the user's address).
          */email: String? = nil, 
         /**
+         * For `sms` and `email`: the app sends the code itself (the result's `delivery`) and
+         * reports back with `complete_delivery`.
+         */externalDelivery: Bool = false, 
+        /**
          * Caller details for the audit log.
          */context: RequestContext? = nil) {
         self.userId = userId
@@ -1862,6 +2245,7 @@ public struct EnableMfaRequest: Equatable, Hashable {
         self.deviceName = deviceName
         self.phoneNumber = phoneNumber
         self.email = email
+        self.externalDelivery = externalDelivery
         self.context = context
     }
 
@@ -1887,6 +2271,7 @@ public struct FfiConverterTypeEnableMfaRequest: FfiConverterRustBuffer {
                 deviceName: FfiConverterOptionString.read(from: &buf), 
                 phoneNumber: FfiConverterOptionString.read(from: &buf), 
                 email: FfiConverterOptionString.read(from: &buf), 
+                externalDelivery: FfiConverterBool.read(from: &buf), 
                 context: FfiConverterOptionTypeRequestContext.read(from: &buf)
         )
     }
@@ -1898,6 +2283,7 @@ public struct FfiConverterTypeEnableMfaRequest: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.deviceName, into: &buf)
         FfiConverterOptionString.write(value.phoneNumber, into: &buf)
         FfiConverterOptionString.write(value.email, into: &buf)
+        FfiConverterBool.write(value.externalDelivery, into: &buf)
         FfiConverterOptionTypeRequestContext.write(value.context, into: &buf)
     }
 }
@@ -1958,6 +2344,18 @@ public struct EnableMfaResult: Equatable, Hashable {
      * Seconds the setup stays open, when it expires.
      */
     public var expiresIn: UInt64?
+    /**
+     * A code was sent (`sms`, `email`).
+     */
+    public var codeSent: Bool?
+    /**
+     * Where it was sent, masked (e.g. `+1******7890`).
+     */
+    public var destination: String?
+    /**
+     * The message to send, when the app delivers codes itself.
+     */
+    public var delivery: Delivery?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1988,7 +2386,16 @@ public struct EnableMfaResult: Equatable, Hashable {
          */challengeId: String?, 
         /**
          * Seconds the setup stays open, when it expires.
-         */expiresIn: UInt64?) {
+         */expiresIn: UInt64?, 
+        /**
+         * A code was sent (`sms`, `email`).
+         */codeSent: Bool?, 
+        /**
+         * Where it was sent, masked (e.g. `+1******7890`).
+         */destination: String?, 
+        /**
+         * The message to send, when the app delivers codes itself.
+         */delivery: Delivery?) {
         self.success = success
         self.method = method
         self.secret = secret
@@ -1998,6 +2405,9 @@ public struct EnableMfaResult: Equatable, Hashable {
         self.backupCodes = backupCodes
         self.challengeId = challengeId
         self.expiresIn = expiresIn
+        self.codeSent = codeSent
+        self.destination = destination
+        self.delivery = delivery
     }
 
     
@@ -2024,7 +2434,10 @@ public struct FfiConverterTypeEnableMfaResult: FfiConverterRustBuffer {
                 qrCodeDataUrl: FfiConverterOptionString.read(from: &buf), 
                 backupCodes: FfiConverterOptionSequenceString.read(from: &buf), 
                 challengeId: FfiConverterOptionString.read(from: &buf), 
-                expiresIn: FfiConverterOptionUInt64.read(from: &buf)
+                expiresIn: FfiConverterOptionUInt64.read(from: &buf), 
+                codeSent: FfiConverterOptionBool.read(from: &buf), 
+                destination: FfiConverterOptionString.read(from: &buf), 
+                delivery: FfiConverterOptionTypeDelivery.read(from: &buf)
         )
     }
 
@@ -2038,6 +2451,9 @@ public struct FfiConverterTypeEnableMfaResult: FfiConverterRustBuffer {
         FfiConverterOptionSequenceString.write(value.backupCodes, into: &buf)
         FfiConverterOptionString.write(value.challengeId, into: &buf)
         FfiConverterOptionUInt64.write(value.expiresIn, into: &buf)
+        FfiConverterOptionBool.write(value.codeSent, into: &buf)
+        FfiConverterOptionString.write(value.destination, into: &buf)
+        FfiConverterOptionTypeDelivery.write(value.delivery, into: &buf)
     }
 }
 
@@ -2085,6 +2501,10 @@ public struct MfaStatus: Equatable, Hashable {
      * Enrolled authenticator apps.
      */
     public var totpDevices: [TotpDevice]
+    /**
+     * SMS and email factors, with masked destinations.
+     */
+    public var channels: [ChannelInfo]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2106,13 +2526,17 @@ public struct MfaStatus: Equatable, Hashable {
          */setupDate: String?, 
         /**
          * Enrolled authenticator apps.
-         */totpDevices: [TotpDevice]) {
+         */totpDevices: [TotpDevice], 
+        /**
+         * SMS and email factors, with masked destinations.
+         */channels: [ChannelInfo]) {
         self.enabled = enabled
         self.methods = methods
         self.backupCodesRemaining = backupCodesRemaining
         self.lastUsed = lastUsed
         self.setupDate = setupDate
         self.totpDevices = totpDevices
+        self.channels = channels
     }
 
     
@@ -2136,7 +2560,8 @@ public struct FfiConverterTypeMfaStatus: FfiConverterRustBuffer {
                 backupCodesRemaining: FfiConverterUInt32.read(from: &buf), 
                 lastUsed: FfiConverterOptionString.read(from: &buf), 
                 setupDate: FfiConverterOptionString.read(from: &buf), 
-                totpDevices: FfiConverterSequenceTypeTotpDevice.read(from: &buf)
+                totpDevices: FfiConverterSequenceTypeTotpDevice.read(from: &buf), 
+                channels: FfiConverterSequenceTypeChannelInfo.read(from: &buf)
         )
     }
 
@@ -2147,6 +2572,7 @@ public struct FfiConverterTypeMfaStatus: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.lastUsed, into: &buf)
         FfiConverterOptionString.write(value.setupDate, into: &buf)
         FfiConverterSequenceTypeTotpDevice.write(value.totpDevices, into: &buf)
+        FfiConverterSequenceTypeChannelInfo.write(value.channels, into: &buf)
     }
 }
 
@@ -2272,6 +2698,115 @@ public func FfiConverterTypeOtpAccount_lift(_ buf: RustBuffer) throws -> OtpAcco
 #endif
 public func FfiConverterTypeOtpAccount_lower(_ value: OtpAccount) -> RustBuffer {
     return FfiConverterTypeOtpAccount.lower(value)
+}
+
+
+/**
+ * Result of `request_new_code`.
+ */
+public struct RequestCodeResult: Equatable, Hashable {
+    /**
+     * A code was issued.
+     */
+    public var success: Bool
+    /**
+     * `sms` or `email`.
+     */
+    public var method: String
+    /**
+     * Seconds until the code expires.
+     */
+    public var expiresIn: UInt64
+    /**
+     * Wrong codes allowed before lockout.
+     */
+    public var attemptsRemaining: UInt32
+    /**
+     * Where it was sent, masked.
+     */
+    public var destination: String
+    /**
+     * The message to send, when the app delivers codes itself.
+     */
+    public var delivery: Delivery?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * A code was issued.
+         */success: Bool, 
+        /**
+         * `sms` or `email`.
+         */method: String, 
+        /**
+         * Seconds until the code expires.
+         */expiresIn: UInt64, 
+        /**
+         * Wrong codes allowed before lockout.
+         */attemptsRemaining: UInt32, 
+        /**
+         * Where it was sent, masked.
+         */destination: String, 
+        /**
+         * The message to send, when the app delivers codes itself.
+         */delivery: Delivery?) {
+        self.success = success
+        self.method = method
+        self.expiresIn = expiresIn
+        self.attemptsRemaining = attemptsRemaining
+        self.destination = destination
+        self.delivery = delivery
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RequestCodeResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRequestCodeResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RequestCodeResult {
+        return
+            try RequestCodeResult(
+                success: FfiConverterBool.read(from: &buf), 
+                method: FfiConverterString.read(from: &buf), 
+                expiresIn: FfiConverterUInt64.read(from: &buf), 
+                attemptsRemaining: FfiConverterUInt32.read(from: &buf), 
+                destination: FfiConverterString.read(from: &buf), 
+                delivery: FfiConverterOptionTypeDelivery.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RequestCodeResult, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.success, into: &buf)
+        FfiConverterString.write(value.method, into: &buf)
+        FfiConverterUInt64.write(value.expiresIn, into: &buf)
+        FfiConverterUInt32.write(value.attemptsRemaining, into: &buf)
+        FfiConverterString.write(value.destination, into: &buf)
+        FfiConverterOptionTypeDelivery.write(value.delivery, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRequestCodeResult_lift(_ buf: RustBuffer) throws -> RequestCodeResult {
+    return try FfiConverterTypeRequestCodeResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRequestCodeResult_lower(_ value: RequestCodeResult) -> RustBuffer {
+    return FfiConverterTypeRequestCodeResult.lower(value)
 }
 
 
@@ -3127,6 +3662,10 @@ public struct VerifyMfaResult: Equatable, Hashable {
      * Error code on failure, e.g. `mfa_invalid_code`.
      */
     public var error: String?
+    /**
+     * On failure: the user's other methods to offer, in fallback order.
+     */
+    public var fallbackMethods: [String]?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3157,7 +3696,10 @@ public struct VerifyMfaResult: Equatable, Hashable {
          */retryAfter: UInt64?, 
         /**
          * Error code on failure, e.g. `mfa_invalid_code`.
-         */error: String?) {
+         */error: String?, 
+        /**
+         * On failure: the user's other methods to offer, in fallback order.
+         */fallbackMethods: [String]?) {
         self.success = success
         self.method = method
         self.user = user
@@ -3167,6 +3709,7 @@ public struct VerifyMfaResult: Equatable, Hashable {
         self.rateLimited = rateLimited
         self.retryAfter = retryAfter
         self.error = error
+        self.fallbackMethods = fallbackMethods
     }
 
     
@@ -3193,7 +3736,8 @@ public struct FfiConverterTypeVerifyMfaResult: FfiConverterRustBuffer {
                 attemptsRemaining: FfiConverterOptionUInt32.read(from: &buf), 
                 rateLimited: FfiConverterBool.read(from: &buf), 
                 retryAfter: FfiConverterOptionUInt64.read(from: &buf), 
-                error: FfiConverterOptionString.read(from: &buf)
+                error: FfiConverterOptionString.read(from: &buf), 
+                fallbackMethods: FfiConverterOptionSequenceString.read(from: &buf)
         )
     }
 
@@ -3207,6 +3751,7 @@ public struct FfiConverterTypeVerifyMfaResult: FfiConverterRustBuffer {
         FfiConverterBool.write(value.rateLimited, into: &buf)
         FfiConverterOptionUInt64.write(value.retryAfter, into: &buf)
         FfiConverterOptionString.write(value.error, into: &buf)
+        FfiConverterOptionSequenceString.write(value.fallbackMethods, into: &buf)
     }
 }
 
@@ -3795,6 +4340,30 @@ fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionBool: FfiConverterRustBuffer {
+    typealias SwiftType = Bool?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterBool.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterBool.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
     typealias SwiftType = String?
 
@@ -3811,6 +4380,30 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeDelivery: FfiConverterRustBuffer {
+    typealias SwiftType = Delivery?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeDelivery.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeDelivery.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -3982,6 +4575,31 @@ fileprivate struct FfiConverterSequenceTypeAuditEvent: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeAuditEvent.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeChannelInfo: FfiConverterRustBuffer {
+    typealias SwiftType = [ChannelInfo]
+
+    public static func write(_ value: [ChannelInfo], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeChannelInfo.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ChannelInfo] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ChannelInfo]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeChannelInfo.read(from: &buf))
         }
         return seq
     }
@@ -4162,6 +4780,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_plinto_mfa_checksum_method_vault_to_json() != 52895) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_plinto_mfa_checksum_method_engine_complete_delivery() != 28644) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_plinto_mfa_checksum_method_engine_configure() != 2382) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4174,6 +4795,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_plinto_mfa_checksum_method_engine_enable_mfa() != 62426) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_plinto_mfa_checksum_method_engine_get_fallback_methods() != 62029) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_plinto_mfa_checksum_method_engine_get_mfa_status() != 3808) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4184,6 +4808,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_engine_regenerate_backup_codes() != 3309) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_request_new_code() != 61285) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa() != 42069) {

@@ -701,6 +701,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_vault_to_json(
     ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_complete_delivery(
+    ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_configure(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_delete_user(
@@ -709,6 +711,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_enable_mfa(
     ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_get_fallback_methods(
+    ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_get_mfa_status(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_get_user(
@@ -716,6 +720,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_plinto_mfa_checksum_method_engine_list_audit_events(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_regenerate_backup_codes(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_request_new_code(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa(
     ): Int
@@ -785,6 +791,8 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_plinto_mfa_fn_constructor_engine_new(`databasePath`: RustBuffer.ByValue,`secretKey`: RustBuffer.ByValue,`optionsJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_plinto_mfa_fn_method_engine_complete_delivery(`ptr`: Long,`deliveryId`: RustBuffer.ByValue,`ok`: Byte,`reason`: RustBuffer.ByValue,`context`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_plinto_mfa_fn_method_engine_configure(`ptr`: Long,`optionsJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_delete_user(`ptr`: Long,`userId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -793,6 +801,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_enable_mfa(`ptr`: Long,`request`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_get_fallback_methods(`ptr`: Long,`userId`: RustBuffer.ByValue,`failedMethod`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_get_mfa_status(`ptr`: Long,`userId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_get_user(`ptr`: Long,`userId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -800,6 +810,8 @@ internal object UniffiLib {
     external fun uniffi_plinto_mfa_fn_method_engine_list_audit_events(`ptr`: Long,`userId`: RustBuffer.ByValue,`since`: RustBuffer.ByValue,`limit`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_regenerate_backup_codes(`ptr`: Long,`userId`: RustBuffer.ByValue,`count`: RustBuffer.ByValue,`context`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_request_new_code(`ptr`: Long,`method`: RustBuffer.ByValue,`sessionId`: RustBuffer.ByValue,`userId`: RustBuffer.ByValue,`externalDelivery`: Byte,`context`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_require_recent_mfa(`ptr`: Long,`token`: RustBuffer.ByValue,`maxAge`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
@@ -987,6 +999,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_plinto_mfa_checksum_method_vault_to_json() and 0xFFFF) != 52895) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_complete_delivery() and 0xFFFF) != 28644) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_configure() and 0xFFFF) != 2382) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -999,6 +1014,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_enable_mfa() and 0xFFFF) != 62426) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_fallback_methods() and 0xFFFF) != 62029) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_mfa_status() and 0xFFFF) != 3808) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1009,6 +1027,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_regenerate_backup_codes() and 0xFFFF) != 3309) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_request_new_code() and 0xFFFF) != 61285) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa() and 0xFFFF) != 42069) {
@@ -1476,6 +1497,12 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
 public interface EngineInterface {
     
     /**
+     * Reports how an app-made delivery went; a failure voids its code and is returned as
+     * `DeliveryFailed`.
+     */
+    fun `completeDelivery`(`deliveryId`: kotlin.String, `ok`: kotlin.Boolean, `reason`: kotlin.String? = null, `context`: RequestContext? = null)
+    
+    /**
      * Applies `configure()` options given as a JSON object; all or nothing.
      */
     fun `configure`(`optionsJson`: kotlin.String): ConfigureResult
@@ -1494,6 +1521,11 @@ public interface EngineInterface {
      * Starts setting up a method; for `totp` returns the secret and its otpauth URI.
      */
     fun `enableMfa`(`request`: EnableMfaRequest): EnableMfaResult
+    
+    /**
+     * The user's other methods to offer after `failed_method` failed, in fallback order.
+     */
+    fun `getFallbackMethods`(`userId`: kotlin.String, `failedMethod`: kotlin.String): List<kotlin.String>
     
     /**
      * MFA state of a user.
@@ -1515,6 +1547,13 @@ public interface EngineInterface {
      * Replaces the user's backup codes with `count` new ones (default from configuration).
      */
     fun `regenerateBackupCodes`(`userId`: kotlin.String, `count`: kotlin.UInt? = null, `context`: RequestContext? = null): BackupCodes
+    
+    /**
+     * Sends a new SMS or email code (voiding the previous one) for a pending sign-in
+     * (`session_id`) or a method being set up (`user_id`). With `external_delivery` the
+     * result's `delivery` is for the app to send.
+     */
+    fun `requestNewCode`(`method`: kotlin.String, `sessionId`: kotlin.String? = null, `userId`: kotlin.String? = null, `externalDelivery`: kotlin.Boolean = false, `context`: RequestContext? = null): RequestCodeResult
     
     /**
      * Fails with `StepUpRequired` unless the session passed MFA within `max_age` seconds
@@ -1679,6 +1718,27 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
+     * Reports how an app-made delivery went; a failure voids its code and is returned as
+     * `DeliveryFailed`.
+     */
+    @Throws(MfaException::class)override fun `completeDelivery`(`deliveryId`: kotlin.String, `ok`: kotlin.Boolean, `reason`: kotlin.String?, `context`: RequestContext?)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(MfaException) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_complete_delivery(
+        it,
+        
+        FfiConverterString.lower(`deliveryId`),
+        FfiConverterBoolean.lower(`ok`),
+        FfiConverterOptionalString.lower(`reason`),
+        FfiConverterOptionalTypeRequestContext.lower(`context`),_status)
+}
+    }
+    
+    
+
+    
+    /**
      * Applies `configure()` options given as a JSON object; all or nothing.
      */
     @Throws(MfaException::class)override fun `configure`(`optionsJson`: kotlin.String): ConfigureResult {
@@ -1745,6 +1805,25 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
         it,
         
         FfiConverterTypeEnableMfaRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The user's other methods to offer after `failed_method` failed, in fallback order.
+     */
+    @Throws(MfaException::class)override fun `getFallbackMethods`(`userId`: kotlin.String, `failedMethod`: kotlin.String): List<kotlin.String> {
+            return FfiConverterSequenceString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaException) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_get_fallback_methods(
+        it,
+        
+        FfiConverterString.lower(`userId`),
+        FfiConverterString.lower(`failedMethod`),_status)
 }
     }
     )
@@ -1821,6 +1900,30 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
         
         FfiConverterString.lower(`userId`),
         FfiConverterOptionalUInt.lower(`count`),
+        FfiConverterOptionalTypeRequestContext.lower(`context`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Sends a new SMS or email code (voiding the previous one) for a pending sign-in
+     * (`session_id`) or a method being set up (`user_id`). With `external_delivery` the
+     * result's `delivery` is for the app to send.
+     */
+    @Throws(MfaException::class)override fun `requestNewCode`(`method`: kotlin.String, `sessionId`: kotlin.String?, `userId`: kotlin.String?, `externalDelivery`: kotlin.Boolean, `context`: RequestContext?): RequestCodeResult {
+            return FfiConverterTypeRequestCodeResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaException) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_request_new_code(
+        it,
+        
+        FfiConverterString.lower(`method`),
+        FfiConverterOptionalString.lower(`sessionId`),
+        FfiConverterOptionalString.lower(`userId`),
+        FfiConverterBoolean.lower(`externalDelivery`),
         FfiConverterOptionalTypeRequestContext.lower(`context`),_status)
 }
     }
@@ -2708,6 +2811,77 @@ public object FfiConverterTypeBackupCodes: FfiConverterRustBuffer<BackupCodes> {
 
 
 /**
+ * An enrolled SMS or email factor.
+ */
+data class ChannelInfo (
+    /**
+     * `sms` or `email`.
+     */
+    var `method`: kotlin.String
+    , 
+    /**
+     * Masked destination.
+     */
+    var `destination`: kotlin.String
+    , 
+    /**
+     * Confirmed by a code (active).
+     */
+    var `confirmed`: kotlin.Boolean
+    , 
+    /**
+     * ISO 8601.
+     */
+    var `createdAt`: kotlin.String
+    , 
+    /**
+     * ISO 8601, when last used.
+     */
+    var `lastUsed`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeChannelInfo: FfiConverterRustBuffer<ChannelInfo> {
+    override fun read(buf: ByteBuffer): ChannelInfo {
+        return ChannelInfo(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ChannelInfo) = (
+            FfiConverterString.allocationSize(value.`method`) +
+            FfiConverterString.allocationSize(value.`destination`) +
+            FfiConverterBoolean.allocationSize(value.`confirmed`) +
+            FfiConverterString.allocationSize(value.`createdAt`) +
+            FfiConverterOptionalString.allocationSize(value.`lastUsed`)
+    )
+
+    override fun write(value: ChannelInfo, buf: ByteBuffer) {
+            FfiConverterString.write(value.`method`, buf)
+            FfiConverterString.write(value.`destination`, buf)
+            FfiConverterBoolean.write(value.`confirmed`, buf)
+            FfiConverterString.write(value.`createdAt`, buf)
+            FfiConverterOptionalString.write(value.`lastUsed`, buf)
+    }
+}
+
+
+
+/**
  * Result of `configure`.
  */
 data class ConfigureResult (
@@ -2749,6 +2923,156 @@ public object FfiConverterTypeConfigureResult: FfiConverterRustBuffer<ConfigureR
     override fun write(value: ConfigureResult, buf: ByteBuffer) {
             FfiConverterBoolean.write(value.`success`, buf)
             FfiConverterString.write(value.`appliedAt`, buf)
+    }
+}
+
+
+
+/**
+ * One SMS or email for the app to send, then report with `complete_delivery`.
+ */
+data class Delivery (
+    /**
+     * Id to report the outcome with.
+     */
+    var `id`: kotlin.String
+    , 
+    /**
+     * Phone number (E.164) or email address.
+     */
+    var `destination`: kotlin.String
+    , 
+    /**
+     * The rendered message (it contains the code).
+     */
+    var `message`: kotlin.String
+    , 
+    /**
+     * Details for the sender.
+     */
+    var `meta`: DeliveryMeta
+    , 
+    /**
+     * How long the sender may take, in milliseconds.
+     */
+    var `timeoutMs`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDelivery: FfiConverterRustBuffer<Delivery> {
+    override fun read(buf: ByteBuffer): Delivery {
+        return Delivery(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeDeliveryMeta.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Delivery) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`destination`) +
+            FfiConverterString.allocationSize(value.`message`) +
+            FfiConverterTypeDeliveryMeta.allocationSize(value.`meta`) +
+            FfiConverterULong.allocationSize(value.`timeoutMs`)
+    )
+
+    override fun write(value: Delivery, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`destination`, buf)
+            FfiConverterString.write(value.`message`, buf)
+            FfiConverterTypeDeliveryMeta.write(value.`meta`, buf)
+            FfiConverterULong.write(value.`timeoutMs`, buf)
+    }
+}
+
+
+
+/**
+ * What a sender needs besides the destination and the message.
+ */
+data class DeliveryMeta (
+    /**
+     * `sms` or `email`.
+     */
+    var `channel`: kotlin.String
+    , 
+    /**
+     * `setup` or `sign_in`.
+     */
+    var `purpose`: kotlin.String
+    , 
+    /**
+     * The user the code is for.
+     */
+    var `userId`: kotlin.String
+    , 
+    /**
+     * The code itself, for senders that compose their own message.
+     */
+    var `code`: kotlin.String
+    , 
+    /**
+     * Seconds until the code expires.
+     */
+    var `expiresIn`: kotlin.ULong
+    , 
+    /**
+     * Email subject (email only).
+     */
+    var `subject`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDeliveryMeta: FfiConverterRustBuffer<DeliveryMeta> {
+    override fun read(buf: ByteBuffer): DeliveryMeta {
+        return DeliveryMeta(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DeliveryMeta) = (
+            FfiConverterString.allocationSize(value.`channel`) +
+            FfiConverterString.allocationSize(value.`purpose`) +
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterString.allocationSize(value.`code`) +
+            FfiConverterULong.allocationSize(value.`expiresIn`) +
+            FfiConverterOptionalString.allocationSize(value.`subject`)
+    )
+
+    override fun write(value: DeliveryMeta, buf: ByteBuffer) {
+            FfiConverterString.write(value.`channel`, buf)
+            FfiConverterString.write(value.`purpose`, buf)
+            FfiConverterString.write(value.`userId`, buf)
+            FfiConverterString.write(value.`code`, buf)
+            FfiConverterULong.write(value.`expiresIn`, buf)
+            FfiConverterOptionalString.write(value.`subject`, buf)
     }
 }
 
@@ -2836,6 +3160,12 @@ data class EnableMfaRequest (
     var `email`: kotlin.String? = null 
     , 
     /**
+     * For `sms` and `email`: the app sends the code itself (the result's `delivery`) and
+     * reports back with `complete_delivery`.
+     */
+    var `externalDelivery`: kotlin.Boolean = false 
+    , 
+    /**
      * Caller details for the audit log.
      */
     var `context`: RequestContext? = null 
@@ -2861,6 +3191,7 @@ public object FfiConverterTypeEnableMfaRequest: FfiConverterRustBuffer<EnableMfa
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
             FfiConverterOptionalTypeRequestContext.read(buf),
         )
     }
@@ -2872,6 +3203,7 @@ public object FfiConverterTypeEnableMfaRequest: FfiConverterRustBuffer<EnableMfa
             FfiConverterOptionalString.allocationSize(value.`deviceName`) +
             FfiConverterOptionalString.allocationSize(value.`phoneNumber`) +
             FfiConverterOptionalString.allocationSize(value.`email`) +
+            FfiConverterBoolean.allocationSize(value.`externalDelivery`) +
             FfiConverterOptionalTypeRequestContext.allocationSize(value.`context`)
     )
 
@@ -2882,6 +3214,7 @@ public object FfiConverterTypeEnableMfaRequest: FfiConverterRustBuffer<EnableMfa
             FfiConverterOptionalString.write(value.`deviceName`, buf)
             FfiConverterOptionalString.write(value.`phoneNumber`, buf)
             FfiConverterOptionalString.write(value.`email`, buf)
+            FfiConverterBoolean.write(value.`externalDelivery`, buf)
             FfiConverterOptionalTypeRequestContext.write(value.`context`, buf)
     }
 }
@@ -2936,6 +3269,21 @@ data class EnableMfaResult (
      * Seconds the setup stays open, when it expires.
      */
     var `expiresIn`: kotlin.ULong?
+    , 
+    /**
+     * A code was sent (`sms`, `email`).
+     */
+    var `codeSent`: kotlin.Boolean?
+    , 
+    /**
+     * Where it was sent, masked (e.g. `+1******7890`).
+     */
+    var `destination`: kotlin.String?
+    , 
+    /**
+     * The message to send, when the app delivers codes itself.
+     */
+    var `delivery`: Delivery?
     
 ){
     
@@ -2961,6 +3309,9 @@ public object FfiConverterTypeEnableMfaResult: FfiConverterRustBuffer<EnableMfaR
             FfiConverterOptionalSequenceString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeDelivery.read(buf),
         )
     }
 
@@ -2973,7 +3324,10 @@ public object FfiConverterTypeEnableMfaResult: FfiConverterRustBuffer<EnableMfaR
             FfiConverterOptionalString.allocationSize(value.`qrCodeDataUrl`) +
             FfiConverterOptionalSequenceString.allocationSize(value.`backupCodes`) +
             FfiConverterOptionalString.allocationSize(value.`challengeId`) +
-            FfiConverterOptionalULong.allocationSize(value.`expiresIn`)
+            FfiConverterOptionalULong.allocationSize(value.`expiresIn`) +
+            FfiConverterOptionalBoolean.allocationSize(value.`codeSent`) +
+            FfiConverterOptionalString.allocationSize(value.`destination`) +
+            FfiConverterOptionalTypeDelivery.allocationSize(value.`delivery`)
     )
 
     override fun write(value: EnableMfaResult, buf: ByteBuffer) {
@@ -2986,6 +3340,9 @@ public object FfiConverterTypeEnableMfaResult: FfiConverterRustBuffer<EnableMfaR
             FfiConverterOptionalSequenceString.write(value.`backupCodes`, buf)
             FfiConverterOptionalString.write(value.`challengeId`, buf)
             FfiConverterOptionalULong.write(value.`expiresIn`, buf)
+            FfiConverterOptionalBoolean.write(value.`codeSent`, buf)
+            FfiConverterOptionalString.write(value.`destination`, buf)
+            FfiConverterOptionalTypeDelivery.write(value.`delivery`, buf)
     }
 }
 
@@ -3024,6 +3381,11 @@ data class MfaStatus (
      * Enrolled authenticator apps.
      */
     var `totpDevices`: List<TotpDevice>
+    , 
+    /**
+     * SMS and email factors, with masked destinations.
+     */
+    var `channels`: List<ChannelInfo>
     
 ){
     
@@ -3046,6 +3408,7 @@ public object FfiConverterTypeMfaStatus: FfiConverterRustBuffer<MfaStatus> {
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterSequenceTypeTotpDevice.read(buf),
+            FfiConverterSequenceTypeChannelInfo.read(buf),
         )
     }
 
@@ -3055,7 +3418,8 @@ public object FfiConverterTypeMfaStatus: FfiConverterRustBuffer<MfaStatus> {
             FfiConverterUInt.allocationSize(value.`backupCodesRemaining`) +
             FfiConverterOptionalString.allocationSize(value.`lastUsed`) +
             FfiConverterOptionalString.allocationSize(value.`setupDate`) +
-            FfiConverterSequenceTypeTotpDevice.allocationSize(value.`totpDevices`)
+            FfiConverterSequenceTypeTotpDevice.allocationSize(value.`totpDevices`) +
+            FfiConverterSequenceTypeChannelInfo.allocationSize(value.`channels`)
     )
 
     override fun write(value: MfaStatus, buf: ByteBuffer) {
@@ -3065,6 +3429,7 @@ public object FfiConverterTypeMfaStatus: FfiConverterRustBuffer<MfaStatus> {
             FfiConverterOptionalString.write(value.`lastUsed`, buf)
             FfiConverterOptionalString.write(value.`setupDate`, buf)
             FfiConverterSequenceTypeTotpDevice.write(value.`totpDevices`, buf)
+            FfiConverterSequenceTypeChannelInfo.write(value.`channels`, buf)
     }
 }
 
@@ -3144,6 +3509,85 @@ public object FfiConverterTypeOtpAccount: FfiConverterRustBuffer<OtpAccount> {
             FfiConverterTypeTotpAlgorithm.write(value.`algorithm`, buf)
             FfiConverterUByte.write(value.`digits`, buf)
             FfiConverterUInt.write(value.`period`, buf)
+    }
+}
+
+
+
+/**
+ * Result of `request_new_code`.
+ */
+data class RequestCodeResult (
+    /**
+     * A code was issued.
+     */
+    var `success`: kotlin.Boolean
+    , 
+    /**
+     * `sms` or `email`.
+     */
+    var `method`: kotlin.String
+    , 
+    /**
+     * Seconds until the code expires.
+     */
+    var `expiresIn`: kotlin.ULong
+    , 
+    /**
+     * Wrong codes allowed before lockout.
+     */
+    var `attemptsRemaining`: kotlin.UInt
+    , 
+    /**
+     * Where it was sent, masked.
+     */
+    var `destination`: kotlin.String
+    , 
+    /**
+     * The message to send, when the app delivers codes itself.
+     */
+    var `delivery`: Delivery?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRequestCodeResult: FfiConverterRustBuffer<RequestCodeResult> {
+    override fun read(buf: ByteBuffer): RequestCodeResult {
+        return RequestCodeResult(
+            FfiConverterBoolean.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalTypeDelivery.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RequestCodeResult) = (
+            FfiConverterBoolean.allocationSize(value.`success`) +
+            FfiConverterString.allocationSize(value.`method`) +
+            FfiConverterULong.allocationSize(value.`expiresIn`) +
+            FfiConverterUInt.allocationSize(value.`attemptsRemaining`) +
+            FfiConverterString.allocationSize(value.`destination`) +
+            FfiConverterOptionalTypeDelivery.allocationSize(value.`delivery`)
+    )
+
+    override fun write(value: RequestCodeResult, buf: ByteBuffer) {
+            FfiConverterBoolean.write(value.`success`, buf)
+            FfiConverterString.write(value.`method`, buf)
+            FfiConverterULong.write(value.`expiresIn`, buf)
+            FfiConverterUInt.write(value.`attemptsRemaining`, buf)
+            FfiConverterString.write(value.`destination`, buf)
+            FfiConverterOptionalTypeDelivery.write(value.`delivery`, buf)
     }
 }
 
@@ -3781,6 +4225,11 @@ data class VerifyMfaResult (
      * Error code on failure, e.g. `mfa_invalid_code`.
      */
     var `error`: kotlin.String?
+    , 
+    /**
+     * On failure: the user's other methods to offer, in fallback order.
+     */
+    var `fallbackMethods`: List<kotlin.String>?
     
 ){
     
@@ -3806,6 +4255,7 @@ public object FfiConverterTypeVerifyMfaResult: FfiConverterRustBuffer<VerifyMfaR
             FfiConverterBoolean.read(buf),
             FfiConverterOptionalULong.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalSequenceString.read(buf),
         )
     }
 
@@ -3818,7 +4268,8 @@ public object FfiConverterTypeVerifyMfaResult: FfiConverterRustBuffer<VerifyMfaR
             FfiConverterOptionalUInt.allocationSize(value.`attemptsRemaining`) +
             FfiConverterBoolean.allocationSize(value.`rateLimited`) +
             FfiConverterOptionalULong.allocationSize(value.`retryAfter`) +
-            FfiConverterOptionalString.allocationSize(value.`error`)
+            FfiConverterOptionalString.allocationSize(value.`error`) +
+            FfiConverterOptionalSequenceString.allocationSize(value.`fallbackMethods`)
     )
 
     override fun write(value: VerifyMfaResult, buf: ByteBuffer) {
@@ -3831,6 +4282,7 @@ public object FfiConverterTypeVerifyMfaResult: FfiConverterRustBuffer<VerifyMfaR
             FfiConverterBoolean.write(value.`rateLimited`, buf)
             FfiConverterOptionalULong.write(value.`retryAfter`, buf)
             FfiConverterOptionalString.write(value.`error`, buf)
+            FfiConverterOptionalSequenceString.write(value.`fallbackMethods`, buf)
     }
 }
 
@@ -4594,6 +5046,38 @@ public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
 /**
  * @suppress
  */
+public object FfiConverterOptionalBoolean: FfiConverterRustBuffer<kotlin.Boolean?> {
+    override fun read(buf: ByteBuffer): kotlin.Boolean? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterBoolean.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.Boolean?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterBoolean.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.Boolean?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterBoolean.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?> {
     override fun read(buf: ByteBuffer): kotlin.String? {
         if (buf.get().toInt() == 0) {
@@ -4616,6 +5100,38 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
         } else {
             buf.put(1)
             FfiConverterString.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeDelivery: FfiConverterRustBuffer<Delivery?> {
+    override fun read(buf: ByteBuffer): Delivery? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeDelivery.read(buf)
+    }
+
+    override fun allocationSize(value: Delivery?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeDelivery.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Delivery?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeDelivery.write(value, buf)
         }
     }
 }
@@ -4828,6 +5344,34 @@ public object FfiConverterSequenceTypeAuditEvent: FfiConverterRustBuffer<List<Au
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeAuditEvent.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeChannelInfo: FfiConverterRustBuffer<List<ChannelInfo>> {
+    override fun read(buf: ByteBuffer): List<ChannelInfo> {
+        val len = buf.getInt()
+        return List<ChannelInfo>(len) {
+            FfiConverterTypeChannelInfo.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ChannelInfo>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeChannelInfo.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ChannelInfo>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeChannelInfo.write(it, buf)
         }
     }
 }

@@ -176,6 +176,30 @@ class EngineTest {
     }
 
     @Test
+    fun `SMS codes the app delivers itself`() {
+        engine.configure("""{"methods": {"sms": {"rateLimits": {"perMinute": 10, "perHour": 20, "perDay": 30}}}}""")
+        val user = engine.signUp("sms@example.com", PASSWORD).user
+        val setup = engine.enableMfa(
+            EnableMfaRequest(userId = user.id, method = "sms", phoneNumber = "+15555550103", externalDelivery = true),
+        )
+        val delivery = setup.delivery!!
+        assertEquals("sms", delivery.meta.channel)
+        assertEquals("+15555550103", delivery.destination)
+        engine.completeDelivery(delivery.id, true)
+        val confirmed = engine.verifyMfa(VerifyMfaRequest(method = "sms", code = delivery.meta.code, userId = user.id))
+        assertTrue(confirmed.success, confirmed.error)
+        assertEquals("sms", engine.getMfaStatus(user.id).channels.single().method)
+
+        val pending = engine.signIn("sms@example.com", PASSWORD)
+        val resent = engine.requestNewCode("sms", sessionId = pending.sessionId, externalDelivery = true)
+        val failed = assertThrows<MfaException.DeliveryFailed> {
+            engine.completeDelivery(resent.delivery!!.id, false, "no signal")
+        }
+        assertEquals("mfa_delivery_failed", failed.code())
+        assertThrows<MfaException.MethodNotSupported> { engine.requestNewCode("totp", userId = user.id) }
+    }
+
+    @Test
     fun `every core error code has an exception`() {
         val root = File(System.getProperty("plinto.repo.root") ?: "../..")
         val vectors = File(root, "tests/vectors/error_codes.json").readText()
