@@ -25,7 +25,7 @@ deps: ## Install system packages the tests use (Debian)
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-build: build-node build-react bindings ## Build every package in place
+build: build-node build-react bindings build-python ## Build every package in place
 	cargo build --workspace --all-targets
 
 lint: ## rustfmt and clippy (warnings are errors)
@@ -35,7 +35,7 @@ lint: ## rustfmt and clippy (warnings are errors)
 test-rust: deps ## Rust unit and integration tests
 	cargo test --workspace
 
-test: deps lint test-rust test-node test-e2e check-bindings test-kotlin ## Everything CI runs
+test: deps lint test-rust test-node test-e2e check-bindings test-kotlin test-python ## Everything CI runs
 
 demo: build-node build-react ## The Express example on http://localhost:3000 with ./plinto.db
 	node examples/express/server.js

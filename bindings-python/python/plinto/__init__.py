@@ -1,0 +1,115 @@
+"""Plinto MFA for Python: TOTP with replay protection, backup codes, attempt limiting and
+lockout, sessions with step-up and an audit log, on an embedded SQLite store with every
+secret sealed at rest. The engine is native (Rust); this package is a thin layer over it.
+
+Quick start (FastAPI or any asyncio code)::
+
+    import plinto
+
+    user = (await plinto.auth.sign_up("user@example.com", "password123!")).user
+    setup = await plinto.auth.enable_mfa(user_id=user.id, method="totp", label="MyApp")
+    # show setup.qr_code_url, then confirm with a code from the app:
+    await plinto.auth.verify_mfa(user_id=user.id, method="totp", code="123456")
+
+``plinto.auth`` (async) and ``plinto.auth_sync`` (blocking) belong to a default
+:class:`Plinto` instance created on first use from ``PLINTO_DATABASE`` (default
+``./plinto.db``), ``PLINTO_SECRET_KEY`` and ``PLINTO_ISSUER``. Create your own
+``Plinto(database=..., secret_key=...)`` to choose explicitly.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Optional
+
+from . import _native
+from ._client import AsyncAuth, AsyncMfa, Plinto, SyncAuth, SyncMfa
+from .errors import (
+    ERROR_CODES,
+    AlreadyExistsError,
+    InvalidCredentialsError,
+    InvalidInputError,
+    MfaError,
+    NotFoundError,
+    RateLimitedError,
+    SessionInvalidError,
+    StepUpRequiredError,
+)
+from .types import (
+    AuditEvent,
+    BackupCodes,
+    ConfigureResult,
+    DisableMfaResult,
+    EnableMfaResult,
+    MfaLevel,
+    MfaStatus,
+    Record,
+    Session,
+    SessionInfo,
+    SignInResult,
+    SignUpResult,
+    SuccessResult,
+    TotpDevice,
+    User,
+    VerifyMfaResult,
+)
+
+__version__: str = _native.__version__
+
+__all__ = [
+    "ERROR_CODES",
+    "AlreadyExistsError",
+    "AsyncAuth",
+    "AsyncMfa",
+    "AuditEvent",
+    "BackupCodes",
+    "ConfigureResult",
+    "DisableMfaResult",
+    "EnableMfaResult",
+    "InvalidCredentialsError",
+    "InvalidInputError",
+    "MfaError",
+    "MfaLevel",
+    "MfaStatus",
+    "NotFoundError",
+    "Plinto",
+    "RateLimitedError",
+    "Record",
+    "Session",
+    "SessionInfo",
+    "SessionInvalidError",
+    "SignInResult",
+    "SignUpResult",
+    "StepUpRequiredError",
+    "SuccessResult",
+    "SyncAuth",
+    "SyncMfa",
+    "TotpDevice",
+    "User",
+    "VerifyMfaResult",
+    "default_client",
+]
+
+#: Attributes created on first access: the default instance's namespaces.
+_LAZY = ("auth", "auth_sync")
+
+_default: Optional[Plinto] = None
+_default_lock = threading.Lock()
+
+
+def default_client() -> Plinto:
+    """The default instance behind ``plinto.auth``, opened from the environment on first use."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Plinto()
+    return _default
+
+
+def __getattr__(name: str) -> Any:
+    if name == "auth":
+        return default_client().auth
+    if name == "auth_sync":
+        return default_client().auth_sync
+    raise AttributeError(f"module 'plinto' has no attribute {name!r}")

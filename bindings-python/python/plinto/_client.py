@@ -1,0 +1,667 @@
+"""The Python face of the engine: :class:`Plinto` with its ``auth`` (async) and
+``auth_sync`` (blocking) namespaces.
+
+Invariants:
+
+* Arguments are sent to the engine as JSON exactly as given (after dropping ``None``), so
+  type checks happen once, in the engine, naming the argument; values JSON cannot carry
+  (bytes, objects, NaN) are refused here with the same ``invalid_input`` error.
+* Async methods run the blocking call with :func:`asyncio.to_thread`, and the native call
+  releases the GIL, so the event loop keeps running while passwords hash.
+* The native engine is opened per process: a child created by ``os.fork()`` opens its own
+  and never touches the one it inherited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import threading
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    List,
+    Mapping,
+    Optional,
+    Type,
+    TypeVar,
+    Union,
+)
+
+from . import _native
+from .errors import InvalidInputError, error_from_json
+from .types import (
+    AuditEvent,
+    BackupCodes,
+    ConfigureResult,
+    DisableMfaResult,
+    EnableMfaResult,
+    MfaLevel,
+    MfaStatus,
+    Record,
+    SessionInfo,
+    SignInResult,
+    SignUpResult,
+    SuccessResult,
+    User,
+    VerifyMfaResult,
+)
+
+__all__ = ["AsyncAuth", "AsyncMfa", "Plinto", "SyncAuth", "SyncMfa"]
+
+R = TypeVar("R", bound=Record)
+T = TypeVar("T")
+
+# Engines inherited through fork(): kept referenced so they are never dropped (and their
+# SQLite handles never closed) in the child.
+_inherited: List[Any] = []
+
+
+def _encode(args: Mapping[str, Any]) -> str:
+    """JSON object of the arguments that are not None; an argument JSON cannot carry is an
+    ``invalid_input`` error naming it."""
+    parts = []
+    for name, value in args.items():
+        if value is None:
+            continue
+        try:
+            text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+            text.encode("utf-8")
+        except (TypeError, ValueError, RecursionError):
+            raise InvalidInputError(
+                f"Invalid {name}: a {type(value).__name__} value cannot be used here",
+                field=name,
+            ) from None
+        parts.append(f"{json.dumps(name)}:{text}")
+    return "{" + ",".join(parts) + "}"
+
+
+def _merge(base: Dict[str, Any], patch: Mapping[str, Any]) -> None:
+    for key, value in patch.items():
+        current = base.get(key)
+        if isinstance(current, dict) and isinstance(value, Mapping):
+            _merge(current, value)
+        else:
+            base[key] = value
+
+
+class Plinto:
+    """One Plinto MFA engine over one SQLite database.
+
+    ``database`` defaults to ``PLINTO_DATABASE`` (else ``./plinto.db``) and ``secret_key``
+    (64 hex digits, base64, or 32 bytes) to ``PLINTO_SECRET_KEY``; without either key a
+    development key file is kept beside the database. ``issuer`` is shown by authenticator
+    apps. Other keyword arguments are ``configure()`` options (``rate_limiting={...}``,
+    ``backup_codes={...}``, ``sessions={...}``, ``password={...}``, ``methods={...}``).
+    """
+
+    auth: AsyncAuth
+    auth_sync: SyncAuth
+
+    def __init__(
+        self,
+        database: Union[str, os.PathLike[str], None] = None,
+        secret_key: Union[str, bytes, None] = None,
+        issuer: Optional[str] = None,
+        **configure_options: Any,
+    ) -> None:
+        options: Dict[str, Any] = dict(configure_options)
+        if database is not None:
+            options["database"] = (
+                os.fspath(database) if isinstance(database, os.PathLike) else database
+            )
+        if isinstance(secret_key, (bytes, bytearray)):
+            options["secret_key"] = bytes(secret_key).hex()
+        elif secret_key is not None:
+            options["secret_key"] = secret_key
+        if issuer is not None:
+            options["issuer"] = issuer
+        self._options = _encode(options)
+        self._database = options.get("database")
+        self._configured: List[str] = []
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self._engine = self._open()
+        self.auth_sync = SyncAuth(self)
+        self.auth = AsyncAuth(self.auth_sync)
+
+    def __repr__(self) -> str:
+        where = self._database if isinstance(self._database, str) else "environment"
+        return f"Plinto(database={where!r})"
+
+    def _open(self) -> Any:
+        try:
+            engine = _native.NativeEngine(self._options)
+            for options in self._configured:
+                engine.call("configure", options)
+        except _native.NativeError as e:
+            raise error_from_json(str(e.args[0]) if e.args else "") from None
+        return engine
+
+    def _native_engine(self) -> Any:
+        pid = os.getpid()
+        if pid == self._pid:
+            return self._engine
+        with self._lock:
+            if self._pid != pid:
+                # A fork()ed child: open our own engine; never use or drop the parent's.
+                # (An in-memory database cannot be reopened, so it is kept.)
+                if self._database != ":memory:":
+                    _inherited.append(self._engine)
+                    self._engine = self._open()
+                self._pid = pid
+            return self._engine
+
+    def _call(self, op: str, args: Mapping[str, Any]) -> Any:
+        """Runs operation ``op`` (blocking) and returns its decoded JSON result."""
+        payload = _encode(args)
+        try:
+            text = self._native_engine().call(op, payload)
+        except _native.NativeError as e:
+            raise error_from_json(str(e.args[0]) if e.args else "") from None
+        return json.loads(text)
+
+    def _configure(self, options: Mapping[str, Any]) -> ConfigureResult:
+        payload = _encode(options)
+        try:
+            text = self._native_engine().call("configure", payload)
+        except _native.NativeError as e:
+            raise error_from_json(str(e.args[0]) if e.args else "") from None
+        # Replayed when a fork()ed child opens its own engine.
+        self._configured.append(payload)
+        return ConfigureResult.from_json(json.loads(text))
+
+
+def _context(ip_address: Optional[str], user_agent: Optional[str]) -> Dict[str, Any]:
+    return {"ip_address": ip_address, "user_agent": user_agent}
+
+
+class SyncMfa:
+    """``auth_sync.mfa``: the guide's ``plinto.auth.mfa`` namespace, blocking."""
+
+    def __init__(self, auth: SyncAuth) -> None:
+        self._auth = auth
+
+    def challenge(
+        self,
+        *,
+        method: str,
+        code: str,
+        session_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        challenge_id: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> VerifyMfaResult:
+        """Same as :meth:`SyncAuth.verify_mfa`."""
+        return self._auth.verify_mfa(
+            method=method,
+            code=code,
+            session_id=session_id,
+            user_id=user_id,
+            challenge_id=challenge_id,
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
+
+    def configure(
+        self, options: Optional[Mapping[str, Any]] = None, /, **kwargs: Any
+    ) -> ConfigureResult:
+        """Applies settings in the guide's ``mfa.configure()`` shape (camelCase or
+        snake_case keys), all or nothing: ``methods``, ``backup_codes``, ``rate_limiting``,
+        ``security``, ``sessions``, ``password``."""
+        merged: Dict[str, Any] = {}
+        if options is not None:
+            if not isinstance(options, Mapping):
+                raise InvalidInputError(
+                    "Invalid options: must be a mapping", field="options"
+                )
+            _merge(merged, options)
+        _merge(merged, kwargs)
+        return self._auth._client._configure(merged)
+
+
+class SyncAuth:
+    """Every operation, blocking the calling thread (use from sync code or worker threads).
+
+    The guide's camelCase names (``enableMFA``, ``verifyMFA``, ...) are aliases.
+    """
+
+    mfa: SyncMfa
+
+    def __init__(self, client: Plinto) -> None:
+        self._client = client
+        self.mfa = SyncMfa(self)
+
+    def _run(self, op: str, result: Type[R], args: Mapping[str, Any]) -> R:
+        return result.from_json(self._client._call(op, args))
+
+    def sign_up(
+        self,
+        email: str,
+        password: str,
+        *,
+        role: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> SignUpResult:
+        """Creates a user (argon2id password hash) and signs them in."""
+        args = {"email": email, "password": password, "role": role}
+        return self._run("sign_up", SignUpResult, {**args, **_context(ip_address, user_agent)})
+
+    def sign_in(
+        self,
+        email: str,
+        password: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> SignInResult:
+        """Checks email and password: a session, or ``requires_mfa`` with ``session_id``."""
+        args = {"email": email, "password": password}
+        return self._run("sign_in", SignInResult, {**args, **_context(ip_address, user_agent)})
+
+    def sign_out(
+        self,
+        token: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> SuccessResult:
+        """Ends a session; ``success`` tells whether it existed."""
+        args = {"token": token, **_context(ip_address, user_agent)}
+        return self._run("sign_out", SuccessResult, args)
+
+    def verify_session(self, token: str) -> SessionInfo:
+        """Describes a session token; unknown or expired tokens give ``valid=False``."""
+        return self._run("verify_session", SessionInfo, {"token": token})
+
+    def verify_password(
+        self,
+        user_id: str,
+        password: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> SuccessResult:
+        """Checks a user's password; wrong raises :class:`InvalidCredentialsError`, repeated
+        failures lock like wrong codes do."""
+        args = {"user_id": user_id, "password": password}
+        return self._run(
+            "verify_password", SuccessResult, {**args, **_context(ip_address, user_agent)}
+        )
+
+    def delete_user(self, user_id: str) -> SuccessResult:
+        """Deletes a user and everything that belongs to them."""
+        return self._run("delete_user", SuccessResult, {"user_id": user_id})
+
+    def get_user(self, user_id: str) -> User:
+        """The public view of a user."""
+        return self._run("get_user", User, {"user_id": user_id})
+
+    def enable_mfa(
+        self,
+        user_id: str,
+        method: str,
+        *,
+        label: Optional[str] = None,
+        device_name: Optional[str] = None,
+        phone_number: Optional[str] = None,
+        email: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> EnableMfaResult:
+        """Starts setting up a method; confirm it with :meth:`verify_mfa` and ``user_id``."""
+        args = {
+            "user_id": user_id,
+            "method": method,
+            "label": label,
+            "device_name": device_name,
+            "phone_number": phone_number,
+            "email": email,
+        }
+        return self._run(
+            "enable_mfa", EnableMfaResult, {**args, **_context(ip_address, user_agent)}
+        )
+
+    def verify_mfa(
+        self,
+        *,
+        method: str,
+        code: str,
+        session_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        challenge_id: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> VerifyMfaResult:
+        """Checks an MFA code: completes sign-in (``session_id`` from sign-in), refreshes a
+        session's MFA time (``session_id`` = its token) or confirms setup (``user_id``)."""
+        args = {
+            "method": method,
+            "code": code,
+            "session_id": session_id,
+            "user_id": user_id,
+            "challenge_id": challenge_id,
+        }
+        return self._run(
+            "verify_mfa", VerifyMfaResult, {**args, **_context(ip_address, user_agent)}
+        )
+
+    def get_mfa_status(self, user_id: str) -> MfaStatus:
+        """A user's MFA state."""
+        return self._run("get_mfa_status", MfaStatus, {"user_id": user_id})
+
+    def disable_mfa(
+        self,
+        user_id: str,
+        confirmation_code: str,
+        password: Optional[str] = None,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> DisableMfaResult:
+        """Turns MFA off: needs a current TOTP or backup code and the password (or a
+        :meth:`verify_password` in the last five minutes)."""
+        args = {
+            "user_id": user_id,
+            "confirmation_code": confirmation_code,
+            "password": password,
+        }
+        return self._run(
+            "disable_mfa", DisableMfaResult, {**args, **_context(ip_address, user_agent)}
+        )
+
+    def regenerate_mfa_backup_codes(
+        self,
+        user_id: str,
+        count: Optional[int] = None,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> BackupCodes:
+        """Replaces the user's backup codes with new ones (default count from settings)."""
+        args = {"user_id": user_id, "count": count, **_context(ip_address, user_agent)}
+        return self._run("regenerate_mfa_backup_codes", BackupCodes, args)
+
+    def list_audit_events(
+        self,
+        user_id: str,
+        since: Optional[int] = None,
+        limit: Optional[int] = None,
+    ) -> List[AuditEvent]:
+        """A user's audit events, newest first (``since`` in Unix seconds; ``limit`` at most
+        1000, default 100)."""
+        rows = self._client._call(
+            "list_audit_events", {"user_id": user_id, "since": since, "limit": limit}
+        )
+        return [AuditEvent.from_json(row) for row in rows]
+
+    def require_recent_mfa(self, token: str, max_age: Optional[int] = None) -> SuccessResult:
+        """Raises :class:`StepUpRequiredError` unless the session passed MFA within
+        ``max_age`` seconds (default from settings, 600)."""
+        args = {"token": token, "max_age": max_age}
+        return self._run("require_recent_mfa", SuccessResult, args)
+
+    def should_require_mfa(
+        self, level: Union[MfaLevel, str], role: Optional[str] = None
+    ) -> bool:
+        """Whether a route guarded at ``level`` requires MFA of a user with ``role``."""
+        value = level.value if isinstance(level, MfaLevel) else level
+        return bool(self._client._call("should_require_mfa", {"level": value, "role": role}))
+
+    # The guide's names.
+    enableMFA = enable_mfa
+    verifyMFA = verify_mfa
+    getMFAStatus = get_mfa_status
+    disableMFA = disable_mfa
+    regenerateMFABackupCodes = regenerate_mfa_backup_codes
+
+
+async def _off_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+class AsyncMfa:
+    """``auth.mfa``: the guide's ``plinto.auth.mfa`` namespace."""
+
+    def __init__(self, sync: SyncMfa) -> None:
+        self._sync = sync
+
+    async def challenge(
+        self,
+        *,
+        method: str,
+        code: str,
+        session_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        challenge_id: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> VerifyMfaResult:
+        """Same as :meth:`AsyncAuth.verify_mfa`."""
+        return await _off_loop(
+            self._sync.challenge,
+            method=method,
+            code=code,
+            session_id=session_id,
+            user_id=user_id,
+            challenge_id=challenge_id,
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
+
+    async def configure(
+        self, options: Optional[Mapping[str, Any]] = None, /, **kwargs: Any
+    ) -> ConfigureResult:
+        """Same as :meth:`SyncMfa.configure`."""
+        return await _off_loop(self._sync.configure, options, **kwargs)
+
+
+class AsyncAuth:
+    """Every operation as a coroutine: the blocking work runs in a worker thread
+    (:func:`asyncio.to_thread`) with the GIL released, so the event loop stays free.
+
+    The guide's camelCase names (``enableMFA``, ``verifyMFA``, ...) are aliases.
+    """
+
+    mfa: AsyncMfa
+
+    def __init__(self, sync: SyncAuth) -> None:
+        self._sync = sync
+        self.mfa = AsyncMfa(sync.mfa)
+
+    async def sign_up(
+        self,
+        email: str,
+        password: str,
+        *,
+        role: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> SignUpResult:
+        """Creates a user (argon2id password hash) and signs them in."""
+        return await _off_loop(
+            self._sync.sign_up,
+            email,
+            password,
+            role=role,
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
+
+    async def sign_in(
+        self,
+        email: str,
+        password: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> SignInResult:
+        """Checks email and password: a session, or ``requires_mfa`` with ``session_id``."""
+        return await _off_loop(
+            self._sync.sign_in, email, password, ip_address=ip_address, user_agent=user_agent
+        )
+
+    async def sign_out(
+        self,
+        token: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> SuccessResult:
+        """Ends a session; ``success`` tells whether it existed."""
+        return await _off_loop(
+            self._sync.sign_out, token, ip_address=ip_address, user_agent=user_agent
+        )
+
+    async def verify_session(self, token: str) -> SessionInfo:
+        """Describes a session token; unknown or expired tokens give ``valid=False``."""
+        return await _off_loop(self._sync.verify_session, token)
+
+    async def verify_password(
+        self,
+        user_id: str,
+        password: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> SuccessResult:
+        """Checks a user's password; wrong raises :class:`InvalidCredentialsError`."""
+        return await _off_loop(
+            self._sync.verify_password,
+            user_id,
+            password,
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
+
+    async def delete_user(self, user_id: str) -> SuccessResult:
+        """Deletes a user and everything that belongs to them."""
+        return await _off_loop(self._sync.delete_user, user_id)
+
+    async def get_user(self, user_id: str) -> User:
+        """The public view of a user."""
+        return await _off_loop(self._sync.get_user, user_id)
+
+    async def enable_mfa(
+        self,
+        user_id: str,
+        method: str,
+        *,
+        label: Optional[str] = None,
+        device_name: Optional[str] = None,
+        phone_number: Optional[str] = None,
+        email: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> EnableMfaResult:
+        """Starts setting up a method; confirm it with :meth:`verify_mfa` and ``user_id``."""
+        return await _off_loop(
+            self._sync.enable_mfa,
+            user_id,
+            method,
+            label=label,
+            device_name=device_name,
+            phone_number=phone_number,
+            email=email,
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
+
+    async def verify_mfa(
+        self,
+        *,
+        method: str,
+        code: str,
+        session_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        challenge_id: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> VerifyMfaResult:
+        """Checks an MFA code: completes sign-in (``session_id`` from sign-in), refreshes a
+        session's MFA time (``session_id`` = its token) or confirms setup (``user_id``)."""
+        return await _off_loop(
+            self._sync.verify_mfa,
+            method=method,
+            code=code,
+            session_id=session_id,
+            user_id=user_id,
+            challenge_id=challenge_id,
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
+
+    async def get_mfa_status(self, user_id: str) -> MfaStatus:
+        """A user's MFA state."""
+        return await _off_loop(self._sync.get_mfa_status, user_id)
+
+    async def disable_mfa(
+        self,
+        user_id: str,
+        confirmation_code: str,
+        password: Optional[str] = None,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> DisableMfaResult:
+        """Turns MFA off: needs a current TOTP or backup code and the password (or a
+        :meth:`verify_password` in the last five minutes)."""
+        return await _off_loop(
+            self._sync.disable_mfa,
+            user_id,
+            confirmation_code,
+            password,
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
+
+    async def regenerate_mfa_backup_codes(
+        self,
+        user_id: str,
+        count: Optional[int] = None,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> BackupCodes:
+        """Replaces the user's backup codes with new ones (default count from settings)."""
+        return await _off_loop(
+            self._sync.regenerate_mfa_backup_codes,
+            user_id,
+            count,
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
+
+    async def list_audit_events(
+        self,
+        user_id: str,
+        since: Optional[int] = None,
+        limit: Optional[int] = None,
+    ) -> List[AuditEvent]:
+        """A user's audit events, newest first."""
+        return await _off_loop(self._sync.list_audit_events, user_id, since, limit)
+
+    async def require_recent_mfa(
+        self, token: str, max_age: Optional[int] = None
+    ) -> SuccessResult:
+        """Raises :class:`StepUpRequiredError` unless the session passed MFA within
+        ``max_age`` seconds."""
+        return await _off_loop(self._sync.require_recent_mfa, token, max_age)
+
+    async def should_require_mfa(
+        self, level: Union[MfaLevel, str], role: Optional[str] = None
+    ) -> bool:
+        """Whether a route guarded at ``level`` requires MFA of a user with ``role``."""
+        return await _off_loop(self._sync.should_require_mfa, level, role)
+
+    # The guide's names.
+    enableMFA = enable_mfa
+    verifyMFA = verify_mfa
+    getMFAStatus = get_mfa_status
+    disableMFA = disable_mfa
+    regenerateMFABackupCodes = regenerate_mfa_backup_codes
+

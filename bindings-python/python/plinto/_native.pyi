@@ -1,0 +1,22 @@
+"""The native engine (Rust): JSON in, JSON out. Use :class:`plinto.Plinto` instead."""
+
+from __future__ import annotations
+
+from typing import List
+
+__all__ = ["NativeEngine", "NativeError", "operations", "error_codes", "__version__"]
+
+__version__: str
+
+class NativeError(Exception):
+    """A failure of the native engine; ``args[0]`` is its JSON:
+    ``{code, message, field?, retryAfter?}``."""
+
+class NativeEngine:
+    """An engine over one database, driven with JSON strings."""
+
+    def __init__(self, options_json: str) -> None: ...
+    def call(self, /, op: str, args_json: str) -> str: ...
+
+def operations() -> List[str]: ...
+def error_codes() -> List[str]: ...

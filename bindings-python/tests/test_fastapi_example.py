@@ -1,0 +1,333 @@
+"""The guide's FastAPI example (examples/fastapi) over HTTP, on the package's default instance
+(a temp database: see conftest). TOTP codes come from pyotp."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Dict, Iterator, List, NamedTuple
+
+import httpx
+import pyotp
+import pytest
+from fastapi.testclient import TestClient
+
+import plinto
+from conftest import PASSWORD, unique_email
+
+# The example sets Secure cookies, which httpx sends over https only.
+BASE = "https://testserver"
+
+
+@pytest.fixture(scope="module")
+def example(example_dir: Path) -> ModuleType:
+    return importlib.import_module("main")
+
+
+@pytest.fixture
+def http(example: ModuleType) -> Iterator[TestClient]:
+    with TestClient(example.app, base_url=BASE) as client:
+        yield client
+
+
+class WebUser(NamedTuple):
+    email: str
+    user_id: str
+    totp: pyotp.TOTP
+    backup_codes: List[str]
+    t0: float
+
+
+def new_http(example: ModuleType) -> TestClient:
+    return TestClient(example.app, base_url=BASE)
+
+
+def sign_up(http: TestClient, email: str = "") -> Dict[str, Any]:
+    r = http.post("/api/auth/signup", json={"email": email or unique_email("web"), "password": PASSWORD})
+    assert r.status_code == 201, r.text
+    assert http.cookies.get("session")
+    body: Dict[str, Any] = r.json()
+    return body
+
+
+def enroll_over_http(http: TestClient) -> WebUser:
+    """Signs up and sets up TOTP through the API, confirming with a pyotp code."""
+    body = sign_up(http)
+    setup = http.post("/api/auth/mfa/setup", json={"method": "totp", "label": "MyApp"})
+    assert setup.status_code == 200, setup.text
+    data = setup.json()
+    assert data["success"] and data["qr_code_url"].startswith("otpauth://totp/MyApp:")
+    totp = pyotp.TOTP(data["secret"])
+    t0 = time.time()
+    confirm = http.post("/api/auth/mfa/verify", json={"method": "totp", "code": totp.at(t0)})
+    assert confirm.status_code == 200, confirm.text
+    codes = confirm.json()["backup_codes"]
+    assert len(codes) == 10
+    return WebUser(body["user"]["email"], body["user"]["id"], totp, codes, t0)
+
+
+def sign_in(http: TestClient, email: str) -> Dict[str, Any]:
+    r = http.post("/api/auth/signin", json={"email": email, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    body: Dict[str, Any] = r.json()
+    return body
+
+
+def test_totp_setup_sign_in_verify_then_cookie_works(example: ModuleType) -> None:
+    with new_http(example) as http:
+        user = enroll_over_http(http)
+        status = http.get("/api/auth/mfa/status")
+        assert status.status_code == 200
+        assert status.json() == {
+            "enabled": True,
+            "methods": ["totp", "backup"],
+            "backup_codes_remaining": 10,
+            "last_used": status.json()["last_used"],
+        }
+
+    with new_http(example) as browser:
+        assert browser.get("/api/auth/mfa/status").status_code == 401
+        signin = sign_in(browser, user.email)
+        assert signin["requires_mfa"] is True and signin["session_id"]
+        assert signin["mfa_methods"] == ["totp", "backup"]
+        assert not browser.cookies.get("session")
+
+        # The pending session is not a sign-in: 403 with what is needed.
+        pending = browser.get(
+            "/api/auth/mfa/status", headers={"Authorization": f"Bearer {signin['session_id']}"}
+        )
+        assert pending.status_code == 403
+        assert pending.json()["detail"]["requires_mfa"] is True
+
+        verify = browser.post(
+            "/api/auth/mfa/verify",
+            json={
+                "session_id": signin["session_id"],
+                "method": "totp",
+                "code": user.totp.at(user.t0 + 30),
+            },
+        )
+        assert verify.status_code == 200, verify.text
+        body = verify.json()
+        assert body["success"] and body["user"]["id"] == user.user_id
+        assert body["session"]["mfa_verified"] is True
+        assert browser.cookies.get("session") == body["session"]["token"]
+        assert "httponly" in verify.headers["set-cookie"].lower()
+
+        status = browser.get("/api/auth/mfa/status")
+        assert status.status_code == 200 and status.json()["enabled"] is True
+        # Bearer tokens work as well as the cookie.
+        bearer = httpx.Headers({"Authorization": f"Bearer {body['session']['token']}"})
+        with new_http(example) as other:
+            assert other.get("/api/auth/mfa/status", headers=bearer).status_code == 200
+
+        out = browser.post("/api/auth/signout")
+        assert out.status_code == 200
+        with new_http(example) as other:
+            assert other.get("/api/auth/mfa/status", headers=bearer).status_code == 401
+
+
+def test_backup_code_works_once(example: ModuleType) -> None:
+    with new_http(example) as http:
+        user = enroll_over_http(http)
+    code = user.backup_codes[0]
+    with new_http(example) as first:
+        signin = sign_in(first, user.email)
+        ok = first.post(
+            "/api/auth/mfa/verify",
+            json={"session_id": signin["session_id"], "method": "backup", "code": code},
+        )
+        assert ok.status_code == 200, ok.text
+        assert first.get("/api/auth/mfa/status").json()["backup_codes_remaining"] == 9
+    with new_http(example) as second:
+        signin = sign_in(second, user.email)
+        again = second.post(
+            "/api/auth/mfa/verify",
+            json={"session_id": signin["session_id"], "method": "backup", "code": code},
+        )
+        assert again.status_code == 401
+        assert again.json()["detail"]["error"] == "Invalid MFA code"
+        assert again.json()["detail"]["attempts_remaining"] == 4
+
+
+def test_wrong_codes_give_401_then_429(example: ModuleType) -> None:
+    with new_http(example) as http:
+        user = enroll_over_http(http)
+    right = user.totp.at(user.t0 + 30)
+    wrong = "111111" if right != "111111" else "222222"
+    with new_http(example) as http:
+        signin = sign_in(http, user.email)
+        statuses = []
+        for _ in range(6):
+            r = http.post(
+                "/api/auth/mfa/verify",
+                json={"session_id": signin["session_id"], "method": "totp", "code": wrong},
+            )
+            statuses.append(r.status_code)
+            if r.status_code == 401:
+                assert isinstance(r.json()["detail"]["attempts_remaining"], int)
+            if r.status_code == 429:
+                assert int(r.headers["retry-after"]) > 0
+                assert r.json()["detail"]["retry_after"] > 0
+        assert statuses[:4] == [401, 401, 401, 401]
+        assert 429 in statuses and statuses[-1] == 429
+        # Locked out: the right code is refused too.
+        r = http.post(
+            "/api/auth/mfa/verify",
+            json={"session_id": signin["session_id"], "method": "totp", "code": right},
+        )
+        assert r.status_code == 429
+
+
+def test_disable_and_regenerate(example: ModuleType) -> None:
+    with new_http(example) as http:
+        user = enroll_over_http(http)
+        # Without the password: FastAPI refuses the request.
+        r = http.post("/api/auth/mfa/disable", params={"confirmation_code": user.backup_codes[0]})
+        assert r.status_code in (400, 422)
+        r = http.post(
+            "/api/auth/mfa/disable",
+            params={"password": "wrong password", "confirmation_code": user.backup_codes[0]},
+        )
+        assert r.status_code == 400 and "Failed to disable MFA" in r.json()["detail"]
+
+        bad = http.post("/api/auth/mfa/backup-codes/regenerate", json={"password": "nope"})
+        assert bad.status_code == 400
+        fresh = http.post("/api/auth/mfa/backup-codes/regenerate", json={"password": PASSWORD})
+        assert fresh.status_code == 200, fresh.text
+        codes = fresh.json()["codes"]
+        assert len(codes) == 10 and fresh.json()["generated_at"]
+        assert codes[0] not in user.backup_codes
+
+        r = http.post(
+            "/api/auth/mfa/disable",
+            params={"password": PASSWORD, "confirmation_code": codes[0]},
+        )
+        assert r.status_code == 200, r.text
+        assert r.json() == {"success": True, "message": "MFA disabled"}
+        assert http.get("/api/auth/mfa/status").json()["enabled"] is False
+
+
+def test_mfa_requirement_levels(example: ModuleType) -> None:
+    payment = {"amount": 1200, "currency": "EUR"}
+    with new_http(example) as anonymous:
+        assert anonymous.post("/api/payments", json=payment).status_code == 401
+        assert anonymous.get("/api/profile").status_code == 401
+
+    # A user without MFA: optional and admin-only routes let them through, required does not.
+    with new_http(example) as plain:
+        sign_up(plain)
+        assert plain.get("/api/profile").status_code == 200
+        r = plain.post("/api/payments", json=payment)
+        assert r.status_code == 403 and r.json()["detail"]["requires_mfa_setup"] is True
+        created = plain.post(
+            "/api/admin/users", json={"email": unique_email("made"), "password": PASSWORD}
+        )
+        assert created.status_code == 200, created.text
+
+    # MFA set up in this session, but the session has not passed MFA: step up, then allowed.
+    with new_http(example) as http:
+        user = enroll_over_http(http)
+        r = http.post("/api/payments", json=payment)
+        assert r.status_code == 403
+        detail = r.json()["detail"]
+        assert detail["requires_mfa"] is True and detail["available_methods"] == ["totp", "backup"]
+        step_up = http.post(
+            "/api/auth/mfa/verify",
+            json={"session_id": detail["session_id"], "method": "backup", "code": user.backup_codes[1]},
+        )
+        assert step_up.status_code == 200, step_up.text
+        r = http.post("/api/payments", json=payment)
+        assert r.status_code == 200 and r.json() == {"success": True, "amount": 1200, "currency": "EUR"}
+
+    # Signed in through the MFA challenge: allowed directly.
+    with new_http(example) as http:
+        signin = sign_in(http, user.email)
+        done = http.post(
+            "/api/auth/mfa/verify",
+            json={"session_id": signin["session_id"], "method": "totp", "code": user.totp.at(user.t0 + 30)},
+        )
+        assert done.status_code == 200, done.text
+        assert http.post("/api/payments", json=payment).status_code == 200
+
+    # Admins need MFA on admin-only routes.
+    admin_email = unique_email("admin")
+    plinto.auth_sync.sign_up(admin_email, PASSWORD, role="admin")
+    with new_http(example) as admin:
+        signin = sign_in(admin, admin_email)
+        assert signin["requires_mfa"] is False
+        r = admin.post("/api/admin/users", json={"email": unique_email("x"), "password": PASSWORD})
+        assert r.status_code == 403 and r.json()["detail"]["requires_mfa_setup"] is True
+
+
+def test_sign_up_and_sign_in_errors(example: ModuleType) -> None:
+    with new_http(example) as http:
+        email = unique_email("dup")
+        sign_up(http, email)
+        assert http.post("/api/auth/signup", json={"email": email, "password": PASSWORD}).status_code == 409
+        short = http.post("/api/auth/signup", json={"email": unique_email(), "password": "short"})
+        assert short.status_code == 400 and short.json()["detail"]["field"] == "password"
+        wrong = http.post("/api/auth/signin", json={"email": email, "password": "wrong password"})
+        assert wrong.status_code == 401
+        # Confirming a setup that was never started.
+        r = http.post("/api/auth/mfa/verify", json={"method": "totp", "code": "123456"})
+        assert r.status_code == 400 and "not set up" in r.json()["detail"]
+    with new_http(example) as anonymous:
+        r = anonymous.post("/api/auth/mfa/verify", json={"method": "totp", "code": "123456"})
+        assert r.status_code == 401
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_served_by_uvicorn(example_dir: Path, tmp_path: Path) -> None:
+    port = _free_port()
+    env = dict(os.environ, PLINTO_DATABASE=str(tmp_path / "served.db"))
+    env.pop("PLINTO_SECRET_KEY", None)  # the development key file path
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "main:app", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=example_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 30
+        while True:
+            try:
+                httpx.get(f"{url}/api/auth/mfa/status", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.time() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        r = httpx.post(
+            f"{url}/api/auth/signup",
+            json={"email": unique_email("served"), "password": PASSWORD},
+            timeout=10,
+        )
+        assert r.status_code == 201, r.text
+        token = r.json()["session"]["token"]
+        status = httpx.get(
+            f"{url}/api/auth/mfa/status", headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
+        assert status.status_code == 200 and status.json()["enabled"] is False
+        assert (tmp_path / "served.db.key").is_file()  # development key beside the database
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            proc.kill()
+            proc.wait()

@@ -1,0 +1,253 @@
+"""End-to-end flows through the package on the real native engine and temp SQLite files.
+TOTP codes come from pyotp, an implementation independent of the engine's."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any, Dict
+
+import pyotp
+import pytest
+
+import plinto
+from conftest import PASSWORD, enroll, new_client, unique_email
+
+
+def test_async_flow_signup_totp_signin_challenge_backup(client: plinto.Plinto) -> None:
+    async def flow() -> None:
+        auth = client.auth
+        email = unique_email()
+        up = await auth.sign_up(email, PASSWORD)
+        assert up.user.email == email
+        assert up.user["id"] == up.user.id and up.user.id.startswith("usr_")
+        assert up.session.token and up.session.expires_in > 0
+        assert up.user.mfa_enabled is False
+
+        setup = await auth.enableMFA(user_id=up.user.id, method="totp", label="MyApp")
+        assert setup.success and setup.method == "totp"
+        assert setup.qr_code_url and setup.qr_code_url.startswith("otpauth://totp/MyApp:")
+        assert setup.qr_code_data_url and setup.qr_code_data_url.startswith("data:image/svg+xml")
+        assert setup.secret
+        totp = pyotp.TOTP(setup.secret)
+        t0 = time.time()
+
+        wrong = await auth.verifyMFA(user_id=up.user.id, method="totp", code="000000")
+        if totp.verify("000000", valid_window=1):  # pragma: no cover - one in 10^6
+            pytest.skip("pyotp produced 000000")
+        assert wrong.success is False and wrong.error == "mfa_invalid_code"
+
+        confirmed = await auth.verifyMFA(user_id=up.user.id, method="totp", code=totp.at(t0))
+        assert confirmed.success
+        assert confirmed.backup_codes and len(confirmed.backup_codes) == 10
+        assert confirmed.session is None
+        backup = list(confirmed.backup_codes)
+
+        status = await auth.getMFAStatus(user_id=up.user.id)
+        assert status.enabled is True
+        assert status.methods == ["totp", "backup"]
+        assert status.backup_codes_remaining == 10
+        assert status.setup_date and status.totp_devices[0].name == "MyApp"
+
+        signin = await auth.sign_in(email, PASSWORD)
+        assert signin.requires_mfa and signin.session_id and signin.session is None
+        assert signin.mfa_methods == ["totp", "backup"]
+        pending = await auth.verify_session(signin.session_id)
+        assert pending.valid and pending.requires_mfa and not pending.mfa_completed
+
+        done = await auth.mfa.challenge(
+            session_id=signin.session_id, method="totp", code=totp.at(t0 + 30)
+        )
+        assert done.success and done.session is not None and done.user is not None
+        assert done.user.id == up.user.id
+        info = await auth.verify_session(done.session.token)
+        assert info.valid and info.mfa_verified and info.mfa_completed
+        assert info.user is not None and info.user["id"] == up.user.id
+        await auth.require_recent_mfa(done.session.token, max_age=60)
+
+        # The same time step is never accepted twice.
+        again = await auth.sign_in(email, PASSWORD)
+        replay = await auth.mfa.challenge(
+            session_id=again.session_id, method="totp", code=totp.at(t0 + 30)
+        )
+        assert replay.success is False
+
+        # A backup code works once.
+        used = await auth.verifyMFA(session_id=again.session_id, method="backup", code=backup[0])
+        assert used.success and used.session is not None
+        third = await auth.sign_in(email, PASSWORD)
+        refused = await auth.verifyMFA(session_id=third.session_id, method="backup", code=backup[0])
+        assert refused.success is False
+        assert refused.error == "mfa_backup_code_already_used"
+        assert (await auth.getMFAStatus(user_id=up.user.id)).backup_codes_remaining == 9
+
+        regenerated = await auth.regenerateMFABackupCodes(user_id=up.user.id, count=4)
+        assert len(regenerated.codes) == 4 and regenerated.generated_at
+
+        events = await auth.list_audit_events(up.user.id, limit=50)
+        actions = {e.action for e in events}
+        assert {"sign_up", "mfa_enable", "mfa_activate", "sign_in"} <= actions
+        assert all(isinstance(e, plinto.AuditEvent) for e in events)
+
+        await auth.verify_password(user_id=up.user.id, password=PASSWORD)
+        off = await auth.disableMFA(user_id=up.user.id, confirmation_code=regenerated.codes[0])
+        assert off.success and off.disabled_at
+        assert (await auth.getMFAStatus(user_id=up.user.id)).enabled is False
+
+        out = await auth.sign_out(done.session.token)
+        assert out.success
+        assert (await auth.verify_session(done.session.token)).valid is False
+
+    asyncio.run(flow())
+
+
+def test_lockout_after_five_wrong_codes(client: plinto.Plinto) -> None:
+    auth = client.auth_sync
+    user = enroll(auth)
+    signin = auth.sign_in(user.email, PASSWORD)
+    assert signin.session_id
+    right = user.totp.at(user.t0 + 30)
+    wrong = "999999" if right != "999999" else "888888"
+    remaining = []
+    for _ in range(5):
+        r = auth.verify_mfa(session_id=signin.session_id, method="totp", code=wrong)
+        assert r.success is False
+        remaining.append(r.attempts_remaining)
+    assert remaining == [4, 3, 2, 1, 0]
+    assert r.rate_limited is True
+    assert r.retry_after is not None and 850 <= r.retry_after <= 900
+
+    # Locked: even the right code is refused, reported as a result.
+    locked = auth.verify_mfa(session_id=signin.session_id, method="totp", code=right)
+    assert locked.success is False and locked.rate_limited
+    assert locked.error == "mfa_rate_limited" and locked.retry_after
+
+    # Operations that fail as exceptions raise RateLimitedError with retry_after.
+    with pytest.raises(plinto.RateLimitedError) as err:
+        auth.disable_mfa(user.user_id, right, PASSWORD)
+    assert err.value.code == "mfa_rate_limited"
+    assert err.value.retry_after is not None and err.value.retry_after > 0
+
+
+def test_password_lockout_raises_rate_limited(client: plinto.Plinto) -> None:
+    auth = client.auth_sync
+    user = auth.sign_up(unique_email(), PASSWORD).user
+    for _ in range(5):
+        with pytest.raises(plinto.InvalidCredentialsError):
+            auth.verify_password(user.id, "wrong password")
+    with pytest.raises(plinto.RateLimitedError) as err:
+        auth.verify_password(user.id, PASSWORD)
+    assert err.value.retry_after and err.value.retry_after > 0
+
+
+def test_sync_twin(client: plinto.Plinto) -> None:
+    auth = client.auth_sync
+    user = enroll(auth)
+    signin = auth.sign_in(user.email, PASSWORD)
+    done = auth.mfa.challenge(
+        session_id=signin.session_id, method="totp", code=user.totp.at(user.t0 + 30)
+    )
+    assert done.success and done.session
+    assert auth.verify_session(done.session.token).mfa_verified
+    assert auth.get_user(user.user_id).mfa_methods == ["totp", "backup"]
+    assert auth.should_require_mfa(plinto.MfaLevel.ADMIN_ONLY, "admin") is True
+    assert auth.should_require_mfa("admin_only", "user") is False
+    assert auth.delete_user(user.user_id).success
+    with pytest.raises(plinto.NotFoundError):
+        auth.get_user(user.user_id)
+
+
+def test_results_are_json_ready_dicts(client: plinto.Plinto) -> None:
+    up = client.auth_sync.sign_up(unique_email(), PASSWORD)
+    assert isinstance(up, dict) and isinstance(up.user, dict)
+    text = json.dumps({"user": up.user, "session": up.session})
+    assert json.loads(text)["session"]["token"] == up.session.token
+    plain = up.to_dict()
+    assert type(plain) is dict and type(plain["user"]) is dict
+    assert plain["user"]["mfa_methods"] == []
+    # Every key is snake_case, recursively.
+    def keys(v: Any) -> set:
+        if isinstance(v, dict):
+            return set(v) | set().union(*(keys(x) for x in v.values()))
+        return set()
+    assert all(k == k.lower() for k in keys(plain))
+    with pytest.raises(AttributeError):
+        _ = up.user.password_hash
+
+
+def test_configure_and_options(tmp_path: Path) -> None:
+    client = new_client(tmp_path, rate_limiting={"max_attempts": 3})
+    auth = client.auth_sync
+    user = enroll(auth)
+    signin = auth.sign_in(user.email, PASSWORD)
+    results = [
+        auth.verify_mfa(session_id=signin.session_id, method="totp", code="12345")
+        for _ in range(3)
+    ]
+    assert results[-1].rate_limited
+    applied = auth.mfa.configure({"backupCodes": {"count": 6}}, sessions={"ttl_seconds": 120})
+    assert applied.success and applied.applied_at
+    assert auth.sign_up(unique_email(), PASSWORD).session.expires_in == 120
+    with pytest.raises(plinto.InvalidInputError) as err:
+        auth.mfa.configure(rate_limiting={"max_attempts": "five"})
+    assert err.value.field == "rate_limiting.max_attempts"
+    with pytest.raises(plinto.InvalidInputError) as err:
+        plinto.Plinto(database=tmp_path / "x.db", secret_key="not a key")
+    assert err.value.field == "secret_key"
+
+
+def test_key_mismatch_and_bytes_key(tmp_path: Path) -> None:
+    key = os.urandom(32)
+    db = tmp_path / "k.db"
+    plinto.Plinto(database=db, secret_key=key, **{"password": {"memory_kib": 64}})
+    plinto.Plinto(database=db, secret_key=key.hex())
+    with pytest.raises(plinto.MfaError) as err:
+        plinto.Plinto(database=db, secret_key=os.urandom(32))
+    assert err.value.code == "key_mismatch"
+
+
+def test_works_after_fork_in_child(tmp_path: Path) -> None:
+    client = new_client(tmp_path)
+    auth = client.auth_sync
+    user = enroll(auth)  # the parent has opened and used its engine
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        report: Dict[str, Any] = {}
+        try:
+            os.close(read_end)
+            child_email = unique_email("child")
+
+            async def in_child() -> None:
+                up = await client.auth.sign_up(child_email, PASSWORD)
+                signin = await client.auth.sign_in(user.email, PASSWORD)
+                done = await client.auth.mfa.challenge(
+                    session_id=signin.session_id,
+                    method="totp",
+                    code=user.totp.at(user.t0 + 30),
+                )
+                report["signed_up"] = up.user.id
+                report["email"] = child_email
+                report["challenge"] = done.success
+                report["own_engine"] = client._engine is not plinto._client._inherited[0]
+
+            asyncio.run(in_child())
+        except BaseException as e:  # report everything, never return into pytest
+            report["error"] = repr(e)
+        finally:
+            os.write(write_end, json.dumps(report).encode())
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        report = json.loads(pipe.read() or "{}")
+    _, status = os.waitpid(pid, 0)
+    assert status == 0
+    assert "error" not in report, report
+    assert report["challenge"] is True and report["own_engine"] is True
+    # The parent keeps working and sees what the child wrote.
+    assert auth.get_user(report["signed_up"]).email == report["email"]
+    again = auth.sign_in(report["email"], PASSWORD)
+    assert again.session is not None

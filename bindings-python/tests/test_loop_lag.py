@@ -1,0 +1,108 @@
+"""The event loop stays responsive while passwords hash: 8 concurrent sign-ins with the
+default argon2id cost (19 MiB, t=2) run in worker threads with the GIL released, while a
+1 ms ticker measures how late the loop wakes it. The figures are printed; the same sign-ins
+run on the loop's thread show what a blocked loop looks like to the ticker."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+from typing import Awaitable, Callable, List, Tuple
+
+import pytest
+
+import plinto
+from conftest import PASSWORD, unique_email
+
+USERS = 8
+TICK = 0.001
+LIMIT = 0.010
+
+
+async def _measure(work: Callable[[], Awaitable[object]]) -> Tuple[float, float, int]:
+    """Runs ``work`` while ticking every 1 ms; returns (max lag, elapsed, ticks)."""
+    lags: List[float] = []
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        while not done.is_set():
+            start = time.perf_counter()
+            await asyncio.sleep(TICK)
+            lags.append(time.perf_counter() - start - TICK)
+
+    tick = asyncio.ensure_future(ticker())
+    await asyncio.sleep(0.02)  # ticker running before the work starts
+    lags.clear()
+    started = time.perf_counter()
+    await work()
+    elapsed = time.perf_counter() - started
+    done.set()
+    await tick
+    return max(lags), elapsed, len(lags)
+
+
+def test_loop_lag_while_eight_sign_ins_hash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Default password cost: no cheap parameters here.
+    client = plinto.Plinto(database=tmp_path / "lag.db", secret_key="11" * 32)
+    emails = [unique_email("lag") for _ in range(USERS)]
+    for email in emails:
+        client.auth_sync.sign_up(email, PASSWORD)
+
+    async def concurrent() -> object:
+        results = await asyncio.gather(*(client.auth.sign_in(e, PASSWORD) for e in emails))
+        assert all(r.session is not None for r in results)
+        return results
+
+    async def blocking() -> object:
+        # The same work on the loop's own thread, to show what the ticker sees then.
+        return [client.auth_sync.sign_in(e, PASSWORD) for e in emails]
+
+    async def run() -> Tuple[List[Tuple[float, float, int]], Tuple[float, float, int]]:
+        # Warm-up, unmeasured: the default executor starts its threads on first use, and
+        # Thread.start() waits on the loop's thread until each new thread runs.
+        await concurrent()
+        runs = []
+        for _ in range(3):
+            runs.append(await _measure(concurrent))
+            if runs[-1][0] < LIMIT:
+                break
+        return runs, await _measure(blocking)
+
+    # Other processes on a small machine (compilers, say) also delay the loop's wake-ups; that
+    # is not what this measures. Where allowed (root or CAP_SYS_NICE), the test runs at a
+    # higher priority than such processes. The loop and the hashing threads (created from
+    # this thread, so they inherit it) stay at the same priority as each other, so their
+    # contention is still measured as it is.
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, min(before, -10))
+        priority = "raised above other processes"
+    except OSError:
+        priority = "normal"
+    try:
+        runs, blocked = asyncio.run(run())
+    finally:
+        try:
+            os.setpriority(os.PRIO_PROCESS, 0, before)
+        except OSError:  # pragma: no cover
+            pass
+    with capsys.disabled():
+        for i, (lag, elapsed, ticks) in enumerate(runs, 1):
+            print(
+                f"\nloop lag, {USERS} concurrent sign-ins (default argon2id), run {i}: "
+                f"max {lag * 1000:.2f} ms over {ticks} ticks, sign-ins took {elapsed * 1000:.0f} ms"
+                f" (test priority: {priority})"
+            )
+        print(
+            f"loop lag, same sign-ins blocking the loop: max {blocked[0] * 1000:.1f} ms "
+            f"(took {blocked[1] * 1000:.0f} ms)"
+        )
+    best = min(lag for lag, _, _ in runs)
+    # The ticker does notice a blocked loop, so a small figure above means something.
+    assert blocked[0] > LIMIT
+    # Noise from other load on a small machine is retried up to three times.
+    assert best < LIMIT, f"max loop lag {best * 1000:.2f} ms"

@@ -1,0 +1,1 @@
+"""Route dependencies of the example: authentication and MFA requirements."""

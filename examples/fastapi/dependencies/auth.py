@@ -1,0 +1,77 @@
+# dependencies/auth.py
+# The guide's authentication dependency, in its own module so main.py and
+# dependencies/mfa.py can both use it (the guide defined it after the routes that use it).
+from typing import Any, Dict, Optional
+
+from fastapi import Cookie, Depends, HTTPException
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+import plinto
+
+# auto_error=False: a request may carry the session in the cookie instead of the header.
+security = HTTPBearer(auto_error=False)
+
+
+# Authentication dependency
+async def get_current_user(
+    session: Optional[str] = Cookie(None),
+    token: Optional[HTTPAuthorizationCredentials] = Depends(security),
+) -> Dict[str, Any]:
+    auth_token = session or (token.credentials if token else None)
+
+    if not auth_token:
+        raise HTTPException(
+            status_code=401,
+            detail="No authentication token"
+        )
+
+    try:
+        session_data = await plinto.auth.verify_session(auth_token)
+
+        if not session_data.valid or session_data.user is None:
+            raise HTTPException(
+                status_code=401,
+                detail="Invalid or expired session"
+            )
+
+        # Check if MFA is required but not completed
+        if session_data.requires_mfa and not session_data.mfa_completed:
+            raise HTTPException(
+                status_code=403,
+                detail={
+                    "error": "MFA required",
+                    "requires_mfa": True,
+                    "session_id": session_data.id,
+                    "available_methods": session_data.mfa_methods
+                }
+            )
+
+        return session_data.user
+    except HTTPException:
+        raise
+    except Exception as error:
+        raise HTTPException(
+            status_code=401,
+            detail="Authentication failed"
+        )
+
+
+# The session behind the current request (used by MfaRequirement).
+async def get_current_session(
+    session: Optional[str] = Cookie(None),
+    token: Optional[HTTPAuthorizationCredentials] = Depends(security),
+) -> Dict[str, Any]:
+    auth_token = session or (token.credentials if token else None)
+
+    if not auth_token:
+        raise HTTPException(status_code=401, detail="No authentication token")
+
+    try:
+        session_data = await plinto.auth.verify_session(auth_token)
+    except Exception:
+        raise HTTPException(status_code=401, detail="Authentication failed")
+
+    if not session_data.valid:
+        raise HTTPException(status_code=401, detail="Invalid or expired session")
+
+    return session_data
