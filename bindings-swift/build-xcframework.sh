@@ -31,7 +31,7 @@ rustup target add "${ios[@]}" "${sim[@]}" "${mac[@]}"
 # a static library, asked for here.
 for t in "${ios[@]}" "${sim[@]}" "${mac[@]}"; do
   echo "== $t"
-  cargo rustc --manifest-path "$root/Cargo.toml" -p plinto-mfa-uniffi --lib \
+  cargo rustc --manifest-path "$root/Cargo.toml" -p plinto-mfa-uniffi --lib --no-default-features \
     --profile "$profile" --target "$t" --crate-type staticlib
 done
 
