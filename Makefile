@@ -58,7 +58,7 @@ $(EXPRESS)/node_modules/.package-lock.json: $(EXPRESS)/package-lock.json
 build-node: node-deps ## Build the Node package in place (bindings-node/)
 	cd $(NODE_PKG) && npx napi build --platform --target $(CARGO_BUILD_TARGET) --js native.js --dts native.d.ts
 
-test-node: build-node ## Node package and Express example: drift, tsc, tests
+test-node: build-node venv ## Node package and Express example: drift, tsc, tests
 	cargo build -p plinto-mfa-core --example soft_authenticator
 	git diff --exit-code -- $(NODE_PKG)/native.js $(NODE_PKG)/native.d.ts
 	cd $(NODE_PKG) && npx tsc -p .

@@ -7,12 +7,26 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel
 from typing import Any, Dict, Optional, List
+import os
+
 import plinto
 
 from dependencies.auth import get_current_session, get_current_user, security
 from dependencies.mfa import MfaLevel, MfaRequirement, require_mfa_admin, require_mfa_always
 
 app = FastAPI(title="Plinto MFA example")
+
+
+# Plinto: SMS and email codes go through the built-in senders when PLINTO_SMTP_* /
+# PLINTO_TWILIO_* are set; otherwise, for development, they are printed on this console.
+def console_sender(destination: str, message: str, meta: plinto.Record) -> None:
+    print(f"[plinto] code for {destination}: {message}", flush=True)
+
+
+if not os.environ.get("PLINTO_TWILIO_ACCOUNT_SID"):
+    plinto.auth_sync.mfa.set_sender("sms", console_sender)
+if not os.environ.get("PLINTO_SMTP_HOST"):
+    plinto.auth_sync.mfa.set_sender("email", console_sender)
 
 class MfaSetupRequest(BaseModel):
     method: str
@@ -139,13 +153,44 @@ async def setup_mfa(
             "success": True,
             "qr_code_url": mfa_setup.qr_code_url,
             "secret": mfa_setup.secret,
-            "backup_codes": mfa_setup.backup_codes
+            "backup_codes": mfa_setup.backup_codes,
+            "destination": mfa_setup.destination,  # Plinto: where an SMS/email code went
+            "expires_in": mfa_setup.expires_in,  # Plinto: how long it lasts
         }
     except Exception as error:
         raise HTTPException(
             status_code=400,
             detail=f"Failed to setup MFA: {str(error)}"
         )
+
+
+class ResendRequest(BaseModel):
+    method: str
+    session_id: Optional[str] = None
+
+
+# Plinto: the guide's mfa.requestNewCode over HTTP. With a session_id it resends for a
+# pending sign-in; without one, for a method the signed-in user is setting up.
+@app.post("/api/auth/mfa/resend")
+async def resend_code(request: ResendRequest, http: Request) -> Dict[str, Any]:
+    user_id: Optional[str] = None
+    if not request.session_id:
+        header = http.headers.get("authorization", "")
+        token = http.cookies.get("session") or (header[7:] if header.lower().startswith("bearer ") else None)
+        session = await plinto.auth.verify_session(token) if token else None
+        if session is None or not session.valid or session.user is None:
+            raise HTTPException(status_code=401, detail="No authentication token")
+        user_id = session.user.id
+    try:
+        result = await plinto.auth.mfa.request_new_code(
+            session_id=request.session_id, user_id=user_id, method=request.method
+        )
+        return result.to_dict()
+    except plinto.RateLimitedError as error:
+        raise HTTPException(status_code=429, detail={"error": str(error), "retry_after": error.retry_after})
+    except plinto.MfaError as error:
+        status = 503 if error.code == "mfa_delivery_failed" else 400
+        raise HTTPException(status_code=status, detail={"error": str(error), "code": error.code})
 
 @app.post("/api/auth/mfa/verify")
 async def verify_mfa(

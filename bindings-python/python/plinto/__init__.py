@@ -23,7 +23,7 @@ import threading
 from typing import Any, Optional
 
 from . import _native
-from ._client import AsyncAuth, AsyncMfa, Plinto, SyncAuth, SyncMfa
+from ._client import AsyncAuth, AsyncMfa, Plinto, Sender, SyncAuth, SyncMfa
 from .errors import (
     ERROR_CODES,
     AlreadyExistsError,
@@ -44,6 +44,7 @@ from .types import (
     MfaLevel,
     MfaStatus,
     Record,
+    RequestCodeResult,
     Session,
     SessionInfo,
     SignInResult,
@@ -75,6 +76,8 @@ __all__ = [
     "Plinto",
     "RateLimitedError",
     "Record",
+    "RequestCodeResult",
+    "Sender",
     "Session",
     "SessionInfo",
     "SessionInvalidError",

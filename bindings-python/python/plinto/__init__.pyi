@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, List, Mapping, Optional, Union
+from typing import Any, Callable, List, Mapping, Optional, Union
 
 from .errors import ERROR_CODES as ERROR_CODES
 from .errors import AlreadyExistsError as AlreadyExistsError
@@ -23,6 +23,7 @@ from .types import EnableMfaResult as EnableMfaResult
 from .types import MfaLevel as MfaLevel
 from .types import MfaStatus as MfaStatus
 from .types import Record as Record
+from .types import RequestCodeResult as RequestCodeResult
 from .types import Session as Session
 from .types import SessionInfo as SessionInfo
 from .types import SignInResult as SignInResult
@@ -53,6 +54,8 @@ __all__ = [
     "Plinto",
     "RateLimitedError",
     "Record",
+    "RequestCodeResult",
+    "Sender",
     "Session",
     "SessionInfo",
     "SessionInvalidError",
@@ -74,6 +77,8 @@ auth_sync: SyncAuth
 
 def default_client() -> Plinto: ...
 
+Sender = Callable[[str, str, Record], Any]
+
 class Plinto:
     auth: AsyncAuth
     auth_sync: SyncAuth
@@ -82,8 +87,10 @@ class Plinto:
         database: Union[str, os.PathLike[str], None] = None,
         secret_key: Union[str, bytes, None] = None,
         issuer: Optional[str] = None,
+        senders: Optional[Mapping[str, Sender]] = None,
         **configure_options: Any,
     ) -> None: ...
+    def set_sender(self, channel: str, sender: Optional[Sender]) -> None: ...
 
 class SyncMfa:
     def __init__(self, auth: SyncAuth) -> None: ...
@@ -104,6 +111,17 @@ class SyncMfa:
         /,
         **kwargs: Any,
     ) -> ConfigureResult: ...
+    def request_new_code(
+        self,
+        *,
+        method: str,
+        session_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> RequestCodeResult: ...
+    def set_sender(self, channel: str, sender: Optional[Sender]) -> None: ...
+    requestNewCode = request_new_code
 
 class SyncAuth:
     mfa: SyncMfa
@@ -191,6 +209,7 @@ class SyncAuth:
         limit: Optional[int] = None,
     ) -> List[AuditEvent]: ...
     def require_recent_mfa(self, token: str, max_age: Optional[int] = None) -> SuccessResult: ...
+    def get_fallback_methods(self, user_id: str, failed_method: str) -> List[str]: ...
     def should_require_mfa(
         self,
         level: Union[MfaLevel, str],
@@ -221,6 +240,18 @@ class AsyncMfa:
         /,
         **kwargs: Any,
     ) -> ConfigureResult: ...
+
+    async def request_new_code(
+        self,
+        *,
+        method: str,
+        session_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> RequestCodeResult: ...
+    def set_sender(self, channel: str, sender: Optional[Sender]) -> None: ...
+    requestNewCode = request_new_code
 
 class AsyncAuth:
     mfa: AsyncMfa
@@ -312,6 +343,7 @@ class AsyncAuth:
         token: str,
         max_age: Optional[int] = None,
     ) -> SuccessResult: ...
+    async def get_fallback_methods(self, user_id: str, failed_method: str) -> List[str]: ...
     async def should_require_mfa(
         self,
         level: Union[MfaLevel, str],

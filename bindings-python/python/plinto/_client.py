@@ -15,6 +15,7 @@ Invariants:
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import os
 import threading
@@ -41,6 +42,7 @@ from .types import (
     MfaLevel,
     MfaStatus,
     Record,
+    RequestCodeResult,
     SessionInfo,
     SignInResult,
     SignUpResult,
@@ -49,10 +51,44 @@ from .types import (
     VerifyMfaResult,
 )
 
-__all__ = ["AsyncAuth", "AsyncMfa", "Plinto", "SyncAuth", "SyncMfa"]
+__all__ = ["AsyncAuth", "AsyncMfa", "Plinto", "Sender", "SyncAuth", "SyncMfa"]
 
 R = TypeVar("R", bound=Record)
 T = TypeVar("T")
+
+#: An application sender for SMS or email codes: ``sender(destination, message, meta)``,
+#: a plain function or a coroutine function. Raising, or running past the engine's
+#: ``delivery.timeout_seconds`` (10), fails the send with ``mfa_delivery_failed``.
+Sender = Callable[[str, str, Record], Any]
+
+
+async def _awaited(value: Any) -> Any:
+    return await value
+
+
+def _run_sender(sender: Sender, delivery: Mapping[str, Any]) -> Optional[str]:
+    """Runs ``sender`` for one delivery within its timeout, in a daemon thread (a coroutine
+    gets its own event loop there). Returns why it failed, or None."""
+    timeout_ms = int(delivery.get("timeoutMs", 10_000))
+    outcome: Dict[str, Optional[str]] = {"error": "the sender did not finish"}
+    done = threading.Event()
+    meta = Record.from_json(delivery.get("meta", {}))
+
+    def work() -> None:
+        try:
+            result = sender(str(delivery["destination"]), str(delivery["message"]), meta)
+            if inspect.isawaitable(result):
+                asyncio.run(_awaited(result))
+            outcome["error"] = None
+        except BaseException as e:  # the application's code: any failure fails the send
+            outcome["error"] = str(e) or type(e).__name__
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="plinto-send", daemon=True).start()
+    if not done.wait(timeout_ms / 1000):
+        return f"timed out after {timeout_ms} ms"
+    return outcome["error"]
 
 # Engines inherited through fork(): kept referenced so they are never dropped (and their
 # SQLite handles never closed) in the child.
@@ -105,8 +141,12 @@ class Plinto:
         database: Union[str, os.PathLike[str], None] = None,
         secret_key: Union[str, bytes, None] = None,
         issuer: Optional[str] = None,
+        senders: Optional[Mapping[str, Sender]] = None,
         **configure_options: Any,
     ) -> None:
+        self._senders: Dict[str, Sender] = {}
+        for channel, sender in (senders or {}).items():
+            self.set_sender(channel, sender)
         options: Dict[str, Any] = dict(configure_options)
         if database is not None:
             options["database"] = (
@@ -162,6 +202,37 @@ class Plinto:
         except _native.NativeError as e:
             raise error_from_json(str(e.args[0]) if e.args else "") from None
         return json.loads(text)
+
+    def set_sender(self, channel: str, sender: Optional[Sender]) -> None:
+        """Sets (or with None removes) the application sender of ``sms`` or ``email``; it
+        takes precedence over the built-in SMTP and Twilio senders."""
+        if channel not in ("sms", "email"):
+            raise InvalidInputError("Invalid channel: must be sms or email", field="channel")
+        if sender is None:
+            self._senders.pop(channel, None)
+        elif not callable(sender):
+            raise InvalidInputError("Invalid sender: must be callable", field="sender")
+        else:
+            self._senders[channel] = sender
+
+    def _call_sending(self, op: str, args: Mapping[str, Any]) -> Any:
+        """Runs an operation that may send a code. With an application sender for the
+        method's channel, the engine hands the message back; it is sent here and the outcome
+        reported to the engine, which voids the code if the send failed."""
+        method = args.get("method")
+        sender = self._senders.get(method) if isinstance(method, str) else None
+        if sender is None:
+            result = self._call(op, args)
+        else:
+            result = self._call(op, {**args, "external_delivery": True})
+        delivery = result.pop("delivery", None) if isinstance(result, dict) else None
+        if sender is not None and delivery:
+            reason = _run_sender(sender, delivery)
+            self._call(
+                "complete_delivery",
+                {"delivery_id": delivery["id"], "ok": reason is None, "reason": reason},
+            )
+        return result
 
     def _configure(self, options: Mapping[str, Any]) -> ConfigureResult:
         payload = _encode(options)
@@ -221,6 +292,30 @@ class SyncMfa:
             _merge(merged, options)
         _merge(merged, kwargs)
         return self._auth._client._configure(merged)
+
+    def request_new_code(
+        self,
+        *,
+        method: str,
+        session_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> RequestCodeResult:
+        """Sends a new SMS or email code (voiding the previous one) for a pending sign-in
+        (``session_id``) or a method being set up (``user_id``); resend limits apply."""
+        args = {"method": method, "session_id": session_id, "user_id": user_id}
+        result = self._auth._client._call_sending(
+            "request_new_code", {**args, **_context(ip_address, user_agent)}
+        )
+        return RequestCodeResult.from_json(result)
+
+    def set_sender(self, channel: str, sender: Optional[Sender]) -> None:
+        """Sets (or with None removes) the application sender of ``sms`` or ``email``."""
+        self._auth._client.set_sender(channel, sender)
+
+    # The guide's name.
+    requestNewCode = request_new_code
 
 
 class SyncAuth:
@@ -322,9 +417,10 @@ class SyncAuth:
             "phone_number": phone_number,
             "email": email,
         }
-        return self._run(
-            "enable_mfa", EnableMfaResult, {**args, **_context(ip_address, user_agent)}
+        result = self._client._call_sending(
+            "enable_mfa", {**args, **_context(ip_address, user_agent)}
         )
+        return EnableMfaResult.from_json(result)
 
     def verify_mfa(
         self,
@@ -405,6 +501,14 @@ class SyncAuth:
         args = {"token": token, "max_age": max_age}
         return self._run("require_recent_mfa", SuccessResult, args)
 
+    def get_fallback_methods(self, user_id: str, failed_method: str) -> List[str]:
+        """The user's other methods after ``failed_method`` failed, in the guide's fallback
+        order, without channels that are currently degraded."""
+        rows = self._client._call(
+            "get_fallback_methods", {"user_id": user_id, "failed_method": failed_method}
+        )
+        return [str(m) for m in rows]
+
     def should_require_mfa(
         self, level: Union[MfaLevel, str], role: Optional[str] = None
     ) -> bool:
@@ -458,6 +562,32 @@ class AsyncMfa:
     ) -> ConfigureResult:
         """Same as :meth:`SyncMfa.configure`."""
         return await _off_loop(self._sync.configure, options, **kwargs)
+
+    async def request_new_code(
+        self,
+        *,
+        method: str,
+        session_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> RequestCodeResult:
+        """Same as :meth:`SyncMfa.request_new_code`."""
+        return await _off_loop(
+            self._sync.request_new_code,
+            method=method,
+            session_id=session_id,
+            user_id=user_id,
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
+
+    def set_sender(self, channel: str, sender: Optional[Sender]) -> None:
+        """Sets (or with None removes) the application sender of ``sms`` or ``email``."""
+        self._sync.set_sender(channel, sender)
+
+    # The guide's name.
+    requestNewCode = request_new_code
 
 
 class AsyncAuth:
@@ -651,6 +781,10 @@ class AsyncAuth:
         """Raises :class:`StepUpRequiredError` unless the session passed MFA within
         ``max_age`` seconds."""
         return await _off_loop(self._sync.require_recent_mfa, token, max_age)
+
+    async def get_fallback_methods(self, user_id: str, failed_method: str) -> List[str]:
+        """Same as :meth:`SyncAuth.get_fallback_methods`."""
+        return await _off_loop(self._sync.get_fallback_methods, user_id, failed_method)
 
     async def should_require_mfa(
         self, level: Union[MfaLevel, str], role: Optional[str] = None

@@ -21,6 +21,7 @@ __all__ = [
     "MfaLevel",
     "MfaStatus",
     "Record",
+    "RequestCodeResult",
     "Session",
     "SessionInfo",
     "SignInResult",
@@ -171,6 +172,19 @@ class EnableMfaResult(Record):
     backup_codes: Optional[List[str]]
     challenge_id: Optional[str]
     expires_in: Optional[int]
+    code_sent: Optional[bool]
+    destination: Optional[str]
+
+
+class RequestCodeResult(Record):
+    """A new SMS or email code was sent."""
+
+    __slots__ = ()
+    success: bool
+    method: str
+    expires_in: int
+    attempts_remaining: int
+    destination: str
 
 
 class VerifyMfaResult(Record):
@@ -187,6 +201,7 @@ class VerifyMfaResult(Record):
     rate_limited: bool
     retry_after: Optional[int]
     error: Optional[str]
+    fallback_methods: Optional[List[str]]
 
 
 class TotpDevice(Record):
@@ -210,6 +225,7 @@ class MfaStatus(Record):
     last_used: Optional[str]
     setup_date: Optional[str]
     totp_devices: List[TotpDevice]
+    channels: List[Record]
 
 
 class DisableMfaResult(Record):

@@ -12,6 +12,7 @@ __all__ = [
     "MfaLevel",
     "MfaStatus",
     "Record",
+    "RequestCodeResult",
     "Session",
     "SessionInfo",
     "SignInResult",
@@ -79,6 +80,15 @@ class EnableMfaResult(Record):
     backup_codes: Optional[List[str]]
     challenge_id: Optional[str]
     expires_in: Optional[int]
+    code_sent: Optional[bool]
+    destination: Optional[str]
+
+class RequestCodeResult(Record):
+    success: bool
+    method: str
+    expires_in: int
+    attempts_remaining: int
+    destination: str
 
 class VerifyMfaResult(Record):
     success: bool
@@ -90,6 +100,7 @@ class VerifyMfaResult(Record):
     rate_limited: bool
     retry_after: Optional[int]
     error: Optional[str]
+    fallback_methods: Optional[List[str]]
 
 class TotpDevice(Record):
     id: str
@@ -104,6 +115,7 @@ class MfaStatus(Record):
     last_used: Optional[str]
     setup_date: Optional[str]
     totp_devices: List[TotpDevice]
+    channels: List[Record]
 
 class DisableMfaResult(Record):
     success: bool
