@@ -35,7 +35,7 @@ lint: ## rustfmt and clippy (warnings are errors)
 test-rust: deps ## Rust unit and integration tests
 	cargo test --workspace
 
-test: deps lint test-rust test-node test-e2e check-bindings test-kotlin test-python ## Everything CI runs
+test: deps lint test-rust test-node test-e2e check-bindings test-kotlin test-python test-cross ## Everything CI runs
 
 demo: build-node build-react ## The Express example on http://localhost:3000 with ./plinto.db
 	node examples/express/server.js
@@ -154,7 +154,10 @@ PY := $(VENV)/bin/python
 WHEEL_DIR := $(CARGO_TARGET_DIR)/wheels
 MYPY := $(PY) -m mypy --strict --cache-dir $(CARGO_TARGET_DIR)/mypy-cache
 
-.PHONY: venv build-python test-python demo-python
+.PHONY: venv build-python test-python demo-python test-cross
+
+test-cross: build-node build-python ## One database, two languages: Node enrolls, Python signs in, and back
+	$(PY) -m pytest -q -p no:cacheprovider tests/cross_language
 
 venv: $(VENV)/.installed ## Python virtual environment .venv with the pinned build and test tools
 
