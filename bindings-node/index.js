@@ -37,8 +37,10 @@ function encode(args, field) {
     throw new MfaError(`Invalid ${field}: must be an object`, 'invalid_input', { field })
   }
   try {
-    return JSON.stringify(args, (key, value) => {
-      if (value instanceof Date) return Math.floor(value.getTime() / 1000)
+    return JSON.stringify(args, function (key, value) {
+      // A Date has already been turned into a string by its toJSON: look at the original.
+      const original = this[key]
+      if (original instanceof Date) return Math.floor(original.getTime() / 1000)
       if (typeof value === 'bigint') throw new TypeError(key)
       return value
     })
@@ -70,7 +72,7 @@ function tokenArgs(arg, field) {
 function sinceArgs(opts) {
   if (!opts || typeof opts !== 'object' || opts.since === undefined || opts.since === null) return opts
   const s = opts.since
-  const seconds = typeof s === 'string' ? Math.floor(Date.parse(s) / 1000) : s
+  const seconds = s instanceof Date ? Math.floor(s.getTime() / 1000) : typeof s === 'string' ? Math.floor(Date.parse(s) / 1000) : s
   return { ...opts, since: Number.isNaN(seconds) ? s : seconds }
 }
 
