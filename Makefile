@@ -137,6 +137,7 @@ check-bindings: bindings ## Regenerate the Swift and Kotlin sources and fail if 
 test-kotlin: bindings ## Compile the Kotlin bindings and the console example, run the JUnit tests (Maven)
 	@command -v mvn >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq maven >/dev/null; }
+	cargo build -p plinto-mfa-core --example soft_authenticator
 	cd $(KOTLIN_PKG) && mvn -B -ntp test -Djna.library.path=$(NATIVE_DIR)
 
 demo-mobile: bindings ## Console authenticator (Kotlin): live code of MOBILE_URI='otpauth://...'
@@ -176,6 +177,7 @@ build-python: venv ## Build the Python wheel (maturin) and install it into .venv
 	  $(WHEEL_DIR)/plinto_mfa-*.whl
 
 test-python: build-python ## Python package and FastAPI example: pytest, mypy --strict
+	cargo build -p plinto-mfa-core --example soft_authenticator
 	cd $(PY_PKG) && $(PY) -m pytest -q -p no:cacheprovider
 	cd $(PY_PKG)/python && $(MYPY) -p plinto
 	cd $(PY_PKG) && $(MYPY) tests/test_typed.py

@@ -61,6 +61,18 @@ impl NativeEngine {
     }
 }
 
+/// Runs an operation that needs no database (`parse_otpauth_uri`, `authenticator_code`):
+/// JSON arguments in, JSON result out. Cheap, so the GIL is kept.
+#[pyfunction]
+fn call_stateless(op: String, args_json: String) -> PyResult<String> {
+    guarded(|| {
+        let args = parse("arguments", &args_json)?;
+        let result = json_api::dispatch_stateless(&op, &args)?;
+        serde_json::to_string(&result).map_err(|e| MfaError::Internal(format!("serialize: {e}")))
+    })
+    .into_py()
+}
+
 /// Every operation name `NativeEngine.call` accepts.
 #[pyfunction]
 fn operations() -> Vec<&'static str> {
@@ -77,6 +89,7 @@ fn error_codes() -> Vec<&'static str> {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeEngine>()?;
     m.add("NativeError", m.py().get_type::<NativeError>())?;
+    m.add_function(wrap_pyfunction!(call_stateless, m)?)?;
     m.add_function(wrap_pyfunction!(operations, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -16,7 +16,14 @@ import pytest
 import plinto
 
 PACKAGE = Path(plinto.__file__).parent
-MODULES = ["plinto", "plinto.errors", "plinto.types", "plinto.fastapi", "plinto._native"]
+MODULES = [
+    "plinto",
+    "plinto.authenticator",
+    "plinto.errors",
+    "plinto.types",
+    "plinto.fastapi",
+    "plinto._native",
+]
 
 
 def load_stub(module: str) -> types.ModuleType:

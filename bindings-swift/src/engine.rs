@@ -31,6 +31,13 @@ fn parse_object(field: &str, text: Option<&str>) -> Result<Map<String, Value>, c
     }
 }
 
+impl Engine {
+    /// The core engine behind this object.
+    pub(crate) fn core(&self) -> &core::Engine {
+        &self.inner
+    }
+}
+
 #[uniffi::export]
 impl Engine {
     /// Opens (creating and migrating as needed) the database at `database_path` (`:memory:`

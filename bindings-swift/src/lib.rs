@@ -2,7 +2,8 @@
 //!
 //! The same engine as the Node and Python packages (an [`Engine`] over one SQLite file) plus
 //! the authenticator side a phone app needs: [`parse_otpauth_uri`], [`authenticator_code`] and
-//! a [`Vault`] of accounts. Errors cross as one [`MfaError`] enum whose variants are the core's
+//! a [`Vault`] of accounts, and the WebAuthn relying party (security keys and passkeys, JSON
+//! in the standard browser shapes). Errors cross as one [`MfaError`] enum whose variants are the core's
 //! stable codes (Swift `MfaError`, Kotlin `MfaException`).
 //!
 //! Invariants: every exported call runs inside `catch_unwind` (a panic becomes
@@ -17,6 +18,7 @@ mod authenticator;
 mod convert;
 mod engine;
 mod error;
+mod passkeys;
 
 pub use authenticator::{
     account_code, account_uri, authenticator_code, parse_otpauth_uri, AccountCode,
@@ -30,5 +32,6 @@ pub use convert::{
 };
 pub use engine::{should_require_mfa, Engine};
 pub use error::{error_codes, MfaError};
+pub use passkeys::{PasskeyInfo, PasskeyOptions, PasskeyRegistration, RemovePasskeyResult};
 
 uniffi::setup_scaffolding!();

@@ -1,7 +1,7 @@
 //! Requests and results of the public API, in the guide's field names (serialized camelCase).
 
 use crate::error::{MfaError, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// An MFA method name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -60,7 +60,7 @@ pub struct RequestContext {
 }
 
 /// A user as returned to applications (never the password hash).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     /// `usr_…` id.
@@ -78,7 +78,7 @@ pub struct User {
 }
 
 /// A session handed to the client. `id` and `token` are the same bearer secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IssuedSession {
     /// The session's id, which is its bearer token.
@@ -267,7 +267,7 @@ pub struct VerifyMfaRequest {
 }
 
 /// Result of `verify_mfa`. A wrong code is `success: false`, not an error.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VerifyMfaResult {
     /// The code was right.

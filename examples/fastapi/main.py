@@ -270,6 +270,108 @@ async def verify_mfa(
             detail=f"MFA verification failed: {str(error)}"
         )
 
+# Plinto: security keys and passkeys (WebAuthn). The page passes `public_key` to
+# navigator.credentials.create() / .get() (PublicKeyCredential.parse*OptionsFromJSON) and
+# posts the credential's toJSON() back with the challenge_id.
+class PasskeyOptionsRequest(BaseModel):
+    authenticator_type: Optional[str] = None  # "securityKey" (default) or "passkey"
+    session_id: Optional[str] = None  # the pending sign-in (authentication only)
+
+class PasskeyVerifyRequest(BaseModel):
+    challenge_id: str
+    credential: Dict[str, Any]
+    name: Optional[str] = None
+    session_id: Optional[str] = None
+
+
+def webauthn_error(error: plinto.MfaError) -> HTTPException:
+    status = 401 if error.code == "session_invalid" else 429 if error.code == "mfa_rate_limited" else 400
+    return HTTPException(status_code=status, detail={"error": error.message, "code": error.code, "field": error.field})
+
+
+def request_token(http: Request) -> Optional[str]:
+    header = http.headers.get("authorization", "")
+    return http.cookies.get("session") or (header[7:] if header.lower().startswith("bearer ") else None)
+
+
+@app.post("/api/auth/mfa/webauthn/register/options")
+async def passkey_register_options(
+    request: PasskeyOptionsRequest,
+    http: Request,
+    current_user: Dict[str, Any] = Depends(get_current_user)
+) -> plinto.PasskeyOptions:
+    try:
+        return await plinto.auth.get_passkey_registration_options(
+            user_id=current_user["id"],
+            type="registration",
+            authenticator_type=request.authenticator_type,
+            ip_address=http.client.host if http.client else None,
+            user_agent=http.headers.get("user-agent")
+        )
+    except plinto.MfaError as error:
+        raise webauthn_error(error)
+
+@app.post("/api/auth/mfa/webauthn/register/verify")
+async def passkey_register_verify(
+    request: PasskeyVerifyRequest,
+    http: Request,
+    current_user: Dict[str, Any] = Depends(get_current_user)
+) -> Any:
+    try:
+        return await plinto.auth.verify_passkey_registration(
+            challenge_id=request.challenge_id,
+            credential=request.credential,
+            user_id=current_user["id"],
+            name=request.name,
+            ip_address=http.client.host if http.client else None,
+            user_agent=http.headers.get("user-agent")
+        )
+    except plinto.MfaError as error:
+        raise webauthn_error(error)
+
+@app.post("/api/auth/mfa/webauthn/authenticate/options")
+async def passkey_authenticate_options(request: PasskeyOptionsRequest, http: Request) -> plinto.PasskeyOptions:
+    # A pending sign-in from the body, or the signed-in session (step-up).
+    session_id = request.session_id or request_token(http)
+    if not session_id:
+        raise HTTPException(status_code=401, detail="No session")
+    try:
+        return await plinto.auth.get_passkey_authentication_options(
+            session_id,
+            ip_address=http.client.host if http.client else None,
+            user_agent=http.headers.get("user-agent")
+        )
+    except plinto.MfaError as error:
+        raise webauthn_error(error)
+
+@app.post("/api/auth/mfa/webauthn/authenticate/verify")
+async def passkey_authenticate_verify(request: PasskeyVerifyRequest, http: Request) -> Any:
+    try:
+        result = await plinto.auth.verify_passkey_authentication(
+            challenge_id=request.challenge_id,
+            credential=request.credential,
+            session_id=request.session_id or request_token(http),
+            ip_address=http.client.host if http.client else None,
+            user_agent=http.headers.get("user-agent")
+        )
+    except plinto.MfaError as error:
+        raise webauthn_error(error)
+    if result.rate_limited:
+        raise HTTPException(
+            status_code=429,
+            detail={"error": "Too many attempts", "retry_after": result.retry_after},
+            headers={"Retry-After": str(result.retry_after or 0)}
+        )
+    if not result.success:
+        raise HTTPException(
+            status_code=400,
+            detail={"error": "Invalid security key response", "attempts_remaining": result.attempts_remaining}
+        )
+    content = {"success": True, "user": result.user, "session": result.session}
+    if result.session is None:
+        return content
+    return session_response(content, result.session)
+
 @app.get("/api/auth/mfa/status", response_model=MfaStatusResponse)
 async def get_mfa_status(current_user: Dict[str, Any] = Depends(get_current_user)) -> MfaStatusResponse:
     try:

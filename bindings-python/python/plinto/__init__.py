@@ -24,6 +24,7 @@ from typing import Any, Optional
 
 from . import _native
 from ._client import AsyncAuth, AsyncMfa, Plinto, Sender, SyncAuth, SyncMfa
+from .authenticator import authenticator_code, parse_otpauth_uri
 from .errors import (
     ERROR_CODES,
     AlreadyExistsError,
@@ -37,13 +38,19 @@ from .errors import (
 )
 from .types import (
     AuditEvent,
+    AuthenticatorCode,
     BackupCodes,
     ConfigureResult,
     DisableMfaResult,
     EnableMfaResult,
     MfaLevel,
     MfaStatus,
+    OtpAccount,
+    PasskeyInfo,
+    PasskeyOptions,
+    PasskeyRegistrationResult,
     Record,
+    RemovePasskeyResult,
     RequestCodeResult,
     Session,
     SessionInfo,
@@ -58,14 +65,15 @@ from .types import (
 __version__: str = _native.__version__
 
 __all__ = [
-    "ERROR_CODES",
     "AlreadyExistsError",
     "AsyncAuth",
     "AsyncMfa",
     "AuditEvent",
+    "AuthenticatorCode",
     "BackupCodes",
     "ConfigureResult",
     "DisableMfaResult",
+    "ERROR_CODES",
     "EnableMfaResult",
     "InvalidCredentialsError",
     "InvalidInputError",
@@ -73,9 +81,14 @@ __all__ = [
     "MfaLevel",
     "MfaStatus",
     "NotFoundError",
+    "OtpAccount",
+    "PasskeyInfo",
+    "PasskeyOptions",
+    "PasskeyRegistrationResult",
     "Plinto",
     "RateLimitedError",
     "Record",
+    "RemovePasskeyResult",
     "RequestCodeResult",
     "Sender",
     "Session",
@@ -90,7 +103,9 @@ __all__ = [
     "TotpDevice",
     "User",
     "VerifyMfaResult",
+    "authenticator_code",
     "default_client",
+    "parse_otpauth_uri",
 ]
 
 #: Attributes created on first access: the default instance's namespaces.

@@ -15,14 +15,22 @@ from .errors import NotFoundError as NotFoundError
 from .errors import RateLimitedError as RateLimitedError
 from .errors import SessionInvalidError as SessionInvalidError
 from .errors import StepUpRequiredError as StepUpRequiredError
+from .authenticator import authenticator_code as authenticator_code
+from .authenticator import parse_otpauth_uri as parse_otpauth_uri
 from .types import AuditEvent as AuditEvent
+from .types import AuthenticatorCode as AuthenticatorCode
 from .types import BackupCodes as BackupCodes
 from .types import ConfigureResult as ConfigureResult
 from .types import DisableMfaResult as DisableMfaResult
 from .types import EnableMfaResult as EnableMfaResult
 from .types import MfaLevel as MfaLevel
 from .types import MfaStatus as MfaStatus
+from .types import OtpAccount as OtpAccount
+from .types import PasskeyInfo as PasskeyInfo
+from .types import PasskeyOptions as PasskeyOptions
+from .types import PasskeyRegistrationResult as PasskeyRegistrationResult
 from .types import Record as Record
+from .types import RemovePasskeyResult as RemovePasskeyResult
 from .types import RequestCodeResult as RequestCodeResult
 from .types import Session as Session
 from .types import SessionInfo as SessionInfo
@@ -36,14 +44,15 @@ from .types import VerifyMfaResult as VerifyMfaResult
 __version__: str
 
 __all__ = [
-    "ERROR_CODES",
     "AlreadyExistsError",
     "AsyncAuth",
     "AsyncMfa",
     "AuditEvent",
+    "AuthenticatorCode",
     "BackupCodes",
     "ConfigureResult",
     "DisableMfaResult",
+    "ERROR_CODES",
     "EnableMfaResult",
     "InvalidCredentialsError",
     "InvalidInputError",
@@ -51,9 +60,14 @@ __all__ = [
     "MfaLevel",
     "MfaStatus",
     "NotFoundError",
+    "OtpAccount",
+    "PasskeyInfo",
+    "PasskeyOptions",
+    "PasskeyRegistrationResult",
     "Plinto",
     "RateLimitedError",
     "Record",
+    "RemovePasskeyResult",
     "RequestCodeResult",
     "Sender",
     "Session",
@@ -68,7 +82,9 @@ __all__ = [
     "TotpDevice",
     "User",
     "VerifyMfaResult",
+    "authenticator_code",
     "default_client",
+    "parse_otpauth_uri",
 ]
 
 #: The default instance's namespaces, created from the environment on first access.
@@ -215,11 +231,65 @@ class SyncAuth:
         level: Union[MfaLevel, str],
         role: Optional[str] = None,
     ) -> bool: ...
+    def get_passkey_registration_options(
+        self,
+        user_id: Optional[str] = None,
+        *,
+        type: Optional[str] = None,
+        session_id: Optional[str] = None,
+        authenticator_type: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> PasskeyOptions: ...
+    def verify_passkey_registration(
+        self,
+        *,
+        challenge_id: str,
+        credential: Optional[Mapping[str, Any]] = None,
+        assertion: Optional[Mapping[str, Any]] = None,
+        type: Optional[str] = None,
+        user_id: Optional[str] = None,
+        session_id: Optional[str] = None,
+        name: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> Union[PasskeyRegistrationResult, VerifyMfaResult]: ...
+    def get_passkey_authentication_options(
+        self,
+        session_id: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> PasskeyOptions: ...
+    def verify_passkey_authentication(
+        self,
+        *,
+        challenge_id: str,
+        credential: Mapping[str, Any],
+        session_id: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> VerifyMfaResult: ...
+    def list_passkeys(self, user_id: str) -> List[PasskeyInfo]: ...
+    def rename_passkey(self, user_id: str, credential_id: str, name: str) -> SuccessResult: ...
+    def remove_passkey(
+        self,
+        user_id: str,
+        credential_id: str,
+        *,
+        password: Optional[str] = None,
+        confirmation_code: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> RemovePasskeyResult: ...
     enableMFA = enable_mfa
     verifyMFA = verify_mfa
     getMFAStatus = get_mfa_status
     disableMFA = disable_mfa
     regenerateMFABackupCodes = regenerate_mfa_backup_codes
+    getPasskeyRegistrationOptions = get_passkey_registration_options
+    verifyPasskeyRegistration = verify_passkey_registration
+
 
 class AsyncMfa:
     def __init__(self, sync: SyncMfa) -> None: ...
@@ -349,8 +419,67 @@ class AsyncAuth:
         level: Union[MfaLevel, str],
         role: Optional[str] = None,
     ) -> bool: ...
+    async def get_passkey_registration_options(
+        self,
+        user_id: Optional[str] = None,
+        *,
+        type: Optional[str] = None,
+        session_id: Optional[str] = None,
+        authenticator_type: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> PasskeyOptions: ...
+    async def verify_passkey_registration(
+        self,
+        *,
+        challenge_id: str,
+        credential: Optional[Mapping[str, Any]] = None,
+        assertion: Optional[Mapping[str, Any]] = None,
+        type: Optional[str] = None,
+        user_id: Optional[str] = None,
+        session_id: Optional[str] = None,
+        name: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> Union[PasskeyRegistrationResult, VerifyMfaResult]: ...
+    async def get_passkey_authentication_options(
+        self,
+        session_id: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> PasskeyOptions: ...
+    async def verify_passkey_authentication(
+        self,
+        *,
+        challenge_id: str,
+        credential: Mapping[str, Any],
+        session_id: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> VerifyMfaResult: ...
+    async def list_passkeys(self, user_id: str) -> List[PasskeyInfo]: ...
+    async def rename_passkey(
+        self,
+        user_id: str,
+        credential_id: str,
+        name: str,
+    ) -> SuccessResult: ...
+    async def remove_passkey(
+        self,
+        user_id: str,
+        credential_id: str,
+        *,
+        password: Optional[str] = None,
+        confirmation_code: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> RemovePasskeyResult: ...
     enableMFA = enable_mfa
     verifyMFA = verify_mfa
     getMFAStatus = get_mfa_status
     disableMFA = disable_mfa
     regenerateMFABackupCodes = regenerate_mfa_backup_codes
+    getPasskeyRegistrationOptions = get_passkey_registration_options
+    verifyPasskeyRegistration = verify_passkey_registration
+

@@ -41,7 +41,11 @@ from .types import (
     EnableMfaResult,
     MfaLevel,
     MfaStatus,
+    PasskeyInfo,
+    PasskeyOptions,
+    PasskeyRegistrationResult,
     Record,
+    RemovePasskeyResult,
     RequestCodeResult,
     SessionInfo,
     SignInResult,
@@ -516,12 +520,131 @@ class SyncAuth:
         value = level.value if isinstance(level, MfaLevel) else level
         return bool(self._client._call("should_require_mfa", {"level": value, "role": role}))
 
+    def get_passkey_registration_options(
+        self,
+        user_id: Optional[str] = None,
+        *,
+        type: Optional[str] = None,
+        session_id: Optional[str] = None,
+        authenticator_type: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> PasskeyOptions:
+        """Options for registering a security key or passkey (``user_id``;
+        ``authenticator_type`` ``securityKey`` or ``passkey``) or, with
+        ``type="authentication"`` and ``session_id``, for signing in with one. Pass
+        ``public_key`` to the browser; the challenge expires after ``expires_in`` seconds."""
+        args = {
+            "user_id": user_id,
+            "type": type,
+            "session_id": session_id,
+            "authenticator_type": authenticator_type,
+            **_context(ip_address, user_agent),
+        }
+        return self._run("get_passkey_registration_options", PasskeyOptions, args)
+
+    def verify_passkey_registration(
+        self,
+        *,
+        challenge_id: str,
+        credential: Optional[Mapping[str, Any]] = None,
+        assertion: Optional[Mapping[str, Any]] = None,
+        type: Optional[str] = None,
+        user_id: Optional[str] = None,
+        session_id: Optional[str] = None,
+        name: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> Union[PasskeyRegistrationResult, VerifyMfaResult]:
+        """Verifies the browser's answer to :meth:`get_passkey_registration_options`: a new
+        credential (its ``RegistrationResponseJSON``, stored under ``name``) gives
+        ``credential_id``; an ``assertion`` (or ``type="authentication"``) completes sign-in
+        like :meth:`verify_mfa`. Each challenge is answered once."""
+        args = {
+            "challenge_id": challenge_id,
+            "credential": credential,
+            "assertion": assertion,
+            "type": type,
+            "user_id": user_id,
+            "session_id": session_id,
+            "name": name,
+            **_context(ip_address, user_agent),
+        }
+        raw = self._client._call("verify_passkey_registration", args)
+        if "credentialId" in raw:
+            return PasskeyRegistrationResult.from_json(raw)
+        return VerifyMfaResult.from_json(raw)
+
+    def get_passkey_authentication_options(
+        self,
+        session_id: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> PasskeyOptions:
+        """Options for ``navigator.credentials.get()``: for a pending sign-in session, or a
+        signed-in session's token (step-up)."""
+        args = {"session_id": session_id, **_context(ip_address, user_agent)}
+        return self._run("get_passkey_authentication_options", PasskeyOptions, args)
+
+    def verify_passkey_authentication(
+        self,
+        *,
+        challenge_id: str,
+        credential: Mapping[str, Any],
+        session_id: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> VerifyMfaResult:
+        """Verifies an assertion (the browser's ``AuthenticationResponseJSON``): completes the
+        pending sign-in or refreshes the session's MFA time, exactly as :meth:`verify_mfa`."""
+        args = {
+            "challenge_id": challenge_id,
+            "credential": credential,
+            "session_id": session_id,
+            **_context(ip_address, user_agent),
+        }
+        return self._run("verify_passkey_authentication", VerifyMfaResult, args)
+
+    def list_passkeys(self, user_id: str) -> List[PasskeyInfo]:
+        """The user's security keys and passkeys."""
+        rows = self._client._call("list_passkeys", {"user_id": user_id})
+        return [PasskeyInfo.from_json(row) for row in rows]
+
+    def rename_passkey(self, user_id: str, credential_id: str, name: str) -> SuccessResult:
+        """Renames one of the user's security keys or passkeys."""
+        args = {"user_id": user_id, "credential_id": credential_id, "name": name}
+        return self._run("rename_passkey", SuccessResult, args)
+
+    def remove_passkey(
+        self,
+        user_id: str,
+        credential_id: str,
+        *,
+        password: Optional[str] = None,
+        confirmation_code: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> RemovePasskeyResult:
+        """Removes a key. Removing the last MFA factor follows :meth:`disable_mfa`'s rules
+        (``password`` or a recent check, and ``confirmation_code``)."""
+        args = {
+            "user_id": user_id,
+            "credential_id": credential_id,
+            "password": password,
+            "confirmation_code": confirmation_code,
+            **_context(ip_address, user_agent),
+        }
+        return self._run("remove_passkey", RemovePasskeyResult, args)
+
     # The guide's names.
     enableMFA = enable_mfa
     verifyMFA = verify_mfa
     getMFAStatus = get_mfa_status
     disableMFA = disable_mfa
     regenerateMFABackupCodes = regenerate_mfa_backup_codes
+    getPasskeyRegistrationOptions = get_passkey_registration_options
+    verifyPasskeyRegistration = verify_passkey_registration
 
 
 async def _off_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -792,10 +915,124 @@ class AsyncAuth:
         """Whether a route guarded at ``level`` requires MFA of a user with ``role``."""
         return await _off_loop(self._sync.should_require_mfa, level, role)
 
+    async def get_passkey_registration_options(
+        self,
+        user_id: Optional[str] = None,
+        *,
+        type: Optional[str] = None,
+        session_id: Optional[str] = None,
+        authenticator_type: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> PasskeyOptions:
+        """Same as :meth:`SyncAuth.get_passkey_registration_options`."""
+        return await _off_loop(
+            self._sync.get_passkey_registration_options,
+            user_id,
+            type=type,
+            session_id=session_id,
+            authenticator_type=authenticator_type,
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
+
+    async def verify_passkey_registration(
+        self,
+        *,
+        challenge_id: str,
+        credential: Optional[Mapping[str, Any]] = None,
+        assertion: Optional[Mapping[str, Any]] = None,
+        type: Optional[str] = None,
+        user_id: Optional[str] = None,
+        session_id: Optional[str] = None,
+        name: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> Union[PasskeyRegistrationResult, VerifyMfaResult]:
+        """Same as :meth:`SyncAuth.verify_passkey_registration`."""
+        return await _off_loop(
+            self._sync.verify_passkey_registration,
+            challenge_id=challenge_id,
+            credential=credential,
+            assertion=assertion,
+            type=type,
+            user_id=user_id,
+            session_id=session_id,
+            name=name,
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
+
+    async def get_passkey_authentication_options(
+        self,
+        session_id: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> PasskeyOptions:
+        """Same as :meth:`SyncAuth.get_passkey_authentication_options`."""
+        return await _off_loop(
+            self._sync.get_passkey_authentication_options,
+            session_id,
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
+
+    async def verify_passkey_authentication(
+        self,
+        *,
+        challenge_id: str,
+        credential: Mapping[str, Any],
+        session_id: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> VerifyMfaResult:
+        """Same as :meth:`SyncAuth.verify_passkey_authentication`."""
+        return await _off_loop(
+            self._sync.verify_passkey_authentication,
+            challenge_id=challenge_id,
+            credential=credential,
+            session_id=session_id,
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
+
+    async def list_passkeys(self, user_id: str) -> List[PasskeyInfo]:
+        """The user's security keys and passkeys."""
+        return await _off_loop(self._sync.list_passkeys, user_id)
+
+    async def rename_passkey(
+        self, user_id: str, credential_id: str, name: str
+    ) -> SuccessResult:
+        """Renames one of the user's security keys or passkeys."""
+        return await _off_loop(self._sync.rename_passkey, user_id, credential_id, name)
+
+    async def remove_passkey(
+        self,
+        user_id: str,
+        credential_id: str,
+        *,
+        password: Optional[str] = None,
+        confirmation_code: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> RemovePasskeyResult:
+        """Same as :meth:`SyncAuth.remove_passkey`."""
+        return await _off_loop(
+            self._sync.remove_passkey,
+            user_id,
+            credential_id,
+            password=password,
+            confirmation_code=confirmation_code,
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
+
     # The guide's names.
     enableMFA = enable_mfa
     verifyMFA = verify_mfa
     getMFAStatus = get_mfa_status
     disableMFA = disable_mfa
     regenerateMFABackupCodes = regenerate_mfa_backup_codes
-
+    getPasskeyRegistrationOptions = get_passkey_registration_options
+    verifyPasskeyRegistration = verify_passkey_registration

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import List
 
-__all__ = ["NativeEngine", "NativeError", "operations", "error_codes", "__version__"]
+__all__ = [
+    "NativeEngine",
+    "NativeError",
+    "call_stateless",
+    "operations",
+    "error_codes",
+    "__version__",
+]
 
 __version__: str
 
@@ -18,5 +25,6 @@ class NativeEngine:
     def __init__(self, options_json: str) -> None: ...
     def call(self, /, op: str, args_json: str) -> str: ...
 
+def call_stateless(op: str, args_json: str) -> str: ...
 def operations() -> List[str]: ...
 def error_codes() -> List[str]: ...

@@ -14,13 +14,19 @@ from typing import Any, ClassVar, Dict, List, Mapping, Optional, Type, TypeVar
 
 __all__ = [
     "AuditEvent",
+    "AuthenticatorCode",
     "BackupCodes",
     "ConfigureResult",
     "DisableMfaResult",
     "EnableMfaResult",
     "MfaLevel",
     "MfaStatus",
+    "OtpAccount",
+    "PasskeyInfo",
+    "PasskeyOptions",
+    "PasskeyRegistrationResult",
     "Record",
+    "RemovePasskeyResult",
     "RequestCodeResult",
     "Session",
     "SessionInfo",
@@ -63,6 +69,8 @@ class Record(Dict[str, Any]):
 
     #: Keys whose values (or list items) are records of a given type.
     _nested: ClassVar[Mapping[str, Type[Record]]] = {}
+    #: Keys whose values are kept exactly as the engine gave them (JSON for a browser).
+    _verbatim: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
     def from_json(cls: Type[R], data: Mapping[str, Any]) -> R:
@@ -70,7 +78,10 @@ class Record(Dict[str, Any]):
         out = cls()
         for key, value in data.items():
             name = _snake(key)
-            out[name] = _convert(value, cls._nested.get(name))
+            if name in cls._verbatim:
+                out[name] = value
+            else:
+                out[name] = _convert(value, cls._nested.get(name))
         return out
 
     def __getattr__(self, name: str) -> Any:
@@ -272,6 +283,81 @@ class SuccessResult(Record):
 
     __slots__ = ()
     success: bool
+
+
+class PasskeyOptions(Record):
+    """Options for the browser's ``navigator.credentials.create()`` (``type`` is
+    ``registration``) or ``.get()`` (``authentication``). ``public_key`` is the standard
+    ``PublicKeyCredentialCreationOptionsJSON`` / ``RequestOptionsJSON`` (camelCase, base64url),
+    kept exactly as browsers expect it; answer with ``challenge_id`` and the credential."""
+
+    __slots__ = ()
+    _verbatim = frozenset({"public_key"})
+    success: bool
+    type: str
+    id: str
+    challenge_id: str
+    authenticator_type: Optional[str]
+    challenge: str
+    timeout: Optional[int]
+    expires_in: int
+    allow_credentials: Optional[List[Record]]
+    public_key: Dict[str, Any]
+
+
+class PasskeyRegistrationResult(Record):
+    """A security key or passkey was stored; the first MFA factor also gets backup codes."""
+
+    __slots__ = ()
+    success: bool
+    method: str
+    credential_id: str
+    backup_codes: Optional[List[str]]
+
+
+class PasskeyInfo(Record):
+    """One of a user's security keys or passkeys (``type``: ``securityKey`` or ``passkey``)."""
+
+    __slots__ = ()
+    id: str
+    credential_id: str
+    name: str
+    type: str
+    transports: List[str]
+    aaguid: Optional[str]
+    sign_count: int
+    created_at: str
+    last_used: Optional[str]
+
+
+class RemovePasskeyResult(Record):
+    """A key was removed; removing the last MFA factor turned MFA off (``mfa_disabled``)."""
+
+    __slots__ = ()
+    success: bool
+    mfa_disabled: bool
+    disabled_at: Optional[str]
+
+
+class OtpAccount(Record):
+    """One TOTP account read from an ``otpauth://`` URI; ``secret`` is base32 (do not log it)."""
+
+    __slots__ = ()
+    issuer: Optional[str]
+    account_name: str
+    secret: str
+    algorithm: str
+    digits: int
+    period: int
+
+
+class AuthenticatorCode(Record):
+    """A code and how long it stays valid (``seconds_remaining``: 1 to ``period``)."""
+
+    __slots__ = ()
+    code: str
+    seconds_remaining: int
+    period: int
 
 
 class MfaLevel(str, Enum):

@@ -5,13 +5,19 @@ from typing import Any, Dict, List, Mapping, Optional, Type, TypeVar
 
 __all__ = [
     "AuditEvent",
+    "AuthenticatorCode",
     "BackupCodes",
     "ConfigureResult",
     "DisableMfaResult",
     "EnableMfaResult",
     "MfaLevel",
     "MfaStatus",
+    "OtpAccount",
+    "PasskeyInfo",
+    "PasskeyOptions",
+    "PasskeyRegistrationResult",
     "Record",
+    "RemovePasskeyResult",
     "RequestCodeResult",
     "Session",
     "SessionInfo",
@@ -142,6 +148,53 @@ class ConfigureResult(Record):
 
 class SuccessResult(Record):
     success: bool
+
+class PasskeyOptions(Record):
+    success: bool
+    type: str
+    id: str
+    challenge_id: str
+    authenticator_type: Optional[str]
+    challenge: str
+    timeout: Optional[int]
+    expires_in: int
+    allow_credentials: Optional[List[Record]]
+    public_key: Dict[str, Any]
+
+class PasskeyRegistrationResult(Record):
+    success: bool
+    method: str
+    credential_id: str
+    backup_codes: Optional[List[str]]
+
+class PasskeyInfo(Record):
+    id: str
+    credential_id: str
+    name: str
+    type: str
+    transports: List[str]
+    aaguid: Optional[str]
+    sign_count: int
+    created_at: str
+    last_used: Optional[str]
+
+class RemovePasskeyResult(Record):
+    success: bool
+    mfa_disabled: bool
+    disabled_at: Optional[str]
+
+class OtpAccount(Record):
+    issuer: Optional[str]
+    account_name: str
+    secret: str
+    algorithm: str
+    digits: int
+    period: int
+
+class AuthenticatorCode(Record):
+    code: str
+    seconds_remaining: int
+    period: int
 
 class MfaLevel(str, Enum):
     NONE = "none"

@@ -700,6 +700,46 @@ public protocol EngineProtocol: AnyObject, Sendable {
      */
     func verifySession(token: String) throws  -> SessionInfo
     
+    /**
+     * The user's security keys and passkeys.
+     */
+    func listPasskeys(userId: String) throws  -> [PasskeyInfo]
+    
+    /**
+     * Options to sign in with a key: for a pending sign-in session, or a signed-in
+     * session's token (step-up).
+     */
+    func passkeyAuthenticationOptions(sessionId: String, context: RequestContext?) throws  -> PasskeyOptions
+    
+    /**
+     * Options to register a security key (`authenticator_type` `securityKey`, the default)
+     * or a passkey (`passkey`) for a signed-in user; the user's keys are excluded.
+     */
+    func passkeyRegistrationOptions(userId: String, authenticatorType: String?, context: RequestContext?) throws  -> PasskeyOptions
+    
+    /**
+     * Removes a key. Removing the last factor follows `disable_mfa`'s rules: the password
+     * (or a recent `verify_password`) and a current `confirmation_code`.
+     */
+    func removePasskey(userId: String, credentialId: String, password: String?, confirmationCode: String?, context: RequestContext?) throws  -> RemovePasskeyResult
+    
+    /**
+     * Renames one of the user's keys.
+     */
+    func renamePasskey(userId: String, credentialId: String, name: String) throws 
+    
+    /**
+     * Verifies an assertion (`AuthenticationResponseJSON` text): completes the pending
+     * sign-in or refreshes the session's MFA time, with the same result as `verify_mfa`.
+     */
+    func verifyPasskeyAuthentication(challengeId: String, credentialJson: String, sessionId: String?, context: RequestContext?) throws  -> VerifyMfaResult
+    
+    /**
+     * Verifies the registration response (`RegistrationResponseJSON` text) and stores the
+     * key under `name`; the first factor activates MFA and issues backup codes.
+     */
+    func verifyPasskeyRegistration(userId: String, challengeId: String, credentialJson: String, name: String?, context: RequestContext?) throws  -> PasskeyRegistration
+    
 }
 /**
  * The MFA engine over one database file.
@@ -1030,6 +1070,117 @@ open func verifySession(token: String)throws  -> SessionInfo  {
     uniffi_plinto_mfa_fn_method_engine_verify_session(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(token),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The user's security keys and passkeys.
+     */
+open func listPasskeys(userId: String)throws  -> [PasskeyInfo]  {
+    return try  FfiConverterSequenceTypePasskeyInfo.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_list_passkeys(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(userId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Options to sign in with a key: for a pending sign-in session, or a signed-in
+     * session's token (step-up).
+     */
+open func passkeyAuthenticationOptions(sessionId: String, context: RequestContext? = nil)throws  -> PasskeyOptions  {
+    return try  FfiConverterTypePasskeyOptions_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_passkey_authentication_options(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(sessionId),
+        FfiConverterOptionTypeRequestContext.lower(context),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Options to register a security key (`authenticator_type` `securityKey`, the default)
+     * or a passkey (`passkey`) for a signed-in user; the user's keys are excluded.
+     */
+open func passkeyRegistrationOptions(userId: String, authenticatorType: String? = nil, context: RequestContext? = nil)throws  -> PasskeyOptions  {
+    return try  FfiConverterTypePasskeyOptions_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_passkey_registration_options(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(userId),
+        FfiConverterOptionString.lower(authenticatorType),
+        FfiConverterOptionTypeRequestContext.lower(context),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Removes a key. Removing the last factor follows `disable_mfa`'s rules: the password
+     * (or a recent `verify_password`) and a current `confirmation_code`.
+     */
+open func removePasskey(userId: String, credentialId: String, password: String? = nil, confirmationCode: String? = nil, context: RequestContext? = nil)throws  -> RemovePasskeyResult  {
+    return try  FfiConverterTypeRemovePasskeyResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_remove_passkey(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(userId),
+        FfiConverterString.lower(credentialId),
+        FfiConverterOptionString.lower(password),
+        FfiConverterOptionString.lower(confirmationCode),
+        FfiConverterOptionTypeRequestContext.lower(context),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Renames one of the user's keys.
+     */
+open func renamePasskey(userId: String, credentialId: String, name: String)throws   {try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_rename_passkey(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(userId),
+        FfiConverterString.lower(credentialId),
+        FfiConverterString.lower(name),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Verifies an assertion (`AuthenticationResponseJSON` text): completes the pending
+     * sign-in or refreshes the session's MFA time, with the same result as `verify_mfa`.
+     */
+open func verifyPasskeyAuthentication(challengeId: String, credentialJson: String, sessionId: String? = nil, context: RequestContext? = nil)throws  -> VerifyMfaResult  {
+    return try  FfiConverterTypeVerifyMfaResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_verify_passkey_authentication(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(challengeId),
+        FfiConverterString.lower(credentialJson),
+        FfiConverterOptionString.lower(sessionId),
+        FfiConverterOptionTypeRequestContext.lower(context),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Verifies the registration response (`RegistrationResponseJSON` text) and stores the
+     * key under `name`; the first factor activates MFA and issues backup codes.
+     */
+open func verifyPasskeyRegistration(userId: String, challengeId: String, credentialJson: String, name: String? = nil, context: RequestContext? = nil)throws  -> PasskeyRegistration  {
+    return try  FfiConverterTypePasskeyRegistration_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_verify_passkey_registration(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(userId),
+        FfiConverterString.lower(challengeId),
+        FfiConverterString.lower(credentialJson),
+        FfiConverterOptionString.lower(name),
+        FfiConverterOptionTypeRequestContext.lower(context),uniffiCallStatus
     )
 })
 }
@@ -2698,6 +2849,362 @@ public func FfiConverterTypeOtpAccount_lift(_ buf: RustBuffer) throws -> OtpAcco
 #endif
 public func FfiConverterTypeOtpAccount_lower(_ value: OtpAccount) -> RustBuffer {
     return FfiConverterTypeOtpAccount.lower(value)
+}
+
+
+/**
+ * One of a user's security keys or passkeys.
+ */
+public struct PasskeyInfo: Equatable, Hashable {
+    /**
+     * The credential's id (base64url).
+     */
+    public var credentialId: String
+    /**
+     * User-given name.
+     */
+    public var name: String
+    /**
+     * `securityKey` or `passkey`.
+     */
+    public var kind: String
+    /**
+     * Transports the authenticator reported (`usb`, `nfc`, `internal`, …).
+     */
+    public var transports: [String]
+    /**
+     * The authenticator model's AAGUID, when attested.
+     */
+    public var aaguid: String?
+    /**
+     * The last signature counter seen (0 for synced passkeys).
+     */
+    public var signCount: UInt32
+    /**
+     * ISO 8601.
+     */
+    public var createdAt: String
+    /**
+     * ISO 8601, when last used.
+     */
+    public var lastUsed: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The credential's id (base64url).
+         */credentialId: String, 
+        /**
+         * User-given name.
+         */name: String, 
+        /**
+         * `securityKey` or `passkey`.
+         */kind: String, 
+        /**
+         * Transports the authenticator reported (`usb`, `nfc`, `internal`, …).
+         */transports: [String], 
+        /**
+         * The authenticator model's AAGUID, when attested.
+         */aaguid: String?, 
+        /**
+         * The last signature counter seen (0 for synced passkeys).
+         */signCount: UInt32, 
+        /**
+         * ISO 8601.
+         */createdAt: String, 
+        /**
+         * ISO 8601, when last used.
+         */lastUsed: String?) {
+        self.credentialId = credentialId
+        self.name = name
+        self.kind = kind
+        self.transports = transports
+        self.aaguid = aaguid
+        self.signCount = signCount
+        self.createdAt = createdAt
+        self.lastUsed = lastUsed
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PasskeyInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePasskeyInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PasskeyInfo {
+        return
+            try PasskeyInfo(
+                credentialId: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterString.read(from: &buf), 
+                transports: FfiConverterSequenceString.read(from: &buf), 
+                aaguid: FfiConverterOptionString.read(from: &buf), 
+                signCount: FfiConverterUInt32.read(from: &buf), 
+                createdAt: FfiConverterString.read(from: &buf), 
+                lastUsed: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PasskeyInfo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.credentialId, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.kind, into: &buf)
+        FfiConverterSequenceString.write(value.transports, into: &buf)
+        FfiConverterOptionString.write(value.aaguid, into: &buf)
+        FfiConverterUInt32.write(value.signCount, into: &buf)
+        FfiConverterString.write(value.createdAt, into: &buf)
+        FfiConverterOptionString.write(value.lastUsed, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePasskeyInfo_lift(_ buf: RustBuffer) throws -> PasskeyInfo {
+    return try FfiConverterTypePasskeyInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePasskeyInfo_lower(_ value: PasskeyInfo) -> RustBuffer {
+    return FfiConverterTypePasskeyInfo.lower(value)
+}
+
+
+/**
+ * Options for `navigator.credentials.create()` / `.get()` or Credential Manager.
+ */
+public struct PasskeyOptions: Equatable, Hashable {
+    /**
+     * Answer with this id; each challenge is answered once.
+     */
+    public var challengeId: String
+    /**
+     * `registration` or `authentication`.
+     */
+    public var kind: String
+    /**
+     * Seconds until the challenge expires.
+     */
+    public var expiresIn: UInt64
+    /**
+     * `PublicKeyCredentialCreationOptionsJSON` or `…RequestOptionsJSON` (base64url fields).
+     */
+    public var optionsJson: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Answer with this id; each challenge is answered once.
+         */challengeId: String, 
+        /**
+         * `registration` or `authentication`.
+         */kind: String, 
+        /**
+         * Seconds until the challenge expires.
+         */expiresIn: UInt64, 
+        /**
+         * `PublicKeyCredentialCreationOptionsJSON` or `…RequestOptionsJSON` (base64url fields).
+         */optionsJson: String) {
+        self.challengeId = challengeId
+        self.kind = kind
+        self.expiresIn = expiresIn
+        self.optionsJson = optionsJson
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PasskeyOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePasskeyOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PasskeyOptions {
+        return
+            try PasskeyOptions(
+                challengeId: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterString.read(from: &buf), 
+                expiresIn: FfiConverterUInt64.read(from: &buf), 
+                optionsJson: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PasskeyOptions, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.challengeId, into: &buf)
+        FfiConverterString.write(value.kind, into: &buf)
+        FfiConverterUInt64.write(value.expiresIn, into: &buf)
+        FfiConverterString.write(value.optionsJson, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePasskeyOptions_lift(_ buf: RustBuffer) throws -> PasskeyOptions {
+    return try FfiConverterTypePasskeyOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePasskeyOptions_lower(_ value: PasskeyOptions) -> RustBuffer {
+    return FfiConverterTypePasskeyOptions.lower(value)
+}
+
+
+/**
+ * A stored security key or passkey.
+ */
+public struct PasskeyRegistration: Equatable, Hashable {
+    /**
+     * The credential's id (base64url).
+     */
+    public var credentialId: String
+    /**
+     * Backup codes issued when this is the user's first factor: show them once.
+     */
+    public var backupCodes: [String]?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The credential's id (base64url).
+         */credentialId: String, 
+        /**
+         * Backup codes issued when this is the user's first factor: show them once.
+         */backupCodes: [String]?) {
+        self.credentialId = credentialId
+        self.backupCodes = backupCodes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PasskeyRegistration: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePasskeyRegistration: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PasskeyRegistration {
+        return
+            try PasskeyRegistration(
+                credentialId: FfiConverterString.read(from: &buf), 
+                backupCodes: FfiConverterOptionSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PasskeyRegistration, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.credentialId, into: &buf)
+        FfiConverterOptionSequenceString.write(value.backupCodes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePasskeyRegistration_lift(_ buf: RustBuffer) throws -> PasskeyRegistration {
+    return try FfiConverterTypePasskeyRegistration.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePasskeyRegistration_lower(_ value: PasskeyRegistration) -> RustBuffer {
+    return FfiConverterTypePasskeyRegistration.lower(value)
+}
+
+
+/**
+ * Outcome of removing a key.
+ */
+public struct RemovePasskeyResult: Equatable, Hashable {
+    /**
+     * Removing the last factor turned MFA off.
+     */
+    public var mfaDisabled: Bool
+    /**
+     * ISO 8601, when MFA was turned off.
+     */
+    public var disabledAt: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Removing the last factor turned MFA off.
+         */mfaDisabled: Bool, 
+        /**
+         * ISO 8601, when MFA was turned off.
+         */disabledAt: String?) {
+        self.mfaDisabled = mfaDisabled
+        self.disabledAt = disabledAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RemovePasskeyResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRemovePasskeyResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RemovePasskeyResult {
+        return
+            try RemovePasskeyResult(
+                mfaDisabled: FfiConverterBool.read(from: &buf), 
+                disabledAt: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RemovePasskeyResult, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.mfaDisabled, into: &buf)
+        FfiConverterOptionString.write(value.disabledAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRemovePasskeyResult_lift(_ buf: RustBuffer) throws -> RemovePasskeyResult {
+    return try FfiConverterTypeRemovePasskeyResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRemovePasskeyResult_lower(_ value: RemovePasskeyResult) -> RustBuffer {
+    return FfiConverterTypeRemovePasskeyResult.lower(value)
 }
 
 
@@ -4633,6 +5140,31 @@ fileprivate struct FfiConverterSequenceTypeOtpAccount: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypePasskeyInfo: FfiConverterRustBuffer {
+    typealias SwiftType = [PasskeyInfo]
+
+    public static func write(_ value: [PasskeyInfo], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePasskeyInfo.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PasskeyInfo] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PasskeyInfo]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePasskeyInfo.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeTotpDevice: FfiConverterRustBuffer {
     typealias SwiftType = [TotpDevice]
 
@@ -4832,6 +5364,27 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_engine_verify_session() != 28146) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_list_passkeys() != 62747) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_passkey_authentication_options() != 42928) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_passkey_registration_options() != 48667) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_remove_passkey() != 31086) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_rename_passkey() != 63566) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_verify_passkey_authentication() != 4062) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_verify_passkey_registration() != 6610) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_constructor_vault_from_json() != 45653) {

@@ -737,6 +737,20 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_verify_session(
     ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_list_passkeys(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_passkey_authentication_options(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_passkey_registration_options(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_remove_passkey(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_rename_passkey(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_verify_passkey_authentication(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_verify_passkey_registration(
+    ): Int
     external fun uniffi_plinto_mfa_checksum_constructor_vault_from_json(
     ): Int
     external fun uniffi_plinto_mfa_checksum_constructor_vault_new(
@@ -826,6 +840,20 @@ internal object UniffiLib {
     external fun uniffi_plinto_mfa_fn_method_engine_verify_password(`ptr`: Long,`userId`: RustBuffer.ByValue,`password`: RustBuffer.ByValue,`context`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_plinto_mfa_fn_method_engine_verify_session(`ptr`: Long,`token`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_list_passkeys(`ptr`: Long,`userId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_passkey_authentication_options(`ptr`: Long,`sessionId`: RustBuffer.ByValue,`context`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_passkey_registration_options(`ptr`: Long,`userId`: RustBuffer.ByValue,`authenticatorType`: RustBuffer.ByValue,`context`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_remove_passkey(`ptr`: Long,`userId`: RustBuffer.ByValue,`credentialId`: RustBuffer.ByValue,`password`: RustBuffer.ByValue,`confirmationCode`: RustBuffer.ByValue,`context`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_rename_passkey(`ptr`: Long,`userId`: RustBuffer.ByValue,`credentialId`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_plinto_mfa_fn_method_engine_verify_passkey_authentication(`ptr`: Long,`challengeId`: RustBuffer.ByValue,`credentialJson`: RustBuffer.ByValue,`sessionId`: RustBuffer.ByValue,`context`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_verify_passkey_registration(`ptr`: Long,`userId`: RustBuffer.ByValue,`challengeId`: RustBuffer.ByValue,`credentialJson`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`context`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_plinto_mfa_fn_method_mfaerror_code(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1051,6 +1079,27 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_verify_session() and 0xFFFF) != 28146) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_list_passkeys() and 0xFFFF) != 62747) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_passkey_authentication_options() and 0xFFFF) != 42928) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_passkey_registration_options() and 0xFFFF) != 48667) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_remove_passkey() and 0xFFFF) != 31086) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_rename_passkey() and 0xFFFF) != 63566) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_verify_passkey_authentication() and 0xFFFF) != 4062) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_verify_passkey_registration() and 0xFFFF) != 6610) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_constructor_vault_from_json() and 0xFFFF) != 45653) {
@@ -1592,6 +1641,46 @@ public interface EngineInterface {
      */
     fun `verifySession`(`token`: kotlin.String): SessionInfo
     
+    /**
+     * The user's security keys and passkeys.
+     */
+    fun `listPasskeys`(`userId`: kotlin.String): List<PasskeyInfo>
+    
+    /**
+     * Options to sign in with a key: for a pending sign-in session, or a signed-in
+     * session's token (step-up).
+     */
+    fun `passkeyAuthenticationOptions`(`sessionId`: kotlin.String, `context`: RequestContext? = null): PasskeyOptions
+    
+    /**
+     * Options to register a security key (`authenticator_type` `securityKey`, the default)
+     * or a passkey (`passkey`) for a signed-in user; the user's keys are excluded.
+     */
+    fun `passkeyRegistrationOptions`(`userId`: kotlin.String, `authenticatorType`: kotlin.String? = null, `context`: RequestContext? = null): PasskeyOptions
+    
+    /**
+     * Removes a key. Removing the last factor follows `disable_mfa`'s rules: the password
+     * (or a recent `verify_password`) and a current `confirmation_code`.
+     */
+    fun `removePasskey`(`userId`: kotlin.String, `credentialId`: kotlin.String, `password`: kotlin.String? = null, `confirmationCode`: kotlin.String? = null, `context`: RequestContext? = null): RemovePasskeyResult
+    
+    /**
+     * Renames one of the user's keys.
+     */
+    fun `renamePasskey`(`userId`: kotlin.String, `credentialId`: kotlin.String, `name`: kotlin.String)
+    
+    /**
+     * Verifies an assertion (`AuthenticationResponseJSON` text): completes the pending
+     * sign-in or refreshes the session's MFA time, with the same result as `verify_mfa`.
+     */
+    fun `verifyPasskeyAuthentication`(`challengeId`: kotlin.String, `credentialJson`: kotlin.String, `sessionId`: kotlin.String? = null, `context`: RequestContext? = null): VerifyMfaResult
+    
+    /**
+     * Verifies the registration response (`RegistrationResponseJSON` text) and stores the
+     * key under `name`; the first factor activates MFA and issues backup codes.
+     */
+    fun `verifyPasskeyRegistration`(`userId`: kotlin.String, `challengeId`: kotlin.String, `credentialJson`: kotlin.String, `name`: kotlin.String? = null, `context`: RequestContext? = null): PasskeyRegistration
+    
     companion object
 }
 
@@ -2060,6 +2149,152 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
         it,
         
         FfiConverterString.lower(`token`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The user's security keys and passkeys.
+     */
+    @Throws(MfaException::class)override fun `listPasskeys`(`userId`: kotlin.String): List<PasskeyInfo> {
+            return FfiConverterSequenceTypePasskeyInfo.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaException) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_list_passkeys(
+        it,
+        
+        FfiConverterString.lower(`userId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Options to sign in with a key: for a pending sign-in session, or a signed-in
+     * session's token (step-up).
+     */
+    @Throws(MfaException::class)override fun `passkeyAuthenticationOptions`(`sessionId`: kotlin.String, `context`: RequestContext?): PasskeyOptions {
+            return FfiConverterTypePasskeyOptions.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaException) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_passkey_authentication_options(
+        it,
+        
+        FfiConverterString.lower(`sessionId`),
+        FfiConverterOptionalTypeRequestContext.lower(`context`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Options to register a security key (`authenticator_type` `securityKey`, the default)
+     * or a passkey (`passkey`) for a signed-in user; the user's keys are excluded.
+     */
+    @Throws(MfaException::class)override fun `passkeyRegistrationOptions`(`userId`: kotlin.String, `authenticatorType`: kotlin.String?, `context`: RequestContext?): PasskeyOptions {
+            return FfiConverterTypePasskeyOptions.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaException) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_passkey_registration_options(
+        it,
+        
+        FfiConverterString.lower(`userId`),
+        FfiConverterOptionalString.lower(`authenticatorType`),
+        FfiConverterOptionalTypeRequestContext.lower(`context`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Removes a key. Removing the last factor follows `disable_mfa`'s rules: the password
+     * (or a recent `verify_password`) and a current `confirmation_code`.
+     */
+    @Throws(MfaException::class)override fun `removePasskey`(`userId`: kotlin.String, `credentialId`: kotlin.String, `password`: kotlin.String?, `confirmationCode`: kotlin.String?, `context`: RequestContext?): RemovePasskeyResult {
+            return FfiConverterTypeRemovePasskeyResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaException) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_remove_passkey(
+        it,
+        
+        FfiConverterString.lower(`userId`),
+        FfiConverterString.lower(`credentialId`),
+        FfiConverterOptionalString.lower(`password`),
+        FfiConverterOptionalString.lower(`confirmationCode`),
+        FfiConverterOptionalTypeRequestContext.lower(`context`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Renames one of the user's keys.
+     */
+    @Throws(MfaException::class)override fun `renamePasskey`(`userId`: kotlin.String, `credentialId`: kotlin.String, `name`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(MfaException) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_rename_passkey(
+        it,
+        
+        FfiConverterString.lower(`userId`),
+        FfiConverterString.lower(`credentialId`),
+        FfiConverterString.lower(`name`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Verifies an assertion (`AuthenticationResponseJSON` text): completes the pending
+     * sign-in or refreshes the session's MFA time, with the same result as `verify_mfa`.
+     */
+    @Throws(MfaException::class)override fun `verifyPasskeyAuthentication`(`challengeId`: kotlin.String, `credentialJson`: kotlin.String, `sessionId`: kotlin.String?, `context`: RequestContext?): VerifyMfaResult {
+            return FfiConverterTypeVerifyMfaResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaException) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_verify_passkey_authentication(
+        it,
+        
+        FfiConverterString.lower(`challengeId`),
+        FfiConverterString.lower(`credentialJson`),
+        FfiConverterOptionalString.lower(`sessionId`),
+        FfiConverterOptionalTypeRequestContext.lower(`context`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Verifies the registration response (`RegistrationResponseJSON` text) and stores the
+     * key under `name`; the first factor activates MFA and issues backup codes.
+     */
+    @Throws(MfaException::class)override fun `verifyPasskeyRegistration`(`userId`: kotlin.String, `challengeId`: kotlin.String, `credentialJson`: kotlin.String, `name`: kotlin.String?, `context`: RequestContext?): PasskeyRegistration {
+            return FfiConverterTypePasskeyRegistration.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaException) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_verify_passkey_registration(
+        it,
+        
+        FfiConverterString.lower(`userId`),
+        FfiConverterString.lower(`challengeId`),
+        FfiConverterString.lower(`credentialJson`),
+        FfiConverterOptionalString.lower(`name`),
+        FfiConverterOptionalTypeRequestContext.lower(`context`),_status)
 }
     }
     )
@@ -3509,6 +3744,258 @@ public object FfiConverterTypeOtpAccount: FfiConverterRustBuffer<OtpAccount> {
             FfiConverterTypeTotpAlgorithm.write(value.`algorithm`, buf)
             FfiConverterUByte.write(value.`digits`, buf)
             FfiConverterUInt.write(value.`period`, buf)
+    }
+}
+
+
+
+/**
+ * One of a user's security keys or passkeys.
+ */
+data class PasskeyInfo (
+    /**
+     * The credential's id (base64url).
+     */
+    var `credentialId`: kotlin.String
+    , 
+    /**
+     * User-given name.
+     */
+    var `name`: kotlin.String
+    , 
+    /**
+     * `securityKey` or `passkey`.
+     */
+    var `kind`: kotlin.String
+    , 
+    /**
+     * Transports the authenticator reported (`usb`, `nfc`, `internal`, …).
+     */
+    var `transports`: List<kotlin.String>
+    , 
+    /**
+     * The authenticator model's AAGUID, when attested.
+     */
+    var `aaguid`: kotlin.String?
+    , 
+    /**
+     * The last signature counter seen (0 for synced passkeys).
+     */
+    var `signCount`: kotlin.UInt
+    , 
+    /**
+     * ISO 8601.
+     */
+    var `createdAt`: kotlin.String
+    , 
+    /**
+     * ISO 8601, when last used.
+     */
+    var `lastUsed`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePasskeyInfo: FfiConverterRustBuffer<PasskeyInfo> {
+    override fun read(buf: ByteBuffer): PasskeyInfo {
+        return PasskeyInfo(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PasskeyInfo) = (
+            FfiConverterString.allocationSize(value.`credentialId`) +
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterString.allocationSize(value.`kind`) +
+            FfiConverterSequenceString.allocationSize(value.`transports`) +
+            FfiConverterOptionalString.allocationSize(value.`aaguid`) +
+            FfiConverterUInt.allocationSize(value.`signCount`) +
+            FfiConverterString.allocationSize(value.`createdAt`) +
+            FfiConverterOptionalString.allocationSize(value.`lastUsed`)
+    )
+
+    override fun write(value: PasskeyInfo, buf: ByteBuffer) {
+            FfiConverterString.write(value.`credentialId`, buf)
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterString.write(value.`kind`, buf)
+            FfiConverterSequenceString.write(value.`transports`, buf)
+            FfiConverterOptionalString.write(value.`aaguid`, buf)
+            FfiConverterUInt.write(value.`signCount`, buf)
+            FfiConverterString.write(value.`createdAt`, buf)
+            FfiConverterOptionalString.write(value.`lastUsed`, buf)
+    }
+}
+
+
+
+/**
+ * Options for `navigator.credentials.create()` / `.get()` or Credential Manager.
+ */
+data class PasskeyOptions (
+    /**
+     * Answer with this id; each challenge is answered once.
+     */
+    var `challengeId`: kotlin.String
+    , 
+    /**
+     * `registration` or `authentication`.
+     */
+    var `kind`: kotlin.String
+    , 
+    /**
+     * Seconds until the challenge expires.
+     */
+    var `expiresIn`: kotlin.ULong
+    , 
+    /**
+     * `PublicKeyCredentialCreationOptionsJSON` or `…RequestOptionsJSON` (base64url fields).
+     */
+    var `optionsJson`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePasskeyOptions: FfiConverterRustBuffer<PasskeyOptions> {
+    override fun read(buf: ByteBuffer): PasskeyOptions {
+        return PasskeyOptions(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PasskeyOptions) = (
+            FfiConverterString.allocationSize(value.`challengeId`) +
+            FfiConverterString.allocationSize(value.`kind`) +
+            FfiConverterULong.allocationSize(value.`expiresIn`) +
+            FfiConverterString.allocationSize(value.`optionsJson`)
+    )
+
+    override fun write(value: PasskeyOptions, buf: ByteBuffer) {
+            FfiConverterString.write(value.`challengeId`, buf)
+            FfiConverterString.write(value.`kind`, buf)
+            FfiConverterULong.write(value.`expiresIn`, buf)
+            FfiConverterString.write(value.`optionsJson`, buf)
+    }
+}
+
+
+
+/**
+ * A stored security key or passkey.
+ */
+data class PasskeyRegistration (
+    /**
+     * The credential's id (base64url).
+     */
+    var `credentialId`: kotlin.String
+    , 
+    /**
+     * Backup codes issued when this is the user's first factor: show them once.
+     */
+    var `backupCodes`: List<kotlin.String>?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePasskeyRegistration: FfiConverterRustBuffer<PasskeyRegistration> {
+    override fun read(buf: ByteBuffer): PasskeyRegistration {
+        return PasskeyRegistration(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PasskeyRegistration) = (
+            FfiConverterString.allocationSize(value.`credentialId`) +
+            FfiConverterOptionalSequenceString.allocationSize(value.`backupCodes`)
+    )
+
+    override fun write(value: PasskeyRegistration, buf: ByteBuffer) {
+            FfiConverterString.write(value.`credentialId`, buf)
+            FfiConverterOptionalSequenceString.write(value.`backupCodes`, buf)
+    }
+}
+
+
+
+/**
+ * Outcome of removing a key.
+ */
+data class RemovePasskeyResult (
+    /**
+     * Removing the last factor turned MFA off.
+     */
+    var `mfaDisabled`: kotlin.Boolean
+    , 
+    /**
+     * ISO 8601, when MFA was turned off.
+     */
+    var `disabledAt`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRemovePasskeyResult: FfiConverterRustBuffer<RemovePasskeyResult> {
+    override fun read(buf: ByteBuffer): RemovePasskeyResult {
+        return RemovePasskeyResult(
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RemovePasskeyResult) = (
+            FfiConverterBoolean.allocationSize(value.`mfaDisabled`) +
+            FfiConverterOptionalString.allocationSize(value.`disabledAt`)
+    )
+
+    override fun write(value: RemovePasskeyResult, buf: ByteBuffer) {
+            FfiConverterBoolean.write(value.`mfaDisabled`, buf)
+            FfiConverterOptionalString.write(value.`disabledAt`, buf)
     }
 }
 
@@ -5400,6 +5887,34 @@ public object FfiConverterSequenceTypeOtpAccount: FfiConverterRustBuffer<List<Ot
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeOtpAccount.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypePasskeyInfo: FfiConverterRustBuffer<List<PasskeyInfo>> {
+    override fun read(buf: ByteBuffer): List<PasskeyInfo> {
+        val len = buf.getInt()
+        return List<PasskeyInfo>(len) {
+            FfiConverterTypePasskeyInfo.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<PasskeyInfo>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypePasskeyInfo.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<PasskeyInfo>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypePasskeyInfo.write(it, buf)
         }
     }
 }

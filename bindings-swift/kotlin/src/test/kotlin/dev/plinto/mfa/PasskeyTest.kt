@@ -1,0 +1,102 @@
+// Security keys through the generated Kotlin API, answered by the core's software
+// authenticator (a separate process that prints what navigator.credentials.create()/.get()
+// return): registration, sign-in, step-up, management and typed errors.
+package dev.plinto.mfa
+
+import java.io.File
+import java.nio.file.Files
+import java.nio.file.Path
+import org.junit.jupiter.api.AfterEach
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.BeforeEach
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+
+const val ORIGIN = "https://example.com"
+const val WEBAUTHN = """{"password": {"memoryKib": 64, "iterations": 1},
+  "methods": {"webauthn": {"rpId": "example.com", "rpName": "Example", "origins": ["https://example.com"]}}}"""
+
+class PasskeyTest {
+    private lateinit var dir: Path
+    private lateinit var engine: Engine
+
+    @BeforeEach
+    fun open() {
+        dir = Files.createTempDirectory("plinto-kotlin-passkeys-")
+        engine = Engine(dir.resolve("plinto.db").toString(), KEY, WEBAUTHN)
+    }
+
+    @AfterEach
+    fun close() {
+        engine.close()
+        dir.toFile().deleteRecursively()
+    }
+
+    /** The software key's answer to `optionsJson`, made on a page at `origin`. */
+    private fun authenticator(op: String, optionsJson: String, origin: String = ORIGIN): String {
+        val tool = System.getProperty("plinto.soft.authenticator")
+        assertTrue(File(tool).canExecute(), "missing $tool: cargo build -p plinto-mfa-core --example soft_authenticator")
+        val process = ProcessBuilder(tool, dir.resolve("key.cbor").toString(), op, origin).start()
+        process.outputStream.use { it.write(optionsJson.toByteArray()) }
+        val out = process.inputStream.bufferedReader().readText()
+        val err = process.errorStream.bufferedReader().readText()
+        assertEquals(0, process.waitFor(), err)
+        return out
+    }
+
+    @Test
+    fun `register a security key, sign in and step up with it, then remove it`() {
+        val user = engine.signUp("kotlin-key@example.com", PASSWORD).user
+        val options = engine.passkeyRegistrationOptions(user.id)
+        assertEquals("registration", options.kind)
+        assertEquals(300uL, options.expiresIn)
+        assertTrue(options.optionsJson.contains("\"rp\""))
+        val stored = engine.verifyPasskeyRegistration(user.id, options.challengeId, authenticator("register", options.optionsJson), "YubiKey")
+        assertEquals(10, stored.backupCodes!!.size)
+        assertEquals(listOf("webauthn", "backup"), engine.getMfaStatus(user.id).methods)
+
+        val signIn = engine.signIn("kotlin-key@example.com", PASSWORD)
+        assertTrue(signIn.requiresMfa)
+        val challenge = engine.passkeyAuthenticationOptions(signIn.sessionId!!)
+        assertEquals("authentication", challenge.kind)
+        assertTrue(challenge.optionsJson.contains(stored.credentialId))
+        val done = engine.verifyPasskeyAuthentication(challenge.challengeId, authenticator("authenticate", challenge.optionsJson), signIn.sessionId)
+        assertTrue(done.success, "assertion: ${done.error}")
+        val token = done.session!!.token
+        assertTrue(engine.verifySession(token).mfaVerified)
+
+        val stepUp = engine.passkeyAuthenticationOptions(token)
+        assertTrue(engine.verifyPasskeyAuthentication(stepUp.challengeId, authenticator("authenticate", stepUp.optionsJson), token).success)
+
+        val keys = engine.listPasskeys(user.id)
+        assertEquals(listOf("YubiKey"), keys.map { it.name })
+        assertEquals("securityKey", keys[0].kind)
+        assertNotNull(keys[0].lastUsed)
+        engine.renamePasskey(user.id, stored.credentialId, "Desk key")
+        assertEquals("Desk key", engine.listPasskeys(user.id)[0].name)
+
+        val missing = assertThrows<MfaException.InvalidInput> { engine.removePasskey(user.id, stored.credentialId) }
+        assertEquals("confirmationCode", missing.field)
+        val removed = engine.removePasskey(user.id, stored.credentialId, PASSWORD, stored.backupCodes!![0])
+        assertTrue(removed.mfaDisabled)
+        assertEquals(emptyList<PasskeyInfo>(), engine.listPasskeys(user.id))
+    }
+
+    @Test
+    fun `wrong origin, replay and malformed JSON are typed errors`() {
+        val user = engine.signUp("kotlin-bad@example.com", PASSWORD).user
+        val options = engine.passkeyRegistrationOptions(user.id)
+        val foreign = authenticator("register", options.optionsJson, "https://sub.example.com")
+        assertThrows<MfaException.InvalidCode> { engine.verifyPasskeyRegistration(user.id, options.challengeId, foreign) }
+        // The challenge was consumed by that attempt.
+        assertThrows<MfaException.InvalidCode> { engine.verifyPasskeyRegistration(user.id, options.challengeId, foreign) }
+        val next = engine.passkeyRegistrationOptions(user.id)
+        val bad = assertThrows<MfaException.InvalidInput> { engine.verifyPasskeyRegistration(user.id, next.challengeId, "{not json") }
+        assertEquals("credential", bad.field)
+        val kind = assertThrows<MfaException.InvalidInput> { engine.passkeyRegistrationOptions(user.id, "toaster") }
+        assertEquals("authenticatorType", kind.field)
+        assertThrows<MfaException.SessionInvalid> { engine.passkeyAuthenticationOptions("not-a-session") }
+    }
+}

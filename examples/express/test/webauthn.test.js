@@ -1,0 +1,127 @@
+// The example's security-key routes over HTTP, answered by a software authenticator (the
+// core's soft_authenticator example binary, which prints what navigator.credentials.create()
+// and .get() would return). Real app, real native core, temp SQLite file.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { execFileSync } from 'node:child_process'
+import request from 'supertest'
+
+const PASSWORD = 'TestPassword123!'
+const dir = mkdtempSync(join(tmpdir(), 'plinto-express-webauthn-'))
+process.env.PLINTO_DATABASE = join(dir, 'plinto.db')
+process.env.PLINTO_SECRET_KEY = 'cd'.repeat(32)
+
+// The default relying party is localhost: a page on any http://localhost port may answer.
+const PAGE = 'http://localhost:3000'
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
+const triple = process.env.CARGO_BUILD_TARGET || 'x86_64-unknown-linux-gnu'
+const targetDir = process.env.CARGO_TARGET_DIR || join(root, 'target')
+const SOFT = process.env.PLINTO_SOFT_AUTHENTICATOR || join(targetDir, triple, 'debug', 'examples', 'soft_authenticator')
+
+/** @type {import('express').Express} */
+let app
+
+before(async () => {
+  assert.ok(existsSync(SOFT), `missing ${SOFT}: cargo build -p plinto-mfa-core --example soft_authenticator`)
+  ;({ app } = await import('../server.js'))
+})
+after(() => rmSync(dir, { recursive: true, force: true }))
+
+/** The browser's credential JSON for `publicKey` options, made at `origin`.
+ * @param {string} state @param {'register' | 'authenticate'} op @param {object} publicKey @param {string} [origin] */
+function authenticator(state, op, publicKey, origin = PAGE) {
+  const out = execFileSync(SOFT, [state, op, origin], { input: JSON.stringify(publicKey) })
+  return JSON.parse(out.toString())
+}
+
+test('register a security key over HTTP, then sign in with it', async () => {
+  const state = join(dir, 'key-1.cbor')
+  const email = 'express-key@example.com'
+  const signup = await request(app).post('/api/auth/signup').send({ email, password: PASSWORD })
+  assert.equal(signup.status, 200, JSON.stringify(signup.body))
+  const bearer = `Bearer ${signup.body.session.token}`
+
+  const unauthenticated = await request(app).post('/api/auth/mfa/webauthn/register/options').send({})
+  assert.equal(unauthenticated.status, 401)
+
+  const options = await request(app).post('/api/auth/mfa/webauthn/register/options').set('Authorization', bearer).send({})
+  assert.equal(options.status, 200, JSON.stringify(options.body))
+  assert.equal(options.body.publicKey.rp.id, 'localhost')
+  const credential = authenticator(state, 'register', options.body.publicKey)
+  const stored = await request(app)
+    .post('/api/auth/mfa/webauthn/register/verify')
+    .set('Authorization', bearer)
+    .send({ challengeId: options.body.challengeId, credential, name: 'YubiKey' })
+  assert.equal(stored.status, 200, JSON.stringify(stored.body))
+  assert.ok(stored.body.credentialId)
+  assert.equal(stored.body.backupCodes.length, 10)
+
+  // The same answer again: the challenge is gone.
+  const replay = await request(app)
+    .post('/api/auth/mfa/webauthn/register/verify')
+    .set('Authorization', bearer)
+    .send({ challengeId: options.body.challengeId, credential })
+  assert.equal(replay.status, 400)
+  assert.equal(replay.body.code, 'mfa_invalid_code')
+
+  const signin = await request(app).post('/api/auth/signin').send({ email, password: PASSWORD })
+  assert.equal(signin.body.requiresMfa, true)
+  assert.ok(signin.body.mfaMethods.includes('webauthn'))
+  const sessionId = signin.body.sessionId
+
+  const challenge = await request(app).post('/api/auth/mfa/webauthn/authenticate/options').send({ sessionId })
+  assert.equal(challenge.status, 200, JSON.stringify(challenge.body))
+  assert.deepEqual(challenge.body.allowCredentials.map((/** @type {{id: string}} */ c) => c.id), [stored.body.credentialId])
+
+  // An assertion made on another site is refused and no session is issued.
+  const foreign = authenticator(state, 'authenticate', challenge.body.publicKey, 'https://sub.localhost')
+  const refused = await request(app)
+    .post('/api/auth/mfa/webauthn/authenticate/verify')
+    .send({ challengeId: challenge.body.challengeId, credential: foreign, sessionId })
+  assert.equal(refused.status, 400, JSON.stringify(refused.body))
+  assert.equal(refused.headers['set-cookie'], undefined)
+
+  const again = await request(app).post('/api/auth/mfa/webauthn/authenticate/options').send({ sessionId })
+  const assertion = authenticator(state, 'authenticate', again.body.publicKey)
+  const verified = await request(app)
+    .post('/api/auth/mfa/webauthn/authenticate/verify')
+    .send({ challengeId: again.body.challengeId, credential: assertion, sessionId })
+  assert.equal(verified.status, 200, JSON.stringify(verified.body))
+  assert.equal(verified.body.user.email, email)
+  assert.equal(verified.body.session.mfaVerified, true)
+  assert.match(String(verified.headers['set-cookie']), /session=.*HttpOnly/)
+
+  const status = await request(app).get('/api/auth/mfa/status').set('Authorization', `Bearer ${verified.body.session.token}`)
+  assert.equal(status.status, 200)
+  assert.deepEqual(status.body.methods, ['webauthn', 'backup'])
+})
+
+test('malformed answers are typed 400s, missing sessions 401', async () => {
+  const signup = await request(app).post('/api/auth/signup').send({ email: 'express-bad@example.com', password: PASSWORD })
+  const bearer = `Bearer ${signup.body.session.token}`
+  const options = await request(app).post('/api/auth/mfa/webauthn/register/options').set('Authorization', bearer).send({})
+  const malformed = await request(app)
+    .post('/api/auth/mfa/webauthn/register/verify')
+    .set('Authorization', bearer)
+    .send({ challengeId: options.body.challengeId, credential: { rawId: [1, 2], response: 3 } })
+  assert.equal(malformed.status, 400)
+  assert.equal(malformed.body.code, 'invalid_input')
+  assert.equal(malformed.body.field, 'credential')
+
+  const badType = await request(app)
+    .post('/api/auth/mfa/webauthn/register/options')
+    .set('Authorization', bearer)
+    .send({ authenticatorType: 'toaster' })
+  assert.equal(badType.status, 400)
+  assert.equal(badType.body.field, 'authenticatorType')
+
+  const noSession = await request(app).post('/api/auth/mfa/webauthn/authenticate/options').send({})
+  assert.equal(noSession.status, 401)
+  const unknown = await request(app).post('/api/auth/mfa/webauthn/authenticate/options').send({ sessionId: 'nope' })
+  assert.equal(unknown.status, 401)
+  assert.equal(unknown.body.code, 'session_invalid')
+})
