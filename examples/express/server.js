@@ -277,7 +277,7 @@ app.post('/api/auth/mfa/backup-codes/regenerate', authenticate, async (req, res)
 // navigator.credentials.create() / .get() and posts the credential's toJSON() back.
 /** @param {import('express').Response} res @param {any} error */
 function webauthnError(res, error) {
-  const status = error?.code === 'session_invalid' ? 401 : error?.code === 'mfa_rate_limited' ? 429 : 400
+  const status = error?.code === 'session_invalid' ? 401 : error?.code === 'mfa_rate_limited' ? 429 : error?.code === 'not_found' ? 404 : 400
   res.status(status).json({ error: error?.message ?? 'WebAuthn failed', code: error?.code, field: error?.field })
 }
 
@@ -322,11 +322,38 @@ app.post('/api/auth/mfa/webauthn/authenticate/verify', mfaLimiter, async (req, r
     const { challengeId, credential } = req.body
     const sessionId = webauthnSession(req)
     const result = await plinto.auth.verifyPasskeyAuthentication({ challengeId, credential, sessionId, ...clientOf(req) })
+    if (!result.success && result.rateLimited) {
+      // Plinto: locked out by the core's attempt limit, as /api/auth/mfa/verify says it.
+      return res.status(429).json({ error: 'Too many attempts', code: result.error, attemptsRemaining: 0, retryAfter: result.retryAfter })
+    }
     if (!result.success) {
       return res.status(400).json({ error: 'Invalid security key response', code: result.error, attemptsRemaining: result.attemptsRemaining })
     }
     if (result.session) setSessionCookie(res, result.session)
     res.json({ success: true, user: result.user, session: result.session })
+  } catch (error) {
+    webauthnError(res, error)
+  }
+})
+
+// Plinto: the signed-in user's security keys and passkeys, for the settings page.
+app.get('/api/auth/mfa/webauthn/credentials', authenticate, async (req, res) => {
+  try {
+    res.json({ credentials: await plinto.auth.listPasskeys({ userId: req.user.id }) })
+  } catch (error) {
+    webauthnError(res, error)
+  }
+})
+
+// Plinto: removing a key needs the password; removing the user's last MFA factor turns MFA
+// off, so it also needs a current code (a backup code), as /api/auth/mfa/disable does.
+app.delete('/api/auth/mfa/webauthn/credentials/:id', authenticate, async (req, res) => {
+  try {
+    const { password, confirmationCode } = req.body ?? {}
+    await plinto.auth.verifyPassword({ userId: req.user.id, password, ...clientOf(req) })
+    res.json(await plinto.auth.removePasskey({
+      userId: req.user.id, credentialId: String(req.params.id), password, confirmationCode, ...clientOf(req)
+    }))
   } catch (error) {
     webauthnError(res, error)
   }

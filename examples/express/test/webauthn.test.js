@@ -14,6 +14,8 @@ const PASSWORD = 'TestPassword123!'
 const dir = mkdtempSync(join(tmpdir(), 'plinto-express-webauthn-'))
 process.env.PLINTO_DATABASE = join(dir, 'plinto.db')
 process.env.PLINTO_SECRET_KEY = 'cd'.repeat(32)
+// The core's attempt limit is under test below: express-rate-limit must not answer first.
+process.env.MFA_VERIFY_MAX_PER_WINDOW = '1000'
 
 // The default relying party is localhost: a page on any http://localhost port may answer.
 const PAGE = 'http://localhost:3000'
@@ -124,4 +126,106 @@ test('malformed answers are typed 400s, missing sessions 401', async () => {
   const unknown = await request(app).post('/api/auth/mfa/webauthn/authenticate/options').send({ sessionId: 'nope' })
   assert.equal(unknown.status, 401)
   assert.equal(unknown.body.code, 'session_invalid')
+})
+
+/** Signs up `email` and registers one security key per state file; the first registration's
+ * backup codes are returned.
+ * @param {string} email @param {{ state: string, name: string }[]} keys */
+async function userWithKeys(email, keys) {
+  const signup = await request(app).post('/api/auth/signup').send({ email, password: PASSWORD })
+  assert.equal(signup.status, 200, JSON.stringify(signup.body))
+  const bearer = `Bearer ${signup.body.session.token}`
+  /** @type {string[]} */
+  let backupCodes = []
+  /** @type {string[]} */
+  const ids = []
+  for (const { state, name } of keys) {
+    const options = await request(app).post('/api/auth/mfa/webauthn/register/options').set('Authorization', bearer).send({ authenticatorType: 'securityKey' })
+    assert.equal(options.status, 200, JSON.stringify(options.body))
+    const credential = authenticator(state, 'register', options.body.publicKey)
+    const stored = await request(app)
+      .post('/api/auth/mfa/webauthn/register/verify')
+      .set('Authorization', bearer)
+      .send({ challengeId: options.body.challengeId, credential, name })
+    assert.equal(stored.status, 200, JSON.stringify(stored.body))
+    if (stored.body.backupCodes) backupCodes = stored.body.backupCodes
+    ids.push(stored.body.credentialId)
+  }
+  return { bearer, backupCodes, ids }
+}
+
+test('list the keys; removing one needs the password, removing the last also a backup code', async () => {
+  const { bearer, backupCodes, ids } = await userWithKeys('express-keys@example.com', [
+    { state: join(dir, 'list-a.cbor'), name: 'Key A' },
+    { state: join(dir, 'list-b.cbor'), name: 'Key B' },
+  ])
+  assert.equal(backupCodes.length, 10)
+  const list = () => request(app).get('/api/auth/mfa/webauthn/credentials').set('Authorization', bearer)
+  /** @param {string} id @param {object} body */
+  const remove = (id, body) => request(app).delete(`/api/auth/mfa/webauthn/credentials/${encodeURIComponent(id)}`).set('Authorization', bearer).send(body)
+
+  assert.equal((await request(app).get('/api/auth/mfa/webauthn/credentials')).status, 401)
+  const listed = await list()
+  assert.equal(listed.status, 200, JSON.stringify(listed.body))
+  // (Keys added within the same second come in no particular order.)
+  assert.deepEqual(
+    listed.body.credentials.map((/** @type {any} */ c) => [c.credentialId, c.name, c.type]).sort((/** @type {string[]} */ a, /** @type {string[]} */ b) => a[1].localeCompare(b[1])),
+    [[ids[0], 'Key A', 'securityKey'], [ids[1], 'Key B', 'securityKey']],
+  )
+  assert.ok(listed.body.credentials.every((/** @type {any} */ c) => !Number.isNaN(Date.parse(c.createdAt))))
+
+  const wrongPassword = await remove(ids[1], { password: 'not-my-password' })
+  assert.equal(wrongPassword.status, 400)
+  assert.equal(wrongPassword.body.code, 'invalid_credentials')
+  const unknown = await remove('bm90LWEta2V5', { password: PASSWORD })
+  assert.equal(unknown.status, 404)
+  assert.equal((await list()).body.credentials.length, 2)
+
+  // Another key remains: the password is enough.
+  const removed = await remove(ids[1], { password: PASSWORD })
+  assert.equal(removed.status, 200, JSON.stringify(removed.body))
+  assert.equal(removed.body.mfaDisabled, false)
+  assert.deepEqual((await list()).body.credentials.map((/** @type {any} */ c) => c.name), ['Key A'])
+
+  // The last factor: without a code, or with a wrong one, nothing changes.
+  const noCode = await remove(ids[0], { password: PASSWORD })
+  assert.equal(noCode.status, 400)
+  assert.equal(noCode.body.field, 'confirmationCode')
+  const wrongCode = await remove(ids[0], { password: PASSWORD, confirmationCode: 'AAAAAAAAAA' })
+  assert.equal(wrongCode.status, 400, JSON.stringify(wrongCode.body))
+  assert.equal((await list()).body.credentials.length, 1)
+
+  const last = await remove(ids[0], { password: PASSWORD, confirmationCode: backupCodes[0] })
+  assert.equal(last.status, 200, JSON.stringify(last.body))
+  assert.equal(last.body.mfaDisabled, true)
+  assert.deepEqual((await list()).body.credentials, [])
+  const status = await request(app).get('/api/auth/mfa/status').set('Authorization', bearer)
+  assert.equal(status.body.enabled, false)
+})
+
+test('wrong security key answers count against the attempt limit: the 5th locks (429)', async () => {
+  const state = join(dir, 'lock.cbor')
+  const email = 'express-key-lock@example.com'
+  await userWithKeys(email, [{ state, name: 'Lock test' }])
+  const signin = await request(app).post('/api/auth/signin').send({ email, password: PASSWORD })
+  const sessionId = signin.body.sessionId
+  /** @param {string} origin */
+  const attempt = async (origin) => {
+    const options = await request(app).post('/api/auth/mfa/webauthn/authenticate/options').send({ sessionId })
+    assert.equal(options.status, 200, JSON.stringify(options.body))
+    const credential = authenticator(state, 'authenticate', options.body.publicKey, origin)
+    return request(app).post('/api/auth/mfa/webauthn/authenticate/verify').send({ challengeId: options.body.challengeId, credential, sessionId })
+  }
+  for (let i = 1; i <= 4; i++) {
+    const wrong = await attempt('https://sub.localhost')
+    assert.equal(wrong.status, 400, JSON.stringify(wrong.body))
+    assert.equal(wrong.body.attemptsRemaining, 5 - i)
+  }
+  const locked = await attempt('https://sub.localhost')
+  assert.equal(locked.status, 429, JSON.stringify(locked.body))
+  assert.ok(locked.body.retryAfter > 0)
+  // The right key, while locked: still refused, no session.
+  const right = await attempt(PAGE)
+  assert.equal(right.status, 429, JSON.stringify(right.body))
+  assert.equal(right.headers['set-cookie'], undefined)
 })

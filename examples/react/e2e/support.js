@@ -161,6 +161,14 @@ export function expect(locator) {
         () => `expected ${locator} to have value ${JSON.stringify(value)}, it has ${JSON.stringify(last)}`,
       )
     },
+    /** @param {number} count */
+    async toHaveCount(count) {
+      let last = 0
+      await until(
+        async () => (last = await locator.count()) === count,
+        () => `expected ${locator} to match ${count} elements, it matches ${last}`,
+      )
+    },
     async toBeDisabled() {
       await until(() => locator.isDisabled({ timeout: 1000 }), () => `expected ${locator} to be disabled`)
     },

@@ -1,6 +1,7 @@
 // A small typed client for the Express example's routes. It plays the part of the guide's
 // browser SDK (`plinto.auth.*`): the session lives in the server's httpOnly `session` cookie,
 // so every call is a same-origin fetch with credentials.
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from './webauthn'
 
 export type MfaMethod = 'totp' | 'sms' | 'email' | 'webauthn' | 'backup' | 'push'
 
@@ -72,6 +73,44 @@ export interface BackupCodes {
   generatedAt: string
 }
 
+/** A registered security key (or passkey). */
+export interface SecurityKey {
+  credentialId: string
+  name: string
+  type: 'securityKey' | 'passkey'
+  transports: string[]
+  signCount: number
+  createdAt: string
+  lastUsed?: string
+}
+
+/** A registration challenge: `publicKey` goes to navigator.credentials.create(). */
+export interface KeyRegistrationOptions {
+  challengeId: string
+  expiresIn: number
+  publicKey: PublicKeyCredentialCreationOptionsJSON
+}
+
+/** A sign-in challenge: `publicKey` goes to navigator.credentials.get(). */
+export interface KeyAuthenticationOptions {
+  challengeId: string
+  expiresIn: number
+  publicKey: PublicKeyCredentialRequestOptionsJSON
+}
+
+export interface KeyRegistrationResult {
+  success: boolean
+  credentialId: string
+  /** Issued once, when the key is the user's first second factor. */
+  backupCodes?: string[]
+}
+
+export interface KeyRemovalResult {
+  success: boolean
+  /** The key was the last second factor: two-factor authentication is now off. */
+  mfaDisabled: boolean
+}
+
 /** A refused request, with the server's explanation. */
 export class ApiError extends Error {
   readonly status: number
@@ -93,7 +132,9 @@ interface Reply {
   headers: Headers
 }
 
-async function send(method: 'GET' | 'POST', path: string, payload?: unknown): Promise<Reply> {
+type HttpMethod = 'GET' | 'POST' | 'DELETE'
+
+async function send(method: HttpMethod, path: string, payload?: unknown): Promise<Reply> {
   const response = await fetch(path, {
     method,
     credentials: 'same-origin',
@@ -121,7 +162,7 @@ function messageOf(reply: Reply): string {
   return `Request failed (${reply.status})`
 }
 
-async function call<T>(method: 'GET' | 'POST', path: string, payload?: unknown): Promise<T> {
+async function call<T>(method: HttpMethod, path: string, payload?: unknown): Promise<T> {
   const reply = await send(method, path, payload)
   if (reply.status >= 400) {
     const code = typeof reply.body.code === 'string' ? reply.body.code : undefined
@@ -133,10 +174,13 @@ async function call<T>(method: 'GET' | 'POST', path: string, payload?: unknown):
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
 
 /** POST /api/auth/mfa/verify: 200 success, 401 wrong code, 429 locked out, else an error. */
-async function verify(payload: { sessionId?: string; method: string; code: string }): Promise<VerifyResult> {
-  const reply = await send('POST', '/api/auth/mfa/verify', payload)
+const verify = (payload: { sessionId?: string; method: string; code: string }) => verifyAt('/api/auth/mfa/verify', 401, payload)
+
+/** A check whose wrong answer (`wrongStatus` with attemptsRemaining) is a result, not an error. */
+async function verifyAt(path: string, wrongStatus: number, payload: unknown): Promise<VerifyResult> {
+  const reply = await send('POST', path, payload)
   if (reply.status === 200) return reply.body as VerifyResult
-  if (reply.status === 401 && 'attemptsRemaining' in reply.body) {
+  if (reply.status === wrongStatus && 'attemptsRemaining' in reply.body) {
     return {
       success: false,
       rateLimited: false,
@@ -198,6 +242,30 @@ export const api = {
        * method the signed-in user is setting up. */
       requestNewCode: (options: { sessionId?: string; method: MfaMethod }) =>
         call<{ success: boolean; expiresIn?: number }>('POST', '/api/auth/mfa/resend', options),
+    },
+
+    /** Security keys (WebAuthn): the server's challenges and checks; the browser's part is in webauthn.ts. */
+    webauthn: {
+      registrationOptions: (options: { authenticatorType?: 'securityKey' | 'passkey' } = {}) =>
+        call<KeyRegistrationOptions>('POST', '/api/auth/mfa/webauthn/register/options', options),
+
+      /** Stores the key the browser just created, under `name`. */
+      verifyRegistration: (options: { challengeId: string; credential: RegistrationResponseJSON; name?: string }) =>
+        call<KeyRegistrationResult>('POST', '/api/auth/mfa/webauthn/register/verify', options),
+
+      /** A challenge for a pending sign-in (sessionId), else for the signed-in session. */
+      authenticationOptions: (options: { sessionId?: string }) =>
+        call<KeyAuthenticationOptions>('POST', '/api/auth/mfa/webauthn/authenticate/options', options),
+
+      /** 200 success (sets the session cookie), 400 a refused answer, 429 locked out. */
+      verifyAuthentication: (options: { challengeId: string; credential: AuthenticationResponseJSON; sessionId?: string }) =>
+        verifyAt('/api/auth/mfa/webauthn/authenticate/verify', 400, options),
+
+      list: async () => (await call<{ credentials: SecurityKey[] }>('GET', '/api/auth/mfa/webauthn/credentials')).credentials,
+
+      /** Needs the password; the last second factor also a current (backup) code. */
+      remove: ({ credentialId, ...confirmation }: { credentialId: string; password: string; confirmationCode?: string }) =>
+        call<KeyRemovalResult>('DELETE', `/api/auth/mfa/webauthn/credentials/${encodeURIComponent(credentialId)}`, confirmation),
     },
   },
 }

@@ -4,10 +4,12 @@ import { useState } from 'react'
 interface BackupCodesProps {
   title: string
   codes: string[]
+  /** What the codes stand in for, e.g. "your security key". */
+  device?: string
   onDone: () => void
 }
 
-export function BackupCodes({ title, codes, onDone }: BackupCodesProps) {
+export function BackupCodes({ title, codes, device = 'your authenticator app', onDone }: BackupCodesProps) {
   const [copied, setCopied] = useState(false)
   const text = codes.join('\n') + '\n'
 
@@ -33,7 +35,7 @@ export function BackupCodes({ title, codes, onDone }: BackupCodesProps) {
     <section className="backup-codes-panel" aria-labelledby="backup-codes-title">
       <h3 id="backup-codes-title">{title}</h3>
       <p>
-        Save these codes somewhere safe. Each one signs you in once if you lose access to your authenticator app. They are shown
+        Save these codes somewhere safe. Each one signs you in once if you lose access to {device}. They are shown
         only now.
       </p>
       <ul className="backup-codes">

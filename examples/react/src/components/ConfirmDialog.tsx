@@ -15,13 +15,25 @@ interface ConfirmDialogProps {
   busyLabel: string
   /** Also ask for a current authenticator or backup code. */
   askCode?: boolean
+  /** The code field's label, when askCode. */
+  codeLabel?: string
   danger?: boolean
   /** Resolves when done; a rejection's message is shown in the dialog. */
   onConfirm: (values: ConfirmValues) => Promise<void>
   onClose: () => void
 }
 
-export function ConfirmDialog({ title, children, confirmLabel, busyLabel, askCode, danger, onConfirm, onClose }: ConfirmDialogProps) {
+export function ConfirmDialog({
+  title,
+  children,
+  confirmLabel,
+  busyLabel,
+  askCode,
+  codeLabel = 'Code from your authenticator app, or a backup code',
+  danger,
+  onConfirm,
+  onClose,
+}: ConfirmDialogProps) {
   const ref = useRef<HTMLDialogElement>(null)
   const titleId = useId()
   const [password, setPassword] = useState('')
@@ -66,7 +78,7 @@ export function ConfirmDialog({ title, children, confirmLabel, busyLabel, askCod
         </label>
         {askCode && (
           <label className="field">
-            <span>Code from your authenticator app, or a backup code</span>
+            <span>{codeLabel}</span>
             <input
               type="text"
               name="confirmationCode"

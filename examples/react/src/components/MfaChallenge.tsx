@@ -1,8 +1,9 @@
-// The guide's MfaChallenge: the second step of sign-in.
+// The guide's MfaChallenge: the second step of sign-in, with a code or a security key.
 import { useEffect, useState, type FormEvent } from 'react'
-import { api, errorMessage, retryAfterOf, type MfaMethod, type Session, type User } from '../api'
+import { ApiError, api, errorMessage, retryAfterOf, type MfaMethod, type Session, type User, type VerifyResult } from '../api'
 import { minutes } from '../format'
 import { useCountdown } from '../hooks/useCountdown'
+import { getAssertion, isWebAuthnAvailable, webauthnErrorMessage } from '../webauthn'
 
 interface MfaChallengeProps {
   sessionId: string
@@ -18,14 +19,26 @@ const methodNames: Partial<Record<MfaMethod, string>> = {
   backup: 'Backup Code',
 }
 
-// Methods a code can be typed for here (hardware keys need their own flow).
+// Methods a code can be typed for here (security keys have their own button).
 const codeMethods: MfaMethod[] = ['totp', 'sms', 'email', 'backup']
 
 const isSent = (method: MfaMethod) => method === 'sms' || method === 'email'
 
+/** Words for a failed security-key sign-in that is not a refused answer. */
+function keyError(err: unknown): string {
+  const browser = webauthnErrorMessage(err, 'sign-in')
+  if (browser) return browser
+  if (err instanceof ApiError && err.code === 'mfa_expired_code') return 'The request expired before the key answered. Try again.'
+  return errorMessage(err, 'Signing in with the security key failed')
+}
+
 export const MfaChallenge = ({ sessionId, availableMethods, onSuccess, onCancel }: MfaChallengeProps) => {
   const choices = codeMethods.filter((m) => availableMethods.includes(m))
+  const hasKey = availableMethods.includes('webauthn')
   const [selectedMethod, setSelectedMethod] = useState<MfaMethod>(choices[0] ?? 'totp')
+  // With a key and nothing but backup codes besides, the code form waits for "Use backup code".
+  const [showCodeForm, setShowCodeForm] = useState(!hasKey || choices.some((m) => m !== 'backup'))
+  const [keyPhase, setKeyPhase] = useState<'idle' | 'waiting' | 'checking'>('idle')
   const [code, setCode] = useState('')
   const [loading, setLoading] = useState(false)
   const [error, setError] = useState('')
@@ -47,8 +60,44 @@ export const MfaChallenge = ({ sessionId, availableMethods, onSuccess, onCancel 
 
   const chooseMethod = (method: MfaMethod) => {
     setSelectedMethod(method)
+    setShowCodeForm(true)
     setCode('')
     setNotice('')
+  }
+
+  /** A refused answer (code or key): attempts left, or the lockout. */
+  const refused = (result: Extract<VerifyResult, { success: false }>, wrong: string) => {
+    if (result.rateLimited) {
+      const wait = result.retryAfter ?? 900
+      setAttemptsRemaining(0)
+      setLockedUntil(Date.now() + wait * 1000)
+      setError(`Too many attempts. Sign-in is locked for ${minutes(wait)}.`)
+    } else {
+      setAttemptsRemaining(result.attemptsRemaining ?? null)
+      setError(wrong)
+    }
+  }
+
+  const signInWithKey = async () => {
+    try {
+      setError('')
+      setNotice('')
+      setAttemptsRemaining(null)
+      setKeyPhase('waiting')
+      const options = await api.auth.webauthn.authenticationOptions({ sessionId })
+      const credential = await getAssertion(options.publicKey)
+      setKeyPhase('checking')
+      const result = await api.auth.webauthn.verifyAuthentication({ challengeId: options.challengeId, credential, sessionId })
+      if (result.success) {
+        onSuccess(result.user, result.session)
+        return
+      }
+      refused(result, 'Your security key was not accepted. Use a key registered to your account, or another method.')
+    } catch (err) {
+      setError(keyError(err))
+    } finally {
+      setKeyPhase('idle')
+    }
   }
 
   const handleSubmit = async (e: FormEvent) => {
@@ -63,15 +112,7 @@ export const MfaChallenge = ({ sessionId, availableMethods, onSuccess, onCancel 
         return
       }
       setCode('')
-      if (result.rateLimited) {
-        const wait = result.retryAfter ?? 900
-        setAttemptsRemaining(0)
-        setLockedUntil(Date.now() + wait * 1000)
-        setError(`Too many attempts. Sign-in is locked for ${minutes(wait)}.`)
-      } else {
-        setAttemptsRemaining(result.attemptsRemaining ?? null)
-        setError(result.code === 'mfa_expired_code' ? 'Invalid code: it has expired. Send a new one.' : 'Invalid code')
-      }
+      refused(result, result.code === 'mfa_expired_code' ? 'Invalid code: it has expired. Send a new one.' : 'Invalid code')
     } catch (err) {
       setError(errorMessage(err, 'Verification failed'))
     } finally {
@@ -99,63 +140,100 @@ export const MfaChallenge = ({ sessionId, availableMethods, onSuccess, onCancel 
 
   const locked = lockedUntil !== null
   const backup = selectedMethod === 'backup'
+  const keyBusy = keyPhase !== 'idle'
+  const lead = !hasKey
+    ? 'Enter a code to finish signing in.'
+    : showCodeForm
+      ? 'Use your security key, or enter a code, to finish signing in.'
+      : 'Use your security key to finish signing in.'
 
   return (
     <div className="mfa-challenge">
       <h2>Two-Factor Authentication</h2>
-      <p>Your account is protected with a second step. Enter a code to finish signing in.</p>
+      <p>Your account is protected with a second step. {lead}</p>
 
-      <form onSubmit={handleSubmit}>
-        {choices.length > 1 && (
-          <label className="field method-selector">
-            <span>Authentication Method</span>
-            <select name="method" value={selectedMethod} onChange={(e) => chooseMethod(e.target.value as MfaMethod)}>
-              {choices.map((method) => (
-                <option key={method} value={method}>
-                  {methodNames[method] ?? method}
-                </option>
-              ))}
-            </select>
-          </label>
-        )}
-
-        <label className="field code-input">
-          <span>
-            {selectedMethod === 'totp'
-              ? 'Code from authenticator app'
-              : backup
-                ? 'One of your backup codes'
-                : `Code sent via ${methodNames[selectedMethod] ?? selectedMethod}`}
-          </span>
-          <input
-            type="text"
-            name="code"
-            value={code}
-            onChange={(e) =>
-              setCode(backup ? e.target.value.replace(/[^0-9A-Za-z-]/g, '').toUpperCase().slice(0, 16) : e.target.value.replace(/\D/g, '').slice(0, 6))
-            }
-            placeholder={backup ? 'XXXXXXXXXX' : '123456'}
-            inputMode={backup ? 'text' : 'numeric'}
-            autoComplete="one-time-code"
-            autoFocus
-            required
-          />
-        </label>
-
-        <div className="actions">
-          <button type="submit" className="primary" disabled={loading || locked || !code}>
-            {loading ? 'Verifying...' : 'Verify'}
-          </button>
-          {isSent(selectedMethod) && (
-            <button type="button" onClick={requestNewCode} disabled={locked || resendIn > 0}>
-              {resendIn > 0 ? `Send New Code (${resendIn} s)` : 'Send New Code'}
+      {hasKey && (
+        <div className="security-key-option">
+          <div className="actions">
+            <button
+              type="button"
+              className={showCodeForm ? undefined : 'primary'}
+              onClick={() => void signInWithKey()}
+              disabled={keyBusy || loading || locked || !isWebAuthnAvailable()}
+            >
+              <span aria-hidden="true">🔑 </span>
+              {keyPhase === 'checking' ? 'Checking...' : keyPhase === 'waiting' ? 'Waiting for your key...' : 'Use security key'}
             </button>
+            {!showCodeForm && (
+              <button type="button" onClick={onCancel} disabled={keyBusy}>
+                Cancel
+              </button>
+            )}
+          </div>
+          {keyPhase === 'waiting' && (
+            <p className="notice" role="status">
+              Insert your security key and touch it when it flashes.
+            </p>
           )}
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
+          {!isWebAuthnAvailable() && <p className="hint">This browser cannot use security keys on this page: use a backup code instead.</p>}
         </div>
-      </form>
+      )}
+
+      {hasKey && showCodeForm && <p className="divider">or</p>}
+
+      {showCodeForm && (
+        <form onSubmit={handleSubmit}>
+          {choices.length > 1 && (
+            <label className="field method-selector">
+              <span>Authentication Method</span>
+              <select name="method" value={selectedMethod} onChange={(e) => chooseMethod(e.target.value as MfaMethod)}>
+                {choices.map((method) => (
+                  <option key={method} value={method}>
+                    {methodNames[method] ?? method}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+
+          <label className="field code-input">
+            <span>
+              {selectedMethod === 'totp'
+                ? 'Code from authenticator app'
+                : backup
+                  ? 'One of your backup codes'
+                  : `Code sent via ${methodNames[selectedMethod] ?? selectedMethod}`}
+            </span>
+            <input
+              type="text"
+              name="code"
+              value={code}
+              onChange={(e) =>
+                setCode(backup ? e.target.value.replace(/[^0-9A-Za-z-]/g, '').toUpperCase().slice(0, 16) : e.target.value.replace(/\D/g, '').slice(0, 6))
+              }
+              placeholder={backup ? 'XXXXXXXXXX' : '123456'}
+              inputMode={backup ? 'text' : 'numeric'}
+              autoComplete="one-time-code"
+              autoFocus
+              required
+            />
+          </label>
+
+          <div className="actions">
+            <button type="submit" className="primary" disabled={loading || keyBusy || locked || !code}>
+              {loading ? 'Verifying...' : 'Verify'}
+            </button>
+            {isSent(selectedMethod) && (
+              <button type="button" onClick={requestNewCode} disabled={locked || resendIn > 0}>
+                {resendIn > 0 ? `Send New Code (${resendIn} s)` : 'Send New Code'}
+              </button>
+            )}
+            <button type="button" onClick={onCancel}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
 
       {notice && (
         <p className="notice" role="status">
@@ -174,7 +252,7 @@ export const MfaChallenge = ({ sessionId, availableMethods, onSuccess, onCancel 
         </div>
       )}
 
-      {choices.includes('backup') && !backup && (
+      {choices.includes('backup') && !(backup && showCodeForm) && (
         <div className="backup-option">
           <p>
             Can't access your device?{' '}

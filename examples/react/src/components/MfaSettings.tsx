@@ -1,4 +1,4 @@
-// The guide's MfaSettings: status, backup codes, another method, turning MFA off.
+// The guide's MfaSettings: status, backup codes, another method, security keys, turning MFA off.
 import { useState } from 'react'
 import { errorMessage } from '../api'
 import { dateTime } from '../format'
@@ -6,6 +6,7 @@ import { useMfa } from '../hooks/useMfa'
 import { BackupCodes } from './BackupCodes'
 import { ConfirmDialog } from './ConfirmDialog'
 import { MfaSetup } from './MfaSetup'
+import { SecurityKeys } from './SecurityKeys'
 
 const methodLabels: Record<string, string> = {
   totp: 'Authenticator app',
@@ -49,6 +50,9 @@ export const MfaSettings = ({ email }: { email?: string }) => {
       />
     )
   }
+
+  // With only security keys, there is no code to type but a backup code.
+  const onlySecurityKeys = !!mfaState && !mfaState.methods.some((m) => m === 'totp' || m === 'sms' || m === 'email')
 
   return (
     <div className="mfa-settings">
@@ -94,6 +98,7 @@ export const MfaSettings = ({ email }: { email?: string }) => {
           confirmLabel="Disable MFA"
           busyLabel="Disabling..."
           askCode
+          codeLabel={onlySecurityKeys ? 'One of your backup codes' : undefined}
           danger
           onClose={() => setDialog(null)}
           onConfirm={({ password, confirmationCode }) =>
@@ -146,6 +151,13 @@ export const MfaSettings = ({ email }: { email?: string }) => {
                 Disable MFA
               </button>
             </div>
+            <SecurityKeys
+              methods={mfaState.methods}
+              onChanged={(text) => {
+                setMessage(text)
+                void refresh()
+              }}
+            />
           </div>
         ))}
     </div>

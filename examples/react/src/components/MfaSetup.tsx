@@ -1,10 +1,12 @@
-// The guide's MfaSetup: choose a method, start it, confirm with a first code, save backup codes.
+// The guide's MfaSetup: choose a method, start it, confirm with a first code (or register a
+// security key), save backup codes.
 import { useEffect, useState, type FormEvent } from 'react'
 import { api, errorMessage, retryAfterOf, type MfaMethod, type MfaSetupResult } from '../api'
 import { minutes } from '../format'
 import { useCountdown } from '../hooks/useCountdown'
 import { BackupCodes } from './BackupCodes'
 import { QrCode } from './QrCode'
+import { SecurityKeyRegistration } from './SecurityKeyRegistration'
 
 interface MfaSetupProps {
   /** The signed-in user's email, for the email method. */
@@ -13,13 +15,22 @@ interface MfaSetupProps {
   onCancel: () => void
 }
 
-type SetupMethod = Extract<MfaMethod, 'totp' | 'sms' | 'email'>
+type SetupMethod = Extract<MfaMethod, 'totp' | 'sms' | 'email' | 'webauthn'>
 
 const methods: { id: SetupMethod; name: string; description: string; icon: string }[] = [
   { id: 'totp', name: 'Authenticator App', description: 'Use Google Authenticator, Authy, or similar apps', icon: '📱' },
   { id: 'sms', name: 'SMS Messages', description: 'Receive codes via text message', icon: '💬' },
   { id: 'email', name: 'Email', description: 'Receive codes via email', icon: '✉️' },
+  { id: 'webauthn', name: 'Security Key', description: 'Touch a USB or NFC hardware key, such as a YubiKey', icon: '🔑' },
 ]
+
+/** What backup codes stand in for, per method. */
+const devices: Record<SetupMethod, string> = {
+  totp: 'your authenticator app',
+  sms: 'your phone',
+  email: 'your email',
+  webauthn: 'your security key',
+}
 
 /** The base32 key in groups of four, as authenticator apps show it. */
 const groupKey = (secret: string) => secret.replace(/(.{4})/g, '$1 ').trim()
@@ -157,7 +168,22 @@ export const MfaSetup = ({ email, onComplete, onCancel }: MfaSetupProps) => {
         </div>
       )}
 
-      {step === 'setup' && (
+      {step === 'setup' && selectedMethod === 'webauthn' && (
+        <SecurityKeyRegistration
+          onRegistered={(result) => {
+            if (result.backupCodes?.length) {
+              setBackupCodes(result.backupCodes)
+              setStep('backup')
+            } else {
+              onComplete()
+            }
+          }}
+          onBack={() => setStep('method')}
+          onCancel={onCancel}
+        />
+      )}
+
+      {step === 'setup' && selectedMethod !== 'webauthn' && (
         <form onSubmit={setupMfa} noValidate>
           <h2>Setup {method?.name}</h2>
           {selectedMethod === 'totp' && (
@@ -251,7 +277,14 @@ export const MfaSetup = ({ email, onComplete, onCancel }: MfaSetupProps) => {
         </form>
       )}
 
-      {step === 'backup' && <BackupCodes title="Save your backup codes" codes={backupCodes} onDone={onComplete} />}
+      {step === 'backup' && (
+        <BackupCodes
+          title="Save your backup codes"
+          codes={backupCodes}
+          device={devices[selectedMethod]}
+          onDone={onComplete}
+        />
+      )}
 
       {error && (
         <div className="error" role="alert">

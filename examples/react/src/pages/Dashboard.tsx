@@ -28,7 +28,7 @@ export function Dashboard({ user }: { user: User }) {
           ) : (
             <>
               <p className="status off">Off</p>
-              <p>Add a second step to your sign-in with an authenticator app.</p>
+              <p>Add a second step to your sign-in with an authenticator app or a security key.</p>
             </>
           )}
           <Link to="/settings/security">Manage two-factor authentication</Link>
