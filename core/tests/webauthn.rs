@@ -39,6 +39,26 @@ fn register(e: &Engine, auth: &mut impl WebauthnAuthenticator, user_id: &str, ki
         &json!({"userId": user_id, "type": "registration", "authenticatorType": kind}),
     )
     .unwrap();
+    // Chromium refuses a `userVerificationRequired` protection policy that is neither enforced
+    // nor backed by required user verification: security keys (UV preferred) must not ask.
+    let pk = &opts["publicKey"];
+    let uv = pk["authenticatorSelection"]["userVerification"].clone();
+    assert_eq!(
+        uv,
+        json!(if kind == "passkey" {
+            "required"
+        } else {
+            "preferred"
+        }),
+        "{pk}"
+    );
+    if kind != "passkey" {
+        assert_eq!(
+            pk["extensions"].get("credentialProtectionPolicy"),
+            None,
+            "{pk}"
+        );
+    }
     let ccr: CreationChallengeResponse =
         serde_json::from_value(json!({"publicKey": opts["publicKey"]})).unwrap();
     let cred = auth

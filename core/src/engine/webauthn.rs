@@ -366,6 +366,7 @@ impl Engine {
             }
         }
         strip_nulls(&mut public_key);
+        drop_unenforced_protection(&mut public_key);
         self.audit(
             Some(&user.id),
             "webauthn_register_begin",
@@ -699,6 +700,28 @@ impl Engine {
             ctx,
             Some(detail),
         )
+    }
+}
+
+/// Leaves out a credential-protection request the browser would refuse: Chromium rejects
+/// registration options (NotSupportedError) asking for the `userVerificationRequired` policy
+/// without requiring user verification. Unenforced, the request is only a hint, and a key
+/// registered without it verifies the same, so it is dropped; an enforced one is kept.
+fn drop_unenforced_protection(public_key: &mut Value) {
+    let uv_required = public_key
+        .pointer("/authenticatorSelection/userVerification")
+        .and_then(Value::as_str)
+        == Some("required");
+    let Some(Value::Object(ext)) = public_key.get_mut("extensions") else {
+        return;
+    };
+    let enforced = ext.get("enforceCredentialProtectionPolicy") == Some(&Value::Bool(true));
+    let policy = ext
+        .get("credentialProtectionPolicy")
+        .and_then(Value::as_str);
+    if policy == Some("userVerificationRequired") && !enforced && !uv_required {
+        ext.remove("credentialProtectionPolicy");
+        ext.remove("enforceCredentialProtectionPolicy");
     }
 }
 

@@ -43,7 +43,7 @@ export function isWebAuthnAvailable(): boolean {
 
 /** Asks the browser to register a new key for `options` (the server's creation options). */
 export async function createCredential(options: PublicKeyCredentialCreationOptionsJSON, signal?: AbortSignal): Promise<RegistrationResponseJSON> {
-  const publicKey = parseCreationOptions(browserCompatible(options))
+  const publicKey = parseCreationOptions(options)
   const credential = await navigator.credentials.create({ publicKey, signal })
   if (!(credential instanceof PublicKeyCredential)) throw new DOMException('No credential was created', 'NotAllowedError')
   if (typeof credential.toJSON === 'function') return credential.toJSON() as RegistrationResponseJSON
@@ -136,27 +136,6 @@ const descriptor = (d: PublicKeyCredentialDescriptorJSON): PublicKeyCredentialDe
   type: d.type as PublicKeyCredentialType,
   transports: d.transports as AuthenticatorTransport[] | undefined,
 })
-
-/**
- * Chromium refuses a registration (NotSupportedError) that asks for the credential protection
- * policy 'userVerificationRequired' without requiring user verification itself. When the
- * server does not enforce the policy it accepts a key without it, so that request is left out
- * rather than failing every registration.
- */
-function browserCompatible(json: PublicKeyCredentialCreationOptionsJSON): PublicKeyCredentialCreationOptionsJSON {
-  const extensions = json.extensions as Record<string, unknown> | undefined
-  if (
-    extensions?.credentialProtectionPolicy !== 'userVerificationRequired' ||
-    extensions.enforceCredentialProtectionPolicy === true ||
-    json.authenticatorSelection?.userVerification === 'required'
-  ) {
-    return json
-  }
-  const kept = { ...extensions }
-  delete kept.credentialProtectionPolicy
-  delete kept.enforceCredentialProtectionPolicy
-  return { ...json, extensions: kept }
-}
 
 // --- The browser's answer to JSON -------------------------------------------------------------
 
