@@ -15,12 +15,14 @@ Invariants:
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import json
 import os
 import threading
 from typing import (
     Any,
+    Awaitable,
     Callable,
     Dict,
     List,
@@ -647,63 +649,28 @@ class SyncAuth:
     verifyPasskeyRegistration = verify_passkey_registration
 
 
-async def _off_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    return await asyncio.to_thread(fn, *args, **kwargs)
+def _in_thread(method: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+    """The coroutine twin of a blocking method: the same call, with the same signature and
+    documentation, run on the instance's blocking twin (``self._sync``) in a worker thread."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    async def run(self: Any, *args: Any, **kwargs: Any) -> T:
+        result: T = await asyncio.to_thread(getattr(self._sync, name), *args, **kwargs)
+        return result
+
+    return run
 
 
 class AsyncMfa:
-    """``auth.mfa``: the guide's ``plinto.auth.mfa`` namespace."""
+    """``auth.mfa``: the guide's ``plinto.auth.mfa`` namespace, as coroutines."""
 
     def __init__(self, sync: SyncMfa) -> None:
         self._sync = sync
 
-    async def challenge(
-        self,
-        *,
-        method: str,
-        code: str,
-        session_id: Optional[str] = None,
-        user_id: Optional[str] = None,
-        challenge_id: Optional[str] = None,
-        ip_address: Optional[str] = None,
-        user_agent: Optional[str] = None,
-    ) -> VerifyMfaResult:
-        """Same as :meth:`AsyncAuth.verify_mfa`."""
-        return await _off_loop(
-            self._sync.challenge,
-            method=method,
-            code=code,
-            session_id=session_id,
-            user_id=user_id,
-            challenge_id=challenge_id,
-            ip_address=ip_address,
-            user_agent=user_agent,
-        )
-
-    async def configure(
-        self, options: Optional[Mapping[str, Any]] = None, /, **kwargs: Any
-    ) -> ConfigureResult:
-        """Same as :meth:`SyncMfa.configure`."""
-        return await _off_loop(self._sync.configure, options, **kwargs)
-
-    async def request_new_code(
-        self,
-        *,
-        method: str,
-        session_id: Optional[str] = None,
-        user_id: Optional[str] = None,
-        ip_address: Optional[str] = None,
-        user_agent: Optional[str] = None,
-    ) -> RequestCodeResult:
-        """Same as :meth:`SyncMfa.request_new_code`."""
-        return await _off_loop(
-            self._sync.request_new_code,
-            method=method,
-            session_id=session_id,
-            user_id=user_id,
-            ip_address=ip_address,
-            user_agent=user_agent,
-        )
+    challenge = _in_thread(SyncMfa.challenge)
+    configure = _in_thread(SyncMfa.configure)
+    request_new_code = _in_thread(SyncMfa.request_new_code)
 
     def set_sender(self, channel: str, sender: Optional[Sender]) -> None:
         """Sets (or with None removes) the application sender of ``sms`` or ``email``."""
@@ -716,6 +683,7 @@ class AsyncMfa:
 class AsyncAuth:
     """Every operation as a coroutine: the blocking work runs in a worker thread
     (:func:`asyncio.to_thread`) with the GIL released, so the event loop stays free.
+    Each method takes the same arguments as its :class:`SyncAuth` twin.
 
     The guide's camelCase names (``enableMFA``, ``verifyMFA``, ...) are aliases.
     """
@@ -726,307 +694,29 @@ class AsyncAuth:
         self._sync = sync
         self.mfa = AsyncMfa(sync.mfa)
 
-    async def sign_up(
-        self,
-        email: str,
-        password: str,
-        *,
-        role: Optional[str] = None,
-        ip_address: Optional[str] = None,
-        user_agent: Optional[str] = None,
-    ) -> SignUpResult:
-        """Creates a user (argon2id password hash) and signs them in."""
-        return await _off_loop(
-            self._sync.sign_up,
-            email,
-            password,
-            role=role,
-            ip_address=ip_address,
-            user_agent=user_agent,
-        )
-
-    async def sign_in(
-        self,
-        email: str,
-        password: str,
-        *,
-        ip_address: Optional[str] = None,
-        user_agent: Optional[str] = None,
-    ) -> SignInResult:
-        """Checks email and password: a session, or ``requires_mfa`` with ``session_id``."""
-        return await _off_loop(
-            self._sync.sign_in, email, password, ip_address=ip_address, user_agent=user_agent
-        )
-
-    async def sign_out(
-        self,
-        token: str,
-        *,
-        ip_address: Optional[str] = None,
-        user_agent: Optional[str] = None,
-    ) -> SuccessResult:
-        """Ends a session; ``success`` tells whether it existed."""
-        return await _off_loop(
-            self._sync.sign_out, token, ip_address=ip_address, user_agent=user_agent
-        )
-
-    async def verify_session(self, token: str) -> SessionInfo:
-        """Describes a session token; unknown or expired tokens give ``valid=False``."""
-        return await _off_loop(self._sync.verify_session, token)
-
-    async def verify_password(
-        self,
-        user_id: str,
-        password: str,
-        *,
-        ip_address: Optional[str] = None,
-        user_agent: Optional[str] = None,
-    ) -> SuccessResult:
-        """Checks a user's password; wrong raises :class:`InvalidCredentialsError`."""
-        return await _off_loop(
-            self._sync.verify_password,
-            user_id,
-            password,
-            ip_address=ip_address,
-            user_agent=user_agent,
-        )
-
-    async def delete_user(self, user_id: str) -> SuccessResult:
-        """Deletes a user and everything that belongs to them."""
-        return await _off_loop(self._sync.delete_user, user_id)
-
-    async def get_user(self, user_id: str) -> User:
-        """The public view of a user."""
-        return await _off_loop(self._sync.get_user, user_id)
-
-    async def enable_mfa(
-        self,
-        user_id: str,
-        method: str,
-        *,
-        label: Optional[str] = None,
-        device_name: Optional[str] = None,
-        phone_number: Optional[str] = None,
-        email: Optional[str] = None,
-        ip_address: Optional[str] = None,
-        user_agent: Optional[str] = None,
-    ) -> EnableMfaResult:
-        """Starts setting up a method; confirm it with :meth:`verify_mfa` and ``user_id``."""
-        return await _off_loop(
-            self._sync.enable_mfa,
-            user_id,
-            method,
-            label=label,
-            device_name=device_name,
-            phone_number=phone_number,
-            email=email,
-            ip_address=ip_address,
-            user_agent=user_agent,
-        )
-
-    async def verify_mfa(
-        self,
-        *,
-        method: str,
-        code: str,
-        session_id: Optional[str] = None,
-        user_id: Optional[str] = None,
-        challenge_id: Optional[str] = None,
-        ip_address: Optional[str] = None,
-        user_agent: Optional[str] = None,
-    ) -> VerifyMfaResult:
-        """Checks an MFA code: completes sign-in (``session_id`` from sign-in), refreshes a
-        session's MFA time (``session_id`` = its token) or confirms setup (``user_id``)."""
-        return await _off_loop(
-            self._sync.verify_mfa,
-            method=method,
-            code=code,
-            session_id=session_id,
-            user_id=user_id,
-            challenge_id=challenge_id,
-            ip_address=ip_address,
-            user_agent=user_agent,
-        )
-
-    async def get_mfa_status(self, user_id: str) -> MfaStatus:
-        """A user's MFA state."""
-        return await _off_loop(self._sync.get_mfa_status, user_id)
-
-    async def disable_mfa(
-        self,
-        user_id: str,
-        confirmation_code: str,
-        password: Optional[str] = None,
-        *,
-        ip_address: Optional[str] = None,
-        user_agent: Optional[str] = None,
-    ) -> DisableMfaResult:
-        """Turns MFA off: needs a current TOTP or backup code and the password (or a
-        :meth:`verify_password` in the last five minutes)."""
-        return await _off_loop(
-            self._sync.disable_mfa,
-            user_id,
-            confirmation_code,
-            password,
-            ip_address=ip_address,
-            user_agent=user_agent,
-        )
-
-    async def regenerate_mfa_backup_codes(
-        self,
-        user_id: str,
-        count: Optional[int] = None,
-        *,
-        ip_address: Optional[str] = None,
-        user_agent: Optional[str] = None,
-    ) -> BackupCodes:
-        """Replaces the user's backup codes with new ones (default count from settings)."""
-        return await _off_loop(
-            self._sync.regenerate_mfa_backup_codes,
-            user_id,
-            count,
-            ip_address=ip_address,
-            user_agent=user_agent,
-        )
-
-    async def list_audit_events(
-        self,
-        user_id: str,
-        since: Optional[int] = None,
-        limit: Optional[int] = None,
-    ) -> List[AuditEvent]:
-        """A user's audit events, newest first."""
-        return await _off_loop(self._sync.list_audit_events, user_id, since, limit)
-
-    async def require_recent_mfa(
-        self, token: str, max_age: Optional[int] = None
-    ) -> SuccessResult:
-        """Raises :class:`StepUpRequiredError` unless the session passed MFA within
-        ``max_age`` seconds."""
-        return await _off_loop(self._sync.require_recent_mfa, token, max_age)
-
-    async def get_fallback_methods(self, user_id: str, failed_method: str) -> List[str]:
-        """Same as :meth:`SyncAuth.get_fallback_methods`."""
-        return await _off_loop(self._sync.get_fallback_methods, user_id, failed_method)
-
-    async def should_require_mfa(
-        self, level: Union[MfaLevel, str], role: Optional[str] = None
-    ) -> bool:
-        """Whether a route guarded at ``level`` requires MFA of a user with ``role``."""
-        return await _off_loop(self._sync.should_require_mfa, level, role)
-
-    async def get_passkey_registration_options(
-        self,
-        user_id: Optional[str] = None,
-        *,
-        type: Optional[str] = None,
-        session_id: Optional[str] = None,
-        authenticator_type: Optional[str] = None,
-        ip_address: Optional[str] = None,
-        user_agent: Optional[str] = None,
-    ) -> PasskeyOptions:
-        """Same as :meth:`SyncAuth.get_passkey_registration_options`."""
-        return await _off_loop(
-            self._sync.get_passkey_registration_options,
-            user_id,
-            type=type,
-            session_id=session_id,
-            authenticator_type=authenticator_type,
-            ip_address=ip_address,
-            user_agent=user_agent,
-        )
-
-    async def verify_passkey_registration(
-        self,
-        *,
-        challenge_id: str,
-        credential: Optional[Mapping[str, Any]] = None,
-        assertion: Optional[Mapping[str, Any]] = None,
-        type: Optional[str] = None,
-        user_id: Optional[str] = None,
-        session_id: Optional[str] = None,
-        name: Optional[str] = None,
-        ip_address: Optional[str] = None,
-        user_agent: Optional[str] = None,
-    ) -> Union[PasskeyRegistrationResult, VerifyMfaResult]:
-        """Same as :meth:`SyncAuth.verify_passkey_registration`."""
-        return await _off_loop(
-            self._sync.verify_passkey_registration,
-            challenge_id=challenge_id,
-            credential=credential,
-            assertion=assertion,
-            type=type,
-            user_id=user_id,
-            session_id=session_id,
-            name=name,
-            ip_address=ip_address,
-            user_agent=user_agent,
-        )
-
-    async def get_passkey_authentication_options(
-        self,
-        session_id: str,
-        *,
-        ip_address: Optional[str] = None,
-        user_agent: Optional[str] = None,
-    ) -> PasskeyOptions:
-        """Same as :meth:`SyncAuth.get_passkey_authentication_options`."""
-        return await _off_loop(
-            self._sync.get_passkey_authentication_options,
-            session_id,
-            ip_address=ip_address,
-            user_agent=user_agent,
-        )
-
-    async def verify_passkey_authentication(
-        self,
-        *,
-        challenge_id: str,
-        credential: Mapping[str, Any],
-        session_id: Optional[str] = None,
-        ip_address: Optional[str] = None,
-        user_agent: Optional[str] = None,
-    ) -> VerifyMfaResult:
-        """Same as :meth:`SyncAuth.verify_passkey_authentication`."""
-        return await _off_loop(
-            self._sync.verify_passkey_authentication,
-            challenge_id=challenge_id,
-            credential=credential,
-            session_id=session_id,
-            ip_address=ip_address,
-            user_agent=user_agent,
-        )
-
-    async def list_passkeys(self, user_id: str) -> List[PasskeyInfo]:
-        """The user's security keys and passkeys."""
-        return await _off_loop(self._sync.list_passkeys, user_id)
-
-    async def rename_passkey(
-        self, user_id: str, credential_id: str, name: str
-    ) -> SuccessResult:
-        """Renames one of the user's security keys or passkeys."""
-        return await _off_loop(self._sync.rename_passkey, user_id, credential_id, name)
-
-    async def remove_passkey(
-        self,
-        user_id: str,
-        credential_id: str,
-        *,
-        password: Optional[str] = None,
-        confirmation_code: Optional[str] = None,
-        ip_address: Optional[str] = None,
-        user_agent: Optional[str] = None,
-    ) -> RemovePasskeyResult:
-        """Same as :meth:`SyncAuth.remove_passkey`."""
-        return await _off_loop(
-            self._sync.remove_passkey,
-            user_id,
-            credential_id,
-            password=password,
-            confirmation_code=confirmation_code,
-            ip_address=ip_address,
-            user_agent=user_agent,
-        )
+    sign_up = _in_thread(SyncAuth.sign_up)
+    sign_in = _in_thread(SyncAuth.sign_in)
+    sign_out = _in_thread(SyncAuth.sign_out)
+    verify_session = _in_thread(SyncAuth.verify_session)
+    verify_password = _in_thread(SyncAuth.verify_password)
+    delete_user = _in_thread(SyncAuth.delete_user)
+    get_user = _in_thread(SyncAuth.get_user)
+    enable_mfa = _in_thread(SyncAuth.enable_mfa)
+    verify_mfa = _in_thread(SyncAuth.verify_mfa)
+    get_mfa_status = _in_thread(SyncAuth.get_mfa_status)
+    disable_mfa = _in_thread(SyncAuth.disable_mfa)
+    regenerate_mfa_backup_codes = _in_thread(SyncAuth.regenerate_mfa_backup_codes)
+    list_audit_events = _in_thread(SyncAuth.list_audit_events)
+    require_recent_mfa = _in_thread(SyncAuth.require_recent_mfa)
+    get_fallback_methods = _in_thread(SyncAuth.get_fallback_methods)
+    should_require_mfa = _in_thread(SyncAuth.should_require_mfa)
+    get_passkey_registration_options = _in_thread(SyncAuth.get_passkey_registration_options)
+    verify_passkey_registration = _in_thread(SyncAuth.verify_passkey_registration)
+    get_passkey_authentication_options = _in_thread(SyncAuth.get_passkey_authentication_options)
+    verify_passkey_authentication = _in_thread(SyncAuth.verify_passkey_authentication)
+    list_passkeys = _in_thread(SyncAuth.list_passkeys)
+    rename_passkey = _in_thread(SyncAuth.rename_passkey)
+    remove_passkey = _in_thread(SyncAuth.remove_passkey)
 
     # The guide's names.
     enableMFA = enable_mfa
