@@ -68,7 +68,7 @@ def test_loop_lag_while_eight_sign_ins_hash(
         runs = []
         for _ in range(3):
             runs.append(await _measure(concurrent))
-            if runs[-1][0] < LIMIT:
+            if runs[-1][0] < LIMIT:  # quiet enough: no retry needed
                 break
         return runs, await _measure(blocking)
 
@@ -102,7 +102,12 @@ def test_loop_lag_while_eight_sign_ins_hash(
             f"(took {blocked[1] * 1000:.0f} ms)"
         )
     best = min(lag for lag, _, _ in runs)
+    # One sign-in's hash, timed on the loop's thread: a loop that ran the hashing itself would
+    # stall at least that long. The limit is 10 ms, or half a hash when other load on the
+    # machine makes hashes slower than 20 ms.
+    per_hash = blocked[1] / USERS
+    limit = max(LIMIT, per_hash / 2)
     # The ticker does notice a blocked loop, so a small figure above means something.
-    assert blocked[0] > LIMIT
+    assert blocked[0] > per_hash / 2
     # Noise from other load on a small machine is retried up to three times.
-    assert best < LIMIT, f"max loop lag {best * 1000:.2f} ms"
+    assert best < limit, f"max loop lag {best * 1000:.2f} ms (limit {limit * 1000:.1f} ms)"
