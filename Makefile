@@ -12,7 +12,7 @@ export CARGO_TERM_COLOR ?= never
 
 APT_PACKAGES := oathtool
 
-.PHONY: help deps build test test-rust lint demo clean node-deps build-node test-node
+.PHONY: help deps build test test-rust lint demo bench clean node-deps build-node test-node
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -66,6 +66,9 @@ test-node: build-node venv ## Node package and Express example: drift, tsc, test
 	cd $(NODE_PKG) && node --test __test__/api.test.js __test__/senders.test.js __test__/pack.test.js __test__/authenticator.test.js __test__/webauthn.test.js
 	cd $(NODE_PKG) && node --test __test__/eventloop.test.js
 	cd $(EXPRESS) && node --test --test-concurrency=1 test/
+
+bench: ## Core operations on a real SQLite file, release build: median, p99, mean per operation
+	cargo run --quiet --release -p plinto-mfa-core --example bench
 
 clean: ## Remove build output
 	cargo clean
