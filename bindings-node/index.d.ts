@@ -333,7 +333,7 @@ export interface PlintoAuth {
   verifyPasskeyAuthentication(options: Omit<PasskeyVerifyRequest, 'type'>): Promise<VerifyMFAResult>
   listPasskeys(options: { userId: string }): Promise<PasskeyInfo[]>
   renamePasskey(options: { userId: string; credentialId: string; name: string }): Promise<{ success: boolean }>
-  /** Removing the last MFA factor follows disableMFA's rules: `password` (or a recent check) and `confirmationCode`. */
+  /** Needs `password` (or a `verifyPassword` in the last five minutes); removing the last MFA factor also needs `confirmationCode`, as disableMFA does. */
   removePasskey(options: { userId: string; credentialId: string; password?: string; confirmationCode?: string } & RequestContext): Promise<{ success: boolean; mfaDisabled: boolean; disabledAt?: string }>
   /** Rejects with `mfa_step_up_required` unless MFA was verified within `maxAge` seconds (default 600). */
   requireRecentMfa(options: string | { token: string; maxAge?: number }): Promise<{ success: true }>

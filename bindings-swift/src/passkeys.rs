@@ -261,8 +261,8 @@ impl Engine {
         })
     }
 
-    /// Removes a key. Removing the last factor follows `disable_mfa`'s rules: the password
-    /// (or a recent `verify_password`) and a current `confirmation_code`.
+    /// Removes a key; needs the password (or a `verify_password` in the last five minutes).
+    /// Removing the last factor also needs a current `confirmation_code`, as `disable_mfa` does.
     #[uniffi::method(default(password = None, confirmation_code = None, context = None))]
     pub fn remove_passkey(
         &self,

@@ -214,6 +214,26 @@ fn passkey_with_user_verification_and_guide_byte_arrays() {
     .unwrap();
     assert_eq!(r["success"], json!(true), "{r}");
 
+    // A second key can be removed with the password (or right after a password check).
+    let (mut spare, _) = SoftToken::new(true).unwrap();
+    let second = register(&e, &mut spare, &user.id, "securityKey");
+    let second_id =
+        dispatch(&e, "verify_passkey_registration", &second).unwrap()["credentialId"].clone();
+    let remove_second = json!({"userId": user.id, "credentialId": second_id});
+    let err = dispatch(&e, "remove_passkey", &remove_second).unwrap_err();
+    assert_eq!(err.field(), Some("password"));
+    let mut wrong = remove_second.clone();
+    wrong["password"] = json!("not-the-password");
+    let err = dispatch(&e, "remove_passkey", &wrong).unwrap_err();
+    assert_eq!(err.code(), "invalid_credentials");
+    assert_eq!(
+        e.list_passkeys(&user.id).unwrap().as_array().unwrap().len(),
+        2
+    );
+    e.verify_password(&user.id, PASSWORD, &ctx()).unwrap();
+    let r = dispatch(&e, "remove_passkey", &remove_second).unwrap();
+    assert_eq!(r["mfaDisabled"], json!(false));
+
     // Rename, then remove: the last factor needs the disable_mfa rules.
     dispatch(
         &e,

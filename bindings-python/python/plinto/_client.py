@@ -628,8 +628,9 @@ class SyncAuth:
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
     ) -> RemovePasskeyResult:
-        """Removes a key. Removing the last MFA factor follows :meth:`disable_mfa`'s rules
-        (``password`` or a recent check, and ``confirmation_code``)."""
+        """Removes a key; needs ``password`` (or a :meth:`verify_password` in the last five
+        minutes). Removing the last MFA factor also needs ``confirmation_code``, as
+        :meth:`disable_mfa` does."""
         args = {
             "user_id": user_id,
             "credential_id": credential_id,

@@ -718,8 +718,8 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func passkeyRegistrationOptions(userId: String, authenticatorType: String?, context: RequestContext?) throws  -> PasskeyOptions
     
     /**
-     * Removes a key. Removing the last factor follows `disable_mfa`'s rules: the password
-     * (or a recent `verify_password`) and a current `confirmation_code`.
+     * Removes a key; needs the password (or a `verify_password` in the last five minutes).
+     * Removing the last factor also needs a current `confirmation_code`, as `disable_mfa` does.
      */
     func removePasskey(userId: String, credentialId: String, password: String?, confirmationCode: String?, context: RequestContext?) throws  -> RemovePasskeyResult
     
@@ -1119,8 +1119,8 @@ open func passkeyRegistrationOptions(userId: String, authenticatorType: String? 
 }
     
     /**
-     * Removes a key. Removing the last factor follows `disable_mfa`'s rules: the password
-     * (or a recent `verify_password`) and a current `confirmation_code`.
+     * Removes a key; needs the password (or a `verify_password` in the last five minutes).
+     * Removing the last factor also needs a current `confirmation_code`, as `disable_mfa` does.
      */
 open func removePasskey(userId: String, credentialId: String, password: String? = nil, confirmationCode: String? = nil, context: RequestContext? = nil)throws  -> RemovePasskeyResult  {
     return try  FfiConverterTypeRemovePasskeyResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
@@ -5375,7 +5375,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_plinto_mfa_checksum_method_engine_passkey_registration_options() != 48667) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_remove_passkey() != 31086) {
+    if (uniffi_plinto_mfa_checksum_method_engine_remove_passkey() != 25506) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_engine_rename_passkey() != 63566) {

@@ -475,6 +475,45 @@ impl Engine {
         })
     }
 
+    /// Re-authentication before removing a factor: the `password`, or without it a
+    /// successful password check in the last five minutes. A wrong password is audited under
+    /// `action` and is `invalid_credentials`; none at all is `invalid_input` on `password`.
+    pub(super) fn confirm_password(
+        &self,
+        user: &UserRow,
+        password: Option<&str>,
+        action: &str,
+        ctx: &RequestContext,
+    ) -> Result<()> {
+        match password {
+            Some(p) => {
+                let p = validate::password(p)?;
+                if !password::verify(&user.password_hash, p)? {
+                    self.audit(
+                        Some(&user.id),
+                        action,
+                        None,
+                        false,
+                        ctx,
+                        Some("invalid_credentials"),
+                    )?;
+                    return Err(MfaError::InvalidCredentials);
+                }
+                Ok(())
+            }
+            None => {
+                let recent = user
+                    .password_verified_at
+                    .is_some_and(|at| self.now() - at <= PASSWORD_GRACE_SECS);
+                if recent {
+                    Ok(())
+                } else {
+                    Err(MfaError::invalid("password", "is required"))
+                }
+            }
+        }
+    }
+
     /// Turns MFA off: needs the password (or a password check in the last five minutes) and a
     /// current TOTP or backup code; removes every factor.
     pub fn disable_mfa(
@@ -495,30 +534,7 @@ impl Engine {
             return Err(MfaError::NotEnabled);
         }
         let now = self.now();
-        match password {
-            Some(p) => {
-                let p = validate::password(p)?;
-                if !password::verify(&user.password_hash, p)? {
-                    self.audit(
-                        Some(&user.id),
-                        "mfa_disable",
-                        None,
-                        false,
-                        ctx,
-                        Some("invalid_credentials"),
-                    )?;
-                    return Err(MfaError::InvalidCredentials);
-                }
-            }
-            None => {
-                let recent = user
-                    .password_verified_at
-                    .is_some_and(|at| now - at <= PASSWORD_GRACE_SECS);
-                if !recent {
-                    return Err(MfaError::invalid("password", "is required"));
-                }
-            }
-        }
+        self.confirm_password(&user, password, "mfa_disable", ctx)?;
         let scopes = [Scope {
             key: format!("user:{}", user.id),
             user_id: user.id.clone(),

@@ -792,9 +792,10 @@ impl Engine {
         )
     }
 
-    /// Removes one of the user's security keys or passkeys. When it is the user's last MFA
-    /// factor this is turning MFA off, with the rules of `disable_mfa` (password and a current
-    /// code, e.g. a backup code); without a code it is refused with `invalid_input`.
+    /// Removes one of the user's security keys or passkeys; needs the password (or a password
+    /// check in the last five minutes). When it is the user's last MFA factor this is turning
+    /// MFA off, with the rules of `disable_mfa` (also a current code, e.g. a backup code);
+    /// without a code it is refused with `invalid_input`.
     pub fn remove_passkey(
         &self,
         user_id: &str,
@@ -827,6 +828,7 @@ impl Engine {
                 "disabledAt": done.disabled_at,
             }));
         }
+        self.confirm_password(&user, password, "webauthn_remove", ctx)?;
         if !self.store.delete_webauthn_credential(&user.id, cid)? {
             return Err(MfaError::NotFound("Security key".into()));
         }

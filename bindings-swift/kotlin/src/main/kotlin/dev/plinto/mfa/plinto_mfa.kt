@@ -1090,7 +1090,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_passkey_registration_options() and 0xFFFF) != 48667) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_remove_passkey() and 0xFFFF) != 31086) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_remove_passkey() and 0xFFFF) != 25506) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_rename_passkey() and 0xFFFF) != 63566) {
@@ -1659,8 +1659,8 @@ public interface EngineInterface {
     fun `passkeyRegistrationOptions`(`userId`: kotlin.String, `authenticatorType`: kotlin.String? = null, `context`: RequestContext? = null): PasskeyOptions
     
     /**
-     * Removes a key. Removing the last factor follows `disable_mfa`'s rules: the password
-     * (or a recent `verify_password`) and a current `confirmation_code`.
+     * Removes a key; needs the password (or a `verify_password` in the last five minutes).
+     * Removing the last factor also needs a current `confirmation_code`, as `disable_mfa` does.
      */
     fun `removePasskey`(`userId`: kotlin.String, `credentialId`: kotlin.String, `password`: kotlin.String? = null, `confirmationCode`: kotlin.String? = null, `context`: RequestContext? = null): RemovePasskeyResult
     
@@ -2216,8 +2216,8 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * Removes a key. Removing the last factor follows `disable_mfa`'s rules: the password
-     * (or a recent `verify_password`) and a current `confirmation_code`.
+     * Removes a key; needs the password (or a `verify_password` in the last five minutes).
+     * Removing the last factor also needs a current `confirmation_code`, as `disable_mfa` does.
      */
     @Throws(MfaException::class)override fun `removePasskey`(`userId`: kotlin.String, `credentialId`: kotlin.String, `password`: kotlin.String?, `confirmationCode`: kotlin.String?, `context`: RequestContext?): RemovePasskeyResult {
             return FfiConverterTypeRemovePasskeyResult.lift(
