@@ -73,19 +73,6 @@ impl Engine {
         }
     }
 
-    /// The user's confirmed SMS/email methods, in `sms`, `email` order.
-    pub(super) fn active_channels(&self, user_id: &str) -> Result<Vec<String>> {
-        let mut out: Vec<String> = self
-            .store
-            .channels(user_id)?
-            .into_iter()
-            .filter(|c| c.confirmed_at.is_some())
-            .map(|c| c.channel)
-            .collect();
-        out.sort_by_key(|c| if c == "sms" { 0 } else { 1 });
-        Ok(out)
-    }
-
     /// Enrolls an SMS or email destination and sends it a setup code.
     pub(super) fn enable_channel(
         &self,

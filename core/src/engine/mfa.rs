@@ -47,19 +47,20 @@ pub(super) enum Check {
 impl Engine {
     /// Methods with an active factor, then `backup` if codes remain.
     pub(super) fn active_methods(&self, user_id: &str) -> Result<Vec<String>> {
-        let mut methods = Vec::new();
-        let devices = self.store.totp_devices(user_id)?;
-        if devices.iter().any(|d| d.confirmed_at.is_some()) {
-            methods.push("totp".to_string());
-        }
-        if !self.store.webauthn_credentials(user_id)?.is_empty() {
-            methods.push("webauthn".to_string());
-        }
-        methods.extend(self.active_channels(user_id)?);
-        if !methods.is_empty()
-            && self.config().backup_codes.enabled
-            && self.store.backup_codes_remaining(user_id)? > 0
-        {
+        let f = self.store.factor_summary(user_id)?;
+        // The guide's order: TOTP, security keys, SMS, email, then backup codes.
+        let factors = [
+            (f.totp, "totp"),
+            (f.webauthn, "webauthn"),
+            (f.sms, "sms"),
+            (f.email, "email"),
+        ];
+        let mut methods: Vec<String> = factors
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, m)| (*m).to_string())
+            .collect();
+        if !methods.is_empty() && f.backup_codes > 0 && self.config().backup_codes.enabled {
             methods.push("backup".to_string());
         }
         Ok(methods)

@@ -36,6 +36,21 @@ pub struct UserRow {
     pub password_verified_at: Option<i64>,
 }
 
+/// Which MFA factors a user has active, read in one query.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FactorSummary {
+    /// A confirmed TOTP device.
+    pub totp: bool,
+    /// A security key or passkey.
+    pub webauthn: bool,
+    /// A confirmed SMS destination.
+    pub sms: bool,
+    /// A confirmed email destination.
+    pub email: bool,
+    /// Unused backup codes.
+    pub backup_codes: u32,
+}
+
 /// A time stamp on the user row that the engine updates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UserStamp {
@@ -308,6 +323,8 @@ pub trait Store: Send + Sync {
     fn consume_backup_code(&self, user_id: &str, hash: &[u8], at: i64) -> Result<BackupUse>;
     /// Unused backup codes of the user.
     fn backup_codes_remaining(&self, user_id: &str) -> Result<u32>;
+    /// Which factors the user has active (one round trip: read on every session check).
+    fn factor_summary(&self, user_id: &str) -> Result<FactorSummary>;
 
     /// Inserts a session.
     fn insert_session(&self, session: &NewSession) -> Result<()>;

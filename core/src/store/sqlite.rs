@@ -4,9 +4,9 @@
 
 use super::migrations::{MIGRATIONS, SCHEMA_VERSION};
 use super::{
-    AttemptPolicy, AuditRow, BackupUse, ChannelRow, NewSession, OtpCodeRow, OtpUse, Reservation,
-    Scope, SendLimit, SessionRow, Store, TotpDeviceRow, UserRow, UserStamp, WebauthnChallengeRow,
-    WebauthnCredentialRow,
+    AttemptPolicy, AuditRow, BackupUse, ChannelRow, FactorSummary, NewSession, OtpCodeRow, OtpUse,
+    Reservation, Scope, SendLimit, SessionRow, Store, TotpDeviceRow, UserRow, UserStamp,
+    WebauthnChallengeRow, WebauthnCredentialRow,
 };
 use crate::crypto::Sealed;
 use crate::error::{MfaError, Result};
@@ -19,6 +19,8 @@ use std::time::Duration;
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_IDLE: usize = 8;
+/// Prepared statements kept per connection (the store has about 60 distinct ones).
+const STATEMENT_CACHE: usize = 96;
 
 enum Pool {
     File {
@@ -37,12 +39,42 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Statements through each connection's cache of prepared statements: every query here is a
+/// fixed string, so after the first use it runs without being parsed and planned again.
+trait Cached {
+    /// `Connection::execute` with a cached statement.
+    fn exec<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
+    /// `Connection::query_row` with a cached statement.
+    fn row<T, P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+        f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T>;
+}
+
+impl Cached for Connection {
+    fn exec<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    fn row<T, P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+        f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        self.prepare_cached(sql)?.query_row(params, f)
+    }
+}
+
 fn storage(e: rusqlite::Error) -> MfaError {
     MfaError::Storage(e.to_string())
 }
 
 fn configure(conn: &Connection, file: bool) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.pragma_update(None, "foreign_keys", true)?;
     if file {
         conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))?;
@@ -192,7 +224,7 @@ fn device_from(r: &Row<'_>) -> rusqlite::Result<(TotpDeviceRow, String)> {
 }
 
 fn insert_session_tx(conn: &Connection, s: &NewSession) -> Result<()> {
-    conn.execute(
+    conn.exec(
         "INSERT INTO sessions (id, token_hash, user_id, created_at, expires_at, pending, mfa_verified_at, mfa_method, ip, user_agent)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
@@ -214,11 +246,11 @@ fn insert_session_tx(conn: &Connection, s: &NewSession) -> Result<()> {
 impl Store for SqliteStore {
     fn meta_get_or_init(&self, key: &str, init: &Sealed) -> Result<Sealed> {
         self.with(|c| {
-            c.execute(
+            c.exec(
                 "INSERT OR IGNORE INTO meta (key, value, key_id) VALUES (?1, ?2, ?3)",
                 params![key, init.data, init.key_id],
             )?;
-            Ok(c.query_row(
+            Ok(c.row(
                 "SELECT value, key_id FROM meta WHERE key = ?1",
                 [key],
                 |r| {
@@ -233,7 +265,7 @@ impl Store for SqliteStore {
 
     fn insert_user(&self, u: &UserRow) -> Result<()> {
         self.with(|c| {
-            c.execute(
+            c.exec(
                 "INSERT INTO users (id, email, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![u.id, u.email, u.password_hash, u.role, u.created_at],
             )
@@ -247,7 +279,7 @@ impl Store for SqliteStore {
 
     fn user_by_email(&self, email: &str) -> Result<Option<UserRow>> {
         self.with(|c| {
-            Ok(c.query_row(
+            Ok(c.row(
                 &format!("SELECT {USER_COLS} FROM users WHERE email = ?1"),
                 [email],
                 user_from,
@@ -258,7 +290,7 @@ impl Store for SqliteStore {
 
     fn user_by_id(&self, id: &str) -> Result<Option<UserRow>> {
         self.with(|c| {
-            Ok(c.query_row(
+            Ok(c.row(
                 &format!("SELECT {USER_COLS} FROM users WHERE id = ?1"),
                 [id],
                 user_from,
@@ -269,7 +301,7 @@ impl Store for SqliteStore {
 
     fn delete_user(&self, id: &str) -> Result<bool> {
         // Foreign keys cascade to sessions, devices, codes, counters and audit rows.
-        self.with(|c| Ok(c.execute("DELETE FROM users WHERE id = ?1", [id])? == 1))
+        self.with(|c| Ok(c.exec("DELETE FROM users WHERE id = ?1", [id])? == 1))
     }
 
     fn stamp_user(&self, id: &str, stamp: UserStamp, at: i64) -> Result<()> {
@@ -283,7 +315,7 @@ impl Store for SqliteStore {
             }
         };
         self.with(|c| {
-            c.execute(sql, params![id, at])?;
+            c.exec(sql, params![id, at])?;
             Ok(())
         })
     }
@@ -291,13 +323,13 @@ impl Store for SqliteStore {
     fn clear_mfa(&self, user_id: &str) -> Result<()> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute("DELETE FROM totp_devices WHERE user_id = ?1", [user_id])?;
-            tx.execute("DELETE FROM backup_codes WHERE user_id = ?1", [user_id])?;
-            tx.execute("DELETE FROM mfa_channels WHERE user_id = ?1", [user_id])?;
-            tx.execute("DELETE FROM otp_codes WHERE user_id = ?1", [user_id])?;
-            tx.execute("DELETE FROM webauthn_credentials WHERE user_id = ?1", [user_id])?;
-            tx.execute("DELETE FROM webauthn_challenges WHERE user_id = ?1", [user_id])?;
-            tx.execute(
+            tx.exec("DELETE FROM totp_devices WHERE user_id = ?1", [user_id])?;
+            tx.exec("DELETE FROM backup_codes WHERE user_id = ?1", [user_id])?;
+            tx.exec("DELETE FROM mfa_channels WHERE user_id = ?1", [user_id])?;
+            tx.exec("DELETE FROM otp_codes WHERE user_id = ?1", [user_id])?;
+            tx.exec("DELETE FROM webauthn_credentials WHERE user_id = ?1", [user_id])?;
+            tx.exec("DELETE FROM webauthn_challenges WHERE user_id = ?1", [user_id])?;
+            tx.exec(
                 "UPDATE users SET mfa_setup_at = NULL, mfa_last_used_at = NULL, backup_codes_generated_at = NULL WHERE id = ?1",
                 [user_id],
             )?;
@@ -309,11 +341,11 @@ impl Store for SqliteStore {
     fn replace_pending_totp(&self, d: &TotpDeviceRow) -> Result<()> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute(
+            tx.exec(
                 "DELETE FROM totp_devices WHERE user_id = ?1 AND confirmed_at IS NULL",
                 [&d.user_id],
             )?;
-            tx.execute(
+            tx.exec(
                 "INSERT INTO totp_devices (id, user_id, name, secret, key_id, algorithm, digits, period, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
@@ -353,7 +385,7 @@ impl Store for SqliteStore {
 
     fn confirm_totp_device(&self, device_id: &str, at: i64) -> Result<bool> {
         self.with(|c| {
-            Ok(c.execute(
+            Ok(c.exec(
                 "UPDATE totp_devices SET confirmed_at = ?2, last_used_at = ?2 WHERE id = ?1 AND confirmed_at IS NULL",
                 params![device_id, at],
             )? == 1)
@@ -362,7 +394,7 @@ impl Store for SqliteStore {
 
     fn touch_totp_device(&self, device_id: &str, at: i64) -> Result<()> {
         self.with(|c| {
-            c.execute(
+            c.exec(
                 "UPDATE totp_devices SET last_used_at = ?2 WHERE id = ?1",
                 params![device_id, at],
             )?;
@@ -372,7 +404,7 @@ impl Store for SqliteStore {
 
     fn accept_totp_step(&self, user_id: &str, step: i64) -> Result<bool> {
         self.with(|c| {
-            Ok(c.execute(
+            Ok(c.exec(
                 "UPDATE users SET totp_last_step = ?2 WHERE id = ?1 AND (totp_last_step IS NULL OR totp_last_step < ?2)",
                 params![user_id, step],
             )? == 1)
@@ -382,7 +414,7 @@ impl Store for SqliteStore {
     fn replace_backup_codes(&self, user_id: &str, hashes: &[Vec<u8>], at: i64) -> Result<()> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute("DELETE FROM backup_codes WHERE user_id = ?1", [user_id])?;
+            tx.exec("DELETE FROM backup_codes WHERE user_id = ?1", [user_id])?;
             {
                 let mut stmt = tx.prepare_cached(
                     "INSERT INTO backup_codes (user_id, code_hash, created_at) VALUES (?1, ?2, ?3)",
@@ -391,7 +423,7 @@ impl Store for SqliteStore {
                     stmt.execute(params![user_id, h, at])?;
                 }
             }
-            tx.execute(
+            tx.exec(
                 "UPDATE users SET backup_codes_generated_at = ?2 WHERE id = ?1",
                 params![user_id, at],
             )?;
@@ -402,14 +434,14 @@ impl Store for SqliteStore {
 
     fn consume_backup_code(&self, user_id: &str, hash: &[u8], at: i64) -> Result<BackupUse> {
         self.with(|c| {
-            let n = c.execute(
+            let n = c.exec(
                 "UPDATE backup_codes SET used_at = ?3 WHERE user_id = ?1 AND code_hash = ?2 AND used_at IS NULL",
                 params![user_id, hash, at],
             )?;
             if n == 1 {
                 return Ok(BackupUse::Consumed);
             }
-            let exists: bool = c.query_row(
+            let exists: bool = c.row(
                 "SELECT EXISTS (SELECT 1 FROM backup_codes WHERE user_id = ?1 AND code_hash = ?2)",
                 params![user_id, hash],
                 |r| r.get(0),
@@ -420,12 +452,37 @@ impl Store for SqliteStore {
 
     fn backup_codes_remaining(&self, user_id: &str) -> Result<u32> {
         self.with(|c| {
-            let n: i64 = c.query_row(
+            let n: i64 = c.row(
                 "SELECT COUNT(*) FROM backup_codes WHERE user_id = ?1 AND used_at IS NULL",
                 [user_id],
                 |r| r.get(0),
             )?;
             Ok(u32::try_from(n).unwrap_or(u32::MAX))
+        })
+    }
+
+    fn factor_summary(&self, user_id: &str) -> Result<FactorSummary> {
+        self.with(|c| {
+            Ok(c.row(
+                "SELECT
+                   EXISTS(SELECT 1 FROM totp_devices WHERE user_id = ?1 AND confirmed_at IS NOT NULL),
+                   EXISTS(SELECT 1 FROM webauthn_credentials WHERE user_id = ?1),
+                   EXISTS(SELECT 1 FROM mfa_channels
+                          WHERE user_id = ?1 AND channel = 'sms' AND confirmed_at IS NOT NULL),
+                   EXISTS(SELECT 1 FROM mfa_channels
+                          WHERE user_id = ?1 AND channel = 'email' AND confirmed_at IS NOT NULL),
+                   (SELECT COUNT(*) FROM backup_codes WHERE user_id = ?1 AND used_at IS NULL)",
+                [user_id],
+                |r| {
+                    Ok(FactorSummary {
+                        totp: r.get(0)?,
+                        webauthn: r.get(1)?,
+                        sms: r.get(2)?,
+                        email: r.get(3)?,
+                        backup_codes: r.get(4)?,
+                    })
+                },
+            )?)
         })
     }
 
@@ -435,7 +492,7 @@ impl Store for SqliteStore {
 
     fn session_by_token(&self, token_hash: &[u8], now: i64) -> Result<Option<SessionRow>> {
         self.with(|c| {
-            Ok(c.query_row(
+            Ok(c.row(
                 "SELECT id, user_id, created_at, expires_at, pending, mfa_verified_at, mfa_method
                  FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
                 params![token_hash, now],
@@ -453,7 +510,7 @@ impl Store for SqliteStore {
     ) -> Result<bool> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let n = tx.execute(
+            let n = tx.exec(
                 "DELETE FROM sessions WHERE token_hash = ?1 AND pending = 1 AND expires_at > ?2",
                 params![pending_hash, now],
             )?;
@@ -468,7 +525,7 @@ impl Store for SqliteStore {
 
     fn mark_session_mfa(&self, session_id: &str, at: i64, method: &str) -> Result<()> {
         self.with(|c| {
-            c.execute(
+            c.exec(
                 "UPDATE sessions SET mfa_verified_at = ?2, mfa_method = ?3 WHERE id = ?1",
                 params![session_id, at, method],
             )?;
@@ -477,13 +534,11 @@ impl Store for SqliteStore {
     }
 
     fn delete_session(&self, token_hash: &[u8]) -> Result<bool> {
-        self.with(|c| {
-            Ok(c.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])? == 1)
-        })
+        self.with(|c| Ok(c.exec("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])? == 1))
     }
 
     fn purge_expired_sessions(&self, now: i64) -> Result<usize> {
-        self.with(|c| Ok(c.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])?))
+        self.with(|c| Ok(c.exec("DELETE FROM sessions WHERE expires_at <= ?1", [now])?))
     }
 
     fn reserve_attempt(
@@ -497,7 +552,7 @@ impl Store for SqliteStore {
             let mut next = Vec::with_capacity(scopes.len());
             for s in scopes {
                 let row: Option<(i64, i64, i64)> = tx
-                    .query_row(
+                    .row(
                         "SELECT failures, window_start, locked_until FROM attempts WHERE scope = ?1",
                         [&s.key],
                         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -521,7 +576,7 @@ impl Store for SqliteStore {
             }
             let mut used = 0;
             for (s, failures, start) in next {
-                tx.execute(
+                tx.exec(
                     "INSERT INTO attempts (scope, user_id, failures, window_start, locked_until) VALUES (?1, ?2, ?3, ?4, 0)
                      ON CONFLICT(scope) DO UPDATE SET failures = ?3, window_start = ?4, locked_until = 0",
                     params![s.key, s.user_id, failures, start],
@@ -539,7 +594,7 @@ impl Store for SqliteStore {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             for s in scopes {
-                tx.execute(
+                tx.exec(
                     "UPDATE attempts SET locked_until = MAX(locked_until, ?2) WHERE scope = ?1",
                     params![s.key, until],
                 )?;
@@ -553,7 +608,7 @@ impl Store for SqliteStore {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             for s in scopes {
-                tx.execute(
+                tx.exec(
                     "DELETE FROM attempts WHERE scope = ?1 AND locked_until = 0",
                     [&s.key],
                 )?;
@@ -565,7 +620,7 @@ impl Store for SqliteStore {
 
     fn insert_audit(&self, a: &AuditRow) -> Result<()> {
         self.with(|c| {
-            c.execute(
+            c.exec(
                 "INSERT INTO audit_events (user_id, action, method, success, ip, user_agent, detail, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![a.user_id, a.action, a.method, a.success, a.ip, a.user_agent, a.detail, a.created_at],
@@ -613,7 +668,7 @@ impl Store for SqliteStore {
                     key_id: key_id.unwrap_or_default(),
                 };
                 let new = reseal(&format!("meta:{key}"), &old)?;
-                tx.execute(
+                tx.exec(
                     "UPDATE meta SET value = ?2, key_id = ?3 WHERE key = ?1",
                     params![key, new.data, new.key_id],
                 )?;
@@ -626,7 +681,7 @@ impl Store for SqliteStore {
             };
             for (id, data, key_id) in devices {
                 let new = reseal(&format!("totp:{id}"), &Sealed { data, key_id })?;
-                tx.execute(
+                tx.exec(
                     "UPDATE totp_devices SET secret = ?2, key_id = ?3 WHERE id = ?1",
                     params![id, new.data, new.key_id],
                 )?;
@@ -639,7 +694,7 @@ impl Store for SqliteStore {
             };
             for (id, data, key_id) in channels {
                 let new = reseal(&format!("channel:{id}"), &Sealed { data, key_id })?;
-                tx.execute(
+                tx.exec(
                     "UPDATE mfa_channels SET destination = ?2, key_id = ?3 WHERE id = ?1",
                     params![id, new.data, new.key_id],
                 )?;
@@ -669,7 +724,7 @@ impl Store for SqliteStore {
                 };
                 for (id, data, key_id, suffix) in rows {
                     let new = reseal(&format!("{prefix}:{id}{suffix}"), &Sealed { data, key_id })?;
-                    tx.execute(
+                    tx.exec(
                         &format!("UPDATE {table} SET {col} = ?2, key_id = ?3 WHERE {key} = ?1"),
                         params![id, new.data, new.key_id],
                     )?;
@@ -683,8 +738,8 @@ impl Store for SqliteStore {
 
     fn put_webauthn_challenge(&self, w: &WebauthnChallengeRow, now: i64) -> Result<()> {
         self.with(|c| {
-            c.execute("DELETE FROM webauthn_challenges WHERE expires_at <= ?1", [now])?;
-            c.execute(
+            c.exec("DELETE FROM webauthn_challenges WHERE expires_at <= ?1", [now])?;
+            c.exec(
                 "INSERT INTO webauthn_challenges (id, user_id, purpose, session_hash, state, key_id, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![w.id, w.user_id, w.purpose, w.session_hash, w.state.data, w.state.key_id, w.expires_at],
@@ -699,7 +754,7 @@ impl Store for SqliteStore {
         purpose_prefix: &str,
     ) -> Result<Option<WebauthnChallengeRow>> {
         self.with(|c| {
-            Ok(c.query_row(
+            Ok(c.row(
                 "DELETE FROM webauthn_challenges WHERE id = ?1 AND substr(purpose, 1, length(?2)) = ?2
                  RETURNING id, user_id, purpose, session_hash, state, key_id, expires_at",
                 params![id, purpose_prefix],
@@ -720,7 +775,7 @@ impl Store for SqliteStore {
 
     fn insert_webauthn_credential(&self, w: &WebauthnCredentialRow) -> Result<()> {
         self.with(|c| {
-            c.execute(
+            c.exec(
                 "INSERT INTO webauthn_credentials (credential_id, user_id, name, kind, credential, key_id, sign_count, transports, aaguid, created_at, last_used_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 params![
@@ -779,7 +834,7 @@ impl Store for SqliteStore {
         at: i64,
     ) -> Result<bool> {
         self.with(|c| {
-            Ok(c.execute(
+            Ok(c.exec(
                 "UPDATE webauthn_credentials SET credential = ?2, key_id = ?3, sign_count = ?4, last_used_at = ?5
                  WHERE credential_id = ?1 AND (?4 = 0 OR sign_count < ?4)",
                 params![credential_id, credential.data, credential.key_id, sign_count, at],
@@ -794,7 +849,7 @@ impl Store for SqliteStore {
         name: &str,
     ) -> Result<bool> {
         self.with(|c| {
-            Ok(c.execute(
+            Ok(c.exec(
                 "UPDATE webauthn_credentials SET name = ?3 WHERE user_id = ?1 AND credential_id = ?2",
                 params![user_id, credential_id, name],
             )? == 1)
@@ -803,7 +858,7 @@ impl Store for SqliteStore {
 
     fn delete_webauthn_credential(&self, user_id: &str, credential_id: &str) -> Result<bool> {
         self.with(|c| {
-            Ok(c.execute(
+            Ok(c.exec(
                 "DELETE FROM webauthn_credentials WHERE user_id = ?1 AND credential_id = ?2",
                 params![user_id, credential_id],
             )? == 1)
@@ -813,11 +868,11 @@ impl Store for SqliteStore {
     fn replace_channel(&self, c: &ChannelRow) -> Result<()> {
         self.with(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute(
+            tx.exec(
                 "DELETE FROM mfa_channels WHERE user_id = ?1 AND channel = ?2",
                 params![c.user_id, c.channel],
             )?;
-            tx.execute(
+            tx.exec(
                 "INSERT INTO mfa_channels (id, user_id, channel, destination, key_id, masked, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![c.id, c.user_id, c.channel, c.destination.data, c.destination.key_id, c.masked, c.created_at],
@@ -851,7 +906,7 @@ impl Store for SqliteStore {
 
     fn confirm_channel(&self, channel_id: &str, at: i64) -> Result<bool> {
         self.with(|c| {
-            Ok(c.execute(
+            Ok(c.exec(
                 "UPDATE mfa_channels SET confirmed_at = ?2, last_used_at = ?2 WHERE id = ?1 AND confirmed_at IS NULL",
                 params![channel_id, at],
             )? == 1)
@@ -860,7 +915,7 @@ impl Store for SqliteStore {
 
     fn touch_channel(&self, channel_id: &str, at: i64) -> Result<()> {
         self.with(|c| {
-            c.execute(
+            c.exec(
                 "UPDATE mfa_channels SET last_used_at = ?2 WHERE id = ?1",
                 params![channel_id, at],
             )?;
@@ -874,7 +929,7 @@ impl Store for SqliteStore {
             let mut retry_at: Option<i64> = None;
             for l in limits {
                 let since = now - l.window_secs;
-                let (count, oldest): (i64, Option<i64>) = tx.query_row(
+                let (count, oldest): (i64, Option<i64>) = tx.row(
                     "SELECT COUNT(*), MIN(sent_at) FROM code_sends WHERE key = ?1 AND sent_at > ?2",
                     params![l.key, since],
                     |r| Ok((r.get(0)?, r.get(1)?)),
@@ -888,13 +943,13 @@ impl Store for SqliteStore {
                 return Ok(retry_at);
             }
             for l in limits {
-                tx.execute(
+                tx.exec(
                     "INSERT INTO code_sends (key, user_id, sent_at) VALUES (?1, ?2, ?3)",
                     params![l.key, user_id, now],
                 )?;
             }
             // Forget sends older than a day (the longest window).
-            tx.execute("DELETE FROM code_sends WHERE sent_at <= ?1", [now - 86_400])?;
+            tx.exec("DELETE FROM code_sends WHERE sent_at <= ?1", [now - 86_400])?;
             tx.commit()?;
             Ok(None)
         })
@@ -902,7 +957,7 @@ impl Store for SqliteStore {
 
     fn put_otp_code(&self, r: &OtpCodeRow) -> Result<()> {
         self.with(|c| {
-            c.execute(
+            c.exec(
                 "INSERT OR REPLACE INTO otp_codes (user_id, channel, code_hash, delivery_id, created_at, expires_at, used_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL)",
                 params![r.user_id, r.channel, r.code_hash, r.delivery_id, r.created_at, r.expires_at],
@@ -919,7 +974,7 @@ impl Store for SqliteStore {
         now: i64,
     ) -> Result<OtpUse> {
         self.with(|c| {
-            let n = c.execute(
+            let n = c.exec(
                 "UPDATE otp_codes SET used_at = ?4
                  WHERE user_id = ?1 AND channel = ?2 AND code_hash = ?3 AND used_at IS NULL AND expires_at > ?4",
                 params![user_id, channel, code_hash, now],
@@ -927,7 +982,7 @@ impl Store for SqliteStore {
             if n == 1 {
                 return Ok(OtpUse::Consumed);
             }
-            let expired: bool = c.query_row(
+            let expired: bool = c.row(
                 "SELECT EXISTS (SELECT 1 FROM otp_codes WHERE user_id = ?1 AND channel = ?2 AND code_hash = ?3
                                 AND used_at IS NULL AND expires_at <= ?4)",
                 params![user_id, channel, code_hash, now],
@@ -939,7 +994,7 @@ impl Store for SqliteStore {
 
     fn void_delivery(&self, delivery_id: &str) -> Result<Option<(String, String)>> {
         self.with(|c| {
-            Ok(c.query_row(
+            Ok(c.row(
                 "DELETE FROM otp_codes WHERE delivery_id = ?1 RETURNING user_id, channel",
                 [delivery_id],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -958,18 +1013,18 @@ impl Store for SqliteStore {
     ) -> Result<()> {
         self.with(|c| {
             if ok {
-                c.execute(
+                c.exec(
                     "INSERT INTO channel_health (channel, consecutive_failures, degraded_until) VALUES (?1, 0, 0)
                      ON CONFLICT(channel) DO UPDATE SET consecutive_failures = 0, degraded_until = 0",
                     [channel],
                 )?;
             } else {
-                c.execute(
+                c.exec(
                     "INSERT INTO channel_health (channel, consecutive_failures, degraded_until) VALUES (?1, 1, 0)
                      ON CONFLICT(channel) DO UPDATE SET consecutive_failures = consecutive_failures + 1",
                     [channel],
                 )?;
-                c.execute(
+                c.exec(
                     "UPDATE channel_health SET degraded_until = ?2, consecutive_failures = 0
                      WHERE channel = ?1 AND consecutive_failures >= ?3",
                     params![channel, now + cooldown_secs, threshold],
@@ -981,7 +1036,7 @@ impl Store for SqliteStore {
 
     fn channel_degraded_until(&self, channel: &str) -> Result<i64> {
         self.with(|c| {
-            Ok(c.query_row(
+            Ok(c.row(
                 "SELECT degraded_until FROM channel_health WHERE channel = ?1",
                 [channel],
                 |r| r.get(0),
@@ -996,7 +1051,7 @@ impl Store for SqliteStore {
             let mut used = 0i64;
             for s in scopes {
                 let row: Option<(i64, i64, i64)> = c
-                    .query_row(
+                    .row(
                         "SELECT failures, window_start, locked_until FROM attempts WHERE scope = ?1",
                         [&s.key],
                         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
