@@ -63,6 +63,11 @@ def test_typed_sync_flow(tmp_path: Path) -> None:
     applied: plinto.ConfigureResult = auth.mfa.configure(rate_limiting={"max_attempts": 4})
     assert applied.success
 
+    off: plinto.DisableMfaResult = auth.disableMFA(
+        user_id=user.id, confirmation_code=fresh.codes[0], password=PASSWORD
+    )
+    assert off.success and off.disabled_at
+
     with pytest.raises(plinto.RateLimitedError) as limited:
         for _ in range(6):
             try:
@@ -71,11 +76,9 @@ def test_typed_sync_flow(tmp_path: Path) -> None:
                 pass
     retry: Optional[int] = limited.value.retry_after
     assert retry is not None and retry > 0
-
-    off: plinto.DisableMfaResult = auth.disableMFA(
-        user_id=user.id, confirmation_code=fresh.codes[0], password=PASSWORD
-    )
-    assert off.success and off.disabled_at
+    # A locked password is refused wherever it is asked for, right or not.
+    with pytest.raises(plinto.RateLimitedError):
+        auth.verify_password(user.id, PASSWORD)
 
 
 def test_typed_async_flow(tmp_path: Path) -> None:

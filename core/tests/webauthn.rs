@@ -432,3 +432,66 @@ fn wrong_origin_rpid_expiry_and_malformed_input() {
     );
     assert!(ok.is_ok());
 }
+
+#[test]
+fn two_removals_at_once_keep_the_last_factor_and_wrong_passwords_lock() {
+    let env = Env::new();
+    let (a, b) = (engine(&env), engine(&env));
+    let user = a
+        .sign_up("race@example.com", PASSWORD, None, &ctx())
+        .unwrap()
+        .user;
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let (mut key, _) = SoftToken::new(true).unwrap();
+        let verify = register(&a, &mut key, &user.id, "securityKey");
+        let done = dispatch(&a, "verify_passkey_registration", &verify).unwrap();
+        ids.push(done["credentialId"].as_str().unwrap().to_string());
+    }
+
+    // Each engine removes a different key at the same moment: only one may go.
+    let barrier = std::sync::Barrier::new(2);
+    let outcomes: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = [(&a, &ids[0]), (&b, &ids[1])]
+            .into_iter()
+            .map(|(e, id)| {
+                let barrier = &barrier;
+                let user_id = user.id.clone();
+                s.spawn(move || {
+                    barrier.wait();
+                    e.remove_passkey(&user_id, id, Some(PASSWORD), None, &ctx())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let removed = outcomes.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(removed, 1, "{outcomes:?}");
+    let refused = outcomes.iter().find_map(|r| r.as_ref().err()).unwrap();
+    assert_eq!(refused.field(), Some("confirmationCode"));
+    assert_eq!(
+        a.list_passkeys(&user.id).unwrap().as_array().unwrap().len(),
+        1
+    );
+    assert!(a.get_mfa_status(&user.id).unwrap().enabled);
+
+    // Password guesses through removal count like verify_password's: the 5th locks.
+    let left = a.list_passkeys(&user.id).unwrap()[0]["credentialId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for _ in 0..5 {
+        let err = a
+            .remove_passkey(
+                &user.id,
+                &left,
+                Some("wrong-password-1"),
+                Some("123456"),
+                &ctx(),
+            )
+            .unwrap_err();
+        assert_eq!(err.code(), "invalid_credentials");
+    }
+    let locked = a.verify_password(&user.id, PASSWORD, &ctx()).unwrap_err();
+    assert_eq!(locked.code(), "mfa_rate_limited");
+}

@@ -10,7 +10,6 @@ use crate::backup_codes;
 use crate::clock::iso8601;
 use crate::crypto::{self, sha256};
 use crate::error::{MfaError, Result};
-use crate::password;
 use crate::qr;
 use crate::store::{BackupUse, Reservation, Scope, SessionRow, TotpDeviceRow, UserRow, UserStamp};
 use crate::totp;
@@ -476,32 +475,18 @@ impl Engine {
         })
     }
 
-    /// Re-authentication before removing a factor: the `password`, or without it a
-    /// successful password check in the last five minutes. A wrong password is audited under
-    /// `action` and is `invalid_credentials`; none at all is `invalid_input` on `password`.
+    /// Re-authentication before removing a factor: the `password`, checked like
+    /// [`Engine::verify_password`] (attempt-limited, audited, a lockout refuses it), or
+    /// without it a successful password check in the last five minutes; none at all is
+    /// `invalid_input` on `password`.
     pub(super) fn confirm_password(
         &self,
         user: &UserRow,
         password: Option<&str>,
-        action: &str,
         ctx: &RequestContext,
     ) -> Result<()> {
         match password {
-            Some(p) => {
-                let p = validate::password(p)?;
-                if !password::verify(&user.password_hash, p)? {
-                    self.audit(
-                        Some(&user.id),
-                        action,
-                        None,
-                        false,
-                        ctx,
-                        Some("invalid_credentials"),
-                    )?;
-                    return Err(MfaError::InvalidCredentials);
-                }
-                Ok(())
-            }
+            Some(p) => self.verify_password(&user.id, p, ctx),
             None => {
                 let recent = user
                     .password_verified_at
@@ -535,7 +520,7 @@ impl Engine {
             return Err(MfaError::NotEnabled);
         }
         let now = self.now();
-        self.confirm_password(&user, password, "mfa_disable", ctx)?;
+        self.confirm_password(&user, password, ctx)?;
         let scopes = [Scope {
             key: format!("user:{}", user.id),
             user_id: user.id.clone(),

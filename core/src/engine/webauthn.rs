@@ -705,8 +705,11 @@ impl Engine {
 
 /// Leaves out a credential-protection request the browser would refuse: Chromium rejects
 /// registration options (NotSupportedError) asking for the `userVerificationRequired` policy
-/// without requiring user verification. Unenforced, the request is only a hint, and a key
-/// registered without it verifies the same, so it is dropped; an enforced one is kept.
+/// while user verification is only preferred. Unenforced, the request is only a hint the
+/// server never checks, so it is dropped. The trade-off: such a key does not itself insist on
+/// its PIN for this credential; deployments that want user verification every time set
+/// `userVerification: required`, under which keys register (by default) as passkeys, with
+/// user verification required by the server.
 fn drop_unenforced_protection(public_key: &mut Value) {
     let uv_required = public_key
         .pointer("/authenticatorSelection/userVerification")
@@ -723,6 +726,14 @@ fn drop_unenforced_protection(public_key: &mut Value) {
         ext.remove("credentialProtectionPolicy");
         ext.remove("enforceCredentialProtectionPolicy");
     }
+}
+
+/// Removing the last factor turns MFA off, which needs a current code.
+fn last_factor_needs_code() -> MfaError {
+    MfaError::invalid(
+        "confirmationCode",
+        "is required to remove the last MFA factor",
+    )
 }
 
 /// Drops `null` members (the browser's JSON omits absent options).
@@ -816,10 +827,7 @@ impl Engine {
             .any(|m| m != "backup" && m != "webauthn");
         if rows.len() == 1 && !others {
             let Some(code) = confirmation_code.filter(|c| !c.trim().is_empty()) else {
-                return Err(MfaError::invalid(
-                    "confirmationCode",
-                    "is required to remove the last MFA factor",
-                ));
+                return Err(last_factor_needs_code());
             };
             let done = self.disable_mfa(&user.id, password, code, ctx)?;
             return Ok(json!({
@@ -828,9 +836,19 @@ impl Engine {
                 "disabledAt": done.disabled_at,
             }));
         }
-        self.confirm_password(&user, password, "webauthn_remove", ctx)?;
+        self.confirm_password(&user, password, ctx)?;
         if !self.store.delete_webauthn_credential(&user.id, cid)? {
-            return Err(MfaError::NotFound("Security key".into()));
+            // Gone meanwhile, or another removal made it the last factor.
+            let still_there = self
+                .store
+                .webauthn_credentials(&user.id)?
+                .iter()
+                .any(|r| r.credential_id == cid);
+            return Err(if still_there {
+                last_factor_needs_code()
+            } else {
+                MfaError::NotFound("Security key".into())
+            });
         }
         self.audit(
             Some(&user.id),

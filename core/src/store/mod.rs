@@ -428,7 +428,9 @@ pub trait Store: Send + Sync {
         credential_id: &str,
         name: &str,
     ) -> Result<bool>;
-    /// Deletes a credential of the user. False if there was none.
+    /// Deletes a credential of the user unless it is their last MFA factor (no other key,
+    /// confirmed TOTP device or SMS/email), decided in the same write transaction so two
+    /// removals at once cannot both pass. False if nothing was deleted.
     fn delete_webauthn_credential(&self, user_id: &str, credential_id: &str) -> Result<bool>;
 
     /// Re-seals every sealed value in one transaction with `reseal(aad, old) -> new`.

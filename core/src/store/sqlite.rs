@@ -857,11 +857,21 @@ impl Store for SqliteStore {
     }
 
     fn delete_webauthn_credential(&self, user_id: &str, credential_id: &str) -> Result<bool> {
-        self.with(|c| {
-            Ok(c.exec(
-                "DELETE FROM webauthn_credentials WHERE user_id = ?1 AND credential_id = ?2",
+        self.with(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let n = tx.exec(
+                "DELETE FROM webauthn_credentials
+                 WHERE user_id = ?1 AND credential_id = ?2
+                   AND (EXISTS(SELECT 1 FROM webauthn_credentials
+                               WHERE user_id = ?1 AND credential_id <> ?2)
+                        OR EXISTS(SELECT 1 FROM totp_devices
+                                  WHERE user_id = ?1 AND confirmed_at IS NOT NULL)
+                        OR EXISTS(SELECT 1 FROM mfa_channels
+                                  WHERE user_id = ?1 AND confirmed_at IS NOT NULL))",
                 params![user_id, credential_id],
-            )? == 1)
+            )?;
+            tx.commit()?;
+            Ok(n == 1)
         })
     }
 
