@@ -107,7 +107,7 @@ def test_loop_lag_while_eight_sign_ins_hash(
     # machine makes hashes slower than 20 ms.
     per_hash = blocked[1] / USERS
     limit = max(LIMIT, per_hash / 2)
-    # The ticker does notice a blocked loop, so a small figure above means something.
-    assert blocked[0] > per_hash / 2
+    # The ticker does see a blocked loop above the limit, so passing below it means something.
+    assert blocked[0] > limit
     # Noise from other load on a small machine is retried up to three times.
     assert best < limit, f"max loop lag {best * 1000:.2f} ms (limit {limit * 1000:.1f} ms)"

@@ -88,6 +88,8 @@ def describe(fn: Any, with_annotations: bool) -> List[Tuple[Any, ...]]:
 
 
 def same_signature(real: Any, stub: Any, with_annotations: bool, where: str) -> None:
+    is_async = inspect.iscoroutinefunction(real)
+    assert is_async == inspect.iscoroutinefunction(stub), f"{where}: async {is_async} in the module"
     want = describe(real, with_annotations)
     got = describe(stub, with_annotations)
     # A stub's `...` default only says "has a default".

@@ -62,6 +62,8 @@ def test_register_sign_in_step_up_and_manage(keyed: plinto.SyncAuth, tmp_path: P
     assert options.public_key["challenge"] == options.challenge
     assert options.public_key["rp"]["id"] == "example.com"
     assert options.public_key["pubKeyCredParams"] and not options.public_key.get("excludeCredentials")
+    # Fields a registration does not have read as None.
+    assert options.allow_credentials is None and "allow_credentials" not in options
 
     credential = authenticator(state, "register", options.public_key)
     stored = auth.verifyPasskeyRegistration(
@@ -167,11 +169,14 @@ def test_async_names_reach_the_same_engine(tmp_path: Path) -> None:
     state = tmp_path / "key.cbor"
 
     async def flow() -> None:
+        # Positional options through the generated coroutine.
+        await client.auth.mfa.configure({"methods": {"webauthn": {"rp_name": "Example Inc"}}})
         user = (await client.auth.sign_up(unique_email("async"), PASSWORD)).user
         options = await client.auth.get_passkey_registration_options(
             user.id, authenticator_type="passkey"
         )
         assert options.authenticator_type == "passkey"
+        assert options.public_key["rp"]["name"] == "Example Inc"
         assert options.public_key["authenticatorSelection"]["userVerification"] == "required"
         credential = authenticator(state, "register", options.public_key)
         stored = await client.auth.verifyPasskeyRegistration(
@@ -280,6 +285,7 @@ def test_authenticator_helpers_match_pyotp() -> None:
     account = plinto.parse_otpauth_uri(uri)
     assert (account.issuer, account.account_name, account.secret) == ("Plinto", "ada@example.com", secret)
     assert (account.algorithm, account.digits, account.period) == ("SHA256", 8, 60)
+    assert secret not in repr(account) and "<redacted>" in repr(account)
     totp = pyotp.TOTP(secret, digits=8, interval=60, digest=hashlib.sha256)
     for at in (0, 59, 60, 1_700_000_000, 2_000_000_123):
         code = plinto.authenticator_code(uri, at)

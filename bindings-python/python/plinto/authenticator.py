@@ -39,8 +39,8 @@ def parse_otpauth_uri(uri: str) -> OtpAccount:
 
 
 def authenticator_code(uri: str, time: Union[datetime, int, None] = None) -> AuthenticatorCode:
-    """The code of an ``otpauth://`` URI now, or at ``time`` (a datetime or Unix seconds),
-    with the seconds it stays valid."""
+    """The code of an ``otpauth://`` URI now, or at ``time`` (Unix seconds, or a datetime; a
+    naive datetime is read as local time), with the seconds it stays valid."""
     if not isinstance(uri, str):
         raise InvalidInputError("Invalid uri: must be a string", field="uri")
     args: Dict[str, Any] = {"uri": uri}

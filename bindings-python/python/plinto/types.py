@@ -88,6 +88,9 @@ class Record(Dict[str, Any]):
         try:
             return self[name]
         except KeyError:
+            # A field the record declares but the engine left out (an optional one) is None.
+            if any(name in vars(c).get("__annotations__", {}) for c in type(self).__mro__):
+                return None
             raise AttributeError(
                 f"{type(self).__name__!r} object has no attribute {name!r}"
             ) from None
@@ -340,9 +343,15 @@ class RemovePasskeyResult(Record):
 
 
 class OtpAccount(Record):
-    """One TOTP account read from an ``otpauth://`` URI; ``secret`` is base32 (do not log it)."""
+    """One TOTP account read from an ``otpauth://`` URI; ``secret`` is base32 (do not log it:
+    the record's ``repr`` hides it)."""
 
     __slots__ = ()
+
+    def __repr__(self) -> str:
+        shown = {k: ("<redacted>" if k == "secret" else v) for k, v in self.items()}
+        return f"OtpAccount({shown!r})"
+
     issuer: Optional[str]
     account_name: str
     secret: str

@@ -90,8 +90,9 @@ class PasskeyTest {
         val options = engine.passkeyRegistrationOptions(user.id)
         val foreign = authenticator("register", options.optionsJson, "https://sub.example.com")
         assertThrows<MfaException.InvalidCode> { engine.verifyPasskeyRegistration(user.id, options.challengeId, foreign) }
-        // The challenge was consumed by that attempt.
-        assertThrows<MfaException.InvalidCode> { engine.verifyPasskeyRegistration(user.id, options.challengeId, foreign) }
+        // That attempt used the challenge up: even a right answer to it is refused now.
+        val right = authenticator("register", options.optionsJson)
+        assertThrows<MfaException.InvalidCode> { engine.verifyPasskeyRegistration(user.id, options.challengeId, right) }
         val next = engine.passkeyRegistrationOptions(user.id)
         val bad = assertThrows<MfaException.InvalidInput> { engine.verifyPasskeyRegistration(user.id, next.challengeId, "{not json") }
         assertEquals("credential", bad.field)
