@@ -278,6 +278,7 @@ app.post('/api/auth/mfa/backup-codes/regenerate', authenticate, async (req, res)
 /** @param {import('express').Response} res @param {any} error */
 function webauthnError(res, error) {
   const status = error?.code === 'session_invalid' ? 401 : error?.code === 'mfa_rate_limited' ? 429 : error?.code === 'not_found' ? 404 : 400
+  if (error?.retryAfter) res.set('Retry-After', String(error.retryAfter))
   res.status(status).json({ error: error?.message ?? 'WebAuthn failed', code: error?.code, field: error?.field })
 }
 
@@ -350,7 +351,7 @@ app.get('/api/auth/mfa/webauthn/credentials', authenticate, async (req, res) => 
 app.delete('/api/auth/mfa/webauthn/credentials/:id', authenticate, async (req, res) => {
   try {
     const { password, confirmationCode } = req.body ?? {}
-    await plinto.auth.verifyPassword({ userId: req.user.id, password, ...clientOf(req) })
+    if (!password) return res.status(400).json({ error: 'Password is required', code: 'invalid_input', field: 'password' })
     res.json(await plinto.auth.removePasskey({
       userId: req.user.id, credentialId: String(req.params.id), password, confirmationCode, ...clientOf(req)
     }))

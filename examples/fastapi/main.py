@@ -285,8 +285,13 @@ class PasskeyVerifyRequest(BaseModel):
 
 
 def webauthn_error(error: plinto.MfaError) -> HTTPException:
-    status = 401 if error.code == "session_invalid" else 429 if error.code == "mfa_rate_limited" else 400
-    return HTTPException(status_code=status, detail={"error": error.message, "code": error.code, "field": error.field})
+    statuses = {"session_invalid": 401, "not_found": 404, "mfa_rate_limited": 429}
+    status = statuses.get(error.code, 400)
+    return HTTPException(
+        status_code=status,
+        detail={"error": error.message, "code": error.code, "field": error.field},
+        headers={"Retry-After": str(error.retry_after)} if error.retry_after else None
+    )
 
 
 def request_token(http: Request) -> Optional[str]:

@@ -285,3 +285,15 @@ export function errorMessage(err: unknown, fallback: string): string {
   if (err instanceof Error && err.message) return err.message
   return fallback
 }
+
+/**
+ * The message a password dialog shows for a failed action: "Wrong password." when the server
+ * refused the password (by its code, or by the guide's routes' message), else the failure.
+ */
+export function dialogError(err: unknown, fallback: string): Error {
+  const message = errorMessage(err, fallback)
+  const wrongPassword =
+    (err instanceof ApiError && err.code === 'invalid_credentials') ||
+    /invalid (email or )?password|invalid credentials/i.test(message)
+  return new Error(wrongPassword ? 'Wrong password.' : message)
+}

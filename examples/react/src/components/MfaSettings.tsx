@@ -1,6 +1,6 @@
 // The guide's MfaSettings: status, backup codes, another method, security keys, turning MFA off.
 import { useState } from 'react'
-import { errorMessage } from '../api'
+import { dialogError } from '../api'
 import { dateTime } from '../format'
 import { useMfa } from '../hooks/useMfa'
 import { BackupCodes } from './BackupCodes'
@@ -21,8 +21,7 @@ async function confirmed(action: () => Promise<void>): Promise<void> {
   try {
     await action()
   } catch (err) {
-    const message = errorMessage(err, 'That did not work. Try again.')
-    throw new Error(/invalid (email or )?password|invalid credentials/i.test(message) ? 'Wrong password.' : message)
+    throw dialogError(err, 'That did not work. Try again.')
   }
 }
 

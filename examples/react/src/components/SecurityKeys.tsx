@@ -1,6 +1,6 @@
 // Settings → Security: the user's security keys, adding one and removing one.
 import { useCallback, useEffect, useState } from 'react'
-import { api, errorMessage, type MfaMethod, type SecurityKey } from '../api'
+import { api, dialogError, errorMessage, type MfaMethod, type SecurityKey } from '../api'
 import { dateTime } from '../format'
 import { ConfirmDialog } from './ConfirmDialog'
 import { SecurityKeyRegistration } from './SecurityKeyRegistration'
@@ -112,8 +112,7 @@ export function SecurityKeys({ methods, onChanged }: SecurityKeysProps) {
               void load()
               onChanged(result.mfaDisabled ? 'Security key removed. Two-factor authentication is now off.' : 'Security key removed.')
             } catch (err) {
-              const message = errorMessage(err, 'The key could not be removed. Try again.')
-              throw new Error(/invalid (email or )?password|invalid credentials/i.test(message) ? 'Wrong password.' : message)
+              throw dialogError(err, 'The key could not be removed. Try again.')
             }
           }}
         >
