@@ -8,7 +8,7 @@ import { test, describe, before, after, beforeEach, afterEach } from 'node:test'
 import { mkdirSync, rmSync } from 'node:fs'
 import assert from 'node:assert/strict'
 import jsQRModule from 'jsqr'
-import { Authenticator, OUTPUT, PASSWORD, expect, launchBrowser, screenshot, startServer, uniqueEmail } from './support.js'
+import { Authenticator, OUTPUT, PASSWORD, e2eTest, expect, fileName, launchBrowser, screenshot, signUpInApp, startServer, uniqueEmail } from './support.js'
 
 // jsqr is CommonJS with a `default` that is the function itself.
 const jsQR = jsQRModule.default
@@ -38,9 +38,6 @@ after(async () => {
   await server?.stop()
 })
 
-/** @param {string} name */
-const fileName = (name) => name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase()
-
 beforeEach(async (ctx) => {
   const context = await browser.newContext({ baseURL: server.baseURL, viewport: { width: 1024, height: 720 } })
   const page = await context.newPage()
@@ -48,39 +45,16 @@ beforeEach(async (ctx) => {
   // run, so each test has its own address.
   t = { context, page, email: uniqueEmail(fileName(ctx.name).slice(0, 24)) }
 
-  // Navigate to app and create test user
-  await page.goto('/')
-  await page.click('text=Sign Up')
-  await page.fill('[name="email"]', t.email)
-  await page.fill('[name="password"]', PASSWORD)
-  await page.click('button:has-text("Sign Up")')
-
-  // Wait for dashboard
-  await expect(page.locator('h1')).toContainText('Dashboard')
+  // Navigate to app and create test user, then wait for the dashboard
+  await signUpInApp(page, t.email)
 })
 
 afterEach(async () => {
   await t.context.close()
 })
 
-/**
- * A test that, when it fails, saves the screen(s) it failed on as FAILED-<name>.png.
- * @param {string} name
- * @param {(ctx: import('node:test').TestContext) => Promise<void>} body
- */
-function e2eTest(name, body) {
-  test(name, async (ctx) => {
-    try {
-      await body(ctx)
-    } catch (error) {
-      const pages = t.context.pages()
-      for (const [i, p] of pages.entries()) {
-        await screenshot(p, `FAILED-${fileName(name)}${pages.length > 1 ? `-${i + 1}` : ''}`).catch(() => undefined)
-      }
-      throw error
-    }
-  })
-}
+/** The open pages of the current test, for screenshots when it fails. */
+const pages = () => t.context.pages()
 
 /**
  * Reads the QR code drawn on the page's canvas, as an authenticator app's camera would.
@@ -180,7 +154,7 @@ async function signOutAndSignIn(page) {
 }
 
 describe('MFA E2E Tests', () => {
-  e2eTest('should complete TOTP setup flow', async () => {
+  e2eTest('should complete TOTP setup flow', pages, async () => {
     const { page } = t
     await screenshot(page, '01-dashboard')
 
@@ -224,7 +198,7 @@ describe('MFA E2E Tests', () => {
     await screenshot(page, '06-settings-mfa-enabled')
   })
 
-  e2eTest('should require MFA during sign in', async () => {
+  e2eTest('should require MFA during sign in', pages, async () => {
     // Setup MFA first (abbreviated)
     await setupMfaForUser(t.page, 'totp')
     const newPage = await signOutAndSignIn(t.page)
@@ -244,7 +218,7 @@ describe('MFA E2E Tests', () => {
     await expect(newPage.locator('.status')).toContainText('On')
   })
 
-  e2eTest('should handle backup code authentication', async () => {
+  e2eTest('should handle backup code authentication', pages, async () => {
     // Setup MFA and get backup codes
     const backupCodes = await setupMfaWithBackupCodes(t.page)
     assert.equal(backupCodes.length, 10)
@@ -270,7 +244,7 @@ describe('MFA E2E Tests', () => {
     await expect(newPage.locator('.mfa-info')).toContainText('9')
   })
 
-  e2eTest('should handle MFA setup errors gracefully', async () => {
+  e2eTest('should handle MFA setup errors gracefully', pages, async () => {
     const { page } = t
     await page.click('text=Settings')
     await page.click('text=Security')
@@ -314,7 +288,7 @@ describe('MFA E2E Tests', () => {
     await expect(page.locator('.mfa-info')).toContainText('SMS')
   })
 
-  e2eTest('should enforce rate limiting', async () => {
+  e2eTest('should enforce rate limiting', pages, async () => {
     await setupMfaForUser(t.page, 'totp')
     assert.ok(t.secret)
     const newPage = await signOutAndSignIn(t.page)
@@ -355,7 +329,7 @@ describe('MFA E2E Tests', () => {
     await expect(newPage.locator('h1')).toContainText('Sign In') // still signed out
   })
 
-  e2eTest('should disable MFA after password and code in a dialog', async () => {
+  e2eTest('should disable MFA after password and code in a dialog', pages, async () => {
     const { page } = t
     await setupMfaForUser(page, 'totp')
     assert.ok(t.secret)

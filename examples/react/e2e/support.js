@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import otplib from 'otplib'
+import { test } from 'node:test'
 import { chromium } from 'playwright-core'
 
 /** @typedef {import('playwright-core').Page} Page */
@@ -105,6 +106,40 @@ export function launchBrowser() {
       '--disable-sync',
     ],
   })
+}
+
+/** A test name as a file name: "should do X" → "should-do-x".
+ * @param {string} name */
+export const fileName = (name) => name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase()
+
+/**
+ * A test that, when it fails, saves the screens it failed on (every page of the context
+ * `pages()` gives) as FAILED-<name>.png, or FAILED-<name>-<n>.png when there are several.
+ * @param {string} name @param {() => Page[]} pages @param {() => Promise<void>} body
+ */
+export function e2eTest(name, pages, body) {
+  test(name, async () => {
+    try {
+      await body()
+    } catch (error) {
+      const open = pages()
+      for (const [i, p] of open.entries()) {
+        await screenshot(p, `FAILED-${fileName(name)}${open.length > 1 ? `-${i + 1}` : ''}`).catch(() => undefined)
+      }
+      throw error
+    }
+  })
+}
+
+/** Signs `email` up through the app's Sign Up page and waits for the Dashboard.
+ * @param {Page} page @param {string} email */
+export async function signUpInApp(page, email) {
+  await page.goto('/')
+  await page.click('text=Sign Up')
+  await page.fill('[name="email"]', email)
+  await page.fill('[name="password"]', PASSWORD)
+  await page.click('button:has-text("Sign Up")')
+  await expect(page.locator('h1')).toContainText('Dashboard')
 }
 
 /** Saves a full-page screenshot as OUTPUT/<name>.png.

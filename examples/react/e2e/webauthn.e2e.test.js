@@ -5,9 +5,9 @@
 // hardware key's.
 //
 // The relying party is `localhost`, so these pages are opened at http://localhost:PORT.
-import { test, describe, before, after, beforeEach, afterEach } from 'node:test'
+import { describe, before, after, beforeEach, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
-import { PASSWORD, expect, launchBrowser, screenshot, startServer, uniqueEmail } from './support.js'
+import { PASSWORD, e2eTest, expect, fileName, launchBrowser, screenshot, signUpInApp, startServer, uniqueEmail } from './support.js'
 
 /** @typedef {import('playwright-core').Page} Page */
 /** @typedef {import('playwright-core').BrowserContext} BrowserContext */
@@ -47,9 +47,6 @@ after(async () => {
   await server?.stop()
 })
 
-/** @param {string} name */
-const fileName = (name) => name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase()
-
 beforeEach(async (ctx) => {
   const context = await browser.newContext({ baseURL: origin, viewport: { width: 1024, height: 720 } })
   const page = await context.newPage()
@@ -58,33 +55,15 @@ beforeEach(async (ctx) => {
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', { options: SECURITY_KEY })
   t = { context, page, cdp, authenticatorId, email: uniqueEmail(fileName(ctx.name).slice(0, 24)) }
 
-  await page.goto('/')
-  await page.click('text=Sign Up')
-  await page.fill('[name="email"]', t.email)
-  await page.fill('[name="password"]', PASSWORD)
-  await page.click('button:has-text("Sign Up")')
-  await expect(page.locator('h1')).toContainText('Dashboard')
+  await signUpInApp(page, t.email)
 })
 
 afterEach(async () => {
   await t.context.close()
 })
 
-/**
- * A test that, when it fails, saves the screen it failed on as FAILED-<name>.png.
- * @param {string} name
- * @param {() => Promise<void>} body
- */
-function e2eTest(name, body) {
-  test(name, async () => {
-    try {
-      await body()
-    } catch (error) {
-      await screenshot(t.page, `FAILED-${fileName(name)}`).catch(() => undefined)
-      throw error
-    }
-  })
-}
+/** The open pages of the current test, for screenshots when it fails. */
+const pages = () => t.context.pages()
 
 /** The credentials the virtual key holds (ids in base64url, as the server names them). */
 async function keyCredentials(authenticatorId = t.authenticatorId) {
@@ -137,7 +116,7 @@ async function signOutAndSignIn(page) {
 }
 
 describe('Security key (WebAuthn) E2E Tests', () => {
-  e2eTest('should register a security key and sign in with it', async () => {
+  e2eTest('should register a security key and sign in with it', pages, async () => {
     const { page } = t
     await page.click('text=Settings')
     await page.click('text=Security')
@@ -195,7 +174,7 @@ describe('Security key (WebAuthn) E2E Tests', () => {
     await expect(page.locator('.key-list')).toContainText('last used')
   })
 
-  e2eTest('should refuse a copied key and say when no registered key answers', async () => {
+  e2eTest('should refuse a copied key and say when no registered key answers', pages, async () => {
     const { page, cdp, authenticatorId } = t
     const backupCodes = await registerFirstKey(page, 'Office key')
 
@@ -238,7 +217,7 @@ describe('Security key (WebAuthn) E2E Tests', () => {
     await expect(page.locator('h1')).toContainText('Dashboard')
   })
 
-  e2eTest('should work without the JSON helpers, add a second key and remove both in settings', async () => {
+  e2eTest('should work without the JSON helpers, add a second key and remove both in settings', pages, async () => {
     const { page, cdp } = t
     // A browser without PublicKeyCredential.parse*FromJSON() and credential.toJSON(): the
     // app converts the binary fields itself.
