@@ -11,7 +11,9 @@ use crate::clock::iso8601;
 use crate::crypto::{self, sha256};
 use crate::error::{MfaError, Result};
 use crate::qr;
-use crate::store::{BackupUse, Reservation, Scope, SessionRow, TotpDeviceRow, UserRow, UserStamp};
+use crate::store::{
+    BackupUse, MfaSuccess, Reservation, Scope, SessionRow, TotpDeviceRow, UserRow, UserStamp,
+};
 use crate::totp;
 use crate::types::{
     BackupCodes, DisableMfaResult, EnableMfaRequest, EnableMfaResult, Method, MfaStatus,
@@ -241,8 +243,6 @@ impl Engine {
                 Ok(failed(remaining, false, delay, error))
             }
             Check::Ok { activated } => {
-                self.store.reset_scopes(&scopes)?;
-                self.store.stamp_user(&user.id, UserStamp::MfaUsed, now)?;
                 let backup = if activated {
                     self.activate_factor(&user, now)?
                 } else {
@@ -253,14 +253,25 @@ impl Engine {
                 } else {
                     "mfa_verify"
                 };
-                self.audit(
+                let audit = self.audit_row(
                     Some(&user.id),
                     action,
                     Some(method.as_str()),
                     true,
                     ctx,
                     None,
-                )?;
+                );
+                let step_up = match &mode {
+                    Mode::StepUp { session, .. } => Some((session.id.as_str(), method.as_str())),
+                    _ => None,
+                };
+                self.store.record_mfa_success(&MfaSuccess {
+                    scopes: &scopes,
+                    user_id: &user.id,
+                    at: now,
+                    step_up,
+                    audit: &audit,
+                })?;
                 let session = match mode {
                     Mode::Setup => None,
                     Mode::Challenge { token_hash, .. } => {
@@ -274,17 +285,13 @@ impl Engine {
                         }
                         Some(issued)
                     }
-                    Mode::StepUp { session, token } => {
-                        self.store
-                            .mark_session_mfa(&session.id, now, method.as_str())?;
-                        Some(crate::types::IssuedSession {
-                            id: token.clone(),
-                            token,
-                            expires_in: u64::try_from(session.expires_at - now).unwrap_or(0),
-                            expires_at: iso8601(session.expires_at),
-                            mfa_verified: true,
-                        })
-                    }
+                    Mode::StepUp { session, token } => Some(crate::types::IssuedSession {
+                        id: token.clone(),
+                        token,
+                        expires_in: u64::try_from(session.expires_at - now).unwrap_or(0),
+                        expires_at: iso8601(session.expires_at),
+                        mfa_verified: true,
+                    }),
                 };
                 let user = self.get_user(&user.id)?;
                 Ok(VerifyMfaResult {

@@ -196,11 +196,26 @@ impl Engine {
         ctx: &RequestContext,
         detail: Option<&str>,
     ) -> Result<()> {
+        self.store
+            .insert_audit(&self.audit_row(user_id, action, method, success, ctx, detail))
+    }
+
+    /// An audit event as [`Engine::audit`] writes it (client fields without control
+    /// characters, at most 256 characters).
+    fn audit_row(
+        &self,
+        user_id: Option<&str>,
+        action: &str,
+        method: Option<&str>,
+        success: bool,
+        ctx: &RequestContext,
+        detail: Option<&str>,
+    ) -> AuditRow {
         let clip = |s: &Option<String>| {
             s.as_ref()
                 .map(|v| v.chars().filter(|c| !c.is_control()).take(256).collect())
         };
-        self.store.insert_audit(&AuditRow {
+        AuditRow {
             id: 0,
             user_id: user_id.map(str::to_string),
             action: action.to_string(),
@@ -210,7 +225,7 @@ impl Engine {
             user_agent: clip(&ctx.user_agent),
             detail: detail.map(str::to_string),
             created_at: self.now(),
-        })
+        }
     }
 
     /// The public view of a user row, with their active methods.

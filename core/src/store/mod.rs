@@ -51,6 +51,21 @@ pub struct FactorSummary {
     pub backup_codes: u32,
 }
 
+/// What a right MFA answer records (see [`Store::record_mfa_success`]).
+#[derive(Debug, Clone, Copy)]
+pub struct MfaSuccess<'a> {
+    /// Attempt counters to clear.
+    pub scopes: &'a [Scope],
+    /// The user whose last MFA use is stamped.
+    pub user_id: &'a str,
+    /// When (Unix seconds).
+    pub at: i64,
+    /// A signed-in session (id, method) whose MFA time is refreshed: a step-up.
+    pub step_up: Option<(&'a str, &'a str)>,
+    /// The audit event.
+    pub audit: &'a AuditRow,
+}
+
 /// A time stamp on the user row that the engine updates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UserStamp {
@@ -337,8 +352,6 @@ pub trait Store: Send + Sync {
         now: i64,
         next: &NewSession,
     ) -> Result<bool>;
-    /// Records an MFA verification on an existing session.
-    fn mark_session_mfa(&self, session_id: &str, at: i64, method: &str) -> Result<()>;
     /// Deletes a session. False if there was none.
     fn delete_session(&self, token_hash: &[u8]) -> Result<bool>;
     /// Deletes sessions that expired before `now`.
@@ -355,6 +368,9 @@ pub trait Store: Send + Sync {
     fn lock_scopes(&self, scopes: &[Scope], until: i64) -> Result<()>;
     /// Clears the counters of the scopes (after a success).
     fn reset_scopes(&self, scopes: &[Scope]) -> Result<()>;
+    /// Records a right MFA answer in one transaction: clears the attempt counters, stamps the
+    /// user's last MFA use, refreshes a step-up session and appends the audit event.
+    fn record_mfa_success(&self, success: &MfaSuccess<'_>) -> Result<()>;
 
     /// Appends to the audit log.
     fn insert_audit(&self, event: &AuditRow) -> Result<()>;

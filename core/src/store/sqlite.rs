@@ -4,9 +4,9 @@
 
 use super::migrations::{MIGRATIONS, SCHEMA_VERSION};
 use super::{
-    AttemptPolicy, AuditRow, BackupUse, ChannelRow, FactorSummary, NewSession, OtpCodeRow, OtpUse,
-    Reservation, Scope, SendLimit, SessionRow, Store, TotpDeviceRow, UserRow, UserStamp,
-    WebauthnChallengeRow, WebauthnCredentialRow,
+    AttemptPolicy, AuditRow, BackupUse, ChannelRow, FactorSummary, MfaSuccess, NewSession,
+    OtpCodeRow, OtpUse, Reservation, Scope, SendLimit, SessionRow, Store, TotpDeviceRow, UserRow,
+    UserStamp, WebauthnChallengeRow, WebauthnCredentialRow,
 };
 use crate::crypto::Sealed;
 use crate::error::{MfaError, Result};
@@ -221,6 +221,15 @@ fn device_from(r: &Row<'_>) -> rusqlite::Result<(TotpDeviceRow, String)> {
         },
         r.get(5)?,
     ))
+}
+
+fn insert_audit_tx(conn: &Connection, a: &AuditRow) -> Result<()> {
+    conn.exec(
+        "INSERT INTO audit_events (user_id, action, method, success, ip, user_agent, detail, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![a.user_id, a.action, a.method, a.success, a.ip, a.user_agent, a.detail, a.created_at],
+    )?;
+    Ok(())
 }
 
 fn insert_session_tx(conn: &Connection, s: &NewSession) -> Result<()> {
@@ -523,16 +532,6 @@ impl Store for SqliteStore {
         })
     }
 
-    fn mark_session_mfa(&self, session_id: &str, at: i64, method: &str) -> Result<()> {
-        self.with(|c| {
-            c.exec(
-                "UPDATE sessions SET mfa_verified_at = ?2, mfa_method = ?3 WHERE id = ?1",
-                params![session_id, at, method],
-            )?;
-            Ok(())
-        })
-    }
-
     fn delete_session(&self, token_hash: &[u8]) -> Result<bool> {
         self.with(|c| Ok(c.exec("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])? == 1))
     }
@@ -618,15 +617,33 @@ impl Store for SqliteStore {
         })
     }
 
-    fn insert_audit(&self, a: &AuditRow) -> Result<()> {
+    fn record_mfa_success(&self, m: &MfaSuccess<'_>) -> Result<()> {
         self.with(|c| {
-            c.exec(
-                "INSERT INTO audit_events (user_id, action, method, success, ip, user_agent, detail, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![a.user_id, a.action, a.method, a.success, a.ip, a.user_agent, a.detail, a.created_at],
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for s in m.scopes {
+                tx.exec(
+                    "DELETE FROM attempts WHERE scope = ?1 AND locked_until = 0",
+                    [&s.key],
+                )?;
+            }
+            tx.exec(
+                "UPDATE users SET mfa_last_used_at = ?2 WHERE id = ?1",
+                params![m.user_id, m.at],
             )?;
+            if let Some((session_id, method)) = m.step_up {
+                tx.exec(
+                    "UPDATE sessions SET mfa_verified_at = ?2, mfa_method = ?3 WHERE id = ?1",
+                    params![session_id, m.at, method],
+                )?;
+            }
+            insert_audit_tx(&tx, m.audit)?;
+            tx.commit()?;
             Ok(())
         })
+    }
+
+    fn insert_audit(&self, a: &AuditRow) -> Result<()> {
+        self.with(|c| insert_audit_tx(c, a))
     }
 
     fn list_audit(&self, user_id: &str, since: i64, limit: u32) -> Result<Vec<AuditRow>> {
