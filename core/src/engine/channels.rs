@@ -61,13 +61,16 @@ impl Engine {
         {
             return Some(s);
         }
-        let cfg = self.config().delivery;
+        let config = self.config();
+        let cfg = &config.delivery;
         match channel {
             "email" => cfg
                 .smtp
+                .clone()
                 .map(|c| Arc::new(SmtpSender::new(c)) as Arc<dyn CodeSender>),
             "sms" => cfg
                 .twilio
+                .clone()
                 .map(|c| Arc::new(TwilioSender::new(c)) as Arc<dyn CodeSender>),
             _ => None,
         }
@@ -396,7 +399,8 @@ impl Engine {
     }
 
     fn record_health(&self, channel: &str, ok: bool) -> Result<()> {
-        let d = self.config().delivery;
+        let config = self.config();
+        let d = &config.delivery;
         self.store.record_channel_health(
             channel,
             ok,

@@ -108,7 +108,7 @@ impl Engine {
             confirmed_at: None,
             last_used_at: None,
         })?;
-        let issuer = label.unwrap_or(cfg.totp.issuer);
+        let issuer = label.unwrap_or_else(|| cfg.totp.issuer.clone());
         let uri = totp::otpauth_uri(&issuer, &user.email, &secret, params);
         let svg = qr::svg(&uri)?;
         self.audit(Some(&user.id), "mfa_enable", Some("totp"), true, ctx, None)?;

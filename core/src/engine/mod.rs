@@ -51,7 +51,7 @@ pub struct Engine {
     store: Box<dyn Store>,
     key: RwLock<SecretKey>,
     hash_key: Zeroizing<Vec<u8>>,
-    config: RwLock<Config>,
+    config: RwLock<Arc<Config>>,
     clock: Arc<dyn Clock>,
     dummy_hash: Mutex<Option<(PasswordParams, String)>>,
     senders: RwLock<HashMap<String, Arc<dyn CodeSender>>>,
@@ -84,29 +84,31 @@ impl Engine {
             store,
             key: RwLock::new(key),
             hash_key,
-            config: RwLock::new(options.config),
+            config: RwLock::new(Arc::new(options.config)),
             clock: options.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             dummy_hash: Mutex::new(None),
             senders: RwLock::new(HashMap::new()),
         })
     }
 
-    /// A copy of the current settings.
-    pub fn config(&self) -> Config {
-        self.config
-            .read()
-            .map(|c| c.clone())
-            .unwrap_or_else(|e| e.into_inner().clone())
+    /// The current settings: a shared snapshot, cheap to take, that later `configure` calls
+    /// do not change.
+    pub fn config(&self) -> Arc<Config> {
+        match self.config.read() {
+            Ok(c) => Arc::clone(&c),
+            Err(e) => Arc::clone(&e.into_inner()),
+        }
     }
 
-    /// Applies options in the guide's `configure()` shape; all or nothing.
+    /// Applies options in the guide's `configure()` shape; all or nothing, one call at a time.
     pub fn configure(&self, options: &serde_json::Value) -> Result<ConfigureResult> {
-        let mut next = self.config();
+        let mut current = self
+            .config
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut next = Config::clone(&current);
         next.apply_json(options)?;
-        match self.config.write() {
-            Ok(mut c) => *c = next,
-            Err(e) => *e.into_inner() = next,
-        }
+        *current = Arc::new(next);
         Ok(ConfigureResult {
             success: true,
             applied_at: iso8601(self.now()),

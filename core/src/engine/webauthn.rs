@@ -173,7 +173,8 @@ fn failure_detail(e: &WebauthnError) -> String {
 impl Engine {
     /// The relying party from `methods.webauthn`.
     fn relying_party(&self) -> Result<Webauthn> {
-        let cfg = self.config().webauthn;
+        let config = self.config();
+        let cfg = &config.webauthn;
         if !cfg.enabled {
             return Err(MfaError::MethodNotSupported("webauthn".into()));
         }
@@ -293,7 +294,8 @@ impl Engine {
     ) -> Result<Value> {
         let rp = self.relying_party()?;
         let user = self.user_row(user_id)?;
-        let cfg = self.config().webauthn;
+        let config = self.config();
+        let cfg = &config.webauthn;
         let kind = match kind.map(str::trim) {
             None | Some("") => {
                 if cfg.user_verification == "required" || cfg.require_resident_key {
