@@ -11,7 +11,7 @@ import os
 
 import plinto
 
-from dependencies.auth import get_current_session, get_current_user, security
+from dependencies.auth import get_current_session, get_current_user, request_token, security
 from dependencies.mfa import MfaLevel, MfaRequirement, require_mfa_admin, require_mfa_always
 
 app = FastAPI(title="Plinto MFA example")
@@ -172,11 +172,9 @@ class ResendRequest(BaseModel):
 # Plinto: the guide's mfa.requestNewCode over HTTP. With a session_id it resends for a
 # pending sign-in; without one, for a method the signed-in user is setting up.
 @app.post("/api/auth/mfa/resend")
-async def resend_code(request: ResendRequest, http: Request) -> Dict[str, Any]:
+async def resend_code(request: ResendRequest, token: Optional[str] = Depends(request_token)) -> Dict[str, Any]:
     user_id: Optional[str] = None
     if not request.session_id:
-        header = http.headers.get("authorization", "")
-        token = http.cookies.get("session") or (header[7:] if header.lower().startswith("bearer ") else None)
         session = await plinto.auth.verify_session(token) if token else None
         if session is None or not session.valid or session.user is None:
             raise HTTPException(status_code=401, detail="No authentication token")
@@ -294,11 +292,6 @@ def webauthn_error(error: plinto.MfaError) -> HTTPException:
     )
 
 
-def request_token(http: Request) -> Optional[str]:
-    header = http.headers.get("authorization", "")
-    return http.cookies.get("session") or (header[7:] if header.lower().startswith("bearer ") else None)
-
-
 @app.post("/api/auth/mfa/webauthn/register/options")
 async def passkey_register_options(
     request: PasskeyOptionsRequest,
@@ -335,9 +328,13 @@ async def passkey_register_verify(
         raise webauthn_error(error)
 
 @app.post("/api/auth/mfa/webauthn/authenticate/options")
-async def passkey_authenticate_options(request: PasskeyOptionsRequest, http: Request) -> plinto.PasskeyOptions:
+async def passkey_authenticate_options(
+    request: PasskeyOptionsRequest,
+    http: Request,
+    token: Optional[str] = Depends(request_token)
+) -> plinto.PasskeyOptions:
     # A pending sign-in from the body, or the signed-in session (step-up).
-    session_id = request.session_id or request_token(http)
+    session_id = request.session_id or token
     if not session_id:
         raise HTTPException(status_code=401, detail="No session")
     try:
@@ -350,12 +347,16 @@ async def passkey_authenticate_options(request: PasskeyOptionsRequest, http: Req
         raise webauthn_error(error)
 
 @app.post("/api/auth/mfa/webauthn/authenticate/verify")
-async def passkey_authenticate_verify(request: PasskeyVerifyRequest, http: Request) -> Any:
+async def passkey_authenticate_verify(
+    request: PasskeyVerifyRequest,
+    http: Request,
+    token: Optional[str] = Depends(request_token)
+) -> Any:
     try:
         result = await plinto.auth.verify_passkey_authentication(
             challenge_id=request.challenge_id,
             credential=request.credential,
-            session_id=request.session_id or request_token(http),
+            session_id=request.session_id or token,
             ip_address=http.client.host if http.client else None,
             user_agent=http.headers.get("user-agent")
         )

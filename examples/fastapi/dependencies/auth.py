@@ -75,3 +75,11 @@ async def get_current_session(
         raise HTTPException(status_code=401, detail="Invalid or expired session")
 
     return session_data
+
+
+# The request's session token, if any: the session cookie, else the Bearer header.
+def request_token(
+    session: Optional[str] = Cookie(None),
+    token: Optional[HTTPAuthorizationCredentials] = Depends(security),
+) -> Optional[str]:
+    return session or (token.credentials if token else None)
