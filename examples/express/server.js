@@ -346,6 +346,18 @@ app.get('/api/auth/mfa/webauthn/credentials', authenticate, async (req, res) => 
   }
 })
 
+// Plinto: renaming one of the signed-in user's keys; the core trims the name and refuses an
+// empty one or one over 128 bytes (invalid_input, field "name").
+app.patch('/api/auth/mfa/webauthn/credentials/:id', authenticate, async (req, res) => {
+  try {
+    const name = req.body?.name
+    if (typeof name !== 'string') return res.status(400).json({ error: 'A name is required', code: 'invalid_input', field: 'name' })
+    res.json(await plinto.auth.renamePasskey({ userId: req.user.id, credentialId: String(req.params.id), name }))
+  } catch (error) {
+    webauthnError(res, error)
+  }
+})
+
 // Plinto: removing a key needs the password; removing the user's last MFA factor turns MFA
 // off, so it also needs a current code (a backup code), as /api/auth/mfa/disable does.
 app.delete('/api/auth/mfa/webauthn/credentials/:id', authenticate, async (req, res) => {

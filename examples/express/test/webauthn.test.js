@@ -203,6 +203,48 @@ test('list the keys; removing one needs the password, removing the last also a b
   assert.equal(status.body.enabled, false)
 })
 
+test('rename a key: the list shows the new name; empty, too long or unknown are refused', async () => {
+  const { bearer, ids } = await userWithKeys('express-rename@example.com', [{ state: join(dir, 'rename.cbor'), name: 'Old name' }])
+  const [id] = ids
+  /** @param {string} credentialId @param {object} body @param {string} [auth] */
+  const rename = (credentialId, body, auth = bearer) =>
+    request(app).patch(`/api/auth/mfa/webauthn/credentials/${encodeURIComponent(credentialId)}`).set('Authorization', auth).send(body)
+  const names = async () =>
+    (await request(app).get('/api/auth/mfa/webauthn/credentials').set('Authorization', bearer)).body.credentials.map((/** @type {any} */ c) => c.name)
+
+  const anonymous = await request(app).patch(`/api/auth/mfa/webauthn/credentials/${encodeURIComponent(id)}`).send({ name: 'Nope' })
+  assert.equal(anonymous.status, 401)
+
+  // The core trims the name.
+  const renamed = await rename(id, { name: '  Desk key  ' })
+  assert.equal(renamed.status, 200, JSON.stringify(renamed.body))
+  assert.equal(renamed.body.success, true)
+  assert.deepEqual(await names(), ['Desk key'])
+
+  for (const name of ['', '   ', 'k'.repeat(129)]) {
+    const refused = await rename(id, { name })
+    assert.equal(refused.status, 400, `${JSON.stringify(name)}: ${JSON.stringify(refused.body)}`)
+    assert.equal(refused.body.code, 'invalid_input')
+    assert.equal(refused.body.field, 'name')
+  }
+  const missing = await rename(id, {})
+  assert.equal(missing.status, 400)
+  assert.equal(missing.body.field, 'name')
+  // 128 bytes is the limit, and allowed.
+  assert.equal((await rename(id, { name: 'k'.repeat(128) })).status, 200)
+  assert.deepEqual(await names(), ['k'.repeat(128)])
+
+  const unknown = await rename('bm90LWEta2V5', { name: 'Ghost' })
+  assert.equal(unknown.status, 404, JSON.stringify(unknown.body))
+  assert.equal(unknown.body.code, 'not_found')
+
+  // Someone else's key is not found for this user, and keeps its name.
+  const other = await request(app).post('/api/auth/signup').send({ email: 'express-rename-other@example.com', password: PASSWORD })
+  const theirs = await rename(id, { name: 'Taken' }, `Bearer ${other.body.session.token}`)
+  assert.equal(theirs.status, 404, JSON.stringify(theirs.body))
+  assert.deepEqual(await names(), ['k'.repeat(128)])
+})
+
 test('wrong security key answers count against the attempt limit: the 5th locks (429)', async () => {
   const state = join(dir, 'lock.cbor')
   const email = 'express-key-lock@example.com'

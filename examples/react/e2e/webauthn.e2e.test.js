@@ -34,6 +34,9 @@ const SECURITY_KEY = {
   automaticPresenceSimulation: true,
 }
 
+/** This device's own authenticator (a passkey unlocked with the screen lock). */
+const PLATFORM_AUTHENTICATOR = { ...SECURITY_KEY, transport: /** @type {const} */ ('internal') }
+
 before(async () => {
   server = await startServer()
   browser = await launchBrowser()
@@ -72,7 +75,7 @@ async function keyCredentials(authenticatorId = t.authenticatorId) {
 }
 
 /** The signed-in user's keys, as the server lists them.
- * @param {Page} page @returns {Promise<{ credentialId: string, name: string, signCount: number }[]>} */
+ * @param {Page} page @returns {Promise<{ credentialId: string, name: string, type: string, signCount: number }[]>} */
 async function serverKeys(page) {
   return page.evaluate(async () => {
     const response = await fetch('/api/auth/mfa/webauthn/credentials')
@@ -281,5 +284,70 @@ describe('Security key (WebAuthn) E2E Tests', () => {
     await expect(page.locator('.notice')).toContainText('Two-factor authentication is now off')
     await expect(page.locator('text=Enable Two-Factor Authentication')).toBeVisible()
     assert.deepEqual(await serverKeys(page), [])
+  })
+
+  e2eTest('should add a passkey on this device, rename it and sign in with it', pages, async () => {
+    const { page, cdp } = t
+    // This device's authenticator, next to the USB key: "Passkey on this device" must use it.
+    const { authenticatorId: platform } = await cdp.send('WebAuthn.addVirtualAuthenticator', { options: PLATFORM_AUTHENTICATOR })
+
+    await page.click('text=Settings')
+    await page.click('text=Security')
+    await page.click('text=Enable Two-Factor Authentication')
+    await page.click('.method-card:has-text("Security Key")')
+    await expect(page.locator('h2')).toContainText('Add a security key or passkey')
+    await page.check('input[name="authenticatorType"][value="passkey"]')
+    await expect(page.locator('button[type="submit"]')).toContainText('Create Passkey')
+    await page.fill('[name="keyName"]', 'My laptop')
+    await page.click('button:has-text("Create Passkey")')
+
+    await expect(page.locator('.backup-codes')).toBeVisible()
+    await page.click("text=I've saved these codes")
+    await expect(page.locator('text=✅ Two-Factor Authentication is enabled')).toBeVisible()
+    await expect(page.locator('.key-item')).toHaveCount(1)
+    await expect(page.locator('.key-item')).toContainText('My laptop')
+    assert.deepEqual(await page.locator('.key-type').allTextContents(), ['Passkey'])
+    await screenshot(page, '22-passkey-added')
+
+    // The passkey is on this device's authenticator, none on the USB key; the server stored
+    // it as a passkey.
+    const [passkey, ...others] = await keyCredentials(platform)
+    assert.equal(others.length, 0)
+    assert.deepEqual(await keyCredentials(t.authenticatorId), [])
+    assert.deepEqual(
+      (await serverKeys(page)).map((k) => [k.credentialId, k.name, k.type]),
+      [[passkey.id, 'My laptop', 'passkey']],
+    )
+
+    // Rename it in the dialog: an empty name is refused there, then the new one is saved.
+    await page.click('button[aria-label="Rename My laptop"]')
+    const dialog = page.locator('dialog[open]')
+    await expect(dialog).toBeVisible()
+    await expect(dialog.locator('[name="newKeyName"]')).toHaveValue('My laptop')
+    await expect(dialog.locator('button:has-text("Save Name")')).toBeDisabled()
+    await dialog.locator('[name="newKeyName"]').fill('   ')
+    await dialog.locator('button:has-text("Save Name")').click()
+    await expect(dialog.locator('[role="alert"]')).toContainText('Give the key a name')
+    await dialog.locator('[name="newKeyName"]').fill('  Work laptop ')
+    await dialog.locator('button:has-text("Save Name")').click()
+    await expect(page.locator('.notice')).toContainText('Renamed to Work laptop.')
+    assert.equal(await page.locator('dialog[open]').count(), 0)
+    assert.deepEqual(await page.locator('.key-name').allTextContents(), ['Work laptop'])
+    assert.deepEqual((await serverKeys(page)).map((k) => k.name), ['Work laptop'])
+    await screenshot(page, '23-key-renamed')
+
+    // Sign in again with the passkey. The USB key is unplugged first: Chromium's virtual
+    // keys all answer at once, and an empty one answering first ends the request.
+    await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: t.authenticatorId })
+    await signOutAndSignIn(page)
+    await page.click('button:has-text("Use security key or passkey")')
+    await expect(page.locator('h1')).toContainText('Dashboard')
+    const [used] = await keyCredentials(platform)
+    assert.equal(used.id, passkey.id)
+    assert.ok(used.signCount > passkey.signCount, `signCount ${passkey.signCount} -> ${used.signCount}`)
+    await page.click('text=Settings')
+    await page.click('text=Security')
+    await expect(page.locator('.key-list')).toContainText('Work laptop')
+    await expect(page.locator('.key-list')).toContainText('last used')
   })
 })

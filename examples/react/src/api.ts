@@ -73,11 +73,14 @@ export interface BackupCodes {
   generatedAt: string
 }
 
+/** A USB/NFC security key, or a passkey kept on a device (unlocked with its screen lock). */
+export type KeyType = 'securityKey' | 'passkey'
+
 /** A registered security key (or passkey). */
 export interface SecurityKey {
   credentialId: string
   name: string
-  type: 'securityKey' | 'passkey'
+  type: KeyType
   transports: string[]
   signCount: number
   createdAt: string
@@ -132,7 +135,7 @@ interface Reply {
   headers: Headers
 }
 
-type HttpMethod = 'GET' | 'POST' | 'DELETE'
+type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE'
 
 async function send(method: HttpMethod, path: string, payload?: unknown): Promise<Reply> {
   const response = await fetch(path, {
@@ -246,7 +249,8 @@ export const api = {
 
     /** Security keys (WebAuthn): the server's challenges and checks; the browser's part is in webauthn.ts. */
     webauthn: {
-      registrationOptions: (options: { authenticatorType?: 'securityKey' | 'passkey' } = {}) =>
+      /** 'securityKey' (USB/NFC, the default) or 'passkey' (this device's screen lock: user verification required). */
+      registrationOptions: (options: { authenticatorType?: KeyType } = {}) =>
         call<KeyRegistrationOptions>('POST', '/api/auth/mfa/webauthn/register/options', options),
 
       /** Stores the key the browser just created, under `name`. */
@@ -262,6 +266,10 @@ export const api = {
         verifyAt('/api/auth/mfa/webauthn/authenticate/verify', 400, options),
 
       list: async () => (await call<{ credentials: SecurityKey[] }>('GET', '/api/auth/mfa/webauthn/credentials')).credentials,
+
+      /** A new name (trimmed by the server; empty or over 128 bytes is refused). */
+      rename: ({ credentialId, name }: { credentialId: string; name: string }) =>
+        call<{ success: boolean }>('PATCH', `/api/auth/mfa/webauthn/credentials/${encodeURIComponent(credentialId)}`, { name }),
 
       /** Needs the password; the last second factor also a current (backup) code. */
       remove: ({ credentialId, ...confirmation }: { credentialId: string; password: string; confirmationCode?: string }) =>

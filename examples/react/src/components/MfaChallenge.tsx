@@ -144,8 +144,8 @@ export const MfaChallenge = ({ sessionId, availableMethods, onSuccess, onCancel 
   const lead = !hasKey
     ? 'Enter a code to finish signing in.'
     : showCodeForm
-      ? 'Use your security key, or enter a code, to finish signing in.'
-      : 'Use your security key to finish signing in.'
+      ? 'Use your security key or passkey, or enter a code, to finish signing in.'
+      : 'Use your security key or passkey to finish signing in.'
 
   return (
     <div className="mfa-challenge">
@@ -162,7 +162,7 @@ export const MfaChallenge = ({ sessionId, availableMethods, onSuccess, onCancel 
               disabled={keyBusy || loading || locked || !isWebAuthnAvailable()}
             >
               <span aria-hidden="true">🔑 </span>
-              {keyPhase === 'checking' ? 'Checking...' : keyPhase === 'waiting' ? 'Waiting for your key...' : 'Use security key'}
+              {keyPhase === 'checking' ? 'Checking...' : keyPhase === 'waiting' ? 'Waiting for your key...' : 'Use security key or passkey'}
             </button>
             {!showCodeForm && (
               <button type="button" onClick={onCancel} disabled={keyBusy}>
@@ -172,7 +172,7 @@ export const MfaChallenge = ({ sessionId, availableMethods, onSuccess, onCancel 
           </div>
           {keyPhase === 'waiting' && (
             <p className="notice" role="status">
-              Insert your security key and touch it when it flashes.
+              Touch your security key when it flashes, or confirm with this device's fingerprint, face or PIN.
             </p>
           )}
           {!isWebAuthnAvailable() && <p className="hint">This browser cannot use security keys on this page: use a backup code instead.</p>}

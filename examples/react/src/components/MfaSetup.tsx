@@ -21,7 +21,7 @@ const methods: { id: SetupMethod; name: string; description: string; icon: strin
   { id: 'totp', name: 'Authenticator App', description: 'Use Google Authenticator, Authy, or similar apps', icon: '📱' },
   { id: 'sms', name: 'SMS Messages', description: 'Receive codes via text message', icon: '💬' },
   { id: 'email', name: 'Email', description: 'Receive codes via email', icon: '✉️' },
-  { id: 'webauthn', name: 'Security Key', description: 'Touch a USB or NFC hardware key, such as a YubiKey', icon: '🔑' },
+  { id: 'webauthn', name: 'Security Key', description: 'Touch a USB or NFC key (such as a YubiKey), or use a passkey on this device', icon: '🔑' },
 ]
 
 /** What backup codes stand in for, per method. */

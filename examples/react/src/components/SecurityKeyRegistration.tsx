@@ -1,12 +1,13 @@
-// Registers a security key: a name for it, then the browser's prompt to touch the key.
+// Registers a security key (USB/NFC) or a passkey on this device: the kind, a name, then the
+// browser's prompt to touch the key or unlock the device.
 import { useId, useState, type FormEvent } from 'react'
-import { api, errorMessage, type KeyRegistrationResult } from '../api'
+import { api, errorMessage, type KeyRegistrationResult, type KeyType } from '../api'
 import { createCredential, isWebAuthnAvailable, webauthnErrorMessage } from '../webauthn'
 
 interface SecurityKeyRegistrationProps {
   /** Heading level 2 inside the setup flow, 3 inside settings. */
   heading?: 'h2' | 'h3'
-  onRegistered: (result: KeyRegistrationResult) => void
+  onRegistered: (result: KeyRegistrationResult, kind: KeyType) => void
   onBack?: () => void
   onCancel: () => void
 }
@@ -19,6 +20,24 @@ const busyLabels: Record<Exclude<Phase, 'idle'>, string> = {
   saving: 'Saving...',
 }
 
+/** What each kind is called, and what the user does with it. */
+const kinds: Record<KeyType, { label: string; hint: string; placeholder: string; submit: string; waiting: string }> = {
+  securityKey: {
+    label: 'Security key',
+    hint: 'A USB or NFC device, such as a YubiKey',
+    placeholder: 'e.g. YubiKey on my keyring',
+    submit: 'Register Security Key',
+    waiting: 'Insert your security key and touch it when it flashes.',
+  },
+  passkey: {
+    label: 'Passkey on this device',
+    hint: "Unlocked with this device's fingerprint, face or PIN",
+    placeholder: 'e.g. My laptop',
+    submit: 'Create Passkey',
+    waiting: "Confirm with this device's fingerprint, face or PIN.",
+  },
+}
+
 /** Words for a failed registration: the browser's, else the server's. */
 function registrationError(err: unknown): string {
   const browser = webauthnErrorMessage(err, 'register')
@@ -27,9 +46,15 @@ function registrationError(err: unknown): string {
   return /^(invalid code|mfa_invalid_code)/i.test(message) ? 'The security key was not accepted. Try again.' : message
 }
 
+/** The options, asking the browser for this device's own authenticator (not a USB/NFC key). */
+function onThisDevice(publicKey: PublicKeyCredentialCreationOptionsJSON): PublicKeyCredentialCreationOptionsJSON {
+  return { ...publicKey, authenticatorSelection: { ...publicKey.authenticatorSelection, authenticatorAttachment: 'platform' } }
+}
+
 export function SecurityKeyRegistration({ heading: Heading = 'h2', onRegistered, onBack, onCancel }: SecurityKeyRegistrationProps) {
   const hintId = useId()
   const [name, setName] = useState('')
+  const [kind, setKind] = useState<KeyType>('securityKey')
   const [phase, setPhase] = useState<Phase>('idle')
   const [error, setError] = useState('')
   const available = isWebAuthnAvailable()
@@ -44,12 +69,12 @@ export function SecurityKeyRegistration({ heading: Heading = 'h2', onRegistered,
     try {
       setError('')
       setPhase('starting')
-      const options = await api.auth.webauthn.registrationOptions({ authenticatorType: 'securityKey' })
+      const options = await api.auth.webauthn.registrationOptions({ authenticatorType: kind })
       setPhase('waiting')
-      const credential = await createCredential(options.publicKey)
+      const credential = await createCredential(kind === 'passkey' ? onThisDevice(options.publicKey) : options.publicKey)
       setPhase('saving')
       const result = await api.auth.webauthn.verifyRegistration({ challengeId: options.challengeId, credential, name: name.trim() })
-      onRegistered(result)
+      onRegistered(result, kind)
     } catch (err) {
       setError(registrationError(err))
       setPhase('idle')
@@ -58,13 +83,37 @@ export function SecurityKeyRegistration({ heading: Heading = 'h2', onRegistered,
 
   return (
     <form className="security-key-registration" onSubmit={register} noValidate>
-      <Heading>Add a security key</Heading>
-      <p>A security key is a small USB or NFC device (such as a YubiKey). You touch it to sign in: nothing to type.</p>
+      <Heading>Add a security key or passkey</Heading>
+      <p>
+        A security key is a small USB or NFC device (such as a YubiKey) that you touch; a passkey lives on this device and is
+        unlocked with its screen lock. Either way you sign in with nothing to type.
+      </p>
       {!available && (
         <p className="error" role="alert">
           This browser cannot use security keys on this page. Try a current version of Chrome, Edge, Firefox or Safari.
         </p>
       )}
+      <fieldset className="key-kinds" disabled={busy}>
+        <legend>Kind</legend>
+        {(Object.keys(kinds) as KeyType[]).map((k) => (
+          <label key={k} className={k === kind ? 'key-kind selected' : 'key-kind'}>
+            <input
+              type="radio"
+              name="authenticatorType"
+              value={k}
+              checked={k === kind}
+              onChange={() => {
+                setKind(k)
+                setError('')
+              }}
+            />
+            <span>
+              <strong>{kinds[k].label}</strong>
+              <small className="hint">{kinds[k].hint}</small>
+            </span>
+          </label>
+        ))}
+      </fieldset>
       <label className="field">
         <span>Key name</span>
         <input
@@ -75,7 +124,7 @@ export function SecurityKeyRegistration({ heading: Heading = 'h2', onRegistered,
             setName(e.target.value.slice(0, 64))
             setError('')
           }}
-          placeholder="e.g. YubiKey on my keyring"
+          placeholder={kinds[kind].placeholder}
           aria-describedby={hintId}
           autoComplete="off"
           disabled={busy}
@@ -88,12 +137,12 @@ export function SecurityKeyRegistration({ heading: Heading = 'h2', onRegistered,
       </label>
       {phase === 'waiting' && (
         <p className="notice" role="status">
-          Insert your security key and touch it when it flashes.
+          {kinds[kind].waiting}
         </p>
       )}
       <div className="actions">
         <button type="submit" className="primary" disabled={busy || !available}>
-          {phase === 'idle' ? 'Register Security Key' : busyLabels[phase]}
+          {phase === 'idle' ? kinds[kind].submit : busyLabels[phase]}
         </button>
         {onBack && (
           <button type="button" onClick={onBack} disabled={busy}>

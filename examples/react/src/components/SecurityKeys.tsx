@@ -1,8 +1,9 @@
-// Settings → Security: the user's security keys, adding one and removing one.
+// Settings → Security: the user's security keys and passkeys, adding, renaming and removing one.
 import { useCallback, useEffect, useState } from 'react'
-import { api, dialogError, errorMessage, type MfaMethod, type SecurityKey } from '../api'
+import { api, dialogError, errorMessage, type KeyType, type MfaMethod, type SecurityKey } from '../api'
 import { dateTime } from '../format'
 import { ConfirmDialog } from './ConfirmDialog'
+import { RenameKeyDialog } from './RenameKeyDialog'
 import { SecurityKeyRegistration } from './SecurityKeyRegistration'
 
 interface SecurityKeysProps {
@@ -14,11 +15,14 @@ interface SecurityKeysProps {
 
 const codeMethods: MfaMethod[] = ['totp', 'sms', 'email']
 
+const kindLabels: Record<KeyType, string> = { securityKey: 'Security key', passkey: 'Passkey' }
+
 export function SecurityKeys({ methods, onChanged }: SecurityKeysProps) {
   const [keys, setKeys] = useState<SecurityKey[] | null>(null)
   const [error, setError] = useState('')
   const [adding, setAdding] = useState(false)
   const [removing, setRemoving] = useState<SecurityKey | null>(null)
+  const [renaming, setRenaming] = useState<SecurityKey | null>(null)
 
   const load = useCallback(async () => {
     try {
@@ -49,25 +53,33 @@ export function SecurityKeys({ methods, onChanged }: SecurityKeysProps) {
         </div>
       )}
 
-      {keys && keys.length === 0 && <p className="hint">No security keys yet. Add one to sign in with a touch.</p>}
+      {keys && keys.length === 0 && <p className="hint">No security keys or passkeys yet. Add one to sign in with a touch.</p>}
 
       {keys && keys.length > 0 && (
         <ul className="key-list">
           {keys.map((key) => (
             <li key={key.credentialId} className="key-item">
               <span className="key-icon" aria-hidden="true">
-                🔑
+                {key.type === 'passkey' ? '👤' : '🔑'}
               </span>
               <div className="key-details">
-                <strong className="key-name">{key.name}</strong>
+                <span>
+                  <strong className="key-name">{key.name}</strong>
+                  <span className="key-type">{kindLabels[key.type] ?? 'Security key'}</span>
+                </span>
                 <span className="hint">
                   Added {dateTime(key.createdAt)}
                   {key.lastUsed ? ` · last used ${dateTime(key.lastUsed)}` : ' · not used yet'}
                 </span>
               </div>
-              <button type="button" className="danger" aria-label={`Remove ${key.name}`} onClick={() => setRemoving(key)}>
-                Remove
-              </button>
+              <div className="actions">
+                <button type="button" aria-label={`Rename ${key.name}`} onClick={() => setRenaming(key)}>
+                  Rename
+                </button>
+                <button type="button" className="danger" aria-label={`Remove ${key.name}`} onClick={() => setRemoving(key)}>
+                  Remove
+                </button>
+              </div>
             </li>
           ))}
         </ul>
@@ -76,10 +88,10 @@ export function SecurityKeys({ methods, onChanged }: SecurityKeysProps) {
       {adding ? (
         <SecurityKeyRegistration
           heading="h3"
-          onRegistered={() => {
+          onRegistered={(_result, kind) => {
             setAdding(false)
             void load()
-            onChanged('Security key added.')
+            onChanged(kind === 'passkey' ? 'Passkey added.' : 'Security key added.')
           }}
           onCancel={() => setAdding(false)}
         />
@@ -89,6 +101,24 @@ export function SecurityKeys({ methods, onChanged }: SecurityKeysProps) {
             Add Security Key
           </button>
         </div>
+      )}
+
+      {renaming && (
+        <RenameKeyDialog
+          name={renaming.name}
+          onClose={() => setRenaming(null)}
+          onRename={async (name) => {
+            try {
+              await api.auth.webauthn.rename({ credentialId: renaming.credentialId, name })
+            } catch (err) {
+              throw new Error(errorMessage(err, 'The key could not be renamed. Try again.'))
+            }
+            setRenaming(null)
+            setKeys((current) => current?.map((k) => (k.credentialId === renaming.credentialId ? { ...k, name } : k)) ?? null)
+            void load()
+            onChanged(`Renamed to ${name}.`)
+          }}
+        />
       )}
 
       {removing && (
