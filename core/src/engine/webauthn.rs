@@ -228,6 +228,27 @@ impl Engine {
         serde_json::from_slice(&plain).map_err(internal("stored credential"))
     }
 
+    /// Starts a ceremony: stores its state (see [`Engine::save_challenge`]) and returns the
+    /// browser's `publicKey` options from webauthn-rs's `options` (nulls dropped), the
+    /// challenge id and its lifetime.
+    fn begin_ceremony(
+        &self,
+        user: &UserRow,
+        purpose: &str,
+        session_hash: Option<Vec<u8>>,
+        options: &impl serde::Serialize,
+        state: &impl serde::Serialize,
+    ) -> Result<(Value, String, u32)> {
+        let mut options = serde_json::to_value(options).map_err(internal("options"))?;
+        let (id, ttl) = self.save_challenge(user, purpose, session_hash, state)?;
+        let mut public_key = options
+            .get_mut("publicKey")
+            .map(Value::take)
+            .unwrap_or(Value::Null);
+        strip_nulls(&mut public_key);
+        Ok((public_key, id, ttl))
+    }
+
     fn save_challenge(
         &self,
         user: &UserRow,
@@ -329,16 +350,11 @@ impl Engine {
         let handle = self.user_handle(&user)?;
         let fail = |e: WebauthnError| MfaError::SetupFailed(failure_detail(&e));
         let purpose = format!("registration:{kind}");
-        let (mut options, id, ttl) = if kind == PASSKEY {
+        let (mut public_key, id, ttl) = if kind == PASSKEY {
             let (ccr, state) = rp
                 .start_passkey_registration(handle, &user.email, &user.email, exclude)
                 .map_err(fail)?;
-            let (id, ttl) = self.save_challenge(&user, &purpose, None, &state)?;
-            (
-                serde_json::to_value(&ccr).map_err(internal("options"))?,
-                id,
-                ttl,
-            )
+            self.begin_ceremony(&user, &purpose, None, &ccr, &state)?
         } else {
             let (ccr, state) = rp
                 .start_securitykey_registration(
@@ -350,24 +366,14 @@ impl Engine {
                     None,
                 )
                 .map_err(fail)?;
-            let (id, ttl) = self.save_challenge(&user, &purpose, None, &state)?;
-            (
-                serde_json::to_value(&ccr).map_err(internal("options"))?,
-                id,
-                ttl,
-            )
+            self.begin_ceremony(&user, &purpose, None, &ccr, &state)?
         };
-        let mut public_key = options
-            .get_mut("publicKey")
-            .map(Value::take)
-            .unwrap_or(Value::Null);
         if cfg.require_resident_key {
             if let Some(sel) = public_key.get_mut("authenticatorSelection") {
                 sel["residentKey"] = json!("required");
                 sel["requireResidentKey"] = json!(true);
             }
         }
-        strip_nulls(&mut public_key);
         drop_unenforced_protection(&mut public_key);
         self.audit(
             Some(&user.id),
@@ -377,17 +383,13 @@ impl Engine {
             ctx,
             Some(kind),
         )?;
-        Ok(json!({
-            "success": true,
-            "type": "registration",
-            "id": id,
-            "challengeId": id,
-            "authenticatorType": if kind == PASSKEY { "passkey" } else { "securityKey" },
-            "challenge": public_key.get("challenge").cloned().unwrap_or(Value::Null),
-            "timeout": public_key.get("timeout").cloned().unwrap_or(Value::Null),
-            "expiresIn": ttl,
-            "publicKey": public_key,
-        }))
+        let mut out = ceremony_options("registration", &id, ttl, public_key);
+        out["authenticatorType"] = json!(if kind == PASSKEY {
+            "passkey"
+        } else {
+            "securityKey"
+        });
+        Ok(out)
     }
 
     /// Verifies the browser's answer to [`Engine::passkey_registration_options`], stores the
@@ -519,31 +521,15 @@ impl Engine {
             || rows.iter().all(|r| r.kind == PASSKEY);
         let fail = |e: WebauthnError| MfaError::Internal(failure_detail(&e));
         let hash = Some(sha256(token.as_bytes()));
-        let (mut options, id, ttl) = if uv_required {
+        let (public_key, id, ttl) = if uv_required {
             let keys: Vec<Passkey> = creds.into_iter().map(Passkey::from).collect();
             let (rcr, state) = rp.start_passkey_authentication(&keys).map_err(fail)?;
-            let (id, ttl) = self.save_challenge(&user, "authentication:passkey", hash, &state)?;
-            (
-                serde_json::to_value(&rcr).map_err(internal("options"))?,
-                id,
-                ttl,
-            )
+            self.begin_ceremony(&user, "authentication:passkey", hash, &rcr, &state)?
         } else {
             let keys: Vec<SecurityKey> = creds.into_iter().map(SecurityKey::from).collect();
             let (rcr, state) = rp.start_securitykey_authentication(&keys).map_err(fail)?;
-            let (id, ttl) =
-                self.save_challenge(&user, "authentication:security_key", hash, &state)?;
-            (
-                serde_json::to_value(&rcr).map_err(internal("options"))?,
-                id,
-                ttl,
-            )
+            self.begin_ceremony(&user, "authentication:security_key", hash, &rcr, &state)?
         };
-        let mut public_key = options
-            .get_mut("publicKey")
-            .map(Value::take)
-            .unwrap_or(Value::Null);
-        strip_nulls(&mut public_key);
         self.audit(
             Some(&user.id),
             "webauthn_authenticate_begin",
@@ -552,17 +538,13 @@ impl Engine {
             ctx,
             None,
         )?;
-        Ok(json!({
-            "success": true,
-            "type": "authentication",
-            "id": id,
-            "challengeId": id,
-            "challenge": public_key.get("challenge").cloned().unwrap_or(Value::Null),
-            "timeout": public_key.get("timeout").cloned().unwrap_or(Value::Null),
-            "allowCredentials": public_key.get("allowCredentials").cloned().unwrap_or(json!([])),
-            "expiresIn": ttl,
-            "publicKey": public_key,
-        }))
+        let allow = public_key
+            .get("allowCredentials")
+            .cloned()
+            .unwrap_or(json!([]));
+        let mut out = ceremony_options("authentication", &id, ttl, public_key);
+        out["allowCredentials"] = allow;
+        Ok(out)
     }
 
     /// Verifies an assertion: completes the pending sign-in (new session) or refreshes the
@@ -728,6 +710,21 @@ fn drop_unenforced_protection(public_key: &mut Value) {
         ext.remove("credentialProtectionPolicy");
         ext.remove("enforceCredentialProtectionPolicy");
     }
+}
+
+/// The engine's answer to a ceremony's start: the browser's `publicKey` options with the
+/// challenge id to answer with and its lifetime.
+fn ceremony_options(kind: &str, id: &str, ttl: u32, public_key: Value) -> Value {
+    json!({
+        "success": true,
+        "type": kind,
+        "id": id,
+        "challengeId": id,
+        "challenge": public_key.get("challenge").cloned().unwrap_or(Value::Null),
+        "timeout": public_key.get("timeout").cloned().unwrap_or(Value::Null),
+        "expiresIn": ttl,
+        "publicKey": public_key,
+    })
 }
 
 /// Removing the last factor turns MFA off, which needs a current code.
