@@ -255,75 +255,6 @@ def _context(ip_address: Optional[str], user_agent: Optional[str]) -> Dict[str, 
     return {"ip_address": ip_address, "user_agent": user_agent}
 
 
-class SyncMfa:
-    """``auth_sync.mfa``: the guide's ``plinto.auth.mfa`` namespace, blocking."""
-
-    def __init__(self, auth: SyncAuth) -> None:
-        self._auth = auth
-
-    def challenge(
-        self,
-        *,
-        method: str,
-        code: str,
-        session_id: Optional[str] = None,
-        user_id: Optional[str] = None,
-        challenge_id: Optional[str] = None,
-        ip_address: Optional[str] = None,
-        user_agent: Optional[str] = None,
-    ) -> VerifyMfaResult:
-        """Same as :meth:`SyncAuth.verify_mfa`."""
-        return self._auth.verify_mfa(
-            method=method,
-            code=code,
-            session_id=session_id,
-            user_id=user_id,
-            challenge_id=challenge_id,
-            ip_address=ip_address,
-            user_agent=user_agent,
-        )
-
-    def configure(
-        self, options: Optional[Mapping[str, Any]] = None, /, **kwargs: Any
-    ) -> ConfigureResult:
-        """Applies settings in the guide's ``mfa.configure()`` shape (camelCase or
-        snake_case keys), all or nothing: ``methods``, ``backup_codes``, ``rate_limiting``,
-        ``security``, ``sessions``, ``password``."""
-        merged: Dict[str, Any] = {}
-        if options is not None:
-            if not isinstance(options, Mapping):
-                raise InvalidInputError(
-                    "Invalid options: must be a mapping", field="options"
-                )
-            _merge(merged, options)
-        _merge(merged, kwargs)
-        return self._auth._client._configure(merged)
-
-    def request_new_code(
-        self,
-        *,
-        method: str,
-        session_id: Optional[str] = None,
-        user_id: Optional[str] = None,
-        ip_address: Optional[str] = None,
-        user_agent: Optional[str] = None,
-    ) -> RequestCodeResult:
-        """Sends a new SMS or email code (voiding the previous one) for a pending sign-in
-        (``session_id``) or a method being set up (``user_id``); resend limits apply."""
-        args = {"method": method, "session_id": session_id, "user_id": user_id}
-        result = self._auth._client._call_sending(
-            "request_new_code", {**args, **_context(ip_address, user_agent)}
-        )
-        return RequestCodeResult.from_json(result)
-
-    def set_sender(self, channel: str, sender: Optional[Sender]) -> None:
-        """Sets (or with None removes) the application sender of ``sms`` or ``email``."""
-        self._auth._client.set_sender(channel, sender)
-
-    # The guide's name.
-    requestNewCode = request_new_code
-
-
 class SyncAuth:
     """Every operation, blocking the calling thread (use from sync code or worker threads).
 
@@ -648,6 +579,69 @@ class SyncAuth:
     regenerateMFABackupCodes = regenerate_mfa_backup_codes
     getPasskeyRegistrationOptions = get_passkey_registration_options
     verifyPasskeyRegistration = verify_passkey_registration
+
+
+def _forward(method: Callable[..., T], target: str, name: str) -> Callable[..., T]:
+    """Method ``name`` calling ``method``'s namesake on ``self.<target>``, with its signature
+    and documentation (the guide gives some operations two names in two namespaces)."""
+    forwarded = method.__name__
+
+    @functools.wraps(method)
+    def run(self: Any, *args: Any, **kwargs: Any) -> T:
+        result: T = getattr(getattr(self, target), forwarded)(*args, **kwargs)
+        return result
+
+    run.__name__ = name
+    return run
+
+
+class SyncMfa:
+    """``auth_sync.mfa``: the guide's ``plinto.auth.mfa`` namespace, blocking."""
+
+    def __init__(self, auth: SyncAuth) -> None:
+        self._auth = auth
+
+    challenge = _forward(SyncAuth.verify_mfa, "_auth", "challenge")
+
+    def configure(
+        self, options: Optional[Mapping[str, Any]] = None, /, **kwargs: Any
+    ) -> ConfigureResult:
+        """Applies settings in the guide's ``mfa.configure()`` shape (camelCase or
+        snake_case keys), all or nothing: ``methods``, ``backup_codes``, ``rate_limiting``,
+        ``security``, ``sessions``, ``password``."""
+        merged: Dict[str, Any] = {}
+        if options is not None:
+            if not isinstance(options, Mapping):
+                raise InvalidInputError(
+                    "Invalid options: must be a mapping", field="options"
+                )
+            _merge(merged, options)
+        _merge(merged, kwargs)
+        return self._auth._client._configure(merged)
+
+    def request_new_code(
+        self,
+        *,
+        method: str,
+        session_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> RequestCodeResult:
+        """Sends a new SMS or email code (voiding the previous one) for a pending sign-in
+        (``session_id``) or a method being set up (``user_id``); resend limits apply."""
+        args = {"method": method, "session_id": session_id, "user_id": user_id}
+        result = self._auth._client._call_sending(
+            "request_new_code", {**args, **_context(ip_address, user_agent)}
+        )
+        return RequestCodeResult.from_json(result)
+
+    def set_sender(self, channel: str, sender: Optional[Sender]) -> None:
+        """Sets (or with None removes) the application sender of ``sms`` or ``email``."""
+        self._auth._client.set_sender(channel, sender)
+
+    # The guide's name.
+    requestNewCode = request_new_code
 
 
 def _in_thread(method: Callable[..., T]) -> Callable[..., Awaitable[T]]:
