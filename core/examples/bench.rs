@@ -6,7 +6,7 @@
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 use plinto_mfa_core::{
-    crypto, json_api, totp, EnableMfaRequest, Engine, EngineOptions, ManualClock, RequestContext,
+    crypto, ops, totp, EnableMfaRequest, Engine, EngineOptions, ManualClock, RequestContext,
     SecretKey, VerifyMfaRequest,
 };
 use serde_json::json;
@@ -105,7 +105,7 @@ fn main() {
         .verify_mfa(&VerifyMfaRequest {
             user_id: Some(user.id.clone()),
             method: "totp".into(),
-            code: code_now(&clock),
+            code: code_now(&clock).into(),
             ..Default::default()
         })
         .expect("confirm");
@@ -118,7 +118,7 @@ fn main() {
         .verify_mfa(&VerifyMfaRequest {
             session_id: pending.session_id.clone(),
             method: "totp".into(),
-            code: code_now(&clock),
+            code: code_now(&clock).into(),
             ..Default::default()
         })
         .expect("challenge");
@@ -128,7 +128,7 @@ fn main() {
         assert!(engine.verify_session(&token).expect("verify").valid);
     });
     bench("json_api dispatch verify_session (bindings)", 5_000, || {
-        json_api::dispatch(&engine, "verify_session", &json!({ "token": token })).expect("call");
+        ops::dispatch(&engine, "verify_session", &json!({ "token": token })).expect("call");
     });
     bench_prepared(
         "verify_mfa TOTP, step-up (attempt + replay guard)",
@@ -142,7 +142,7 @@ fn main() {
                 .verify_mfa(&VerifyMfaRequest {
                     session_id: Some(token.clone()),
                     method: "totp".into(),
-                    code,
+                    code: code.into(),
                     ..Default::default()
                 })
                 .expect("verify");
@@ -167,7 +167,7 @@ fn main() {
                 .verify_mfa(&VerifyMfaRequest {
                     session_id: Some(token.clone()),
                     method: "backup".into(),
-                    code,
+                    code: code.into(),
                     ..Default::default()
                 })
                 .expect("verify");
@@ -186,7 +186,7 @@ fn main() {
             .verify_mfa(&VerifyMfaRequest {
                 session_id: p.session_id,
                 method: "totp".into(),
-                code: code_now(&clock),
+                code: code_now(&clock).into(),
                 ..Default::default()
             })
             .expect("verify");

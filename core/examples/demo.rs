@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let result = engine.verify_mfa(&VerifyMfaRequest {
         user_id: Some(signed_up.user.id),
         method: "totp".into(),
-        code: line.trim().to_string(),
+        code: line.trim().into(),
         ..Default::default()
     })?;
     if result.success {

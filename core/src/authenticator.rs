@@ -13,9 +13,11 @@
 //! error naming the part at fault (`uri`, `label`, `issuer`, `secret`, `algorithm`, `digits`,
 //! `period`).
 
+use crate::api::SecretString;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{MfaError, Result};
 use crate::totp::{self, TotpAlgorithm, TotpParams};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use zeroize::Zeroize;
@@ -32,15 +34,16 @@ pub const MAX_VAULT_ACCOUNTS: usize = 1000;
 pub const VAULT_FORMAT: u32 = 1;
 
 /// One TOTP account as an authenticator app keeps it.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OtpAccount {
     /// Who issued it (the `issuer` parameter, else the label's prefix).
     pub issuer: Option<String>,
     /// The account at that issuer, usually an email address.
     pub account_name: String,
-    /// The shared secret, unpadded upper-case base32.
-    pub secret: String,
+    /// The shared secret, unpadded upper-case base32 (zeroed when dropped).
+    pub secret: SecretString,
     /// HMAC algorithm.
     #[serde(default)]
     pub algorithm: TotpAlgorithm,
@@ -73,14 +76,9 @@ impl fmt::Debug for OtpAccount {
     }
 }
 
-impl Drop for OtpAccount {
-    fn drop(&mut self) {
-        self.secret.zeroize();
-    }
-}
-
 /// A code and how long it stays valid.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct AuthenticatorCode {
     /// The code, zero-padded to the account's digits.
@@ -92,7 +90,8 @@ pub struct AuthenticatorCode {
 }
 
 /// The code of one vault account, for a list screen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct AccountCode {
     /// The account's issuer.
@@ -198,7 +197,7 @@ impl OtpAccount {
         let account = Self {
             issuer,
             account_name: account,
-            secret: totp::secret_to_base32(&secret),
+            secret: SecretString(totp::secret_to_base32(&secret)),
             algorithm,
             digits,
             period,
@@ -217,7 +216,8 @@ impl OtpAccount {
         }
         check_name("label", &self.account_name)?;
         self.params().validate()?;
-        let secret = zeroize::Zeroizing::new(totp::secret_from_base32(&self.secret, "secret")?);
+        let secret =
+            zeroize::Zeroizing::new(totp::secret_from_base32(self.secret.expose(), "secret")?);
         if secret.len() < MIN_SECRET_BYTES {
             return Err(MfaError::invalid(
                 "secret",
@@ -253,7 +253,7 @@ impl OtpAccount {
             .unwrap_or_default();
         format!(
             "otpauth://totp/{label}?secret={}{issuer}&algorithm={}&digits={}&period={}",
-            self.secret,
+            self.secret.expose(),
             self.algorithm.as_str(),
             self.digits,
             self.period
@@ -263,7 +263,8 @@ impl OtpAccount {
     /// The code for the step containing `unix_time` and the seconds left in that step.
     pub fn code_at(&self, unix_time: i64) -> Result<AuthenticatorCode> {
         let params = self.params();
-        let secret = zeroize::Zeroizing::new(totp::secret_from_base32(&self.secret, "secret")?);
+        let secret =
+            zeroize::Zeroizing::new(totp::secret_from_base32(self.secret.expose(), "secret")?);
         let code = totp::code_at(&secret, params, unix_time)?;
         Ok(AuthenticatorCode {
             code,
@@ -350,7 +351,7 @@ impl Vault {
 
     /// The vault as JSON (secrets included).
     pub fn to_json(&self) -> Result<String> {
-        serde_json::to_string(self).map_err(|e| MfaError::Internal(format!("serialize: {e}")))
+        serde_json::to_string(self).map_err(|e| MfaError::internal(format!("serialize: {e}")))
     }
 
     /// The accounts, in the order they were added.
@@ -376,7 +377,9 @@ impl Vault {
             .iter()
             .any(|a| a.same_account(account.issuer.as_deref(), &account.account_name))
         {
-            return Err(MfaError::AlreadyExists("Account".into()));
+            return Err(MfaError::AlreadyExists {
+                what: "Account".into(),
+            });
         }
         if self.accounts.len() >= MAX_VAULT_ACCOUNTS {
             return Err(MfaError::invalid(
@@ -561,7 +564,7 @@ mod tests {
             let account = OtpAccount::parse_uri(&uri)?;
             assert_eq!(account.issuer.as_deref(), Some("My App"));
             assert_eq!(account.account_name, "a+b@x.io");
-            assert_eq!(account.secret, RFC_B32);
+            assert_eq!(account.secret.expose(), RFC_B32);
             assert_eq!(account.params(), params);
             assert_eq!(account.to_uri(), uri);
             assert_eq!(OtpAccount::parse_uri(&account.to_uri())?, account);
@@ -609,7 +612,7 @@ mod tests {
             "otpauth://totp/alice?issuer=Corp&secret=jbsw%20y3dp-ehpk3pxp&image=https%3A%2F%2Fx",
         )?;
         assert_eq!(a.issuer.as_deref(), Some("Corp"));
-        assert_eq!(a.secret, "JBSWY3DPEHPK3PXP");
+        assert_eq!(a.secret.expose(), "JBSWY3DPEHPK3PXP");
         let a = OtpAccount::parse_uri(&format!("otpauth://totp/Corp%3Abob?secret={RFC_B32}"))?;
         assert_eq!(
             (a.issuer.as_deref(), a.account_name.as_str()),
@@ -740,7 +743,7 @@ mod tests {
         ))?;
         assert_eq!(v.len(), 2);
         let dup = v.add(first.clone()).err();
-        assert_eq!(dup.map(|e| e.code()), Some("already_exists"));
+        assert_eq!(dup.map(|e| e.code().as_str()), Some("already_exists"));
 
         let codes = v.codes_at(59)?;
         assert_eq!(codes.len(), 2);
@@ -779,7 +782,11 @@ mod tests {
         ];
         for text in bad {
             let err = Vault::from_json(text).err();
-            assert_eq!(err.map(|e| e.code()), Some("invalid_input"), "{text}");
+            assert_eq!(
+                err.map(|e| e.code().as_str()),
+                Some("invalid_input"),
+                "{text}"
+            );
         }
         let ok = r#"{"version":1,"accounts":[{"issuer":null,"accountName":"a","secret":"GEZDGNBVGY3TQOJQ"}]}"#;
         let v = Vault::from_json(ok);

@@ -957,7 +957,7 @@ mod tests {
         for (input, field) in cases {
             let err = c.apply_json(&input).err();
             assert_eq!(
-                err.as_ref().map(MfaError::code),
+                err.as_ref().map(|e| e.code().as_str()),
                 Some("invalid_input"),
                 "{input}"
             );

@@ -83,7 +83,7 @@ impl SecretKey {
     fn aead(&self) -> Result<LessSafeKey> {
         UnboundKey::new(&AES_256_GCM, &self.0)
             .map(LessSafeKey::new)
-            .map_err(|_| MfaError::Internal("cannot build AES key".into()))
+            .map_err(|_| MfaError::internal("cannot build AES key"))
     }
 }
 
@@ -113,7 +113,7 @@ pub fn seal(key: &SecretKey, aad: &str, plain: &[u8]) -> Result<Sealed> {
             Aad::from(aad.as_bytes()),
             &mut buf,
         )
-        .map_err(|_| MfaError::Internal("encryption failed".into()))?;
+        .map_err(|_| MfaError::internal("encryption failed"))?;
     let mut data = nonce.to_vec();
     data.extend_from_slice(&buf);
     buf.zeroize();
@@ -144,7 +144,7 @@ pub fn open(key: &SecretKey, aad: &str, sealed: &Sealed) -> Result<zeroize::Zero
 pub fn fill_random(buf: &mut [u8]) -> Result<()> {
     SystemRandom::new()
         .fill(buf)
-        .map_err(|_| MfaError::Internal("system random generator failed".into()))
+        .map_err(|_| MfaError::internal("system random generator failed"))
 }
 
 /// `n` random bytes.
@@ -157,7 +157,7 @@ pub fn random_bytes(n: usize) -> Result<Vec<u8>> {
 /// A uniformly random integer in `0..bound` (rejection sampling, no modulo bias).
 pub fn random_below(bound: u32) -> Result<u32> {
     if bound == 0 {
-        return Err(MfaError::Internal("random_below(0)".into()));
+        return Err(MfaError::internal("random_below(0)"));
     }
     let zone = u32::MAX - (u32::MAX % bound);
     loop {

@@ -74,6 +74,59 @@ pub fn options_from_env() -> Result<EngineOptions> {
     Ok(options)
 }
 
+/// Engine options from a JSON object, as the bindings open an engine: `database`,
+/// `secretKey` (hex or base64), `issuer`, and any `configure()` options (`methods`,
+/// `backupCodes`, `rateLimiting`, `security`, `sessions`, `password`, `delivery`). Missing
+/// `database` / `secretKey` fall back to the environment (see [`options_from_env`]).
+pub fn options_from_json(options: &serde_json::Value) -> Result<EngineOptions> {
+    let empty = serde_json::Map::new();
+    let map = match options {
+        serde_json::Value::Object(m) => m,
+        serde_json::Value::Null => &empty,
+        _ => return Err(MfaError::invalid("options", "must be an object")),
+    };
+    let text = |camel: &str, snake: &str| -> Result<Option<String>> {
+        match map.get(camel).or_else(|| map.get(snake)) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(MfaError::invalid(camel, "must be a string")),
+        }
+    };
+    let database = text("database", "database")?;
+    let key = text("secretKey", "secret_key")?;
+    let issuer = text("issuer", "issuer")?;
+    let mut base = match (database, key) {
+        (Some(db), Some(key)) => EngineOptions::new(db, SecretKey::parse(&key)?),
+        (Some(db), None) => match std::env::var("PLINTO_SECRET_KEY")
+            .ok()
+            .filter(|k| !k.trim().is_empty())
+        {
+            Some(key) => EngineOptions::new(db, SecretKey::parse(&key)?),
+            None => {
+                let key = development_key(&db)?;
+                EngineOptions::new(db, key)
+            }
+        },
+        (None, key) => {
+            let mut o = options_from_env()?;
+            if let Some(key) = key {
+                o.secret_key = SecretKey::parse(&key)?;
+            }
+            o
+        }
+    };
+    let mut rest = map.clone();
+    for k in ["database", "secretKey", "secret_key", "issuer"] {
+        rest.remove(k);
+    }
+    if let Some(issuer) = issuer {
+        base.config
+            .apply_json(&serde_json::json!({"methods": {"totp": {"issuer": issuer}}}))?;
+    }
+    base.config.apply_json(&serde_json::Value::Object(rest))?;
+    Ok(base)
+}
+
 /// Path of the development key file for a database.
 pub fn key_file_path(database: &str) -> PathBuf {
     PathBuf::from(format!("{database}.key"))
@@ -110,7 +163,7 @@ fn read_key(path: &Path) -> Result<Option<SecretKey>> {
             )
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(MfaError::Storage(format!(
+        Err(e) => Err(MfaError::storage(format!(
             "cannot read {}: {e}",
             path.display()
         ))),
@@ -120,7 +173,7 @@ fn read_key(path: &Path) -> Result<Option<SecretKey>> {
 fn create_key(path: &Path) -> Result<SecretKey> {
     let key = SecretKey::generate()?;
     let tmp = path.with_extension(format!("key.tmp{}", std::process::id()));
-    let io = |e: std::io::Error| MfaError::Storage(format!("cannot write {}: {e}", path.display()));
+    let io = |e: std::io::Error| MfaError::storage(format!("cannot write {}: {e}", path.display()));
     {
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create(true).truncate(true);
@@ -140,7 +193,7 @@ fn create_key(path: &Path) -> Result<SecretKey> {
     match linked {
         Ok(()) => Ok(key),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            read_key(path)?.ok_or_else(|| MfaError::Storage(format!("{} is empty", path.display())))
+            read_key(path)?.ok_or_else(|| MfaError::storage(format!("{} is empty", path.display())))
         }
         Err(e) => Err(io(e)),
     }
@@ -152,7 +205,7 @@ mod tests {
 
     #[test]
     fn development_key_is_created_once_with_mode_0600() -> Result<()> {
-        let dir = tempfile::tempdir().map_err(|e| MfaError::Internal(e.to_string()))?;
+        let dir = tempfile::tempdir().map_err(|e| MfaError::internal(e.to_string()))?;
         let db = dir.path().join("app.db").to_string_lossy().into_owned();
         let a = development_key(&db)?;
         let b = development_key(&db)?;
@@ -161,7 +214,7 @@ mod tests {
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(key_file_path(&db))
-                .map_err(|e| MfaError::Internal(e.to_string()))?
+                .map_err(|e| MfaError::internal(e.to_string()))?
                 .permissions()
                 .mode();
             assert_eq!(mode & 0o777, 0o600);

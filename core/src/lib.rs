@@ -6,8 +6,9 @@
 //!
 //! The API is synchronous and never panics; calls that hash passwords or write to SQLite block,
 //! so bindings run them off their event loops.
-#![forbid(unsafe_code)]
+#![cfg_attr(not(feature = "uniffi"), forbid(unsafe_code))]
 
+pub mod api;
 pub mod authenticator;
 pub mod backup_codes;
 pub mod clock;
@@ -17,18 +18,20 @@ pub mod delivery;
 mod engine;
 pub mod env;
 pub mod error;
-pub mod json_api;
+pub mod ops;
 pub mod password;
 pub mod policy;
 pub mod qr;
 pub mod store;
 pub mod totp;
-pub mod types;
 pub mod validate;
 
+pub use api::*;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Config;
 pub use crypto::SecretKey;
 pub use engine::{Engine, EngineOptions};
-pub use error::{MfaError, Result};
-pub use types::*;
+pub use error::{ErrorCode, MfaError, Result};
+
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("plinto_mfa_core");

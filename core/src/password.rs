@@ -93,7 +93,7 @@ fn derive(params: PasswordParams, password: &[u8], salt: &[u8]) -> Result<Zeroiz
     let mut out = Zeroizing::new(vec![0u8; HASH_LEN]);
     Argon2::new(Algorithm::Argon2id, Version::V0x13, p)
         .hash_password_into(password, salt, &mut out)
-        .map_err(|e| MfaError::Internal(format!("argon2: {e}")))?;
+        .map_err(|e| MfaError::internal(format!("argon2: {e}")))?;
     Ok(out)
 }
 
@@ -119,7 +119,7 @@ pub fn verify(stored: &str, password: &str) -> Result<bool> {
 }
 
 fn parse(stored: &str) -> Result<(PasswordParams, Vec<u8>, Vec<u8>)> {
-    let bad = || MfaError::Internal("stored password hash is malformed".into());
+    let bad = || MfaError::internal("stored password hash is malformed");
     let parts: Vec<&str> = stored.split('$').collect();
     let [_, "argon2id", "v=19", params, salt, hash] = parts.as_slice() else {
         return Err(bad());

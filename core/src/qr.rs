@@ -7,7 +7,7 @@ use qrcode::{EcLevel, QrCode};
 
 fn encode(data: &str) -> Result<QrCode> {
     QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M)
-        .map_err(|e| MfaError::SetupFailed(format!("cannot build QR code: {e}")))
+        .map_err(|e| MfaError::setup_failed(format!("cannot build QR code: {e}")))
 }
 
 /// The QR code of `data` as a standalone SVG document.

@@ -6,11 +6,13 @@
 
 use crate::crypto::{ct_eq, random_bytes};
 use crate::error::{MfaError, Result};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use totp_rs::{Algorithm, Builder, Secret};
 
 /// HMAC algorithm of a TOTP credential.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum TotpAlgorithm {
     /// HMAC-SHA-1 (what every authenticator app supports).

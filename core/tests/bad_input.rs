@@ -275,17 +275,17 @@ fn table_of_bad_inputs() {
 
 #[test]
 fn every_error_has_a_listed_code_and_a_message() {
-    use plinto_mfa_core::MfaError as E;
+    use plinto_mfa_core::{ErrorCode, MfaError as E};
     let all = [
         E::invalid("f", "m"),
-        E::NotFound("User".into()),
-        E::AlreadyExists("x".into()),
+        E::not_found("User"),
+        E::AlreadyExists { what: "x".into() },
         E::InvalidCredentials,
         E::SessionInvalid,
-        E::SetupFailed("x".into()),
+        E::setup_failed("x"),
         E::InvalidCode,
         E::ExpiredCode,
-        E::MethodNotSupported("x".into()),
+        E::unsupported("x"),
         E::NotEnabled,
         E::RateLimited { retry_after: 3 },
         E::BackupCodeAlreadyUsed,
@@ -299,11 +299,11 @@ fn every_error_has_a_listed_code_and_a_message() {
             found: 9,
             supported: 2,
         },
-        E::Storage("x".into()),
-        E::Internal("x".into()),
+        E::storage("x"),
+        E::internal("x"),
     ];
-    let codes: Vec<&str> = all.iter().map(E::code).collect();
-    assert_eq!(codes, E::ALL_CODES);
+    let codes: Vec<ErrorCode> = all.iter().map(E::code).collect();
+    assert_eq!(codes, ErrorCode::ALL);
     assert!(all.iter().all(|e| !e.to_string().is_empty()));
     assert_eq!(E::RateLimited { retry_after: 3 }.retry_after(), Some(3));
 }

@@ -225,7 +225,7 @@ fn resend_limits_per_minute_hour_and_day() {
     assert_eq!(
         enable(&engine, &other, "sms", Some("+15555550101"))
             .err()
-            .map(|e| e.code()),
+            .map(|e| e.code().as_str()),
         Some("mfa_rate_limited")
     );
 }
@@ -333,7 +333,7 @@ fn caller_side_delivery_reports_back() {
         engine
             .complete_delivery(&d.id, false, Some("threw"), &ctx())
             .err()
-            .map(|e| e.code()),
+            .map(|e| e.code().as_str()),
         Some("mfa_delivery_failed")
     );
     assert_failed(
@@ -350,7 +350,7 @@ fn caller_side_delivery_reports_back() {
     assert_eq!(
         enable(&engine, &other, "email", None)
             .err()
-            .map(|e| e.code()),
+            .map(|e| e.code().as_str()),
         Some("mfa_delivery_failed")
     );
 }

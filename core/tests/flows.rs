@@ -288,7 +288,7 @@ fn step_up_refreshes_mfa_time() {
         engine
             .require_recent_mfa(&s.token, None)
             .err()
-            .map(|e| e.code()),
+            .map(|e| e.code().as_str()),
         Some("mfa_step_up_required")
     );
     engine.require_recent_mfa(&s.token, Some(3600)).unwrap();
@@ -363,7 +363,7 @@ fn sign_in_errors_do_not_reveal_which_part_was_wrong() {
         engine
             .sign_up("KNOWN@example.com", PASSWORD, None, &ctx())
             .err()
-            .map(|e| e.code()),
+            .map(|e| e.code().as_str()),
         Some("already_exists")
     );
 }
@@ -410,7 +410,7 @@ fn verify_password_and_disable_mfa() {
         .err()
         .unwrap();
     assert_eq!(
-        (err.code(), err.field()),
+        (err.code().as_str(), err.field()),
         ("invalid_input", Some("password"))
     );
     assert_eq!(
@@ -576,11 +576,11 @@ fn delete_user_removes_every_row() {
         .unwrap();
     engine.delete_user(&uid).unwrap();
     assert_eq!(
-        engine.get_user(&uid).err().map(|e| e.code()),
+        engine.get_user(&uid).err().map(|e| e.code().as_str()),
         Some("not_found")
     );
     assert_eq!(
-        engine.delete_user(&uid).err().map(|e| e.code()),
+        engine.delete_user(&uid).err().map(|e| e.code().as_str()),
         Some("not_found")
     );
     drop(engine);
@@ -702,7 +702,7 @@ fn methods_not_available_are_typed_errors() {
         engine
             .verify_mfa(&by_user(&user.id, "totp", "123456"))
             .err()
-            .map(|e| e.code()),
+            .map(|e| e.code().as_str()),
         Some("mfa_method_not_supported")
     );
     assert_eq!(
@@ -723,7 +723,7 @@ fn methods_not_available_are_typed_errors() {
                 &ctx()
             )
             .err()
-            .map(|e| e.code()),
+            .map(|e| e.code().as_str()),
         Some("mfa_method_not_supported")
     );
 }

@@ -64,5 +64,9 @@ fn every_error_code_is_listed() {
         .iter()
         .map(|c| c.as_str().unwrap())
         .collect();
-    assert_eq!(listed, plinto_mfa_core::MfaError::ALL_CODES);
+    let codes: Vec<&str> = plinto_mfa_core::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    assert_eq!(listed, codes);
 }

@@ -7,7 +7,7 @@
 mod common;
 
 use common::{ctx, Env, PASSWORD};
-use plinto_mfa_core::json_api::dispatch;
+use plinto_mfa_core::ops::dispatch;
 use plinto_mfa_core::Engine;
 use serde_json::{json, Value};
 use webauthn_authenticator_rs::softpasskey::SoftPasskey;
@@ -202,7 +202,7 @@ fn passkey_with_user_verification_and_guide_byte_arrays() {
     let done = dispatch(&e, "verify_passkey_registration", &verify).unwrap();
     let cid = done["credentialId"].as_str().unwrap().to_string();
     let list = e.list_passkeys(&user.id).unwrap();
-    assert_eq!(list[0]["type"], json!("passkey"));
+    assert_eq!(list[0].kind, "passkey");
 
     let sid = pending_session(&e, "pk@example.com");
     let (challenge_id, assertion) = assert_for(&e, &mut pk, &sid, ORIGIN);
@@ -226,10 +226,7 @@ fn passkey_with_user_verification_and_guide_byte_arrays() {
     wrong["password"] = json!("not-the-password");
     let err = dispatch(&e, "remove_passkey", &wrong).unwrap_err();
     assert_eq!(err.code(), "invalid_credentials");
-    assert_eq!(
-        e.list_passkeys(&user.id).unwrap().as_array().unwrap().len(),
-        2
-    );
+    assert_eq!(e.list_passkeys(&user.id).unwrap().len(), 2);
     e.verify_password(&user.id, PASSWORD, &ctx()).unwrap();
     let r = dispatch(&e, "remove_passkey", &remove_second).unwrap();
     assert_eq!(r["mfaDisabled"], json!(false));
@@ -241,10 +238,7 @@ fn passkey_with_user_verification_and_guide_byte_arrays() {
         &json!({"userId": user.id, "credentialId": cid, "name": "Laptop"}),
     )
     .unwrap();
-    assert_eq!(
-        e.list_passkeys(&user.id).unwrap()[0]["name"],
-        json!("Laptop")
-    );
+    assert_eq!(e.list_passkeys(&user.id).unwrap()[0].name, "Laptop");
     let err = dispatch(
         &e,
         "remove_passkey",
@@ -469,17 +463,11 @@ fn two_removals_at_once_keep_the_last_factor_and_wrong_passwords_lock() {
     assert_eq!(removed, 1, "{outcomes:?}");
     let refused = outcomes.iter().find_map(|r| r.as_ref().err()).unwrap();
     assert_eq!(refused.field(), Some("confirmationCode"));
-    assert_eq!(
-        a.list_passkeys(&user.id).unwrap().as_array().unwrap().len(),
-        1
-    );
+    assert_eq!(a.list_passkeys(&user.id).unwrap().len(), 1);
     assert!(a.get_mfa_status(&user.id).unwrap().enabled);
 
     // Password guesses through removal count like verify_password's: the 5th locks.
-    let left = a.list_passkeys(&user.id).unwrap()[0]["credentialId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let left = a.list_passkeys(&user.id).unwrap()[0].credential_id.clone();
     for _ in 0..5 {
         let err = a
             .remove_passkey(

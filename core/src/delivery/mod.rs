@@ -10,14 +10,17 @@ mod twilio;
 pub use smtp::SmtpSender;
 pub use twilio::TwilioSender;
 
+use crate::api::debug_fields;
 use crate::error::{MfaError, Result};
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// What a sender receives besides the destination and the message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryMeta {
     /// `sms` or `email`.
@@ -35,7 +38,8 @@ pub struct DeliveryMeta {
 }
 
 /// One message to send.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct Delivery {
     /// Id to report the outcome with (`complete_delivery`).
@@ -49,6 +53,19 @@ pub struct Delivery {
     /// How long the sender may take, in milliseconds.
     pub timeout_ms: u64,
 }
+
+debug_fields!(DeliveryMeta {
+    channel,
+    purpose,
+    user_id,
+    expires_in,
+    subject
+});
+debug_fields!(Delivery {
+    id,
+    meta,
+    timeout_ms
+});
 
 /// A way to send codes. Implemented by the built-in senders; applications in Rust (and the
 /// mobile bindings) can register their own with `Engine::set_sender`.

@@ -1,12 +1,12 @@
 //! Primary sign-in, sessions and step-up checks.
 
 use super::Engine;
+use crate::api::{IssuedSession, RequestContext, SessionInfo, SignInResult, SignUpResult, User};
 use crate::clock::iso8601;
 use crate::crypto::{self, sha256};
 use crate::error::{MfaError, Result};
 use crate::password;
 use crate::store::{NewSession, Reservation, Scope, SessionRow, UserRow, UserStamp};
-use crate::types::{IssuedSession, RequestContext, SessionInfo, SignInResult, SignUpResult, User};
 use crate::validate;
 
 /// How long a password re-verification lets `disable_mfa` skip asking again.
@@ -233,7 +233,7 @@ impl Engine {
         if self.store.delete_user(id)? {
             Ok(())
         } else {
-            Err(MfaError::NotFound("User".into()))
+            Err(MfaError::not_found("User"))
         }
     }
 

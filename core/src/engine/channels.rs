@@ -5,14 +5,14 @@
 //! stored as keyed hashes and used once; a failed delivery voids its code.
 
 use super::Engine;
+use crate::api::{
+    ChannelInfo, EnableMfaRequest, EnableMfaResult, Method, RequestCodeResult, RequestContext,
+};
 use crate::clock::iso8601;
 use crate::crypto::{self, hmac_sha256};
 use crate::delivery::{self, CodeSender, Delivery, DeliveryMeta, SmtpSender, TwilioSender};
 use crate::error::{MfaError, Result};
 use crate::store::{ChannelRow, OtpCodeRow, OtpUse, Scope, SendLimit, UserRow};
-use crate::types::{
-    ChannelInfo, EnableMfaRequest, EnableMfaResult, Method, RequestCodeResult, RequestContext,
-};
 use crate::validate;
 use std::sync::Arc;
 
@@ -42,12 +42,12 @@ impl Engine {
         let channel = match Method::parse(channel)? {
             Method::Sms => "sms",
             Method::Email => "email",
-            other => return Err(MfaError::MethodNotSupported(other.as_str().into())),
+            other => return Err(MfaError::unsupported(other.as_str())),
         };
         let mut senders = self
             .senders
             .write()
-            .map_err(|_| MfaError::Internal("sender lock poisoned".into()))?;
+            .map_err(|_| MfaError::internal("sender lock poisoned"))?;
         senders.insert(channel.to_string(), sender);
         Ok(())
     }
@@ -90,7 +90,7 @@ impl Engine {
             _ => ("email", cfg.email.enabled),
         };
         if !enabled {
-            return Err(MfaError::MethodNotSupported(channel.into()));
+            return Err(MfaError::unsupported(channel));
         }
         let destination = match method {
             Method::Sms => delivery::normalize_phone(req.phone_number.as_deref().unwrap_or(""))?,
@@ -167,7 +167,7 @@ impl Engine {
             Method::Sms => "sms",
             Method::Email => "email",
             other => {
-                return Err(MfaError::MethodNotSupported(format!(
+                return Err(MfaError::unsupported(format!(
                     "{} has no codes to send",
                     other.as_str()
                 )))
@@ -197,7 +197,7 @@ impl Engine {
             .into_iter()
             .find(|c| c.channel == channel && (setup || c.confirmed_at.is_some()))
             .ok_or_else(|| {
-                MfaError::MethodNotSupported(format!("{channel} is not set up for this user"))
+                MfaError::unsupported(format!("{channel} is not set up for this user"))
             })?;
         let purpose = if setup { "setup" } else { "sign_in" };
         let (expires_in, delivery) = self.issue_code(
@@ -266,7 +266,7 @@ impl Engine {
             &row.destination,
         )?;
         let destination = String::from_utf8(destination.to_vec())
-            .map_err(|_| MfaError::Internal("stored destination is not text".into()))?;
+            .map_err(|_| MfaError::internal("stored destination is not text"))?;
         let dest_key = crypto::hex(
             &hmac_sha256(
                 &self.hash_key,

@@ -6,6 +6,10 @@
 
 use super::auth::PASSWORD_GRACE_SECS;
 use super::Engine;
+use crate::api::{
+    BackupCodes, DisableMfaResult, EnableMfaRequest, EnableMfaResult, Method, MfaStatus,
+    RequestContext, TotpDevice, VerifyMfaRequest, VerifyMfaResult,
+};
 use crate::backup_codes;
 use crate::clock::iso8601;
 use crate::crypto::{self, sha256};
@@ -15,10 +19,6 @@ use crate::store::{
     BackupUse, MfaSuccess, Reservation, Scope, SessionRow, TotpDeviceRow, UserRow, UserStamp,
 };
 use crate::totp;
-use crate::types::{
-    BackupCodes, DisableMfaResult, EnableMfaRequest, EnableMfaResult, Method, MfaStatus,
-    RequestContext, TotpDevice, VerifyMfaRequest, VerifyMfaResult,
-};
 use crate::validate;
 
 /// Most authenticator devices one user may enroll.
@@ -81,7 +81,7 @@ impl Engine {
         match method {
             Method::Totp if cfg.totp.enabled => {}
             Method::Sms | Method::Email => return self.enable_channel(&user, method, req, ctx),
-            _ => return Err(MfaError::MethodNotSupported(method.as_str().into())),
+            _ => return Err(MfaError::unsupported(method.as_str())),
         }
         let name = match req.device_name.as_deref() {
             Some(n) if !n.trim().is_empty() => validate::text("deviceName", n, 128)?.to_string(),
@@ -89,7 +89,7 @@ impl Engine {
         };
         let devices = self.store.totp_devices(&user.id)?;
         if devices.iter().filter(|d| d.confirmed_at.is_some()).count() >= MAX_TOTP_DEVICES {
-            return Err(MfaError::SetupFailed(format!(
+            return Err(MfaError::setup_failed(format!(
                 "at most {MAX_TOTP_DEVICES} authenticator devices per user"
             )));
         }
@@ -133,7 +133,7 @@ impl Engine {
     /// A wrong code is `success: false` with `attempts_remaining`, not an error.
     pub fn verify_mfa(&self, req: &VerifyMfaRequest) -> Result<VerifyMfaResult> {
         let method = Method::parse(&req.method)?;
-        let code = validate::code(&req.code)?;
+        let code = validate::code(req.code.expose())?;
         let ctx = &req.context;
         let (user, mode) = match (&req.session_id, &req.user_id) {
             (Some(sid), _) if !sid.trim().is_empty() => {
@@ -285,7 +285,7 @@ impl Engine {
                         }
                         Some(issued)
                     }
-                    Mode::StepUp { session, token } => Some(crate::types::IssuedSession {
+                    Mode::StepUp { session, token } => Some(crate::api::IssuedSession {
                         id: token.clone(),
                         token,
                         expires_in: u64::try_from(session.expires_at - now).unwrap_or(0),
@@ -326,29 +326,27 @@ impl Engine {
                 if usable {
                     return Ok(());
                 }
-                Err(MfaError::MethodNotSupported(
-                    "totp is not set up for this user".into(),
-                ))
+                Err(MfaError::unsupported("totp is not set up for this user"))
             }
             Method::Sms | Method::Email => {
                 if self.has_channel(&user.id, method.as_str(), setup)? {
                     return Ok(());
                 }
-                Err(MfaError::MethodNotSupported(format!(
+                Err(MfaError::unsupported(format!(
                     "{} is not set up for this user",
                     method.as_str()
                 )))
             }
             Method::Backup => {
                 if !self.config().backup_codes.enabled {
-                    return Err(MfaError::MethodNotSupported("backup".into()));
+                    return Err(MfaError::unsupported("backup"));
                 }
                 if !self.active_methods(&user.id)?.iter().any(|m| m != "backup") {
                     return Err(MfaError::NotEnabled);
                 }
                 Ok(())
             }
-            other => Err(MfaError::MethodNotSupported(other.as_str().into())),
+            other => Err(MfaError::unsupported(other.as_str())),
         }
     }
 
@@ -393,7 +391,7 @@ impl Engine {
                     BackupUse::Unknown => Ok(Check::Wrong("mfa_invalid_code")),
                 }
             }
-            other => Err(MfaError::MethodNotSupported(other.as_str().into())),
+            other => Err(MfaError::unsupported(other.as_str())),
         }
     }
 
@@ -518,9 +516,9 @@ impl Engine {
     ) -> Result<DisableMfaResult> {
         let user = self.user_row(user_id)?;
         let code = validate::code(confirmation_code).map_err(|e| match e {
-            MfaError::InvalidInput { message, .. } => {
-                MfaError::invalid("confirmationCode", message)
-            }
+            MfaError::InvalidInput {
+                reason: message, ..
+            } => MfaError::invalid("confirmationCode", message),
             other => other,
         })?;
         if !self.active_methods(&user.id)?.iter().any(|m| m != "backup") {
@@ -589,7 +587,7 @@ impl Engine {
     ) -> Result<BackupCodes> {
         let user = self.user_row(user_id)?;
         if !self.config().backup_codes.enabled {
-            return Err(MfaError::MethodNotSupported("backup".into()));
+            return Err(MfaError::unsupported("backup"));
         }
         let count = match count {
             None => None,

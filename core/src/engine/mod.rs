@@ -6,9 +6,12 @@
 mod auth;
 mod channels;
 mod mfa;
+#[cfg(not(feature = "webauthn"))]
+mod no_webauthn;
 #[cfg(feature = "webauthn")]
 mod webauthn;
 
+use crate::api::{AuditEvent, ConfigureResult, RequestContext, User};
 use crate::clock::{iso8601, Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::{self, SecretKey};
@@ -16,7 +19,6 @@ use crate::delivery::CodeSender;
 use crate::error::{MfaError, Result};
 use crate::password::{self, PasswordParams};
 use crate::store::{AttemptPolicy, AuditRow, SqliteStore, Store, UserRow};
-use crate::types::{AuditEvent, ConfigureResult, RequestContext, User};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use zeroize::Zeroizing;
@@ -121,7 +123,7 @@ impl Engine {
         let mut current = self
             .key
             .write()
-            .map_err(|_| MfaError::Internal("key lock poisoned".into()))?;
+            .map_err(|_| MfaError::internal("key lock poisoned"))?;
         if current.id() != old.id() {
             return Err(MfaError::KeyMismatch);
         }
@@ -186,7 +188,7 @@ impl Engine {
         let id = crate::validate::token("userId", user_id)?;
         self.store
             .user_by_id(id)?
-            .ok_or_else(|| MfaError::NotFound("User".into()))
+            .ok_or_else(|| MfaError::not_found("User"))
     }
 
     fn audit(

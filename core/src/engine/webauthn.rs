@@ -8,11 +8,14 @@
 
 use super::mfa::{Check, Mode};
 use super::Engine;
+use crate::api::{
+    AllowedCredential, Json, Method, PasskeyInfo, PasskeyOptions, PasskeyOptionsRequest,
+    RemovePasskeyResult, RequestContext, VerifyMfaResult, VerifyPasskeyRequest,
+};
 use crate::clock::iso8601;
 use crate::crypto::{self, sha256};
 use crate::error::{MfaError, Result};
 use crate::store::{UserRow, WebauthnChallengeRow, WebauthnCredentialRow};
-use crate::types::{Method, RequestContext, VerifyMfaResult};
 use crate::validate;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -38,7 +41,7 @@ fn credential_aad(credential_id: &str) -> String {
 }
 
 fn internal(what: &str) -> impl Fn(serde_json::Error) -> MfaError + '_ {
-    move |e| MfaError::Internal(format!("{what}: {e}"))
+    move |e| MfaError::internal(format!("{what}: {e}"))
 }
 
 /// Base64url text of bytes given as base64 / base64url text or as an array of byte values
@@ -176,7 +179,7 @@ impl Engine {
         let config = self.config();
         let cfg = &config.webauthn;
         if !cfg.enabled {
-            return Err(MfaError::MethodNotSupported("webauthn".into()));
+            return Err(MfaError::unsupported("webauthn"));
         }
         let field = "methods.webauthn.origins";
         let mut origins = Vec::new();
@@ -215,7 +218,7 @@ impl Engine {
         let bytes: [u8; 16] = digest
             .get(..16)
             .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| MfaError::Internal("digest too short".into()))?;
+            .ok_or_else(|| MfaError::internal("digest too short"))?;
         Ok(Uuid::from_bytes(bytes))
     }
 
@@ -312,7 +315,7 @@ impl Engine {
         user_id: &str,
         kind: Option<&str>,
         ctx: &RequestContext,
-    ) -> Result<Value> {
+    ) -> Result<PasskeyOptions> {
         let rp = self.relying_party()?;
         let user = self.user_row(user_id)?;
         let config = self.config();
@@ -338,7 +341,7 @@ impl Engine {
         };
         let existing = self.store.webauthn_credentials(&user.id)?;
         if existing.len() >= MAX_CREDENTIALS {
-            return Err(MfaError::SetupFailed(format!(
+            return Err(MfaError::setup_failed(format!(
                 "at most {MAX_CREDENTIALS} security keys and passkeys per user"
             )));
         }
@@ -348,7 +351,7 @@ impl Engine {
         }
         let exclude = Some(exclude).filter(|e| !e.is_empty());
         let handle = self.user_handle(&user)?;
-        let fail = |e: WebauthnError| MfaError::SetupFailed(failure_detail(&e));
+        let fail = |e: WebauthnError| MfaError::setup_failed(failure_detail(&e));
         let purpose = format!("registration:{kind}");
         let (mut public_key, id, ttl) = if kind == PASSKEY {
             let (ccr, state) = rp
@@ -384,11 +387,14 @@ impl Engine {
             Some(kind),
         )?;
         let mut out = ceremony_options("registration", &id, ttl, public_key);
-        out["authenticatorType"] = json!(if kind == PASSKEY {
-            "passkey"
-        } else {
-            "securityKey"
-        });
+        out.authenticator_type = Some(
+            if kind == PASSKEY {
+                "passkey"
+            } else {
+                "securityKey"
+            }
+            .into(),
+        );
         Ok(out)
     }
 
@@ -401,7 +407,7 @@ impl Engine {
         user_id: Option<&str>,
         name: Option<&str>,
         ctx: &RequestContext,
-    ) -> Result<Value> {
+    ) -> Result<VerifyMfaResult> {
         let rp = self.relying_party()?;
         let normalized = normalize_credential(credential, "credential")?;
         let reg: RegisterPublicKeyCredential = serde_json::from_value(normalized)
@@ -488,12 +494,14 @@ impl Engine {
             ctx,
             Some(&kind),
         )?;
-        Ok(json!({
-            "success": true,
-            "method": "webauthn",
-            "credentialId": credential_id,
-            "backupCodes": backup,
-        }))
+        Ok(VerifyMfaResult {
+            success: true,
+            method: "webauthn".into(),
+            user: Some(self.user_view(&user)?),
+            backup_codes: backup,
+            credential_id: Some(credential_id),
+            ..VerifyMfaResult::default()
+        })
     }
 
     /// Options for `navigator.credentials.get()`: for a pending sign-in session, or for a
@@ -502,15 +510,15 @@ impl Engine {
         &self,
         session_id: &str,
         ctx: &RequestContext,
-    ) -> Result<Value> {
+    ) -> Result<PasskeyOptions> {
         let rp = self.relying_party()?;
         let token = validate::token("sessionId", session_id)?.to_string();
         let session = self.session_row(&token)?;
         let user = self.user_row(&session.user_id)?;
         let rows = self.store.webauthn_credentials(&user.id)?;
         if rows.is_empty() {
-            return Err(MfaError::MethodNotSupported(
-                "webauthn is not set up for this user".into(),
+            return Err(MfaError::unsupported(
+                "webauthn is not set up for this user",
             ));
         }
         let mut creds = Vec::with_capacity(rows.len());
@@ -519,7 +527,7 @@ impl Engine {
         }
         let uv_required = self.config().webauthn.user_verification == "required"
             || rows.iter().all(|r| r.kind == PASSKEY);
-        let fail = |e: WebauthnError| MfaError::Internal(failure_detail(&e));
+        let fail = |e: WebauthnError| MfaError::internal(failure_detail(&e));
         let hash = Some(sha256(token.as_bytes()));
         let (public_key, id, ttl) = if uv_required {
             let keys: Vec<Passkey> = creds.into_iter().map(Passkey::from).collect();
@@ -538,12 +546,14 @@ impl Engine {
             ctx,
             None,
         )?;
-        let allow = public_key
-            .get("allowCredentials")
-            .cloned()
-            .unwrap_or(json!([]));
+        let allow: Vec<AllowedCredential> = match public_key.get("allowCredentials") {
+            Some(list) => {
+                serde_json::from_value(list.clone()).map_err(internal("allowCredentials"))?
+            }
+            None => Vec::new(),
+        };
         let mut out = ceremony_options("authentication", &id, ttl, public_key);
-        out["allowCredentials"] = allow;
+        out.allow_credentials = Some(allow);
         Ok(out)
     }
 
@@ -714,17 +724,23 @@ fn drop_unenforced_protection(public_key: &mut Value) {
 
 /// The engine's answer to a ceremony's start: the browser's `publicKey` options with the
 /// challenge id to answer with and its lifetime.
-fn ceremony_options(kind: &str, id: &str, ttl: u32, public_key: Value) -> Value {
-    json!({
-        "success": true,
-        "type": kind,
-        "id": id,
-        "challengeId": id,
-        "challenge": public_key.get("challenge").cloned().unwrap_or(Value::Null),
-        "timeout": public_key.get("timeout").cloned().unwrap_or(Value::Null),
-        "expiresIn": ttl,
-        "publicKey": public_key,
-    })
+fn ceremony_options(kind: &str, id: &str, ttl: u32, public_key: Value) -> PasskeyOptions {
+    PasskeyOptions {
+        success: true,
+        kind: kind.into(),
+        id: id.into(),
+        challenge_id: id.into(),
+        authenticator_type: None,
+        challenge: public_key
+            .get("challenge")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        timeout: public_key.get("timeout").and_then(Value::as_u64),
+        expires_in: u64::from(ttl),
+        allow_credentials: None,
+        public_key: Json(public_key),
+    }
 }
 
 /// Removing the last factor turns MFA off, which needs a current code.
@@ -751,28 +767,28 @@ fn strip_nulls(v: &mut Value) {
 
 impl Engine {
     /// The user's security keys and passkeys.
-    pub fn list_passkeys(&self, user_id: &str) -> Result<Value> {
+    pub fn list_passkeys(&self, user_id: &str) -> Result<Vec<PasskeyInfo>> {
         let user = self.user_row(user_id)?;
         let rows = self.store.webauthn_credentials(&user.id)?;
-        let list: Vec<Value> = rows
+        Ok(rows
             .into_iter()
-            .map(|r| {
-                let transports: Value =
-                    serde_json::from_str(&r.transports).unwrap_or_else(|_| json!([]));
-                json!({
-                    "id": r.credential_id,
-                    "credentialId": r.credential_id,
-                    "name": r.name,
-                    "type": if r.kind == PASSKEY { "passkey" } else { "securityKey" },
-                    "transports": transports,
-                    "aaguid": r.aaguid,
-                    "signCount": r.sign_count,
-                    "createdAt": iso8601(r.created_at),
-                    "lastUsed": r.last_used_at.map(iso8601),
-                })
+            .map(|r| PasskeyInfo {
+                id: r.credential_id.clone(),
+                transports: serde_json::from_str(&r.transports).unwrap_or_default(),
+                credential_id: r.credential_id,
+                name: r.name,
+                kind: if r.kind == PASSKEY {
+                    "passkey"
+                } else {
+                    "securityKey"
+                }
+                .into(),
+                aaguid: r.aaguid,
+                sign_count: r.sign_count,
+                created_at: iso8601(r.created_at),
+                last_used: r.last_used_at.map(iso8601),
             })
-            .collect();
-        Ok(Value::Array(list))
+            .collect())
     }
 
     /// Renames one of the user's security keys or passkeys.
@@ -790,7 +806,7 @@ impl Engine {
             return Err(MfaError::invalid("name", "must not be empty"));
         }
         if !self.store.rename_webauthn_credential(&user.id, cid, name)? {
-            return Err(MfaError::NotFound("Security key".into()));
+            return Err(MfaError::not_found("Security key"));
         }
         self.audit(
             Some(&user.id),
@@ -813,12 +829,12 @@ impl Engine {
         password: Option<&str>,
         confirmation_code: Option<&str>,
         ctx: &RequestContext,
-    ) -> Result<Value> {
+    ) -> Result<RemovePasskeyResult> {
         let user = self.user_row(user_id)?;
         let cid = validate::token("credentialId", credential_id)?;
         let rows = self.store.webauthn_credentials(&user.id)?;
         if !rows.iter().any(|r| r.credential_id == cid) {
-            return Err(MfaError::NotFound("Security key".into()));
+            return Err(MfaError::not_found("Security key"));
         }
         let others = self
             .active_methods(&user.id)?
@@ -829,11 +845,11 @@ impl Engine {
                 return Err(last_factor_needs_code());
             };
             let done = self.disable_mfa(&user.id, password, code, ctx)?;
-            return Ok(json!({
-                "success": true,
-                "mfaDisabled": true,
-                "disabledAt": done.disabled_at,
-            }));
+            return Ok(RemovePasskeyResult {
+                success: true,
+                mfa_disabled: true,
+                disabled_at: Some(done.disabled_at),
+            });
         }
         self.confirm_password(&user, password, ctx)?;
         if !self.store.delete_webauthn_credential(&user.id, cid)? {
@@ -846,7 +862,7 @@ impl Engine {
             return Err(if still_there {
                 last_factor_needs_code()
             } else {
-                MfaError::NotFound("Security key".into())
+                MfaError::not_found("Security key")
             });
         }
         self.audit(
@@ -857,6 +873,79 @@ impl Engine {
             ctx,
             None,
         )?;
-        Ok(json!({ "success": true, "mfaDisabled": false }))
+        Ok(RemovePasskeyResult {
+            success: true,
+            mfa_disabled: false,
+            disabled_at: None,
+        })
+    }
+}
+
+/// Whether a guide-style passkey call (`type`, or an `assertion` given) is an authentication.
+fn is_authentication(kind: Option<&str>, operation_is_authentication: bool) -> Result<bool> {
+    match kind.map(str::trim) {
+        None | Some("") => Ok(operation_is_authentication),
+        Some("registration") => Ok(false),
+        Some("authentication") => Ok(true),
+        Some(_) => Err(MfaError::invalid(
+            "type",
+            "must be registration or authentication",
+        )),
+    }
+}
+
+impl Engine {
+    /// Options for a ceremony: registration for `userId`, or sign-in for `sessionId` when
+    /// `type` is `authentication` (by default when `authentication`).
+    pub fn passkey_options(
+        &self,
+        r: &PasskeyOptionsRequest,
+        authentication: bool,
+    ) -> Result<PasskeyOptions> {
+        if is_authentication(r.kind.as_deref(), authentication)? {
+            let sid = r
+                .session_id
+                .as_deref()
+                .ok_or_else(|| MfaError::invalid("sessionId", "is required"))?;
+            return self.passkey_authentication_options(sid, &r.context);
+        }
+        let uid = r
+            .user_id
+            .as_deref()
+            .ok_or_else(|| MfaError::invalid("userId", "is required"))?;
+        self.passkey_registration_options(uid, r.authenticator_type.as_deref(), &r.context)
+    }
+
+    /// Verifies a ceremony's answer: stores a new credential, or with an `assertion`, `type:
+    /// "authentication"` (or by default when `authentication`) completes sign-in with one.
+    pub fn verify_passkey(
+        &self,
+        r: &VerifyPasskeyRequest,
+        authentication: bool,
+    ) -> Result<VerifyMfaResult> {
+        let authentication =
+            is_authentication(r.kind.as_deref(), authentication || r.assertion.is_some())?;
+        let credential = r
+            .credential
+            .as_ref()
+            .or(r.assertion.as_ref())
+            .filter(|c| !c.0.is_null())
+            .ok_or_else(|| MfaError::invalid("credential", "is required"))?;
+        if authentication {
+            self.verify_passkey_authentication(
+                &r.challenge_id,
+                &credential.0,
+                r.session_id.as_deref(),
+                &r.context,
+            )
+        } else {
+            self.verify_passkey_registration(
+                &r.challenge_id,
+                &credential.0,
+                r.user_id.as_deref(),
+                r.name.as_deref(),
+                &r.context,
+            )
+        }
     }
 }

@@ -69,7 +69,7 @@ impl Cached for Connection {
 }
 
 fn storage(e: rusqlite::Error) -> MfaError {
-    MfaError::Storage(e.to_string())
+    MfaError::storage(e.to_string())
 }
 
 fn configure(conn: &Connection, file: bool) -> Result<()> {
@@ -92,8 +92,7 @@ fn migrate(conn: &mut Connection) -> Result<()> {
             supported: SCHEMA_VERSION,
         });
     }
-    let start =
-        usize::try_from(version).map_err(|_| MfaError::Storage("negative user_version".into()))?;
+    let start = usize::try_from(version).map_err(|_| MfaError::storage("negative user_version"))?;
     for (_, sql) in MIGRATIONS.iter().skip(start) {
         tx.execute_batch(sql)?;
     }
@@ -135,7 +134,7 @@ impl SqliteStore {
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)
-            .map_err(|e| MfaError::Storage(format!("cannot open database: {e}")))?;
+            .map_err(|e| MfaError::storage(format!("cannot open database: {e}")))?;
         configure(&conn, true)?;
         Ok(conn)
     }
@@ -279,7 +278,7 @@ impl Store for SqliteStore {
                 params![u.id, u.email, u.password_hash, u.role, u.created_at],
             )
             .map_err(|e| match e.sqlite_error_code() {
-                Some(ErrorCode::ConstraintViolation) => MfaError::AlreadyExists("A user with this email".into()),
+                Some(ErrorCode::ConstraintViolation) => MfaError::AlreadyExists { what: "A user with this email".into() },
                 _ => storage(e),
             })?;
             Ok(())
@@ -385,7 +384,7 @@ impl Store for SqliteStore {
             for row in rows {
                 let (mut dev, alg) = row?;
                 dev.params.algorithm = TotpAlgorithm::parse(&alg, "algorithm")
-                    .map_err(|_| MfaError::Storage("stored TOTP algorithm is invalid".into()))?;
+                    .map_err(|_| MfaError::storage("stored TOTP algorithm is invalid"))?;
                 out.push(dev);
             }
             Ok(out)
@@ -811,7 +810,7 @@ impl Store for SqliteStore {
             )
             .map_err(|e| match e.sqlite_error_code() {
                 Some(ErrorCode::ConstraintViolation) => {
-                    MfaError::AlreadyExists("This security key or passkey".into())
+                    MfaError::AlreadyExists { what: "This security key or passkey".into() }
                 }
                 _ => storage(e),
             })?;

@@ -1,0 +1,223 @@
+//! The table itself: one entry per operation.
+//!
+//! Each entry names the operation's type, its canonical name, its request and result types,
+//! what the bindings need to know about it, and the engine call it runs.
+
+use super::{Flags, HandWritten, Namespace, Operation, OperationInfo, Stateless};
+use crate::api::*;
+use crate::engine::Engine;
+use crate::error::{MfaError, Result};
+use crate::{authenticator, policy, SecretKey};
+
+/// The parts of a row that most operations leave at their defaults.
+struct Extra {
+    doc: Option<&'static str>,
+    guide_name: Option<&'static str>,
+    namespace: Namespace,
+    flags: Flags,
+    hand_written: HandWritten,
+}
+
+const DEFAULT: Extra = Extra {
+    doc: None,
+    guide_name: None,
+    namespace: Namespace::Auth,
+    flags: Flags {
+        stateless: false,
+        sends_code: false,
+        needs_session: false,
+        quick: false,
+    },
+    hand_written: HandWritten {
+        node: false,
+        python: false,
+        uniffi: false,
+    },
+};
+
+const SENDS_CODE: Flags = Flags {
+    sends_code: true,
+    ..DEFAULT.flags
+};
+
+const NEEDS_SESSION: Flags = Flags {
+    needs_session: true,
+    ..DEFAULT.flags
+};
+
+macro_rules! operations {
+    ($(
+        $(#[$meta:meta])*
+        $ty:ident $name:literal ($req:ty => $res:ty) { $($field:ident: $value:expr),* $(,)? }
+            = $kind:ident |$e:pat_param, $r:pat_param| $body:expr;
+    )+) => {
+        $(
+            $(#[$meta])*
+            #[doc = concat!("The `", $name, "` operation (see [`", stringify!($req), "`]).")]
+            #[derive(Debug, Clone, Copy)]
+            pub struct $ty;
+
+            impl Operation for $ty {
+                const NAME: &'static str = $name;
+                type Request = $req;
+                type Response = $res;
+                #[allow(clippy::redundant_closure_call)]
+                fn run(engine: &Engine, request: $req) -> Result<$res> {
+                    (|$e: &Engine, $r: $req| -> Result<$res> { $body })(engine, request)
+                }
+            }
+
+            operations!(@stateless $kind $ty, $req, $res, |$e, $r| $body);
+        )+
+
+        /// Every operation, in the order the bindings list them.
+        pub const OPERATIONS: &[OperationInfo] = &[
+            $(
+                {
+                    let extra = Extra { $($field: $value,)* ..DEFAULT };
+                    OperationInfo {
+                        name: $name,
+                        doc: extra.doc,
+                        guide_name: extra.guide_name,
+                        namespace: extra.namespace,
+                        flags: extra.flags,
+                        hand_written: extra.hand_written,
+                        request_type: stringify!($req),
+                        response_type: stringify!($res),
+                        request_schema: |g| g.subschema_for::<$req>(),
+                        response_schema: |g| g.subschema_for::<$res>(),
+                        run_json: operations!(@runner $kind $ty),
+                    }
+                },
+            )+
+        ];
+    };
+    (@stateless engine $ty:ident, $req:ty, $res:ty, |$e:pat_param, $r:pat_param| $body:expr) => {};
+    (@stateless alone $ty:ident, $req:ty, $res:ty, |$e:pat_param, $r:pat_param| $body:expr) => {
+        impl Stateless for $ty {
+            fn run_alone(request: $req) -> Result<$res> {
+                let $r = request;
+                $body
+            }
+        }
+    };
+    (@runner engine $ty:ident) => { super::run_json::<$ty> };
+    (@runner alone $ty:ident) => { super::run_json_stateless::<$ty> };
+}
+
+fn success() -> SuccessResult {
+    SuccessResult { success: true }
+}
+
+operations! {
+    SignUp "sign_up" (SignUpRequest => SignUpResult) {}
+        = engine |e, r| e.sign_up(&r.email, r.password.expose(), r.role.as_deref(), &r.context);
+    SignIn "sign_in" (SignInRequest => SignInResult) {}
+        = engine |e, r| e.sign_in(&r.email, r.password.expose(), &r.context);
+    SignOut "sign_out" (SignOutRequest => SuccessResult) { flags: NEEDS_SESSION }
+        = engine |e, r| Ok(SuccessResult { success: e.sign_out(r.token.expose(), &r.context)? });
+    VerifySession "verify_session" (VerifySessionRequest => SessionInfo) { flags: NEEDS_SESSION }
+        = engine |e, r| e.verify_session(r.token.expose());
+    VerifyPassword "verify_password" (VerifyPasswordRequest => SuccessResult) {}
+        = engine |e, r| e.verify_password(&r.user_id, r.password.expose(), &r.context).map(|()| success());
+    DeleteUser "delete_user" (DeleteUserRequest => SuccessResult) {}
+        = engine |e, r| e.delete_user(&r.user_id).map(|()| success());
+    GetUser "get_user" (GetUserRequest => User) {}
+        = engine |e, r| e.get_user(&r.user_id);
+    EnableMfa "enable_mfa" (EnableMfaRequest => EnableMfaResult) {
+        guide_name: Some("enableMFA"), flags: SENDS_CODE
+    } = engine |e, r| e.enable_mfa(&r, &r.context);
+    VerifyMfa "verify_mfa" (VerifyMfaRequest => VerifyMfaResult) { guide_name: Some("verifyMFA") }
+        = engine |e, r| e.verify_mfa(&r);
+    GetMfaStatus "get_mfa_status" (GetMfaStatusRequest => MfaStatus) {
+        guide_name: Some("getMFAStatus")
+    } = engine |e, r| e.get_mfa_status(&r.user_id);
+    DisableMfa "disable_mfa" (DisableMfaRequest => DisableMfaResult) {
+        guide_name: Some("disableMFA")
+    } = engine |e, r| e.disable_mfa(
+        &r.user_id,
+        r.password.as_ref().map(SecretString::expose),
+        r.confirmation_code.expose(),
+        &r.context,
+    );
+    RegenerateBackupCodes "regenerate_mfa_backup_codes" (RegenerateBackupCodesRequest => BackupCodes) {
+        guide_name: Some("regenerateMFABackupCodes")
+    } = engine |e, r| e.regenerate_backup_codes(&r.user_id, r.count.map(i64::from), &r.context);
+    ListAuditEvents "list_audit_events" (ListAuditEventsRequest => Vec<AuditEvent>) {}
+        = engine |e, r| e.list_audit_events(&r.user_id, r.since, r.limit);
+    RequireRecentMfa "require_recent_mfa" (RequireRecentMfaRequest => SuccessResult) {
+        flags: NEEDS_SESSION
+    } = engine |e, r| e.require_recent_mfa(r.token.expose(), r.max_age).map(|()| success());
+    GetFallbackMethods "get_fallback_methods" (GetFallbackMethodsRequest => Vec<String>) {}
+        = engine |e, r| e.get_fallback_methods(&r.user_id, &r.failed_method);
+    ShouldRequireMfa "should_require_mfa" (ShouldRequireMfaRequest => bool) {
+        flags: Flags { quick: true, ..DEFAULT.flags }
+    } = engine |_e, r| policy::should_require_mfa(&r.level, r.role.as_deref().unwrap_or(""));
+    Configure "configure" (ConfigureRequest => ConfigureResult) {
+        namespace: Namespace::Mfa,
+        hand_written: HandWritten { python: true, ..DEFAULT.hand_written }
+    } = engine |e, r| e.configure(&r.options.0);
+    RotateKey "rotate_key" (RotateKeyRequest => RotateKeyResult) {}
+        = engine |e, r| {
+            let old = SecretKey::parse(r.old_key.expose())
+                .map_err(|_| MfaError::invalid("oldKey", "must be 32 bytes as 64 hex digits or base64"))?;
+            let new = SecretKey::parse(r.new_key.expose())
+                .map_err(|_| MfaError::invalid("newKey", "must be 32 bytes as 64 hex digits or base64"))?;
+            let resealed = e.rotate_key(&old, &new)?;
+            Ok(RotateKeyResult { success: true, resealed: u64::try_from(resealed).unwrap_or(u64::MAX) })
+        };
+    RequestNewCode "request_new_code" (RequestNewCodeRequest => RequestCodeResult) {
+        namespace: Namespace::Mfa, flags: SENDS_CODE
+    } = engine |e, r| e.request_new_code(
+        r.session_id.as_deref(),
+        r.user_id.as_deref(),
+        &r.method,
+        r.external_delivery,
+        &r.context,
+    );
+    CompleteDelivery "complete_delivery" (CompleteDeliveryRequest => SuccessResult) {}
+        = engine |e, r| e
+            .complete_delivery(&r.delivery_id, r.ok, r.reason.as_deref(), &r.context)
+            .map(|()| success());
+    PasskeyRegistrationOptions "get_passkey_registration_options" (PasskeyOptionsRequest => PasskeyOptions) {}
+        = engine |e, r| e.passkey_options(&r, false);
+    VerifyPasskeyRegistration "verify_passkey_registration" (VerifyPasskeyRequest => VerifyMfaResult) {}
+        = engine |e, r| e.verify_passkey(&r, false);
+    PasskeyAuthenticationOptions "get_passkey_authentication_options" (PasskeyOptionsRequest => PasskeyOptions) {
+        flags: NEEDS_SESSION,
+        doc: Some("Options for `navigator.credentials.get()`: for a pending sign-in session \
+            (`sessionId` from sign-in), or a signed-in session's token (step-up). Pass \
+            `publicKey` to the browser.")
+    } = engine |e, r| e.passkey_options(&r, true);
+    VerifyPasskeyAuthentication "verify_passkey_authentication" (VerifyPasskeyRequest => VerifyMfaResult) {
+        flags: NEEDS_SESSION,
+        doc: Some("Verifies an assertion (the browser's `AuthenticationResponseJSON`): completes \
+            the pending sign-in or refreshes the session's MFA time, with the result and \
+            attempt limiting of `verify_mfa`. A wrong answer is `success: false`; an unknown, \
+            used or expired challenge is an error.")
+    } = engine |e, r| e.verify_passkey(&r, true);
+    ListPasskeys "list_passkeys" (ListPasskeysRequest => Vec<PasskeyInfo>) {}
+        = engine |e, r| e.list_passkeys(&r.user_id);
+    RenamePasskey "rename_passkey" (RenamePasskeyRequest => SuccessResult) {}
+        = engine |e, r| e
+            .rename_passkey(&r.user_id, &r.credential_id, &r.name, &r.context)
+            .map(|()| success());
+    RemovePasskey "remove_passkey" (RemovePasskeyRequest => RemovePasskeyResult) {}
+        = engine |e, r| e.remove_passkey(
+            &r.user_id,
+            &r.credential_id,
+            r.password.as_ref().map(SecretString::expose),
+            r.confirmation_code.as_ref().map(SecretString::expose),
+            &r.context,
+        );
+    ParseOtpauthUri "parse_otpauth_uri" (ParseOtpauthUriRequest => authenticator::OtpAccount) {
+        namespace: Namespace::Authenticator,
+        flags: Flags { stateless: true, quick: true, ..DEFAULT.flags },
+        hand_written: HandWritten { uniffi: true, ..DEFAULT.hand_written }
+    } = alone |_e, r| authenticator::OtpAccount::parse_uri(&r.uri);
+    AuthenticatorCode "authenticator_code" (AuthenticatorCodeRequest => authenticator::AuthenticatorCode) {
+        namespace: Namespace::Authenticator,
+        flags: Flags { stateless: true, quick: true, ..DEFAULT.flags },
+        hand_written: HandWritten { uniffi: true, ..DEFAULT.hand_written }
+    } = alone |_e, r| authenticator::code_for_uri(&r.uri, r.time);
+}
