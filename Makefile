@@ -12,7 +12,7 @@ export CARGO_TERM_COLOR ?= never
 
 APT_PACKAGES := oathtool
 
-.PHONY: help deps build test test-rust lint demo bench clean node-deps build-node test-node
+.PHONY: help deps build test test-rust lint generate check-generated demo bench clean node-deps build-node test-node
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -28,9 +28,17 @@ deps: ## Install system packages the tests use (Debian)
 build: build-node build-react bindings build-python ## Build every package in place
 	cargo build --workspace --all-targets
 
-lint: ## rustfmt and clippy (warnings are errors)
+lint: check-generated ## rustfmt and clippy (warnings are errors), generated files current
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+
+# Every binding's operations, types, docs and error classes come from core's operation table
+# (core/src/ops/table.rs) and error table (core/src/error.rs), written by this generator.
+generate: ## Write the generated binding surfaces and vectors from core's operation table
+	cargo run --quiet -p plinto-mfa-core --example generate
+
+check-generated: ## Fail if a generated binding surface differs from core's operation table
+	cargo run --quiet -p plinto-mfa-core --example generate -- --check
 
 test-rust: deps ## Rust unit and integration tests
 	cargo test --workspace
@@ -127,9 +135,11 @@ bindings: build-uniffi ## Generate the Swift package sources and the Kotlin sour
 	rm -rf $(UNIFFI_TMP) && mkdir -p $(UNIFFI_TMP)
 	$(UNIFFI_BINDGEN) generate --library $(UNIFFI_LIB) --language swift --language kotlin \
 	  --out-dir $(UNIFFI_TMP) --no-format
-	rm -rf $(GENERATED) && mkdir -p $(UNIFFI_PKG)/Sources/PlintoMFA $(UNIFFI_PKG)/include $(KOTLIN_PKG)/src/main/kotlin
+	rm -rf $(GENERATED) && mkdir -p $(UNIFFI_PKG)/Sources/PlintoMFA $(UNIFFI_PKG)/Sources/PlintoMFACore \
+	  $(UNIFFI_PKG)/include $(KOTLIN_PKG)/src/main/kotlin
 	mv $(UNIFFI_TMP)/PlintoMFA.swift $(UNIFFI_PKG)/Sources/PlintoMFA/
-	mv $(UNIFFI_TMP)/PlintoMFAFFI.h $(UNIFFI_TMP)/PlintoMFAFFI.modulemap $(UNIFFI_PKG)/include/
+	mv $(UNIFFI_TMP)/PlintoMFACore.swift $(UNIFFI_PKG)/Sources/PlintoMFACore/
+	mv $(UNIFFI_TMP)/*.h $(UNIFFI_TMP)/*.modulemap $(UNIFFI_PKG)/include/
 	mv $(UNIFFI_TMP)/dev $(KOTLIN_PKG)/src/main/kotlin/
 
 check-bindings: bindings ## Regenerate the Swift and Kotlin sources and fail if they differ from git

@@ -1,40 +1,58 @@
+// @ts-check
 'use strict'
-// @plinto/mfa — the guide's API over the native core. This file only converts: JS values to
+// @plinto/mfa — the guide's API over the native core. The operations are generated
+// (operations.js, from the core's operation table); this file only converts: JS values to
 // JSON for the core, JSON envelopes back to results or MfaError. All checks live in the core.
 
-const { NativeEngine, errorCodes, authenticatorCall } = require('./native.js')
+const { NativeEngine, errorCodes, statelessCall } = require('./native.js')
+const { engineOperations, authenticatorFunctions } = require('./operations.js')
 
 /** Error thrown (as a rejected promise) by every call; `code` is the core's stable code. */
 class MfaError extends Error {
+  /**
+   * @param {string} message
+   * @param {string} code
+   * @param {{ field?: string, retryAfter?: number, reason?: string }} [details]
+   */
   constructor(message, code, details = {}) {
     super(message)
     this.name = 'MfaError'
     this.code = code
     if (details.field !== undefined) this.field = details.field
     if (details.retryAfter !== undefined) this.retryAfter = details.retryAfter
+    if (details.reason !== undefined) this.reason = details.reason
   }
 }
 
 /** Every code an MfaError can carry. */
 const MFA_ERROR_CODES = Object.freeze(errorCodes())
 
+/** @param {{ code: string, message: string, reason?: string, field?: string, retryAfter?: number }} e */
 function toError(e) {
-  return new MfaError(e.message, e.code, { field: e.field, retryAfter: e.retryAfter })
+  return new MfaError(e.message, e.code, { field: e.field, retryAfter: e.retryAfter, reason: e.reason })
 }
 
-// Absent values arrive as null; JavaScript callers expect them undefined (omitted).
+/**
+ * Absent values arrive as null; JavaScript callers expect them undefined (omitted).
+ * @param {string} _key @param {unknown} value
+ */
 const dropNulls = (_key, value) => (value === null ? undefined : value)
 
+/** @param {string} text */
 function unwrap(text) {
   const envelope = JSON.parse(text, dropNulls)
   if (envelope.error) throw toError(envelope.error)
   return envelope.ok
 }
 
+/**
+ * The arguments as JSON; a Date becomes Unix seconds.
+ * @param {unknown} args @param {string} field
+ */
 function encode(args, field) {
   if (args === undefined || args === null) return '{}'
   if (typeof args !== 'object' || Array.isArray(args)) {
-    throw new MfaError(`Invalid ${field}: must be an object`, 'invalid_input', { field })
+    throw new MfaError(`Invalid ${field}: must be an object`, 'invalid_input', { field, reason: 'must be an object' })
   }
   try {
     return JSON.stringify(args, function (key, value) {
@@ -46,15 +64,20 @@ function encode(args, field) {
     })
   } catch (err) {
     const name = err instanceof TypeError && err.message ? err.message : field
-    throw new MfaError(`Invalid ${name}: must be JSON-compatible`, 'invalid_input', { field: name })
+    throw new MfaError(`Invalid ${name}: must be JSON-compatible`, 'invalid_input', { field: name, reason: 'must be JSON-compatible' })
   }
 }
 
-function openEngine(options) {
+/**
+ * Runs a native call that throws its error as a JSON envelope.
+ * @template T @param {() => T} f @returns {T}
+ */
+function native(f) {
   try {
-    return new NativeEngine(encode(options, 'options'))
+    return f()
   } catch (err) {
-    if (err instanceof MfaError) throw err
+    if (err instanceof MfaError || !(err instanceof Error)) throw err
+    /** @type {any} */
     let envelope = null
     try {
       envelope = JSON.parse(err.message)
@@ -65,38 +88,37 @@ function openEngine(options) {
   }
 }
 
-function tokenArgs(arg, field) {
-  return typeof arg === 'string' || arg === undefined || arg === null ? { [field]: arg ?? '' } : arg
-}
-
-function sinceArgs(opts) {
-  if (!opts || typeof opts !== 'object' || opts.since === undefined || opts.since === null) return opts
-  const s = opts.since
-  const seconds = s instanceof Date ? Math.floor(s.getTime() / 1000) : typeof s === 'string' ? Math.floor(Date.parse(s) / 1000) : s
-  return { ...opts, since: Number.isNaN(seconds) ? s : seconds }
+/**
+ * The sender as the core calls it: its promise always resolves, with null when the message
+ * went out or the failure's text (the core applies the timeout and voids failed codes).
+ * @param {unknown} sender
+ */
+function adapt(sender) {
+  if (typeof sender !== 'function') return sender ?? null
+  /** @type {(destination: string, message: string, meta: import('./native').DeliveryMeta) => Promise<string | null>} */
+  const deliver = (destination, message, meta) =>
+    Promise.resolve()
+      .then(() => sender(destination, message, meta))
+      .then(
+        () => null,
+        (e) => (e instanceof Error ? e.message : String(e)) || 'the sender failed',
+      )
+  return deliver
 }
 
 /**
  * A Plinto instance over one database: `{ auth }` with the guide's methods.
- * @param {object} [options] database, secretKey, issuer and mfa.configure() options
+ * @param {import('./index').PlintoOptions} [options]
+ * @returns {import('./index').Plinto}
  */
 function createPlinto(options = {}) {
-  const { senders: initialSenders, ...engineOptions } = options ?? {}
-  const engine = openEngine(engineOptions)
-  /** Application senders by channel: (destination, message, meta) => Promise. */
-  const senders = new Map()
-  const setSender = (channel, sender) => {
-    if (channel !== 'sms' && channel !== 'email') {
-      throw new MfaError('Invalid channel: must be sms or email', 'invalid_input', { field: 'channel' })
-    }
-    if (sender !== null && sender !== undefined && typeof sender !== 'function') {
-      throw new MfaError('Invalid sender: must be a function', 'invalid_input', { field: 'sender' })
-    }
-    if (sender) senders.set(channel, sender)
-    else senders.delete(channel)
-  }
-  for (const [channel, sender] of Object.entries(initialSenders ?? {})) setSender(channel, sender)
+  const { senders, ...engineOptions } = options ?? {}
+  const engine = native(() => new NativeEngine(encode(engineOptions, 'options')))
+  /** @type {import('./index').PlintoMfa['setSender']} */
+  const setSender = (channel, sender) => native(() => engine.setSender(channel, /** @type {any} */ (adapt(sender))))
+  for (const [channel, sender] of Object.entries(senders ?? {})) setSender(/** @type {any} */ (channel), sender)
 
+  /** @param {string} op @param {unknown} args */
   const call = (op, args) => {
     let json
     try {
@@ -106,73 +128,28 @@ function createPlinto(options = {}) {
     }
     return engine.call(op, json).then(unwrap)
   }
-
-  // Calls that may send a code: with an application sender for the channel, the core hands the
-  // message back; it is sent here (with the core's timeout) and the outcome reported to the core.
-  const sending = async (op, args) => {
-    const sender = args && typeof args === 'object' ? senders.get(args.method) : undefined
-    if (!sender) return call(op, args)
-    const result = await call(op, { ...args, externalDelivery: true })
-    const { delivery, ...rest } = result
-    if (!delivery) return rest
-    let reason
-    let timer
-    try {
-      const timeout = new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${delivery.timeoutMs} ms`)), delivery.timeoutMs)
-      })
-      await Promise.race([Promise.resolve().then(() => sender(delivery.destination, delivery.message, delivery.meta)), timeout])
-    } catch (err) {
-      reason = err instanceof Error ? err.message : String(err)
-    } finally {
-      clearTimeout(timer)
-    }
-    await call('complete_delivery', { deliveryId: delivery.id, ok: reason === undefined, reason })
-    return rest
-  }
-
-  const verifyMFA = (opts) => call('verify_mfa', opts)
-  const auth = {
-    signUp: (opts) => call('sign_up', opts),
-    signIn: (opts) => call('sign_in', opts),
-    signOut: (tokenOrOpts) => call('sign_out', tokenArgs(tokenOrOpts, 'token')),
-    verifySession: (tokenOrOpts) => call('verify_session', tokenArgs(tokenOrOpts, 'token')),
-    verifyPassword: (opts) => call('verify_password', opts),
-    deleteUser: (opts) => call('delete_user', opts),
-    getUser: (opts) => call('get_user', opts),
-    enableMFA: (opts) => sending('enable_mfa', opts),
-    verifyMFA,
-    getMFAStatus: (opts) => call('get_mfa_status', opts),
-    disableMFA: (opts) => call('disable_mfa', opts),
-    regenerateMFABackupCodes: (opts) => call('regenerate_mfa_backup_codes', opts),
-    listAuditEvents: (opts) => call('list_audit_events', sinceArgs(opts)),
-    requireRecentMfa: (opts) => call('require_recent_mfa', tokenArgs(opts, 'token')),
-    getFallbackMethods: (opts) => call('get_fallback_methods', opts),
-    getPasskeyRegistrationOptions: (opts) => call('get_passkey_registration_options', opts),
-    verifyPasskeyRegistration: (opts) => call('verify_passkey_registration', opts),
-    getPasskeyAuthenticationOptions: (opts) => call('get_passkey_authentication_options', opts),
-    verifyPasskeyAuthentication: (opts) => call('verify_passkey_authentication', opts),
-    listPasskeys: (opts) => call('list_passkeys', opts),
-    renamePasskey: (opts) => call('rename_passkey', opts),
-    removePasskey: (opts) => call('remove_passkey', opts),
-    mfa: {
-      challenge: verifyMFA,
-      configure: (opts) => call('configure', opts),
-      requestNewCode: (opts) => sending('request_new_code', opts),
-      setSender,
-    },
-  }
+  const { auth, mfa } = engineOperations(call)
+  /** @type {import('./index').PlintoAuth} */
+  const api = Object.freeze({
+    ...auth,
+    mfa: Object.freeze({ ...mfa, challenge: auth.verifyMFA, setSender }),
+  })
+  /** @type {import('./index').Plinto['shouldRequireMfa']} */
   const shouldRequireMfa = (level, role) => unwrap(engine.callSync('should_require_mfa', encode({ level, role }, 'level')))
-  return Object.freeze({ auth: Object.freeze({ ...auth, mfa: Object.freeze(auth.mfa) }), shouldRequireMfa })
+  return Object.freeze({ auth: api, shouldRequireMfa })
 }
 
+/** @type {import('./index').Plinto | null} */
 let defaultInstance = null
 function defaultPlinto() {
   if (!defaultInstance) defaultInstance = createPlinto({})
   return defaultInstance
 }
 
-/** The default instance, configured from PLINTO_DATABASE, PLINTO_SECRET_KEY and PLINTO_ISSUER on first use. */
+/**
+ * The default instance, configured from PLINTO_DATABASE, PLINTO_SECRET_KEY and PLINTO_ISSUER on first use.
+ * @type {import('./index').Plinto}
+ */
 const plinto = {
   get auth() {
     return defaultPlinto().auth
@@ -184,15 +161,16 @@ const plinto = {
 
 /** The guide's MFA requirement levels. */
 const MfaLevel = Object.freeze({
-  NONE: 'none',
-  OPTIONAL: 'optional',
-  REQUIRED: 'required',
-  ADMIN_ONLY: 'admin_only',
+  NONE: /** @type {'none'} */ ('none'),
+  OPTIONAL: /** @type {'optional'} */ ('optional'),
+  REQUIRED: /** @type {'required'} */ ('required'),
+  ADMIN_ONLY: /** @type {'admin_only'} */ ('admin_only'),
 })
 
 /**
  * The guide's Express middleware: place after an `authenticate` middleware that sets
  * `req.user` and `req.session` (from verifySession).
+ * @type {typeof import('./index').requireMfa}
  */
 function requireMfa(level = MfaLevel.REQUIRED, instance = plinto) {
   return async (req, res, next) => {
@@ -230,26 +208,9 @@ function requireMfa(level = MfaLevel.REQUIRED, instance = plinto) {
 
 // --- Authenticator side: what an authenticator app does with the otpauth:// URI ------------
 
-/**
- * Parses and validates an `otpauth://totp/...` URI into its account
- * `{ issuer?, accountName, secret, algorithm, digits, period }`. Throws MfaError
- * (`invalid_input` naming the part at fault) for malformed URIs.
- * @param {string} uri
- */
-function parseOtpauthUri(uri) {
-  return unwrap(authenticatorCall('parse_otpauth_uri', encode({ uri }, 'uri')))
-}
-
-/**
- * The code of an otpauth URI now, or at `time` (Date or Unix seconds), and the seconds it
- * stays valid: `{ code, secondsRemaining, period }`.
- * @param {string | { uri: string, time?: Date | number }} options
- */
-function authenticatorCode(options) {
-  const args = typeof options === 'string' ? { uri: options } : options
-  const time = args && args.time instanceof Date ? Math.floor(args.time.getTime() / 1000) : args && args.time
-  return unwrap(authenticatorCall('authenticator_code', encode(args && { ...args, time }, 'options')))
-}
+const { parseOtpauthUri, authenticatorCode } = authenticatorFunctions((op, args) =>
+  unwrap(statelessCall(op, encode(args, 'options'))),
+)
 
 module.exports = {
   createPlinto,

@@ -18,19 +18,43 @@ export declare class NativeEngine {
   constructor(optionsJson: string)
   /**
    * Runs operation `op` off the JS thread. Resolves with a JSON envelope:
-   * `{"ok": result}` or `{"error": {code, message, field?, retryAfter?}}`.
+   * `{"ok": result}` or `{"error": {code, message, reason, field?, retryAfter?}}`.
    */
   call(op: string, argsJson: string): Promise<string>
-  /** The same as `call`, on the calling thread (for quick, non-blocking operations). */
+  /** The same as `call`, on the calling thread (for quick operations that touch no database). */
   callSync(op: string, argsJson: string): string
+  /**
+   * Registers the application's sender for `channel` (`sms` or `email`), or with `null`
+   * removes it. The sender is called as `sender(destination, message, meta)` on the
+   * JavaScript thread and answers with a promise of `null` (sent) or a failure reason; the
+   * core applies the timeout, voids the code of a failed send and keeps channel health.
+   * Throws an Error whose message is a JSON error envelope.
+   */
+  setSender(channel: string, sender: ((destination: string, message: string, meta: DeliveryMeta) => Promise<string | null>) | null): void
 }
+
+/** What a sender is told besides destination and message. */
+export interface DeliveryMeta {
+  /** `sms` or `email`. */
+  channel: string
+  /** `setup` or `sign_in`. */
+  purpose: string
+  /** The user the code is for. */
+  userId: string
+  /** The code, for senders that compose their own message. */
+  code: string
+  /** Seconds until it expires. */
+  expiresIn: number
+  /** Email subject (email only). */
+  subject?: string
+}
+
+/** Every error code the engine can produce. */
+export declare function errorCodes(): Array<string>
 
 /**
  * Runs an operation that needs no engine (the authenticator side: `parse_otpauth_uri`,
  * `authenticator_code`) on the calling thread; it only parses and hashes a few bytes.
  * Returns the same JSON envelope as `NativeEngine.call`.
  */
-export declare function authenticatorCall(op: string, argsJson: string): string
-
-/** Every error code the engine can produce. */
-export declare function errorCodes(): Array<string>
+export declare function statelessCall(op: string, argsJson: string): string

@@ -836,5 +836,5 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativeEngine = nativeBinding.NativeEngine
-module.exports.authenticatorCall = nativeBinding.authenticatorCall
 module.exports.errorCodes = nativeBinding.errorCodes
+module.exports.statelessCall = nativeBinding.statelessCall

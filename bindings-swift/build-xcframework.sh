@@ -37,8 +37,10 @@ done
 
 rm -rf "$work" "$here/PlintoMFAFFI.xcframework"
 mkdir -p "$work/headers" "$work/ios" "$work/sim" "$work/mac"
-cp "$here/include/PlintoMFAFFI.h" "$work/headers/"
-cp "$here/include/PlintoMFAFFI.modulemap" "$work/headers/module.modulemap"
+# Both FFI modules (the engine's and core's types') in one framework: their headers, and one
+# module map declaring both.
+cp "$here"/include/*.h "$work/headers/"
+cat "$here"/include/*.modulemap > "$work/headers/module.modulemap"
 
 fat() { # fat OUT_DIR TARGET...
   local dir="$1"; shift

@@ -1,14 +1,17 @@
 //! Node.js binding of Plinto MFA: a native `NativeEngine` whose calls run on the libuv thread
-//! pool. Arguments and results cross as JSON text; `plinto_mfa_core::json_api` checks the
-//! arguments and shapes the results, and `index.js` turns error envelopes into `MfaError`.
+//! pool. Arguments and results cross as JSON text; core's operation table
+//! (`plinto_mfa_core::ops`) checks the arguments and shapes the results, and the generated
+//! `operations.js` gives every operation its method. Application senders are JavaScript
+//! functions registered with the core's sender interface (`senders.rs`).
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod error;
+mod senders;
 mod tasks;
 
-use napi::bindgen_prelude::AsyncTask;
+use napi::bindgen_prelude::{AsyncTask, Unknown};
 use napi_derive::napi;
-use plinto_mfa_core::{json_api, Engine};
+use plinto_mfa_core::{env, ops, Engine, ErrorCode};
 use std::sync::Arc;
 use tasks::Call;
 
@@ -26,27 +29,40 @@ impl NativeEngine {
     pub fn new(options_json: String) -> napi::Result<Self> {
         let opened = error::guard(|| {
             let value = error::parse_json("options", &options_json)?;
-            Engine::open(json_api::options_from_json(&value)?)
+            Engine::open(env::options_from_json(&value)?)
         });
         match opened {
             Ok(engine) => Ok(Self {
                 inner: Arc::new(engine),
             }),
-            Err(e) => Err(napi::Error::from_reason(error::envelope(&e))),
+            Err(e) => Err(error::thrown(&e)),
         }
     }
 
     /// Runs operation `op` off the JS thread. Resolves with a JSON envelope:
-    /// `{"ok": result}` or `{"error": {code, message, field?, retryAfter?}}`.
+    /// `{"ok": result}` or `{"error": {code, message, reason, field?, retryAfter?}}`.
     #[napi(ts_return_type = "Promise<string>")]
     pub fn call(&self, op: String, args_json: String) -> AsyncTask<Call> {
         AsyncTask::new(Call::new(self.inner.clone(), op, args_json))
     }
 
-    /// The same as `call`, on the calling thread (for quick, non-blocking operations).
+    /// The same as `call`, on the calling thread (for quick operations that touch no database).
     #[napi]
     pub fn call_sync(&self, op: String, args_json: String) -> String {
         Call::new(self.inner.clone(), op, args_json).run()
+    }
+
+    /// Registers the application's sender for `channel` (`sms` or `email`), or with `null`
+    /// removes it. The sender is called as `sender(destination, message, meta)` on the
+    /// JavaScript thread and answers with a promise of `null` (sent) or a failure reason; the
+    /// core applies the timeout, voids the code of a failed send and keeps channel health.
+    /// Throws an Error whose message is a JSON error envelope.
+    #[napi(
+        ts_args_type = "channel: string, sender: ((destination: string, message: string, meta: DeliveryMeta) => Promise<string | null>) | null"
+    )]
+    pub fn set_sender(&self, channel: String, sender: Unknown<'_>) -> napi::Result<()> {
+        let sender = senders::from_js(sender).map_err(|e| error::thrown(&e))?;
+        error::guard(|| self.inner.set_sender(&channel, sender)).map_err(|e| error::thrown(&e))
     }
 }
 
@@ -54,22 +70,19 @@ impl NativeEngine {
 /// `authenticator_code`) on the calling thread; it only parses and hashes a few bytes.
 /// Returns the same JSON envelope as `NativeEngine.call`.
 #[napi]
-pub fn authenticator_call(op: String, args_json: String) -> String {
+pub fn stateless_call(op: String, args_json: String) -> String {
     let out = error::guard(|| {
         let args = error::parse_json("options", &args_json)?;
-        json_api::dispatch_stateless(&op, &args)
+        ops::run_stateless(&op, &args)
     });
-    match out {
-        Ok(v) => serde_json::json!({ "ok": v }).to_string(),
-        Err(e) => error::envelope(&e),
-    }
+    error::envelope(out)
 }
 
 /// Every error code the engine can produce.
 #[napi]
 pub fn error_codes() -> Vec<String> {
-    plinto_mfa_core::MfaError::ALL_CODES
+    ErrorCode::ALL
         .iter()
-        .map(|c| c.to_string())
+        .map(|c| c.as_str().to_string())
         .collect()
 }

@@ -2,7 +2,7 @@
 
 use crate::error;
 use napi::bindgen_prelude::{Env, Task};
-use plinto_mfa_core::{json_api, Engine};
+use plinto_mfa_core::{ops, Engine};
 use std::sync::Arc;
 
 /// One operation: name, JSON arguments, and the engine to run it on.
@@ -20,14 +20,10 @@ impl Call {
 
     /// Runs the operation and returns the JSON envelope.
     pub fn run(&self) -> String {
-        let out = error::guard(|| {
+        error::envelope(error::guard(|| {
             let args = error::parse_json("options", &self.args)?;
-            json_api::dispatch(&self.engine, &self.op, &args)
-        });
-        match out {
-            Ok(v) => serde_json::json!({ "ok": v }).to_string(),
-            Err(e) => error::envelope(&e),
-        }
+            ops::dispatch(&self.engine, &self.op, &args)
+        }))
     }
 }
 

@@ -1,15 +1,16 @@
 //! `plinto._native`: the native half of the Python package of Plinto MFA.
 //!
 //! Deliberately thin: one class that opens an engine from a JSON options string and runs any
-//! operation of `plinto_mfa_core::json_api` with JSON in and JSON out, so argument checks and
-//! result shapes live once, in core. Invariants: the GIL is released around every call into
-//! core (argon2 and SQLite block), and no panic unwinds into the interpreter. Python names,
-//! result types and exception classes live in the pure-Python package `plinto`.
+//! operation of core's operation table (`plinto_mfa_core::ops`) with JSON in and JSON out,
+//! so argument checks and result shapes live once, in core; the package's generated
+//! `_operations.py` gives every operation its method. Invariants: the GIL is released around
+//! every call into core (argon2 and SQLite block), and no panic unwinds into the interpreter.
 
 mod error;
+mod senders;
 
 use error::{guarded, IntoPyResult, NativeError};
-use plinto_mfa_core::{json_api, Engine, MfaError};
+use plinto_mfa_core::{env, ops, Engine, ErrorCode, MfaError};
 use pyo3::prelude::*;
 use serde_json::Value;
 
@@ -17,6 +18,10 @@ use serde_json::Value;
 fn parse(field: &str, text: &str) -> Result<Value, MfaError> {
     serde_json::from_str(text)
         .map_err(|e| MfaError::invalid(field, format!("is not valid JSON ({e})")))
+}
+
+fn json_text(value: &Value) -> Result<String, MfaError> {
+    serde_json::to_string(value).map_err(|e| MfaError::internal(format!("serialize: {e}")))
 }
 
 /// An engine over one database, driven with JSON strings.
@@ -37,7 +42,7 @@ impl NativeEngine {
         let engine = py
             .detach(move || {
                 guarded(|| {
-                    let options = json_api::options_from_json(&parse("options", &options_json)?)?;
+                    let options = env::options_from_json(&parse("options", &options_json)?)?;
                     Engine::open(options)
                 })
             })
@@ -51,11 +56,23 @@ impl NativeEngine {
         let engine = &self.engine;
         py.detach(move || {
             guarded(|| {
-                let args = parse("arguments", &args_json)?;
-                let result = json_api::dispatch(engine, &op, &args)?;
-                serde_json::to_string(&result)
-                    .map_err(|e| MfaError::Internal(format!("serialize: {e}")))
+                json_text(&ops::dispatch(
+                    engine,
+                    &op,
+                    &parse("arguments", &args_json)?,
+                )?)
             })
+        })
+        .into_py()
+    }
+
+    /// Registers `deliver(destination, message, meta_json)` as the sender of `channel` (`sms`
+    /// or `email`), or with None removes it. The engine applies the timeout, voids the code of
+    /// a failed send (an exception) and keeps channel health.
+    fn set_sender(&self, channel: String, deliver: Option<Py<PyAny>>) -> PyResult<()> {
+        guarded(|| {
+            self.engine
+                .set_sender(&channel, deliver.map(senders::PySender::shared))
         })
         .into_py()
     }
@@ -65,24 +82,19 @@ impl NativeEngine {
 /// JSON arguments in, JSON result out. Cheap, so the GIL is kept.
 #[pyfunction]
 fn call_stateless(op: String, args_json: String) -> PyResult<String> {
-    guarded(|| {
-        let args = parse("arguments", &args_json)?;
-        let result = json_api::dispatch_stateless(&op, &args)?;
-        serde_json::to_string(&result).map_err(|e| MfaError::Internal(format!("serialize: {e}")))
-    })
-    .into_py()
+    guarded(|| json_text(&ops::run_stateless(&op, &parse("arguments", &args_json)?)?)).into_py()
 }
 
 /// Every operation name `NativeEngine.call` accepts.
 #[pyfunction]
 fn operations() -> Vec<&'static str> {
-    json_api::OPERATIONS.to_vec()
+    ops::OPERATIONS.iter().map(|o| o.name).collect()
 }
 
 /// Every error code the engine can report.
 #[pyfunction]
 fn error_codes() -> Vec<&'static str> {
-    MfaError::ALL_CODES.to_vec()
+    ErrorCode::ALL.iter().map(|c| c.as_str()).collect()
 }
 
 #[pymodule]

@@ -243,6 +243,22 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_MESSAGE_SENDER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_MESSAGE_SENDER_METHOD0
+typedef void (*UniffiCallbackInterfaceMessageSenderMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_MESSAGE_SENDER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_MESSAGE_SENDER
+typedef struct UniffiVTableCallbackInterfaceMessageSender {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceMessageSenderMethod0 _Nonnull send;
+} UniffiVTableCallbackInterfaceMessageSender;
+
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_CLONE_VAULT
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_CLONE_VAULT
 uint64_t uniffi_plinto_mfa_fn_clone_vault(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -314,24 +330,29 @@ void uniffi_plinto_mfa_fn_free_engine(uint64_t handle, RustCallStatus *_Nonnull 
 uint64_t uniffi_plinto_mfa_fn_constructor_engine_new(RustBuffer database_path, RustBuffer secret_key, RustBuffer options_json, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_SET_SENDER
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_SET_SENDER
+void uniffi_plinto_mfa_fn_method_engine_set_sender(uint64_t ptr, RustBuffer channel, RustBuffer sender, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_COMPLETE_DELIVERY
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_COMPLETE_DELIVERY
-void uniffi_plinto_mfa_fn_method_engine_complete_delivery(uint64_t ptr, RustBuffer delivery_id, int8_t ok, RustBuffer reason, RustBuffer context, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_plinto_mfa_fn_method_engine_complete_delivery(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_CONFIGURE
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_CONFIGURE
-RustBuffer uniffi_plinto_mfa_fn_method_engine_configure(uint64_t ptr, RustBuffer options_json, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_plinto_mfa_fn_method_engine_configure(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_DELETE_USER
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_DELETE_USER
-void uniffi_plinto_mfa_fn_method_engine_delete_user(uint64_t ptr, RustBuffer user_id, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_plinto_mfa_fn_method_engine_delete_user(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_DISABLE_MFA
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_DISABLE_MFA
-RustBuffer uniffi_plinto_mfa_fn_method_engine_disable_mfa(uint64_t ptr, RustBuffer user_id, RustBuffer password, RustBuffer confirmation_code, RustBuffer context, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_plinto_mfa_fn_method_engine_disable_mfa(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_ENABLE_MFA
@@ -341,52 +362,87 @@ RustBuffer uniffi_plinto_mfa_fn_method_engine_enable_mfa(uint64_t ptr, RustBuffe
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_FALLBACK_METHODS
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_FALLBACK_METHODS
-RustBuffer uniffi_plinto_mfa_fn_method_engine_get_fallback_methods(uint64_t ptr, RustBuffer user_id, RustBuffer failed_method, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_plinto_mfa_fn_method_engine_get_fallback_methods(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_MFA_STATUS
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_MFA_STATUS
-RustBuffer uniffi_plinto_mfa_fn_method_engine_get_mfa_status(uint64_t ptr, RustBuffer user_id, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_plinto_mfa_fn_method_engine_get_mfa_status(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_PASSKEY_AUTHENTICATION_OPTIONS
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_PASSKEY_AUTHENTICATION_OPTIONS
+RustBuffer uniffi_plinto_mfa_fn_method_engine_get_passkey_authentication_options(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_PASSKEY_REGISTRATION_OPTIONS
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_PASSKEY_REGISTRATION_OPTIONS
+RustBuffer uniffi_plinto_mfa_fn_method_engine_get_passkey_registration_options(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_USER
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_USER
-RustBuffer uniffi_plinto_mfa_fn_method_engine_get_user(uint64_t ptr, RustBuffer user_id, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_plinto_mfa_fn_method_engine_get_user(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_LIST_AUDIT_EVENTS
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_LIST_AUDIT_EVENTS
-RustBuffer uniffi_plinto_mfa_fn_method_engine_list_audit_events(uint64_t ptr, RustBuffer user_id, RustBuffer since, RustBuffer limit, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_plinto_mfa_fn_method_engine_list_audit_events(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REGENERATE_BACKUP_CODES
-#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REGENERATE_BACKUP_CODES
-RustBuffer uniffi_plinto_mfa_fn_method_engine_regenerate_backup_codes(uint64_t ptr, RustBuffer user_id, RustBuffer count, RustBuffer context, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_LIST_PASSKEYS
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_LIST_PASSKEYS
+RustBuffer uniffi_plinto_mfa_fn_method_engine_list_passkeys(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REGENERATE_MFA_BACKUP_CODES
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REGENERATE_MFA_BACKUP_CODES
+RustBuffer uniffi_plinto_mfa_fn_method_engine_regenerate_mfa_backup_codes(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REMOVE_PASSKEY
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REMOVE_PASSKEY
+RustBuffer uniffi_plinto_mfa_fn_method_engine_remove_passkey(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_RENAME_PASSKEY
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_RENAME_PASSKEY
+RustBuffer uniffi_plinto_mfa_fn_method_engine_rename_passkey(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REQUEST_NEW_CODE
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REQUEST_NEW_CODE
-RustBuffer uniffi_plinto_mfa_fn_method_engine_request_new_code(uint64_t ptr, RustBuffer method, RustBuffer session_id, RustBuffer user_id, int8_t external_delivery, RustBuffer context, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_plinto_mfa_fn_method_engine_request_new_code(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REQUIRE_RECENT_MFA
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REQUIRE_RECENT_MFA
-void uniffi_plinto_mfa_fn_method_engine_require_recent_mfa(uint64_t ptr, RustBuffer token, RustBuffer max_age, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_plinto_mfa_fn_method_engine_require_recent_mfa(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_ROTATE_KEY
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_ROTATE_KEY
+RustBuffer uniffi_plinto_mfa_fn_method_engine_rotate_key(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_SHOULD_REQUIRE_MFA
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_SHOULD_REQUIRE_MFA
+int8_t uniffi_plinto_mfa_fn_method_engine_should_require_mfa(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_SIGN_IN
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_SIGN_IN
-RustBuffer uniffi_plinto_mfa_fn_method_engine_sign_in(uint64_t ptr, RustBuffer email, RustBuffer password, RustBuffer context, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_plinto_mfa_fn_method_engine_sign_in(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_SIGN_OUT
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_SIGN_OUT
-int8_t uniffi_plinto_mfa_fn_method_engine_sign_out(uint64_t ptr, RustBuffer token, RustBuffer context, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_plinto_mfa_fn_method_engine_sign_out(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_SIGN_UP
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_SIGN_UP
-RustBuffer uniffi_plinto_mfa_fn_method_engine_sign_up(uint64_t ptr, RustBuffer email, RustBuffer password, RustBuffer role, RustBuffer context, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_plinto_mfa_fn_method_engine_sign_up(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_VERIFY_MFA
@@ -394,54 +450,44 @@ RustBuffer uniffi_plinto_mfa_fn_method_engine_sign_up(uint64_t ptr, RustBuffer e
 RustBuffer uniffi_plinto_mfa_fn_method_engine_verify_mfa(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_VERIFY_PASSWORD
-#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_VERIFY_PASSWORD
-void uniffi_plinto_mfa_fn_method_engine_verify_password(uint64_t ptr, RustBuffer user_id, RustBuffer password, RustBuffer context, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_VERIFY_SESSION
-#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_VERIFY_SESSION
-RustBuffer uniffi_plinto_mfa_fn_method_engine_verify_session(uint64_t ptr, RustBuffer token, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_LIST_PASSKEYS
-#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_LIST_PASSKEYS
-RustBuffer uniffi_plinto_mfa_fn_method_engine_list_passkeys(uint64_t ptr, RustBuffer user_id, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_PASSKEY_AUTHENTICATION_OPTIONS
-#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_PASSKEY_AUTHENTICATION_OPTIONS
-RustBuffer uniffi_plinto_mfa_fn_method_engine_passkey_authentication_options(uint64_t ptr, RustBuffer session_id, RustBuffer context, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_PASSKEY_REGISTRATION_OPTIONS
-#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_PASSKEY_REGISTRATION_OPTIONS
-RustBuffer uniffi_plinto_mfa_fn_method_engine_passkey_registration_options(uint64_t ptr, RustBuffer user_id, RustBuffer authenticator_type, RustBuffer context, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REMOVE_PASSKEY
-#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REMOVE_PASSKEY
-RustBuffer uniffi_plinto_mfa_fn_method_engine_remove_passkey(uint64_t ptr, RustBuffer user_id, RustBuffer credential_id, RustBuffer password, RustBuffer confirmation_code, RustBuffer context, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_RENAME_PASSKEY
-#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_RENAME_PASSKEY
-void uniffi_plinto_mfa_fn_method_engine_rename_passkey(uint64_t ptr, RustBuffer user_id, RustBuffer credential_id, RustBuffer name, RustCallStatus *_Nonnull out_status
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_VERIFY_PASSKEY_AUTHENTICATION
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_VERIFY_PASSKEY_AUTHENTICATION
-RustBuffer uniffi_plinto_mfa_fn_method_engine_verify_passkey_authentication(uint64_t ptr, RustBuffer challenge_id, RustBuffer credential_json, RustBuffer session_id, RustBuffer context, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_plinto_mfa_fn_method_engine_verify_passkey_authentication(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_VERIFY_PASSKEY_REGISTRATION
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_VERIFY_PASSKEY_REGISTRATION
-RustBuffer uniffi_plinto_mfa_fn_method_engine_verify_passkey_registration(uint64_t ptr, RustBuffer user_id, RustBuffer challenge_id, RustBuffer credential_json, RustBuffer name, RustBuffer context, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_plinto_mfa_fn_method_engine_verify_passkey_registration(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_MFAERROR_CODE
-#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_MFAERROR_CODE
-RustBuffer uniffi_plinto_mfa_fn_method_mfaerror_code(RustBuffer ptr, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_VERIFY_PASSWORD
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_VERIFY_PASSWORD
+RustBuffer uniffi_plinto_mfa_fn_method_engine_verify_password(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_VERIFY_SESSION
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_VERIFY_SESSION
+RustBuffer uniffi_plinto_mfa_fn_method_engine_verify_session(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_CLONE_MESSAGESENDER
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_CLONE_MESSAGESENDER
+uint64_t uniffi_plinto_mfa_fn_clone_messagesender(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FREE_MESSAGESENDER
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FREE_MESSAGESENDER
+void uniffi_plinto_mfa_fn_free_messagesender(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_INIT_CALLBACK_VTABLE_MESSAGESENDER
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_INIT_CALLBACK_VTABLE_MESSAGESENDER
+void uniffi_plinto_mfa_fn_init_callback_vtable_messagesender(const UniffiVTableCallbackInterfaceMessageSender* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_MESSAGESENDER_SEND
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_MESSAGESENDER_SEND
+void uniffi_plinto_mfa_fn_method_messagesender_send(uint64_t ptr, RustBuffer delivery, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_ACCOUNT_CODE
@@ -462,11 +508,6 @@ RustBuffer uniffi_plinto_mfa_fn_func_authenticator_code(RustBuffer uri, RustBuff
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_PARSE_OTPAUTH_URI
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_PARSE_OTPAUTH_URI
 RustBuffer uniffi_plinto_mfa_fn_func_parse_otpauth_uri(RustBuffer uri, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_SHOULD_REQUIRE_MFA
-#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_SHOULD_REQUIRE_MFA
-int8_t uniffi_plinto_mfa_fn_func_should_require_mfa(RustBuffer level, RustBuffer role, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_ERROR_CODES
@@ -759,12 +800,6 @@ uint16_t uniffi_plinto_mfa_checksum_func_parse_otpauth_uri(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_FUNC_SHOULD_REQUIRE_MFA
-#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_FUNC_SHOULD_REQUIRE_MFA
-uint16_t uniffi_plinto_mfa_checksum_func_should_require_mfa(void
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_FUNC_ERROR_CODES
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_FUNC_ERROR_CODES
 uint16_t uniffi_plinto_mfa_checksum_func_error_codes(void
@@ -813,6 +848,12 @@ uint16_t uniffi_plinto_mfa_checksum_method_vault_to_json(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_SET_SENDER
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_SET_SENDER
+uint16_t uniffi_plinto_mfa_checksum_method_engine_set_sender(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_COMPLETE_DELIVERY
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_COMPLETE_DELIVERY
 uint16_t uniffi_plinto_mfa_checksum_method_engine_complete_delivery(void
@@ -855,6 +896,18 @@ uint16_t uniffi_plinto_mfa_checksum_method_engine_get_mfa_status(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_GET_PASSKEY_AUTHENTICATION_OPTIONS
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_GET_PASSKEY_AUTHENTICATION_OPTIONS
+uint16_t uniffi_plinto_mfa_checksum_method_engine_get_passkey_authentication_options(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_GET_PASSKEY_REGISTRATION_OPTIONS
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_GET_PASSKEY_REGISTRATION_OPTIONS
+uint16_t uniffi_plinto_mfa_checksum_method_engine_get_passkey_registration_options(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_GET_USER
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_GET_USER
 uint16_t uniffi_plinto_mfa_checksum_method_engine_get_user(void
@@ -867,9 +920,27 @@ uint16_t uniffi_plinto_mfa_checksum_method_engine_list_audit_events(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REGENERATE_BACKUP_CODES
-#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REGENERATE_BACKUP_CODES
-uint16_t uniffi_plinto_mfa_checksum_method_engine_regenerate_backup_codes(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_LIST_PASSKEYS
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_LIST_PASSKEYS
+uint16_t uniffi_plinto_mfa_checksum_method_engine_list_passkeys(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REGENERATE_MFA_BACKUP_CODES
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REGENERATE_MFA_BACKUP_CODES
+uint16_t uniffi_plinto_mfa_checksum_method_engine_regenerate_mfa_backup_codes(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REMOVE_PASSKEY
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REMOVE_PASSKEY
+uint16_t uniffi_plinto_mfa_checksum_method_engine_remove_passkey(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_RENAME_PASSKEY
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_RENAME_PASSKEY
+uint16_t uniffi_plinto_mfa_checksum_method_engine_rename_passkey(void
     
 );
 #endif
@@ -882,6 +953,18 @@ uint16_t uniffi_plinto_mfa_checksum_method_engine_request_new_code(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REQUIRE_RECENT_MFA
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REQUIRE_RECENT_MFA
 uint16_t uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_ROTATE_KEY
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_ROTATE_KEY
+uint16_t uniffi_plinto_mfa_checksum_method_engine_rotate_key(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_SHOULD_REQUIRE_MFA
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_SHOULD_REQUIRE_MFA
+uint16_t uniffi_plinto_mfa_checksum_method_engine_should_require_mfa(void
     
 );
 #endif
@@ -909,6 +992,18 @@ uint16_t uniffi_plinto_mfa_checksum_method_engine_verify_mfa(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_VERIFY_PASSKEY_AUTHENTICATION
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_VERIFY_PASSKEY_AUTHENTICATION
+uint16_t uniffi_plinto_mfa_checksum_method_engine_verify_passkey_authentication(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_VERIFY_PASSKEY_REGISTRATION
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_VERIFY_PASSKEY_REGISTRATION
+uint16_t uniffi_plinto_mfa_checksum_method_engine_verify_passkey_registration(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_VERIFY_PASSWORD
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_VERIFY_PASSWORD
 uint16_t uniffi_plinto_mfa_checksum_method_engine_verify_password(void
@@ -921,45 +1016,9 @@ uint16_t uniffi_plinto_mfa_checksum_method_engine_verify_session(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_LIST_PASSKEYS
-#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_LIST_PASSKEYS
-uint16_t uniffi_plinto_mfa_checksum_method_engine_list_passkeys(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_PASSKEY_AUTHENTICATION_OPTIONS
-#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_PASSKEY_AUTHENTICATION_OPTIONS
-uint16_t uniffi_plinto_mfa_checksum_method_engine_passkey_authentication_options(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_PASSKEY_REGISTRATION_OPTIONS
-#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_PASSKEY_REGISTRATION_OPTIONS
-uint16_t uniffi_plinto_mfa_checksum_method_engine_passkey_registration_options(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REMOVE_PASSKEY
-#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REMOVE_PASSKEY
-uint16_t uniffi_plinto_mfa_checksum_method_engine_remove_passkey(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_RENAME_PASSKEY
-#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_RENAME_PASSKEY
-uint16_t uniffi_plinto_mfa_checksum_method_engine_rename_passkey(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_VERIFY_PASSKEY_AUTHENTICATION
-#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_VERIFY_PASSKEY_AUTHENTICATION
-uint16_t uniffi_plinto_mfa_checksum_method_engine_verify_passkey_authentication(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_VERIFY_PASSKEY_REGISTRATION
-#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_VERIFY_PASSKEY_REGISTRATION
-uint16_t uniffi_plinto_mfa_checksum_method_engine_verify_passkey_registration(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_MESSAGESENDER_SEND
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_MESSAGESENDER_SEND
+uint16_t uniffi_plinto_mfa_checksum_method_messagesender_send(void
     
 );
 #endif

@@ -2,145 +2,11 @@
 //! the current code and seconds remaining, and keep a [`Vault`] of accounts whose JSON the app
 //! stores in its keychain.
 
-use crate::error::{guard, MfaError};
-use plinto_mfa_core::authenticator as auth;
+use crate::error::guard;
+use plinto_mfa_core::authenticator::{self as auth, AccountCode, AuthenticatorCode, OtpAccount};
 use plinto_mfa_core::clock::{Clock, SystemClock};
-use plinto_mfa_core::totp;
+use plinto_mfa_core::MfaError;
 use std::sync::{Arc, Mutex, MutexGuard};
-
-/// HMAC algorithm of a TOTP account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum TotpAlgorithm {
-    /// HMAC-SHA-1 (what almost every service uses).
-    Sha1,
-    /// HMAC-SHA-256.
-    Sha256,
-    /// HMAC-SHA-512.
-    Sha512,
-}
-
-impl From<totp::TotpAlgorithm> for TotpAlgorithm {
-    fn from(a: totp::TotpAlgorithm) -> Self {
-        match a {
-            totp::TotpAlgorithm::Sha1 => Self::Sha1,
-            totp::TotpAlgorithm::Sha256 => Self::Sha256,
-            totp::TotpAlgorithm::Sha512 => Self::Sha512,
-        }
-    }
-}
-
-impl From<TotpAlgorithm> for totp::TotpAlgorithm {
-    fn from(a: TotpAlgorithm) -> Self {
-        match a {
-            TotpAlgorithm::Sha1 => Self::Sha1,
-            TotpAlgorithm::Sha256 => Self::Sha256,
-            TotpAlgorithm::Sha512 => Self::Sha512,
-        }
-    }
-}
-
-/// One TOTP account. `secret` is the shared secret in base32: do not log it.
-#[derive(Clone, PartialEq, Eq, uniffi::Record)]
-pub struct OtpAccount {
-    /// Who issued it, e.g. `Acme`.
-    pub issuer: Option<String>,
-    /// The account at that issuer, usually an email address.
-    pub account_name: String,
-    /// Shared secret, unpadded upper-case base32.
-    pub secret: String,
-    /// HMAC algorithm.
-    pub algorithm: TotpAlgorithm,
-    /// Code length (6 to 8).
-    pub digits: u8,
-    /// Seconds per code.
-    pub period: u32,
-}
-
-impl std::fmt::Debug for OtpAccount {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OtpAccount")
-            .field("issuer", &self.issuer)
-            .field("account_name", &self.account_name)
-            .finish_non_exhaustive()
-    }
-}
-
-impl From<&auth::OtpAccount> for OtpAccount {
-    fn from(a: &auth::OtpAccount) -> Self {
-        Self {
-            issuer: a.issuer.clone(),
-            account_name: a.account_name.clone(),
-            secret: a.secret.clone(),
-            algorithm: a.algorithm.into(),
-            digits: a.digits,
-            period: a.period,
-        }
-    }
-}
-
-impl OtpAccount {
-    /// The core's account, validated.
-    fn to_core(&self) -> Result<auth::OtpAccount, plinto_mfa_core::MfaError> {
-        let account = auth::OtpAccount {
-            issuer: self.issuer.clone(),
-            account_name: self.account_name.clone(),
-            secret: self.secret.clone(),
-            algorithm: self.algorithm.into(),
-            digits: self.digits,
-            period: self.period,
-        };
-        account.validate()?;
-        Ok(account)
-    }
-}
-
-/// A code and how long it stays valid.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct AuthenticatorCode {
-    /// The code, zero-padded.
-    pub code: String,
-    /// Seconds until the next code (1 to `period`).
-    pub seconds_remaining: u32,
-    /// Seconds per code.
-    pub period: u32,
-}
-
-impl From<auth::AuthenticatorCode> for AuthenticatorCode {
-    fn from(c: auth::AuthenticatorCode) -> Self {
-        Self {
-            code: c.code,
-            seconds_remaining: c.seconds_remaining,
-            period: c.period,
-        }
-    }
-}
-
-/// The current code of one vault account.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct AccountCode {
-    /// The account's issuer.
-    pub issuer: Option<String>,
-    /// The account's name.
-    pub account_name: String,
-    /// Its code.
-    pub code: String,
-    /// Seconds until the next code.
-    pub seconds_remaining: u32,
-    /// Seconds per code.
-    pub period: u32,
-}
-
-impl From<auth::AccountCode> for AccountCode {
-    fn from(c: auth::AccountCode) -> Self {
-        Self {
-            issuer: c.issuer,
-            account_name: c.account_name,
-            code: c.code,
-            seconds_remaining: c.seconds_remaining,
-            period: c.period,
-        }
-    }
-}
 
 fn now_or(time: Option<i64>) -> i64 {
     time.unwrap_or_else(|| SystemClock.now())
@@ -151,25 +17,31 @@ fn now_or(time: Option<i64>) -> i64 {
 /// are `MfaError::InvalidInput` naming the part at fault.
 #[uniffi::export]
 pub fn parse_otpauth_uri(uri: String) -> Result<OtpAccount, MfaError> {
-    guard(|| auth::OtpAccount::parse_uri(&uri).map(|a| OtpAccount::from(&a)))
+    guard(|| OtpAccount::parse_uri(&uri))
 }
 
 /// The code of an otpauth URI at `time` (Unix seconds; default now).
 #[uniffi::export(default(time = None))]
 pub fn authenticator_code(uri: String, time: Option<i64>) -> Result<AuthenticatorCode, MfaError> {
-    guard(|| auth::code_for_uri(&uri, time).map(Into::into))
+    guard(|| auth::code_for_uri(&uri, time))
 }
 
 /// The code of an account at `time` (Unix seconds; default now).
 #[uniffi::export(default(time = None))]
 pub fn account_code(account: OtpAccount, time: Option<i64>) -> Result<AuthenticatorCode, MfaError> {
-    guard(|| account.to_core()?.code_at(now_or(time)).map(Into::into))
+    guard(|| {
+        account.validate()?;
+        account.code_at(now_or(time))
+    })
 }
 
 /// The otpauth URI of an account (to export it as a QR code).
 #[uniffi::export]
 pub fn account_uri(account: OtpAccount) -> Result<String, MfaError> {
-    guard(|| Ok(account.to_core()?.to_uri()))
+    guard(|| {
+        account.validate()?;
+        Ok(account.to_uri())
+    })
 }
 
 /// The accounts of an authenticator app. `to_json()` holds the secrets: keep it in the
@@ -214,13 +86,13 @@ impl Vault {
 
     /// Parses `uri` and adds its account (`AlreadyExists` if the issuer and name are taken).
     pub fn add_uri(&self, uri: String) -> Result<OtpAccount, MfaError> {
-        guard(|| self.lock().add_uri(&uri).map(|a| OtpAccount::from(&a)))
+        guard(|| self.lock().add_uri(&uri))
     }
 
     /// Adds an account.
     pub fn add(&self, account: OtpAccount) -> Result<(), MfaError> {
         guard(|| {
-            let account = account.to_core()?;
+            account.validate()?;
             self.lock().add(account)
         })
     }
@@ -232,11 +104,7 @@ impl Vault {
 
     /// The accounts, in the order they were added.
     pub fn accounts(&self) -> Vec<OtpAccount> {
-        self.lock()
-            .accounts()
-            .iter()
-            .map(OtpAccount::from)
-            .collect()
+        self.lock().accounts().to_vec()
     }
 
     /// How many accounts there are.
@@ -247,17 +115,15 @@ impl Vault {
     /// Every account's code at `time` (Unix seconds; default now), in list order.
     #[uniffi::method(default(time = None))]
     pub fn codes(&self, time: Option<i64>) -> Result<Vec<AccountCode>, MfaError> {
-        guard(|| {
-            self.lock()
-                .codes_at(now_or(time))
-                .map(|codes| codes.into_iter().map(Into::into).collect())
-        })
+        guard(|| self.lock().codes_at(now_or(time)))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use plinto_mfa_core::totp::TotpAlgorithm;
+    use plinto_mfa_core::{ErrorCode, SecretString};
 
     const URI: &str = "otpauth://totp/Acme:alice%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Acme&digits=8";
 
@@ -272,12 +138,12 @@ mod tests {
             1
         );
         assert_eq!(parse_otpauth_uri(account_uri(account.clone())?)?, account);
-        assert!(!format!("{account:?}").contains(&account.secret));
+        assert!(!format!("{account:?}").contains(account.secret.expose()));
 
         let vault = Vault::new();
         vault.add_uri(URI.into())?;
         let again = vault.add(account.clone()).err().map(|e| e.code());
-        assert_eq!(again.as_deref(), Some("already_exists"));
+        assert_eq!(again, Some(ErrorCode::AlreadyExists));
         let copy = Vault::from_json(vault.to_json()?)?;
         assert_eq!(copy.accounts(), vec![account]);
         assert_eq!(copy.codes(Some(59))?[0].code, "94287082");
@@ -293,14 +159,14 @@ mod tests {
         let mut bad = account_for_test();
         bad.digits = 9;
         let err = account_code(bad, None).err().map(|e| e.code());
-        assert_eq!(err.as_deref(), Some("invalid_input"));
+        assert_eq!(err, Some(ErrorCode::InvalidInput));
     }
 
     fn account_for_test() -> OtpAccount {
         OtpAccount {
             issuer: None,
             account_name: "a".into(),
-            secret: "GEZDGNBVGY3TQOJQ".into(),
+            secret: SecretString("GEZDGNBVGY3TQOJQ".into()),
             algorithm: TotpAlgorithm::Sha1,
             digits: 6,
             period: 30,

@@ -69,9 +69,111 @@ pub fn iso8601(ts: i64) -> String {
     )
 }
 
+/// Days since 1970-01-01 of a proleptic Gregorian date (the inverse of [`iso8601`]'s
+/// civil-from-days step).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Parses an RFC 3339 timestamp (`2026-11-25T12:00:00Z`, `…T12:00:00.250+01:00`) into Unix
+/// seconds (fractions dropped). `None` when it is not one.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let b = text.trim().as_bytes();
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = b.get(range)?;
+        if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        std::str::from_utf8(part).ok()?.parse().ok()
+    };
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    let max_day = *month_days.get(usize::try_from(month - 1).ok()?)?;
+    if !(1..=max_day).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let mut rest = &b[19..];
+    if rest.first() == Some(&b'.') {
+        let digits = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 {
+            return None;
+        }
+        rest = &rest[1 + digits..];
+    }
+    let offset = match rest {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let d = |c: &u8| c.is_ascii_digit().then(|| i64::from(*c - b'0'));
+            let h = d(h1)? * 10 + d(h2)?;
+            let m = d(m1)? * 10 + d(m2)?;
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let total = h * 3600 + m * 60;
+            if *sign == b'+' {
+                total
+            } else {
+                -total
+            }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second.min(59) - offset)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::iso8601;
+    use super::{iso8601, parse_rfc3339};
+
+    #[test]
+    fn parses_what_it_formats_and_offsets() {
+        for ts in [0, 951_782_400, 1_111_111_109, 2_000_000_000, -86_400] {
+            assert_eq!(parse_rfc3339(&iso8601(ts)), Some(ts), "{ts}");
+        }
+        assert_eq!(parse_rfc3339("1970-01-01T01:00:00+01:00"), Some(0));
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00.999Z"), Some(0));
+        assert_eq!(parse_rfc3339("1969-12-31T19:00:00-05:00"), Some(0));
+        for bad in [
+            "",
+            "2026-02-30T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-01-01",
+            "2026-01-01T00:00:00",
+            "2026-01-01T24:00:00Z",
+            "x026-01-01T00:00:00Z",
+            "2026-01-01T00:00:00.Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn formats_known_instants() {

@@ -40,6 +40,11 @@ macro_rules! error_codes {
                 match self { $(ErrorCode::$variant => $retry),+ }
             }
 
+            /// The variant's name, e.g. `RateLimited` (bindings name classes after it).
+            pub fn name(self) -> &'static str {
+                match self { $(ErrorCode::$variant => stringify!($variant)),+ }
+            }
+
             /// One sentence on what the code means.
             pub fn description(self) -> &'static str {
                 match self { $(ErrorCode::$variant => concat!($($doc),+).trim_ascii()),+ }

@@ -43,10 +43,10 @@ fn engine_with_outbox(env: &Env) -> (Engine, Arc<Outbox>) {
     let engine = env.engine();
     let outbox = Arc::new(Outbox::default());
     engine
-        .set_sender("sms", Arc::new(Capture(outbox.clone())))
+        .set_sender("sms", Some(Arc::new(Capture(outbox.clone()))))
         .unwrap();
     engine
-        .set_sender("email", Arc::new(Capture(outbox.clone())))
+        .set_sender("email", Some(Arc::new(Capture(outbox.clone()))))
         .unwrap();
     (engine, outbox)
 }

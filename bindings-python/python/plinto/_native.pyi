@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import Callable, List, Optional
 
 __all__ = [
     "NativeEngine",
@@ -17,13 +17,16 @@ __version__: str
 
 class NativeError(Exception):
     """A failure of the native engine; ``args[0]`` is its JSON:
-    ``{code, message, field?, retryAfter?}``."""
+    ``{code, message, reason, field?, retryAfter?}``."""
 
 class NativeEngine:
     """An engine over one database, driven with JSON strings."""
 
     def __init__(self, options_json: str) -> None: ...
     def call(self, /, op: str, args_json: str) -> str: ...
+    def set_sender(
+        self, /, channel: str, deliver: Optional[Callable[[str, str, str], None]]
+    ) -> None: ...
 
 def call_stateless(op: str, args_json: str) -> str: ...
 def operations() -> List[str]: ...

@@ -460,23 +460,13 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 
 
 // Public interface members begin here.
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterUInt8: FfiConverterPrimitive {
-    typealias FfiType = UInt8
-    typealias SwiftType = UInt8
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt8 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: UInt8, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
+// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+private let IDX_CALLBACK_FREE: Int32 = 0
+// Callback return codes
+private let UNIFFI_CALLBACK_SUCCESS: Int32 = 0
+private let UNIFFI_CALLBACK_ERROR: Int32 = 1
+private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -486,22 +476,6 @@ fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
     typealias SwiftType = UInt32
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt32 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
-    typealias FfiType = UInt64
-    typealias SwiftType = UInt64
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt64 {
         return try lift(readInt(&buf))
     }
 
@@ -605,140 +579,174 @@ fileprivate struct FfiConverterString: FfiConverter {
 public protocol EngineProtocol: AnyObject, Sendable {
     
     /**
-     * Reports how an app-made delivery went; a failure voids its code and is returned as
-     * `DeliveryFailed`.
+     * Registers the app's sender for `channel` (`sms` or `email`), or with `None` removes
+     * it. The engine calls it on a thread of its own with its timeout around it, voids the
+     * code of a failed send and keeps channel health.
      */
-    func completeDelivery(deliveryId: String, ok: Bool, reason: String?, context: RequestContext?) throws 
+    func setSender(channel: String, sender: MessageSender?) throws 
     
     /**
-     * Applies `configure()` options given as a JSON object; all or nothing.
+     * Reports how a caller-made delivery went (`externalDelivery`). A failure voids the code it
+     * carried and is answered with `mfa_delivery_failed`.
      */
-    func configure(optionsJson: String) throws  -> ConfigureResult
+    func completeDelivery(request: CompleteDeliveryRequest) throws  -> SuccessResult
+    
+    /**
+     * Applies settings in the guide's `mfa.configure()` shape (camelCase or snake_case keys),
+     * all or nothing; unknown keys and out-of-range values are `invalid_input` naming the path.
+     */
+    func configure(request: ConfigureRequest) throws  -> ConfigureResult
     
     /**
      * Deletes a user and everything that belongs to them.
      */
-    func deleteUser(userId: String) throws 
+    func deleteUser(request: DeleteUserRequest) throws  -> SuccessResult
     
     /**
-     * Turns MFA off; needs the password (or a recent `verify_password`) and a current code.
+     * Turns MFA off: needs the password (or a `verifyPassword` in the last five minutes) and a
+     * current code of an active factor (TOTP, SMS, email or a backup code); removes every factor.
      */
-    func disableMfa(userId: String, password: String?, confirmationCode: String, context: RequestContext?) throws  -> DisableMfaResult
+    func disableMfa(request: DisableMfaRequest) throws  -> DisableMfaResult
     
     /**
-     * Starts setting up a method; for `totp` returns the secret and its otpauth URI.
+     * Starts setting up a method. For `totp`: a new secret, its `otpauth://` URI and QR code
+     * (the device stays unconfirmed until `verifyMfa` sees a correct code); for `sms` and
+     * `email`: a destination that a code is sent to.
      */
     func enableMfa(request: EnableMfaRequest) throws  -> EnableMfaResult
     
     /**
-     * The user's other methods to offer after `failed_method` failed, in fallback order.
+     * The user's other enrolled methods after `failedMethod` failed, in the guide's fallback
+     * order, without channels that are currently degraded.
      */
-    func getFallbackMethods(userId: String, failedMethod: String) throws  -> [String]
+    func getFallbackMethods(request: GetFallbackMethodsRequest) throws  -> [String]
     
     /**
-     * MFA state of a user.
+     * A user's MFA state, as in the guide's `getMFAStatus`.
      */
-    func getMfaStatus(userId: String) throws  -> MfaStatus
+    func getMfaStatus(request: GetMfaStatusRequest) throws  -> MfaStatus
+    
+    /**
+     * Options for `navigator.credentials.get()`: for a pending sign-in session (`sessionId` from
+     * sign-in), or a signed-in session's token (step-up). Pass `publicKey` to the browser.
+     */
+    func getPasskeyAuthenticationOptions(request: PasskeyAuthenticationOptionsRequest) throws  -> PasskeyOptions
+    
+    /**
+     * Options for `navigator.credentials.create()` to register a security key or passkey
+     * (`userId`), or, with `type: "authentication"` and `sessionId`, for signing in with one
+     * (the guide's form). Pass `publicKey` to the browser; the challenge expires after
+     * `expiresIn` seconds.
+     */
+    func getPasskeyRegistrationOptions(request: PasskeyOptionsRequest) throws  -> PasskeyOptions
     
     /**
      * The public view of a user.
      */
-    func getUser(userId: String) throws  -> User
+    func getUser(request: GetUserRequest) throws  -> User
     
     /**
-     * Audit events of a user, newest first; `since` in Unix seconds, `limit` 1 to 1000
-     * (default 100).
+     * A user's audit events, newest first.
      */
-    func listAuditEvents(userId: String, since: Int64?, limit: UInt32?) throws  -> [AuditEvent]
-    
-    /**
-     * Replaces the user's backup codes with `count` new ones (default from configuration).
-     */
-    func regenerateBackupCodes(userId: String, count: UInt32?, context: RequestContext?) throws  -> BackupCodes
-    
-    /**
-     * Sends a new SMS or email code (voiding the previous one) for a pending sign-in
-     * (`session_id`) or a method being set up (`user_id`). With `external_delivery` the
-     * result's `delivery` is for the app to send.
-     */
-    func requestNewCode(method: String, sessionId: String?, userId: String?, externalDelivery: Bool, context: RequestContext?) throws  -> RequestCodeResult
-    
-    /**
-     * Fails with `StepUpRequired` unless the session passed MFA within `max_age` seconds
-     * (default: the configured step-up age).
-     */
-    func requireRecentMfa(token: String, maxAge: UInt64?) throws 
-    
-    /**
-     * Checks email and password; users with MFA get a pending `session_id` to complete with
-     * `verify_mfa`.
-     */
-    func signIn(email: String, password: String, context: RequestContext?) throws  -> SignInResult
-    
-    /**
-     * Ends a session. Returns whether it existed.
-     */
-    func signOut(token: String, context: RequestContext?) throws  -> Bool
-    
-    /**
-     * Creates a user (argon2id password hash) and signs them in.
-     */
-    func signUp(email: String, password: String, role: String?, context: RequestContext?) throws  -> SignUpResult
-    
-    /**
-     * Checks a code: confirms a setup, completes a sign-in, or refreshes a session (step-up).
-     */
-    func verifyMfa(request: VerifyMfaRequest) throws  -> VerifyMfaResult
-    
-    /**
-     * Checks a user's password; a wrong one is `InvalidCredentials` and counts toward lockout.
-     */
-    func verifyPassword(userId: String, password: String, context: RequestContext?) throws 
-    
-    /**
-     * Describes a session token (`valid == false` when unknown or expired).
-     */
-    func verifySession(token: String) throws  -> SessionInfo
+    func listAuditEvents(request: ListAuditEventsRequest) throws  -> [AuditEvent]
     
     /**
      * The user's security keys and passkeys.
      */
-    func listPasskeys(userId: String) throws  -> [PasskeyInfo]
+    func listPasskeys(request: ListPasskeysRequest) throws  -> [PasskeyInfo]
     
     /**
-     * Options to sign in with a key: for a pending sign-in session, or a signed-in
-     * session's token (step-up).
+     * Replaces the user's backup codes with `count` new ones (default from settings, 10).
      */
-    func passkeyAuthenticationOptions(sessionId: String, context: RequestContext?) throws  -> PasskeyOptions
+    func regenerateMfaBackupCodes(request: RegenerateBackupCodesRequest) throws  -> BackupCodes
     
     /**
-     * Options to register a security key (`authenticator_type` `securityKey`, the default)
-     * or a passkey (`passkey`) for a signed-in user; the user's keys are excluded.
+     * Removes a key; needs `password` (or a `verifyPassword` in the last five minutes).
+     * Removing the last MFA factor also needs `confirmationCode`, as `disableMfa` does.
      */
-    func passkeyRegistrationOptions(userId: String, authenticatorType: String?, context: RequestContext?) throws  -> PasskeyOptions
+    func removePasskey(request: RemovePasskeyRequest) throws  -> RemovePasskeyResult
     
     /**
-     * Removes a key; needs the password (or a `verify_password` in the last five minutes).
-     * Removing the last factor also needs a current `confirmation_code`, as `disable_mfa` does.
+     * Renames one of the user's security keys or passkeys.
      */
-    func removePasskey(userId: String, credentialId: String, password: String?, confirmationCode: String?, context: RequestContext?) throws  -> RemovePasskeyResult
+    func renamePasskey(request: RenamePasskeyRequest) throws  -> SuccessResult
     
     /**
-     * Renames one of the user's keys.
+     * Sends a new SMS or email code, voiding the previous one: for a pending sign-in
+     * (`sessionId`) or a method being set up (`userId`). Resend limits per minute, hour and day
+     * apply.
      */
-    func renamePasskey(userId: String, credentialId: String, name: String) throws 
+    func requestNewCode(request: RequestNewCodeRequest) throws  -> RequestCodeResult
     
     /**
-     * Verifies an assertion (`AuthenticationResponseJSON` text): completes the pending
-     * sign-in or refreshes the session's MFA time, with the same result as `verify_mfa`.
+     * Fails with `mfa_step_up_required` unless the session passed MFA within `maxAge` seconds
+     * (default `security.stepUpMaxAgeSeconds`, 600).
      */
-    func verifyPasskeyAuthentication(challengeId: String, credentialJson: String, sessionId: String?, context: RequestContext?) throws  -> VerifyMfaResult
+    func requireRecentMfa(request: RequireRecentMfaRequest) throws  -> SuccessResult
     
     /**
-     * Verifies the registration response (`RegistrationResponseJSON` text) and stores the
-     * key under `name`; the first factor activates MFA and issues backup codes.
+     * Re-seals every secret at rest from `oldKey` to `newKey` in one transaction; the engine then
+     * uses `newKey`. `oldKey` must be the key it was opened with (`key_mismatch` otherwise).
      */
-    func verifyPasskeyRegistration(userId: String, challengeId: String, credentialJson: String, name: String?, context: RequestContext?) throws  -> PasskeyRegistration
+    func rotateKey(request: RotateKeyRequest) throws  -> RotateKeyResult
+    
+    /**
+     * Whether a route guarded at `level` requires MFA of a user with `role` (the guide's
+     * `requireMfa` levels: `none`, `optional`, `required`, `admin_only`).
+     */
+    func shouldRequireMfa(request: ShouldRequireMfaRequest) throws  -> Bool
+    
+    /**
+     * Checks email and password. Users with MFA get a pending session (`sessionId`) to complete
+     * with `verifyMfa`; others a full session. An unknown email and a wrong password are the
+     * same error, `invalid_credentials`, and cost the same time.
+     */
+    func signIn(request: SignInRequest) throws  -> SignInResult
+    
+    /**
+     * Ends a session; `success` tells whether it existed.
+     */
+    func signOut(request: SignOutRequest) throws  -> SuccessResult
+    
+    /**
+     * Creates a user with an argon2id password hash and signs them in.
+     */
+    func signUp(request: SignUpRequest) throws  -> SignUpResult
+    
+    /**
+     * Checks an MFA code: completes sign-in on a pending session (`sessionId` from sign-in),
+     * refreshes a signed-in session's MFA time (`sessionId` = its token), or confirms a method
+     * being set up (`userId`). A wrong code is `success: false` with `attemptsRemaining`, not an
+     * error.
+     */
+    func verifyMfa(request: VerifyMfaRequest) throws  -> VerifyMfaResult
+    
+    /**
+     * Verifies an assertion (the browser's `AuthenticationResponseJSON`): completes the pending
+     * sign-in or refreshes the session's MFA time, with the result and attempt limiting of
+     * `verifyMfa`. A wrong answer is `success: false`; an unknown, used or expired challenge is
+     * an error.
+     */
+    func verifyPasskeyAuthentication(request: VerifyPasskeyAuthenticationRequest) throws  -> VerifyMfaResult
+    
+    /**
+     * Verifies the browser's answer to `getPasskeyRegistrationOptions`: a new credential
+     * (stored under `name`; the first factor also gets backup codes) gives `credentialId`; an
+     * `assertion` (or `type: "authentication"`) completes sign-in exactly as
+     * `verifyPasskeyAuthentication`. Each challenge is answered once.
+     */
+    func verifyPasskeyRegistration(request: VerifyPasskeyRequest) throws  -> VerifyMfaResult
+    
+    /**
+     * Checks a user's password (e.g. before turning MFA off). Wrong is `invalid_credentials`;
+     * repeated failures lock like wrong codes do.
+     */
+    func verifyPassword(request: VerifyPasswordRequest) throws  -> SuccessResult
+    
+    /**
+     * Describes a session token. Unknown, expired and empty tokens give `valid: false`.
+     */
+    func verifySession(request: VerifySessionRequest) throws  -> SessionInfo
     
 }
 /**
@@ -815,30 +823,44 @@ public convenience init(databasePath: String, secretKey: String, optionsJson: St
 
     
     /**
-     * Reports how an app-made delivery went; a failure voids its code and is returned as
-     * `DeliveryFailed`.
+     * Registers the app's sender for `channel` (`sms` or `email`), or with `None` removes
+     * it. The engine calls it on a thread of its own with its timeout around it, voids the
+     * code of a failed send and keeps channel health.
      */
-open func completeDelivery(deliveryId: String, ok: Bool, reason: String? = nil, context: RequestContext? = nil)throws   {try rustCallWithError(FfiConverterTypeMfaError_lift) {
+open func setSender(channel: String, sender: MessageSender? = nil)throws   {try rustCallWithError(FfiConverterTypeMfaError_lift) {
         uniffiCallStatus in
-    uniffi_plinto_mfa_fn_method_engine_complete_delivery(
+    uniffi_plinto_mfa_fn_method_engine_set_sender(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(deliveryId),
-        FfiConverterBool.lower(ok),
-        FfiConverterOptionString.lower(reason),
-        FfiConverterOptionTypeRequestContext.lower(context),uniffiCallStatus
+        FfiConverterString.lower(channel),
+        FfiConverterOptionTypeMessageSender.lower(sender),uniffiCallStatus
     )
 }
 }
     
     /**
-     * Applies `configure()` options given as a JSON object; all or nothing.
+     * Reports how a caller-made delivery went (`externalDelivery`). A failure voids the code it
+     * carried and is answered with `mfa_delivery_failed`.
      */
-open func configure(optionsJson: String)throws  -> ConfigureResult  {
+open func completeDelivery(request: CompleteDeliveryRequest)throws  -> SuccessResult  {
+    return try  FfiConverterTypeSuccessResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_complete_delivery(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCompleteDeliveryRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Applies settings in the guide's `mfa.configure()` shape (camelCase or snake_case keys),
+     * all or nothing; unknown keys and out-of-range values are `invalid_input` naming the path.
+     */
+open func configure(request: ConfigureRequest)throws  -> ConfigureResult  {
     return try  FfiConverterTypeConfigureResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
         uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_configure(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(optionsJson),uniffiCallStatus
+        FfiConverterTypeConfigureRequest_lower(request),uniffiCallStatus
     )
 })
 }
@@ -846,33 +868,34 @@ open func configure(optionsJson: String)throws  -> ConfigureResult  {
     /**
      * Deletes a user and everything that belongs to them.
      */
-open func deleteUser(userId: String)throws   {try rustCallWithError(FfiConverterTypeMfaError_lift) {
+open func deleteUser(request: DeleteUserRequest)throws  -> SuccessResult  {
+    return try  FfiConverterTypeSuccessResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
         uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_delete_user(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(userId),uniffiCallStatus
-    )
-}
-}
-    
-    /**
-     * Turns MFA off; needs the password (or a recent `verify_password`) and a current code.
-     */
-open func disableMfa(userId: String, password: String?, confirmationCode: String, context: RequestContext? = nil)throws  -> DisableMfaResult  {
-    return try  FfiConverterTypeDisableMfaResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
-    uniffi_plinto_mfa_fn_method_engine_disable_mfa(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(userId),
-        FfiConverterOptionString.lower(password),
-        FfiConverterString.lower(confirmationCode),
-        FfiConverterOptionTypeRequestContext.lower(context),uniffiCallStatus
+        FfiConverterTypeDeleteUserRequest_lower(request),uniffiCallStatus
     )
 })
 }
     
     /**
-     * Starts setting up a method; for `totp` returns the secret and its otpauth URI.
+     * Turns MFA off: needs the password (or a `verifyPassword` in the last five minutes) and a
+     * current code of an active factor (TOTP, SMS, email or a backup code); removes every factor.
+     */
+open func disableMfa(request: DisableMfaRequest)throws  -> DisableMfaResult  {
+    return try  FfiConverterTypeDisableMfaResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_disable_mfa(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeDisableMfaRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Starts setting up a method. For `totp`: a new secret, its `otpauth://` URI and QR code
+     * (the device stays unconfirmed until `verifyMfa` sees a correct code); for `sms` and
+     * `email`: a destination that a code is sent to.
      */
 open func enableMfa(request: EnableMfaRequest)throws  -> EnableMfaResult  {
     return try  FfiConverterTypeEnableMfaResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
@@ -885,28 +908,58 @@ open func enableMfa(request: EnableMfaRequest)throws  -> EnableMfaResult  {
 }
     
     /**
-     * The user's other methods to offer after `failed_method` failed, in fallback order.
+     * The user's other enrolled methods after `failedMethod` failed, in the guide's fallback
+     * order, without channels that are currently degraded.
      */
-open func getFallbackMethods(userId: String, failedMethod: String)throws  -> [String]  {
+open func getFallbackMethods(request: GetFallbackMethodsRequest)throws  -> [String]  {
     return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
         uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_get_fallback_methods(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(userId),
-        FfiConverterString.lower(failedMethod),uniffiCallStatus
+        FfiConverterTypeGetFallbackMethodsRequest_lower(request),uniffiCallStatus
     )
 })
 }
     
     /**
-     * MFA state of a user.
+     * A user's MFA state, as in the guide's `getMFAStatus`.
      */
-open func getMfaStatus(userId: String)throws  -> MfaStatus  {
+open func getMfaStatus(request: GetMfaStatusRequest)throws  -> MfaStatus  {
     return try  FfiConverterTypeMfaStatus_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
         uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_get_mfa_status(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(userId),uniffiCallStatus
+        FfiConverterTypeGetMfaStatusRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Options for `navigator.credentials.get()`: for a pending sign-in session (`sessionId` from
+     * sign-in), or a signed-in session's token (step-up). Pass `publicKey` to the browser.
+     */
+open func getPasskeyAuthenticationOptions(request: PasskeyAuthenticationOptionsRequest)throws  -> PasskeyOptions  {
+    return try  FfiConverterTypePasskeyOptions_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_get_passkey_authentication_options(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePasskeyAuthenticationOptionsRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Options for `navigator.credentials.create()` to register a security key or passkey
+     * (`userId`), or, with `type: "authentication"` and `sessionId`, for signing in with one
+     * (the guide's form). Pass `publicKey` to the browser; the challenge expires after
+     * `expiresIn` seconds.
+     */
+open func getPasskeyRegistrationOptions(request: PasskeyOptionsRequest)throws  -> PasskeyOptions  {
+    return try  FfiConverterTypePasskeyOptions_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_get_passkey_registration_options(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePasskeyOptionsRequest_lower(request),uniffiCallStatus
     )
 })
 }
@@ -914,128 +967,185 @@ open func getMfaStatus(userId: String)throws  -> MfaStatus  {
     /**
      * The public view of a user.
      */
-open func getUser(userId: String)throws  -> User  {
+open func getUser(request: GetUserRequest)throws  -> User  {
     return try  FfiConverterTypeUser_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
         uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_get_user(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(userId),uniffiCallStatus
+        FfiConverterTypeGetUserRequest_lower(request),uniffiCallStatus
     )
 })
 }
     
     /**
-     * Audit events of a user, newest first; `since` in Unix seconds, `limit` 1 to 1000
-     * (default 100).
+     * A user's audit events, newest first.
      */
-open func listAuditEvents(userId: String, since: Int64? = nil, limit: UInt32? = nil)throws  -> [AuditEvent]  {
+open func listAuditEvents(request: ListAuditEventsRequest)throws  -> [AuditEvent]  {
     return try  FfiConverterSequenceTypeAuditEvent.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
         uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_list_audit_events(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(userId),
-        FfiConverterOptionInt64.lower(since),
-        FfiConverterOptionUInt32.lower(limit),uniffiCallStatus
+        FfiConverterTypeListAuditEventsRequest_lower(request),uniffiCallStatus
     )
 })
 }
     
     /**
-     * Replaces the user's backup codes with `count` new ones (default from configuration).
+     * The user's security keys and passkeys.
      */
-open func regenerateBackupCodes(userId: String, count: UInt32? = nil, context: RequestContext? = nil)throws  -> BackupCodes  {
+open func listPasskeys(request: ListPasskeysRequest)throws  -> [PasskeyInfo]  {
+    return try  FfiConverterSequenceTypePasskeyInfo.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_list_passkeys(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeListPasskeysRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Replaces the user's backup codes with `count` new ones (default from settings, 10).
+     */
+open func regenerateMfaBackupCodes(request: RegenerateBackupCodesRequest)throws  -> BackupCodes  {
     return try  FfiConverterTypeBackupCodes_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
         uniffiCallStatus in
-    uniffi_plinto_mfa_fn_method_engine_regenerate_backup_codes(
+    uniffi_plinto_mfa_fn_method_engine_regenerate_mfa_backup_codes(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(userId),
-        FfiConverterOptionUInt32.lower(count),
-        FfiConverterOptionTypeRequestContext.lower(context),uniffiCallStatus
+        FfiConverterTypeRegenerateBackupCodesRequest_lower(request),uniffiCallStatus
     )
 })
 }
     
     /**
-     * Sends a new SMS or email code (voiding the previous one) for a pending sign-in
-     * (`session_id`) or a method being set up (`user_id`). With `external_delivery` the
-     * result's `delivery` is for the app to send.
+     * Removes a key; needs `password` (or a `verifyPassword` in the last five minutes).
+     * Removing the last MFA factor also needs `confirmationCode`, as `disableMfa` does.
      */
-open func requestNewCode(method: String, sessionId: String? = nil, userId: String? = nil, externalDelivery: Bool = false, context: RequestContext? = nil)throws  -> RequestCodeResult  {
+open func removePasskey(request: RemovePasskeyRequest)throws  -> RemovePasskeyResult  {
+    return try  FfiConverterTypeRemovePasskeyResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_remove_passkey(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRemovePasskeyRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Renames one of the user's security keys or passkeys.
+     */
+open func renamePasskey(request: RenamePasskeyRequest)throws  -> SuccessResult  {
+    return try  FfiConverterTypeSuccessResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_rename_passkey(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRenamePasskeyRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Sends a new SMS or email code, voiding the previous one: for a pending sign-in
+     * (`sessionId`) or a method being set up (`userId`). Resend limits per minute, hour and day
+     * apply.
+     */
+open func requestNewCode(request: RequestNewCodeRequest)throws  -> RequestCodeResult  {
     return try  FfiConverterTypeRequestCodeResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
         uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_request_new_code(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(method),
-        FfiConverterOptionString.lower(sessionId),
-        FfiConverterOptionString.lower(userId),
-        FfiConverterBool.lower(externalDelivery),
-        FfiConverterOptionTypeRequestContext.lower(context),uniffiCallStatus
+        FfiConverterTypeRequestNewCodeRequest_lower(request),uniffiCallStatus
     )
 })
 }
     
     /**
-     * Fails with `StepUpRequired` unless the session passed MFA within `max_age` seconds
-     * (default: the configured step-up age).
+     * Fails with `mfa_step_up_required` unless the session passed MFA within `maxAge` seconds
+     * (default `security.stepUpMaxAgeSeconds`, 600).
      */
-open func requireRecentMfa(token: String, maxAge: UInt64? = nil)throws   {try rustCallWithError(FfiConverterTypeMfaError_lift) {
+open func requireRecentMfa(request: RequireRecentMfaRequest)throws  -> SuccessResult  {
+    return try  FfiConverterTypeSuccessResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
         uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_require_recent_mfa(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(token),
-        FfiConverterOptionUInt64.lower(maxAge),uniffiCallStatus
+        FfiConverterTypeRequireRecentMfaRequest_lower(request),uniffiCallStatus
     )
-}
+})
 }
     
     /**
-     * Checks email and password; users with MFA get a pending `session_id` to complete with
-     * `verify_mfa`.
+     * Re-seals every secret at rest from `oldKey` to `newKey` in one transaction; the engine then
+     * uses `newKey`. `oldKey` must be the key it was opened with (`key_mismatch` otherwise).
      */
-open func signIn(email: String, password: String, context: RequestContext? = nil)throws  -> SignInResult  {
+open func rotateKey(request: RotateKeyRequest)throws  -> RotateKeyResult  {
+    return try  FfiConverterTypeRotateKeyResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_rotate_key(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRotateKeyRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether a route guarded at `level` requires MFA of a user with `role` (the guide's
+     * `requireMfa` levels: `none`, `optional`, `required`, `admin_only`).
+     */
+open func shouldRequireMfa(request: ShouldRequireMfaRequest)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_should_require_mfa(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeShouldRequireMfaRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Checks email and password. Users with MFA get a pending session (`sessionId`) to complete
+     * with `verifyMfa`; others a full session. An unknown email and a wrong password are the
+     * same error, `invalid_credentials`, and cost the same time.
+     */
+open func signIn(request: SignInRequest)throws  -> SignInResult  {
     return try  FfiConverterTypeSignInResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
         uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_sign_in(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(email),
-        FfiConverterString.lower(password),
-        FfiConverterOptionTypeRequestContext.lower(context),uniffiCallStatus
+        FfiConverterTypeSignInRequest_lower(request),uniffiCallStatus
     )
 })
 }
     
     /**
-     * Ends a session. Returns whether it existed.
+     * Ends a session; `success` tells whether it existed.
      */
-open func signOut(token: String, context: RequestContext? = nil)throws  -> Bool  {
-    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+open func signOut(request: SignOutRequest)throws  -> SuccessResult  {
+    return try  FfiConverterTypeSuccessResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
         uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_sign_out(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(token),
-        FfiConverterOptionTypeRequestContext.lower(context),uniffiCallStatus
+        FfiConverterTypeSignOutRequest_lower(request),uniffiCallStatus
     )
 })
 }
     
     /**
-     * Creates a user (argon2id password hash) and signs them in.
+     * Creates a user with an argon2id password hash and signs them in.
      */
-open func signUp(email: String, password: String, role: String? = nil, context: RequestContext? = nil)throws  -> SignUpResult  {
+open func signUp(request: SignUpRequest)throws  -> SignUpResult  {
     return try  FfiConverterTypeSignUpResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
         uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_sign_up(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(email),
-        FfiConverterString.lower(password),
-        FfiConverterOptionString.lower(role),
-        FfiConverterOptionTypeRequestContext.lower(context),uniffiCallStatus
+        FfiConverterTypeSignUpRequest_lower(request),uniffiCallStatus
     )
 })
 }
     
     /**
-     * Checks a code: confirms a setup, completes a sign-in, or refreshes a session (step-up).
+     * Checks an MFA code: completes sign-in on a pending session (`sessionId` from sign-in),
+     * refreshes a signed-in session's MFA time (`sessionId` = its token), or confirms a method
+     * being set up (`userId`). A wrong code is `success: false` with `attemptsRemaining`, not an
+     * error.
      */
 open func verifyMfa(request: VerifyMfaRequest)throws  -> VerifyMfaResult  {
     return try  FfiConverterTypeVerifyMfaResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
@@ -1048,139 +1158,60 @@ open func verifyMfa(request: VerifyMfaRequest)throws  -> VerifyMfaResult  {
 }
     
     /**
-     * Checks a user's password; a wrong one is `InvalidCredentials` and counts toward lockout.
+     * Verifies an assertion (the browser's `AuthenticationResponseJSON`): completes the pending
+     * sign-in or refreshes the session's MFA time, with the result and attempt limiting of
+     * `verifyMfa`. A wrong answer is `success: false`; an unknown, used or expired challenge is
+     * an error.
      */
-open func verifyPassword(userId: String, password: String, context: RequestContext? = nil)throws   {try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
-    uniffi_plinto_mfa_fn_method_engine_verify_password(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(userId),
-        FfiConverterString.lower(password),
-        FfiConverterOptionTypeRequestContext.lower(context),uniffiCallStatus
-    )
-}
-}
-    
-    /**
-     * Describes a session token (`valid == false` when unknown or expired).
-     */
-open func verifySession(token: String)throws  -> SessionInfo  {
-    return try  FfiConverterTypeSessionInfo_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
-    uniffi_plinto_mfa_fn_method_engine_verify_session(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(token),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * The user's security keys and passkeys.
-     */
-open func listPasskeys(userId: String)throws  -> [PasskeyInfo]  {
-    return try  FfiConverterSequenceTypePasskeyInfo.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
-    uniffi_plinto_mfa_fn_method_engine_list_passkeys(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(userId),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Options to sign in with a key: for a pending sign-in session, or a signed-in
-     * session's token (step-up).
-     */
-open func passkeyAuthenticationOptions(sessionId: String, context: RequestContext? = nil)throws  -> PasskeyOptions  {
-    return try  FfiConverterTypePasskeyOptions_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
-    uniffi_plinto_mfa_fn_method_engine_passkey_authentication_options(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(sessionId),
-        FfiConverterOptionTypeRequestContext.lower(context),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Options to register a security key (`authenticator_type` `securityKey`, the default)
-     * or a passkey (`passkey`) for a signed-in user; the user's keys are excluded.
-     */
-open func passkeyRegistrationOptions(userId: String, authenticatorType: String? = nil, context: RequestContext? = nil)throws  -> PasskeyOptions  {
-    return try  FfiConverterTypePasskeyOptions_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
-    uniffi_plinto_mfa_fn_method_engine_passkey_registration_options(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(userId),
-        FfiConverterOptionString.lower(authenticatorType),
-        FfiConverterOptionTypeRequestContext.lower(context),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Removes a key; needs the password (or a `verify_password` in the last five minutes).
-     * Removing the last factor also needs a current `confirmation_code`, as `disable_mfa` does.
-     */
-open func removePasskey(userId: String, credentialId: String, password: String? = nil, confirmationCode: String? = nil, context: RequestContext? = nil)throws  -> RemovePasskeyResult  {
-    return try  FfiConverterTypeRemovePasskeyResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
-    uniffi_plinto_mfa_fn_method_engine_remove_passkey(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(userId),
-        FfiConverterString.lower(credentialId),
-        FfiConverterOptionString.lower(password),
-        FfiConverterOptionString.lower(confirmationCode),
-        FfiConverterOptionTypeRequestContext.lower(context),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Renames one of the user's keys.
-     */
-open func renamePasskey(userId: String, credentialId: String, name: String)throws   {try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
-    uniffi_plinto_mfa_fn_method_engine_rename_passkey(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(userId),
-        FfiConverterString.lower(credentialId),
-        FfiConverterString.lower(name),uniffiCallStatus
-    )
-}
-}
-    
-    /**
-     * Verifies an assertion (`AuthenticationResponseJSON` text): completes the pending
-     * sign-in or refreshes the session's MFA time, with the same result as `verify_mfa`.
-     */
-open func verifyPasskeyAuthentication(challengeId: String, credentialJson: String, sessionId: String? = nil, context: RequestContext? = nil)throws  -> VerifyMfaResult  {
+open func verifyPasskeyAuthentication(request: VerifyPasskeyAuthenticationRequest)throws  -> VerifyMfaResult  {
     return try  FfiConverterTypeVerifyMfaResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
         uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_verify_passkey_authentication(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(challengeId),
-        FfiConverterString.lower(credentialJson),
-        FfiConverterOptionString.lower(sessionId),
-        FfiConverterOptionTypeRequestContext.lower(context),uniffiCallStatus
+        FfiConverterTypeVerifyPasskeyAuthenticationRequest_lower(request),uniffiCallStatus
     )
 })
 }
     
     /**
-     * Verifies the registration response (`RegistrationResponseJSON` text) and stores the
-     * key under `name`; the first factor activates MFA and issues backup codes.
+     * Verifies the browser's answer to `getPasskeyRegistrationOptions`: a new credential
+     * (stored under `name`; the first factor also gets backup codes) gives `credentialId`; an
+     * `assertion` (or `type: "authentication"`) completes sign-in exactly as
+     * `verifyPasskeyAuthentication`. Each challenge is answered once.
      */
-open func verifyPasskeyRegistration(userId: String, challengeId: String, credentialJson: String, name: String? = nil, context: RequestContext? = nil)throws  -> PasskeyRegistration  {
-    return try  FfiConverterTypePasskeyRegistration_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+open func verifyPasskeyRegistration(request: VerifyPasskeyRequest)throws  -> VerifyMfaResult  {
+    return try  FfiConverterTypeVerifyMfaResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
         uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_verify_passkey_registration(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(userId),
-        FfiConverterString.lower(challengeId),
-        FfiConverterString.lower(credentialJson),
-        FfiConverterOptionString.lower(name),
-        FfiConverterOptionTypeRequestContext.lower(context),uniffiCallStatus
+        FfiConverterTypeVerifyPasskeyRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Checks a user's password (e.g. before turning MFA off). Wrong is `invalid_credentials`;
+     * repeated failures lock like wrong codes do.
+     */
+open func verifyPassword(request: VerifyPasswordRequest)throws  -> SuccessResult  {
+    return try  FfiConverterTypeSuccessResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_verify_password(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeVerifyPasswordRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Describes a session token. Unknown, expired and empty tokens give `valid: false`.
+     */
+open func verifySession(request: VerifySessionRequest)throws  -> SessionInfo  {
+    return try  FfiConverterTypeSessionInfo_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_verify_session(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeVerifySessionRequest_lower(request),uniffiCallStatus
     )
 })
 }
@@ -1228,6 +1259,217 @@ public func FfiConverterTypeEngine_lift(_ handle: UInt64) throws -> Engine {
 #endif
 public func FfiConverterTypeEngine_lower(_ value: Engine) -> UInt64 {
     return FfiConverterTypeEngine.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A way to send SMS or email codes, implemented by the app (e.g. its own SMS gateway).
+ */
+public protocol MessageSender: AnyObject, Sendable {
+    
+    /**
+     * Sends `delivery.message` to `delivery.destination`; throwing fails the send.
+     */
+    func send(delivery: Delivery) throws 
+    
+}
+/**
+ * A way to send SMS or email codes, implemented by the app (e.g. its own SMS gateway).
+ */
+open class MessageSenderImpl: MessageSender, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_plinto_mfa_fn_clone_messagesender(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_plinto_mfa_fn_free_messagesender(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Sends `delivery.message` to `delivery.destination`; throwing fails the send.
+     */
+open func send(delivery: Delivery)throws   {try rustCallWithError(FfiConverterTypeSendFailure_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_messagesender_send(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeDelivery_lower(delivery),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceMessageSender {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceMessageSender = UniffiVTableCallbackInterfaceMessageSender(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeMessageSender.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface MessageSender: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeMessageSender.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface MessageSender: handle missing in uniffiClone")
+            }
+        },
+        send: { (
+            uniffiHandle: UInt64,
+            delivery: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeMessageSender.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.send(
+                     delivery: try FfiConverterTypeDelivery_lift(delivery)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeSendFailure_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceMessageSender> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceMessageSender>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitMessageSender() {
+    uniffi_plinto_mfa_fn_init_callback_vtable_messagesender(UniffiCallbackInterfaceMessageSender.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMessageSender: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<MessageSender>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = MessageSender
+
+    public static func lift(_ handle: UInt64) throws -> MessageSender {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return MessageSenderImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: MessageSender) -> UInt64 {
+         if let rustImpl = value as? MessageSenderImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MessageSender {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: MessageSender, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMessageSender_lift(_ handle: UInt64) throws -> MessageSender {
+    return try FfiConverterTypeMessageSender.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMessageSender_lower(_ value: MessageSender) -> UInt64 {
+    return FfiConverterTypeMessageSender.lower(value)
 }
 
 
@@ -1494,2979 +1736,22 @@ public func FfiConverterTypeVault_lower(_ value: Vault) -> UInt64 {
 
 
 /**
- * The current code of one vault account.
- */
-public struct AccountCode: Equatable, Hashable {
-    /**
-     * The account's issuer.
-     */
-    public var issuer: String?
-    /**
-     * The account's name.
-     */
-    public var accountName: String
-    /**
-     * Its code.
-     */
-    public var code: String
-    /**
-     * Seconds until the next code.
-     */
-    public var secondsRemaining: UInt32
-    /**
-     * Seconds per code.
-     */
-    public var period: UInt32
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * The account's issuer.
-         */issuer: String?, 
-        /**
-         * The account's name.
-         */accountName: String, 
-        /**
-         * Its code.
-         */code: String, 
-        /**
-         * Seconds until the next code.
-         */secondsRemaining: UInt32, 
-        /**
-         * Seconds per code.
-         */period: UInt32) {
-        self.issuer = issuer
-        self.accountName = accountName
-        self.code = code
-        self.secondsRemaining = secondsRemaining
-        self.period = period
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension AccountCode: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeAccountCode: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AccountCode {
-        return
-            try AccountCode(
-                issuer: FfiConverterOptionString.read(from: &buf), 
-                accountName: FfiConverterString.read(from: &buf), 
-                code: FfiConverterString.read(from: &buf), 
-                secondsRemaining: FfiConverterUInt32.read(from: &buf), 
-                period: FfiConverterUInt32.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: AccountCode, into buf: inout [UInt8]) {
-        FfiConverterOptionString.write(value.issuer, into: &buf)
-        FfiConverterString.write(value.accountName, into: &buf)
-        FfiConverterString.write(value.code, into: &buf)
-        FfiConverterUInt32.write(value.secondsRemaining, into: &buf)
-        FfiConverterUInt32.write(value.period, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAccountCode_lift(_ buf: RustBuffer) throws -> AccountCode {
-    return try FfiConverterTypeAccountCode.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAccountCode_lower(_ value: AccountCode) -> RustBuffer {
-    return FfiConverterTypeAccountCode.lower(value)
-}
-
-
-/**
- * One audit-log entry.
- */
-public struct AuditEvent: Equatable, Hashable {
-    /**
-     * Sequence number.
-     */
-    public var id: Int64
-    /**
-     * The user.
-     */
-    public var userId: String?
-    /**
-     * What happened, e.g. `sign_in`, `mfa_verify`.
-     */
-    public var action: String
-    /**
-     * MFA method involved.
-     */
-    public var method: String?
-    /**
-     * Whether it succeeded.
-     */
-    public var success: Bool
-    /**
-     * Client IP.
-     */
-    public var ipAddress: String?
-    /**
-     * Client user agent.
-     */
-    public var userAgent: String?
-    /**
-     * Non-secret detail such as an error code.
-     */
-    public var detail: String?
-    /**
-     * ISO 8601.
-     */
-    public var createdAt: String
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Sequence number.
-         */id: Int64, 
-        /**
-         * The user.
-         */userId: String?, 
-        /**
-         * What happened, e.g. `sign_in`, `mfa_verify`.
-         */action: String, 
-        /**
-         * MFA method involved.
-         */method: String?, 
-        /**
-         * Whether it succeeded.
-         */success: Bool, 
-        /**
-         * Client IP.
-         */ipAddress: String?, 
-        /**
-         * Client user agent.
-         */userAgent: String?, 
-        /**
-         * Non-secret detail such as an error code.
-         */detail: String?, 
-        /**
-         * ISO 8601.
-         */createdAt: String) {
-        self.id = id
-        self.userId = userId
-        self.action = action
-        self.method = method
-        self.success = success
-        self.ipAddress = ipAddress
-        self.userAgent = userAgent
-        self.detail = detail
-        self.createdAt = createdAt
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension AuditEvent: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeAuditEvent: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditEvent {
-        return
-            try AuditEvent(
-                id: FfiConverterInt64.read(from: &buf), 
-                userId: FfiConverterOptionString.read(from: &buf), 
-                action: FfiConverterString.read(from: &buf), 
-                method: FfiConverterOptionString.read(from: &buf), 
-                success: FfiConverterBool.read(from: &buf), 
-                ipAddress: FfiConverterOptionString.read(from: &buf), 
-                userAgent: FfiConverterOptionString.read(from: &buf), 
-                detail: FfiConverterOptionString.read(from: &buf), 
-                createdAt: FfiConverterString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: AuditEvent, into buf: inout [UInt8]) {
-        FfiConverterInt64.write(value.id, into: &buf)
-        FfiConverterOptionString.write(value.userId, into: &buf)
-        FfiConverterString.write(value.action, into: &buf)
-        FfiConverterOptionString.write(value.method, into: &buf)
-        FfiConverterBool.write(value.success, into: &buf)
-        FfiConverterOptionString.write(value.ipAddress, into: &buf)
-        FfiConverterOptionString.write(value.userAgent, into: &buf)
-        FfiConverterOptionString.write(value.detail, into: &buf)
-        FfiConverterString.write(value.createdAt, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAuditEvent_lift(_ buf: RustBuffer) throws -> AuditEvent {
-    return try FfiConverterTypeAuditEvent.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAuditEvent_lower(_ value: AuditEvent) -> RustBuffer {
-    return FfiConverterTypeAuditEvent.lower(value)
-}
-
-
-/**
- * A code and how long it stays valid.
- */
-public struct AuthenticatorCode: Equatable, Hashable {
-    /**
-     * The code, zero-padded.
-     */
-    public var code: String
-    /**
-     * Seconds until the next code (1 to `period`).
-     */
-    public var secondsRemaining: UInt32
-    /**
-     * Seconds per code.
-     */
-    public var period: UInt32
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * The code, zero-padded.
-         */code: String, 
-        /**
-         * Seconds until the next code (1 to `period`).
-         */secondsRemaining: UInt32, 
-        /**
-         * Seconds per code.
-         */period: UInt32) {
-        self.code = code
-        self.secondsRemaining = secondsRemaining
-        self.period = period
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension AuthenticatorCode: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeAuthenticatorCode: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuthenticatorCode {
-        return
-            try AuthenticatorCode(
-                code: FfiConverterString.read(from: &buf), 
-                secondsRemaining: FfiConverterUInt32.read(from: &buf), 
-                period: FfiConverterUInt32.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: AuthenticatorCode, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.code, into: &buf)
-        FfiConverterUInt32.write(value.secondsRemaining, into: &buf)
-        FfiConverterUInt32.write(value.period, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAuthenticatorCode_lift(_ buf: RustBuffer) throws -> AuthenticatorCode {
-    return try FfiConverterTypeAuthenticatorCode.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAuthenticatorCode_lower(_ value: AuthenticatorCode) -> RustBuffer {
-    return FfiConverterTypeAuthenticatorCode.lower(value)
-}
-
-
-/**
- * New backup codes: show them once.
- */
-public struct BackupCodes: Equatable, Hashable {
-    /**
-     * The codes.
-     */
-    public var codes: [String]
-    /**
-     * ISO 8601.
-     */
-    public var generatedAt: String
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * The codes.
-         */codes: [String], 
-        /**
-         * ISO 8601.
-         */generatedAt: String) {
-        self.codes = codes
-        self.generatedAt = generatedAt
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension BackupCodes: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeBackupCodes: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BackupCodes {
-        return
-            try BackupCodes(
-                codes: FfiConverterSequenceString.read(from: &buf), 
-                generatedAt: FfiConverterString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: BackupCodes, into buf: inout [UInt8]) {
-        FfiConverterSequenceString.write(value.codes, into: &buf)
-        FfiConverterString.write(value.generatedAt, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeBackupCodes_lift(_ buf: RustBuffer) throws -> BackupCodes {
-    return try FfiConverterTypeBackupCodes.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeBackupCodes_lower(_ value: BackupCodes) -> RustBuffer {
-    return FfiConverterTypeBackupCodes.lower(value)
-}
-
-
-/**
- * An enrolled SMS or email factor.
- */
-public struct ChannelInfo: Equatable, Hashable {
-    /**
-     * `sms` or `email`.
-     */
-    public var method: String
-    /**
-     * Masked destination.
-     */
-    public var destination: String
-    /**
-     * Confirmed by a code (active).
-     */
-    public var confirmed: Bool
-    /**
-     * ISO 8601.
-     */
-    public var createdAt: String
-    /**
-     * ISO 8601, when last used.
-     */
-    public var lastUsed: String?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * `sms` or `email`.
-         */method: String, 
-        /**
-         * Masked destination.
-         */destination: String, 
-        /**
-         * Confirmed by a code (active).
-         */confirmed: Bool, 
-        /**
-         * ISO 8601.
-         */createdAt: String, 
-        /**
-         * ISO 8601, when last used.
-         */lastUsed: String?) {
-        self.method = method
-        self.destination = destination
-        self.confirmed = confirmed
-        self.createdAt = createdAt
-        self.lastUsed = lastUsed
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension ChannelInfo: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeChannelInfo: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChannelInfo {
-        return
-            try ChannelInfo(
-                method: FfiConverterString.read(from: &buf), 
-                destination: FfiConverterString.read(from: &buf), 
-                confirmed: FfiConverterBool.read(from: &buf), 
-                createdAt: FfiConverterString.read(from: &buf), 
-                lastUsed: FfiConverterOptionString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: ChannelInfo, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.method, into: &buf)
-        FfiConverterString.write(value.destination, into: &buf)
-        FfiConverterBool.write(value.confirmed, into: &buf)
-        FfiConverterString.write(value.createdAt, into: &buf)
-        FfiConverterOptionString.write(value.lastUsed, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeChannelInfo_lift(_ buf: RustBuffer) throws -> ChannelInfo {
-    return try FfiConverterTypeChannelInfo.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeChannelInfo_lower(_ value: ChannelInfo) -> RustBuffer {
-    return FfiConverterTypeChannelInfo.lower(value)
-}
-
-
-/**
- * Result of `configure`.
- */
-public struct ConfigureResult: Equatable, Hashable {
-    /**
-     * Always true (failures are errors).
-     */
-    public var success: Bool
-    /**
-     * ISO 8601.
-     */
-    public var appliedAt: String
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Always true (failures are errors).
-         */success: Bool, 
-        /**
-         * ISO 8601.
-         */appliedAt: String) {
-        self.success = success
-        self.appliedAt = appliedAt
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension ConfigureResult: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeConfigureResult: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ConfigureResult {
-        return
-            try ConfigureResult(
-                success: FfiConverterBool.read(from: &buf), 
-                appliedAt: FfiConverterString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: ConfigureResult, into buf: inout [UInt8]) {
-        FfiConverterBool.write(value.success, into: &buf)
-        FfiConverterString.write(value.appliedAt, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeConfigureResult_lift(_ buf: RustBuffer) throws -> ConfigureResult {
-    return try FfiConverterTypeConfigureResult.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeConfigureResult_lower(_ value: ConfigureResult) -> RustBuffer {
-    return FfiConverterTypeConfigureResult.lower(value)
-}
-
-
-/**
- * One SMS or email for the app to send, then report with `complete_delivery`.
- */
-public struct Delivery: Equatable, Hashable {
-    /**
-     * Id to report the outcome with.
-     */
-    public var id: String
-    /**
-     * Phone number (E.164) or email address.
-     */
-    public var destination: String
-    /**
-     * The rendered message (it contains the code).
-     */
-    public var message: String
-    /**
-     * Details for the sender.
-     */
-    public var meta: DeliveryMeta
-    /**
-     * How long the sender may take, in milliseconds.
-     */
-    public var timeoutMs: UInt64
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Id to report the outcome with.
-         */id: String, 
-        /**
-         * Phone number (E.164) or email address.
-         */destination: String, 
-        /**
-         * The rendered message (it contains the code).
-         */message: String, 
-        /**
-         * Details for the sender.
-         */meta: DeliveryMeta, 
-        /**
-         * How long the sender may take, in milliseconds.
-         */timeoutMs: UInt64) {
-        self.id = id
-        self.destination = destination
-        self.message = message
-        self.meta = meta
-        self.timeoutMs = timeoutMs
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Delivery: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeDelivery: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Delivery {
-        return
-            try Delivery(
-                id: FfiConverterString.read(from: &buf), 
-                destination: FfiConverterString.read(from: &buf), 
-                message: FfiConverterString.read(from: &buf), 
-                meta: FfiConverterTypeDeliveryMeta.read(from: &buf), 
-                timeoutMs: FfiConverterUInt64.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Delivery, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.id, into: &buf)
-        FfiConverterString.write(value.destination, into: &buf)
-        FfiConverterString.write(value.message, into: &buf)
-        FfiConverterTypeDeliveryMeta.write(value.meta, into: &buf)
-        FfiConverterUInt64.write(value.timeoutMs, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeDelivery_lift(_ buf: RustBuffer) throws -> Delivery {
-    return try FfiConverterTypeDelivery.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeDelivery_lower(_ value: Delivery) -> RustBuffer {
-    return FfiConverterTypeDelivery.lower(value)
-}
-
-
-/**
- * What a sender needs besides the destination and the message.
- */
-public struct DeliveryMeta: Equatable, Hashable {
-    /**
-     * `sms` or `email`.
-     */
-    public var channel: String
-    /**
-     * `setup` or `sign_in`.
-     */
-    public var purpose: String
-    /**
-     * The user the code is for.
-     */
-    public var userId: String
-    /**
-     * The code itself, for senders that compose their own message.
-     */
-    public var code: String
-    /**
-     * Seconds until the code expires.
-     */
-    public var expiresIn: UInt64
-    /**
-     * Email subject (email only).
-     */
-    public var subject: String?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * `sms` or `email`.
-         */channel: String, 
-        /**
-         * `setup` or `sign_in`.
-         */purpose: String, 
-        /**
-         * The user the code is for.
-         */userId: String, 
-        /**
-         * The code itself, for senders that compose their own message.
-         */code: String, 
-        /**
-         * Seconds until the code expires.
-         */expiresIn: UInt64, 
-        /**
-         * Email subject (email only).
-         */subject: String?) {
-        self.channel = channel
-        self.purpose = purpose
-        self.userId = userId
-        self.code = code
-        self.expiresIn = expiresIn
-        self.subject = subject
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension DeliveryMeta: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeDeliveryMeta: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DeliveryMeta {
-        return
-            try DeliveryMeta(
-                channel: FfiConverterString.read(from: &buf), 
-                purpose: FfiConverterString.read(from: &buf), 
-                userId: FfiConverterString.read(from: &buf), 
-                code: FfiConverterString.read(from: &buf), 
-                expiresIn: FfiConverterUInt64.read(from: &buf), 
-                subject: FfiConverterOptionString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: DeliveryMeta, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.channel, into: &buf)
-        FfiConverterString.write(value.purpose, into: &buf)
-        FfiConverterString.write(value.userId, into: &buf)
-        FfiConverterString.write(value.code, into: &buf)
-        FfiConverterUInt64.write(value.expiresIn, into: &buf)
-        FfiConverterOptionString.write(value.subject, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeDeliveryMeta_lift(_ buf: RustBuffer) throws -> DeliveryMeta {
-    return try FfiConverterTypeDeliveryMeta.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeDeliveryMeta_lower(_ value: DeliveryMeta) -> RustBuffer {
-    return FfiConverterTypeDeliveryMeta.lower(value)
-}
-
-
-/**
- * Result of `disable_mfa`.
- */
-public struct DisableMfaResult: Equatable, Hashable {
-    /**
-     * Always true (failures are errors).
-     */
-    public var success: Bool
-    /**
-     * ISO 8601.
-     */
-    public var disabledAt: String
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Always true (failures are errors).
-         */success: Bool, 
-        /**
-         * ISO 8601.
-         */disabledAt: String) {
-        self.success = success
-        self.disabledAt = disabledAt
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension DisableMfaResult: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeDisableMfaResult: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DisableMfaResult {
-        return
-            try DisableMfaResult(
-                success: FfiConverterBool.read(from: &buf), 
-                disabledAt: FfiConverterString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: DisableMfaResult, into buf: inout [UInt8]) {
-        FfiConverterBool.write(value.success, into: &buf)
-        FfiConverterString.write(value.disabledAt, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeDisableMfaResult_lift(_ buf: RustBuffer) throws -> DisableMfaResult {
-    return try FfiConverterTypeDisableMfaResult.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeDisableMfaResult_lower(_ value: DisableMfaResult) -> RustBuffer {
-    return FfiConverterTypeDisableMfaResult.lower(value)
-}
-
-
-/**
- * Request of `enable_mfa`.
- */
-public struct EnableMfaRequest: Equatable, Hashable {
-    /**
-     * The user.
-     */
-    public var userId: String
-    /**
-     * `totp` (other methods as the server enables them).
-     */
-    public var method: String
-    /**
-     * Shown by authenticator apps as the issuer (default: the configured issuer).
-     */
-    public var label: String?
-    /**
-     * Name of the device in the user's list (default: the label).
-     */
-    public var deviceName: String?
-    /**
-     * For `sms`.
-     */
-    public var phoneNumber: String?
-    /**
-     * For `email` (default: the user's address).
-     */
-    public var email: String?
-    /**
-     * For `sms` and `email`: the app sends the code itself (the result's `delivery`) and
-     * reports back with `complete_delivery`.
-     */
-    public var externalDelivery: Bool
-    /**
-     * Caller details for the audit log.
-     */
-    public var context: RequestContext?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * The user.
-         */userId: String, 
-        /**
-         * `totp` (other methods as the server enables them).
-         */method: String, 
-        /**
-         * Shown by authenticator apps as the issuer (default: the configured issuer).
-         */label: String? = nil, 
-        /**
-         * Name of the device in the user's list (default: the label).
-         */deviceName: String? = nil, 
-        /**
-         * For `sms`.
-         */phoneNumber: String? = nil, 
-        /**
-         * For `email` (default: the user's address).
-         */email: String? = nil, 
-        /**
-         * For `sms` and `email`: the app sends the code itself (the result's `delivery`) and
-         * reports back with `complete_delivery`.
-         */externalDelivery: Bool = false, 
-        /**
-         * Caller details for the audit log.
-         */context: RequestContext? = nil) {
-        self.userId = userId
-        self.method = method
-        self.label = label
-        self.deviceName = deviceName
-        self.phoneNumber = phoneNumber
-        self.email = email
-        self.externalDelivery = externalDelivery
-        self.context = context
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension EnableMfaRequest: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeEnableMfaRequest: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EnableMfaRequest {
-        return
-            try EnableMfaRequest(
-                userId: FfiConverterString.read(from: &buf), 
-                method: FfiConverterString.read(from: &buf), 
-                label: FfiConverterOptionString.read(from: &buf), 
-                deviceName: FfiConverterOptionString.read(from: &buf), 
-                phoneNumber: FfiConverterOptionString.read(from: &buf), 
-                email: FfiConverterOptionString.read(from: &buf), 
-                externalDelivery: FfiConverterBool.read(from: &buf), 
-                context: FfiConverterOptionTypeRequestContext.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: EnableMfaRequest, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.userId, into: &buf)
-        FfiConverterString.write(value.method, into: &buf)
-        FfiConverterOptionString.write(value.label, into: &buf)
-        FfiConverterOptionString.write(value.deviceName, into: &buf)
-        FfiConverterOptionString.write(value.phoneNumber, into: &buf)
-        FfiConverterOptionString.write(value.email, into: &buf)
-        FfiConverterBool.write(value.externalDelivery, into: &buf)
-        FfiConverterOptionTypeRequestContext.write(value.context, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeEnableMfaRequest_lift(_ buf: RustBuffer) throws -> EnableMfaRequest {
-    return try FfiConverterTypeEnableMfaRequest.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeEnableMfaRequest_lower(_ value: EnableMfaRequest) -> RustBuffer {
-    return FfiConverterTypeEnableMfaRequest.lower(value)
-}
-
-
-/**
- * Result of `enable_mfa`: for TOTP, the secret, its otpauth URI and QR code.
- */
-public struct EnableMfaResult: Equatable, Hashable {
-    /**
-     * Setup started.
-     */
-    public var success: Bool
-    /**
-     * The method being set up.
-     */
-    public var method: String
-    /**
-     * Base32 TOTP secret for manual entry.
-     */
-    public var secret: String?
-    /**
-     * The `otpauth://` URI to encode in a QR code.
-     */
-    public var qrCodeUrl: String?
-    /**
-     * That QR code as SVG.
-     */
-    public var qrCodeSvg: String?
-    /**
-     * That QR code as a `data:image/svg+xml` URL.
-     */
-    public var qrCodeDataUrl: String?
-    /**
-     * Backup codes, when this call issued them.
-     */
-    public var backupCodes: [String]?
-    /**
-     * Id of the new device or challenge.
-     */
-    public var challengeId: String?
-    /**
-     * Seconds the setup stays open, when it expires.
-     */
-    public var expiresIn: UInt64?
-    /**
-     * A code was sent (`sms`, `email`).
-     */
-    public var codeSent: Bool?
-    /**
-     * Where it was sent, masked (e.g. `+1******7890`).
-     */
-    public var destination: String?
-    /**
-     * The message to send, when the app delivers codes itself.
-     */
-    public var delivery: Delivery?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Setup started.
-         */success: Bool, 
-        /**
-         * The method being set up.
-         */method: String, 
-        /**
-         * Base32 TOTP secret for manual entry.
-         */secret: String?, 
-        /**
-         * The `otpauth://` URI to encode in a QR code.
-         */qrCodeUrl: String?, 
-        /**
-         * That QR code as SVG.
-         */qrCodeSvg: String?, 
-        /**
-         * That QR code as a `data:image/svg+xml` URL.
-         */qrCodeDataUrl: String?, 
-        /**
-         * Backup codes, when this call issued them.
-         */backupCodes: [String]?, 
-        /**
-         * Id of the new device or challenge.
-         */challengeId: String?, 
-        /**
-         * Seconds the setup stays open, when it expires.
-         */expiresIn: UInt64?, 
-        /**
-         * A code was sent (`sms`, `email`).
-         */codeSent: Bool?, 
-        /**
-         * Where it was sent, masked (e.g. `+1******7890`).
-         */destination: String?, 
-        /**
-         * The message to send, when the app delivers codes itself.
-         */delivery: Delivery?) {
-        self.success = success
-        self.method = method
-        self.secret = secret
-        self.qrCodeUrl = qrCodeUrl
-        self.qrCodeSvg = qrCodeSvg
-        self.qrCodeDataUrl = qrCodeDataUrl
-        self.backupCodes = backupCodes
-        self.challengeId = challengeId
-        self.expiresIn = expiresIn
-        self.codeSent = codeSent
-        self.destination = destination
-        self.delivery = delivery
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension EnableMfaResult: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeEnableMfaResult: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EnableMfaResult {
-        return
-            try EnableMfaResult(
-                success: FfiConverterBool.read(from: &buf), 
-                method: FfiConverterString.read(from: &buf), 
-                secret: FfiConverterOptionString.read(from: &buf), 
-                qrCodeUrl: FfiConverterOptionString.read(from: &buf), 
-                qrCodeSvg: FfiConverterOptionString.read(from: &buf), 
-                qrCodeDataUrl: FfiConverterOptionString.read(from: &buf), 
-                backupCodes: FfiConverterOptionSequenceString.read(from: &buf), 
-                challengeId: FfiConverterOptionString.read(from: &buf), 
-                expiresIn: FfiConverterOptionUInt64.read(from: &buf), 
-                codeSent: FfiConverterOptionBool.read(from: &buf), 
-                destination: FfiConverterOptionString.read(from: &buf), 
-                delivery: FfiConverterOptionTypeDelivery.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: EnableMfaResult, into buf: inout [UInt8]) {
-        FfiConverterBool.write(value.success, into: &buf)
-        FfiConverterString.write(value.method, into: &buf)
-        FfiConverterOptionString.write(value.secret, into: &buf)
-        FfiConverterOptionString.write(value.qrCodeUrl, into: &buf)
-        FfiConverterOptionString.write(value.qrCodeSvg, into: &buf)
-        FfiConverterOptionString.write(value.qrCodeDataUrl, into: &buf)
-        FfiConverterOptionSequenceString.write(value.backupCodes, into: &buf)
-        FfiConverterOptionString.write(value.challengeId, into: &buf)
-        FfiConverterOptionUInt64.write(value.expiresIn, into: &buf)
-        FfiConverterOptionBool.write(value.codeSent, into: &buf)
-        FfiConverterOptionString.write(value.destination, into: &buf)
-        FfiConverterOptionTypeDelivery.write(value.delivery, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeEnableMfaResult_lift(_ buf: RustBuffer) throws -> EnableMfaResult {
-    return try FfiConverterTypeEnableMfaResult.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeEnableMfaResult_lower(_ value: EnableMfaResult) -> RustBuffer {
-    return FfiConverterTypeEnableMfaResult.lower(value)
-}
-
-
-/**
- * MFA state of a user.
- */
-public struct MfaStatus: Equatable, Hashable {
-    /**
-     * At least one factor is active.
-     */
-    public var enabled: Bool
-    /**
-     * Active methods.
-     */
-    public var methods: [String]
-    /**
-     * Unused backup codes.
-     */
-    public var backupCodesRemaining: UInt32
-    /**
-     * ISO 8601 time of the last successful verification.
-     */
-    public var lastUsed: String?
-    /**
-     * ISO 8601 time MFA was activated.
-     */
-    public var setupDate: String?
-    /**
-     * Enrolled authenticator apps.
-     */
-    public var totpDevices: [TotpDevice]
-    /**
-     * SMS and email factors, with masked destinations.
-     */
-    public var channels: [ChannelInfo]
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * At least one factor is active.
-         */enabled: Bool, 
-        /**
-         * Active methods.
-         */methods: [String], 
-        /**
-         * Unused backup codes.
-         */backupCodesRemaining: UInt32, 
-        /**
-         * ISO 8601 time of the last successful verification.
-         */lastUsed: String?, 
-        /**
-         * ISO 8601 time MFA was activated.
-         */setupDate: String?, 
-        /**
-         * Enrolled authenticator apps.
-         */totpDevices: [TotpDevice], 
-        /**
-         * SMS and email factors, with masked destinations.
-         */channels: [ChannelInfo]) {
-        self.enabled = enabled
-        self.methods = methods
-        self.backupCodesRemaining = backupCodesRemaining
-        self.lastUsed = lastUsed
-        self.setupDate = setupDate
-        self.totpDevices = totpDevices
-        self.channels = channels
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension MfaStatus: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeMfaStatus: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MfaStatus {
-        return
-            try MfaStatus(
-                enabled: FfiConverterBool.read(from: &buf), 
-                methods: FfiConverterSequenceString.read(from: &buf), 
-                backupCodesRemaining: FfiConverterUInt32.read(from: &buf), 
-                lastUsed: FfiConverterOptionString.read(from: &buf), 
-                setupDate: FfiConverterOptionString.read(from: &buf), 
-                totpDevices: FfiConverterSequenceTypeTotpDevice.read(from: &buf), 
-                channels: FfiConverterSequenceTypeChannelInfo.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: MfaStatus, into buf: inout [UInt8]) {
-        FfiConverterBool.write(value.enabled, into: &buf)
-        FfiConverterSequenceString.write(value.methods, into: &buf)
-        FfiConverterUInt32.write(value.backupCodesRemaining, into: &buf)
-        FfiConverterOptionString.write(value.lastUsed, into: &buf)
-        FfiConverterOptionString.write(value.setupDate, into: &buf)
-        FfiConverterSequenceTypeTotpDevice.write(value.totpDevices, into: &buf)
-        FfiConverterSequenceTypeChannelInfo.write(value.channels, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeMfaStatus_lift(_ buf: RustBuffer) throws -> MfaStatus {
-    return try FfiConverterTypeMfaStatus.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeMfaStatus_lower(_ value: MfaStatus) -> RustBuffer {
-    return FfiConverterTypeMfaStatus.lower(value)
-}
-
-
-/**
- * One TOTP account. `secret` is the shared secret in base32: do not log it.
- */
-public struct OtpAccount: Equatable, Hashable {
-    /**
-     * Who issued it, e.g. `Acme`.
-     */
-    public var issuer: String?
-    /**
-     * The account at that issuer, usually an email address.
-     */
-    public var accountName: String
-    /**
-     * Shared secret, unpadded upper-case base32.
-     */
-    public var secret: String
-    /**
-     * HMAC algorithm.
-     */
-    public var algorithm: TotpAlgorithm
-    /**
-     * Code length (6 to 8).
-     */
-    public var digits: UInt8
-    /**
-     * Seconds per code.
-     */
-    public var period: UInt32
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Who issued it, e.g. `Acme`.
-         */issuer: String?, 
-        /**
-         * The account at that issuer, usually an email address.
-         */accountName: String, 
-        /**
-         * Shared secret, unpadded upper-case base32.
-         */secret: String, 
-        /**
-         * HMAC algorithm.
-         */algorithm: TotpAlgorithm, 
-        /**
-         * Code length (6 to 8).
-         */digits: UInt8, 
-        /**
-         * Seconds per code.
-         */period: UInt32) {
-        self.issuer = issuer
-        self.accountName = accountName
-        self.secret = secret
-        self.algorithm = algorithm
-        self.digits = digits
-        self.period = period
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension OtpAccount: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeOtpAccount: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OtpAccount {
-        return
-            try OtpAccount(
-                issuer: FfiConverterOptionString.read(from: &buf), 
-                accountName: FfiConverterString.read(from: &buf), 
-                secret: FfiConverterString.read(from: &buf), 
-                algorithm: FfiConverterTypeTotpAlgorithm.read(from: &buf), 
-                digits: FfiConverterUInt8.read(from: &buf), 
-                period: FfiConverterUInt32.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: OtpAccount, into buf: inout [UInt8]) {
-        FfiConverterOptionString.write(value.issuer, into: &buf)
-        FfiConverterString.write(value.accountName, into: &buf)
-        FfiConverterString.write(value.secret, into: &buf)
-        FfiConverterTypeTotpAlgorithm.write(value.algorithm, into: &buf)
-        FfiConverterUInt8.write(value.digits, into: &buf)
-        FfiConverterUInt32.write(value.period, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeOtpAccount_lift(_ buf: RustBuffer) throws -> OtpAccount {
-    return try FfiConverterTypeOtpAccount.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeOtpAccount_lower(_ value: OtpAccount) -> RustBuffer {
-    return FfiConverterTypeOtpAccount.lower(value)
-}
-
-
-/**
- * One of a user's security keys or passkeys.
- */
-public struct PasskeyInfo: Equatable, Hashable {
-    /**
-     * The credential's id (base64url).
-     */
-    public var credentialId: String
-    /**
-     * User-given name.
-     */
-    public var name: String
-    /**
-     * `securityKey` or `passkey`.
-     */
-    public var kind: String
-    /**
-     * Transports the authenticator reported (`usb`, `nfc`, `internal`, …).
-     */
-    public var transports: [String]
-    /**
-     * The authenticator model's AAGUID, when attested.
-     */
-    public var aaguid: String?
-    /**
-     * The last signature counter seen (0 for synced passkeys).
-     */
-    public var signCount: UInt32
-    /**
-     * ISO 8601.
-     */
-    public var createdAt: String
-    /**
-     * ISO 8601, when last used.
-     */
-    public var lastUsed: String?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * The credential's id (base64url).
-         */credentialId: String, 
-        /**
-         * User-given name.
-         */name: String, 
-        /**
-         * `securityKey` or `passkey`.
-         */kind: String, 
-        /**
-         * Transports the authenticator reported (`usb`, `nfc`, `internal`, …).
-         */transports: [String], 
-        /**
-         * The authenticator model's AAGUID, when attested.
-         */aaguid: String?, 
-        /**
-         * The last signature counter seen (0 for synced passkeys).
-         */signCount: UInt32, 
-        /**
-         * ISO 8601.
-         */createdAt: String, 
-        /**
-         * ISO 8601, when last used.
-         */lastUsed: String?) {
-        self.credentialId = credentialId
-        self.name = name
-        self.kind = kind
-        self.transports = transports
-        self.aaguid = aaguid
-        self.signCount = signCount
-        self.createdAt = createdAt
-        self.lastUsed = lastUsed
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension PasskeyInfo: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypePasskeyInfo: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PasskeyInfo {
-        return
-            try PasskeyInfo(
-                credentialId: FfiConverterString.read(from: &buf), 
-                name: FfiConverterString.read(from: &buf), 
-                kind: FfiConverterString.read(from: &buf), 
-                transports: FfiConverterSequenceString.read(from: &buf), 
-                aaguid: FfiConverterOptionString.read(from: &buf), 
-                signCount: FfiConverterUInt32.read(from: &buf), 
-                createdAt: FfiConverterString.read(from: &buf), 
-                lastUsed: FfiConverterOptionString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: PasskeyInfo, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.credentialId, into: &buf)
-        FfiConverterString.write(value.name, into: &buf)
-        FfiConverterString.write(value.kind, into: &buf)
-        FfiConverterSequenceString.write(value.transports, into: &buf)
-        FfiConverterOptionString.write(value.aaguid, into: &buf)
-        FfiConverterUInt32.write(value.signCount, into: &buf)
-        FfiConverterString.write(value.createdAt, into: &buf)
-        FfiConverterOptionString.write(value.lastUsed, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePasskeyInfo_lift(_ buf: RustBuffer) throws -> PasskeyInfo {
-    return try FfiConverterTypePasskeyInfo.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePasskeyInfo_lower(_ value: PasskeyInfo) -> RustBuffer {
-    return FfiConverterTypePasskeyInfo.lower(value)
-}
-
-
-/**
- * Options for `navigator.credentials.create()` / `.get()` or Credential Manager.
- */
-public struct PasskeyOptions: Equatable, Hashable {
-    /**
-     * Answer with this id; each challenge is answered once.
-     */
-    public var challengeId: String
-    /**
-     * `registration` or `authentication`.
-     */
-    public var kind: String
-    /**
-     * Seconds until the challenge expires.
-     */
-    public var expiresIn: UInt64
-    /**
-     * `PublicKeyCredentialCreationOptionsJSON` or `…RequestOptionsJSON` (base64url fields).
-     */
-    public var optionsJson: String
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Answer with this id; each challenge is answered once.
-         */challengeId: String, 
-        /**
-         * `registration` or `authentication`.
-         */kind: String, 
-        /**
-         * Seconds until the challenge expires.
-         */expiresIn: UInt64, 
-        /**
-         * `PublicKeyCredentialCreationOptionsJSON` or `…RequestOptionsJSON` (base64url fields).
-         */optionsJson: String) {
-        self.challengeId = challengeId
-        self.kind = kind
-        self.expiresIn = expiresIn
-        self.optionsJson = optionsJson
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension PasskeyOptions: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypePasskeyOptions: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PasskeyOptions {
-        return
-            try PasskeyOptions(
-                challengeId: FfiConverterString.read(from: &buf), 
-                kind: FfiConverterString.read(from: &buf), 
-                expiresIn: FfiConverterUInt64.read(from: &buf), 
-                optionsJson: FfiConverterString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: PasskeyOptions, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.challengeId, into: &buf)
-        FfiConverterString.write(value.kind, into: &buf)
-        FfiConverterUInt64.write(value.expiresIn, into: &buf)
-        FfiConverterString.write(value.optionsJson, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePasskeyOptions_lift(_ buf: RustBuffer) throws -> PasskeyOptions {
-    return try FfiConverterTypePasskeyOptions.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePasskeyOptions_lower(_ value: PasskeyOptions) -> RustBuffer {
-    return FfiConverterTypePasskeyOptions.lower(value)
-}
-
-
-/**
- * A stored security key or passkey.
- */
-public struct PasskeyRegistration: Equatable, Hashable {
-    /**
-     * The credential's id (base64url).
-     */
-    public var credentialId: String
-    /**
-     * Backup codes issued when this is the user's first factor: show them once.
-     */
-    public var backupCodes: [String]?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * The credential's id (base64url).
-         */credentialId: String, 
-        /**
-         * Backup codes issued when this is the user's first factor: show them once.
-         */backupCodes: [String]?) {
-        self.credentialId = credentialId
-        self.backupCodes = backupCodes
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension PasskeyRegistration: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypePasskeyRegistration: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PasskeyRegistration {
-        return
-            try PasskeyRegistration(
-                credentialId: FfiConverterString.read(from: &buf), 
-                backupCodes: FfiConverterOptionSequenceString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: PasskeyRegistration, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.credentialId, into: &buf)
-        FfiConverterOptionSequenceString.write(value.backupCodes, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePasskeyRegistration_lift(_ buf: RustBuffer) throws -> PasskeyRegistration {
-    return try FfiConverterTypePasskeyRegistration.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePasskeyRegistration_lower(_ value: PasskeyRegistration) -> RustBuffer {
-    return FfiConverterTypePasskeyRegistration.lower(value)
-}
-
-
-/**
- * Outcome of removing a key.
- */
-public struct RemovePasskeyResult: Equatable, Hashable {
-    /**
-     * Removing the last factor turned MFA off.
-     */
-    public var mfaDisabled: Bool
-    /**
-     * ISO 8601, when MFA was turned off.
-     */
-    public var disabledAt: String?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Removing the last factor turned MFA off.
-         */mfaDisabled: Bool, 
-        /**
-         * ISO 8601, when MFA was turned off.
-         */disabledAt: String?) {
-        self.mfaDisabled = mfaDisabled
-        self.disabledAt = disabledAt
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension RemovePasskeyResult: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeRemovePasskeyResult: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RemovePasskeyResult {
-        return
-            try RemovePasskeyResult(
-                mfaDisabled: FfiConverterBool.read(from: &buf), 
-                disabledAt: FfiConverterOptionString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: RemovePasskeyResult, into buf: inout [UInt8]) {
-        FfiConverterBool.write(value.mfaDisabled, into: &buf)
-        FfiConverterOptionString.write(value.disabledAt, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeRemovePasskeyResult_lift(_ buf: RustBuffer) throws -> RemovePasskeyResult {
-    return try FfiConverterTypeRemovePasskeyResult.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeRemovePasskeyResult_lower(_ value: RemovePasskeyResult) -> RustBuffer {
-    return FfiConverterTypeRemovePasskeyResult.lower(value)
-}
-
-
-/**
- * Result of `request_new_code`.
- */
-public struct RequestCodeResult: Equatable, Hashable {
-    /**
-     * A code was issued.
-     */
-    public var success: Bool
-    /**
-     * `sms` or `email`.
-     */
-    public var method: String
-    /**
-     * Seconds until the code expires.
-     */
-    public var expiresIn: UInt64
-    /**
-     * Wrong codes allowed before lockout.
-     */
-    public var attemptsRemaining: UInt32
-    /**
-     * Where it was sent, masked.
-     */
-    public var destination: String
-    /**
-     * The message to send, when the app delivers codes itself.
-     */
-    public var delivery: Delivery?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * A code was issued.
-         */success: Bool, 
-        /**
-         * `sms` or `email`.
-         */method: String, 
-        /**
-         * Seconds until the code expires.
-         */expiresIn: UInt64, 
-        /**
-         * Wrong codes allowed before lockout.
-         */attemptsRemaining: UInt32, 
-        /**
-         * Where it was sent, masked.
-         */destination: String, 
-        /**
-         * The message to send, when the app delivers codes itself.
-         */delivery: Delivery?) {
-        self.success = success
-        self.method = method
-        self.expiresIn = expiresIn
-        self.attemptsRemaining = attemptsRemaining
-        self.destination = destination
-        self.delivery = delivery
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension RequestCodeResult: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeRequestCodeResult: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RequestCodeResult {
-        return
-            try RequestCodeResult(
-                success: FfiConverterBool.read(from: &buf), 
-                method: FfiConverterString.read(from: &buf), 
-                expiresIn: FfiConverterUInt64.read(from: &buf), 
-                attemptsRemaining: FfiConverterUInt32.read(from: &buf), 
-                destination: FfiConverterString.read(from: &buf), 
-                delivery: FfiConverterOptionTypeDelivery.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: RequestCodeResult, into buf: inout [UInt8]) {
-        FfiConverterBool.write(value.success, into: &buf)
-        FfiConverterString.write(value.method, into: &buf)
-        FfiConverterUInt64.write(value.expiresIn, into: &buf)
-        FfiConverterUInt32.write(value.attemptsRemaining, into: &buf)
-        FfiConverterString.write(value.destination, into: &buf)
-        FfiConverterOptionTypeDelivery.write(value.delivery, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeRequestCodeResult_lift(_ buf: RustBuffer) throws -> RequestCodeResult {
-    return try FfiConverterTypeRequestCodeResult.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeRequestCodeResult_lower(_ value: RequestCodeResult) -> RustBuffer {
-    return FfiConverterTypeRequestCodeResult.lower(value)
-}
-
-
-/**
- * Who is calling, for the audit log. Both fields are optional.
- */
-public struct RequestContext: Equatable, Hashable {
-    /**
-     * Client IP address.
-     */
-    public var ipAddress: String?
-    /**
-     * Client user agent.
-     */
-    public var userAgent: String?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Client IP address.
-         */ipAddress: String? = nil, 
-        /**
-         * Client user agent.
-         */userAgent: String? = nil) {
-        self.ipAddress = ipAddress
-        self.userAgent = userAgent
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension RequestContext: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeRequestContext: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RequestContext {
-        return
-            try RequestContext(
-                ipAddress: FfiConverterOptionString.read(from: &buf), 
-                userAgent: FfiConverterOptionString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: RequestContext, into buf: inout [UInt8]) {
-        FfiConverterOptionString.write(value.ipAddress, into: &buf)
-        FfiConverterOptionString.write(value.userAgent, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeRequestContext_lift(_ buf: RustBuffer) throws -> RequestContext {
-    return try FfiConverterTypeRequestContext.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeRequestContext_lower(_ value: RequestContext) -> RustBuffer {
-    return FfiConverterTypeRequestContext.lower(value)
-}
-
-
-/**
- * A session handed to the client; `id` and `token` are the same bearer secret.
- */
-public struct Session: Equatable, Hashable {
-    /**
-     * The session's id (its bearer token).
-     */
-    public var id: String
-    /**
-     * Bearer token.
-     */
-    public var token: String
-    /**
-     * Seconds until it expires.
-     */
-    public var expiresIn: UInt64
-    /**
-     * ISO 8601 expiry time.
-     */
-    public var expiresAt: String
-    /**
-     * Whether MFA was verified on this session.
-     */
-    public var mfaVerified: Bool
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * The session's id (its bearer token).
-         */id: String, 
-        /**
-         * Bearer token.
-         */token: String, 
-        /**
-         * Seconds until it expires.
-         */expiresIn: UInt64, 
-        /**
-         * ISO 8601 expiry time.
-         */expiresAt: String, 
-        /**
-         * Whether MFA was verified on this session.
-         */mfaVerified: Bool) {
-        self.id = id
-        self.token = token
-        self.expiresIn = expiresIn
-        self.expiresAt = expiresAt
-        self.mfaVerified = mfaVerified
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Session: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeSession: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Session {
-        return
-            try Session(
-                id: FfiConverterString.read(from: &buf), 
-                token: FfiConverterString.read(from: &buf), 
-                expiresIn: FfiConverterUInt64.read(from: &buf), 
-                expiresAt: FfiConverterString.read(from: &buf), 
-                mfaVerified: FfiConverterBool.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Session, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.id, into: &buf)
-        FfiConverterString.write(value.token, into: &buf)
-        FfiConverterUInt64.write(value.expiresIn, into: &buf)
-        FfiConverterString.write(value.expiresAt, into: &buf)
-        FfiConverterBool.write(value.mfaVerified, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSession_lift(_ buf: RustBuffer) throws -> Session {
-    return try FfiConverterTypeSession.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSession_lower(_ value: Session) -> RustBuffer {
-    return FfiConverterTypeSession.lower(value)
-}
-
-
-/**
- * What the engine knows about a session token.
- */
-public struct SessionInfo: Equatable, Hashable {
-    /**
-     * The token is known and unexpired.
-     */
-    public var valid: Bool
-    /**
-     * The session's id (its token), when valid.
-     */
-    public var id: String?
-    /**
-     * The owner, when valid.
-     */
-    public var user: User?
-    /**
-     * The session still has to pass MFA.
-     */
-    public var requiresMfa: Bool
-    /**
-     * The session passed MFA.
-     */
-    public var mfaCompleted: Bool
-    /**
-     * Same as `mfa_completed`.
-     */
-    public var mfaVerified: Bool
-    /**
-     * ISO 8601 time of the last MFA verification on this session.
-     */
-    public var mfaVerifiedAt: String?
-    /**
-     * Method of that verification.
-     */
-    public var mfaMethod: String?
-    /**
-     * The user's active methods.
-     */
-    public var mfaMethods: [String]
-    /**
-     * Seconds until expiry (0 when invalid).
-     */
-    public var expiresIn: UInt64
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * The token is known and unexpired.
-         */valid: Bool, 
-        /**
-         * The session's id (its token), when valid.
-         */id: String?, 
-        /**
-         * The owner, when valid.
-         */user: User?, 
-        /**
-         * The session still has to pass MFA.
-         */requiresMfa: Bool, 
-        /**
-         * The session passed MFA.
-         */mfaCompleted: Bool, 
-        /**
-         * Same as `mfa_completed`.
-         */mfaVerified: Bool, 
-        /**
-         * ISO 8601 time of the last MFA verification on this session.
-         */mfaVerifiedAt: String?, 
-        /**
-         * Method of that verification.
-         */mfaMethod: String?, 
-        /**
-         * The user's active methods.
-         */mfaMethods: [String], 
-        /**
-         * Seconds until expiry (0 when invalid).
-         */expiresIn: UInt64) {
-        self.valid = valid
-        self.id = id
-        self.user = user
-        self.requiresMfa = requiresMfa
-        self.mfaCompleted = mfaCompleted
-        self.mfaVerified = mfaVerified
-        self.mfaVerifiedAt = mfaVerifiedAt
-        self.mfaMethod = mfaMethod
-        self.mfaMethods = mfaMethods
-        self.expiresIn = expiresIn
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension SessionInfo: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeSessionInfo: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SessionInfo {
-        return
-            try SessionInfo(
-                valid: FfiConverterBool.read(from: &buf), 
-                id: FfiConverterOptionString.read(from: &buf), 
-                user: FfiConverterOptionTypeUser.read(from: &buf), 
-                requiresMfa: FfiConverterBool.read(from: &buf), 
-                mfaCompleted: FfiConverterBool.read(from: &buf), 
-                mfaVerified: FfiConverterBool.read(from: &buf), 
-                mfaVerifiedAt: FfiConverterOptionString.read(from: &buf), 
-                mfaMethod: FfiConverterOptionString.read(from: &buf), 
-                mfaMethods: FfiConverterSequenceString.read(from: &buf), 
-                expiresIn: FfiConverterUInt64.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: SessionInfo, into buf: inout [UInt8]) {
-        FfiConverterBool.write(value.valid, into: &buf)
-        FfiConverterOptionString.write(value.id, into: &buf)
-        FfiConverterOptionTypeUser.write(value.user, into: &buf)
-        FfiConverterBool.write(value.requiresMfa, into: &buf)
-        FfiConverterBool.write(value.mfaCompleted, into: &buf)
-        FfiConverterBool.write(value.mfaVerified, into: &buf)
-        FfiConverterOptionString.write(value.mfaVerifiedAt, into: &buf)
-        FfiConverterOptionString.write(value.mfaMethod, into: &buf)
-        FfiConverterSequenceString.write(value.mfaMethods, into: &buf)
-        FfiConverterUInt64.write(value.expiresIn, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSessionInfo_lift(_ buf: RustBuffer) throws -> SessionInfo {
-    return try FfiConverterTypeSessionInfo.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSessionInfo_lower(_ value: SessionInfo) -> RustBuffer {
-    return FfiConverterTypeSessionInfo.lower(value)
-}
-
-
-/**
- * Result of sign-in: a session, or a pending one (`session_id`) that needs MFA.
- */
-public struct SignInResult: Equatable, Hashable {
-    /**
-     * Always true (failures are errors).
-     */
-    public var success: Bool
-    /**
-     * An MFA step is needed: complete it with `session_id`.
-     */
-    public var requiresMfa: Bool
-    /**
-     * Handle of the pending session, when MFA is required.
-     */
-    public var sessionId: String?
-    /**
-     * Methods the user can complete MFA with.
-     */
-    public var mfaMethods: [String]
-    /**
-     * Seconds the (pending) session remains valid.
-     */
-    public var expiresIn: UInt64
-    /**
-     * The user, when signed in without MFA.
-     */
-    public var user: User?
-    /**
-     * The session, when signed in without MFA.
-     */
-    public var session: Session?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Always true (failures are errors).
-         */success: Bool, 
-        /**
-         * An MFA step is needed: complete it with `session_id`.
-         */requiresMfa: Bool, 
-        /**
-         * Handle of the pending session, when MFA is required.
-         */sessionId: String?, 
-        /**
-         * Methods the user can complete MFA with.
-         */mfaMethods: [String], 
-        /**
-         * Seconds the (pending) session remains valid.
-         */expiresIn: UInt64, 
-        /**
-         * The user, when signed in without MFA.
-         */user: User?, 
-        /**
-         * The session, when signed in without MFA.
-         */session: Session?) {
-        self.success = success
-        self.requiresMfa = requiresMfa
-        self.sessionId = sessionId
-        self.mfaMethods = mfaMethods
-        self.expiresIn = expiresIn
-        self.user = user
-        self.session = session
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension SignInResult: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeSignInResult: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SignInResult {
-        return
-            try SignInResult(
-                success: FfiConverterBool.read(from: &buf), 
-                requiresMfa: FfiConverterBool.read(from: &buf), 
-                sessionId: FfiConverterOptionString.read(from: &buf), 
-                mfaMethods: FfiConverterSequenceString.read(from: &buf), 
-                expiresIn: FfiConverterUInt64.read(from: &buf), 
-                user: FfiConverterOptionTypeUser.read(from: &buf), 
-                session: FfiConverterOptionTypeSession.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: SignInResult, into buf: inout [UInt8]) {
-        FfiConverterBool.write(value.success, into: &buf)
-        FfiConverterBool.write(value.requiresMfa, into: &buf)
-        FfiConverterOptionString.write(value.sessionId, into: &buf)
-        FfiConverterSequenceString.write(value.mfaMethods, into: &buf)
-        FfiConverterUInt64.write(value.expiresIn, into: &buf)
-        FfiConverterOptionTypeUser.write(value.user, into: &buf)
-        FfiConverterOptionTypeSession.write(value.session, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSignInResult_lift(_ buf: RustBuffer) throws -> SignInResult {
-    return try FfiConverterTypeSignInResult.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSignInResult_lower(_ value: SignInResult) -> RustBuffer {
-    return FfiConverterTypeSignInResult.lower(value)
-}
-
-
-/**
- * Result of sign-up: the user, signed in.
- */
-public struct SignUpResult: Equatable, Hashable {
-    /**
-     * The new user.
-     */
-    public var user: User
-    /**
-     * Their session.
-     */
-    public var session: Session
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * The new user.
-         */user: User, 
-        /**
-         * Their session.
-         */session: Session) {
-        self.user = user
-        self.session = session
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension SignUpResult: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeSignUpResult: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SignUpResult {
-        return
-            try SignUpResult(
-                user: FfiConverterTypeUser.read(from: &buf), 
-                session: FfiConverterTypeSession.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: SignUpResult, into buf: inout [UInt8]) {
-        FfiConverterTypeUser.write(value.user, into: &buf)
-        FfiConverterTypeSession.write(value.session, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSignUpResult_lift(_ buf: RustBuffer) throws -> SignUpResult {
-    return try FfiConverterTypeSignUpResult.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSignUpResult_lower(_ value: SignUpResult) -> RustBuffer {
-    return FfiConverterTypeSignUpResult.lower(value)
-}
-
-
-/**
- * An enrolled authenticator app.
- */
-public struct TotpDevice: Equatable, Hashable {
-    /**
-     * `dev_…` id.
-     */
-    public var id: String
-    /**
-     * User-given name.
-     */
-    public var name: String
-    /**
-     * ISO 8601.
-     */
-    public var createdAt: String
-    /**
-     * ISO 8601, when last used.
-     */
-    public var lastUsed: String?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * `dev_…` id.
-         */id: String, 
-        /**
-         * User-given name.
-         */name: String, 
-        /**
-         * ISO 8601.
-         */createdAt: String, 
-        /**
-         * ISO 8601, when last used.
-         */lastUsed: String?) {
-        self.id = id
-        self.name = name
-        self.createdAt = createdAt
-        self.lastUsed = lastUsed
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension TotpDevice: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeTotpDevice: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TotpDevice {
-        return
-            try TotpDevice(
-                id: FfiConverterString.read(from: &buf), 
-                name: FfiConverterString.read(from: &buf), 
-                createdAt: FfiConverterString.read(from: &buf), 
-                lastUsed: FfiConverterOptionString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: TotpDevice, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.id, into: &buf)
-        FfiConverterString.write(value.name, into: &buf)
-        FfiConverterString.write(value.createdAt, into: &buf)
-        FfiConverterOptionString.write(value.lastUsed, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeTotpDevice_lift(_ buf: RustBuffer) throws -> TotpDevice {
-    return try FfiConverterTypeTotpDevice.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeTotpDevice_lower(_ value: TotpDevice) -> RustBuffer {
-    return FfiConverterTypeTotpDevice.lower(value)
-}
-
-
-/**
- * A user (never the password hash).
- */
-public struct User: Equatable, Hashable {
-    /**
-     * `usr_…` id.
-     */
-    public var id: String
-    /**
-     * Email address.
-     */
-    public var email: String
-    /**
-     * Application role.
-     */
-    public var role: String
-    /**
-     * ISO 8601 creation time.
-     */
-    public var createdAt: String
-    /**
-     * Whether an MFA factor is active.
-     */
-    public var mfaEnabled: Bool
-    /**
-     * Active methods, e.g. `["totp", "backup"]`.
-     */
-    public var mfaMethods: [String]
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * `usr_…` id.
-         */id: String, 
-        /**
-         * Email address.
-         */email: String, 
-        /**
-         * Application role.
-         */role: String, 
-        /**
-         * ISO 8601 creation time.
-         */createdAt: String, 
-        /**
-         * Whether an MFA factor is active.
-         */mfaEnabled: Bool, 
-        /**
-         * Active methods, e.g. `["totp", "backup"]`.
-         */mfaMethods: [String]) {
-        self.id = id
-        self.email = email
-        self.role = role
-        self.createdAt = createdAt
-        self.mfaEnabled = mfaEnabled
-        self.mfaMethods = mfaMethods
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension User: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeUser: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> User {
-        return
-            try User(
-                id: FfiConverterString.read(from: &buf), 
-                email: FfiConverterString.read(from: &buf), 
-                role: FfiConverterString.read(from: &buf), 
-                createdAt: FfiConverterString.read(from: &buf), 
-                mfaEnabled: FfiConverterBool.read(from: &buf), 
-                mfaMethods: FfiConverterSequenceString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: User, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.id, into: &buf)
-        FfiConverterString.write(value.email, into: &buf)
-        FfiConverterString.write(value.role, into: &buf)
-        FfiConverterString.write(value.createdAt, into: &buf)
-        FfiConverterBool.write(value.mfaEnabled, into: &buf)
-        FfiConverterSequenceString.write(value.mfaMethods, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeUser_lift(_ buf: RustBuffer) throws -> User {
-    return try FfiConverterTypeUser.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeUser_lower(_ value: User) -> RustBuffer {
-    return FfiConverterTypeUser.lower(value)
-}
-
-
-/**
- * Request of `verify_mfa`: `session_id` (sign-in or step-up) or `user_id` (setup).
- */
-public struct VerifyMfaRequest: Equatable, Hashable {
-    /**
-     * Method of the code: `totp` or `backup`.
-     */
-    public var method: String
-    /**
-     * The code.
-     */
-    public var code: String
-    /**
-     * Pending session from sign-in, or a session token for step-up.
-     */
-    public var sessionId: String?
-    /**
-     * The user, to confirm a method being set up.
-     */
-    public var userId: String?
-    /**
-     * Setup challenge id.
-     */
-    public var challengeId: String?
-    /**
-     * Caller details for the audit log.
-     */
-    public var context: RequestContext?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Method of the code: `totp` or `backup`.
-         */method: String, 
-        /**
-         * The code.
-         */code: String, 
-        /**
-         * Pending session from sign-in, or a session token for step-up.
-         */sessionId: String? = nil, 
-        /**
-         * The user, to confirm a method being set up.
-         */userId: String? = nil, 
-        /**
-         * Setup challenge id.
-         */challengeId: String? = nil, 
-        /**
-         * Caller details for the audit log.
-         */context: RequestContext? = nil) {
-        self.method = method
-        self.code = code
-        self.sessionId = sessionId
-        self.userId = userId
-        self.challengeId = challengeId
-        self.context = context
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension VerifyMfaRequest: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeVerifyMfaRequest: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> VerifyMfaRequest {
-        return
-            try VerifyMfaRequest(
-                method: FfiConverterString.read(from: &buf), 
-                code: FfiConverterString.read(from: &buf), 
-                sessionId: FfiConverterOptionString.read(from: &buf), 
-                userId: FfiConverterOptionString.read(from: &buf), 
-                challengeId: FfiConverterOptionString.read(from: &buf), 
-                context: FfiConverterOptionTypeRequestContext.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: VerifyMfaRequest, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.method, into: &buf)
-        FfiConverterString.write(value.code, into: &buf)
-        FfiConverterOptionString.write(value.sessionId, into: &buf)
-        FfiConverterOptionString.write(value.userId, into: &buf)
-        FfiConverterOptionString.write(value.challengeId, into: &buf)
-        FfiConverterOptionTypeRequestContext.write(value.context, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeVerifyMfaRequest_lift(_ buf: RustBuffer) throws -> VerifyMfaRequest {
-    return try FfiConverterTypeVerifyMfaRequest.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeVerifyMfaRequest_lower(_ value: VerifyMfaRequest) -> RustBuffer {
-    return FfiConverterTypeVerifyMfaRequest.lower(value)
-}
-
-
-/**
- * Result of `verify_mfa`. A wrong code is `success == false`, not an error.
- */
-public struct VerifyMfaResult: Equatable, Hashable {
-    /**
-     * The code was right.
-     */
-    public var success: Bool
-    /**
-     * The method checked.
-     */
-    public var method: String
-    /**
-     * The user, on success.
-     */
-    public var user: User?
-    /**
-     * The completed (sign-in) or refreshed (step-up) session, on success.
-     */
-    public var session: Session?
-    /**
-     * Backup codes issued by the first activation: show them once.
-     */
-    public var backupCodes: [String]?
-    /**
-     * Attempts left before lockout, on failure.
-     */
-    public var attemptsRemaining: UInt32?
-    /**
-     * Locked out until `retry_after` seconds pass.
-     */
-    public var rateLimited: Bool
-    /**
-     * Seconds to wait before the next attempt.
-     */
-    public var retryAfter: UInt64?
-    /**
-     * Error code on failure, e.g. `mfa_invalid_code`.
-     */
-    public var error: String?
-    /**
-     * On failure: the user's other methods to offer, in fallback order.
-     */
-    public var fallbackMethods: [String]?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * The code was right.
-         */success: Bool, 
-        /**
-         * The method checked.
-         */method: String, 
-        /**
-         * The user, on success.
-         */user: User?, 
-        /**
-         * The completed (sign-in) or refreshed (step-up) session, on success.
-         */session: Session?, 
-        /**
-         * Backup codes issued by the first activation: show them once.
-         */backupCodes: [String]?, 
-        /**
-         * Attempts left before lockout, on failure.
-         */attemptsRemaining: UInt32?, 
-        /**
-         * Locked out until `retry_after` seconds pass.
-         */rateLimited: Bool, 
-        /**
-         * Seconds to wait before the next attempt.
-         */retryAfter: UInt64?, 
-        /**
-         * Error code on failure, e.g. `mfa_invalid_code`.
-         */error: String?, 
-        /**
-         * On failure: the user's other methods to offer, in fallback order.
-         */fallbackMethods: [String]?) {
-        self.success = success
-        self.method = method
-        self.user = user
-        self.session = session
-        self.backupCodes = backupCodes
-        self.attemptsRemaining = attemptsRemaining
-        self.rateLimited = rateLimited
-        self.retryAfter = retryAfter
-        self.error = error
-        self.fallbackMethods = fallbackMethods
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension VerifyMfaResult: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeVerifyMfaResult: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> VerifyMfaResult {
-        return
-            try VerifyMfaResult(
-                success: FfiConverterBool.read(from: &buf), 
-                method: FfiConverterString.read(from: &buf), 
-                user: FfiConverterOptionTypeUser.read(from: &buf), 
-                session: FfiConverterOptionTypeSession.read(from: &buf), 
-                backupCodes: FfiConverterOptionSequenceString.read(from: &buf), 
-                attemptsRemaining: FfiConverterOptionUInt32.read(from: &buf), 
-                rateLimited: FfiConverterBool.read(from: &buf), 
-                retryAfter: FfiConverterOptionUInt64.read(from: &buf), 
-                error: FfiConverterOptionString.read(from: &buf), 
-                fallbackMethods: FfiConverterOptionSequenceString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: VerifyMfaResult, into buf: inout [UInt8]) {
-        FfiConverterBool.write(value.success, into: &buf)
-        FfiConverterString.write(value.method, into: &buf)
-        FfiConverterOptionTypeUser.write(value.user, into: &buf)
-        FfiConverterOptionTypeSession.write(value.session, into: &buf)
-        FfiConverterOptionSequenceString.write(value.backupCodes, into: &buf)
-        FfiConverterOptionUInt32.write(value.attemptsRemaining, into: &buf)
-        FfiConverterBool.write(value.rateLimited, into: &buf)
-        FfiConverterOptionUInt64.write(value.retryAfter, into: &buf)
-        FfiConverterOptionString.write(value.error, into: &buf)
-        FfiConverterOptionSequenceString.write(value.fallbackMethods, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeVerifyMfaResult_lift(_ buf: RustBuffer) throws -> VerifyMfaResult {
-    return try FfiConverterTypeVerifyMfaResult.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeVerifyMfaResult_lower(_ value: VerifyMfaResult) -> RustBuffer {
-    return FfiConverterTypeVerifyMfaResult.lower(value)
-}
-
-
-/**
- * Every failure of the API. Each variant is one of the core's stable codes (see
- * [`MfaError::code`]); `reason` is the human-readable message, which never holds a secret.
+ * Why an app's sender could not send a message (kept in the audit log, never shown to users).
  */
 public 
-enum MfaError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
+enum SendFailure: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
 
     
     
     /**
-     * `invalid_input`: an argument was missing, malformed or out of range.
+     * The message did not go out.
      */
-    case InvalidInput(
+    case Failed(
         /**
-         * The argument at fault, e.g. `email`, `uri`, `digits`.
-         */field: String, 
-        /**
-         * What is wrong with it.
-         */reason: String
-    )
-    /**
-     * `not_found`: the user or record does not exist.
-     */
-    case NotFound(
-        /**
-         * Message.
-         */reason: String
-    )
-    /**
-     * `already_exists`: a user with this email (or a vault account) already exists.
-     */
-    case AlreadyExists(
-        /**
-         * Message.
-         */reason: String
-    )
-    /**
-     * `invalid_credentials`: email or password is wrong.
-     */
-    case InvalidCredentials(
-        /**
-         * Message.
-         */reason: String
-    )
-    /**
-     * `session_invalid`: the session is unknown, expired or signed out.
-     */
-    case SessionInvalid(
-        /**
-         * Message.
-         */reason: String
-    )
-    /**
-     * `mfa_setup_failed`.
-     */
-    case SetupFailed(
-        /**
-         * Message.
-         */reason: String
-    )
-    /**
-     * `mfa_invalid_code`.
-     */
-    case InvalidCode(
-        /**
-         * Message.
-         */reason: String
-    )
-    /**
-     * `mfa_expired_code`.
-     */
-    case ExpiredCode(
-        /**
-         * Message.
-         */reason: String
-    )
-    /**
-     * `mfa_method_not_supported`.
-     */
-    case MethodNotSupported(
-        /**
-         * Message.
-         */reason: String
-    )
-    /**
-     * `mfa_not_enabled`.
-     */
-    case NotEnabled(
-        /**
-         * Message.
-         */reason: String
-    )
-    /**
-     * `mfa_rate_limited`: wait `retry_after` seconds.
-     */
-    case RateLimited(
-        /**
-         * Seconds until another attempt is considered.
-         */retryAfter: UInt64, 
-        /**
-         * Message.
-         */reason: String
-    )
-    /**
-     * `mfa_backup_code_already_used`.
-     */
-    case BackupCodeAlreadyUsed(
-        /**
-         * Message.
-         */reason: String
-    )
-    /**
-     * `mfa_no_backup_codes_remaining`.
-     */
-    case NoBackupCodesRemaining(
-        /**
-         * Message.
-         */reason: String
-    )
-    /**
-     * `mfa_delivery_failed`: an SMS or email code could not be sent; offer another method.
-     */
-    case DeliveryFailed(
-        /**
-         * Message.
-         */reason: String
-    )
-    /**
-     * `mfa_step_up_required`: MFA must have been verified within `max_age` seconds.
-     */
-    case StepUpRequired(
-        /**
-         * The maximum age required, in seconds.
-         */maxAge: UInt64, 
-        /**
-         * Message.
-         */reason: String
-    )
-    /**
-     * `key_mismatch`: the secret key is not the one this database was sealed with.
-     */
-    case KeyMismatch(
-        /**
-         * Message.
-         */reason: String
-    )
-    /**
-     * `database_too_new`: written by a newer Plinto MFA.
-     */
-    case DatabaseTooNew(
-        /**
-         * Schema version in the file.
-         */found: Int64, 
-        /**
-         * Newest schema version this build reads.
-         */supported: Int64, 
-        /**
-         * Message.
-         */reason: String
-    )
-    /**
-     * `storage`: the database failed.
-     */
-    case Storage(
-        /**
-         * Message.
-         */reason: String
-    )
-    /**
-     * `internal`: a bug or unexpected state.
-     */
-    case Internal(
-        /**
-         * Message.
+         * What went wrong.
          */reason: String
     )
 
-    
-    /**
-     * The stable machine-readable code, e.g. `mfa_rate_limited`.
-     */
-public func code() -> String  {
-    return try!  FfiConverterString.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_plinto_mfa_fn_method_mfaerror_code(
-            FfiConverterTypeMfaError_lower(self),uniffiCallStatus
-    )
-})
-}
     
 
     
@@ -4479,82 +1764,23 @@ public func code() -> String  {
 }
 
 #if compiler(>=6)
-extension MfaError: Sendable {}
+extension SendFailure: Sendable {}
 #endif
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public struct FfiConverterTypeMfaError: FfiConverterRustBuffer {
-    typealias SwiftType = MfaError
+public struct FfiConverterTypeSendFailure: FfiConverterRustBuffer {
+    typealias SwiftType = SendFailure
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MfaError {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SendFailure {
         let variant: Int32 = try readInt(&buf)
         switch variant {
 
         
 
         
-        case 1: return .InvalidInput(
-            field: try FfiConverterString.read(from: &buf), 
-            reason: try FfiConverterString.read(from: &buf)
-            )
-        case 2: return .NotFound(
-            reason: try FfiConverterString.read(from: &buf)
-            )
-        case 3: return .AlreadyExists(
-            reason: try FfiConverterString.read(from: &buf)
-            )
-        case 4: return .InvalidCredentials(
-            reason: try FfiConverterString.read(from: &buf)
-            )
-        case 5: return .SessionInvalid(
-            reason: try FfiConverterString.read(from: &buf)
-            )
-        case 6: return .SetupFailed(
-            reason: try FfiConverterString.read(from: &buf)
-            )
-        case 7: return .InvalidCode(
-            reason: try FfiConverterString.read(from: &buf)
-            )
-        case 8: return .ExpiredCode(
-            reason: try FfiConverterString.read(from: &buf)
-            )
-        case 9: return .MethodNotSupported(
-            reason: try FfiConverterString.read(from: &buf)
-            )
-        case 10: return .NotEnabled(
-            reason: try FfiConverterString.read(from: &buf)
-            )
-        case 11: return .RateLimited(
-            retryAfter: try FfiConverterUInt64.read(from: &buf), 
-            reason: try FfiConverterString.read(from: &buf)
-            )
-        case 12: return .BackupCodeAlreadyUsed(
-            reason: try FfiConverterString.read(from: &buf)
-            )
-        case 13: return .NoBackupCodesRemaining(
-            reason: try FfiConverterString.read(from: &buf)
-            )
-        case 14: return .DeliveryFailed(
-            reason: try FfiConverterString.read(from: &buf)
-            )
-        case 15: return .StepUpRequired(
-            maxAge: try FfiConverterUInt64.read(from: &buf), 
-            reason: try FfiConverterString.read(from: &buf)
-            )
-        case 16: return .KeyMismatch(
-            reason: try FfiConverterString.read(from: &buf)
-            )
-        case 17: return .DatabaseTooNew(
-            found: try FfiConverterInt64.read(from: &buf), 
-            supported: try FfiConverterInt64.read(from: &buf), 
-            reason: try FfiConverterString.read(from: &buf)
-            )
-        case 18: return .Storage(
-            reason: try FfiConverterString.read(from: &buf)
-            )
-        case 19: return .Internal(
+        case 1: return .Failed(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -4562,110 +1788,15 @@ public struct FfiConverterTypeMfaError: FfiConverterRustBuffer {
         }
     }
 
-    public static func write(_ value: MfaError, into buf: inout [UInt8]) {
+    public static func write(_ value: SendFailure, into buf: inout [UInt8]) {
         switch value {
 
         
 
         
         
-        case let .InvalidInput(field,reason):
+        case let .Failed(reason):
             writeInt(&buf, Int32(1))
-            FfiConverterString.write(field, into: &buf)
-            FfiConverterString.write(reason, into: &buf)
-            
-        
-        case let .NotFound(reason):
-            writeInt(&buf, Int32(2))
-            FfiConverterString.write(reason, into: &buf)
-            
-        
-        case let .AlreadyExists(reason):
-            writeInt(&buf, Int32(3))
-            FfiConverterString.write(reason, into: &buf)
-            
-        
-        case let .InvalidCredentials(reason):
-            writeInt(&buf, Int32(4))
-            FfiConverterString.write(reason, into: &buf)
-            
-        
-        case let .SessionInvalid(reason):
-            writeInt(&buf, Int32(5))
-            FfiConverterString.write(reason, into: &buf)
-            
-        
-        case let .SetupFailed(reason):
-            writeInt(&buf, Int32(6))
-            FfiConverterString.write(reason, into: &buf)
-            
-        
-        case let .InvalidCode(reason):
-            writeInt(&buf, Int32(7))
-            FfiConverterString.write(reason, into: &buf)
-            
-        
-        case let .ExpiredCode(reason):
-            writeInt(&buf, Int32(8))
-            FfiConverterString.write(reason, into: &buf)
-            
-        
-        case let .MethodNotSupported(reason):
-            writeInt(&buf, Int32(9))
-            FfiConverterString.write(reason, into: &buf)
-            
-        
-        case let .NotEnabled(reason):
-            writeInt(&buf, Int32(10))
-            FfiConverterString.write(reason, into: &buf)
-            
-        
-        case let .RateLimited(retryAfter,reason):
-            writeInt(&buf, Int32(11))
-            FfiConverterUInt64.write(retryAfter, into: &buf)
-            FfiConverterString.write(reason, into: &buf)
-            
-        
-        case let .BackupCodeAlreadyUsed(reason):
-            writeInt(&buf, Int32(12))
-            FfiConverterString.write(reason, into: &buf)
-            
-        
-        case let .NoBackupCodesRemaining(reason):
-            writeInt(&buf, Int32(13))
-            FfiConverterString.write(reason, into: &buf)
-            
-        
-        case let .DeliveryFailed(reason):
-            writeInt(&buf, Int32(14))
-            FfiConverterString.write(reason, into: &buf)
-            
-        
-        case let .StepUpRequired(maxAge,reason):
-            writeInt(&buf, Int32(15))
-            FfiConverterUInt64.write(maxAge, into: &buf)
-            FfiConverterString.write(reason, into: &buf)
-            
-        
-        case let .KeyMismatch(reason):
-            writeInt(&buf, Int32(16))
-            FfiConverterString.write(reason, into: &buf)
-            
-        
-        case let .DatabaseTooNew(found,supported,reason):
-            writeInt(&buf, Int32(17))
-            FfiConverterInt64.write(found, into: &buf)
-            FfiConverterInt64.write(supported, into: &buf)
-            FfiConverterString.write(reason, into: &buf)
-            
-        
-        case let .Storage(reason):
-            writeInt(&buf, Int32(18))
-            FfiConverterString.write(reason, into: &buf)
-            
-        
-        case let .Internal(reason):
-            writeInt(&buf, Int32(19))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -4676,148 +1807,15 @@ public struct FfiConverterTypeMfaError: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeMfaError_lift(_ buf: RustBuffer) throws -> MfaError {
-    return try FfiConverterTypeMfaError.lift(buf)
+public func FfiConverterTypeSendFailure_lift(_ buf: RustBuffer) throws -> SendFailure {
+    return try FfiConverterTypeSendFailure.lift(buf)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeMfaError_lower(_ value: MfaError) -> RustBuffer {
-    return FfiConverterTypeMfaError.lower(value)
-}
-
-
-/**
- * HMAC algorithm of a TOTP account.
- */
-
-public enum TotpAlgorithm: Equatable, Hashable {
-    
-    /**
-     * HMAC-SHA-1 (what almost every service uses).
-     */
-    case sha1
-    /**
-     * HMAC-SHA-256.
-     */
-    case sha256
-    /**
-     * HMAC-SHA-512.
-     */
-    case sha512
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension TotpAlgorithm: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeTotpAlgorithm: FfiConverterRustBuffer {
-    typealias SwiftType = TotpAlgorithm
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TotpAlgorithm {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .sha1
-        
-        case 2: return .sha256
-        
-        case 3: return .sha512
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: TotpAlgorithm, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .sha1:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .sha256:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .sha512:
-            writeInt(&buf, Int32(3))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeTotpAlgorithm_lift(_ buf: RustBuffer) throws -> TotpAlgorithm {
-    return try FfiConverterTypeTotpAlgorithm.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeTotpAlgorithm_lower(_ value: TotpAlgorithm) -> RustBuffer {
-    return FfiConverterTypeTotpAlgorithm.lower(value)
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
-    typealias SwiftType = UInt32?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterUInt32.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterUInt32.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
-    typealias SwiftType = UInt64?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterUInt64.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterUInt64.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
+public func FfiConverterTypeSendFailure_lower(_ value: SendFailure) -> RustBuffer {
+    return FfiConverterTypeSendFailure.lower(value)
 }
 
 #if swift(>=5.8)
@@ -4839,30 +1837,6 @@ fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterInt64.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionBool: FfiConverterRustBuffer {
-    typealias SwiftType = Bool?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterBool.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterBool.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -4895,8 +1869,8 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionTypeDelivery: FfiConverterRustBuffer {
-    typealias SwiftType = Delivery?
+fileprivate struct FfiConverterOptionTypeMessageSender: FfiConverterRustBuffer {
+    typealias SwiftType = MessageSender?
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
         guard let value = value else {
@@ -4904,109 +1878,13 @@ fileprivate struct FfiConverterOptionTypeDelivery: FfiConverterRustBuffer {
             return
         }
         writeInt(&buf, Int8(1))
-        FfiConverterTypeDelivery.write(value, into: &buf)
+        FfiConverterTypeMessageSender.write(value, into: &buf)
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
-        case 1: return try FfiConverterTypeDelivery.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionTypeRequestContext: FfiConverterRustBuffer {
-    typealias SwiftType = RequestContext?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypeRequestContext.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypeRequestContext.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionTypeSession: FfiConverterRustBuffer {
-    typealias SwiftType = Session?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypeSession.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypeSession.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionTypeUser: FfiConverterRustBuffer {
-    typealias SwiftType = User?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypeUser.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypeUser.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionSequenceString: FfiConverterRustBuffer {
-    typealias SwiftType = [String]?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterSequenceString.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterSequenceString.read(from: &buf)
+        case 1: return try FfiConverterTypeMessageSender.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -5090,31 +1968,6 @@ fileprivate struct FfiConverterSequenceTypeAuditEvent: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceTypeChannelInfo: FfiConverterRustBuffer {
-    typealias SwiftType = [ChannelInfo]
-
-    public static func write(_ value: [ChannelInfo], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeChannelInfo.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ChannelInfo] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [ChannelInfo]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeChannelInfo.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterSequenceTypeOtpAccount: FfiConverterRustBuffer {
     typealias SwiftType = [OtpAccount]
 
@@ -5157,31 +2010,6 @@ fileprivate struct FfiConverterSequenceTypePasskeyInfo: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypePasskeyInfo.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterSequenceTypeTotpDevice: FfiConverterRustBuffer {
-    typealias SwiftType = [TotpDevice]
-
-    public static func write(_ value: [TotpDevice], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeTotpDevice.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [TotpDevice] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [TotpDevice]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeTotpDevice.read(from: &buf))
         }
         return seq
     }
@@ -5235,20 +2063,7 @@ public func parseOtpauthUri(uri: String)throws  -> OtpAccount  {
 })
 }
 /**
- * Whether a route at `level` (`none`, `optional`, `required`, `admin_only`) requires MFA of
- * a user with `role`.
- */
-public func shouldRequireMfa(level: String, role: String? = nil)throws  -> Bool  {
-    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
-    uniffi_plinto_mfa_fn_func_should_require_mfa(
-        FfiConverterString.lower(level),
-        FfiConverterOptionString.lower(role),uniffiCallStatus
-    )
-})
-}
-/**
- * Every code an [`MfaError`] can carry, in the core's order.
+ * Every error code the engine can report, in the core's order.
  */
 public func errorCodes() -> [String]  {
     return try!  FfiConverterSequenceString.lift(try! rustCall() {
@@ -5273,34 +2088,31 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
-    if (uniffi_plinto_mfa_checksum_func_account_code() != 43047) {
+    if (uniffi_plinto_mfa_checksum_func_account_code() != 5416) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_func_account_uri() != 38684) {
+    if (uniffi_plinto_mfa_checksum_func_account_uri() != 20741) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_func_authenticator_code() != 50756) {
+    if (uniffi_plinto_mfa_checksum_func_authenticator_code() != 44374) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_func_parse_otpauth_uri() != 11854) {
+    if (uniffi_plinto_mfa_checksum_func_parse_otpauth_uri() != 9724) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_func_should_require_mfa() != 25728) {
+    if (uniffi_plinto_mfa_checksum_func_error_codes() != 58412) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_func_error_codes() != 4263) {
+    if (uniffi_plinto_mfa_checksum_method_vault_accounts() != 17848) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_vault_accounts() != 3350) {
+    if (uniffi_plinto_mfa_checksum_method_vault_add() != 30231) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_vault_add() != 24208) {
+    if (uniffi_plinto_mfa_checksum_method_vault_add_uri() != 35822) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_vault_add_uri() != 15867) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_plinto_mfa_checksum_method_vault_codes() != 9881) {
+    if (uniffi_plinto_mfa_checksum_method_vault_codes() != 54238) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_vault_count() != 17255) {
@@ -5309,94 +2121,108 @@ private let initializationResult: InitializationResult = {
     if (uniffi_plinto_mfa_checksum_method_vault_remove() != 44248) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_vault_to_json() != 52895) {
+    if (uniffi_plinto_mfa_checksum_method_vault_to_json() != 29159) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_complete_delivery() != 28644) {
+    if (uniffi_plinto_mfa_checksum_method_engine_set_sender() != 24452) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_configure() != 2382) {
+    if (uniffi_plinto_mfa_checksum_method_engine_complete_delivery() != 30794) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_delete_user() != 60243) {
+    if (uniffi_plinto_mfa_checksum_method_engine_configure() != 65142) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_disable_mfa() != 18175) {
+    if (uniffi_plinto_mfa_checksum_method_engine_delete_user() != 42363) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_enable_mfa() != 62426) {
+    if (uniffi_plinto_mfa_checksum_method_engine_disable_mfa() != 14163) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_get_fallback_methods() != 62029) {
+    if (uniffi_plinto_mfa_checksum_method_engine_enable_mfa() != 61391) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_get_mfa_status() != 3808) {
+    if (uniffi_plinto_mfa_checksum_method_engine_get_fallback_methods() != 59010) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_get_user() != 8744) {
+    if (uniffi_plinto_mfa_checksum_method_engine_get_mfa_status() != 18200) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_list_audit_events() != 26308) {
+    if (uniffi_plinto_mfa_checksum_method_engine_get_passkey_authentication_options() != 42133) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_regenerate_backup_codes() != 3309) {
+    if (uniffi_plinto_mfa_checksum_method_engine_get_passkey_registration_options() != 35271) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_request_new_code() != 61285) {
+    if (uniffi_plinto_mfa_checksum_method_engine_get_user() != 1157) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa() != 42069) {
+    if (uniffi_plinto_mfa_checksum_method_engine_list_audit_events() != 4079) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_sign_in() != 27960) {
+    if (uniffi_plinto_mfa_checksum_method_engine_list_passkeys() != 29317) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_sign_out() != 61235) {
+    if (uniffi_plinto_mfa_checksum_method_engine_regenerate_mfa_backup_codes() != 22663) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_sign_up() != 4816) {
+    if (uniffi_plinto_mfa_checksum_method_engine_remove_passkey() != 50758) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_verify_mfa() != 24298) {
+    if (uniffi_plinto_mfa_checksum_method_engine_rename_passkey() != 50247) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_verify_password() != 62627) {
+    if (uniffi_plinto_mfa_checksum_method_engine_request_new_code() != 4812) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_verify_session() != 28146) {
+    if (uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa() != 52039) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_list_passkeys() != 62747) {
+    if (uniffi_plinto_mfa_checksum_method_engine_rotate_key() != 4699) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_passkey_authentication_options() != 42928) {
+    if (uniffi_plinto_mfa_checksum_method_engine_should_require_mfa() != 59825) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_passkey_registration_options() != 48667) {
+    if (uniffi_plinto_mfa_checksum_method_engine_sign_in() != 18401) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_remove_passkey() != 25506) {
+    if (uniffi_plinto_mfa_checksum_method_engine_sign_out() != 39495) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_rename_passkey() != 63566) {
+    if (uniffi_plinto_mfa_checksum_method_engine_sign_up() != 24001) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_verify_passkey_authentication() != 4062) {
+    if (uniffi_plinto_mfa_checksum_method_engine_verify_mfa() != 38934) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_verify_passkey_registration() != 6610) {
+    if (uniffi_plinto_mfa_checksum_method_engine_verify_passkey_authentication() != 47118) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_constructor_vault_from_json() != 45653) {
+    if (uniffi_plinto_mfa_checksum_method_engine_verify_passkey_registration() != 38763) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_verify_password() != 7675) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_verify_session() != 37695) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_messagesender_send() != 51916) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_constructor_vault_from_json() != 19372) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_constructor_vault_new() != 7279) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_constructor_engine_new() != 20595) {
+    if (uniffi_plinto_mfa_checksum_constructor_engine_new() != 13936) {
         return InitializationResult.apiChecksumMismatch
     }
 
+    uniffiCallbackInitMessageSender()
+    uniffiEnsurePlintoMfaCoreInitialized()
     return InitializationResult.ok
 }()
 

@@ -1,6 +1,6 @@
 //! Users, primary sign-in, sessions, step-up and settings.
 
-use super::{debug_fields, IssuedSession, Json, RequestContext, SecretString, User};
+use super::{debug_fields, IssuedSession, Json, RequestContext, SecretString, UnixTime, User};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -66,6 +66,7 @@ pub struct SignInResult {
     /// An MFA step is needed: complete it with `session_id`.
     pub requires_mfa: bool,
     /// Handle of the pending session (a bearer secret), when MFA is required.
+    #[schemars(extend("x-secret" = true))]
     pub session_id: Option<String>,
     /// Methods the user can complete MFA with.
     pub mfa_methods: Vec<String>,
@@ -120,7 +121,7 @@ pub struct SessionInfo {
     #[schemars(extend("x-discriminant" = true))]
     pub valid: bool,
     /// The session's id (its token), when valid.
-    #[schemars(extend("x-when" = "valid"))]
+    #[schemars(extend("x-when" = "valid", "x-secret" = true))]
     pub id: Option<String>,
     /// The owner, when valid.
     #[schemars(extend("x-when" = "valid"))]
@@ -240,10 +241,10 @@ pub struct ShouldRequireMfaRequest {
 pub struct ListAuditEventsRequest {
     /// The user.
     pub user_id: String,
-    /// Only events at or after this time (Unix seconds).
-    #[schemars(extend("x-positional" = true, "x-time" = true))]
+    /// Only events at or after this time (Unix seconds or RFC 3339).
+    #[schemars(extend("x-positional" = true))]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
-    pub since: Option<i64>,
+    pub since: Option<UnixTime>,
     /// At most this many (1 to 1000, default 100).
     #[schemars(extend("x-positional" = true))]
     #[cfg_attr(feature = "uniffi", uniffi(default))]

@@ -1,5 +1,6 @@
 //! The authenticator side (no database): reading `otpauth://` URIs and computing codes.
 
+use super::UnixTime;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -23,8 +24,8 @@ pub struct AuthenticatorCodeRequest {
     /// The `otpauth://` URI.
     #[schemars(extend("x-bare" = true))]
     pub uri: String,
-    /// Unix seconds (default now).
-    #[schemars(extend("x-positional" = true, "x-time" = true))]
+    /// Unix seconds or RFC 3339 (default now).
+    #[schemars(extend("x-positional" = true))]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
-    pub time: Option<i64>,
+    pub time: Option<UnixTime>,
 }

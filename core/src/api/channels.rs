@@ -47,6 +47,7 @@ pub struct RequestCodeResult {
     /// Where it was sent, masked.
     pub destination: String,
     /// The message for the caller to deliver, when it asked to deliver codes itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-internal" = true))]
     pub delivery: Option<Delivery>,
 }

@@ -49,14 +49,19 @@ pub struct EnableMfaResult {
     /// The method being set up.
     pub method: String,
     /// Base32 TOTP secret for manual entry.
+    #[schemars(extend("x-secret" = true))]
     pub secret: Option<String>,
     /// The `otpauth://` URI to encode in a QR code.
+    #[schemars(extend("x-secret" = true))]
     pub qr_code_url: Option<String>,
     /// That QR code as SVG.
+    #[schemars(extend("x-secret" = true))]
     pub qr_code_svg: Option<String>,
     /// That QR code as a `data:image/svg+xml` URL.
+    #[schemars(extend("x-secret" = true))]
     pub qr_code_data_url: Option<String>,
     /// Backup codes, when this call issued them.
+    #[schemars(extend("x-secret" = true))]
     pub backup_codes: Option<Vec<String>>,
     /// Id of the new device or challenge.
     pub challenge_id: Option<String>,
@@ -67,6 +72,7 @@ pub struct EnableMfaResult {
     /// Where it was sent, masked (e.g. `+1******7890`).
     pub destination: Option<String>,
     /// The message for the caller to deliver, when it asked to deliver codes itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-internal" = true))]
     pub delivery: Option<Delivery>,
 }
@@ -130,6 +136,7 @@ pub struct VerifyMfaResult {
     /// method being set up was confirmed.
     pub session: Option<IssuedSession>,
     /// Backup codes issued by this first activation (shown once).
+    #[schemars(extend("x-secret" = true))]
     pub backup_codes: Option<Vec<String>>,
     /// The security key or passkey registered or used (WebAuthn).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -279,6 +286,7 @@ pub struct RegenerateBackupCodesRequest {
 #[serde(rename_all = "camelCase")]
 pub struct BackupCodes {
     /// The new codes: show them once.
+    #[schemars(extend("x-secret" = true))]
     pub codes: Vec<String>,
     /// ISO 8601.
     pub generated_at: String,

@@ -59,17 +59,35 @@ impl JsonSchema for Json {
     }
 }
 
+// Text that is not JSON arrives as a JSON string, so the operation refuses it with a typed
+// error naming its field (a failed lift would only be an internal error in Swift and Kotlin).
 #[cfg(feature = "uniffi")]
 uniffi::custom_type!(Json, String, {
     lower: |json| json.0.to_string(),
-    try_lift: |text| Ok(Json(serde_json::from_str(&text)?)),
+    try_lift: |text| Ok(Json(
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+    )),
 });
 
 /// A secret text (password, token, shared secret): zeroed when dropped, never printed by
 /// `Debug`. On the wire and in Swift and Kotlin it is a plain string.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct SecretString(pub String);
+
+impl JsonSchema for SecretString {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        "SecretString".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "x-secret": true})
+    }
+}
 
 impl SecretString {
     /// The secret itself.
@@ -110,6 +128,61 @@ impl From<String> for SecretString {
 uniffi::custom_type!(SecretString, String, {
     lower: |s| s.0.clone(),
     try_lift: |text| Ok(SecretString(text)),
+});
+
+/// A point in time given by a caller: Unix seconds, or an RFC 3339 timestamp
+/// (`2026-11-25T12:00:00Z`). Bindings pass their date types (`Date`, `datetime`) as seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct UnixTime(pub i64);
+
+impl<'de> Deserialize<'de> for UnixTime {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Seconds;
+        impl serde::de::Visitor<'_> for Seconds {
+            type Value = UnixTime;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("Unix seconds or an RFC 3339 timestamp")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<UnixTime, E> {
+                Ok(UnixTime(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<UnixTime, E> {
+                i64::try_from(v)
+                    .map(UnixTime)
+                    .map_err(|_| E::custom("is out of range"))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<UnixTime, E> {
+                crate::clock::parse_rfc3339(v)
+                    .map(UnixTime)
+                    .ok_or_else(|| E::custom("must be Unix seconds or an RFC 3339 timestamp"))
+            }
+        }
+        d.deserialize_any(Seconds)
+    }
+}
+
+impl JsonSchema for UnixTime {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        "UnixTime".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "anyOf": [{"type": "integer"}, {"type": "string", "format": "date-time"}],
+            "x-time": true
+        })
+    }
+}
+
+#[cfg(feature = "uniffi")]
+uniffi::custom_type!(UnixTime, i64, {
+    lower: |t| t.0,
+    try_lift: |s| Ok(UnixTime(s)),
 });
 
 /// An MFA method name.
@@ -162,13 +235,14 @@ impl Method {
 /// Who is calling: recorded in the audit log. Both fields are optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
 pub struct RequestContext {
     /// Client IP address.
-    #[serde(rename = "ipAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
-    pub ip: Option<String>,
+    pub ip_address: Option<String>,
     /// Client user agent.
-    #[serde(rename = "userAgent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub user_agent: Option<String>,
 }
@@ -207,8 +281,10 @@ pub struct User {
 #[serde(rename_all = "camelCase")]
 pub struct IssuedSession {
     /// The session's id, which is its bearer token.
+    #[schemars(extend("x-secret" = true))]
     pub id: String,
     /// Bearer token (256 random bits, base64url).
+    #[schemars(extend("x-secret" = true))]
     pub token: String,
     /// Seconds until it expires.
     pub expires_in: u64,

@@ -20,7 +20,7 @@ pub struct PasskeyOptionsRequest {
     #[schemars(extend("x-positional" = true))]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub user_id: Option<String>,
-    /// `registration` or `authentication` (default: what the operation's name says).
+    /// `registration` (the default) or `authentication`.
     #[serde(rename = "type")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub kind: Option<String>,
@@ -30,6 +30,24 @@ pub struct PasskeyOptionsRequest {
     /// Registration: `passkey` (user verification required) or `securityKey`.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub authenticator_type: Option<String>,
+    /// Caller details for the audit log.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub context: RequestContext,
+}
+
+/// Options for `navigator.credentials.get()`: for a pending sign-in session (`sessionId` from
+/// sign-in), or a signed-in session's token (step-up). Pass `publicKey` to the browser.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct PasskeyAuthenticationOptionsRequest {
+    /// The pending session from sign-in, or a signed-in session's token.
+    pub session_id: String,
+    /// Accepted for the guide's form; must be `authentication`.
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub kind: Option<String>,
     /// Caller details for the audit log.
     #[serde(flatten)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
@@ -93,27 +111,55 @@ pub struct PasskeyOptions {
 pub struct VerifyPasskeyRequest {
     /// The challenge from the options.
     pub challenge_id: String,
-    /// The browser's `RegistrationResponseJSON` or `AuthenticationResponseJSON` (or the
-    /// guide's arrays of byte values).
+    /// The browser's `RegistrationResponseJSON` (or `AuthenticationResponseJSON` for the
+    /// guide's authentication form), or the guide's arrays of byte values.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub credential: Option<Json>,
     /// The guide's name for an authentication answer.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub assertion: Option<Json>,
-    /// `registration` or `authentication` (default: an `assertion` given, or what the
-    /// operation's name says).
+    /// `registration` or `authentication` (the default when an `assertion` is given).
     #[serde(rename = "type")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub kind: Option<String>,
     /// Registration: the user the challenge was issued to (checked when given).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub user_id: Option<String>,
-    /// Authentication: the session the challenge was issued for (required for a step-up).
+    /// Authentication: the session the challenge was issued for.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub session_id: Option<String>,
     /// Registration: a name for the key (default `Passkey` or `Security key`).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub name: Option<String>,
+    /// Caller details for the audit log.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub context: RequestContext,
+}
+
+/// Verifies an assertion (the browser's `AuthenticationResponseJSON`): completes the pending
+/// sign-in or refreshes the session's MFA time, with the result and attempt limiting of
+/// `verify_mfa`. A wrong answer is `success: false`; an unknown, used or expired challenge is
+/// an error.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyPasskeyAuthenticationRequest {
+    /// The challenge from the options.
+    pub challenge_id: String,
+    /// The browser's `AuthenticationResponseJSON` (or the guide's arrays of byte values).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub credential: Option<Json>,
+    /// The guide's name for the same answer.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub assertion: Option<Json>,
+    /// The session the challenge was issued for (required for a step-up).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub session_id: Option<String>,
+    /// Accepted for the guide's form; must be `authentication`.
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub kind: Option<String>,
     /// Caller details for the audit log.
     #[serde(flatten)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]

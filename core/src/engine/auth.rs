@@ -285,7 +285,7 @@ impl Engine {
         let new = NewSession {
             row,
             token_hash: sha256(token.as_bytes()),
-            ip: ctx.ip.clone(),
+            ip: ctx.ip_address.clone(),
             user_agent: ctx.user_agent.clone(),
         };
         Ok((new, issued))

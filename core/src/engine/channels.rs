@@ -37,18 +37,23 @@ fn fallback_chain(failed: Method) -> &'static [&'static str] {
 }
 
 impl Engine {
-    /// Registers a sender for `sms` or `email`, used instead of the built-in one.
-    pub fn set_sender(&self, channel: &str, sender: Arc<dyn CodeSender>) -> Result<()> {
-        let channel = match Method::parse(channel)? {
-            Method::Sms => "sms",
-            Method::Email => "email",
-            other => return Err(MfaError::unsupported(other.as_str())),
+    /// Registers the application's sender for `sms` or `email`, used instead of the built-in
+    /// one; `None` removes it. Whatever the sender is (Rust, a JavaScript function, a Python
+    /// callable, a Swift or Kotlin object), the engine applies `delivery.timeoutSeconds`,
+    /// voids the code of a failed send and keeps the channel's health.
+    pub fn set_sender(&self, channel: &str, sender: Option<Arc<dyn CodeSender>>) -> Result<()> {
+        let channel = match channel {
+            "sms" | "email" => channel,
+            _ => return Err(MfaError::invalid("channel", "must be sms or email")),
         };
         let mut senders = self
             .senders
             .write()
             .map_err(|_| MfaError::internal("sender lock poisoned"))?;
-        senders.insert(channel.to_string(), sender);
+        match sender {
+            Some(s) => senders.insert(channel.to_string(), s),
+            None => senders.remove(channel),
+        };
         Ok(())
     }
 

@@ -225,7 +225,7 @@ impl Engine {
             action: action.to_string(),
             method: method.map(str::to_string),
             success,
-            ip: clip(&ctx.ip),
+            ip: clip(&ctx.ip_address),
             user_agent: clip(&ctx.user_agent),
             detail: detail.map(str::to_string),
             created_at: self.now(),

@@ -14,12 +14,12 @@ fn unsupported<T>() -> Result<T> {
 
 impl Engine {
     /// Not available in this build.
-    pub fn passkey_options(&self, _: &PasskeyOptionsRequest, _: bool) -> Result<PasskeyOptions> {
+    pub fn passkey_options(&self, _: &PasskeyOptionsRequest) -> Result<PasskeyOptions> {
         unsupported()
     }
 
     /// Not available in this build.
-    pub fn verify_passkey(&self, _: &VerifyPasskeyRequest, _: bool) -> Result<VerifyMfaResult> {
+    pub fn verify_passkey(&self, _: &VerifyPasskeyRequest) -> Result<VerifyMfaResult> {
         unsupported()
     }
 

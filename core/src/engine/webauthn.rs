@@ -895,14 +895,10 @@ fn is_authentication(kind: Option<&str>, operation_is_authentication: bool) -> R
 }
 
 impl Engine {
-    /// Options for a ceremony: registration for `userId`, or sign-in for `sessionId` when
-    /// `type` is `authentication` (by default when `authentication`).
-    pub fn passkey_options(
-        &self,
-        r: &PasskeyOptionsRequest,
-        authentication: bool,
-    ) -> Result<PasskeyOptions> {
-        if is_authentication(r.kind.as_deref(), authentication)? {
+    /// The guide's `getPasskeyRegistrationOptions`: registration options for `userId`, or
+    /// sign-in options for `sessionId` when `type` is `authentication`.
+    pub fn passkey_options(&self, r: &PasskeyOptionsRequest) -> Result<PasskeyOptions> {
+        if is_authentication(r.kind.as_deref(), false)? {
             let sid = r
                 .session_id
                 .as_deref()
@@ -916,15 +912,10 @@ impl Engine {
         self.passkey_registration_options(uid, r.authenticator_type.as_deref(), &r.context)
     }
 
-    /// Verifies a ceremony's answer: stores a new credential, or with an `assertion`, `type:
-    /// "authentication"` (or by default when `authentication`) completes sign-in with one.
-    pub fn verify_passkey(
-        &self,
-        r: &VerifyPasskeyRequest,
-        authentication: bool,
-    ) -> Result<VerifyMfaResult> {
-        let authentication =
-            is_authentication(r.kind.as_deref(), authentication || r.assertion.is_some())?;
+    /// The guide's `verifyPasskeyRegistration`: stores a new credential, or with an
+    /// `assertion` (or `type: "authentication"`) completes sign-in with one.
+    pub fn verify_passkey(&self, r: &VerifyPasskeyRequest) -> Result<VerifyMfaResult> {
+        let authentication = is_authentication(r.kind.as_deref(), r.assertion.is_some())?;
         let credential = r
             .credential
             .as_ref()

@@ -309,10 +309,16 @@ pub(crate) fn parse<T: DeserializeOwned>(args: &Value, shape: &Shape) -> Result<
         };
         let reason = if inner.starts_with("invalid value") || inner.contains("out of range") {
             "is out of range".to_string()
-        } else if inner.starts_with("invalid type") {
-            shape_at(shape, &path)
-                .map_or("has the wrong type", Shape::expected)
-                .to_string()
+        } else if let Some(rest) = inner.strip_prefix("invalid type: ") {
+            match shape_at(shape, &path) {
+                Some(s @ (Shape::Object(_) | Shape::List(_) | Shape::Scalar(Some(_)))) => {
+                    s.expected().to_string()
+                }
+                _ => match rest.split_once(", expected ") {
+                    Some((_, wanted)) => format!("must be {wanted}"),
+                    None => "has the wrong type".to_string(),
+                },
+            }
         } else {
             inner.chars().take(200).collect()
         };

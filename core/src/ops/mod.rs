@@ -61,14 +61,15 @@ pub struct Flags {
     pub quick: bool,
 }
 
-/// What a binding writes by hand instead of generating (a documented exclusion).
+/// Bindings that write an operation by hand, or leave it out on purpose: a documented
+/// exclusion from the generated surfaces (the row's `note` says why).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct HandWritten {
-    /// The Node package writes this method itself.
+pub struct Custom {
+    /// Not generated in the Node package.
     pub node: bool,
-    /// The Python package writes this method itself.
+    /// Not generated in the Python package.
     pub python: bool,
-    /// The Swift/Kotlin library writes this function itself.
+    /// Not generated in the Swift/Kotlin library.
     pub uniffi: bool,
 }
 
@@ -77,16 +78,21 @@ pub struct HandWritten {
 pub struct OperationInfo {
     /// Canonical name, e.g. `enable_mfa`.
     pub name: &'static str,
+    /// The Rust type implementing [`Operation`], e.g. `EnableMfa`.
+    pub type_name: &'static str,
     /// Documentation, when it is not the request type's (operations sharing a request type).
     pub doc: Option<&'static str>,
-    /// The guide's camelCase name when it is not the mechanical one (`enableMFA`).
+    /// The guide's camelCase name, for operations the guide documents (`enableMFA`):
+    /// Node's method name, and an alias in Python.
     pub guide_name: Option<&'static str>,
     /// Where it lives.
     pub namespace: Namespace,
     /// Flags.
     pub flags: Flags,
-    /// Bindings that write it by hand.
-    pub hand_written: HandWritten,
+    /// Bindings that write it by hand or leave it out.
+    pub custom: Custom,
+    /// Why a binding writes it by hand or leaves it out.
+    pub note: Option<&'static str>,
     /// Rust name of the request type.
     pub request_type: &'static str,
     /// Rust name of the result type (`Vec<…>` for lists, `bool`).

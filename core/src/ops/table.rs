@@ -3,7 +3,7 @@
 //! Each entry names the operation's type, its canonical name, its request and result types,
 //! what the bindings need to know about it, and the engine call it runs.
 
-use super::{Flags, HandWritten, Namespace, Operation, OperationInfo, Stateless};
+use super::{Custom, Flags, Namespace, Operation, OperationInfo, Stateless};
 use crate::api::*;
 use crate::engine::Engine;
 use crate::error::{MfaError, Result};
@@ -15,7 +15,8 @@ struct Extra {
     guide_name: Option<&'static str>,
     namespace: Namespace,
     flags: Flags,
-    hand_written: HandWritten,
+    custom: Custom,
+    note: Option<&'static str>,
 }
 
 const DEFAULT: Extra = Extra {
@@ -28,11 +29,12 @@ const DEFAULT: Extra = Extra {
         needs_session: false,
         quick: false,
     },
-    hand_written: HandWritten {
+    custom: Custom {
         node: false,
         python: false,
         uniffi: false,
     },
+    note: None,
 };
 
 const SENDS_CODE: Flags = Flags {
@@ -77,11 +79,13 @@ macro_rules! operations {
                     let extra = Extra { $($field: $value,)* ..DEFAULT };
                     OperationInfo {
                         name: $name,
+                        type_name: stringify!($ty),
                         doc: extra.doc,
                         guide_name: extra.guide_name,
                         namespace: extra.namespace,
                         flags: extra.flags,
-                        hand_written: extra.hand_written,
+                        custom: extra.custom,
+                        note: extra.note,
                         request_type: stringify!($req),
                         response_type: stringify!($res),
                         request_schema: |g| g.subschema_for::<$req>(),
@@ -103,6 +107,14 @@ macro_rules! operations {
     };
     (@runner engine $ty:ident) => { super::run_json::<$ty> };
     (@runner alone $ty:ident) => { super::run_json_stateless::<$ty> };
+}
+
+/// The authentication operations take the guide's `type` only as `authentication`.
+fn only_authentication(kind: Option<&str>) -> Result<()> {
+    match kind.map(str::trim) {
+        None | Some("" | "authentication") => Ok(()),
+        Some(_) => Err(MfaError::invalid("type", "must be authentication")),
+    }
 }
 
 fn success() -> SuccessResult {
@@ -144,7 +156,7 @@ operations! {
         guide_name: Some("regenerateMFABackupCodes")
     } = engine |e, r| e.regenerate_backup_codes(&r.user_id, r.count.map(i64::from), &r.context);
     ListAuditEvents "list_audit_events" (ListAuditEventsRequest => Vec<AuditEvent>) {}
-        = engine |e, r| e.list_audit_events(&r.user_id, r.since, r.limit);
+        = engine |e, r| e.list_audit_events(&r.user_id, r.since.map(|t| t.0), r.limit);
     RequireRecentMfa "require_recent_mfa" (RequireRecentMfaRequest => SuccessResult) {
         flags: NEEDS_SESSION
     } = engine |e, r| e.require_recent_mfa(r.token.expose(), r.max_age).map(|()| success());
@@ -155,7 +167,9 @@ operations! {
     } = engine |_e, r| policy::should_require_mfa(&r.level, r.role.as_deref().unwrap_or(""));
     Configure "configure" (ConfigureRequest => ConfigureResult) {
         namespace: Namespace::Mfa,
-        hand_written: HandWritten { python: true, ..DEFAULT.hand_written }
+        custom: Custom { python: true, ..DEFAULT.custom },
+        note: Some("Python writes configure() by hand: it merges keyword arguments and replays the \
+            options when a fork()ed child opens its own engine.")
     } = engine |e, r| e.configure(&r.options.0);
     RotateKey "rotate_key" (RotateKeyRequest => RotateKeyResult) {}
         = engine |e, r| {
@@ -167,7 +181,7 @@ operations! {
             Ok(RotateKeyResult { success: true, resealed: u64::try_from(resealed).unwrap_or(u64::MAX) })
         };
     RequestNewCode "request_new_code" (RequestNewCodeRequest => RequestCodeResult) {
-        namespace: Namespace::Mfa, flags: SENDS_CODE
+        guide_name: Some("requestNewCode"), namespace: Namespace::Mfa, flags: SENDS_CODE
     } = engine |e, r| e.request_new_code(
         r.session_id.as_deref(),
         r.user_id.as_deref(),
@@ -175,27 +189,39 @@ operations! {
         r.external_delivery,
         &r.context,
     );
-    CompleteDelivery "complete_delivery" (CompleteDeliveryRequest => SuccessResult) {}
+    CompleteDelivery "complete_delivery" (CompleteDeliveryRequest => SuccessResult) {
+        custom: Custom { node: true, python: true, ..DEFAULT.custom },
+        note: Some("Node and Python deliver through senders registered with the engine; reporting \
+            a caller-made delivery is for the mobile library.")
+    }
         = engine |e, r| e
             .complete_delivery(&r.delivery_id, r.ok, r.reason.as_deref(), &r.context)
             .map(|()| success());
-    PasskeyRegistrationOptions "get_passkey_registration_options" (PasskeyOptionsRequest => PasskeyOptions) {}
-        = engine |e, r| e.passkey_options(&r, false);
-    VerifyPasskeyRegistration "verify_passkey_registration" (VerifyPasskeyRequest => VerifyMfaResult) {}
-        = engine |e, r| e.verify_passkey(&r, false);
-    PasskeyAuthenticationOptions "get_passkey_authentication_options" (PasskeyOptionsRequest => PasskeyOptions) {
-        flags: NEEDS_SESSION,
-        doc: Some("Options for `navigator.credentials.get()`: for a pending sign-in session \
-            (`sessionId` from sign-in), or a signed-in session's token (step-up). Pass \
-            `publicKey` to the browser.")
-    } = engine |e, r| e.passkey_options(&r, true);
-    VerifyPasskeyAuthentication "verify_passkey_authentication" (VerifyPasskeyRequest => VerifyMfaResult) {
-        flags: NEEDS_SESSION,
-        doc: Some("Verifies an assertion (the browser's `AuthenticationResponseJSON`): completes \
-            the pending sign-in or refreshes the session's MFA time, with the result and \
-            attempt limiting of `verify_mfa`. A wrong answer is `success: false`; an unknown, \
-            used or expired challenge is an error.")
-    } = engine |e, r| e.verify_passkey(&r, true);
+    PasskeyRegistrationOptions "get_passkey_registration_options" (PasskeyOptionsRequest => PasskeyOptions) {
+        guide_name: Some("getPasskeyRegistrationOptions")
+    }
+        = engine |e, r| e.passkey_options(&r);
+    VerifyPasskeyRegistration "verify_passkey_registration" (VerifyPasskeyRequest => VerifyMfaResult) {
+        guide_name: Some("verifyPasskeyRegistration")
+    }
+        = engine |e, r| e.verify_passkey(&r);
+    PasskeyAuthenticationOptions "get_passkey_authentication_options" (PasskeyAuthenticationOptionsRequest => PasskeyOptions) {
+        flags: NEEDS_SESSION
+    } = engine |e, r| {
+        only_authentication(r.kind.as_deref())?;
+        e.passkey_authentication_options(&r.session_id, &r.context)
+    };
+    VerifyPasskeyAuthentication "verify_passkey_authentication" (VerifyPasskeyAuthenticationRequest => VerifyMfaResult) {
+        flags: NEEDS_SESSION
+    } = engine |e, r| {
+        only_authentication(r.kind.as_deref())?;
+        let credential = r
+            .credential
+            .or(r.assertion)
+            .filter(|c| !c.0.is_null())
+            .ok_or_else(|| MfaError::invalid("credential", "is required"))?;
+        e.verify_passkey_authentication(&r.challenge_id, &credential.0, r.session_id.as_deref(), &r.context)
+    };
     ListPasskeys "list_passkeys" (ListPasskeysRequest => Vec<PasskeyInfo>) {}
         = engine |e, r| e.list_passkeys(&r.user_id);
     RenamePasskey "rename_passkey" (RenamePasskeyRequest => SuccessResult) {}
@@ -213,11 +239,15 @@ operations! {
     ParseOtpauthUri "parse_otpauth_uri" (ParseOtpauthUriRequest => authenticator::OtpAccount) {
         namespace: Namespace::Authenticator,
         flags: Flags { stateless: true, quick: true, ..DEFAULT.flags },
-        hand_written: HandWritten { uniffi: true, ..DEFAULT.hand_written }
+        custom: Custom { uniffi: true, ..DEFAULT.custom },
+        note: Some("The phone library writes the authenticator functions by hand, with positional \
+            arguments and its vault of accounts.")
     } = alone |_e, r| authenticator::OtpAccount::parse_uri(&r.uri);
     AuthenticatorCode "authenticator_code" (AuthenticatorCodeRequest => authenticator::AuthenticatorCode) {
         namespace: Namespace::Authenticator,
         flags: Flags { stateless: true, quick: true, ..DEFAULT.flags },
-        hand_written: HandWritten { uniffi: true, ..DEFAULT.hand_written }
-    } = alone |_e, r| authenticator::code_for_uri(&r.uri, r.time);
+        custom: Custom { uniffi: true, ..DEFAULT.custom },
+        note: Some("The phone library writes the authenticator functions by hand, with positional \
+            arguments and its vault of accounts.")
+    } = alone |_e, r| authenticator::code_for_uri(&r.uri, r.time.map(|t| t.0));
 }

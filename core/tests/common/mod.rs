@@ -60,7 +60,7 @@ impl Env {
 
 pub fn ctx() -> RequestContext {
     RequestContext {
-        ip: Some("127.0.0.1".into()),
+        ip_address: Some("127.0.0.1".into()),
         user_agent: Some("plinto-tests".into()),
     }
 }

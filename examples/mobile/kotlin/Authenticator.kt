@@ -7,10 +7,10 @@
 // Options: --once prints one code and exits; --time=UNIX_SECONDS computes for that time.
 package dev.plinto.mfa.examples
 
-import dev.plinto.mfa.AuthenticatorCode
-import dev.plinto.mfa.MfaException
-import dev.plinto.mfa.OtpAccount
 import dev.plinto.mfa.accountCode
+import dev.plinto.mfa.core.AuthenticatorCode
+import dev.plinto.mfa.core.MfaException
+import dev.plinto.mfa.core.OtpAccount
 import dev.plinto.mfa.parseOtpauthUri
 import java.io.PrintStream
 import kotlin.system.exitProcess

@@ -30,7 +30,154 @@ import java.nio.CharBuffer
 import java.nio.charset.CodingErrorAction
 import java.util.concurrent.atomic.AtomicLong
 import java.util.concurrent.ConcurrentHashMap
+import dev.plinto.mfa.core.AccountCode
+import dev.plinto.mfa.core.AuditEvent
+import dev.plinto.mfa.core.AuthenticatorCode
+import dev.plinto.mfa.core.BackupCodes
+import dev.plinto.mfa.core.CompleteDeliveryRequest
+import dev.plinto.mfa.core.ConfigureRequest
+import dev.plinto.mfa.core.ConfigureResult
+import dev.plinto.mfa.core.DeleteUserRequest
+import dev.plinto.mfa.core.Delivery
+import dev.plinto.mfa.core.DisableMfaRequest
+import dev.plinto.mfa.core.DisableMfaResult
+import dev.plinto.mfa.core.EnableMfaRequest
+import dev.plinto.mfa.core.EnableMfaResult
+import dev.plinto.mfa.core.FfiConverterTypeAccountCode
+import dev.plinto.mfa.core.FfiConverterTypeAuditEvent
+import dev.plinto.mfa.core.FfiConverterTypeAuthenticatorCode
+import dev.plinto.mfa.core.FfiConverterTypeBackupCodes
+import dev.plinto.mfa.core.FfiConverterTypeCompleteDeliveryRequest
+import dev.plinto.mfa.core.FfiConverterTypeConfigureRequest
+import dev.plinto.mfa.core.FfiConverterTypeConfigureResult
+import dev.plinto.mfa.core.FfiConverterTypeDeleteUserRequest
+import dev.plinto.mfa.core.FfiConverterTypeDelivery
+import dev.plinto.mfa.core.FfiConverterTypeDisableMfaRequest
+import dev.plinto.mfa.core.FfiConverterTypeDisableMfaResult
+import dev.plinto.mfa.core.FfiConverterTypeEnableMfaRequest
+import dev.plinto.mfa.core.FfiConverterTypeEnableMfaResult
+import dev.plinto.mfa.core.FfiConverterTypeGetFallbackMethodsRequest
+import dev.plinto.mfa.core.FfiConverterTypeGetMfaStatusRequest
+import dev.plinto.mfa.core.FfiConverterTypeGetUserRequest
+import dev.plinto.mfa.core.FfiConverterTypeListAuditEventsRequest
+import dev.plinto.mfa.core.FfiConverterTypeListPasskeysRequest
+import dev.plinto.mfa.core.FfiConverterTypeMfaError
+import dev.plinto.mfa.core.FfiConverterTypeMfaStatus
+import dev.plinto.mfa.core.FfiConverterTypeOtpAccount
+import dev.plinto.mfa.core.FfiConverterTypePasskeyAuthenticationOptionsRequest
+import dev.plinto.mfa.core.FfiConverterTypePasskeyInfo
+import dev.plinto.mfa.core.FfiConverterTypePasskeyOptions
+import dev.plinto.mfa.core.FfiConverterTypePasskeyOptionsRequest
+import dev.plinto.mfa.core.FfiConverterTypeRegenerateBackupCodesRequest
+import dev.plinto.mfa.core.FfiConverterTypeRemovePasskeyRequest
+import dev.plinto.mfa.core.FfiConverterTypeRemovePasskeyResult
+import dev.plinto.mfa.core.FfiConverterTypeRenamePasskeyRequest
+import dev.plinto.mfa.core.FfiConverterTypeRequestCodeResult
+import dev.plinto.mfa.core.FfiConverterTypeRequestNewCodeRequest
+import dev.plinto.mfa.core.FfiConverterTypeRequireRecentMfaRequest
+import dev.plinto.mfa.core.FfiConverterTypeRotateKeyRequest
+import dev.plinto.mfa.core.FfiConverterTypeRotateKeyResult
+import dev.plinto.mfa.core.FfiConverterTypeSessionInfo
+import dev.plinto.mfa.core.FfiConverterTypeShouldRequireMfaRequest
+import dev.plinto.mfa.core.FfiConverterTypeSignInRequest
+import dev.plinto.mfa.core.FfiConverterTypeSignInResult
+import dev.plinto.mfa.core.FfiConverterTypeSignOutRequest
+import dev.plinto.mfa.core.FfiConverterTypeSignUpRequest
+import dev.plinto.mfa.core.FfiConverterTypeSignUpResult
+import dev.plinto.mfa.core.FfiConverterTypeSuccessResult
+import dev.plinto.mfa.core.FfiConverterTypeUser
+import dev.plinto.mfa.core.FfiConverterTypeVerifyMfaRequest
+import dev.plinto.mfa.core.FfiConverterTypeVerifyMfaResult
+import dev.plinto.mfa.core.FfiConverterTypeVerifyPasskeyAuthenticationRequest
+import dev.plinto.mfa.core.FfiConverterTypeVerifyPasskeyRequest
+import dev.plinto.mfa.core.FfiConverterTypeVerifyPasswordRequest
+import dev.plinto.mfa.core.FfiConverterTypeVerifySessionRequest
+import dev.plinto.mfa.core.GetFallbackMethodsRequest
+import dev.plinto.mfa.core.GetMfaStatusRequest
+import dev.plinto.mfa.core.GetUserRequest
+import dev.plinto.mfa.core.ListAuditEventsRequest
+import dev.plinto.mfa.core.ListPasskeysRequest
+import dev.plinto.mfa.core.MfaException
+import dev.plinto.mfa.core.MfaStatus
+import dev.plinto.mfa.core.OtpAccount
+import dev.plinto.mfa.core.PasskeyAuthenticationOptionsRequest
+import dev.plinto.mfa.core.PasskeyInfo
+import dev.plinto.mfa.core.PasskeyOptions
+import dev.plinto.mfa.core.PasskeyOptionsRequest
+import dev.plinto.mfa.core.RegenerateBackupCodesRequest
+import dev.plinto.mfa.core.RemovePasskeyRequest
+import dev.plinto.mfa.core.RemovePasskeyResult
+import dev.plinto.mfa.core.RenamePasskeyRequest
+import dev.plinto.mfa.core.RequestCodeResult
+import dev.plinto.mfa.core.RequestNewCodeRequest
+import dev.plinto.mfa.core.RequireRecentMfaRequest
+import dev.plinto.mfa.core.RotateKeyRequest
+import dev.plinto.mfa.core.RotateKeyResult
+import dev.plinto.mfa.core.SessionInfo
+import dev.plinto.mfa.core.ShouldRequireMfaRequest
+import dev.plinto.mfa.core.SignInRequest
+import dev.plinto.mfa.core.SignInResult
+import dev.plinto.mfa.core.SignOutRequest
+import dev.plinto.mfa.core.SignUpRequest
+import dev.plinto.mfa.core.SignUpResult
+import dev.plinto.mfa.core.SuccessResult
+import dev.plinto.mfa.core.User
+import dev.plinto.mfa.core.VerifyMfaRequest
+import dev.plinto.mfa.core.VerifyMfaResult
+import dev.plinto.mfa.core.VerifyPasskeyAuthenticationRequest
+import dev.plinto.mfa.core.VerifyPasskeyRequest
+import dev.plinto.mfa.core.VerifyPasswordRequest
+import dev.plinto.mfa.core.VerifySessionRequest
 import java.util.concurrent.atomic.AtomicBoolean
+import dev.plinto.mfa.core.RustBuffer as RustBufferAccountCode
+import dev.plinto.mfa.core.RustBuffer as RustBufferAuditEvent
+import dev.plinto.mfa.core.RustBuffer as RustBufferAuthenticatorCode
+import dev.plinto.mfa.core.RustBuffer as RustBufferBackupCodes
+import dev.plinto.mfa.core.RustBuffer as RustBufferCompleteDeliveryRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferConfigureRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferConfigureResult
+import dev.plinto.mfa.core.RustBuffer as RustBufferDeleteUserRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferDelivery
+import dev.plinto.mfa.core.RustBuffer as RustBufferDisableMfaRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferDisableMfaResult
+import dev.plinto.mfa.core.RustBuffer as RustBufferEnableMfaRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferEnableMfaResult
+import dev.plinto.mfa.core.RustBuffer as RustBufferGetFallbackMethodsRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferGetMfaStatusRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferGetUserRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferListAuditEventsRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferListPasskeysRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferMfaError
+import dev.plinto.mfa.core.RustBuffer as RustBufferMfaStatus
+import dev.plinto.mfa.core.RustBuffer as RustBufferOtpAccount
+import dev.plinto.mfa.core.RustBuffer as RustBufferPasskeyAuthenticationOptionsRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferPasskeyInfo
+import dev.plinto.mfa.core.RustBuffer as RustBufferPasskeyOptions
+import dev.plinto.mfa.core.RustBuffer as RustBufferPasskeyOptionsRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferRegenerateBackupCodesRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferRemovePasskeyRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferRemovePasskeyResult
+import dev.plinto.mfa.core.RustBuffer as RustBufferRenamePasskeyRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferRequestCodeResult
+import dev.plinto.mfa.core.RustBuffer as RustBufferRequestNewCodeRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferRequireRecentMfaRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferRotateKeyRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferRotateKeyResult
+import dev.plinto.mfa.core.RustBuffer as RustBufferSessionInfo
+import dev.plinto.mfa.core.RustBuffer as RustBufferShouldRequireMfaRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferSignInRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferSignInResult
+import dev.plinto.mfa.core.RustBuffer as RustBufferSignOutRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferSignUpRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferSignUpResult
+import dev.plinto.mfa.core.RustBuffer as RustBufferSuccessResult
+import dev.plinto.mfa.core.RustBuffer as RustBufferUser
+import dev.plinto.mfa.core.RustBuffer as RustBufferVerifyMfaRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferVerifyMfaResult
+import dev.plinto.mfa.core.RustBuffer as RustBufferVerifyPasskeyAuthenticationRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferVerifyPasskeyRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferVerifyPasswordRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferVerifySessionRequest
 
 // This is a helper for safely working with byte buffers returned from the Rust code.
 // A rust-owned buffer is represented by its capacity, its current length, and a
@@ -650,6 +797,28 @@ internal open class UniffiForeignFutureResultVoid(
 internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
+internal interface UniffiCallbackInterfaceMessageSenderMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`delivery`: RustBufferDelivery.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "send")
+internal open class UniffiVTableCallbackInterfaceMessageSender(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `send`: UniffiCallbackInterfaceMessageSenderMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `send`: UniffiCallbackInterfaceMessageSenderMethod0? = null,
+    ): UniffiVTableCallbackInterfaceMessageSender(`uniffiFree`,`uniffiClone`,`send`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceMessageSender) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `send` = other.`send`
+    }
+
+}
 
 // A JNA Library to expose the extern-C FFI definitions.
 // This is an implementation detail which will be called internally by the public API.
@@ -683,8 +852,6 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_plinto_mfa_checksum_func_parse_otpauth_uri(
     ): Int
-    external fun uniffi_plinto_mfa_checksum_func_should_require_mfa(
-    ): Int
     external fun uniffi_plinto_mfa_checksum_func_error_codes(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_vault_accounts(
@@ -701,6 +868,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_vault_to_json(
     ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_set_sender(
+    ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_complete_delivery(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_configure(
@@ -715,15 +884,29 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_get_mfa_status(
     ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_get_passkey_authentication_options(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_get_passkey_registration_options(
+    ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_get_user(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_list_audit_events(
     ): Int
-    external fun uniffi_plinto_mfa_checksum_method_engine_regenerate_backup_codes(
+    external fun uniffi_plinto_mfa_checksum_method_engine_list_passkeys(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_regenerate_mfa_backup_codes(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_remove_passkey(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_rename_passkey(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_request_new_code(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_rotate_key(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_should_require_mfa(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_sign_in(
     ): Int
@@ -733,23 +916,15 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_verify_mfa(
     ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_verify_passkey_authentication(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_verify_passkey_registration(
+    ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_verify_password(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_verify_session(
     ): Int
-    external fun uniffi_plinto_mfa_checksum_method_engine_list_passkeys(
-    ): Int
-    external fun uniffi_plinto_mfa_checksum_method_engine_passkey_authentication_options(
-    ): Int
-    external fun uniffi_plinto_mfa_checksum_method_engine_passkey_registration_options(
-    ): Int
-    external fun uniffi_plinto_mfa_checksum_method_engine_remove_passkey(
-    ): Int
-    external fun uniffi_plinto_mfa_checksum_method_engine_rename_passkey(
-    ): Int
-    external fun uniffi_plinto_mfa_checksum_method_engine_verify_passkey_authentication(
-    ): Int
-    external fun uniffi_plinto_mfa_checksum_method_engine_verify_passkey_registration(
+    external fun uniffi_plinto_mfa_checksum_method_messagesender_send(
     ): Int
     external fun uniffi_plinto_mfa_checksum_constructor_vault_from_json(
     ): Int
@@ -773,6 +948,8 @@ internal object UniffiLib {
 
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "plinto_mfa"))
+        uniffiCallbackInterfaceMessageSender.register(this)
+        dev.plinto.mfa.core.uniffiEnsureInitialized()
         
     }
 
@@ -787,10 +964,10 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_plinto_mfa_fn_method_vault_accounts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_vault_add(`ptr`: Long,`account`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_plinto_mfa_fn_method_vault_add(`ptr`: Long,`account`: RustBufferOtpAccount.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_plinto_mfa_fn_method_vault_add_uri(`ptr`: Long,`uri`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    ): RustBufferOtpAccount.ByValue
     external fun uniffi_plinto_mfa_fn_method_vault_codes(`ptr`: Long,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_plinto_mfa_fn_method_vault_count(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -805,68 +982,78 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_plinto_mfa_fn_constructor_engine_new(`databasePath`: RustBuffer.ByValue,`secretKey`: RustBuffer.ByValue,`optionsJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_plinto_mfa_fn_method_engine_complete_delivery(`ptr`: Long,`deliveryId`: RustBuffer.ByValue,`ok`: Byte,`reason`: RustBuffer.ByValue,`context`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_plinto_mfa_fn_method_engine_set_sender(`ptr`: Long,`channel`: RustBuffer.ByValue,`sender`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_plinto_mfa_fn_method_engine_configure(`ptr`: Long,`optionsJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_plinto_mfa_fn_method_engine_complete_delivery(`ptr`: Long,`request`: RustBufferCompleteDeliveryRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferSuccessResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_configure(`ptr`: Long,`request`: RustBufferConfigureRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferConfigureResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_delete_user(`ptr`: Long,`request`: RustBufferDeleteUserRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferSuccessResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_disable_mfa(`ptr`: Long,`request`: RustBufferDisableMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferDisableMfaResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_enable_mfa(`ptr`: Long,`request`: RustBufferEnableMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferEnableMfaResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_get_fallback_methods(`ptr`: Long,`request`: RustBufferGetFallbackMethodsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_delete_user(`ptr`: Long,`userId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_plinto_mfa_fn_method_engine_disable_mfa(`ptr`: Long,`userId`: RustBuffer.ByValue,`password`: RustBuffer.ByValue,`confirmationCode`: RustBuffer.ByValue,`context`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_plinto_mfa_fn_method_engine_get_mfa_status(`ptr`: Long,`request`: RustBufferGetMfaStatusRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferMfaStatus.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_get_passkey_authentication_options(`ptr`: Long,`request`: RustBufferPasskeyAuthenticationOptionsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferPasskeyOptions.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_get_passkey_registration_options(`ptr`: Long,`request`: RustBufferPasskeyOptionsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferPasskeyOptions.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_get_user(`ptr`: Long,`request`: RustBufferGetUserRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferUser.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_list_audit_events(`ptr`: Long,`request`: RustBufferListAuditEventsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_enable_mfa(`ptr`: Long,`request`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_plinto_mfa_fn_method_engine_list_passkeys(`ptr`: Long,`request`: RustBufferListPasskeysRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_get_fallback_methods(`ptr`: Long,`userId`: RustBuffer.ByValue,`failedMethod`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_get_mfa_status(`ptr`: Long,`userId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_get_user(`ptr`: Long,`userId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_list_audit_events(`ptr`: Long,`userId`: RustBuffer.ByValue,`since`: RustBuffer.ByValue,`limit`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_regenerate_backup_codes(`ptr`: Long,`userId`: RustBuffer.ByValue,`count`: RustBuffer.ByValue,`context`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_request_new_code(`ptr`: Long,`method`: RustBuffer.ByValue,`sessionId`: RustBuffer.ByValue,`userId`: RustBuffer.ByValue,`externalDelivery`: Byte,`context`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_require_recent_mfa(`ptr`: Long,`token`: RustBuffer.ByValue,`maxAge`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_plinto_mfa_fn_method_engine_sign_in(`ptr`: Long,`email`: RustBuffer.ByValue,`password`: RustBuffer.ByValue,`context`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_sign_out(`ptr`: Long,`token`: RustBuffer.ByValue,`context`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_plinto_mfa_fn_method_engine_regenerate_mfa_backup_codes(`ptr`: Long,`request`: RustBufferRegenerateBackupCodesRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferBackupCodes.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_remove_passkey(`ptr`: Long,`request`: RustBufferRemovePasskeyRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferRemovePasskeyResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_rename_passkey(`ptr`: Long,`request`: RustBufferRenamePasskeyRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferSuccessResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_request_new_code(`ptr`: Long,`request`: RustBufferRequestNewCodeRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferRequestCodeResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_require_recent_mfa(`ptr`: Long,`request`: RustBufferRequireRecentMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferSuccessResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_rotate_key(`ptr`: Long,`request`: RustBufferRotateKeyRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferRotateKeyResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_should_require_mfa(`ptr`: Long,`request`: RustBufferShouldRequireMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
-    external fun uniffi_plinto_mfa_fn_method_engine_sign_up(`ptr`: Long,`email`: RustBuffer.ByValue,`password`: RustBuffer.ByValue,`role`: RustBuffer.ByValue,`context`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_verify_mfa(`ptr`: Long,`request`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_verify_password(`ptr`: Long,`userId`: RustBuffer.ByValue,`password`: RustBuffer.ByValue,`context`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_plinto_mfa_fn_method_engine_sign_in(`ptr`: Long,`request`: RustBufferSignInRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferSignInResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_sign_out(`ptr`: Long,`request`: RustBufferSignOutRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferSuccessResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_sign_up(`ptr`: Long,`request`: RustBufferSignUpRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferSignUpResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_verify_mfa(`ptr`: Long,`request`: RustBufferVerifyMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferVerifyMfaResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_verify_passkey_authentication(`ptr`: Long,`request`: RustBufferVerifyPasskeyAuthenticationRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferVerifyMfaResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_verify_passkey_registration(`ptr`: Long,`request`: RustBufferVerifyPasskeyRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferVerifyMfaResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_verify_password(`ptr`: Long,`request`: RustBufferVerifyPasswordRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferSuccessResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_verify_session(`ptr`: Long,`request`: RustBufferVerifySessionRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferSessionInfo.ByValue
+    external fun uniffi_plinto_mfa_fn_clone_messagesender(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_plinto_mfa_fn_free_messagesender(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_plinto_mfa_fn_method_engine_verify_session(`ptr`: Long,`token`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_list_passkeys(`ptr`: Long,`userId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_passkey_authentication_options(`ptr`: Long,`sessionId`: RustBuffer.ByValue,`context`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_passkey_registration_options(`ptr`: Long,`userId`: RustBuffer.ByValue,`authenticatorType`: RustBuffer.ByValue,`context`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_remove_passkey(`ptr`: Long,`userId`: RustBuffer.ByValue,`credentialId`: RustBuffer.ByValue,`password`: RustBuffer.ByValue,`confirmationCode`: RustBuffer.ByValue,`context`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_rename_passkey(`ptr`: Long,`userId`: RustBuffer.ByValue,`credentialId`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_plinto_mfa_fn_init_callback_vtable_messagesender(`vtable`: UniffiVTableCallbackInterfaceMessageSender,
     ): Unit
-    external fun uniffi_plinto_mfa_fn_method_engine_verify_passkey_authentication(`ptr`: Long,`challengeId`: RustBuffer.ByValue,`credentialJson`: RustBuffer.ByValue,`sessionId`: RustBuffer.ByValue,`context`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_verify_passkey_registration(`ptr`: Long,`userId`: RustBuffer.ByValue,`challengeId`: RustBuffer.ByValue,`credentialJson`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`context`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_mfaerror_code(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_func_account_code(`account`: RustBuffer.ByValue,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_func_account_uri(`account`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_plinto_mfa_fn_method_messagesender_send(`ptr`: Long,`delivery`: RustBufferDelivery.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_plinto_mfa_fn_func_account_code(`account`: RustBufferOtpAccount.ByValue,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferAuthenticatorCode.ByValue
+    external fun uniffi_plinto_mfa_fn_func_account_uri(`account`: RustBufferOtpAccount.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_plinto_mfa_fn_func_authenticator_code(`uri`: RustBuffer.ByValue,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    ): RustBufferAuthenticatorCode.ByValue
     external fun uniffi_plinto_mfa_fn_func_parse_otpauth_uri(`uri`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_func_should_require_mfa(`level`: RustBuffer.ByValue,`role`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Byte
+    ): RustBufferOtpAccount.ByValue
     external fun uniffi_plinto_mfa_fn_func_error_codes(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_plinto_mfa_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -988,34 +1175,31 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
-    if ((lib.uniffi_plinto_mfa_checksum_func_account_code() and 0xFFFF) != 43047) {
+    if ((lib.uniffi_plinto_mfa_checksum_func_account_code() and 0xFFFF) != 5416) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_func_account_uri() and 0xFFFF) != 38684) {
+    if ((lib.uniffi_plinto_mfa_checksum_func_account_uri() and 0xFFFF) != 20741) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_func_authenticator_code() and 0xFFFF) != 50756) {
+    if ((lib.uniffi_plinto_mfa_checksum_func_authenticator_code() and 0xFFFF) != 44374) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_func_parse_otpauth_uri() and 0xFFFF) != 11854) {
+    if ((lib.uniffi_plinto_mfa_checksum_func_parse_otpauth_uri() and 0xFFFF) != 9724) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_func_should_require_mfa() and 0xFFFF) != 25728) {
+    if ((lib.uniffi_plinto_mfa_checksum_func_error_codes() and 0xFFFF) != 58412) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_func_error_codes() and 0xFFFF) != 4263) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_vault_accounts() and 0xFFFF) != 17848) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_vault_accounts() and 0xFFFF) != 3350) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_vault_add() and 0xFFFF) != 30231) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_vault_add() and 0xFFFF) != 24208) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_vault_add_uri() and 0xFFFF) != 35822) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_vault_add_uri() and 0xFFFF) != 15867) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_plinto_mfa_checksum_method_vault_codes() and 0xFFFF) != 9881) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_vault_codes() and 0xFFFF) != 54238) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_vault_count() and 0xFFFF) != 17255) {
@@ -1024,91 +1208,103 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_plinto_mfa_checksum_method_vault_remove() and 0xFFFF) != 44248) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_vault_to_json() and 0xFFFF) != 52895) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_vault_to_json() and 0xFFFF) != 29159) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_complete_delivery() and 0xFFFF) != 28644) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_set_sender() and 0xFFFF) != 24452) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_configure() and 0xFFFF) != 2382) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_complete_delivery() and 0xFFFF) != 30794) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_delete_user() and 0xFFFF) != 60243) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_configure() and 0xFFFF) != 65142) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_disable_mfa() and 0xFFFF) != 18175) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_delete_user() and 0xFFFF) != 42363) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_enable_mfa() and 0xFFFF) != 62426) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_disable_mfa() and 0xFFFF) != 14163) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_fallback_methods() and 0xFFFF) != 62029) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_enable_mfa() and 0xFFFF) != 61391) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_mfa_status() and 0xFFFF) != 3808) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_fallback_methods() and 0xFFFF) != 59010) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_user() and 0xFFFF) != 8744) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_mfa_status() and 0xFFFF) != 18200) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_list_audit_events() and 0xFFFF) != 26308) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_passkey_authentication_options() and 0xFFFF) != 42133) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_regenerate_backup_codes() and 0xFFFF) != 3309) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_passkey_registration_options() and 0xFFFF) != 35271) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_request_new_code() and 0xFFFF) != 61285) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_user() and 0xFFFF) != 1157) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa() and 0xFFFF) != 42069) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_list_audit_events() and 0xFFFF) != 4079) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_sign_in() and 0xFFFF) != 27960) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_list_passkeys() and 0xFFFF) != 29317) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_sign_out() and 0xFFFF) != 61235) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_regenerate_mfa_backup_codes() and 0xFFFF) != 22663) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_sign_up() and 0xFFFF) != 4816) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_remove_passkey() and 0xFFFF) != 50758) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_verify_mfa() and 0xFFFF) != 24298) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_rename_passkey() and 0xFFFF) != 50247) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_verify_password() and 0xFFFF) != 62627) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_request_new_code() and 0xFFFF) != 4812) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_verify_session() and 0xFFFF) != 28146) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa() and 0xFFFF) != 52039) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_list_passkeys() and 0xFFFF) != 62747) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_rotate_key() and 0xFFFF) != 4699) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_passkey_authentication_options() and 0xFFFF) != 42928) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_should_require_mfa() and 0xFFFF) != 59825) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_passkey_registration_options() and 0xFFFF) != 48667) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_sign_in() and 0xFFFF) != 18401) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_remove_passkey() and 0xFFFF) != 25506) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_sign_out() and 0xFFFF) != 39495) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_rename_passkey() and 0xFFFF) != 63566) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_sign_up() and 0xFFFF) != 24001) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_verify_passkey_authentication() and 0xFFFF) != 4062) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_verify_mfa() and 0xFFFF) != 38934) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_verify_passkey_registration() and 0xFFFF) != 6610) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_verify_passkey_authentication() and 0xFFFF) != 47118) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_constructor_vault_from_json() and 0xFFFF) != 45653) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_verify_passkey_registration() and 0xFFFF) != 38763) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_verify_password() and 0xFFFF) != 7675) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_verify_session() and 0xFFFF) != 37695) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_messagesender_send() and 0xFFFF) != 51916) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_constructor_vault_from_json() and 0xFFFF) != 19372) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_constructor_vault_new() and 0xFFFF) != 7279) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_constructor_engine_new() and 0xFFFF) != 20595) {
+    if ((lib.uniffi_plinto_mfa_checksum_constructor_engine_new() and 0xFFFF) != 13936) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -1202,7 +1398,38 @@ object UniffiWithHandle
  *
  * @suppress
  * */
-object NoHandle
+object NoHandle// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+internal const val IDX_CALLBACK_FREE = 0
+// Callback return codes
+internal const val UNIFFI_CALLBACK_SUCCESS = 0
+internal const val UNIFFI_CALLBACK_ERROR = 1
+internal const val UNIFFI_CALLBACK_UNEXPECTED_ERROR = 2
+
+/**
+ * @suppress
+ */
+public abstract class FfiConverterCallbackInterface<CallbackInterface: Any>: FfiConverter<CallbackInterface, Long> {
+    internal val handleMap = UniffiHandleMap<CallbackInterface>()
+
+    internal fun drop(handle: Long) {
+        handleMap.remove(handle)
+    }
+
+    override fun lift(value: Long): CallbackInterface {
+        return handleMap.get(value)
+    }
+
+    override fun read(buf: ByteBuffer) = lift(buf.getLong())
+
+    override fun lower(value: CallbackInterface) = handleMap.insert(value)
+
+    override fun allocationSize(value: CallbackInterface) = 8UL
+
+    override fun write(value: CallbackInterface, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
 /**
  * The cleaner interface for Object finalization code to run.
  * This is the entry point to any implementation that we're using.
@@ -1271,33 +1498,6 @@ private class JavaLangRefCleanable(
 /**
  * @suppress
  */
-public object FfiConverterUByte: FfiConverter<UByte, Byte> {
-    override fun lift(value: Byte): UByte {
-        return value.toUByte()
-    }
-
-    fun lift(value: Int): UByte {
-        return value.toUByte()
-    }
-
-    override fun read(buf: ByteBuffer): UByte {
-        return lift(buf.get())
-    }
-
-    override fun lower(value: UByte): Byte {
-        return value.toByte()
-    }
-
-    override fun allocationSize(value: UByte) = 1UL
-
-    override fun write(value: UByte, buf: ByteBuffer) {
-        buf.put(value.toByte())
-    }
-}
-
-/**
- * @suppress
- */
 public object FfiConverterUInt: FfiConverter<UInt, Int> {
     override fun lift(value: Int): UInt {
         return value.toUInt()
@@ -1315,29 +1515,6 @@ public object FfiConverterUInt: FfiConverter<UInt, Int> {
 
     override fun write(value: UInt, buf: ByteBuffer) {
         buf.putInt(value.toInt())
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterULong: FfiConverter<ULong, Long> {
-    override fun lift(value: Long): ULong {
-        return value.toULong()
-    }
-
-    override fun read(buf: ByteBuffer): ULong {
-        return lift(buf.getLong())
-    }
-
-    override fun lower(value: ULong): Long {
-        return value.toLong()
-    }
-
-    override fun allocationSize(value: ULong) = 8UL
-
-    override fun write(value: ULong, buf: ByteBuffer) {
-        buf.putLong(value.toLong())
     }
 }
 
@@ -1546,140 +1723,174 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
 public interface EngineInterface {
     
     /**
-     * Reports how an app-made delivery went; a failure voids its code and is returned as
-     * `DeliveryFailed`.
+     * Registers the app's sender for `channel` (`sms` or `email`), or with `None` removes
+     * it. The engine calls it on a thread of its own with its timeout around it, voids the
+     * code of a failed send and keeps channel health.
      */
-    fun `completeDelivery`(`deliveryId`: kotlin.String, `ok`: kotlin.Boolean, `reason`: kotlin.String? = null, `context`: RequestContext? = null)
+    fun `setSender`(`channel`: kotlin.String, `sender`: MessageSender? = null)
     
     /**
-     * Applies `configure()` options given as a JSON object; all or nothing.
+     * Reports how a caller-made delivery went (`externalDelivery`). A failure voids the code it
+     * carried and is answered with `mfa_delivery_failed`.
      */
-    fun `configure`(`optionsJson`: kotlin.String): ConfigureResult
+    fun `completeDelivery`(`request`: CompleteDeliveryRequest): SuccessResult
+    
+    /**
+     * Applies settings in the guide's `mfa.configure()` shape (camelCase or snake_case keys),
+     * all or nothing; unknown keys and out-of-range values are `invalid_input` naming the path.
+     */
+    fun `configure`(`request`: ConfigureRequest): ConfigureResult
     
     /**
      * Deletes a user and everything that belongs to them.
      */
-    fun `deleteUser`(`userId`: kotlin.String)
+    fun `deleteUser`(`request`: DeleteUserRequest): SuccessResult
     
     /**
-     * Turns MFA off; needs the password (or a recent `verify_password`) and a current code.
+     * Turns MFA off: needs the password (or a `verifyPassword` in the last five minutes) and a
+     * current code of an active factor (TOTP, SMS, email or a backup code); removes every factor.
      */
-    fun `disableMfa`(`userId`: kotlin.String, `password`: kotlin.String?, `confirmationCode`: kotlin.String, `context`: RequestContext? = null): DisableMfaResult
+    fun `disableMfa`(`request`: DisableMfaRequest): DisableMfaResult
     
     /**
-     * Starts setting up a method; for `totp` returns the secret and its otpauth URI.
+     * Starts setting up a method. For `totp`: a new secret, its `otpauth://` URI and QR code
+     * (the device stays unconfirmed until `verifyMfa` sees a correct code); for `sms` and
+     * `email`: a destination that a code is sent to.
      */
     fun `enableMfa`(`request`: EnableMfaRequest): EnableMfaResult
     
     /**
-     * The user's other methods to offer after `failed_method` failed, in fallback order.
+     * The user's other enrolled methods after `failedMethod` failed, in the guide's fallback
+     * order, without channels that are currently degraded.
      */
-    fun `getFallbackMethods`(`userId`: kotlin.String, `failedMethod`: kotlin.String): List<kotlin.String>
+    fun `getFallbackMethods`(`request`: GetFallbackMethodsRequest): List<kotlin.String>
     
     /**
-     * MFA state of a user.
+     * A user's MFA state, as in the guide's `getMFAStatus`.
      */
-    fun `getMfaStatus`(`userId`: kotlin.String): MfaStatus
+    fun `getMfaStatus`(`request`: GetMfaStatusRequest): MfaStatus
+    
+    /**
+     * Options for `navigator.credentials.get()`: for a pending sign-in session (`sessionId` from
+     * sign-in), or a signed-in session's token (step-up). Pass `publicKey` to the browser.
+     */
+    fun `getPasskeyAuthenticationOptions`(`request`: PasskeyAuthenticationOptionsRequest): PasskeyOptions
+    
+    /**
+     * Options for `navigator.credentials.create()` to register a security key or passkey
+     * (`userId`), or, with `type: "authentication"` and `sessionId`, for signing in with one
+     * (the guide's form). Pass `publicKey` to the browser; the challenge expires after
+     * `expiresIn` seconds.
+     */
+    fun `getPasskeyRegistrationOptions`(`request`: PasskeyOptionsRequest): PasskeyOptions
     
     /**
      * The public view of a user.
      */
-    fun `getUser`(`userId`: kotlin.String): User
+    fun `getUser`(`request`: GetUserRequest): User
     
     /**
-     * Audit events of a user, newest first; `since` in Unix seconds, `limit` 1 to 1000
-     * (default 100).
+     * A user's audit events, newest first.
      */
-    fun `listAuditEvents`(`userId`: kotlin.String, `since`: kotlin.Long? = null, `limit`: kotlin.UInt? = null): List<AuditEvent>
-    
-    /**
-     * Replaces the user's backup codes with `count` new ones (default from configuration).
-     */
-    fun `regenerateBackupCodes`(`userId`: kotlin.String, `count`: kotlin.UInt? = null, `context`: RequestContext? = null): BackupCodes
-    
-    /**
-     * Sends a new SMS or email code (voiding the previous one) for a pending sign-in
-     * (`session_id`) or a method being set up (`user_id`). With `external_delivery` the
-     * result's `delivery` is for the app to send.
-     */
-    fun `requestNewCode`(`method`: kotlin.String, `sessionId`: kotlin.String? = null, `userId`: kotlin.String? = null, `externalDelivery`: kotlin.Boolean = false, `context`: RequestContext? = null): RequestCodeResult
-    
-    /**
-     * Fails with `StepUpRequired` unless the session passed MFA within `max_age` seconds
-     * (default: the configured step-up age).
-     */
-    fun `requireRecentMfa`(`token`: kotlin.String, `maxAge`: kotlin.ULong? = null)
-    
-    /**
-     * Checks email and password; users with MFA get a pending `session_id` to complete with
-     * `verify_mfa`.
-     */
-    fun `signIn`(`email`: kotlin.String, `password`: kotlin.String, `context`: RequestContext? = null): SignInResult
-    
-    /**
-     * Ends a session. Returns whether it existed.
-     */
-    fun `signOut`(`token`: kotlin.String, `context`: RequestContext? = null): kotlin.Boolean
-    
-    /**
-     * Creates a user (argon2id password hash) and signs them in.
-     */
-    fun `signUp`(`email`: kotlin.String, `password`: kotlin.String, `role`: kotlin.String? = null, `context`: RequestContext? = null): SignUpResult
-    
-    /**
-     * Checks a code: confirms a setup, completes a sign-in, or refreshes a session (step-up).
-     */
-    fun `verifyMfa`(`request`: VerifyMfaRequest): VerifyMfaResult
-    
-    /**
-     * Checks a user's password; a wrong one is `InvalidCredentials` and counts toward lockout.
-     */
-    fun `verifyPassword`(`userId`: kotlin.String, `password`: kotlin.String, `context`: RequestContext? = null)
-    
-    /**
-     * Describes a session token (`valid == false` when unknown or expired).
-     */
-    fun `verifySession`(`token`: kotlin.String): SessionInfo
+    fun `listAuditEvents`(`request`: ListAuditEventsRequest): List<AuditEvent>
     
     /**
      * The user's security keys and passkeys.
      */
-    fun `listPasskeys`(`userId`: kotlin.String): List<PasskeyInfo>
+    fun `listPasskeys`(`request`: ListPasskeysRequest): List<PasskeyInfo>
     
     /**
-     * Options to sign in with a key: for a pending sign-in session, or a signed-in
-     * session's token (step-up).
+     * Replaces the user's backup codes with `count` new ones (default from settings, 10).
      */
-    fun `passkeyAuthenticationOptions`(`sessionId`: kotlin.String, `context`: RequestContext? = null): PasskeyOptions
+    fun `regenerateMfaBackupCodes`(`request`: RegenerateBackupCodesRequest): BackupCodes
     
     /**
-     * Options to register a security key (`authenticator_type` `securityKey`, the default)
-     * or a passkey (`passkey`) for a signed-in user; the user's keys are excluded.
+     * Removes a key; needs `password` (or a `verifyPassword` in the last five minutes).
+     * Removing the last MFA factor also needs `confirmationCode`, as `disableMfa` does.
      */
-    fun `passkeyRegistrationOptions`(`userId`: kotlin.String, `authenticatorType`: kotlin.String? = null, `context`: RequestContext? = null): PasskeyOptions
+    fun `removePasskey`(`request`: RemovePasskeyRequest): RemovePasskeyResult
     
     /**
-     * Removes a key; needs the password (or a `verify_password` in the last five minutes).
-     * Removing the last factor also needs a current `confirmation_code`, as `disable_mfa` does.
+     * Renames one of the user's security keys or passkeys.
      */
-    fun `removePasskey`(`userId`: kotlin.String, `credentialId`: kotlin.String, `password`: kotlin.String? = null, `confirmationCode`: kotlin.String? = null, `context`: RequestContext? = null): RemovePasskeyResult
+    fun `renamePasskey`(`request`: RenamePasskeyRequest): SuccessResult
     
     /**
-     * Renames one of the user's keys.
+     * Sends a new SMS or email code, voiding the previous one: for a pending sign-in
+     * (`sessionId`) or a method being set up (`userId`). Resend limits per minute, hour and day
+     * apply.
      */
-    fun `renamePasskey`(`userId`: kotlin.String, `credentialId`: kotlin.String, `name`: kotlin.String)
+    fun `requestNewCode`(`request`: RequestNewCodeRequest): RequestCodeResult
     
     /**
-     * Verifies an assertion (`AuthenticationResponseJSON` text): completes the pending
-     * sign-in or refreshes the session's MFA time, with the same result as `verify_mfa`.
+     * Fails with `mfa_step_up_required` unless the session passed MFA within `maxAge` seconds
+     * (default `security.stepUpMaxAgeSeconds`, 600).
      */
-    fun `verifyPasskeyAuthentication`(`challengeId`: kotlin.String, `credentialJson`: kotlin.String, `sessionId`: kotlin.String? = null, `context`: RequestContext? = null): VerifyMfaResult
+    fun `requireRecentMfa`(`request`: RequireRecentMfaRequest): SuccessResult
     
     /**
-     * Verifies the registration response (`RegistrationResponseJSON` text) and stores the
-     * key under `name`; the first factor activates MFA and issues backup codes.
+     * Re-seals every secret at rest from `oldKey` to `newKey` in one transaction; the engine then
+     * uses `newKey`. `oldKey` must be the key it was opened with (`key_mismatch` otherwise).
      */
-    fun `verifyPasskeyRegistration`(`userId`: kotlin.String, `challengeId`: kotlin.String, `credentialJson`: kotlin.String, `name`: kotlin.String? = null, `context`: RequestContext? = null): PasskeyRegistration
+    fun `rotateKey`(`request`: RotateKeyRequest): RotateKeyResult
+    
+    /**
+     * Whether a route guarded at `level` requires MFA of a user with `role` (the guide's
+     * `requireMfa` levels: `none`, `optional`, `required`, `admin_only`).
+     */
+    fun `shouldRequireMfa`(`request`: ShouldRequireMfaRequest): kotlin.Boolean
+    
+    /**
+     * Checks email and password. Users with MFA get a pending session (`sessionId`) to complete
+     * with `verifyMfa`; others a full session. An unknown email and a wrong password are the
+     * same error, `invalid_credentials`, and cost the same time.
+     */
+    fun `signIn`(`request`: SignInRequest): SignInResult
+    
+    /**
+     * Ends a session; `success` tells whether it existed.
+     */
+    fun `signOut`(`request`: SignOutRequest): SuccessResult
+    
+    /**
+     * Creates a user with an argon2id password hash and signs them in.
+     */
+    fun `signUp`(`request`: SignUpRequest): SignUpResult
+    
+    /**
+     * Checks an MFA code: completes sign-in on a pending session (`sessionId` from sign-in),
+     * refreshes a signed-in session's MFA time (`sessionId` = its token), or confirms a method
+     * being set up (`userId`). A wrong code is `success: false` with `attemptsRemaining`, not an
+     * error.
+     */
+    fun `verifyMfa`(`request`: VerifyMfaRequest): VerifyMfaResult
+    
+    /**
+     * Verifies an assertion (the browser's `AuthenticationResponseJSON`): completes the pending
+     * sign-in or refreshes the session's MFA time, with the result and attempt limiting of
+     * `verifyMfa`. A wrong answer is `success: false`; an unknown, used or expired challenge is
+     * an error.
+     */
+    fun `verifyPasskeyAuthentication`(`request`: VerifyPasskeyAuthenticationRequest): VerifyMfaResult
+    
+    /**
+     * Verifies the browser's answer to `getPasskeyRegistrationOptions`: a new credential
+     * (stored under `name`; the first factor also gets backup codes) gives `credentialId`; an
+     * `assertion` (or `type: "authentication"`) completes sign-in exactly as
+     * `verifyPasskeyAuthentication`. Each challenge is answered once.
+     */
+    fun `verifyPasskeyRegistration`(`request`: VerifyPasskeyRequest): VerifyMfaResult
+    
+    /**
+     * Checks a user's password (e.g. before turning MFA off). Wrong is `invalid_credentials`;
+     * repeated failures lock like wrong codes do.
+     */
+    fun `verifyPassword`(`request`: VerifyPasswordRequest): SuccessResult
+    
+    /**
+     * Describes a session token. Unknown, expired and empty tokens give `valid: false`.
+     */
+    fun `verifySession`(`request`: VerifySessionRequest): SessionInfo
     
     companion object
 }
@@ -1719,7 +1930,7 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
      */
     constructor(`databasePath`: kotlin.String, `secretKey`: kotlin.String, `optionsJson`: kotlin.String? = null) :
         this(UniffiWithHandle, 
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_constructor_engine_new(
     
         
@@ -1807,20 +2018,19 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * Reports how an app-made delivery went; a failure voids its code and is returned as
-     * `DeliveryFailed`.
+     * Registers the app's sender for `channel` (`sms` or `email`), or with `None` removes
+     * it. The engine calls it on a thread of its own with its timeout around it, voids the
+     * code of a failed send and keeps channel health.
      */
-    @Throws(MfaException::class)override fun `completeDelivery`(`deliveryId`: kotlin.String, `ok`: kotlin.Boolean, `reason`: kotlin.String?, `context`: RequestContext?)
+    @Throws(MfaException::class)override fun `setSender`(`channel`: kotlin.String, `sender`: MessageSender?)
         = 
     callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
-    UniffiLib.uniffi_plinto_mfa_fn_method_engine_complete_delivery(
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_set_sender(
         it,
         
-        FfiConverterString.lower(`deliveryId`),
-        FfiConverterBoolean.lower(`ok`),
-        FfiConverterOptionalString.lower(`reason`),
-        FfiConverterOptionalTypeRequestContext.lower(`context`),_status)
+        FfiConverterString.lower(`channel`),
+        FfiConverterOptionalTypeMessageSender.lower(`sender`),_status)
 }
     }
     
@@ -1828,16 +2038,36 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * Applies `configure()` options given as a JSON object; all or nothing.
+     * Reports how a caller-made delivery went (`externalDelivery`). A failure voids the code it
+     * carried and is answered with `mfa_delivery_failed`.
      */
-    @Throws(MfaException::class)override fun `configure`(`optionsJson`: kotlin.String): ConfigureResult {
+    @Throws(MfaException::class)override fun `completeDelivery`(`request`: CompleteDeliveryRequest): SuccessResult {
+            return FfiConverterTypeSuccessResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_complete_delivery(
+        it,
+        
+        FfiConverterTypeCompleteDeliveryRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Applies settings in the guide's `mfa.configure()` shape (camelCase or snake_case keys),
+     * all or nothing; unknown keys and out-of-range values are `invalid_input` naming the path.
+     */
+    @Throws(MfaException::class)override fun `configure`(`request`: ConfigureRequest): ConfigureResult {
             return FfiConverterTypeConfigureResult.lift(
     callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_configure(
         it,
         
-        FfiConverterString.lower(`optionsJson`),_status)
+        FfiConverterTypeConfigureRequest.lower(`request`),_status)
 }
     }
     )
@@ -1848,34 +2078,14 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     /**
      * Deletes a user and everything that belongs to them.
      */
-    @Throws(MfaException::class)override fun `deleteUser`(`userId`: kotlin.String)
-        = 
+    @Throws(MfaException::class)override fun `deleteUser`(`request`: DeleteUserRequest): SuccessResult {
+            return FfiConverterTypeSuccessResult.lift(
     callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_delete_user(
         it,
         
-        FfiConverterString.lower(`userId`),_status)
-}
-    }
-    
-    
-
-    
-    /**
-     * Turns MFA off; needs the password (or a recent `verify_password`) and a current code.
-     */
-    @Throws(MfaException::class)override fun `disableMfa`(`userId`: kotlin.String, `password`: kotlin.String?, `confirmationCode`: kotlin.String, `context`: RequestContext?): DisableMfaResult {
-            return FfiConverterTypeDisableMfaResult.lift(
-    callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
-    UniffiLib.uniffi_plinto_mfa_fn_method_engine_disable_mfa(
-        it,
-        
-        FfiConverterString.lower(`userId`),
-        FfiConverterOptionalString.lower(`password`),
-        FfiConverterString.lower(`confirmationCode`),
-        FfiConverterOptionalTypeRequestContext.lower(`context`),_status)
+        FfiConverterTypeDeleteUserRequest.lower(`request`),_status)
 }
     }
     )
@@ -1884,12 +2094,33 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * Starts setting up a method; for `totp` returns the secret and its otpauth URI.
+     * Turns MFA off: needs the password (or a `verifyPassword` in the last five minutes) and a
+     * current code of an active factor (TOTP, SMS, email or a backup code); removes every factor.
+     */
+    @Throws(MfaException::class)override fun `disableMfa`(`request`: DisableMfaRequest): DisableMfaResult {
+            return FfiConverterTypeDisableMfaResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_disable_mfa(
+        it,
+        
+        FfiConverterTypeDisableMfaRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Starts setting up a method. For `totp`: a new secret, its `otpauth://` URI and QR code
+     * (the device stays unconfirmed until `verifyMfa` sees a correct code); for `sms` and
+     * `email`: a destination that a code is sent to.
      */
     @Throws(MfaException::class)override fun `enableMfa`(`request`: EnableMfaRequest): EnableMfaResult {
             return FfiConverterTypeEnableMfaResult.lift(
     callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_enable_mfa(
         it,
         
@@ -1902,17 +2133,17 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * The user's other methods to offer after `failed_method` failed, in fallback order.
+     * The user's other enrolled methods after `failedMethod` failed, in the guide's fallback
+     * order, without channels that are currently degraded.
      */
-    @Throws(MfaException::class)override fun `getFallbackMethods`(`userId`: kotlin.String, `failedMethod`: kotlin.String): List<kotlin.String> {
+    @Throws(MfaException::class)override fun `getFallbackMethods`(`request`: GetFallbackMethodsRequest): List<kotlin.String> {
             return FfiConverterSequenceString.lift(
     callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_get_fallback_methods(
         it,
         
-        FfiConverterString.lower(`userId`),
-        FfiConverterString.lower(`failedMethod`),_status)
+        FfiConverterTypeGetFallbackMethodsRequest.lower(`request`),_status)
 }
     }
     )
@@ -1921,16 +2152,56 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * MFA state of a user.
+     * A user's MFA state, as in the guide's `getMFAStatus`.
      */
-    @Throws(MfaException::class)override fun `getMfaStatus`(`userId`: kotlin.String): MfaStatus {
+    @Throws(MfaException::class)override fun `getMfaStatus`(`request`: GetMfaStatusRequest): MfaStatus {
             return FfiConverterTypeMfaStatus.lift(
     callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_get_mfa_status(
         it,
         
-        FfiConverterString.lower(`userId`),_status)
+        FfiConverterTypeGetMfaStatusRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Options for `navigator.credentials.get()`: for a pending sign-in session (`sessionId` from
+     * sign-in), or a signed-in session's token (step-up). Pass `publicKey` to the browser.
+     */
+    @Throws(MfaException::class)override fun `getPasskeyAuthenticationOptions`(`request`: PasskeyAuthenticationOptionsRequest): PasskeyOptions {
+            return FfiConverterTypePasskeyOptions.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_get_passkey_authentication_options(
+        it,
+        
+        FfiConverterTypePasskeyAuthenticationOptionsRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Options for `navigator.credentials.create()` to register a security key or passkey
+     * (`userId`), or, with `type: "authentication"` and `sessionId`, for signing in with one
+     * (the guide's form). Pass `publicKey` to the browser; the challenge expires after
+     * `expiresIn` seconds.
+     */
+    @Throws(MfaException::class)override fun `getPasskeyRegistrationOptions`(`request`: PasskeyOptionsRequest): PasskeyOptions {
+            return FfiConverterTypePasskeyOptions.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_get_passkey_registration_options(
+        it,
+        
+        FfiConverterTypePasskeyOptionsRequest.lower(`request`),_status)
 }
     }
     )
@@ -1941,14 +2212,14 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     /**
      * The public view of a user.
      */
-    @Throws(MfaException::class)override fun `getUser`(`userId`: kotlin.String): User {
+    @Throws(MfaException::class)override fun `getUser`(`request`: GetUserRequest): User {
             return FfiConverterTypeUser.lift(
     callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_get_user(
         it,
         
-        FfiConverterString.lower(`userId`),_status)
+        FfiConverterTypeGetUserRequest.lower(`request`),_status)
 }
     }
     )
@@ -1957,19 +2228,16 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * Audit events of a user, newest first; `since` in Unix seconds, `limit` 1 to 1000
-     * (default 100).
+     * A user's audit events, newest first.
      */
-    @Throws(MfaException::class)override fun `listAuditEvents`(`userId`: kotlin.String, `since`: kotlin.Long?, `limit`: kotlin.UInt?): List<AuditEvent> {
+    @Throws(MfaException::class)override fun `listAuditEvents`(`request`: ListAuditEventsRequest): List<AuditEvent> {
             return FfiConverterSequenceTypeAuditEvent.lift(
     callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_list_audit_events(
         it,
         
-        FfiConverterString.lower(`userId`),
-        FfiConverterOptionalLong.lower(`since`),
-        FfiConverterOptionalUInt.lower(`limit`),_status)
+        FfiConverterTypeListAuditEventsRequest.lower(`request`),_status)
 }
     }
     )
@@ -1978,18 +2246,16 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * Replaces the user's backup codes with `count` new ones (default from configuration).
+     * The user's security keys and passkeys.
      */
-    @Throws(MfaException::class)override fun `regenerateBackupCodes`(`userId`: kotlin.String, `count`: kotlin.UInt?, `context`: RequestContext?): BackupCodes {
-            return FfiConverterTypeBackupCodes.lift(
+    @Throws(MfaException::class)override fun `listPasskeys`(`request`: ListPasskeysRequest): List<PasskeyInfo> {
+            return FfiConverterSequenceTypePasskeyInfo.lift(
     callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
-    UniffiLib.uniffi_plinto_mfa_fn_method_engine_regenerate_backup_codes(
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_list_passkeys(
         it,
         
-        FfiConverterString.lower(`userId`),
-        FfiConverterOptionalUInt.lower(`count`),
-        FfiConverterOptionalTypeRequestContext.lower(`context`),_status)
+        FfiConverterTypeListPasskeysRequest.lower(`request`),_status)
 }
     }
     )
@@ -1998,22 +2264,73 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * Sends a new SMS or email code (voiding the previous one) for a pending sign-in
-     * (`session_id`) or a method being set up (`user_id`). With `external_delivery` the
-     * result's `delivery` is for the app to send.
+     * Replaces the user's backup codes with `count` new ones (default from settings, 10).
      */
-    @Throws(MfaException::class)override fun `requestNewCode`(`method`: kotlin.String, `sessionId`: kotlin.String?, `userId`: kotlin.String?, `externalDelivery`: kotlin.Boolean, `context`: RequestContext?): RequestCodeResult {
+    @Throws(MfaException::class)override fun `regenerateMfaBackupCodes`(`request`: RegenerateBackupCodesRequest): BackupCodes {
+            return FfiConverterTypeBackupCodes.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_regenerate_mfa_backup_codes(
+        it,
+        
+        FfiConverterTypeRegenerateBackupCodesRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Removes a key; needs `password` (or a `verifyPassword` in the last five minutes).
+     * Removing the last MFA factor also needs `confirmationCode`, as `disableMfa` does.
+     */
+    @Throws(MfaException::class)override fun `removePasskey`(`request`: RemovePasskeyRequest): RemovePasskeyResult {
+            return FfiConverterTypeRemovePasskeyResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_remove_passkey(
+        it,
+        
+        FfiConverterTypeRemovePasskeyRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Renames one of the user's security keys or passkeys.
+     */
+    @Throws(MfaException::class)override fun `renamePasskey`(`request`: RenamePasskeyRequest): SuccessResult {
+            return FfiConverterTypeSuccessResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_rename_passkey(
+        it,
+        
+        FfiConverterTypeRenamePasskeyRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Sends a new SMS or email code, voiding the previous one: for a pending sign-in
+     * (`sessionId`) or a method being set up (`userId`). Resend limits per minute, hour and day
+     * apply.
+     */
+    @Throws(MfaException::class)override fun `requestNewCode`(`request`: RequestNewCodeRequest): RequestCodeResult {
             return FfiConverterTypeRequestCodeResult.lift(
     callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_request_new_code(
         it,
         
-        FfiConverterString.lower(`method`),
-        FfiConverterOptionalString.lower(`sessionId`),
-        FfiConverterOptionalString.lower(`userId`),
-        FfiConverterBoolean.lower(`externalDelivery`),
-        FfiConverterOptionalTypeRequestContext.lower(`context`),_status)
+        FfiConverterTypeRequestNewCodeRequest.lower(`request`),_status)
 }
     }
     )
@@ -2022,38 +2339,75 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * Fails with `StepUpRequired` unless the session passed MFA within `max_age` seconds
-     * (default: the configured step-up age).
+     * Fails with `mfa_step_up_required` unless the session passed MFA within `maxAge` seconds
+     * (default `security.stepUpMaxAgeSeconds`, 600).
      */
-    @Throws(MfaException::class)override fun `requireRecentMfa`(`token`: kotlin.String, `maxAge`: kotlin.ULong?)
-        = 
+    @Throws(MfaException::class)override fun `requireRecentMfa`(`request`: RequireRecentMfaRequest): SuccessResult {
+            return FfiConverterTypeSuccessResult.lift(
     callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_require_recent_mfa(
         it,
         
-        FfiConverterString.lower(`token`),
-        FfiConverterOptionalULong.lower(`maxAge`),_status)
+        FfiConverterTypeRequireRecentMfaRequest.lower(`request`),_status)
 }
     }
-    
+    )
+    }
     
 
     
     /**
-     * Checks email and password; users with MFA get a pending `session_id` to complete with
-     * `verify_mfa`.
+     * Re-seals every secret at rest from `oldKey` to `newKey` in one transaction; the engine then
+     * uses `newKey`. `oldKey` must be the key it was opened with (`key_mismatch` otherwise).
      */
-    @Throws(MfaException::class)override fun `signIn`(`email`: kotlin.String, `password`: kotlin.String, `context`: RequestContext?): SignInResult {
+    @Throws(MfaException::class)override fun `rotateKey`(`request`: RotateKeyRequest): RotateKeyResult {
+            return FfiConverterTypeRotateKeyResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_rotate_key(
+        it,
+        
+        FfiConverterTypeRotateKeyRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Whether a route guarded at `level` requires MFA of a user with `role` (the guide's
+     * `requireMfa` levels: `none`, `optional`, `required`, `admin_only`).
+     */
+    @Throws(MfaException::class)override fun `shouldRequireMfa`(`request`: ShouldRequireMfaRequest): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_should_require_mfa(
+        it,
+        
+        FfiConverterTypeShouldRequireMfaRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Checks email and password. Users with MFA get a pending session (`sessionId`) to complete
+     * with `verifyMfa`; others a full session. An unknown email and a wrong password are the
+     * same error, `invalid_credentials`, and cost the same time.
+     */
+    @Throws(MfaException::class)override fun `signIn`(`request`: SignInRequest): SignInResult {
             return FfiConverterTypeSignInResult.lift(
     callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_sign_in(
         it,
         
-        FfiConverterString.lower(`email`),
-        FfiConverterString.lower(`password`),
-        FfiConverterOptionalTypeRequestContext.lower(`context`),_status)
+        FfiConverterTypeSignInRequest.lower(`request`),_status)
 }
     }
     )
@@ -2062,17 +2416,16 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * Ends a session. Returns whether it existed.
+     * Ends a session; `success` tells whether it existed.
      */
-    @Throws(MfaException::class)override fun `signOut`(`token`: kotlin.String, `context`: RequestContext?): kotlin.Boolean {
-            return FfiConverterBoolean.lift(
+    @Throws(MfaException::class)override fun `signOut`(`request`: SignOutRequest): SuccessResult {
+            return FfiConverterTypeSuccessResult.lift(
     callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_sign_out(
         it,
         
-        FfiConverterString.lower(`token`),
-        FfiConverterOptionalTypeRequestContext.lower(`context`),_status)
+        FfiConverterTypeSignOutRequest.lower(`request`),_status)
 }
     }
     )
@@ -2081,19 +2434,16 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * Creates a user (argon2id password hash) and signs them in.
+     * Creates a user with an argon2id password hash and signs them in.
      */
-    @Throws(MfaException::class)override fun `signUp`(`email`: kotlin.String, `password`: kotlin.String, `role`: kotlin.String?, `context`: RequestContext?): SignUpResult {
+    @Throws(MfaException::class)override fun `signUp`(`request`: SignUpRequest): SignUpResult {
             return FfiConverterTypeSignUpResult.lift(
     callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_sign_up(
         it,
         
-        FfiConverterString.lower(`email`),
-        FfiConverterString.lower(`password`),
-        FfiConverterOptionalString.lower(`role`),
-        FfiConverterOptionalTypeRequestContext.lower(`context`),_status)
+        FfiConverterTypeSignUpRequest.lower(`request`),_status)
 }
     }
     )
@@ -2102,12 +2452,15 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * Checks a code: confirms a setup, completes a sign-in, or refreshes a session (step-up).
+     * Checks an MFA code: completes sign-in on a pending session (`sessionId` from sign-in),
+     * refreshes a signed-in session's MFA time (`sessionId` = its token), or confirms a method
+     * being set up (`userId`). A wrong code is `success: false` with `attemptsRemaining`, not an
+     * error.
      */
     @Throws(MfaException::class)override fun `verifyMfa`(`request`: VerifyMfaRequest): VerifyMfaResult {
             return FfiConverterTypeVerifyMfaResult.lift(
     callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_verify_mfa(
         it,
         
@@ -2120,158 +2473,19 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * Checks a user's password; a wrong one is `InvalidCredentials` and counts toward lockout.
+     * Verifies an assertion (the browser's `AuthenticationResponseJSON`): completes the pending
+     * sign-in or refreshes the session's MFA time, with the result and attempt limiting of
+     * `verifyMfa`. A wrong answer is `success: false`; an unknown, used or expired challenge is
+     * an error.
      */
-    @Throws(MfaException::class)override fun `verifyPassword`(`userId`: kotlin.String, `password`: kotlin.String, `context`: RequestContext?)
-        = 
-    callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
-    UniffiLib.uniffi_plinto_mfa_fn_method_engine_verify_password(
-        it,
-        
-        FfiConverterString.lower(`userId`),
-        FfiConverterString.lower(`password`),
-        FfiConverterOptionalTypeRequestContext.lower(`context`),_status)
-}
-    }
-    
-    
-
-    
-    /**
-     * Describes a session token (`valid == false` when unknown or expired).
-     */
-    @Throws(MfaException::class)override fun `verifySession`(`token`: kotlin.String): SessionInfo {
-            return FfiConverterTypeSessionInfo.lift(
-    callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
-    UniffiLib.uniffi_plinto_mfa_fn_method_engine_verify_session(
-        it,
-        
-        FfiConverterString.lower(`token`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * The user's security keys and passkeys.
-     */
-    @Throws(MfaException::class)override fun `listPasskeys`(`userId`: kotlin.String): List<PasskeyInfo> {
-            return FfiConverterSequenceTypePasskeyInfo.lift(
-    callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
-    UniffiLib.uniffi_plinto_mfa_fn_method_engine_list_passkeys(
-        it,
-        
-        FfiConverterString.lower(`userId`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Options to sign in with a key: for a pending sign-in session, or a signed-in
-     * session's token (step-up).
-     */
-    @Throws(MfaException::class)override fun `passkeyAuthenticationOptions`(`sessionId`: kotlin.String, `context`: RequestContext?): PasskeyOptions {
-            return FfiConverterTypePasskeyOptions.lift(
-    callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
-    UniffiLib.uniffi_plinto_mfa_fn_method_engine_passkey_authentication_options(
-        it,
-        
-        FfiConverterString.lower(`sessionId`),
-        FfiConverterOptionalTypeRequestContext.lower(`context`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Options to register a security key (`authenticator_type` `securityKey`, the default)
-     * or a passkey (`passkey`) for a signed-in user; the user's keys are excluded.
-     */
-    @Throws(MfaException::class)override fun `passkeyRegistrationOptions`(`userId`: kotlin.String, `authenticatorType`: kotlin.String?, `context`: RequestContext?): PasskeyOptions {
-            return FfiConverterTypePasskeyOptions.lift(
-    callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
-    UniffiLib.uniffi_plinto_mfa_fn_method_engine_passkey_registration_options(
-        it,
-        
-        FfiConverterString.lower(`userId`),
-        FfiConverterOptionalString.lower(`authenticatorType`),
-        FfiConverterOptionalTypeRequestContext.lower(`context`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Removes a key; needs the password (or a `verify_password` in the last five minutes).
-     * Removing the last factor also needs a current `confirmation_code`, as `disable_mfa` does.
-     */
-    @Throws(MfaException::class)override fun `removePasskey`(`userId`: kotlin.String, `credentialId`: kotlin.String, `password`: kotlin.String?, `confirmationCode`: kotlin.String?, `context`: RequestContext?): RemovePasskeyResult {
-            return FfiConverterTypeRemovePasskeyResult.lift(
-    callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
-    UniffiLib.uniffi_plinto_mfa_fn_method_engine_remove_passkey(
-        it,
-        
-        FfiConverterString.lower(`userId`),
-        FfiConverterString.lower(`credentialId`),
-        FfiConverterOptionalString.lower(`password`),
-        FfiConverterOptionalString.lower(`confirmationCode`),
-        FfiConverterOptionalTypeRequestContext.lower(`context`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Renames one of the user's keys.
-     */
-    @Throws(MfaException::class)override fun `renamePasskey`(`userId`: kotlin.String, `credentialId`: kotlin.String, `name`: kotlin.String)
-        = 
-    callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
-    UniffiLib.uniffi_plinto_mfa_fn_method_engine_rename_passkey(
-        it,
-        
-        FfiConverterString.lower(`userId`),
-        FfiConverterString.lower(`credentialId`),
-        FfiConverterString.lower(`name`),_status)
-}
-    }
-    
-    
-
-    
-    /**
-     * Verifies an assertion (`AuthenticationResponseJSON` text): completes the pending
-     * sign-in or refreshes the session's MFA time, with the same result as `verify_mfa`.
-     */
-    @Throws(MfaException::class)override fun `verifyPasskeyAuthentication`(`challengeId`: kotlin.String, `credentialJson`: kotlin.String, `sessionId`: kotlin.String?, `context`: RequestContext?): VerifyMfaResult {
+    @Throws(MfaException::class)override fun `verifyPasskeyAuthentication`(`request`: VerifyPasskeyAuthenticationRequest): VerifyMfaResult {
             return FfiConverterTypeVerifyMfaResult.lift(
     callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_verify_passkey_authentication(
         it,
         
-        FfiConverterString.lower(`challengeId`),
-        FfiConverterString.lower(`credentialJson`),
-        FfiConverterOptionalString.lower(`sessionId`),
-        FfiConverterOptionalTypeRequestContext.lower(`context`),_status)
+        FfiConverterTypeVerifyPasskeyAuthenticationRequest.lower(`request`),_status)
 }
     }
     )
@@ -2280,21 +2494,56 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * Verifies the registration response (`RegistrationResponseJSON` text) and stores the
-     * key under `name`; the first factor activates MFA and issues backup codes.
+     * Verifies the browser's answer to `getPasskeyRegistrationOptions`: a new credential
+     * (stored under `name`; the first factor also gets backup codes) gives `credentialId`; an
+     * `assertion` (or `type: "authentication"`) completes sign-in exactly as
+     * `verifyPasskeyAuthentication`. Each challenge is answered once.
      */
-    @Throws(MfaException::class)override fun `verifyPasskeyRegistration`(`userId`: kotlin.String, `challengeId`: kotlin.String, `credentialJson`: kotlin.String, `name`: kotlin.String?, `context`: RequestContext?): PasskeyRegistration {
-            return FfiConverterTypePasskeyRegistration.lift(
+    @Throws(MfaException::class)override fun `verifyPasskeyRegistration`(`request`: VerifyPasskeyRequest): VerifyMfaResult {
+            return FfiConverterTypeVerifyMfaResult.lift(
     callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_verify_passkey_registration(
         it,
         
-        FfiConverterString.lower(`userId`),
-        FfiConverterString.lower(`challengeId`),
-        FfiConverterString.lower(`credentialJson`),
-        FfiConverterOptionalString.lower(`name`),
-        FfiConverterOptionalTypeRequestContext.lower(`context`),_status)
+        FfiConverterTypeVerifyPasskeyRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Checks a user's password (e.g. before turning MFA off). Wrong is `invalid_credentials`;
+     * repeated failures lock like wrong codes do.
+     */
+    @Throws(MfaException::class)override fun `verifyPassword`(`request`: VerifyPasswordRequest): SuccessResult {
+            return FfiConverterTypeSuccessResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_verify_password(
+        it,
+        
+        FfiConverterTypeVerifyPasswordRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Describes a session token. Unknown, expired and empty tokens give `valid: false`.
+     */
+    @Throws(MfaException::class)override fun `verifySession`(`request`: VerifySessionRequest): SessionInfo {
+            return FfiConverterTypeSessionInfo.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_verify_session(
+        it,
+        
+        FfiConverterTypeVerifySessionRequest.lower(`request`),_status)
 }
     }
     )
@@ -2335,6 +2584,335 @@ public object FfiConverterTypeEngine: FfiConverter<Engine, Long> {
     override fun allocationSize(value: Engine) = 8UL
 
     override fun write(value: Engine, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * A way to send SMS or email codes, implemented by the app (e.g. its own SMS gateway).
+ */
+public interface MessageSender {
+    
+    /**
+     * Sends `delivery.message` to `delivery.destination`; throwing fails the send.
+     */
+    fun `send`(`delivery`: Delivery)
+    
+    companion object
+}
+
+/**
+ * A way to send SMS or email codes, implemented by the app (e.g. its own SMS gateway).
+ */
+open class MessageSenderImpl: Disposable, AutoCloseable, MessageSender
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_plinto_mfa_fn_free_messagesender(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_plinto_mfa_fn_clone_messagesender(handle, status)
+        }
+    }
+
+    
+    /**
+     * Sends `delivery.message` to `delivery.destination`; throwing fails the send.
+     */
+    @Throws(SendFailure::class)override fun `send`(`delivery`: Delivery)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(SendFailure) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_messagesender_send(
+        it,
+        
+        FfiConverterTypeDelivery.lower(`delivery`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceMessageSender {
+    internal object `send`: UniffiCallbackInterfaceMessageSenderMethod0 {
+        override fun callback(`uniffiHandle`: Long,`delivery`: RustBufferDelivery.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeMessageSender.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`send`(
+                    FfiConverterTypeDelivery.lift(`delivery`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: SendFailure -> FfiConverterTypeSendFailure.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeMessageSender.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeMessageSender.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceMessageSender.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `send`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_plinto_mfa_fn_init_callback_vtable_messagesender(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMessageSender: FfiConverter<MessageSender, Long> {
+    internal val handleMap = UniffiHandleMap<MessageSender>()
+
+    override fun lower(value: MessageSender): Long {
+        if (value is MessageSenderImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): MessageSender {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return MessageSenderImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): MessageSender {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: MessageSender) = 8UL
+
+    override fun write(value: MessageSender, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -2618,7 +3196,7 @@ open class Vault: Disposable, AutoCloseable, VaultInterface
     @Throws(MfaException::class)override fun `add`(`account`: OtpAccount)
         = 
     callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_vault_add(
         it,
         
@@ -2635,7 +3213,7 @@ open class Vault: Disposable, AutoCloseable, VaultInterface
     @Throws(MfaException::class)override fun `addUri`(`uri`: kotlin.String): OtpAccount {
             return FfiConverterTypeOtpAccount.lift(
     callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_vault_add_uri(
         it,
         
@@ -2653,7 +3231,7 @@ open class Vault: Disposable, AutoCloseable, VaultInterface
     @Throws(MfaException::class)override fun `codes`(`time`: kotlin.Long?): List<AccountCode> {
             return FfiConverterSequenceTypeAccountCode.lift(
     callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_vault_codes(
         it,
         
@@ -2705,7 +3283,7 @@ open class Vault: Disposable, AutoCloseable, VaultInterface
     @Throws(MfaException::class)override fun `toJson`(): kotlin.String {
             return FfiConverterString.lift(
     callWithHandle {
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_vault_to_json(
         it,
         _status)
@@ -2728,7 +3306,7 @@ open class Vault: Disposable, AutoCloseable, VaultInterface
      */
     @Throws(MfaException::class) fun `fromJson`(`json`: kotlin.String): Vault {
             return FfiConverterTypeVault.lift(
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_constructor_vault_from_json(
     
         
@@ -2769,2330 +3347,33 @@ public object FfiConverterTypeVault: FfiConverter<Vault, Long> {
 
 
 
-/**
- * The current code of one vault account.
- */
-data class AccountCode (
-    /**
-     * The account's issuer.
-     */
-    var `issuer`: kotlin.String?
-    , 
-    /**
-     * The account's name.
-     */
-    var `accountName`: kotlin.String
-    , 
-    /**
-     * Its code.
-     */
-    var `code`: kotlin.String
-    , 
-    /**
-     * Seconds until the next code.
-     */
-    var `secondsRemaining`: kotlin.UInt
-    , 
-    /**
-     * Seconds per code.
-     */
-    var `period`: kotlin.UInt
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeAccountCode: FfiConverterRustBuffer<AccountCode> {
-    override fun read(buf: ByteBuffer): AccountCode {
-        return AccountCode(
-            FfiConverterOptionalString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterUInt.read(buf),
-            FfiConverterUInt.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: AccountCode) = (
-            FfiConverterOptionalString.allocationSize(value.`issuer`) +
-            FfiConverterString.allocationSize(value.`accountName`) +
-            FfiConverterString.allocationSize(value.`code`) +
-            FfiConverterUInt.allocationSize(value.`secondsRemaining`) +
-            FfiConverterUInt.allocationSize(value.`period`)
-    )
-
-    override fun write(value: AccountCode, buf: ByteBuffer) {
-            FfiConverterOptionalString.write(value.`issuer`, buf)
-            FfiConverterString.write(value.`accountName`, buf)
-            FfiConverterString.write(value.`code`, buf)
-            FfiConverterUInt.write(value.`secondsRemaining`, buf)
-            FfiConverterUInt.write(value.`period`, buf)
-    }
-}
-
 
 
 /**
- * One audit-log entry.
+ * Why an app's sender could not send a message (kept in the audit log, never shown to users).
  */
-data class AuditEvent (
-    /**
-     * Sequence number.
-     */
-    var `id`: kotlin.Long
-    , 
-    /**
-     * The user.
-     */
-    var `userId`: kotlin.String?
-    , 
-    /**
-     * What happened, e.g. `sign_in`, `mfa_verify`.
-     */
-    var `action`: kotlin.String
-    , 
-    /**
-     * MFA method involved.
-     */
-    var `method`: kotlin.String?
-    , 
-    /**
-     * Whether it succeeded.
-     */
-    var `success`: kotlin.Boolean
-    , 
-    /**
-     * Client IP.
-     */
-    var `ipAddress`: kotlin.String?
-    , 
-    /**
-     * Client user agent.
-     */
-    var `userAgent`: kotlin.String?
-    , 
-    /**
-     * Non-secret detail such as an error code.
-     */
-    var `detail`: kotlin.String?
-    , 
-    /**
-     * ISO 8601.
-     */
-    var `createdAt`: kotlin.String
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeAuditEvent: FfiConverterRustBuffer<AuditEvent> {
-    override fun read(buf: ByteBuffer): AuditEvent {
-        return AuditEvent(
-            FfiConverterLong.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: AuditEvent) = (
-            FfiConverterLong.allocationSize(value.`id`) +
-            FfiConverterOptionalString.allocationSize(value.`userId`) +
-            FfiConverterString.allocationSize(value.`action`) +
-            FfiConverterOptionalString.allocationSize(value.`method`) +
-            FfiConverterBoolean.allocationSize(value.`success`) +
-            FfiConverterOptionalString.allocationSize(value.`ipAddress`) +
-            FfiConverterOptionalString.allocationSize(value.`userAgent`) +
-            FfiConverterOptionalString.allocationSize(value.`detail`) +
-            FfiConverterString.allocationSize(value.`createdAt`)
-    )
-
-    override fun write(value: AuditEvent, buf: ByteBuffer) {
-            FfiConverterLong.write(value.`id`, buf)
-            FfiConverterOptionalString.write(value.`userId`, buf)
-            FfiConverterString.write(value.`action`, buf)
-            FfiConverterOptionalString.write(value.`method`, buf)
-            FfiConverterBoolean.write(value.`success`, buf)
-            FfiConverterOptionalString.write(value.`ipAddress`, buf)
-            FfiConverterOptionalString.write(value.`userAgent`, buf)
-            FfiConverterOptionalString.write(value.`detail`, buf)
-            FfiConverterString.write(value.`createdAt`, buf)
-    }
-}
-
-
-
-/**
- * A code and how long it stays valid.
- */
-data class AuthenticatorCode (
-    /**
-     * The code, zero-padded.
-     */
-    var `code`: kotlin.String
-    , 
-    /**
-     * Seconds until the next code (1 to `period`).
-     */
-    var `secondsRemaining`: kotlin.UInt
-    , 
-    /**
-     * Seconds per code.
-     */
-    var `period`: kotlin.UInt
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeAuthenticatorCode: FfiConverterRustBuffer<AuthenticatorCode> {
-    override fun read(buf: ByteBuffer): AuthenticatorCode {
-        return AuthenticatorCode(
-            FfiConverterString.read(buf),
-            FfiConverterUInt.read(buf),
-            FfiConverterUInt.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: AuthenticatorCode) = (
-            FfiConverterString.allocationSize(value.`code`) +
-            FfiConverterUInt.allocationSize(value.`secondsRemaining`) +
-            FfiConverterUInt.allocationSize(value.`period`)
-    )
-
-    override fun write(value: AuthenticatorCode, buf: ByteBuffer) {
-            FfiConverterString.write(value.`code`, buf)
-            FfiConverterUInt.write(value.`secondsRemaining`, buf)
-            FfiConverterUInt.write(value.`period`, buf)
-    }
-}
-
-
-
-/**
- * New backup codes: show them once.
- */
-data class BackupCodes (
-    /**
-     * The codes.
-     */
-    var `codes`: List<kotlin.String>
-    , 
-    /**
-     * ISO 8601.
-     */
-    var `generatedAt`: kotlin.String
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeBackupCodes: FfiConverterRustBuffer<BackupCodes> {
-    override fun read(buf: ByteBuffer): BackupCodes {
-        return BackupCodes(
-            FfiConverterSequenceString.read(buf),
-            FfiConverterString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: BackupCodes) = (
-            FfiConverterSequenceString.allocationSize(value.`codes`) +
-            FfiConverterString.allocationSize(value.`generatedAt`)
-    )
-
-    override fun write(value: BackupCodes, buf: ByteBuffer) {
-            FfiConverterSequenceString.write(value.`codes`, buf)
-            FfiConverterString.write(value.`generatedAt`, buf)
-    }
-}
-
-
-
-/**
- * An enrolled SMS or email factor.
- */
-data class ChannelInfo (
-    /**
-     * `sms` or `email`.
-     */
-    var `method`: kotlin.String
-    , 
-    /**
-     * Masked destination.
-     */
-    var `destination`: kotlin.String
-    , 
-    /**
-     * Confirmed by a code (active).
-     */
-    var `confirmed`: kotlin.Boolean
-    , 
-    /**
-     * ISO 8601.
-     */
-    var `createdAt`: kotlin.String
-    , 
-    /**
-     * ISO 8601, when last used.
-     */
-    var `lastUsed`: kotlin.String?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeChannelInfo: FfiConverterRustBuffer<ChannelInfo> {
-    override fun read(buf: ByteBuffer): ChannelInfo {
-        return ChannelInfo(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: ChannelInfo) = (
-            FfiConverterString.allocationSize(value.`method`) +
-            FfiConverterString.allocationSize(value.`destination`) +
-            FfiConverterBoolean.allocationSize(value.`confirmed`) +
-            FfiConverterString.allocationSize(value.`createdAt`) +
-            FfiConverterOptionalString.allocationSize(value.`lastUsed`)
-    )
-
-    override fun write(value: ChannelInfo, buf: ByteBuffer) {
-            FfiConverterString.write(value.`method`, buf)
-            FfiConverterString.write(value.`destination`, buf)
-            FfiConverterBoolean.write(value.`confirmed`, buf)
-            FfiConverterString.write(value.`createdAt`, buf)
-            FfiConverterOptionalString.write(value.`lastUsed`, buf)
-    }
-}
-
-
-
-/**
- * Result of `configure`.
- */
-data class ConfigureResult (
-    /**
-     * Always true (failures are errors).
-     */
-    var `success`: kotlin.Boolean
-    , 
-    /**
-     * ISO 8601.
-     */
-    var `appliedAt`: kotlin.String
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeConfigureResult: FfiConverterRustBuffer<ConfigureResult> {
-    override fun read(buf: ByteBuffer): ConfigureResult {
-        return ConfigureResult(
-            FfiConverterBoolean.read(buf),
-            FfiConverterString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: ConfigureResult) = (
-            FfiConverterBoolean.allocationSize(value.`success`) +
-            FfiConverterString.allocationSize(value.`appliedAt`)
-    )
-
-    override fun write(value: ConfigureResult, buf: ByteBuffer) {
-            FfiConverterBoolean.write(value.`success`, buf)
-            FfiConverterString.write(value.`appliedAt`, buf)
-    }
-}
-
-
-
-/**
- * One SMS or email for the app to send, then report with `complete_delivery`.
- */
-data class Delivery (
-    /**
-     * Id to report the outcome with.
-     */
-    var `id`: kotlin.String
-    , 
-    /**
-     * Phone number (E.164) or email address.
-     */
-    var `destination`: kotlin.String
-    , 
-    /**
-     * The rendered message (it contains the code).
-     */
-    var `message`: kotlin.String
-    , 
-    /**
-     * Details for the sender.
-     */
-    var `meta`: DeliveryMeta
-    , 
-    /**
-     * How long the sender may take, in milliseconds.
-     */
-    var `timeoutMs`: kotlin.ULong
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeDelivery: FfiConverterRustBuffer<Delivery> {
-    override fun read(buf: ByteBuffer): Delivery {
-        return Delivery(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterTypeDeliveryMeta.read(buf),
-            FfiConverterULong.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: Delivery) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`destination`) +
-            FfiConverterString.allocationSize(value.`message`) +
-            FfiConverterTypeDeliveryMeta.allocationSize(value.`meta`) +
-            FfiConverterULong.allocationSize(value.`timeoutMs`)
-    )
-
-    override fun write(value: Delivery, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterString.write(value.`destination`, buf)
-            FfiConverterString.write(value.`message`, buf)
-            FfiConverterTypeDeliveryMeta.write(value.`meta`, buf)
-            FfiConverterULong.write(value.`timeoutMs`, buf)
-    }
-}
-
-
-
-/**
- * What a sender needs besides the destination and the message.
- */
-data class DeliveryMeta (
-    /**
-     * `sms` or `email`.
-     */
-    var `channel`: kotlin.String
-    , 
-    /**
-     * `setup` or `sign_in`.
-     */
-    var `purpose`: kotlin.String
-    , 
-    /**
-     * The user the code is for.
-     */
-    var `userId`: kotlin.String
-    , 
-    /**
-     * The code itself, for senders that compose their own message.
-     */
-    var `code`: kotlin.String
-    , 
-    /**
-     * Seconds until the code expires.
-     */
-    var `expiresIn`: kotlin.ULong
-    , 
-    /**
-     * Email subject (email only).
-     */
-    var `subject`: kotlin.String?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeDeliveryMeta: FfiConverterRustBuffer<DeliveryMeta> {
-    override fun read(buf: ByteBuffer): DeliveryMeta {
-        return DeliveryMeta(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterOptionalString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: DeliveryMeta) = (
-            FfiConverterString.allocationSize(value.`channel`) +
-            FfiConverterString.allocationSize(value.`purpose`) +
-            FfiConverterString.allocationSize(value.`userId`) +
-            FfiConverterString.allocationSize(value.`code`) +
-            FfiConverterULong.allocationSize(value.`expiresIn`) +
-            FfiConverterOptionalString.allocationSize(value.`subject`)
-    )
-
-    override fun write(value: DeliveryMeta, buf: ByteBuffer) {
-            FfiConverterString.write(value.`channel`, buf)
-            FfiConverterString.write(value.`purpose`, buf)
-            FfiConverterString.write(value.`userId`, buf)
-            FfiConverterString.write(value.`code`, buf)
-            FfiConverterULong.write(value.`expiresIn`, buf)
-            FfiConverterOptionalString.write(value.`subject`, buf)
-    }
-}
-
-
-
-/**
- * Result of `disable_mfa`.
- */
-data class DisableMfaResult (
-    /**
-     * Always true (failures are errors).
-     */
-    var `success`: kotlin.Boolean
-    , 
-    /**
-     * ISO 8601.
-     */
-    var `disabledAt`: kotlin.String
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeDisableMfaResult: FfiConverterRustBuffer<DisableMfaResult> {
-    override fun read(buf: ByteBuffer): DisableMfaResult {
-        return DisableMfaResult(
-            FfiConverterBoolean.read(buf),
-            FfiConverterString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: DisableMfaResult) = (
-            FfiConverterBoolean.allocationSize(value.`success`) +
-            FfiConverterString.allocationSize(value.`disabledAt`)
-    )
-
-    override fun write(value: DisableMfaResult, buf: ByteBuffer) {
-            FfiConverterBoolean.write(value.`success`, buf)
-            FfiConverterString.write(value.`disabledAt`, buf)
-    }
-}
-
-
-
-/**
- * Request of `enable_mfa`.
- */
-data class EnableMfaRequest (
-    /**
-     * The user.
-     */
-    var `userId`: kotlin.String
-    , 
-    /**
-     * `totp` (other methods as the server enables them).
-     */
-    var `method`: kotlin.String
-    , 
-    /**
-     * Shown by authenticator apps as the issuer (default: the configured issuer).
-     */
-    var `label`: kotlin.String? = null 
-    , 
-    /**
-     * Name of the device in the user's list (default: the label).
-     */
-    var `deviceName`: kotlin.String? = null 
-    , 
-    /**
-     * For `sms`.
-     */
-    var `phoneNumber`: kotlin.String? = null 
-    , 
-    /**
-     * For `email` (default: the user's address).
-     */
-    var `email`: kotlin.String? = null 
-    , 
-    /**
-     * For `sms` and `email`: the app sends the code itself (the result's `delivery`) and
-     * reports back with `complete_delivery`.
-     */
-    var `externalDelivery`: kotlin.Boolean = false 
-    , 
-    /**
-     * Caller details for the audit log.
-     */
-    var `context`: RequestContext? = null 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeEnableMfaRequest: FfiConverterRustBuffer<EnableMfaRequest> {
-    override fun read(buf: ByteBuffer): EnableMfaRequest {
-        return EnableMfaRequest(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterOptionalTypeRequestContext.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: EnableMfaRequest) = (
-            FfiConverterString.allocationSize(value.`userId`) +
-            FfiConverterString.allocationSize(value.`method`) +
-            FfiConverterOptionalString.allocationSize(value.`label`) +
-            FfiConverterOptionalString.allocationSize(value.`deviceName`) +
-            FfiConverterOptionalString.allocationSize(value.`phoneNumber`) +
-            FfiConverterOptionalString.allocationSize(value.`email`) +
-            FfiConverterBoolean.allocationSize(value.`externalDelivery`) +
-            FfiConverterOptionalTypeRequestContext.allocationSize(value.`context`)
-    )
-
-    override fun write(value: EnableMfaRequest, buf: ByteBuffer) {
-            FfiConverterString.write(value.`userId`, buf)
-            FfiConverterString.write(value.`method`, buf)
-            FfiConverterOptionalString.write(value.`label`, buf)
-            FfiConverterOptionalString.write(value.`deviceName`, buf)
-            FfiConverterOptionalString.write(value.`phoneNumber`, buf)
-            FfiConverterOptionalString.write(value.`email`, buf)
-            FfiConverterBoolean.write(value.`externalDelivery`, buf)
-            FfiConverterOptionalTypeRequestContext.write(value.`context`, buf)
-    }
-}
-
-
-
-/**
- * Result of `enable_mfa`: for TOTP, the secret, its otpauth URI and QR code.
- */
-data class EnableMfaResult (
-    /**
-     * Setup started.
-     */
-    var `success`: kotlin.Boolean
-    , 
-    /**
-     * The method being set up.
-     */
-    var `method`: kotlin.String
-    , 
-    /**
-     * Base32 TOTP secret for manual entry.
-     */
-    var `secret`: kotlin.String?
-    , 
-    /**
-     * The `otpauth://` URI to encode in a QR code.
-     */
-    var `qrCodeUrl`: kotlin.String?
-    , 
-    /**
-     * That QR code as SVG.
-     */
-    var `qrCodeSvg`: kotlin.String?
-    , 
-    /**
-     * That QR code as a `data:image/svg+xml` URL.
-     */
-    var `qrCodeDataUrl`: kotlin.String?
-    , 
-    /**
-     * Backup codes, when this call issued them.
-     */
-    var `backupCodes`: List<kotlin.String>?
-    , 
-    /**
-     * Id of the new device or challenge.
-     */
-    var `challengeId`: kotlin.String?
-    , 
-    /**
-     * Seconds the setup stays open, when it expires.
-     */
-    var `expiresIn`: kotlin.ULong?
-    , 
-    /**
-     * A code was sent (`sms`, `email`).
-     */
-    var `codeSent`: kotlin.Boolean?
-    , 
-    /**
-     * Where it was sent, masked (e.g. `+1******7890`).
-     */
-    var `destination`: kotlin.String?
-    , 
-    /**
-     * The message to send, when the app delivers codes itself.
-     */
-    var `delivery`: Delivery?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeEnableMfaResult: FfiConverterRustBuffer<EnableMfaResult> {
-    override fun read(buf: ByteBuffer): EnableMfaResult {
-        return EnableMfaResult(
-            FfiConverterBoolean.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalSequenceString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalULong.read(buf),
-            FfiConverterOptionalBoolean.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalTypeDelivery.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: EnableMfaResult) = (
-            FfiConverterBoolean.allocationSize(value.`success`) +
-            FfiConverterString.allocationSize(value.`method`) +
-            FfiConverterOptionalString.allocationSize(value.`secret`) +
-            FfiConverterOptionalString.allocationSize(value.`qrCodeUrl`) +
-            FfiConverterOptionalString.allocationSize(value.`qrCodeSvg`) +
-            FfiConverterOptionalString.allocationSize(value.`qrCodeDataUrl`) +
-            FfiConverterOptionalSequenceString.allocationSize(value.`backupCodes`) +
-            FfiConverterOptionalString.allocationSize(value.`challengeId`) +
-            FfiConverterOptionalULong.allocationSize(value.`expiresIn`) +
-            FfiConverterOptionalBoolean.allocationSize(value.`codeSent`) +
-            FfiConverterOptionalString.allocationSize(value.`destination`) +
-            FfiConverterOptionalTypeDelivery.allocationSize(value.`delivery`)
-    )
-
-    override fun write(value: EnableMfaResult, buf: ByteBuffer) {
-            FfiConverterBoolean.write(value.`success`, buf)
-            FfiConverterString.write(value.`method`, buf)
-            FfiConverterOptionalString.write(value.`secret`, buf)
-            FfiConverterOptionalString.write(value.`qrCodeUrl`, buf)
-            FfiConverterOptionalString.write(value.`qrCodeSvg`, buf)
-            FfiConverterOptionalString.write(value.`qrCodeDataUrl`, buf)
-            FfiConverterOptionalSequenceString.write(value.`backupCodes`, buf)
-            FfiConverterOptionalString.write(value.`challengeId`, buf)
-            FfiConverterOptionalULong.write(value.`expiresIn`, buf)
-            FfiConverterOptionalBoolean.write(value.`codeSent`, buf)
-            FfiConverterOptionalString.write(value.`destination`, buf)
-            FfiConverterOptionalTypeDelivery.write(value.`delivery`, buf)
-    }
-}
-
-
-
-/**
- * MFA state of a user.
- */
-data class MfaStatus (
-    /**
-     * At least one factor is active.
-     */
-    var `enabled`: kotlin.Boolean
-    , 
-    /**
-     * Active methods.
-     */
-    var `methods`: List<kotlin.String>
-    , 
-    /**
-     * Unused backup codes.
-     */
-    var `backupCodesRemaining`: kotlin.UInt
-    , 
-    /**
-     * ISO 8601 time of the last successful verification.
-     */
-    var `lastUsed`: kotlin.String?
-    , 
-    /**
-     * ISO 8601 time MFA was activated.
-     */
-    var `setupDate`: kotlin.String?
-    , 
-    /**
-     * Enrolled authenticator apps.
-     */
-    var `totpDevices`: List<TotpDevice>
-    , 
-    /**
-     * SMS and email factors, with masked destinations.
-     */
-    var `channels`: List<ChannelInfo>
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeMfaStatus: FfiConverterRustBuffer<MfaStatus> {
-    override fun read(buf: ByteBuffer): MfaStatus {
-        return MfaStatus(
-            FfiConverterBoolean.read(buf),
-            FfiConverterSequenceString.read(buf),
-            FfiConverterUInt.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterSequenceTypeTotpDevice.read(buf),
-            FfiConverterSequenceTypeChannelInfo.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: MfaStatus) = (
-            FfiConverterBoolean.allocationSize(value.`enabled`) +
-            FfiConverterSequenceString.allocationSize(value.`methods`) +
-            FfiConverterUInt.allocationSize(value.`backupCodesRemaining`) +
-            FfiConverterOptionalString.allocationSize(value.`lastUsed`) +
-            FfiConverterOptionalString.allocationSize(value.`setupDate`) +
-            FfiConverterSequenceTypeTotpDevice.allocationSize(value.`totpDevices`) +
-            FfiConverterSequenceTypeChannelInfo.allocationSize(value.`channels`)
-    )
-
-    override fun write(value: MfaStatus, buf: ByteBuffer) {
-            FfiConverterBoolean.write(value.`enabled`, buf)
-            FfiConverterSequenceString.write(value.`methods`, buf)
-            FfiConverterUInt.write(value.`backupCodesRemaining`, buf)
-            FfiConverterOptionalString.write(value.`lastUsed`, buf)
-            FfiConverterOptionalString.write(value.`setupDate`, buf)
-            FfiConverterSequenceTypeTotpDevice.write(value.`totpDevices`, buf)
-            FfiConverterSequenceTypeChannelInfo.write(value.`channels`, buf)
-    }
-}
-
-
-
-/**
- * One TOTP account. `secret` is the shared secret in base32: do not log it.
- */
-data class OtpAccount (
-    /**
-     * Who issued it, e.g. `Acme`.
-     */
-    var `issuer`: kotlin.String?
-    , 
-    /**
-     * The account at that issuer, usually an email address.
-     */
-    var `accountName`: kotlin.String
-    , 
-    /**
-     * Shared secret, unpadded upper-case base32.
-     */
-    var `secret`: kotlin.String
-    , 
-    /**
-     * HMAC algorithm.
-     */
-    var `algorithm`: TotpAlgorithm
-    , 
-    /**
-     * Code length (6 to 8).
-     */
-    var `digits`: kotlin.UByte
-    , 
-    /**
-     * Seconds per code.
-     */
-    var `period`: kotlin.UInt
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeOtpAccount: FfiConverterRustBuffer<OtpAccount> {
-    override fun read(buf: ByteBuffer): OtpAccount {
-        return OtpAccount(
-            FfiConverterOptionalString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterTypeTotpAlgorithm.read(buf),
-            FfiConverterUByte.read(buf),
-            FfiConverterUInt.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: OtpAccount) = (
-            FfiConverterOptionalString.allocationSize(value.`issuer`) +
-            FfiConverterString.allocationSize(value.`accountName`) +
-            FfiConverterString.allocationSize(value.`secret`) +
-            FfiConverterTypeTotpAlgorithm.allocationSize(value.`algorithm`) +
-            FfiConverterUByte.allocationSize(value.`digits`) +
-            FfiConverterUInt.allocationSize(value.`period`)
-    )
-
-    override fun write(value: OtpAccount, buf: ByteBuffer) {
-            FfiConverterOptionalString.write(value.`issuer`, buf)
-            FfiConverterString.write(value.`accountName`, buf)
-            FfiConverterString.write(value.`secret`, buf)
-            FfiConverterTypeTotpAlgorithm.write(value.`algorithm`, buf)
-            FfiConverterUByte.write(value.`digits`, buf)
-            FfiConverterUInt.write(value.`period`, buf)
-    }
-}
-
-
-
-/**
- * One of a user's security keys or passkeys.
- */
-data class PasskeyInfo (
-    /**
-     * The credential's id (base64url).
-     */
-    var `credentialId`: kotlin.String
-    , 
-    /**
-     * User-given name.
-     */
-    var `name`: kotlin.String
-    , 
-    /**
-     * `securityKey` or `passkey`.
-     */
-    var `kind`: kotlin.String
-    , 
-    /**
-     * Transports the authenticator reported (`usb`, `nfc`, `internal`, …).
-     */
-    var `transports`: List<kotlin.String>
-    , 
-    /**
-     * The authenticator model's AAGUID, when attested.
-     */
-    var `aaguid`: kotlin.String?
-    , 
-    /**
-     * The last signature counter seen (0 for synced passkeys).
-     */
-    var `signCount`: kotlin.UInt
-    , 
-    /**
-     * ISO 8601.
-     */
-    var `createdAt`: kotlin.String
-    , 
-    /**
-     * ISO 8601, when last used.
-     */
-    var `lastUsed`: kotlin.String?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypePasskeyInfo: FfiConverterRustBuffer<PasskeyInfo> {
-    override fun read(buf: ByteBuffer): PasskeyInfo {
-        return PasskeyInfo(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterSequenceString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterUInt.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: PasskeyInfo) = (
-            FfiConverterString.allocationSize(value.`credentialId`) +
-            FfiConverterString.allocationSize(value.`name`) +
-            FfiConverterString.allocationSize(value.`kind`) +
-            FfiConverterSequenceString.allocationSize(value.`transports`) +
-            FfiConverterOptionalString.allocationSize(value.`aaguid`) +
-            FfiConverterUInt.allocationSize(value.`signCount`) +
-            FfiConverterString.allocationSize(value.`createdAt`) +
-            FfiConverterOptionalString.allocationSize(value.`lastUsed`)
-    )
-
-    override fun write(value: PasskeyInfo, buf: ByteBuffer) {
-            FfiConverterString.write(value.`credentialId`, buf)
-            FfiConverterString.write(value.`name`, buf)
-            FfiConverterString.write(value.`kind`, buf)
-            FfiConverterSequenceString.write(value.`transports`, buf)
-            FfiConverterOptionalString.write(value.`aaguid`, buf)
-            FfiConverterUInt.write(value.`signCount`, buf)
-            FfiConverterString.write(value.`createdAt`, buf)
-            FfiConverterOptionalString.write(value.`lastUsed`, buf)
-    }
-}
-
-
-
-/**
- * Options for `navigator.credentials.create()` / `.get()` or Credential Manager.
- */
-data class PasskeyOptions (
-    /**
-     * Answer with this id; each challenge is answered once.
-     */
-    var `challengeId`: kotlin.String
-    , 
-    /**
-     * `registration` or `authentication`.
-     */
-    var `kind`: kotlin.String
-    , 
-    /**
-     * Seconds until the challenge expires.
-     */
-    var `expiresIn`: kotlin.ULong
-    , 
-    /**
-     * `PublicKeyCredentialCreationOptionsJSON` or `…RequestOptionsJSON` (base64url fields).
-     */
-    var `optionsJson`: kotlin.String
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypePasskeyOptions: FfiConverterRustBuffer<PasskeyOptions> {
-    override fun read(buf: ByteBuffer): PasskeyOptions {
-        return PasskeyOptions(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: PasskeyOptions) = (
-            FfiConverterString.allocationSize(value.`challengeId`) +
-            FfiConverterString.allocationSize(value.`kind`) +
-            FfiConverterULong.allocationSize(value.`expiresIn`) +
-            FfiConverterString.allocationSize(value.`optionsJson`)
-    )
-
-    override fun write(value: PasskeyOptions, buf: ByteBuffer) {
-            FfiConverterString.write(value.`challengeId`, buf)
-            FfiConverterString.write(value.`kind`, buf)
-            FfiConverterULong.write(value.`expiresIn`, buf)
-            FfiConverterString.write(value.`optionsJson`, buf)
-    }
-}
-
-
-
-/**
- * A stored security key or passkey.
- */
-data class PasskeyRegistration (
-    /**
-     * The credential's id (base64url).
-     */
-    var `credentialId`: kotlin.String
-    , 
-    /**
-     * Backup codes issued when this is the user's first factor: show them once.
-     */
-    var `backupCodes`: List<kotlin.String>?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypePasskeyRegistration: FfiConverterRustBuffer<PasskeyRegistration> {
-    override fun read(buf: ByteBuffer): PasskeyRegistration {
-        return PasskeyRegistration(
-            FfiConverterString.read(buf),
-            FfiConverterOptionalSequenceString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: PasskeyRegistration) = (
-            FfiConverterString.allocationSize(value.`credentialId`) +
-            FfiConverterOptionalSequenceString.allocationSize(value.`backupCodes`)
-    )
-
-    override fun write(value: PasskeyRegistration, buf: ByteBuffer) {
-            FfiConverterString.write(value.`credentialId`, buf)
-            FfiConverterOptionalSequenceString.write(value.`backupCodes`, buf)
-    }
-}
-
-
-
-/**
- * Outcome of removing a key.
- */
-data class RemovePasskeyResult (
-    /**
-     * Removing the last factor turned MFA off.
-     */
-    var `mfaDisabled`: kotlin.Boolean
-    , 
-    /**
-     * ISO 8601, when MFA was turned off.
-     */
-    var `disabledAt`: kotlin.String?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeRemovePasskeyResult: FfiConverterRustBuffer<RemovePasskeyResult> {
-    override fun read(buf: ByteBuffer): RemovePasskeyResult {
-        return RemovePasskeyResult(
-            FfiConverterBoolean.read(buf),
-            FfiConverterOptionalString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: RemovePasskeyResult) = (
-            FfiConverterBoolean.allocationSize(value.`mfaDisabled`) +
-            FfiConverterOptionalString.allocationSize(value.`disabledAt`)
-    )
-
-    override fun write(value: RemovePasskeyResult, buf: ByteBuffer) {
-            FfiConverterBoolean.write(value.`mfaDisabled`, buf)
-            FfiConverterOptionalString.write(value.`disabledAt`, buf)
-    }
-}
-
-
-
-/**
- * Result of `request_new_code`.
- */
-data class RequestCodeResult (
-    /**
-     * A code was issued.
-     */
-    var `success`: kotlin.Boolean
-    , 
-    /**
-     * `sms` or `email`.
-     */
-    var `method`: kotlin.String
-    , 
-    /**
-     * Seconds until the code expires.
-     */
-    var `expiresIn`: kotlin.ULong
-    , 
-    /**
-     * Wrong codes allowed before lockout.
-     */
-    var `attemptsRemaining`: kotlin.UInt
-    , 
-    /**
-     * Where it was sent, masked.
-     */
-    var `destination`: kotlin.String
-    , 
-    /**
-     * The message to send, when the app delivers codes itself.
-     */
-    var `delivery`: Delivery?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeRequestCodeResult: FfiConverterRustBuffer<RequestCodeResult> {
-    override fun read(buf: ByteBuffer): RequestCodeResult {
-        return RequestCodeResult(
-            FfiConverterBoolean.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterUInt.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterOptionalTypeDelivery.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: RequestCodeResult) = (
-            FfiConverterBoolean.allocationSize(value.`success`) +
-            FfiConverterString.allocationSize(value.`method`) +
-            FfiConverterULong.allocationSize(value.`expiresIn`) +
-            FfiConverterUInt.allocationSize(value.`attemptsRemaining`) +
-            FfiConverterString.allocationSize(value.`destination`) +
-            FfiConverterOptionalTypeDelivery.allocationSize(value.`delivery`)
-    )
-
-    override fun write(value: RequestCodeResult, buf: ByteBuffer) {
-            FfiConverterBoolean.write(value.`success`, buf)
-            FfiConverterString.write(value.`method`, buf)
-            FfiConverterULong.write(value.`expiresIn`, buf)
-            FfiConverterUInt.write(value.`attemptsRemaining`, buf)
-            FfiConverterString.write(value.`destination`, buf)
-            FfiConverterOptionalTypeDelivery.write(value.`delivery`, buf)
-    }
-}
-
-
-
-/**
- * Who is calling, for the audit log. Both fields are optional.
- */
-data class RequestContext (
-    /**
-     * Client IP address.
-     */
-    var `ipAddress`: kotlin.String? = null 
-    , 
-    /**
-     * Client user agent.
-     */
-    var `userAgent`: kotlin.String? = null 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeRequestContext: FfiConverterRustBuffer<RequestContext> {
-    override fun read(buf: ByteBuffer): RequestContext {
-        return RequestContext(
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: RequestContext) = (
-            FfiConverterOptionalString.allocationSize(value.`ipAddress`) +
-            FfiConverterOptionalString.allocationSize(value.`userAgent`)
-    )
-
-    override fun write(value: RequestContext, buf: ByteBuffer) {
-            FfiConverterOptionalString.write(value.`ipAddress`, buf)
-            FfiConverterOptionalString.write(value.`userAgent`, buf)
-    }
-}
-
-
-
-/**
- * A session handed to the client; `id` and `token` are the same bearer secret.
- */
-data class Session (
-    /**
-     * The session's id (its bearer token).
-     */
-    var `id`: kotlin.String
-    , 
-    /**
-     * Bearer token.
-     */
-    var `token`: kotlin.String
-    , 
-    /**
-     * Seconds until it expires.
-     */
-    var `expiresIn`: kotlin.ULong
-    , 
-    /**
-     * ISO 8601 expiry time.
-     */
-    var `expiresAt`: kotlin.String
-    , 
-    /**
-     * Whether MFA was verified on this session.
-     */
-    var `mfaVerified`: kotlin.Boolean
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeSession: FfiConverterRustBuffer<Session> {
-    override fun read(buf: ByteBuffer): Session {
-        return Session(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterBoolean.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: Session) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`token`) +
-            FfiConverterULong.allocationSize(value.`expiresIn`) +
-            FfiConverterString.allocationSize(value.`expiresAt`) +
-            FfiConverterBoolean.allocationSize(value.`mfaVerified`)
-    )
-
-    override fun write(value: Session, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterString.write(value.`token`, buf)
-            FfiConverterULong.write(value.`expiresIn`, buf)
-            FfiConverterString.write(value.`expiresAt`, buf)
-            FfiConverterBoolean.write(value.`mfaVerified`, buf)
-    }
-}
-
-
-
-/**
- * What the engine knows about a session token.
- */
-data class SessionInfo (
-    /**
-     * The token is known and unexpired.
-     */
-    var `valid`: kotlin.Boolean
-    , 
-    /**
-     * The session's id (its token), when valid.
-     */
-    var `id`: kotlin.String?
-    , 
-    /**
-     * The owner, when valid.
-     */
-    var `user`: User?
-    , 
-    /**
-     * The session still has to pass MFA.
-     */
-    var `requiresMfa`: kotlin.Boolean
-    , 
-    /**
-     * The session passed MFA.
-     */
-    var `mfaCompleted`: kotlin.Boolean
-    , 
-    /**
-     * Same as `mfa_completed`.
-     */
-    var `mfaVerified`: kotlin.Boolean
-    , 
-    /**
-     * ISO 8601 time of the last MFA verification on this session.
-     */
-    var `mfaVerifiedAt`: kotlin.String?
-    , 
-    /**
-     * Method of that verification.
-     */
-    var `mfaMethod`: kotlin.String?
-    , 
-    /**
-     * The user's active methods.
-     */
-    var `mfaMethods`: List<kotlin.String>
-    , 
-    /**
-     * Seconds until expiry (0 when invalid).
-     */
-    var `expiresIn`: kotlin.ULong
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeSessionInfo: FfiConverterRustBuffer<SessionInfo> {
-    override fun read(buf: ByteBuffer): SessionInfo {
-        return SessionInfo(
-            FfiConverterBoolean.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalTypeUser.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterSequenceString.read(buf),
-            FfiConverterULong.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: SessionInfo) = (
-            FfiConverterBoolean.allocationSize(value.`valid`) +
-            FfiConverterOptionalString.allocationSize(value.`id`) +
-            FfiConverterOptionalTypeUser.allocationSize(value.`user`) +
-            FfiConverterBoolean.allocationSize(value.`requiresMfa`) +
-            FfiConverterBoolean.allocationSize(value.`mfaCompleted`) +
-            FfiConverterBoolean.allocationSize(value.`mfaVerified`) +
-            FfiConverterOptionalString.allocationSize(value.`mfaVerifiedAt`) +
-            FfiConverterOptionalString.allocationSize(value.`mfaMethod`) +
-            FfiConverterSequenceString.allocationSize(value.`mfaMethods`) +
-            FfiConverterULong.allocationSize(value.`expiresIn`)
-    )
-
-    override fun write(value: SessionInfo, buf: ByteBuffer) {
-            FfiConverterBoolean.write(value.`valid`, buf)
-            FfiConverterOptionalString.write(value.`id`, buf)
-            FfiConverterOptionalTypeUser.write(value.`user`, buf)
-            FfiConverterBoolean.write(value.`requiresMfa`, buf)
-            FfiConverterBoolean.write(value.`mfaCompleted`, buf)
-            FfiConverterBoolean.write(value.`mfaVerified`, buf)
-            FfiConverterOptionalString.write(value.`mfaVerifiedAt`, buf)
-            FfiConverterOptionalString.write(value.`mfaMethod`, buf)
-            FfiConverterSequenceString.write(value.`mfaMethods`, buf)
-            FfiConverterULong.write(value.`expiresIn`, buf)
-    }
-}
-
-
-
-/**
- * Result of sign-in: a session, or a pending one (`session_id`) that needs MFA.
- */
-data class SignInResult (
-    /**
-     * Always true (failures are errors).
-     */
-    var `success`: kotlin.Boolean
-    , 
-    /**
-     * An MFA step is needed: complete it with `session_id`.
-     */
-    var `requiresMfa`: kotlin.Boolean
-    , 
-    /**
-     * Handle of the pending session, when MFA is required.
-     */
-    var `sessionId`: kotlin.String?
-    , 
-    /**
-     * Methods the user can complete MFA with.
-     */
-    var `mfaMethods`: List<kotlin.String>
-    , 
-    /**
-     * Seconds the (pending) session remains valid.
-     */
-    var `expiresIn`: kotlin.ULong
-    , 
-    /**
-     * The user, when signed in without MFA.
-     */
-    var `user`: User?
-    , 
-    /**
-     * The session, when signed in without MFA.
-     */
-    var `session`: Session?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeSignInResult: FfiConverterRustBuffer<SignInResult> {
-    override fun read(buf: ByteBuffer): SignInResult {
-        return SignInResult(
-            FfiConverterBoolean.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterSequenceString.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterOptionalTypeUser.read(buf),
-            FfiConverterOptionalTypeSession.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: SignInResult) = (
-            FfiConverterBoolean.allocationSize(value.`success`) +
-            FfiConverterBoolean.allocationSize(value.`requiresMfa`) +
-            FfiConverterOptionalString.allocationSize(value.`sessionId`) +
-            FfiConverterSequenceString.allocationSize(value.`mfaMethods`) +
-            FfiConverterULong.allocationSize(value.`expiresIn`) +
-            FfiConverterOptionalTypeUser.allocationSize(value.`user`) +
-            FfiConverterOptionalTypeSession.allocationSize(value.`session`)
-    )
-
-    override fun write(value: SignInResult, buf: ByteBuffer) {
-            FfiConverterBoolean.write(value.`success`, buf)
-            FfiConverterBoolean.write(value.`requiresMfa`, buf)
-            FfiConverterOptionalString.write(value.`sessionId`, buf)
-            FfiConverterSequenceString.write(value.`mfaMethods`, buf)
-            FfiConverterULong.write(value.`expiresIn`, buf)
-            FfiConverterOptionalTypeUser.write(value.`user`, buf)
-            FfiConverterOptionalTypeSession.write(value.`session`, buf)
-    }
-}
-
-
-
-/**
- * Result of sign-up: the user, signed in.
- */
-data class SignUpResult (
-    /**
-     * The new user.
-     */
-    var `user`: User
-    , 
-    /**
-     * Their session.
-     */
-    var `session`: Session
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeSignUpResult: FfiConverterRustBuffer<SignUpResult> {
-    override fun read(buf: ByteBuffer): SignUpResult {
-        return SignUpResult(
-            FfiConverterTypeUser.read(buf),
-            FfiConverterTypeSession.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: SignUpResult) = (
-            FfiConverterTypeUser.allocationSize(value.`user`) +
-            FfiConverterTypeSession.allocationSize(value.`session`)
-    )
-
-    override fun write(value: SignUpResult, buf: ByteBuffer) {
-            FfiConverterTypeUser.write(value.`user`, buf)
-            FfiConverterTypeSession.write(value.`session`, buf)
-    }
-}
-
-
-
-/**
- * An enrolled authenticator app.
- */
-data class TotpDevice (
-    /**
-     * `dev_…` id.
-     */
-    var `id`: kotlin.String
-    , 
-    /**
-     * User-given name.
-     */
-    var `name`: kotlin.String
-    , 
-    /**
-     * ISO 8601.
-     */
-    var `createdAt`: kotlin.String
-    , 
-    /**
-     * ISO 8601, when last used.
-     */
-    var `lastUsed`: kotlin.String?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeTotpDevice: FfiConverterRustBuffer<TotpDevice> {
-    override fun read(buf: ByteBuffer): TotpDevice {
-        return TotpDevice(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: TotpDevice) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`name`) +
-            FfiConverterString.allocationSize(value.`createdAt`) +
-            FfiConverterOptionalString.allocationSize(value.`lastUsed`)
-    )
-
-    override fun write(value: TotpDevice, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterString.write(value.`name`, buf)
-            FfiConverterString.write(value.`createdAt`, buf)
-            FfiConverterOptionalString.write(value.`lastUsed`, buf)
-    }
-}
-
-
-
-/**
- * A user (never the password hash).
- */
-data class User (
-    /**
-     * `usr_…` id.
-     */
-    var `id`: kotlin.String
-    , 
-    /**
-     * Email address.
-     */
-    var `email`: kotlin.String
-    , 
-    /**
-     * Application role.
-     */
-    var `role`: kotlin.String
-    , 
-    /**
-     * ISO 8601 creation time.
-     */
-    var `createdAt`: kotlin.String
-    , 
-    /**
-     * Whether an MFA factor is active.
-     */
-    var `mfaEnabled`: kotlin.Boolean
-    , 
-    /**
-     * Active methods, e.g. `["totp", "backup"]`.
-     */
-    var `mfaMethods`: List<kotlin.String>
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeUser: FfiConverterRustBuffer<User> {
-    override fun read(buf: ByteBuffer): User {
-        return User(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterSequenceString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: User) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`email`) +
-            FfiConverterString.allocationSize(value.`role`) +
-            FfiConverterString.allocationSize(value.`createdAt`) +
-            FfiConverterBoolean.allocationSize(value.`mfaEnabled`) +
-            FfiConverterSequenceString.allocationSize(value.`mfaMethods`)
-    )
-
-    override fun write(value: User, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterString.write(value.`email`, buf)
-            FfiConverterString.write(value.`role`, buf)
-            FfiConverterString.write(value.`createdAt`, buf)
-            FfiConverterBoolean.write(value.`mfaEnabled`, buf)
-            FfiConverterSequenceString.write(value.`mfaMethods`, buf)
-    }
-}
-
-
-
-/**
- * Request of `verify_mfa`: `session_id` (sign-in or step-up) or `user_id` (setup).
- */
-data class VerifyMfaRequest (
-    /**
-     * Method of the code: `totp` or `backup`.
-     */
-    var `method`: kotlin.String
-    , 
-    /**
-     * The code.
-     */
-    var `code`: kotlin.String
-    , 
-    /**
-     * Pending session from sign-in, or a session token for step-up.
-     */
-    var `sessionId`: kotlin.String? = null 
-    , 
-    /**
-     * The user, to confirm a method being set up.
-     */
-    var `userId`: kotlin.String? = null 
-    , 
-    /**
-     * Setup challenge id.
-     */
-    var `challengeId`: kotlin.String? = null 
-    , 
-    /**
-     * Caller details for the audit log.
-     */
-    var `context`: RequestContext? = null 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeVerifyMfaRequest: FfiConverterRustBuffer<VerifyMfaRequest> {
-    override fun read(buf: ByteBuffer): VerifyMfaRequest {
-        return VerifyMfaRequest(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalTypeRequestContext.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: VerifyMfaRequest) = (
-            FfiConverterString.allocationSize(value.`method`) +
-            FfiConverterString.allocationSize(value.`code`) +
-            FfiConverterOptionalString.allocationSize(value.`sessionId`) +
-            FfiConverterOptionalString.allocationSize(value.`userId`) +
-            FfiConverterOptionalString.allocationSize(value.`challengeId`) +
-            FfiConverterOptionalTypeRequestContext.allocationSize(value.`context`)
-    )
-
-    override fun write(value: VerifyMfaRequest, buf: ByteBuffer) {
-            FfiConverterString.write(value.`method`, buf)
-            FfiConverterString.write(value.`code`, buf)
-            FfiConverterOptionalString.write(value.`sessionId`, buf)
-            FfiConverterOptionalString.write(value.`userId`, buf)
-            FfiConverterOptionalString.write(value.`challengeId`, buf)
-            FfiConverterOptionalTypeRequestContext.write(value.`context`, buf)
-    }
-}
-
-
-
-/**
- * Result of `verify_mfa`. A wrong code is `success == false`, not an error.
- */
-data class VerifyMfaResult (
-    /**
-     * The code was right.
-     */
-    var `success`: kotlin.Boolean
-    , 
-    /**
-     * The method checked.
-     */
-    var `method`: kotlin.String
-    , 
-    /**
-     * The user, on success.
-     */
-    var `user`: User?
-    , 
-    /**
-     * The completed (sign-in) or refreshed (step-up) session, on success.
-     */
-    var `session`: Session?
-    , 
-    /**
-     * Backup codes issued by the first activation: show them once.
-     */
-    var `backupCodes`: List<kotlin.String>?
-    , 
-    /**
-     * Attempts left before lockout, on failure.
-     */
-    var `attemptsRemaining`: kotlin.UInt?
-    , 
-    /**
-     * Locked out until `retry_after` seconds pass.
-     */
-    var `rateLimited`: kotlin.Boolean
-    , 
-    /**
-     * Seconds to wait before the next attempt.
-     */
-    var `retryAfter`: kotlin.ULong?
-    , 
-    /**
-     * Error code on failure, e.g. `mfa_invalid_code`.
-     */
-    var `error`: kotlin.String?
-    , 
-    /**
-     * On failure: the user's other methods to offer, in fallback order.
-     */
-    var `fallbackMethods`: List<kotlin.String>?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeVerifyMfaResult: FfiConverterRustBuffer<VerifyMfaResult> {
-    override fun read(buf: ByteBuffer): VerifyMfaResult {
-        return VerifyMfaResult(
-            FfiConverterBoolean.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterOptionalTypeUser.read(buf),
-            FfiConverterOptionalTypeSession.read(buf),
-            FfiConverterOptionalSequenceString.read(buf),
-            FfiConverterOptionalUInt.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterOptionalULong.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalSequenceString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: VerifyMfaResult) = (
-            FfiConverterBoolean.allocationSize(value.`success`) +
-            FfiConverterString.allocationSize(value.`method`) +
-            FfiConverterOptionalTypeUser.allocationSize(value.`user`) +
-            FfiConverterOptionalTypeSession.allocationSize(value.`session`) +
-            FfiConverterOptionalSequenceString.allocationSize(value.`backupCodes`) +
-            FfiConverterOptionalUInt.allocationSize(value.`attemptsRemaining`) +
-            FfiConverterBoolean.allocationSize(value.`rateLimited`) +
-            FfiConverterOptionalULong.allocationSize(value.`retryAfter`) +
-            FfiConverterOptionalString.allocationSize(value.`error`) +
-            FfiConverterOptionalSequenceString.allocationSize(value.`fallbackMethods`)
-    )
-
-    override fun write(value: VerifyMfaResult, buf: ByteBuffer) {
-            FfiConverterBoolean.write(value.`success`, buf)
-            FfiConverterString.write(value.`method`, buf)
-            FfiConverterOptionalTypeUser.write(value.`user`, buf)
-            FfiConverterOptionalTypeSession.write(value.`session`, buf)
-            FfiConverterOptionalSequenceString.write(value.`backupCodes`, buf)
-            FfiConverterOptionalUInt.write(value.`attemptsRemaining`, buf)
-            FfiConverterBoolean.write(value.`rateLimited`, buf)
-            FfiConverterOptionalULong.write(value.`retryAfter`, buf)
-            FfiConverterOptionalString.write(value.`error`, buf)
-            FfiConverterOptionalSequenceString.write(value.`fallbackMethods`, buf)
-    }
-}
-
-
-
-
-
-/**
- * Every failure of the API. Each variant is one of the core's stable codes (see
- * [`MfaError::code`]); `reason` is the human-readable message, which never holds a secret.
- */
-sealed class MfaException: kotlin.Exception() {
+sealed class SendFailure: kotlin.Exception() {
     
     /**
-     * `invalid_input`: an argument was missing, malformed or out of range.
+     * The message did not go out.
      */
-    class InvalidInput(
+    class Failed(
         
         /**
-         * The argument at fault, e.g. `email`, `uri`, `digits`.
-         */
-        val `field`: kotlin.String, 
-        
-        /**
-         * What is wrong with it.
+         * What went wrong.
          */
         val `reason`: kotlin.String
-        ) : MfaException() {
-        override val message
-            get() = "field=${ `field` }, reason=${ `reason` }"
-    }
-    
-    /**
-     * `not_found`: the user or record does not exist.
-     */
-    class NotFound(
-        
-        /**
-         * Message.
-         */
-        val `reason`: kotlin.String
-        ) : MfaException() {
-        override val message
-            get() = "reason=${ `reason` }"
-    }
-    
-    /**
-     * `already_exists`: a user with this email (or a vault account) already exists.
-     */
-    class AlreadyExists(
-        
-        /**
-         * Message.
-         */
-        val `reason`: kotlin.String
-        ) : MfaException() {
-        override val message
-            get() = "reason=${ `reason` }"
-    }
-    
-    /**
-     * `invalid_credentials`: email or password is wrong.
-     */
-    class InvalidCredentials(
-        
-        /**
-         * Message.
-         */
-        val `reason`: kotlin.String
-        ) : MfaException() {
-        override val message
-            get() = "reason=${ `reason` }"
-    }
-    
-    /**
-     * `session_invalid`: the session is unknown, expired or signed out.
-     */
-    class SessionInvalid(
-        
-        /**
-         * Message.
-         */
-        val `reason`: kotlin.String
-        ) : MfaException() {
-        override val message
-            get() = "reason=${ `reason` }"
-    }
-    
-    /**
-     * `mfa_setup_failed`.
-     */
-    class SetupFailed(
-        
-        /**
-         * Message.
-         */
-        val `reason`: kotlin.String
-        ) : MfaException() {
-        override val message
-            get() = "reason=${ `reason` }"
-    }
-    
-    /**
-     * `mfa_invalid_code`.
-     */
-    class InvalidCode(
-        
-        /**
-         * Message.
-         */
-        val `reason`: kotlin.String
-        ) : MfaException() {
-        override val message
-            get() = "reason=${ `reason` }"
-    }
-    
-    /**
-     * `mfa_expired_code`.
-     */
-    class ExpiredCode(
-        
-        /**
-         * Message.
-         */
-        val `reason`: kotlin.String
-        ) : MfaException() {
-        override val message
-            get() = "reason=${ `reason` }"
-    }
-    
-    /**
-     * `mfa_method_not_supported`.
-     */
-    class MethodNotSupported(
-        
-        /**
-         * Message.
-         */
-        val `reason`: kotlin.String
-        ) : MfaException() {
-        override val message
-            get() = "reason=${ `reason` }"
-    }
-    
-    /**
-     * `mfa_not_enabled`.
-     */
-    class NotEnabled(
-        
-        /**
-         * Message.
-         */
-        val `reason`: kotlin.String
-        ) : MfaException() {
-        override val message
-            get() = "reason=${ `reason` }"
-    }
-    
-    /**
-     * `mfa_rate_limited`: wait `retry_after` seconds.
-     */
-    class RateLimited(
-        
-        /**
-         * Seconds until another attempt is considered.
-         */
-        val `retryAfter`: kotlin.ULong, 
-        
-        /**
-         * Message.
-         */
-        val `reason`: kotlin.String
-        ) : MfaException() {
-        override val message
-            get() = "retryAfter=${ `retryAfter` }, reason=${ `reason` }"
-    }
-    
-    /**
-     * `mfa_backup_code_already_used`.
-     */
-    class BackupCodeAlreadyUsed(
-        
-        /**
-         * Message.
-         */
-        val `reason`: kotlin.String
-        ) : MfaException() {
-        override val message
-            get() = "reason=${ `reason` }"
-    }
-    
-    /**
-     * `mfa_no_backup_codes_remaining`.
-     */
-    class NoBackupCodesRemaining(
-        
-        /**
-         * Message.
-         */
-        val `reason`: kotlin.String
-        ) : MfaException() {
-        override val message
-            get() = "reason=${ `reason` }"
-    }
-    
-    /**
-     * `mfa_delivery_failed`: an SMS or email code could not be sent; offer another method.
-     */
-    class DeliveryFailed(
-        
-        /**
-         * Message.
-         */
-        val `reason`: kotlin.String
-        ) : MfaException() {
-        override val message
-            get() = "reason=${ `reason` }"
-    }
-    
-    /**
-     * `mfa_step_up_required`: MFA must have been verified within `max_age` seconds.
-     */
-    class StepUpRequired(
-        
-        /**
-         * The maximum age required, in seconds.
-         */
-        val `maxAge`: kotlin.ULong, 
-        
-        /**
-         * Message.
-         */
-        val `reason`: kotlin.String
-        ) : MfaException() {
-        override val message
-            get() = "maxAge=${ `maxAge` }, reason=${ `reason` }"
-    }
-    
-    /**
-     * `key_mismatch`: the secret key is not the one this database was sealed with.
-     */
-    class KeyMismatch(
-        
-        /**
-         * Message.
-         */
-        val `reason`: kotlin.String
-        ) : MfaException() {
-        override val message
-            get() = "reason=${ `reason` }"
-    }
-    
-    /**
-     * `database_too_new`: written by a newer Plinto MFA.
-     */
-    class DatabaseTooNew(
-        
-        /**
-         * Schema version in the file.
-         */
-        val `found`: kotlin.Long, 
-        
-        /**
-         * Newest schema version this build reads.
-         */
-        val `supported`: kotlin.Long, 
-        
-        /**
-         * Message.
-         */
-        val `reason`: kotlin.String
-        ) : MfaException() {
-        override val message
-            get() = "found=${ `found` }, supported=${ `supported` }, reason=${ `reason` }"
-    }
-    
-    /**
-     * `storage`: the database failed.
-     */
-    class Storage(
-        
-        /**
-         * Message.
-         */
-        val `reason`: kotlin.String
-        ) : MfaException() {
-        override val message
-            get() = "reason=${ `reason` }"
-    }
-    
-    /**
-     * `internal`: a bug or unexpected state.
-     */
-    class Internal(
-        
-        /**
-         * Message.
-         */
-        val `reason`: kotlin.String
-        ) : MfaException() {
+        ) : SendFailure() {
         override val message
             get() = "reason=${ `reason` }"
     }
     
 
     
-        /**
-         * The stable machine-readable code, e.g. `mfa_rate_limited`.
-         */ fun `code`(): kotlin.String {
-            return FfiConverterString.lift(
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_plinto_mfa_fn_method_mfaerror_code(FfiConverterTypeMfaError.lower(this),
-        _status)
-}
-    )
-    }
-    
-
-    
 
 
-    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<MfaException> {
-        override fun lift(error_buf: RustBuffer.ByValue): MfaException = FfiConverterTypeMfaError.lift(error_buf)
+    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<SendFailure> {
+        override fun lift(error_buf: RustBuffer.ByValue): SendFailure = FfiConverterTypeSendFailure.lift(error_buf)
     }
 
     
@@ -5101,175 +3382,21 @@ sealed class MfaException: kotlin.Exception() {
 /**
  * @suppress
  */
-public object FfiConverterTypeMfaError : FfiConverterRustBuffer<MfaException> {
-    override fun read(buf: ByteBuffer): MfaException {
+public object FfiConverterTypeSendFailure : FfiConverterRustBuffer<SendFailure> {
+    override fun read(buf: ByteBuffer): SendFailure {
         
 
         return when(buf.getInt()) {
-            1 -> MfaException.InvalidInput(
-                FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
-                )
-            2 -> MfaException.NotFound(
-                FfiConverterString.read(buf),
-                )
-            3 -> MfaException.AlreadyExists(
-                FfiConverterString.read(buf),
-                )
-            4 -> MfaException.InvalidCredentials(
-                FfiConverterString.read(buf),
-                )
-            5 -> MfaException.SessionInvalid(
-                FfiConverterString.read(buf),
-                )
-            6 -> MfaException.SetupFailed(
-                FfiConverterString.read(buf),
-                )
-            7 -> MfaException.InvalidCode(
-                FfiConverterString.read(buf),
-                )
-            8 -> MfaException.ExpiredCode(
-                FfiConverterString.read(buf),
-                )
-            9 -> MfaException.MethodNotSupported(
-                FfiConverterString.read(buf),
-                )
-            10 -> MfaException.NotEnabled(
-                FfiConverterString.read(buf),
-                )
-            11 -> MfaException.RateLimited(
-                FfiConverterULong.read(buf),
-                FfiConverterString.read(buf),
-                )
-            12 -> MfaException.BackupCodeAlreadyUsed(
-                FfiConverterString.read(buf),
-                )
-            13 -> MfaException.NoBackupCodesRemaining(
-                FfiConverterString.read(buf),
-                )
-            14 -> MfaException.DeliveryFailed(
-                FfiConverterString.read(buf),
-                )
-            15 -> MfaException.StepUpRequired(
-                FfiConverterULong.read(buf),
-                FfiConverterString.read(buf),
-                )
-            16 -> MfaException.KeyMismatch(
-                FfiConverterString.read(buf),
-                )
-            17 -> MfaException.DatabaseTooNew(
-                FfiConverterLong.read(buf),
-                FfiConverterLong.read(buf),
-                FfiConverterString.read(buf),
-                )
-            18 -> MfaException.Storage(
-                FfiConverterString.read(buf),
-                )
-            19 -> MfaException.Internal(
+            1 -> SendFailure.Failed(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
         }
     }
 
-    override fun allocationSize(value: MfaException): ULong {
+    override fun allocationSize(value: SendFailure): ULong {
         return when(value) {
-            is MfaException.InvalidInput -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`field`)
-                + FfiConverterString.allocationSize(value.`reason`)
-            )
-            is MfaException.NotFound -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`reason`)
-            )
-            is MfaException.AlreadyExists -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`reason`)
-            )
-            is MfaException.InvalidCredentials -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`reason`)
-            )
-            is MfaException.SessionInvalid -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`reason`)
-            )
-            is MfaException.SetupFailed -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`reason`)
-            )
-            is MfaException.InvalidCode -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`reason`)
-            )
-            is MfaException.ExpiredCode -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`reason`)
-            )
-            is MfaException.MethodNotSupported -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`reason`)
-            )
-            is MfaException.NotEnabled -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`reason`)
-            )
-            is MfaException.RateLimited -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterULong.allocationSize(value.`retryAfter`)
-                + FfiConverterString.allocationSize(value.`reason`)
-            )
-            is MfaException.BackupCodeAlreadyUsed -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`reason`)
-            )
-            is MfaException.NoBackupCodesRemaining -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`reason`)
-            )
-            is MfaException.DeliveryFailed -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`reason`)
-            )
-            is MfaException.StepUpRequired -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterULong.allocationSize(value.`maxAge`)
-                + FfiConverterString.allocationSize(value.`reason`)
-            )
-            is MfaException.KeyMismatch -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`reason`)
-            )
-            is MfaException.DatabaseTooNew -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterLong.allocationSize(value.`found`)
-                + FfiConverterLong.allocationSize(value.`supported`)
-                + FfiConverterString.allocationSize(value.`reason`)
-            )
-            is MfaException.Storage -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
-                4UL
-                + FfiConverterString.allocationSize(value.`reason`)
-            )
-            is MfaException.Internal -> (
+            is SendFailure.Failed -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
@@ -5277,222 +3404,16 @@ public object FfiConverterTypeMfaError : FfiConverterRustBuffer<MfaException> {
         }
     }
 
-    override fun write(value: MfaException, buf: ByteBuffer) {
+    override fun write(value: SendFailure, buf: ByteBuffer) {
         when(value) {
-            is MfaException.InvalidInput -> {
+            is SendFailure.Failed -> {
                 buf.putInt(1)
-                FfiConverterString.write(value.`field`, buf)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is MfaException.NotFound -> {
-                buf.putInt(2)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is MfaException.AlreadyExists -> {
-                buf.putInt(3)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is MfaException.InvalidCredentials -> {
-                buf.putInt(4)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is MfaException.SessionInvalid -> {
-                buf.putInt(5)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is MfaException.SetupFailed -> {
-                buf.putInt(6)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is MfaException.InvalidCode -> {
-                buf.putInt(7)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is MfaException.ExpiredCode -> {
-                buf.putInt(8)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is MfaException.MethodNotSupported -> {
-                buf.putInt(9)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is MfaException.NotEnabled -> {
-                buf.putInt(10)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is MfaException.RateLimited -> {
-                buf.putInt(11)
-                FfiConverterULong.write(value.`retryAfter`, buf)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is MfaException.BackupCodeAlreadyUsed -> {
-                buf.putInt(12)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is MfaException.NoBackupCodesRemaining -> {
-                buf.putInt(13)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is MfaException.DeliveryFailed -> {
-                buf.putInt(14)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is MfaException.StepUpRequired -> {
-                buf.putInt(15)
-                FfiConverterULong.write(value.`maxAge`, buf)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is MfaException.KeyMismatch -> {
-                buf.putInt(16)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is MfaException.DatabaseTooNew -> {
-                buf.putInt(17)
-                FfiConverterLong.write(value.`found`, buf)
-                FfiConverterLong.write(value.`supported`, buf)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is MfaException.Storage -> {
-                buf.putInt(18)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is MfaException.Internal -> {
-                buf.putInt(19)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
     }
 
-}
-
-
-
-/**
- * HMAC algorithm of a TOTP account.
- */
-
-enum class TotpAlgorithm {
-    
-    /**
-     * HMAC-SHA-1 (what almost every service uses).
-     */
-    SHA1,
-    /**
-     * HMAC-SHA-256.
-     */
-    SHA256,
-    /**
-     * HMAC-SHA-512.
-     */
-    SHA512;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeTotpAlgorithm: FfiConverterRustBuffer<TotpAlgorithm> {
-    override fun read(buf: ByteBuffer) = try {
-        TotpAlgorithm.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: TotpAlgorithm) = 4UL
-
-    override fun write(value: TotpAlgorithm, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
-    override fun read(buf: ByteBuffer): kotlin.UInt? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterUInt.read(buf)
-    }
-
-    override fun allocationSize(value: kotlin.UInt?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterUInt.allocationSize(value)
-        }
-    }
-
-    override fun write(value: kotlin.UInt?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterUInt.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalULong: FfiConverterRustBuffer<kotlin.ULong?> {
-    override fun read(buf: ByteBuffer): kotlin.ULong? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterULong.read(buf)
-    }
-
-    override fun allocationSize(value: kotlin.ULong?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterULong.allocationSize(value)
-        }
-    }
-
-    override fun write(value: kotlin.ULong?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterULong.write(value, buf)
-        }
-    }
 }
 
 
@@ -5523,38 +3444,6 @@ public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
         } else {
             buf.put(1)
             FfiConverterLong.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalBoolean: FfiConverterRustBuffer<kotlin.Boolean?> {
-    override fun read(buf: ByteBuffer): kotlin.Boolean? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterBoolean.read(buf)
-    }
-
-    override fun allocationSize(value: kotlin.Boolean?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterBoolean.allocationSize(value)
-        }
-    }
-
-    override fun write(value: kotlin.Boolean?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterBoolean.write(value, buf)
         }
     }
 }
@@ -5597,156 +3486,28 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
 /**
  * @suppress
  */
-public object FfiConverterOptionalTypeDelivery: FfiConverterRustBuffer<Delivery?> {
-    override fun read(buf: ByteBuffer): Delivery? {
+public object FfiConverterOptionalTypeMessageSender: FfiConverterRustBuffer<MessageSender?> {
+    override fun read(buf: ByteBuffer): MessageSender? {
         if (buf.get().toInt() == 0) {
             return null
         }
-        return FfiConverterTypeDelivery.read(buf)
+        return FfiConverterTypeMessageSender.read(buf)
     }
 
-    override fun allocationSize(value: Delivery?): ULong {
+    override fun allocationSize(value: MessageSender?): ULong {
         if (value == null) {
             return 1UL
         } else {
-            return 1UL + FfiConverterTypeDelivery.allocationSize(value)
+            return 1UL + FfiConverterTypeMessageSender.allocationSize(value)
         }
     }
 
-    override fun write(value: Delivery?, buf: ByteBuffer) {
+    override fun write(value: MessageSender?, buf: ByteBuffer) {
         if (value == null) {
             buf.put(0)
         } else {
             buf.put(1)
-            FfiConverterTypeDelivery.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalTypeRequestContext: FfiConverterRustBuffer<RequestContext?> {
-    override fun read(buf: ByteBuffer): RequestContext? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterTypeRequestContext.read(buf)
-    }
-
-    override fun allocationSize(value: RequestContext?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterTypeRequestContext.allocationSize(value)
-        }
-    }
-
-    override fun write(value: RequestContext?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterTypeRequestContext.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalTypeSession: FfiConverterRustBuffer<Session?> {
-    override fun read(buf: ByteBuffer): Session? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterTypeSession.read(buf)
-    }
-
-    override fun allocationSize(value: Session?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterTypeSession.allocationSize(value)
-        }
-    }
-
-    override fun write(value: Session?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterTypeSession.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalTypeUser: FfiConverterRustBuffer<User?> {
-    override fun read(buf: ByteBuffer): User? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterTypeUser.read(buf)
-    }
-
-    override fun allocationSize(value: User?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterTypeUser.allocationSize(value)
-        }
-    }
-
-    override fun write(value: User?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterTypeUser.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalSequenceString: FfiConverterRustBuffer<List<kotlin.String>?> {
-    override fun read(buf: ByteBuffer): List<kotlin.String>? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterSequenceString.read(buf)
-    }
-
-    override fun allocationSize(value: List<kotlin.String>?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterSequenceString.allocationSize(value)
-        }
-    }
-
-    override fun write(value: List<kotlin.String>?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterSequenceString.write(value, buf)
+            FfiConverterTypeMessageSender.write(value, buf)
         }
     }
 }
@@ -5841,34 +3602,6 @@ public object FfiConverterSequenceTypeAuditEvent: FfiConverterRustBuffer<List<Au
 /**
  * @suppress
  */
-public object FfiConverterSequenceTypeChannelInfo: FfiConverterRustBuffer<List<ChannelInfo>> {
-    override fun read(buf: ByteBuffer): List<ChannelInfo> {
-        val len = buf.getInt()
-        return List<ChannelInfo>(len) {
-            FfiConverterTypeChannelInfo.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<ChannelInfo>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeChannelInfo.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<ChannelInfo>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeChannelInfo.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterSequenceTypeOtpAccount: FfiConverterRustBuffer<List<OtpAccount>> {
     override fun read(buf: ByteBuffer): List<OtpAccount> {
         val len = buf.getInt()
@@ -5922,36 +3655,117 @@ public object FfiConverterSequenceTypePasskeyInfo: FfiConverterRustBuffer<List<P
 
 
 
-/**
- * @suppress
- */
-public object FfiConverterSequenceTypeTotpDevice: FfiConverterRustBuffer<List<TotpDevice>> {
-    override fun read(buf: ByteBuffer): List<TotpDevice> {
-        val len = buf.getInt()
-        return List<TotpDevice>(len) {
-            FfiConverterTypeTotpDevice.read(buf)
-        }
-    }
 
-    override fun allocationSize(value: List<TotpDevice>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeTotpDevice.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
 
-    override fun write(value: List<TotpDevice>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeTotpDevice.write(it, buf)
-        }
-    }
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+object MfaExceptionExternalErrorHandler : UniffiRustCallStatusErrorHandler<MfaException> {
+    override fun lift(error_buf: RustBuffer.ByValue): MfaException =
+        dev.plinto.mfa.core.MfaException.ErrorHandler.lift(
+            RustBufferMfaError.ByValue().apply {
+                capacity = error_buf.capacity
+                len = error_buf.len
+                data = error_buf.data
+            }
+        )
 }
         /**
          * The code of an account at `time` (Unix seconds; default now).
          */
     @Throws(MfaException::class) fun `accountCode`(`account`: OtpAccount, `time`: kotlin.Long? = null): AuthenticatorCode {
             return FfiConverterTypeAuthenticatorCode.lift(
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_func_account_code(
     
         
@@ -5967,7 +3781,7 @@ public object FfiConverterSequenceTypeTotpDevice: FfiConverterRustBuffer<List<To
          */
     @Throws(MfaException::class) fun `accountUri`(`account`: OtpAccount): kotlin.String {
             return FfiConverterString.lift(
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_func_account_uri(
     
         
@@ -5982,7 +3796,7 @@ public object FfiConverterSequenceTypeTotpDevice: FfiConverterRustBuffer<List<To
          */
     @Throws(MfaException::class) fun `authenticatorCode`(`uri`: kotlin.String, `time`: kotlin.Long? = null): AuthenticatorCode {
             return FfiConverterTypeAuthenticatorCode.lift(
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_func_authenticator_code(
     
         
@@ -6000,7 +3814,7 @@ public object FfiConverterSequenceTypeTotpDevice: FfiConverterRustBuffer<List<To
          */
     @Throws(MfaException::class) fun `parseOtpauthUri`(`uri`: kotlin.String): OtpAccount {
             return FfiConverterTypeOtpAccount.lift(
-    uniffiRustCallWithError(MfaException) { _status ->
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_func_parse_otpauth_uri(
     
         
@@ -6011,24 +3825,7 @@ public object FfiConverterSequenceTypeTotpDevice: FfiConverterRustBuffer<List<To
     
 
         /**
-         * Whether a route at `level` (`none`, `optional`, `required`, `admin_only`) requires MFA of
-         * a user with `role`.
-         */
-    @Throws(MfaException::class) fun `shouldRequireMfa`(`level`: kotlin.String, `role`: kotlin.String? = null): kotlin.Boolean {
-            return FfiConverterBoolean.lift(
-    uniffiRustCallWithError(MfaException) { _status ->
-    UniffiLib.uniffi_plinto_mfa_fn_func_should_require_mfa(
-    
-        
-        FfiConverterString.lower(`level`),
-        FfiConverterOptionalString.lower(`role`),_status)
-}
-    )
-    }
-    
-
-        /**
-         * Every code an [`MfaError`] can carry, in the core's order.
+         * Every error code the engine can report, in the core's order.
          */ fun `errorCodes`(): List<kotlin.String> {
             return FfiConverterSequenceString.lift(
     uniffiRustCall() { _status ->

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
+import dev.plinto.mfa.core.*
 
 val KEY = "4a".repeat(32)
 val OTHER_KEY = "5b".repeat(32)
@@ -41,7 +42,7 @@ class EngineTest {
 
     /** Signs up, enrolls TOTP from the otpauth URI with the authenticator helpers, confirms it. */
     private fun enrolled(email: String): Triple<User, String, List<String>> {
-        val user = engine.signUp(email, PASSWORD).user
+        val user = engine.signUp(SignUpRequest(email = email, password = PASSWORD)).user
         val setup = engine.enableMfa(EnableMfaRequest(userId = user.id, method = "totp"))
         val uri = setup.qrCodeUrl!!
         val code = authenticatorCode(uri).code
@@ -52,10 +53,10 @@ class EngineTest {
 
     @Test
     fun `sign up, enable TOTP, verify with the authenticator's code, sign in with MFA`() {
-        val up = engine.signUp("user@example.com", PASSWORD, null, RequestContext(ipAddress = "10.0.0.1"))
+        val up = engine.signUp(SignUpRequest(email = "user@example.com", password = PASSWORD, context = RequestContext(ipAddress = "10.0.0.1")))
         assertEquals("user@example.com", up.user.email)
         assertFalse(up.user.mfaEnabled)
-        assertTrue(engine.verifySession(up.session.token).valid)
+        assertTrue(engine.verifySession(VerifySessionRequest(up.session.token)).valid)
 
         val setup = engine.enableMfa(EnableMfaRequest(userId = up.user.id, method = "totp", label = "Acme Corp"))
         val uri = setup.qrCodeUrl!!
@@ -73,9 +74,9 @@ class EngineTest {
         val confirmed = engine.verifyMfa(VerifyMfaRequest(method = "totp", code = current.code, userId = up.user.id))
         assertTrue(confirmed.success)
         assertEquals(10, confirmed.backupCodes?.size)
-        assertEquals(listOf("totp", "backup"), engine.getMfaStatus(up.user.id).methods)
+        assertEquals(listOf("totp", "backup"), engine.getMfaStatus(GetMfaStatusRequest(up.user.id)).methods)
 
-        val signIn = engine.signIn("user@example.com", PASSWORD)
+        val signIn = engine.signIn(SignInRequest("user@example.com", PASSWORD))
         assertTrue(signIn.requiresMfa)
         assertNull(signIn.session)
         // The current step was used by the confirmation (replay protection): the next one is
@@ -85,81 +86,81 @@ class EngineTest {
         assertTrue(done.success, "sign-in code: ${done.error}")
         val session = done.session!!
         assertTrue(session.mfaVerified)
-        engine.requireRecentMfa(session.token)
-        val info = engine.verifySession(session.token)
+        engine.requireRecentMfa(RequireRecentMfaRequest(session.token))
+        val info = engine.verifySession(VerifySessionRequest(session.token))
         assertTrue(info.valid && info.mfaCompleted)
         assertEquals("totp", info.mfaMethod)
 
-        val replay = engine.signIn("user@example.com", PASSWORD)
+        val replay = engine.signIn(SignInRequest("user@example.com", PASSWORD))
         val again = engine.verifyMfa(VerifyMfaRequest(method = "totp", code = next, sessionId = replay.sessionId))
         assertFalse(again.success)
         assertEquals("mfa_invalid_code", again.error)
-        assertTrue(engine.signOut(session.token))
-        assertFalse(engine.verifySession(session.token).valid)
+        assertTrue(engine.signOut(SignOutRequest(session.token)).success)
+        assertFalse(engine.verifySession(VerifySessionRequest(session.token)).valid)
     }
 
     @Test
     fun `a backup code works once`() {
         val (user, _, codes) = enrolled("backup@example.com")
-        val first = engine.signIn("backup@example.com", PASSWORD)
+        val first = engine.signIn(SignInRequest("backup@example.com", PASSWORD))
         val ok = engine.verifyMfa(VerifyMfaRequest(method = "backup", code = codes[0], sessionId = first.sessionId))
         assertTrue(ok.success)
-        assertEquals(9u, engine.getMfaStatus(user.id).backupCodesRemaining)
+        assertEquals(9u, engine.getMfaStatus(GetMfaStatusRequest(user.id)).backupCodesRemaining)
 
-        val second = engine.signIn("backup@example.com", PASSWORD)
+        val second = engine.signIn(SignInRequest("backup@example.com", PASSWORD))
         val reused = engine.verifyMfa(VerifyMfaRequest(method = "backup", code = codes[0], sessionId = second.sessionId))
         assertFalse(reused.success)
         assertEquals("mfa_backup_code_already_used", reused.error)
         assertNotNull(reused.attemptsRemaining)
 
-        val fresh = engine.regenerateBackupCodes(user.id, 5u)
+        val fresh = engine.regenerateMfaBackupCodes(RegenerateBackupCodesRequest(user.id, 5u))
         assertEquals(5, fresh.codes.size)
-        val events = engine.listAuditEvents(user.id, limit = 50u).map { it.action }
+        val events = engine.listAuditEvents(ListAuditEventsRequest(user.id, limit = 50u)).map { it.action }
         assertTrue("backup_code_reuse" in events, events.toString())
     }
 
     @Test
     fun `bad input raises typed exceptions with the stable codes`() {
-        val bad = assertThrows<MfaException.InvalidInput> { engine.signUp("not-an-email", PASSWORD) }
+        val bad = assertThrows<MfaException.InvalidInput> { engine.signUp(SignUpRequest("not-an-email", PASSWORD)) }
         assertEquals("email", bad.field)
         assertEquals("invalid_input", bad.code())
         assertTrue(bad.message.contains("email"))
 
-        engine.signUp("taken@example.com", PASSWORD)
+        engine.signUp(SignUpRequest("taken@example.com", PASSWORD))
         assertEquals("already_exists", assertThrows<MfaException.AlreadyExists> {
-            engine.signUp("taken@example.com", PASSWORD)
+            engine.signUp(SignUpRequest("taken@example.com", PASSWORD))
         }.code())
-        assertThrows<MfaException.InvalidCredentials> { engine.signIn("taken@example.com", "Wrong-password-1") }
-        assertThrows<MfaException.NotFound> { engine.getMfaStatus("usr_missing") }
-        assertThrows<MfaException.SessionInvalid> { engine.requireRecentMfa("no-such-session") }
+        assertThrows<MfaException.InvalidCredentials> { engine.signIn(SignInRequest("taken@example.com", "Wrong-password-1")) }
+        assertThrows<MfaException.NotFound> { engine.getMfaStatus(GetMfaStatusRequest("usr_missing")) }
+        assertThrows<MfaException.SessionInvalid> { engine.requireRecentMfa(RequireRecentMfaRequest("no-such-session")) }
         assertThrows<MfaException.MethodNotSupported> {
             engine.enableMfa(EnableMfaRequest(userId = "usr_x", method = "carrier-pigeon"))
         }
-        val options = assertThrows<MfaException.InvalidInput> { engine.configure("[1, 2]") }
+        val options = assertThrows<MfaException.InvalidInput> { engine.configure(ConfigureRequest("[1, 2]")) }
         assertEquals("options", options.field)
         val limit = assertThrows<MfaException.InvalidInput> {
-            engine.configure("""{"rateLimiting": {"maxAttempts": 0}}""")
+            engine.configure(ConfigureRequest("""{"rateLimiting": {"maxAttempts": 0}}"""))
         }
         assertTrue(limit.field.contains("maxAttempts"), limit.field)
-        assertTrue(engine.configure("""{"rateLimiting": {"maxAttempts": 3}}""").success)
+        assertTrue(engine.configure(ConfigureRequest("""{"rateLimiting": {"maxAttempts": 3}}""")).success)
 
         val db = dir.resolve("plinto.db").toString()
         assertThrows<MfaException.KeyMismatch> { Engine(db, OTHER_KEY) }
         assertThrows<MfaException.InvalidInput> { Engine(db, "short") }
-        assertThrows<MfaException.InvalidInput> { shouldRequireMfa("sometimes") }
-        assertTrue(shouldRequireMfa("admin_only", "admin"))
+        assertThrows<MfaException.InvalidInput> { engine.shouldRequireMfa(ShouldRequireMfaRequest("sometimes")) }
+        assertTrue(engine.shouldRequireMfa(ShouldRequireMfaRequest("admin_only", "admin")))
     }
 
     @Test
     fun `lockout reports retryAfter`() {
-        engine.configure("""{"rateLimiting": {"maxAttempts": 2, "lockoutMinutes": 15}}""")
+        engine.configure(ConfigureRequest("""{"rateLimiting": {"maxAttempts": 2, "lockoutMinutes": 15}}"""))
         val (user, _, _) = enrolled("locked@example.com")
         repeat(2) { engine.verifyMfa(VerifyMfaRequest(method = "totp", code = "000000", userId = user.id)) }
         val locked = engine.verifyMfa(VerifyMfaRequest(method = "totp", code = "000000", userId = user.id))
         assertTrue(locked.rateLimited)
         assertTrue((locked.retryAfter ?: 0u) > 0u)
-        repeat(2) { runCatching { engine.verifyPassword(user.id, "Wrong-password-1") } }
-        val e = assertThrows<MfaException.RateLimited> { engine.verifyPassword(user.id, PASSWORD) }
+        repeat(2) { runCatching { engine.verifyPassword(VerifyPasswordRequest(user.id, "Wrong-password-1")) } }
+        val e = assertThrows<MfaException.RateLimited> { engine.verifyPassword(VerifyPasswordRequest(user.id, PASSWORD)) }
         assertTrue(e.retryAfter > 0u)
         assertEquals("mfa_rate_limited", e.code())
     }
@@ -168,42 +169,43 @@ class EngineTest {
     fun `disable MFA with a current code, then delete the user`() {
         val (user, uri, _) = enrolled("off@example.com")
         val code = authenticatorCode(uri, now() + 30).code
-        assertTrue(engine.disableMfa(user.id, PASSWORD, code).success)
-        assertFalse(engine.getMfaStatus(user.id).enabled)
-        assertThrows<MfaException.NotEnabled> { engine.regenerateBackupCodes(user.id) }
-        engine.deleteUser(user.id)
-        assertThrows<MfaException.NotFound> { engine.getUser(user.id) }
+        assertTrue(engine.disableMfa(DisableMfaRequest(user.id, code, PASSWORD)).success)
+        assertFalse(engine.getMfaStatus(GetMfaStatusRequest(user.id)).enabled)
+        assertThrows<MfaException.NotEnabled> { engine.regenerateMfaBackupCodes(RegenerateBackupCodesRequest(user.id)) }
+        engine.deleteUser(DeleteUserRequest(user.id))
+        assertThrows<MfaException.NotFound> { engine.getUser(GetUserRequest(user.id)) }
     }
 
     @Test
     fun `SMS codes the app delivers itself`() {
-        engine.configure("""{"methods": {"sms": {"rateLimits": {"perMinute": 10, "perHour": 20, "perDay": 30}}}}""")
-        val user = engine.signUp("sms@example.com", PASSWORD).user
+        engine.configure(ConfigureRequest("""{"methods": {"sms": {"rateLimits": {"perMinute": 10, "perHour": 20, "perDay": 30}}}}"""))
+        val user = engine.signUp(SignUpRequest("sms@example.com", PASSWORD)).user
         val setup = engine.enableMfa(
             EnableMfaRequest(userId = user.id, method = "sms", phoneNumber = "+15555550103", externalDelivery = true),
         )
         val delivery = setup.delivery!!
         assertEquals("sms", delivery.meta.channel)
         assertEquals("+15555550103", delivery.destination)
-        engine.completeDelivery(delivery.id, true)
+        engine.completeDelivery(CompleteDeliveryRequest(delivery.id, true))
         val confirmed = engine.verifyMfa(VerifyMfaRequest(method = "sms", code = delivery.meta.code, userId = user.id))
         assertTrue(confirmed.success, confirmed.error)
-        assertEquals("sms", engine.getMfaStatus(user.id).channels.single().method)
+        assertEquals("sms", engine.getMfaStatus(GetMfaStatusRequest(user.id)).channels.single().method)
 
-        val pending = engine.signIn("sms@example.com", PASSWORD)
-        val resent = engine.requestNewCode("sms", sessionId = pending.sessionId, externalDelivery = true)
+        val pending = engine.signIn(SignInRequest("sms@example.com", PASSWORD))
+        val resent = engine.requestNewCode(RequestNewCodeRequest("sms", sessionId = pending.sessionId, externalDelivery = true))
         val failed = assertThrows<MfaException.DeliveryFailed> {
-            engine.completeDelivery(resent.delivery!!.id, false, "no signal")
+            engine.completeDelivery(CompleteDeliveryRequest(resent.delivery!!.id, false, "no signal"))
         }
         assertEquals("mfa_delivery_failed", failed.code())
-        assertThrows<MfaException.MethodNotSupported> { engine.requestNewCode("totp", userId = user.id) }
+        assertThrows<MfaException.MethodNotSupported> { engine.requestNewCode(RequestNewCodeRequest("totp", userId = user.id)) }
     }
 
     @Test
     fun `every core error code has an exception`() {
         val root = File(System.getProperty("plinto.repo.root") ?: "../..")
         val vectors = File(root, "tests/vectors/error_codes.json").readText()
-        val listed = Regex("\"([a-z_]+)\"").findAll(vectors).map { it.groupValues[1] }.filter { it != "codes" }.toList()
+        val codes = vectors.substringAfter("\"codes\": [").substringBefore("]")
+        val listed = Regex("\"([a-z_]+)\"").findAll(codes).map { it.groupValues[1] }.toList()
         assertEquals(listed, errorCodes())
         // mfa_rate_limited -> RateLimited, invalid_input -> InvalidInput, ...
         val kinds = MfaException::class.java.declaredClasses
@@ -212,5 +214,32 @@ class EngineTest {
             val name = code.removePrefix("mfa_").split('_').joinToString("") { it.replaceFirstChar(Char::uppercase) }
             assertTrue(name in kinds, "$code has no MfaException.$name in $kinds")
         }
+    }
+
+    @Test
+    fun `an app sender registered with the engine delivers codes, a throwing one voids the code`() {
+        engine.configure(ConfigureRequest("""{"methods": {"sms": {"rateLimits": {"perMinute": 10, "perHour": 20, "perDay": 30}}}}"""))
+        val outbox = mutableListOf<Delivery>()
+        engine.setSender("sms", object : MessageSender {
+            override fun send(delivery: Delivery) { outbox.add(delivery) }
+        })
+        val user = engine.signUp(SignUpRequest("app-sender@example.com", PASSWORD)).user
+        val setup = engine.enableMfa(EnableMfaRequest(userId = user.id, method = "sms", phoneNumber = "+15555550104"))
+        assertNull(setup.delivery, "the code stays between the engine and the sender")
+        assertEquals("+15555550104", outbox.single().destination)
+        val code = outbox.single().meta.code
+        assertTrue(engine.verifyMfa(VerifyMfaRequest(method = "sms", code = code, userId = user.id)).success)
+
+        engine.setSender("sms", object : MessageSender {
+            override fun send(delivery: Delivery) { throw SendFailure.Failed("gateway down") }
+        })
+        val pending = engine.signIn(SignInRequest("app-sender@example.com", PASSWORD))
+        assertThrows<MfaException.DeliveryFailed> {
+            engine.requestNewCode(RequestNewCodeRequest("sms", sessionId = pending.sessionId))
+        }
+        val events = engine.listAuditEvents(ListAuditEventsRequest(user.id)).filter { it.action == "delivery_failed" }
+        assertEquals("gateway down", events.single().detail)
+        val bad = assertThrows<MfaException.InvalidInput> { engine.setSender("fax", null) }
+        assertEquals("channel", bad.field)
     }
 }

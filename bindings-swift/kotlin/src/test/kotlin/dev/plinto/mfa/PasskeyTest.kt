@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
+import dev.plinto.mfa.core.*
 
 const val ORIGIN = "https://example.com"
 const val WEBAUTHN = """{"password": {"memoryKib": 64, "iterations": 1},
@@ -48,56 +49,56 @@ class PasskeyTest {
 
     @Test
     fun `register a security key, sign in and step up with it, then remove it`() {
-        val user = engine.signUp("kotlin-key@example.com", PASSWORD).user
-        val options = engine.passkeyRegistrationOptions(user.id)
+        val user = engine.signUp(SignUpRequest("kotlin-key@example.com", PASSWORD)).user
+        val options = engine.getPasskeyRegistrationOptions(PasskeyOptionsRequest(user.id))
         assertEquals("registration", options.kind)
         assertEquals(300uL, options.expiresIn)
-        assertTrue(options.optionsJson.contains("\"rp\""))
-        val stored = engine.verifyPasskeyRegistration(user.id, options.challengeId, authenticator("register", options.optionsJson), "YubiKey")
+        assertTrue(options.publicKey.contains("\"rp\""))
+        val stored = engine.verifyPasskeyRegistration(VerifyPasskeyRequest(options.challengeId, credential = authenticator("register", options.publicKey), userId = user.id, name = "YubiKey"))
         assertEquals(10, stored.backupCodes!!.size)
-        assertEquals(listOf("webauthn", "backup"), engine.getMfaStatus(user.id).methods)
+        assertEquals(listOf("webauthn", "backup"), engine.getMfaStatus(GetMfaStatusRequest(user.id)).methods)
 
-        val signIn = engine.signIn("kotlin-key@example.com", PASSWORD)
+        val signIn = engine.signIn(SignInRequest("kotlin-key@example.com", PASSWORD))
         assertTrue(signIn.requiresMfa)
-        val challenge = engine.passkeyAuthenticationOptions(signIn.sessionId!!)
+        val challenge = engine.getPasskeyAuthenticationOptions(PasskeyAuthenticationOptionsRequest(signIn.sessionId!!))
         assertEquals("authentication", challenge.kind)
-        assertTrue(challenge.optionsJson.contains(stored.credentialId))
-        val done = engine.verifyPasskeyAuthentication(challenge.challengeId, authenticator("authenticate", challenge.optionsJson), signIn.sessionId)
+        assertTrue(challenge.publicKey.contains(stored.credentialId!!))
+        val done = engine.verifyPasskeyAuthentication(VerifyPasskeyAuthenticationRequest(challenge.challengeId, credential = authenticator("authenticate", challenge.publicKey), sessionId = signIn.sessionId))
         assertTrue(done.success, "assertion: ${done.error}")
         val token = done.session!!.token
-        assertTrue(engine.verifySession(token).mfaVerified)
+        assertTrue(engine.verifySession(VerifySessionRequest(token)).mfaVerified)
 
-        val stepUp = engine.passkeyAuthenticationOptions(token)
-        assertTrue(engine.verifyPasskeyAuthentication(stepUp.challengeId, authenticator("authenticate", stepUp.optionsJson), token).success)
+        val stepUp = engine.getPasskeyAuthenticationOptions(PasskeyAuthenticationOptionsRequest(token))
+        assertTrue(engine.verifyPasskeyAuthentication(VerifyPasskeyAuthenticationRequest(stepUp.challengeId, credential = authenticator("authenticate", stepUp.publicKey), sessionId = token)).success)
 
-        val keys = engine.listPasskeys(user.id)
+        val keys = engine.listPasskeys(ListPasskeysRequest(user.id))
         assertEquals(listOf("YubiKey"), keys.map { it.name })
         assertEquals("securityKey", keys[0].kind)
         assertNotNull(keys[0].lastUsed)
-        engine.renamePasskey(user.id, stored.credentialId, "Desk key")
-        assertEquals("Desk key", engine.listPasskeys(user.id)[0].name)
+        engine.renamePasskey(RenamePasskeyRequest(user.id, stored.credentialId!!, "Desk key"))
+        assertEquals("Desk key", engine.listPasskeys(ListPasskeysRequest(user.id))[0].name)
 
-        val missing = assertThrows<MfaException.InvalidInput> { engine.removePasskey(user.id, stored.credentialId) }
+        val missing = assertThrows<MfaException.InvalidInput> { engine.removePasskey(RemovePasskeyRequest(user.id, stored.credentialId!!)) }
         assertEquals("confirmationCode", missing.field)
-        val removed = engine.removePasskey(user.id, stored.credentialId, PASSWORD, stored.backupCodes!![0])
+        val removed = engine.removePasskey(RemovePasskeyRequest(user.id, stored.credentialId!!, PASSWORD, stored.backupCodes!![0]))
         assertTrue(removed.mfaDisabled)
-        assertEquals(emptyList<PasskeyInfo>(), engine.listPasskeys(user.id))
+        assertEquals(emptyList<PasskeyInfo>(), engine.listPasskeys(ListPasskeysRequest(user.id)))
     }
 
     @Test
     fun `wrong origin, replay and malformed JSON are typed errors`() {
-        val user = engine.signUp("kotlin-bad@example.com", PASSWORD).user
-        val options = engine.passkeyRegistrationOptions(user.id)
-        val foreign = authenticator("register", options.optionsJson, "https://sub.example.com")
-        assertThrows<MfaException.InvalidCode> { engine.verifyPasskeyRegistration(user.id, options.challengeId, foreign) }
+        val user = engine.signUp(SignUpRequest("kotlin-bad@example.com", PASSWORD)).user
+        val options = engine.getPasskeyRegistrationOptions(PasskeyOptionsRequest(user.id))
+        val foreign = authenticator("register", options.publicKey, "https://sub.example.com")
+        assertThrows<MfaException.InvalidCode> { engine.verifyPasskeyRegistration(VerifyPasskeyRequest(options.challengeId, credential = foreign, userId = user.id)) }
         // That attempt used the challenge up: even a right answer to it is refused now.
-        val right = authenticator("register", options.optionsJson)
-        assertThrows<MfaException.InvalidCode> { engine.verifyPasskeyRegistration(user.id, options.challengeId, right) }
-        val next = engine.passkeyRegistrationOptions(user.id)
-        val bad = assertThrows<MfaException.InvalidInput> { engine.verifyPasskeyRegistration(user.id, next.challengeId, "{not json") }
+        val right = authenticator("register", options.publicKey)
+        assertThrows<MfaException.InvalidCode> { engine.verifyPasskeyRegistration(VerifyPasskeyRequest(options.challengeId, credential = right, userId = user.id)) }
+        val next = engine.getPasskeyRegistrationOptions(PasskeyOptionsRequest(user.id))
+        val bad = assertThrows<MfaException.InvalidInput> { engine.verifyPasskeyRegistration(VerifyPasskeyRequest(next.challengeId, credential = "{not json", userId = user.id)) }
         assertEquals("credential", bad.field)
-        val kind = assertThrows<MfaException.InvalidInput> { engine.passkeyRegistrationOptions(user.id, "toaster") }
+        val kind = assertThrows<MfaException.InvalidInput> { engine.getPasskeyRegistrationOptions(PasskeyOptionsRequest(user.id, authenticatorType = "toaster")) }
         assertEquals("authenticatorType", kind.field)
-        assertThrows<MfaException.SessionInvalid> { engine.passkeyAuthenticationOptions("not-a-session") }
+        assertThrows<MfaException.SessionInvalid> { engine.getPasskeyAuthenticationOptions(PasskeyAuthenticationOptionsRequest("not-a-session")) }
     }
 }
