@@ -59,6 +59,27 @@ fn vectors(model: &model::Model) -> (String, String) {
     (pretty(&errors), pretty(&json!({ "operations": ops })))
 }
 
+/// Rust source as `cargo fmt` leaves it (the file lives in a crate the formatter checks).
+fn rustfmt(source: String) -> String {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let child = Command::new("rustfmt")
+        .args(["--edition", "2021", "--emit", "stdout"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn();
+    let Ok(mut child) = child else {
+        return source;
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(source.as_bytes());
+    }
+    match child.wait_with_output() {
+        Ok(out) if out.status.success() => String::from_utf8(out.stdout).unwrap_or(source),
+        _ => source,
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let check = args.iter().any(|a| a == "--check");
@@ -72,7 +93,10 @@ fn main() -> ExitCode {
             "bindings-python/python/plinto/_operations.py",
             python::module(&model),
         ),
-        ("bindings-swift/src/operations.rs", uniffi::facade(&model)),
+        (
+            "bindings-swift/src/operations.rs",
+            rustfmt(uniffi::facade(&model)),
+        ),
         ("tests/vectors/error_codes.json", errors),
         ("tests/vectors/operations.json", ops),
     ];
