@@ -41,7 +41,7 @@ check-generated: ## Fail if a generated binding surface differs from core's oper
 	cargo run --quiet -p plinto-mfa-core --example generate -- --check
 
 test-rust: deps ## Rust unit and integration tests
-	cargo test --workspace
+	cargo test --workspace --exclude plinto-mfa-uniffi-bindgen
 
 test: deps lint test-rust test-node test-e2e check-bindings test-kotlin test-python test-cross ## Everything CI runs
 

@@ -6,6 +6,8 @@
 //!
 //! The API is synchronous and never panics; calls that hash passwords or write to SQLite block,
 //! so bindings run them off their event loops.
+// No `unsafe` of our own: the workspace denies it; only the scaffolding uniffi derives for
+// Swift and Kotlin (feature `uniffi`) carries it.
 #![cfg_attr(not(feature = "uniffi"), forbid(unsafe_code))]
 
 pub mod api;
