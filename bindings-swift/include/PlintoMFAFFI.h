@@ -330,6 +330,11 @@ void uniffi_plinto_mfa_fn_free_engine(uint64_t handle, RustCallStatus *_Nonnull 
 uint64_t uniffi_plinto_mfa_fn_constructor_engine_new(RustBuffer database_path, RustBuffer secret_key, RustBuffer options_json, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_CALL_JSON
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_CALL_JSON
+RustBuffer uniffi_plinto_mfa_fn_method_engine_call_json(uint64_t ptr, RustBuffer operation, RustBuffer arguments_json, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_SET_SENDER
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_SET_SENDER
 void uniffi_plinto_mfa_fn_method_engine_set_sender(uint64_t ptr, RustBuffer channel, RustBuffer sender, RustCallStatus *_Nonnull out_status
@@ -845,6 +850,12 @@ uint16_t uniffi_plinto_mfa_checksum_method_vault_remove(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_VAULT_TO_JSON
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_VAULT_TO_JSON
 uint16_t uniffi_plinto_mfa_checksum_method_vault_to_json(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_CALL_JSON
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_CALL_JSON
+uint16_t uniffi_plinto_mfa_checksum_method_engine_call_json(void
     
 );
 #endif

@@ -4,7 +4,7 @@
 
 use crate::error::guard;
 use crate::senders::{AppSender, MessageSender};
-use plinto_mfa_core::ops::Operation;
+use plinto_mfa_core::ops::{self, Operation};
 use plinto_mfa_core::{self as core, env, MfaError};
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -51,6 +51,18 @@ impl Engine {
             options.insert("secretKey".into(), Value::String(secret_key));
             let opened = core::Engine::open(env::options_from_json(&Value::Object(options))?)?;
             Ok(Arc::new(Self { inner: opened }))
+        })
+    }
+
+    /// Runs any operation by its name with a JSON object of arguments and returns the result
+    /// as JSON: the form the Node and Python packages use, for tools and the conformance
+    /// vectors. The typed methods are the API to program against.
+    pub fn call_json(&self, operation: String, arguments_json: String) -> Result<String, MfaError> {
+        guard(|| {
+            let args = Value::Object(parse_object("arguments", Some(&arguments_json))?);
+            let result = ops::dispatch(&self.inner, &operation, &args)?;
+            serde_json::to_string(&result)
+                .map_err(|e| MfaError::internal(format!("serialize: {e}")))
         })
     }
 

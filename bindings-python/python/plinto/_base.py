@@ -131,8 +131,9 @@ class MfaError(Exception):
     """A failure of Plinto MFA, with a machine-readable ``code``.
 
     ``field`` names the argument at fault for ``invalid_input`` (snake_case, as Python
-    callers spell their arguments); ``retry_after`` is the number of seconds to wait for
-    ``mfa_rate_limited``. Each code has its subclass (``RateLimitedError``, ...).
+    callers spell their arguments) and ``reason`` what is wrong with it; ``retry_after`` is
+    the number of seconds to wait for ``mfa_rate_limited``. Each code has its subclass
+    (``RateLimitedError``, ...).
     """
 
     #: The code an instance gets when none is given.
@@ -142,6 +143,7 @@ class MfaError(Exception):
     code: str
     field: Optional[str]
     message: str
+    reason: str
     retry_after: Optional[int]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -155,12 +157,14 @@ class MfaError(Exception):
         code: Optional[str] = None,
         field: Optional[str] = None,
         retry_after: Optional[int] = None,
+        reason: Optional[str] = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code or type(self).default_code
         self.field = field
         self.retry_after = retry_after
+        self.reason = message if reason is None else reason
 
     def to_dict(self) -> Dict[str, Any]:
         """The error as JSON-ready data: ``code``, ``message``, and ``field`` /
@@ -184,7 +188,7 @@ class MfaError(Exception):
         # Keep code, field and retry_after when pickled (e.g. across multiprocessing).
         return (
             _rebuild,
-            (type(self), self.message, self.code, self.field, self.retry_after),
+            (type(self), self.message, self.code, self.field, self.retry_after, self.reason),
         )
 
 
@@ -194,8 +198,9 @@ def _rebuild(
     code: str,
     field: Optional[str],
     retry_after: Optional[int],
+    reason: str,
 ) -> MfaError:
-    return cls(message, code=code, field=field, retry_after=retry_after)
+    return cls(message, code=code, field=field, retry_after=retry_after, reason=reason)
 
 
 def error_class(code: str) -> Type[MfaError]:
@@ -217,20 +222,23 @@ def error_from_json(data: Union[str, bytes, Mapping[str, Any]]) -> MfaError:
     code = str(data.get("code") or "internal")
     message = str(data.get("message") or code)
     raw_field = data.get("field")
+    raw_reason = data.get("reason")
+    reason = raw_reason if isinstance(raw_reason, str) else None
     field = None
     if isinstance(raw_field, str):
         field = ".".join(snake(part) for part in raw_field.split("."))
-        reason = data.get("reason")
-        if isinstance(reason, str):
+        if reason is not None:
             message = f"Invalid {field}: {reason}"
     retry = data.get("retryAfter", data.get("retry_after"))
     retry_after = retry if isinstance(retry, int) and not isinstance(retry, bool) else None
-    return error_class(code)(message, code=code, field=field, retry_after=retry_after)
+    return error_class(code)(
+        message, code=code, field=field, retry_after=retry_after, reason=reason
+    )
 
 
 def _invalid(field: str, reason: str) -> MfaError:
     return error_class("invalid_input")(
-        f"Invalid {field}: {reason}", code="invalid_input", field=field
+        f"Invalid {field}: {reason}", code="invalid_input", field=field, reason=reason
     )
 
 

@@ -579,6 +579,13 @@ fileprivate struct FfiConverterString: FfiConverter {
 public protocol EngineProtocol: AnyObject, Sendable {
     
     /**
+     * Runs any operation by its name with a JSON object of arguments and returns the result
+     * as JSON: the form the Node and Python packages use, for tools and the conformance
+     * vectors. The typed methods are the API to program against.
+     */
+    func callJson(operation: String, argumentsJson: String) throws  -> String
+    
+    /**
      * Registers the app's sender for `channel` (`sms` or `email`), or with `None` removes
      * it. The engine calls it on a thread of its own with its timeout around it, voids the
      * code of a failed send and keeps channel health.
@@ -821,6 +828,22 @@ public convenience init(databasePath: String, secretKey: String, optionsJson: St
 
     
 
+    
+    /**
+     * Runs any operation by its name with a JSON object of arguments and returns the result
+     * as JSON: the form the Node and Python packages use, for tools and the conformance
+     * vectors. The typed methods are the API to program against.
+     */
+open func callJson(operation: String, argumentsJson: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_call_json(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(operation),
+        FfiConverterString.lower(argumentsJson),uniffiCallStatus
+    )
+})
+}
     
     /**
      * Registers the app's sender for `channel` (`sms` or `email`), or with `None` removes
@@ -2122,6 +2145,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_vault_to_json() != 29159) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_call_json() != 44874) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_engine_set_sender() != 24452) {

@@ -40,14 +40,20 @@ fn vectors(model: &model::Model) -> (String, String) {
                 Namespace::Mfa => "mfa",
                 Namespace::Authenticator => "authenticator",
             };
+            let place = match o.namespace() {
+                Namespace::Auth => "auth.",
+                Namespace::Mfa => "auth.mfa.",
+                Namespace::Authenticator => "",
+            };
             json!({
                 "name": o.info.name,
-                "node": o.js_name(),
+                "node": format!("{place}{}", o.js_name()),
                 "namespace": ns,
                 "stateless": o.info.flags.stateless,
                 "sendsCode": o.info.flags.sends_code,
                 "needsSession": o.info.flags.needs_session,
-                "handWritten": {
+                "note": o.info.note,
+                "custom": {
                     "node": o.info.custom.node,
                     "python": o.info.custom.python,
                     "uniffi": o.info.custom.uniffi,

@@ -187,13 +187,20 @@ fn normalize(value: Value, shape: &Shape, path: &str, out: &mut Normalized) -> R
                     };
                     return Err(MfaError::invalid(field, reason));
                 };
+                let full = join(path, &name);
                 if next.contains_key(&name) {
+                    // Report the spelling that is not the schema's (whichever came first).
+                    let earlier = out
+                        .spelled
+                        .get(&full)
+                        .cloned()
+                        .unwrap_or_else(|| full.clone());
+                    let alias = if renamed { join(path, &key) } else { earlier };
                     return Err(MfaError::invalid(
-                        join(path, &show(&key)),
-                        format!("is given twice (as {name} and {key})"),
+                        show(&alias),
+                        format!("is given twice (as {name} and {})", show(&alias)),
                     ));
                 }
-                let full = join(path, &name);
                 if renamed {
                     out.spelled.insert(full.clone(), join(path, &key));
                 }

@@ -868,6 +868,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_vault_to_json(
     ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_call_json(
+    ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_set_sender(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_complete_delivery(
@@ -982,6 +984,8 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_plinto_mfa_fn_constructor_engine_new(`databasePath`: RustBuffer.ByValue,`secretKey`: RustBuffer.ByValue,`optionsJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_plinto_mfa_fn_method_engine_call_json(`ptr`: Long,`operation`: RustBuffer.ByValue,`argumentsJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_set_sender(`ptr`: Long,`channel`: RustBuffer.ByValue,`sender`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_plinto_mfa_fn_method_engine_complete_delivery(`ptr`: Long,`request`: RustBufferCompleteDeliveryRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1209,6 +1213,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_vault_to_json() and 0xFFFF) != 29159) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_call_json() and 0xFFFF) != 44874) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_set_sender() and 0xFFFF) != 24452) {
@@ -1723,6 +1730,13 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
 public interface EngineInterface {
     
     /**
+     * Runs any operation by its name with a JSON object of arguments and returns the result
+     * as JSON: the form the Node and Python packages use, for tools and the conformance
+     * vectors. The typed methods are the API to program against.
+     */
+    fun `callJson`(`operation`: kotlin.String, `argumentsJson`: kotlin.String): kotlin.String
+    
+    /**
      * Registers the app's sender for `channel` (`sms` or `email`), or with `None` removes
      * it. The engine calls it on a thread of its own with its timeout around it, voids the
      * code of a failed send and keeps channel health.
@@ -2015,6 +2029,27 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
             UniffiLib.uniffi_plinto_mfa_fn_clone_engine(handle, status)
         }
     }
+
+    
+    /**
+     * Runs any operation by its name with a JSON object of arguments and returns the result
+     * as JSON: the form the Node and Python packages use, for tools and the conformance
+     * vectors. The typed methods are the API to program against.
+     */
+    @Throws(MfaException::class)override fun `callJson`(`operation`: kotlin.String, `argumentsJson`: kotlin.String): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_call_json(
+        it,
+        
+        FfiConverterString.lower(`operation`),
+        FfiConverterString.lower(`argumentsJson`),_status)
+}
+    }
+    )
+    }
+    
 
     
     /**
