@@ -9,11 +9,14 @@ use crate::error::{MfaError, Result};
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine as _;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use std::sync::{Condvar, Mutex, PoisonError};
 use zeroize::Zeroizing;
 
-/// argon2id cost parameters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// argon2id cost parameters (`password` in `configure()`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct PasswordParams {
     /// Memory in KiB (OWASP: 19456 = 19 MiB).
     pub memory_kib: u32,
@@ -30,6 +33,32 @@ impl Default for PasswordParams {
             iterations: 2,
             parallelism: 1,
         }
+    }
+}
+
+impl PasswordParams {
+    /// The ranges argon2 and this engine accept.
+    pub(crate) fn check(&self) -> Result<()> {
+        let range = |v: u32, field: &str, lo: u32, hi: u32| {
+            if (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(MfaError::invalid(
+                    field,
+                    format!("must be between {lo} and {hi}"),
+                ))
+            }
+        };
+        range(self.memory_kib, "password.memoryKib", 8, 4_194_304)?;
+        range(self.iterations, "password.iterations", 1, 100)?;
+        range(self.parallelism, "password.parallelism", 1, 64)?;
+        if self.memory_kib < 8 * self.parallelism {
+            return Err(MfaError::invalid(
+                "password.memoryKib",
+                "must be at least 8 × parallelism",
+            ));
+        }
+        Ok(())
     }
 }
 

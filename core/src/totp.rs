@@ -63,7 +63,7 @@ impl TotpAlgorithm {
 }
 
 /// The parameters of one TOTP credential.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TotpParams {
     /// HMAC algorithm.
     pub algorithm: TotpAlgorithm,

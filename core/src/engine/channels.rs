@@ -91,8 +91,8 @@ impl Engine {
     ) -> Result<EnableMfaResult> {
         let cfg = self.config();
         let (channel, enabled) = match method {
-            Method::Sms => ("sms", cfg.sms.enabled),
-            _ => ("email", cfg.email.enabled),
+            Method::Sms => ("sms", cfg.methods.sms.enabled),
+            _ => ("email", cfg.methods.email.enabled),
         };
         if !enabled {
             return Err(MfaError::unsupported(channel));
@@ -261,9 +261,9 @@ impl Engine {
             });
         }
         let ch_cfg = if channel == "sms" {
-            &cfg.sms
+            &cfg.methods.sms
         } else {
-            &cfg.email
+            &cfg.methods.email
         };
         let destination = crypto::open(
             &self.sealing_key(),
@@ -320,7 +320,7 @@ impl Engine {
             expires_at: now + ttl,
         })?;
         let minutes = u64::try_from(ttl / 60).unwrap_or(10);
-        let app = &cfg.totp.issuer;
+        let app = &cfg.methods.totp.issuer;
         let delivery = Delivery {
             id: delivery_id,
             message: delivery::render(&ch_cfg.template, &code, app, minutes),

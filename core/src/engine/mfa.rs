@@ -79,7 +79,7 @@ impl Engine {
         let user = self.user_row(&req.user_id)?;
         let cfg = self.config();
         match method {
-            Method::Totp if cfg.totp.enabled => {}
+            Method::Totp if cfg.methods.totp.enabled => {}
             Method::Sms | Method::Email => return self.enable_channel(&user, method, req, ctx),
             _ => return Err(MfaError::unsupported(method.as_str())),
         }
@@ -93,7 +93,7 @@ impl Engine {
                 "at most {MAX_TOTP_DEVICES} authenticator devices per user"
             )));
         }
-        let params = cfg.totp.params;
+        let params = cfg.methods.totp.params;
         let secret = zeroize::Zeroizing::new(totp::generate_secret(params.algorithm)?);
         let id = crypto::new_id("dev")?;
         let sealed = crypto::seal(&self.sealing_key(), &format!("totp:{id}"), &secret)?;
@@ -108,7 +108,7 @@ impl Engine {
             confirmed_at: None,
             last_used_at: None,
         })?;
-        let issuer = label.unwrap_or_else(|| cfg.totp.issuer.clone());
+        let issuer = label.unwrap_or_else(|| cfg.methods.totp.issuer.clone());
         let uri = totp::otpauth_uri(&issuer, &user.email, &secret, params);
         let svg = qr::svg(&uri)?;
         self.audit(Some(&user.id), "mfa_enable", Some("totp"), true, ctx, None)?;
@@ -420,7 +420,7 @@ impl Engine {
             return Ok(Check::Wrong("mfa_invalid_code"));
         }
         let key = self.sealing_key();
-        let skew = self.config().totp.skew;
+        let skew = self.config().methods.totp.skew;
         let now = self.now();
         for device in candidates {
             if code.len() != usize::from(device.params.digits) {

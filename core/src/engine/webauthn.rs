@@ -13,6 +13,7 @@ use crate::api::{
     RemovePasskeyResult, RequestContext, VerifyMfaResult, VerifyPasskeyRequest,
 };
 use crate::clock::iso8601;
+use crate::config::UserVerification;
 use crate::crypto::{self, sha256};
 use crate::error::{MfaError, Result};
 use crate::store::{UserRow, WebauthnChallengeRow, WebauthnCredentialRow};
@@ -177,7 +178,7 @@ impl Engine {
     /// The relying party from `methods.webauthn`.
     fn relying_party(&self) -> Result<Webauthn> {
         let config = self.config();
-        let cfg = &config.webauthn;
+        let cfg = &config.methods.webauthn;
         if !cfg.enabled {
             return Err(MfaError::unsupported("webauthn"));
         }
@@ -259,7 +260,7 @@ impl Engine {
         session_hash: Option<Vec<u8>>,
         state: &impl serde::Serialize,
     ) -> Result<(String, u32)> {
-        let ttl = self.config().webauthn.challenge_ttl_seconds;
+        let ttl = self.config().methods.webauthn.challenge_ttl_seconds;
         let id = crypto::new_id("wch")?;
         let plain =
             zeroize::Zeroizing::new(serde_json::to_vec(state).map_err(internal("ceremony state"))?);
@@ -319,10 +320,10 @@ impl Engine {
         let rp = self.relying_party()?;
         let user = self.user_row(user_id)?;
         let config = self.config();
-        let cfg = &config.webauthn;
+        let cfg = &config.methods.webauthn;
         let kind = match kind.map(str::trim) {
             None | Some("") => {
-                if cfg.user_verification == "required" || cfg.require_resident_key {
+                if cfg.user_verification == UserVerification::Required || cfg.require_resident_key {
                     PASSKEY
                 } else {
                     SECURITY_KEY
@@ -525,7 +526,8 @@ impl Engine {
         for row in &rows {
             creds.push(self.open_credential(row)?);
         }
-        let uv_required = self.config().webauthn.user_verification == "required"
+        let uv_required = self.config().methods.webauthn.user_verification
+            == UserVerification::Required
             || rows.iter().all(|r| r.kind == PASSKEY);
         let fail = |e: WebauthnError| MfaError::internal(failure_detail(&e));
         let hash = Some(sha256(token.as_bytes()));

@@ -280,8 +280,10 @@ fn shape_at<'a>(shape: &'a Shape, path: &str) -> Option<&'a Shape> {
     Some(cur)
 }
 
-/// Parses the caller's `args` (a JSON object, or null for none) as a `T` described by `shape`.
-pub(crate) fn parse<T: DeserializeOwned>(args: &Value, shape: &Shape) -> Result<T> {
+/// The caller's `args` (a JSON object, or null for none) with every key in the schema's
+/// spelling and every value of the JSON type its shape wants; and how the caller spelled the
+/// renamed keys.
+fn checked(args: &Value, shape: &Shape) -> Result<Normalized> {
     let args = match args {
         Value::Null => Value::Object(Map::new()),
         Value::Object(_) => args.clone(),
@@ -292,12 +294,32 @@ pub(crate) fn parse<T: DeserializeOwned>(args: &Value, shape: &Shape) -> Result<
         spelled: BTreeMap::new(),
     };
     out.value = normalize(args, shape, "", &mut out)?;
-    let spelled = out.spelled;
     if let Some((path, expected)) = mistyped(&out.value, shape, "") {
-        let field = spelled.get(&path).cloned().unwrap_or(path);
+        let field = out.spelled.get(&path).cloned().unwrap_or(path);
         return Err(MfaError::invalid(field, expected));
     }
-    serde_path_to_error::deserialize::<_, T>(out.value).map_err(|e| {
+    Ok(out)
+}
+
+/// The caller's `args` checked against `shape` (see [`parse`]), as JSON in the schema's
+/// spelling: for options merged into a whole before they are read (`configure`).
+pub(crate) fn normalized(args: &Value, shape: &Shape) -> Result<Value> {
+    Ok(checked(args, shape)?.value)
+}
+
+/// Parses the caller's `args` (a JSON object, or null for none) as a `T` described by `shape`.
+pub(crate) fn parse<T: DeserializeOwned>(args: &Value, shape: &Shape) -> Result<T> {
+    let Normalized { value, spelled } = checked(args, shape)?;
+    deserialize(value, shape, &spelled)
+}
+
+/// Deserializes checked JSON, naming a failing field as the caller spelled it.
+pub(crate) fn deserialize<T: DeserializeOwned>(
+    value: Value,
+    shape: &Shape,
+    spelled: &BTreeMap<String, String>,
+) -> Result<T> {
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
         let inner = e.inner().to_string();
         let path = e.path().to_string();
         let path = if path == "." { String::new() } else { path };
@@ -325,6 +347,11 @@ pub(crate) fn parse<T: DeserializeOwned>(args: &Value, shape: &Shape) -> Result<
                     Some((_, wanted)) => format!("must be {wanted}"),
                     None => "has the wrong type".to_string(),
                 },
+            }
+        } else if let Some(rest) = inner.strip_prefix("unknown variant `") {
+            match rest.split_once("`, expected ") {
+                Some((_, allowed)) => format!("must be {}", allowed.replace('`', "")),
+                None => "is not one of the allowed values".to_string(),
             }
         } else {
             inner.chars().take(200).collect()

@@ -9,7 +9,7 @@
 //! Adding an operation: write its request and result types in [`crate::api`] (doc comments
 //! on the type and every field), add one entry to the table below, run `make generate`.
 
-mod args;
+pub(crate) mod args;
 mod table;
 
 pub use table::*;
