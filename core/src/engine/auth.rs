@@ -1,4 +1,7 @@
 //! Primary sign-in, sessions and step-up checks.
+//!
+//! Password hashing (deliberately slow) never runs inside a transaction: the attempt is
+//! reserved and committed first, then the hash is checked, then the outcome is recorded.
 
 use super::Engine;
 use crate::api::{IssuedSession, RequestContext, SessionInfo, SignInResult, SignUpResult, User};
@@ -6,14 +9,15 @@ use crate::clock::iso8601;
 use crate::crypto::{self, sha256};
 use crate::error::{MfaError, Result};
 use crate::password;
-use crate::store::{NewSession, Reservation, Scope, SessionRow, UserRow, UserStamp};
+use crate::store::{NewSession, Reservation, Scope, SessionRow, Tx, UserRow, UserStamp};
 use crate::validate;
 
 /// How long a password re-verification lets `disable_mfa` skip asking again.
 pub(super) const PASSWORD_GRACE_SECS: i64 = 300;
 
 impl Engine {
-    /// Creates a user with an argon2id password hash and signs them in.
+    /// Creates a user with an argon2id password hash and signs them in: the user, the audit
+    /// event and the session are one transaction.
     pub fn sign_up(
         &self,
         email: &str,
@@ -35,12 +39,15 @@ impl Engine {
             mfa_last_used_at: None,
             password_verified_at: None,
         };
-        self.store.insert_user(&row)?;
-        self.audit(Some(&row.id), "sign_up", None, true, ctx, None)?;
-        let session = self.issue_session(&row.id, false, None, ctx)?;
-        Ok(SignUpResult {
-            user: self.user_view(&row)?,
-            session,
+        let (new, session) = self.new_session(&row.id, false, None, ctx)?;
+        self.store.write(|tx| {
+            tx.insert_user(&row)?;
+            self.audit(tx, Some(&row.id), "sign_up", None, true, ctx, None)?;
+            tx.insert_session(&new)?;
+            Ok(SignUpResult {
+                user: self.user_view(tx, &row)?,
+                session: session.clone(),
+            })
         })
     }
 
@@ -54,56 +61,67 @@ impl Engine {
     ) -> Result<SignInResult> {
         let email = validate::email(email).map_err(|_| MfaError::InvalidCredentials)?;
         let password = validate::password(password)?;
-        let now = self.now();
-        let _ = self.store.purge_expired_sessions(now);
-        let Some(user) = self.store.user_by_email(&email)? else {
+        let found = self.store.read(|tx| tx.user_by_email(&email))?;
+        let Some(user) = found else {
             let dummy = self.dummy_hash()?;
             let _ = password::verify(&dummy, password)?;
-            self.audit(None, "sign_in", None, false, ctx, Some("unknown_email"))?;
+            self.store.write(|tx| {
+                self.audit(tx, None, "sign_in", None, false, ctx, Some("unknown_email"))
+            })?;
             return Err(MfaError::InvalidCredentials);
         };
         if !password::verify(&user.password_hash, password)? {
-            self.audit(
-                Some(&user.id),
-                "sign_in",
-                None,
-                false,
-                ctx,
-                Some("invalid_credentials"),
-            )?;
+            self.store.write(|tx| {
+                self.audit(
+                    tx,
+                    Some(&user.id),
+                    "sign_in",
+                    None,
+                    false,
+                    ctx,
+                    Some("invalid_credentials"),
+                )
+            })?;
             return Err(MfaError::InvalidCredentials);
         }
-        let view = self.user_view(&user)?;
-        if view.mfa_enabled {
-            let pending = self.issue_session(&user.id, true, None, ctx)?;
-            self.audit(
-                Some(&user.id),
-                "sign_in",
-                None,
-                true,
-                ctx,
-                Some("mfa_required"),
-            )?;
-            return Ok(SignInResult {
+        let now = self.now();
+        self.store.write(|tx| {
+            tx.purge_expired_sessions(now)?;
+            let view = self.user_view(tx, &user)?;
+            if view.mfa_enabled {
+                let (new, pending) = self.new_session(&user.id, true, None, ctx)?;
+                tx.insert_session(&new)?;
+                self.audit(
+                    tx,
+                    Some(&user.id),
+                    "sign_in",
+                    None,
+                    true,
+                    ctx,
+                    Some("mfa_required"),
+                )?;
+                return Ok(SignInResult {
+                    success: true,
+                    requires_mfa: true,
+                    session_id: Some(pending.token),
+                    mfa_methods: view.mfa_methods,
+                    expires_in: pending.expires_in,
+                    user: None,
+                    session: None,
+                });
+            }
+            let (new, session) = self.new_session(&user.id, false, None, ctx)?;
+            tx.insert_session(&new)?;
+            self.audit(tx, Some(&user.id), "sign_in", None, true, ctx, None)?;
+            Ok(SignInResult {
                 success: true,
-                requires_mfa: true,
-                session_id: Some(pending.token),
-                mfa_methods: view.mfa_methods,
-                expires_in: pending.expires_in,
-                user: None,
-                session: None,
-            });
-        }
-        let session = self.issue_session(&user.id, false, None, ctx)?;
-        self.audit(Some(&user.id), "sign_in", None, true, ctx, None)?;
-        Ok(SignInResult {
-            success: true,
-            requires_mfa: false,
-            session_id: None,
-            mfa_methods: view.mfa_methods.clone(),
-            expires_in: session.expires_in,
-            user: Some(view),
-            session: Some(session),
+                requires_mfa: false,
+                session_id: None,
+                mfa_methods: view.mfa_methods.clone(),
+                expires_in: session.expires_in,
+                user: Some(view),
+                session: Some(session),
+            })
         })
     }
 
@@ -111,12 +129,15 @@ impl Engine {
     pub fn sign_out(&self, token: &str, ctx: &RequestContext) -> Result<bool> {
         let token = validate::token("token", token)?;
         let hash = sha256(token.as_bytes());
-        let session = self.store.session_by_token(&hash, self.now())?;
-        let existed = self.store.delete_session(&hash)?;
-        if let Some(s) = session {
-            self.audit(Some(&s.user_id), "sign_out", None, true, ctx, None)?;
-        }
-        Ok(existed)
+        let now = self.now();
+        self.store.write(|tx| {
+            let session = tx.session_by_token(&hash, now)?;
+            let existed = tx.delete_session(&hash)?;
+            if let Some(s) = session {
+                self.audit(tx, Some(&s.user_id), "sign_out", None, true, ctx, None)?;
+            }
+            Ok(existed)
+        })
     }
 
     /// Describes a session token. Unknown or expired tokens give `valid: false`.
@@ -126,28 +147,28 @@ impl Engine {
         }
         let token = validate::token("token", token)?;
         let now = self.now();
-        let Some(row) = self
-            .store
-            .session_by_token(&sha256(token.as_bytes()), now)?
-        else {
-            return Ok(SessionInfo::invalid());
-        };
-        let Some(user) = self.store.user_by_id(&row.user_id)? else {
-            return Ok(SessionInfo::invalid());
-        };
-        let user = self.user_view(&user)?;
-        let completed = !row.pending && row.mfa_verified_at.is_some();
-        Ok(SessionInfo {
-            valid: true,
-            id: Some(token.to_string()),
-            requires_mfa: row.pending,
-            mfa_completed: completed,
-            mfa_verified: completed,
-            mfa_verified_at: row.mfa_verified_at.map(iso8601),
-            mfa_method: row.mfa_method,
-            mfa_methods: user.mfa_methods.clone(),
-            user: Some(user),
-            expires_in: u64::try_from(row.expires_at - now).unwrap_or(0),
+        let hash = sha256(token.as_bytes());
+        self.store.read(|tx| {
+            let Some(row) = tx.session_by_token(&hash, now)? else {
+                return Ok(SessionInfo::invalid());
+            };
+            let Some(user) = tx.user_by_id(&row.user_id)? else {
+                return Ok(SessionInfo::invalid());
+            };
+            let user = self.user_view(tx, &user)?;
+            let completed = !row.pending && row.mfa_verified_at.is_some();
+            Ok(SessionInfo {
+                valid: true,
+                id: Some(token.to_string()),
+                requires_mfa: row.pending,
+                mfa_completed: completed,
+                mfa_verified: completed,
+                mfa_verified_at: row.mfa_verified_at.map(iso8601),
+                mfa_method: row.mfa_method,
+                mfa_methods: user.mfa_methods.clone(),
+                user: Some(user),
+                expires_in: u64::try_from(row.expires_at - now).unwrap_or(0),
+            })
         })
     }
 
@@ -156,7 +177,7 @@ impl Engine {
     pub fn require_recent_mfa(&self, token: &str, max_age: Option<u64>) -> Result<()> {
         let max_age =
             max_age.unwrap_or_else(|| u64::from(self.config().security.step_up_max_age_seconds));
-        let row = self.session_row(token)?;
+        let row = self.store.read(|tx| self.session_row(tx, token))?;
         let now = self.now();
         match row.mfa_verified_at {
             Some(at) if !row.pending && u64::try_from(now - at).unwrap_or(u64::MAX) <= max_age => {
@@ -167,7 +188,8 @@ impl Engine {
     }
 
     /// Checks a user's password (e.g. before disabling MFA). Wrong → `invalid_credentials`;
-    /// repeated failures lock like wrong codes do.
+    /// repeated failures lock like wrong codes do. The attempt is reserved (and committed)
+    /// before the password is hashed, so concurrent guesses never exceed the limit.
     pub fn verify_password(
         &self,
         user_id: &str,
@@ -175,16 +197,18 @@ impl Engine {
         ctx: &RequestContext,
     ) -> Result<()> {
         let password = validate::password(password)?;
-        let user = self.user_row(user_id)?;
-        let scope = [Scope {
-            key: format!("password:{}", user.id),
-            user_id: user.id.clone(),
-        }];
         let now = self.now();
         let policy = self.attempt_policy();
-        let used = match self.store.reserve_attempt(&scope, now, policy)? {
-            Reservation::Locked { until } => {
+        let reserved = self.store.write(|tx| {
+            let user = self.user_row(tx, user_id)?;
+            let scope = [Scope {
+                key: format!("password:{}", user.id),
+                user_id: user.id.clone(),
+            }];
+            let reservation = tx.reserve_attempt(&scope, now, policy)?;
+            if let Reservation::Locked { until } = reservation {
                 self.audit(
+                    tx,
                     Some(&user.id),
                     "password_verify",
                     None,
@@ -192,45 +216,57 @@ impl Engine {
                     ctx,
                     Some("mfa_rate_limited"),
                 )?;
-                return Err(MfaError::RateLimited {
+                return Ok(Err(MfaError::RateLimited {
                     retry_after: u64::try_from(until - now).unwrap_or(0),
-                });
+                }));
             }
-            Reservation::Granted { used } => used,
+            Ok(Ok((user, scope, reservation)))
+        })?;
+        let (user, scope, reservation) = reserved?;
+        let Reservation::Granted { used } = reservation else {
+            return Err(MfaError::internal("unexpected reservation"));
         };
-        if password::verify(&user.password_hash, password)? {
-            self.store.reset_scopes(&scope)?;
-            self.store
-                .stamp_user(&user.id, UserStamp::PasswordVerified, now)?;
-            self.audit(Some(&user.id), "password_verify", None, true, ctx, None)?;
-            return Ok(());
-        }
-        if used >= policy.max_attempts {
-            self.store.lock_scopes(&scope, now + policy.lockout_secs)?;
+        let right = password::verify(&user.password_hash, password)?;
+        self.store.write(|tx| {
+            if right {
+                tx.reset_scopes(&scope)?;
+                tx.stamp_user(&user.id, UserStamp::PasswordVerified, now)?;
+                self.audit(tx, Some(&user.id), "password_verify", None, true, ctx, None)?;
+                return Ok(());
+            }
+            if used >= policy.max_attempts {
+                tx.lock_scopes(&scope, now + policy.lockout_secs)?;
+                self.audit(
+                    tx,
+                    Some(&user.id),
+                    "lockout",
+                    None,
+                    false,
+                    ctx,
+                    Some("password"),
+                )?;
+            }
             self.audit(
+                tx,
                 Some(&user.id),
-                "lockout",
+                "password_verify",
                 None,
                 false,
                 ctx,
-                Some("password"),
-            )?;
+                Some("invalid_credentials"),
+            )
+        })?;
+        if right {
+            Ok(())
+        } else {
+            Err(MfaError::InvalidCredentials)
         }
-        self.audit(
-            Some(&user.id),
-            "password_verify",
-            None,
-            false,
-            ctx,
-            Some("invalid_credentials"),
-        )?;
-        Err(MfaError::InvalidCredentials)
     }
 
     /// Deletes a user and every row that belongs to them.
     pub fn delete_user(&self, user_id: &str) -> Result<()> {
         let id = validate::token("userId", user_id)?;
-        if self.store.delete_user(id)? {
+        if self.store.write(|tx| tx.delete_user(id))? {
             Ok(())
         } else {
             Err(MfaError::not_found("User"))
@@ -239,14 +275,16 @@ impl Engine {
 
     /// The public view of a user.
     pub fn get_user(&self, user_id: &str) -> Result<User> {
-        let row = self.user_row(user_id)?;
-        self.user_view(&row)
+        self.store.read(|tx| {
+            let row = self.user_row(tx, user_id)?;
+            self.user_view(tx, &row)
+        })
     }
 
-    pub(super) fn session_row(&self, token: &str) -> Result<SessionRow> {
+    /// The unexpired session of a token (or pending-session handle).
+    pub(super) fn session_row(&self, tx: &mut dyn Tx, token: &str) -> Result<SessionRow> {
         let token = validate::token("sessionId", token)?;
-        self.store
-            .session_by_token(&sha256(token.as_bytes()), self.now())?
+        tx.session_by_token(&sha256(token.as_bytes()), self.now())?
             .ok_or(MfaError::SessionInvalid)
     }
 
@@ -289,17 +327,5 @@ impl Engine {
             user_agent: ctx.user_agent.clone(),
         };
         Ok((new, issued))
-    }
-
-    fn issue_session(
-        &self,
-        user_id: &str,
-        pending: bool,
-        mfa_method: Option<&str>,
-        ctx: &RequestContext,
-    ) -> Result<IssuedSession> {
-        let (new, issued) = self.new_session(user_id, pending, mfa_method, ctx)?;
-        self.store.insert_session(&new)?;
-        Ok(issued)
     }
 }

@@ -2,7 +2,9 @@
 //! channel health), delivering them, checking them, and the guide's fallback order.
 //!
 //! Invariants: one live code per user and channel (a new one voids the previous); codes are
-//! stored as keyed hashes and used once; a failed delivery voids its code.
+//! stored as keyed hashes and used once; a failed delivery voids its code. A code is stored
+//! (with its resend reservation) in one transaction before it is sent, and the sender runs
+//! outside any transaction.
 
 use super::Engine;
 use crate::api::{
@@ -12,17 +14,9 @@ use crate::clock::iso8601;
 use crate::crypto::{self, hmac_sha256};
 use crate::delivery::{self, CodeSender, Delivery, DeliveryMeta, SmtpSender, TwilioSender};
 use crate::error::{MfaError, Result};
-use crate::store::{ChannelRow, OtpCodeRow, OtpUse, Scope, SendLimit, UserRow};
+use crate::store::{ChannelRow, OtpCodeRow, OtpUse, Scope, SendLimit, Tx, UserRow};
 use crate::validate;
 use std::sync::Arc;
-
-/// Which factor row a code is for, and why.
-pub(super) struct Issue<'a> {
-    pub user: &'a UserRow,
-    pub channel: &'a ChannelRow,
-    pub purpose: &'static str,
-    pub external: bool,
-}
 
 /// The guide's fallback chains ("Graceful Degradation").
 fn fallback_chain(failed: Method) -> &'static [&'static str] {
@@ -34,6 +28,13 @@ fn fallback_chain(failed: Method) -> &'static [&'static str] {
         Method::Webauthn => &["totp", "sms", "email", "backup"],
         Method::Backup => &["totp", "sms", "email"],
     }
+}
+
+/// A code stored and ready to go out.
+struct Prepared {
+    delivery: Delivery,
+    /// The channel had failed sends before this one (a success clears them).
+    unhealthy: bool,
 }
 
 impl Engine {
@@ -84,7 +85,6 @@ impl Engine {
     /// Enrolls an SMS or email destination and sends it a setup code.
     pub(super) fn enable_channel(
         &self,
-        user: &UserRow,
         method: Method,
         req: &EnableMfaRequest,
         ctx: &RequestContext,
@@ -97,50 +97,60 @@ impl Engine {
         if !enabled {
             return Err(MfaError::unsupported(channel));
         }
-        let destination = match method {
-            Method::Sms => delivery::normalize_phone(req.phone_number.as_deref().unwrap_or(""))?,
-            _ => match req.email.as_deref() {
-                Some(e) if !e.trim().is_empty() => validate::email(e)?,
-                _ => user.email.clone(),
-            },
+        let phone = match method {
+            Method::Sms => Some(delivery::normalize_phone(
+                req.phone_number.as_deref().unwrap_or(""),
+            )?),
+            _ => None,
         };
-        let masked = match method {
-            Method::Sms => delivery::mask_phone(&destination),
-            _ => delivery::mask_email(&destination),
+        let email = match req.email.as_deref() {
+            Some(e) if method == Method::Email && !e.trim().is_empty() => Some(validate::email(e)?),
+            _ => None,
         };
         let id = crypto::new_id("chn")?;
-        let row = ChannelRow {
-            id: id.clone(),
-            user_id: user.id.clone(),
-            channel: channel.into(),
-            destination: crypto::seal(
-                &self.sealing_key(),
-                &format!("channel:{id}"),
-                destination.as_bytes(),
-            )?,
-            masked: masked.clone(),
-            created_at: self.now(),
-            confirmed_at: None,
-            last_used_at: None,
-        };
-        self.store.replace_channel(&row)?;
-        let (expires_in, delivery) = self.issue_code(
-            Issue {
-                user,
-                channel: &row,
-                purpose: "setup",
-                external: req.external_delivery,
-            },
-            ctx,
-        )?;
-        self.audit(
-            Some(&user.id),
-            "mfa_enable",
-            Some(channel),
-            true,
-            ctx,
-            Some(&masked),
-        )?;
+        let prepared = self.store.write(|tx| {
+            let user = self.user_row(tx, &req.user_id)?;
+            let destination = phone
+                .clone()
+                .or_else(|| email.clone())
+                .unwrap_or_else(|| user.email.clone());
+            let masked = match method {
+                Method::Sms => delivery::mask_phone(&destination),
+                _ => delivery::mask_email(&destination),
+            };
+            let row = ChannelRow {
+                id: id.clone(),
+                user_id: user.id.clone(),
+                channel: channel.into(),
+                destination: crypto::seal(
+                    &self.sealing_key(),
+                    &format!("channel:{id}"),
+                    destination.as_bytes(),
+                )?,
+                masked: masked.clone(),
+                created_at: self.now(),
+                confirmed_at: None,
+                last_used_at: None,
+            };
+            tx.replace_channel(&row)?;
+            let prepared = match self.prepare_code(tx, &user, &row, "setup", ctx)? {
+                Ok(p) => p,
+                Err(e) => return Ok(Err(e)),
+            };
+            self.audit(
+                tx,
+                Some(&user.id),
+                "mfa_enable",
+                Some(channel),
+                true,
+                ctx,
+                Some(&masked),
+            )?;
+            Ok(Ok((prepared, masked)))
+        })?;
+        let (prepared, masked) = prepared?;
+        let expires_in = prepared.delivery.meta.expires_in;
+        let delivery = self.deliver(prepared, req.external_delivery, ctx)?;
         Ok(EnableMfaResult {
             success: true,
             method: channel.into(),
@@ -149,7 +159,7 @@ impl Engine {
             qr_code_svg: None,
             qr_code_data_url: None,
             backup_codes: None,
-            challenge_id: Some(id),
+            challenge_id: Some(id.clone()),
             expires_in: Some(expires_in),
             code_sent: Some(true),
             destination: Some(masked),
@@ -178,87 +188,89 @@ impl Engine {
                 )))
             }
         };
-        let (user, session_scope, setup) = match (session_id, user_id) {
-            (Some(sid), _) if !sid.trim().is_empty() => {
-                let session = self.session_row(sid)?;
-                let user = self.user_row(&session.user_id)?;
-                let scope = session.pending.then(|| Scope {
-                    key: format!("session:{}", session.id),
-                    user_id: user.id.clone(),
-                });
-                (user, scope, false)
-            }
-            (_, Some(uid)) => (self.user_row(uid)?, None, true),
-            _ => {
-                return Err(MfaError::invalid(
-                    "sessionId",
-                    "sessionId or userId is required",
-                ))
-            }
-        };
-        let row = self
-            .store
-            .channels(&user.id)?
-            .into_iter()
-            .find(|c| c.channel == channel && (setup || c.confirmed_at.is_some()))
-            .ok_or_else(|| {
-                MfaError::unsupported(format!("{channel} is not set up for this user"))
-            })?;
-        let purpose = if setup { "setup" } else { "sign_in" };
-        let (expires_in, delivery) = self.issue_code(
-            Issue {
-                user: &user,
-                channel: &row,
-                purpose,
-                external: external_delivery,
-            },
-            ctx,
-        )?;
-        let mut scopes = vec![Scope {
-            key: format!("user:{}", user.id),
-            user_id: user.id.clone(),
-        }];
-        scopes.extend(session_scope);
+        let session_id = session_id.filter(|s| !s.trim().is_empty());
+        if session_id.is_none() && user_id.is_none() {
+            return Err(MfaError::invalid(
+                "sessionId",
+                "sessionId or userId is required",
+            ));
+        }
         let policy = self.attempt_policy();
-        let used = self.store.attempts_used(&scopes, self.now(), policy)?;
-        self.audit(
-            Some(&user.id),
-            "code_sent",
-            Some(channel),
-            true,
-            ctx,
-            Some(&row.masked),
-        )?;
+        let prepared = self.store.write(|tx| {
+            let (user, session_scope, setup) = match (session_id, user_id) {
+                (Some(sid), _) => {
+                    let session = self.session_row(tx, sid)?;
+                    let user = self.user_row(tx, &session.user_id)?;
+                    let scope = session.pending.then(|| Scope {
+                        key: format!("session:{}", session.id),
+                        user_id: user.id.clone(),
+                    });
+                    (user, scope, false)
+                }
+                (None, Some(uid)) => (self.user_row(tx, uid)?, None, true),
+                (None, None) => return Err(MfaError::internal("no session or user")),
+            };
+            let row = tx
+                .channels(&user.id)?
+                .into_iter()
+                .find(|c| c.channel == channel && (setup || c.confirmed_at.is_some()))
+                .ok_or_else(|| {
+                    MfaError::unsupported(format!("{channel} is not set up for this user"))
+                })?;
+            let purpose = if setup { "setup" } else { "sign_in" };
+            let prepared = match self.prepare_code(tx, &user, &row, purpose, ctx)? {
+                Ok(p) => p,
+                Err(e) => return Ok(Err(e)),
+            };
+            let mut scopes = vec![Scope {
+                key: format!("user:{}", user.id),
+                user_id: user.id.clone(),
+            }];
+            scopes.extend(session_scope);
+            let used = tx.attempts_used(&scopes, self.now(), policy)?;
+            self.audit(
+                tx,
+                Some(&user.id),
+                "code_sent",
+                Some(channel),
+                true,
+                ctx,
+                Some(&row.masked),
+            )?;
+            Ok(Ok((prepared, used, row.masked)))
+        })?;
+        let (prepared, used, masked) = prepared?;
+        let expires_in = prepared.delivery.meta.expires_in;
+        let delivery = self.deliver(prepared, external_delivery, ctx)?;
         Ok(RequestCodeResult {
             success: true,
             method: channel.into(),
             expires_in,
             attempts_remaining: policy.max_attempts.saturating_sub(used),
-            destination: row.masked,
+            destination: masked,
             delivery,
         })
     }
 
-    /// Issues a code on a channel: health and resend limits first, then a fresh code stored
-    /// hashed, then delivery (here, or by the caller when `external`).
-    fn issue_code(
+    /// Issues a code on a channel, in the caller's transaction: health and resend limits
+    /// first, then a fresh code stored hashed. `Ok(Err(_))` is a refusal to commit with the
+    /// transaction (the rate limit's audit event).
+    fn prepare_code(
         &self,
-        issue: Issue<'_>,
+        tx: &mut dyn Tx,
+        user: &UserRow,
+        row: &ChannelRow,
+        purpose: &str,
         ctx: &RequestContext,
-    ) -> Result<(u64, Option<Delivery>)> {
-        let Issue {
-            user,
-            channel: row,
-            purpose,
-            external,
-        } = issue;
+    ) -> Result<Result<Prepared>> {
         let channel = row.channel.as_str();
         let cfg = self.config();
         let now = self.now();
-        if self.store.channel_degraded_until(channel)? > now {
-            return Err(MfaError::DeliveryFailed {
+        let (failures, degraded_until) = tx.channel_health(channel)?;
+        if degraded_until > now {
+            return Ok(Err(MfaError::DeliveryFailed {
                 channel: channel.into(),
-            });
+            }));
         }
         let ch_cfg = if channel == "sms" {
             &cfg.methods.sms
@@ -295,8 +307,9 @@ impl Engine {
                 max,
             });
         }
-        if let Some(free_at) = self.store.reserve_send(&user.id, &limits, now)? {
+        if let Some(free_at) = tx.reserve_send(&user.id, &limits, now)? {
             self.audit(
+                tx,
                 Some(&user.id),
                 "code_sent",
                 Some(channel),
@@ -304,14 +317,14 @@ impl Engine {
                 ctx,
                 Some("mfa_rate_limited"),
             )?;
-            return Err(MfaError::RateLimited {
+            return Ok(Err(MfaError::RateLimited {
                 retry_after: u64::try_from(free_at - now).unwrap_or(1).max(1),
-            });
+            }));
         }
         let code = format!("{:06}", crypto::random_below(1_000_000)?);
         let ttl = i64::from(ch_cfg.code_ttl_seconds);
         let delivery_id = crypto::new_id("dlv")?;
-        self.store.put_otp_code(&OtpCodeRow {
+        tx.put_otp_code(&OtpCodeRow {
             user_id: user.id.clone(),
             channel: channel.into(),
             code_hash: self.otp_hash(&user.id, channel, &code),
@@ -321,39 +334,57 @@ impl Engine {
         })?;
         let minutes = u64::try_from(ttl / 60).unwrap_or(10);
         let app = &cfg.methods.totp.issuer;
-        let delivery = Delivery {
-            id: delivery_id,
-            message: delivery::render(&ch_cfg.template, &code, app, minutes),
-            meta: DeliveryMeta {
-                channel: channel.into(),
-                purpose: purpose.into(),
-                user_id: user.id.clone(),
-                code,
-                expires_in: u64::try_from(ttl).unwrap_or(0),
-                subject: (channel == "email")
-                    .then(|| delivery::render(&ch_cfg.subject, "", app, minutes)),
+        Ok(Ok(Prepared {
+            delivery: Delivery {
+                id: delivery_id,
+                message: delivery::render(&ch_cfg.template, &code, app, minutes),
+                meta: DeliveryMeta {
+                    channel: channel.into(),
+                    purpose: purpose.into(),
+                    user_id: user.id.clone(),
+                    code,
+                    expires_in: u64::try_from(ttl).unwrap_or(0),
+                    subject: (channel == "email")
+                        .then(|| delivery::render(&ch_cfg.subject, "", app, minutes)),
+                },
+                destination,
+                timeout_ms: u64::from(cfg.delivery.timeout_seconds) * 1000,
             },
-            destination,
-            timeout_ms: u64::from(cfg.delivery.timeout_seconds) * 1000,
-        };
-        let expires_in = delivery.meta.expires_in;
+            unhealthy: failures > 0,
+        }))
+    }
+
+    /// Sends a stored code (outside any transaction), or hands it to the caller when it
+    /// delivers codes itself. A failed send voids the code and is `mfa_delivery_failed`.
+    fn deliver(
+        &self,
+        prepared: Prepared,
+        external: bool,
+        ctx: &RequestContext,
+    ) -> Result<Option<Delivery>> {
+        let Prepared {
+            delivery,
+            unhealthy,
+        } = prepared;
         if external {
-            return Ok((expires_in, Some(delivery)));
+            return Ok(Some(delivery));
         }
-        let outcome = match self.sender_for(channel) {
+        let channel = delivery.meta.channel.clone();
+        let outcome = match self.sender_for(&channel) {
             Some(sender) => delivery::send_with_timeout(sender, &delivery),
             None => Err(format!("no sender is configured for {channel}")),
         };
         match outcome {
             Ok(()) => {
-                self.record_health(channel, true)?;
-                Ok((expires_in, None))
+                if unhealthy {
+                    self.store
+                        .write(|tx| self.record_health(tx, &channel, true))?;
+                }
+                Ok(None)
             }
             Err(reason) => {
                 self.fail_delivery(&delivery.id, &reason, ctx)?;
-                Err(MfaError::DeliveryFailed {
-                    channel: channel.into(),
-                })
+                Err(MfaError::DeliveryFailed { channel })
             }
         }
     }
@@ -383,30 +414,33 @@ impl Engine {
         reason: &str,
         ctx: &RequestContext,
     ) -> Result<Option<String>> {
-        let voided = self.store.void_delivery(delivery_id)?;
-        if let Some((user_id, channel)) = &voided {
-            self.record_health(channel, false)?;
-            let detail: String = reason
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(200)
-                .collect();
-            self.audit(
-                Some(user_id),
-                "delivery_failed",
-                Some(channel),
-                false,
-                ctx,
-                Some(&detail),
-            )?;
-        }
-        Ok(voided.map(|(_, c)| c))
+        let detail: String = reason
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
+        self.store.write(|tx| {
+            let voided = tx.void_delivery(delivery_id)?;
+            if let Some((user_id, channel)) = &voided {
+                self.record_health(tx, channel, false)?;
+                self.audit(
+                    tx,
+                    Some(user_id),
+                    "delivery_failed",
+                    Some(channel),
+                    false,
+                    ctx,
+                    Some(&detail),
+                )?;
+            }
+            Ok(voided.map(|(_, c)| c))
+        })
     }
 
-    fn record_health(&self, channel: &str, ok: bool) -> Result<()> {
+    fn record_health(&self, tx: &mut dyn Tx, channel: &str, ok: bool) -> Result<()> {
         let config = self.config();
         let d = &config.delivery;
-        self.store.record_channel_health(
+        tx.record_channel_health(
             channel,
             ok,
             self.now(),
@@ -422,16 +456,16 @@ impl Engine {
         )
     }
 
-    /// Checks an SMS/email code (after an attempt was reserved). `Ok(Some(activated))` when right.
+    /// Checks an SMS/email code (after an attempt was reserved). `Ok(Ok(activated))` when right.
     pub(super) fn check_channel_code(
         &self,
+        tx: &mut dyn Tx,
         user: &UserRow,
         channel: &str,
         code: &str,
         setup: bool,
     ) -> Result<std::result::Result<bool, &'static str>> {
-        let Some(row) = self
-            .store
+        let Some(row) = tx
             .channels(&user.id)?
             .into_iter()
             .find(|c| c.channel == channel && (setup || c.confirmed_at.is_some()))
@@ -439,17 +473,17 @@ impl Engine {
             return Ok(Err("mfa_invalid_code"));
         };
         let now = self.now();
-        match self.store.consume_otp_code(
+        match tx.consume_otp_code(
             &user.id,
             channel,
             &self.otp_hash(&user.id, channel, code),
             now,
         )? {
             OtpUse::Consumed if row.confirmed_at.is_none() => {
-                Ok(Ok(self.store.confirm_channel(&row.id, now)?))
+                Ok(Ok(tx.confirm_channel(&row.id, now)?))
             }
             OtpUse::Consumed => {
-                self.store.touch_channel(&row.id, now)?;
+                tx.touch_channel(&row.id, now)?;
                 Ok(Ok(false))
             }
             OtpUse::Expired => Ok(Err("mfa_expired_code")),
@@ -458,9 +492,14 @@ impl Engine {
     }
 
     /// Whether the user has a channel row usable here (any for setup, confirmed otherwise).
-    pub(super) fn has_channel(&self, user_id: &str, channel: &str, setup: bool) -> Result<bool> {
-        Ok(self
-            .store
+    pub(super) fn has_channel(
+        &self,
+        tx: &mut dyn Tx,
+        user_id: &str,
+        channel: &str,
+        setup: bool,
+    ) -> Result<bool> {
+        Ok(tx
             .channels(user_id)?
             .iter()
             .any(|c| c.channel == channel && (setup || c.confirmed_at.is_some())))
@@ -469,16 +508,28 @@ impl Engine {
     /// The user's other enrolled methods to offer after `failed_method` failed, in the guide's
     /// fallback order, without channels that are currently degraded.
     pub fn get_fallback_methods(&self, user_id: &str, failed_method: &str) -> Result<Vec<String>> {
-        let user = self.user_row(user_id)?;
         let failed = Method::parse(failed_method)?;
-        let active = self.active_methods(&user.id)?;
+        self.store.read(|tx| {
+            let user = self.user_row(tx, user_id)?;
+            self.fallback_methods(tx, &user, failed)
+        })
+    }
+
+    /// [`Engine::get_fallback_methods`] in the caller's transaction.
+    pub(super) fn fallback_methods(
+        &self,
+        tx: &mut dyn Tx,
+        user: &UserRow,
+        failed: Method,
+    ) -> Result<Vec<String>> {
+        let active = self.active_methods(tx, &user.id)?;
         let now = self.now();
         let mut out = Vec::new();
         for m in fallback_chain(failed) {
             if !active.iter().any(|a| a == m) {
                 continue;
             }
-            if matches!(*m, "sms" | "email") && self.store.channel_degraded_until(m)? > now {
+            if matches!(*m, "sms" | "email") && tx.channel_health(m)?.1 > now {
                 continue;
             }
             out.push((*m).to_string());
@@ -487,9 +538,8 @@ impl Engine {
     }
 
     /// The user's SMS and email factors for status.
-    pub(super) fn channel_infos(&self, user_id: &str) -> Result<Vec<ChannelInfo>> {
-        Ok(self
-            .store
+    pub(super) fn channel_infos(&self, tx: &mut dyn Tx, user_id: &str) -> Result<Vec<ChannelInfo>> {
+        Ok(tx
             .channels(user_id)?
             .into_iter()
             .map(|c| ChannelInfo {

@@ -1,14 +1,16 @@
 //! Enrolling, verifying, listing and removing MFA factors.
 //!
-//! Every code check first reserves an attempt (atomically, in the store) and only then looks
-//! at the code, so concurrent guesses can never exceed the configured maximum; a success
-//! clears the counters, the last allowed failure starts the lockout.
+//! Every code check reserves an attempt and looks at the code in the same transaction, so
+//! concurrent guesses can never exceed the configured maximum; a success clears the
+//! counters, the last allowed failure starts the lockout, and everything a verification
+//! records (the used step or code, counters, last use, the session, the audit event, the
+//! first activation's backup codes) commits together.
 
 use super::auth::PASSWORD_GRACE_SECS;
 use super::Engine;
 use crate::api::{
-    BackupCodes, DisableMfaResult, EnableMfaRequest, EnableMfaResult, Method, MfaStatus,
-    RequestContext, TotpDevice, VerifyMfaRequest, VerifyMfaResult,
+    BackupCodes, DisableMfaResult, EnableMfaRequest, EnableMfaResult, IssuedSession, Method,
+    MfaStatus, RequestContext, TotpDevice, VerifyMfaRequest, VerifyMfaResult,
 };
 use crate::backup_codes;
 use crate::clock::iso8601;
@@ -16,7 +18,7 @@ use crate::crypto::{self, sha256};
 use crate::error::{MfaError, Result};
 use crate::qr;
 use crate::store::{
-    BackupUse, MfaSuccess, Reservation, Scope, SessionRow, TotpDeviceRow, UserRow, UserStamp,
+    BackupUse, Reservation, Scope, SessionRow, TotpDeviceRow, Tx, UserRow, UserStamp,
 };
 use crate::totp;
 use crate::validate;
@@ -47,8 +49,8 @@ pub(super) enum Check {
 
 impl Engine {
     /// Methods with an active factor, then `backup` if codes remain.
-    pub(super) fn active_methods(&self, user_id: &str) -> Result<Vec<String>> {
-        let f = self.store.factor_summary(user_id)?;
+    pub(super) fn active_methods(&self, tx: &mut dyn Tx, user_id: &str) -> Result<Vec<String>> {
+        let f = tx.factor_summary(user_id)?;
         // The guide's order: TOTP, security keys, SMS, email, then backup codes.
         let factors = [
             (f.totp, "totp"),
@@ -76,42 +78,53 @@ impl Engine {
     ) -> Result<EnableMfaResult> {
         let method = Method::parse(&req.method)?;
         let label = validate::label(req.label.as_deref())?;
-        let user = self.user_row(&req.user_id)?;
         let cfg = self.config();
         match method {
             Method::Totp if cfg.methods.totp.enabled => {}
-            Method::Sms | Method::Email => return self.enable_channel(&user, method, req, ctx),
+            Method::Sms | Method::Email => return self.enable_channel(method, req, ctx),
             _ => return Err(MfaError::unsupported(method.as_str())),
         }
         let name = match req.device_name.as_deref() {
             Some(n) if !n.trim().is_empty() => validate::text("deviceName", n, 128)?.to_string(),
             _ => label.clone().unwrap_or_else(|| "Authenticator".to_string()),
         };
-        let devices = self.store.totp_devices(&user.id)?;
-        if devices.iter().filter(|d| d.confirmed_at.is_some()).count() >= MAX_TOTP_DEVICES {
-            return Err(MfaError::setup_failed(format!(
-                "at most {MAX_TOTP_DEVICES} authenticator devices per user"
-            )));
-        }
         let params = cfg.methods.totp.params;
         let secret = zeroize::Zeroizing::new(totp::generate_secret(params.algorithm)?);
         let id = crypto::new_id("dev")?;
         let sealed = crypto::seal(&self.sealing_key(), &format!("totp:{id}"), &secret)?;
         let now = self.now();
-        self.store.replace_pending_totp(&TotpDeviceRow {
-            id: id.clone(),
-            user_id: user.id.clone(),
-            name,
-            secret: sealed,
-            params,
-            created_at: now,
-            confirmed_at: None,
-            last_used_at: None,
+        let user = self.store.write(|tx| {
+            let user = self.user_row(tx, &req.user_id)?;
+            let devices = tx.totp_devices(&user.id)?;
+            if devices.iter().filter(|d| d.confirmed_at.is_some()).count() >= MAX_TOTP_DEVICES {
+                return Err(MfaError::setup_failed(format!(
+                    "at most {MAX_TOTP_DEVICES} authenticator devices per user"
+                )));
+            }
+            tx.replace_pending_totp(&TotpDeviceRow {
+                id: id.clone(),
+                user_id: user.id.clone(),
+                name: name.clone(),
+                secret: sealed.clone(),
+                params,
+                created_at: now,
+                confirmed_at: None,
+                last_used_at: None,
+            })?;
+            self.audit(
+                tx,
+                Some(&user.id),
+                "mfa_enable",
+                Some("totp"),
+                true,
+                ctx,
+                None,
+            )?;
+            Ok(user)
         })?;
         let issuer = label.unwrap_or_else(|| cfg.methods.totp.issuer.clone());
         let uri = totp::otpauth_uri(&issuer, &user.email, &secret, params);
         let svg = qr::svg(&uri)?;
-        self.audit(Some(&user.id), "mfa_enable", Some("totp"), true, ctx, None)?;
         Ok(EnableMfaResult {
             success: true,
             method: "totp".into(),
@@ -135,46 +148,59 @@ impl Engine {
         let method = Method::parse(&req.method)?;
         let code = validate::code(req.code.expose())?;
         let ctx = &req.context;
-        let (user, mode) = match (&req.session_id, &req.user_id) {
-            (Some(sid), _) if !sid.trim().is_empty() => {
-                let token = validate::token("sessionId", sid)?.to_string();
-                let session = self.session_row(&token)?;
-                let user = self.user_row(&session.user_id)?;
-                let mode = if session.pending {
-                    Mode::Challenge {
-                        session,
-                        token_hash: sha256(token.as_bytes()),
-                    }
-                } else {
-                    Mode::StepUp { session, token }
-                };
-                (user, mode)
+        let token = match &req.session_id {
+            Some(sid) if !sid.trim().is_empty() => {
+                Some(validate::token("sessionId", sid)?.to_string())
             }
-            (_, Some(uid)) => (self.user_row(uid)?, Mode::Setup),
-            _ => {
-                return Err(MfaError::invalid(
-                    "sessionId",
-                    "sessionId or userId is required",
-                ))
-            }
+            _ => None,
         };
-        self.ensure_enrolled(&user, method, matches!(mode, Mode::Setup))?;
-        let setup = matches!(mode, Mode::Setup);
-        self.run_verification(user, method, mode, ctx, |user| {
-            self.check_code(user, method, &code, setup, ctx)
+        if token.is_none() && req.user_id.is_none() {
+            return Err(MfaError::invalid(
+                "sessionId",
+                "sessionId or userId is required",
+            ));
+        }
+        self.store.write(|tx| {
+            let (user, mode) = match (&token, &req.user_id) {
+                (Some(token), _) => {
+                    let session = self.session_row(tx, token)?;
+                    let user = self.user_row(tx, &session.user_id)?;
+                    let mode = if session.pending {
+                        Mode::Challenge {
+                            session,
+                            token_hash: sha256(token.as_bytes()),
+                        }
+                    } else {
+                        Mode::StepUp {
+                            session,
+                            token: token.clone(),
+                        }
+                    };
+                    (user, mode)
+                }
+                (None, Some(uid)) => (self.user_row(tx, uid)?, Mode::Setup),
+                (None, None) => return Err(MfaError::internal("no session or user")),
+            };
+            let setup = matches!(mode, Mode::Setup);
+            self.ensure_enrolled(tx, &user, method, setup)?;
+            self.run_verification(tx, user, method, mode, ctx, &mut |tx, user| {
+                self.check_code(tx, user, method, &code, setup, ctx)
+            })
         })
     }
 
-    /// The attempt-limited part of every verification: reserves an attempt (per user, and per
-    /// pending session), runs `check`, then either counts the failure (lockout on the last one)
-    /// or clears the counters and completes `mode` (activation, sign-in or step-up).
+    /// The attempt-limited part of every verification, in the caller's transaction: reserves
+    /// an attempt (per user, and per pending session), runs `check`, then either counts the
+    /// failure (lockout on the last one) or clears the counters and completes `mode`
+    /// (activation, sign-in or step-up).
     pub(super) fn run_verification(
         &self,
+        tx: &mut dyn Tx,
         user: UserRow,
         method: Method,
         mode: Mode,
         ctx: &RequestContext,
-        check: impl FnOnce(&UserRow) -> Result<Check>,
+        check: &mut dyn FnMut(&mut dyn Tx, &UserRow) -> Result<Check>,
     ) -> Result<VerifyMfaResult> {
         let mut scopes = vec![Scope {
             key: format!("user:{}", user.id),
@@ -188,7 +214,7 @@ impl Engine {
         }
         let now = self.now();
         let policy = self.attempt_policy();
-        let fallback = self.get_fallback_methods(&user.id, method.as_str())?;
+        let fallback = self.fallback_methods(tx, &user, method)?;
         let failed =
             |attempts_remaining, rate_limited, retry_after: i64, error: &str| VerifyMfaResult {
                 success: false,
@@ -200,9 +226,10 @@ impl Engine {
                 fallback_methods: Some(fallback.clone()),
                 ..VerifyMfaResult::default()
             };
-        let used = match self.store.reserve_attempt(&scopes, now, policy)? {
+        let used = match tx.reserve_attempt(&scopes, now, policy)? {
             Reservation::Locked { until } => {
                 self.audit(
+                    tx,
                     Some(&user.id),
                     "mfa_verify",
                     Some(method.as_str()),
@@ -215,10 +242,11 @@ impl Engine {
             Reservation::Granted { used } => used,
         };
 
-        match check(&user)? {
+        let activated = match check(tx, &user)? {
             Check::Wrong(error) => {
                 let remaining = policy.max_attempts.saturating_sub(used);
                 self.audit(
+                    tx,
                     Some(&user.id),
                     "mfa_verify",
                     Some(method.as_str()),
@@ -227,8 +255,9 @@ impl Engine {
                     Some(error),
                 )?;
                 if remaining == 0 {
-                    self.store.lock_scopes(&scopes, now + policy.lockout_secs)?;
+                    tx.lock_scopes(&scopes, now + policy.lockout_secs)?;
                     self.audit(
+                        tx,
                         Some(&user.id),
                         "lockout",
                         Some(method.as_str()),
@@ -240,88 +269,90 @@ impl Engine {
                 }
                 // The guide's progressive delay: 1 s doubling per failure, at most 30 s.
                 let delay = 1i64.checked_shl(used).unwrap_or(30).min(30);
-                Ok(failed(remaining, false, delay, error))
+                return Ok(failed(remaining, false, delay, error));
             }
-            Check::Ok { activated } => {
-                let backup = if activated {
-                    self.activate_factor(&user, now)?
-                } else {
-                    None
-                };
-                let action = if activated {
-                    "mfa_activate"
-                } else {
-                    "mfa_verify"
-                };
-                let audit = self.audit_row(
-                    Some(&user.id),
-                    action,
-                    Some(method.as_str()),
-                    true,
-                    ctx,
-                    None,
-                );
-                let step_up = match &mode {
-                    Mode::StepUp { session, .. } => Some((session.id.as_str(), method.as_str())),
-                    _ => None,
-                };
-                self.store.record_mfa_success(&MfaSuccess {
-                    scopes: &scopes,
-                    user_id: &user.id,
-                    at: now,
-                    step_up,
-                    audit: &audit,
-                })?;
-                let session = match mode {
-                    Mode::Setup => None,
-                    Mode::Challenge { token_hash, .. } => {
-                        let (new, issued) =
-                            self.new_session(&user.id, false, Some(method.as_str()), ctx)?;
-                        if !self
-                            .store
-                            .complete_pending_session(&token_hash, now, &new)?
-                        {
-                            return Err(MfaError::SessionInvalid);
-                        }
-                        Some(issued)
-                    }
-                    Mode::StepUp { session, token } => Some(crate::api::IssuedSession {
-                        id: token.clone(),
-                        token,
-                        expires_in: u64::try_from(session.expires_at - now).unwrap_or(0),
-                        expires_at: iso8601(session.expires_at),
-                        mfa_verified: true,
-                    }),
-                };
-                let user = self.get_user(&user.id)?;
-                Ok(VerifyMfaResult {
-                    success: true,
-                    method: method.as_str().into(),
-                    user: Some(user),
-                    session,
-                    backup_codes: backup,
-                    ..VerifyMfaResult::default()
+            Check::Ok { activated } => activated,
+        };
+        let backup = if activated {
+            self.activate_factor(tx, &user, now)?
+        } else {
+            None
+        };
+        let action = if activated {
+            "mfa_activate"
+        } else {
+            "mfa_verify"
+        };
+        tx.reset_scopes(&scopes)?;
+        tx.stamp_user(&user.id, UserStamp::MfaUsed, now)?;
+        self.audit(
+            tx,
+            Some(&user.id),
+            action,
+            Some(method.as_str()),
+            true,
+            ctx,
+            None,
+        )?;
+        let session = match mode {
+            Mode::Setup => None,
+            Mode::Challenge { token_hash, .. } => {
+                let (new, issued) =
+                    self.new_session(&user.id, false, Some(method.as_str()), ctx)?;
+                if !tx.complete_pending_session(&token_hash, now, &new)? {
+                    return Err(MfaError::SessionInvalid);
+                }
+                Some(issued)
+            }
+            Mode::StepUp { session, token } => {
+                tx.stamp_session_mfa(&session.id, now, method.as_str())?;
+                Some(IssuedSession {
+                    id: token.clone(),
+                    token,
+                    expires_in: u64::try_from(session.expires_at - now).unwrap_or(0),
+                    expires_at: iso8601(session.expires_at),
+                    mfa_verified: true,
                 })
             }
-        }
+        };
+        let user = self.user_view(tx, &user)?;
+        Ok(VerifyMfaResult {
+            success: true,
+            method: method.as_str().into(),
+            user: Some(user),
+            session,
+            backup_codes: backup,
+            ..VerifyMfaResult::default()
+        })
     }
 
     /// Records that a factor of `user` became active: stamps the setup date and, on the first
     /// activation, issues backup codes (returned once, here).
-    pub(super) fn activate_factor(&self, user: &UserRow, now: i64) -> Result<Option<Vec<String>>> {
+    pub(super) fn activate_factor(
+        &self,
+        tx: &mut dyn Tx,
+        user: &UserRow,
+        now: i64,
+    ) -> Result<Option<Vec<String>>> {
         let first_activation = user.mfa_setup_at.is_none();
-        self.store.stamp_user(&user.id, UserStamp::MfaSetup, now)?;
+        tx.stamp_user(&user.id, UserStamp::MfaSetup, now)?;
         if first_activation && self.config().backup_codes.enabled {
-            return Ok(Some(self.issue_backup_codes(&user.id, None)?.codes));
+            return Ok(Some(self.issue_backup_codes(tx, &user.id, None)?.codes));
         }
         Ok(None)
     }
 
     /// Refuses methods the user cannot use here (not a counted attempt).
-    fn ensure_enrolled(&self, user: &UserRow, method: Method, setup: bool) -> Result<()> {
+    fn ensure_enrolled(
+        &self,
+        tx: &mut dyn Tx,
+        user: &UserRow,
+        method: Method,
+        setup: bool,
+    ) -> Result<()> {
         match method {
             Method::Totp => {
-                let devices = self.store.totp_devices(&user.id)?;
+                let devices = tx.totp_devices(&user.id)?;
                 let usable = devices.iter().any(|d| setup || d.confirmed_at.is_some());
                 if usable {
                     return Ok(());
@@ -329,7 +360,7 @@ impl Engine {
                 Err(MfaError::unsupported("totp is not set up for this user"))
             }
             Method::Sms | Method::Email => {
-                if self.has_channel(&user.id, method.as_str(), setup)? {
+                if self.has_channel(tx, &user.id, method.as_str(), setup)? {
                     return Ok(());
                 }
                 Err(MfaError::unsupported(format!(
@@ -341,7 +372,11 @@ impl Engine {
                 if !self.config().backup_codes.enabled {
                     return Err(MfaError::unsupported("backup"));
                 }
-                if !self.active_methods(&user.id)?.iter().any(|m| m != "backup") {
+                if !self
+                    .active_methods(tx, &user.id)?
+                    .iter()
+                    .any(|m| m != "backup")
+                {
                     return Err(MfaError::NotEnabled);
                 }
                 Ok(())
@@ -353,6 +388,7 @@ impl Engine {
     /// Looks at a code after an attempt was reserved.
     fn check_code(
         &self,
+        tx: &mut dyn Tx,
         user: &UserRow,
         method: Method,
         code: &str,
@@ -360,22 +396,20 @@ impl Engine {
         ctx: &RequestContext,
     ) -> Result<Check> {
         match method {
-            Method::Totp => self.check_totp(user, code, setup, ctx),
+            Method::Totp => self.check_totp(tx, user, code, setup, ctx),
             Method::Sms | Method::Email => Ok(
-                match self.check_channel_code(user, method.as_str(), code, setup)? {
+                match self.check_channel_code(tx, user, method.as_str(), code, setup)? {
                     Ok(activated) => Check::Ok { activated },
                     Err(error) => Check::Wrong(error),
                 },
             ),
             Method::Backup => {
                 let hash = backup_codes::hash(&self.hash_key, &user.id, code);
-                match self
-                    .store
-                    .consume_backup_code(&user.id, &hash, self.now())?
-                {
+                match tx.consume_backup_code(&user.id, &hash, self.now())? {
                     BackupUse::Consumed => Ok(Check::Ok { activated: false }),
                     BackupUse::AlreadyUsed => {
                         self.audit(
+                            tx,
                             Some(&user.id),
                             "backup_code_reuse",
                             Some("backup"),
@@ -385,7 +419,7 @@ impl Engine {
                         )?;
                         Ok(Check::Wrong("mfa_backup_code_already_used"))
                     }
-                    BackupUse::Unknown if self.store.backup_codes_remaining(&user.id)? == 0 => {
+                    BackupUse::Unknown if tx.backup_codes_remaining(&user.id)? == 0 => {
                         Ok(Check::Wrong("mfa_no_backup_codes_remaining"))
                     }
                     BackupUse::Unknown => Ok(Check::Wrong("mfa_invalid_code")),
@@ -397,12 +431,13 @@ impl Engine {
 
     fn check_totp(
         &self,
+        tx: &mut dyn Tx,
         user: &UserRow,
         code: &str,
         setup: bool,
         ctx: &RequestContext,
     ) -> Result<Check> {
-        let devices = self.store.totp_devices(&user.id)?;
+        let devices = tx.totp_devices(&user.id)?;
         let pending: Vec<&TotpDeviceRow> = devices
             .iter()
             .filter(|d| d.confirmed_at.is_none())
@@ -430,8 +465,9 @@ impl Engine {
             let Some(step) = totp::check(&secret, device.params, skew, code, now)? else {
                 continue;
             };
-            if !self.store.accept_totp_step(&user.id, step)? {
+            if !tx.accept_totp_step(&user.id, step)? {
                 self.audit(
+                    tx,
                     Some(&user.id),
                     "totp_replay",
                     Some("totp"),
@@ -442,12 +478,12 @@ impl Engine {
                 return Ok(Check::Wrong("mfa_invalid_code"));
             }
             if device.confirmed_at.is_none() {
-                let confirmed = self.store.confirm_totp_device(&device.id, now)?;
+                let confirmed = tx.confirm_totp_device(&device.id, now)?;
                 return Ok(Check::Ok {
                     activated: confirmed,
                 });
             }
-            self.store.touch_totp_device(&device.id, now)?;
+            tx.touch_totp_device(&device.id, now)?;
             return Ok(Check::Ok { activated: false });
         }
         Ok(Check::Wrong("mfa_invalid_code"))
@@ -455,28 +491,29 @@ impl Engine {
 
     /// MFA state of a user, as in the guide's `getMFAStatus`.
     pub fn get_mfa_status(&self, user_id: &str) -> Result<MfaStatus> {
-        let user = self.user_row(user_id)?;
-        let methods = self.active_methods(&user.id)?;
-        let devices = self
-            .store
-            .totp_devices(&user.id)?
-            .into_iter()
-            .filter(|d| d.confirmed_at.is_some())
-            .map(|d| TotpDevice {
-                id: d.id,
-                name: d.name,
-                created_at: iso8601(d.created_at),
-                last_used: d.last_used_at.map(iso8601),
+        self.store.read(|tx| {
+            let user = self.user_row(tx, user_id)?;
+            let methods = self.active_methods(tx, &user.id)?;
+            let devices = tx
+                .totp_devices(&user.id)?
+                .into_iter()
+                .filter(|d| d.confirmed_at.is_some())
+                .map(|d| TotpDevice {
+                    id: d.id,
+                    name: d.name,
+                    created_at: iso8601(d.created_at),
+                    last_used: d.last_used_at.map(iso8601),
+                })
+                .collect();
+            Ok(MfaStatus {
+                enabled: methods.iter().any(|m| m != "backup"),
+                methods,
+                backup_codes_remaining: tx.backup_codes_remaining(&user.id)?,
+                last_used: user.mfa_last_used_at.map(iso8601),
+                setup_date: user.mfa_setup_at.map(iso8601),
+                totp_devices: devices,
+                channels: self.channel_infos(tx, &user.id)?,
             })
-            .collect();
-        Ok(MfaStatus {
-            enabled: methods.iter().any(|m| m != "backup"),
-            methods,
-            backup_codes_remaining: self.store.backup_codes_remaining(&user.id)?,
-            last_used: user.mfa_last_used_at.map(iso8601),
-            setup_date: user.mfa_setup_at.map(iso8601),
-            totp_devices: devices,
-            channels: self.channel_infos(&user.id)?,
         })
     }
 
@@ -506,7 +543,7 @@ impl Engine {
     }
 
     /// Turns MFA off: needs the password (or a password check in the last five minutes) and a
-    /// current TOTP or backup code; removes every factor.
+    /// current code of an active factor; removes every factor.
     pub fn disable_mfa(
         &self,
         user_id: &str,
@@ -514,68 +551,79 @@ impl Engine {
         confirmation_code: &str,
         ctx: &RequestContext,
     ) -> Result<DisableMfaResult> {
-        let user = self.user_row(user_id)?;
         let code = validate::code(confirmation_code).map_err(|e| match e {
             MfaError::InvalidInput {
                 reason: message, ..
             } => MfaError::invalid("confirmationCode", message),
             other => other,
         })?;
-        if !self.active_methods(&user.id)?.iter().any(|m| m != "backup") {
-            return Err(MfaError::NotEnabled);
-        }
-        let now = self.now();
+        let user = self.store.read(|tx| {
+            let user = self.user_row(tx, user_id)?;
+            if !self
+                .active_methods(tx, &user.id)?
+                .iter()
+                .any(|m| m != "backup")
+            {
+                return Err(MfaError::NotEnabled);
+            }
+            Ok(user)
+        })?;
         self.confirm_password(&user, password, ctx)?;
-        let scopes = [Scope {
-            key: format!("user:{}", user.id),
-            user_id: user.id.clone(),
-        }];
+        let now = self.now();
         let policy = self.attempt_policy();
-        let used = match self.store.reserve_attempt(&scopes, now, policy)? {
-            Reservation::Locked { until } => {
-                return Err(MfaError::RateLimited {
-                    retry_after: u64::try_from(until - now).unwrap_or(0),
-                })
+        let outcome = self.store.write(|tx| {
+            let scopes = [Scope {
+                key: format!("user:{}", user.id),
+                user_id: user.id.clone(),
+            }];
+            let used = match tx.reserve_attempt(&scopes, now, policy)? {
+                Reservation::Locked { until } => {
+                    return Ok(Err(MfaError::RateLimited {
+                        retry_after: u64::try_from(until - now).unwrap_or(0),
+                    }))
+                }
+                Reservation::Granted { used } => used,
+            };
+            let mut candidates: Vec<Method> = Vec::new();
+            for m in self.active_methods(tx, &user.id)? {
+                let method = Method::parse(&m)?;
+                // A security key cannot answer with a typed code.
+                if method != Method::Webauthn {
+                    candidates.push(method);
+                }
             }
-            Reservation::Granted { used } => used,
-        };
-        let mut candidates: Vec<Method> = Vec::new();
-        for m in self.active_methods(&user.id)? {
-            let method = Method::parse(&m)?;
-            // A security key cannot answer with a typed code.
-            if method != Method::Webauthn {
-                candidates.push(method);
+            let mut outcome = Check::Wrong("mfa_invalid_code");
+            for method in candidates {
+                outcome = self.check_code(tx, &user, method, &code, false, ctx)?;
+                if matches!(outcome, Check::Ok { .. }) {
+                    break;
+                }
             }
-        }
-        let mut outcome = Check::Wrong("mfa_invalid_code");
-        for method in candidates {
-            outcome = self.check_code(&user, method, &code, false, ctx)?;
-            if matches!(outcome, Check::Ok { .. }) {
-                break;
+            if let Check::Wrong(_) = outcome {
+                if used >= policy.max_attempts {
+                    tx.lock_scopes(&scopes, now + policy.lockout_secs)?;
+                    self.audit(tx, Some(&user.id), "lockout", None, false, ctx, None)?;
+                }
+                self.audit(
+                    tx,
+                    Some(&user.id),
+                    "mfa_disable",
+                    None,
+                    false,
+                    ctx,
+                    Some("mfa_invalid_code"),
+                )?;
+                return Ok(Err(MfaError::InvalidCode));
             }
-        }
-        if let Check::Wrong(_) = outcome {
-            if used >= policy.max_attempts {
-                self.store.lock_scopes(&scopes, now + policy.lockout_secs)?;
-                self.audit(Some(&user.id), "lockout", None, false, ctx, None)?;
-            }
-            self.audit(
-                Some(&user.id),
-                "mfa_disable",
-                None,
-                false,
-                ctx,
-                Some("mfa_invalid_code"),
-            )?;
-            return Err(MfaError::InvalidCode);
-        }
-        self.store.reset_scopes(&scopes)?;
-        self.store.clear_mfa(&user.id)?;
-        self.audit(Some(&user.id), "mfa_disable", None, true, ctx, None)?;
-        Ok(DisableMfaResult {
-            success: true,
-            disabled_at: iso8601(now),
-        })
+            tx.reset_scopes(&scopes)?;
+            tx.clear_mfa(&user.id)?;
+            self.audit(tx, Some(&user.id), "mfa_disable", None, true, ctx, None)?;
+            Ok(Ok(DisableMfaResult {
+                success: true,
+                disabled_at: iso8601(now),
+            }))
+        })?;
+        outcome
     }
 
     /// Replaces the user's backup codes with `count` new ones (default from configuration).
@@ -585,7 +633,6 @@ impl Engine {
         count: Option<i64>,
         ctx: &RequestContext,
     ) -> Result<BackupCodes> {
-        let user = self.user_row(user_id)?;
         if !self.config().backup_codes.enabled {
             return Err(MfaError::unsupported("backup"));
         }
@@ -594,22 +641,35 @@ impl Engine {
             Some(n) if (1..=50).contains(&n) => u32::try_from(n).ok(),
             Some(_) => return Err(MfaError::invalid("count", "must be between 1 and 50")),
         };
-        if !self.active_methods(&user.id)?.iter().any(|m| m != "backup") {
-            return Err(MfaError::NotEnabled);
-        }
-        let codes = self.issue_backup_codes(&user.id, count)?;
-        self.audit(
-            Some(&user.id),
-            "backup_codes_regenerate",
-            Some("backup"),
-            true,
-            ctx,
-            None,
-        )?;
-        Ok(codes)
+        self.store.write(|tx| {
+            let user = self.user_row(tx, user_id)?;
+            if !self
+                .active_methods(tx, &user.id)?
+                .iter()
+                .any(|m| m != "backup")
+            {
+                return Err(MfaError::NotEnabled);
+            }
+            let codes = self.issue_backup_codes(tx, &user.id, count)?;
+            self.audit(
+                tx,
+                Some(&user.id),
+                "backup_codes_regenerate",
+                Some("backup"),
+                true,
+                ctx,
+                None,
+            )?;
+            Ok(codes)
+        })
     }
 
-    fn issue_backup_codes(&self, user_id: &str, count: Option<u32>) -> Result<BackupCodes> {
+    fn issue_backup_codes(
+        &self,
+        tx: &mut dyn Tx,
+        user_id: &str,
+        count: Option<u32>,
+    ) -> Result<BackupCodes> {
         let cfg = self.config().backup_codes;
         let codes = backup_codes::generate(&cfg, count.unwrap_or(cfg.count))?;
         let hashes: Vec<Vec<u8>> = codes
@@ -617,7 +677,7 @@ impl Engine {
             .map(|c| backup_codes::hash(&self.hash_key, user_id, c))
             .collect();
         let now = self.now();
-        self.store.replace_backup_codes(user_id, &hashes, now)?;
+        tx.replace_backup_codes(user_id, &hashes, now)?;
         Ok(BackupCodes {
             codes,
             generated_at: iso8601(now),

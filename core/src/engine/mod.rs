@@ -18,7 +18,7 @@ use crate::crypto::{self, SecretKey};
 use crate::delivery::CodeSender;
 use crate::error::{MfaError, Result};
 use crate::password::{self, PasswordParams};
-use crate::store::{AttemptPolicy, AuditRow, SqliteStore, Store, UserRow};
+use crate::store::{AttemptPolicy, AuditRow, Backend, SqliteBackend, Store, Tx, UserRow};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use zeroize::Zeroizing;
@@ -50,7 +50,7 @@ impl EngineOptions {
 
 /// The MFA engine over one database.
 pub struct Engine {
-    store: Box<dyn Store>,
+    store: Store,
     key: RwLock<SecretKey>,
     hash_key: Zeroizing<Vec<u8>>,
     config: RwLock<Arc<Config>>,
@@ -70,17 +70,18 @@ impl std::fmt::Debug for Engine {
 impl Engine {
     /// Opens the database (creating and migrating it as needed) and checks the key against it.
     pub fn open(options: EngineOptions) -> Result<Self> {
-        let store = SqliteStore::open(&options.database)?;
-        Self::with_store(Box::new(store), options)
+        let backend = SqliteBackend::open(&options.database)?;
+        Self::with_backend(Box::new(backend), options)
     }
 
-    /// Opens an engine on any [`Store`] backend.
-    pub fn with_store(store: Box<dyn Store>, options: EngineOptions) -> Result<Self> {
+    /// Opens an engine on any storage [`Backend`].
+    pub fn with_backend(backend: Box<dyn Backend>, options: EngineOptions) -> Result<Self> {
+        let store = Store::new(backend);
         let key = options.secret_key;
         let aad = format!("meta:{HASH_KEY_META}");
         let fresh = Zeroizing::new(crypto::random_bytes(32)?);
         let init = crypto::seal(&key, &aad, &fresh)?;
-        let stored = store.meta_get_or_init(HASH_KEY_META, &init)?;
+        let stored = store.write(|tx| tx.meta_get_or_init(HASH_KEY_META, &init))?;
         let hash_key = crypto::open(&key, &aad, &stored)?;
         Ok(Self {
             store,
@@ -127,9 +128,11 @@ impl Engine {
         if current.id() != old.id() {
             return Err(MfaError::KeyMismatch);
         }
-        let n = self.store.reseal_all(&mut |aad, sealed| {
-            let plain = crypto::open(old, aad, sealed)?;
-            crypto::seal(new, aad, &plain)
+        let n = self.store.write(|tx| {
+            tx.reseal_all(&mut |aad, sealed| {
+                let plain = crypto::open(old, aad, sealed)?;
+                crypto::seal(new, aad, &plain)
+            })
         })?;
         *current = new.clone();
         Ok(n)
@@ -142,12 +145,14 @@ impl Engine {
         since: Option<i64>,
         limit: Option<u32>,
     ) -> Result<Vec<AuditEvent>> {
-        let user = self.user_row(user_id)?;
         let limit = limit.unwrap_or(100);
         if limit == 0 || limit > 1000 {
             return Err(MfaError::invalid("limit", "must be between 1 and 1000"));
         }
-        let rows = self.store.list_audit(&user.id, since.unwrap_or(0), limit)?;
+        let rows = self.store.read(|tx| {
+            let user = self.user_row(tx, user_id)?;
+            tx.list_audit(&user.id, since.unwrap_or(0), limit)
+        })?;
         Ok(rows
             .into_iter()
             .map(|r| AuditEvent {
@@ -184,15 +189,17 @@ impl Engine {
         }
     }
 
-    fn user_row(&self, user_id: &str) -> Result<UserRow> {
+    fn user_row(&self, tx: &mut dyn Tx, user_id: &str) -> Result<UserRow> {
         let id = crate::validate::token("userId", user_id)?;
-        self.store
-            .user_by_id(id)?
+        tx.user_by_id(id)?
             .ok_or_else(|| MfaError::not_found("User"))
     }
 
+    /// Appends an audit event in `tx`.
+    #[allow(clippy::too_many_arguments)]
     fn audit(
         &self,
+        tx: &mut dyn Tx,
         user_id: Option<&str>,
         action: &str,
         method: Option<&str>,
@@ -200,8 +207,7 @@ impl Engine {
         ctx: &RequestContext,
         detail: Option<&str>,
     ) -> Result<()> {
-        self.store
-            .insert_audit(&self.audit_row(user_id, action, method, success, ctx, detail))
+        tx.insert_audit(&self.audit_row(user_id, action, method, success, ctx, detail))
     }
 
     /// An audit event as [`Engine::audit`] writes it (client fields without control
@@ -233,8 +239,8 @@ impl Engine {
     }
 
     /// The public view of a user row, with their active methods.
-    fn user_view(&self, row: &UserRow) -> Result<User> {
-        let methods = self.active_methods(&row.id)?;
+    fn user_view(&self, tx: &mut dyn Tx, row: &UserRow) -> Result<User> {
+        let methods = self.active_methods(tx, &row.id)?;
         Ok(User {
             id: row.id.clone(),
             email: row.email.clone(),

@@ -16,7 +16,7 @@ use crate::clock::iso8601;
 use crate::config::UserVerification;
 use crate::crypto::{self, sha256};
 use crate::error::{MfaError, Result};
-use crate::store::{UserRow, WebauthnChallengeRow, WebauthnCredentialRow};
+use crate::store::{Tx, UserRow, WebauthnChallengeRow, WebauthnCredentialRow};
 use crate::validate;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -232,11 +232,12 @@ impl Engine {
         serde_json::from_slice(&plain).map_err(internal("stored credential"))
     }
 
-    /// Starts a ceremony: stores its state (see [`Engine::save_challenge`]) and returns the
-    /// browser's `publicKey` options from webauthn-rs's `options` (nulls dropped), the
-    /// challenge id and its lifetime.
+    /// Starts a ceremony in the caller's transaction: stores its state (sealed, bound to its
+    /// row, user and purpose, with an expiry) and returns the browser's `publicKey` options
+    /// from webauthn-rs's `options` (nulls dropped), the challenge id and its lifetime.
     fn begin_ceremony(
         &self,
+        tx: &mut dyn Tx,
         user: &UserRow,
         purpose: &str,
         session_hash: Option<Vec<u8>>,
@@ -244,22 +245,6 @@ impl Engine {
         state: &impl serde::Serialize,
     ) -> Result<(Value, String, u32)> {
         let mut options = serde_json::to_value(options).map_err(internal("options"))?;
-        let (id, ttl) = self.save_challenge(user, purpose, session_hash, state)?;
-        let mut public_key = options
-            .get_mut("publicKey")
-            .map(Value::take)
-            .unwrap_or(Value::Null);
-        strip_nulls(&mut public_key);
-        Ok((public_key, id, ttl))
-    }
-
-    fn save_challenge(
-        &self,
-        user: &UserRow,
-        purpose: &str,
-        session_hash: Option<Vec<u8>>,
-        state: &impl serde::Serialize,
-    ) -> Result<(String, u32)> {
         let ttl = self.config().methods.webauthn.challenge_ttl_seconds;
         let id = crypto::new_id("wch")?;
         let plain =
@@ -270,7 +255,7 @@ impl Engine {
             &plain,
         )?;
         let now = self.now();
-        self.store.put_webauthn_challenge(
+        tx.put_webauthn_challenge(
             &WebauthnChallengeRow {
                 id: id.clone(),
                 user_id: user.id.clone(),
@@ -281,31 +266,25 @@ impl Engine {
             },
             now,
         )?;
-        Ok((id, ttl))
+        let mut public_key = options
+            .get_mut("publicKey")
+            .map(Value::take)
+            .unwrap_or(Value::Null);
+        strip_nulls(&mut public_key);
+        Ok((public_key, id, ttl))
     }
 
-    /// Takes a ceremony (single use) and opens its state. Unknown or already used →
-    /// `mfa_invalid_code`; expired → `mfa_expired_code`.
-    fn take_challenge<T: serde::de::DeserializeOwned>(
+    /// Opens a taken ceremony's state.
+    fn open_ceremony<T: serde::de::DeserializeOwned>(
         &self,
-        challenge_id: &str,
-        prefix: &str,
-    ) -> Result<(WebauthnChallengeRow, T)> {
-        let id = validate::token("challengeId", challenge_id)?;
-        let row = self
-            .store
-            .take_webauthn_challenge(id, prefix)?
-            .ok_or(MfaError::InvalidCode)?;
-        if row.expires_at <= self.now() {
-            return Err(MfaError::ExpiredCode);
-        }
+        row: &WebauthnChallengeRow,
+    ) -> Result<T> {
         let plain = crypto::open(
             &self.sealing_key(),
             &challenge_aad(&row.id, &row.user_id, &row.purpose),
             &row.state,
         )?;
-        let state = serde_json::from_slice(&plain).map_err(internal("ceremony state"))?;
-        Ok((row, state))
+        serde_json::from_slice(&plain).map_err(internal("ceremony state"))
     }
 
     /// Options for `navigator.credentials.create()` to register a security key or passkey.
@@ -318,7 +297,6 @@ impl Engine {
         ctx: &RequestContext,
     ) -> Result<PasskeyOptions> {
         let rp = self.relying_party()?;
-        let user = self.user_row(user_id)?;
         let config = self.config();
         let cfg = &config.methods.webauthn;
         let kind = match kind.map(str::trim) {
@@ -340,38 +318,51 @@ impl Engine {
                 ))
             }
         };
-        let existing = self.store.webauthn_credentials(&user.id)?;
-        if existing.len() >= MAX_CREDENTIALS {
-            return Err(MfaError::setup_failed(format!(
-                "at most {MAX_CREDENTIALS} security keys and passkeys per user"
-            )));
-        }
-        let mut exclude = Vec::with_capacity(existing.len());
-        for row in &existing {
-            exclude.push(self.open_credential(row)?.cred_id.clone());
-        }
-        let exclude = Some(exclude).filter(|e| !e.is_empty());
-        let handle = self.user_handle(&user)?;
         let fail = |e: WebauthnError| MfaError::setup_failed(failure_detail(&e));
         let purpose = format!("registration:{kind}");
-        let (mut public_key, id, ttl) = if kind == PASSKEY {
-            let (ccr, state) = rp
-                .start_passkey_registration(handle, &user.email, &user.email, exclude)
-                .map_err(fail)?;
-            self.begin_ceremony(&user, &purpose, None, &ccr, &state)?
-        } else {
-            let (ccr, state) = rp
-                .start_securitykey_registration(
-                    handle,
-                    &user.email,
-                    &user.email,
-                    exclude,
-                    None,
-                    None,
-                )
-                .map_err(fail)?;
-            self.begin_ceremony(&user, &purpose, None, &ccr, &state)?
-        };
+        let (mut public_key, id, ttl) = self.store.write(|tx| {
+            let user = self.user_row(tx, user_id)?;
+            let existing = tx.webauthn_credentials(&user.id)?;
+            if existing.len() >= MAX_CREDENTIALS {
+                return Err(MfaError::setup_failed(format!(
+                    "at most {MAX_CREDENTIALS} security keys and passkeys per user"
+                )));
+            }
+            let mut exclude = Vec::with_capacity(existing.len());
+            for row in &existing {
+                exclude.push(self.open_credential(row)?.cred_id.clone());
+            }
+            let exclude = Some(exclude).filter(|e| !e.is_empty());
+            let handle = self.user_handle(&user)?;
+            let started = if kind == PASSKEY {
+                let (ccr, state) = rp
+                    .start_passkey_registration(handle, &user.email, &user.email, exclude)
+                    .map_err(fail)?;
+                self.begin_ceremony(tx, &user, &purpose, None, &ccr, &state)?
+            } else {
+                let (ccr, state) = rp
+                    .start_securitykey_registration(
+                        handle,
+                        &user.email,
+                        &user.email,
+                        exclude,
+                        None,
+                        None,
+                    )
+                    .map_err(fail)?;
+                self.begin_ceremony(tx, &user, &purpose, None, &ccr, &state)?
+            };
+            self.audit(
+                tx,
+                Some(&user.id),
+                "webauthn_register_begin",
+                Some("webauthn"),
+                true,
+                ctx,
+                Some(kind),
+            )?;
+            Ok(started)
+        })?;
         if cfg.require_resident_key {
             if let Some(sel) = public_key.get_mut("authenticatorSelection") {
                 sel["residentKey"] = json!("required");
@@ -379,14 +370,6 @@ impl Engine {
             }
         }
         drop_unenforced_protection(&mut public_key);
-        self.audit(
-            Some(&user.id),
-            "webauthn_register_begin",
-            Some("webauthn"),
-            true,
-            ctx,
-            Some(kind),
-        )?;
         let mut out = ceremony_options("registration", &id, ttl, public_key);
         out.authenticator_type = Some(
             if kind == PASSKEY {
@@ -400,7 +383,8 @@ impl Engine {
     }
 
     /// Verifies the browser's answer to [`Engine::passkey_registration_options`], stores the
-    /// credential and activates the `webauthn` method (the first factor also gets backup codes).
+    /// credential and activates the `webauthn` method (the first factor also gets backup
+    /// codes), in one transaction with the ceremony's single use.
     pub fn verify_passkey_registration(
         &self,
         challenge_id: &str,
@@ -417,67 +401,59 @@ impl Engine {
             Some(n) if !n.trim().is_empty() => Some(validate::text("name", n, 128)?.to_string()),
             _ => None,
         };
-        let row = self.store.take_webauthn_challenge(
-            validate::token("challengeId", challenge_id)?,
-            "registration:",
-        )?;
-        let Some(row) = row else {
-            return Err(MfaError::InvalidCode);
-        };
-        let user = self.user_row(&row.user_id)?;
-        if row.expires_at <= self.now() {
-            self.audit_fail(&user, "webauthn_register", ctx, "mfa_expired_code")?;
-            return Err(MfaError::ExpiredCode);
-        }
-        if user_id.is_some_and(|u| u != user.id) {
-            self.audit_fail(&user, "webauthn_register", ctx, "user_mismatch")?;
-            return Err(MfaError::InvalidCode);
-        }
-        let plain = crypto::open(
-            &self.sealing_key(),
-            &challenge_aad(&row.id, &row.user_id, &row.purpose),
-            &row.state,
-        )?;
-        let kind = row.purpose.trim_start_matches("registration:").to_string();
-        let finished = if kind == PASSKEY {
-            let state: PasskeyRegistration =
-                serde_json::from_slice(&plain).map_err(internal("ceremony state"))?;
-            rp.finish_passkey_registration(&reg, &state)
-                .map(Credential::from)
-        } else {
-            let state: SecurityKeyRegistration =
-                serde_json::from_slice(&plain).map_err(internal("ceremony state"))?;
-            rp.finish_securitykey_registration(&reg, &state)
-                .map(Credential::from)
-        };
-        let cred = match finished {
-            Ok(c) => c,
-            Err(e) => {
-                self.audit_fail(&user, "webauthn_register", ctx, &failure_detail(&e))?;
-                return Err(MfaError::InvalidCode);
-            }
-        };
-        let credential_id = URL_SAFE_NO_PAD.encode(&cred.cred_id);
-        let transports = reg
-            .response
-            .transports
-            .as_ref()
-            .map(|ts| serde_json::to_string(ts).unwrap_or_else(|_| "[]".into()))
-            .unwrap_or_else(|| "[]".into());
+        let challenge_id = validate::token("challengeId", challenge_id)?;
         let now = self.now();
-        let plain =
-            zeroize::Zeroizing::new(serde_json::to_vec(&cred).map_err(internal("credential"))?);
-        let sealed = crypto::seal(&self.sealing_key(), &credential_aad(&credential_id), &plain)?;
-        let default_name = if kind == PASSKEY {
-            "Passkey"
-        } else {
-            "Security key"
-        };
-        self.store
-            .insert_webauthn_credential(&WebauthnCredentialRow {
+        let outcome = self.store.write(|tx| {
+            // Taken (deleted) first: a failed answer uses the challenge up too.
+            let Some(row) = tx.take_webauthn_challenge(challenge_id, "registration:")? else {
+                return Ok(Err(MfaError::InvalidCode));
+            };
+            let user = self.user_row(tx, &row.user_id)?;
+            if row.expires_at <= now {
+                self.audit_fail(tx, &user, "webauthn_register", ctx, "mfa_expired_code")?;
+                return Ok(Err(MfaError::ExpiredCode));
+            }
+            if user_id.is_some_and(|u| u != user.id) {
+                self.audit_fail(tx, &user, "webauthn_register", ctx, "user_mismatch")?;
+                return Ok(Err(MfaError::InvalidCode));
+            }
+            let kind = row.purpose.trim_start_matches("registration:").to_string();
+            let finished = if kind == PASSKEY {
+                let state: PasskeyRegistration = self.open_ceremony(&row)?;
+                rp.finish_passkey_registration(&reg, &state)
+                    .map(Credential::from)
+            } else {
+                let state: SecurityKeyRegistration = self.open_ceremony(&row)?;
+                rp.finish_securitykey_registration(&reg, &state)
+                    .map(Credential::from)
+            };
+            let cred = match finished {
+                Ok(c) => c,
+                Err(e) => {
+                    self.audit_fail(tx, &user, "webauthn_register", ctx, &failure_detail(&e))?;
+                    return Ok(Err(MfaError::InvalidCode));
+                }
+            };
+            let credential_id = URL_SAFE_NO_PAD.encode(&cred.cred_id);
+            let transports = reg
+                .response
+                .transports
+                .as_ref()
+                .map(|ts| serde_json::to_string(ts).unwrap_or_else(|_| "[]".into()))
+                .unwrap_or_else(|| "[]".into());
+            let plain =
+                zeroize::Zeroizing::new(serde_json::to_vec(&cred).map_err(internal("credential"))?);
+            let sealed =
+                crypto::seal(&self.sealing_key(), &credential_aad(&credential_id), &plain)?;
+            let default_name = if kind == PASSKEY {
+                "Passkey"
+            } else {
+                "Security key"
+            };
+            tx.insert_webauthn_credential(&WebauthnCredentialRow {
                 credential_id: credential_id.clone(),
                 user_id: user.id.clone(),
-                name: name.unwrap_or_else(|| default_name.to_string()),
+                name: name.clone().unwrap_or_else(|| default_name.to_string()),
                 kind: kind.clone(),
                 credential: sealed,
                 sign_count: cred.counter,
@@ -486,23 +462,26 @@ impl Engine {
                 created_at: now,
                 last_used_at: None,
             })?;
-        let backup = self.activate_factor(&user, now)?;
-        self.audit(
-            Some(&user.id),
-            "mfa_activate",
-            Some("webauthn"),
-            true,
-            ctx,
-            Some(&kind),
-        )?;
-        Ok(VerifyMfaResult {
-            success: true,
-            method: "webauthn".into(),
-            user: Some(self.user_view(&user)?),
-            backup_codes: backup,
-            credential_id: Some(credential_id),
-            ..VerifyMfaResult::default()
-        })
+            let backup = self.activate_factor(tx, &user, now)?;
+            self.audit(
+                tx,
+                Some(&user.id),
+                "mfa_activate",
+                Some("webauthn"),
+                true,
+                ctx,
+                Some(&kind),
+            )?;
+            Ok(Ok(VerifyMfaResult {
+                success: true,
+                method: "webauthn".into(),
+                user: Some(self.user_view(tx, &user)?),
+                backup_codes: backup,
+                credential_id: Some(credential_id),
+                ..VerifyMfaResult::default()
+            }))
+        })?;
+        outcome
     }
 
     /// Options for `navigator.credentials.get()`: for a pending sign-in session, or for a
@@ -514,40 +493,43 @@ impl Engine {
     ) -> Result<PasskeyOptions> {
         let rp = self.relying_party()?;
         let token = validate::token("sessionId", session_id)?.to_string();
-        let session = self.session_row(&token)?;
-        let user = self.user_row(&session.user_id)?;
-        let rows = self.store.webauthn_credentials(&user.id)?;
-        if rows.is_empty() {
-            return Err(MfaError::unsupported(
-                "webauthn is not set up for this user",
-            ));
-        }
-        let mut creds = Vec::with_capacity(rows.len());
-        for row in &rows {
-            creds.push(self.open_credential(row)?);
-        }
-        let uv_required = self.config().methods.webauthn.user_verification
-            == UserVerification::Required
-            || rows.iter().all(|r| r.kind == PASSKEY);
+        let uv_required =
+            self.config().methods.webauthn.user_verification == UserVerification::Required;
         let fail = |e: WebauthnError| MfaError::internal(failure_detail(&e));
-        let hash = Some(sha256(token.as_bytes()));
-        let (public_key, id, ttl) = if uv_required {
-            let keys: Vec<Passkey> = creds.into_iter().map(Passkey::from).collect();
-            let (rcr, state) = rp.start_passkey_authentication(&keys).map_err(fail)?;
-            self.begin_ceremony(&user, "authentication:passkey", hash, &rcr, &state)?
-        } else {
-            let keys: Vec<SecurityKey> = creds.into_iter().map(SecurityKey::from).collect();
-            let (rcr, state) = rp.start_securitykey_authentication(&keys).map_err(fail)?;
-            self.begin_ceremony(&user, "authentication:security_key", hash, &rcr, &state)?
-        };
-        self.audit(
-            Some(&user.id),
-            "webauthn_authenticate_begin",
-            Some("webauthn"),
-            true,
-            ctx,
-            None,
-        )?;
+        let (public_key, id, ttl) = self.store.write(|tx| {
+            let session = self.session_row(tx, &token)?;
+            let user = self.user_row(tx, &session.user_id)?;
+            let rows = tx.webauthn_credentials(&user.id)?;
+            if rows.is_empty() {
+                return Err(MfaError::unsupported(
+                    "webauthn is not set up for this user",
+                ));
+            }
+            let mut creds = Vec::with_capacity(rows.len());
+            for row in &rows {
+                creds.push(self.open_credential(row)?);
+            }
+            let hash = Some(sha256(token.as_bytes()));
+            let started = if uv_required || rows.iter().all(|r| r.kind == PASSKEY) {
+                let keys: Vec<Passkey> = creds.into_iter().map(Passkey::from).collect();
+                let (rcr, state) = rp.start_passkey_authentication(&keys).map_err(fail)?;
+                self.begin_ceremony(tx, &user, "authentication:passkey", hash, &rcr, &state)?
+            } else {
+                let keys: Vec<SecurityKey> = creds.into_iter().map(SecurityKey::from).collect();
+                let (rcr, state) = rp.start_securitykey_authentication(&keys).map_err(fail)?;
+                self.begin_ceremony(tx, &user, "authentication:security_key", hash, &rcr, &state)?
+            };
+            self.audit(
+                tx,
+                Some(&user.id),
+                "webauthn_authenticate_begin",
+                Some("webauthn"),
+                true,
+                ctx,
+                None,
+            )?;
+            Ok(started)
+        })?;
         let allow: Vec<AllowedCredential> = match public_key.get("allowCredentials") {
             Some(list) => {
                 serde_json::from_value(list.clone()).map_err(internal("allowCredentials"))?
@@ -561,8 +543,8 @@ impl Engine {
 
     /// Verifies an assertion: completes the pending sign-in (new session) or refreshes the
     /// signed-in session's MFA time, with the same result and attempt limiting as
-    /// `verify_mfa`. A wrong answer is `success: false`; an unknown, used or expired challenge
-    /// is an error.
+    /// `verify_mfa`, in one transaction with the ceremony's single use. A wrong answer is
+    /// `success: false`; an unknown, used or expired challenge is an error.
     pub fn verify_passkey_authentication(
         &self,
         challenge_id: &str,
@@ -578,46 +560,60 @@ impl Engine {
             .filter(|s| !s.trim().is_empty())
             .map(|s| validate::token("sessionId", s).map(str::to_string))
             .transpose()?;
-        let (row, state): (WebauthnChallengeRow, Value) =
-            self.take_challenge(challenge_id, "authentication:")?;
-        let Some(hash) = row.session_hash.clone() else {
-            return Err(MfaError::InvalidCode);
-        };
-        if let Some(t) = &token {
-            if !crypto::ct_eq(&sha256(t.as_bytes()), &hash) {
-                return Err(MfaError::SessionInvalid);
-            }
-        }
-        let session = self
-            .store
-            .session_by_token(&hash, self.now())?
-            .ok_or(MfaError::SessionInvalid)?;
-        let user = self.user_row(&session.user_id)?;
-        if user.id != row.user_id {
-            return Err(MfaError::SessionInvalid);
-        }
-        let mode = if session.pending {
-            Mode::Challenge {
-                session,
-                token_hash: hash,
-            }
-        } else {
-            let Some(token) = token else {
-                return Err(MfaError::invalid(
-                    "sessionId",
-                    "is required to step up a signed-in session",
-                ));
+        let challenge_id = validate::token("challengeId", challenge_id)?;
+        let now = self.now();
+        let outcome = self.store.write(|tx| {
+            let Some(row) = tx.take_webauthn_challenge(challenge_id, "authentication:")? else {
+                return Ok(Err(MfaError::InvalidCode));
             };
-            Mode::StepUp { session, token }
-        };
-        let passkey_flow = row.purpose == "authentication:passkey";
-        self.run_verification(user, Method::Webauthn, mode, ctx, |user| {
-            self.check_assertion(user, &rp, &assertion, state, passkey_flow, ctx)
-        })
+            if row.expires_at <= now {
+                return Ok(Err(MfaError::ExpiredCode));
+            }
+            let state: Value = self.open_ceremony(&row)?;
+            let Some(hash) = row.session_hash.clone() else {
+                return Ok(Err(MfaError::InvalidCode));
+            };
+            if let Some(t) = &token {
+                if !crypto::ct_eq(&sha256(t.as_bytes()), &hash) {
+                    return Ok(Err(MfaError::SessionInvalid));
+                }
+            }
+            let Some(session) = tx.session_by_token(&hash, now)? else {
+                return Ok(Err(MfaError::SessionInvalid));
+            };
+            let user = self.user_row(tx, &session.user_id)?;
+            if user.id != row.user_id {
+                return Ok(Err(MfaError::SessionInvalid));
+            }
+            let mode = if session.pending {
+                Mode::Challenge {
+                    session,
+                    token_hash: hash,
+                }
+            } else {
+                let Some(token) = token.clone() else {
+                    return Ok(Err(MfaError::invalid(
+                        "sessionId",
+                        "is required to step up a signed-in session",
+                    )));
+                };
+                Mode::StepUp { session, token }
+            };
+            let passkey_flow = row.purpose == "authentication:passkey";
+            let mut state = Some(state);
+            self.run_verification(tx, user, Method::Webauthn, mode, ctx, &mut |tx, user| {
+                let state = state.take().unwrap_or(Value::Null);
+                self.check_assertion(tx, user, &rp, &assertion, state, passkey_flow, ctx)
+            })
+            .map(Ok)
+        })?;
+        outcome
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn check_assertion(
         &self,
+        tx: &mut dyn Tx,
         user: &UserRow,
         rp: &Webauthn,
         assertion: &PublicKeyCredential,
@@ -638,6 +634,7 @@ impl Engine {
             Ok(r) => r,
             Err(WebauthnError::CredentialPossibleCompromise) => {
                 self.audit(
+                    tx,
                     Some(&user.id),
                     "webauthn_counter_regression",
                     Some("webauthn"),
@@ -648,12 +645,12 @@ impl Engine {
                 return Ok(Check::Wrong("mfa_invalid_code"));
             }
             Err(e) => {
-                self.audit_fail(user, "webauthn_assertion", ctx, &failure_detail(&e))?;
+                self.audit_fail(tx, user, "webauthn_assertion", ctx, &failure_detail(&e))?;
                 return Ok(Check::Wrong("mfa_invalid_code"));
             }
         };
         let credential_id = URL_SAFE_NO_PAD.encode(result.cred_id());
-        let rows = self.store.webauthn_credentials(&user.id)?;
+        let rows = tx.webauthn_credentials(&user.id)?;
         let Some(row) = rows.iter().find(|r| r.credential_id == credential_id) else {
             return Ok(Check::Wrong("mfa_invalid_code"));
         };
@@ -663,12 +660,10 @@ impl Engine {
         let plain =
             zeroize::Zeroizing::new(serde_json::to_vec(&cred).map_err(internal("credential"))?);
         let sealed = crypto::seal(&self.sealing_key(), &credential_aad(&credential_id), &plain)?;
-        if !self
-            .store
-            .record_webauthn_use(&credential_id, &sealed, result.counter(), self.now())?
-        {
-            // Another assertion with this counter value won meanwhile.
+        if !tx.record_webauthn_use(&credential_id, &sealed, result.counter(), self.now())? {
+            // A counter that did not grow: a possible clone.
             self.audit(
+                tx,
                 Some(&user.id),
                 "webauthn_counter_regression",
                 Some("webauthn"),
@@ -683,12 +678,14 @@ impl Engine {
 
     fn audit_fail(
         &self,
+        tx: &mut dyn Tx,
         user: &UserRow,
         action: &str,
         ctx: &RequestContext,
         detail: &str,
     ) -> Result<()> {
         self.audit(
+            tx,
             Some(&user.id),
             action,
             Some("webauthn"),
@@ -770,8 +767,10 @@ fn strip_nulls(v: &mut Value) {
 impl Engine {
     /// The user's security keys and passkeys.
     pub fn list_passkeys(&self, user_id: &str) -> Result<Vec<PasskeyInfo>> {
-        let user = self.user_row(user_id)?;
-        let rows = self.store.webauthn_credentials(&user.id)?;
+        let rows = self.store.read(|tx| {
+            let user = self.user_row(tx, user_id)?;
+            tx.webauthn_credentials(&user.id)
+        })?;
         Ok(rows
             .into_iter()
             .map(|r| PasskeyInfo {
@@ -801,23 +800,26 @@ impl Engine {
         name: &str,
         ctx: &RequestContext,
     ) -> Result<()> {
-        let user = self.user_row(user_id)?;
         let cid = validate::token("credentialId", credential_id)?;
         let name = validate::text("name", name, 128)?;
         if name.trim().is_empty() {
             return Err(MfaError::invalid("name", "must not be empty"));
         }
-        if !self.store.rename_webauthn_credential(&user.id, cid, name)? {
-            return Err(MfaError::not_found("Security key"));
-        }
-        self.audit(
-            Some(&user.id),
-            "webauthn_rename",
-            Some("webauthn"),
-            true,
-            ctx,
-            None,
-        )
+        self.store.write(|tx| {
+            let user = self.user_row(tx, user_id)?;
+            if !tx.rename_webauthn_credential(&user.id, cid, name)? {
+                return Err(MfaError::not_found("Security key"));
+            }
+            self.audit(
+                tx,
+                Some(&user.id),
+                "webauthn_rename",
+                Some("webauthn"),
+                true,
+                ctx,
+                None,
+            )
+        })
     }
 
     /// Removes one of the user's security keys or passkeys; needs the password (or a password
@@ -832,17 +834,20 @@ impl Engine {
         confirmation_code: Option<&str>,
         ctx: &RequestContext,
     ) -> Result<RemovePasskeyResult> {
-        let user = self.user_row(user_id)?;
         let cid = validate::token("credentialId", credential_id)?;
-        let rows = self.store.webauthn_credentials(&user.id)?;
-        if !rows.iter().any(|r| r.credential_id == cid) {
-            return Err(MfaError::not_found("Security key"));
-        }
-        let others = self
-            .active_methods(&user.id)?
-            .into_iter()
-            .any(|m| m != "backup" && m != "webauthn");
-        if rows.len() == 1 && !others {
+        let (user, last) = self.store.read(|tx| {
+            let user = self.user_row(tx, user_id)?;
+            let rows = tx.webauthn_credentials(&user.id)?;
+            if !rows.iter().any(|r| r.credential_id == cid) {
+                return Err(MfaError::not_found("Security key"));
+            }
+            let others = self
+                .active_methods(tx, &user.id)?
+                .into_iter()
+                .any(|m| m != "backup" && m != "webauthn");
+            Ok((user, rows.len() == 1 && !others))
+        })?;
+        if last {
             let Some(code) = confirmation_code.filter(|c| !c.trim().is_empty()) else {
                 return Err(last_factor_needs_code());
             };
@@ -854,31 +859,33 @@ impl Engine {
             });
         }
         self.confirm_password(&user, password, ctx)?;
-        if !self.store.delete_webauthn_credential(&user.id, cid)? {
-            // Gone meanwhile, or another removal made it the last factor.
-            let still_there = self
-                .store
-                .webauthn_credentials(&user.id)?
-                .iter()
-                .any(|r| r.credential_id == cid);
-            return Err(if still_there {
-                last_factor_needs_code()
-            } else {
-                MfaError::not_found("Security key")
-            });
-        }
-        self.audit(
-            Some(&user.id),
-            "webauthn_remove",
-            Some("webauthn"),
-            true,
-            ctx,
-            None,
-        )?;
-        Ok(RemovePasskeyResult {
-            success: true,
-            mfa_disabled: false,
-            disabled_at: None,
+        self.store.write(|tx| {
+            if !tx.delete_webauthn_credential(&user.id, cid)? {
+                // Gone meanwhile, or another removal made it the last factor.
+                let still_there = tx
+                    .webauthn_credentials(&user.id)?
+                    .iter()
+                    .any(|r| r.credential_id == cid);
+                return Err(if still_there {
+                    last_factor_needs_code()
+                } else {
+                    MfaError::not_found("Security key")
+                });
+            }
+            self.audit(
+                tx,
+                Some(&user.id),
+                "webauthn_remove",
+                Some("webauthn"),
+                true,
+                ctx,
+                None,
+            )?;
+            Ok(RemovePasskeyResult {
+                success: true,
+                mfa_disabled: false,
+                disabled_at: None,
+            })
         })
     }
 }

@@ -1,0 +1,277 @@
+//! The rows the engine reads and writes: plain data, secrets already sealed, codes and tokens
+//! already hashed.
+
+use crate::crypto::Sealed;
+use crate::totp::TotpParams;
+
+/// A stored user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRow {
+    /// `usr_…` id.
+    pub id: String,
+    /// Normalized (trimmed, lower-case) email.
+    pub email: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// Application role, e.g. `user` or `admin`.
+    pub role: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// When MFA was first activated (cleared by disable).
+    pub mfa_setup_at: Option<i64>,
+    /// Last successful MFA verification.
+    pub mfa_last_used_at: Option<i64>,
+    /// Last successful password re-verification.
+    pub password_verified_at: Option<i64>,
+}
+
+/// Which MFA factors a user has active, read in one query.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FactorSummary {
+    /// A confirmed TOTP device.
+    pub totp: bool,
+    /// A security key or passkey.
+    pub webauthn: bool,
+    /// A confirmed SMS destination.
+    pub sms: bool,
+    /// A confirmed email destination.
+    pub email: bool,
+    /// Unused backup codes.
+    pub backup_codes: u32,
+}
+
+/// A time stamp on the user row that the engine updates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserStamp {
+    /// MFA activated (kept if already set).
+    MfaSetup,
+    /// MFA used successfully.
+    MfaUsed,
+    /// Password re-verified.
+    PasswordVerified,
+}
+
+/// A stored session (the token itself is never stored, only its SHA-256).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    /// `ses_…` id.
+    pub id: String,
+    /// Owner.
+    pub user_id: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// Waiting for the MFA step of sign-in.
+    pub pending: bool,
+    /// Last MFA verification on this session.
+    pub mfa_verified_at: Option<i64>,
+    /// Method of that verification.
+    pub mfa_method: Option<String>,
+}
+
+/// A session to insert, with its token hash and client details.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// The row.
+    pub row: SessionRow,
+    /// SHA-256 of the bearer token.
+    pub token_hash: Vec<u8>,
+    /// Client IP, if known.
+    pub ip: Option<String>,
+    /// Client user agent, if known.
+    pub user_agent: Option<String>,
+}
+
+/// A TOTP authenticator device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotpDeviceRow {
+    /// `dev_…` id.
+    pub id: String,
+    /// Owner.
+    pub user_id: String,
+    /// User-given name.
+    pub name: String,
+    /// Sealed raw secret (associated data `totp:<id>`).
+    pub secret: Sealed,
+    /// Algorithm, digits, period.
+    pub params: TotpParams,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Set by the first correct code.
+    pub confirmed_at: Option<i64>,
+    /// Last accepted code.
+    pub last_used_at: Option<i64>,
+}
+
+/// A security key or passkey of a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebauthnCredentialRow {
+    /// Credential id (base64url), unique across users.
+    pub credential_id: String,
+    /// Owner.
+    pub user_id: String,
+    /// User-given name.
+    pub name: String,
+    /// `passkey` or `security_key` (the ceremony it was registered with).
+    pub kind: String,
+    /// Sealed serialized credential: public key, counter, flags
+    /// (associated data `webauthn:<credential_id>`).
+    pub credential: Sealed,
+    /// Last signature counter seen (0 for authenticators without one, e.g. synced passkeys).
+    pub sign_count: u32,
+    /// Transports the browser reported, as a JSON array.
+    pub transports: String,
+    /// Authenticator model (AAGUID), when it told us.
+    pub aaguid: Option<String>,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Last successful assertion.
+    pub last_used_at: Option<i64>,
+}
+
+/// A WebAuthn ceremony waiting for the browser's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebauthnChallengeRow {
+    /// `wch_…` id handed to the client.
+    pub id: String,
+    /// The user the ceremony is for.
+    pub user_id: String,
+    /// What it is for, e.g. `registration:passkey` or `authentication:security_key`.
+    pub purpose: String,
+    /// SHA-256 of the session token an authentication belongs to.
+    pub session_hash: Option<Vec<u8>>,
+    /// Sealed ceremony state (associated data `webauthn_challenge:<id>:<user_id>:<purpose>`).
+    pub state: Sealed,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+/// An audit-log entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    /// Sequence number (0 when inserting).
+    pub id: i64,
+    /// The user concerned, when known.
+    pub user_id: Option<String>,
+    /// What happened, e.g. `sign_in`, `mfa_verify`, `totp_replay`, `lockout`.
+    pub action: String,
+    /// MFA method involved.
+    pub method: Option<String>,
+    /// Whether it succeeded.
+    pub success: bool,
+    /// Client IP.
+    pub ip: Option<String>,
+    /// Client user agent.
+    pub user_agent: Option<String>,
+    /// Non-secret detail, e.g. an error code.
+    pub detail: Option<String>,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// An SMS or email factor of a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelRow {
+    /// `chn_…` id.
+    pub id: String,
+    /// Owner.
+    pub user_id: String,
+    /// `sms` or `email`.
+    pub channel: String,
+    /// Sealed destination (associated data `channel:<id>`).
+    pub destination: Sealed,
+    /// Masked destination for display, e.g. `+1******7890`.
+    pub masked: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Set by the first correct code.
+    pub confirmed_at: Option<i64>,
+    /// Last accepted code.
+    pub last_used_at: Option<i64>,
+}
+
+/// A one-time code sent by SMS or email (only its keyed hash is stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtpCodeRow {
+    /// Owner.
+    pub user_id: String,
+    /// `sms` or `email`.
+    pub channel: String,
+    /// Keyed hash of the code.
+    pub code_hash: Vec<u8>,
+    /// Id of the delivery that carries it.
+    pub delivery_id: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+/// Outcome of trying to use a one-time code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtpUse {
+    /// Right, unexpired and unused: now used.
+    Consumed,
+    /// Right but expired.
+    Expired,
+    /// Wrong, used, or no code outstanding.
+    Invalid,
+}
+
+/// A send counter window: at most `max` sends under `key` in `window_secs`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendLimit {
+    /// Counter key, e.g. `user:sms:usr_…` or `dest:sms:<hash>`.
+    pub key: String,
+    /// Window length in seconds.
+    pub window_secs: i64,
+    /// Sends allowed in the window.
+    pub max: u32,
+}
+
+/// Outcome of trying to use a backup code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackupUse {
+    /// It was unused and is now used.
+    Consumed,
+    /// It exists but was used before.
+    AlreadyUsed,
+    /// No such code for this user.
+    Unknown,
+}
+
+/// A counter of wrong attempts, e.g. per user or per pending session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    /// Counter key, e.g. `user:usr_…`.
+    pub key: String,
+    /// Owner, so the counter goes when the user does.
+    pub user_id: String,
+}
+
+/// Attempt-limiting policy in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttemptPolicy {
+    /// Attempts per window.
+    pub max_attempts: u32,
+    /// Window length.
+    pub window_secs: i64,
+    /// Lockout length.
+    pub lockout_secs: i64,
+}
+
+/// Outcome of reserving an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    /// The attempt may proceed; `used` attempts of the window are now taken (highest over scopes).
+    Granted {
+        /// Attempts taken in the current window, this one included.
+        used: u32,
+    },
+    /// No attempt allowed before `until` (Unix seconds).
+    Locked {
+        /// End of the lockout.
+        until: i64,
+    },
+}

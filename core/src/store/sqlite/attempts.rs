@@ -1,0 +1,90 @@
+//! Persisted attempt counters per scope (a user, a pending session), with lockouts.
+
+use super::SqliteTx;
+use crate::error::Result;
+use crate::store::{AttemptPolicy, AttemptTx, Reservation, Scope};
+use rusqlite::params;
+
+fn counter(tx: &SqliteTx<'_>, scope: &str) -> Result<Option<(i64, i64, i64)>> {
+    tx.optional(
+        "SELECT failures, window_start, locked_until FROM attempts WHERE scope = ?1",
+        [scope],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+}
+
+impl AttemptTx for SqliteTx<'_> {
+    fn reserve_attempt(
+        &mut self,
+        scopes: &[Scope],
+        now: i64,
+        policy: AttemptPolicy,
+    ) -> Result<Reservation> {
+        let mut next = Vec::with_capacity(scopes.len());
+        for s in scopes {
+            let (failures, start, locked_until) = counter(self, &s.key)?.unwrap_or((0, now, 0));
+            if locked_until > now {
+                return Ok(Reservation::Locked {
+                    until: locked_until,
+                });
+            }
+            let (failures, start) = if start + policy.window_secs <= now || locked_until > 0 {
+                (0, now)
+            } else {
+                (failures, start)
+            };
+            if failures >= i64::from(policy.max_attempts) {
+                return Ok(Reservation::Locked {
+                    until: start + policy.window_secs,
+                });
+            }
+            next.push((s, failures + 1, start));
+        }
+        let mut used = 0;
+        for (s, failures, start) in next {
+            self.exec(
+                "INSERT INTO attempts (scope, user_id, failures, window_start, locked_until) VALUES (?1, ?2, ?3, ?4, 0)
+                 ON CONFLICT(scope) DO UPDATE SET failures = ?3, window_start = ?4, locked_until = 0",
+                params![s.key, s.user_id, failures, start],
+            )?;
+            used = used.max(failures);
+        }
+        Ok(Reservation::Granted {
+            used: u32::try_from(used).unwrap_or(u32::MAX),
+        })
+    }
+
+    fn lock_scopes(&mut self, scopes: &[Scope], until: i64) -> Result<()> {
+        for s in scopes {
+            self.exec(
+                "UPDATE attempts SET locked_until = MAX(locked_until, ?2) WHERE scope = ?1",
+                params![s.key, until],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn reset_scopes(&mut self, scopes: &[Scope]) -> Result<()> {
+        for s in scopes {
+            self.exec(
+                "DELETE FROM attempts WHERE scope = ?1 AND locked_until = 0",
+                [&s.key],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn attempts_used(&mut self, scopes: &[Scope], now: i64, policy: AttemptPolicy) -> Result<u32> {
+        let mut used = 0i64;
+        for s in scopes {
+            if let Some((failures, start, locked_until)) = counter(self, &s.key)? {
+                if locked_until > now {
+                    used = used.max(i64::from(policy.max_attempts));
+                } else if start + policy.window_secs > now && locked_until == 0 {
+                    used = used.max(failures);
+                }
+            }
+        }
+        Ok(u32::try_from(used).unwrap_or(u32::MAX))
+    }
+}

@@ -1,0 +1,444 @@
+//! The embedded SQLite backend: WAL, busy timeout, foreign keys, numbered migrations, one
+//! write connection with group commit, and a small pool of read connections.
+//!
+//! Group commit: a write operation runs inside the open transaction of the current batch, in
+//! a savepoint of its own (a failing operation rolls back only itself), and the operation
+//! that finds no other writer waiting commits the batch; every operation of the batch is
+//! answered after that one commit. A lone writer therefore commits at once, and concurrent
+//! writers share one flush. Other processes on the same file wait on SQLite's lock.
+//!
+//! Fork safety: connections inherited through `fork()` are abandoned, never used or closed,
+//! and the child opens its own.
+
+mod attempts;
+mod audit;
+mod backup_codes;
+mod channels;
+mod keys;
+mod sessions;
+mod totp;
+mod users;
+mod webauthn;
+
+use super::migrations::{MIGRATIONS, SCHEMA_VERSION};
+use super::{Backend, Durability, Tx};
+use crate::error::{MfaError, Result};
+use rusqlite::{Connection, OpenFlags, Row, TransactionBehavior};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+const MAX_IDLE_READERS: usize = 8;
+/// Prepared statements kept per connection (the store has about 70 distinct ones).
+const STATEMENT_CACHE: usize = 128;
+/// Most operations one batch holds before it is committed regardless of who waits.
+const MAX_BATCH: u32 = 64;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A transaction's view of one connection: what the domain modules implement [`Tx`] on.
+pub(super) struct SqliteTx<'c> {
+    conn: &'c Connection,
+}
+
+impl SqliteTx<'_> {
+    /// `Connection::execute` with a cached statement.
+    fn exec<P: rusqlite::Params>(&self, sql: &str, params: P) -> Result<usize> {
+        Ok(self.conn.prepare_cached(sql)?.execute(params)?)
+    }
+
+    /// `Connection::query_row` with a cached statement.
+    fn row<T, P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+        f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T> {
+        Ok(self.conn.prepare_cached(sql)?.query_row(params, f)?)
+    }
+
+    /// Like [`SqliteTx::row`], `None` when there is no row.
+    fn optional<T, P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+        f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .prepare_cached(sql)?
+            .query_row(params, f)
+            .optional()?)
+    }
+
+    /// Every row of a query.
+    fn rows<T, P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+        f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params, f)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
+
+fn configure(conn: &Connection, file: bool) -> Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    conn.pragma_update(None, "foreign_keys", true)?;
+    if file {
+        conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))?;
+    }
+    Ok(())
+}
+
+fn schema_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Brings the schema up to date in one transaction (nothing is written when it is current).
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let too_new = |found| MfaError::DatabaseTooNew {
+        found,
+        supported: SCHEMA_VERSION,
+    };
+    let version = schema_version(conn)?;
+    if version > SCHEMA_VERSION {
+        return Err(too_new(version));
+    }
+    if version == SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(too_new(version));
+    }
+    let start = usize::try_from(version).map_err(|_| MfaError::storage("negative user_version"))?;
+    for (_, sql) in MIGRATIONS.iter().skip(start) {
+        tx.execute_batch(sql)?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// The write side: one connection, the open batch, and who waits on it.
+struct Writer {
+    state: Mutex<WriterState>,
+    /// Signalled when a batch is committed (or fails).
+    committed: Condvar,
+    /// Writers that announced themselves and wait for the state lock.
+    queued: AtomicUsize,
+}
+
+struct WriterState {
+    pid: u32,
+    conn: Option<Connection>,
+    /// The batch whose transaction is open, if one is.
+    open: Option<Arc<Batch>>,
+    /// Operations run in the open batch.
+    ops: u32,
+    /// The `synchronous` level the connection has.
+    applied: Option<Durability>,
+}
+
+/// One batch's outcome, set once when it is committed.
+#[derive(Default)]
+struct Batch {
+    outcome: OnceLock<std::result::Result<(), String>>,
+}
+
+enum Source {
+    File { path: String, read_only: bool },
+    Memory,
+}
+
+/// SQLite implementation of [`Backend`].
+pub struct SqliteBackend {
+    source: Source,
+    writer: Writer,
+    readers: Mutex<(u32, Vec<Connection>)>,
+    durability: AtomicU8,
+}
+
+fn durability_code(d: Durability) -> u8 {
+    match d {
+        Durability::Full => 0,
+        Durability::Normal => 1,
+    }
+}
+
+impl SqliteBackend {
+    /// Opens (creating if needed) the database at `path`, or a private in-memory one for
+    /// `:memory:`, and brings its schema up to date. A file the process may not write is
+    /// opened read-only when its schema is current (reads work, writes are `storage` errors).
+    pub fn open(path: &str) -> Result<Self> {
+        if path.is_empty() || path.contains('\0') {
+            return Err(MfaError::invalid(
+                "database",
+                "must be a file path or :memory:",
+            ));
+        }
+        let (source, mut conn) = if path == ":memory:" {
+            let conn = Connection::open_in_memory()?;
+            configure(&conn, false)?;
+            (Source::Memory, conn)
+        } else {
+            match Self::connect(path, false) {
+                Ok(conn) => (
+                    Source::File {
+                        path: path.to_string(),
+                        read_only: false,
+                    },
+                    conn,
+                ),
+                Err(_) if std::path::Path::new(path).is_file() => {
+                    let conn = Self::connect(path, true)?;
+                    let version = schema_version(&conn)?;
+                    if version != SCHEMA_VERSION {
+                        return Err(MfaError::storage(format!(
+                            "the database is read-only and its schema (version {version}) is not current"
+                        )));
+                    }
+                    (
+                        Source::File {
+                            path: path.to_string(),
+                            read_only: true,
+                        },
+                        conn,
+                    )
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        if !matches!(
+            source,
+            Source::File {
+                read_only: true,
+                ..
+            }
+        ) {
+            migrate(&mut conn)?;
+        }
+        let pid = std::process::id();
+        Ok(Self {
+            source,
+            writer: Writer {
+                state: Mutex::new(WriterState {
+                    pid,
+                    conn: Some(conn),
+                    open: None,
+                    ops: 0,
+                    applied: None,
+                }),
+                committed: Condvar::new(),
+                queued: AtomicUsize::new(0),
+            },
+            readers: Mutex::new((pid, Vec::new())),
+            durability: AtomicU8::new(durability_code(Durability::Full)),
+        })
+    }
+
+    fn connect(path: &str, read_only: bool) -> Result<Connection> {
+        let flags = if read_only {
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        };
+        let conn = Connection::open_with_flags(path, flags)
+            .map_err(|e| MfaError::storage(format!("cannot open database: {e}")))?;
+        configure(&conn, !read_only)?;
+        Ok(conn)
+    }
+
+    fn durability(&self) -> Durability {
+        if self.durability.load(Ordering::Relaxed) == durability_code(Durability::Normal) {
+            Durability::Normal
+        } else {
+            Durability::Full
+        }
+    }
+
+    /// Makes sure this process has its write connection (a child of `fork()` opens its own)
+    /// with the wanted durability.
+    fn ensure_writer(&self, st: &mut WriterState) -> Result<()> {
+        let pid = std::process::id();
+        if st.pid != pid {
+            if let Some(inherited) = st.conn.take() {
+                std::mem::forget(inherited);
+            }
+            st.open = None;
+            st.ops = 0;
+            st.applied = None;
+            st.pid = pid;
+        }
+        if st.conn.is_none() {
+            match &self.source {
+                Source::File { path, read_only } => {
+                    st.conn = Some(Self::connect(path, *read_only)?);
+                }
+                Source::Memory => {
+                    return Err(MfaError::storage(
+                        "an in-memory database cannot be used after fork()",
+                    ))
+                }
+            }
+        }
+        let wanted = self.durability();
+        if st.applied != Some(wanted) && st.open.is_none() {
+            if let Some(conn) = &st.conn {
+                if matches!(
+                    self.source,
+                    Source::File {
+                        read_only: false,
+                        ..
+                    }
+                ) {
+                    let level = match wanted {
+                        Durability::Full => "FULL",
+                        Durability::Normal => "NORMAL",
+                    };
+                    conn.pragma_update(None, "synchronous", level)?;
+                }
+            }
+            st.applied = Some(wanted);
+        }
+        Ok(())
+    }
+
+    /// Runs `f` in a savepoint of the open batch, then commits the batch unless another
+    /// writer is waiting to join it.
+    fn write_batched(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
+        let no_conn = || MfaError::internal("no write connection");
+        self.writer.queued.fetch_add(1, Ordering::SeqCst);
+        let mut st = lock(&self.writer.state);
+        self.writer.queued.fetch_sub(1, Ordering::SeqCst);
+        self.ensure_writer(&mut st)?;
+        if st.open.is_none() {
+            st.conn
+                .as_ref()
+                .ok_or_else(no_conn)?
+                .execute_batch("BEGIN IMMEDIATE")?;
+            st.open = Some(Arc::new(Batch::default()));
+            st.ops = 0;
+        }
+        let batch = st
+            .open
+            .clone()
+            .ok_or_else(|| MfaError::internal("no open batch"))?;
+        // The operation in its savepoint. `Err` here means the savepoint itself failed: the
+        // batch's transaction cannot be trusted and is rolled back below.
+        let step = st.conn.as_ref().ok_or_else(no_conn).and_then(|conn| {
+            conn.execute_batch("SAVEPOINT op")?;
+            let result = catch_unwind(AssertUnwindSafe(|| f(&mut SqliteTx { conn })))
+                .unwrap_or_else(|_| Err(MfaError::internal("unexpected failure in the store")));
+            if result.is_ok() {
+                conn.execute_batch("RELEASE op")?;
+            } else {
+                conn.execute_batch("ROLLBACK TO op; RELEASE op")?;
+            }
+            Ok(result)
+        });
+        st.ops += 1;
+        let broken = step.is_err();
+        if !broken && self.writer.queued.load(Ordering::SeqCst) > 0 && st.ops < MAX_BATCH {
+            // Another writer will run in this batch; the last one commits it.
+            while batch.outcome.get().is_none() {
+                st = self
+                    .writer
+                    .committed
+                    .wait(st)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+            }
+        } else {
+            let outcome = match (&step, st.conn.as_ref()) {
+                (Ok(_), Some(conn)) => conn.execute_batch("COMMIT").map_err(|e| e.to_string()),
+                (Err(e), _) => Err(e.to_string()),
+                (_, None) => Err("no write connection".to_string()),
+            };
+            if outcome.is_err() {
+                if let Some(conn) = st.conn.as_ref() {
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
+            }
+            let _ = batch.outcome.set(outcome);
+            st.open = None;
+            self.writer.committed.notify_all();
+        }
+        drop(st);
+        let result = step?;
+        match batch.outcome.get() {
+            Some(Ok(())) => result,
+            Some(Err(reason)) => Err(MfaError::storage(format!("commit failed: {reason}"))),
+            None => Err(MfaError::internal("the batch was not committed")),
+        }
+    }
+
+    fn reader(&self) -> Result<Connection> {
+        let mut guard = lock(&self.readers);
+        let pid = std::process::id();
+        if guard.0 != pid {
+            for c in guard.1.drain(..) {
+                std::mem::forget(c);
+            }
+            guard.0 = pid;
+        }
+        if let Some(c) = guard.1.pop() {
+            return Ok(c);
+        }
+        drop(guard);
+        match &self.source {
+            Source::File { path, read_only } => {
+                let conn = Self::connect(path, *read_only)?;
+                conn.pragma_update(None, "query_only", true)?;
+                Ok(conn)
+            }
+            Source::Memory => Err(MfaError::internal("no reader for an in-memory database")),
+        }
+    }
+
+    fn give_back(&self, conn: Connection) {
+        let mut guard = lock(&self.readers);
+        if guard.0 == std::process::id() && guard.1.len() < MAX_IDLE_READERS {
+            guard.1.push(conn);
+        }
+    }
+}
+
+impl Backend for SqliteBackend {
+    fn write(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
+        self.write_batched(f)
+    }
+
+    fn read(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
+        if matches!(self.source, Source::Memory) {
+            // One connection: reads go through the writer (and see committed batches only
+            // once they are committed, as on a file).
+            return self.write_batched(f);
+        }
+        let conn = self.reader()?;
+        conn.execute_batch("BEGIN")?;
+        let result = catch_unwind(AssertUnwindSafe(|| f(&mut SqliteTx { conn: &conn })))
+            .unwrap_or_else(|_| Err(MfaError::internal("unexpected failure in the store")));
+        let end = conn.execute_batch("COMMIT");
+        if end.is_ok() {
+            self.give_back(conn);
+        }
+        result
+    }
+
+    fn set_durability(&self, durability: Durability) {
+        self.durability
+            .store(durability_code(durability), Ordering::Relaxed);
+    }
+}

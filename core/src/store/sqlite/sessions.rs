@@ -1,0 +1,84 @@
+//! Sessions (only SHA-256 hashes of tokens are stored).
+
+use super::SqliteTx;
+use crate::error::Result;
+use crate::store::{NewSession, SessionRow, SessionTx};
+use rusqlite::params;
+
+fn insert(tx: &SqliteTx<'_>, s: &NewSession) -> Result<()> {
+    tx.exec(
+        "INSERT INTO sessions (id, token_hash, user_id, created_at, expires_at, pending, mfa_verified_at, mfa_method, ip, user_agent)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            s.row.id,
+            s.token_hash,
+            s.row.user_id,
+            s.row.created_at,
+            s.row.expires_at,
+            s.row.pending,
+            s.row.mfa_verified_at,
+            s.row.mfa_method,
+            s.ip,
+            s.user_agent
+        ],
+    )?;
+    Ok(())
+}
+
+impl SessionTx for SqliteTx<'_> {
+    fn insert_session(&mut self, session: &NewSession) -> Result<()> {
+        insert(self, session)
+    }
+
+    fn session_by_token(&mut self, token_hash: &[u8], now: i64) -> Result<Option<SessionRow>> {
+        self.optional(
+            "SELECT id, user_id, created_at, expires_at, pending, mfa_verified_at, mfa_method
+             FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
+            params![token_hash, now],
+            |r| {
+                Ok(SessionRow {
+                    id: r.get(0)?,
+                    user_id: r.get(1)?,
+                    created_at: r.get(2)?,
+                    expires_at: r.get(3)?,
+                    pending: r.get(4)?,
+                    mfa_verified_at: r.get(5)?,
+                    mfa_method: r.get(6)?,
+                })
+            },
+        )
+    }
+
+    fn complete_pending_session(
+        &mut self,
+        pending_hash: &[u8],
+        now: i64,
+        next: &NewSession,
+    ) -> Result<bool> {
+        let n = self.exec(
+            "DELETE FROM sessions WHERE token_hash = ?1 AND pending = 1 AND expires_at > ?2",
+            params![pending_hash, now],
+        )?;
+        if n != 1 {
+            return Ok(false);
+        }
+        insert(self, next)?;
+        Ok(true)
+    }
+
+    fn stamp_session_mfa(&mut self, session_id: &str, at: i64, method: &str) -> Result<()> {
+        self.exec(
+            "UPDATE sessions SET mfa_verified_at = ?2, mfa_method = ?3 WHERE id = ?1",
+            params![session_id, at, method],
+        )?;
+        Ok(())
+    }
+
+    fn delete_session(&mut self, token_hash: &[u8]) -> Result<bool> {
+        Ok(self.exec("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])? == 1)
+    }
+
+    fn purge_expired_sessions(&mut self, now: i64) -> Result<usize> {
+        self.exec("DELETE FROM sessions WHERE expires_at <= ?1", [now])
+    }
+}

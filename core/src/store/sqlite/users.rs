@@ -1,0 +1,140 @@
+//! Users, the factor summary, and engine metadata.
+
+use super::SqliteTx;
+use crate::crypto::Sealed;
+use crate::error::{MfaError, Result};
+use crate::store::{FactorSummary, MetaTx, UserRow, UserStamp, UserTx};
+use rusqlite::{params, ErrorCode, Row};
+
+fn user_from(r: &Row<'_>) -> rusqlite::Result<UserRow> {
+    Ok(UserRow {
+        id: r.get(0)?,
+        email: r.get(1)?,
+        password_hash: r.get(2)?,
+        role: r.get(3)?,
+        created_at: r.get(4)?,
+        mfa_setup_at: r.get(5)?,
+        mfa_last_used_at: r.get(6)?,
+        password_verified_at: r.get(7)?,
+    })
+}
+
+impl MetaTx for SqliteTx<'_> {
+    fn meta_get_or_init(&mut self, key: &str, init: &Sealed) -> Result<Sealed> {
+        self.exec(
+            "INSERT OR IGNORE INTO meta (key, value, key_id) VALUES (?1, ?2, ?3)",
+            params![key, init.data, init.key_id],
+        )?;
+        self.row(
+            "SELECT value, key_id FROM meta WHERE key = ?1",
+            [key],
+            |r| {
+                Ok(Sealed {
+                    data: r.get(0)?,
+                    key_id: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                })
+            },
+        )
+    }
+}
+
+impl UserTx for SqliteTx<'_> {
+    fn insert_user(&mut self, u: &UserRow) -> Result<()> {
+        let inserted = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO users (id, email, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![u.id, u.email, u.password_hash, u.role, u.created_at]);
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(e) if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {
+                Err(MfaError::AlreadyExists {
+                    what: "A user with this email".into(),
+                })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn user_by_email(&mut self, email: &str) -> Result<Option<UserRow>> {
+        self.optional(
+            "SELECT id, email, password_hash, role, created_at, mfa_setup_at, mfa_last_used_at, password_verified_at
+             FROM users WHERE email = ?1",
+            [email],
+            user_from,
+        )
+    }
+
+    fn user_by_id(&mut self, id: &str) -> Result<Option<UserRow>> {
+        self.optional(
+            "SELECT id, email, password_hash, role, created_at, mfa_setup_at, mfa_last_used_at, password_verified_at
+             FROM users WHERE id = ?1",
+            [id],
+            user_from,
+        )
+    }
+
+    fn delete_user(&mut self, id: &str) -> Result<bool> {
+        // Foreign keys cascade to sessions, devices, codes, counters and audit rows.
+        Ok(self.exec("DELETE FROM users WHERE id = ?1", [id])? == 1)
+    }
+
+    fn stamp_user(&mut self, id: &str, stamp: UserStamp, at: i64) -> Result<()> {
+        let sql = match stamp {
+            UserStamp::MfaSetup => {
+                "UPDATE users SET mfa_setup_at = COALESCE(mfa_setup_at, ?2) WHERE id = ?1"
+            }
+            UserStamp::MfaUsed => "UPDATE users SET mfa_last_used_at = ?2 WHERE id = ?1",
+            UserStamp::PasswordVerified => {
+                "UPDATE users SET password_verified_at = ?2 WHERE id = ?1"
+            }
+        };
+        self.exec(sql, params![id, at])?;
+        Ok(())
+    }
+
+    fn clear_mfa(&mut self, user_id: &str) -> Result<()> {
+        for table in [
+            "totp_devices",
+            "backup_codes",
+            "mfa_channels",
+            "otp_codes",
+            "webauthn_credentials",
+            "webauthn_challenges",
+        ] {
+            self.exec(
+                &format!("DELETE FROM {table} WHERE user_id = ?1"),
+                [user_id],
+            )?;
+        }
+        self.exec(
+            "UPDATE users SET mfa_setup_at = NULL, mfa_last_used_at = NULL, backup_codes_generated_at = NULL WHERE id = ?1",
+            [user_id],
+        )?;
+        Ok(())
+    }
+
+    fn factor_summary(&mut self, user_id: &str) -> Result<FactorSummary> {
+        self.row(
+            "SELECT
+               EXISTS(SELECT 1 FROM totp_devices WHERE user_id = ?1 AND confirmed_at IS NOT NULL),
+               EXISTS(SELECT 1 FROM webauthn_credentials WHERE user_id = ?1),
+               EXISTS(SELECT 1 FROM mfa_channels
+                      WHERE user_id = ?1 AND channel = 'sms' AND confirmed_at IS NOT NULL),
+               EXISTS(SELECT 1 FROM mfa_channels
+                      WHERE user_id = ?1 AND channel = 'email' AND confirmed_at IS NOT NULL),
+               (SELECT COUNT(*) FROM backup_codes WHERE user_id = ?1 AND used_at IS NULL)",
+            [user_id],
+            |r| {
+                Ok(FactorSummary {
+                    totp: r.get(0)?,
+                    webauthn: r.get(1)?,
+                    sms: r.get(2)?,
+                    email: r.get(3)?,
+                    backup_codes: r.get(4)?,
+                })
+            },
+        )
+    }
+}
