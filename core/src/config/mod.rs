@@ -60,6 +60,19 @@ fn shape() -> &'static Shape {
     })
 }
 
+/// `value` without the object members that are null (a null option is an absent one).
+fn without_nulls(value: Value) -> Value {
+    match value {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, without_nulls(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 /// Merges `patch` into `base`: objects key by key, anything else replaced.
 fn merge(base: &mut Value, patch: Value) {
     match (base, patch) {
@@ -87,7 +100,7 @@ impl Config {
         let patch = args::normalized(options, shape())?;
         let mut merged = serde_json::to_value(&*self)
             .map_err(|e| MfaError::internal(format!("settings: {e}")))?;
-        merge(&mut merged, patch);
+        merge(&mut merged, without_nulls(patch));
         let mut next: Config = args::deserialize(merged, shape(), &Default::default())?;
         next.check()?;
         *self = next;
@@ -129,7 +142,7 @@ mod tests {
         c.apply_json(&json!({"methods": {"totp": {"skew": 2}}}))?;
         assert_eq!(c.methods.totp.issuer, "Acme");
         assert_eq!(c.methods.totp.skew, 2);
-        c.apply_json(&json!({"delivery": {"smtp": {"host": "mail.example.com", "from": "a@example.com", "tls": "tls"}}}))?;
+        c.apply_json(&json!({"delivery": {"smtp": {"host": "mail.example.com", "from": "a@example.com", "tls": "tls", "username": null}}}))?;
         assert_eq!(c.delivery.smtp.as_ref().map(|s| s.port), Some(465));
         Ok(())
     }
