@@ -11,8 +11,9 @@
 #![cfg_attr(not(feature = "uniffi"), forbid(unsafe_code))]
 
 pub mod api;
+pub mod audit;
 pub mod authenticator;
-pub mod backup_codes;
+pub(crate) mod backup_codes;
 pub mod clock;
 pub mod config;
 pub mod crypto;
@@ -22,11 +23,11 @@ pub mod env;
 pub mod error;
 pub mod ops;
 pub mod password;
-pub mod policy;
+pub(crate) mod policy;
 pub mod qr;
 pub mod store;
 pub mod totp;
-pub mod validate;
+pub(crate) mod validate;
 
 pub use api::*;
 pub use clock::{Clock, ManualClock, SystemClock};

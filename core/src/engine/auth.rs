@@ -5,6 +5,7 @@
 
 use super::Engine;
 use crate::api::{IssuedSession, RequestContext, SessionInfo, SignInResult, SignUpResult, User};
+use crate::audit::AuditAction;
 use crate::clock::iso8601;
 use crate::crypto::{self, sha256};
 use crate::error::{MfaError, Result};
@@ -42,7 +43,15 @@ impl Engine {
         let (new, session) = self.new_session(&row.id, false, None, ctx)?;
         self.store.write(|tx| {
             tx.insert_user(&row)?;
-            self.audit(tx, Some(&row.id), "sign_up", None, true, ctx, None)?;
+            self.audit(
+                tx,
+                Some(&row.id),
+                AuditAction::SignUp,
+                None,
+                true,
+                ctx,
+                None,
+            )?;
             tx.insert_session(&new)?;
             Ok(SignUpResult {
                 user: self.user_view(tx, &row)?,
@@ -66,7 +75,15 @@ impl Engine {
             let dummy = self.dummy_hash()?;
             let _ = password::verify(&dummy, password)?;
             self.store.write(|tx| {
-                self.audit(tx, None, "sign_in", None, false, ctx, Some("unknown_email"))
+                self.audit(
+                    tx,
+                    None,
+                    AuditAction::SignIn,
+                    None,
+                    false,
+                    ctx,
+                    Some("unknown_email"),
+                )
             })?;
             return Err(MfaError::InvalidCredentials);
         };
@@ -75,7 +92,7 @@ impl Engine {
                 self.audit(
                     tx,
                     Some(&user.id),
-                    "sign_in",
+                    AuditAction::SignIn,
                     None,
                     false,
                     ctx,
@@ -94,7 +111,7 @@ impl Engine {
                 self.audit(
                     tx,
                     Some(&user.id),
-                    "sign_in",
+                    AuditAction::SignIn,
                     None,
                     true,
                     ctx,
@@ -112,7 +129,15 @@ impl Engine {
             }
             let (new, session) = self.new_session(&user.id, false, None, ctx)?;
             tx.insert_session(&new)?;
-            self.audit(tx, Some(&user.id), "sign_in", None, true, ctx, None)?;
+            self.audit(
+                tx,
+                Some(&user.id),
+                AuditAction::SignIn,
+                None,
+                true,
+                ctx,
+                None,
+            )?;
             Ok(SignInResult {
                 success: true,
                 requires_mfa: false,
@@ -134,7 +159,15 @@ impl Engine {
             let session = tx.session_by_token(&hash, now)?;
             let existed = tx.delete_session(&hash)?;
             if let Some(s) = session {
-                self.audit(tx, Some(&s.user_id), "sign_out", None, true, ctx, None)?;
+                self.audit(
+                    tx,
+                    Some(&s.user_id),
+                    AuditAction::SignOut,
+                    None,
+                    true,
+                    ctx,
+                    None,
+                )?;
             }
             Ok(existed)
         })
@@ -210,7 +243,7 @@ impl Engine {
                 self.audit(
                     tx,
                     Some(&user.id),
-                    "password_verify",
+                    AuditAction::PasswordVerify,
                     None,
                     false,
                     ctx,
@@ -231,7 +264,15 @@ impl Engine {
             if right {
                 tx.reset_scopes(&scope)?;
                 tx.stamp_user(&user.id, UserStamp::PasswordVerified, now)?;
-                self.audit(tx, Some(&user.id), "password_verify", None, true, ctx, None)?;
+                self.audit(
+                    tx,
+                    Some(&user.id),
+                    AuditAction::PasswordVerify,
+                    None,
+                    true,
+                    ctx,
+                    None,
+                )?;
                 return Ok(());
             }
             if used >= policy.max_attempts {
@@ -239,7 +280,7 @@ impl Engine {
                 self.audit(
                     tx,
                     Some(&user.id),
-                    "lockout",
+                    AuditAction::Lockout,
                     None,
                     false,
                     ctx,
@@ -249,7 +290,7 @@ impl Engine {
             self.audit(
                 tx,
                 Some(&user.id),
-                "password_verify",
+                AuditAction::PasswordVerify,
                 None,
                 false,
                 ctx,

@@ -10,6 +10,7 @@ use super::Engine;
 use crate::api::{
     ChannelInfo, EnableMfaRequest, EnableMfaResult, Method, RequestCodeResult, RequestContext,
 };
+use crate::audit::AuditAction;
 use crate::clock::iso8601;
 use crate::crypto::{self, hmac_sha256};
 use crate::delivery::{self, CodeSender, Delivery, DeliveryMeta, SmtpSender, TwilioSender};
@@ -140,8 +141,8 @@ impl Engine {
             self.audit(
                 tx,
                 Some(&user.id),
-                "mfa_enable",
-                Some(channel),
+                AuditAction::MfaEnable,
+                Some(method),
                 true,
                 ctx,
                 Some(&masked),
@@ -231,8 +232,8 @@ impl Engine {
             self.audit(
                 tx,
                 Some(&user.id),
-                "code_sent",
-                Some(channel),
+                AuditAction::CodeSent,
+                Some(method),
                 true,
                 ctx,
                 Some(&row.masked),
@@ -311,8 +312,8 @@ impl Engine {
             self.audit(
                 tx,
                 Some(&user.id),
-                "code_sent",
-                Some(channel),
+                AuditAction::CodeSent,
+                Method::parse(channel).ok(),
                 false,
                 ctx,
                 Some("mfa_rate_limited"),
@@ -426,8 +427,8 @@ impl Engine {
                 self.audit(
                     tx,
                     Some(user_id),
-                    "delivery_failed",
-                    Some(channel),
+                    AuditAction::DeliveryFailed,
+                    Method::parse(channel).ok(),
                     false,
                     ctx,
                     Some(&detail),

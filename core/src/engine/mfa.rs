@@ -12,6 +12,7 @@ use crate::api::{
     BackupCodes, DisableMfaResult, EnableMfaRequest, EnableMfaResult, IssuedSession, Method,
     MfaStatus, RequestContext, TotpDevice, VerifyMfaRequest, VerifyMfaResult,
 };
+use crate::audit::AuditAction;
 use crate::backup_codes;
 use crate::clock::iso8601;
 use crate::crypto::{self, sha256};
@@ -114,8 +115,8 @@ impl Engine {
             self.audit(
                 tx,
                 Some(&user.id),
-                "mfa_enable",
-                Some("totp"),
+                AuditAction::MfaEnable,
+                Some(Method::Totp),
                 true,
                 ctx,
                 None,
@@ -231,8 +232,8 @@ impl Engine {
                 self.audit(
                     tx,
                     Some(&user.id),
-                    "mfa_verify",
-                    Some(method.as_str()),
+                    AuditAction::MfaVerify,
+                    Some(method),
                     false,
                     ctx,
                     Some("mfa_rate_limited"),
@@ -248,8 +249,8 @@ impl Engine {
                 self.audit(
                     tx,
                     Some(&user.id),
-                    "mfa_verify",
-                    Some(method.as_str()),
+                    AuditAction::MfaVerify,
+                    Some(method),
                     false,
                     ctx,
                     Some(error),
@@ -259,8 +260,8 @@ impl Engine {
                     self.audit(
                         tx,
                         Some(&user.id),
-                        "lockout",
-                        Some(method.as_str()),
+                        AuditAction::Lockout,
+                        Some(method),
                         false,
                         ctx,
                         None,
@@ -279,21 +280,13 @@ impl Engine {
             None
         };
         let action = if activated {
-            "mfa_activate"
+            AuditAction::MfaActivate
         } else {
-            "mfa_verify"
+            AuditAction::MfaVerify
         };
         tx.reset_scopes(&scopes)?;
         tx.stamp_user(&user.id, UserStamp::MfaUsed, now)?;
-        self.audit(
-            tx,
-            Some(&user.id),
-            action,
-            Some(method.as_str()),
-            true,
-            ctx,
-            None,
-        )?;
+        self.audit(tx, Some(&user.id), action, Some(method), true, ctx, None)?;
         let session = match mode {
             Mode::Setup => None,
             Mode::Challenge { token_hash, .. } => {
@@ -411,8 +404,8 @@ impl Engine {
                         self.audit(
                             tx,
                             Some(&user.id),
-                            "backup_code_reuse",
-                            Some("backup"),
+                            AuditAction::BackupCodeReuse,
+                            Some(Method::Backup),
                             false,
                             ctx,
                             None,
@@ -469,8 +462,8 @@ impl Engine {
                 self.audit(
                     tx,
                     Some(&user.id),
-                    "totp_replay",
-                    Some("totp"),
+                    AuditAction::TotpReplay,
+                    Some(Method::Totp),
                     false,
                     ctx,
                     None,
@@ -602,12 +595,20 @@ impl Engine {
             if let Check::Wrong(_) = outcome {
                 if used >= policy.max_attempts {
                     tx.lock_scopes(&scopes, now + policy.lockout_secs)?;
-                    self.audit(tx, Some(&user.id), "lockout", None, false, ctx, None)?;
+                    self.audit(
+                        tx,
+                        Some(&user.id),
+                        AuditAction::Lockout,
+                        None,
+                        false,
+                        ctx,
+                        None,
+                    )?;
                 }
                 self.audit(
                     tx,
                     Some(&user.id),
-                    "mfa_disable",
+                    AuditAction::MfaDisable,
                     None,
                     false,
                     ctx,
@@ -617,7 +618,15 @@ impl Engine {
             }
             tx.reset_scopes(&scopes)?;
             tx.clear_mfa(&user.id)?;
-            self.audit(tx, Some(&user.id), "mfa_disable", None, true, ctx, None)?;
+            self.audit(
+                tx,
+                Some(&user.id),
+                AuditAction::MfaDisable,
+                None,
+                true,
+                ctx,
+                None,
+            )?;
             Ok(Ok(DisableMfaResult {
                 success: true,
                 disabled_at: iso8601(now),
@@ -654,8 +663,8 @@ impl Engine {
             self.audit(
                 tx,
                 Some(&user.id),
-                "backup_codes_regenerate",
-                Some("backup"),
+                AuditAction::BackupCodesRegenerate,
+                Some(Method::Backup),
                 true,
                 ctx,
                 None,

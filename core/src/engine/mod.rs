@@ -11,7 +11,8 @@ mod no_webauthn;
 #[cfg(feature = "webauthn")]
 mod webauthn;
 
-use crate::api::{AuditEvent, ConfigureResult, RequestContext, User};
+use crate::api::{AuditEvent, ConfigureResult, Method, RequestContext, User};
+use crate::audit::AuditAction;
 use crate::clock::{iso8601, Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::{self, SecretKey};
@@ -201,8 +202,8 @@ impl Engine {
         &self,
         tx: &mut dyn Tx,
         user_id: Option<&str>,
-        action: &str,
-        method: Option<&str>,
+        action: AuditAction,
+        method: Option<Method>,
         success: bool,
         ctx: &RequestContext,
         detail: Option<&str>,
@@ -215,8 +216,8 @@ impl Engine {
     fn audit_row(
         &self,
         user_id: Option<&str>,
-        action: &str,
-        method: Option<&str>,
+        action: AuditAction,
+        method: Option<Method>,
         success: bool,
         ctx: &RequestContext,
         detail: Option<&str>,
@@ -228,8 +229,8 @@ impl Engine {
         AuditRow {
             id: 0,
             user_id: user_id.map(str::to_string),
-            action: action.to_string(),
-            method: method.map(str::to_string),
+            action: action.as_str().to_string(),
+            method: method.map(|m| m.as_str().to_string()),
             success,
             ip: clip(&ctx.ip_address),
             user_agent: clip(&ctx.user_agent),

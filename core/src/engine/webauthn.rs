@@ -12,6 +12,7 @@ use crate::api::{
     AllowedCredential, Json, Method, PasskeyInfo, PasskeyOptions, PasskeyOptionsRequest,
     RemovePasskeyResult, RequestContext, VerifyMfaResult, VerifyPasskeyRequest,
 };
+use crate::audit::AuditAction;
 use crate::clock::iso8601;
 use crate::config::UserVerification;
 use crate::crypto::{self, sha256};
@@ -30,8 +31,41 @@ use webauthn_rs::prelude::{
 /// Most security keys and passkeys one user may register.
 const MAX_CREDENTIALS: usize = 20;
 
-const PASSKEY: &str = "passkey";
-const SECURITY_KEY: &str = "security_key";
+/// What kind of authenticator a credential was registered as (the ceremony it went through).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CredentialKind {
+    /// A passkey: user verification required, discoverable where the platform allows.
+    Passkey,
+    /// A security key: user verification preferred.
+    SecurityKey,
+}
+
+impl CredentialKind {
+    /// As stored in the credential row and the ceremony's purpose.
+    fn stored(self) -> &'static str {
+        match self {
+            Self::Passkey => "passkey",
+            Self::SecurityKey => "security_key",
+        }
+    }
+
+    /// As the API names it (`authenticatorType`, `PasskeyInfo.type`).
+    fn public(self) -> &'static str {
+        match self {
+            Self::Passkey => "passkey",
+            Self::SecurityKey => "securityKey",
+        }
+    }
+
+    /// The kind of a stored name (anything but `passkey` is a security key).
+    fn from_stored(s: &str) -> Self {
+        if s == "passkey" {
+            Self::Passkey
+        } else {
+            Self::SecurityKey
+        }
+    }
+}
 
 fn challenge_aad(row_id: &str, user_id: &str, purpose: &str) -> String {
     format!("webauthn_challenge:{row_id}:{user_id}:{purpose}")
@@ -302,14 +336,14 @@ impl Engine {
         let kind = match kind.map(str::trim) {
             None | Some("") => {
                 if cfg.user_verification == UserVerification::Required || cfg.require_resident_key {
-                    PASSKEY
+                    CredentialKind::Passkey
                 } else {
-                    SECURITY_KEY
+                    CredentialKind::SecurityKey
                 }
             }
-            Some("passkey" | "platform") => PASSKEY,
+            Some("passkey" | "platform") => CredentialKind::Passkey,
             Some("security_key" | "securityKey" | "security-key" | "cross-platform") => {
-                SECURITY_KEY
+                CredentialKind::SecurityKey
             }
             Some(_) => {
                 return Err(MfaError::invalid(
@@ -319,7 +353,7 @@ impl Engine {
             }
         };
         let fail = |e: WebauthnError| MfaError::setup_failed(failure_detail(&e));
-        let purpose = format!("registration:{kind}");
+        let purpose = format!("registration:{}", kind.stored());
         let (mut public_key, id, ttl) = self.store.write(|tx| {
             let user = self.user_row(tx, user_id)?;
             let existing = tx.webauthn_credentials(&user.id)?;
@@ -334,7 +368,7 @@ impl Engine {
             }
             let exclude = Some(exclude).filter(|e| !e.is_empty());
             let handle = self.user_handle(&user)?;
-            let started = if kind == PASSKEY {
+            let started = if kind == CredentialKind::Passkey {
                 let (ccr, state) = rp
                     .start_passkey_registration(handle, &user.email, &user.email, exclude)
                     .map_err(fail)?;
@@ -355,11 +389,11 @@ impl Engine {
             self.audit(
                 tx,
                 Some(&user.id),
-                "webauthn_register_begin",
-                Some("webauthn"),
+                AuditAction::WebauthnRegisterBegin,
+                Some(Method::Webauthn),
                 true,
                 ctx,
-                Some(kind),
+                Some(kind.stored()),
             )?;
             Ok(started)
         })?;
@@ -371,14 +405,7 @@ impl Engine {
         }
         drop_unenforced_protection(&mut public_key);
         let mut out = ceremony_options("registration", &id, ttl, public_key);
-        out.authenticator_type = Some(
-            if kind == PASSKEY {
-                "passkey"
-            } else {
-                "securityKey"
-            }
-            .into(),
-        );
+        out.authenticator_type = Some(kind.public().into());
         Ok(out)
     }
 
@@ -410,15 +437,27 @@ impl Engine {
             };
             let user = self.user_row(tx, &row.user_id)?;
             if row.expires_at <= now {
-                self.audit_fail(tx, &user, "webauthn_register", ctx, "mfa_expired_code")?;
+                self.audit_fail(
+                    tx,
+                    &user,
+                    AuditAction::WebauthnRegister,
+                    ctx,
+                    "mfa_expired_code",
+                )?;
                 return Ok(Err(MfaError::ExpiredCode));
             }
             if user_id.is_some_and(|u| u != user.id) {
-                self.audit_fail(tx, &user, "webauthn_register", ctx, "user_mismatch")?;
+                self.audit_fail(
+                    tx,
+                    &user,
+                    AuditAction::WebauthnRegister,
+                    ctx,
+                    "user_mismatch",
+                )?;
                 return Ok(Err(MfaError::InvalidCode));
             }
-            let kind = row.purpose.trim_start_matches("registration:").to_string();
-            let finished = if kind == PASSKEY {
+            let kind = CredentialKind::from_stored(row.purpose.trim_start_matches("registration:"));
+            let finished = if kind == CredentialKind::Passkey {
                 let state: PasskeyRegistration = self.open_ceremony(&row)?;
                 rp.finish_passkey_registration(&reg, &state)
                     .map(Credential::from)
@@ -430,7 +469,13 @@ impl Engine {
             let cred = match finished {
                 Ok(c) => c,
                 Err(e) => {
-                    self.audit_fail(tx, &user, "webauthn_register", ctx, &failure_detail(&e))?;
+                    self.audit_fail(
+                        tx,
+                        &user,
+                        AuditAction::WebauthnRegister,
+                        ctx,
+                        &failure_detail(&e),
+                    )?;
                     return Ok(Err(MfaError::InvalidCode));
                 }
             };
@@ -445,7 +490,7 @@ impl Engine {
                 zeroize::Zeroizing::new(serde_json::to_vec(&cred).map_err(internal("credential"))?);
             let sealed =
                 crypto::seal(&self.sealing_key(), &credential_aad(&credential_id), &plain)?;
-            let default_name = if kind == PASSKEY {
+            let default_name = if kind == CredentialKind::Passkey {
                 "Passkey"
             } else {
                 "Security key"
@@ -454,7 +499,7 @@ impl Engine {
                 credential_id: credential_id.clone(),
                 user_id: user.id.clone(),
                 name: name.clone().unwrap_or_else(|| default_name.to_string()),
-                kind: kind.clone(),
+                kind: kind.stored().into(),
                 credential: sealed,
                 sign_count: cred.counter,
                 transports,
@@ -466,11 +511,11 @@ impl Engine {
             self.audit(
                 tx,
                 Some(&user.id),
-                "mfa_activate",
-                Some("webauthn"),
+                AuditAction::MfaActivate,
+                Some(Method::Webauthn),
                 true,
                 ctx,
-                Some(&kind),
+                Some(kind.stored()),
             )?;
             Ok(Ok(VerifyMfaResult {
                 success: true,
@@ -510,7 +555,11 @@ impl Engine {
                 creds.push(self.open_credential(row)?);
             }
             let hash = Some(sha256(token.as_bytes()));
-            let started = if uv_required || rows.iter().all(|r| r.kind == PASSKEY) {
+            let started = if uv_required
+                || rows
+                    .iter()
+                    .all(|r| CredentialKind::from_stored(&r.kind) == CredentialKind::Passkey)
+            {
                 let keys: Vec<Passkey> = creds.into_iter().map(Passkey::from).collect();
                 let (rcr, state) = rp.start_passkey_authentication(&keys).map_err(fail)?;
                 self.begin_ceremony(tx, &user, "authentication:passkey", hash, &rcr, &state)?
@@ -522,8 +571,8 @@ impl Engine {
             self.audit(
                 tx,
                 Some(&user.id),
-                "webauthn_authenticate_begin",
-                Some("webauthn"),
+                AuditAction::WebauthnAuthenticateBegin,
+                Some(Method::Webauthn),
                 true,
                 ctx,
                 None,
@@ -636,8 +685,8 @@ impl Engine {
                 self.audit(
                     tx,
                     Some(&user.id),
-                    "webauthn_counter_regression",
-                    Some("webauthn"),
+                    AuditAction::WebauthnCounterRegression,
+                    Some(Method::Webauthn),
                     false,
                     ctx,
                     Some("possible cloned authenticator"),
@@ -645,7 +694,13 @@ impl Engine {
                 return Ok(Check::Wrong("mfa_invalid_code"));
             }
             Err(e) => {
-                self.audit_fail(tx, user, "webauthn_assertion", ctx, &failure_detail(&e))?;
+                self.audit_fail(
+                    tx,
+                    user,
+                    AuditAction::WebauthnAssertion,
+                    ctx,
+                    &failure_detail(&e),
+                )?;
                 return Ok(Check::Wrong("mfa_invalid_code"));
             }
         };
@@ -665,8 +720,8 @@ impl Engine {
             self.audit(
                 tx,
                 Some(&user.id),
-                "webauthn_counter_regression",
-                Some("webauthn"),
+                AuditAction::WebauthnCounterRegression,
+                Some(Method::Webauthn),
                 false,
                 ctx,
                 Some("possible cloned authenticator"),
@@ -680,7 +735,7 @@ impl Engine {
         &self,
         tx: &mut dyn Tx,
         user: &UserRow,
-        action: &str,
+        action: AuditAction,
         ctx: &RequestContext,
         detail: &str,
     ) -> Result<()> {
@@ -688,7 +743,7 @@ impl Engine {
             tx,
             Some(&user.id),
             action,
-            Some("webauthn"),
+            Some(Method::Webauthn),
             false,
             ctx,
             Some(detail),
@@ -778,12 +833,7 @@ impl Engine {
                 transports: serde_json::from_str(&r.transports).unwrap_or_default(),
                 credential_id: r.credential_id,
                 name: r.name,
-                kind: if r.kind == PASSKEY {
-                    "passkey"
-                } else {
-                    "securityKey"
-                }
-                .into(),
+                kind: CredentialKind::from_stored(&r.kind).public().into(),
                 aaguid: r.aaguid,
                 sign_count: r.sign_count,
                 created_at: iso8601(r.created_at),
@@ -813,8 +863,8 @@ impl Engine {
             self.audit(
                 tx,
                 Some(&user.id),
-                "webauthn_rename",
-                Some("webauthn"),
+                AuditAction::WebauthnRename,
+                Some(Method::Webauthn),
                 true,
                 ctx,
                 None,
@@ -875,8 +925,8 @@ impl Engine {
             self.audit(
                 tx,
                 Some(&user.id),
-                "webauthn_remove",
-                Some("webauthn"),
+                AuditAction::WebauthnRemove,
+                Some(Method::Webauthn),
                 true,
                 ctx,
                 None,
