@@ -47,6 +47,17 @@ pub struct Config {
     pub password: PasswordParams,
     /// `delivery` of SMS and email codes.
     pub delivery: DeliveryConfig,
+    /// `storage` (a Plinto extension).
+    pub storage: StorageConfig,
+}
+
+/// How the store commits (`storage`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageConfig {
+    /// `full` (default: every answer waits for its commit to reach the disk) or `normal`
+    /// (survives a crash of the process; an OS crash or power loss can lose the last commits).
+    pub durability: crate::store::Durability,
 }
 
 /// The shape of the options, read once from the settings' schema.

@@ -78,6 +78,7 @@ impl Engine {
     /// Opens an engine on any storage [`Backend`].
     pub fn with_backend(backend: Box<dyn Backend>, options: EngineOptions) -> Result<Self> {
         let store = Store::new(backend);
+        store.set_durability(options.config.storage.durability);
         let key = options.secret_key;
         let aad = format!("meta:{HASH_KEY_META}");
         let fresh = Zeroizing::new(crypto::random_bytes(32)?);
@@ -112,6 +113,7 @@ impl Engine {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut next = Config::clone(&current);
         next.apply_json(options)?;
+        self.store.set_durability(next.storage.durability);
         *current = Arc::new(next);
         Ok(ConfigureResult {
             success: true,

@@ -442,3 +442,71 @@ impl Backend for SqliteBackend {
             .store(durability_code(durability), Ordering::Relaxed);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Store, UserTx};
+
+    fn synchronous(backend: &SqliteBackend) -> i64 {
+        let st = lock(&backend.writer.state);
+        st.conn
+            .as_ref()
+            .map(|c| {
+                c.query_row("PRAGMA synchronous", [], |r| r.get(0))
+                    .unwrap_or(-1)
+            })
+            .unwrap_or(-1)
+    }
+
+    #[test]
+    fn durability_applies_to_the_next_commit() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| MfaError::internal(e.to_string()))?;
+        let path = dir.path().join("d.db");
+        let backend = SqliteBackend::open(&path.to_string_lossy())?;
+        let store = Store::new(Box::new(backend));
+        store.write(|tx| tx.user_by_id("usr_none"))?;
+        // PRAGMA synchronous: 1 is NORMAL, 2 is FULL.
+        let backend = SqliteBackend::open(&path.to_string_lossy())?;
+        backend.write(&mut |tx| tx.user_by_id("usr_none").map(|_| ()))?;
+        assert_eq!(synchronous(&backend), 2);
+        backend.set_durability(Durability::Normal);
+        backend.write(&mut |tx| tx.user_by_id("usr_none").map(|_| ()))?;
+        assert_eq!(synchronous(&backend), 1);
+        backend.set_durability(Durability::Full);
+        backend.write(&mut |tx| tx.user_by_id("usr_none").map(|_| ()))?;
+        assert_eq!(synchronous(&backend), 2);
+        Ok(())
+    }
+
+    #[test]
+    fn a_failing_operation_rolls_back_only_itself() -> Result<()> {
+        let backend = SqliteBackend::open(":memory:")?;
+        let user = |id: &str| crate::store::UserRow {
+            id: id.into(),
+            email: format!("{id}@example.com"),
+            password_hash: "x".into(),
+            role: "user".into(),
+            created_at: 0,
+            mfa_setup_at: None,
+            mfa_last_used_at: None,
+            password_verified_at: None,
+        };
+        backend.write(&mut |tx| tx.insert_user(&user("usr_a")))?;
+        let failed = backend.write(&mut |tx| {
+            tx.insert_user(&user("usr_b"))?;
+            Err(MfaError::internal("the operation failed after a write"))
+        });
+        assert!(failed.is_err());
+        let mut found = (false, false);
+        backend.read(&mut |tx| {
+            found = (
+                tx.user_by_id("usr_a")?.is_some(),
+                tx.user_by_id("usr_b")?.is_some(),
+            );
+            Ok(())
+        })?;
+        assert_eq!(found, (true, false));
+        Ok(())
+    }
+}
