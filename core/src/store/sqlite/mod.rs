@@ -446,7 +446,7 @@ impl Backend for SqliteBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{Store, UserTx};
+    use crate::store::Store;
 
     fn synchronous(backend: &SqliteBackend) -> i64 {
         let st = lock(&backend.writer.state);
