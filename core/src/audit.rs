@@ -63,6 +63,25 @@ actions! {
     WebauthnRename = "webauthn_rename";
     /// A key was removed.
     WebauthnRemove = "webauthn_remove";
+    /// An authenticator device or SMS/email destination was removed.
+    FactorRemove = "factor_remove";
+    /// Consecutive failures reached the cap: code-based factors were suspended.
+    FactorsSuspended = "factors_suspended";
+    /// A suspension of code-based factors was lifted (backup code at sign-in, or an
+    /// administrator).
+    FactorsRestored = "factors_restored";
+    /// A step-up was refused or satisfied by a confirmation code.
+    StepUp = "step_up";
+    /// A session was revoked (one, or the user's others).
+    SessionRevoke = "session_revoke";
+    /// The password was changed.
+    PasswordChange = "password_change";
+    /// The email address was changed.
+    EmailChange = "email_change";
+    /// A security notification could not be delivered.
+    NotificationFailed = "notification_failed";
+    /// The user deleted their account (the trail is kept under a pseudonym).
+    AccountDelete = "account_delete";
 }
 
 #[cfg(test)]

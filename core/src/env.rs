@@ -4,9 +4,13 @@
 //! built-in senders: `PLINTO_SMTP_HOST`, `_PORT`, `_TLS` (none, starttls, tls), `_USER`,
 //! `_PASSWORD`, `_FROM`; `PLINTO_TWILIO_ACCOUNT_SID`, `_AUTH_TOKEN`, `_FROM`, `_BASE_URL`.
 //!
-//! Without `PLINTO_SECRET_KEY`, a development key is generated once and kept in a key file
-//! beside the database (`<database>.key`, mode 0600), with a one-time warning on stderr.
-//! Creating the file is atomic, so worker processes starting together agree on one key.
+//! The master key comes from `PLINTO_SECRET_KEY`, or from the file `PLINTO_SECRET_KEY_FILE`
+//! names (e.g. a mounted secret). Without either, outside production, a development key is
+//! generated once and kept in a key file beside the database (`<database>.key`, mode 0600),
+//! with a one-time warning on stderr; creating the file is atomic, so worker processes
+//! starting together agree on one key. In production (`PLINTO_ENV=production` or
+//! `NODE_ENV=production`) a missing key is an error: a key beside the database protects
+//! nothing against whoever can read the database.
 
 use crate::crypto::SecretKey;
 use crate::engine::EngineOptions;
@@ -24,10 +28,7 @@ static WARNED: AtomicBool = AtomicBool::new(false);
 pub fn options_from_env() -> Result<EngineOptions> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let database = var("PLINTO_DATABASE").unwrap_or_else(|| DEFAULT_DATABASE.to_string());
-    let key = match var("PLINTO_SECRET_KEY") {
-        Some(k) => SecretKey::parse(&k)?,
-        None => development_key(&database)?,
-    };
+    let key = key_from_env(&database)?;
     let mut options = EngineOptions::new(database, key);
     if let Some(issuer) = var("PLINTO_ISSUER") {
         options
@@ -97,16 +98,10 @@ pub fn options_from_json(options: &serde_json::Value) -> Result<EngineOptions> {
     let issuer = text("issuer", "issuer")?;
     let mut base = match (database, key) {
         (Some(db), Some(key)) => EngineOptions::new(db, SecretKey::parse(&key)?),
-        (Some(db), None) => match std::env::var("PLINTO_SECRET_KEY")
-            .ok()
-            .filter(|k| !k.trim().is_empty())
-        {
-            Some(key) => EngineOptions::new(db, SecretKey::parse(&key)?),
-            None => {
-                let key = development_key(&db)?;
-                EngineOptions::new(db, key)
-            }
-        },
+        (Some(db), None) => {
+            let key = key_from_env(&db)?;
+            EngineOptions::new(db, key)
+        }
         (None, key) => {
             let mut o = options_from_env()?;
             if let Some(key) = key {
@@ -125,6 +120,38 @@ pub fn options_from_json(options: &serde_json::Value) -> Result<EngineOptions> {
     }
     base.config.apply_json(&serde_json::Value::Object(rest))?;
     Ok(base)
+}
+
+/// Whether the environment says this is production (`PLINTO_ENV` or `NODE_ENV`).
+pub fn is_production() -> bool {
+    ["PLINTO_ENV", "NODE_ENV"].iter().any(|name| {
+        std::env::var(name).is_ok_and(|v| v.trim().eq_ignore_ascii_case("production"))
+    })
+}
+
+/// The master key for `database`: `PLINTO_SECRET_KEY`, the file `PLINTO_SECRET_KEY_FILE`
+/// names, or (outside production) the development key.
+fn key_from_env(database: &str) -> Result<SecretKey> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    if let Some(k) = var("PLINTO_SECRET_KEY") {
+        return SecretKey::parse(&k);
+    }
+    if let Some(file) = var("PLINTO_SECRET_KEY_FILE") {
+        return read_key(Path::new(&file))?.ok_or_else(|| {
+            MfaError::invalid(
+                "PLINTO_SECRET_KEY_FILE",
+                format!("{file} does not exist or is empty"),
+            )
+        });
+    }
+    if is_production() && database != ":memory:" {
+        return Err(MfaError::invalid(
+            "secretKey",
+            "is required in production: set PLINTO_SECRET_KEY (or PLINTO_SECRET_KEY_FILE) \
+             instead of relying on a development key beside the database",
+        ));
+    }
+    development_key(database)
 }
 
 /// Path of the development key file for a database.

@@ -82,8 +82,12 @@ error_codes! {
     NoBackupCodesRemaining = "mfa_no_backup_codes_remaining", 401, false;
     /// The code could not be sent on this channel; try again or use another method.
     DeliveryFailed = "mfa_delivery_failed", 503, true;
-    /// The operation needs an MFA verification more recent than the allowed age.
+    /// The operation needs a recent MFA verification (or, without MFA, a recent password
+    /// check); `methods` lists what can satisfy it.
     StepUpRequired = "mfa_step_up_required", 403, false;
+    /// The user's code-based factors are suspended after too many consecutive failures:
+    /// recover with a backup code at sign-in, or ask an administrator.
+    FactorsSuspended = "mfa_factors_suspended", 403, false;
     /// The secret key does not match the key this database was sealed with.
     KeyMismatch = "key_mismatch", 500, false;
     /// The database was written by a newer version of Plinto MFA.
@@ -171,11 +175,17 @@ pub enum MfaError {
         /// The channel that failed.
         channel: String,
     },
-    /// The operation needs an MFA verification more recent than the allowed age.
+    /// The operation needs a recent MFA verification (or, on an account without MFA, a
+    /// recent password check).
     StepUpRequired {
         /// The maximum age that was required, in seconds.
         max_age: u64,
+        /// What can satisfy it: the user's MFA methods, or `password`.
+        methods: Vec<String>,
     },
+    /// The user's code-based factors (TOTP, SMS, email) are suspended after too many
+    /// consecutive failures.
+    FactorsSuspended,
     /// The secret key given at open does not match the key that sealed this database.
     KeyMismatch,
     /// The database was written by a newer version of Plinto MFA.
@@ -216,6 +226,7 @@ impl MfaError {
             Self::NoBackupCodesRemaining => ErrorCode::NoBackupCodesRemaining,
             Self::DeliveryFailed { .. } => ErrorCode::DeliveryFailed,
             Self::StepUpRequired { .. } => ErrorCode::StepUpRequired,
+            Self::FactorsSuspended => ErrorCode::FactorsSuspended,
             Self::KeyMismatch => ErrorCode::KeyMismatch,
             Self::DatabaseTooNew { .. } => ErrorCode::DatabaseTooNew,
             Self::Storage { .. } => ErrorCode::Storage,
@@ -227,6 +238,14 @@ impl MfaError {
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             Self::RateLimited { retry_after } => Some(*retry_after),
+            _ => None,
+        }
+    }
+
+    /// What can satisfy a step-up, with its maximum age, for `mfa_step_up_required`.
+    pub fn step_up(&self) -> Option<(u64, &[String])> {
+        match self {
+            Self::StepUpRequired { max_age, methods } => Some((*max_age, methods)),
             _ => None,
         }
     }
@@ -331,9 +350,22 @@ impl fmt::Display for MfaError {
                 let what = if channel == "sms" { "SMS" } else { "email" };
                 write!(f, "Failed to send the {what} code. Please try again or use another method.")
             }
-            Self::StepUpRequired { max_age } => write!(
-                f,
-                "Recent MFA verification required (within the last {max_age} seconds)"
+            Self::StepUpRequired { max_age, methods } => {
+                if methods.iter().all(|m| m == "password") {
+                    write!(
+                        f,
+                        "Confirm your password first (a check within the last {max_age} seconds is required)"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "Recent MFA verification required (within the last {max_age} seconds)"
+                    )
+                }
+            }
+            Self::FactorsSuspended => f.write_str(
+                "Code-based MFA is suspended for this account after too many failed attempts; \
+                 sign in with a backup code or contact support",
             ),
             Self::KeyMismatch => f.write_str(
                 "The secret key does not match the key this database was encrypted with",

@@ -21,8 +21,10 @@ pub mod delivery;
 mod engine;
 pub mod env;
 pub mod error;
+pub mod notify;
 pub mod ops;
 pub mod password;
+pub mod password_rules;
 pub(crate) mod policy;
 pub mod qr;
 pub mod store;
@@ -33,7 +35,7 @@ pub use api::*;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Config;
 pub use crypto::SecretKey;
-pub use engine::{Engine, EngineOptions};
+pub use engine::{Engine, EngineOptions, Proof};
 pub use error::{ErrorCode, MfaError, Result};
 
 #[cfg(feature = "uniffi")]

@@ -15,7 +15,7 @@ use std::sync::{Condvar, Mutex, PoisonError};
 use zeroize::Zeroizing;
 
 /// argon2id cost parameters (`password` in `configure()`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PasswordParams {
     /// Memory in KiB (OWASP: 19456 = 19 MiB).
@@ -147,6 +147,21 @@ pub fn verify(stored: &str, password: &str) -> Result<bool> {
     Ok(ct_eq(&out, &expected))
 }
 
+/// The cost parameters a stored hash was made with.
+pub fn params_of(stored: &str) -> Result<PasswordParams> {
+    parse(stored).map(|(p, _, _)| p)
+}
+
+/// Whether a stored hash is cheaper than `current` in any parameter (it is then re-made at
+/// the next correct sign-in).
+pub fn needs_rehash(stored: &str, current: PasswordParams) -> bool {
+    params_of(stored).map_or(false, |p| {
+        p.memory_kib < current.memory_kib
+            || p.iterations < current.iterations
+            || p.parallelism != current.parallelism
+    })
+}
+
 fn parse(stored: &str) -> Result<(PasswordParams, Vec<u8>, Vec<u8>)> {
     let bad = || MfaError::internal("stored password hash is malformed");
     let parts: Vec<&str> = stored.split('$').collect();
@@ -185,6 +200,13 @@ mod tests {
         assert!(verify(&h, "correct horse")?);
         assert!(!verify(&h, "wrong horse")?);
         assert!(verify("$argon2id$v=19$garbage", "x").is_err());
+        assert_eq!(params_of(&h)?, params);
+        assert!(!needs_rehash(&h, params));
+        let stronger = PasswordParams {
+            memory_kib: 128,
+            ..params
+        };
+        assert!(needs_rehash(&h, stronger));
         Ok(())
     }
 

@@ -7,8 +7,6 @@ use crate::error::{MfaError, Result};
 pub const MAX_EMAIL: usize = 254;
 /// Longest accepted password, in bytes.
 pub const MAX_PASSWORD: usize = 1024;
-/// Shortest password accepted at sign-up.
-pub const MIN_PASSWORD: usize = 8;
 /// Longest accepted id or token.
 pub const MAX_TOKEN: usize = 512;
 /// Longest accepted MFA code (backup codes with separators included).
@@ -70,18 +68,6 @@ pub fn password(value: &str) -> Result<&str> {
         ));
     }
     Ok(value)
-}
-
-/// A new password: at least [`MIN_PASSWORD`] characters.
-pub fn new_password(value: &str) -> Result<&str> {
-    let v = password(value)?;
-    if v.chars().count() < MIN_PASSWORD {
-        return Err(MfaError::invalid(
-            "password",
-            format!("must be at least {MIN_PASSWORD} characters"),
-        ));
-    }
-    Ok(v)
 }
 
 /// A role name: 1 to 64 of `a-z 0-9 _ -`.

@@ -101,7 +101,10 @@ pub struct SignOutRequest {
 }
 debug_fields!(SignOutRequest { context });
 
-/// Describes a session token. Unknown, expired and empty tokens give `valid: false`.
+/// Describes a session token. Only a signed-in session is `valid`: unknown, expired, idle
+/// and empty tokens give `valid: false` (`state: "invalid"`), and so does a pending sign-in
+/// that has not passed MFA (`state: "mfa_pending"`, with only its methods). A use refreshes
+/// the idle timeout.
 #[derive(Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
@@ -117,16 +120,19 @@ debug_fields!(VerifySessionRequest {});
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionInfo {
-    /// The token is known and unexpired.
+    /// The token is a live, signed-in session: it authenticates its user.
     #[schemars(extend("x-discriminant" = true))]
     pub valid: bool,
-    /// The session's id (its token), when valid.
-    #[schemars(extend("x-when" = "valid", "x-secret" = true))]
+    /// `active` (signed in), `mfa_pending` (a sign-in waiting for its MFA step: it
+    /// authenticates nothing but that step) or `invalid`.
+    pub state: String,
+    /// The session's public id (`ses_…`), when valid.
+    #[schemars(extend("x-when" = "valid"))]
     pub id: Option<String>,
     /// The owner, when valid.
     #[schemars(extend("x-when" = "valid"))]
     pub user: Option<User>,
-    /// The session still has to pass MFA before use.
+    /// The session still has to pass MFA before use (`mfa_pending`).
     pub requires_mfa: bool,
     /// The session has passed MFA at sign-in or later.
     pub mfa_completed: bool,
@@ -143,6 +149,8 @@ pub struct SessionInfo {
 }
 debug_fields!(SessionInfo {
     valid,
+    state,
+    id,
     user,
     requires_mfa,
     mfa_completed,
@@ -156,6 +164,7 @@ impl SessionInfo {
     pub(crate) fn invalid() -> Self {
         Self {
             valid: false,
+            state: "invalid".into(),
             id: None,
             user: None,
             requires_mfa: false,
@@ -186,13 +195,19 @@ pub struct VerifyPasswordRequest {
 }
 debug_fields!(VerifyPasswordRequest { user_id, context });
 
-/// Deletes a user and everything that belongs to them.
+/// Deletes a user and everything that belongs to them, as an administrator does (no step-up:
+/// guard the route that calls it). Their audit events are kept under a pseudonym for
+/// `audit.retentionDays`. A user deleting their own account uses `delete_account`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct DeleteUserRequest {
     /// The user.
     pub user_id: String,
+    /// Caller details for the audit log.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub context: RequestContext,
 }
 
 /// The public view of a user.
@@ -204,8 +219,9 @@ pub struct GetUserRequest {
     pub user_id: String,
 }
 
-/// Fails with `mfa_step_up_required` unless the session passed MFA within `maxAge` seconds
-/// (default `security.stepUpMaxAgeSeconds`, 600).
+/// Fails with `mfa_step_up_required` unless the signed-in session passed MFA within `maxAge`
+/// seconds (default `security.stepUpMaxAgeSeconds`, 600); a pending or unknown session is
+/// `session_invalid`.
 #[derive(Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]

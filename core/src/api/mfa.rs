@@ -1,14 +1,16 @@
 //! Enrolling, verifying, listing and removing MFA factors.
 
 use super::{debug_fields, IssuedSession, RequestContext, SecretString, User};
-use crate::delivery::Delivery;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Starts setting up a method. For `totp`: a new secret, its `otpauth://` URI and QR code
 /// (the device stays unconfirmed until `verify_mfa` sees a correct code); for `sms` and
-/// `email`: a destination that a code is sent to.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+/// `email`: a destination that a code is sent to, kept beside the confirmed one until its
+/// code is confirmed. Adding a factor is a step-up operation (`factor_add`): on an account
+/// with MFA it needs a session whose MFA is recent or a `confirmationCode`; without MFA, a
+/// password check (sign-in, `verify_password`) or a session from the last five minutes.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct EnableMfaRequest {
@@ -28,16 +30,26 @@ pub struct EnableMfaRequest {
     /// For `email`: the address (default: the user's).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub email: Option<String>,
-    /// The caller delivers the code itself and reports back with `complete_delivery`.
-    #[serde(default)]
-    #[schemars(extend("x-internal" = true))]
+    /// The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+    /// the change ends the user's other sessions.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
-    pub external_delivery: bool,
+    pub session_token: Option<SecretString>,
+    /// A current code of one of the user's factors, when the session's MFA is not recent.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub confirmation_code: Option<SecretString>,
     /// Caller details for the audit log.
     #[serde(flatten)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub context: RequestContext,
 }
+
+debug_fields!(EnableMfaRequest {
+    user_id,
+    method,
+    label,
+    device_name,
+    context
+});
 
 /// Result of `enable_mfa`.
 #[derive(Clone, PartialEq, Eq, Serialize, JsonSchema)]
@@ -71,10 +83,6 @@ pub struct EnableMfaResult {
     pub code_sent: Option<bool>,
     /// Where it was sent, masked (e.g. `+1******7890`).
     pub destination: Option<String>,
-    /// The message for the caller to deliver, when it asked to deliver codes itself.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("x-internal" = true))]
-    pub delivery: Option<Delivery>,
 }
 debug_fields!(EnableMfaResult {
     success,
@@ -106,6 +114,10 @@ pub struct VerifyMfaRequest {
     /// Setup challenge id (optional).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub challenge_id: Option<String>,
+    /// Confirming a setup (`userId`): the caller's session token, kept when the new factor
+    /// ends the user's other sessions.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub session_token: Option<SecretString>,
     /// Caller details for the audit log.
     #[serde(flatten)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
@@ -198,11 +210,14 @@ pub struct TotpDevice {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct ChannelInfo {
+    /// `chn_…` id (for `remove_factor`).
+    pub id: String,
     /// `sms` or `email`.
     pub method: String,
     /// Masked destination.
     pub destination: String,
-    /// Confirmed by a code (active).
+    /// Confirmed by a code (active). An unconfirmed destination waits beside the confirmed
+    /// one and replaces it when its code is confirmed.
     pub confirmed: bool,
     /// ISO 8601.
     pub created_at: String,
@@ -229,10 +244,14 @@ pub struct MfaStatus {
     pub totp_devices: Vec<TotpDevice>,
     /// SMS and email factors, with masked destinations.
     pub channels: Vec<ChannelInfo>,
+    /// Code-based factors (TOTP, SMS, email) are suspended after too many consecutive
+    /// failures: a backup code at sign-in (or an administrator) restores them.
+    pub codes_suspended: bool,
 }
 
 /// Turns MFA off: needs the password (or a `verify_password` in the last five minutes) and a
-/// current code of an active factor (TOTP, SMS, email or a backup code); removes every factor.
+/// current code of an active factor (TOTP, SMS or email for this session, or a backup code);
+/// removes every factor and ends the user's other sessions.
 #[derive(Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
@@ -245,6 +264,10 @@ pub struct DisableMfaRequest {
     #[schemars(extend("x-positional" = true))]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub password: Option<SecretString>,
+    /// The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+    /// the change ends the user's other sessions.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub session_token: Option<SecretString>,
     /// Caller details for the audit log.
     #[serde(flatten)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
@@ -263,8 +286,9 @@ pub struct DisableMfaResult {
     pub disabled_at: String,
 }
 
-/// Replaces the user's backup codes with `count` new ones (default from settings, 10).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+/// Replaces the user's backup codes with `count` new ones (default from settings, 10): a
+/// step-up operation (`backup_codes_regenerate`).
+#[derive(Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct RegenerateBackupCodesRequest {
@@ -274,11 +298,24 @@ pub struct RegenerateBackupCodesRequest {
     #[schemars(extend("x-positional" = true))]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub count: Option<u32>,
+    /// The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+    /// the change ends the user's other sessions.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub session_token: Option<SecretString>,
+    /// A current code of one of the user's factors, when the session's MFA is not recent.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub confirmation_code: Option<SecretString>,
     /// Caller details for the audit log.
     #[serde(flatten)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub context: RequestContext,
 }
+
+debug_fields!(RegenerateBackupCodesRequest {
+    user_id,
+    count,
+    context
+});
 
 /// Result of `regenerate_mfa_backup_codes`.
 #[derive(Clone, PartialEq, Eq, Serialize, JsonSchema)]
@@ -303,4 +340,65 @@ pub struct GetFallbackMethodsRequest {
     pub user_id: String,
     /// The method that failed.
     pub failed_method: String,
+}
+
+/// Removes one authenticator device (`dev_…`) or SMS/email destination (`chn_…`, from
+/// `get_mfa_status`): needs the password (or a password check in the last five minutes) and
+/// the step-up (`factor_remove`). Removing the last factor is turning MFA off, with the rules
+/// of `disable_mfa` (a `confirmationCode` is then required).
+#[derive(Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct RemoveFactorRequest {
+    /// The user.
+    pub user_id: String,
+    /// The device or destination id.
+    pub factor_id: String,
+    /// The user's password.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub password: Option<SecretString>,
+    /// The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+    /// the change ends the user's other sessions.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub session_token: Option<SecretString>,
+    /// A current code of one of the user's factors, when the session's MFA is not recent.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub confirmation_code: Option<SecretString>,
+    /// Caller details for the audit log.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub context: RequestContext,
+}
+debug_fields!(RemoveFactorRequest {
+    user_id,
+    factor_id,
+    context
+});
+
+/// Result of `remove_factor` and `remove_passkey`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct RemoveFactorResult {
+    /// Always true (failures are errors).
+    pub success: bool,
+    /// It was the last factor: MFA is now off.
+    pub mfa_disabled: bool,
+    /// ISO 8601, when MFA was turned off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disabled_at: Option<String>,
+}
+
+/// Lifts a suspension of the user's code-based factors, as an administrator does after
+/// checking who is asking (no step-up: guard the route that calls it). Audited.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct RestoreFactorsRequest {
+    /// The user.
+    pub user_id: String,
+    /// Caller details for the audit log.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub context: RequestContext,
 }

@@ -10,12 +10,14 @@ mod auth;
 mod authenticator;
 mod channels;
 mod mfa;
+mod sessions;
 mod webauthn;
 
 pub use auth::*;
 pub use authenticator::*;
 pub use channels::*;
 pub use mfa::*;
+pub use sessions::*;
 pub use webauthn::*;
 
 use crate::error::{MfaError, Result};
@@ -275,13 +277,13 @@ pub struct User {
     pub mfa_methods: Vec<String>,
 }
 
-/// A session handed to the client. `id` and `token` are the same bearer secret.
+/// A session handed to the client: `token` is the bearer secret (keep it in an `HttpOnly`
+/// cookie); `id` names the session in lists and revocations and grants nothing.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct IssuedSession {
-    /// The session's id, which is its bearer token.
-    #[schemars(extend("x-secret" = true))]
+    /// The session's public id (`ses_…`), as `list_sessions` shows it.
     pub id: String,
     /// Bearer token (256 random bits, base64url).
     #[schemars(extend("x-secret" = true))]
@@ -295,6 +297,7 @@ pub struct IssuedSession {
 }
 
 debug_fields!(IssuedSession {
+    id,
     expires_in,
     expires_at,
     mfa_verified

@@ -30,6 +30,13 @@ pub struct PasskeyOptionsRequest {
     /// Registration: `passkey` (user verification required) or `securityKey`.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub authenticator_type: Option<String>,
+    /// The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+    /// the change ends the user's other sessions.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub session_token: Option<SecretString>,
+    /// A current code of one of the user's factors, when the session's MFA is not recent.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub confirmation_code: Option<SecretString>,
     /// Caller details for the audit log.
     #[serde(flatten)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
@@ -131,6 +138,10 @@ pub struct VerifyPasskeyRequest {
     /// Registration: a name for the key (default `Passkey` or `Security key`).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub name: Option<String>,
+    /// Registration: the caller's session token, kept when the new key ends the user's other
+    /// sessions.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub session_token: Option<SecretString>,
     /// Caller details for the audit log.
     #[serde(flatten)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
@@ -201,7 +212,8 @@ pub struct PasskeyInfo {
     pub last_used: Option<String>,
 }
 
-/// Renames one of the user's security keys or passkeys.
+/// Renames one of the user's security keys or passkeys (a factor change: `factor_add`'s
+/// step-up applies).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
@@ -212,14 +224,22 @@ pub struct RenamePasskeyRequest {
     pub credential_id: String,
     /// Its new name (1 to 128 bytes).
     pub name: String,
+    /// The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+    /// the change ends the user's other sessions.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub session_token: Option<SecretString>,
+    /// A current code of one of the user's factors, when the session's MFA is not recent.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub confirmation_code: Option<SecretString>,
     /// Caller details for the audit log.
     #[serde(flatten)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub context: RequestContext,
 }
 
-/// Removes a key; needs `password` (or a `verify_password` in the last five minutes).
-/// Removing the last MFA factor also needs `confirmationCode`, as `disable_mfa` does.
+/// Removes a key; needs `password` (or a `verify_password` in the last five minutes) and the
+/// step-up (`factor_remove`: a session whose MFA is recent, or `confirmationCode`). Removing
+/// the last MFA factor is turning MFA off, with the rules of `disable_mfa`.
 #[derive(Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
@@ -234,6 +254,10 @@ pub struct RemovePasskeyRequest {
     /// A current code, when this is the last factor.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub confirmation_code: Option<SecretString>,
+    /// The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+    /// the change ends the user's other sessions.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub session_token: Option<SecretString>,
     /// Caller details for the audit log.
     #[serde(flatten)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
@@ -244,17 +268,3 @@ debug_fields!(RemovePasskeyRequest {
     credential_id,
     context
 });
-
-/// Result of `remove_passkey`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[serde(rename_all = "camelCase")]
-pub struct RemovePasskeyResult {
-    /// Always true (failures are errors).
-    pub success: bool,
-    /// It was the last factor: MFA is now off.
-    pub mfa_disabled: bool,
-    /// ISO 8601, when MFA was turned off.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub disabled_at: Option<String>,
-}

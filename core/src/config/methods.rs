@@ -174,6 +174,15 @@ impl MethodsConfig {
 impl ChannelConfig {
     fn check(&mut self, path: &str) -> Result<()> {
         text(&mut self.provider, &format!("{path}.provider"), 64)?;
+        // Only the built-in provider of each channel exists (other providers are application
+        // senders, registered with `set_sender`): any other name is refused, not ignored.
+        let built_in = if path.ends_with("sms") { "twilio" } else { "smtp" };
+        if self.provider != built_in {
+            return Err(MfaError::invalid(
+                format!("{path}.provider"),
+                format!("must be {built_in} (register a sender for any other provider)"),
+            ));
+        }
         let l = &self.rate_limits;
         ranged(
             l.per_minute,

@@ -12,13 +12,15 @@ mod check;
 pub mod delivery;
 pub mod methods;
 pub mod policy;
+pub(crate) mod profile;
 
 pub use delivery::{DeliveryConfig, SmtpConfig, SmtpTls, TwilioConfig};
 pub use methods::{
     ChannelConfig, MethodsConfig, SendLimits, TotpConfig, UserVerification, WebauthnConfig,
 };
 pub use policy::{
-    BackupAlphabet, BackupCodesConfig, RateLimitConfig, SecurityConfig, SessionConfig,
+    AuditConfig, BackupAlphabet, BackupCodesConfig, NotificationConfig, RateLimitConfig,
+    SecurityConfig, SecurityProfile, SessionConfig,
 };
 
 use crate::error::{MfaError, Result};
@@ -49,6 +51,10 @@ pub struct Config {
     pub delivery: DeliveryConfig,
     /// `storage` (a Plinto extension).
     pub storage: StorageConfig,
+    /// `audit` (a Plinto extension).
+    pub audit: AuditConfig,
+    /// `notifications` (a Plinto extension).
+    pub notifications: NotificationConfig,
 }
 
 /// How the store commits (`storage`).
@@ -126,7 +132,9 @@ impl Config {
         self.security.check()?;
         self.sessions.check()?;
         self.password.check()?;
-        self.delivery.check()
+        self.delivery.check()?;
+        self.audit.check()?;
+        self.check_profile()
     }
 }
 

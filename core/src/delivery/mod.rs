@@ -25,7 +25,8 @@ use std::time::Duration;
 pub struct DeliveryMeta {
     /// `sms` or `email`.
     pub channel: String,
-    /// `setup` (confirming a new factor) or `sign_in`.
+    /// `setup` (confirming a new destination), `sign_in`, `step_up`, or `notification` (a
+    /// security notification, which carries no code).
     pub purpose: String,
     /// The user the code is for.
     pub user_id: String,
@@ -42,7 +43,7 @@ pub struct DeliveryMeta {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct Delivery {
-    /// Id to report the outcome with (`complete_delivery`).
+    /// Id of this delivery (in the audit log).
     pub id: String,
     /// Phone number (E.164) or email address.
     pub destination: String,
@@ -67,38 +68,80 @@ debug_fields!(Delivery {
     timeout_ms
 });
 
+/// Why a message did not go out. The reason goes to the audit log, never to end users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendError {
+    /// The provider refused this destination or message (an invalid or blocked number, an
+    /// unknown mailbox): input the caller controls, so the provider stays healthy.
+    Rejected(String),
+    /// The provider or the transport failed (including timeouts): counts against the
+    /// provider's health.
+    Failed(String),
+}
+
+impl SendError {
+    /// The reason, for the audit log.
+    pub fn reason(&self) -> &str {
+        match self {
+            Self::Rejected(r) | Self::Failed(r) => r,
+        }
+    }
+}
+
+impl From<String> for SendError {
+    fn from(reason: String) -> Self {
+        Self::Failed(reason)
+    }
+}
+
 /// A way to send codes. Implemented by the built-in senders; applications in Rust (and the
 /// mobile bindings) can register their own with `Engine::set_sender`.
 pub trait CodeSender: Send + Sync {
-    /// Sends one message; an `Err` carries a reason for the logs (never shown to end users).
-    fn send(&self, delivery: &Delivery) -> std::result::Result<(), String>;
+    /// Sends one message.
+    fn send(&self, delivery: &Delivery) -> std::result::Result<(), SendError>;
 }
 
-/// Runs `sender` with a deadline. A sender still running at the deadline is abandoned.
-pub fn send_with_timeout(
-    sender: Arc<dyn CodeSender>,
-    delivery: &Delivery,
-) -> std::result::Result<(), String> {
+/// Runs `f` on a thread of its own with a deadline; `f` still running at the deadline is
+/// abandoned, and a panic in it is an error. `what` names it in the error.
+pub fn with_timeout<T: Send + 'static>(
+    what: &str,
+    timeout: Duration,
+    f: impl FnOnce() -> std::result::Result<T, SendError> + Send + 'static,
+) -> std::result::Result<T, SendError> {
     let (tx, rx) = mpsc::channel();
-    let d = delivery.clone();
     let spawned = std::thread::Builder::new()
-        .name("plinto-send".into())
+        .name("plinto-hook".into())
         .spawn(move || {
-            let outcome =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sender.send(&d)))
-                    .unwrap_or_else(|_| Err("the sender panicked".into()));
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+                .unwrap_or_else(|_| Err(SendError::Failed("it panicked".into())));
             let _ = tx.send(outcome);
         });
     if let Err(e) = spawned {
-        return Err(format!("cannot start the sender: {e}"));
+        return Err(SendError::Failed(format!("cannot start the {what}: {e}")));
     }
-    match rx.recv_timeout(Duration::from_millis(delivery.timeout_ms)) {
+    match rx.recv_timeout(timeout) {
         Ok(outcome) => outcome,
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            Err(format!("timed out after {} ms", delivery.timeout_ms))
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(SendError::Failed(format!(
+            "the {what} timed out after {} ms",
+            timeout.as_millis()
+        ))),
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            Err(SendError::Failed(format!("the {what} stopped")))
         }
-        Err(mpsc::RecvTimeoutError::Disconnected) => Err("the sender stopped".into()),
     }
+}
+
+/// Runs `sender` with the delivery's deadline.
+pub fn send_with_timeout(
+    sender: Arc<dyn CodeSender>,
+    delivery: &Delivery,
+) -> std::result::Result<(), SendError> {
+    let d = delivery.clone();
+    with_timeout(
+        "sender",
+        Duration::from_millis(delivery.timeout_ms),
+        move || sender.send(&d),
+    )
 }
 
 /// Fills `{code}`, `{app}` and `{minutes}` into a template.
@@ -159,7 +202,7 @@ mod tests {
 
     struct Slow;
     impl CodeSender for Slow {
-        fn send(&self, _: &Delivery) -> std::result::Result<(), String> {
+        fn send(&self, _: &Delivery) -> std::result::Result<(), SendError> {
             std::thread::sleep(Duration::from_millis(500));
             Ok(())
         }
@@ -185,7 +228,7 @@ mod tests {
     #[test]
     fn timeout_is_enforced() {
         let r = send_with_timeout(Arc::new(Slow), &delivery(50));
-        assert!(r.is_err_and(|e| e.contains("timed out")));
+        assert!(r.is_err_and(|e| e.reason().contains("timed out")));
         assert_eq!(send_with_timeout(Arc::new(Slow), &delivery(2000)), Ok(()));
     }
 

@@ -1,6 +1,6 @@
 //! The built-in email sender: SMTP through lettre (plain, STARTTLS or TLS, optional login).
 
-use super::{CodeSender, Delivery};
+use super::{CodeSender, Delivery, SendError};
 use crate::config::{SmtpConfig, SmtpTls};
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
@@ -38,7 +38,7 @@ impl SmtpSender {
 }
 
 impl CodeSender for SmtpSender {
-    fn send(&self, d: &Delivery) -> Result<(), String> {
+    fn send(&self, d: &Delivery) -> Result<(), SendError> {
         let message = Message::builder()
             .from(
                 self.config
@@ -49,7 +49,7 @@ impl CodeSender for SmtpSender {
             .to(d
                 .destination
                 .parse()
-                .map_err(|e| format!("to address: {e}"))?)
+                .map_err(|e| SendError::Rejected(format!("to address: {e}")))?)
             .subject(d.meta.subject.clone().unwrap_or_default())
             .header(ContentType::TEXT_PLAIN)
             .body(d.message.clone())
@@ -57,6 +57,17 @@ impl CodeSender for SmtpSender {
         self.transport(Duration::from_millis(d.timeout_ms))?
             .send(&message)
             .map(|_| ())
-            .map_err(|e| format!("smtp: {e}"))
+            .map_err(|e| {
+                // The server refused this recipient (mailbox unknown or unavailable, bad
+                // address): the server itself works.
+                let recipient = e
+                    .status()
+                    .is_some_and(|c| matches!(c.to_string().as_str(), "501" | "550" | "551" | "553"));
+                if recipient {
+                    SendError::Rejected(format!("smtp: {e}"))
+                } else {
+                    SendError::Failed(format!("smtp: {e}"))
+                }
+            })
     }
 }

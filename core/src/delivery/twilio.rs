@@ -1,7 +1,7 @@
 //! The built-in SMS sender: Twilio's Messages API (`POST /2010-04-01/Accounts/{sid}/Messages.json`
 //! with Basic auth and the form fields `To`, `From`, `Body`). The base URL is configurable.
 
-use super::{CodeSender, Delivery};
+use super::{CodeSender, Delivery, SendError};
 use crate::config::TwilioConfig;
 use crate::crypto::b64;
 use std::time::Duration;
@@ -20,7 +20,7 @@ impl TwilioSender {
 }
 
 impl CodeSender for TwilioSender {
-    fn send(&self, d: &Delivery) -> Result<(), String> {
+    fn send(&self, d: &Delivery) -> Result<(), SendError> {
         let c = &self.config;
         let url = format!(
             "{}/2010-04-01/Accounts/{}/Messages.json",
@@ -45,10 +45,12 @@ impl CodeSender for TwilioSender {
             ])
             .map_err(|e| format!("twilio: {e}"))?;
         let status = response.status().as_u16();
-        if (200..300).contains(&status) {
-            Ok(())
-        } else {
-            Err(format!("twilio answered HTTP {status}"))
+        match status {
+            200..=299 => Ok(()),
+            // Twilio answers 400 for a number or message it refuses (invalid, unreachable,
+            // blocked); anything else (auth, 429, 5xx) is the provider failing.
+            400 => Err(SendError::Rejected(format!("twilio answered HTTP {status}"))),
+            _ => Err(SendError::Failed(format!("twilio answered HTTP {status}"))),
         }
     }
 }

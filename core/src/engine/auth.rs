@@ -1,24 +1,30 @@
-//! Primary sign-in, sessions and step-up checks.
+//! Users and primary sign-in: sign-up, sign-in, password checks, new-password rules.
 //!
 //! Password hashing (deliberately slow) never runs inside a transaction: the attempt is
-//! reserved and committed first, then the hash is checked, then the outcome is recorded.
+//! reserved and committed first, then the hash is checked, then the outcome is recorded. A
+//! reservation is refused (`mfa_rate_limited`) before any hashing, so guesses cost the
+//! attacker a refusal, not the server an argon2 run.
 
+use super::step_up::PASSWORD_GRACE_SECS;
 use super::Engine;
-use crate::api::{IssuedSession, RequestContext, SessionInfo, SignInResult, SignUpResult, User};
+use crate::api::{RequestContext, SignInResult, SignUpResult, User};
 use crate::audit::AuditAction;
-use crate::clock::iso8601;
-use crate::crypto::{self, sha256};
+use crate::crypto::{self, hmac_sha256};
+use crate::delivery::{self, SendError};
 use crate::error::{MfaError, Result};
 use crate::password;
-use crate::store::{NewSession, Reservation, Scope, SessionRow, Tx, UserRow, UserStamp};
+use crate::password_rules;
+use crate::store::{AttemptPolicy, Reservation, Scope, Tx, UserRow, UserStamp};
 use crate::validate;
+use std::sync::Arc;
+use std::time::Duration;
 
-/// How long a password re-verification lets `disable_mfa` skip asking again.
-pub(super) const PASSWORD_GRACE_SECS: i64 = 300;
+/// Attempt counters a password check reserves, with the limit of each.
+struct PasswordScopes(Vec<(Scope, AttemptPolicy)>);
 
 impl Engine {
     /// Creates a user with an argon2id password hash and signs them in: the user, the audit
-    /// event and the session are one transaction.
+    /// event and the session are one transaction. The password follows the password rules.
     pub fn sign_up(
         &self,
         email: &str,
@@ -27,37 +33,156 @@ impl Engine {
         ctx: &RequestContext,
     ) -> Result<SignUpResult> {
         let email = validate::email(email)?;
-        let password = validate::new_password(password)?;
+        self.check_new_password(password, &email, ctx)?;
         let role = validate::role(role.unwrap_or("user"))?;
         let hash = password::hash(self.config().password, password)?;
+        let now = self.now();
         let row = UserRow {
             id: crypto::new_id("usr")?,
             email,
             password_hash: hash,
             role,
-            created_at: self.now(),
+            created_at: now,
             mfa_setup_at: None,
             mfa_last_used_at: None,
-            password_verified_at: None,
+            password_verified_at: Some(now),
+            mfa_failures: 0,
+            codes_suspended_at: None,
         };
         let (new, session) = self.new_session(&row.id, false, None, ctx)?;
         self.store.write(|tx| {
             tx.insert_user(&row)?;
-            self.audit(
-                tx,
-                Some(&row.id),
-                AuditAction::SignUp,
-                None,
-                true,
-                ctx,
-                None,
-            )?;
+            tx.stamp_user(&row.id, UserStamp::PasswordVerified, now)?;
+            self.audit(tx, Some(&row.id), AuditAction::SignUp, None, true, ctx, None)?;
             tx.insert_session(&new)?;
             Ok(SignUpResult {
                 user: self.user_view(tx, &row)?,
                 session: session.clone(),
             })
         })
+    }
+
+    /// Refuses a new password that breaks the rules (`security.passwordMinLength`, the common
+    /// list, the email) or that the application's breached-password check knows.
+    pub(super) fn check_new_password(
+        &self,
+        password: &str,
+        email: &str,
+        ctx: &RequestContext,
+    ) -> Result<()> {
+        let config = self.config();
+        let local = email.split('@').next().unwrap_or("");
+        password_rules::check(
+            password,
+            config.security.password_min_length,
+            config.security.refuse_common_passwords,
+            &[email, local, &config.methods.totp.issuer],
+        )?;
+        let Some(screen) = self.password_screen.read().ok().and_then(|s| s.clone()) else {
+            return Ok(());
+        };
+        let candidate = zeroize::Zeroizing::new(password.to_string());
+        let timeout = Duration::from_secs(u64::from(config.delivery.timeout_seconds));
+        let screen = Arc::clone(&screen);
+        let verdict = delivery::with_timeout("password check", timeout, move || {
+            screen.is_compromised(&candidate).map_err(SendError::Failed)
+        });
+        match verdict {
+            Ok(false) => Ok(()),
+            Ok(true) => Err(MfaError::invalid(
+                "password",
+                "appears in a known data breach; choose another",
+            )),
+            Err(e) => {
+                // The check is unavailable: the password passes, and the gap is on record.
+                let detail: String = format!("password check failed: {}", e.reason())
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .take(200)
+                    .collect();
+                self.store.write(|tx| {
+                    self.audit(
+                        tx,
+                        None,
+                        AuditAction::PasswordVerify,
+                        None,
+                        false,
+                        ctx,
+                        Some(&detail),
+                    )
+                })
+            }
+        }
+    }
+
+    /// The counters a sign-in reserves: the account (by a keyed hash of the email, so known
+    /// and unknown emails behave alike) and, when the caller passes one, the client IP.
+    fn sign_in_scopes(&self, email: &str, ctx: &RequestContext) -> PasswordScopes {
+        let rl = self.config().rate_limiting;
+        let base = self.attempt_policy();
+        let account = crypto::hex(&hmac_sha256(&self.hash_key, format!("signin\0{email}").as_bytes())[..16]);
+        let mut scopes = vec![(
+            Scope {
+                key: format!("signin:{account}"),
+                user_id: None,
+            },
+            AttemptPolicy {
+                max_attempts: rl.sign_in_attempts,
+                ..base
+            },
+        )];
+        if let Some(ip) = ctx.ip_address.as_deref().map(str::trim).filter(|ip| !ip.is_empty()) {
+            let ip: String = ip.chars().filter(|c| !c.is_control()).take(64).collect();
+            scopes.push((
+                Scope {
+                    key: format!("signin-ip:{ip}"),
+                    user_id: None,
+                },
+                AttemptPolicy {
+                    max_attempts: rl.sign_in_attempts_per_ip,
+                    ..base
+                },
+            ));
+        }
+        PasswordScopes(scopes)
+    }
+
+    /// Reserves one attempt in every scope, or the refusal (with seconds to wait). Call in a
+    /// write transaction that commits before the hash is checked.
+    fn reserve_password(
+        &self,
+        tx: &mut dyn Tx,
+        scopes: &PasswordScopes,
+    ) -> Result<std::result::Result<Vec<u32>, u64>> {
+        let now = self.now();
+        let mut used = Vec::with_capacity(scopes.0.len());
+        for (scope, policy) in &scopes.0 {
+            match tx.reserve_attempt(std::slice::from_ref(scope), now, *policy)? {
+                Reservation::Granted { used: n } => used.push(n),
+                Reservation::Locked { until } | Reservation::Wait { until } => {
+                    return Ok(Err(u64::try_from(until - now).unwrap_or(0).max(1)))
+                }
+            }
+        }
+        Ok(Ok(used))
+    }
+
+    /// After a wrong password: locks each scope whose attempts ran out.
+    fn count_wrong_password(
+        &self,
+        tx: &mut dyn Tx,
+        scopes: &PasswordScopes,
+        used: &[u32],
+    ) -> Result<bool> {
+        let now = self.now();
+        let mut locked = false;
+        for ((scope, policy), n) in scopes.0.iter().zip(used) {
+            if *n >= policy.max_attempts {
+                tx.lock_scopes(std::slice::from_ref(scope), now + policy.lockout_secs)?;
+                locked = true;
+            }
+        }
+        Ok(locked)
     }
 
     /// Checks email and password. Users with MFA get a pending session to complete with
@@ -70,41 +195,80 @@ impl Engine {
     ) -> Result<SignInResult> {
         let email = validate::email(email).map_err(|_| MfaError::InvalidCredentials)?;
         let password = validate::password(password)?;
-        let found = self.store.read(|tx| tx.user_by_email(&email))?;
-        let Some(user) = found else {
-            let dummy = self.dummy_hash()?;
-            let _ = password::verify(&dummy, password)?;
+        let scopes = self.sign_in_scopes(&email, ctx);
+        let reserved = self.store.write(|tx| {
+            let used = match self.reserve_password(tx, &scopes)? {
+                Ok(used) => used,
+                Err(retry_after) => {
+                    self.audit(
+                        tx,
+                        None,
+                        AuditAction::SignIn,
+                        None,
+                        false,
+                        ctx,
+                        Some("mfa_rate_limited"),
+                    )?;
+                    return Ok(Err(MfaError::RateLimited { retry_after }));
+                }
+            };
+            let user = tx.user_by_email(&email)?;
+            let sample = match &user {
+                Some(_) => None,
+                None => tx.sample_password_hash()?,
+            };
+            Ok(Ok((used, user, sample)))
+        })?;
+        let (used, user, sample) = reserved?;
+        let (user, right) = match user {
+            Some(user) => {
+                let right = password::verify(&user.password_hash, password)?;
+                (Some(user), right)
+            }
+            None => {
+                let dummy = self.dummy_hash(sample.as_deref())?;
+                let _ = password::verify(&dummy, password)?;
+                (None, false)
+            }
+        };
+        let (Some(user), true) = (user.as_ref(), right) else {
             self.store.write(|tx| {
+                self.count_wrong_password(tx, &scopes, &used)?;
+                let detail = if user.is_some() {
+                    "invalid_credentials"
+                } else {
+                    "unknown_email"
+                };
                 self.audit(
                     tx,
-                    None,
+                    user.as_ref().map(|u| u.id.as_str()),
                     AuditAction::SignIn,
                     None,
                     false,
                     ctx,
-                    Some("unknown_email"),
+                    Some(detail),
                 )
             })?;
             return Err(MfaError::InvalidCredentials);
         };
-        if !password::verify(&user.password_hash, password)? {
-            self.store.write(|tx| {
-                self.audit(
-                    tx,
-                    Some(&user.id),
-                    AuditAction::SignIn,
-                    None,
-                    false,
-                    ctx,
-                    Some("invalid_credentials"),
-                )
-            })?;
-            return Err(MfaError::InvalidCredentials);
-        }
+        // A hash made with a lower cost than the current one is made again, once.
+        let current = self.config().password;
+        let rehashed = if password::needs_rehash(&user.password_hash, current) {
+            Some(password::hash(current, password)?)
+        } else {
+            None
+        };
         let now = self.now();
         self.store.write(|tx| {
+            // The account's counter starts again; the IP's runs out its window.
+            tx.reset_scopes(std::slice::from_ref(&scopes.0[0].0))?;
             tx.purge_expired_sessions(now)?;
-            let view = self.user_view(tx, &user)?;
+            self.purge_old_audit(tx)?;
+            if let Some(hash) = &rehashed {
+                tx.set_password_hash(&user.id, hash)?;
+            }
+            tx.stamp_user(&user.id, UserStamp::PasswordVerified, now)?;
+            let view = self.user_view(tx, user)?;
             if view.mfa_enabled {
                 let (new, pending) = self.new_session(&user.id, true, None, ctx)?;
                 tx.insert_session(&new)?;
@@ -129,15 +293,7 @@ impl Engine {
             }
             let (new, session) = self.new_session(&user.id, false, None, ctx)?;
             tx.insert_session(&new)?;
-            self.audit(
-                tx,
-                Some(&user.id),
-                AuditAction::SignIn,
-                None,
-                true,
-                ctx,
-                None,
-            )?;
+            self.audit(tx, Some(&user.id), AuditAction::SignIn, None, true, ctx, None)?;
             Ok(SignInResult {
                 success: true,
                 requires_mfa: false,
@@ -150,76 +306,6 @@ impl Engine {
         })
     }
 
-    /// Ends a session. Returns whether it existed.
-    pub fn sign_out(&self, token: &str, ctx: &RequestContext) -> Result<bool> {
-        let token = validate::token("token", token)?;
-        let hash = sha256(token.as_bytes());
-        let now = self.now();
-        self.store.write(|tx| {
-            let session = tx.session_by_token(&hash, now)?;
-            let existed = tx.delete_session(&hash)?;
-            if let Some(s) = session {
-                self.audit(
-                    tx,
-                    Some(&s.user_id),
-                    AuditAction::SignOut,
-                    None,
-                    true,
-                    ctx,
-                    None,
-                )?;
-            }
-            Ok(existed)
-        })
-    }
-
-    /// Describes a session token. Unknown or expired tokens give `valid: false`.
-    pub fn verify_session(&self, token: &str) -> Result<SessionInfo> {
-        if token.trim().is_empty() {
-            return Ok(SessionInfo::invalid());
-        }
-        let token = validate::token("token", token)?;
-        let now = self.now();
-        let hash = sha256(token.as_bytes());
-        self.store.read(|tx| {
-            let Some(row) = tx.session_by_token(&hash, now)? else {
-                return Ok(SessionInfo::invalid());
-            };
-            let Some(user) = tx.user_by_id(&row.user_id)? else {
-                return Ok(SessionInfo::invalid());
-            };
-            let user = self.user_view(tx, &user)?;
-            let completed = !row.pending && row.mfa_verified_at.is_some();
-            Ok(SessionInfo {
-                valid: true,
-                id: Some(token.to_string()),
-                requires_mfa: row.pending,
-                mfa_completed: completed,
-                mfa_verified: completed,
-                mfa_verified_at: row.mfa_verified_at.map(iso8601),
-                mfa_method: row.mfa_method,
-                mfa_methods: user.mfa_methods.clone(),
-                user: Some(user),
-                expires_in: u64::try_from(row.expires_at - now).unwrap_or(0),
-            })
-        })
-    }
-
-    /// Fails with `mfa_step_up_required` unless the session passed MFA within `max_age` seconds
-    /// (default: `security.stepUpMaxAgeSeconds`, 600).
-    pub fn require_recent_mfa(&self, token: &str, max_age: Option<u64>) -> Result<()> {
-        let max_age =
-            max_age.unwrap_or_else(|| u64::from(self.config().security.step_up_max_age_seconds));
-        let row = self.store.read(|tx| self.session_row(tx, token))?;
-        let now = self.now();
-        match row.mfa_verified_at {
-            Some(at) if !row.pending && u64::try_from(now - at).unwrap_or(u64::MAX) <= max_age => {
-                Ok(())
-            }
-            _ => Err(MfaError::StepUpRequired { max_age }),
-        }
-    }
-
     /// Checks a user's password (e.g. before disabling MFA). Wrong → `invalid_credentials`;
     /// repeated failures lock like wrong codes do. The attempt is reserved (and committed)
     /// before the password is hashed, so concurrent guesses never exceed the limit.
@@ -229,17 +315,32 @@ impl Engine {
         password: &str,
         ctx: &RequestContext,
     ) -> Result<()> {
-        let password = validate::password(password)?;
-        let now = self.now();
-        let policy = self.attempt_policy();
-        let reserved = self.store.write(|tx| {
-            let user = self.user_row(tx, user_id)?;
-            let scope = [Scope {
+        let user = self.store.read(|tx| self.user_row(tx, user_id))?;
+        self.check_password(&user, password, "password", ctx)
+    }
+
+    /// [`Engine::verify_password`] for a user already read; `field` names the argument.
+    pub(super) fn check_password(
+        &self,
+        user: &UserRow,
+        password: &str,
+        field: &str,
+        ctx: &RequestContext,
+    ) -> Result<()> {
+        let password = validate::password(password).map_err(|e| match e {
+            MfaError::InvalidInput { reason, .. } => MfaError::invalid(field, reason),
+            other => other,
+        })?;
+        let scopes = PasswordScopes(vec![(
+            Scope {
                 key: format!("password:{}", user.id),
-                user_id: user.id.clone(),
-            }];
-            let reservation = tx.reserve_attempt(&scope, now, policy)?;
-            if let Reservation::Locked { until } = reservation {
+                user_id: Some(user.id.clone()),
+            },
+            self.attempt_policy(),
+        )]);
+        let reserved = self.store.write(|tx| match self.reserve_password(tx, &scopes)? {
+            Ok(used) => Ok(Ok(used)),
+            Err(retry_after) => {
                 self.audit(
                     tx,
                     Some(&user.id),
@@ -249,22 +350,17 @@ impl Engine {
                     ctx,
                     Some("mfa_rate_limited"),
                 )?;
-                return Ok(Err(MfaError::RateLimited {
-                    retry_after: u64::try_from(until - now).unwrap_or(0),
-                }));
+                Ok(Err(MfaError::RateLimited { retry_after }))
             }
-            Ok(Ok((user, scope, reservation)))
         })?;
-        let (user, scope, reservation) = reserved?;
-        let Reservation::Granted { used } = reservation else {
-            return Err(MfaError::internal("unexpected reservation"));
-        };
+        let used = reserved?;
         let right = password::verify(&user.password_hash, password)?;
-        self.store.write(|tx| {
+        let now = self.now();
+        self.write_noting(|tx, notices| {
             if right {
-                tx.reset_scopes(&scope)?;
+                tx.reset_scopes(std::slice::from_ref(&scopes.0[0].0))?;
                 tx.stamp_user(&user.id, UserStamp::PasswordVerified, now)?;
-                self.audit(
+                return self.audit(
                     tx,
                     Some(&user.id),
                     AuditAction::PasswordVerify,
@@ -272,11 +368,9 @@ impl Engine {
                     true,
                     ctx,
                     None,
-                )?;
-                return Ok(());
+                );
             }
-            if used >= policy.max_attempts {
-                tx.lock_scopes(&scope, now + policy.lockout_secs)?;
+            if self.count_wrong_password(tx, &scopes, &used)? {
                 self.audit(
                     tx,
                     Some(&user.id),
@@ -286,6 +380,7 @@ impl Engine {
                     ctx,
                     Some("password"),
                 )?;
+                notices.raise(self, crate::notify::NotificationKind::Lockout, user, None, ctx);
             }
             self.audit(
                 tx,
@@ -304,13 +399,27 @@ impl Engine {
         }
     }
 
-    /// Deletes a user and every row that belongs to them.
-    pub fn delete_user(&self, user_id: &str) -> Result<()> {
-        let id = validate::token("userId", user_id)?;
-        if self.store.write(|tx| tx.delete_user(id))? {
-            Ok(())
-        } else {
-            Err(MfaError::not_found("User"))
+    /// Re-authentication before removing a factor: the `password`, checked like
+    /// [`Engine::verify_password`], or without it a successful password check in the last
+    /// five minutes; none at all is `invalid_input` on `password`.
+    pub(super) fn confirm_password(
+        &self,
+        user: &UserRow,
+        password: Option<&str>,
+        ctx: &RequestContext,
+    ) -> Result<()> {
+        match password.filter(|p| !p.is_empty()) {
+            Some(p) => self.check_password(user, p, "password", ctx),
+            None => {
+                let recent = user
+                    .password_verified_at
+                    .is_some_and(|at| self.now() - at <= PASSWORD_GRACE_SECS);
+                if recent {
+                    Ok(())
+                } else {
+                    Err(MfaError::invalid("password", "is required"))
+                }
+            }
         }
     }
 
@@ -320,53 +429,5 @@ impl Engine {
             let row = self.user_row(tx, user_id)?;
             self.user_view(tx, &row)
         })
-    }
-
-    /// The unexpired session of a token (or pending-session handle).
-    pub(super) fn session_row(&self, tx: &mut dyn Tx, token: &str) -> Result<SessionRow> {
-        let token = validate::token("sessionId", token)?;
-        tx.session_by_token(&sha256(token.as_bytes()), self.now())?
-            .ok_or(MfaError::SessionInvalid)
-    }
-
-    /// Builds a new session (not yet stored) with a fresh token.
-    pub(super) fn new_session(
-        &self,
-        user_id: &str,
-        pending: bool,
-        mfa_method: Option<&str>,
-        ctx: &RequestContext,
-    ) -> Result<(NewSession, IssuedSession)> {
-        let cfg = self.config().sessions;
-        let ttl = i64::from(if pending {
-            cfg.pending_ttl_seconds
-        } else {
-            cfg.ttl_seconds
-        });
-        let now = self.now();
-        let token = crypto::b64url(&crypto::random_bytes(32)?);
-        let row = SessionRow {
-            id: crypto::new_id("ses")?,
-            user_id: user_id.to_string(),
-            created_at: now,
-            expires_at: now + ttl,
-            pending,
-            mfa_verified_at: mfa_method.map(|_| now),
-            mfa_method: mfa_method.map(str::to_string),
-        };
-        let issued = IssuedSession {
-            id: token.clone(),
-            token: token.clone(),
-            expires_in: u64::try_from(ttl).unwrap_or(0),
-            expires_at: iso8601(now + ttl),
-            mfa_verified: mfa_method.is_some(),
-        };
-        let new = NewSession {
-            row,
-            token_hash: sha256(token.as_bytes()),
-            ip: ctx.ip_address.clone(),
-            user_agent: ctx.user_agent.clone(),
-        };
-        Ok((new, issued))
     }
 }

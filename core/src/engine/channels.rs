@@ -1,11 +1,16 @@
 //! SMS and email factors: enrolling a destination, issuing codes (with resend limits and
-//! channel health), delivering them, checking them, and the guide's fallback order.
+//! provider health), delivering them, checking them, and the guide's fallback order.
 //!
-//! Invariants: one live code per user and channel (a new one voids the previous); codes are
-//! stored as keyed hashes and used once; a failed delivery voids its code. A code is stored
-//! (with its resend reservation) in one transaction before it is sent, and the sender runs
-//! outside any transaction.
+//! Invariants: a new destination waits beside the confirmed one and replaces it only when
+//! its code is confirmed; a code is bound to its destination, its purpose (setup, sign-in,
+//! step-up) and its session, and a new one for the same destination and purpose voids the
+//! previous; codes are stored as keyed hashes and used once; a failed delivery voids its
+//! code; only provider or transport failures count against a provider's health, and a
+//! success restores it. A code is stored (with its resend reservation) in one transaction
+//! before it is sent, the sender runs outside any transaction, and no result ever carries it.
 
+use super::mfa::Purpose;
+use super::step_up::{Proof, Sensitive};
 use super::Engine;
 use crate::api::{
     ChannelInfo, EnableMfaRequest, EnableMfaResult, Method, RequestCodeResult, RequestContext,
@@ -13,9 +18,11 @@ use crate::api::{
 use crate::audit::AuditAction;
 use crate::clock::iso8601;
 use crate::crypto::{self, hmac_sha256};
-use crate::delivery::{self, CodeSender, Delivery, DeliveryMeta, SmtpSender, TwilioSender};
+use crate::delivery::{
+    self, CodeSender, Delivery, DeliveryMeta, SendError, SmtpSender, TwilioSender,
+};
 use crate::error::{MfaError, Result};
-use crate::store::{ChannelRow, OtpCodeRow, OtpUse, Scope, SendLimit, Tx, UserRow};
+use crate::store::{ChannelRow, OtpCodeRow, OtpUse, SendLimit, Tx, UserRow};
 use crate::validate;
 use std::sync::Arc;
 
@@ -34,7 +41,9 @@ fn fallback_chain(failed: Method) -> &'static [&'static str] {
 /// A code stored and ready to go out.
 struct Prepared {
     delivery: Delivery,
-    /// The channel had failed sends before this one (a success clears them).
+    /// The provider that sends it, e.g. `sms:twilio` or `email:app`.
+    provider: String,
+    /// The provider had failed sends before this one (a success clears them).
     unhealthy: bool,
 }
 
@@ -42,7 +51,7 @@ impl Engine {
     /// Registers the application's sender for `sms` or `email`, used instead of the built-in
     /// one; `None` removes it. Whatever the sender is (Rust, a JavaScript function, a Python
     /// callable, a Swift or Kotlin object), the engine applies `delivery.timeoutSeconds`,
-    /// voids the code of a failed send and keeps the channel's health.
+    /// voids the code of a failed send and keeps the provider's health.
     pub fn set_sender(&self, channel: &str, sender: Option<Arc<dyn CodeSender>>) -> Result<()> {
         let channel = match channel {
             "sms" | "email" => channel,
@@ -59,37 +68,43 @@ impl Engine {
         Ok(())
     }
 
-    fn sender_for(&self, channel: &str) -> Option<Arc<dyn CodeSender>> {
+    /// The provider of a channel (its health is kept under this name) and its sender.
+    fn sender_for(&self, channel: &str) -> (String, Option<Arc<dyn CodeSender>>) {
         if let Some(s) = self
             .senders
             .read()
             .ok()
             .and_then(|m| m.get(channel).cloned())
         {
-            return Some(s);
+            return (format!("{channel}:app"), Some(s));
         }
         let config = self.config();
         let cfg = &config.delivery;
-        match channel {
+        let sender = match channel {
             "email" => cfg
                 .smtp
                 .clone()
                 .map(|c| Arc::new(SmtpSender::new(c)) as Arc<dyn CodeSender>),
-            "sms" => cfg
+            _ => cfg
                 .twilio
                 .clone()
                 .map(|c| Arc::new(TwilioSender::new(c)) as Arc<dyn CodeSender>),
-            _ => None,
-        }
+        };
+        let name = if channel == "email" {
+            &config.methods.email.provider
+        } else {
+            &config.methods.sms.provider
+        };
+        (format!("{channel}:{name}"), sender)
     }
 
-    /// Enrolls an SMS or email destination and sends it a setup code.
+    /// Enrolls an SMS or email destination beside any confirmed one and sends it a setup code.
     pub(super) fn enable_channel(
         &self,
         method: Method,
         req: &EnableMfaRequest,
-        ctx: &RequestContext,
     ) -> Result<EnableMfaResult> {
+        let ctx = &req.context;
         let cfg = self.config();
         let (channel, enabled) = match method {
             Method::Sms => ("sms", cfg.methods.sms.enabled),
@@ -108,13 +123,26 @@ impl Engine {
             Some(e) if method == Method::Email && !e.trim().is_empty() => Some(validate::email(e)?),
             _ => None,
         };
+        let proof = Proof::new(
+            req.session_token.as_ref().map(|s| s.expose()),
+            req.confirmation_code.as_ref().map(|s| s.expose()),
+        );
         let id = crypto::new_id("chn")?;
-        let prepared = self.store.write(|tx| {
+        let prepared = self.write_noting(|tx, notices| {
             let user = self.user_row(tx, &req.user_id)?;
+            if let Err(e) = self.step_up(tx, notices, &user, Sensitive::FactorAdd, proof, ctx)? {
+                return Ok(Err(e));
+            }
             let destination = phone
                 .clone()
                 .or_else(|| email.clone())
                 .unwrap_or_else(|| user.email.clone());
+            // The limits and the provider's health first: a refused send leaves no trace
+            // but its audit event, and never touches the confirmed destination.
+            let unhealthy = match self.reserve_send_for(tx, &user, channel, &destination, ctx)? {
+                Ok(unhealthy) => unhealthy,
+                Err(e) => return Ok(Err(e)),
+            };
             let masked = match method {
                 Method::Sms => delivery::mask_phone(&destination),
                 _ => delivery::mask_email(&destination),
@@ -133,11 +161,9 @@ impl Engine {
                 confirmed_at: None,
                 last_used_at: None,
             };
-            tx.replace_channel(&row)?;
-            let prepared = match self.prepare_code(tx, &user, &row, "setup", ctx)? {
-                Ok(p) => p,
-                Err(e) => return Ok(Err(e)),
-            };
+            tx.put_pending_channel(&row)?;
+            let prepared =
+                self.store_code(tx, &user, &row, destination, Purpose::Setup, unhealthy)?;
             self.audit(
                 tx,
                 Some(&user.id),
@@ -151,7 +177,12 @@ impl Engine {
         })?;
         let (prepared, masked) = prepared?;
         let expires_in = prepared.delivery.meta.expires_in;
-        let delivery = self.deliver(prepared, req.external_delivery, ctx)?;
+        let field = if method == Method::Sms {
+            "phoneNumber"
+        } else {
+            "email"
+        };
+        self.deliver(prepared, Some(field), ctx)?;
         Ok(EnableMfaResult {
             success: true,
             method: channel.into(),
@@ -164,18 +195,15 @@ impl Engine {
             expires_in: Some(expires_in),
             code_sent: Some(true),
             destination: Some(masked),
-            delivery,
         })
     }
 
-    /// Sends a new SMS or email code, voiding the previous one: for a pending sign-in
-    /// (`session_id`) or a method being set up (`user_id`).
+    /// Sends a new SMS or email code (see `RequestNewCodeRequest`).
     pub fn request_new_code(
         &self,
         session_id: Option<&str>,
         user_id: Option<&str>,
         method: &str,
-        external_delivery: bool,
         ctx: &RequestContext,
     ) -> Result<RequestCodeResult> {
         let method = Method::parse(method)?;
@@ -198,36 +226,40 @@ impl Engine {
         }
         let policy = self.attempt_policy();
         let prepared = self.store.write(|tx| {
-            let (user, session_scope, setup) = match (session_id, user_id) {
+            let (user, session) = match (session_id, user_id) {
                 (Some(sid), _) => {
                     let session = self.session_row(tx, sid)?;
-                    let user = self.user_row(tx, &session.user_id)?;
-                    let scope = session.pending.then(|| Scope {
-                        key: format!("session:{}", session.id),
-                        user_id: user.id.clone(),
-                    });
-                    (user, scope, false)
+                    (self.user_row(tx, &session.user_id)?, Some(session))
                 }
-                (None, Some(uid)) => (self.user_row(tx, uid)?, None, true),
+                (None, Some(uid)) => (self.user_row(tx, uid)?, None),
                 (None, None) => return Err(MfaError::internal("no session or user")),
             };
-            let row = tx
-                .channels(&user.id)?
-                .into_iter()
-                .find(|c| c.channel == channel && (setup || c.confirmed_at.is_some()))
+            let purpose = match &session {
+                Some(s) if s.pending => Purpose::SignIn(&s.id),
+                Some(s) => Purpose::StepUp(&s.id),
+                None => Purpose::Setup,
+            };
+            let setup = purpose == Purpose::Setup;
+            if !setup && user.codes_suspended_at.is_some() {
+                return Err(MfaError::FactorsSuspended);
+            }
+            let row = self
+                .channel_row(tx, &user.id, channel, setup)?
                 .ok_or_else(|| {
-                    MfaError::unsupported(format!("{channel} is not set up for this user"))
+                    MfaError::unsupported(if setup {
+                        format!("no {channel} destination is being set up for this user")
+                    } else {
+                        format!("{channel} is not set up for this user")
+                    })
                 })?;
-            let purpose = if setup { "setup" } else { "sign_in" };
-            let prepared = match self.prepare_code(tx, &user, &row, purpose, ctx)? {
-                Ok(p) => p,
+            let destination = self.open_destination(&row)?;
+            let unhealthy = match self.reserve_send_for(tx, &user, channel, &destination, ctx)? {
+                Ok(unhealthy) => unhealthy,
                 Err(e) => return Ok(Err(e)),
             };
-            let mut scopes = vec![Scope {
-                key: format!("user:{}", user.id),
-                user_id: user.id.clone(),
-            }];
-            scopes.extend(session_scope);
+            let prepared = self.store_code(tx, &user, &row, destination, purpose, unhealthy)?;
+            let pending = session.as_ref().filter(|s| s.pending);
+            let scopes = self.attempt_scopes(&user, pending);
             let used = tx.attempts_used(&scopes, self.now(), policy)?;
             self.audit(
                 tx,
@@ -242,32 +274,42 @@ impl Engine {
         })?;
         let (prepared, used, masked) = prepared?;
         let expires_in = prepared.delivery.meta.expires_in;
-        let delivery = self.deliver(prepared, external_delivery, ctx)?;
+        self.deliver(prepared, None, ctx)?;
         Ok(RequestCodeResult {
             success: true,
             method: channel.into(),
             expires_in,
             attempts_remaining: policy.max_attempts.saturating_sub(used),
             destination: masked,
-            delivery,
         })
     }
 
-    /// Issues a code on a channel, in the caller's transaction: health and resend limits
-    /// first, then a fresh code stored hashed. `Ok(Err(_))` is a refusal to commit with the
-    /// transaction (the rate limit's audit event).
-    fn prepare_code(
+    fn open_destination(&self, row: &ChannelRow) -> Result<String> {
+        let destination = crypto::open(
+            &self.sealing_key(),
+            &format!("channel:{}", row.id),
+            &row.destination,
+        )?;
+        String::from_utf8(destination.to_vec())
+            .map_err(|_| MfaError::internal("stored destination is not text"))
+    }
+
+    /// The provider's health and the resend limits (per user and per destination, per
+    /// minute, hour and day), in the caller's transaction; records the send when allowed.
+    /// `Ok(Ok(unhealthy))` when the send may go; `Ok(Err(_))` is a refusal to commit with
+    /// the transaction (its audit event).
+    fn reserve_send_for(
         &self,
         tx: &mut dyn Tx,
         user: &UserRow,
-        row: &ChannelRow,
-        purpose: &str,
+        channel: &str,
+        destination: &str,
         ctx: &RequestContext,
-    ) -> Result<Result<Prepared>> {
-        let channel = row.channel.as_str();
+    ) -> Result<Result<bool>> {
         let cfg = self.config();
         let now = self.now();
-        let (failures, degraded_until) = tx.channel_health(channel)?;
+        let (provider, _) = self.sender_for(channel);
+        let (failures, degraded_until) = tx.channel_health(&provider)?;
         if degraded_until > now {
             return Ok(Err(MfaError::DeliveryFailed {
                 channel: channel.into(),
@@ -278,13 +320,6 @@ impl Engine {
         } else {
             &cfg.methods.email
         };
-        let destination = crypto::open(
-            &self.sealing_key(),
-            &format!("channel:{}", row.id),
-            &row.destination,
-        )?;
-        let destination = String::from_utf8(destination.to_vec())
-            .map_err(|_| MfaError::internal("stored destination is not text"))?;
         let dest_key = crypto::hex(
             &hmac_sha256(
                 &self.hash_key,
@@ -322,12 +357,39 @@ impl Engine {
                 retry_after: u64::try_from(free_at - now).unwrap_or(1).max(1),
             }));
         }
+        Ok(Ok(failures > 0))
+    }
+
+    /// Stores a fresh code for `row`, bound to `purpose`, and builds its delivery.
+    fn store_code(
+        &self,
+        tx: &mut dyn Tx,
+        user: &UserRow,
+        row: &ChannelRow,
+        destination: String,
+        purpose: Purpose<'_>,
+        unhealthy: bool,
+    ) -> Result<Prepared> {
+        let channel = row.channel.as_str();
+        let cfg = self.config();
+        let now = self.now();
+        let ch_cfg = if channel == "sms" {
+            &cfg.methods.sms
+        } else {
+            &cfg.methods.email
+        };
+        let (purpose_name, session_id) = purpose
+            .code_binding()
+            .ok_or_else(|| MfaError::internal("codes are not sent for a confirmation"))?;
         let code = format!("{:06}", crypto::random_below(1_000_000)?);
         let ttl = i64::from(ch_cfg.code_ttl_seconds);
         let delivery_id = crypto::new_id("dlv")?;
         tx.put_otp_code(&OtpCodeRow {
             user_id: user.id.clone(),
             channel: channel.into(),
+            channel_id: row.id.clone(),
+            purpose: purpose_name.into(),
+            session_id,
             code_hash: self.otp_hash(&user.id, channel, &code),
             delivery_id: delivery_id.clone(),
             created_at: now,
@@ -335,13 +397,13 @@ impl Engine {
         })?;
         let minutes = u64::try_from(ttl / 60).unwrap_or(10);
         let app = &cfg.methods.totp.issuer;
-        Ok(Ok(Prepared {
+        Ok(Prepared {
             delivery: Delivery {
                 id: delivery_id,
                 message: delivery::render(&ch_cfg.template, &code, app, minutes),
                 meta: DeliveryMeta {
                     channel: channel.into(),
-                    purpose: purpose.into(),
+                    purpose: purpose_name.into(),
                     user_id: user.id.clone(),
                     code,
                     expires_in: u64::try_from(ttl).unwrap_or(0),
@@ -351,79 +413,77 @@ impl Engine {
                 destination,
                 timeout_ms: u64::from(cfg.delivery.timeout_seconds) * 1000,
             },
-            unhealthy: failures > 0,
-        }))
+            provider: self.sender_for(channel).0,
+            unhealthy,
+        })
     }
 
-    /// Sends a stored code (outside any transaction), or hands it to the caller when it
-    /// delivers codes itself. A failed send voids the code and is `mfa_delivery_failed`.
+    /// Sends a stored code (outside any transaction). A failed send voids the code and is
+    /// `mfa_delivery_failed`; a destination the provider refuses during setup is
+    /// `invalid_input` on `setup_field`.
     fn deliver(
         &self,
         prepared: Prepared,
-        external: bool,
+        setup_field: Option<&str>,
         ctx: &RequestContext,
-    ) -> Result<Option<Delivery>> {
+    ) -> Result<()> {
         let Prepared {
             delivery,
+            provider,
             unhealthy,
         } = prepared;
-        if external {
-            return Ok(Some(delivery));
-        }
         let channel = delivery.meta.channel.clone();
-        let outcome = match self.sender_for(&channel) {
+        let outcome = match self.sender_for(&channel).1 {
             Some(sender) => delivery::send_with_timeout(sender, &delivery),
-            None => Err(format!("no sender is configured for {channel}")),
+            None => Err(SendError::Failed(format!(
+                "no sender is configured for {channel}"
+            ))),
         };
         match outcome {
             Ok(()) => {
                 if unhealthy {
                     self.store
-                        .write(|tx| self.record_health(tx, &channel, true))?;
+                        .write(|tx| self.record_health(tx, &provider, true))?;
                 }
-                Ok(None)
+                Ok(())
             }
-            Err(reason) => {
-                self.fail_delivery(&delivery.id, &reason, ctx)?;
-                Err(MfaError::DeliveryFailed { channel })
+            Err(e) => {
+                self.fail_delivery(&delivery.id, &provider, &e, ctx)?;
+                match (&e, setup_field) {
+                    (SendError::Rejected(_), Some(field)) => Err(MfaError::invalid(
+                        field,
+                        "was refused by the provider",
+                    )),
+                    _ => Err(MfaError::DeliveryFailed { channel }),
+                }
             }
         }
     }
 
-    /// Reports how a caller-made delivery went. A failure voids the code it carried and is
-    /// returned as `mfa_delivery_failed`.
-    pub fn complete_delivery(
-        &self,
-        delivery_id: &str,
-        ok: bool,
-        reason: Option<&str>,
-        ctx: &RequestContext,
-    ) -> Result<()> {
-        let id = validate::token("deliveryId", delivery_id)?;
-        if ok {
-            return Ok(());
-        }
-        let channel = self.fail_delivery(id, reason.unwrap_or("the sender failed"), ctx)?;
-        Err(MfaError::DeliveryFailed {
-            channel: channel.unwrap_or_else(|| "sms".into()),
-        })
-    }
-
+    /// Voids the code of a failed delivery and records the failure: against the provider's
+    /// health only when the provider or transport failed.
     fn fail_delivery(
         &self,
         delivery_id: &str,
-        reason: &str,
+        provider: &str,
+        error: &SendError,
         ctx: &RequestContext,
-    ) -> Result<Option<String>> {
-        let detail: String = reason
+    ) -> Result<()> {
+        let kind = match error {
+            SendError::Rejected(_) => "rejected",
+            SendError::Failed(_) => "failed",
+        };
+        let detail: String = format!("{kind}: {}", error.reason())
             .chars()
             .filter(|c| !c.is_control())
             .take(200)
             .collect();
         self.store.write(|tx| {
             let voided = tx.void_delivery(delivery_id)?;
+            if let SendError::Failed(_) = error {
+                self.record_health(tx, provider, false)?;
+            }
             if let Some((user_id, channel)) = &voided {
-                self.record_health(tx, channel, false)?;
                 self.audit(
                     tx,
                     Some(user_id),
@@ -434,15 +494,15 @@ impl Engine {
                     Some(&detail),
                 )?;
             }
-            Ok(voided.map(|(_, c)| c))
+            Ok(())
         })
     }
 
-    fn record_health(&self, tx: &mut dyn Tx, channel: &str, ok: bool) -> Result<()> {
+    fn record_health(&self, tx: &mut dyn Tx, provider: &str, ok: bool) -> Result<()> {
         let config = self.config();
         let d = &config.delivery;
         tx.record_channel_health(
-            channel,
+            provider,
             ok,
             self.now(),
             d.failure_threshold,
@@ -457,26 +517,29 @@ impl Engine {
         )
     }
 
-    /// Checks an SMS/email code (after an attempt was reserved). `Ok(Ok(activated))` when right.
+    /// Checks an SMS/email code (after an attempt was reserved): it must have been sent to
+    /// the destination and for the purpose and session at hand. `Ok(Ok(activated))` when right.
     pub(super) fn check_channel_code(
         &self,
         tx: &mut dyn Tx,
         user: &UserRow,
         channel: &str,
         code: &str,
-        setup: bool,
+        purpose: Purpose<'_>,
     ) -> Result<std::result::Result<bool, &'static str>> {
-        let Some(row) = tx
-            .channels(&user.id)?
-            .into_iter()
-            .find(|c| c.channel == channel && (setup || c.confirmed_at.is_some()))
-        else {
+        let Some((purpose_name, session_id)) = purpose.code_binding() else {
+            return Ok(Err("mfa_invalid_code"));
+        };
+        let setup = purpose == Purpose::Setup;
+        let Some(row) = self.channel_row(tx, &user.id, channel, setup)? else {
             return Ok(Err("mfa_invalid_code"));
         };
         let now = self.now();
         match tx.consume_otp_code(
             &user.id,
-            channel,
+            &row.id,
+            purpose_name,
+            session_id.as_deref(),
             &self.otp_hash(&user.id, channel, code),
             now,
         )? {
@@ -492,22 +555,23 @@ impl Engine {
         }
     }
 
-    /// Whether the user has a channel row usable here (any for setup, confirmed otherwise).
-    pub(super) fn has_channel(
+    /// The user's destination on `channel`: the one being set up (`setup`), else the
+    /// confirmed one.
+    pub(super) fn channel_row(
         &self,
         tx: &mut dyn Tx,
         user_id: &str,
         channel: &str,
         setup: bool,
-    ) -> Result<bool> {
+    ) -> Result<Option<ChannelRow>> {
         Ok(tx
             .channels(user_id)?
-            .iter()
-            .any(|c| c.channel == channel && (setup || c.confirmed_at.is_some())))
+            .into_iter()
+            .find(|c| c.channel == channel && c.confirmed_at.is_none() == setup))
     }
 
     /// The user's other enrolled methods to offer after `failed_method` failed, in the guide's
-    /// fallback order, without channels that are currently degraded.
+    /// fallback order, without channels whose provider is currently degraded.
     pub fn get_fallback_methods(&self, user_id: &str, failed_method: &str) -> Result<Vec<String>> {
         let failed = Method::parse(failed_method)?;
         self.store.read(|tx| {
@@ -530,7 +594,7 @@ impl Engine {
             if !active.iter().any(|a| a == m) {
                 continue;
             }
-            if matches!(*m, "sms" | "email") && tx.channel_health(m)?.1 > now {
+            if matches!(*m, "sms" | "email") && tx.channel_health(&self.sender_for(m).0)?.1 > now {
                 continue;
             }
             out.push((*m).to_string());
@@ -544,6 +608,7 @@ impl Engine {
             .channels(user_id)?
             .into_iter()
             .map(|c| ChannelInfo {
+                id: c.id,
                 method: c.channel,
                 destination: c.masked,
                 confirmed: c.confirmed_at.is_some(),

@@ -1,26 +1,28 @@
 //! Enrolling, verifying, listing and removing MFA factors.
 //!
 //! Every code check reserves an attempt and looks at the code in the same transaction, so
-//! concurrent guesses can never exceed the configured maximum; a success clears the
-//! counters, the last allowed failure starts the lockout, and everything a verification
-//! records (the used step or code, counters, last use, the session, the audit event, the
-//! first activation's backup codes) commits together.
+//! concurrent guesses can never exceed the configured maximum. A wrong answer counts against
+//! the window (the last allowed one starts the lockout), sets the progressive delay before
+//! the next attempt (enforced, not just reported), and adds to the user's consecutive
+//! failures, which survive lockouts: at `rateLimiting.maxConsecutiveFailures` the code-based
+//! factors are suspended until a backup code at sign-in or an administrator restores them.
+//! A success clears the counters; everything a verification records commits together.
 
-use super::auth::PASSWORD_GRACE_SECS;
-use super::Engine;
+use super::step_up::{Proof, Sensitive};
+use super::{Engine, Notices};
 use crate::api::{
     BackupCodes, DisableMfaResult, EnableMfaRequest, EnableMfaResult, IssuedSession, Method,
-    MfaStatus, RequestContext, TotpDevice, VerifyMfaRequest, VerifyMfaResult,
+    MfaStatus, RemoveFactorResult, RequestContext, TotpDevice, VerifyMfaRequest,
+    VerifyMfaResult,
 };
 use crate::audit::AuditAction;
 use crate::backup_codes;
 use crate::clock::iso8601;
 use crate::crypto::{self, sha256};
 use crate::error::{MfaError, Result};
+use crate::notify::NotificationKind;
 use crate::qr;
-use crate::store::{
-    BackupUse, Reservation, Scope, SessionRow, TotpDeviceRow, Tx, UserRow, UserStamp,
-};
+use crate::store::{BackupUse, Reservation, Scope, SessionRow, TotpDeviceRow, Tx, UserRow, UserStamp};
 use crate::totp;
 use crate::validate;
 
@@ -29,8 +31,9 @@ const MAX_TOTP_DEVICES: usize = 10;
 
 /// What a verification is for.
 pub(super) enum Mode {
-    /// Confirm a method being set up (or re-check a factor) for a user.
-    Setup,
+    /// Confirm a factor being set up (or re-check one) for a user; `keep` is the caller's
+    /// session, kept when the new factor ends the user's other sessions.
+    Setup { keep: Option<SessionRow> },
     /// Complete the MFA step of sign-in on a pending session.
     Challenge {
         session: SessionRow,
@@ -40,12 +43,71 @@ pub(super) enum Mode {
     StepUp { session: SessionRow, token: String },
 }
 
+impl Mode {
+    fn purpose(&self) -> Purpose<'_> {
+        match self {
+            Self::Setup { .. } => Purpose::Setup,
+            Self::Challenge { session, .. } => Purpose::SignIn(&session.id),
+            Self::StepUp { session, .. } => Purpose::StepUp(&session.id),
+        }
+    }
+}
+
+/// What a code must have been issued for to count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Purpose<'a> {
+    /// Confirming a factor being set up (pending devices and destinations).
+    Setup,
+    /// The MFA step of the pending session with this id.
+    SignIn(&'a str),
+    /// A step-up of the signed-in session with this id.
+    StepUp(&'a str),
+    /// A confirmation code given without a session: TOTP and backup codes only.
+    Confirm,
+}
+
+impl Purpose<'_> {
+    /// The purpose an SMS or email code is stored under, with its session; `None` when such
+    /// codes cannot serve it.
+    pub(super) fn code_binding(self) -> Option<(&'static str, Option<String>)> {
+        match self {
+            Self::Setup => Some(("setup", None)),
+            Self::SignIn(s) => Some(("sign_in", Some(s.to_string()))),
+            Self::StepUp(s) => Some(("step_up", Some(s.to_string()))),
+            Self::Confirm => None,
+        }
+    }
+}
+
 /// Outcome of looking at a code.
 pub(super) enum Check {
-    /// Right code; `activated` names a device this confirmed.
+    /// Right code; `activated` names a factor this confirmed.
     Ok { activated: bool },
     /// Wrong code, with the error code to report.
     Wrong(&'static str),
+}
+
+/// A reserved attempt, or the time before which none is allowed.
+pub(super) enum Attempt {
+    /// Go ahead: `used` attempts of the window are taken, this one included.
+    Granted { used: u32 },
+    /// Locked out (or inside the progressive delay) until `until`; `used` attempts taken.
+    Refused { until: i64, used: u32 },
+}
+
+/// What a counted failure led to.
+pub(super) struct Failure {
+    /// Attempts left in the window.
+    pub remaining: u32,
+    /// This failure started a lockout.
+    pub locked: bool,
+    /// Seconds before the next attempt is considered.
+    pub retry_after: i64,
+}
+
+/// Whether a method's answers are typed codes (suspended after too many failures).
+fn code_based(method: Method) -> bool {
+    matches!(method, Method::Totp | Method::Sms | Method::Email)
 }
 
 impl Engine {
@@ -70,32 +132,131 @@ impl Engine {
         Ok(methods)
     }
 
+    /// The counter every verification of `user` reserves in (and the pending session's).
+    pub(super) fn attempt_scopes(&self, user: &UserRow, pending: Option<&SessionRow>) -> Vec<Scope> {
+        let mut scopes = vec![Scope {
+            key: format!("user:{}", user.id),
+            user_id: Some(user.id.clone()),
+        }];
+        if let Some(session) = pending {
+            scopes.push(Scope {
+                key: format!("session:{}", session.id),
+                user_id: Some(user.id.clone()),
+            });
+        }
+        scopes
+    }
+
+    /// Reserves an attempt in `scopes`, or reports the lockout or progressive delay.
+    pub(super) fn reserve_code_attempt(&self, tx: &mut dyn Tx, scopes: &[Scope]) -> Result<Attempt> {
+        let now = self.now();
+        let policy = self.attempt_policy();
+        Ok(match tx.reserve_attempt(scopes, now, policy)? {
+            Reservation::Granted { used } => Attempt::Granted { used },
+            Reservation::Locked { until } => Attempt::Refused {
+                until,
+                used: policy.max_attempts,
+            },
+            Reservation::Wait { until } => Attempt::Refused {
+                until,
+                used: tx.attempts_used(scopes, now, policy)?,
+            },
+        })
+    }
+
+    /// Counts a wrong answer (see the module notes) and audits it.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn count_failure(
+        &self,
+        tx: &mut dyn Tx,
+        notices: &mut Notices,
+        user: &UserRow,
+        scopes: &[Scope],
+        used: u32,
+        method: Option<Method>,
+        error: &str,
+        ctx: &RequestContext,
+    ) -> Result<Failure> {
+        let now = self.now();
+        let config = self.config();
+        let policy = self.attempt_policy();
+        self.audit(tx, Some(&user.id), AuditAction::MfaVerify, method, false, ctx, Some(error))?;
+        let consecutive = tx.record_mfa_failure(&user.id)?;
+        if consecutive >= config.rate_limiting.max_consecutive_failures
+            && user.codes_suspended_at.is_none()
+        {
+            tx.set_codes_suspended(&user.id, Some(now))?;
+            self.audit(
+                tx,
+                Some(&user.id),
+                AuditAction::FactorsSuspended,
+                method,
+                false,
+                ctx,
+                Some(&format!("{consecutive} consecutive failures")),
+            )?;
+            notices.raise(self, NotificationKind::FactorsSuspended, user, method, ctx);
+        }
+        let remaining = policy.max_attempts.saturating_sub(used);
+        if remaining == 0 {
+            tx.lock_scopes(scopes, now + policy.lockout_secs)?;
+            self.audit(tx, Some(&user.id), AuditAction::Lockout, method, false, ctx, None)?;
+            notices.raise(self, NotificationKind::Lockout, user, method, ctx);
+            return Ok(Failure {
+                remaining,
+                locked: true,
+                retry_after: policy.lockout_secs,
+            });
+        }
+        // The guide's progressive delay: 1 s doubling per failure, at most 30 s.
+        let delay = 1i64.checked_shl(used).unwrap_or(30).min(30);
+        if config.rate_limiting.progressive_delay {
+            tx.delay_scopes(scopes, now + delay)?;
+        }
+        Ok(Failure {
+            remaining,
+            locked: false,
+            retry_after: delay,
+        })
+    }
+
+    /// A right answer: the window's counters and the consecutive failures start again.
+    pub(super) fn count_success(&self, tx: &mut dyn Tx, user: &UserRow, scopes: &[Scope]) -> Result<()> {
+        tx.reset_scopes(scopes)?;
+        tx.reset_mfa_failures(&user.id)?;
+        tx.stamp_user(&user.id, UserStamp::MfaUsed, self.now())
+    }
+
     /// Starts setting up a method. For `totp`: a new secret, its `otpauth://` URI and QR code;
     /// the device stays unconfirmed until `verify_mfa` sees a correct code.
-    pub fn enable_mfa(
-        &self,
-        req: &EnableMfaRequest,
-        ctx: &RequestContext,
-    ) -> Result<EnableMfaResult> {
+    pub fn enable_mfa(&self, req: &EnableMfaRequest) -> Result<EnableMfaResult> {
+        let ctx = &req.context;
         let method = Method::parse(&req.method)?;
         let label = validate::label(req.label.as_deref())?;
         let cfg = self.config();
         match method {
             Method::Totp if cfg.methods.totp.enabled => {}
-            Method::Sms | Method::Email => return self.enable_channel(method, req, ctx),
+            Method::Sms | Method::Email => return self.enable_channel(method, req),
             _ => return Err(MfaError::unsupported(method.as_str())),
         }
         let name = match req.device_name.as_deref() {
             Some(n) if !n.trim().is_empty() => validate::text("deviceName", n, 128)?.to_string(),
             _ => label.clone().unwrap_or_else(|| "Authenticator".to_string()),
         };
+        let proof = Proof::new(
+            req.session_token.as_ref().map(|s| s.expose()),
+            req.confirmation_code.as_ref().map(|s| s.expose()),
+        );
         let params = cfg.methods.totp.params;
         let secret = zeroize::Zeroizing::new(totp::generate_secret(params.algorithm)?);
         let id = crypto::new_id("dev")?;
         let sealed = crypto::seal(&self.sealing_key(), &format!("totp:{id}"), &secret)?;
         let now = self.now();
-        let user = self.store.write(|tx| {
+        let user = self.write_noting(|tx, notices| {
             let user = self.user_row(tx, &req.user_id)?;
+            if let Err(e) = self.step_up(tx, notices, &user, Sensitive::FactorAdd, proof, ctx)? {
+                return Ok(Err(e));
+            }
             let devices = tx.totp_devices(&user.id)?;
             if devices.iter().filter(|d| d.confirmed_at.is_some()).count() >= MAX_TOTP_DEVICES {
                 return Err(MfaError::setup_failed(format!(
@@ -121,8 +282,8 @@ impl Engine {
                 ctx,
                 None,
             )?;
-            Ok(user)
-        })?;
+            Ok(Ok(user))
+        })??;
         let issuer = label.unwrap_or_else(|| cfg.methods.totp.issuer.clone());
         let uri = totp::otpauth_uri(&issuer, &user.email, &secret, params);
         let svg = qr::svg(&uri)?;
@@ -138,7 +299,6 @@ impl Engine {
             expires_in: None,
             code_sent: None,
             destination: None,
-            delivery: None,
         })
     }
 
@@ -161,7 +321,8 @@ impl Engine {
                 "sessionId or userId is required",
             ));
         }
-        self.store.write(|tx| {
+        let keep = Proof::new(req.session_token.as_ref().map(|s| s.expose()), None).token;
+        self.write_noting(|tx, notices| {
             let (user, mode) = match (&token, &req.user_id) {
                 (Some(token), _) => {
                     let session = self.session_row(tx, token)?;
@@ -179,40 +340,42 @@ impl Engine {
                     };
                     (user, mode)
                 }
-                (None, Some(uid)) => (self.user_row(tx, uid)?, Mode::Setup),
+                (None, Some(uid)) => {
+                    let user = self.user_row(tx, uid)?;
+                    let keep = match keep {
+                        Some(t) => Some(self.own_session(tx, &user, t)?),
+                        None => None,
+                    };
+                    (user, Mode::Setup { keep })
+                }
                 (None, None) => return Err(MfaError::internal("no session or user")),
             };
-            let setup = matches!(mode, Mode::Setup);
-            self.ensure_enrolled(tx, &user, method, setup)?;
-            self.run_verification(tx, user, method, mode, ctx, &mut |tx, user| {
-                self.check_code(tx, user, method, &code, setup, ctx)
+            self.ensure_enrolled(tx, &user, method, mode.purpose())?;
+            self.run_verification(tx, notices, user, method, mode, ctx, &mut |tx, notices, user, purpose| {
+                self.check_code(tx, notices, user, method, &code, purpose, ctx)
             })
         })
     }
 
     /// The attempt-limited part of every verification, in the caller's transaction: reserves
     /// an attempt (per user, and per pending session), runs `check`, then either counts the
-    /// failure (lockout on the last one) or clears the counters and completes `mode`
-    /// (activation, sign-in or step-up).
+    /// failure or clears the counters and completes `mode` (activation, sign-in or step-up).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn run_verification(
         &self,
         tx: &mut dyn Tx,
+        notices: &mut Notices,
         user: UserRow,
         method: Method,
         mode: Mode,
         ctx: &RequestContext,
-        check: &mut dyn FnMut(&mut dyn Tx, &UserRow) -> Result<Check>,
+        check: &mut dyn FnMut(&mut dyn Tx, &mut Notices, &UserRow, Purpose<'_>) -> Result<Check>,
     ) -> Result<VerifyMfaResult> {
-        let mut scopes = vec![Scope {
-            key: format!("user:{}", user.id),
-            user_id: user.id.clone(),
-        }];
-        if let Mode::Challenge { session, .. } = &mode {
-            scopes.push(Scope {
-                key: format!("session:{}", session.id),
-                user_id: user.id.clone(),
-            });
-        }
+        let pending = match &mode {
+            Mode::Challenge { session, .. } => Some(session),
+            _ => None,
+        };
+        let scopes = self.attempt_scopes(&user, pending);
         let now = self.now();
         let policy = self.attempt_policy();
         let fallback = self.fallback_methods(tx, &user, method)?;
@@ -227,8 +390,8 @@ impl Engine {
                 fallback_methods: Some(fallback.clone()),
                 ..VerifyMfaResult::default()
             };
-        let used = match tx.reserve_attempt(&scopes, now, policy)? {
-            Reservation::Locked { until } => {
+        let used = match self.reserve_code_attempt(tx, &scopes)? {
+            Attempt::Refused { until, used } => {
                 self.audit(
                     tx,
                     Some(&user.id),
@@ -238,42 +401,35 @@ impl Engine {
                     ctx,
                     Some("mfa_rate_limited"),
                 )?;
-                return Ok(failed(0, true, until - now, "mfa_rate_limited"));
-            }
-            Reservation::Granted { used } => used,
-        };
-
-        let activated = match check(tx, &user)? {
-            Check::Wrong(error) => {
                 let remaining = policy.max_attempts.saturating_sub(used);
-                self.audit(
-                    tx,
-                    Some(&user.id),
-                    AuditAction::MfaVerify,
-                    Some(method),
-                    false,
-                    ctx,
-                    Some(error),
-                )?;
-                if remaining == 0 {
-                    tx.lock_scopes(&scopes, now + policy.lockout_secs)?;
-                    self.audit(
-                        tx,
-                        Some(&user.id),
-                        AuditAction::Lockout,
-                        Some(method),
-                        false,
-                        ctx,
-                        None,
-                    )?;
-                    return Ok(failed(0, true, policy.lockout_secs, error));
-                }
-                // The guide's progressive delay: 1 s doubling per failure, at most 30 s.
-                let delay = 1i64.checked_shl(used).unwrap_or(30).min(30);
-                return Ok(failed(remaining, false, delay, error));
+                return Ok(failed(remaining, true, until - now, "mfa_rate_limited"));
+            }
+            Attempt::Granted { used } => used,
+        };
+        let activated = match check(tx, notices, &user, mode.purpose())? {
+            Check::Wrong(error) => {
+                let f = self.count_failure(tx, notices, &user, &scopes, used, Some(method), error, ctx)?;
+                return Ok(failed(f.remaining, f.locked, f.retry_after, error));
             }
             Check::Ok { activated } => activated,
         };
+        self.count_success(tx, &user, &scopes)?;
+        if matches!(mode, Mode::Challenge { .. })
+            && method == Method::Backup
+            && user.codes_suspended_at.is_some()
+        {
+            // Recovery: a backup code right after the password at sign-in.
+            tx.set_codes_suspended(&user.id, None)?;
+            self.audit(
+                tx,
+                Some(&user.id),
+                AuditAction::FactorsRestored,
+                Some(Method::Backup),
+                true,
+                ctx,
+                Some("backup_code"),
+            )?;
+        }
         let backup = if activated {
             self.activate_factor(tx, &user, now)?
         } else {
@@ -284,11 +440,14 @@ impl Engine {
         } else {
             AuditAction::MfaVerify
         };
-        tx.reset_scopes(&scopes)?;
-        tx.stamp_user(&user.id, UserStamp::MfaUsed, now)?;
         self.audit(tx, Some(&user.id), action, Some(method), true, ctx, None)?;
         let session = match mode {
-            Mode::Setup => None,
+            Mode::Setup { keep } => {
+                if activated {
+                    self.factor_added(tx, notices, &user, method, keep.as_ref(), ctx)?;
+                }
+                None
+            }
             Mode::Challenge { token_hash, .. } => {
                 let (new, issued) =
                     self.new_session(&user.id, false, Some(method.as_str()), ctx)?;
@@ -300,7 +459,7 @@ impl Engine {
             Mode::StepUp { session, token } => {
                 tx.stamp_session_mfa(&session.id, now, method.as_str())?;
                 Some(IssuedSession {
-                    id: token.clone(),
+                    id: session.id.clone(),
                     token,
                     expires_in: u64::try_from(session.expires_at - now).unwrap_or(0),
                     expires_at: iso8601(session.expires_at),
@@ -317,6 +476,21 @@ impl Engine {
             backup_codes: backup,
             ..VerifyMfaResult::default()
         })
+    }
+
+    /// After a factor became active: the user hears of it and their other sessions end.
+    pub(super) fn factor_added(
+        &self,
+        tx: &mut dyn Tx,
+        notices: &mut Notices,
+        user: &UserRow,
+        method: Method,
+        keep: Option<&SessionRow>,
+        ctx: &RequestContext,
+    ) -> Result<()> {
+        notices.raise(self, NotificationKind::FactorAdded, user, Some(method), ctx);
+        self.end_other_sessions(tx, &user.id, keep, ctx, "factor_add")?;
+        Ok(())
     }
 
     /// Records that a factor of `user` became active: stamps the setup date and, on the first
@@ -341,8 +515,12 @@ impl Engine {
         tx: &mut dyn Tx,
         user: &UserRow,
         method: Method,
-        setup: bool,
+        purpose: Purpose<'_>,
     ) -> Result<()> {
+        let setup = purpose == Purpose::Setup;
+        if !setup && code_based(method) && user.codes_suspended_at.is_some() {
+            return Err(MfaError::FactorsSuspended);
+        }
         match method {
             Method::Totp => {
                 let devices = tx.totp_devices(&user.id)?;
@@ -353,7 +531,7 @@ impl Engine {
                 Err(MfaError::unsupported("totp is not set up for this user"))
             }
             Method::Sms | Method::Email => {
-                if self.has_channel(tx, &user.id, method.as_str(), setup)? {
+                if self.channel_row(tx, &user.id, method.as_str(), setup)?.is_some() {
                     return Ok(());
                 }
                 Err(MfaError::unsupported(format!(
@@ -379,19 +557,21 @@ impl Engine {
     }
 
     /// Looks at a code after an attempt was reserved.
+    #[allow(clippy::too_many_arguments)]
     fn check_code(
         &self,
         tx: &mut dyn Tx,
+        notices: &mut Notices,
         user: &UserRow,
         method: Method,
         code: &str,
-        setup: bool,
+        purpose: Purpose<'_>,
         ctx: &RequestContext,
     ) -> Result<Check> {
         match method {
-            Method::Totp => self.check_totp(tx, user, code, setup, ctx),
+            Method::Totp => self.check_totp(tx, notices, user, code, purpose, ctx),
             Method::Sms | Method::Email => Ok(
-                match self.check_channel_code(tx, user, method.as_str(), code, setup)? {
+                match self.check_channel_code(tx, user, method.as_str(), code, purpose)? {
                     Ok(activated) => Check::Ok { activated },
                     Err(error) => Check::Wrong(error),
                 },
@@ -425,11 +605,13 @@ impl Engine {
     fn check_totp(
         &self,
         tx: &mut dyn Tx,
+        notices: &mut Notices,
         user: &UserRow,
         code: &str,
-        setup: bool,
+        purpose: Purpose<'_>,
         ctx: &RequestContext,
     ) -> Result<Check> {
+        let setup = purpose == Purpose::Setup;
         let devices = tx.totp_devices(&user.id)?;
         let pending: Vec<&TotpDeviceRow> = devices
             .iter()
@@ -468,6 +650,7 @@ impl Engine {
                     ctx,
                     None,
                 )?;
+                notices.raise(self, NotificationKind::TotpReuse, user, Some(Method::Totp), ctx);
                 return Ok(Check::Wrong("mfa_invalid_code"));
             }
             if device.confirmed_at.is_none() {
@@ -480,6 +663,56 @@ impl Engine {
             return Ok(Check::Ok { activated: false });
         }
         Ok(Check::Wrong("mfa_invalid_code"))
+    }
+
+    /// A confirmation code for a sensitive operation, in the caller's transaction: a current
+    /// code of one of the user's active factors (TOTP, a backup code, or with `session` an SMS
+    /// or email code sent for that session's step-up), attempt-limited like a verification.
+    /// `Ok(Err(_))` is a refusal the transaction keeps (the counted failure).
+    pub(super) fn confirm_with_code(
+        &self,
+        tx: &mut dyn Tx,
+        notices: &mut Notices,
+        user: &UserRow,
+        code: &str,
+        session: Option<&SessionRow>,
+        ctx: &RequestContext,
+    ) -> Result<Result<Method>> {
+        let scopes = self.attempt_scopes(user, None);
+        let now = self.now();
+        let used = match self.reserve_code_attempt(tx, &scopes)? {
+            Attempt::Refused { until, .. } => {
+                return Ok(Err(MfaError::RateLimited {
+                    retry_after: u64::try_from(until - now).unwrap_or(0).max(1),
+                }))
+            }
+            Attempt::Granted { used } => used,
+        };
+        let purpose = match session {
+            Some(s) => Purpose::StepUp(&s.id),
+            None => Purpose::Confirm,
+        };
+        let mut candidates = Vec::new();
+        for m in self.active_methods(tx, &user.id)? {
+            let method = Method::parse(&m)?;
+            let usable = match method {
+                // A security key cannot answer with a typed code.
+                Method::Webauthn => false,
+                Method::Sms | Method::Email => session.is_some(),
+                _ => true,
+            };
+            if usable && !(code_based(method) && user.codes_suspended_at.is_some()) {
+                candidates.push(method);
+            }
+        }
+        for method in candidates {
+            if let Check::Ok { .. } = self.check_code(tx, notices, user, method, code, purpose, ctx)? {
+                self.count_success(tx, user, &scopes)?;
+                return Ok(Ok(method));
+            }
+        }
+        self.count_failure(tx, notices, user, &scopes, used, None, "mfa_invalid_code", ctx)?;
+        Ok(Err(MfaError::InvalidCode))
     }
 
     /// MFA state of a user, as in the guide's `getMFAStatus`.
@@ -506,50 +739,26 @@ impl Engine {
                 setup_date: user.mfa_setup_at.map(iso8601),
                 totp_devices: devices,
                 channels: self.channel_infos(tx, &user.id)?,
+                codes_suspended: user.codes_suspended_at.is_some(),
             })
         })
     }
 
-    /// Re-authentication before removing a factor: the `password`, checked like
-    /// [`Engine::verify_password`] (attempt-limited, audited, a lockout refuses it), or
-    /// without it a successful password check in the last five minutes; none at all is
-    /// `invalid_input` on `password`.
-    pub(super) fn confirm_password(
-        &self,
-        user: &UserRow,
-        password: Option<&str>,
-        ctx: &RequestContext,
-    ) -> Result<()> {
-        match password {
-            Some(p) => self.verify_password(&user.id, p, ctx),
-            None => {
-                let recent = user
-                    .password_verified_at
-                    .is_some_and(|at| self.now() - at <= PASSWORD_GRACE_SECS);
-                if recent {
-                    Ok(())
-                } else {
-                    Err(MfaError::invalid("password", "is required"))
-                }
-            }
-        }
-    }
-
     /// Turns MFA off: needs the password (or a password check in the last five minutes) and a
-    /// current code of an active factor; removes every factor.
+    /// current code of an active factor; removes every factor and ends the other sessions.
     pub fn disable_mfa(
         &self,
         user_id: &str,
         password: Option<&str>,
         confirmation_code: &str,
+        session_token: Option<&str>,
         ctx: &RequestContext,
     ) -> Result<DisableMfaResult> {
         let code = validate::code(confirmation_code).map_err(|e| match e {
-            MfaError::InvalidInput {
-                reason: message, ..
-            } => MfaError::invalid("confirmationCode", message),
+            MfaError::InvalidInput { reason, .. } => MfaError::invalid("confirmationCode", reason),
             other => other,
         })?;
+        let token = Proof::new(session_token, None).token;
         let user = self.store.read(|tx| {
             let user = self.user_row(tx, user_id)?;
             if !self
@@ -563,48 +772,12 @@ impl Engine {
         })?;
         self.confirm_password(&user, password, ctx)?;
         let now = self.now();
-        let policy = self.attempt_policy();
-        let outcome = self.store.write(|tx| {
-            let scopes = [Scope {
-                key: format!("user:{}", user.id),
-                user_id: user.id.clone(),
-            }];
-            let used = match tx.reserve_attempt(&scopes, now, policy)? {
-                Reservation::Locked { until } => {
-                    return Ok(Err(MfaError::RateLimited {
-                        retry_after: u64::try_from(until - now).unwrap_or(0),
-                    }))
-                }
-                Reservation::Granted { used } => used,
+        self.write_noting(|tx, notices| {
+            let session = match token {
+                Some(t) => Some(self.own_session(tx, &user, t)?),
+                None => None,
             };
-            let mut candidates: Vec<Method> = Vec::new();
-            for m in self.active_methods(tx, &user.id)? {
-                let method = Method::parse(&m)?;
-                // A security key cannot answer with a typed code.
-                if method != Method::Webauthn {
-                    candidates.push(method);
-                }
-            }
-            let mut outcome = Check::Wrong("mfa_invalid_code");
-            for method in candidates {
-                outcome = self.check_code(tx, &user, method, &code, false, ctx)?;
-                if matches!(outcome, Check::Ok { .. }) {
-                    break;
-                }
-            }
-            if let Check::Wrong(_) = outcome {
-                if used >= policy.max_attempts {
-                    tx.lock_scopes(&scopes, now + policy.lockout_secs)?;
-                    self.audit(
-                        tx,
-                        Some(&user.id),
-                        AuditAction::Lockout,
-                        None,
-                        false,
-                        ctx,
-                        None,
-                    )?;
-                }
+            if let Err(e) = self.confirm_with_code(tx, notices, &user, &code, session.as_ref(), ctx)? {
                 self.audit(
                     tx,
                     Some(&user.id),
@@ -612,34 +785,109 @@ impl Engine {
                     None,
                     false,
                     ctx,
-                    Some("mfa_invalid_code"),
+                    Some(e.code().as_str()),
                 )?;
-                return Ok(Err(MfaError::InvalidCode));
+                return Ok(Err(e));
             }
-            tx.reset_scopes(&scopes)?;
             tx.clear_mfa(&user.id)?;
-            self.audit(
-                tx,
-                Some(&user.id),
-                AuditAction::MfaDisable,
-                None,
-                true,
-                ctx,
-                None,
-            )?;
+            self.audit(tx, Some(&user.id), AuditAction::MfaDisable, None, true, ctx, None)?;
+            self.end_other_sessions(tx, &user.id, session.as_ref(), ctx, "mfa_disable")?;
+            notices.raise(self, NotificationKind::MfaDisabled, &user, None, ctx);
             Ok(Ok(DisableMfaResult {
                 success: true,
                 disabled_at: iso8601(now),
             }))
-        })?;
-        outcome
+        })?
     }
 
-    /// Replaces the user's backup codes with `count` new ones (default from configuration).
+    /// Removes one authenticator device or SMS/email destination (see `RemoveFactorRequest`).
+    pub fn remove_factor(
+        &self,
+        user_id: &str,
+        factor_id: &str,
+        password: Option<&str>,
+        proof: Proof<'_>,
+        ctx: &RequestContext,
+    ) -> Result<RemoveFactorResult> {
+        let fid = validate::token("factorId", factor_id)?;
+        let (user, method, confirmed, last) = self.store.read(|tx| {
+            let user = self.user_row(tx, user_id)?;
+            let devices = tx.totp_devices(&user.id)?;
+            let channels = tx.channels(&user.id)?;
+            let keys = tx.webauthn_credentials(&user.id)?.len();
+            let active = devices.iter().filter(|d| d.confirmed_at.is_some()).count()
+                + channels.iter().filter(|c| c.confirmed_at.is_some()).count()
+                + keys;
+            let found = devices
+                .iter()
+                .find(|d| d.id == fid)
+                .map(|d| (Method::Totp, d.confirmed_at.is_some()))
+                .or_else(|| {
+                    channels.iter().find(|c| c.id == fid).map(|c| {
+                        let m = if c.channel == "sms" { Method::Sms } else { Method::Email };
+                        (m, c.confirmed_at.is_some())
+                    })
+                });
+            let (method, confirmed) = found.ok_or_else(|| MfaError::not_found("Factor"))?;
+            Ok((user, method, confirmed, confirmed && active == 1))
+        })?;
+        if last {
+            let Some(code) = proof.code else {
+                return Err(MfaError::invalid(
+                    "confirmationCode",
+                    "is required to remove the last MFA factor",
+                ));
+            };
+            let done = self.disable_mfa(&user.id, password, code, proof.token, ctx)?;
+            return Ok(RemoveFactorResult {
+                success: true,
+                mfa_disabled: true,
+                disabled_at: Some(done.disabled_at),
+            });
+        }
+        if confirmed {
+            self.confirm_password(&user, password, ctx)?;
+        }
+        self.write_noting(|tx, notices| {
+            let mut keep = None;
+            if confirmed {
+                match self.step_up(tx, notices, &user, Sensitive::FactorRemove, proof, ctx)? {
+                    Ok(session) => keep = session,
+                    Err(e) => return Ok(Err(e)),
+                }
+            }
+            let removed = if method == Method::Totp {
+                tx.delete_totp_device(&user.id, fid)?
+            } else {
+                tx.delete_channel(&user.id, fid)?
+            };
+            if !removed {
+                // Gone meanwhile, or another removal made it the last factor.
+                return Err(MfaError::invalid(
+                    "confirmationCode",
+                    "is required to remove the last MFA factor",
+                ));
+            }
+            self.audit(tx, Some(&user.id), AuditAction::FactorRemove, Some(method), true, ctx, None)?;
+            if confirmed {
+                self.end_other_sessions(tx, &user.id, keep.as_ref(), ctx, "factor_remove")?;
+                notices.raise(self, NotificationKind::FactorRemoved, &user, Some(method), ctx);
+            }
+            Ok(Ok(RemoveFactorResult {
+                success: true,
+                mfa_disabled: false,
+                disabled_at: None,
+            }))
+        })?
+    }
+
+    /// Replaces the user's backup codes with `count` new ones (default from configuration),
+    /// after the step-up (`backup_codes_regenerate`).
     pub fn regenerate_backup_codes(
         &self,
         user_id: &str,
         count: Option<i64>,
+        proof: Proof<'_>,
         ctx: &RequestContext,
     ) -> Result<BackupCodes> {
         if !self.config().backup_codes.enabled {
@@ -650,7 +898,7 @@ impl Engine {
             Some(n) if (1..=50).contains(&n) => u32::try_from(n).ok(),
             Some(_) => return Err(MfaError::invalid("count", "must be between 1 and 50")),
         };
-        self.store.write(|tx| {
+        self.write_noting(|tx, notices| {
             let user = self.user_row(tx, user_id)?;
             if !self
                 .active_methods(tx, &user.id)?
@@ -658,6 +906,9 @@ impl Engine {
                 .any(|m| m != "backup")
             {
                 return Err(MfaError::NotEnabled);
+            }
+            if let Err(e) = self.step_up(tx, notices, &user, Sensitive::BackupCodesRegenerate, proof, ctx)? {
+                return Ok(Err(e));
             }
             let codes = self.issue_backup_codes(tx, &user.id, count)?;
             self.audit(
@@ -669,8 +920,8 @@ impl Engine {
                 ctx,
                 None,
             )?;
-            Ok(codes)
-        })
+            Ok(Ok(codes))
+        })?
     }
 
     fn issue_backup_codes(

@@ -3,13 +3,20 @@
 //! Invariants: an [`Engine`] is `Send + Sync` and cheap to share; no method panics; every
 //! method that touches SQLite or argon2 blocks, so bindings call them off their event loop.
 
+mod account;
 mod auth;
 mod channels;
 mod mfa;
 #[cfg(not(feature = "webauthn"))]
 mod no_webauthn;
+mod notices;
+mod sessions;
+mod step_up;
 #[cfg(feature = "webauthn")]
 mod webauthn;
+
+pub(crate) use notices::Notices;
+pub use step_up::Proof;
 
 use crate::api::{AuditEvent, ConfigureResult, Method, RequestContext, User};
 use crate::audit::AuditAction;
@@ -18,7 +25,9 @@ use crate::config::Config;
 use crate::crypto::{self, SecretKey};
 use crate::delivery::CodeSender;
 use crate::error::{MfaError, Result};
+use crate::notify::Notifier;
 use crate::password::{self, PasswordParams};
+use crate::password_rules::PasswordScreen;
 use crate::store::{AttemptPolicy, AuditRow, Backend, SqliteBackend, Store, Tx, UserRow};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -56,8 +65,10 @@ pub struct Engine {
     hash_key: Zeroizing<Vec<u8>>,
     config: RwLock<Arc<Config>>,
     clock: Arc<dyn Clock>,
-    dummy_hash: Mutex<Option<(PasswordParams, String)>>,
+    dummy_hashes: Mutex<HashMap<PasswordParams, String>>,
     senders: RwLock<HashMap<String, Arc<dyn CodeSender>>>,
+    notifier: RwLock<Option<Arc<dyn Notifier>>>,
+    password_screen: RwLock<Option<Arc<dyn PasswordScreen>>>,
 }
 
 const HASH_KEY_META: &str = "hash_key";
@@ -91,8 +102,10 @@ impl Engine {
             hash_key,
             config: RwLock::new(Arc::new(options.config)),
             clock: options.clock.unwrap_or_else(|| Arc::new(SystemClock)),
-            dummy_hash: Mutex::new(None),
+            dummy_hashes: Mutex::new(HashMap::new()),
             senders: RwLock::new(HashMap::new()),
+            notifier: RwLock::new(None),
+            password_screen: RwLock::new(None),
         })
     }
 
@@ -192,6 +205,13 @@ impl Engine {
         }
     }
 
+    /// The pseudonym a deleted user's audit events are kept under: stable for one user, and
+    /// not linkable to the id without the engine's hash key.
+    fn pseudonym(&self, user_id: &str) -> String {
+        let mac = crypto::hmac_sha256(&self.hash_key, format!("pseudonym\0{user_id}").as_bytes());
+        format!("deleted_{}", crypto::hex(&mac[..12]))
+    }
+
     fn user_row(&self, tx: &mut dyn Tx, user_id: &str) -> Result<UserRow> {
         let id = crate::validate::token("userId", user_id)?;
         tx.user_by_id(id)?
@@ -254,21 +274,24 @@ impl Engine {
         })
     }
 
-    /// A password hash with the current parameters to compare against when the email is unknown,
-    /// so an unknown email costs the same time as a wrong password.
-    fn dummy_hash(&self) -> Result<String> {
-        let params = self.config().password;
-        let mut guard = self
-            .dummy_hash
+    /// A password hash to compare against when the email is unknown, made with the cost
+    /// parameters of a random stored hash (the current ones without users), so an unknown
+    /// email costs what a known one costs, also after the cost was raised.
+    fn dummy_hash(&self, sample: Option<&str>) -> Result<String> {
+        let params = sample
+            .and_then(|h| password::params_of(h).ok())
+            .unwrap_or(self.config().password);
+        let mut cache = self
+            .dummy_hashes
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((p, h)) = guard.as_ref() {
-            if *p == params {
-                return Ok(h.clone());
-            }
+        if let Some(h) = cache.get(&params) {
+            return Ok(h.clone());
         }
         let h = password::hash(params, "plinto-dummy-password")?;
-        *guard = Some((params, h.clone()));
+        if cache.len() < 16 {
+            cache.insert(params, h.clone());
+        }
         Ok(h)
     }
 }

@@ -1,9 +1,9 @@
 //! Builds without the `webauthn` feature (the mobile library for iOS): the passkey
 //! operations exist, as every operation does, and answer `mfa_method_not_supported`.
 
-use super::Engine;
+use super::{Engine, Proof};
 use crate::api::{
-    PasskeyInfo, PasskeyOptions, PasskeyOptionsRequest, RemovePasskeyResult, RequestContext,
+    PasskeyInfo, PasskeyOptions, PasskeyOptionsRequest, RemoveFactorResult, RequestContext,
     VerifyMfaResult, VerifyPasskeyRequest,
 };
 use crate::error::{MfaError, Result};
@@ -49,7 +49,14 @@ impl Engine {
     }
 
     /// Not available in this build.
-    pub fn rename_passkey(&self, _: &str, _: &str, _: &str, _: &RequestContext) -> Result<()> {
+    pub fn rename_passkey(
+        &self,
+        _: &str,
+        _: &str,
+        _: &str,
+        _: Proof<'_>,
+        _: &RequestContext,
+    ) -> Result<()> {
         unsupported()
     }
 
@@ -59,9 +66,9 @@ impl Engine {
         _: &str,
         _: &str,
         _: Option<&str>,
-        _: Option<&str>,
+        _: Proof<'_>,
         _: &RequestContext,
-    ) -> Result<RemovePasskeyResult> {
+    ) -> Result<RemoveFactorResult> {
         unsupported()
     }
 }

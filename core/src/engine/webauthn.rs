@@ -7,11 +7,13 @@
 //! counter that does not grow (when either side is non-zero) is refused as a possible clone.
 
 use super::mfa::{Check, Mode};
+use super::step_up::{Proof, Sensitive};
 use super::Engine;
 use crate::api::{
     AllowedCredential, Json, Method, PasskeyInfo, PasskeyOptions, PasskeyOptionsRequest,
-    RemovePasskeyResult, RequestContext, VerifyMfaResult, VerifyPasskeyRequest,
+    RemoveFactorResult, RequestContext, VerifyMfaResult, VerifyPasskeyRequest,
 };
+use crate::notify::NotificationKind;
 use crate::audit::AuditAction;
 use crate::clock::iso8601;
 use crate::config::UserVerification;
@@ -328,6 +330,7 @@ impl Engine {
         &self,
         user_id: &str,
         kind: Option<&str>,
+        proof: Proof<'_>,
         ctx: &RequestContext,
     ) -> Result<PasskeyOptions> {
         let rp = self.relying_party()?;
@@ -354,8 +357,11 @@ impl Engine {
         };
         let fail = |e: WebauthnError| MfaError::setup_failed(failure_detail(&e));
         let purpose = format!("registration:{}", kind.stored());
-        let (mut public_key, id, ttl) = self.store.write(|tx| {
+        let (mut public_key, id, ttl) = self.write_noting(|tx, notices| {
             let user = self.user_row(tx, user_id)?;
+            if let Err(e) = self.step_up(tx, notices, &user, Sensitive::FactorAdd, proof, ctx)? {
+                return Ok(Err(e));
+            }
             let existing = tx.webauthn_credentials(&user.id)?;
             if existing.len() >= MAX_CREDENTIALS {
                 return Err(MfaError::setup_failed(format!(
@@ -395,8 +401,8 @@ impl Engine {
                 ctx,
                 Some(kind.stored()),
             )?;
-            Ok(started)
-        })?;
+            Ok(Ok(started))
+        })??;
         if cfg.require_resident_key {
             if let Some(sel) = public_key.get_mut("authenticatorSelection") {
                 sel["residentKey"] = json!("required");
@@ -418,6 +424,7 @@ impl Engine {
         credential: &Value,
         user_id: Option<&str>,
         name: Option<&str>,
+        keep: Option<&str>,
         ctx: &RequestContext,
     ) -> Result<VerifyMfaResult> {
         let rp = self.relying_party()?;
@@ -430,12 +437,17 @@ impl Engine {
         };
         let challenge_id = validate::token("challengeId", challenge_id)?;
         let now = self.now();
-        let outcome = self.store.write(|tx| {
+        let keep = Proof::new(keep, None).token;
+        let outcome = self.write_noting(|tx, notices| {
             // Taken (deleted) first: a failed answer uses the challenge up too.
             let Some(row) = tx.take_webauthn_challenge(challenge_id, "registration:")? else {
                 return Ok(Err(MfaError::InvalidCode));
             };
             let user = self.user_row(tx, &row.user_id)?;
+            let keep = match keep {
+                Some(t) => Some(self.own_session(tx, &user, t)?),
+                None => None,
+            };
             if row.expires_at <= now {
                 self.audit_fail(
                     tx,
@@ -517,6 +529,7 @@ impl Engine {
                 ctx,
                 Some(kind.stored()),
             )?;
+            self.factor_added(tx, notices, &user, Method::Webauthn, keep.as_ref(), ctx)?;
             Ok(Ok(VerifyMfaResult {
                 success: true,
                 method: "webauthn".into(),
@@ -611,7 +624,7 @@ impl Engine {
             .transpose()?;
         let challenge_id = validate::token("challengeId", challenge_id)?;
         let now = self.now();
-        let outcome = self.store.write(|tx| {
+        let outcome = self.write_noting(|tx, notices| {
             let Some(row) = tx.take_webauthn_challenge(challenge_id, "authentication:")? else {
                 return Ok(Err(MfaError::InvalidCode));
             };
@@ -627,7 +640,7 @@ impl Engine {
                     return Ok(Err(MfaError::SessionInvalid));
                 }
             }
-            let Some(session) = tx.session_by_token(&hash, now)? else {
+            let Some(session) = self.session_by_hash(tx, &hash)? else {
                 return Ok(Err(MfaError::SessionInvalid));
             };
             let user = self.user_row(tx, &session.user_id)?;
@@ -650,10 +663,18 @@ impl Engine {
             };
             let passkey_flow = row.purpose == "authentication:passkey";
             let mut state = Some(state);
-            self.run_verification(tx, user, Method::Webauthn, mode, ctx, &mut |tx, user| {
-                let state = state.take().unwrap_or(Value::Null);
-                self.check_assertion(tx, user, &rp, &assertion, state, passkey_flow, ctx)
-            })
+            self.run_verification(
+                tx,
+                notices,
+                user,
+                Method::Webauthn,
+                mode,
+                ctx,
+                &mut |tx, _, user, _| {
+                    let state = state.take().unwrap_or(Value::Null);
+                    self.check_assertion(tx, user, &rp, &assertion, state, passkey_flow, ctx)
+                },
+            )
             .map(Ok)
         })?;
         outcome
@@ -848,6 +869,7 @@ impl Engine {
         user_id: &str,
         credential_id: &str,
         name: &str,
+        proof: Proof<'_>,
         ctx: &RequestContext,
     ) -> Result<()> {
         let cid = validate::token("credentialId", credential_id)?;
@@ -855,11 +877,19 @@ impl Engine {
         if name.trim().is_empty() {
             return Err(MfaError::invalid("name", "must not be empty"));
         }
-        self.store.write(|tx| {
+        self.write_noting(|tx, notices| {
             let user = self.user_row(tx, user_id)?;
-            if !tx.rename_webauthn_credential(&user.id, cid, name)? {
+            if !tx
+                .webauthn_credentials(&user.id)?
+                .iter()
+                .any(|r| r.credential_id == cid)
+            {
                 return Err(MfaError::not_found("Security key"));
             }
+            if let Err(e) = self.step_up(tx, notices, &user, Sensitive::FactorAdd, proof, ctx)? {
+                return Ok(Err(e));
+            }
+            tx.rename_webauthn_credential(&user.id, cid, name)?;
             self.audit(
                 tx,
                 Some(&user.id),
@@ -868,8 +898,9 @@ impl Engine {
                 true,
                 ctx,
                 None,
-            )
-        })
+            )?;
+            Ok(Ok(()))
+        })?
     }
 
     /// Removes one of the user's security keys or passkeys; needs the password (or a password
@@ -881,9 +912,9 @@ impl Engine {
         user_id: &str,
         credential_id: &str,
         password: Option<&str>,
-        confirmation_code: Option<&str>,
+        proof: Proof<'_>,
         ctx: &RequestContext,
-    ) -> Result<RemovePasskeyResult> {
+    ) -> Result<RemoveFactorResult> {
         let cid = validate::token("credentialId", credential_id)?;
         let (user, last) = self.store.read(|tx| {
             let user = self.user_row(tx, user_id)?;
@@ -898,18 +929,22 @@ impl Engine {
             Ok((user, rows.len() == 1 && !others))
         })?;
         if last {
-            let Some(code) = confirmation_code.filter(|c| !c.trim().is_empty()) else {
+            let Some(code) = proof.code else {
                 return Err(last_factor_needs_code());
             };
-            let done = self.disable_mfa(&user.id, password, code, ctx)?;
-            return Ok(RemovePasskeyResult {
+            let done = self.disable_mfa(&user.id, password, code, proof.token, ctx)?;
+            return Ok(RemoveFactorResult {
                 success: true,
                 mfa_disabled: true,
                 disabled_at: Some(done.disabled_at),
             });
         }
         self.confirm_password(&user, password, ctx)?;
-        self.store.write(|tx| {
+        self.write_noting(|tx, notices| {
+            let keep = match self.step_up(tx, notices, &user, Sensitive::FactorRemove, proof, ctx)? {
+                Ok(keep) => keep,
+                Err(e) => return Ok(Err(e)),
+            };
             if !tx.delete_webauthn_credential(&user.id, cid)? {
                 // Gone meanwhile, or another removal made it the last factor.
                 let still_there = tx
@@ -931,12 +966,14 @@ impl Engine {
                 ctx,
                 None,
             )?;
-            Ok(RemovePasskeyResult {
+            self.end_other_sessions(tx, &user.id, keep.as_ref(), ctx, "factor_remove")?;
+            notices.raise(self, NotificationKind::FactorRemoved, &user, Some(Method::Webauthn), ctx);
+            Ok(Ok(RemoveFactorResult {
                 success: true,
                 mfa_disabled: false,
                 disabled_at: None,
-            })
-        })
+            }))
+        })?
     }
 }
 
@@ -968,7 +1005,11 @@ impl Engine {
             .user_id
             .as_deref()
             .ok_or_else(|| MfaError::invalid("userId", "is required"))?;
-        self.passkey_registration_options(uid, r.authenticator_type.as_deref(), &r.context)
+        let proof = Proof::new(
+            r.session_token.as_ref().map(|s| s.expose()),
+            r.confirmation_code.as_ref().map(|s| s.expose()),
+        );
+        self.passkey_registration_options(uid, r.authenticator_type.as_deref(), proof, &r.context)
     }
 
     /// The guide's `verifyPasskeyRegistration`: stores a new credential, or with an
@@ -994,6 +1035,7 @@ impl Engine {
                 &credential.0,
                 r.user_id.as_deref(),
                 r.name.as_deref(),
+                r.session_token.as_ref().map(|s| s.expose()),
                 &r.context,
             )
         }

@@ -207,8 +207,9 @@ pub fn run_stateless(op: &str, args: &Value) -> Result<Value> {
 }
 
 /// The JSON form of an error, as bindings hand it to their host language:
-/// `{code, message, reason, field?, retryAfter?}` (`reason` is the message without the field,
-/// so a binding can name the field its own way).
+/// `{code, message, reason, field?, retryAfter?, maxAge?, methods?}` (`reason` is the message
+/// without the field, so a binding can name the field its own way; `maxAge` and `methods` come
+/// with `mfa_step_up_required`).
 pub fn error_json(e: &MfaError) -> Value {
     let mut v = Map::new();
     v.insert("code".into(), Value::from(e.code().as_str()));
@@ -219,6 +220,10 @@ pub fn error_json(e: &MfaError) -> Value {
     }
     if let Some(r) = e.retry_after() {
         v.insert("retryAfter".into(), Value::from(r));
+    }
+    if let Some((max_age, methods)) = e.step_up() {
+        v.insert("maxAge".into(), Value::from(max_age));
+        v.insert("methods".into(), Value::from(methods.to_vec()));
     }
     Value::Object(v)
 }
@@ -287,10 +292,16 @@ mod tests {
         assert_eq!(negative.map(|f| f.0), Some("limit".into()));
         let flag = field_and_reason(dispatch(
             &e,
-            "complete_delivery",
-            &json!({"deliveryId": "d", "ok": "yes"}),
+            "configure",
+            &json!({"sessions": {"revokeOtherSessions": "yes"}}),
         ));
-        assert_eq!(flag, Some(("ok".into(), "must be true or false".into())));
+        assert_eq!(
+            flag,
+            Some((
+                "sessions.revokeOtherSessions".into(),
+                "must be true or false".into()
+            ))
+        );
         let context = field_and_reason(dispatch(
             &e,
             "sign_in",
@@ -308,6 +319,12 @@ mod tests {
         let ej = error_json(&MfaError::RateLimited { retry_after: 7 });
         assert_eq!(ej["retryAfter"], json!(7));
         assert_eq!(ej["code"], json!("mfa_rate_limited"));
+        let ej = error_json(&MfaError::StepUpRequired {
+            max_age: 600,
+            methods: vec!["totp".into(), "backup".into()],
+        });
+        assert_eq!(ej["maxAge"], json!(600));
+        assert_eq!(ej["methods"], json!(["totp", "backup"]));
         let ej = error_json(&MfaError::invalid("userId", "is required"));
         assert_eq!(ej["reason"], json!("is required"));
         assert_eq!(ej["message"], json!("Invalid userId: is required"));

@@ -5,7 +5,7 @@
 
 use super::{Custom, Flags, Namespace, Operation, OperationInfo, Stateless};
 use crate::api::*;
-use crate::engine::Engine;
+use crate::engine::{Engine, Proof};
 use crate::error::{MfaError, Result};
 use crate::{authenticator, policy, SecretKey};
 
@@ -121,6 +121,14 @@ fn success() -> SuccessResult {
     SuccessResult { success: true }
 }
 
+/// The step-up proof of a request's `sessionToken` and `confirmationCode`.
+fn proof<'a>(token: &'a Option<SecretString>, code: &'a Option<SecretString>) -> Proof<'a> {
+    Proof::new(
+        token.as_ref().map(SecretString::expose),
+        code.as_ref().map(SecretString::expose),
+    )
+}
+
 operations! {
     SignUp "sign_up" (SignUpRequest => SignUpResult) {}
         = engine |e, r| e.sign_up(&r.email, r.password.expose(), r.role.as_deref(), &r.context);
@@ -133,12 +141,46 @@ operations! {
     VerifyPassword "verify_password" (VerifyPasswordRequest => SuccessResult) {}
         = engine |e, r| e.verify_password(&r.user_id, r.password.expose(), &r.context).map(|()| success());
     DeleteUser "delete_user" (DeleteUserRequest => SuccessResult) {}
-        = engine |e, r| e.delete_user(&r.user_id).map(|()| success());
+        = engine |e, r| e.delete_user(&r.user_id, &r.context).map(|()| success());
+    DeleteAccount "delete_account" (DeleteAccountRequest => SuccessResult) { flags: NEEDS_SESSION }
+        = engine |e, r| e
+            .delete_account(
+                r.session_token.expose(),
+                r.password.expose(),
+                r.confirmation_code.as_ref().map(SecretString::expose),
+                &r.context,
+            )
+            .map(|()| success());
+    ChangePassword "change_password" (ChangePasswordRequest => RevokedSessions) {}
+        = engine |e, r| e.change_password(
+            &r.user_id,
+            r.current_password.expose(),
+            r.new_password.expose(),
+            proof(&r.session_token, &r.confirmation_code),
+            &r.context,
+        );
+    ChangeEmail "change_email" (ChangeEmailRequest => RevokedSessions) {}
+        = engine |e, r| e.change_email(
+            &r.user_id,
+            &r.new_email,
+            r.password.expose(),
+            proof(&r.session_token, &r.confirmation_code),
+            &r.context,
+        );
+    ListSessions "list_sessions" (ListSessionsRequest => Vec<SessionSummary>) {}
+        = engine |e, r| e.list_sessions(&r.user_id, r.session_token.as_ref().map(SecretString::expose));
+    RevokeSession "revoke_session" (RevokeSessionRequest => SuccessResult) {}
+        = engine |e, r| e.revoke_session(&r.user_id, &r.session_id, &r.context).map(|()| success());
+    RevokeOtherSessions "revoke_other_sessions" (RevokeOtherSessionsRequest => RevokedSessions) {
+        flags: NEEDS_SESSION
+    } = engine |e, r| e.revoke_other_sessions(r.session_token.expose(), &r.context);
+    Authorize "authorize" (AuthorizeRequest => Authorization) { flags: NEEDS_SESSION }
+        = engine |e, r| e.authorize(r.session_token.expose(), &r.operation);
     GetUser "get_user" (GetUserRequest => User) {}
         = engine |e, r| e.get_user(&r.user_id);
     EnableMfa "enable_mfa" (EnableMfaRequest => EnableMfaResult) {
         guide_name: Some("enableMFA"), flags: SENDS_CODE
-    } = engine |e, r| e.enable_mfa(&r, &r.context);
+    } = engine |e, r| e.enable_mfa(&r);
     VerifyMfa "verify_mfa" (VerifyMfaRequest => VerifyMfaResult) { guide_name: Some("verifyMFA") }
         = engine |e, r| e.verify_mfa(&r);
     GetMfaStatus "get_mfa_status" (GetMfaStatusRequest => MfaStatus) {
@@ -150,11 +192,27 @@ operations! {
         &r.user_id,
         r.password.as_ref().map(SecretString::expose),
         r.confirmation_code.expose(),
+        r.session_token.as_ref().map(SecretString::expose),
         &r.context,
     );
     RegenerateBackupCodes "regenerate_mfa_backup_codes" (RegenerateBackupCodesRequest => BackupCodes) {
         guide_name: Some("regenerateMFABackupCodes")
-    } = engine |e, r| e.regenerate_backup_codes(&r.user_id, r.count.map(i64::from), &r.context);
+    } = engine |e, r| e.regenerate_backup_codes(
+        &r.user_id,
+        r.count.map(i64::from),
+        proof(&r.session_token, &r.confirmation_code),
+        &r.context,
+    );
+    RemoveFactor "remove_factor" (RemoveFactorRequest => RemoveFactorResult) {}
+        = engine |e, r| e.remove_factor(
+            &r.user_id,
+            &r.factor_id,
+            r.password.as_ref().map(SecretString::expose),
+            proof(&r.session_token, &r.confirmation_code),
+            &r.context,
+        );
+    RestoreFactors "restore_factors" (RestoreFactorsRequest => SuccessResult) {}
+        = engine |e, r| e.restore_factors(&r.user_id, &r.context).map(|()| success());
     ListAuditEvents "list_audit_events" (ListAuditEventsRequest => Vec<AuditEvent>) {}
         = engine |e, r| e.list_audit_events(&r.user_id, r.since.map(|t| t.0), r.limit);
     RequireRecentMfa "require_recent_mfa" (RequireRecentMfaRequest => SuccessResult) {
@@ -186,17 +244,8 @@ operations! {
         r.session_id.as_deref(),
         r.user_id.as_deref(),
         &r.method,
-        r.external_delivery,
         &r.context,
     );
-    CompleteDelivery "complete_delivery" (CompleteDeliveryRequest => SuccessResult) {
-        custom: Custom { node: true, python: true, ..DEFAULT.custom },
-        note: Some("Node and Python deliver through senders registered with the engine; reporting \
-            a caller-made delivery is for the mobile library.")
-    }
-        = engine |e, r| e
-            .complete_delivery(&r.delivery_id, r.ok, r.reason.as_deref(), &r.context)
-            .map(|()| success());
     PasskeyRegistrationOptions "get_passkey_registration_options" (PasskeyOptionsRequest => PasskeyOptions) {
         guide_name: Some("getPasskeyRegistrationOptions")
     }
@@ -226,14 +275,20 @@ operations! {
         = engine |e, r| e.list_passkeys(&r.user_id);
     RenamePasskey "rename_passkey" (RenamePasskeyRequest => SuccessResult) {}
         = engine |e, r| e
-            .rename_passkey(&r.user_id, &r.credential_id, &r.name, &r.context)
+            .rename_passkey(
+                &r.user_id,
+                &r.credential_id,
+                &r.name,
+                proof(&r.session_token, &r.confirmation_code),
+                &r.context,
+            )
             .map(|()| success());
-    RemovePasskey "remove_passkey" (RemovePasskeyRequest => RemovePasskeyResult) {}
+    RemovePasskey "remove_passkey" (RemovePasskeyRequest => RemoveFactorResult) {}
         = engine |e, r| e.remove_passkey(
             &r.user_id,
             &r.credential_id,
             r.password.as_ref().map(SecretString::expose),
-            r.confirmation_code.as_ref().map(SecretString::expose),
+            proof(&r.session_token, &r.confirmation_code),
             &r.context,
         );
     ParseOtpauthUri "parse_otpauth_uri" (ParseOtpauthUriRequest => authenticator::OtpAccount) {

@@ -16,6 +16,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "004_webauthn",
         include_str!("../../migrations/004_webauthn.sql"),
     ),
+    (
+        "005_account_security",
+        include_str!("../../migrations/005_account_security.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -21,8 +21,12 @@ pub struct UserRow {
     pub mfa_setup_at: Option<i64>,
     /// Last successful MFA verification.
     pub mfa_last_used_at: Option<i64>,
-    /// Last successful password re-verification.
+    /// Last successful password check (sign-up, sign-in, re-verification).
     pub password_verified_at: Option<i64>,
+    /// Consecutive failed MFA attempts, across lockouts (reset by a success).
+    pub mfa_failures: u32,
+    /// When code-based factors were suspended after too many consecutive failures.
+    pub codes_suspended_at: Option<i64>,
 }
 
 /// Which MFA factors a user has active, read in one query.
@@ -68,19 +72,21 @@ pub struct SessionRow {
     pub mfa_verified_at: Option<i64>,
     /// Method of that verification.
     pub mfa_method: Option<String>,
+    /// Last time the session was used (the idle timeout counts from it).
+    pub last_seen_at: i64,
+    /// Client IP at sign-in, if known.
+    pub ip: Option<String>,
+    /// Client user agent at sign-in, if known.
+    pub user_agent: Option<String>,
 }
 
-/// A session to insert, with its token hash and client details.
+/// A session to insert, with its token hash.
 #[derive(Debug, Clone)]
 pub struct NewSession {
     /// The row.
     pub row: SessionRow,
     /// SHA-256 of the bearer token.
     pub token_hash: Vec<u8>,
-    /// Client IP, if known.
-    pub ip: Option<String>,
-    /// Client user agent, if known.
-    pub user_agent: Option<String>,
 }
 
 /// A TOTP authenticator device.
@@ -191,13 +197,20 @@ pub struct ChannelRow {
     pub last_used_at: Option<i64>,
 }
 
-/// A one-time code sent by SMS or email (only its keyed hash is stored).
+/// A one-time code sent by SMS or email (only its keyed hash is stored), bound to what it
+/// was sent for: the destination, the purpose, and for sign-in the pending session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OtpCodeRow {
     /// Owner.
     pub user_id: String,
     /// `sms` or `email`.
     pub channel: String,
+    /// The destination (channel row) it was sent to.
+    pub channel_id: String,
+    /// `setup` or `sign_in`.
+    pub purpose: String,
+    /// The pending session a sign-in code is for.
+    pub session_id: Option<String>,
     /// Keyed hash of the code.
     pub code_hash: Vec<u8>,
     /// Id of the delivery that carries it.
@@ -246,8 +259,9 @@ pub enum BackupUse {
 pub struct Scope {
     /// Counter key, e.g. `user:usr_…`.
     pub key: String,
-    /// Owner, so the counter goes when the user does.
-    pub user_id: String,
+    /// Owner, so the counter goes when the user does (none for a client IP or an unknown
+    /// email).
+    pub user_id: Option<String>,
 }
 
 /// Attempt-limiting policy in seconds.
@@ -272,6 +286,11 @@ pub enum Reservation {
     /// No attempt allowed before `until` (Unix seconds).
     Locked {
         /// End of the lockout.
+        until: i64,
+    },
+    /// The progressive delay after the last failure has not passed: no attempt before `until`.
+    Wait {
+        /// When the next attempt may be made.
         until: i64,
     },
 }

@@ -22,8 +22,21 @@ pub trait UserTx {
     fn user_by_email(&mut self, email: &str) -> Result<Option<UserRow>>;
     /// Finds a user by id.
     fn user_by_id(&mut self, id: &str) -> Result<Option<UserRow>>;
-    /// Deletes a user and every row that belongs to them. False if there was none.
-    fn delete_user(&mut self, id: &str) -> Result<bool>;
+    /// Deletes a user and every row that belongs to them, except their audit events, which
+    /// are kept under `pseudonym` instead of the user's id. False if there was none.
+    fn delete_user(&mut self, id: &str, pseudonym: &str) -> Result<bool>;
+    /// Changes the user's email; `already_exists` if another user has it.
+    fn set_email(&mut self, id: &str, email: &str) -> Result<()>;
+    /// The password hash of a random user (none without users).
+    fn sample_password_hash(&mut self) -> Result<Option<String>>;
+    /// Replaces the user's password hash.
+    fn set_password_hash(&mut self, id: &str, hash: &str) -> Result<()>;
+    /// Counts one more consecutive failed MFA attempt; returns the new count.
+    fn record_mfa_failure(&mut self, id: &str) -> Result<u32>;
+    /// A right MFA answer: the consecutive failures start again from zero.
+    fn reset_mfa_failures(&mut self, id: &str) -> Result<()>;
+    /// Suspends (or with `None` restores) the user's code-based factors.
+    fn set_codes_suspended(&mut self, id: &str, at: Option<i64>) -> Result<()>;
     /// Sets a time stamp on the user.
     fn stamp_user(&mut self, id: &str, stamp: UserStamp, at: i64) -> Result<()>;
     /// Removes every MFA factor of the user (devices, codes, keys) and clears the setup date.
@@ -37,8 +50,28 @@ pub trait UserTx {
 pub trait SessionTx {
     /// Inserts a session.
     fn insert_session(&mut self, session: &NewSession) -> Result<()>;
-    /// Finds an unexpired session by token hash.
-    fn session_by_token(&mut self, token_hash: &[u8], now: i64) -> Result<Option<SessionRow>>;
+    /// Finds a live session by token hash: not past its absolute expiry (`now`) and used
+    /// since `seen_after` (the idle timeout).
+    fn session_by_token(
+        &mut self,
+        token_hash: &[u8],
+        now: i64,
+        seen_after: i64,
+    ) -> Result<Option<SessionRow>>;
+    /// Records a use of the session.
+    fn touch_session(&mut self, session_id: &str, at: i64) -> Result<()>;
+    /// The user's live sessions (see [`SessionTx::session_by_token`]), newest first, with
+    /// their token hashes.
+    fn list_sessions(
+        &mut self,
+        user_id: &str,
+        now: i64,
+        seen_after: i64,
+    ) -> Result<Vec<(SessionRow, Vec<u8>)>>;
+    /// Deletes one of the user's sessions by its id. False if there was none.
+    fn delete_session_by_id(&mut self, user_id: &str, session_id: &str) -> Result<bool>;
+    /// Deletes the user's sessions, except `keep` (a session id). Returns how many.
+    fn delete_user_sessions(&mut self, user_id: &str, keep: Option<&str>) -> Result<usize>;
     /// Replaces a pending session by a completed one, once: false if the pending one is gone.
     fn complete_pending_session(
         &mut self,
@@ -64,6 +97,9 @@ pub trait TotpTx {
     fn confirm_totp_device(&mut self, device_id: &str, at: i64) -> Result<bool>;
     /// Records the use of a device.
     fn touch_totp_device(&mut self, device_id: &str, at: i64) -> Result<()>;
+    /// Deletes one of the user's devices: an unconfirmed one always, a confirmed one unless it
+    /// is the user's last MFA factor (decided in this transaction). False if nothing went.
+    fn delete_totp_device(&mut self, user_id: &str, device_id: &str) -> Result<bool>;
     /// Accepts TOTP `step` for the user only if it is later than every step accepted before.
     fn accept_totp_step(&mut self, user_id: &str, step: i64) -> Result<bool>;
 }
@@ -80,12 +116,17 @@ pub trait BackupCodeTx {
 
 /// SMS and email factors, their codes, resend counters and channel health.
 pub trait ChannelTx {
-    /// Stores an unconfirmed channel, replacing the user's factor on that channel.
-    fn replace_channel(&mut self, row: &ChannelRow) -> Result<()>;
+    /// Stores an unconfirmed destination beside the confirmed one (replacing the user's other
+    /// pending destination on that channel, never the confirmed one).
+    fn put_pending_channel(&mut self, row: &ChannelRow) -> Result<()>;
     /// The user's SMS and email factors.
     fn channels(&mut self, user_id: &str) -> Result<Vec<ChannelRow>>;
-    /// Confirms a channel and stamps its use.
+    /// Confirms a pending destination and stamps its use; it replaces the user's confirmed
+    /// destination on that channel. False if it is gone or already confirmed.
     fn confirm_channel(&mut self, channel_id: &str, at: i64) -> Result<bool>;
+    /// Deletes one of the user's destinations: a pending one always, a confirmed one unless it
+    /// is the user's last MFA factor (decided in this transaction). False if nothing went.
+    fn delete_channel(&mut self, user_id: &str, channel_id: &str) -> Result<bool>;
     /// Records the use of a channel.
     fn touch_channel(&mut self, channel_id: &str, at: i64) -> Result<()>;
     /// Records one send under every limit key, unless one of them is full: then returns the
@@ -96,36 +137,41 @@ pub trait ChannelTx {
         limits: &[SendLimit],
         now: i64,
     ) -> Result<Option<i64>>;
-    /// Stores a code, voiding the user's previous code on that channel.
+    /// Stores a code, voiding the user's previous code for the same destination and purpose.
     fn put_otp_code(&mut self, row: &OtpCodeRow) -> Result<()>;
-    /// Uses the code if it matches, is unused and unexpired.
+    /// Uses the code if it matches, was sent to `channel_id` for `purpose` (and, for a
+    /// sign-in, for `session_id`), is unused and unexpired.
     fn consume_otp_code(
         &mut self,
         user_id: &str,
-        channel: &str,
+        channel_id: &str,
+        purpose: &str,
+        session_id: Option<&str>,
         code_hash: &[u8],
         now: i64,
     ) -> Result<OtpUse>;
     /// Deletes the code a failed delivery would have carried. Returns its (user, channel).
     fn void_delivery(&mut self, delivery_id: &str) -> Result<Option<(String, String)>>;
-    /// Records a send outcome for a channel; failures past `threshold` degrade it until
-    /// `now + cooldown_secs`. Success clears the count.
+    /// Records a send outcome for a provider (`sms:twilio`, `email:app`…); consecutive
+    /// failures reaching `threshold` degrade it until `now + cooldown_secs`. Success clears
+    /// the count.
     fn record_channel_health(
         &mut self,
-        channel: &str,
+        provider: &str,
         ok: bool,
         now: i64,
         threshold: u32,
         cooldown_secs: i64,
     ) -> Result<()>;
-    /// The channel's consecutive failed sends and the Unix time until which it is degraded
+    /// The provider's consecutive failed sends and the Unix time until which it is degraded
     /// (`(0, 0)` when healthy).
-    fn channel_health(&mut self, channel: &str) -> Result<(u32, i64)>;
+    fn channel_health(&mut self, provider: &str) -> Result<(u32, i64)>;
 }
 
 /// Persisted attempt counters, shared by every process on the database.
 pub trait AttemptTx {
-    /// Reserves one attempt in every scope, or reports the lockout of the first locked one.
+    /// Reserves one attempt in every scope, or reports the lockout (or the progressive delay)
+    /// of the first scope that refuses.
     fn reserve_attempt(
         &mut self,
         scopes: &[Scope],
@@ -134,6 +180,8 @@ pub trait AttemptTx {
     ) -> Result<Reservation>;
     /// Locks the scopes until `until`.
     fn lock_scopes(&mut self, scopes: &[Scope], until: i64) -> Result<()>;
+    /// Refuses further attempts in the scopes before `until` (the progressive delay).
+    fn delay_scopes(&mut self, scopes: &[Scope], until: i64) -> Result<()>;
     /// Clears the counters of the scopes (after a success).
     fn reset_scopes(&mut self, scopes: &[Scope]) -> Result<()>;
     /// Attempts used in the current window, highest over the scopes.
@@ -146,6 +194,8 @@ pub trait AuditTx {
     fn insert_audit(&mut self, event: &AuditRow) -> Result<()>;
     /// The user's audit events since `since`, newest first, at most `limit`.
     fn list_audit(&mut self, user_id: &str, since: i64, limit: u32) -> Result<Vec<AuditRow>>;
+    /// Deletes audit events older than `before`. Returns how many.
+    fn purge_audit(&mut self, before: i64) -> Result<usize>;
 }
 
 /// Security keys and passkeys, and their pending ceremonies.

@@ -5,11 +5,11 @@ use crate::error::Result;
 use crate::store::{AttemptPolicy, AttemptTx, Reservation, Scope};
 use rusqlite::params;
 
-fn counter(tx: &SqliteTx<'_>, scope: &str) -> Result<Option<(i64, i64, i64)>> {
+fn counter(tx: &SqliteTx<'_>, scope: &str) -> Result<Option<(i64, i64, i64, i64)>> {
     tx.optional(
-        "SELECT failures, window_start, locked_until FROM attempts WHERE scope = ?1",
+        "SELECT failures, window_start, locked_until, next_at FROM attempts WHERE scope = ?1",
         [scope],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
     )
 }
 
@@ -22,11 +22,15 @@ impl AttemptTx for SqliteTx<'_> {
     ) -> Result<Reservation> {
         let mut next = Vec::with_capacity(scopes.len());
         for s in scopes {
-            let (failures, start, locked_until) = counter(self, &s.key)?.unwrap_or((0, now, 0));
+            let (failures, start, locked_until, next_at) =
+                counter(self, &s.key)?.unwrap_or((0, now, 0, 0));
             if locked_until > now {
                 return Ok(Reservation::Locked {
                     until: locked_until,
                 });
+            }
+            if next_at > now && locked_until == 0 {
+                return Ok(Reservation::Wait { until: next_at });
             }
             let (failures, start) = if start + policy.window_secs <= now || locked_until > 0 {
                 (0, now)
@@ -43,8 +47,8 @@ impl AttemptTx for SqliteTx<'_> {
         let mut used = 0;
         for (s, failures, start) in next {
             self.exec(
-                "INSERT INTO attempts (scope, user_id, failures, window_start, locked_until) VALUES (?1, ?2, ?3, ?4, 0)
-                 ON CONFLICT(scope) DO UPDATE SET failures = ?3, window_start = ?4, locked_until = 0",
+                "INSERT INTO attempts (scope, user_id, failures, window_start, locked_until, next_at) VALUES (?1, ?2, ?3, ?4, 0, 0)
+                 ON CONFLICT(scope) DO UPDATE SET failures = ?3, window_start = ?4, locked_until = 0, next_at = 0",
                 params![s.key, s.user_id, failures, start],
             )?;
             used = used.max(failures);
@@ -64,6 +68,16 @@ impl AttemptTx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn delay_scopes(&mut self, scopes: &[Scope], until: i64) -> Result<()> {
+        for s in scopes {
+            self.exec(
+                "UPDATE attempts SET next_at = MAX(next_at, ?2) WHERE scope = ?1",
+                params![s.key, until],
+            )?;
+        }
+        Ok(())
+    }
+
     fn reset_scopes(&mut self, scopes: &[Scope]) -> Result<()> {
         for s in scopes {
             self.exec(
@@ -77,7 +91,7 @@ impl AttemptTx for SqliteTx<'_> {
     fn attempts_used(&mut self, scopes: &[Scope], now: i64, policy: AttemptPolicy) -> Result<u32> {
         let mut used = 0i64;
         for s in scopes {
-            if let Some((failures, start, locked_until)) = counter(self, &s.key)? {
+            if let Some((failures, start, locked_until, _)) = counter(self, &s.key)? {
                 if locked_until > now {
                     used = used.max(i64::from(policy.max_attempts));
                 } else if start + policy.window_secs > now && locked_until == 0 {

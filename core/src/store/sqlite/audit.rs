@@ -15,6 +15,10 @@ impl AuditTx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn purge_audit(&mut self, before: i64) -> Result<usize> {
+        self.exec("DELETE FROM audit_events WHERE created_at < ?1", [before])
+    }
+
     fn list_audit(&mut self, user_id: &str, since: i64, limit: u32) -> Result<Vec<AuditRow>> {
         self.rows(
             "SELECT id, user_id, action, method, success, ip, user_agent, detail, created_at

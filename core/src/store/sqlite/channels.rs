@@ -7,9 +7,9 @@ use crate::store::{ChannelRow, ChannelTx, OtpCodeRow, OtpUse, SendLimit};
 use rusqlite::params;
 
 impl ChannelTx for SqliteTx<'_> {
-    fn replace_channel(&mut self, c: &ChannelRow) -> Result<()> {
+    fn put_pending_channel(&mut self, c: &ChannelRow) -> Result<()> {
         self.exec(
-            "DELETE FROM mfa_channels WHERE user_id = ?1 AND channel = ?2",
+            "DELETE FROM mfa_channels WHERE user_id = ?1 AND channel = ?2 AND confirmed_at IS NULL",
             params![c.user_id, c.channel],
         )?;
         self.exec(
@@ -23,7 +23,7 @@ impl ChannelTx for SqliteTx<'_> {
     fn channels(&mut self, user_id: &str) -> Result<Vec<ChannelRow>> {
         self.rows(
             "SELECT id, user_id, channel, destination, key_id, masked, created_at, confirmed_at, last_used_at
-             FROM mfa_channels WHERE user_id = ?1 ORDER BY channel",
+             FROM mfa_channels WHERE user_id = ?1 ORDER BY channel, confirmed_at IS NULL, created_at",
             [user_id],
             |r| {
                 Ok(ChannelRow {
@@ -44,9 +44,28 @@ impl ChannelTx for SqliteTx<'_> {
     }
 
     fn confirm_channel(&mut self, channel_id: &str, at: i64) -> Result<bool> {
+        self.exec(
+            "DELETE FROM mfa_channels WHERE confirmed_at IS NOT NULL AND id <> ?1
+               AND (user_id, channel) = (SELECT user_id, channel FROM mfa_channels WHERE id = ?1 AND confirmed_at IS NULL)",
+            [channel_id],
+        )?;
         Ok(self.exec(
             "UPDATE mfa_channels SET confirmed_at = ?2, last_used_at = ?2 WHERE id = ?1 AND confirmed_at IS NULL",
             params![channel_id, at],
+        )? == 1)
+    }
+
+    fn delete_channel(&mut self, user_id: &str, channel_id: &str) -> Result<bool> {
+        Ok(self.exec(
+            "DELETE FROM mfa_channels
+             WHERE user_id = ?1 AND id = ?2
+               AND (confirmed_at IS NULL
+                    OR EXISTS(SELECT 1 FROM mfa_channels
+                              WHERE user_id = ?1 AND id <> ?2 AND confirmed_at IS NOT NULL)
+                    OR EXISTS(SELECT 1 FROM webauthn_credentials WHERE user_id = ?1)
+                    OR EXISTS(SELECT 1 FROM totp_devices
+                              WHERE user_id = ?1 AND confirmed_at IS NOT NULL))",
+            params![user_id, channel_id],
         )? == 1)
     }
 
@@ -93,9 +112,23 @@ impl ChannelTx for SqliteTx<'_> {
 
     fn put_otp_code(&mut self, r: &OtpCodeRow) -> Result<()> {
         self.exec(
-            "INSERT OR REPLACE INTO otp_codes (user_id, channel, code_hash, delivery_id, created_at, expires_at, used_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL)",
-            params![r.user_id, r.channel, r.code_hash, r.delivery_id, r.created_at, r.expires_at],
+            "DELETE FROM otp_codes WHERE user_id = ?1 AND channel_id = ?2 AND purpose = ?3",
+            params![r.user_id, r.channel_id, r.purpose],
+        )?;
+        self.exec(
+            "INSERT INTO otp_codes (delivery_id, user_id, channel, channel_id, purpose, session_id, code_hash, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                r.delivery_id,
+                r.user_id,
+                r.channel,
+                r.channel_id,
+                r.purpose,
+                r.session_id,
+                r.code_hash,
+                r.created_at,
+                r.expires_at
+            ],
         )?;
         Ok(())
     }
@@ -103,22 +136,26 @@ impl ChannelTx for SqliteTx<'_> {
     fn consume_otp_code(
         &mut self,
         user_id: &str,
-        channel: &str,
+        channel_id: &str,
+        purpose: &str,
+        session_id: Option<&str>,
         code_hash: &[u8],
         now: i64,
     ) -> Result<OtpUse> {
         let n = self.exec(
-            "UPDATE otp_codes SET used_at = ?4
-             WHERE user_id = ?1 AND channel = ?2 AND code_hash = ?3 AND used_at IS NULL AND expires_at > ?4",
-            params![user_id, channel, code_hash, now],
+            "UPDATE otp_codes SET used_at = ?6
+             WHERE user_id = ?1 AND channel_id = ?2 AND purpose = ?3 AND session_id IS ?4
+               AND code_hash = ?5 AND used_at IS NULL AND expires_at > ?6",
+            params![user_id, channel_id, purpose, session_id, code_hash, now],
         )?;
         if n == 1 {
             return Ok(OtpUse::Consumed);
         }
         let expired: bool = self.row(
-            "SELECT EXISTS (SELECT 1 FROM otp_codes WHERE user_id = ?1 AND channel = ?2 AND code_hash = ?3
-                            AND used_at IS NULL AND expires_at <= ?4)",
-            params![user_id, channel, code_hash, now],
+            "SELECT EXISTS (SELECT 1 FROM otp_codes
+                            WHERE user_id = ?1 AND channel_id = ?2 AND purpose = ?3 AND session_id IS ?4
+                              AND code_hash = ?5 AND used_at IS NULL AND expires_at <= ?6)",
+            params![user_id, channel_id, purpose, session_id, code_hash, now],
             |r| r.get(0),
         )?;
         Ok(if expired {
@@ -138,7 +175,7 @@ impl ChannelTx for SqliteTx<'_> {
 
     fn record_channel_health(
         &mut self,
-        channel: &str,
+        provider: &str,
         ok: bool,
         now: i64,
         threshold: u32,
@@ -146,30 +183,30 @@ impl ChannelTx for SqliteTx<'_> {
     ) -> Result<()> {
         if ok {
             self.exec(
-                "INSERT INTO channel_health (channel, consecutive_failures, degraded_until) VALUES (?1, 0, 0)
-                 ON CONFLICT(channel) DO UPDATE SET consecutive_failures = 0, degraded_until = 0",
-                [channel],
+                "INSERT INTO channel_health (provider, consecutive_failures, degraded_until) VALUES (?1, 0, 0)
+                 ON CONFLICT(provider) DO UPDATE SET consecutive_failures = 0, degraded_until = 0",
+                [provider],
             )?;
         } else {
             self.exec(
-                "INSERT INTO channel_health (channel, consecutive_failures, degraded_until) VALUES (?1, 1, 0)
-                 ON CONFLICT(channel) DO UPDATE SET consecutive_failures = consecutive_failures + 1",
-                [channel],
+                "INSERT INTO channel_health (provider, consecutive_failures, degraded_until) VALUES (?1, 1, 0)
+                 ON CONFLICT(provider) DO UPDATE SET consecutive_failures = consecutive_failures + 1",
+                [provider],
             )?;
             self.exec(
                 "UPDATE channel_health SET degraded_until = ?2, consecutive_failures = 0
-                 WHERE channel = ?1 AND consecutive_failures >= ?3",
-                params![channel, now + cooldown_secs, threshold],
+                 WHERE provider = ?1 AND consecutive_failures >= ?3",
+                params![provider, now + cooldown_secs, threshold],
             )?;
         }
         Ok(())
     }
 
-    fn channel_health(&mut self, channel: &str) -> Result<(u32, i64)> {
+    fn channel_health(&mut self, provider: &str) -> Result<(u32, i64)> {
         Ok(self
             .optional(
-                "SELECT consecutive_failures, degraded_until FROM channel_health WHERE channel = ?1",
-                [channel],
+                "SELECT consecutive_failures, degraded_until FROM channel_health WHERE provider = ?1",
+                [provider],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?
             .unwrap_or((0, 0)))

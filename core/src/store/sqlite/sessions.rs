@@ -3,12 +3,29 @@
 use super::SqliteTx;
 use crate::error::Result;
 use crate::store::{NewSession, SessionRow, SessionTx};
-use rusqlite::params;
+use rusqlite::{params, Row};
+
+const SESSION_COLUMNS: &str = "id, user_id, created_at, expires_at, pending, mfa_verified_at, mfa_method, COALESCE(last_seen_at, created_at), ip, user_agent";
+
+fn session_from(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
+    Ok(SessionRow {
+        id: r.get(0)?,
+        user_id: r.get(1)?,
+        created_at: r.get(2)?,
+        expires_at: r.get(3)?,
+        pending: r.get(4)?,
+        mfa_verified_at: r.get(5)?,
+        mfa_method: r.get(6)?,
+        last_seen_at: r.get(7)?,
+        ip: r.get(8)?,
+        user_agent: r.get(9)?,
+    })
+}
 
 fn insert(tx: &SqliteTx<'_>, s: &NewSession) -> Result<()> {
     tx.exec(
-        "INSERT INTO sessions (id, token_hash, user_id, created_at, expires_at, pending, mfa_verified_at, mfa_method, ip, user_agent)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO sessions (id, token_hash, user_id, created_at, expires_at, pending, mfa_verified_at, mfa_method, ip, user_agent, last_seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             s.row.id,
             s.token_hash,
@@ -18,8 +35,9 @@ fn insert(tx: &SqliteTx<'_>, s: &NewSession) -> Result<()> {
             s.row.pending,
             s.row.mfa_verified_at,
             s.row.mfa_method,
-            s.ip,
-            s.user_agent
+            s.row.ip,
+            s.row.user_agent,
+            s.row.last_seen_at
         ],
     )?;
     Ok(())
@@ -30,22 +48,58 @@ impl SessionTx for SqliteTx<'_> {
         insert(self, session)
     }
 
-    fn session_by_token(&mut self, token_hash: &[u8], now: i64) -> Result<Option<SessionRow>> {
+    fn session_by_token(
+        &mut self,
+        token_hash: &[u8],
+        now: i64,
+        seen_after: i64,
+    ) -> Result<Option<SessionRow>> {
         self.optional(
-            "SELECT id, user_id, created_at, expires_at, pending, mfa_verified_at, mfa_method
-             FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
-            params![token_hash, now],
-            |r| {
-                Ok(SessionRow {
-                    id: r.get(0)?,
-                    user_id: r.get(1)?,
-                    created_at: r.get(2)?,
-                    expires_at: r.get(3)?,
-                    pending: r.get(4)?,
-                    mfa_verified_at: r.get(5)?,
-                    mfa_method: r.get(6)?,
-                })
-            },
+            &format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions
+                 WHERE token_hash = ?1 AND expires_at > ?2 AND COALESCE(last_seen_at, created_at) > ?3"
+            ),
+            params![token_hash, now, seen_after],
+            session_from,
+        )
+    }
+
+    fn touch_session(&mut self, session_id: &str, at: i64) -> Result<()> {
+        self.exec(
+            "UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1",
+            params![session_id, at],
+        )?;
+        Ok(())
+    }
+
+    fn list_sessions(
+        &mut self,
+        user_id: &str,
+        now: i64,
+        seen_after: i64,
+    ) -> Result<Vec<(SessionRow, Vec<u8>)>> {
+        self.rows(
+            &format!(
+                "SELECT {SESSION_COLUMNS}, token_hash FROM sessions
+                 WHERE user_id = ?1 AND expires_at > ?2 AND COALESCE(last_seen_at, created_at) > ?3
+                 ORDER BY created_at DESC, id"
+            ),
+            params![user_id, now, seen_after],
+            |r| Ok((session_from(r)?, r.get(10)?)),
+        )
+    }
+
+    fn delete_session_by_id(&mut self, user_id: &str, session_id: &str) -> Result<bool> {
+        Ok(self.exec(
+            "DELETE FROM sessions WHERE user_id = ?1 AND id = ?2",
+            params![user_id, session_id],
+        )? == 1)
+    }
+
+    fn delete_user_sessions(&mut self, user_id: &str, keep: Option<&str>) -> Result<usize> {
+        self.exec(
+            "DELETE FROM sessions WHERE user_id = ?1 AND id IS NOT ?2",
+            params![user_id, keep],
         )
     }
 

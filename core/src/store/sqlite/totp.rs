@@ -92,4 +92,18 @@ impl TotpTx for SqliteTx<'_> {
             params![user_id, step],
         )? == 1)
     }
+
+    fn delete_totp_device(&mut self, user_id: &str, device_id: &str) -> Result<bool> {
+        Ok(self.exec(
+            "DELETE FROM totp_devices
+             WHERE user_id = ?1 AND id = ?2
+               AND (confirmed_at IS NULL
+                    OR EXISTS(SELECT 1 FROM totp_devices
+                              WHERE user_id = ?1 AND id <> ?2 AND confirmed_at IS NOT NULL)
+                    OR EXISTS(SELECT 1 FROM webauthn_credentials WHERE user_id = ?1)
+                    OR EXISTS(SELECT 1 FROM mfa_channels
+                              WHERE user_id = ?1 AND confirmed_at IS NOT NULL))",
+            params![user_id, device_id],
+        )? == 1)
+    }
 }

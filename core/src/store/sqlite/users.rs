@@ -16,8 +16,12 @@ fn user_from(r: &Row<'_>) -> rusqlite::Result<UserRow> {
         mfa_setup_at: r.get(5)?,
         mfa_last_used_at: r.get(6)?,
         password_verified_at: r.get(7)?,
+        mfa_failures: r.get(8)?,
+        codes_suspended_at: r.get(9)?,
     })
 }
+
+const USER_COLUMNS: &str = "id, email, password_hash, role, created_at, mfa_setup_at, mfa_last_used_at, password_verified_at, mfa_failures, codes_suspended_at";
 
 impl MetaTx for SqliteTx<'_> {
     fn meta_get_or_init(&mut self, key: &str, init: &Sealed) -> Result<Sealed> {
@@ -59,8 +63,7 @@ impl UserTx for SqliteTx<'_> {
 
     fn user_by_email(&mut self, email: &str) -> Result<Option<UserRow>> {
         self.optional(
-            "SELECT id, email, password_hash, role, created_at, mfa_setup_at, mfa_last_used_at, password_verified_at
-             FROM users WHERE email = ?1",
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?1"),
             [email],
             user_from,
         )
@@ -68,16 +71,80 @@ impl UserTx for SqliteTx<'_> {
 
     fn user_by_id(&mut self, id: &str) -> Result<Option<UserRow>> {
         self.optional(
-            "SELECT id, email, password_hash, role, created_at, mfa_setup_at, mfa_last_used_at, password_verified_at
-             FROM users WHERE id = ?1",
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
             [id],
             user_from,
         )
     }
 
-    fn delete_user(&mut self, id: &str) -> Result<bool> {
-        // Foreign keys cascade to sessions, devices, codes, counters and audit rows.
+    fn delete_user(&mut self, id: &str, pseudonym: &str) -> Result<bool> {
+        // The audit trail stays, under a pseudonym; foreign keys cascade to sessions,
+        // devices, codes and counters.
+        self.exec(
+            "UPDATE audit_events SET user_id = ?2 WHERE user_id = ?1",
+            params![id, pseudonym],
+        )?;
         Ok(self.exec("DELETE FROM users WHERE id = ?1", [id])? == 1)
+    }
+
+    fn set_email(&mut self, id: &str, email: &str) -> Result<()> {
+        let updated = self
+            .conn
+            .prepare_cached("UPDATE users SET email = ?2 WHERE id = ?1")?
+            .execute(params![id, email]);
+        match updated {
+            Ok(_) => Ok(()),
+            Err(e) if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {
+                Err(MfaError::AlreadyExists {
+                    what: "A user with this email".into(),
+                })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn sample_password_hash(&mut self) -> Result<Option<String>> {
+        // A random user's hash: an unknown email then costs what a known one costs, in
+        // distribution, whatever mix of cost parameters the stored hashes have.
+        self.optional(
+            "SELECT password_hash FROM users
+             WHERE rowid >= (SELECT abs(random()) % (MAX(rowid) + 1) FROM users)
+             ORDER BY rowid LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+    }
+
+    fn set_password_hash(&mut self, id: &str, hash: &str) -> Result<()> {
+        self.exec(
+            "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+            params![id, hash],
+        )?;
+        Ok(())
+    }
+
+    fn record_mfa_failure(&mut self, id: &str) -> Result<u32> {
+        self.row(
+            "UPDATE users SET mfa_failures = mfa_failures + 1 WHERE id = ?1 RETURNING mfa_failures",
+            [id],
+            |r| r.get(0),
+        )
+    }
+
+    fn reset_mfa_failures(&mut self, id: &str) -> Result<()> {
+        self.exec(
+            "UPDATE users SET mfa_failures = 0 WHERE id = ?1 AND mfa_failures <> 0",
+            [id],
+        )?;
+        Ok(())
+    }
+
+    fn set_codes_suspended(&mut self, id: &str, at: Option<i64>) -> Result<()> {
+        self.exec(
+            "UPDATE users SET codes_suspended_at = ?2 WHERE id = ?1",
+            params![id, at],
+        )?;
+        Ok(())
     }
 
     fn stamp_user(&mut self, id: &str, stamp: UserStamp, at: i64) -> Result<()> {
@@ -109,7 +176,8 @@ impl UserTx for SqliteTx<'_> {
             )?;
         }
         self.exec(
-            "UPDATE users SET mfa_setup_at = NULL, mfa_last_used_at = NULL, backup_codes_generated_at = NULL WHERE id = ?1",
+            "UPDATE users SET mfa_setup_at = NULL, mfa_last_used_at = NULL, backup_codes_generated_at = NULL,
+                              mfa_failures = 0, codes_suspended_at = NULL WHERE id = ?1",
             [user_id],
         )?;
         Ok(())

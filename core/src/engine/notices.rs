@@ -1,0 +1,155 @@
+//! Security notifications raised by operations: collected while the operation's transaction
+//! runs and sent once it has committed (never for work that rolled back), through the
+//! application's notifier or, without one, the built-in email over SMTP.
+
+use super::Engine;
+use crate::api::{Method, RequestContext};
+use crate::audit::AuditAction;
+use crate::clock::iso8601;
+use crate::crypto;
+use crate::delivery::{self, CodeSender, Delivery, DeliveryMeta, SendError, SmtpSender};
+use crate::error::{MfaError, Result};
+use crate::notify::{Notification, NotificationKind, Notifier};
+use crate::password_rules::PasswordScreen;
+use crate::store::{Tx, UserRow};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Notifications an operation raised, to send after its commit.
+#[derive(Default)]
+pub(crate) struct Notices(Vec<Notification>);
+
+impl Notices {
+    /// Raises `kind` for `user`.
+    pub(crate) fn raise(
+        &mut self,
+        engine: &Engine,
+        kind: NotificationKind,
+        user: &UserRow,
+        method: Option<Method>,
+        ctx: &RequestContext,
+    ) {
+        let config = engine.config();
+        self.0.push(Notification::new(
+            kind,
+            &user.id,
+            &user.email,
+            method.map(Method::as_str),
+            iso8601(engine.now()),
+            ctx,
+            &config.methods.totp.issuer,
+        ));
+    }
+}
+
+impl Engine {
+    /// Registers the application's notifier for security events (factor added or removed, MFA
+    /// turned off, a reused TOTP code, a lockout, suspended factors, password and email
+    /// changes); `None` removes it. Without one, and with SMTP configured, the user is emailed
+    /// the built-in message (`notifications.email`).
+    pub fn set_notifier(&self, notifier: Option<Arc<dyn Notifier>>) -> Result<()> {
+        *self
+            .notifier
+            .write()
+            .map_err(|_| MfaError::internal("notifier lock poisoned"))? = notifier;
+        Ok(())
+    }
+
+    /// Registers the application's breached-password check, asked about every new password
+    /// (sign-up, password change) after the built-in rules; `None` removes it.
+    pub fn set_password_screen(&self, screen: Option<Arc<dyn PasswordScreen>>) -> Result<()> {
+        *self
+            .password_screen
+            .write()
+            .map_err(|_| MfaError::internal("password screen lock poisoned"))? = screen;
+        Ok(())
+    }
+
+    /// Runs `f` in one write transaction (see `Store::write`; `f` may run again), then sends
+    /// the notifications it raised in the run that committed.
+    pub(super) fn write_noting<T>(
+        &self,
+        mut f: impl FnMut(&mut dyn Tx, &mut Notices) -> Result<T>,
+    ) -> Result<T> {
+        let mut notices = Notices::default();
+        let out = self.store.write(|tx| {
+            notices = Notices::default();
+            f(tx, &mut notices)
+        });
+        if out.is_ok() {
+            self.send_notices(notices);
+        }
+        out
+    }
+
+    /// Sends notifications; one that fails is recorded in the audit log, never returned.
+    fn send_notices(&self, notices: Notices) {
+        if notices.0.is_empty() {
+            return;
+        }
+        let notifier = self.notifier.read().ok().and_then(|n| n.clone());
+        let config = self.config();
+        let timeout = Duration::from_secs(u64::from(config.delivery.timeout_seconds));
+        let smtp = config
+            .delivery
+            .smtp
+            .clone()
+            .filter(|_| config.notifications.email);
+        for n in notices.0 {
+            let outcome = match (&notifier, &smtp) {
+                (Some(notifier), _) => {
+                    let notifier = Arc::clone(notifier);
+                    let sent = n.clone();
+                    delivery::with_timeout("notifier", timeout, move || {
+                        notifier.notify(&sent).map_err(SendError::Failed)
+                    })
+                }
+                (None, Some(smtp)) => self.email_notification(smtp.clone(), &n, timeout),
+                (None, None) => Ok(()),
+            };
+            if let Err(e) = outcome {
+                let ctx = RequestContext {
+                    ip_address: n.ip_address.clone(),
+                    user_agent: n.user_agent.clone(),
+                };
+                let detail = format!("{}: {}", n.kind, e.reason());
+                let detail: String = detail.chars().filter(|c| !c.is_control()).take(200).collect();
+                let _ = self.store.write(|tx| {
+                    self.audit(
+                        tx,
+                        Some(&n.user_id),
+                        AuditAction::NotificationFailed,
+                        None,
+                        false,
+                        &ctx,
+                        Some(&detail),
+                    )
+                });
+            }
+        }
+    }
+
+    fn email_notification(
+        &self,
+        smtp: crate::config::SmtpConfig,
+        n: &Notification,
+        timeout: Duration,
+    ) -> std::result::Result<(), SendError> {
+        let id = crypto::new_id("ntf").map_err(|e| SendError::Failed(e.to_string()))?;
+        let mail = Delivery {
+            id,
+            destination: n.email.clone(),
+            message: n.message.clone(),
+            meta: DeliveryMeta {
+                channel: "email".into(),
+                purpose: "notification".into(),
+                user_id: n.user_id.clone(),
+                code: String::new(),
+                expires_in: 0,
+                subject: Some(n.subject.clone()),
+            },
+            timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+        };
+        delivery::send_with_timeout(Arc::new(SmtpSender::new(smtp)) as Arc<dyn CodeSender>, &mail)
+    }
+}
