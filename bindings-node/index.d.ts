@@ -4,22 +4,38 @@
 import type {
   AuthOperations,
   AuthenticatorFunctions,
+  DeliveryMeta,
   IssuedSession,
   MfaErrorCode,
   MfaOperations,
+  Notification,
   VerifyMfaRequest,
   VerifyMfaResult,
   VerifyMfaResultIfNotSuccess,
   VerifyMfaResultIfSuccess,
 } from './operations'
-import type { DeliveryMeta } from './native'
 
 export * from './operations'
-export type { DeliveryMeta } from './native'
+
+/** Delivers a security notification; rejecting or timing out is recorded in the audit log. */
+export type Notifier = (notification: Notification) => unknown | Promise<unknown>
+
+/** The application's breached-password check: true when the password is known compromised. */
+export type PasswordCheck = (password: string) => boolean | Promise<boolean>
+
+/** Thrown by a sender when the provider refuses the destination: the send fails without counting against the provider's health. */
+export declare class DestinationRejected extends Error {
+  constructor(message?: string)
+  readonly rejected: true
+}
 
 /** Rejection reason of every call. */
 export declare class MfaError extends Error {
-  constructor(message: string, code: MfaErrorCode | string, details?: { field?: string; retryAfter?: number; reason?: string })
+  constructor(
+    message: string,
+    code: MfaErrorCode | string,
+    details?: { field?: string; retryAfter?: number; reason?: string; maxAge?: number; methods?: string[] },
+  )
   readonly name: 'MfaError'
   /** Stable machine-readable code. */
   readonly code: MfaErrorCode
@@ -29,6 +45,10 @@ export declare class MfaError extends Error {
   readonly retryAfter?: number
   /** The message without the field name (for `invalid_input`, what is wrong with it). */
   readonly reason?: string
+  /** For `mfa_step_up_required`: how recent the verification must be, in seconds. */
+  readonly maxAge?: number
+  /** For `mfa_step_up_required`: what satisfies it (the user's MFA methods, or `password`). */
+  readonly methods?: string[]
 }
 
 export declare const MFA_ERROR_CODES: readonly MfaErrorCode[]
@@ -51,8 +71,10 @@ export interface RateLimitOptions {
 export interface MfaConfigureOptions {
   methods?: {
     totp?: { enabled?: boolean; issuer?: string; algorithm?: 'SHA1' | 'SHA256' | 'SHA512'; digits?: 6 | 8; period?: number; skew?: number }
-    sms?: { enabled?: boolean; provider?: 'twilio' | 'aws-sns' | string; rateLimits?: RateLimitOptions; codeTtlSeconds?: number; template?: string }
-    email?: { enabled?: boolean; provider?: string; rateLimits?: RateLimitOptions; codeTtlSeconds?: number; template?: string; subject?: string }
+    /** `provider`: only `twilio` is built in (register a sender for any other). */
+    sms?: { enabled?: boolean; provider?: 'twilio'; rateLimits?: RateLimitOptions; codeTtlSeconds?: number; template?: string }
+    /** `provider`: only `smtp` is built in (register a sender for any other). */
+    email?: { enabled?: boolean; provider?: 'smtp'; rateLimits?: RateLimitOptions; codeTtlSeconds?: number; template?: string; subject?: string }
     webauthn?: {
       enabled?: boolean
       rpId?: string
@@ -62,9 +84,30 @@ export interface MfaConfigureOptions {
     }
   }
   backupCodes?: { enabled?: boolean; count?: number; length?: number; algorithm?: 'alphanumeric' | 'numeric' }
-  rateLimiting?: { maxAttempts?: number; windowMinutes?: number; lockoutMinutes?: number }
-  security?: { requireForAdmins?: boolean; gracePeriodDays?: number; stepUpRequired?: string[]; stepUpMaxAgeSeconds?: number }
-  sessions?: { ttlSeconds?: number; pendingTtlSeconds?: number }
+  rateLimiting?: {
+    maxAttempts?: number
+    windowMinutes?: number
+    lockoutMinutes?: number
+    maxConsecutiveFailures?: number
+    progressiveDelay?: boolean
+    signInAttempts?: number
+    signInAttemptsPerIp?: number
+  }
+  security?: {
+    profile?: 'nist-aal2' | 'asvs-l2' | 'custom'
+    /** Not available yet: only false is accepted. */
+    requireForAdmins?: false
+    /** Not available yet: only 0 is accepted. */
+    gracePeriodDays?: 0
+    stepUpRequired?: string[]
+    stepUpMaxAgeSeconds?: number
+    passwordMinLength?: number
+    refuseCommonPasswords?: boolean
+  }
+  sessions?: { ttlSeconds?: number; idleTimeoutSeconds?: number; pendingTtlSeconds?: number; revokeOtherSessions?: boolean }
+  audit?: { retentionDays?: number }
+  notifications?: { email?: boolean }
+  storage?: { durability?: 'full' | 'normal' }
   password?: { memoryKib?: number; iterations?: number; parallelism?: number }
   /** Built-in senders and delivery limits (a Plinto extension). */
   delivery?: {
@@ -85,6 +128,10 @@ export interface PlintoOptions extends MfaConfigureOptions {
   issuer?: string
   /** Application senders per channel (they take precedence over the built-in ones). */
   senders?: { sms?: CodeSender; email?: CodeSender }
+  /** The application's notifier for security events (see setNotifier). */
+  notifier?: Notifier
+  /** The application's breached-password check (see setPasswordCheck). */
+  passwordCheck?: PasswordCheck
 }
 
 /** With a `sessionId` (sign-in or step-up), success always carries the session. */
@@ -98,6 +145,10 @@ export interface PlintoMfa extends MfaOperations {
   configure(options: MfaConfigureOptions): Promise<{ success: boolean; appliedAt: string }>
   /** Sets (or with null removes) the application sender of a channel. */
   setSender(channel: 'sms' | 'email', sender: CodeSender | null): void
+  /** Sets (or with null removes) the notifier of security events; without one, and with SMTP configured, the built-in email is sent. */
+  setNotifier(notifier: Notifier | null): void
+  /** Sets (or with null removes) the breached-password check asked about every new password. */
+  setPasswordCheck(check: PasswordCheck | null): void
 }
 
 /** `plinto.auth`: every generated operation, with the guide's overload of `verifyMFA`. */
@@ -129,7 +180,13 @@ export type MfaLevelValue = (typeof MfaLevel)[keyof typeof MfaLevel]
 /** Minimal shapes of Express' request, response and next, so Express types are optional. */
 export interface MfaRequest {
   user?: { id: string; role?: string }
-  session?: { id?: string; mfaVerified?: boolean }
+  session?: { id?: string; valid?: boolean; state?: string; mfaVerified?: boolean }
+  /** The session token, when an earlier middleware keeps it here (else cookies or bearer). */
+  sessionToken?: string
+  cookies?: Record<string, string | undefined>
+  headers?: { authorization?: string }
+  /** Set by requireStepUp. */
+  authorization?: unknown
 }
 export interface MfaResponse {
   status(code: number): { json(body: unknown): unknown }
@@ -138,6 +195,12 @@ export interface MfaResponse {
 /** The guide's Express middleware; run it after a middleware that sets req.user and req.session. */
 export declare function requireMfa(
   level?: MfaLevelValue,
+  instance?: Plinto,
+): (req: MfaRequest, res: MfaResponse, next: (err?: unknown) => void) => Promise<unknown>
+
+/** Express middleware for the application's sensitive operations (core's `authorize`): 403 with `stepUpRequired`, `methods` and `maxAge` until this session passed MFA recently. */
+export declare function requireStepUp(
+  operation: string,
   instance?: Plinto,
 ): (req: MfaRequest, res: MfaResponse, next: (err?: unknown) => void) => Promise<unknown>
 

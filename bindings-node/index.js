@@ -12,7 +12,7 @@ class MfaError extends Error {
   /**
    * @param {string} message
    * @param {string} code
-   * @param {{ field?: string, retryAfter?: number, reason?: string }} [details]
+   * @param {{ field?: string, retryAfter?: number, reason?: string, maxAge?: number, methods?: string[] }} [details]
    */
   constructor(message, code, details = {}) {
     super(message)
@@ -21,15 +21,34 @@ class MfaError extends Error {
     if (details.field !== undefined) this.field = details.field
     if (details.retryAfter !== undefined) this.retryAfter = details.retryAfter
     if (details.reason !== undefined) this.reason = details.reason
+    if (details.maxAge !== undefined) this.maxAge = details.maxAge
+    if (details.methods !== undefined) this.methods = details.methods
+  }
+}
+
+/** Thrown by a sender when the provider refuses the destination (an invalid or blocked
+ * number, an unknown mailbox): the send fails without counting against the provider's health. */
+class DestinationRejected extends Error {
+  /** @param {string} [message] */
+  constructor(message = 'the provider refused the destination') {
+    super(message)
+    this.name = 'DestinationRejected'
+    this.rejected = true
   }
 }
 
 /** Every code an MfaError can carry. */
 const MFA_ERROR_CODES = Object.freeze(errorCodes())
 
-/** @param {{ code: string, message: string, reason?: string, field?: string, retryAfter?: number }} e */
+/** @param {{ code: string, message: string, reason?: string, field?: string, retryAfter?: number, maxAge?: number, methods?: string[] }} e */
 function toError(e) {
-  return new MfaError(e.message, e.code, { field: e.field, retryAfter: e.retryAfter, reason: e.reason })
+  return new MfaError(e.message, e.code, {
+    field: e.field,
+    retryAfter: e.retryAfter,
+    reason: e.reason,
+    maxAge: e.maxAge,
+    methods: e.methods,
+  })
 }
 
 /**
@@ -88,23 +107,37 @@ function native(f) {
   }
 }
 
+/** @param {unknown} e */
+const describe = (e) => (e instanceof Error ? e.message : String(e)) || 'the function failed'
+
 /**
- * The sender as the core calls it: its promise always resolves, with null when the message
- * went out or the failure's text (the core applies the timeout and voids failed codes).
- * @param {unknown} sender
+ * An application function as the core calls it: with one JSON text, answering a promise
+ * that always resolves, with null or a JSON text (`answer` turns the function's result into
+ * one; a failure becomes `{reason, rejected}`).
+ * @param {unknown} fn
+ * @param {(fn: Function, argument: any) => unknown} invoke
+ * @param {(result: unknown) => string | null} answer
  */
-function adapt(sender) {
-  if (typeof sender !== 'function') return sender ?? null
-  /** @type {(destination: string, message: string, meta: import('./native').DeliveryMeta) => Promise<string | null>} */
-  const deliver = (destination, message, meta) =>
+function adapt(fn, invoke, answer) {
+  if (typeof fn !== 'function') return fn ?? null
+  /** @param {string} payload @returns {Promise<string | null>} */
+  const hook = (payload) =>
     Promise.resolve()
-      .then(() => sender(destination, message, meta))
-      .then(
-        () => null,
-        (e) => (e instanceof Error ? e.message : String(e)) || 'the sender failed',
-      )
-  return deliver
+      .then(() => invoke(fn, JSON.parse(payload)))
+      .then(answer, (e) => JSON.stringify({ reason: describe(e), rejected: /** @type {any} */ (e)?.rejected === true }))
+  return hook
 }
+
+/** @param {unknown} sender */
+const adaptSender = (sender) =>
+  adapt(sender, (f, { destination, message, meta }) => f(destination, message, meta), () => null)
+
+/** @param {unknown} notifier */
+const adaptNotifier = (notifier) => adapt(notifier, (f, notification) => f(notification), () => null)
+
+/** @param {unknown} check */
+const adaptPasswordCheck = (check) =>
+  adapt(check, (f, { password }) => f(password), (compromised) => JSON.stringify({ compromised: compromised === true }))
 
 /**
  * A Plinto instance over one database: `{ auth }` with the guide's methods.
@@ -112,11 +145,17 @@ function adapt(sender) {
  * @returns {import('./index').Plinto}
  */
 function createPlinto(options = {}) {
-  const { senders, ...engineOptions } = options ?? {}
+  const { senders, notifier, passwordCheck, ...engineOptions } = options ?? {}
   const engine = native(() => new NativeEngine(encode(engineOptions, 'options')))
   /** @type {import('./index').PlintoMfa['setSender']} */
-  const setSender = (channel, sender) => native(() => engine.setSender(channel, /** @type {any} */ (adapt(sender))))
+  const setSender = (channel, sender) => native(() => engine.setSender(channel, /** @type {any} */ (adaptSender(sender))))
+  /** @type {import('./index').PlintoMfa['setNotifier']} */
+  const setNotifier = (fn) => native(() => engine.setNotifier(/** @type {any} */ (adaptNotifier(fn))))
+  /** @type {import('./index').PlintoMfa['setPasswordCheck']} */
+  const setPasswordCheck = (fn) => native(() => engine.setPasswordCheck(/** @type {any} */ (adaptPasswordCheck(fn))))
   for (const [channel, sender] of Object.entries(senders ?? {})) setSender(/** @type {any} */ (channel), sender)
+  if (notifier !== undefined) setNotifier(notifier)
+  if (passwordCheck !== undefined) setPasswordCheck(passwordCheck)
 
   /** @param {string} op @param {unknown} args */
   const call = (op, args) => {
@@ -132,7 +171,7 @@ function createPlinto(options = {}) {
   /** @type {import('./index').PlintoAuth} */
   const api = Object.freeze({
     ...auth,
-    mfa: Object.freeze({ ...mfa, challenge: auth.verifyMFA, setSender }),
+    mfa: Object.freeze({ ...mfa, challenge: auth.verifyMFA, setSender, setNotifier, setPasswordCheck }),
   })
   /** @type {import('./index').Plinto['shouldRequireMfa']} */
   const shouldRequireMfa = (level, role) => unwrap(engine.callSync('should_require_mfa', encode({ level, role }, 'level')))
@@ -176,7 +215,9 @@ function requireMfa(level = MfaLevel.REQUIRED, instance = plinto) {
   return async (req, res, next) => {
     try {
       const { user, session } = req
-      if (!user || !session) {
+      // Only a signed-in session passes, at every level: a pending sign-in (state
+      // mfa_pending) authenticates nothing but its MFA step.
+      if (!user || !session || session.valid === false || (session.state !== undefined && session.state !== 'active')) {
         return res.status(401).json({ error: 'No authentication token' })
       }
       if (!instance.shouldRequireMfa(level, user.role)) {
@@ -206,6 +247,50 @@ function requireMfa(level = MfaLevel.REQUIRED, instance = plinto) {
   }
 }
 
+/**
+ * The session token of a request: `req.sessionToken` if an earlier middleware set it, else
+ * the `__Host-session` or `session` cookie, else the bearer token.
+ * @param {any} req
+ * @returns {string | undefined}
+ */
+function sessionTokenOf(req) {
+  const bearer = req.headers?.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1]
+  return req.sessionToken ?? req.cookies?.['__Host-session'] ?? req.cookies?.session ?? bearer
+}
+
+/**
+ * Express middleware for the application's sensitive operations: `authorize(sessionToken,
+ * operation)` in the core. Operations in `security.stepUpRequired` need a recent MFA check
+ * on this session (or, without MFA, a recent password check): 403 with `stepUpRequired`,
+ * the `methods` that satisfy it and `maxAge`; no valid session is 401.
+ * @type {typeof import('./index').requireStepUp}
+ */
+function requireStepUp(operation, instance = plinto) {
+  return async (req, res, next) => {
+    const sessionToken = sessionTokenOf(req)
+    if (!sessionToken) return res.status(401).json({ error: 'No authentication token' })
+    try {
+      req.authorization = await instance.auth.authorize({ sessionToken, operation })
+      next()
+    } catch (error) {
+      const e = /** @type {any} */ (error)
+      if (e?.code === 'mfa_step_up_required') {
+        return res.status(403).json({
+          error: 'Recent verification required',
+          code: e.code,
+          stepUpRequired: true,
+          operation,
+          methods: e.methods,
+          maxAge: e.maxAge,
+        })
+      }
+      if (e?.code === 'session_invalid') return res.status(401).json({ error: 'Invalid or expired session' })
+      console.error('Step-up middleware error:', error)
+      res.status(500).json({ error: 'Authorization failed' })
+    }
+  }
+}
+
 // --- Authenticator side: what an authenticator app does with the otpauth:// URI ------------
 
 const { parseOtpauthUri, authenticatorCode } = authenticatorFunctions((op, args) =>
@@ -216,9 +301,11 @@ module.exports = {
   createPlinto,
   plinto,
   MfaError,
+  DestinationRejected,
   MFA_ERROR_CODES,
   MfaLevel,
   requireMfa,
+  requireStepUp,
   parseOtpauthUri,
   authenticatorCode,
 }

@@ -17,6 +17,7 @@ export type MfaErrorCode =
   | 'mfa_no_backup_codes_remaining'
   | 'mfa_delivery_failed'
   | 'mfa_step_up_required'
+  | 'mfa_factors_suspended'
   | 'key_mismatch'
   | 'database_too_new'
   | 'storage'
@@ -40,9 +41,12 @@ export interface User {
   mfaMethods: string[]
 }
 
-/** A session handed to the client. `id` and `token` are the same bearer secret. */
+/**
+ * A session handed to the client: `token` is the bearer secret (keep it in an `HttpOnly`
+ * cookie); `id` names the session in lists and revocations and grants nothing.
+ */
 export interface IssuedSession {
-  /** The session's id, which is its bearer token. */
+  /** The session's public id (`ses_…`), as `listSessions` shows it. */
   id: string
   /** Bearer token (256 random bits, base64url). */
   token: string
@@ -91,13 +95,18 @@ export type SessionInfo = SessionInfoIfValid | SessionInfoIfNotValid
 
 /** SessionInfo when `valid` is true. */
 export interface SessionInfoIfValid {
-  /** The token is known and unexpired. */
+  /** The token is a live, signed-in session: it authenticates its user. */
   valid: true
-  /** The session's id (its token), when valid. */
+  /**
+   * `active` (signed in), `mfa_pending` (a sign-in waiting for its MFA step: it
+   * authenticates nothing but that step) or `invalid`.
+   */
+  state: string
+  /** The session's public id (`ses_…`), when valid. */
   id: string
   /** The owner, when valid. */
   user: User
-  /** The session still has to pass MFA before use. */
+  /** The session still has to pass MFA before use (`mfa_pending`). */
   requiresMfa: boolean
   /** The session has passed MFA at sign-in or later. */
   mfaCompleted: boolean
@@ -115,13 +124,18 @@ export interface SessionInfoIfValid {
 
 /** SessionInfo when `valid` is false. */
 export interface SessionInfoIfNotValid {
-  /** The token is known and unexpired. */
+  /** The token is a live, signed-in session: it authenticates its user. */
   valid: false
-  /** The session's id (its token), when valid. */
+  /**
+   * `active` (signed in), `mfa_pending` (a sign-in waiting for its MFA step: it
+   * authenticates nothing but that step) or `invalid`.
+   */
+  state: string
+  /** The session's public id (`ses_…`), when valid. */
   id?: undefined
   /** The owner, when valid. */
   user?: undefined
-  /** The session still has to pass MFA before use. */
+  /** The session still has to pass MFA before use (`mfa_pending`). */
   requiresMfa: boolean
   /** The session has passed MFA at sign-in or later. */
   mfaCompleted: boolean
@@ -135,6 +149,50 @@ export interface SessionInfoIfNotValid {
   mfaMethods: string[]
   /** Seconds until expiry (0 when invalid). */
   expiresIn: number
+}
+
+/** How many sessions an operation ended. */
+export interface RevokedSessions {
+  /** Always true (failures are errors). */
+  success: boolean
+  /** Sessions ended. */
+  revoked: number
+}
+
+/** One signed-in session, as a user reviews them. */
+export interface SessionSummary {
+  /** Public id (`ses_…`): names the session for `revokeSession`; grants nothing. */
+  id: string
+  /** ISO 8601 sign-in time. */
+  createdAt: string
+  /** ISO 8601 time of the last use. */
+  lastSeenAt: string
+  /** ISO 8601 absolute expiry. */
+  expiresAt: string
+  /** Client IP at sign-in. */
+  ipAddress?: string
+  /** Client user agent at sign-in. */
+  userAgent?: string
+  /** Method of the last MFA verification on it. */
+  mfaMethod?: string
+  /** ISO 8601 time of that verification. */
+  mfaVerifiedAt?: string
+  /** It is the caller's session (`sessionToken`). */
+  current: boolean
+}
+
+/** A granted `authorize`. */
+export interface Authorization {
+  /** Always true (refusals are errors). */
+  authorized: boolean
+  /** The operation. */
+  operation: string
+  /** Whether the operation needed a step-up (it is in `security.stepUpRequired`). */
+  stepUp: boolean
+  /** The session's user. */
+  user: User
+  /** The session's public id. */
+  sessionId: string
 }
 
 /** Result of `enableMFA`. */
@@ -161,36 +219,6 @@ export interface EnableMfaResult {
   codeSent?: boolean
   /** Where it was sent, masked (e.g. `+1******7890`). */
   destination?: string
-}
-
-/** What a sender receives besides the destination and the message. */
-export interface DeliveryMeta {
-  /** `sms` or `email`. */
-  channel: string
-  /** `setup` (confirming a new factor) or `signIn`. */
-  purpose: string
-  /** The user the code is for. */
-  userId: string
-  /** The code itself, for senders that compose their own message. */
-  code: string
-  /** Seconds until the code expires. */
-  expiresIn: number
-  /** Email subject (email only). */
-  subject?: string
-}
-
-/** One message to send. */
-export interface Delivery {
-  /** Id to report the outcome with (`completeDelivery`). */
-  id: string
-  /** Phone number (E.164) or email address. */
-  destination: string
-  /** The rendered message. */
-  message: string
-  /** Details for the sender. */
-  meta: DeliveryMeta
-  /** How long the sender may take, in milliseconds. */
-  timeoutMs: number
 }
 
 /**
@@ -271,11 +299,16 @@ export interface TotpDevice {
 
 /** An enrolled SMS or email factor. */
 export interface ChannelInfo {
+  /** `chn_…` id (for `removeFactor`). */
+  id: string
   /** `sms` or `email`. */
   method: string
   /** Masked destination. */
   destination: string
-  /** Confirmed by a code (active). */
+  /**
+   * Confirmed by a code (active). An unconfirmed destination waits beside the confirmed
+   * one and replaces it when its code is confirmed.
+   */
   confirmed: boolean
   /** ISO 8601. */
   createdAt: string
@@ -299,6 +332,11 @@ export interface MfaStatus {
   totpDevices: TotpDevice[]
   /** SMS and email factors, with masked destinations. */
   channels: ChannelInfo[]
+  /**
+   * Code-based factors (TOTP, SMS, email) are suspended after too many consecutive
+   * failures: a backup code at sign-in (or an administrator) restores them.
+   */
+  codesSuspended: boolean
 }
 
 /** Result of `disableMFA`. */
@@ -315,6 +353,16 @@ export interface BackupCodes {
   codes: string[]
   /** ISO 8601. */
   generatedAt: string
+}
+
+/** Result of `removeFactor` and `removePasskey`. */
+export interface RemoveFactorResult {
+  /** Always true (failures are errors). */
+  success: boolean
+  /** It was the last factor: MFA is now off. */
+  mfaDisabled: boolean
+  /** ISO 8601, when MFA was turned off. */
+  disabledAt?: string
 }
 
 /** One audit-log entry. */
@@ -431,16 +479,6 @@ export interface PasskeyInfo {
   lastUsed?: string
 }
 
-/** Result of `removePasskey`. */
-export interface RemovePasskeyResult {
-  /** Always true (failures are errors). */
-  success: boolean
-  /** It was the last factor: MFA is now off. */
-  mfaDisabled: boolean
-  /** ISO 8601, when MFA was turned off. */
-  disabledAt?: string
-}
-
 /** One TOTP account as an authenticator app keeps it. */
 export interface OtpAccount {
   /** Who issued it (the `issuer` parameter, else the label's prefix). */
@@ -465,6 +503,47 @@ export interface AuthenticatorCode {
   secondsRemaining: number
   /** Seconds per code. */
   period: number
+}
+
+/** What a sender receives besides the destination and the message. */
+export interface DeliveryMeta {
+  /** `sms` or `email`. */
+  channel: string
+  /**
+   * `setup` (confirming a new destination), `signIn`, `step_up`, or `notification` (a
+   * security notification, which carries no code).
+   */
+  purpose: string
+  /** The user the code is for. */
+  userId: string
+  /** The code itself, for senders that compose their own message. */
+  code: string
+  /** Seconds until the code expires. */
+  expiresIn: number
+  /** Email subject (email only). */
+  subject?: string
+}
+
+/** A security notification for one user. */
+export interface Notification {
+  /** What happened, e.g. `factor_added` (see the kinds in the README). */
+  kind: string
+  /** The user. */
+  userId: string
+  /** The user's email address (for email changes: the old one). */
+  email: string
+  /** The MFA method involved, if any. */
+  method?: string
+  /** ISO 8601 time of the event. */
+  occurredAt: string
+  /** Client IP of the request that caused it, if known. */
+  ipAddress?: string
+  /** Client user agent of that request, if known. */
+  userAgent?: string
+  /** A subject line, as the built-in email uses it. */
+  subject: string
+  /** A plain-text message, as the built-in email uses it. */
+  message: string
 }
 
 // --- Requests --------------------------------------------------------------------------
@@ -509,7 +588,12 @@ export interface SignOutRequest {
   userAgent?: string
 }
 
-/** Describes a session token. Unknown, expired and empty tokens give `valid: false`. */
+/**
+ * Describes a session token. Only a signed-in session is `valid`: unknown, expired, idle
+ * and empty tokens give `valid: false` (`state: "invalid"`), and so does a pending sign-in
+ * that has not passed MFA (`state: "mfa_pending"`, with only its methods). A use refreshes
+ * the idle timeout.
+ */
 export interface VerifySessionRequest {
   /** The session token (an empty one is simply not valid). */
   token: string
@@ -530,10 +614,125 @@ export interface VerifyPasswordRequest {
   userAgent?: string
 }
 
-/** Deletes a user and everything that belongs to them. */
+/**
+ * Deletes a user and everything that belongs to them, as an administrator does (no step-up:
+ * guard the route that calls it). Their audit events are kept under a pseudonym for
+ * `audit.retentionDays`. A user deleting their own account uses `deleteAccount`.
+ */
 export interface DeleteUserRequest {
   /** The user. */
   userId: string
+  /** Client IP address. */
+  ipAddress?: string
+  /** Client user agent. */
+  userAgent?: string
+}
+
+/**
+ * Deletes the caller's own account: needs the password and, on an account with MFA, the
+ * step-up (`account_delete`). The audit trail is kept under a pseudonym.
+ */
+export interface DeleteAccountRequest {
+  /** The caller's session token (the account is its user's). */
+  sessionToken: string
+  /** The user's password. */
+  password: string
+  /** A current code of one of the user's factors, when the session's MFA is not recent. */
+  confirmationCode?: string
+  /** Client IP address. */
+  ipAddress?: string
+  /** Client user agent. */
+  userAgent?: string
+}
+
+/**
+ * Changes the password: needs the current one and, on an account with MFA, a session whose
+ * MFA is recent or a `confirmationCode` (`password_change` in `security.stepUpRequired`).
+ * The new password follows the password rules; the user's other sessions end.
+ */
+export interface ChangePasswordRequest {
+  /** The user. */
+  userId: string
+  /** The current password. */
+  currentPassword: string
+  /** The new password. */
+  newPassword: string
+  /** The caller's session token: kept when the others end; its recent MFA is the step-up. */
+  sessionToken?: string
+  /** A current code of one of the user's factors, when the session's MFA is not recent. */
+  confirmationCode?: string
+  /** Client IP address. */
+  ipAddress?: string
+  /** Client user agent. */
+  userAgent?: string
+}
+
+/**
+ * Changes the user's email address (sign-in name): needs the password and, on an account
+ * with MFA, the step-up (`email_change`). The old address is notified; other sessions end.
+ */
+export interface ChangeEmailRequest {
+  /** The user. */
+  userId: string
+  /** The new address. */
+  newEmail: string
+  /** The user's password. */
+  password: string
+  /** The caller's session token: kept when the others end; its recent MFA is the step-up. */
+  sessionToken?: string
+  /** A current code of one of the user's factors, when the session's MFA is not recent. */
+  confirmationCode?: string
+  /** Client IP address. */
+  ipAddress?: string
+  /** Client user agent. */
+  userAgent?: string
+}
+
+/**
+ * The user's signed-in sessions, newest first (pending sign-ins are not sessions yet; they
+ * are in the audit log).
+ */
+export interface ListSessionsRequest {
+  /** The user. */
+  userId: string
+  /** The caller's session token, to mark it `current`. */
+  sessionToken?: string
+}
+
+/** Ends one of the user's sessions by its public id (`not_found` if it is not theirs). */
+export interface RevokeSessionRequest {
+  /** The user. */
+  userId: string
+  /** The session's public id (`ses_…`). */
+  sessionId: string
+  /** Client IP address. */
+  ipAddress?: string
+  /** Client user agent. */
+  userAgent?: string
+}
+
+/** Ends every session of the token's user except this one ("sign out everywhere else"). */
+export interface RevokeOtherSessionsRequest {
+  /** The caller's session token (kept). */
+  sessionToken: string
+  /** Client IP address. */
+  ipAddress?: string
+  /** Client user agent. */
+  userAgent?: string
+}
+
+/**
+ * Whether a signed-in session may perform `operation` now. Operations named in
+ * `security.stepUpRequired` (e.g. `payment_method_add`) need a recent MFA verification on
+ * this session, or on an account without MFA a recent password check; others need only a
+ * signed-in session. A refusal is `session_invalid` or `mfa_step_up_required` (with the
+ * methods that satisfy it).
+ */
+export interface AuthorizeRequest {
+  /** The session token. */
+  sessionToken: string
+  /** The operation, e.g. `payment_method_add`. */
+  operation: string
 }
 
 /** The public view of a user. */
@@ -545,7 +744,10 @@ export interface GetUserRequest {
 /**
  * Starts setting up a method. For `totp`: a new secret, its `otpauth://` URI and QR code
  * (the device stays unconfirmed until `verifyMFA` sees a correct code); for `sms` and
- * `email`: a destination that a code is sent to.
+ * `email`: a destination that a code is sent to, kept beside the confirmed one until its
+ * code is confirmed. Adding a factor is a step-up operation (`factor_add`): on an account
+ * with MFA it needs a session whose MFA is recent or a `confirmationCode`; without MFA, a
+ * password check (sign-in, `verifyPassword`) or a session from the last five minutes.
  */
 export interface EnableMfaRequest {
   /** The user. */
@@ -560,6 +762,13 @@ export interface EnableMfaRequest {
   phoneNumber?: string
   /** For `email`: the address (default: the user's). */
   email?: string
+  /**
+   * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+   * the change ends the user's other sessions.
+   */
+  sessionToken?: string
+  /** A current code of one of the user's factors, when the session's MFA is not recent. */
+  confirmationCode?: string
   /** Client IP address. */
   ipAddress?: string
   /** Client user agent. */
@@ -583,6 +792,11 @@ export interface VerifyMfaRequest {
   userId?: string
   /** Setup challenge id (optional). */
   challengeId?: string
+  /**
+   * Confirming a setup (`userId`): the caller's session token, kept when the new factor
+   * ends the user's other sessions.
+   */
+  sessionToken?: string
   /** Client IP address. */
   ipAddress?: string
   /** Client user agent. */
@@ -597,7 +811,8 @@ export interface GetMfaStatusRequest {
 
 /**
  * Turns MFA off: needs the password (or a `verifyPassword` in the last five minutes) and a
- * current code of an active factor (TOTP, SMS, email or a backup code); removes every factor.
+ * current code of an active factor (TOTP, SMS or email for this session, or a backup code);
+ * removes every factor and ends the user's other sessions.
  */
 export interface DisableMfaRequest {
   /** The user. */
@@ -606,18 +821,72 @@ export interface DisableMfaRequest {
   confirmationCode: string
   /** The user's password (not needed within five minutes of a `verifyPassword`). */
   password?: string
+  /**
+   * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+   * the change ends the user's other sessions.
+   */
+  sessionToken?: string
   /** Client IP address. */
   ipAddress?: string
   /** Client user agent. */
   userAgent?: string
 }
 
-/** Replaces the user's backup codes with `count` new ones (default from settings, 10). */
+/**
+ * Replaces the user's backup codes with `count` new ones (default from settings, 10): a
+ * step-up operation (`backup_codes_regenerate`).
+ */
 export interface RegenerateBackupCodesRequest {
   /** The user. */
   userId: string
   /** How many codes (1 to 50). */
   count?: number
+  /**
+   * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+   * the change ends the user's other sessions.
+   */
+  sessionToken?: string
+  /** A current code of one of the user's factors, when the session's MFA is not recent. */
+  confirmationCode?: string
+  /** Client IP address. */
+  ipAddress?: string
+  /** Client user agent. */
+  userAgent?: string
+}
+
+/**
+ * Removes one authenticator device (`dev_…`) or SMS/email destination (`chn_…`, from
+ * `getMFAStatus`): needs the password (or a password check in the last five minutes) and
+ * the step-up (`factor_remove`). Removing the last factor is turning MFA off, with the rules
+ * of `disableMFA` (a `confirmationCode` is then required).
+ */
+export interface RemoveFactorRequest {
+  /** The user. */
+  userId: string
+  /** The device or destination id. */
+  factorId: string
+  /** The user's password. */
+  password?: string
+  /**
+   * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+   * the change ends the user's other sessions.
+   */
+  sessionToken?: string
+  /** A current code of one of the user's factors, when the session's MFA is not recent. */
+  confirmationCode?: string
+  /** Client IP address. */
+  ipAddress?: string
+  /** Client user agent. */
+  userAgent?: string
+}
+
+/**
+ * Lifts a suspension of the user's code-based factors, as an administrator does after
+ * checking who is asking (no step-up: guard the route that calls it). Audited.
+ */
+export interface RestoreFactorsRequest {
+  /** The user. */
+  userId: string
   /** Client IP address. */
   ipAddress?: string
   /** Client user agent. */
@@ -635,8 +904,9 @@ export interface ListAuditEventsRequest {
 }
 
 /**
- * Fails with `mfa_step_up_required` unless the session passed MFA within `maxAge` seconds
- * (default `security.stepUpMaxAgeSeconds`, 600).
+ * Fails with `mfa_step_up_required` unless the signed-in session passed MFA within `maxAge`
+ * seconds (default `security.stepUpMaxAgeSeconds`, 600); a pending or unknown session is
+ * `session_invalid`.
  */
 export interface RequireRecentMfaRequest {
   /** The session token. */
@@ -685,9 +955,11 @@ export interface RotateKeyRequest {
 }
 
 /**
- * Sends a new SMS or email code, voiding the previous one: for a pending sign-in
- * (`sessionId`) or a method being set up (`userId`). Resend limits per minute, hour and day
- * apply.
+ * Sends a new SMS or email code, voiding the previous one: for a pending sign-in or a
+ * signed-in session's step-up (`sessionId`), or the destination being set up (`userId`).
+ * Each code is good only for what it was sent for: that session (or that setup) and that
+ * destination. Resend limits per minute, hour and day apply. The code goes out through the
+ * registered sender and never appears in the result.
  */
 export interface RequestNewCodeRequest {
   /** `sms` or `email`. */
@@ -696,23 +968,6 @@ export interface RequestNewCodeRequest {
   sessionId?: string
   /** Or the user, to resend a setup code. */
   userId?: string
-  /** Client IP address. */
-  ipAddress?: string
-  /** Client user agent. */
-  userAgent?: string
-}
-
-/**
- * Reports how a caller-made delivery went (`externalDelivery`). A failure voids the code it
- * carried and is answered with `mfa_delivery_failed`.
- */
-export interface CompleteDeliveryRequest {
-  /** The `delivery.id` the engine handed out. */
-  deliveryId: string
-  /** Whether the message was sent. */
-  ok: boolean
-  /** Why it failed (kept in the audit log, never shown to users). */
-  reason?: string
   /** Client IP address. */
   ipAddress?: string
   /** Client user agent. */
@@ -734,6 +989,13 @@ export interface PasskeyOptionsRequest {
   sessionId?: string
   /** Registration: `passkey` (user verification required) or `securityKey`. */
   authenticatorType?: string
+  /**
+   * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+   * the change ends the user's other sessions.
+   */
+  sessionToken?: string
+  /** A current code of one of the user's factors, when the session's MFA is not recent. */
+  confirmationCode?: string
   /** Client IP address. */
   ipAddress?: string
   /** Client user agent. */
@@ -764,6 +1026,11 @@ export interface VerifyPasskeyRequest {
   sessionId?: string
   /** Registration: a name for the key (default `Passkey` or `Security key`). */
   name?: string
+  /**
+   * Registration: the caller's session token, kept when the new key ends the user's other
+   * sessions.
+   */
+  sessionToken?: string
   /** Client IP address. */
   ipAddress?: string
   /** Client user agent. */
@@ -814,7 +1081,10 @@ export interface ListPasskeysRequest {
   userId: string
 }
 
-/** Renames one of the user's security keys or passkeys. */
+/**
+ * Renames one of the user's security keys or passkeys (a factor change: `factor_add`'s
+ * step-up applies).
+ */
 export interface RenamePasskeyRequest {
   /** The user. */
   userId: string
@@ -822,6 +1092,13 @@ export interface RenamePasskeyRequest {
   credentialId: string
   /** Its new name (1 to 128 bytes). */
   name: string
+  /**
+   * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+   * the change ends the user's other sessions.
+   */
+  sessionToken?: string
+  /** A current code of one of the user's factors, when the session's MFA is not recent. */
+  confirmationCode?: string
   /** Client IP address. */
   ipAddress?: string
   /** Client user agent. */
@@ -829,8 +1106,9 @@ export interface RenamePasskeyRequest {
 }
 
 /**
- * Removes a key; needs `password` (or a `verifyPassword` in the last five minutes).
- * Removing the last MFA factor also needs `confirmationCode`, as `disableMFA` does.
+ * Removes a key; needs `password` (or a `verifyPassword` in the last five minutes) and the
+ * step-up (`factor_remove`: a session whose MFA is recent, or `confirmationCode`). Removing
+ * the last MFA factor is turning MFA off, with the rules of `disableMFA`.
  */
 export interface RemovePasskeyRequest {
   /** The user. */
@@ -841,6 +1119,11 @@ export interface RemovePasskeyRequest {
   password?: string
   /** A current code, when this is the last factor. */
   confirmationCode?: string
+  /**
+   * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+   * the change ends the user's other sessions.
+   */
+  sessionToken?: string
   /** Client IP address. */
   ipAddress?: string
   /** Client user agent. */
@@ -879,21 +1162,66 @@ export interface AuthOperations {
   signIn(options: SignInRequest): Promise<SignInResult>
   /** Ends a session; `success` tells whether it existed. */
   signOut(options: string | SignOutRequest): Promise<SuccessResult>
-  /** Describes a session token. Unknown, expired and empty tokens give `valid: false`. */
+  /**
+   * Describes a session token. Only a signed-in session is `valid`: unknown, expired, idle
+   * and empty tokens give `valid: false` (`state: "invalid"`), and so does a pending sign-in
+   * that has not passed MFA (`state: "mfa_pending"`, with only its methods). A use refreshes
+   * the idle timeout.
+   */
   verifySession(options: string | VerifySessionRequest): Promise<SessionInfo>
   /**
    * Checks a user's password (e.g. before turning MFA off). Wrong is `invalid_credentials`;
    * repeated failures lock like wrong codes do.
    */
   verifyPassword(options: VerifyPasswordRequest): Promise<SuccessResult>
-  /** Deletes a user and everything that belongs to them. */
+  /**
+   * Deletes a user and everything that belongs to them, as an administrator does (no step-up:
+   * guard the route that calls it). Their audit events are kept under a pseudonym for
+   * `audit.retentionDays`. A user deleting their own account uses `deleteAccount`.
+   */
   deleteUser(options: DeleteUserRequest): Promise<SuccessResult>
+  /**
+   * Deletes the caller's own account: needs the password and, on an account with MFA, the
+   * step-up (`account_delete`). The audit trail is kept under a pseudonym.
+   */
+  deleteAccount(options: DeleteAccountRequest): Promise<SuccessResult>
+  /**
+   * Changes the password: needs the current one and, on an account with MFA, a session whose
+   * MFA is recent or a `confirmationCode` (`password_change` in `security.stepUpRequired`).
+   * The new password follows the password rules; the user's other sessions end.
+   */
+  changePassword(options: ChangePasswordRequest): Promise<RevokedSessions>
+  /**
+   * Changes the user's email address (sign-in name): needs the password and, on an account
+   * with MFA, the step-up (`email_change`). The old address is notified; other sessions end.
+   */
+  changeEmail(options: ChangeEmailRequest): Promise<RevokedSessions>
+  /**
+   * The user's signed-in sessions, newest first (pending sign-ins are not sessions yet; they
+   * are in the audit log).
+   */
+  listSessions(options: ListSessionsRequest): Promise<SessionSummary[]>
+  /** Ends one of the user's sessions by its public id (`not_found` if it is not theirs). */
+  revokeSession(options: RevokeSessionRequest): Promise<SuccessResult>
+  /** Ends every session of the token's user except this one ("sign out everywhere else"). */
+  revokeOtherSessions(options: string | RevokeOtherSessionsRequest): Promise<RevokedSessions>
+  /**
+   * Whether a signed-in session may perform `operation` now. Operations named in
+   * `security.stepUpRequired` (e.g. `payment_method_add`) need a recent MFA verification on
+   * this session, or on an account without MFA a recent password check; others need only a
+   * signed-in session. A refusal is `session_invalid` or `mfa_step_up_required` (with the
+   * methods that satisfy it).
+   */
+  authorize(options: string | AuthorizeRequest): Promise<Authorization>
   /** The public view of a user. */
   getUser(options: GetUserRequest): Promise<User>
   /**
    * Starts setting up a method. For `totp`: a new secret, its `otpauth://` URI and QR code
    * (the device stays unconfirmed until `verifyMFA` sees a correct code); for `sms` and
-   * `email`: a destination that a code is sent to.
+   * `email`: a destination that a code is sent to, kept beside the confirmed one until its
+   * code is confirmed. Adding a factor is a step-up operation (`factor_add`): on an account
+   * with MFA it needs a session whose MFA is recent or a `confirmationCode`; without MFA, a
+   * password check (sign-in, `verifyPassword`) or a session from the last five minutes.
    */
   enableMFA(options: EnableMfaRequest): Promise<EnableMfaResult>
   /**
@@ -907,16 +1235,33 @@ export interface AuthOperations {
   getMFAStatus(options: GetMfaStatusRequest): Promise<MfaStatus>
   /**
    * Turns MFA off: needs the password (or a `verifyPassword` in the last five minutes) and a
-   * current code of an active factor (TOTP, SMS, email or a backup code); removes every factor.
+   * current code of an active factor (TOTP, SMS or email for this session, or a backup code);
+   * removes every factor and ends the user's other sessions.
    */
   disableMFA(options: DisableMfaRequest): Promise<DisableMfaResult>
-  /** Replaces the user's backup codes with `count` new ones (default from settings, 10). */
+  /**
+   * Replaces the user's backup codes with `count` new ones (default from settings, 10): a
+   * step-up operation (`backup_codes_regenerate`).
+   */
   regenerateMFABackupCodes(options: RegenerateBackupCodesRequest): Promise<BackupCodes>
+  /**
+   * Removes one authenticator device (`dev_…`) or SMS/email destination (`chn_…`, from
+   * `getMFAStatus`): needs the password (or a password check in the last five minutes) and
+   * the step-up (`factor_remove`). Removing the last factor is turning MFA off, with the rules
+   * of `disableMFA` (a `confirmationCode` is then required).
+   */
+  removeFactor(options: RemoveFactorRequest): Promise<RemoveFactorResult>
+  /**
+   * Lifts a suspension of the user's code-based factors, as an administrator does after
+   * checking who is asking (no step-up: guard the route that calls it). Audited.
+   */
+  restoreFactors(options: RestoreFactorsRequest): Promise<SuccessResult>
   /** A user's audit events, newest first. */
   listAuditEvents(options: ListAuditEventsRequest): Promise<AuditEvent[]>
   /**
-   * Fails with `mfa_step_up_required` unless the session passed MFA within `maxAge` seconds
-   * (default `security.stepUpMaxAgeSeconds`, 600).
+   * Fails with `mfa_step_up_required` unless the signed-in session passed MFA within `maxAge`
+   * seconds (default `security.stepUpMaxAgeSeconds`, 600); a pending or unknown session is
+   * `session_invalid`.
    */
   requireRecentMfa(options: string | RequireRecentMfaRequest): Promise<SuccessResult>
   /**
@@ -962,13 +1307,17 @@ export interface AuthOperations {
   verifyPasskeyAuthentication(options: VerifyPasskeyAuthenticationRequest): Promise<VerifyMfaResult>
   /** The user's security keys and passkeys. */
   listPasskeys(options: ListPasskeysRequest): Promise<PasskeyInfo[]>
-  /** Renames one of the user's security keys or passkeys. */
+  /**
+   * Renames one of the user's security keys or passkeys (a factor change: `factor_add`'s
+   * step-up applies).
+   */
   renamePasskey(options: RenamePasskeyRequest): Promise<SuccessResult>
   /**
-   * Removes a key; needs `password` (or a `verifyPassword` in the last five minutes).
-   * Removing the last MFA factor also needs `confirmationCode`, as `disableMFA` does.
+   * Removes a key; needs `password` (or a `verifyPassword` in the last five minutes) and the
+   * step-up (`factor_remove`: a session whose MFA is recent, or `confirmationCode`). Removing
+   * the last MFA factor is turning MFA off, with the rules of `disableMFA`.
    */
-  removePasskey(options: RemovePasskeyRequest): Promise<RemovePasskeyResult>
+  removePasskey(options: RemovePasskeyRequest): Promise<RemoveFactorResult>
 }
 
 /** The operations of `plinto.auth.mfa`. */
@@ -979,9 +1328,11 @@ export interface MfaOperations {
    */
   configure(options?: ConfigureRequest): Promise<ConfigureResult>
   /**
-   * Sends a new SMS or email code, voiding the previous one: for a pending sign-in
-   * (`sessionId`) or a method being set up (`userId`). Resend limits per minute, hour and day
-   * apply.
+   * Sends a new SMS or email code, voiding the previous one: for a pending sign-in or a
+   * signed-in session's step-up (`sessionId`), or the destination being set up (`userId`).
+   * Each code is good only for what it was sent for: that session (or that setup) and that
+   * destination. Resend limits per minute, hour and day apply. The code goes out through the
+   * registered sender and never appears in the result.
    */
   requestNewCode(options: RequestNewCodeRequest): Promise<RequestCodeResult>
 }

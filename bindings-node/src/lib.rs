@@ -1,16 +1,20 @@
 //! Node.js binding of Plinto MFA: a native `NativeEngine` whose calls run on the libuv thread
 //! pool. Arguments and results cross as JSON text; core's operation table
 //! (`plinto_mfa_core::ops`) checks the arguments and shapes the results, and the generated
-//! `operations.js` gives every operation its method. Application senders are JavaScript
-//! functions registered with the core's sender interface (`senders.rs`).
+//! `operations.js` gives every operation its method. Application senders, the notifier and
+//! the breached-password check are JavaScript functions registered with the core's hook
+//! interfaces (`hooks.rs`).
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod error;
-mod senders;
+mod hooks;
 mod tasks;
 
 use napi::bindgen_prelude::{AsyncTask, Unknown};
 use napi_derive::napi;
+use plinto_mfa_core::delivery::CodeSender;
+use plinto_mfa_core::notify::Notifier;
+use plinto_mfa_core::password_rules::PasswordScreen;
 use plinto_mfa_core::{env, ops, Engine, ErrorCode};
 use std::sync::Arc;
 use tasks::Call;
@@ -53,16 +57,35 @@ impl NativeEngine {
     }
 
     /// Registers the application's sender for `channel` (`sms` or `email`), or with `null`
-    /// removes it. The sender is called as `sender(destination, message, meta)` on the
-    /// JavaScript thread and answers with a promise of `null` (sent) or a failure reason; the
-    /// core applies the timeout, voids the code of a failed send and keeps channel health.
-    /// Throws an Error whose message is a JSON error envelope.
-    #[napi(
-        ts_args_type = "channel: string, sender: ((destination: string, message: string, meta: DeliveryMeta) => Promise<string | null>) | null"
-    )]
+    /// removes it. It is called on the JavaScript thread with the JSON text of
+    /// `{destination, message, meta}` and answers a promise of `null` (sent) or the JSON text
+    /// of `{reason, rejected}`; the core applies the timeout, voids the code of a failed send
+    /// and keeps the provider's health. Throws an Error whose message is a JSON error envelope.
+    #[napi(ts_args_type = "channel: string, sender: ((payload: string) => Promise<string | null>) | null")]
     pub fn set_sender(&self, channel: String, sender: Unknown<'_>) -> napi::Result<()> {
-        let sender = senders::from_js(sender).map_err(|e| error::thrown(&e))?;
+        let sender = hooks::from_js(sender, "sender").map_err(|e| error::thrown(&e))?;
+        let sender = sender.map(|h| Arc::new(hooks::JsSender(h)) as Arc<dyn CodeSender>);
         error::guard(|| self.inner.set_sender(&channel, sender)).map_err(|e| error::thrown(&e))
+    }
+
+    /// Registers the application's notifier, or with `null` removes it. It is called with the
+    /// JSON text of a notification and answers a promise of `null` or the JSON text of
+    /// `{reason}`.
+    #[napi(ts_args_type = "notifier: ((notification: string) => Promise<string | null>) | null")]
+    pub fn set_notifier(&self, notifier: Unknown<'_>) -> napi::Result<()> {
+        let notifier = hooks::from_js(notifier, "notifier").map_err(|e| error::thrown(&e))?;
+        let notifier = notifier.map(|h| Arc::new(hooks::JsNotifier(h)) as Arc<dyn Notifier>);
+        error::guard(|| self.inner.set_notifier(notifier)).map_err(|e| error::thrown(&e))
+    }
+
+    /// Registers the application's breached-password check, or with `null` removes it. It is
+    /// called with the JSON text of `{password}` and answers a promise of the JSON text of
+    /// `{compromised}` or `{reason}`.
+    #[napi(ts_args_type = "check: ((candidate: string) => Promise<string | null>) | null")]
+    pub fn set_password_check(&self, check: Unknown<'_>) -> napi::Result<()> {
+        let check = hooks::from_js(check, "check").map_err(|e| error::thrown(&e))?;
+        let check = check.map(|h| Arc::new(hooks::JsScreen(h)) as Arc<dyn PasswordScreen>);
+        error::guard(|| self.inner.set_password_check(check)).map_err(|e| error::thrown(&e))
     }
 }
 

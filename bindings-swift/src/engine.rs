@@ -3,7 +3,9 @@
 //! off the main thread.
 
 use crate::error::guard;
-use crate::senders::{AppSender, MessageSender};
+use crate::hooks::{
+    AppNotifier, AppPasswordCheck, AppSender, MessageSender, PasswordCheck, SecurityNotifier,
+};
 use plinto_mfa_core::ops::{self, Operation};
 use plinto_mfa_core::{self as core, env, MfaError};
 use serde_json::{Map, Value};
@@ -79,6 +81,36 @@ impl Engine {
             let sender =
                 sender.map(|s| Arc::new(AppSender(s)) as Arc<dyn core::delivery::CodeSender>);
             self.inner.set_sender(&channel, sender)
+        })
+    }
+
+    /// Registers the app's notifier of security events (factor added or removed, MFA turned
+    /// off, a reused TOTP code, a lockout, suspended factors, password and email changes), or
+    /// with `None` removes it.
+    #[uniffi::method(default(notifier = None))]
+    pub fn set_notifier(
+        &self,
+        notifier: Option<Arc<dyn SecurityNotifier>>,
+    ) -> Result<(), MfaError> {
+        guard(|| {
+            let notifier = notifier
+                .map(|n| Arc::new(AppNotifier(n)) as Arc<dyn core::notify::Notifier>);
+            self.inner.set_notifier(notifier)
+        })
+    }
+
+    /// Registers the app's breached-password check, asked about every new password, or with
+    /// `None` removes it.
+    #[uniffi::method(default(check = None))]
+    pub fn set_password_check(
+        &self,
+        check: Option<Arc<dyn PasswordCheck>>,
+    ) -> Result<(), MfaError> {
+        guard(|| {
+            let check = check.map(|c| {
+                Arc::new(AppPasswordCheck(c)) as Arc<dyn core::password_rules::PasswordScreen>
+            });
+            self.inner.set_password_check(check)
         })
     }
 }

@@ -4,7 +4,7 @@
 //! feature), so Swift and Kotlin see exactly what core returns: `MfaError` (Swift) /
 //! `MfaException` (Kotlin) with one variant per stable code, and typed requests and results.
 //! Every engine operation is a method of [`Engine`], generated from core's operation table
-//! (`operations.rs`); this crate adds the constructor, senders the app implements, and the
+//! (`operations.rs`); this crate adds the constructor, the hooks the app implements (senders, notifier, password check), and the
 //! authenticator side a phone needs: [`parse_otpauth_uri`], [`authenticator_code`] and a
 //! [`Vault`] of accounts.
 //!
@@ -19,11 +19,11 @@ mod authenticator;
 mod engine;
 mod error;
 mod operations;
-mod senders;
+mod hooks;
 
 pub use authenticator::{account_code, account_uri, authenticator_code, parse_otpauth_uri, Vault};
 pub use engine::Engine;
 pub use error::error_codes;
-pub use senders::{MessageSender, SendFailure};
+pub use hooks::{MessageSender, PasswordCheck, SecurityNotifier, SendFailure};
 
 uniffi::setup_scaffolding!();

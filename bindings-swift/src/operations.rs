@@ -24,7 +24,10 @@ impl Engine {
         self.run::<ops::SignOut>(request)
     }
 
-    /// Describes a session token. Unknown, expired and empty tokens give `valid: false`.
+    /// Describes a session token. Only a signed-in session is `valid`: unknown, expired, idle
+    /// and empty tokens give `valid: false` (`state: "invalid"`), and so does a pending sign-in
+    /// that has not passed MFA (`state: "mfa_pending"`, with only its methods). A use refreshes
+    /// the idle timeout.
     pub fn verify_session(&self, request: VerifySessionRequest) -> Result<SessionInfo, MfaError> {
         self.run::<ops::VerifySession>(request)
     }
@@ -38,9 +41,64 @@ impl Engine {
         self.run::<ops::VerifyPassword>(request)
     }
 
-    /// Deletes a user and everything that belongs to them.
+    /// Deletes a user and everything that belongs to them, as an administrator does (no step-up:
+    /// guard the route that calls it). Their audit events are kept under a pseudonym for
+    /// `audit.retentionDays`. A user deleting their own account uses `deleteAccount`.
     pub fn delete_user(&self, request: DeleteUserRequest) -> Result<SuccessResult, MfaError> {
         self.run::<ops::DeleteUser>(request)
+    }
+
+    /// Deletes the caller's own account: needs the password and, on an account with MFA, the
+    /// step-up (`account_delete`). The audit trail is kept under a pseudonym.
+    pub fn delete_account(&self, request: DeleteAccountRequest) -> Result<SuccessResult, MfaError> {
+        self.run::<ops::DeleteAccount>(request)
+    }
+
+    /// Changes the password: needs the current one and, on an account with MFA, a session whose
+    /// MFA is recent or a `confirmationCode` (`password_change` in `security.stepUpRequired`).
+    /// The new password follows the password rules; the user's other sessions end.
+    pub fn change_password(
+        &self,
+        request: ChangePasswordRequest,
+    ) -> Result<RevokedSessions, MfaError> {
+        self.run::<ops::ChangePassword>(request)
+    }
+
+    /// Changes the user's email address (sign-in name): needs the password and, on an account
+    /// with MFA, the step-up (`email_change`). The old address is notified; other sessions end.
+    pub fn change_email(&self, request: ChangeEmailRequest) -> Result<RevokedSessions, MfaError> {
+        self.run::<ops::ChangeEmail>(request)
+    }
+
+    /// The user's signed-in sessions, newest first (pending sign-ins are not sessions yet; they
+    /// are in the audit log).
+    pub fn list_sessions(
+        &self,
+        request: ListSessionsRequest,
+    ) -> Result<Vec<SessionSummary>, MfaError> {
+        self.run::<ops::ListSessions>(request)
+    }
+
+    /// Ends one of the user's sessions by its public id (`not_found` if it is not theirs).
+    pub fn revoke_session(&self, request: RevokeSessionRequest) -> Result<SuccessResult, MfaError> {
+        self.run::<ops::RevokeSession>(request)
+    }
+
+    /// Ends every session of the token's user except this one ("sign out everywhere else").
+    pub fn revoke_other_sessions(
+        &self,
+        request: RevokeOtherSessionsRequest,
+    ) -> Result<RevokedSessions, MfaError> {
+        self.run::<ops::RevokeOtherSessions>(request)
+    }
+
+    /// Whether a signed-in session may perform `operation` now. Operations named in
+    /// `security.stepUpRequired` (e.g. `payment_method_add`) need a recent MFA verification on
+    /// this session, or on an account without MFA a recent password check; others need only a
+    /// signed-in session. A refusal is `session_invalid` or `mfa_step_up_required` (with the
+    /// methods that satisfy it).
+    pub fn authorize(&self, request: AuthorizeRequest) -> Result<Authorization, MfaError> {
+        self.run::<ops::Authorize>(request)
     }
 
     /// The public view of a user.
@@ -50,7 +108,10 @@ impl Engine {
 
     /// Starts setting up a method. For `totp`: a new secret, its `otpauth://` URI and QR code
     /// (the device stays unconfirmed until `verifyMfa` sees a correct code); for `sms` and
-    /// `email`: a destination that a code is sent to.
+    /// `email`: a destination that a code is sent to, kept beside the confirmed one until its
+    /// code is confirmed. Adding a factor is a step-up operation (`factor_add`): on an account
+    /// with MFA it needs a session whose MFA is recent or a `confirmationCode`; without MFA, a
+    /// password check (sign-in, `verifyPassword`) or a session from the last five minutes.
     pub fn enable_mfa(&self, request: EnableMfaRequest) -> Result<EnableMfaResult, MfaError> {
         self.run::<ops::EnableMfa>(request)
     }
@@ -69,17 +130,39 @@ impl Engine {
     }
 
     /// Turns MFA off: needs the password (or a `verifyPassword` in the last five minutes) and a
-    /// current code of an active factor (TOTP, SMS, email or a backup code); removes every factor.
+    /// current code of an active factor (TOTP, SMS or email for this session, or a backup code);
+    /// removes every factor and ends the user's other sessions.
     pub fn disable_mfa(&self, request: DisableMfaRequest) -> Result<DisableMfaResult, MfaError> {
         self.run::<ops::DisableMfa>(request)
     }
 
-    /// Replaces the user's backup codes with `count` new ones (default from settings, 10).
+    /// Replaces the user's backup codes with `count` new ones (default from settings, 10): a
+    /// step-up operation (`backup_codes_regenerate`).
     pub fn regenerate_mfa_backup_codes(
         &self,
         request: RegenerateBackupCodesRequest,
     ) -> Result<BackupCodes, MfaError> {
         self.run::<ops::RegenerateBackupCodes>(request)
+    }
+
+    /// Removes one authenticator device (`dev_…`) or SMS/email destination (`chn_…`, from
+    /// `getMfaStatus`): needs the password (or a password check in the last five minutes) and
+    /// the step-up (`factor_remove`). Removing the last factor is turning MFA off, with the rules
+    /// of `disableMfa` (a `confirmationCode` is then required).
+    pub fn remove_factor(
+        &self,
+        request: RemoveFactorRequest,
+    ) -> Result<RemoveFactorResult, MfaError> {
+        self.run::<ops::RemoveFactor>(request)
+    }
+
+    /// Lifts a suspension of the user's code-based factors, as an administrator does after
+    /// checking who is asking (no step-up: guard the route that calls it). Audited.
+    pub fn restore_factors(
+        &self,
+        request: RestoreFactorsRequest,
+    ) -> Result<SuccessResult, MfaError> {
+        self.run::<ops::RestoreFactors>(request)
     }
 
     /// A user's audit events, newest first.
@@ -90,8 +173,9 @@ impl Engine {
         self.run::<ops::ListAuditEvents>(request)
     }
 
-    /// Fails with `mfa_step_up_required` unless the session passed MFA within `maxAge` seconds
-    /// (default `security.stepUpMaxAgeSeconds`, 600).
+    /// Fails with `mfa_step_up_required` unless the signed-in session passed MFA within `maxAge`
+    /// seconds (default `security.stepUpMaxAgeSeconds`, 600); a pending or unknown session is
+    /// `session_invalid`.
     pub fn require_recent_mfa(
         &self,
         request: RequireRecentMfaRequest,
@@ -126,23 +210,16 @@ impl Engine {
         self.run::<ops::RotateKey>(request)
     }
 
-    /// Sends a new SMS or email code, voiding the previous one: for a pending sign-in
-    /// (`sessionId`) or a method being set up (`userId`). Resend limits per minute, hour and day
-    /// apply.
+    /// Sends a new SMS or email code, voiding the previous one: for a pending sign-in or a
+    /// signed-in session's step-up (`sessionId`), or the destination being set up (`userId`).
+    /// Each code is good only for what it was sent for: that session (or that setup) and that
+    /// destination. Resend limits per minute, hour and day apply. The code goes out through the
+    /// registered sender and never appears in the result.
     pub fn request_new_code(
         &self,
         request: RequestNewCodeRequest,
     ) -> Result<RequestCodeResult, MfaError> {
         self.run::<ops::RequestNewCode>(request)
-    }
-
-    /// Reports how a caller-made delivery went (`externalDelivery`). A failure voids the code it
-    /// carried and is answered with `mfa_delivery_failed`.
-    pub fn complete_delivery(
-        &self,
-        request: CompleteDeliveryRequest,
-    ) -> Result<SuccessResult, MfaError> {
-        self.run::<ops::CompleteDelivery>(request)
     }
 
     /// Options for `navigator.credentials.create()` to register a security key or passkey
@@ -195,17 +272,19 @@ impl Engine {
         self.run::<ops::ListPasskeys>(request)
     }
 
-    /// Renames one of the user's security keys or passkeys.
+    /// Renames one of the user's security keys or passkeys (a factor change: `factor_add`'s
+    /// step-up applies).
     pub fn rename_passkey(&self, request: RenamePasskeyRequest) -> Result<SuccessResult, MfaError> {
         self.run::<ops::RenamePasskey>(request)
     }
 
-    /// Removes a key; needs `password` (or a `verifyPassword` in the last five minutes).
-    /// Removing the last MFA factor also needs `confirmationCode`, as `disableMfa` does.
+    /// Removes a key; needs `password` (or a `verifyPassword` in the last five minutes) and the
+    /// step-up (`factor_remove`: a session whose MFA is recent, or `confirmationCode`). Removing
+    /// the last MFA factor is turning MFA off, with the rules of `disableMfa`.
     pub fn remove_passkey(
         &self,
         request: RemovePasskeyRequest,
-    ) -> Result<RemovePasskeyResult, MfaError> {
+    ) -> Result<RemoveFactorResult, MfaError> {
         self.run::<ops::RemovePasskey>(request)
     }
 }

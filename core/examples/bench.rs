@@ -7,7 +7,7 @@
 
 use plinto_mfa_core::{
     crypto, ops, totp, EnableMfaRequest, Engine, EngineOptions, ManualClock, RequestContext,
-    SecretKey, VerifyMfaRequest,
+    Proof, SecretKey, VerifyMfaRequest,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -87,14 +87,11 @@ fn main() {
         .expect("sign up")
         .user;
     let setup = engine
-        .enable_mfa(
-            &EnableMfaRequest {
-                user_id: user.id.clone(),
-                method: "totp".into(),
-                ..Default::default()
-            },
-            &ctx,
-        )
+        .enable_mfa(&EnableMfaRequest {
+            user_id: user.id.clone(),
+            method: "totp".into(),
+            ..Default::default()
+        })
         .expect("enable");
     let secret = totp::secret_from_base32(&setup.secret.expect("secret"), "secret").expect("b32");
     let code_now = |clock: &ManualClock| {
@@ -156,7 +153,7 @@ fn main() {
         || {
             if codes.is_empty() {
                 codes = engine
-                    .regenerate_backup_codes(&user.id, Some(20), &ctx)
+                    .regenerate_backup_codes(&user.id, Some(20), Proof::new(Some(&token), None), &ctx)
                     .expect("regenerate")
                     .codes;
             }

@@ -13,15 +13,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| format!("demo-{}@example.com", std::process::id()));
     let signed_up = engine.sign_up(&email, "DemoPassword123!", None, &ctx)?;
     println!("Signed up {email} (password DemoPassword123!)");
-    let setup = engine.enable_mfa(
-        &EnableMfaRequest {
-            user_id: signed_up.user.id.clone(),
-            method: "totp".into(),
-            label: Some("Plinto Demo".into()),
-            ..Default::default()
-        },
-        &ctx,
-    )?;
+    let setup = engine.enable_mfa(&EnableMfaRequest {
+        user_id: signed_up.user.id.clone(),
+        method: "totp".into(),
+        label: Some("Plinto Demo".into()),
+        ..Default::default()
+    })?;
     let uri = setup.qr_code_url.unwrap_or_default();
     println!("\nScan this with an authenticator app:\n");
     println!("{}", qr::terminal(&uri)?);

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::sync::OnceLock;
 
 /// The application's breached-password check (e.g. a k-anonymity query to a breach corpus),
-/// registered with `Engine::set_password_screen`.
+/// registered with `Engine::set_password_check`.
 pub trait PasswordScreen: Send + Sync {
     /// Whether `password` is known to be compromised. An `Err` (the service is down) lets the
     /// password through and is recorded in the audit log.

@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use plinto_mfa_core::{EnableMfaRequest, MfaError, SecretKey, VerifyMfaRequest};
+use plinto_mfa_core::{EnableMfaRequest, MfaError, Proof, SecretKey, VerifyMfaRequest};
 
 type Outcome = (String, Option<String>);
 
@@ -85,64 +85,49 @@ fn table_of_bad_inputs() {
         ),
         (
             "enable unknown method",
-            code_and_field(engine.enable_mfa(
-                &EnableMfaRequest {
+            code_and_field(engine.enable_mfa(&EnableMfaRequest {
                     user_id: uid.clone(),
                     method: "fax".into(),
                     ..Default::default()
-                },
-                &c,
-            )),
+                })),
             ("mfa_method_not_supported".into(), None),
         ),
         (
             "enable empty user",
-            code_and_field(engine.enable_mfa(
-                &EnableMfaRequest {
+            code_and_field(engine.enable_mfa(&EnableMfaRequest {
                     user_id: String::new(),
                     method: "totp".into(),
                     ..Default::default()
-                },
-                &c,
-            )),
+                })),
             inv("userId"),
         ),
         (
             "enable unknown user",
-            code_and_field(engine.enable_mfa(
-                &EnableMfaRequest {
+            code_and_field(engine.enable_mfa(&EnableMfaRequest {
                     user_id: "usr_nope".into(),
                     method: "totp".into(),
                     ..Default::default()
-                },
-                &c,
-            )),
+                })),
             ("not_found".into(), None),
         ),
         (
             "enable 1MB label",
-            code_and_field(engine.enable_mfa(
-                &EnableMfaRequest {
+            code_and_field(engine.enable_mfa(&EnableMfaRequest {
                     user_id: uid.clone(),
                     method: "totp".into(),
                     label: Some(mb.clone()),
                     ..Default::default()
-                },
-                &c,
-            )),
+                })),
             inv("label"),
         ),
         (
             "enable label with colon",
-            code_and_field(engine.enable_mfa(
-                &EnableMfaRequest {
+            code_and_field(engine.enable_mfa(&EnableMfaRequest {
                     user_id: uid.clone(),
                     method: "totp".into(),
                     label: Some("a:b".into()),
                     ..Default::default()
-                },
-                &c,
-            )),
+                })),
             inv("label"),
         ),
         (
@@ -186,22 +171,22 @@ fn table_of_bad_inputs() {
         ),
         (
             "regenerate zero",
-            code_and_field(engine.regenerate_backup_codes(&uid, Some(0), &c)),
+            code_and_field(engine.regenerate_backup_codes(&uid, Some(0), Proof::default(), &c)),
             inv("count"),
         ),
         (
             "regenerate negative",
-            code_and_field(engine.regenerate_backup_codes(&uid, Some(-3), &c)),
+            code_and_field(engine.regenerate_backup_codes(&uid, Some(-3), Proof::default(), &c)),
             inv("count"),
         ),
         (
             "regenerate huge",
-            code_and_field(engine.regenerate_backup_codes(&uid, Some(1 << 40), &c)),
+            code_and_field(engine.regenerate_backup_codes(&uid, Some(1 << 40), Proof::default(), &c)),
             inv("count"),
         ),
         (
             "disable empty code",
-            code_and_field(engine.disable_mfa(&uid, Some(PASSWORD), "", &c)),
+            code_and_field(engine.disable_mfa(&uid, Some(PASSWORD), "", None, &c)),
             inv("confirmationCode"),
         ),
         (
@@ -216,7 +201,7 @@ fn table_of_bad_inputs() {
         ),
         (
             "delete unknown",
-            code_and_field(engine.delete_user("usr_unknown")),
+            code_and_field(engine.delete_user("usr_unknown", &ctx())),
             ("not_found".into(), None),
         ),
         (
@@ -293,7 +278,11 @@ fn every_error_has_a_listed_code_and_a_message() {
         E::DeliveryFailed {
             channel: "sms".into(),
         },
-        E::StepUpRequired { max_age: 600 },
+        E::StepUpRequired {
+            max_age: 600,
+            methods: vec!["totp".into()],
+        },
+        E::FactorsSuspended,
         E::KeyMismatch,
         E::DatabaseTooNew {
             found: 9,

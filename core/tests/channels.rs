@@ -5,7 +5,7 @@
 
 mod common;
 use common::*;
-use plinto_mfa_core::delivery::{CodeSender, Delivery};
+use plinto_mfa_core::delivery::{CodeSender, Delivery, SendError};
 use plinto_mfa_core::{EnableMfaRequest, Engine, MfaError};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -28,11 +28,11 @@ impl Outbox {
 struct Capture(Arc<Outbox>);
 
 impl CodeSender for Capture {
-    fn send(&self, d: &Delivery) -> Result<(), String> {
+    fn send(&self, d: &Delivery) -> Result<(), SendError> {
         let delay = *self.0.delay_ms.lock().unwrap();
         std::thread::sleep(Duration::from_millis(delay));
         if *self.0.fail.lock().unwrap() {
-            return Err("provider down".into());
+            return Err(SendError::Failed("provider down".into()));
         }
         self.0.sent.lock().unwrap().push(d.clone());
         Ok(())
@@ -57,15 +57,29 @@ fn enable(
     method: &str,
     phone: Option<&str>,
 ) -> Result<plinto_mfa_core::EnableMfaResult, MfaError> {
-    engine.enable_mfa(
-        &EnableMfaRequest {
+    engine.enable_mfa(&EnableMfaRequest {
             user_id: uid.into(),
             method: method.into(),
             phone_number: phone.map(str::to_string),
             ..Default::default()
-        },
-        &ctx(),
-    )
+        })
+}
+
+/// [`enable`] with a step-up: the session token of a fresh MFA verification.
+fn enable_with(
+    engine: &Engine,
+    uid: &str,
+    method: &str,
+    phone: Option<&str>,
+    token: &str,
+) -> Result<plinto_mfa_core::EnableMfaResult, MfaError> {
+    engine.enable_mfa(&EnableMfaRequest {
+        user_id: uid.into(),
+        method: method.into(),
+        phone_number: phone.map(str::to_string),
+        session_token: Some(token.into()),
+        ..Default::default()
+    })
 }
 
 #[test]
@@ -102,7 +116,7 @@ fn sms_setup_sign_in_and_masked_status() {
     let p = pending_session(&engine, "sms@example.com");
     env.clock.advance(61);
     let sent = engine
-        .request_new_code(Some(&p), None, "sms", false, &ctx())
+        .request_new_code(Some(&p), None, "sms", &ctx())
         .unwrap();
     assert_eq!((sent.expires_in, sent.attempts_remaining), (600, 5));
     assert_eq!(
@@ -145,7 +159,7 @@ fn email_defaults_to_the_users_address_and_new_code_voids_old() {
     assert_eq!(subject.as_deref(), Some("Plinto verification code"));
     env.clock.advance(61);
     engine
-        .request_new_code(None, Some(&uid), "email", false, &ctx())
+        .request_new_code(None, Some(&uid), "email", &ctx())
         .unwrap();
     let second = outbox.last_code();
     if first != second {
@@ -191,28 +205,28 @@ fn resend_limits_per_minute_hour_and_day() {
         .id;
     enable(&engine, &uid, "sms", Some("+15555550101")).unwrap();
     let again = engine
-        .request_new_code(None, Some(&uid), "sms", false, &ctx())
+        .request_new_code(None, Some(&uid), "sms", &ctx())
         .err()
         .unwrap();
     assert_eq!(again.code(), "mfa_rate_limited");
     assert_eq!(again.retry_after(), Some(60));
     env.clock.advance(60);
     engine
-        .request_new_code(None, Some(&uid), "sms", false, &ctx())
+        .request_new_code(None, Some(&uid), "sms", &ctx())
         .unwrap();
     env.clock.advance(60);
     let hourly = engine
-        .request_new_code(None, Some(&uid), "sms", false, &ctx())
+        .request_new_code(None, Some(&uid), "sms", &ctx())
         .err()
         .unwrap();
     assert_eq!(hourly.retry_after(), Some(3600 - 120));
     env.clock.advance(3600);
     engine
-        .request_new_code(None, Some(&uid), "sms", false, &ctx())
+        .request_new_code(None, Some(&uid), "sms", &ctx())
         .unwrap();
     env.clock.advance(3600);
     let daily = engine
-        .request_new_code(None, Some(&uid), "sms", false, &ctx())
+        .request_new_code(None, Some(&uid), "sms", &ctx())
         .err()
         .unwrap();
     assert_eq!(daily.code(), "mfa_rate_limited");
@@ -258,7 +272,7 @@ fn failed_or_slow_sender_voids_the_code_and_degrades_the_channel() {
     *outbox.delay_ms.lock().unwrap() = 1500;
     let t = std::time::Instant::now();
     let e = engine
-        .request_new_code(None, Some(&uid), "sms", false, &ctx())
+        .request_new_code(None, Some(&uid), "sms", &ctx())
         .err()
         .unwrap();
     assert_eq!(e.code(), "mfa_delivery_failed");
@@ -273,13 +287,13 @@ fn failed_or_slow_sender_voids_the_code_and_degrades_the_channel() {
     // Two failures in a row: the channel is degraded for the cool-down.
     *outbox.delay_ms.lock().unwrap() = 0;
     let degraded = engine
-        .request_new_code(None, Some(&uid), "sms", false, &ctx())
+        .request_new_code(None, Some(&uid), "sms", &ctx())
         .err()
         .unwrap();
     assert_eq!(degraded.code(), "mfa_delivery_failed");
     env.clock.advance(121);
     engine
-        .request_new_code(None, Some(&uid), "sms", false, &ctx())
+        .request_new_code(None, Some(&uid), "sms", &ctx())
         .unwrap();
     let audit = engine.list_audit_events(&uid, None, None).unwrap();
     assert_eq!(
@@ -292,56 +306,9 @@ fn failed_or_slow_sender_voids_the_code_and_degrades_the_channel() {
 }
 
 #[test]
-fn caller_side_delivery_reports_back() {
+fn without_a_sender_no_code_is_sent() {
     let env = Env::new();
     let engine = env.engine();
-    let uid = engine
-        .sign_up("ext@example.com", PASSWORD, None, &ctx())
-        .unwrap()
-        .user
-        .id;
-    let r = engine
-        .enable_mfa(
-            &EnableMfaRequest {
-                user_id: uid.clone(),
-                method: "sms".into(),
-                phone_number: Some("+15555550103".into()),
-                external_delivery: true,
-                ..Default::default()
-            },
-            &ctx(),
-        )
-        .unwrap();
-    let d = r.delivery.unwrap();
-    assert_eq!(d.timeout_ms, 10_000);
-    engine.complete_delivery(&d.id, true, None, &ctx()).unwrap();
-    assert!(
-        engine
-            .verify_mfa(&by_user(&uid, "sms", &d.meta.code))
-            .unwrap()
-            .success
-    );
-    // A failed caller-side delivery voids the code.
-    env.clock.advance(61);
-    let p = pending_session(&engine, "ext@example.com");
-    let d = engine
-        .request_new_code(Some(&p), None, "sms", true, &ctx())
-        .unwrap()
-        .delivery
-        .unwrap();
-    assert_eq!(
-        engine
-            .complete_delivery(&d.id, false, Some("threw"), &ctx())
-            .err()
-            .map(|e| e.code().as_str()),
-        Some("mfa_delivery_failed")
-    );
-    assert_failed(
-        &engine
-            .verify_mfa(&by_session(&p, "sms", &d.meta.code))
-            .unwrap(),
-    );
-    // Without any sender, a code cannot be sent.
     let other = engine
         .sign_up("nosender@example.com", PASSWORD, None, &ctx())
         .unwrap()
@@ -362,14 +329,15 @@ fn fallback_order_follows_the_guide_and_skips_degraded_channels() {
     engine
         .configure(&serde_json::json!({"delivery": {"failureThreshold": 1}}))
         .unwrap();
-    let (uid, _, _) = enrolled_user(&env, &engine, "fallback@example.com");
-    enable(&engine, &uid, "sms", Some("+15555550104")).unwrap();
+    let (uid, secret, _) = enrolled_user(&env, &engine, "fallback@example.com");
+    let token = mfa_session(&env, &engine, "fallback@example.com", &secret);
+    enable_with(&engine, &uid, "sms", Some("+15555550104"), &token).unwrap();
     engine
-        .verify_mfa(&by_user(&uid, "sms", &outbox.last_code()))
+        .verify_mfa(&keeping(by_user(&uid, "sms", &outbox.last_code()), &token))
         .unwrap();
-    enable(&engine, &uid, "email", None).unwrap();
+    enable_with(&engine, &uid, "email", None, &token).unwrap();
     engine
-        .verify_mfa(&by_user(&uid, "email", &outbox.last_code()))
+        .verify_mfa(&keeping(by_user(&uid, "email", &outbox.last_code()), &token))
         .unwrap();
     assert_eq!(
         engine.get_mfa_status(&uid).unwrap().methods,
@@ -390,8 +358,9 @@ fn fallback_order_follows_the_guide_and_skips_degraded_channels() {
     // A failed email send degrades email: it drops out of the fallbacks.
     *outbox.fail.lock().unwrap() = true;
     env.clock.advance(61);
+    let signing_in = pending_session(&engine, "fallback@example.com");
     assert!(engine
-        .request_new_code(None, Some(&uid), "email", false, &ctx())
+        .request_new_code(Some(&signing_in), None, "email", &ctx())
         .is_err());
     assert_eq!(
         engine.get_fallback_methods(&uid, "sms").unwrap(),

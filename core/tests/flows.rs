@@ -4,7 +4,7 @@
 
 mod common;
 use common::*;
-use plinto_mfa_core::{EnableMfaRequest, Engine, MfaError};
+use plinto_mfa_core::{EnableMfaRequest, Engine, MfaError, Proof};
 use std::process::Command;
 
 #[test]
@@ -20,15 +20,12 @@ fn totp_enrollment_and_sign_in_with_mfa() {
     assert_eq!(signed_up.session.token.len(), 43);
 
     let setup = engine
-        .enable_mfa(
-            &EnableMfaRequest {
+        .enable_mfa(&EnableMfaRequest {
                 user_id: signed_up.user.id.clone(),
                 method: "totp".into(),
                 label: Some("MyApp".into()),
                 ..Default::default()
-            },
-            &ctx(),
-        )
+            })
         .unwrap();
     let secret = setup.secret.clone().unwrap();
     let uri = setup.qr_code_url.clone().unwrap();
@@ -85,9 +82,12 @@ fn totp_enrollment_and_sign_in_with_mfa() {
     assert!(first.requires_mfa && first.session.is_none() && first.user.is_none());
     assert_eq!(first.mfa_methods, vec!["totp", "backup"]);
     let pending = first.session_id.unwrap();
+    // A pending sign-in authenticates nothing: not valid, no user, only its methods.
     let info = engine.verify_session(&pending).unwrap();
-    assert!(info.valid && info.requires_mfa && !info.mfa_completed);
-    assert_eq!(info.id.as_deref(), Some(pending.as_str()));
+    assert!(!info.valid && info.requires_mfa && !info.mfa_completed);
+    assert_eq!(info.state, "mfa_pending");
+    assert!(info.id.is_none() && info.user.is_none());
+    assert_eq!(info.mfa_methods, vec!["totp", "backup"]);
 
     let done = engine
         .verify_mfa(&by_session(&pending, "totp", &code_for(&secret, env.now())))
@@ -95,7 +95,8 @@ fn totp_enrollment_and_sign_in_with_mfa() {
     assert!(done.success, "{done:?}");
     let session = done.session.unwrap();
     assert_ne!(session.token, pending, "a new token is issued after MFA");
-    assert_eq!(session.expires_in, 86_400);
+    assert!(session.id.starts_with("ses_") && session.id != session.token);
+    assert_eq!(session.expires_in, 43_200);
     assert_eq!(done.user.unwrap().email, "alice@example.com");
     let info = engine.verify_session(&session.token).unwrap();
     assert!(info.valid && !info.requires_mfa && info.mfa_completed && info.mfa_verified);
@@ -186,8 +187,9 @@ fn backup_codes_are_single_use_and_regenerate_voids_old() {
         Some("mfa_backup_code_already_used")
     );
 
+    // New codes are a step-up operation: here a remaining code is the proof.
     let fresh = engine
-        .regenerate_backup_codes(&uid, Some(12), &ctx())
+        .regenerate_backup_codes(&uid, Some(12), Proof::new(None, Some(&codes[5])), &ctx())
         .unwrap();
     assert_eq!(fresh.codes.len(), 12);
     let old = engine
@@ -404,9 +406,11 @@ fn verify_password_and_disable_mfa() {
         engine.verify_password(&uid, "nope-nope-nope", &ctx()).err(),
         Some(MfaError::InvalidCredentials)
     );
-    // No password and no recent password check → invalid_input naming the password.
+    // No password and no recent password check (sign-in counts for five minutes) →
+    // invalid_input naming the password.
+    env.clock.advance(301);
     let err = engine
-        .disable_mfa(&uid, None, &codes[0], &ctx())
+        .disable_mfa(&uid, None, &codes[0], None, &ctx())
         .err()
         .unwrap();
     assert_eq!(
@@ -415,20 +419,20 @@ fn verify_password_and_disable_mfa() {
     );
     assert_eq!(
         engine
-            .disable_mfa(&uid, Some("WrongPassword1!"), &codes[0], &ctx())
+            .disable_mfa(&uid, Some("WrongPassword1!"), &codes[0], None, &ctx())
             .err(),
         Some(MfaError::InvalidCredentials)
     );
     assert_eq!(
         engine
-            .disable_mfa(&uid, Some(PASSWORD), "000000", &ctx())
+            .disable_mfa(&uid, Some(PASSWORD), "000000", None, &ctx())
             .err(),
         Some(MfaError::InvalidCode)
     );
     // The guide's order: verifyPassword, then disableMFA with the confirmation code.
     engine.verify_password(&uid, PASSWORD, &ctx()).unwrap();
     let r = engine
-        .disable_mfa(&uid, None, &code_for(&secret, env.now()), &ctx())
+        .disable_mfa(&uid, None, &code_for(&secret, env.now()), None, &ctx())
         .unwrap();
     assert!(r.success);
     let status = engine.get_mfa_status(&uid).unwrap();
@@ -441,7 +445,7 @@ fn verify_password_and_disable_mfa() {
     );
     assert_eq!(
         engine
-            .disable_mfa(&uid, Some(PASSWORD), "123456", &ctx())
+            .disable_mfa(&uid, Some(PASSWORD), "123456", None, &ctx())
             .err(),
         Some(MfaError::NotEnabled)
     );
@@ -449,14 +453,11 @@ fn verify_password_and_disable_mfa() {
     env.clock.advance(30);
     let (_, _, again) = {
         let setup = engine
-            .enable_mfa(
-                &EnableMfaRequest {
+            .enable_mfa(&EnableMfaRequest {
                     user_id: uid.clone(),
                     method: "totp".into(),
                     ..Default::default()
-                },
-                &ctx(),
-            )
+                })
             .unwrap();
         let s = setup.secret.unwrap();
         let r = engine
@@ -472,16 +473,15 @@ fn several_authenticator_devices() {
     let env = Env::new();
     let engine = env.engine();
     let (uid, phone, _) = enrolled_user(&env, &engine, "devices@example.com");
+    let token = mfa_session(&env, &engine, "devices@example.com", &phone);
     let tablet = engine
-        .enable_mfa(
-            &EnableMfaRequest {
+        .enable_mfa(&EnableMfaRequest {
                 user_id: uid.clone(),
                 method: "totp".into(),
                 device_name: Some("Tablet".into()),
+                session_token: Some(token.as_str().into()),
                 ..Default::default()
-            },
-            &ctx(),
-        )
+            })
         .unwrap()
         .secret
         .unwrap();
@@ -529,10 +529,15 @@ fn audit_log_records_each_step() {
     engine
         .verify_mfa(&by_session(&p, "totp", "000000"))
         .unwrap();
-    engine
+    let token = engine
         .verify_mfa(&by_session(&p, "totp", &code_for(&secret, env.now())))
+        .unwrap()
+        .session
+        .unwrap()
+        .token;
+    engine
+        .regenerate_backup_codes(&uid, None, Proof::new(Some(&token), None), &ctx())
         .unwrap();
-    engine.regenerate_backup_codes(&uid, None, &ctx()).unwrap();
     let events = engine.list_audit_events(&uid, None, None).unwrap();
     let actions: Vec<(String, bool)> = events
         .iter()
@@ -543,6 +548,8 @@ fn audit_log_records_each_step() {
         ("sign_up", true),
         ("mfa_enable", true),
         ("mfa_activate", true),
+        // The new factor ended the sign-up session (no session was named to keep).
+        ("session_revoke", true),
         ("sign_in", false),
         ("sign_in", true),
         ("mfa_verify", false),
@@ -555,6 +562,7 @@ fn audit_log_records_each_step() {
         .iter()
         .all(|e| e.ip_address.as_deref() == Some("127.0.0.1")));
     assert_eq!(events[2].detail.as_deref(), Some("mfa_invalid_code"));
+    assert_eq!(events[5].detail.as_deref(), Some("factor_add: 1"));
     assert_eq!(
         engine.list_audit_events(&uid, None, Some(2)).unwrap().len(),
         2
@@ -574,13 +582,13 @@ fn delete_user_removes_every_row() {
     engine
         .verify_mfa(&by_session(&p, "totp", "000000"))
         .unwrap();
-    engine.delete_user(&uid).unwrap();
+    engine.delete_user(&uid, &ctx()).unwrap();
     assert_eq!(
         engine.get_user(&uid).err().map(|e| e.code().as_str()),
         Some("not_found")
     );
     assert_eq!(
-        engine.delete_user(&uid).err().map(|e| e.code().as_str()),
+        engine.delete_user(&uid, &ctx()).err().map(|e| e.code().as_str()),
         Some("not_found")
     );
     drop(engine);
@@ -623,14 +631,11 @@ fn configure_changes_enrollment_and_limits() {
         .unwrap()
         .user;
     let setup = engine
-        .enable_mfa(
-            &EnableMfaRequest {
+        .enable_mfa(&EnableMfaRequest {
                 user_id: user.id.clone(),
                 method: "totp".into(),
                 ..Default::default()
-            },
-            &ctx(),
-        )
+            })
         .unwrap();
     let uri = setup.qr_code_url.unwrap();
     assert!(
@@ -686,14 +691,11 @@ fn methods_not_available_are_typed_errors() {
         .user;
     for m in ["push", "carrier-pigeon"] {
         let e = engine
-            .enable_mfa(
-                &EnableMfaRequest {
+            .enable_mfa(&EnableMfaRequest {
                     user_id: user.id.clone(),
                     method: m.into(),
                     ..Default::default()
-                },
-                &ctx(),
-            )
+                })
             .err()
             .unwrap();
         assert_eq!(e.code(), "mfa_method_not_supported", "{m}");
@@ -706,7 +708,7 @@ fn methods_not_available_are_typed_errors() {
         Some("mfa_method_not_supported")
     );
     assert_eq!(
-        engine.regenerate_backup_codes(&user.id, None, &ctx()).err(),
+        engine.regenerate_backup_codes(&user.id, None, Proof::default(), &ctx()).err(),
         Some(MfaError::NotEnabled)
     );
     engine
@@ -714,14 +716,11 @@ fn methods_not_available_are_typed_errors() {
         .unwrap();
     assert_eq!(
         engine
-            .enable_mfa(
-                &EnableMfaRequest {
+            .enable_mfa(&EnableMfaRequest {
                     user_id: user.id.clone(),
                     method: "totp".into(),
                     ..Default::default()
-                },
-                &ctx()
-            )
+                })
             .err()
             .map(|e| e.code().as_str()),
         Some("mfa_method_not_supported")

@@ -4,7 +4,7 @@
 mod common;
 use common::*;
 use plinto_mfa_core::store::{MIGRATIONS, SCHEMA_VERSION};
-use plinto_mfa_core::{Engine, MfaError, SecretKey};
+use plinto_mfa_core::{Engine, MfaError, Proof, SecretKey};
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
@@ -22,7 +22,7 @@ fn raw_database_files_hold_no_secret_code_or_token() {
         .session
         .unwrap();
     let more = engine
-        .regenerate_backup_codes(&uid, None, &ctx())
+        .regenerate_backup_codes(&uid, None, Proof::new(Some(&session.token), None), &ctx())
         .unwrap()
         .codes;
     let raw_secret = plinto_mfa_core::totp::secret_from_base32(&secret, "s").unwrap();

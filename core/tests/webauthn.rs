@@ -8,7 +8,7 @@ mod common;
 
 use common::{ctx, Env, PASSWORD};
 use plinto_mfa_core::ops::dispatch;
-use plinto_mfa_core::Engine;
+use plinto_mfa_core::{Engine, Proof};
 use serde_json::{json, Value};
 use webauthn_authenticator_rs::softpasskey::SoftPasskey;
 use webauthn_authenticator_rs::softtoken::SoftToken;
@@ -33,12 +33,24 @@ fn engine(env: &Env) -> Engine {
 }
 
 fn register(e: &Engine, auth: &mut impl WebauthnAuthenticator, user_id: &str, kind: &str) -> Value {
-    let opts = dispatch(
-        e,
-        "get_passkey_registration_options",
-        &json!({"userId": user_id, "type": "registration", "authenticatorType": kind}),
-    )
-    .unwrap();
+    register_with(e, auth, user_id, kind, json!({}))
+}
+
+/// [`register`] with more option arguments (a step-up proof for a second factor).
+fn register_with(
+    e: &Engine,
+    auth: &mut impl WebauthnAuthenticator,
+    user_id: &str,
+    kind: &str,
+    extra: Value,
+) -> Value {
+    let mut args = json!({"userId": user_id, "type": "registration", "authenticatorType": kind});
+    // The session named for the step-up is also the one the new key keeps.
+    let keep = extra.get("sessionToken").cloned();
+    if let (Some(a), Value::Object(more)) = (args.as_object_mut(), extra) {
+        a.extend(more);
+    }
+    let opts = dispatch(e, "get_passkey_registration_options", &args).unwrap();
     // Chromium refuses a `userVerificationRequired` protection policy that is neither enforced
     // nor backed by required user verification: security keys (UV preferred) must not ask.
     let pk = &opts["publicKey"];
@@ -64,7 +76,12 @@ fn register(e: &Engine, auth: &mut impl WebauthnAuthenticator, user_id: &str, ki
     let cred = auth
         .do_registration(Url::parse(ORIGIN).unwrap(), ccr)
         .unwrap();
-    json!({"challengeId": opts["challengeId"], "credential": serde_json::to_value(cred).unwrap()})
+    let mut verify =
+        json!({"challengeId": opts["challengeId"], "credential": serde_json::to_value(cred).unwrap()});
+    if let Some(token) = keep {
+        verify["sessionToken"] = token;
+    }
+    verify
 }
 
 fn assert_for(
@@ -126,11 +143,12 @@ fn security_key_registration_and_sign_in_across_two_engines() {
     assert_eq!(list[0]["name"], json!("YubiKey"));
     assert_eq!(list[0]["type"], json!("securityKey"));
 
-    // A second registration excludes the first key.
+    // A second registration (a step-up: here a backup code) excludes the first key.
+    let backup = done["backupCodes"][0].as_str().unwrap().to_string();
     let opts = dispatch(
         &a,
         "get_passkey_registration_options",
-        &json!({"userId": user.id}),
+        &json!({"userId": user.id, "confirmationCode": backup}),
     )
     .unwrap();
     assert_eq!(
@@ -214,12 +232,18 @@ fn passkey_with_user_verification_and_guide_byte_arrays() {
     .unwrap();
     assert_eq!(r["success"], json!(true), "{r}");
 
-    // A second key can be removed with the password (or right after a password check).
+    // A second key (added with the fresh session as the step-up) can be removed with the
+    // password (or right after a password check).
     let (mut spare, _) = SoftToken::new(true).unwrap();
-    let second = register(&e, &mut spare, &user.id, "securityKey");
+    let r_session = r["session"]["token"].clone();
+    let fresh = json!({ "sessionToken": r_session });
+    let second = register_with(&e, &mut spare, &user.id, "securityKey", fresh);
     let second_id =
         dispatch(&e, "verify_passkey_registration", &second).unwrap()["credentialId"].clone();
-    let remove_second = json!({"userId": user.id, "credentialId": second_id});
+    let remove_second = json!({"userId": user.id, "credentialId": second_id,
+                               "sessionToken": r["session"]["token"]});
+    // The sign-in's password check counts for five minutes; after that one is needed.
+    env.clock.advance(301);
     let err = dispatch(&e, "remove_passkey", &remove_second).unwrap_err();
     assert_eq!(err.field(), Some("password"));
     let mut wrong = remove_second.clone();
@@ -235,7 +259,8 @@ fn passkey_with_user_verification_and_guide_byte_arrays() {
     dispatch(
         &e,
         "rename_passkey",
-        &json!({"userId": user.id, "credentialId": cid, "name": "Laptop"}),
+        &json!({"userId": user.id, "credentialId": cid, "name": "Laptop",
+                "sessionToken": r_session}),
     )
     .unwrap();
     assert_eq!(e.list_passkeys(&user.id).unwrap()[0].name, "Laptop");
@@ -367,7 +392,9 @@ fn wrong_origin_rpid_expiry_and_malformed_input() {
     let err = dispatch(&e, "verify_passkey_registration", &args).unwrap_err();
     assert_eq!(err.code(), "mfa_expired_code");
 
-    // Malformed input: typed errors, nothing consumed.
+    // Malformed input: typed errors, nothing consumed (a password check first: the one of
+    // sign-up is more than five minutes old).
+    e.verify_password(&user.id, PASSWORD, &ctx()).unwrap();
     let verify = register(&e, &mut token, &user.id, "securityKey");
     for bad in [
         json!("nope"),
@@ -436,11 +463,19 @@ fn two_removals_at_once_keep_the_last_factor_and_wrong_passwords_lock() {
         .unwrap()
         .user;
     let mut ids = Vec::new();
+    let mut backup: Vec<String> = Vec::new();
     for _ in 0..2 {
         let (mut key, _) = SoftToken::new(true).unwrap();
-        let verify = register(&a, &mut key, &user.id, "securityKey");
+        // The second key is a factor change on an account with MFA: a backup code steps up.
+        let proof = backup
+            .pop()
+            .map_or(json!({}), |c| json!({ "confirmationCode": c }));
+        let verify = register_with(&a, &mut key, &user.id, "securityKey", proof);
         let done = dispatch(&a, "verify_passkey_registration", &verify).unwrap();
         ids.push(done["credentialId"].as_str().unwrap().to_string());
+        if let Some(codes) = done["backupCodes"].as_array() {
+            backup = codes.iter().map(|c| c.as_str().unwrap().to_string()).collect();
+        }
     }
 
     // Each engine removes a different key at the same moment: only one may go.
@@ -451,9 +486,16 @@ fn two_removals_at_once_keep_the_last_factor_and_wrong_passwords_lock() {
             .map(|(e, id)| {
                 let barrier = &barrier;
                 let user_id = user.id.clone();
+                let code = backup.pop().unwrap();
                 s.spawn(move || {
                     barrier.wait();
-                    e.remove_passkey(&user_id, id, Some(PASSWORD), None, &ctx())
+                    e.remove_passkey(
+                        &user_id,
+                        id,
+                        Some(PASSWORD),
+                        Proof::new(None, Some(&code)),
+                        &ctx(),
+                    )
                 })
             })
             .collect();
@@ -474,7 +516,7 @@ fn two_removals_at_once_keep_the_last_factor_and_wrong_passwords_lock() {
                 &user.id,
                 &left,
                 Some("wrong-password-1"),
-                Some("123456"),
+                Proof::new(None, Some("123456")),
                 &ctx(),
             )
             .unwrap_err();

@@ -22,6 +22,7 @@ from typing import (
     Callable,
     ClassVar,
     Dict,
+    List,
     Mapping,
     Optional,
     Protocol,
@@ -132,7 +133,8 @@ class MfaError(Exception):
 
     ``field`` names the argument at fault for ``invalid_input`` (snake_case, as Python
     callers spell their arguments) and ``reason`` what is wrong with it; ``retry_after`` is
-    the number of seconds to wait for ``mfa_rate_limited``. Each code has its subclass
+    the number of seconds to wait for ``mfa_rate_limited``; ``max_age`` and ``methods`` say
+    what satisfies ``mfa_step_up_required``. Each code has its subclass
     (``RateLimitedError``, ...).
     """
 
@@ -145,6 +147,8 @@ class MfaError(Exception):
     message: str
     reason: str
     retry_after: Optional[int]
+    max_age: Optional[int]
+    methods: Optional[List[str]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -158,6 +162,8 @@ class MfaError(Exception):
         field: Optional[str] = None,
         retry_after: Optional[int] = None,
         reason: Optional[str] = None,
+        max_age: Optional[int] = None,
+        methods: Optional[List[str]] = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -165,15 +171,21 @@ class MfaError(Exception):
         self.field = field
         self.retry_after = retry_after
         self.reason = message if reason is None else reason
+        self.max_age = max_age
+        self.methods = methods
 
     def to_dict(self) -> Dict[str, Any]:
         """The error as JSON-ready data: ``code``, ``message``, and ``field`` /
-        ``retry_after`` when set."""
+        ``retry_after`` / ``max_age`` / ``methods`` when set."""
         out: Dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.field is not None:
-            out["field"] = self.field
-        if self.retry_after is not None:
-            out["retry_after"] = self.retry_after
+        for key, value in (
+            ("field", self.field),
+            ("retry_after", self.retry_after),
+            ("max_age", self.max_age),
+            ("methods", self.methods),
+        ):
+            if value is not None:
+                out[key] = value
         return out
 
     def __repr__(self) -> str:
@@ -188,7 +200,16 @@ class MfaError(Exception):
         # Keep code, field and retry_after when pickled (e.g. across multiprocessing).
         return (
             _rebuild,
-            (type(self), self.message, self.code, self.field, self.retry_after, self.reason),
+            (
+                type(self),
+                self.message,
+                self.code,
+                self.field,
+                self.retry_after,
+                self.reason,
+                self.max_age,
+                self.methods,
+            ),
         )
 
 
@@ -199,8 +220,18 @@ def _rebuild(
     field: Optional[str],
     retry_after: Optional[int],
     reason: str,
+    max_age: Optional[int] = None,
+    methods: Optional[List[str]] = None,
 ) -> MfaError:
-    return cls(message, code=code, field=field, retry_after=retry_after, reason=reason)
+    return cls(
+        message,
+        code=code,
+        field=field,
+        retry_after=retry_after,
+        reason=reason,
+        max_age=max_age,
+        methods=methods,
+    )
 
 
 def error_class(code: str) -> Type[MfaError]:
@@ -210,7 +241,8 @@ def error_class(code: str) -> Type[MfaError]:
 
 def error_from_json(data: Union[str, bytes, Mapping[str, Any]]) -> MfaError:
     """Builds the exception for the engine's error JSON ``{code, message, reason, field?,
-    retryAfter?}``; the field is named snake_case, and so is it in the message."""
+    retryAfter?, maxAge?, methods?}``; the field is named snake_case, and so is it in the
+    message."""
     if isinstance(data, (str, bytes)):
         try:
             parsed = json.loads(data)
@@ -231,8 +263,20 @@ def error_from_json(data: Union[str, bytes, Mapping[str, Any]]) -> MfaError:
             message = f"Invalid {field}: {reason}"
     retry = data.get("retryAfter", data.get("retry_after"))
     retry_after = retry if isinstance(retry, int) and not isinstance(retry, bool) else None
+    age = data.get("maxAge", data.get("max_age"))
+    max_age = age if isinstance(age, int) and not isinstance(age, bool) else None
+    raw_methods = data.get("methods")
+    methods = (
+        [str(m) for m in raw_methods] if isinstance(raw_methods, list) else None
+    )
     return error_class(code)(
-        message, code=code, field=field, retry_after=retry_after, reason=reason
+        message,
+        code=code,
+        field=field,
+        retry_after=retry_after,
+        reason=reason,
+        max_age=max_age,
+        methods=methods,
     )
 
 

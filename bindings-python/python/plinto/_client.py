@@ -11,9 +11,10 @@ Invariants:
   releases the GIL, so the event loop keeps running while passwords hash.
 * The native engine is opened per process: a child created by ``os.fork()`` opens its own
   and never touches the one it inherited (and replays the settings applied so far).
-* Senders are registered with the engine, which applies the delivery timeout, voids the
-  code of a failed send and keeps channel health; coroutine senders run to completion on
-  the engine's sending thread.
+* Senders, the notifier and the breached-password check are registered with the engine,
+  which applies the delivery timeout (and, for senders, voids the code of a failed send and
+  keeps the provider's health); coroutine functions run to completion on the engine's
+  thread.
 """
 
 from __future__ import annotations
@@ -32,17 +33,44 @@ from ._operations import (
     AsyncMfaOperations,
     ConfigureResult,
     DeliveryMeta,
+    Notification,
     SyncAuthOperations,
     SyncMfaOperations,
 )
 from .errors import InvalidInputError
 
-__all__ = ["AsyncAuth", "AsyncMfa", "Plinto", "Sender", "SyncAuth", "SyncMfa"]
+__all__ = [
+    "AsyncAuth",
+    "AsyncMfa",
+    "DestinationRejected",
+    "Notifier",
+    "PasswordCheck",
+    "Plinto",
+    "Sender",
+    "SyncAuth",
+    "SyncMfa",
+]
 
 #: An application sender for SMS or email codes: ``sender(destination, message, meta)``,
 #: a plain function or a coroutine function. Raising, or running past the engine's
 #: ``delivery.timeout_seconds`` (10), fails the send with ``mfa_delivery_failed``.
 Sender = Callable[[str, str, Record], Any]
+
+#: The application's notifier for security events: ``notifier(notification)``, a plain
+#: function or a coroutine function; raising is recorded in the audit log.
+Notifier = Callable[[Record], Any]
+
+#: The application's breached-password check: ``check(password)`` returns True when the
+#: password is known to be compromised (a plain function or a coroutine function).
+PasswordCheck = Callable[[str], Any]
+
+
+class DestinationRejected(Exception):
+    """Raised by a sender when the provider refuses the destination (an invalid or blocked
+    number, an unknown mailbox): the send fails without counting against the provider's
+    health."""
+
+    rejected = True
 
 # Engines inherited through fork(): kept referenced so they are never dropped (and their
 # SQLite handles never closed) in the child.
@@ -53,16 +81,53 @@ async def _awaited(value: Any) -> Any:
     return await value
 
 
-def _deliverer(sender: Sender) -> Callable[[str, str, str], None]:
-    """The callable the engine runs for ``sender``: ``meta`` as a record, a coroutine run
-    to completion (in its own event loop, on the engine's sending thread)."""
+def _settled(value: Any) -> Any:
+    """``value``, or what it resolves to when it is awaitable (run to completion in its own
+    event loop, on the engine's thread)."""
+    if inspect.isawaitable(value):
+        return asyncio.run(_awaited(value))
+    return value
 
-    def deliver(destination: str, message: str, meta_json: str) -> None:
-        result = sender(destination, message, DeliveryMeta.from_json(json.loads(meta_json)))
-        if inspect.isawaitable(result):
-            asyncio.run(_awaited(result))
 
-    return deliver
+def _failure(error: BaseException) -> str:
+    reason = str(error) or type(error).__name__
+    return json.dumps({"reason": reason, "rejected": getattr(error, "rejected", False) is True})
+
+
+def _sender_hook(sender: Sender) -> Callable[[str], Optional[str]]:
+    """What the engine calls for ``sender``: ``meta`` as a record; a failure described."""
+
+    def hook(payload: str) -> Optional[str]:
+        try:
+            p = json.loads(payload)
+            _settled(sender(p["destination"], p["message"], DeliveryMeta.from_json(p["meta"])))
+        except Exception as error:  # noqa: BLE001 - any failure is the send's failure
+            return _failure(error)
+        return None
+
+    return hook
+
+
+def _notifier_hook(notifier: Notifier) -> Callable[[str], Optional[str]]:
+    def hook(payload: str) -> Optional[str]:
+        try:
+            _settled(notifier(Notification.from_json(json.loads(payload))))
+        except Exception as error:  # noqa: BLE001 - recorded in the audit log
+            return _failure(error)
+        return None
+
+    return hook
+
+
+def _check_hook(check: PasswordCheck) -> Callable[[str], Optional[str]]:
+    def hook(payload: str) -> Optional[str]:
+        try:
+            compromised = _settled(check(json.loads(payload)["password"]))
+        except Exception as error:  # noqa: BLE001 - the engine records it and lets it pass
+            return _failure(error)
+        return json.dumps({"compromised": compromised is True})
+
+    return hook
 
 
 def _merge(base: Dict[str, Any], patch: Mapping[str, Any]) -> None:
@@ -93,6 +158,8 @@ class Plinto:
         secret_key: Union[str, bytes, None] = None,
         issuer: Optional[str] = None,
         senders: Optional[Mapping[str, Sender]] = None,
+        notifier: Optional[Notifier] = None,
+        password_check: Optional[PasswordCheck] = None,
         **configure_options: Any,
     ) -> None:
         options: Dict[str, Any] = dict(configure_options)
@@ -110,11 +177,17 @@ class Plinto:
         self._database = options.get("database")
         self._configured: List[str] = []
         self._senders: Dict[str, Sender] = {}
+        self._notifier: Optional[Notifier] = None
+        self._password_check: Optional[PasswordCheck] = None
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._engine = self._open()
         for channel, sender in (senders or {}).items():
             self.set_sender(channel, sender)
+        if notifier is not None:
+            self.set_notifier(notifier)
+        if password_check is not None:
+            self.set_password_check(password_check)
         self.auth_sync = SyncAuth(self)
         self.auth = AsyncAuth(self.auth_sync)
 
@@ -128,7 +201,11 @@ class Plinto:
             for options in self._configured:
                 engine.call("configure", options)
             for channel, sender in self._senders.items():
-                engine.set_sender(channel, _deliverer(sender))
+                engine.set_sender(channel, _sender_hook(sender))
+            if self._notifier is not None:
+                engine.set_notifier(_notifier_hook(self._notifier))
+            if self._password_check is not None:
+                engine.set_password_check(_check_hook(self._password_check))
         except _native.NativeError as e:
             raise error_from_json(str(e.args[0]) if e.args else "") from None
         return engine
@@ -163,7 +240,7 @@ class Plinto:
             raise InvalidInputError("Invalid sender: must be callable", field="sender")
         try:
             self._native_engine().set_sender(
-                channel, None if sender is None else _deliverer(sender)
+                channel, None if sender is None else _sender_hook(sender)
             )
         except _native.NativeError as e:
             raise error_from_json(str(e.args[0]) if e.args else "") from None
@@ -171,6 +248,33 @@ class Plinto:
             self._senders.pop(channel, None)
         else:
             self._senders[channel] = sender
+
+    def set_notifier(self, notifier: Optional[Notifier]) -> None:
+        """Sets (or with None removes) the notifier of security events (factor added or
+        removed, MFA turned off, a reused TOTP code, a lockout, suspended factors, password
+        and email changes). Without one, and with SMTP configured, the built-in email is sent."""
+        if notifier is not None and not callable(notifier):
+            raise InvalidInputError("Invalid notifier: must be callable", field="notifier")
+        try:
+            self._native_engine().set_notifier(
+                None if notifier is None else _notifier_hook(notifier)
+            )
+        except _native.NativeError as e:
+            raise error_from_json(str(e.args[0]) if e.args else "") from None
+        self._notifier = notifier
+
+    def set_password_check(self, check: Optional[PasswordCheck]) -> None:
+        """Sets (or with None removes) the breached-password check asked about every new
+        password (sign-up, password change); it returns True for a compromised password."""
+        if check is not None and not callable(check):
+            raise InvalidInputError("Invalid check: must be callable", field="check")
+        try:
+            self._native_engine().set_password_check(
+                None if check is None else _check_hook(check)
+            )
+        except _native.NativeError as e:
+            raise error_from_json(str(e.args[0]) if e.args else "") from None
+        self._password_check = check
 
     def _configure(self, options: Mapping[str, Any]) -> ConfigureResult:
         payload = encode(options)
@@ -227,6 +331,14 @@ class SyncMfa(SyncMfaOperations):
         """Sets (or with None removes) the application sender of ``sms`` or ``email``."""
         self._plinto.set_sender(channel, sender)
 
+    def set_notifier(self, notifier: Optional[Notifier]) -> None:
+        """Sets (or with None removes) the notifier of security events."""
+        self._plinto.set_notifier(notifier)
+
+    def set_password_check(self, check: Optional[PasswordCheck]) -> None:
+        """Sets (or with None removes) the breached-password check."""
+        self._plinto.set_password_check(check)
+
 
 class AsyncAuth(AsyncAuthOperations):
     """Every operation as a coroutine: the blocking work runs in a worker thread
@@ -262,3 +374,11 @@ class AsyncMfa(AsyncMfaOperations):
     def set_sender(self, channel: str, sender: Optional[Sender]) -> None:
         """Sets (or with None removes) the application sender of ``sms`` or ``email``."""
         self._sync_mfa.set_sender(channel, sender)
+
+    def set_notifier(self, notifier: Optional[Notifier]) -> None:
+        """Sets (or with None removes) the notifier of security events."""
+        self._sync_mfa.set_notifier(notifier)
+
+    def set_password_check(self, check: Optional[PasswordCheck]) -> None:
+        """Sets (or with None removes) the breached-password check."""
+        self._sync_mfa.set_password_check(check)

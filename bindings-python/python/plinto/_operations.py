@@ -18,17 +18,18 @@ __all__ = [
     "AsyncMfaOperations",
     "AuditEvent",
     "AuthenticatorCode",
+    "Authorization",
     "BackupCodeAlreadyUsedError",
     "BackupCodes",
     "ChannelInfo",
     "ConfigureResult",
     "DatabaseTooNewError",
-    "Delivery",
     "DeliveryFailedError",
     "DeliveryMeta",
     "DisableMfaResult",
     "EnableMfaResult",
     "ExpiredCodeError",
+    "FactorsSuspendedError",
     "InternalError",
     "InvalidCodeError",
     "InvalidCredentialsError",
@@ -40,15 +41,18 @@ __all__ = [
     "NoBackupCodesRemainingError",
     "NotEnabledError",
     "NotFoundError",
+    "Notification",
     "OtpAccount",
     "PasskeyInfo",
     "PasskeyOptions",
     "RateLimitedError",
-    "RemovePasskeyResult",
+    "RemoveFactorResult",
     "RequestCodeResult",
+    "RevokedSessions",
     "RotateKeyResult",
     "SessionInfo",
     "SessionInvalidError",
+    "SessionSummary",
     "SetupFailedError",
     "SignInResult",
     "SignUpResult",
@@ -87,12 +91,14 @@ class User(Record):
 
 
 class IssuedSession(Record):
-    """A session handed to the client. ``id`` and ``token`` are the same bearer secret."""
+    """A session handed to the client: ``token`` is the bearer secret (keep it in an ``HttpOnly``
+    cookie); ``id`` names the session in lists and revocations and grants nothing.
+    """
 
     __slots__ = ()
-    _secret = frozenset({"id", "token"})
+    _secret = frozenset({"token"})
     id: str
-    """The session's id, which is its bearer token."""
+    """The session's public id (``ses_…``), as ``list_sessions`` shows it."""
     token: str
     """Bearer token (256 random bits, base64url)."""
     expires_in: int
@@ -149,15 +155,18 @@ class SessionInfo(Record):
 
     __slots__ = ()
     _nested = {"user": User}
-    _secret = frozenset({"id"})
     valid: bool
-    """The token is known and unexpired."""
+    """The token is a live, signed-in session: it authenticates its user."""
+    state: str
+    """``active`` (signed in), ``mfa_pending`` (a sign-in waiting for its MFA step: it
+    authenticates nothing but that step) or ``invalid``.
+    """
     id: Optional[str]
-    """The session's id (its token), when valid."""
+    """The session's public id (``ses_…``), when valid."""
     user: Optional[User]
     """The owner, when valid."""
     requires_mfa: bool
-    """The session still has to pass MFA before use."""
+    """The session still has to pass MFA before use (``mfa_pending``)."""
     mfa_completed: bool
     """The session has passed MFA at sign-in or later."""
     mfa_verified: bool
@@ -170,6 +179,57 @@ class SessionInfo(Record):
     """The user's active methods."""
     expires_in: int
     """Seconds until expiry (0 when invalid)."""
+
+
+class RevokedSessions(Record):
+    """How many sessions an operation ended."""
+
+    __slots__ = ()
+    success: bool
+    """Always true (failures are errors)."""
+    revoked: int
+    """Sessions ended."""
+
+
+class SessionSummary(Record):
+    """One signed-in session, as a user reviews them."""
+
+    __slots__ = ()
+    id: str
+    """Public id (``ses_…``): names the session for ``revoke_session``; grants nothing."""
+    created_at: str
+    """ISO 8601 sign-in time."""
+    last_seen_at: str
+    """ISO 8601 time of the last use."""
+    expires_at: str
+    """ISO 8601 absolute expiry."""
+    ip_address: Optional[str]
+    """Client IP at sign-in."""
+    user_agent: Optional[str]
+    """Client user agent at sign-in."""
+    mfa_method: Optional[str]
+    """Method of the last MFA verification on it."""
+    mfa_verified_at: Optional[str]
+    """ISO 8601 time of that verification."""
+    current: bool
+    """It is the caller's session (``session_token``)."""
+
+
+class Authorization(Record):
+    """A granted ``authorize``."""
+
+    __slots__ = ()
+    _nested = {"user": User}
+    authorized: bool
+    """Always true (refusals are errors)."""
+    operation: str
+    """The operation."""
+    step_up: bool
+    """Whether the operation needed a step-up (it is in ``security.stepUpRequired``)."""
+    user: User
+    """The session's user."""
+    session_id: str
+    """The session's public id."""
 
 
 class EnableMfaResult(Record):
@@ -199,41 +259,6 @@ class EnableMfaResult(Record):
     """A code was sent (sms, email)."""
     destination: Optional[str]
     """Where it was sent, masked (e.g. ``+1******7890``)."""
-
-
-class DeliveryMeta(Record):
-    """What a sender receives besides the destination and the message."""
-
-    __slots__ = ()
-    channel: str
-    """``sms`` or ``email``."""
-    purpose: str
-    """``setup`` (confirming a new factor) or ``sign_in``."""
-    user_id: str
-    """The user the code is for."""
-    code: str
-    """The code itself, for senders that compose their own message."""
-    expires_in: int
-    """Seconds until the code expires."""
-    subject: Optional[str]
-    """Email subject (email only)."""
-
-
-class Delivery(Record):
-    """One message to send."""
-
-    __slots__ = ()
-    _nested = {"meta": DeliveryMeta}
-    id: str
-    """Id to report the outcome with (``complete_delivery``)."""
-    destination: str
-    """Phone number (E.164) or email address."""
-    message: str
-    """The rendered message."""
-    meta: DeliveryMeta
-    """Details for the sender."""
-    timeout_ms: int
-    """How long the sender may take, in milliseconds."""
 
 
 class VerifyMfaResult(Record):
@@ -288,12 +313,16 @@ class ChannelInfo(Record):
     """An enrolled SMS or email factor."""
 
     __slots__ = ()
+    id: str
+    """``chn_…`` id (for ``remove_factor``)."""
     method: str
     """``sms`` or ``email``."""
     destination: str
     """Masked destination."""
     confirmed: bool
-    """Confirmed by a code (active)."""
+    """Confirmed by a code (active). An unconfirmed destination waits beside the confirmed
+    one and replaces it when its code is confirmed.
+    """
     created_at: str
     """ISO 8601."""
     last_used: Optional[str]
@@ -319,6 +348,10 @@ class MfaStatus(Record):
     """Enrolled authenticator apps."""
     channels: List[ChannelInfo]
     """SMS and email factors, with masked destinations."""
+    codes_suspended: bool
+    """Code-based factors (TOTP, SMS, email) are suspended after too many consecutive
+    failures: a backup code at sign-in (or an administrator) restores them.
+    """
 
 
 class DisableMfaResult(Record):
@@ -340,6 +373,18 @@ class BackupCodes(Record):
     """The new codes: show them once."""
     generated_at: str
     """ISO 8601."""
+
+
+class RemoveFactorResult(Record):
+    """Result of ``remove_factor`` and ``remove_passkey``."""
+
+    __slots__ = ()
+    success: bool
+    """Always true (failures are errors)."""
+    mfa_disabled: bool
+    """It was the last factor: MFA is now off."""
+    disabled_at: Optional[str]
+    """ISO 8601, when MFA was turned off."""
 
 
 class AuditEvent(Record):
@@ -470,18 +515,6 @@ class PasskeyInfo(Record):
     """ISO 8601, when last used."""
 
 
-class RemovePasskeyResult(Record):
-    """Result of ``remove_passkey``."""
-
-    __slots__ = ()
-    success: bool
-    """Always true (failures are errors)."""
-    mfa_disabled: bool
-    """It was the last factor: MFA is now off."""
-    disabled_at: Optional[str]
-    """ISO 8601, when MFA was turned off."""
-
-
 class OtpAccount(Record):
     """One TOTP account as an authenticator app keeps it."""
 
@@ -511,6 +544,50 @@ class AuthenticatorCode(Record):
     """Seconds until the next code (1 to ``period``)."""
     period: int
     """Seconds per code."""
+
+
+class DeliveryMeta(Record):
+    """What a sender receives besides the destination and the message."""
+
+    __slots__ = ()
+    channel: str
+    """``sms`` or ``email``."""
+    purpose: str
+    """``setup`` (confirming a new destination), ``sign_in``, ``step_up``, or ``notification`` (a
+    security notification, which carries no code).
+    """
+    user_id: str
+    """The user the code is for."""
+    code: str
+    """The code itself, for senders that compose their own message."""
+    expires_in: int
+    """Seconds until the code expires."""
+    subject: Optional[str]
+    """Email subject (email only)."""
+
+
+class Notification(Record):
+    """A security notification for one user."""
+
+    __slots__ = ()
+    kind: str
+    """What happened, e.g. ``factor_added`` (see the kinds in the README)."""
+    user_id: str
+    """The user."""
+    email: str
+    """The user's email address (for email changes: the old one)."""
+    method: Optional[str]
+    """The MFA method involved, if any."""
+    occurred_at: str
+    """ISO 8601 time of the event."""
+    ip_address: Optional[str]
+    """Client IP of the request that caused it, if known."""
+    user_agent: Optional[str]
+    """Client user agent of that request, if known."""
+    subject: str
+    """A subject line, as the built-in email uses it."""
+    message: str
+    """A plain-text message, as the built-in email uses it."""
 
 
 # --- Errors ---------------------------------------------------------------------------
@@ -601,9 +678,15 @@ class DeliveryFailedError(MfaError):
 
 
 class StepUpRequiredError(MfaError):
-    """The operation needs an MFA verification more recent than the allowed age."""
+    """The operation needs a recent MFA verification (or, without MFA, a recent password check); ``methods`` lists what can satisfy it."""
 
     default_code = "mfa_step_up_required"
+
+
+class FactorsSuspendedError(MfaError):
+    """The user's code-based factors are suspended after too many consecutive failures: recover with a backup code at sign-in, or ask an administrator."""
+
+    default_code = "mfa_factors_suspended"
 
 
 class KeyMismatchError(MfaError):
@@ -679,7 +762,11 @@ class SyncAuthOperations(SyncBase):
         self,
         token: str,
     ) -> SessionInfo:
-        """Describes a session token. Unknown, expired and empty tokens give ``valid: false``."""
+        """Describes a session token. Only a signed-in session is ``valid``: unknown, expired, idle
+        and empty tokens give ``valid: false`` (``state: "invalid"``), and so does a pending sign-in
+        that has not passed MFA (``state: "mfa_pending"``, with only its methods). A use refreshes
+        the idle timeout.
+        """
         raw = self._call("verify_session", {"token": token})
         return SessionInfo.from_json(raw)
 
@@ -700,10 +787,115 @@ class SyncAuthOperations(SyncBase):
     def delete_user(
         self,
         user_id: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
     ) -> SuccessResult:
-        """Deletes a user and everything that belongs to them."""
-        raw = self._call("delete_user", {"userId": user_id})
+        """Deletes a user and everything that belongs to them, as an administrator does (no step-up:
+        guard the route that calls it). Their audit events are kept under a pseudonym for
+        ``audit.retentionDays``. A user deleting their own account uses ``delete_account``.
+        """
+        raw = self._call("delete_user", {"userId": user_id, "ipAddress": ip_address, "userAgent": user_agent})
         return SuccessResult.from_json(raw)
+
+    def delete_account(
+        self,
+        session_token: str,
+        password: str,
+        *,
+        confirmation_code: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> SuccessResult:
+        """Deletes the caller's own account: needs the password and, on an account with MFA, the
+        step-up (``account_delete``). The audit trail is kept under a pseudonym.
+        """
+        raw = self._call("delete_account", {"sessionToken": session_token, "password": password, "confirmationCode": confirmation_code, "ipAddress": ip_address, "userAgent": user_agent})
+        return SuccessResult.from_json(raw)
+
+    def change_password(
+        self,
+        user_id: str,
+        current_password: str,
+        new_password: str,
+        *,
+        session_token: Optional[str] = None,
+        confirmation_code: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> RevokedSessions:
+        """Changes the password: needs the current one and, on an account with MFA, a session whose
+        MFA is recent or a ``confirmation_code`` (``password_change`` in ``security.stepUpRequired``).
+        The new password follows the password rules; the user's other sessions end.
+        """
+        raw = self._call("change_password", {"userId": user_id, "currentPassword": current_password, "newPassword": new_password, "sessionToken": session_token, "confirmationCode": confirmation_code, "ipAddress": ip_address, "userAgent": user_agent})
+        return RevokedSessions.from_json(raw)
+
+    def change_email(
+        self,
+        user_id: str,
+        new_email: str,
+        password: str,
+        *,
+        session_token: Optional[str] = None,
+        confirmation_code: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> RevokedSessions:
+        """Changes the user's email address (sign-in name): needs the password and, on an account
+        with MFA, the step-up (``email_change``). The old address is notified; other sessions end.
+        """
+        raw = self._call("change_email", {"userId": user_id, "newEmail": new_email, "password": password, "sessionToken": session_token, "confirmationCode": confirmation_code, "ipAddress": ip_address, "userAgent": user_agent})
+        return RevokedSessions.from_json(raw)
+
+    def list_sessions(
+        self,
+        user_id: str,
+        *,
+        session_token: Optional[str] = None,
+    ) -> List[SessionSummary]:
+        """The user's signed-in sessions, newest first (pending sign-ins are not sessions yet; they
+        are in the audit log).
+        """
+        raw = self._call("list_sessions", {"userId": user_id, "sessionToken": session_token})
+        return [SessionSummary.from_json(row) for row in raw]
+
+    def revoke_session(
+        self,
+        user_id: str,
+        session_id: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> SuccessResult:
+        """Ends one of the user's sessions by its public id (``not_found`` if it is not theirs)."""
+        raw = self._call("revoke_session", {"userId": user_id, "sessionId": session_id, "ipAddress": ip_address, "userAgent": user_agent})
+        return SuccessResult.from_json(raw)
+
+    def revoke_other_sessions(
+        self,
+        session_token: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> RevokedSessions:
+        """Ends every session of the token's user except this one ("sign out everywhere else")."""
+        raw = self._call("revoke_other_sessions", {"sessionToken": session_token, "ipAddress": ip_address, "userAgent": user_agent})
+        return RevokedSessions.from_json(raw)
+
+    def authorize(
+        self,
+        session_token: str,
+        operation: str,
+    ) -> Authorization:
+        """Whether a signed-in session may perform ``operation`` now. Operations named in
+        ``security.stepUpRequired`` (e.g. ``payment_method_add``) need a recent MFA verification on
+        this session, or on an account without MFA a recent password check; others need only a
+        signed-in session. A refusal is ``session_invalid`` or ``mfa_step_up_required`` (with the
+        methods that satisfy it).
+        """
+        raw = self._call("authorize", {"sessionToken": session_token, "operation": operation})
+        return Authorization.from_json(raw)
 
     def get_user(
         self,
@@ -722,14 +914,19 @@ class SyncAuthOperations(SyncBase):
         device_name: Optional[str] = None,
         phone_number: Optional[str] = None,
         email: Optional[str] = None,
+        session_token: Optional[str] = None,
+        confirmation_code: Optional[str] = None,
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
     ) -> EnableMfaResult:
         """Starts setting up a method. For ``totp``: a new secret, its ``otpauth://`` URI and QR code
         (the device stays unconfirmed until ``verify_mfa`` sees a correct code); for ``sms`` and
-        ``email``: a destination that a code is sent to.
+        ``email``: a destination that a code is sent to, kept beside the confirmed one until its
+        code is confirmed. Adding a factor is a step-up operation (``factor_add``): on an account
+        with MFA it needs a session whose MFA is recent or a ``confirmation_code``; without MFA, a
+        password check (sign-in, ``verify_password``) or a session from the last five minutes.
         """
-        raw = self._call("enable_mfa", {"userId": user_id, "method": method, "label": label, "deviceName": device_name, "phoneNumber": phone_number, "email": email, "ipAddress": ip_address, "userAgent": user_agent})
+        raw = self._call("enable_mfa", {"userId": user_id, "method": method, "label": label, "deviceName": device_name, "phoneNumber": phone_number, "email": email, "sessionToken": session_token, "confirmationCode": confirmation_code, "ipAddress": ip_address, "userAgent": user_agent})
         return EnableMfaResult.from_json(raw)
 
     def verify_mfa(
@@ -740,6 +937,7 @@ class SyncAuthOperations(SyncBase):
         session_id: Optional[str] = None,
         user_id: Optional[str] = None,
         challenge_id: Optional[str] = None,
+        session_token: Optional[str] = None,
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
     ) -> VerifyMfaResult:
@@ -748,7 +946,7 @@ class SyncAuthOperations(SyncBase):
         being set up (``user_id``). A wrong code is ``success: false`` with ``attempts_remaining``, not an
         error.
         """
-        raw = self._call("verify_mfa", {"method": method, "code": code, "sessionId": session_id, "userId": user_id, "challengeId": challenge_id, "ipAddress": ip_address, "userAgent": user_agent})
+        raw = self._call("verify_mfa", {"method": method, "code": code, "sessionId": session_id, "userId": user_id, "challengeId": challenge_id, "sessionToken": session_token, "ipAddress": ip_address, "userAgent": user_agent})
         return VerifyMfaResult.from_json(raw)
 
     def get_mfa_status(
@@ -765,13 +963,15 @@ class SyncAuthOperations(SyncBase):
         confirmation_code: str,
         password: Optional[str] = None,
         *,
+        session_token: Optional[str] = None,
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
     ) -> DisableMfaResult:
         """Turns MFA off: needs the password (or a ``verify_password`` in the last five minutes) and a
-        current code of an active factor (TOTP, SMS, email or a backup code); removes every factor.
+        current code of an active factor (TOTP, SMS or email for this session, or a backup code);
+        removes every factor and ends the user's other sessions.
         """
-        raw = self._call("disable_mfa", {"userId": user_id, "confirmationCode": confirmation_code, "password": password, "ipAddress": ip_address, "userAgent": user_agent})
+        raw = self._call("disable_mfa", {"userId": user_id, "confirmationCode": confirmation_code, "password": password, "sessionToken": session_token, "ipAddress": ip_address, "userAgent": user_agent})
         return DisableMfaResult.from_json(raw)
 
     def regenerate_mfa_backup_codes(
@@ -779,12 +979,48 @@ class SyncAuthOperations(SyncBase):
         user_id: str,
         count: Optional[int] = None,
         *,
+        session_token: Optional[str] = None,
+        confirmation_code: Optional[str] = None,
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
     ) -> BackupCodes:
-        """Replaces the user's backup codes with ``count`` new ones (default from settings, 10)."""
-        raw = self._call("regenerate_mfa_backup_codes", {"userId": user_id, "count": count, "ipAddress": ip_address, "userAgent": user_agent})
+        """Replaces the user's backup codes with ``count`` new ones (default from settings, 10): a
+        step-up operation (``backup_codes_regenerate``).
+        """
+        raw = self._call("regenerate_mfa_backup_codes", {"userId": user_id, "count": count, "sessionToken": session_token, "confirmationCode": confirmation_code, "ipAddress": ip_address, "userAgent": user_agent})
         return BackupCodes.from_json(raw)
+
+    def remove_factor(
+        self,
+        user_id: str,
+        factor_id: str,
+        *,
+        password: Optional[str] = None,
+        session_token: Optional[str] = None,
+        confirmation_code: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> RemoveFactorResult:
+        """Removes one authenticator device (``dev_…``) or SMS/email destination (``chn_…``, from
+        ``get_mfa_status``): needs the password (or a password check in the last five minutes) and
+        the step-up (``factor_remove``). Removing the last factor is turning MFA off, with the rules
+        of ``disable_mfa`` (a ``confirmation_code`` is then required).
+        """
+        raw = self._call("remove_factor", {"userId": user_id, "factorId": factor_id, "password": password, "sessionToken": session_token, "confirmationCode": confirmation_code, "ipAddress": ip_address, "userAgent": user_agent})
+        return RemoveFactorResult.from_json(raw)
+
+    def restore_factors(
+        self,
+        user_id: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> SuccessResult:
+        """Lifts a suspension of the user's code-based factors, as an administrator does after
+        checking who is asking (no step-up: guard the route that calls it). Audited.
+        """
+        raw = self._call("restore_factors", {"userId": user_id, "ipAddress": ip_address, "userAgent": user_agent})
+        return SuccessResult.from_json(raw)
 
     def list_audit_events(
         self,
@@ -801,8 +1037,9 @@ class SyncAuthOperations(SyncBase):
         token: str,
         max_age: Optional[int] = None,
     ) -> SuccessResult:
-        """Fails with ``mfa_step_up_required`` unless the session passed MFA within ``max_age`` seconds
-        (default ``security.stepUpMaxAgeSeconds``, 600).
+        """Fails with ``mfa_step_up_required`` unless the signed-in session passed MFA within ``max_age``
+        seconds (default ``security.stepUpMaxAgeSeconds``, 600); a pending or unknown session is
+        ``session_invalid``.
         """
         raw = self._call("require_recent_mfa", {"token": token, "maxAge": max_age})
         return SuccessResult.from_json(raw)
@@ -847,6 +1084,8 @@ class SyncAuthOperations(SyncBase):
         type: Optional[str] = None,
         session_id: Optional[str] = None,
         authenticator_type: Optional[str] = None,
+        session_token: Optional[str] = None,
+        confirmation_code: Optional[str] = None,
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
     ) -> PasskeyOptions:
@@ -855,7 +1094,7 @@ class SyncAuthOperations(SyncBase):
         (the guide's form). Pass ``public_key`` to the browser; the challenge expires after
         ``expires_in`` seconds.
         """
-        raw = self._call("get_passkey_registration_options", {"userId": user_id, "type": type, "sessionId": session_id, "authenticatorType": authenticator_type, "ipAddress": ip_address, "userAgent": user_agent})
+        raw = self._call("get_passkey_registration_options", {"userId": user_id, "type": type, "sessionId": session_id, "authenticatorType": authenticator_type, "sessionToken": session_token, "confirmationCode": confirmation_code, "ipAddress": ip_address, "userAgent": user_agent})
         return PasskeyOptions.from_json(raw)
 
     def verify_passkey_registration(
@@ -868,6 +1107,7 @@ class SyncAuthOperations(SyncBase):
         user_id: Optional[str] = None,
         session_id: Optional[str] = None,
         name: Optional[str] = None,
+        session_token: Optional[str] = None,
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
     ) -> VerifyMfaResult:
@@ -876,7 +1116,7 @@ class SyncAuthOperations(SyncBase):
         ``assertion`` (or ``type: "authentication"``) completes sign-in exactly as
         ``verify_passkey_authentication``. Each challenge is answered once.
         """
-        raw = self._call("verify_passkey_registration", {"challengeId": challenge_id, "credential": credential, "assertion": assertion, "type": type, "userId": user_id, "sessionId": session_id, "name": name, "ipAddress": ip_address, "userAgent": user_agent})
+        raw = self._call("verify_passkey_registration", {"challengeId": challenge_id, "credential": credential, "assertion": assertion, "type": type, "userId": user_id, "sessionId": session_id, "name": name, "sessionToken": session_token, "ipAddress": ip_address, "userAgent": user_agent})
         return VerifyMfaResult.from_json(raw)
 
     def get_passkey_authentication_options(
@@ -926,11 +1166,15 @@ class SyncAuthOperations(SyncBase):
         credential_id: str,
         name: str,
         *,
+        session_token: Optional[str] = None,
+        confirmation_code: Optional[str] = None,
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
     ) -> SuccessResult:
-        """Renames one of the user's security keys or passkeys."""
-        raw = self._call("rename_passkey", {"userId": user_id, "credentialId": credential_id, "name": name, "ipAddress": ip_address, "userAgent": user_agent})
+        """Renames one of the user's security keys or passkeys (a factor change: ``factor_add``'s
+        step-up applies).
+        """
+        raw = self._call("rename_passkey", {"userId": user_id, "credentialId": credential_id, "name": name, "sessionToken": session_token, "confirmationCode": confirmation_code, "ipAddress": ip_address, "userAgent": user_agent})
         return SuccessResult.from_json(raw)
 
     def remove_passkey(
@@ -940,14 +1184,16 @@ class SyncAuthOperations(SyncBase):
         *,
         password: Optional[str] = None,
         confirmation_code: Optional[str] = None,
+        session_token: Optional[str] = None,
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
-    ) -> RemovePasskeyResult:
-        """Removes a key; needs ``password`` (or a ``verify_password`` in the last five minutes).
-        Removing the last MFA factor also needs ``confirmation_code``, as ``disable_mfa`` does.
+    ) -> RemoveFactorResult:
+        """Removes a key; needs ``password`` (or a ``verify_password`` in the last five minutes) and the
+        step-up (``factor_remove``: a session whose MFA is recent, or ``confirmation_code``). Removing
+        the last MFA factor is turning MFA off, with the rules of ``disable_mfa``.
         """
-        raw = self._call("remove_passkey", {"userId": user_id, "credentialId": credential_id, "password": password, "confirmationCode": confirmation_code, "ipAddress": ip_address, "userAgent": user_agent})
-        return RemovePasskeyResult.from_json(raw)
+        raw = self._call("remove_passkey", {"userId": user_id, "credentialId": credential_id, "password": password, "confirmationCode": confirmation_code, "sessionToken": session_token, "ipAddress": ip_address, "userAgent": user_agent})
+        return RemoveFactorResult.from_json(raw)
 
 
     # The guide's names.
@@ -972,9 +1218,11 @@ class SyncMfaOperations(SyncBase):
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
     ) -> RequestCodeResult:
-        """Sends a new SMS or email code, voiding the previous one: for a pending sign-in
-        (``session_id``) or a method being set up (``user_id``). Resend limits per minute, hour and day
-        apply.
+        """Sends a new SMS or email code, voiding the previous one: for a pending sign-in or a
+        signed-in session's step-up (``session_id``), or the destination being set up (``user_id``).
+        Each code is good only for what it was sent for: that session (or that setup) and that
+        destination. Resend limits per minute, hour and day apply. The code goes out through the
+        registered sender and never appears in the result.
         """
         raw = self._call("request_new_code", {"method": method, "sessionId": session_id, "userId": user_id, "ipAddress": ip_address, "userAgent": user_agent})
         return RequestCodeResult.from_json(raw)
@@ -1029,7 +1277,11 @@ class AsyncAuthOperations(AsyncBase):
         self,
         token: str,
     ) -> SessionInfo:
-        """Describes a session token. Unknown, expired and empty tokens give ``valid: false``."""
+        """Describes a session token. Only a signed-in session is ``valid``: unknown, expired, idle
+        and empty tokens give ``valid: false`` (``state: "invalid"``), and so does a pending sign-in
+        that has not passed MFA (``state: "mfa_pending"``, with only its methods). A use refreshes
+        the idle timeout.
+        """
         return await self._in_thread(self._sync.verify_session, token)
 
     async def verify_password(
@@ -1048,9 +1300,107 @@ class AsyncAuthOperations(AsyncBase):
     async def delete_user(
         self,
         user_id: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
     ) -> SuccessResult:
-        """Deletes a user and everything that belongs to them."""
-        return await self._in_thread(self._sync.delete_user, user_id)
+        """Deletes a user and everything that belongs to them, as an administrator does (no step-up:
+        guard the route that calls it). Their audit events are kept under a pseudonym for
+        ``audit.retentionDays``. A user deleting their own account uses ``delete_account``.
+        """
+        return await self._in_thread(self._sync.delete_user, user_id, ip_address=ip_address, user_agent=user_agent)
+
+    async def delete_account(
+        self,
+        session_token: str,
+        password: str,
+        *,
+        confirmation_code: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> SuccessResult:
+        """Deletes the caller's own account: needs the password and, on an account with MFA, the
+        step-up (``account_delete``). The audit trail is kept under a pseudonym.
+        """
+        return await self._in_thread(self._sync.delete_account, session_token, password, confirmation_code=confirmation_code, ip_address=ip_address, user_agent=user_agent)
+
+    async def change_password(
+        self,
+        user_id: str,
+        current_password: str,
+        new_password: str,
+        *,
+        session_token: Optional[str] = None,
+        confirmation_code: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> RevokedSessions:
+        """Changes the password: needs the current one and, on an account with MFA, a session whose
+        MFA is recent or a ``confirmation_code`` (``password_change`` in ``security.stepUpRequired``).
+        The new password follows the password rules; the user's other sessions end.
+        """
+        return await self._in_thread(self._sync.change_password, user_id, current_password, new_password, session_token=session_token, confirmation_code=confirmation_code, ip_address=ip_address, user_agent=user_agent)
+
+    async def change_email(
+        self,
+        user_id: str,
+        new_email: str,
+        password: str,
+        *,
+        session_token: Optional[str] = None,
+        confirmation_code: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> RevokedSessions:
+        """Changes the user's email address (sign-in name): needs the password and, on an account
+        with MFA, the step-up (``email_change``). The old address is notified; other sessions end.
+        """
+        return await self._in_thread(self._sync.change_email, user_id, new_email, password, session_token=session_token, confirmation_code=confirmation_code, ip_address=ip_address, user_agent=user_agent)
+
+    async def list_sessions(
+        self,
+        user_id: str,
+        *,
+        session_token: Optional[str] = None,
+    ) -> List[SessionSummary]:
+        """The user's signed-in sessions, newest first (pending sign-ins are not sessions yet; they
+        are in the audit log).
+        """
+        return await self._in_thread(self._sync.list_sessions, user_id, session_token=session_token)
+
+    async def revoke_session(
+        self,
+        user_id: str,
+        session_id: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> SuccessResult:
+        """Ends one of the user's sessions by its public id (``not_found`` if it is not theirs)."""
+        return await self._in_thread(self._sync.revoke_session, user_id, session_id, ip_address=ip_address, user_agent=user_agent)
+
+    async def revoke_other_sessions(
+        self,
+        session_token: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> RevokedSessions:
+        """Ends every session of the token's user except this one ("sign out everywhere else")."""
+        return await self._in_thread(self._sync.revoke_other_sessions, session_token, ip_address=ip_address, user_agent=user_agent)
+
+    async def authorize(
+        self,
+        session_token: str,
+        operation: str,
+    ) -> Authorization:
+        """Whether a signed-in session may perform ``operation`` now. Operations named in
+        ``security.stepUpRequired`` (e.g. ``payment_method_add``) need a recent MFA verification on
+        this session, or on an account without MFA a recent password check; others need only a
+        signed-in session. A refusal is ``session_invalid`` or ``mfa_step_up_required`` (with the
+        methods that satisfy it).
+        """
+        return await self._in_thread(self._sync.authorize, session_token, operation)
 
     async def get_user(
         self,
@@ -1068,14 +1418,19 @@ class AsyncAuthOperations(AsyncBase):
         device_name: Optional[str] = None,
         phone_number: Optional[str] = None,
         email: Optional[str] = None,
+        session_token: Optional[str] = None,
+        confirmation_code: Optional[str] = None,
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
     ) -> EnableMfaResult:
         """Starts setting up a method. For ``totp``: a new secret, its ``otpauth://`` URI and QR code
         (the device stays unconfirmed until ``verify_mfa`` sees a correct code); for ``sms`` and
-        ``email``: a destination that a code is sent to.
+        ``email``: a destination that a code is sent to, kept beside the confirmed one until its
+        code is confirmed. Adding a factor is a step-up operation (``factor_add``): on an account
+        with MFA it needs a session whose MFA is recent or a ``confirmation_code``; without MFA, a
+        password check (sign-in, ``verify_password``) or a session from the last five minutes.
         """
-        return await self._in_thread(self._sync.enable_mfa, user_id, method, label=label, device_name=device_name, phone_number=phone_number, email=email, ip_address=ip_address, user_agent=user_agent)
+        return await self._in_thread(self._sync.enable_mfa, user_id, method, label=label, device_name=device_name, phone_number=phone_number, email=email, session_token=session_token, confirmation_code=confirmation_code, ip_address=ip_address, user_agent=user_agent)
 
     async def verify_mfa(
         self,
@@ -1085,6 +1440,7 @@ class AsyncAuthOperations(AsyncBase):
         session_id: Optional[str] = None,
         user_id: Optional[str] = None,
         challenge_id: Optional[str] = None,
+        session_token: Optional[str] = None,
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
     ) -> VerifyMfaResult:
@@ -1093,7 +1449,7 @@ class AsyncAuthOperations(AsyncBase):
         being set up (``user_id``). A wrong code is ``success: false`` with ``attempts_remaining``, not an
         error.
         """
-        return await self._in_thread(self._sync.verify_mfa, method, code, session_id=session_id, user_id=user_id, challenge_id=challenge_id, ip_address=ip_address, user_agent=user_agent)
+        return await self._in_thread(self._sync.verify_mfa, method, code, session_id=session_id, user_id=user_id, challenge_id=challenge_id, session_token=session_token, ip_address=ip_address, user_agent=user_agent)
 
     async def get_mfa_status(
         self,
@@ -1108,24 +1464,60 @@ class AsyncAuthOperations(AsyncBase):
         confirmation_code: str,
         password: Optional[str] = None,
         *,
+        session_token: Optional[str] = None,
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
     ) -> DisableMfaResult:
         """Turns MFA off: needs the password (or a ``verify_password`` in the last five minutes) and a
-        current code of an active factor (TOTP, SMS, email or a backup code); removes every factor.
+        current code of an active factor (TOTP, SMS or email for this session, or a backup code);
+        removes every factor and ends the user's other sessions.
         """
-        return await self._in_thread(self._sync.disable_mfa, user_id, confirmation_code, password, ip_address=ip_address, user_agent=user_agent)
+        return await self._in_thread(self._sync.disable_mfa, user_id, confirmation_code, password, session_token=session_token, ip_address=ip_address, user_agent=user_agent)
 
     async def regenerate_mfa_backup_codes(
         self,
         user_id: str,
         count: Optional[int] = None,
         *,
+        session_token: Optional[str] = None,
+        confirmation_code: Optional[str] = None,
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
     ) -> BackupCodes:
-        """Replaces the user's backup codes with ``count`` new ones (default from settings, 10)."""
-        return await self._in_thread(self._sync.regenerate_mfa_backup_codes, user_id, count, ip_address=ip_address, user_agent=user_agent)
+        """Replaces the user's backup codes with ``count`` new ones (default from settings, 10): a
+        step-up operation (``backup_codes_regenerate``).
+        """
+        return await self._in_thread(self._sync.regenerate_mfa_backup_codes, user_id, count, session_token=session_token, confirmation_code=confirmation_code, ip_address=ip_address, user_agent=user_agent)
+
+    async def remove_factor(
+        self,
+        user_id: str,
+        factor_id: str,
+        *,
+        password: Optional[str] = None,
+        session_token: Optional[str] = None,
+        confirmation_code: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> RemoveFactorResult:
+        """Removes one authenticator device (``dev_…``) or SMS/email destination (``chn_…``, from
+        ``get_mfa_status``): needs the password (or a password check in the last five minutes) and
+        the step-up (``factor_remove``). Removing the last factor is turning MFA off, with the rules
+        of ``disable_mfa`` (a ``confirmation_code`` is then required).
+        """
+        return await self._in_thread(self._sync.remove_factor, user_id, factor_id, password=password, session_token=session_token, confirmation_code=confirmation_code, ip_address=ip_address, user_agent=user_agent)
+
+    async def restore_factors(
+        self,
+        user_id: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> SuccessResult:
+        """Lifts a suspension of the user's code-based factors, as an administrator does after
+        checking who is asking (no step-up: guard the route that calls it). Audited.
+        """
+        return await self._in_thread(self._sync.restore_factors, user_id, ip_address=ip_address, user_agent=user_agent)
 
     async def list_audit_events(
         self,
@@ -1141,8 +1533,9 @@ class AsyncAuthOperations(AsyncBase):
         token: str,
         max_age: Optional[int] = None,
     ) -> SuccessResult:
-        """Fails with ``mfa_step_up_required`` unless the session passed MFA within ``max_age`` seconds
-        (default ``security.stepUpMaxAgeSeconds``, 600).
+        """Fails with ``mfa_step_up_required`` unless the signed-in session passed MFA within ``max_age``
+        seconds (default ``security.stepUpMaxAgeSeconds``, 600); a pending or unknown session is
+        ``session_invalid``.
         """
         return await self._in_thread(self._sync.require_recent_mfa, token, max_age)
 
@@ -1183,6 +1576,8 @@ class AsyncAuthOperations(AsyncBase):
         type: Optional[str] = None,
         session_id: Optional[str] = None,
         authenticator_type: Optional[str] = None,
+        session_token: Optional[str] = None,
+        confirmation_code: Optional[str] = None,
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
     ) -> PasskeyOptions:
@@ -1191,7 +1586,7 @@ class AsyncAuthOperations(AsyncBase):
         (the guide's form). Pass ``public_key`` to the browser; the challenge expires after
         ``expires_in`` seconds.
         """
-        return await self._in_thread(self._sync.get_passkey_registration_options, user_id, type=type, session_id=session_id, authenticator_type=authenticator_type, ip_address=ip_address, user_agent=user_agent)
+        return await self._in_thread(self._sync.get_passkey_registration_options, user_id, type=type, session_id=session_id, authenticator_type=authenticator_type, session_token=session_token, confirmation_code=confirmation_code, ip_address=ip_address, user_agent=user_agent)
 
     async def verify_passkey_registration(
         self,
@@ -1203,6 +1598,7 @@ class AsyncAuthOperations(AsyncBase):
         user_id: Optional[str] = None,
         session_id: Optional[str] = None,
         name: Optional[str] = None,
+        session_token: Optional[str] = None,
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
     ) -> VerifyMfaResult:
@@ -1211,7 +1607,7 @@ class AsyncAuthOperations(AsyncBase):
         ``assertion`` (or ``type: "authentication"``) completes sign-in exactly as
         ``verify_passkey_authentication``. Each challenge is answered once.
         """
-        return await self._in_thread(self._sync.verify_passkey_registration, challenge_id, credential=credential, assertion=assertion, type=type, user_id=user_id, session_id=session_id, name=name, ip_address=ip_address, user_agent=user_agent)
+        return await self._in_thread(self._sync.verify_passkey_registration, challenge_id, credential=credential, assertion=assertion, type=type, user_id=user_id, session_id=session_id, name=name, session_token=session_token, ip_address=ip_address, user_agent=user_agent)
 
     async def get_passkey_authentication_options(
         self,
@@ -1257,11 +1653,15 @@ class AsyncAuthOperations(AsyncBase):
         credential_id: str,
         name: str,
         *,
+        session_token: Optional[str] = None,
+        confirmation_code: Optional[str] = None,
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
     ) -> SuccessResult:
-        """Renames one of the user's security keys or passkeys."""
-        return await self._in_thread(self._sync.rename_passkey, user_id, credential_id, name, ip_address=ip_address, user_agent=user_agent)
+        """Renames one of the user's security keys or passkeys (a factor change: ``factor_add``'s
+        step-up applies).
+        """
+        return await self._in_thread(self._sync.rename_passkey, user_id, credential_id, name, session_token=session_token, confirmation_code=confirmation_code, ip_address=ip_address, user_agent=user_agent)
 
     async def remove_passkey(
         self,
@@ -1270,13 +1670,15 @@ class AsyncAuthOperations(AsyncBase):
         *,
         password: Optional[str] = None,
         confirmation_code: Optional[str] = None,
+        session_token: Optional[str] = None,
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
-    ) -> RemovePasskeyResult:
-        """Removes a key; needs ``password`` (or a ``verify_password`` in the last five minutes).
-        Removing the last MFA factor also needs ``confirmation_code``, as ``disable_mfa`` does.
+    ) -> RemoveFactorResult:
+        """Removes a key; needs ``password`` (or a ``verify_password`` in the last five minutes) and the
+        step-up (``factor_remove``: a session whose MFA is recent, or ``confirmation_code``). Removing
+        the last MFA factor is turning MFA off, with the rules of ``disable_mfa``.
         """
-        return await self._in_thread(self._sync.remove_passkey, user_id, credential_id, password=password, confirmation_code=confirmation_code, ip_address=ip_address, user_agent=user_agent)
+        return await self._in_thread(self._sync.remove_passkey, user_id, credential_id, password=password, confirmation_code=confirmation_code, session_token=session_token, ip_address=ip_address, user_agent=user_agent)
 
 
     # The guide's names.
@@ -1301,9 +1703,11 @@ class AsyncMfaOperations(AsyncBase):
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
     ) -> RequestCodeResult:
-        """Sends a new SMS or email code, voiding the previous one: for a pending sign-in
-        (``session_id``) or a method being set up (``user_id``). Resend limits per minute, hour and day
-        apply.
+        """Sends a new SMS or email code, voiding the previous one: for a pending sign-in or a
+        signed-in session's step-up (``session_id``), or the destination being set up (``user_id``).
+        Each code is good only for what it was sent for: that session (or that setup) and that
+        destination. Resend limits per minute, hour and day apply. The code goes out through the
+        registered sender and never appears in the result.
         """
         return await self._in_thread(self._sync.request_new_code, method, session_id=session_id, user_id=user_id, ip_address=ip_address, user_agent=user_agent)
 

@@ -1,10 +1,15 @@
 """FastAPI dependencies for the default instance (``plinto.auth``), as in the guide.
 
-* :func:`get_current_session`: the session of the ``session`` cookie or the bearer token;
-  401 when missing or invalid, 403 (``requires_mfa``) while its MFA step is pending.
+* :func:`get_session_token`: the token of the ``__Host-session`` or ``session`` cookie, or
+  the bearer token.
+* :func:`get_current_session`: that token's signed-in session; 401 when missing or
+  invalid, 403 (``requires_mfa``) for a sign-in still waiting for its MFA step.
 * :func:`get_current_user`: that session's user.
 * :class:`MfaRequirement`: a dependency enforcing an :class:`~plinto.MfaLevel` on a route;
   which users need MFA at a level is decided by the engine's policy.
+* :class:`StepUpRequirement`: a dependency for the application's sensitive operations
+  (the engine's ``authorize``): 403 with ``step_up_required`` until the session passed MFA
+  recently.
 
 Importing this module needs FastAPI (``pip install 'plinto-mfa[fastapi]'``); the rest of the
 package does not.
@@ -24,14 +29,16 @@ except ImportError as error:  # pragma: no cover - exercised without FastAPI ins
 
 import plinto
 
-from .types import MfaLevel, SessionInfo, User
+from .types import Authorization, MfaLevel, SessionInfo, User
 
 __all__ = [
     "MfaLevel",
     "MfaRequirement",
+    "StepUpRequirement",
     "bearer",
     "get_current_session",
     "get_current_user",
+    "get_session_token",
 ]
 
 #: Reads ``Authorization: Bearer <token>`` without failing when it is absent (the cookie may
@@ -39,30 +46,38 @@ __all__ = [
 bearer = HTTPBearer(auto_error=False)
 
 
-async def get_current_session(
+async def get_session_token(
+    host_session: Optional[str] = Cookie(None, alias="__Host-session"),
     session: Optional[str] = Cookie(None),
     token: Optional[HTTPAuthorizationCredentials] = Depends(bearer),
-) -> SessionInfo:
-    """The caller's valid, fully signed-in session."""
-    auth_token = session or (token.credentials if token else None)
+) -> str:
+    """The caller's session token (cookie or bearer); 401 without one."""
+    auth_token = host_session or session or (token.credentials if token else None)
     if not auth_token:
         raise HTTPException(status_code=401, detail="No authentication token")
+    return auth_token
+
+
+async def get_current_session(
+    auth_token: str = Depends(get_session_token),
+) -> SessionInfo:
+    """The caller's valid, fully signed-in session."""
     try:
         info = await plinto.auth.verify_session(auth_token)
     except plinto.MfaError:
         raise HTTPException(status_code=401, detail="Authentication failed") from None
-    if not info.valid or info.user is None:
-        raise HTTPException(status_code=401, detail="Invalid or expired session")
-    if info.requires_mfa and not info.mfa_completed:
+    if info.state == "mfa_pending":
+        # A sign-in waiting for its MFA step authenticates nothing else.
         raise HTTPException(
             status_code=403,
             detail={
                 "error": "MFA required",
                 "requires_mfa": True,
-                "session_id": info.id,
                 "available_methods": info.mfa_methods,
             },
         )
+    if not info.valid or info.user is None:
+        raise HTTPException(status_code=401, detail="Invalid or expired session")
     return info
 
 
@@ -94,6 +109,8 @@ class MfaRequirement:
         current_user: User = Depends(get_current_user),
         current_session: SessionInfo = Depends(get_current_session),
     ) -> User:
+        if not current_session.valid or current_session.state != "active":
+            raise HTTPException(status_code=401, detail="Invalid or expired session")
         required = await plinto.auth.should_require_mfa(self.level, current_user.role)
         if not required:
             return current_user
@@ -121,3 +138,38 @@ class MfaRequirement:
 
     def __repr__(self) -> str:
         return f"MfaRequirement({self.level.value!r})"
+
+
+class StepUpRequirement:
+    """A route dependency for a sensitive operation of the application (e.g.
+    ``payment_method_add``): the engine's ``authorize``. Operations in
+    ``security.step_up_required`` need a recent MFA verification on this session (or, on an
+    account without MFA, a recent password check): 403 with ``step_up_required``, the
+    ``methods`` that satisfy it and ``max_age``. Returns the :class:`~plinto.Authorization`.
+    """
+
+    operation: str
+
+    def __init__(self, operation: str) -> None:
+        self.operation = operation
+
+    async def __call__(self, auth_token: str = Depends(get_session_token)) -> Authorization:
+        try:
+            return await plinto.auth.authorize(auth_token, self.operation)
+        except plinto.StepUpRequiredError as e:
+            raise HTTPException(
+                status_code=403,
+                detail={
+                    "error": "Recent verification required",
+                    "code": e.code,
+                    "step_up_required": True,
+                    "operation": self.operation,
+                    "methods": e.methods,
+                    "max_age": e.max_age,
+                },
+            ) from None
+        except plinto.SessionInvalidError:
+            raise HTTPException(status_code=401, detail="Invalid or expired session") from None
+
+    def __repr__(self) -> str:
+        return f"StepUpRequirement({self.operation!r})"

@@ -21,15 +21,19 @@ from ._operations import (
     DeliveryMeta,
     DisableMfaResult,
     EnableMfaResult,
+    Authorization,
     IssuedSession,
     MfaStatus,
+    Notification,
     OtpAccount,
     PasskeyInfo,
     PasskeyOptions,
-    RemovePasskeyResult,
+    RemoveFactorResult,
     RequestCodeResult,
+    RevokedSessions,
     RotateKeyResult,
     SessionInfo,
+    SessionSummary,
     SignInResult,
     SignUpResult,
     SuccessResult,
@@ -41,6 +45,7 @@ from ._operations import (
 __all__ = [
     "AllowedCredential",
     "AuditEvent",
+    "Authorization",
     "AuthenticatorCode",
     "BackupCodes",
     "ChannelInfo",
@@ -51,16 +56,20 @@ __all__ = [
     "IssuedSession",
     "MfaLevel",
     "MfaStatus",
+    "Notification",
     "OtpAccount",
     "PasskeyInfo",
     "PasskeyOptions",
     "PasskeyRegistrationResult",
     "Record",
+    "RemoveFactorResult",
     "RemovePasskeyResult",
     "RequestCodeResult",
+    "RevokedSessions",
     "RotateKeyResult",
     "Session",
     "SessionInfo",
+    "SessionSummary",
     "SignInResult",
     "SignUpResult",
     "SuccessResult",
@@ -71,6 +80,8 @@ __all__ = [
 
 #: The session handed to a client (earlier name of :class:`IssuedSession`).
 Session = IssuedSession
+#: What removing a security key gives (earlier name of :class:`RemoveFactorResult`).
+RemovePasskeyResult = RemoveFactorResult
 #: What registering a security key gives (earlier name; it is a :class:`VerifyMfaResult`).
 PasskeyRegistrationResult = VerifyMfaResult
 

@@ -278,6 +278,9 @@ pub fn load() -> Model {
         let res = (info.response_schema)(&mut res_gen).to_value();
         roots.push((info, req, res));
     }
+    // What the application's hooks receive is part of the surface too.
+    let _ = res_gen.subschema_for::<plinto_mfa_core::delivery::DeliveryMeta>();
+    let _ = res_gen.subschema_for::<plinto_mfa_core::notify::Notification>();
     let req_defs = req_gen.take_definitions(true);
     let res_defs = res_gen.take_definitions(true);
     let mut ops_out = Vec::new();

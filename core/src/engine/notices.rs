@@ -57,7 +57,7 @@ impl Engine {
 
     /// Registers the application's breached-password check, asked about every new password
     /// (sign-up, password change) after the built-in rules; `None` removes it.
-    pub fn set_password_screen(&self, screen: Option<Arc<dyn PasswordScreen>>) -> Result<()> {
+    pub fn set_password_check(&self, screen: Option<Arc<dyn PasswordScreen>>) -> Result<()> {
         *self
             .password_screen
             .write()

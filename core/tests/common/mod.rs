@@ -13,10 +13,15 @@ use std::sync::Arc;
 pub const PASSWORD: &str = "TestPassword123!";
 pub const T0: i64 = 1_800_000_000;
 
+/// Cheap argon2, and no progressive delay between wrong codes (the manual clock stands
+/// still between attempts; the tests of the delay turn it back on).
 pub fn fast_config() -> Config {
     let mut c = Config::default();
-    c.apply_json(&serde_json::json!({"password": {"memoryKib": 64, "iterations": 1}}))
-        .unwrap();
+    c.apply_json(&serde_json::json!({
+        "password": {"memoryKib": 64, "iterations": 1},
+        "rateLimiting": {"progressiveDelay": false}
+    }))
+    .unwrap();
     c
 }
 
@@ -69,15 +74,13 @@ pub fn ctx() -> RequestContext {
 pub fn enrolled_user(env: &Env, engine: &Engine, email: &str) -> (String, String, Vec<String>) {
     let user = engine.sign_up(email, PASSWORD, None, &ctx()).unwrap().user;
     let setup = engine
-        .enable_mfa(
-            &EnableMfaRequest {
+        .enable_mfa(&EnableMfaRequest {
                 user_id: user.id.clone(),
                 method: "totp".into(),
                 label: Some("MyApp".into()),
+                context: ctx(),
                 ..Default::default()
-            },
-            &ctx(),
-        )
+            })
         .unwrap();
     let secret = setup.secret.unwrap();
     let code = code_for(&secret, env.now());
@@ -89,6 +92,18 @@ pub fn enrolled_user(env: &Env, engine: &Engine, email: &str) -> (String, String
     // Move past the step just used so later codes are fresh.
     env.clock.advance(30);
     (user.id, secret, backup)
+}
+
+/// Signs in with a TOTP code and returns the session token: its MFA is fresh, so it proves a
+/// step-up for the next ten minutes. The clock moves past the step it used.
+pub fn mfa_session(env: &Env, engine: &Engine, email: &str, secret: &str) -> String {
+    let p = pending_session(engine, email);
+    let r = engine
+        .verify_mfa(&by_session(&p, "totp", &code_for(secret, env.now())))
+        .unwrap();
+    assert!(r.success, "{r:?}");
+    env.clock.advance(30);
+    r.session.unwrap().token
 }
 
 pub fn code_for(secret_b32: &str, at: i64) -> String {
@@ -104,6 +119,12 @@ pub fn by_user(user_id: &str, method: &str, code: &str) -> VerifyMfaRequest {
         context: ctx(),
         ..Default::default()
     }
+}
+
+/// A setup confirmation that keeps the session `token` when the new factor ends the others.
+pub fn keeping(mut req: VerifyMfaRequest, token: &str) -> VerifyMfaRequest {
+    req.session_token = Some(token.into());
+    req
 }
 
 pub fn by_session(session_id: &str, method: &str, code: &str) -> VerifyMfaRequest {

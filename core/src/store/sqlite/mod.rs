@@ -491,6 +491,8 @@ mod tests {
             mfa_setup_at: None,
             mfa_last_used_at: None,
             password_verified_at: None,
+            mfa_failures: 0,
+            codes_suspended_at: None,
         };
         backend.write(&mut |tx| tx.insert_user(&user("usr_a")))?;
         let failed = backend.write(&mut |tx| {

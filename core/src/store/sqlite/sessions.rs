@@ -82,7 +82,7 @@ impl SessionTx for SqliteTx<'_> {
             &format!(
                 "SELECT {SESSION_COLUMNS}, token_hash FROM sessions
                  WHERE user_id = ?1 AND expires_at > ?2 AND COALESCE(last_seen_at, created_at) > ?3
-                 ORDER BY created_at DESC, id"
+                 ORDER BY created_at DESC, rowid DESC"
             ),
             params![user_id, now, seen_after],
             |r| Ok((session_from(r)?, r.get(10)?)),
