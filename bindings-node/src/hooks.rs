@@ -115,7 +115,10 @@ pub struct JsSender(pub JsHook);
 impl CodeSender for JsSender {
     fn send(&self, d: &Delivery) -> Result<(), SendError> {
         let payload = json!({"destination": d.destination, "message": d.message, "meta": d.meta});
-        match self.0.call(payload.to_string(), Duration::from_millis(d.timeout_ms)) {
+        match self
+            .0
+            .call(payload.to_string(), Duration::from_millis(d.timeout_ms))
+        {
             Ok(None) => Ok(()),
             Ok(Some(failure)) if failure.get("rejected") == Some(&Value::Bool(true)) => {
                 Err(SendError::Rejected(reason_of(&failure)))

@@ -61,7 +61,9 @@ impl NativeEngine {
     /// `{destination, message, meta}` and answers a promise of `null` (sent) or the JSON text
     /// of `{reason, rejected}`; the core applies the timeout, voids the code of a failed send
     /// and keeps the provider's health. Throws an Error whose message is a JSON error envelope.
-    #[napi(ts_args_type = "channel: string, sender: ((payload: string) => Promise<string | null>) | null")]
+    #[napi(
+        ts_args_type = "channel: string, sender: ((payload: string) => Promise<string | null>) | null"
+    )]
     pub fn set_sender(&self, channel: String, sender: Unknown<'_>) -> napi::Result<()> {
         let sender = hooks::from_js(sender, "sender").map_err(|e| error::thrown(&e))?;
         let sender = sender.map(|h| Arc::new(hooks::JsSender(h)) as Arc<dyn CodeSender>);

@@ -15,9 +15,9 @@ use plinto_mfa_core::delivery::CodeSender;
 use plinto_mfa_core::notify::Notifier;
 use plinto_mfa_core::password_rules::PasswordScreen;
 use plinto_mfa_core::{env, ops, Engine, ErrorCode, MfaError};
-use std::sync::Arc;
 use pyo3::prelude::*;
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Parses a JSON argument; malformed text is an `invalid_input` error naming `field`.
 fn parse(field: &str, text: &str) -> Result<Value, MfaError> {
@@ -76,24 +76,21 @@ impl NativeEngine {
     /// (sent) or the JSON of `{reason, rejected}`. The engine applies the timeout, voids the
     /// code of a failed send and keeps the provider's health.
     fn set_sender(&self, channel: String, deliver: Option<Py<PyAny>>) -> PyResult<()> {
-        let sender =
-            deliver.map(|d| Arc::new(PySender(PyHook::new(d))) as Arc<dyn CodeSender>);
+        let sender = deliver.map(|d| Arc::new(PySender(PyHook::new(d))) as Arc<dyn CodeSender>);
         guarded(|| self.engine.set_sender(&channel, sender)).into_py()
     }
 
     /// Registers `notify(notification_json)` as the notifier, or with None removes it; it
     /// answers None or the JSON of `{reason}`.
     fn set_notifier(&self, notify: Option<Py<PyAny>>) -> PyResult<()> {
-        let notifier =
-            notify.map(|n| Arc::new(PyNotifier(PyHook::new(n))) as Arc<dyn Notifier>);
+        let notifier = notify.map(|n| Arc::new(PyNotifier(PyHook::new(n))) as Arc<dyn Notifier>);
         guarded(|| self.engine.set_notifier(notifier)).into_py()
     }
 
     /// Registers `check(candidate_json)` as the breached-password check, or with None removes
     /// it; called with `{password}`, it answers the JSON of `{compromised}` or `{reason}`.
     fn set_password_check(&self, check: Option<Py<PyAny>>) -> PyResult<()> {
-        let check =
-            check.map(|c| Arc::new(PyScreen(PyHook::new(c))) as Arc<dyn PasswordScreen>);
+        let check = check.map(|c| Arc::new(PyScreen(PyHook::new(c))) as Arc<dyn PasswordScreen>);
         guarded(|| self.engine.set_password_check(check)).into_py()
     }
 }

@@ -93,8 +93,8 @@ impl Engine {
         notifier: Option<Arc<dyn SecurityNotifier>>,
     ) -> Result<(), MfaError> {
         guard(|| {
-            let notifier = notifier
-                .map(|n| Arc::new(AppNotifier(n)) as Arc<dyn core::notify::Notifier>);
+            let notifier =
+                notifier.map(|n| Arc::new(AppNotifier(n)) as Arc<dyn core::notify::Notifier>);
             self.inner.set_notifier(notifier)
         })
     }

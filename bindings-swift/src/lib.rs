@@ -18,8 +18,8 @@
 mod authenticator;
 mod engine;
 mod error;
-mod operations;
 mod hooks;
+mod operations;
 
 pub use authenticator::{account_code, account_uri, authenticator_code, parse_otpauth_uri, Vault};
 pub use engine::Engine;

@@ -6,8 +6,8 @@
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 use plinto_mfa_core::{
-    crypto, ops, totp, EnableMfaRequest, Engine, EngineOptions, ManualClock, RequestContext,
-    Proof, SecretKey, VerifyMfaRequest,
+    crypto, ops, totp, EnableMfaRequest, Engine, EngineOptions, ManualClock, Proof, RequestContext,
+    SecretKey, VerifyMfaRequest,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -153,7 +153,12 @@ fn main() {
         || {
             if codes.is_empty() {
                 codes = engine
-                    .regenerate_backup_codes(&user.id, Some(20), Proof::new(Some(&token), None), &ctx)
+                    .regenerate_backup_codes(
+                        &user.id,
+                        Some(20),
+                        Proof::new(Some(&token), None),
+                        &ctx,
+                    )
                     .expect("regenerate")
                     .codes;
             }

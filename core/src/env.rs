@@ -124,9 +124,9 @@ pub fn options_from_json(options: &serde_json::Value) -> Result<EngineOptions> {
 
 /// Whether the environment says this is production (`PLINTO_ENV` or `NODE_ENV`).
 pub fn is_production() -> bool {
-    ["PLINTO_ENV", "NODE_ENV"].iter().any(|name| {
-        std::env::var(name).is_ok_and(|v| v.trim().eq_ignore_ascii_case("production"))
-    })
+    ["PLINTO_ENV", "NODE_ENV"]
+        .iter()
+        .any(|name| std::env::var(name).is_ok_and(|v| v.trim().eq_ignore_ascii_case("production")))
 }
 
 /// The master key for `database`: `PLINTO_SECRET_KEY`, the file `PLINTO_SECRET_KEY_FILE`

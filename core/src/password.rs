@@ -155,7 +155,7 @@ pub fn params_of(stored: &str) -> Result<PasswordParams> {
 /// Whether a stored hash is cheaper than `current` in any parameter (it is then re-made at
 /// the next correct sign-in).
 pub fn needs_rehash(stored: &str, current: PasswordParams) -> bool {
-    params_of(stored).map_or(false, |p| {
+    params_of(stored).is_ok_and(|p| {
         p.memory_kib < current.memory_kib
             || p.iterations < current.iterations
             || p.parallelism != current.parallelism

@@ -79,9 +79,19 @@ mod tests {
             reason("short").map(|e| e.reason()),
             Some("must be at least 8 characters".into())
         );
-        for p in ["password", "Password1", "QWERTYUIOP", "iloveyou", "12345678"] {
+        for p in [
+            "password",
+            "Password1",
+            "QWERTYUIOP",
+            "iloveyou",
+            "12345678",
+        ] {
             let e = reason(p);
-            assert_eq!(e.as_ref().and_then(MfaError::field), Some("password"), "{p}");
+            assert_eq!(
+                e.as_ref().and_then(MfaError::field),
+                Some("password"),
+                "{p}"
+            );
         }
         assert!(reason("zzzzzzzzzz").is_some());
         assert!(reason("bob@example.com").is_some());

@@ -86,48 +86,48 @@ fn table_of_bad_inputs() {
         (
             "enable unknown method",
             code_and_field(engine.enable_mfa(&EnableMfaRequest {
-                    user_id: uid.clone(),
-                    method: "fax".into(),
-                    ..Default::default()
-                })),
+                user_id: uid.clone(),
+                method: "fax".into(),
+                ..Default::default()
+            })),
             ("mfa_method_not_supported".into(), None),
         ),
         (
             "enable empty user",
             code_and_field(engine.enable_mfa(&EnableMfaRequest {
-                    user_id: String::new(),
-                    method: "totp".into(),
-                    ..Default::default()
-                })),
+                user_id: String::new(),
+                method: "totp".into(),
+                ..Default::default()
+            })),
             inv("userId"),
         ),
         (
             "enable unknown user",
             code_and_field(engine.enable_mfa(&EnableMfaRequest {
-                    user_id: "usr_nope".into(),
-                    method: "totp".into(),
-                    ..Default::default()
-                })),
+                user_id: "usr_nope".into(),
+                method: "totp".into(),
+                ..Default::default()
+            })),
             ("not_found".into(), None),
         ),
         (
             "enable 1MB label",
             code_and_field(engine.enable_mfa(&EnableMfaRequest {
-                    user_id: uid.clone(),
-                    method: "totp".into(),
-                    label: Some(mb.clone()),
-                    ..Default::default()
-                })),
+                user_id: uid.clone(),
+                method: "totp".into(),
+                label: Some(mb.clone()),
+                ..Default::default()
+            })),
             inv("label"),
         ),
         (
             "enable label with colon",
             code_and_field(engine.enable_mfa(&EnableMfaRequest {
-                    user_id: uid.clone(),
-                    method: "totp".into(),
-                    label: Some("a:b".into()),
-                    ..Default::default()
-                })),
+                user_id: uid.clone(),
+                method: "totp".into(),
+                label: Some("a:b".into()),
+                ..Default::default()
+            })),
             inv("label"),
         ),
         (
@@ -181,7 +181,12 @@ fn table_of_bad_inputs() {
         ),
         (
             "regenerate huge",
-            code_and_field(engine.regenerate_backup_codes(&uid, Some(1 << 40), Proof::default(), &c)),
+            code_and_field(engine.regenerate_backup_codes(
+                &uid,
+                Some(1 << 40),
+                Proof::default(),
+                &c,
+            )),
             inv("count"),
         ),
         (

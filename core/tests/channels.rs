@@ -5,51 +5,10 @@
 
 mod common;
 use common::*;
-use plinto_mfa_core::delivery::{CodeSender, Delivery, SendError};
 use plinto_mfa_core::{EnableMfaRequest, Engine, MfaError};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-#[derive(Default)]
-struct Outbox {
-    sent: Mutex<Vec<Delivery>>,
-    fail: Mutex<bool>,
-    delay_ms: Mutex<u64>,
-}
-
-impl Outbox {
-    fn last_code(&self) -> String {
-        self.sent.lock().unwrap().last().unwrap().meta.code.clone()
-    }
-}
-
-struct Capture(Arc<Outbox>);
-
-impl CodeSender for Capture {
-    fn send(&self, d: &Delivery) -> Result<(), SendError> {
-        let delay = *self.0.delay_ms.lock().unwrap();
-        std::thread::sleep(Duration::from_millis(delay));
-        if *self.0.fail.lock().unwrap() {
-            return Err(SendError::Failed("provider down".into()));
-        }
-        self.0.sent.lock().unwrap().push(d.clone());
-        Ok(())
-    }
-}
-
-fn engine_with_outbox(env: &Env) -> (Engine, Arc<Outbox>) {
-    let engine = env.engine();
-    let outbox = Arc::new(Outbox::default());
-    engine
-        .set_sender("sms", Some(Arc::new(Capture(outbox.clone()))))
-        .unwrap();
-    engine
-        .set_sender("email", Some(Arc::new(Capture(outbox.clone()))))
-        .unwrap();
-    (engine, outbox)
-}
 
 fn enable(
     engine: &Engine,
@@ -58,11 +17,11 @@ fn enable(
     phone: Option<&str>,
 ) -> Result<plinto_mfa_core::EnableMfaResult, MfaError> {
     engine.enable_mfa(&EnableMfaRequest {
-            user_id: uid.into(),
-            method: method.into(),
-            phone_number: phone.map(str::to_string),
-            ..Default::default()
-        })
+        user_id: uid.into(),
+        method: method.into(),
+        phone_number: phone.map(str::to_string),
+        ..Default::default()
+    })
 }
 
 /// [`enable`] with a step-up: the session token of a fresh MFA verification.
@@ -337,7 +296,10 @@ fn fallback_order_follows_the_guide_and_skips_degraded_channels() {
         .unwrap();
     enable_with(&engine, &uid, "email", None, &token).unwrap();
     engine
-        .verify_mfa(&keeping(by_user(&uid, "email", &outbox.last_code()), &token))
+        .verify_mfa(&keeping(
+            by_user(&uid, "email", &outbox.last_code()),
+            &token,
+        ))
         .unwrap();
     assert_eq!(
         engine.get_mfa_status(&uid).unwrap().methods,
@@ -445,49 +407,6 @@ fn built_in_twilio_sender_speaks_the_messages_api() {
             .unwrap()
             .success
     );
-}
-
-/// A minimal SMTP peer: accepts one message and returns its DATA.
-fn smtp_peer() -> (u16, std::thread::JoinHandle<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let handle = std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().unwrap();
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        stream.write_all(b"220 peer ESMTP\r\n").unwrap();
-        let mut data = String::new();
-        let mut in_data = false;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap() == 0 {
-                break;
-            }
-            if in_data {
-                if line == ".\r\n" {
-                    in_data = false;
-                    stream.write_all(b"250 queued\r\n").unwrap();
-                } else {
-                    data.push_str(&line);
-                }
-                continue;
-            }
-            let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
-            match verb.as_str() {
-                "EHLO" | "HELO" => stream.write_all(b"250-peer\r\n250 8BITMIME\r\n").unwrap(),
-                "DATA" => {
-                    in_data = true;
-                    stream.write_all(b"354 go ahead\r\n").unwrap();
-                }
-                "QUIT" => {
-                    stream.write_all(b"221 bye\r\n").unwrap();
-                    break;
-                }
-                _ => stream.write_all(b"250 ok\r\n").unwrap(),
-            }
-        }
-        data
-    });
-    (port, handle)
 }
 
 #[test]

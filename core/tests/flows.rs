@@ -21,11 +21,11 @@ fn totp_enrollment_and_sign_in_with_mfa() {
 
     let setup = engine
         .enable_mfa(&EnableMfaRequest {
-                user_id: signed_up.user.id.clone(),
-                method: "totp".into(),
-                label: Some("MyApp".into()),
-                ..Default::default()
-            })
+            user_id: signed_up.user.id.clone(),
+            method: "totp".into(),
+            label: Some("MyApp".into()),
+            ..Default::default()
+        })
         .unwrap();
     let secret = setup.secret.clone().unwrap();
     let uri = setup.qr_code_url.clone().unwrap();
@@ -454,10 +454,10 @@ fn verify_password_and_disable_mfa() {
     let (_, _, again) = {
         let setup = engine
             .enable_mfa(&EnableMfaRequest {
-                    user_id: uid.clone(),
-                    method: "totp".into(),
-                    ..Default::default()
-                })
+                user_id: uid.clone(),
+                method: "totp".into(),
+                ..Default::default()
+            })
             .unwrap();
         let s = setup.secret.unwrap();
         let r = engine
@@ -476,12 +476,12 @@ fn several_authenticator_devices() {
     let token = mfa_session(&env, &engine, "devices@example.com", &phone);
     let tablet = engine
         .enable_mfa(&EnableMfaRequest {
-                user_id: uid.clone(),
-                method: "totp".into(),
-                device_name: Some("Tablet".into()),
-                session_token: Some(token.as_str().into()),
-                ..Default::default()
-            })
+            user_id: uid.clone(),
+            method: "totp".into(),
+            device_name: Some("Tablet".into()),
+            session_token: Some(token.as_str().into()),
+            ..Default::default()
+        })
         .unwrap()
         .secret
         .unwrap();
@@ -588,7 +588,10 @@ fn delete_user_removes_every_row() {
         Some("not_found")
     );
     assert_eq!(
-        engine.delete_user(&uid, &ctx()).err().map(|e| e.code().as_str()),
+        engine
+            .delete_user(&uid, &ctx())
+            .err()
+            .map(|e| e.code().as_str()),
         Some("not_found")
     );
     drop(engine);
@@ -632,10 +635,10 @@ fn configure_changes_enrollment_and_limits() {
         .user;
     let setup = engine
         .enable_mfa(&EnableMfaRequest {
-                user_id: user.id.clone(),
-                method: "totp".into(),
-                ..Default::default()
-            })
+            user_id: user.id.clone(),
+            method: "totp".into(),
+            ..Default::default()
+        })
         .unwrap();
     let uri = setup.qr_code_url.unwrap();
     assert!(
@@ -692,10 +695,10 @@ fn methods_not_available_are_typed_errors() {
     for m in ["push", "carrier-pigeon"] {
         let e = engine
             .enable_mfa(&EnableMfaRequest {
-                    user_id: user.id.clone(),
-                    method: m.into(),
-                    ..Default::default()
-                })
+                user_id: user.id.clone(),
+                method: m.into(),
+                ..Default::default()
+            })
             .err()
             .unwrap();
         assert_eq!(e.code(), "mfa_method_not_supported", "{m}");
@@ -708,7 +711,9 @@ fn methods_not_available_are_typed_errors() {
         Some("mfa_method_not_supported")
     );
     assert_eq!(
-        engine.regenerate_backup_codes(&user.id, None, Proof::default(), &ctx()).err(),
+        engine
+            .regenerate_backup_codes(&user.id, None, Proof::default(), &ctx())
+            .err(),
         Some(MfaError::NotEnabled)
     );
     engine
@@ -717,10 +722,10 @@ fn methods_not_available_are_typed_errors() {
     assert_eq!(
         engine
             .enable_mfa(&EnableMfaRequest {
-                    user_id: user.id.clone(),
-                    method: "totp".into(),
-                    ..Default::default()
-                })
+                user_id: user.id.clone(),
+                method: "totp".into(),
+                ..Default::default()
+            })
             .err()
             .map(|e| e.code().as_str()),
         Some("mfa_method_not_supported")

@@ -76,8 +76,7 @@ fn register_with(
     let cred = auth
         .do_registration(Url::parse(ORIGIN).unwrap(), ccr)
         .unwrap();
-    let mut verify =
-        json!({"challengeId": opts["challengeId"], "credential": serde_json::to_value(cred).unwrap()});
+    let mut verify = json!({"challengeId": opts["challengeId"], "credential": serde_json::to_value(cred).unwrap()});
     if let Some(token) = keep {
         verify["sessionToken"] = token;
     }
@@ -474,7 +473,10 @@ fn two_removals_at_once_keep_the_last_factor_and_wrong_passwords_lock() {
         let done = dispatch(&a, "verify_passkey_registration", &verify).unwrap();
         ids.push(done["credentialId"].as_str().unwrap().to_string());
         if let Some(codes) = done["backupCodes"].as_array() {
-            backup = codes.iter().map(|c| c.as_str().unwrap().to_string()).collect();
+            backup = codes
+                .iter()
+                .map(|c| c.as_str().unwrap().to_string())
+                .collect();
         }
     }
 

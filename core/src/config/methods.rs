@@ -176,7 +176,11 @@ impl ChannelConfig {
         text(&mut self.provider, &format!("{path}.provider"), 64)?;
         // Only the built-in provider of each channel exists (other providers are application
         // senders, registered with `set_sender`): any other name is refused, not ignored.
-        let built_in = if path.ends_with("sms") { "twilio" } else { "smtp" };
+        let built_in = if path.ends_with("sms") {
+            "twilio"
+        } else {
+            "smtp"
+        };
         if self.provider != built_in {
             return Err(MfaError::invalid(
                 format!("{path}.provider"),

@@ -224,7 +224,12 @@ impl RateLimitConfig {
             self.max_attempts,
             100_000,
         )?;
-        ranged(self.sign_in_attempts, "rateLimiting.signInAttempts", 1, 1000)?;
+        ranged(
+            self.sign_in_attempts,
+            "rateLimiting.signInAttempts",
+            1,
+            1000,
+        )?;
         ranged(
             self.sign_in_attempts_per_ip,
             "rateLimiting.signInAttemptsPerIp",

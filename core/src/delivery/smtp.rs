@@ -60,9 +60,9 @@ impl CodeSender for SmtpSender {
             .map_err(|e| {
                 // The server refused this recipient (mailbox unknown or unavailable, bad
                 // address): the server itself works.
-                let recipient = e
-                    .status()
-                    .is_some_and(|c| matches!(c.to_string().as_str(), "501" | "550" | "551" | "553"));
+                let recipient = e.status().is_some_and(|c| {
+                    matches!(c.to_string().as_str(), "501" | "550" | "551" | "553")
+                });
                 if recipient {
                     SendError::Rejected(format!("smtp: {e}"))
                 } else {

@@ -49,7 +49,9 @@ impl CodeSender for TwilioSender {
             200..=299 => Ok(()),
             // Twilio answers 400 for a number or message it refuses (invalid, unreachable,
             // blocked); anything else (auth, 429, 5xx) is the provider failing.
-            400 => Err(SendError::Rejected(format!("twilio answered HTTP {status}"))),
+            400 => Err(SendError::Rejected(format!(
+                "twilio answered HTTP {status}"
+            ))),
             _ => Err(SendError::Failed(format!("twilio answered HTTP {status}"))),
         }
     }

@@ -60,7 +60,9 @@ impl Engine {
         let pseudonym = self.pseudonym(&user.id);
         let proof = Proof::new(Some(token), confirmation_code);
         self.write_noting(|tx, notices| {
-            if let Err(e) = self.step_up(tx, notices, &user, Sensitive::AccountDelete, proof, ctx)? {
+            if let Err(e) =
+                self.step_up(tx, notices, &user, Sensitive::AccountDelete, proof, ctx)?
+            {
                 return Ok(Err(e));
             }
             self.audit(
@@ -102,10 +104,11 @@ impl Engine {
         self.check_password(&user, current, "currentPassword", ctx)?;
         let hash = password::hash(self.config().password, new)?;
         self.write_noting(|tx, notices| {
-            let keep = match self.step_up(tx, notices, &user, Sensitive::PasswordChange, proof, ctx)? {
-                Ok(keep) => keep,
-                Err(e) => return Ok(Err(e)),
-            };
+            let keep =
+                match self.step_up(tx, notices, &user, Sensitive::PasswordChange, proof, ctx)? {
+                    Ok(keep) => keep,
+                    Err(e) => return Ok(Err(e)),
+                };
             tx.set_password_hash(&user.id, &hash)?;
             self.audit(
                 tx,

@@ -53,7 +53,15 @@ impl Engine {
         self.store.write(|tx| {
             tx.insert_user(&row)?;
             tx.stamp_user(&row.id, UserStamp::PasswordVerified, now)?;
-            self.audit(tx, Some(&row.id), AuditAction::SignUp, None, true, ctx, None)?;
+            self.audit(
+                tx,
+                Some(&row.id),
+                AuditAction::SignUp,
+                None,
+                true,
+                ctx,
+                None,
+            )?;
             tx.insert_session(&new)?;
             Ok(SignUpResult {
                 user: self.user_view(tx, &row)?,
@@ -120,7 +128,8 @@ impl Engine {
     fn sign_in_scopes(&self, email: &str, ctx: &RequestContext) -> PasswordScopes {
         let rl = self.config().rate_limiting;
         let base = self.attempt_policy();
-        let account = crypto::hex(&hmac_sha256(&self.hash_key, format!("signin\0{email}").as_bytes())[..16]);
+        let account =
+            crypto::hex(&hmac_sha256(&self.hash_key, format!("signin\0{email}").as_bytes())[..16]);
         let mut scopes = vec![(
             Scope {
                 key: format!("signin:{account}"),
@@ -131,7 +140,12 @@ impl Engine {
                 ..base
             },
         )];
-        if let Some(ip) = ctx.ip_address.as_deref().map(str::trim).filter(|ip| !ip.is_empty()) {
+        if let Some(ip) = ctx
+            .ip_address
+            .as_deref()
+            .map(str::trim)
+            .filter(|ip| !ip.is_empty())
+        {
             let ip: String = ip.chars().filter(|c| !c.is_control()).take(64).collect();
             scopes.push((
                 Scope {
@@ -293,7 +307,15 @@ impl Engine {
             }
             let (new, session) = self.new_session(&user.id, false, None, ctx)?;
             tx.insert_session(&new)?;
-            self.audit(tx, Some(&user.id), AuditAction::SignIn, None, true, ctx, None)?;
+            self.audit(
+                tx,
+                Some(&user.id),
+                AuditAction::SignIn,
+                None,
+                true,
+                ctx,
+                None,
+            )?;
             Ok(SignInResult {
                 success: true,
                 requires_mfa: false,
@@ -338,21 +360,23 @@ impl Engine {
             },
             self.attempt_policy(),
         )]);
-        let reserved = self.store.write(|tx| match self.reserve_password(tx, &scopes)? {
-            Ok(used) => Ok(Ok(used)),
-            Err(retry_after) => {
-                self.audit(
-                    tx,
-                    Some(&user.id),
-                    AuditAction::PasswordVerify,
-                    None,
-                    false,
-                    ctx,
-                    Some("mfa_rate_limited"),
-                )?;
-                Ok(Err(MfaError::RateLimited { retry_after }))
-            }
-        })?;
+        let reserved = self
+            .store
+            .write(|tx| match self.reserve_password(tx, &scopes)? {
+                Ok(used) => Ok(Ok(used)),
+                Err(retry_after) => {
+                    self.audit(
+                        tx,
+                        Some(&user.id),
+                        AuditAction::PasswordVerify,
+                        None,
+                        false,
+                        ctx,
+                        Some("mfa_rate_limited"),
+                    )?;
+                    Ok(Err(MfaError::RateLimited { retry_after }))
+                }
+            })?;
         let used = reserved?;
         let right = password::verify(&user.password_hash, password)?;
         let now = self.now();
@@ -380,7 +404,13 @@ impl Engine {
                     ctx,
                     Some("password"),
                 )?;
-                notices.raise(self, crate::notify::NotificationKind::Lockout, user, None, ctx);
+                notices.raise(
+                    self,
+                    crate::notify::NotificationKind::Lockout,
+                    user,
+                    None,
+                    ctx,
+                );
             }
             self.audit(
                 tx,

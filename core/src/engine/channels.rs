@@ -450,10 +450,9 @@ impl Engine {
             Err(e) => {
                 self.fail_delivery(&delivery.id, &provider, &e, ctx)?;
                 match (&e, setup_field) {
-                    (SendError::Rejected(_), Some(field)) => Err(MfaError::invalid(
-                        field,
-                        "was refused by the provider",
-                    )),
+                    (SendError::Rejected(_), Some(field)) => {
+                        Err(MfaError::invalid(field, "was refused by the provider"))
+                    }
                     _ => Err(MfaError::DeliveryFailed { channel }),
                 }
             }

@@ -12,8 +12,7 @@ use super::step_up::{Proof, Sensitive};
 use super::{Engine, Notices};
 use crate::api::{
     BackupCodes, DisableMfaResult, EnableMfaRequest, EnableMfaResult, IssuedSession, Method,
-    MfaStatus, RemoveFactorResult, RequestContext, TotpDevice, VerifyMfaRequest,
-    VerifyMfaResult,
+    MfaStatus, RemoveFactorResult, RequestContext, TotpDevice, VerifyMfaRequest, VerifyMfaResult,
 };
 use crate::audit::AuditAction;
 use crate::backup_codes;
@@ -22,7 +21,9 @@ use crate::crypto::{self, sha256};
 use crate::error::{MfaError, Result};
 use crate::notify::NotificationKind;
 use crate::qr;
-use crate::store::{BackupUse, Reservation, Scope, SessionRow, TotpDeviceRow, Tx, UserRow, UserStamp};
+use crate::store::{
+    BackupUse, Reservation, Scope, SessionRow, TotpDeviceRow, Tx, UserRow, UserStamp,
+};
 use crate::totp;
 use crate::validate;
 
@@ -87,6 +88,10 @@ pub(super) enum Check {
     Wrong(&'static str),
 }
 
+/// Looks at an answer after an attempt was reserved (a code, an assertion).
+pub(super) type CodeCheck<'a> =
+    dyn FnMut(&mut dyn Tx, &mut Notices, &UserRow, Purpose<'_>) -> Result<Check> + 'a;
+
 /// A reserved attempt, or the time before which none is allowed.
 pub(super) enum Attempt {
     /// Go ahead: `used` attempts of the window are taken, this one included.
@@ -133,7 +138,11 @@ impl Engine {
     }
 
     /// The counter every verification of `user` reserves in (and the pending session's).
-    pub(super) fn attempt_scopes(&self, user: &UserRow, pending: Option<&SessionRow>) -> Vec<Scope> {
+    pub(super) fn attempt_scopes(
+        &self,
+        user: &UserRow,
+        pending: Option<&SessionRow>,
+    ) -> Vec<Scope> {
         let mut scopes = vec![Scope {
             key: format!("user:{}", user.id),
             user_id: Some(user.id.clone()),
@@ -148,7 +157,11 @@ impl Engine {
     }
 
     /// Reserves an attempt in `scopes`, or reports the lockout or progressive delay.
-    pub(super) fn reserve_code_attempt(&self, tx: &mut dyn Tx, scopes: &[Scope]) -> Result<Attempt> {
+    pub(super) fn reserve_code_attempt(
+        &self,
+        tx: &mut dyn Tx,
+        scopes: &[Scope],
+    ) -> Result<Attempt> {
         let now = self.now();
         let policy = self.attempt_policy();
         Ok(match tx.reserve_attempt(scopes, now, policy)? {
@@ -180,7 +193,15 @@ impl Engine {
         let now = self.now();
         let config = self.config();
         let policy = self.attempt_policy();
-        self.audit(tx, Some(&user.id), AuditAction::MfaVerify, method, false, ctx, Some(error))?;
+        self.audit(
+            tx,
+            Some(&user.id),
+            AuditAction::MfaVerify,
+            method,
+            false,
+            ctx,
+            Some(error),
+        )?;
         let consecutive = tx.record_mfa_failure(&user.id)?;
         if consecutive >= config.rate_limiting.max_consecutive_failures
             && user.codes_suspended_at.is_none()
@@ -200,7 +221,15 @@ impl Engine {
         let remaining = policy.max_attempts.saturating_sub(used);
         if remaining == 0 {
             tx.lock_scopes(scopes, now + policy.lockout_secs)?;
-            self.audit(tx, Some(&user.id), AuditAction::Lockout, method, false, ctx, None)?;
+            self.audit(
+                tx,
+                Some(&user.id),
+                AuditAction::Lockout,
+                method,
+                false,
+                ctx,
+                None,
+            )?;
             notices.raise(self, NotificationKind::Lockout, user, method, ctx);
             return Ok(Failure {
                 remaining,
@@ -221,7 +250,12 @@ impl Engine {
     }
 
     /// A right answer: the window's counters and the consecutive failures start again.
-    pub(super) fn count_success(&self, tx: &mut dyn Tx, user: &UserRow, scopes: &[Scope]) -> Result<()> {
+    pub(super) fn count_success(
+        &self,
+        tx: &mut dyn Tx,
+        user: &UserRow,
+        scopes: &[Scope],
+    ) -> Result<()> {
         tx.reset_scopes(scopes)?;
         tx.reset_mfa_failures(&user.id)?;
         tx.stamp_user(&user.id, UserStamp::MfaUsed, self.now())
@@ -351,9 +385,17 @@ impl Engine {
                 (None, None) => return Err(MfaError::internal("no session or user")),
             };
             self.ensure_enrolled(tx, &user, method, mode.purpose())?;
-            self.run_verification(tx, notices, user, method, mode, ctx, &mut |tx, notices, user, purpose| {
-                self.check_code(tx, notices, user, method, &code, purpose, ctx)
-            })
+            self.run_verification(
+                tx,
+                notices,
+                user,
+                method,
+                mode,
+                ctx,
+                &mut |tx, notices, user, purpose| {
+                    self.check_code(tx, notices, user, method, &code, purpose, ctx)
+                },
+            )
         })
     }
 
@@ -369,7 +411,7 @@ impl Engine {
         method: Method,
         mode: Mode,
         ctx: &RequestContext,
-        check: &mut dyn FnMut(&mut dyn Tx, &mut Notices, &UserRow, Purpose<'_>) -> Result<Check>,
+        check: &mut CodeCheck<'_>,
     ) -> Result<VerifyMfaResult> {
         let pending = match &mode {
             Mode::Challenge { session, .. } => Some(session),
@@ -408,7 +450,16 @@ impl Engine {
         };
         let activated = match check(tx, notices, &user, mode.purpose())? {
             Check::Wrong(error) => {
-                let f = self.count_failure(tx, notices, &user, &scopes, used, Some(method), error, ctx)?;
+                let f = self.count_failure(
+                    tx,
+                    notices,
+                    &user,
+                    &scopes,
+                    used,
+                    Some(method),
+                    error,
+                    ctx,
+                )?;
                 return Ok(failed(f.remaining, f.locked, f.retry_after, error));
             }
             Check::Ok { activated } => activated,
@@ -531,7 +582,10 @@ impl Engine {
                 Err(MfaError::unsupported("totp is not set up for this user"))
             }
             Method::Sms | Method::Email => {
-                if self.channel_row(tx, &user.id, method.as_str(), setup)?.is_some() {
+                if self
+                    .channel_row(tx, &user.id, method.as_str(), setup)?
+                    .is_some()
+                {
                     return Ok(());
                 }
                 Err(MfaError::unsupported(format!(
@@ -650,7 +704,13 @@ impl Engine {
                     ctx,
                     None,
                 )?;
-                notices.raise(self, NotificationKind::TotpReuse, user, Some(Method::Totp), ctx);
+                notices.raise(
+                    self,
+                    NotificationKind::TotpReuse,
+                    user,
+                    Some(Method::Totp),
+                    ctx,
+                );
                 return Ok(Check::Wrong("mfa_invalid_code"));
             }
             if device.confirmed_at.is_none() {
@@ -706,12 +766,23 @@ impl Engine {
             }
         }
         for method in candidates {
-            if let Check::Ok { .. } = self.check_code(tx, notices, user, method, code, purpose, ctx)? {
+            if let Check::Ok { .. } =
+                self.check_code(tx, notices, user, method, code, purpose, ctx)?
+            {
                 self.count_success(tx, user, &scopes)?;
                 return Ok(Ok(method));
             }
         }
-        self.count_failure(tx, notices, user, &scopes, used, None, "mfa_invalid_code", ctx)?;
+        self.count_failure(
+            tx,
+            notices,
+            user,
+            &scopes,
+            used,
+            None,
+            "mfa_invalid_code",
+            ctx,
+        )?;
         Ok(Err(MfaError::InvalidCode))
     }
 
@@ -777,7 +848,9 @@ impl Engine {
                 Some(t) => Some(self.own_session(tx, &user, t)?),
                 None => None,
             };
-            if let Err(e) = self.confirm_with_code(tx, notices, &user, &code, session.as_ref(), ctx)? {
+            if let Err(e) =
+                self.confirm_with_code(tx, notices, &user, &code, session.as_ref(), ctx)?
+            {
                 self.audit(
                     tx,
                     Some(&user.id),
@@ -790,7 +863,15 @@ impl Engine {
                 return Ok(Err(e));
             }
             tx.clear_mfa(&user.id)?;
-            self.audit(tx, Some(&user.id), AuditAction::MfaDisable, None, true, ctx, None)?;
+            self.audit(
+                tx,
+                Some(&user.id),
+                AuditAction::MfaDisable,
+                None,
+                true,
+                ctx,
+                None,
+            )?;
             self.end_other_sessions(tx, &user.id, session.as_ref(), ctx, "mfa_disable")?;
             notices.raise(self, NotificationKind::MfaDisabled, &user, None, ctx);
             Ok(Ok(DisableMfaResult {
@@ -824,7 +905,11 @@ impl Engine {
                 .map(|d| (Method::Totp, d.confirmed_at.is_some()))
                 .or_else(|| {
                     channels.iter().find(|c| c.id == fid).map(|c| {
-                        let m = if c.channel == "sms" { Method::Sms } else { Method::Email };
+                        let m = if c.channel == "sms" {
+                            Method::Sms
+                        } else {
+                            Method::Email
+                        };
                         (m, c.confirmed_at.is_some())
                     })
                 });
@@ -868,10 +953,24 @@ impl Engine {
                     "is required to remove the last MFA factor",
                 ));
             }
-            self.audit(tx, Some(&user.id), AuditAction::FactorRemove, Some(method), true, ctx, None)?;
+            self.audit(
+                tx,
+                Some(&user.id),
+                AuditAction::FactorRemove,
+                Some(method),
+                true,
+                ctx,
+                None,
+            )?;
             if confirmed {
                 self.end_other_sessions(tx, &user.id, keep.as_ref(), ctx, "factor_remove")?;
-                notices.raise(self, NotificationKind::FactorRemoved, &user, Some(method), ctx);
+                notices.raise(
+                    self,
+                    NotificationKind::FactorRemoved,
+                    &user,
+                    Some(method),
+                    ctx,
+                );
             }
             Ok(Ok(RemoveFactorResult {
                 success: true,
@@ -907,7 +1006,14 @@ impl Engine {
             {
                 return Err(MfaError::NotEnabled);
             }
-            if let Err(e) = self.step_up(tx, notices, &user, Sensitive::BackupCodesRegenerate, proof, ctx)? {
+            if let Err(e) = self.step_up(
+                tx,
+                notices,
+                &user,
+                Sensitive::BackupCodesRegenerate,
+                proof,
+                ctx,
+            )? {
                 return Ok(Err(e));
             }
             let codes = self.issue_backup_codes(tx, &user.id, count)?;

@@ -113,7 +113,11 @@ impl Engine {
                     user_agent: n.user_agent.clone(),
                 };
                 let detail = format!("{}: {}", n.kind, e.reason());
-                let detail: String = detail.chars().filter(|c| !c.is_control()).take(200).collect();
+                let detail: String = detail
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .take(200)
+                    .collect();
                 let _ = self.store.write(|tx| {
                     self.audit(
                         tx,
@@ -150,6 +154,9 @@ impl Engine {
             },
             timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
         };
-        delivery::send_with_timeout(Arc::new(SmtpSender::new(smtp)) as Arc<dyn CodeSender>, &mail)
+        delivery::send_with_timeout(
+            Arc::new(SmtpSender::new(smtp)) as Arc<dyn CodeSender>,
+            &mail,
+        )
     }
 }

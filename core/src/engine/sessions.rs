@@ -6,9 +6,7 @@
 //! waiting for its MFA step) authenticates nothing but that step.
 
 use super::Engine;
-use crate::api::{
-    IssuedSession, RequestContext, RevokedSessions, SessionInfo, SessionSummary,
-};
+use crate::api::{IssuedSession, RequestContext, RevokedSessions, SessionInfo, SessionSummary};
 use crate::audit::AuditAction;
 use crate::clock::iso8601;
 use crate::crypto::{self, sha256};
@@ -90,7 +88,11 @@ impl Engine {
     }
 
     /// The live session whose token hash is `hash`.
-    pub(super) fn session_by_hash(&self, tx: &mut dyn Tx, hash: &[u8]) -> Result<Option<SessionRow>> {
+    pub(super) fn session_by_hash(
+        &self,
+        tx: &mut dyn Tx,
+        hash: &[u8],
+    ) -> Result<Option<SessionRow>> {
         let now = self.now();
         tx.session_by_token(hash, now, self.idle_cutoff(now))
     }

@@ -104,7 +104,12 @@ impl Engine {
         operation: &str,
     ) -> Result<Option<MfaError>> {
         let config = self.config();
-        if !config.security.step_up_required.iter().any(|o| o == operation) {
+        if !config
+            .security
+            .step_up_required
+            .iter()
+            .any(|o| o == operation)
+        {
             return Ok(None);
         }
         let now = self.now();
@@ -123,10 +128,12 @@ impl Engine {
             .password_verified_at
             .is_some_and(|at| now - at <= PASSWORD_GRACE_SECS);
         let young_session = session.is_some_and(|s| now - s.created_at <= PASSWORD_GRACE_SECS);
-        Ok((!recent_password && !young_session).then(|| MfaError::StepUpRequired {
-            max_age: u64::try_from(PASSWORD_GRACE_SECS).unwrap_or(0),
-            methods: vec!["password".into()],
-        }))
+        Ok(
+            (!recent_password && !young_session).then(|| MfaError::StepUpRequired {
+                max_age: u64::try_from(PASSWORD_GRACE_SECS).unwrap_or(0),
+                methods: vec!["password".into()],
+            }),
+        )
     }
 
     /// Checks the step-up of `op` for `user` in the caller's transaction. `Ok(Ok(session))`:
@@ -148,7 +155,9 @@ impl Engine {
         let Some(refusal) = self.step_up_refusal(tx, user, session.as_ref(), op.name())? else {
             return Ok(Ok(session));
         };
-        let has_mfa = refusal.step_up().is_some_and(|(_, m)| m.iter().any(|m| m != "password"));
+        let has_mfa = refusal
+            .step_up()
+            .is_some_and(|(_, m)| m.iter().any(|m| m != "password"));
         if let (true, Some(code)) = (has_mfa, proof.code) {
             let code = validate::code(code)
                 .map_err(|_| MfaError::invalid("confirmationCode", "is not a valid code"))?;
@@ -199,12 +208,7 @@ impl Engine {
             Ok((self.user_view(tx, &user)?, session))
         })?;
         self.touch_if_due(&session);
-        let step_up = self
-            .config()
-            .security
-            .step_up_required
-            .iter()
-            .any(|o| *o == operation);
+        let step_up = self.config().security.step_up_required.contains(&operation);
         Ok(Authorization {
             authorized: true,
             operation,
@@ -241,5 +245,4 @@ impl Engine {
         }
         Ok(n)
     }
-
 }

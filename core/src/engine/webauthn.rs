@@ -13,12 +13,12 @@ use crate::api::{
     AllowedCredential, Json, Method, PasskeyInfo, PasskeyOptions, PasskeyOptionsRequest,
     RemoveFactorResult, RequestContext, VerifyMfaResult, VerifyPasskeyRequest,
 };
-use crate::notify::NotificationKind;
 use crate::audit::AuditAction;
 use crate::clock::iso8601;
 use crate::config::UserVerification;
 use crate::crypto::{self, sha256};
 use crate::error::{MfaError, Result};
+use crate::notify::NotificationKind;
 use crate::store::{Tx, UserRow, WebauthnChallengeRow, WebauthnCredentialRow};
 use crate::validate;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -941,10 +941,11 @@ impl Engine {
         }
         self.confirm_password(&user, password, ctx)?;
         self.write_noting(|tx, notices| {
-            let keep = match self.step_up(tx, notices, &user, Sensitive::FactorRemove, proof, ctx)? {
-                Ok(keep) => keep,
-                Err(e) => return Ok(Err(e)),
-            };
+            let keep =
+                match self.step_up(tx, notices, &user, Sensitive::FactorRemove, proof, ctx)? {
+                    Ok(keep) => keep,
+                    Err(e) => return Ok(Err(e)),
+                };
             if !tx.delete_webauthn_credential(&user.id, cid)? {
                 // Gone meanwhile, or another removal made it the last factor.
                 let still_there = tx
@@ -967,7 +968,13 @@ impl Engine {
                 None,
             )?;
             self.end_other_sessions(tx, &user.id, keep.as_ref(), ctx, "factor_remove")?;
-            notices.raise(self, NotificationKind::FactorRemoved, &user, Some(Method::Webauthn), ctx);
+            notices.raise(
+                self,
+                NotificationKind::FactorRemoved,
+                &user,
+                Some(Method::Webauthn),
+                ctx,
+            );
             Ok(Ok(RemoveFactorResult {
                 success: true,
                 mfa_disabled: false,

@@ -2,13 +2,17 @@
 //! and cheap argon2 parameters so the suite stays fast.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use plinto_mfa_core::delivery::{CodeSender, Delivery, SendError};
 use plinto_mfa_core::totp::{self, TotpParams};
 use plinto_mfa_core::{
     Config, EnableMfaRequest, Engine, EngineOptions, ManualClock, RequestContext, SecretKey,
     VerifyMfaRequest, VerifyMfaResult,
 };
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 pub const PASSWORD: &str = "TestPassword123!";
 pub const T0: i64 = 1_800_000_000;
@@ -75,12 +79,12 @@ pub fn enrolled_user(env: &Env, engine: &Engine, email: &str) -> (String, String
     let user = engine.sign_up(email, PASSWORD, None, &ctx()).unwrap().user;
     let setup = engine
         .enable_mfa(&EnableMfaRequest {
-                user_id: user.id.clone(),
-                method: "totp".into(),
-                label: Some("MyApp".into()),
-                context: ctx(),
-                ..Default::default()
-            })
+            user_id: user.id.clone(),
+            method: "totp".into(),
+            label: Some("MyApp".into()),
+            context: ctx(),
+            ..Default::default()
+        })
         .unwrap();
     let secret = setup.secret.unwrap();
     let code = code_for(&secret, env.now());
@@ -157,4 +161,88 @@ pub fn read_all_files(dir: &Path) -> Vec<u8> {
         }
     }
     all
+}
+
+/// What the capturing sender sent; `fail` makes it fail, `delay_ms` makes it slow.
+#[derive(Default)]
+pub struct Outbox {
+    pub sent: Mutex<Vec<Delivery>>,
+    pub fail: Mutex<bool>,
+    pub delay_ms: Mutex<u64>,
+}
+
+impl Outbox {
+    pub fn last_code(&self) -> String {
+        self.sent.lock().unwrap().last().unwrap().meta.code.clone()
+    }
+}
+
+/// A sender that records what it sends (or fails, or is slow, as the outbox says).
+pub struct Capture(pub Arc<Outbox>);
+
+impl CodeSender for Capture {
+    fn send(&self, d: &Delivery) -> Result<(), SendError> {
+        let delay = *self.0.delay_ms.lock().unwrap();
+        std::thread::sleep(Duration::from_millis(delay));
+        if *self.0.fail.lock().unwrap() {
+            return Err(SendError::Failed("provider down".into()));
+        }
+        self.0.sent.lock().unwrap().push(d.clone());
+        Ok(())
+    }
+}
+
+pub fn engine_with_outbox(env: &Env) -> (Engine, Arc<Outbox>) {
+    let engine = env.engine();
+    let outbox = Arc::new(Outbox::default());
+    engine
+        .set_sender("sms", Some(Arc::new(Capture(outbox.clone()))))
+        .unwrap();
+    engine
+        .set_sender("email", Some(Arc::new(Capture(outbox.clone()))))
+        .unwrap();
+    (engine, outbox)
+}
+
+/// A minimal SMTP peer: accepts one message and returns its DATA.
+pub fn smtp_peer() -> (u16, std::thread::JoinHandle<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        stream.write_all(b"220 peer ESMTP\r\n").unwrap();
+        let mut data = String::new();
+        let mut in_data = false;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap() == 0 {
+                break;
+            }
+            if in_data {
+                if line == ".\r\n" {
+                    in_data = false;
+                    stream.write_all(b"250 queued\r\n").unwrap();
+                } else {
+                    data.push_str(&line);
+                }
+                continue;
+            }
+            let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+            match verb.as_str() {
+                "EHLO" | "HELO" => stream.write_all(b"250-peer\r\n250 8BITMIME\r\n").unwrap(),
+                "DATA" => {
+                    in_data = true;
+                    stream.write_all(b"354 go ahead\r\n").unwrap();
+                }
+                "QUIT" => {
+                    stream.write_all(b"221 bye\r\n").unwrap();
+                    break;
+                }
+                _ => stream.write_all(b"250 ok\r\n").unwrap(),
+            }
+        }
+        data
+    });
+    (port, handle)
 }
