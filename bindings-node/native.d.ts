@@ -25,28 +25,24 @@ export declare class NativeEngine {
   callSync(op: string, argsJson: string): string
   /**
    * Registers the application's sender for `channel` (`sms` or `email`), or with `null`
-   * removes it. The sender is called as `sender(destination, message, meta)` on the
-   * JavaScript thread and answers with a promise of `null` (sent) or a failure reason; the
-   * core applies the timeout, voids the code of a failed send and keeps channel health.
-   * Throws an Error whose message is a JSON error envelope.
+   * removes it. It is called on the JavaScript thread with the JSON text of
+   * `{destination, message, meta}` and answers a promise of `null` (sent) or the JSON text
+   * of `{reason, rejected}`; the core applies the timeout, voids the code of a failed send
+   * and keeps the provider's health. Throws an Error whose message is a JSON error envelope.
    */
-  setSender(channel: string, sender: ((destination: string, message: string, meta: DeliveryMeta) => Promise<string | null>) | null): void
-}
-
-/** What a sender is told besides destination and message. */
-export interface DeliveryMeta {
-  /** `sms` or `email`. */
-  channel: string
-  /** `setup` or `sign_in`. */
-  purpose: string
-  /** The user the code is for. */
-  userId: string
-  /** The code, for senders that compose their own message. */
-  code: string
-  /** Seconds until it expires. */
-  expiresIn: number
-  /** Email subject (email only). */
-  subject?: string
+  setSender(channel: string, sender: ((payload: string) => Promise<string | null>) | null): void
+  /**
+   * Registers the application's notifier, or with `null` removes it. It is called with the
+   * JSON text of a notification and answers a promise of `null` or the JSON text of
+   * `{reason}`.
+   */
+  setNotifier(notifier: ((notification: string) => Promise<string | null>) | null): void
+  /**
+   * Registers the application's breached-password check, or with `null` removes it. It is
+   * called with the JSON text of `{password}` and answers a promise of the JSON text of
+   * `{compromised}` or `{reason}`.
+   */
+  setPasswordCheck(check: ((candidate: string) => Promise<string | null>) | null): void
 }
 
 /** Every error code the engine can produce. */

@@ -8,6 +8,7 @@ UPDATE sessions SET last_seen_at = created_at;
 
 ALTER TABLE users ADD COLUMN mfa_failures INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN codes_suspended_at INTEGER;
+ALTER TABLE users ADD COLUMN factor_added_at INTEGER;
 
 ALTER TABLE attempts ADD COLUMN next_at INTEGER NOT NULL DEFAULT 0;
 

@@ -48,6 +48,7 @@ impl Engine {
             password_verified_at: Some(now),
             mfa_failures: 0,
             codes_suspended_at: None,
+            factor_added_at: None,
         };
         let (new, session) = self.new_session(&row.id, false, None, ctx)?;
         self.store.write(|tx| {

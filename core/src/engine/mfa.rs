@@ -529,7 +529,9 @@ impl Engine {
         })
     }
 
-    /// After a factor became active: the user hears of it and their other sessions end.
+    /// After a factor became active: the user hears of it and their other sessions end. The
+    /// caller's session has now been through the password (or a step-up, to be allowed to add
+    /// the factor) and the new factor, so it counts as verified by it.
     pub(super) fn factor_added(
         &self,
         tx: &mut dyn Tx,
@@ -539,6 +541,11 @@ impl Engine {
         keep: Option<&SessionRow>,
         ctx: &RequestContext,
     ) -> Result<()> {
+        let now = self.now();
+        tx.stamp_user(&user.id, UserStamp::FactorAdded, now)?;
+        if let Some(session) = keep {
+            tx.stamp_session_mfa(&session.id, now, method.as_str())?;
+        }
         notices.raise(self, NotificationKind::FactorAdded, user, Some(method), ctx);
         self.end_other_sessions(tx, &user.id, keep, ctx, "factor_add")?;
         Ok(())

@@ -116,9 +116,16 @@ impl Engine {
         let methods = self.active_methods(tx, &user.id)?;
         if methods.iter().any(|m| m != "backup") {
             let max_age = i64::from(config.security.step_up_max_age_seconds);
-            let recent = session
+            let recent_session = session
                 .and_then(|s| s.mfa_verified_at)
                 .is_some_and(|at| now - at <= max_age);
+            // A caller naming no session, right after confirming a factor (the guide's quick
+            // start: confirm, then new backup codes). Safe only while adding a factor ends
+            // every other session: then no other session outlived that confirmation.
+            let just_added = session.is_none()
+                && config.sessions.revoke_other_sessions
+                && user.factor_added_at.is_some_and(|at| now - at <= max_age);
+            let recent = recent_session || just_added;
             return Ok((!recent).then(|| MfaError::StepUpRequired {
                 max_age: u64::try_from(max_age).unwrap_or(0),
                 methods,

@@ -27,6 +27,8 @@ pub struct UserRow {
     pub mfa_failures: u32,
     /// When code-based factors were suspended after too many consecutive failures.
     pub codes_suspended_at: Option<i64>,
+    /// When a factor was last added (confirmed).
+    pub factor_added_at: Option<i64>,
 }
 
 /// Which MFA factors a user has active, read in one query.
@@ -53,6 +55,8 @@ pub enum UserStamp {
     MfaUsed,
     /// Password re-verified.
     PasswordVerified,
+    /// A factor was added (confirmed).
+    FactorAdded,
 }
 
 /// A stored session (the token itself is never stored, only its SHA-256).

@@ -493,6 +493,7 @@ mod tests {
             password_verified_at: None,
             mfa_failures: 0,
             codes_suspended_at: None,
+            factor_added_at: None,
         };
         backend.write(&mut |tx| tx.insert_user(&user("usr_a")))?;
         let failed = backend.write(&mut |tx| {

@@ -18,10 +18,11 @@ fn user_from(r: &Row<'_>) -> rusqlite::Result<UserRow> {
         password_verified_at: r.get(7)?,
         mfa_failures: r.get(8)?,
         codes_suspended_at: r.get(9)?,
+        factor_added_at: r.get(10)?,
     })
 }
 
-const USER_COLUMNS: &str = "id, email, password_hash, role, created_at, mfa_setup_at, mfa_last_used_at, password_verified_at, mfa_failures, codes_suspended_at";
+const USER_COLUMNS: &str = "id, email, password_hash, role, created_at, mfa_setup_at, mfa_last_used_at, password_verified_at, mfa_failures, codes_suspended_at, factor_added_at";
 
 impl MetaTx for SqliteTx<'_> {
     fn meta_get_or_init(&mut self, key: &str, init: &Sealed) -> Result<Sealed> {
@@ -153,6 +154,7 @@ impl UserTx for SqliteTx<'_> {
                 "UPDATE users SET mfa_setup_at = COALESCE(mfa_setup_at, ?2) WHERE id = ?1"
             }
             UserStamp::MfaUsed => "UPDATE users SET mfa_last_used_at = ?2 WHERE id = ?1",
+            UserStamp::FactorAdded => "UPDATE users SET factor_added_at = ?2 WHERE id = ?1",
             UserStamp::PasswordVerified => {
                 "UPDATE users SET password_verified_at = ?2 WHERE id = ?1"
             }
