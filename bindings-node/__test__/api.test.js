@@ -8,11 +8,13 @@ const { tmpdir } = require('node:os')
 const { join } = require('node:path')
 const { execFileSync } = require('node:child_process')
 const { authenticator } = require('otplib')
-const { createPlinto, MfaError, MFA_ERROR_CODES, MfaLevel } = require('..')
+const { createPlinto, MfaError, MFA_ERROR_CODES, MfaLevel, requireMfa, requireStepUp } = require('..')
 
 const PASSWORD = 'TestPassword123!'
 const KEY = '11'.repeat(32)
-const FAST = { password: { memoryKib: 64, iterations: 1 } }
+// Cheap argon2, and no progressive delay: these tests send wrong codes back to back (the
+// delay's own test turns it on).
+const FAST = { password: { memoryKib: 64, iterations: 1 }, rateLimiting: { progressiveDelay: false } }
 
 /** @param {object} [extra] */
 function fresh(extra = {}) {
@@ -45,7 +47,7 @@ test('the guide quick start: enable, verify, sign in with MFA, challenge', async
   assert.equal(mfaResult.success, true)
   if (!mfaResult.success) return
   assert.equal(mfaResult.user.email, 'user@example.com')
-  assert.equal(mfaResult.session.expiresIn, 86400)
+  assert.equal(mfaResult.session.expiresIn, 43200)
   const session = await plinto.auth.verifySession(mfaResult.session.token)
   assert.equal(session.valid, true)
   assert.equal(session.mfaCompleted, true)
@@ -162,4 +164,105 @@ test('default instance from the environment with a development key file', () => 
   // The second process reuses the key file (same database opens).
   const again = execFileSync(process.execPath, ['-e', script.replace('env@', 'env2@')], { env, encoding: 'utf8' })
   assert.match(again, /status false/)
+})
+
+test('in production a missing key is an error, not a key file', () => {
+  const { dir } = fresh()
+  const db = join(dir, 'prod.db')
+  const script = `
+    try { require(${JSON.stringify(join(__dirname, '..'))}).createPlinto({ database: ${JSON.stringify(db)} }); console.log('opened') }
+    catch (e) { console.log(e.code, e.field) }`
+  const env = { ...process.env, NODE_ENV: 'production', PLINTO_SECRET_KEY: '', PLINTO_SECRET_KEY_FILE: '' }
+  const out = execFileSync(process.execPath, ['-e', script], { env, encoding: 'utf8' })
+  assert.match(out, /invalid_input secretKey/)
+  assert.throws(() => statSync(`${db}.key`))
+})
+
+test('a pending sign-in is not a session; sessions have public ids and can be revoked', async () => {
+  const { plinto } = fresh()
+  const { user, session } = await plinto.auth.signUp({ email: 'sessions@example.com', password: PASSWORD, ipAddress: '203.0.113.9' })
+  assert.match(session.id, /^ses_/)
+  assert.notEqual(session.id, session.token)
+  const setup = await plinto.auth.enableMFA({ userId: user.id, method: 'totp', sessionToken: session.token })
+  await plinto.auth.verifyMFA({ userId: user.id, method: 'totp', code: totp(setup.secret ?? ''), sessionToken: session.token })
+  const { sessionId } = await plinto.auth.signIn({ email: 'sessions@example.com', password: PASSWORD })
+  const pending = await plinto.auth.verifySession(sessionId ?? '')
+  assert.equal(pending.valid, false)
+  assert.equal(pending.state, 'mfa_pending')
+  assert.equal(pending.user, undefined)
+  assert.deepEqual(pending.mfaMethods, ['totp', 'backup'])
+  await assert.rejects(plinto.auth.requireRecentMfa({ token: sessionId ?? '' }), { code: 'session_invalid' })
+  const other = await plinto.auth.mfa.challenge({ sessionId: sessionId ?? '', method: 'totp', code: totp(setup.secret ?? '', 1) })
+  assert.equal(other.success, true)
+  if (!other.success) return
+  const list = await plinto.auth.listSessions({ userId: user.id, sessionToken: session.token })
+  assert.deepEqual(list.map((s) => s.current), [false, true])
+  assert.equal(list[1].ipAddress, '203.0.113.9')
+  assert.equal(list[0].mfaMethod, 'totp')
+  assert.deepEqual(await plinto.auth.revokeOtherSessions({ sessionToken: session.token }), { success: true, revoked: 1 })
+  assert.equal((await plinto.auth.verifySession(other.session.token)).valid, false)
+  await assert.rejects(plinto.auth.revokeSession({ userId: user.id, sessionId: other.session.id }), { code: 'not_found' })
+})
+
+test('step-up: refusals carry what satisfies them; requireStepUp and requireMfa guard routes', async () => {
+  const { plinto } = fresh()
+  const { user, session } = await plinto.auth.signUp({ email: 'stepup@example.com', password: PASSWORD })
+  const setup = await plinto.auth.enableMFA({ userId: user.id, method: 'totp', sessionToken: session.token })
+  await plinto.auth.verifyMFA({ userId: user.id, method: 'totp', code: totp(setup.secret ?? '') })
+  // The sign-up session did not confirm the factor (no sessionToken) and was ended by it.
+  assert.equal((await plinto.auth.verifySession(session.token)).valid, false)
+  const { sessionId } = await plinto.auth.signIn({ email: 'stepup@example.com', password: PASSWORD })
+  /** @type {{ status: number, body: any } | null} */
+  let answered = null
+  const res = { status: (/** @type {number} */ status) => ({ json: (/** @type {any} */ body) => { answered = { status, body } } }) }
+  let passed = false
+  const next = () => { passed = true }
+  // requireMfa refuses a pending sign-in at every level.
+  for (const level of [MfaLevel.NONE, MfaLevel.OPTIONAL, MfaLevel.ADMIN_ONLY, MfaLevel.REQUIRED]) {
+    const info = await plinto.auth.verifySession(sessionId ?? '')
+    await requireMfa(level, plinto)({ user: { id: user.id, role: 'user' }, session: info }, res, next)
+    assert.equal(passed, false, level)
+    assert.equal(/** @type {any} */ (answered)?.status, 401, level)
+  }
+  const done = await plinto.auth.mfa.challenge({ sessionId: sessionId ?? '', method: 'totp', code: totp(setup.secret ?? '', 1) })
+  if (!done.success) throw new Error('challenge failed')
+  const token = done.session.token
+  await requireStepUp('payment_method_add', plinto)({ cookies: { session: token } }, res, next)
+  assert.equal(passed, true)
+  passed = false
+  // A configured operation, on a session without recent MFA (a new password-only sign-in is
+  // impossible with MFA on, so the recency window is shortened instead).
+  await plinto.auth.mfa.configure({ security: { stepUpMaxAgeSeconds: 1 } })
+  await new Promise((r) => setTimeout(r, 2100))
+  await requireStepUp('payment_method_add', plinto)({ headers: { authorization: `Bearer ${token}` } }, res, next)
+  assert.equal(passed, false)
+  assert.equal(/** @type {any} */ (answered)?.status, 403)
+  assert.equal(/** @type {any} */ (answered)?.body.stepUpRequired, true)
+  assert.deepEqual(/** @type {any} */ (answered)?.body.methods, ['totp', 'backup'])
+  await assert.rejects(plinto.auth.regenerateMFABackupCodes({ userId: user.id, sessionToken: token }), (/** @type {any} */ e) => {
+    assert.ok(e instanceof MfaError)
+    assert.equal(e.code, 'mfa_step_up_required')
+    assert.equal(e.maxAge, 1)
+    assert.deepEqual(e.methods, ['totp', 'backup'])
+    return true
+  })
+  await requireStepUp('payment_method_add', plinto)({ cookies: {} }, res, next)
+  assert.equal(/** @type {any} */ (answered)?.status, 401)
+})
+
+test('the progressive delay is enforced', async () => {
+  const { plinto } = fresh({ rateLimiting: { progressiveDelay: true } })
+  const { user } = await plinto.auth.signUp({ email: 'delay@example.com', password: PASSWORD })
+  const setup = await plinto.auth.enableMFA({ userId: user.id, method: 'totp' })
+  await plinto.auth.verifyMFA({ userId: user.id, method: 'totp', code: totp(setup.secret ?? '') })
+  const { sessionId } = await plinto.auth.signIn({ email: 'delay@example.com', password: PASSWORD })
+  const wrong = await plinto.auth.verifyMFA({ sessionId: sessionId ?? '', method: 'totp', code: '000000' })
+  assert.equal(wrong.success, false)
+  if (wrong.success) return
+  assert.equal(wrong.retryAfter, 2)
+  const early = await plinto.auth.verifyMFA({ sessionId: sessionId ?? '', method: 'totp', code: totp(setup.secret ?? '', 1) })
+  assert.equal(early.success, false)
+  if (early.success) return
+  assert.equal(early.rateLimited, true)
+  assert.equal(early.attemptsRemaining, 4)
 })

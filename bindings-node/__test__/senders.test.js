@@ -6,7 +6,7 @@ const assert = require('node:assert/strict')
 const { mkdtempSync } = require('node:fs')
 const { tmpdir } = require('node:os')
 const { join } = require('node:path')
-const { createPlinto, MfaError } = require('..')
+const { createPlinto, MfaError, DestinationRejected } = require('..')
 
 const PASSWORD = 'TestPassword123!'
 
@@ -83,7 +83,70 @@ test('a sender that throws gives mfa_delivery_failed and its code is void', asyn
   const r = await plinto.auth.verifyMFA({ userId: user.id, method: 'email', code: attempted[0] })
   assert.equal(r.success, false)
   const events = await plinto.auth.listAuditEvents({ userId: user.id })
-  assert.ok(events.some((e) => e.action === 'delivery_failed' && e.detail === 'mail server down'))
+  assert.ok(events.some((e) => e.action === 'delivery_failed' && e.detail === 'failed: mail server down'))
+})
+
+test('a destination the provider refuses is invalid_input and leaves the provider healthy', async () => {
+  const plinto = fresh({
+    delivery: { failureThreshold: 1 },
+    senders: {
+      sms: (destination) => {
+        if (destination.startsWith('+1555555000')) throw new DestinationRejected('unreachable number')
+      },
+    },
+  })
+  for (let i = 0; i < 3; i++) {
+    const { user } = await plinto.auth.signUp({ email: `reject${i}@example.com`, password: PASSWORD })
+    await assert.rejects(plinto.auth.enableMFA({ userId: user.id, method: 'sms', phoneNumber: `+1555555000${i}` }), {
+      code: 'invalid_input',
+      field: 'phoneNumber',
+    })
+  }
+  // One failure degrades at this threshold: had the refusals counted, SMS would be down.
+  const { user } = await plinto.auth.signUp({ email: 'fine@example.com', password: PASSWORD })
+  const ok = await plinto.auth.enableMFA({ userId: user.id, method: 'sms', phoneNumber: '+15555550123' })
+  assert.equal(ok.codeSent, true)
+  const events = await plinto.auth.listAuditEvents({ userId: user.id })
+  assert.ok(!events.some((e) => e.action === 'delivery_failed'))
+})
+
+test('notifications reach the application notifier; a failing one is on record', async () => {
+  /** @type {import('..').Notification[]} */
+  const received = []
+  const plinto = fresh({ notifier: async (n) => { received.push(n) } })
+  const { user, session } = await plinto.auth.signUp({ email: 'notes@example.com', password: PASSWORD })
+  const setup = await plinto.auth.enableMFA({ userId: user.id, method: 'totp', sessionToken: session.token })
+  const { authenticator } = require('otplib')
+  const done = await plinto.auth.verifyMFA({ userId: user.id, method: 'totp', code: authenticator.generate(setup.secret ?? ''), sessionToken: session.token })
+  assert.equal(done.success, true)
+  assert.deepEqual(received.map((n) => n.kind), ['factor_added'])
+  assert.equal(received[0].email, 'notes@example.com')
+  assert.equal(received[0].method, 'totp')
+  assert.match(received[0].subject, /sign-in method was added/)
+  plinto.auth.mfa.setNotifier(() => { throw new Error('push service down') })
+  await plinto.auth.changePassword({ userId: user.id, currentPassword: PASSWORD, newPassword: 'A-Brand-New-Pass-4', sessionToken: session.token })
+  const events = await plinto.auth.listAuditEvents({ userId: user.id })
+  assert.ok(events.some((e) => e.action === 'notification_failed' && e.detail === 'password_changed: push service down'))
+  assert.throws(() => plinto.auth.mfa.setNotifier(/** @type {any} */ (7)), { code: 'invalid_input', field: 'notifier' })
+})
+
+test('the breached-password check is asked about new passwords', async () => {
+  /** @type {string[]} */
+  const asked = []
+  const plinto = fresh({ passwordCheck: async (p) => { asked.push(p); return p === 'Correct-Horse-Battery-9' } })
+  await assert.rejects(plinto.auth.signUp({ email: 'breach@example.com', password: 'Correct-Horse-Battery-9' }), (/** @type {any} */ e) => {
+    assert.equal(e.code, 'invalid_input')
+    assert.equal(e.field, 'password')
+    assert.match(e.reason, /data breach/)
+    return true
+  })
+  await plinto.auth.signUp({ email: 'breach@example.com', password: 'Correct-Horse-Battery-8' })
+  assert.deepEqual(asked, ['Correct-Horse-Battery-9', 'Correct-Horse-Battery-8'])
+  // The common list needs no hook.
+  await assert.rejects(plinto.auth.signUp({ email: 'common@example.com', password: 'password123' }), { field: 'password' })
+  // A check that fails lets the password through.
+  plinto.auth.mfa.setPasswordCheck(() => { throw new Error('service down') })
+  await plinto.auth.signUp({ email: 'outage@example.com', password: 'Outage-Password-5' })
 })
 
 test('a sender that never returns times out', async () => {
