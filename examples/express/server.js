@@ -1,15 +1,32 @@
 // server.js — the MFA guide's Express server, running on @plinto/mfa.
 // The guide's routes are kept as written; additions are marked "Plinto:".
 import express from 'express'
-import { plinto, requireMfa, MfaLevel } from '@plinto/mfa'
+import { plinto, requireMfa, requireStepUp, MfaLevel } from '@plinto/mfa'
 import rateLimit from 'express-rate-limit'
 import cookieParser from 'cookie-parser'
 import { fileURLToPath } from 'node:url'
 
 const app = express()
+// Plinto: behind a TLS-terminating proxy, X-Forwarded-Proto says whether the request was https.
+if (process.env.TRUST_PROXY) app.set('trust proxy', process.env.TRUST_PROXY)
 // Plinto: body and cookie parsing, which the guide's routes assume.
 app.use(express.json({ limit: '2mb' }))
 app.use(cookieParser())
+
+// Plinto: cookie-authenticated requests that change state must come from this site. A browser
+// names the page that sent the request in Origin (or at least in Sec-Fetch-Site); a cross-site
+// form or fetch is refused before any route runs, so it cannot sign a user out, change their
+// factors or use their session. Bearer-token clients send no cookie and are not affected.
+// ALLOWED_ORIGINS lists other origins of this app (e.g. a dev server), comma-separated.
+const allowedOrigins = new Set((process.env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean))
+app.use((req, res, next) => {
+  if (['GET', 'HEAD', 'OPTIONS'].includes(req.method) || !sessionCookieOf(req)) return next()
+  const origin = req.get('origin')
+  const own = `${req.protocol}://${req.get('host')}`
+  const sameSite = origin ? origin === own || allowedOrigins.has(origin) : req.get('sec-fetch-site') !== 'cross-site'
+  if (!sameSite) return res.status(403).json({ error: 'Cross-site request refused', code: 'forbidden_origin' })
+  next()
+})
 
 // Plinto: SMS and email codes go through the built-in senders when PLINTO_SMTP_* / PLINTO_TWILIO_*
 // are set; otherwise, for development, they are printed on this console.
@@ -31,27 +48,64 @@ const mfaLimiter = rateLimit({
  * @param {import('express').Request} req */
 const clientOf = (req) => ({ ipAddress: req.ip, userAgent: req.get('user-agent') })
 
-/** Plinto: the session cookie, as the guide's verify route sets it.
+/** Plinto: the session cookie's name: `__Host-session` over https (the browser then insists on
+ * Secure, Path=/ and no Domain), `session` on plain-http development servers.
+ * @param {import('express').Request} req */
+const cookieName = (req) => (req.secure ? '__Host-session' : 'session')
+
+/** Plinto: the session token of the cookie.
+ * @param {import('express').Request} req
+ * @returns {string | undefined} */
+const sessionCookieOf = (req) => req.cookies?.['__Host-session'] || req.cookies?.session
+
+/** Plinto: the session token of the cookie or the bearer header.
+ * @param {import('express').Request} req
+ * @returns {string | undefined} */
+const sessionTokenOf = (req) => sessionCookieOf(req) || req.headers.authorization?.split(' ')[1]
+
+/** Plinto: the session cookie, as the guide's verify route sets it (Secure over https).
+ * @param {import('express').Request} req
  * @param {import('express').Response} res
  * @param {{ token: string, expiresIn: number }} session */
-function setSessionCookie(res, session) {
-  res.cookie('session', session.token, {
+function setSessionCookie(req, res, session) {
+  res.cookie(cookieName(req), session.token, {
     httpOnly: true,
-    secure: process.env.NODE_ENV === 'production',
+    secure: req.secure || process.env.NODE_ENV === 'production',
     sameSite: 'lax',
+    path: '/',
     maxAge: session.expiresIn * 1000
   })
 }
+
+/** Plinto: errors of the core as HTTP answers (status from the error code).
+ * @param {import('express').Response} res @param {string} what @param {any} error */
+function fail(res, what, error) {
+  const status = {
+    invalid_input: 400, invalid_credentials: 401, session_invalid: 401, mfa_invalid_code: 401, mfa_expired_code: 401,
+    mfa_step_up_required: 403, mfa_factors_suspended: 403, not_found: 404, already_exists: 409, mfa_rate_limited: 429,
+    mfa_delivery_failed: 503
+  }[/** @type {string} */ (error?.code)] ?? 400
+  if (error?.retryAfter) res.set('Retry-After', String(error.retryAfter))
+  res.status(status).json({
+    error: what, code: error?.code, details: error?.message, field: error?.field,
+    retryAfter: error?.retryAfter, methods: error?.methods, maxAge: error?.maxAge
+  })
+}
+
+/** Plinto: what a factor change needs beyond the session: this session (its recent MFA counts,
+ * and it is kept when the change ends the others) and a code the user typed, if any.
+ * @param {import('express').Request} req */
+const stepUpOf = (req) => ({ sessionToken: req.sessionToken, confirmationCode: req.body?.confirmationCode || undefined })
 
 // Plinto: sign-up, sign-in and sign-out, which the guide's integration tests use.
 app.post('/api/auth/signup', async (req, res) => {
   try {
     const { email, password } = req.body ?? {}
     const result = await plinto.auth.signUp({ email, password, ...clientOf(req) })
-    setSessionCookie(res, result.session)
+    setSessionCookie(req, res, result.session)
     res.json(result)
   } catch (error) {
-    res.status(error.code === 'already_exists' ? 409 : 400).json({ error: 'Sign-up failed', code: error.code, details: error.message })
+    fail(res, 'Sign-up failed', error)
   }
 })
 
@@ -59,19 +113,70 @@ app.post('/api/auth/signin', async (req, res) => {
   try {
     const { email, password } = req.body ?? {}
     const result = await plinto.auth.signIn({ email, password, ...clientOf(req) })
-    if (result.session) setSessionCookie(res, result.session)
+    if (result.session) setSessionCookie(req, res, result.session)
     res.json(result)
   } catch (error) {
-    const status = error.code === 'invalid_credentials' ? 401 : 400
-    res.status(status).json({ error: 'Sign-in failed', code: error.code, details: error.message })
+    fail(res, 'Sign-in failed', error)
   }
 })
 
 app.post('/api/auth/signout', async (req, res) => {
-  const token = req.cookies.session || req.headers.authorization?.split(' ')[1]
+  const token = sessionTokenOf(req)
   if (token) await plinto.auth.signOut({ token, ...clientOf(req) }).catch(() => undefined)
-  res.clearCookie('session')
+  res.clearCookie(cookieName(req), { path: '/' })
   res.json({ success: true })
+})
+
+// Plinto: the signed-in user's sessions: list them, end one, or end all the others.
+app.get('/api/auth/sessions', authenticate, async (req, res) => {
+  try {
+    res.json({ sessions: await plinto.auth.listSessions({ userId: req.user.id, sessionToken: req.sessionToken }) })
+  } catch (error) {
+    fail(res, 'Failed to list sessions', error)
+  }
+})
+
+app.delete('/api/auth/sessions/:id', authenticate, async (req, res) => {
+  try {
+    res.json(await plinto.auth.revokeSession({ userId: req.user.id, sessionId: String(req.params.id), ...clientOf(req) }))
+  } catch (error) {
+    fail(res, 'Failed to end the session', error)
+  }
+})
+
+app.post('/api/auth/sessions/revoke-others', authenticate, async (req, res) => {
+  try {
+    res.json(await plinto.auth.revokeOtherSessions({ sessionToken: req.sessionToken ?? '', ...clientOf(req) }))
+  } catch (error) {
+    fail(res, 'Failed to end the other sessions', error)
+  }
+})
+
+// Plinto: a new password (the current one, plus a recent MFA check when MFA is on); the
+// user's other sessions end.
+app.post('/api/auth/password', authenticate, async (req, res) => {
+  try {
+    const { currentPassword, newPassword } = req.body ?? {}
+    res.json(await plinto.auth.changePassword({ userId: req.user.id, currentPassword, newPassword, ...stepUpOf(req), ...clientOf(req) }))
+  } catch (error) {
+    fail(res, 'Failed to change the password', error)
+  }
+})
+
+// Plinto: a fresh MFA check on the signed-in session (step-up), for operations that need a
+// recent one; SMS and email codes for it come from /api/auth/mfa/resend without a sessionId.
+app.post('/api/auth/mfa/step-up', mfaLimiter, authenticate, async (req, res) => {
+  try {
+    const { method, code } = req.body ?? {}
+    const result = await plinto.auth.verifyMFA({ sessionId: req.sessionToken, method, code, ...clientOf(req) })
+    if (result.success) return res.json({ success: true, method: result.method })
+    res.status(result.rateLimited ? 429 : 401).json({
+      error: result.rateLimited ? 'Too many attempts' : 'Invalid MFA code',
+      code: result.error, attemptsRemaining: result.attemptsRemaining, retryAfter: result.retryAfter
+    })
+  } catch (error) {
+    fail(res, 'Step-up failed', error)
+  }
 })
 
 // MFA setup endpoint
@@ -83,7 +188,9 @@ app.post('/api/auth/mfa/setup', authenticate, async (req, res) => {
       userId: req.user.id,
       method,
       phoneNumber, // for SMS
-      label: label || 'MyApp'
+      label: label || 'MyApp',
+      ...stepUpOf(req), // Plinto: adding a factor is a step-up operation
+      ...clientOf(req)
     })
     
     res.json({
@@ -97,10 +204,7 @@ app.post('/api/auth/mfa/setup', authenticate, async (req, res) => {
     })
   } catch (error) {
     console.error('MFA setup error:', error)
-    res.status(400).json({ 
-      error: 'Failed to setup MFA',
-      details: error.message
-    })
+    fail(res, 'Failed to setup MFA', error) // Plinto: the status says why (403 for a step-up)
   }
 })
 
@@ -117,17 +221,13 @@ app.post('/api/auth/mfa/verify', mfaLimiter, async (req, res) => {
     const result = await plinto.auth.verifyMFA({
       sessionId,
       method,
-      code
+      code,
+      ...clientOf(req)
     })
     
     if (result.success) {
       // Set session cookie
-      res.cookie('session', result.session.token, {
-        httpOnly: true,
-        secure: process.env.NODE_ENV === 'production',
-        sameSite: 'lax',
-        maxAge: result.session.expiresIn * 1000
-      })
+      setSessionCookie(req, res, result.session) // Plinto: Secure and __Host- over https
       
       res.json({
         success: true,
@@ -146,6 +246,7 @@ app.post('/api/auth/mfa/verify', mfaLimiter, async (req, res) => {
         error: 'Invalid MFA code',
         attemptsRemaining: result.attemptsRemaining,
         code: result.error, // Plinto: e.g. mfa_expired_code
+        retryAfter: result.retryAfter, // Plinto: the enforced delay before the next attempt
         fallbackMethods: result.fallbackMethods // Plinto: other methods to offer
       })
     }
@@ -162,13 +263,14 @@ app.post('/api/auth/mfa/verify', mfaLimiter, async (req, res) => {
  * @param {import('express').Request} req
  * @param {import('express').Response} res */
 async function confirmSetup(req, res) {
-  const token = req.cookies.session || req.headers.authorization?.split(' ')[1]
+  const token = sessionTokenOf(req)
   const session = token ? await plinto.auth.verifySession(token) : null
-  if (!session?.valid || !session.user || session.requiresMfa) {
+  if (!session?.valid || !session.user) {
     return res.status(401).json({ error: 'No authentication token' })
   }
   const { method, code } = req.body
-  const result = await plinto.auth.verifyMFA({ userId: session.user.id, method, code, ...clientOf(req) })
+  // The new factor ends the user's other sessions; this one is kept.
+  const result = await plinto.auth.verifyMFA({ userId: session.user.id, method, code, sessionToken: token, ...clientOf(req) })
   if (result.success) {
     return res.json({ success: true, user: result.user, backupCodes: result.backupCodes })
   }
@@ -181,21 +283,23 @@ async function confirmSetup(req, res) {
 
 // Plinto: the guide's mfa.requestNewCode over HTTP ("Send New Code"). With a sessionId it resends
 // for a pending sign-in; without one, for a method the signed-in user is setting up.
+// With `stepUp: true` it sends a code for a step-up of the signed-in session.
 app.post('/api/auth/mfa/resend', async (req, res) => {
   try {
-    const { sessionId, method } = req.body ?? {}
+    const { sessionId, method, stepUp } = req.body ?? {}
     let userId
+    let session = sessionId
     if (!sessionId) {
-      const token = req.cookies.session || req.headers.authorization?.split(' ')[1]
-      const session = token ? await plinto.auth.verifySession(token) : null
-      if (!session?.valid) return res.status(401).json({ error: 'No authentication token' })
-      userId = session.user.id
+      const token = sessionTokenOf(req)
+      const info = token ? await plinto.auth.verifySession(token) : null
+      if (!info?.valid || !info.user) return res.status(401).json({ error: 'No authentication token' })
+      if (stepUp) session = token
+      else userId = info.user.id
     }
-    const result = await plinto.auth.mfa.requestNewCode({ sessionId, userId, method, ...clientOf(req) })
+    const result = await plinto.auth.mfa.requestNewCode({ sessionId: session, userId, method, ...clientOf(req) })
     res.json(result)
   } catch (error) {
-    const status = error.code === 'mfa_rate_limited' ? 429 : error.code === 'mfa_delivery_failed' ? 503 : 400
-    res.status(status).json({ error: 'Failed to send a new code', code: error.code, details: error.message, retryAfter: error.retryAfter })
+    fail(res, 'Failed to send a new code', error)
   }
 })
 
@@ -210,7 +314,10 @@ app.get('/api/auth/mfa/status', authenticate, async (req, res) => {
       enabled: status.enabled,
       methods: status.methods,
       backupCodesRemaining: status.backupCodesRemaining,
-      lastUsed: status.lastUsed
+      lastUsed: status.lastUsed,
+      totpDevices: status.totpDevices, // Plinto: the factors, to list and remove them
+      channels: status.channels,
+      codesSuspended: status.codesSuspended
     })
   } catch (error) {
     console.error('MFA status error:', error)
@@ -231,16 +338,15 @@ app.post('/api/auth/mfa/disable', authenticate, async (req, res) => {
     
     await plinto.auth.disableMFA({
       userId: req.user.id,
-      confirmationCode
+      confirmationCode,
+      sessionToken: req.sessionToken, // Plinto: this session stays; the others end
+      ...clientOf(req)
     })
     
     res.json({ success: true, message: 'MFA disabled' })
   } catch (error) {
     console.error('MFA disable error:', error)
-    res.status(400).json({ 
-      error: 'Failed to disable MFA',
-      details: error.message
-    })
+    fail(res, 'Failed to disable MFA', error)
   }
 })
 
@@ -256,7 +362,9 @@ app.post('/api/auth/mfa/backup-codes/regenerate', authenticate, async (req, res)
     })
     
     const backupCodes = await plinto.auth.regenerateMFABackupCodes({
-      userId: req.user.id
+      userId: req.user.id,
+      ...stepUpOf(req), // Plinto: new codes are a step-up operation
+      ...clientOf(req)
     })
     
     res.json({
@@ -266,10 +374,18 @@ app.post('/api/auth/mfa/backup-codes/regenerate', authenticate, async (req, res)
     })
   } catch (error) {
     console.error('Backup codes regeneration error:', error)
-    res.status(400).json({ 
-      error: 'Failed to regenerate backup codes',
-      details: error.message
-    })
+    fail(res, 'Failed to regenerate backup codes', error)
+  }
+})
+
+// Plinto: removing an authenticator device or an SMS/email destination (ids from the status):
+// the password and a step-up; the last factor also needs a confirmation code.
+app.delete('/api/auth/mfa/factors/:id', authenticate, async (req, res) => {
+  try {
+    const { password } = req.body ?? {}
+    res.json(await plinto.auth.removeFactor({ userId: req.user.id, factorId: String(req.params.id), password, ...stepUpOf(req), ...clientOf(req) }))
+  } catch (error) {
+    fail(res, 'Failed to remove the factor', error)
   }
 })
 
@@ -277,15 +393,15 @@ app.post('/api/auth/mfa/backup-codes/regenerate', authenticate, async (req, res)
 // navigator.credentials.create() / .get() and posts the credential's toJSON() back.
 /** @param {import('express').Response} res @param {any} error */
 function webauthnError(res, error) {
-  const status = error?.code === 'session_invalid' ? 401 : error?.code === 'mfa_rate_limited' ? 429 : error?.code === 'not_found' ? 404 : 400
+  const status = { session_invalid: 401, mfa_rate_limited: 429, not_found: 404, mfa_step_up_required: 403 }[/** @type {string} */ (error?.code)] ?? 400
   if (error?.retryAfter) res.set('Retry-After', String(error.retryAfter))
-  res.status(status).json({ error: error?.message ?? 'WebAuthn failed', code: error?.code, field: error?.field })
+  res.status(status).json({ error: error?.message ?? 'WebAuthn failed', code: error?.code, field: error?.field, methods: error?.methods })
 }
 
 app.post('/api/auth/mfa/webauthn/register/options', authenticate, async (req, res) => {
   try {
     res.json(await plinto.auth.getPasskeyRegistrationOptions({
-      userId: req.user.id, type: 'registration', authenticatorType: req.body?.authenticatorType, ...clientOf(req)
+      userId: req.user.id, type: 'registration', authenticatorType: req.body?.authenticatorType, ...stepUpOf(req), ...clientOf(req)
     }))
   } catch (error) {
     webauthnError(res, error)
@@ -296,7 +412,7 @@ app.post('/api/auth/mfa/webauthn/register/verify', authenticate, async (req, res
   try {
     const { challengeId, credential, name } = req.body
     res.json(await plinto.auth.verifyPasskeyRegistration({
-      userId: req.user.id, challengeId, credential, name, ...clientOf(req)
+      userId: req.user.id, challengeId, credential, name, sessionToken: req.sessionToken, ...clientOf(req)
     }))
   } catch (error) {
     webauthnError(res, error)
@@ -305,8 +421,7 @@ app.post('/api/auth/mfa/webauthn/register/verify', authenticate, async (req, res
 
 /** The pending sign-in session from the body, or the signed-in session (step-up).
  * @param {import('express').Request} req */
-const webauthnSession = (req) =>
-  req.body?.sessionId || req.cookies.session || req.headers.authorization?.split(' ')[1]
+const webauthnSession = (req) => req.body?.sessionId || sessionTokenOf(req)
 
 app.post('/api/auth/mfa/webauthn/authenticate/options', async (req, res) => {
   try {
@@ -330,7 +445,7 @@ app.post('/api/auth/mfa/webauthn/authenticate/verify', mfaLimiter, async (req, r
     if (!result.success) {
       return res.status(400).json({ error: 'Invalid security key response', code: result.error, attemptsRemaining: result.attemptsRemaining })
     }
-    if (result.session) setSessionCookie(res, result.session)
+    if (result.session) setSessionCookie(req, res, result.session)
     res.json({ success: true, user: result.user, session: result.session })
   } catch (error) {
     webauthnError(res, error)
@@ -352,7 +467,7 @@ app.patch('/api/auth/mfa/webauthn/credentials/:id', authenticate, async (req, re
   try {
     const name = req.body?.name
     if (typeof name !== 'string') return res.status(400).json({ error: 'A name is required', code: 'invalid_input', field: 'name' })
-    res.json(await plinto.auth.renamePasskey({ userId: req.user.id, credentialId: String(req.params.id), name }))
+    res.json(await plinto.auth.renamePasskey({ userId: req.user.id, credentialId: String(req.params.id), name, ...stepUpOf(req), ...clientOf(req) }))
   } catch (error) {
     webauthnError(res, error)
   }
@@ -365,7 +480,7 @@ app.delete('/api/auth/mfa/webauthn/credentials/:id', authenticate, async (req, r
     const { password, confirmationCode } = req.body ?? {}
     if (!password) return res.status(400).json({ error: 'Password is required', code: 'invalid_input', field: 'password' })
     res.json(await plinto.auth.removePasskey({
-      userId: req.user.id, credentialId: String(req.params.id), password, confirmationCode, ...clientOf(req)
+      userId: req.user.id, credentialId: String(req.params.id), password, confirmationCode, sessionToken: req.sessionToken, ...clientOf(req)
     }))
   } catch (error) {
     webauthnError(res, error)
@@ -380,7 +495,7 @@ app.delete('/api/auth/mfa/webauthn/credentials/:id', authenticate, async (req, r
  */
 async function authenticate(req, res, next) {
   try {
-    const token = req.cookies.session || req.headers.authorization?.split(' ')[1]
+    const token = sessionTokenOf(req) // Plinto: the __Host- cookie over https
     
     if (!token) {
       return res.status(401).json({ error: 'No authentication token' })
@@ -404,6 +519,7 @@ async function authenticate(req, res, next) {
     
     req.user = session.user
     req.session = session
+    req.sessionToken = token // Plinto: for step-ups and to keep this session on changes
     next()
   } catch (error) {
     console.error('Authentication error:', error)
@@ -412,9 +528,30 @@ async function authenticate(req, res, next) {
 }
 
 // Plinto: the guide's "Advanced MFA Middleware" routes, with requireMfa from the package.
+// MFA levels say how strongly the caller signed in, not what they may do: admin routes also
+// check the role (authorization), and the new user's role is never taken from the request.
+/** @param {...string} roles */
+function requireRole(...roles) {
+  /** @type {import('express').RequestHandler} */
+  return (req, res, next) => {
+    if (!req.user || !roles.includes(req.user.role)) {
+      return res.status(403).json({ error: 'Administrator role required', code: 'forbidden_role' })
+    }
+    next()
+  }
+}
+
 /** @param {import('express').Request} req @param {import('express').Response} res */
-function createUser(req, res) {
-  res.status(201).json({ success: true, createdBy: req.user?.id })
+async function createUser(req, res) {
+  try {
+    const { email, password } = req.body ?? {}
+    const created = await plinto.auth.signUp({ email, password, role: 'user', ...clientOf(req) })
+    // The new user's session is theirs, not the administrator's.
+    await plinto.auth.signOut({ token: created.session.token })
+    res.status(201).json({ success: true, createdBy: req.user?.id, user: created.user })
+  } catch (error) {
+    fail(res, 'Failed to create the user', error)
+  }
 }
 
 /** @param {import('express').Request} req @param {import('express').Response} res */
@@ -425,6 +562,7 @@ function processPayment(req, res) {
 // Usage in routes
 app.post('/api/admin/users', 
   authenticate, 
+  requireRole('admin', 'super_admin'), // Plinto: authorization, apart from the MFA level
   requireMfa(MfaLevel.ADMIN_ONLY), 
   createUser
 )
@@ -432,6 +570,7 @@ app.post('/api/admin/users',
 app.post('/api/payments', 
   authenticate, 
   requireMfa(MfaLevel.REQUIRED), 
+  requireStepUp('payment_method_add'), // Plinto: a recent MFA check for this operation
   processPayment
 )
 

@@ -8,6 +8,10 @@ declare global {
       user: User
       /** Set by `authenticate`. */
       session: SessionInfo
+      /** Set by `authenticate`: the session's bearer token (cookie or header). */
+      sessionToken?: string
+      /** Set by `requireStepUp`. */
+      authorization?: unknown
     }
   }
 }

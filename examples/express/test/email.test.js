@@ -101,6 +101,11 @@ test('email code through a real SMTP server completes sign-in over HTTP', async 
     const wrong = await post('/api/auth/mfa/verify', { sessionId: signin.body.sessionId, method: 'email', code: first })
     assert.equal(wrong.status, 401, 'the setup code was used once already')
     assert.deepEqual(wrong.body.fallbackMethods, ['backup'])
+    // The progressive delay is enforced: right away, even the right code is refused (429).
+    assert.equal(wrong.body.retryAfter, 2)
+    const early = await post('/api/auth/mfa/verify', { sessionId: signin.body.sessionId, method: 'email', code: second })
+    assert.equal(early.status, 429)
+    await new Promise((r) => setTimeout(r, 2000))
     const done = await post('/api/auth/mfa/verify', { sessionId: signin.body.sessionId, method: 'email', code: second })
     assert.equal(done.status, 200, JSON.stringify(done.body))
     assert.ok(done.body.session.token)
@@ -112,6 +117,8 @@ test('email code through a real SMTP server completes sign-in over HTTP', async 
     assert.equal(limited.status, 429)
     assert.ok(limited.body.retryAfter > 0)
     assert.ok(!out.includes('[plinto] code'), 'the console sender is not used when SMTP is configured')
+    // The new factor was announced by the built-in security email.
+    assert.match(mail, /Subject: MailApp: A sign-in method was added/)
   } finally {
     server.kill()
     smtp.kill()

@@ -12,8 +12,12 @@ const PASSWORD = 'TestPassword123!'
 const dir = mkdtempSync(join(tmpdir(), 'plinto-express-'))
 process.env.PLINTO_DATABASE = join(dir, 'plinto.db')
 process.env.PLINTO_SECRET_KEY = 'ab'.repeat(32)
-// Let the core's attempt limit (5 wrong codes) be what answers 429, not the per-IP limiter.
+// Let the core's attempt limit (5 wrong codes) be what answers 429, not the per-IP limiter,
+// and send wrong codes back to back (email.test.js waits out the enforced delay instead).
 process.env.MFA_VERIFY_MAX_PER_WINDOW = '1000'
+process.env.PLINTO_CONFIG = JSON.stringify({ rateLimiting: { progressiveDelay: false } })
+// Requests through supertest come from loopback: X-Forwarded-Proto from there is believed.
+process.env.TRUST_PROXY = 'loopback'
 
 /** @type {import('express').Express} */
 let app
@@ -71,13 +75,15 @@ test('TOTP flow: setup, sign in, verify with otplib code, cookie works on /statu
   assert.equal(signInResponse.status, 200)
   assert.equal(signInResponse.body.requiresMfa, true)
   assert.deepEqual(signInResponse.body.mfaMethods, ['totp', 'backup'])
-  // The pending handle does not pass `authenticate`.
-  const blocked = await request(app)
-    .get('/api/auth/mfa/status')
-    .set('Authorization', `Bearer ${signInResponse.body.sessionId}`)
-  assert.equal(blocked.status, 403)
-  assert.equal(blocked.body.requiresMfa, true)
-  assert.equal(blocked.body.sessionId, signInResponse.body.sessionId)
+  // The pending handle authenticates nothing: not the status, not the guarded routes at any
+  // level, not a factor change.
+  for (const [method, path] of [['get', '/api/auth/mfa/status'], ['get', '/api/profile'], ['get', '/api/reports'],
+    ['post', '/api/payments'], ['post', '/api/auth/mfa/setup'], ['get', '/api/auth/sessions']]) {
+    const blocked = await /** @type {any} */ (request(app))[method](path)
+      .set('Authorization', `Bearer ${signInResponse.body.sessionId}`)
+      .send({ method: 'totp' })
+    assert.equal(blocked.status, 401, `${method} ${path}`)
+  }
 
   const mfaResponse = await request(app)
     .post('/api/auth/mfa/verify')
@@ -121,7 +127,8 @@ test('a backup code works once, then 401', async () => {
     .post('/api/auth/mfa/backup-codes/regenerate')
     .set('Authorization', `Bearer ${authToken}`)
     .send({ password: 'not-the-password' })
-  assert.equal(wrong.status, 400)
+  assert.equal(wrong.status, 401)
+  assert.equal(wrong.body.code, 'invalid_credentials')
 })
 
 test('6 concurrent wrong codes: at least one 429, at most 5 attempts counted', async () => {
@@ -149,7 +156,7 @@ test('disable MFA: password required, then password + code disables', async () =
     .set('Authorization', `Bearer ${authToken}`)
     .send({ confirmationCode: '123456' })
   assert.equal(response.status, 400)
-  assert.match(response.body.details, /password/)
+  assert.equal(response.body.field, 'password')
   const ok = await request(app)
     .post('/api/auth/mfa/disable')
     .set('Authorization', `Bearer ${authToken}`)
@@ -159,13 +166,18 @@ test('disable MFA: password required, then password + code disables', async () =
   assert.equal(status.body.enabled, false)
 })
 
-test('every MfaLevel on the guarded routes', async () => {
+test('every MfaLevel on the guarded routes; admin routes check the role', async () => {
   // A plain user without MFA.
   const plain = await request(app).post('/api/auth/signup').send({ email: 'plain@example.com', password: PASSWORD })
   const plainAuth = `Bearer ${plain.body.session.token}`
   assert.equal((await request(app).get('/api/profile').set('Authorization', plainAuth)).status, 200) // NONE
   assert.equal((await request(app).get('/api/reports').set('Authorization', plainAuth)).status, 200) // OPTIONAL
-  assert.equal((await request(app).post('/api/admin/users').set('Authorization', plainAuth)).status, 201) // ADMIN_ONLY, not admin
+  // ADMIN_ONLY lets a non-admin through the MFA check, but the route is for administrators.
+  const notAdmin = await request(app).post('/api/admin/users').set('Authorization', plainAuth)
+    .send({ email: 'made-by-user@example.com', password: PASSWORD, role: 'super_admin' })
+  assert.equal(notAdmin.status, 403)
+  assert.equal(notAdmin.body.code, 'forbidden_role')
+  await assert.rejects(plinto.auth.signIn({ email: 'made-by-user@example.com', password: PASSWORD }), { code: 'invalid_credentials' })
   const notConfigured = await request(app).post('/api/payments').set('Authorization', plainAuth) // REQUIRED
   assert.equal(notConfigured.status, 403)
   assert.equal(notConfigured.body.requiresMfaSetup, true)
@@ -178,22 +190,94 @@ test('every MfaLevel on the guarded routes', async () => {
   const setupNeeded = await request(app).post('/api/admin/users').set('Authorization', adminAuth)
   assert.equal(setupNeeded.status, 403)
   assert.equal(setupNeeded.body.requiresMfaSetup, true)
-  const setup = await plinto.auth.enableMFA({ userId: admin.user.id, method: 'totp' })
-  assert.ok(setup.secret)
-  const confirmed = await plinto.auth.verifyMFA({ userId: admin.user.id, method: 'totp', code: totp(setup.secret) })
-  assert.equal(confirmed.success, true)
-  // MFA enabled, but this session never verified it: step-up needed.
-  const stepUp = await request(app).post('/api/admin/users').set('Authorization', adminAuth)
-  assert.equal(stepUp.status, 403)
-  assert.equal(stepUp.body.requiresMfa, true)
-  assert.deepEqual(stepUp.body.availableMethods, ['totp', 'backup'])
-  // Step up on this session with a fresh code, then the route passes.
-  const verified = await request(app)
-    .post('/api/auth/mfa/verify')
-    .send({ sessionId: stepUp.body.sessionId, method: 'totp', code: totp(setup.secret, 1) })
-  assert.equal(verified.status, 200, JSON.stringify(verified.body))
-  assert.equal((await request(app).post('/api/admin/users').set('Authorization', adminAuth)).status, 201)
+  const setup = await request(app).post('/api/auth/mfa/setup').set('Authorization', adminAuth).send({ method: 'totp' })
+  assert.equal(setup.status, 200, JSON.stringify(setup.body))
+  const confirmed = await request(app).post('/api/auth/mfa/verify').set('Authorization', adminAuth)
+    .send({ method: 'totp', code: totp(setup.body.secret) })
+  assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body))
+  // The session that confirmed the factor has been through password and TOTP: it passes, and
+  // the new user's role is never taken from the request.
+  const created = await request(app).post('/api/admin/users').set('Authorization', adminAuth)
+    .send({ email: 'made-by-admin@example.com', password: PASSWORD, role: 'super_admin' })
+  assert.equal(created.status, 201, JSON.stringify(created.body))
+  assert.equal(created.body.user.role, 'user')
   assert.equal((await request(app).post('/api/payments').set('Authorization', adminAuth)).status, 200)
+  // A fresh sign-in with MFA passes too; the payment's step-up lasts its ten minutes.
+  const signin = await plinto.auth.signIn({ email: 'admin@example.com', password: PASSWORD })
+  const step = await request(app).post('/api/auth/mfa/verify').send({ sessionId: signin.sessionId, method: 'totp', code: totp(setup.body.secret, 1) })
+  assert.equal(step.status, 200, JSON.stringify(step.body))
+  assert.equal((await request(app).post('/api/payments').set('Authorization', `Bearer ${step.body.session.token}`)).status, 200)
+})
+
+test('sessions over HTTP: listed, one revoked, the others revoked, and ended by a password change', async () => {
+  const signup = await request(app).post('/api/auth/signup').set('User-Agent', 'laptop').send({ email: 'sessions-http@example.com', password: PASSWORD })
+  const mine = `Bearer ${signup.body.session.token}`
+  const phone = await request(app).post('/api/auth/signin').set('User-Agent', 'phone').send({ email: 'sessions-http@example.com', password: PASSWORD })
+  const tablet = await request(app).post('/api/auth/signin').set('User-Agent', 'tablet').send({ email: 'sessions-http@example.com', password: PASSWORD })
+  const list = await request(app).get('/api/auth/sessions').set('Authorization', mine)
+  assert.equal(list.status, 200)
+  assert.deepEqual(list.body.sessions.map((/** @type {any} */ s) => [s.userAgent, s.current]), [['tablet', false], ['phone', false], ['laptop', true]])
+  assert.ok(list.body.sessions.every((/** @type {any} */ s) => s.id.startsWith('ses_') && !JSON.stringify(s).includes(phone.body.session.token)))
+  const revoked = await request(app).delete(`/api/auth/sessions/${phone.body.session.id}`).set('Authorization', mine)
+  assert.equal(revoked.status, 200)
+  assert.equal((await request(app).get('/api/profile').set('Authorization', `Bearer ${phone.body.session.token}`)).status, 401)
+  assert.equal((await request(app).delete(`/api/auth/sessions/${phone.body.session.id}`).set('Authorization', mine)).status, 404)
+  // A new password ends the other sessions.
+  const weak = await request(app).post('/api/auth/password').set('Authorization', mine).send({ currentPassword: PASSWORD, newPassword: 'password1' })
+  assert.equal(weak.status, 400)
+  assert.equal(weak.body.field, 'newPassword')
+  const changed = await request(app).post('/api/auth/password').set('Authorization', mine).send({ currentPassword: PASSWORD, newPassword: 'Second-Long-Password-3' })
+  assert.equal(changed.status, 200, JSON.stringify(changed.body))
+  assert.equal(changed.body.revoked, 1)
+  assert.equal((await request(app).get('/api/profile').set('Authorization', `Bearer ${tablet.body.session.token}`)).status, 401)
+  assert.equal((await request(app).get('/api/profile').set('Authorization', mine)).status, 200)
+  const others = await request(app).post('/api/auth/sessions/revoke-others').set('Authorization', mine)
+  assert.deepEqual(others.body, { success: true, revoked: 0 })
+})
+
+test('no code in any response: SMS setup and resend answer without it', async () => {
+  /** @type {string[]} */
+  const sent = []
+  plinto.auth.mfa.setSender('sms', (_to, _message, meta) => { sent.push(meta.code) })
+  try {
+    const signup = await request(app).post('/api/auth/signup').send({ email: 'nocode-http@example.com', password: PASSWORD })
+    const auth = `Bearer ${signup.body.session.token}`
+    const setup = await request(app).post('/api/auth/mfa/setup').set('Authorization', auth).send({ method: 'sms', phoneNumber: '+15555550111' })
+    assert.equal(setup.status, 200, JSON.stringify(setup.body))
+    assert.equal(sent.length, 1)
+    assert.ok(!JSON.stringify(setup.body).includes(sent[0]))
+    await plinto.auth.mfa.configure({ methods: { sms: { rateLimits: { perMinute: 5 } } } })
+    const resent = await request(app).post('/api/auth/mfa/resend').set('Authorization', auth).send({ method: 'sms' })
+    assert.equal(resent.status, 200, JSON.stringify(resent.body))
+    assert.equal(sent.length, 2)
+    assert.ok(!JSON.stringify(resent.body).includes(sent[1]))
+    assert.equal(resent.body.destination, '+1******0111')
+  } finally {
+    plinto.auth.mfa.setSender('sms', null)
+  }
+})
+
+test('cookies: Secure __Host- over https; cross-site POSTs are refused and cannot sign out', async () => {
+  const https = await request(app).post('/api/auth/signup').set('X-Forwarded-Proto', 'https').send({ email: 'cookie@example.com', password: PASSWORD })
+  const set = String(https.headers['set-cookie'])
+  assert.match(set, /^__Host-session=[^;]+; Max-Age=\d+; Path=\/; Expires=[^;]+; HttpOnly; Secure; SameSite=Lax$/)
+  const cookie = set.split(';')[0]
+  assert.equal((await request(app).get('/api/profile').set('X-Forwarded-Proto', 'https').set('Cookie', cookie)).status, 200)
+  // Over plain http (development) the cookie is `session`, without Secure.
+  const http = await request(app).post('/api/auth/signin').send({ email: 'cookie@example.com', password: PASSWORD })
+  assert.match(String(http.headers['set-cookie']), /^session=[^;]+;.*HttpOnly; SameSite=Lax$/)
+  // A cross-site form posting with the cookie: refused before the route.
+  const evil = await request(app).post('/api/auth/signout').set('X-Forwarded-Proto', 'https').set('Cookie', cookie).set('Origin', 'https://evil.example')
+  assert.equal(evil.status, 403)
+  assert.equal(evil.body.code, 'forbidden_origin')
+  const fetchMeta = await request(app).post('/api/auth/signout').set('Cookie', cookie).set('Sec-Fetch-Site', 'cross-site')
+  assert.equal(fetchMeta.status, 403)
+  assert.equal((await request(app).get('/api/profile').set('X-Forwarded-Proto', 'https').set('Cookie', cookie)).status, 200, 'still signed in')
+  // The same site's own page may.
+  const own = await request(app).post('/api/auth/signout').set('X-Forwarded-Proto', 'https').set('Cookie', cookie)
+    .set('Host', 'app.example').set('Origin', 'https://app.example')
+  assert.equal(own.status, 200)
+  assert.equal((await request(app).get('/api/profile').set('Cookie', cookie)).status, 401)
 })
 
 test('bad input over HTTP gives typed errors, not crashes', async () => {

@@ -16,6 +16,8 @@ process.env.PLINTO_DATABASE = join(dir, 'plinto.db')
 process.env.PLINTO_SECRET_KEY = 'cd'.repeat(32)
 // The core's attempt limit is under test below: express-rate-limit must not answer first.
 process.env.MFA_VERIFY_MAX_PER_WINDOW = '1000'
+// Wrong answers back to back (the enforced delay has its test in email.test.js).
+process.env.PLINTO_CONFIG = JSON.stringify({ rateLimiting: { progressiveDelay: false } })
 
 // The default relying party is localhost: a page on any http://localhost port may answer.
 const PAGE = 'http://localhost:3000'
