@@ -19,6 +19,8 @@ _DEFAULT_DIR = tempfile.mkdtemp(prefix="plinto-default-")
 os.environ["PLINTO_DATABASE"] = os.path.join(_DEFAULT_DIR, "default.db")
 os.environ["PLINTO_SECRET_KEY"] = secrets.token_hex(32)
 os.environ.pop("PLINTO_ISSUER", None)
+# Wrong codes back to back in these tests (the enforced delay has its own test).
+os.environ["PLINTO_CONFIG"] = '{"rateLimiting": {"progressiveDelay": false}}'
 
 import plinto  # noqa: E402  (after the environment above)
 import pyotp  # noqa: E402
@@ -28,8 +30,12 @@ VECTORS = ROOT / "tests" / "vectors"
 EXAMPLE = ROOT / "examples" / "fastapi"
 PASSWORD = "TestPassword123!"
 
-#: Cheap argon2 so flow tests stay fast (the loop-lag test uses the defaults).
-FAST: Dict[str, Any] = {"password": {"memory_kib": 64, "iterations": 1}}
+#: Cheap argon2 so flow tests stay fast (the loop-lag test uses the defaults), and no
+#: progressive delay: tests send wrong codes back to back (its own test turns it on).
+FAST: Dict[str, Any] = {
+    "password": {"memory_kib": 64, "iterations": 1},
+    "rate_limiting": {"progressive_delay": False},
+}
 
 
 class Enrolled(NamedTuple):

@@ -51,7 +51,7 @@ def new_http(example: ModuleType) -> TestClient:
 def sign_up(http: TestClient, email: str = "") -> Dict[str, Any]:
     r = http.post("/api/auth/signup", json={"email": email or unique_email("web"), "password": PASSWORD})
     assert r.status_code == 201, r.text
-    assert http.cookies.get("session")
+    assert http.cookies.get("__Host-session")
     body: Dict[str, Any] = r.json()
     return body
 
@@ -96,14 +96,23 @@ def test_totp_setup_sign_in_verify_then_cookie_works(example: ModuleType) -> Non
         signin = sign_in(browser, user.email)
         assert signin["requires_mfa"] is True and signin["session_id"]
         assert signin["mfa_methods"] == ["totp", "backup"]
-        assert not browser.cookies.get("session")
+        assert not browser.cookies.get("__Host-session")
 
-        # The pending session is not a sign-in: 403 with what is needed.
-        pending = browser.get(
-            "/api/auth/mfa/status", headers={"Authorization": f"Bearer {signin['session_id']}"}
-        )
-        assert pending.status_code == 403
-        assert pending.json()["detail"]["requires_mfa"] is True
+        # The pending session authenticates nothing: not the status, no route at any level.
+        for method, path in [
+            ("GET", "/api/auth/mfa/status"),
+            ("GET", "/api/profile"),
+            ("POST", "/api/payments"),
+            ("POST", "/api/admin/users"),
+            ("GET", "/api/auth/sessions"),
+        ]:
+            pending = browser.request(
+                method,
+                path,
+                headers={"Authorization": f"Bearer {signin['session_id']}"},
+                json={"amount": 1, "email": "x@example.com", "password": PASSWORD},
+            )
+            assert pending.status_code == 401, (method, path, pending.text)
 
         verify = browser.post(
             "/api/auth/mfa/verify",
@@ -117,7 +126,7 @@ def test_totp_setup_sign_in_verify_then_cookie_works(example: ModuleType) -> Non
         body = verify.json()
         assert body["success"] and body["user"]["id"] == user.user_id
         assert body["session"]["mfa_verified"] is True
-        assert browser.cookies.get("session") == body["session"]["token"]
+        assert browser.cookies.get("__Host-session") == body["session"]["token"]
         assert "httponly" in verify.headers["set-cookie"].lower()
 
         status = browser.get("/api/auth/mfa/status")
@@ -188,17 +197,23 @@ def test_wrong_codes_give_401_then_429(example: ModuleType) -> None:
 def test_disable_and_regenerate(example: ModuleType) -> None:
     with new_http(example) as http:
         user = enroll_over_http(http)
-        # Without the password: FastAPI refuses the request.
-        r = http.post("/api/auth/mfa/disable", params={"confirmation_code": user.backup_codes[0]})
-        assert r.status_code in (400, 422)
+        # The password and the code travel in the body, never in the query string (which
+        # lands in access logs): a query-string password is not read.
         r = http.post(
             "/api/auth/mfa/disable",
-            params={"password": "wrong password", "confirmation_code": user.backup_codes[0]},
+            params={"password": PASSWORD, "confirmation_code": user.backup_codes[0]},
         )
-        assert r.status_code == 400 and "Failed to disable MFA" in r.json()["detail"]
+        assert r.status_code == 422
+        r = http.post("/api/auth/mfa/disable", json={"confirmation_code": user.backup_codes[0]})
+        assert r.status_code == 422
+        r = http.post(
+            "/api/auth/mfa/disable",
+            json={"password": "wrong password", "confirmation_code": user.backup_codes[0]},
+        )
+        assert r.status_code == 401 and r.json()["detail"]["code"] == "invalid_credentials"
 
         bad = http.post("/api/auth/mfa/backup-codes/regenerate", json={"password": "nope"})
-        assert bad.status_code == 400
+        assert bad.status_code == 401
         fresh = http.post("/api/auth/mfa/backup-codes/regenerate", json={"password": PASSWORD})
         assert fresh.status_code == 200, fresh.text
         codes = fresh.json()["codes"]
@@ -207,7 +222,7 @@ def test_disable_and_regenerate(example: ModuleType) -> None:
 
         r = http.post(
             "/api/auth/mfa/disable",
-            params={"password": PASSWORD, "confirmation_code": codes[0]},
+            json={"password": PASSWORD, "confirmation_code": codes[0]},
         )
         assert r.status_code == 200, r.text
         assert r.json() == {"success": True, "message": "MFA disabled"}
@@ -220,31 +235,51 @@ def test_mfa_requirement_levels(example: ModuleType) -> None:
         assert anonymous.post("/api/payments", json=payment).status_code == 401
         assert anonymous.get("/api/profile").status_code == 401
 
-    # A user without MFA: optional and admin-only routes let them through, required does not.
+    # A user without MFA: the optional route lets them through, required does not, and the
+    # admin route is for administrators, whatever the MFA level says.
     with new_http(example) as plain:
         sign_up(plain)
         assert plain.get("/api/profile").status_code == 200
         r = plain.post("/api/payments", json=payment)
         assert r.status_code == 403 and r.json()["detail"]["requires_mfa_setup"] is True
+        made = unique_email("made")
         created = plain.post(
-            "/api/admin/users", json={"email": unique_email("made"), "password": PASSWORD}
+            "/api/admin/users", json={"email": made, "password": PASSWORD, "role": "super_admin"}
         )
-        assert created.status_code == 200, created.text
+        assert created.status_code == 403, created.text
+        assert created.json()["detail"]["code"] == "forbidden_role"
+        with pytest.raises(plinto.InvalidCredentialsError):
+            plinto.auth_sync.sign_in(made, PASSWORD)
 
-    # MFA set up in this session, but the session has not passed MFA: step up, then allowed.
+    # MFA set up in this session: the session that confirmed the factor has been through
+    # the password and the factor, so it passes; the payment's step-up is recent.
     with new_http(example) as http:
         user = enroll_over_http(http)
         r = http.post("/api/payments", json=payment)
-        assert r.status_code == 403
-        detail = r.json()["detail"]
-        assert detail["requires_mfa"] is True and detail["available_methods"] == ["totp", "backup"]
+        assert r.status_code == 200 and r.json() == {"success": True, "amount": 1200, "currency": "EUR"}
+        # A step-up of this session over HTTP.
         step_up = http.post(
-            "/api/auth/mfa/verify",
-            json={"session_id": detail["session_id"], "method": "backup", "code": user.backup_codes[1]},
+            "/api/auth/mfa/step-up", json={"method": "backup", "code": user.backup_codes[1]}
         )
         assert step_up.status_code == 200, step_up.text
-        r = http.post("/api/payments", json=payment)
-        assert r.status_code == 200 and r.json() == {"success": True, "amount": 1200, "currency": "EUR"}
+
+    # An administrator: the role passes, and the new user's role is not taken from the body.
+    admin_email = unique_email("admin")
+    admin = plinto.auth_sync.sign_up(admin_email, PASSWORD, role="admin")
+    with new_http(example) as http:
+        bearer = {"Authorization": f"Bearer {admin.session.token}"}
+        setup = http.post("/api/auth/mfa/setup", json={"method": "totp"}, headers=bearer)
+        assert setup.status_code == 200, setup.text
+        code = pyotp.TOTP(setup.json()["secret"]).now()
+        done = http.post("/api/auth/mfa/verify", json={"method": "totp", "code": code}, headers=bearer)
+        assert done.status_code == 200, done.text
+        made = http.post(
+            "/api/admin/users",
+            json={"email": unique_email("made"), "password": PASSWORD, "role": "super_admin"},
+            headers=bearer,
+        )
+        assert made.status_code == 200, made.text
+        assert made.json()["user"]["role"] == "user"
 
     # Signed in through the MFA challenge: allowed directly.
     with new_http(example) as http:
@@ -339,7 +374,7 @@ def test_sms_setup_and_resend_over_http(example: ModuleType, capfd: pytest.Captu
     bearer = {"Authorization": f"Bearer {user['session']['token']}"}
     bad = http.post("/api/auth/mfa/setup", json={"method": "sms", "phone_number": "invalid"}, headers=bearer)
     assert bad.status_code == 400
-    assert "Invalid phone number" in bad.json()["detail"]
+    assert bad.json()["detail"]["field"] == "phone_number"
     ok = http.post("/api/auth/mfa/setup", json={"method": "sms", "phone_number": "+15555550142"}, headers=bearer)
     assert ok.status_code == 200, ok.text
     assert ok.json()["destination"] == "+1******0142"
@@ -348,8 +383,55 @@ def test_sms_setup_and_resend_over_http(example: ModuleType, capfd: pytest.Captu
     code = printed.rsplit("[plinto] code for +15555550142: ", 1)[1][:6]
     confirm = http.post("/api/auth/mfa/verify", json={"method": "sms", "code": code}, headers=bearer)
     assert confirm.status_code == 200, confirm.text
-    # Resending at once hits the per-minute limit: 429 with retry_after.
-    again = http.post("/api/auth/mfa/resend", json={"method": "sms"}, headers=bearer)
+    # The destination is confirmed: nothing is being set up any more.
+    setup_over = http.post("/api/auth/mfa/resend", json={"method": "sms"}, headers=bearer)
+    assert setup_over.status_code == 400
+    # A step-up code for this session, at once: the per-minute limit, 429 with retry_after.
+    again = http.post("/api/auth/mfa/resend", json={"method": "sms", "step_up": True}, headers=bearer)
     assert again.status_code == 429, again.text
     assert again.json()["detail"]["retry_after"] > 0
     assert new_http(example).post("/api/auth/mfa/resend", json={"method": "sms"}).status_code == 401
+
+
+def test_cookies_and_cross_site_requests(example: ModuleType) -> None:
+    with new_http(example) as http:
+        r = http.post("/api/auth/signup", json={"email": unique_email("cookie"), "password": PASSWORD})
+        cookie = r.headers["set-cookie"]
+        # Over https: the __Host- prefix, Secure, HttpOnly, Path=/ and SameSite=Lax.
+        assert cookie.startswith("__Host-session=")
+        for part in ("HttpOnly", "Path=/", "SameSite=lax", "Secure"):
+            assert part.lower() in cookie.lower(), cookie
+        # A cross-site POST with the cookie is refused before the route: no sign-out.
+        evil = http.post("/api/auth/signout", headers={"Origin": "https://evil.example"})
+        assert evil.status_code == 403 and evil.json()["detail"]["code"] == "forbidden_origin"
+        fetched = http.post("/api/auth/signout", headers={"Sec-Fetch-Site": "cross-site"})
+        assert fetched.status_code == 403
+        assert http.get("/api/auth/sessions").status_code == 200
+        # This site's own page may.
+        own = http.post("/api/auth/signout", headers={"Origin": BASE})
+        assert own.status_code == 200
+        http.cookies.clear()
+        assert http.get("/api/auth/sessions").status_code == 401
+
+
+def test_sessions_and_password_change_over_http(example: ModuleType) -> None:
+    email = unique_email("sessions")
+    with new_http(example) as laptop, new_http(example) as phone:
+        sign_up(laptop, email)
+        phone_signin = phone.post("/api/auth/signin", json={"email": email, "password": PASSWORD})
+        assert phone_signin.status_code == 200
+        listed = laptop.get("/api/auth/sessions").json()["sessions"]
+        assert [s["current"] for s in listed] == [False, True]
+        assert all(s["id"].startswith("ses_") for s in listed)
+        weak = laptop.post(
+            "/api/auth/password", json={"current_password": PASSWORD, "new_password": "password1"}
+        )
+        assert weak.status_code == 400 and weak.json()["detail"]["field"] == "new_password"
+        changed = laptop.post(
+            "/api/auth/password",
+            json={"current_password": PASSWORD, "new_password": "Second-Long-Password-3"},
+        )
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["revoked"] == 1
+        assert phone.get("/api/auth/sessions").status_code == 401
+        assert laptop.get("/api/auth/sessions").status_code == 200

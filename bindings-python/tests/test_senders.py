@@ -79,7 +79,7 @@ def test_sender_that_raises_fails_the_send_and_voids_the_code(tmp_path: Path) ->
     assert failed.value.code == "mfa_delivery_failed"
     assert not auth.verify_mfa(user_id=user.id, method="email", code=tried[0]).success
     events = auth.list_audit_events(user.id)
-    assert any(e.action == "delivery_failed" and e.detail == "provider down" for e in events)
+    assert any(e.action == "delivery_failed" and e.detail == "failed: provider down" for e in events)
 
 
 def test_sender_that_never_returns_times_out(tmp_path: Path) -> None:
@@ -105,3 +105,60 @@ def test_senders_are_checked(tmp_path: Path) -> None:
     with pytest.raises(plinto.InvalidInputError) as e2:
         client.auth_sync.mfa.set_sender("sms", 42)  # type: ignore[arg-type]
     assert e2.value.field == "sender"
+
+
+def test_rejected_destinations_are_invalid_input_and_keep_the_provider_healthy(tmp_path: Path) -> None:
+    def picky(to: str, message: str, meta: plinto.Record) -> None:
+        if to.startswith("+1555555000"):
+            raise plinto.DestinationRejected("unreachable number")
+
+    client = new_client(tmp_path, senders={"sms": picky}, delivery={"failure_threshold": 1})
+    auth = client.auth_sync
+    for i in range(3):
+        user = auth.sign_up(unique_email("reject"), PASSWORD).user
+        with pytest.raises(plinto.InvalidInputError) as refused:
+            auth.enable_mfa(user_id=user.id, method="sms", phone_number=f"+1555555000{i}")
+        assert refused.value.field == "phone_number"
+    # At this threshold one counted failure would have taken SMS down for everyone.
+    fine = auth.sign_up(unique_email("fine"), PASSWORD).user
+    assert auth.enable_mfa(user_id=fine.id, method="sms", phone_number="+15555550123").code_sent
+
+
+def test_notifier_and_password_check(tmp_path: Path) -> None:
+    notes: List[plinto.Record] = []
+    asked: List[str] = []
+
+    async def notify(n: plinto.Record) -> None:
+        await asyncio.sleep(0)
+        notes.append(n)
+
+    def breached(password: str) -> bool:
+        asked.append(password)
+        return password == "Correct-Horse-Battery-9"
+
+    client = new_client(tmp_path, notifier=notify, password_check=breached)
+    auth = client.auth_sync
+    with pytest.raises(plinto.InvalidInputError) as bad:
+        auth.sign_up(unique_email("breach"), "Correct-Horse-Battery-9")
+    assert bad.value.field == "password" and "data breach" in bad.value.reason
+    with pytest.raises(plinto.InvalidInputError):
+        auth.sign_up(unique_email("common"), "password123")
+    up = auth.sign_up(unique_email("notes"), "Correct-Horse-Battery-8")
+    assert asked == ["Correct-Horse-Battery-9", "Correct-Horse-Battery-8"]
+    auth.change_password(
+        up.user.id, "Correct-Horse-Battery-8", "Another-Long-Pass-7", session_token=up.session.token
+    )
+    assert [n.kind for n in notes] == ["password_changed"]
+    assert isinstance(notes[0], plinto.Notification) and notes[0].email == up.user.email
+
+    def broken(n: plinto.Record) -> None:
+        raise RuntimeError("inbox down")
+
+    auth.mfa.set_notifier(broken)
+    auth.change_password(
+        up.user.id, "Another-Long-Pass-7", "Third-Long-Pass-6", session_token=up.session.token
+    )
+    events = auth.list_audit_events(up.user.id)
+    assert any(e.detail == "password_changed: inbox down" for e in events)
+    with pytest.raises(plinto.InvalidInputError):
+        auth.mfa.set_notifier(7)  # type: ignore[arg-type]

@@ -254,7 +254,7 @@ def test_fastapi_routes_register_then_sign_in_with_the_key(
             json={"challenge_id": challenge["challenge_id"], "credential": foreign, "session_id": signin["session_id"]},
         )
         assert r.status_code == 400, r.text
-        assert not other.cookies.get("session")
+        assert not other.cookies.get("__Host-session")
 
         r = other.post(
             "/api/auth/mfa/webauthn/authenticate/options", json={"session_id": signin["session_id"]}
@@ -268,7 +268,7 @@ def test_fastapi_routes_register_then_sign_in_with_the_key(
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["user"]["email"] == email and body["session"]["mfa_verified"] is True
-        assert other.cookies.get("session") == body["session"]["token"]
+        assert other.cookies.get("__Host-session") == body["session"]["token"]
         assert other.get("/api/auth/mfa/status").json()["methods"] == ["webauthn", "backup"]
 
 

@@ -2,19 +2,71 @@
 # The guide's FastAPI example on Plinto MFA, with sign-up, sign-in and sign-out added.
 # Run from this folder: uvicorn main:app --port 8000
 # The database is PLINTO_DATABASE (default ./plinto.db); set PLINTO_SECRET_KEY in production.
-from fastapi import FastAPI, HTTPException, Depends, Cookie, Request
-from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials
+from fastapi import FastAPI, HTTPException, Depends, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
-from typing import Any, Dict, Optional, List
+from typing import Any, Awaitable, Callable, Dict, Optional, List
 import os
 
 import plinto
+from plinto.fastapi import StepUpRequirement
 
-from dependencies.auth import get_current_session, get_current_user, request_token, security
-from dependencies.mfa import MfaLevel, MfaRequirement, require_mfa_admin, require_mfa_always
+from dependencies.auth import get_current_session, get_current_user, request_token
+from dependencies.mfa import MfaLevel, MfaRequirement, require_admin_role, require_mfa_always
 
 app = FastAPI(title="Plinto MFA example")
+
+# Plinto: cookie-authenticated requests that change state must come from this site. A browser
+# names the page that sent the request in Origin (or at least in Sec-Fetch-Site); a cross-site
+# form or fetch is refused before any route runs, so it cannot sign a user out, change their
+# factors or use their session. ALLOWED_ORIGINS lists other origins of this app.
+ALLOWED_ORIGINS = {o.strip() for o in os.environ.get("ALLOWED_ORIGINS", "").split(",") if o.strip()}
+
+
+@app.middleware("http")
+async def same_site_only(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    cookie = request.cookies.get("__Host-session") or request.cookies.get("session")
+    if request.method not in ("GET", "HEAD", "OPTIONS") and cookie:
+        origin = request.headers.get("origin")
+        own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+        if origin is not None:
+            same = origin == own or origin in ALLOWED_ORIGINS
+        else:
+            same = request.headers.get("sec-fetch-site") != "cross-site"
+        if not same:
+            return JSONResponse(
+                status_code=403,
+                content={"detail": {"error": "Cross-site request refused", "code": "forbidden_origin"}},
+            )
+    return await call_next(request)
+
+
+def cookie_name(request: Request) -> str:
+    # Plinto: `__Host-session` over https (the browser then insists on Secure, Path=/ and no
+    # Domain); `session` on a plain-http development server.
+    return "__Host-session" if request.url.scheme == "https" else "session"
+
+
+def client_of(request: Request) -> Dict[str, Optional[str]]:
+    # Plinto: caller details for the audit log.
+    return {
+        "ip_address": request.client.host if request.client else None,
+        "user_agent": request.headers.get("user-agent"),
+    }
+
+
+def mfa_http_error(error: plinto.MfaError) -> HTTPException:
+    # Plinto: the core's error as an HTTP answer, the status from its code.
+    statuses = {
+        "invalid_input": 400, "invalid_credentials": 401, "session_invalid": 401,
+        "mfa_invalid_code": 401, "mfa_step_up_required": 403, "mfa_factors_suspended": 403,
+        "not_found": 404, "already_exists": 409, "mfa_rate_limited": 429, "mfa_delivery_failed": 503,
+    }
+    return HTTPException(
+        status_code=statuses.get(error.code, 400),
+        detail=error.to_dict(),
+        headers={"Retry-After": str(error.retry_after)} if error.retry_after else None,
+    )
 
 
 # Plinto: SMS and email codes go through the built-in senders when PLINTO_SMTP_* /
@@ -32,6 +84,8 @@ class MfaSetupRequest(BaseModel):
     method: str
     phone_number: Optional[str] = None
     label: Optional[str] = "MyApp"
+    # Plinto: a code of an existing factor, when this session's MFA is not recent (step-up).
+    confirmation_code: Optional[str] = None
 
 class MfaVerifyRequest(BaseModel):
     # Omitted to confirm a method being set up by the signed-in user.
@@ -47,29 +101,47 @@ class MfaStatusResponse(BaseModel):
 
 class BackupCodesRequest(BaseModel):
     password: str
+    confirmation_code: Optional[str] = None  # Plinto: the step-up, when needed
+
+class DisableRequest(BaseModel):
+    # Plinto: in the body, never in the query string (which lands in access logs).
+    password: str
+    confirmation_code: str
+
+class PasswordChange(BaseModel):
+    current_password: str
+    new_password: str
+    confirmation_code: Optional[str] = None
+
+class StepUpRequest(BaseModel):
+    method: str
+    code: str
 
 class Credentials(BaseModel):
     email: str
     password: str
 
 class UserCreate(BaseModel):
+    # Plinto: no role here: the new user's role is never taken from the request.
     email: str
     password: str
-    role: str = "user"
 
 class PaymentCreate(BaseModel):
     amount: int
     currency: str = "USD"
 
 
-def session_response(content: Dict[str, Any], session: plinto.Session, status_code: int = 200) -> JSONResponse:
+def session_response(
+    request: Request, content: Dict[str, Any], session: plinto.Session, status_code: int = 200
+) -> JSONResponse:
     response = JSONResponse(content=content, status_code=status_code)
     response.set_cookie(
-        key="session",
+        key=cookie_name(request),
         value=session.token,
         httponly=True,
         secure=True,
         samesite="lax",
+        path="/",
         max_age=session.expires_in
     )
     return response
@@ -90,6 +162,7 @@ async def sign_up(credentials: Credentials, http: Request) -> JSONResponse:
         raise HTTPException(status_code=400, detail={"error": error.message, "field": error.field})
 
     return session_response(
+        http,
         {"success": True, "user": result.user, "session": result.session},
         result.session,
         status_code=201
@@ -120,33 +193,102 @@ async def sign_in(credentials: Credentials, http: Request) -> Any:
         }
 
     return session_response(
+        http,
         {"success": True, "requires_mfa": False, "user": result.user, "session": result.session},
         result.session
     )
 
 @app.post("/api/auth/signout")
-async def sign_out(
-    session: Optional[str] = Cookie(None),
-    token: Optional[HTTPAuthorizationCredentials] = Depends(security)
-) -> JSONResponse:
-    auth_token = session or (token.credentials if token else None)
+async def sign_out(http: Request, auth_token: Optional[str] = Depends(request_token)) -> JSONResponse:
     if auth_token:
         await plinto.auth.sign_out(auth_token)
     response = JSONResponse(content={"success": True})
-    response.delete_cookie(key="session", httponly=True, secure=True, samesite="lax")
+    response.delete_cookie(key=cookie_name(http), httponly=True, secure=True, samesite="lax", path="/")
     return response
+
+
+# Plinto: the signed-in user's sessions: list them, end one, or end all the others.
+@app.get("/api/auth/sessions")
+async def list_sessions(
+    current_user: Dict[str, Any] = Depends(get_current_user),
+    auth_token: Optional[str] = Depends(request_token),
+) -> Dict[str, Any]:
+    return {"sessions": await plinto.auth.list_sessions(current_user["id"], session_token=auth_token)}
+
+@app.delete("/api/auth/sessions/{session_id}")
+async def revoke_session(
+    session_id: str, http: Request, current_user: Dict[str, Any] = Depends(get_current_user)
+) -> Any:
+    try:
+        return await plinto.auth.revoke_session(current_user["id"], session_id, **client_of(http))
+    except plinto.MfaError as error:
+        raise mfa_http_error(error)
+
+@app.post("/api/auth/sessions/revoke-others")
+async def revoke_other_sessions(
+    http: Request,
+    current_user: Dict[str, Any] = Depends(get_current_user),
+    auth_token: Optional[str] = Depends(request_token),
+) -> Any:
+    return await plinto.auth.revoke_other_sessions(auth_token or "", **client_of(http))
+
+# Plinto: a new password (the current one, plus a recent MFA check when MFA is on); the
+# other sessions end.
+@app.post("/api/auth/password")
+async def change_password(
+    request: PasswordChange,
+    http: Request,
+    current_user: Dict[str, Any] = Depends(get_current_user),
+    auth_token: Optional[str] = Depends(request_token),
+) -> Any:
+    try:
+        return await plinto.auth.change_password(
+            user_id=current_user["id"],
+            current_password=request.current_password,
+            new_password=request.new_password,
+            session_token=auth_token,
+            confirmation_code=request.confirmation_code,
+            **client_of(http),
+        )
+    except plinto.MfaError as error:
+        raise mfa_http_error(error)
+
+# Plinto: a fresh MFA check on the signed-in session (step-up).
+@app.post("/api/auth/mfa/step-up")
+async def step_up(
+    request: StepUpRequest,
+    http: Request,
+    current_user: Dict[str, Any] = Depends(get_current_user),
+    auth_token: Optional[str] = Depends(request_token),
+) -> Dict[str, Any]:
+    result = await plinto.auth.verify_mfa(
+        method=request.method, code=request.code, session_id=auth_token, **client_of(http)
+    )
+    if result.success:
+        return {"success": True, "method": result.method}
+    raise HTTPException(
+        status_code=429 if result.rate_limited else 401,
+        detail={"error": result.error, "attempts_remaining": result.attempts_remaining, "retry_after": result.retry_after},
+    )
 
 @app.post("/api/auth/mfa/setup")
 async def setup_mfa(
     request: MfaSetupRequest,
-    current_user: Dict[str, Any] = Depends(get_current_user)
+    http: Request,
+    current_user: Dict[str, Any] = Depends(get_current_user),
+    auth_token: Optional[str] = Depends(request_token)
 ) -> Dict[str, Any]:
     try:
         mfa_setup = await plinto.auth.enableMFA(
             user_id=current_user["id"],
             method=request.method,
             phone_number=request.phone_number,
-            label=request.label
+            label=request.label,
+            # Plinto: adding a factor is a step-up operation: this session (its recent MFA)
+            # or a code of an existing factor.
+            session_token=auth_token,
+            confirmation_code=request.confirmation_code,
+            **client_of(http)
         )
 
         return {
@@ -157,31 +299,34 @@ async def setup_mfa(
             "destination": mfa_setup.destination,  # Plinto: where an SMS/email code went
             "expires_in": mfa_setup.expires_in,  # Plinto: how long it lasts
         }
-    except Exception as error:
-        raise HTTPException(
-            status_code=400,
-            detail=f"Failed to setup MFA: {str(error)}"
-        )
+    except plinto.MfaError as error:
+        raise mfa_http_error(error)  # Plinto: 403 with the methods for a step-up
 
 
 class ResendRequest(BaseModel):
     method: str
     session_id: Optional[str] = None
+    step_up: bool = False
 
 
 # Plinto: the guide's mfa.requestNewCode over HTTP. With a session_id it resends for a
-# pending sign-in; without one, for a method the signed-in user is setting up.
+# pending sign-in; without one, for a method the signed-in user is setting up, or with
+# step_up for a step-up of the signed-in session.
 @app.post("/api/auth/mfa/resend")
 async def resend_code(request: ResendRequest, token: Optional[str] = Depends(request_token)) -> Dict[str, Any]:
     user_id: Optional[str] = None
-    if not request.session_id:
+    session_id = request.session_id
+    if not session_id:
         session = await plinto.auth.verify_session(token) if token else None
         if session is None or not session.valid or session.user is None:
             raise HTTPException(status_code=401, detail="No authentication token")
-        user_id = session.user.id
+        if request.step_up:
+            session_id = token
+        else:
+            user_id = session.user.id
     try:
         result = await plinto.auth.mfa.request_new_code(
-            session_id=request.session_id, user_id=user_id, method=request.method
+            session_id=session_id, user_id=user_id, method=request.method
         )
         return result.to_dict()
     except plinto.RateLimitedError as error:
@@ -193,23 +338,26 @@ async def resend_code(request: ResendRequest, token: Optional[str] = Depends(req
 @app.post("/api/auth/mfa/verify")
 async def verify_mfa(
     request: MfaVerifyRequest,
-    session: Optional[str] = Cookie(None),
-    token: Optional[HTTPAuthorizationCredentials] = Depends(security)
+    http: Request,
+    auth_token: Optional[str] = Depends(request_token)
 ) -> Any:
     try:
         if request.session_id is None:
             # Setup confirmation: the code is for the signed-in user's new method.
-            current_user = await get_current_user(session, token)
+            current_user = await get_current_user(auth_token)
             result = await plinto.auth.verifyMFA(
                 user_id=current_user["id"],
                 method=request.method,
-                code=request.code
+                code=request.code,
+                session_token=auth_token,  # Plinto: kept when the new factor ends the others
+                **client_of(http)
             )
         else:
             result = await plinto.auth.verifyMFA(
                 session_id=request.session_id,
                 method=request.method,
-                code=request.code
+                code=request.code,
+                **client_of(http)
             )
 
         if result.success and result.session is None:
@@ -227,16 +375,7 @@ async def verify_mfa(
             }
 
             # Set session cookie
-            response = JSONResponse(content=content)
-            response.set_cookie(
-                key="session",
-                value=result.session.token,
-                httponly=True,
-                secure=True,
-                samesite="lax",
-                max_age=result.session.expires_in
-            )
-            return response
+            return session_response(http, content, result.session)
         elif result.rate_limited:
             raise HTTPException(
                 status_code=429,
@@ -251,7 +390,8 @@ async def verify_mfa(
                 status_code=401,
                 detail={
                     "error": "Invalid MFA code",
-                    "attempts_remaining": result.attempts_remaining
+                    "attempts_remaining": result.attempts_remaining,
+                    "retry_after": result.retry_after  # Plinto: the enforced delay
                 }
             )
     except HTTPException:
@@ -274,6 +414,7 @@ async def verify_mfa(
 class PasskeyOptionsRequest(BaseModel):
     authenticator_type: Optional[str] = None  # "securityKey" (default) or "passkey"
     session_id: Optional[str] = None  # the pending sign-in (authentication only)
+    confirmation_code: Optional[str] = None  # the step-up for a new key, when needed
 
 class PasskeyVerifyRequest(BaseModel):
     challenge_id: str
@@ -283,7 +424,7 @@ class PasskeyVerifyRequest(BaseModel):
 
 
 def webauthn_error(error: plinto.MfaError) -> HTTPException:
-    statuses = {"session_invalid": 401, "not_found": 404, "mfa_rate_limited": 429}
+    statuses = {"session_invalid": 401, "not_found": 404, "mfa_rate_limited": 429, "mfa_step_up_required": 403}
     status = statuses.get(error.code, 400)
     return HTTPException(
         status_code=status,
@@ -296,13 +437,16 @@ def webauthn_error(error: plinto.MfaError) -> HTTPException:
 async def passkey_register_options(
     request: PasskeyOptionsRequest,
     http: Request,
-    current_user: Dict[str, Any] = Depends(get_current_user)
+    current_user: Dict[str, Any] = Depends(get_current_user),
+    auth_token: Optional[str] = Depends(request_token)
 ) -> plinto.PasskeyOptions:
     try:
         return await plinto.auth.get_passkey_registration_options(
             user_id=current_user["id"],
             type="registration",
             authenticator_type=request.authenticator_type,
+            session_token=auth_token,
+            confirmation_code=request.confirmation_code,
             ip_address=http.client.host if http.client else None,
             user_agent=http.headers.get("user-agent")
         )
@@ -313,7 +457,8 @@ async def passkey_register_options(
 async def passkey_register_verify(
     request: PasskeyVerifyRequest,
     http: Request,
-    current_user: Dict[str, Any] = Depends(get_current_user)
+    current_user: Dict[str, Any] = Depends(get_current_user),
+    auth_token: Optional[str] = Depends(request_token)
 ) -> Any:
     try:
         return await plinto.auth.verify_passkey_registration(
@@ -321,6 +466,7 @@ async def passkey_register_verify(
             credential=request.credential,
             user_id=current_user["id"],
             name=request.name,
+            session_token=auth_token,
             ip_address=http.client.host if http.client else None,
             user_agent=http.headers.get("user-agent")
         )
@@ -376,7 +522,7 @@ async def passkey_authenticate_verify(
     content = {"success": True, "user": result.user, "session": result.session}
     if result.session is None:
         return content
-    return session_response(content, result.session)
+    return session_response(http, content, result.session)
 
 @app.get("/api/auth/mfa/status", response_model=MfaStatusResponse)
 async def get_mfa_status(current_user: Dict[str, Any] = Depends(get_current_user)) -> MfaStatusResponse:
@@ -399,34 +545,36 @@ async def get_mfa_status(current_user: Dict[str, Any] = Depends(get_current_user
 
 @app.post("/api/auth/mfa/disable")
 async def disable_mfa(
-    password: str,
-    confirmation_code: str,
-    current_user: Dict[str, Any] = Depends(get_current_user)
+    request: DisableRequest,
+    http: Request,
+    current_user: Dict[str, Any] = Depends(get_current_user),
+    auth_token: Optional[str] = Depends(request_token)
 ) -> Dict[str, Any]:
     try:
         # Verify password for security
         await plinto.auth.verify_password(
             user_id=current_user["id"],
-            password=password
+            password=request.password
         )
 
         await plinto.auth.disableMFA(
             user_id=current_user["id"],
-            confirmation_code=confirmation_code
+            confirmation_code=request.confirmation_code,
+            session_token=auth_token,  # Plinto: this session stays; the others end
+            **client_of(http)
         )
 
         return {"success": True, "message": "MFA disabled"}
-    except Exception as error:
-        raise HTTPException(
-            status_code=400,
-            detail=f"Failed to disable MFA: {str(error)}"
-        )
+    except plinto.MfaError as error:
+        raise mfa_http_error(error)
 
 # Backup codes management
 @app.post("/api/auth/mfa/backup-codes/regenerate")
 async def regenerate_backup_codes(
     request: BackupCodesRequest,
-    current_user: Dict[str, Any] = Depends(get_current_user)
+    http: Request,
+    current_user: Dict[str, Any] = Depends(get_current_user),
+    auth_token: Optional[str] = Depends(request_token)
 ) -> Dict[str, Any]:
     try:
         # Verify password for security
@@ -436,7 +584,11 @@ async def regenerate_backup_codes(
         )
 
         backup_codes = await plinto.auth.regenerateMFABackupCodes(
-            user_id=current_user["id"]
+            user_id=current_user["id"],
+            session_token=auth_token,  # Plinto: new codes are a step-up operation
+            confirmation_code=request.confirmation_code,
+            ip_address=http.client.host if http.client else None,
+            user_agent=http.headers.get("user-agent")
         )
 
         return {
@@ -444,28 +596,28 @@ async def regenerate_backup_codes(
             "codes": backup_codes.codes,
             "generated_at": backup_codes.generated_at
         }
-    except Exception as error:
-        raise HTTPException(
-            status_code=400,
-            detail=f"Failed to regenerate backup codes: {str(error)}"
-        )
+    except plinto.MfaError as error:
+        raise mfa_http_error(error)
 
 # Usage in routes
 @app.post("/api/admin/users")
 async def create_user(
     user_data: UserCreate,
-    current_user: Dict[str, Any] = Depends(require_mfa_admin)
+    current_user: Dict[str, Any] = Depends(require_admin_role)  # Plinto: role, then MFA level
 ) -> Dict[str, Any]:
     try:
-        result = await plinto.auth.sign_up(user_data.email, user_data.password, role=user_data.role)
+        result = await plinto.auth.sign_up(user_data.email, user_data.password, role="user")
     except plinto.MfaError as error:
         raise HTTPException(status_code=400, detail=error.to_dict())
+    # The new user's session is theirs, not the administrator's.
+    await plinto.auth.sign_out(result.session.token)
     return {"success": True, "user": result.user}
 
 @app.post("/api/payments")
 async def process_payment(
     payment_data: PaymentCreate,
-    current_user: Dict[str, Any] = Depends(require_mfa_always)
+    current_user: Dict[str, Any] = Depends(require_mfa_always),
+    authorization: plinto.Authorization = Depends(StepUpRequirement("payment_method_add"))
 ) -> Dict[str, Any]:
     return {"success": True, "amount": payment_data.amount, "currency": payment_data.currency}
 

@@ -12,12 +12,20 @@ import plinto
 security = HTTPBearer(auto_error=False)
 
 
-# Authentication dependency
-async def get_current_user(
+# Plinto: the session token of the request: the session cookie (named `__Host-session` when
+# served over https), else the Bearer header.
+def request_token(
+    host_session: Optional[str] = Cookie(None, alias="__Host-session"),
     session: Optional[str] = Cookie(None),
     token: Optional[HTTPAuthorizationCredentials] = Depends(security),
+) -> Optional[str]:
+    return host_session or session or (token.credentials if token else None)
+
+
+# Authentication dependency
+async def get_current_user(
+    auth_token: Optional[str] = Depends(request_token),
 ) -> Dict[str, Any]:
-    auth_token = session or (token.credentials if token else None)
 
     if not auth_token:
         raise HTTPException(
@@ -58,10 +66,8 @@ async def get_current_user(
 
 # The session behind the current request (used by MfaRequirement).
 async def get_current_session(
-    session: Optional[str] = Cookie(None),
-    token: Optional[HTTPAuthorizationCredentials] = Depends(security),
+    auth_token: Optional[str] = Depends(request_token),
 ) -> Dict[str, Any]:
-    auth_token = session or (token.credentials if token else None)
 
     if not auth_token:
         raise HTTPException(status_code=401, detail="No authentication token")
@@ -75,11 +81,3 @@ async def get_current_session(
         raise HTTPException(status_code=401, detail="Invalid or expired session")
 
     return session_data
-
-
-# The request's session token, if any: the session cookie, else the Bearer header.
-def request_token(
-    session: Optional[str] = Cookie(None),
-    token: Optional[HTTPAuthorizationCredentials] = Depends(security),
-) -> Optional[str]:
-    return session or (token.credentials if token else None)

@@ -67,6 +67,18 @@ class MfaRequirement:
             return user.get("role") in ["admin", "super_admin"]
         return False
 
+# Plinto: authorization, apart from the MFA level. ADMIN_ONLY lets non-admins through the MFA
+# check (it only says admins need MFA); an admin route must also check the role.
+async def require_admin_role(
+    current_user: Dict[str, Any] = Depends(MfaRequirement(MfaLevel.ADMIN_ONLY)),
+) -> Dict[str, Any]:
+    if current_user.get("role") not in ("admin", "super_admin"):
+        raise HTTPException(
+            status_code=403,
+            detail={"error": "Administrator role required", "code": "forbidden_role"},
+        )
+    return current_user
+
 # Usage in routes (the routes themselves are in main.py, where the app is)
 require_mfa_admin = MfaRequirement(MfaLevel.ADMIN_ONLY)
 require_mfa_always = MfaRequirement(MfaLevel.REQUIRED)
