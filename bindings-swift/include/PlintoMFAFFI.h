@@ -250,6 +250,20 @@ typedef void (*UniffiCallbackInterfaceMessageSenderMethod0)(uint64_t, RustBuffer
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_PASSWORD_CHECK_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_PASSWORD_CHECK_METHOD0
+typedef void (*UniffiCallbackInterfacePasswordCheckMethod0)(uint64_t, RustBuffer, int8_t* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_SECURITY_NOTIFIER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_SECURITY_NOTIFIER_METHOD0
+typedef void (*UniffiCallbackInterfaceSecurityNotifierMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_MESSAGE_SENDER
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_MESSAGE_SENDER
 typedef struct UniffiVTableCallbackInterfaceMessageSender {
@@ -257,6 +271,24 @@ typedef struct UniffiVTableCallbackInterfaceMessageSender {
     UniffiCallbackInterfaceClone _Nonnull uniffiClone;
     UniffiCallbackInterfaceMessageSenderMethod0 _Nonnull send;
 } UniffiVTableCallbackInterfaceMessageSender;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PASSWORD_CHECK
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PASSWORD_CHECK
+typedef struct UniffiVTableCallbackInterfacePasswordCheck {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfacePasswordCheckMethod0 _Nonnull isCompromised;
+} UniffiVTableCallbackInterfacePasswordCheck;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_SECURITY_NOTIFIER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_SECURITY_NOTIFIER
+typedef struct UniffiVTableCallbackInterfaceSecurityNotifier {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceSecurityNotifierMethod0 _Nonnull notify;
+} UniffiVTableCallbackInterfaceSecurityNotifier;
 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_CLONE_VAULT
@@ -335,19 +367,44 @@ uint64_t uniffi_plinto_mfa_fn_constructor_engine_new(RustBuffer database_path, R
 RustBuffer uniffi_plinto_mfa_fn_method_engine_call_json(uint64_t ptr, RustBuffer operation, RustBuffer arguments_json, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_SET_NOTIFIER
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_SET_NOTIFIER
+void uniffi_plinto_mfa_fn_method_engine_set_notifier(uint64_t ptr, RustBuffer notifier, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_SET_PASSWORD_CHECK
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_SET_PASSWORD_CHECK
+void uniffi_plinto_mfa_fn_method_engine_set_password_check(uint64_t ptr, RustBuffer check, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_SET_SENDER
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_SET_SENDER
 void uniffi_plinto_mfa_fn_method_engine_set_sender(uint64_t ptr, RustBuffer channel, RustBuffer sender, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_COMPLETE_DELIVERY
-#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_COMPLETE_DELIVERY
-RustBuffer uniffi_plinto_mfa_fn_method_engine_complete_delivery(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_AUTHORIZE
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_AUTHORIZE
+RustBuffer uniffi_plinto_mfa_fn_method_engine_authorize(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_CHANGE_EMAIL
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_CHANGE_EMAIL
+RustBuffer uniffi_plinto_mfa_fn_method_engine_change_email(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_CHANGE_PASSWORD
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_CHANGE_PASSWORD
+RustBuffer uniffi_plinto_mfa_fn_method_engine_change_password(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_CONFIGURE
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_CONFIGURE
 RustBuffer uniffi_plinto_mfa_fn_method_engine_configure(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_DELETE_ACCOUNT
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_DELETE_ACCOUNT
+RustBuffer uniffi_plinto_mfa_fn_method_engine_delete_account(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_DELETE_USER
@@ -400,9 +457,19 @@ RustBuffer uniffi_plinto_mfa_fn_method_engine_list_audit_events(uint64_t ptr, Ru
 RustBuffer uniffi_plinto_mfa_fn_method_engine_list_passkeys(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_LIST_SESSIONS
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_LIST_SESSIONS
+RustBuffer uniffi_plinto_mfa_fn_method_engine_list_sessions(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REGENERATE_MFA_BACKUP_CODES
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REGENERATE_MFA_BACKUP_CODES
 RustBuffer uniffi_plinto_mfa_fn_method_engine_regenerate_mfa_backup_codes(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REMOVE_FACTOR
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REMOVE_FACTOR
+RustBuffer uniffi_plinto_mfa_fn_method_engine_remove_factor(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REMOVE_PASSKEY
@@ -423,6 +490,21 @@ RustBuffer uniffi_plinto_mfa_fn_method_engine_request_new_code(uint64_t ptr, Rus
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REQUIRE_RECENT_MFA
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REQUIRE_RECENT_MFA
 RustBuffer uniffi_plinto_mfa_fn_method_engine_require_recent_mfa(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_RESTORE_FACTORS
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_RESTORE_FACTORS
+RustBuffer uniffi_plinto_mfa_fn_method_engine_restore_factors(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REVOKE_OTHER_SESSIONS
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REVOKE_OTHER_SESSIONS
+RustBuffer uniffi_plinto_mfa_fn_method_engine_revoke_other_sessions(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REVOKE_SESSION
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REVOKE_SESSION
+RustBuffer uniffi_plinto_mfa_fn_method_engine_revoke_session(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_ROTATE_KEY
@@ -493,6 +575,46 @@ void uniffi_plinto_mfa_fn_init_callback_vtable_messagesender(const UniffiVTableC
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_MESSAGESENDER_SEND
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_MESSAGESENDER_SEND
 void uniffi_plinto_mfa_fn_method_messagesender_send(uint64_t ptr, RustBuffer delivery, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_CLONE_PASSWORDCHECK
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_CLONE_PASSWORDCHECK
+uint64_t uniffi_plinto_mfa_fn_clone_passwordcheck(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FREE_PASSWORDCHECK
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FREE_PASSWORDCHECK
+void uniffi_plinto_mfa_fn_free_passwordcheck(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_INIT_CALLBACK_VTABLE_PASSWORDCHECK
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_INIT_CALLBACK_VTABLE_PASSWORDCHECK
+void uniffi_plinto_mfa_fn_init_callback_vtable_passwordcheck(const UniffiVTableCallbackInterfacePasswordCheck* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_PASSWORDCHECK_IS_COMPROMISED
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_PASSWORDCHECK_IS_COMPROMISED
+int8_t uniffi_plinto_mfa_fn_method_passwordcheck_is_compromised(uint64_t ptr, RustBuffer password, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_CLONE_SECURITYNOTIFIER
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_CLONE_SECURITYNOTIFIER
+uint64_t uniffi_plinto_mfa_fn_clone_securitynotifier(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FREE_SECURITYNOTIFIER
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FREE_SECURITYNOTIFIER
+void uniffi_plinto_mfa_fn_free_securitynotifier(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_INIT_CALLBACK_VTABLE_SECURITYNOTIFIER
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_INIT_CALLBACK_VTABLE_SECURITYNOTIFIER
+void uniffi_plinto_mfa_fn_init_callback_vtable_securitynotifier(const UniffiVTableCallbackInterfaceSecurityNotifier* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_SECURITYNOTIFIER_NOTIFY
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_SECURITYNOTIFIER_NOTIFY
+void uniffi_plinto_mfa_fn_method_securitynotifier_notify(uint64_t ptr, RustBuffer notification, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_ACCOUNT_CODE
@@ -859,21 +981,51 @@ uint16_t uniffi_plinto_mfa_checksum_method_engine_call_json(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_SET_NOTIFIER
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_SET_NOTIFIER
+uint16_t uniffi_plinto_mfa_checksum_method_engine_set_notifier(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_SET_PASSWORD_CHECK
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_SET_PASSWORD_CHECK
+uint16_t uniffi_plinto_mfa_checksum_method_engine_set_password_check(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_SET_SENDER
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_SET_SENDER
 uint16_t uniffi_plinto_mfa_checksum_method_engine_set_sender(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_COMPLETE_DELIVERY
-#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_COMPLETE_DELIVERY
-uint16_t uniffi_plinto_mfa_checksum_method_engine_complete_delivery(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_AUTHORIZE
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_AUTHORIZE
+uint16_t uniffi_plinto_mfa_checksum_method_engine_authorize(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_CHANGE_EMAIL
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_CHANGE_EMAIL
+uint16_t uniffi_plinto_mfa_checksum_method_engine_change_email(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_CHANGE_PASSWORD
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_CHANGE_PASSWORD
+uint16_t uniffi_plinto_mfa_checksum_method_engine_change_password(void
     
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_CONFIGURE
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_CONFIGURE
 uint16_t uniffi_plinto_mfa_checksum_method_engine_configure(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_DELETE_ACCOUNT
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_DELETE_ACCOUNT
+uint16_t uniffi_plinto_mfa_checksum_method_engine_delete_account(void
     
 );
 #endif
@@ -937,9 +1089,21 @@ uint16_t uniffi_plinto_mfa_checksum_method_engine_list_passkeys(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_LIST_SESSIONS
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_LIST_SESSIONS
+uint16_t uniffi_plinto_mfa_checksum_method_engine_list_sessions(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REGENERATE_MFA_BACKUP_CODES
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REGENERATE_MFA_BACKUP_CODES
 uint16_t uniffi_plinto_mfa_checksum_method_engine_regenerate_mfa_backup_codes(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REMOVE_FACTOR
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REMOVE_FACTOR
+uint16_t uniffi_plinto_mfa_checksum_method_engine_remove_factor(void
     
 );
 #endif
@@ -964,6 +1128,24 @@ uint16_t uniffi_plinto_mfa_checksum_method_engine_request_new_code(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REQUIRE_RECENT_MFA
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REQUIRE_RECENT_MFA
 uint16_t uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_RESTORE_FACTORS
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_RESTORE_FACTORS
+uint16_t uniffi_plinto_mfa_checksum_method_engine_restore_factors(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REVOKE_OTHER_SESSIONS
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REVOKE_OTHER_SESSIONS
+uint16_t uniffi_plinto_mfa_checksum_method_engine_revoke_other_sessions(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REVOKE_SESSION
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REVOKE_SESSION
+uint16_t uniffi_plinto_mfa_checksum_method_engine_revoke_session(void
     
 );
 #endif
@@ -1030,6 +1212,18 @@ uint16_t uniffi_plinto_mfa_checksum_method_engine_verify_session(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_MESSAGESENDER_SEND
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_MESSAGESENDER_SEND
 uint16_t uniffi_plinto_mfa_checksum_method_messagesender_send(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_PASSWORDCHECK_IS_COMPROMISED
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_PASSWORDCHECK_IS_COMPROMISED
+uint16_t uniffi_plinto_mfa_checksum_method_passwordcheck_is_compromised(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_SECURITYNOTIFIER_NOTIFY
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_SECURITYNOTIFIER_NOTIFY
+uint16_t uniffi_plinto_mfa_checksum_method_securitynotifier_notify(void
     
 );
 #endif

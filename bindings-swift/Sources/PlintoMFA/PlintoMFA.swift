@@ -586,6 +586,19 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func callJson(operation: String, argumentsJson: String) throws  -> String
     
     /**
+     * Registers the app's notifier of security events (factor added or removed, MFA turned
+     * off, a reused TOTP code, a lockout, suspended factors, password and email changes), or
+     * with `None` removes it.
+     */
+    func setNotifier(notifier: SecurityNotifier?) throws 
+    
+    /**
+     * Registers the app's breached-password check, asked about every new password, or with
+     * `None` removes it.
+     */
+    func setPasswordCheck(check: PasswordCheck?) throws 
+    
+    /**
      * Registers the app's sender for `channel` (`sms` or `email`), or with `None` removes
      * it. The engine calls it on a thread of its own with its timeout around it, voids the
      * code of a failed send and keeps channel health.
@@ -593,10 +606,26 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func setSender(channel: String, sender: MessageSender?) throws 
     
     /**
-     * Reports how a caller-made delivery went (`externalDelivery`). A failure voids the code it
-     * carried and is answered with `mfa_delivery_failed`.
+     * Whether a signed-in session may perform `operation` now. Operations named in
+     * `security.stepUpRequired` (e.g. `payment_method_add`) need a recent MFA verification on
+     * this session, or on an account without MFA a recent password check; others need only a
+     * signed-in session. A refusal is `session_invalid` or `mfa_step_up_required` (with the
+     * methods that satisfy it).
      */
-    func completeDelivery(request: CompleteDeliveryRequest) throws  -> SuccessResult
+    func authorize(request: AuthorizeRequest) throws  -> Authorization
+    
+    /**
+     * Changes the user's email address (sign-in name): needs the password and, on an account
+     * with MFA, the step-up (`email_change`). The old address is notified; other sessions end.
+     */
+    func changeEmail(request: ChangeEmailRequest) throws  -> RevokedSessions
+    
+    /**
+     * Changes the password: needs the current one and, on an account with MFA, a session whose
+     * MFA is recent or a `confirmationCode` (`password_change` in `security.stepUpRequired`).
+     * The new password follows the password rules; the user's other sessions end.
+     */
+    func changePassword(request: ChangePasswordRequest) throws  -> RevokedSessions
     
     /**
      * Applies settings in the guide's `mfa.configure()` shape (camelCase or snake_case keys),
@@ -605,20 +634,32 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func configure(request: ConfigureRequest) throws  -> ConfigureResult
     
     /**
-     * Deletes a user and everything that belongs to them.
+     * Deletes the caller's own account: needs the password and, on an account with MFA, the
+     * step-up (`account_delete`). The audit trail is kept under a pseudonym.
+     */
+    func deleteAccount(request: DeleteAccountRequest) throws  -> SuccessResult
+    
+    /**
+     * Deletes a user and everything that belongs to them, as an administrator does (no step-up:
+     * guard the route that calls it). Their audit events are kept under a pseudonym for
+     * `audit.retentionDays`. A user deleting their own account uses `deleteAccount`.
      */
     func deleteUser(request: DeleteUserRequest) throws  -> SuccessResult
     
     /**
      * Turns MFA off: needs the password (or a `verifyPassword` in the last five minutes) and a
-     * current code of an active factor (TOTP, SMS, email or a backup code); removes every factor.
+     * current code of an active factor (TOTP, SMS or email for this session, or a backup code);
+     * removes every factor and ends the user's other sessions.
      */
     func disableMfa(request: DisableMfaRequest) throws  -> DisableMfaResult
     
     /**
      * Starts setting up a method. For `totp`: a new secret, its `otpauth://` URI and QR code
      * (the device stays unconfirmed until `verifyMfa` sees a correct code); for `sms` and
-     * `email`: a destination that a code is sent to.
+     * `email`: a destination that a code is sent to, kept beside the confirmed one until its
+     * code is confirmed. Adding a factor is a step-up operation (`factor_add`): on an account
+     * with MFA it needs a session whose MFA is recent or a `confirmationCode`; without MFA, a
+     * password check (sign-in, `verifyPassword`) or a session from the last five minutes.
      */
     func enableMfa(request: EnableMfaRequest) throws  -> EnableMfaResult
     
@@ -663,33 +704,69 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func listPasskeys(request: ListPasskeysRequest) throws  -> [PasskeyInfo]
     
     /**
-     * Replaces the user's backup codes with `count` new ones (default from settings, 10).
+     * The user's signed-in sessions, newest first (pending sign-ins are not sessions yet; they
+     * are in the audit log).
+     */
+    func listSessions(request: ListSessionsRequest) throws  -> [SessionSummary]
+    
+    /**
+     * Replaces the user's backup codes with `count` new ones (default from settings, 10): a
+     * step-up operation (`backup_codes_regenerate`).
      */
     func regenerateMfaBackupCodes(request: RegenerateBackupCodesRequest) throws  -> BackupCodes
     
     /**
-     * Removes a key; needs `password` (or a `verifyPassword` in the last five minutes).
-     * Removing the last MFA factor also needs `confirmationCode`, as `disableMfa` does.
+     * Removes one authenticator device (`dev_…`) or SMS/email destination (`chn_…`, from
+     * `getMfaStatus`): needs the password (or a password check in the last five minutes) and
+     * the step-up (`factor_remove`). Removing the last factor is turning MFA off, with the rules
+     * of `disableMfa` (a `confirmationCode` is then required).
      */
-    func removePasskey(request: RemovePasskeyRequest) throws  -> RemovePasskeyResult
+    func removeFactor(request: RemoveFactorRequest) throws  -> RemoveFactorResult
     
     /**
-     * Renames one of the user's security keys or passkeys.
+     * Removes a key; needs `password` (or a `verifyPassword` in the last five minutes) and the
+     * step-up (`factor_remove`: a session whose MFA is recent, or `confirmationCode`). Removing
+     * the last MFA factor is turning MFA off, with the rules of `disableMfa`.
+     */
+    func removePasskey(request: RemovePasskeyRequest) throws  -> RemoveFactorResult
+    
+    /**
+     * Renames one of the user's security keys or passkeys (a factor change: `factor_add`'s
+     * step-up applies).
      */
     func renamePasskey(request: RenamePasskeyRequest) throws  -> SuccessResult
     
     /**
-     * Sends a new SMS or email code, voiding the previous one: for a pending sign-in
-     * (`sessionId`) or a method being set up (`userId`). Resend limits per minute, hour and day
-     * apply.
+     * Sends a new SMS or email code, voiding the previous one: for a pending sign-in or a
+     * signed-in session's step-up (`sessionId`), or the destination being set up (`userId`).
+     * Each code is good only for what it was sent for: that session (or that setup) and that
+     * destination. Resend limits per minute, hour and day apply. The code goes out through the
+     * registered sender and never appears in the result.
      */
     func requestNewCode(request: RequestNewCodeRequest) throws  -> RequestCodeResult
     
     /**
-     * Fails with `mfa_step_up_required` unless the session passed MFA within `maxAge` seconds
-     * (default `security.stepUpMaxAgeSeconds`, 600).
+     * Fails with `mfa_step_up_required` unless the signed-in session passed MFA within `maxAge`
+     * seconds (default `security.stepUpMaxAgeSeconds`, 600); a pending or unknown session is
+     * `session_invalid`.
      */
     func requireRecentMfa(request: RequireRecentMfaRequest) throws  -> SuccessResult
+    
+    /**
+     * Lifts a suspension of the user's code-based factors, as an administrator does after
+     * checking who is asking (no step-up: guard the route that calls it). Audited.
+     */
+    func restoreFactors(request: RestoreFactorsRequest) throws  -> SuccessResult
+    
+    /**
+     * Ends every session of the token's user except this one ("sign out everywhere else").
+     */
+    func revokeOtherSessions(request: RevokeOtherSessionsRequest) throws  -> RevokedSessions
+    
+    /**
+     * Ends one of the user's sessions by its public id (`not_found` if it is not theirs).
+     */
+    func revokeSession(request: RevokeSessionRequest) throws  -> SuccessResult
     
     /**
      * Re-seals every secret at rest from `oldKey` to `newKey` in one transaction; the engine then
@@ -751,7 +828,10 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func verifyPassword(request: VerifyPasswordRequest) throws  -> SuccessResult
     
     /**
-     * Describes a session token. Unknown, expired and empty tokens give `valid: false`.
+     * Describes a session token. Only a signed-in session is `valid`: unknown, expired, idle
+     * and empty tokens give `valid: false` (`state: "invalid"`), and so does a pending sign-in
+     * that has not passed MFA (`state: "mfa_pending"`, with only its methods). A use refreshes
+     * the idle timeout.
      */
     func verifySession(request: VerifySessionRequest) throws  -> SessionInfo
     
@@ -846,6 +926,33 @@ open func callJson(operation: String, argumentsJson: String)throws  -> String  {
 }
     
     /**
+     * Registers the app's notifier of security events (factor added or removed, MFA turned
+     * off, a reused TOTP code, a lockout, suspended factors, password and email changes), or
+     * with `None` removes it.
+     */
+open func setNotifier(notifier: SecurityNotifier? = nil)throws   {try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_set_notifier(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionTypeSecurityNotifier.lower(notifier),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Registers the app's breached-password check, asked about every new password, or with
+     * `None` removes it.
+     */
+open func setPasswordCheck(check: PasswordCheck? = nil)throws   {try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_set_password_check(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionTypePasswordCheck.lower(check),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * Registers the app's sender for `channel` (`sms` or `email`), or with `None` removes
      * it. The engine calls it on a thread of its own with its timeout around it, voids the
      * code of a failed send and keeps channel health.
@@ -861,15 +968,47 @@ open func setSender(channel: String, sender: MessageSender? = nil)throws   {try 
 }
     
     /**
-     * Reports how a caller-made delivery went (`externalDelivery`). A failure voids the code it
-     * carried and is answered with `mfa_delivery_failed`.
+     * Whether a signed-in session may perform `operation` now. Operations named in
+     * `security.stepUpRequired` (e.g. `payment_method_add`) need a recent MFA verification on
+     * this session, or on an account without MFA a recent password check; others need only a
+     * signed-in session. A refusal is `session_invalid` or `mfa_step_up_required` (with the
+     * methods that satisfy it).
      */
-open func completeDelivery(request: CompleteDeliveryRequest)throws  -> SuccessResult  {
-    return try  FfiConverterTypeSuccessResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+open func authorize(request: AuthorizeRequest)throws  -> Authorization  {
+    return try  FfiConverterTypeAuthorization_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
         uniffiCallStatus in
-    uniffi_plinto_mfa_fn_method_engine_complete_delivery(
+    uniffi_plinto_mfa_fn_method_engine_authorize(
             self.uniffiCloneHandle(),
-        FfiConverterTypeCompleteDeliveryRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeAuthorizeRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Changes the user's email address (sign-in name): needs the password and, on an account
+     * with MFA, the step-up (`email_change`). The old address is notified; other sessions end.
+     */
+open func changeEmail(request: ChangeEmailRequest)throws  -> RevokedSessions  {
+    return try  FfiConverterTypeRevokedSessions_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_change_email(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeChangeEmailRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Changes the password: needs the current one and, on an account with MFA, a session whose
+     * MFA is recent or a `confirmationCode` (`password_change` in `security.stepUpRequired`).
+     * The new password follows the password rules; the user's other sessions end.
+     */
+open func changePassword(request: ChangePasswordRequest)throws  -> RevokedSessions  {
+    return try  FfiConverterTypeRevokedSessions_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_change_password(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeChangePasswordRequest_lower(request),uniffiCallStatus
     )
 })
 }
@@ -889,7 +1028,23 @@ open func configure(request: ConfigureRequest)throws  -> ConfigureResult  {
 }
     
     /**
-     * Deletes a user and everything that belongs to them.
+     * Deletes the caller's own account: needs the password and, on an account with MFA, the
+     * step-up (`account_delete`). The audit trail is kept under a pseudonym.
+     */
+open func deleteAccount(request: DeleteAccountRequest)throws  -> SuccessResult  {
+    return try  FfiConverterTypeSuccessResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_delete_account(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeDeleteAccountRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Deletes a user and everything that belongs to them, as an administrator does (no step-up:
+     * guard the route that calls it). Their audit events are kept under a pseudonym for
+     * `audit.retentionDays`. A user deleting their own account uses `deleteAccount`.
      */
 open func deleteUser(request: DeleteUserRequest)throws  -> SuccessResult  {
     return try  FfiConverterTypeSuccessResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
@@ -903,7 +1058,8 @@ open func deleteUser(request: DeleteUserRequest)throws  -> SuccessResult  {
     
     /**
      * Turns MFA off: needs the password (or a `verifyPassword` in the last five minutes) and a
-     * current code of an active factor (TOTP, SMS, email or a backup code); removes every factor.
+     * current code of an active factor (TOTP, SMS or email for this session, or a backup code);
+     * removes every factor and ends the user's other sessions.
      */
 open func disableMfa(request: DisableMfaRequest)throws  -> DisableMfaResult  {
     return try  FfiConverterTypeDisableMfaResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
@@ -918,7 +1074,10 @@ open func disableMfa(request: DisableMfaRequest)throws  -> DisableMfaResult  {
     /**
      * Starts setting up a method. For `totp`: a new secret, its `otpauth://` URI and QR code
      * (the device stays unconfirmed until `verifyMfa` sees a correct code); for `sms` and
-     * `email`: a destination that a code is sent to.
+     * `email`: a destination that a code is sent to, kept beside the confirmed one until its
+     * code is confirmed. Adding a factor is a step-up operation (`factor_add`): on an account
+     * with MFA it needs a session whose MFA is recent or a `confirmationCode`; without MFA, a
+     * password check (sign-in, `verifyPassword`) or a session from the last five minutes.
      */
 open func enableMfa(request: EnableMfaRequest)throws  -> EnableMfaResult  {
     return try  FfiConverterTypeEnableMfaResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
@@ -1027,7 +1186,22 @@ open func listPasskeys(request: ListPasskeysRequest)throws  -> [PasskeyInfo]  {
 }
     
     /**
-     * Replaces the user's backup codes with `count` new ones (default from settings, 10).
+     * The user's signed-in sessions, newest first (pending sign-ins are not sessions yet; they
+     * are in the audit log).
+     */
+open func listSessions(request: ListSessionsRequest)throws  -> [SessionSummary]  {
+    return try  FfiConverterSequenceTypeSessionSummary.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_list_sessions(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeListSessionsRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Replaces the user's backup codes with `count` new ones (default from settings, 10): a
+     * step-up operation (`backup_codes_regenerate`).
      */
 open func regenerateMfaBackupCodes(request: RegenerateBackupCodesRequest)throws  -> BackupCodes  {
     return try  FfiConverterTypeBackupCodes_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
@@ -1040,11 +1214,28 @@ open func regenerateMfaBackupCodes(request: RegenerateBackupCodesRequest)throws 
 }
     
     /**
-     * Removes a key; needs `password` (or a `verifyPassword` in the last five minutes).
-     * Removing the last MFA factor also needs `confirmationCode`, as `disableMfa` does.
+     * Removes one authenticator device (`dev_…`) or SMS/email destination (`chn_…`, from
+     * `getMfaStatus`): needs the password (or a password check in the last five minutes) and
+     * the step-up (`factor_remove`). Removing the last factor is turning MFA off, with the rules
+     * of `disableMfa` (a `confirmationCode` is then required).
      */
-open func removePasskey(request: RemovePasskeyRequest)throws  -> RemovePasskeyResult  {
-    return try  FfiConverterTypeRemovePasskeyResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+open func removeFactor(request: RemoveFactorRequest)throws  -> RemoveFactorResult  {
+    return try  FfiConverterTypeRemoveFactorResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_remove_factor(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRemoveFactorRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Removes a key; needs `password` (or a `verifyPassword` in the last five minutes) and the
+     * step-up (`factor_remove`: a session whose MFA is recent, or `confirmationCode`). Removing
+     * the last MFA factor is turning MFA off, with the rules of `disableMfa`.
+     */
+open func removePasskey(request: RemovePasskeyRequest)throws  -> RemoveFactorResult  {
+    return try  FfiConverterTypeRemoveFactorResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
         uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_remove_passkey(
             self.uniffiCloneHandle(),
@@ -1054,7 +1245,8 @@ open func removePasskey(request: RemovePasskeyRequest)throws  -> RemovePasskeyRe
 }
     
     /**
-     * Renames one of the user's security keys or passkeys.
+     * Renames one of the user's security keys or passkeys (a factor change: `factor_add`'s
+     * step-up applies).
      */
 open func renamePasskey(request: RenamePasskeyRequest)throws  -> SuccessResult  {
     return try  FfiConverterTypeSuccessResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
@@ -1067,9 +1259,11 @@ open func renamePasskey(request: RenamePasskeyRequest)throws  -> SuccessResult  
 }
     
     /**
-     * Sends a new SMS or email code, voiding the previous one: for a pending sign-in
-     * (`sessionId`) or a method being set up (`userId`). Resend limits per minute, hour and day
-     * apply.
+     * Sends a new SMS or email code, voiding the previous one: for a pending sign-in or a
+     * signed-in session's step-up (`sessionId`), or the destination being set up (`userId`).
+     * Each code is good only for what it was sent for: that session (or that setup) and that
+     * destination. Resend limits per minute, hour and day apply. The code goes out through the
+     * registered sender and never appears in the result.
      */
 open func requestNewCode(request: RequestNewCodeRequest)throws  -> RequestCodeResult  {
     return try  FfiConverterTypeRequestCodeResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
@@ -1082,8 +1276,9 @@ open func requestNewCode(request: RequestNewCodeRequest)throws  -> RequestCodeRe
 }
     
     /**
-     * Fails with `mfa_step_up_required` unless the session passed MFA within `maxAge` seconds
-     * (default `security.stepUpMaxAgeSeconds`, 600).
+     * Fails with `mfa_step_up_required` unless the signed-in session passed MFA within `maxAge`
+     * seconds (default `security.stepUpMaxAgeSeconds`, 600); a pending or unknown session is
+     * `session_invalid`.
      */
 open func requireRecentMfa(request: RequireRecentMfaRequest)throws  -> SuccessResult  {
     return try  FfiConverterTypeSuccessResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
@@ -1091,6 +1286,46 @@ open func requireRecentMfa(request: RequireRecentMfaRequest)throws  -> SuccessRe
     uniffi_plinto_mfa_fn_method_engine_require_recent_mfa(
             self.uniffiCloneHandle(),
         FfiConverterTypeRequireRecentMfaRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Lifts a suspension of the user's code-based factors, as an administrator does after
+     * checking who is asking (no step-up: guard the route that calls it). Audited.
+     */
+open func restoreFactors(request: RestoreFactorsRequest)throws  -> SuccessResult  {
+    return try  FfiConverterTypeSuccessResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_restore_factors(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRestoreFactorsRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Ends every session of the token's user except this one ("sign out everywhere else").
+     */
+open func revokeOtherSessions(request: RevokeOtherSessionsRequest)throws  -> RevokedSessions  {
+    return try  FfiConverterTypeRevokedSessions_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_revoke_other_sessions(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRevokeOtherSessionsRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Ends one of the user's sessions by its public id (`not_found` if it is not theirs).
+     */
+open func revokeSession(request: RevokeSessionRequest)throws  -> SuccessResult  {
+    return try  FfiConverterTypeSuccessResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_revoke_session(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRevokeSessionRequest_lower(request),uniffiCallStatus
     )
 })
 }
@@ -1227,7 +1462,10 @@ open func verifyPassword(request: VerifyPasswordRequest)throws  -> SuccessResult
 }
     
     /**
-     * Describes a session token. Unknown, expired and empty tokens give `valid: false`.
+     * Describes a session token. Only a signed-in session is `valid`: unknown, expired, idle
+     * and empty tokens give `valid: false` (`state: "invalid"`), and so does a pending sign-in
+     * that has not passed MFA (`state: "mfa_pending"`, with only its methods). A use refreshes
+     * the idle timeout.
      */
 open func verifySession(request: VerifySessionRequest)throws  -> SessionInfo  {
     return try  FfiConverterTypeSessionInfo_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
@@ -1501,6 +1739,429 @@ public func FfiConverterTypeMessageSender_lower(_ value: MessageSender) -> UInt6
 
 
 /**
+ * The app's breached-password check.
+ */
+public protocol PasswordCheck: AnyObject, Sendable {
+    
+    /**
+     * Whether `password` is known to be compromised; throwing lets it pass, on record.
+     */
+    func isCompromised(password: String) throws  -> Bool
+    
+}
+/**
+ * The app's breached-password check.
+ */
+open class PasswordCheckImpl: PasswordCheck, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_plinto_mfa_fn_clone_passwordcheck(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_plinto_mfa_fn_free_passwordcheck(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Whether `password` is known to be compromised; throwing lets it pass, on record.
+     */
+open func isCompromised(password: String)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeSendFailure_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_passwordcheck_is_compromised(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(password),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfacePasswordCheck {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfacePasswordCheck = UniffiVTableCallbackInterfacePasswordCheck(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypePasswordCheck.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface PasswordCheck: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypePasswordCheck.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface PasswordCheck: handle missing in uniffiClone")
+            }
+        },
+        isCompromised: { (
+            uniffiHandle: UInt64,
+            password: RustBuffer,
+            uniffiOutReturn: UnsafeMutablePointer<Int8>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Bool in
+                guard let uniffiObj = try? FfiConverterTypePasswordCheck.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.isCompromised(
+                     password: try FfiConverterString.lift(password)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterBool.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeSendFailure_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfacePasswordCheck> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfacePasswordCheck>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitPasswordCheck() {
+    uniffi_plinto_mfa_fn_init_callback_vtable_passwordcheck(UniffiCallbackInterfacePasswordCheck.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePasswordCheck: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<PasswordCheck>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = PasswordCheck
+
+    public static func lift(_ handle: UInt64) throws -> PasswordCheck {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PasswordCheckImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: PasswordCheck) -> UInt64 {
+         if let rustImpl = value as? PasswordCheckImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PasswordCheck {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: PasswordCheck, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePasswordCheck_lift(_ handle: UInt64) throws -> PasswordCheck {
+    return try FfiConverterTypePasswordCheck.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePasswordCheck_lower(_ value: PasswordCheck) -> UInt64 {
+    return FfiConverterTypePasswordCheck.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The app's way to tell users about security events (a push message, an email service).
+ */
+public protocol SecurityNotifier: AnyObject, Sendable {
+    
+    /**
+     * Delivers one notification; throwing is recorded in the audit log.
+     */
+    func notify(notification: Notification) throws 
+    
+}
+/**
+ * The app's way to tell users about security events (a push message, an email service).
+ */
+open class SecurityNotifierImpl: SecurityNotifier, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_plinto_mfa_fn_clone_securitynotifier(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_plinto_mfa_fn_free_securitynotifier(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Delivers one notification; throwing is recorded in the audit log.
+     */
+open func notify(notification: Notification)throws   {try rustCallWithError(FfiConverterTypeSendFailure_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_securitynotifier_notify(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeNotification_lower(notification),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceSecurityNotifier {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceSecurityNotifier = UniffiVTableCallbackInterfaceSecurityNotifier(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeSecurityNotifier.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface SecurityNotifier: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeSecurityNotifier.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface SecurityNotifier: handle missing in uniffiClone")
+            }
+        },
+        notify: { (
+            uniffiHandle: UInt64,
+            notification: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeSecurityNotifier.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.notify(
+                     notification: try FfiConverterTypeNotification_lift(notification)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeSendFailure_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceSecurityNotifier> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceSecurityNotifier>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitSecurityNotifier() {
+    uniffi_plinto_mfa_fn_init_callback_vtable_securitynotifier(UniffiCallbackInterfaceSecurityNotifier.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSecurityNotifier: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<SecurityNotifier>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = SecurityNotifier
+
+    public static func lift(_ handle: UInt64) throws -> SecurityNotifier {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return SecurityNotifierImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: SecurityNotifier) -> UInt64 {
+         if let rustImpl = value as? SecurityNotifierImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SecurityNotifier {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: SecurityNotifier, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSecurityNotifier_lift(_ handle: UInt64) throws -> SecurityNotifier {
+    return try FfiConverterTypeSecurityNotifier.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSecurityNotifier_lower(_ value: SecurityNotifier) -> UInt64 {
+    return FfiConverterTypeSecurityNotifier.lower(value)
+}
+
+
+
+
+
+
+/**
  * The accounts of an authenticator app. `to_json()` holds the secrets: keep it in the
  * platform's protected storage (Keychain, EncryptedSharedPreferences).
  */
@@ -1759,7 +2420,7 @@ public func FfiConverterTypeVault_lower(_ value: Vault) -> UInt64 {
 
 
 /**
- * Why an app's sender could not send a message (kept in the audit log, never shown to users).
+ * Why an app's hook could not do its work (kept in the audit log, never shown to users).
  */
 public 
 enum SendFailure: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
@@ -1767,11 +2428,20 @@ enum SendFailure: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     
     
     /**
-     * The message did not go out.
+     * The message did not go out, or the hook failed: counts against the provider's health.
      */
     case Failed(
         /**
          * What went wrong.
+         */reason: String
+    )
+    /**
+     * The provider refused this destination (an invalid or blocked number, an unknown
+     * mailbox): the send fails, the provider stays healthy.
+     */
+    case Rejected(
+        /**
+         * What the provider said.
          */reason: String
     )
 
@@ -1806,6 +2476,9 @@ public struct FfiConverterTypeSendFailure: FfiConverterRustBuffer {
         case 1: return .Failed(
             reason: try FfiConverterString.read(from: &buf)
             )
+        case 2: return .Rejected(
+            reason: try FfiConverterString.read(from: &buf)
+            )
 
          default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -1820,6 +2493,11 @@ public struct FfiConverterTypeSendFailure: FfiConverterRustBuffer {
         
         case let .Failed(reason):
             writeInt(&buf, Int32(1))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Rejected(reason):
+            writeInt(&buf, Int32(2))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -1908,6 +2586,54 @@ fileprivate struct FfiConverterOptionTypeMessageSender: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeMessageSender.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypePasswordCheck: FfiConverterRustBuffer {
+    typealias SwiftType = PasswordCheck?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePasswordCheck.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePasswordCheck.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeSecurityNotifier: FfiConverterRustBuffer {
+    typealias SwiftType = SecurityNotifier?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSecurityNotifier.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSecurityNotifier.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -2037,6 +2763,31 @@ fileprivate struct FfiConverterSequenceTypePasskeyInfo: FfiConverterRustBuffer {
         return seq
     }
 }
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeSessionSummary: FfiConverterRustBuffer {
+    typealias SwiftType = [SessionSummary]
+
+    public static func write(_ value: [SessionSummary], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeSessionSummary.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [SessionSummary] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [SessionSummary]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeSessionSummary.read(from: &buf))
+        }
+        return seq
+    }
+}
 /**
  * The code of an account at `time` (Unix seconds; default now).
  */
@@ -2150,22 +2901,37 @@ private let initializationResult: InitializationResult = {
     if (uniffi_plinto_mfa_checksum_method_engine_call_json() != 44874) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_set_sender() != 24452) {
+    if (uniffi_plinto_mfa_checksum_method_engine_set_notifier() != 10148) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_complete_delivery() != 30794) {
+    if (uniffi_plinto_mfa_checksum_method_engine_set_password_check() != 65156) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_set_sender() != 31784) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_authorize() != 17702) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_change_email() != 17520) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_change_password() != 37022) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_engine_configure() != 65142) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_delete_user() != 42363) {
+    if (uniffi_plinto_mfa_checksum_method_engine_delete_account() != 54415) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_disable_mfa() != 14163) {
+    if (uniffi_plinto_mfa_checksum_method_engine_delete_user() != 56160) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_enable_mfa() != 61391) {
+    if (uniffi_plinto_mfa_checksum_method_engine_disable_mfa() != 64926) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_enable_mfa() != 28805) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_engine_get_fallback_methods() != 59010) {
@@ -2189,19 +2955,34 @@ private let initializationResult: InitializationResult = {
     if (uniffi_plinto_mfa_checksum_method_engine_list_passkeys() != 29317) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_regenerate_mfa_backup_codes() != 22663) {
+    if (uniffi_plinto_mfa_checksum_method_engine_list_sessions() != 18135) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_remove_passkey() != 50758) {
+    if (uniffi_plinto_mfa_checksum_method_engine_regenerate_mfa_backup_codes() != 11837) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_rename_passkey() != 50247) {
+    if (uniffi_plinto_mfa_checksum_method_engine_remove_factor() != 10996) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_request_new_code() != 4812) {
+    if (uniffi_plinto_mfa_checksum_method_engine_remove_passkey() != 44591) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa() != 52039) {
+    if (uniffi_plinto_mfa_checksum_method_engine_rename_passkey() != 60798) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_request_new_code() != 28096) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa() != 49569) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_restore_factors() != 60550) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_revoke_other_sessions() != 32695) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_revoke_session() != 26900) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_engine_rotate_key() != 4699) {
@@ -2231,10 +3012,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_plinto_mfa_checksum_method_engine_verify_password() != 7675) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_verify_session() != 37695) {
+    if (uniffi_plinto_mfa_checksum_method_engine_verify_session() != 19227) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_messagesender_send() != 51916) {
+    if (uniffi_plinto_mfa_checksum_method_messagesender_send() != 45935) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_passwordcheck_is_compromised() != 52189) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_securitynotifier_notify() != 22483) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_constructor_vault_from_json() != 19372) {
@@ -2248,6 +3035,8 @@ private let initializationResult: InitializationResult = {
     }
 
     uniffiCallbackInitMessageSender()
+    uniffiCallbackInitPasswordCheck()
+    uniffiCallbackInitSecurityNotifier()
     uniffiEnsurePlintoMfaCoreInitialized()
     return InitializationResult.ok
 }()

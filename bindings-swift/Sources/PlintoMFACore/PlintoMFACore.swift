@@ -1063,6 +1063,178 @@ public func FfiConverterTypeAuthenticatorCodeRequest_lower(_ value: Authenticato
 
 
 /**
+ * A granted `authorize`.
+ */
+public struct Authorization: Equatable, Hashable {
+    /**
+     * Always true (refusals are errors).
+     */
+    public var authorized: Bool
+    /**
+     * The operation.
+     */
+    public var operation: String
+    /**
+     * Whether the operation needed a step-up (it is in `security.stepUpRequired`).
+     */
+    public var stepUp: Bool
+    /**
+     * The session's user.
+     */
+    public var user: User
+    /**
+     * The session's public id.
+     */
+    public var sessionId: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Always true (refusals are errors).
+         */authorized: Bool, 
+        /**
+         * The operation.
+         */operation: String, 
+        /**
+         * Whether the operation needed a step-up (it is in `security.stepUpRequired`).
+         */stepUp: Bool, 
+        /**
+         * The session's user.
+         */user: User, 
+        /**
+         * The session's public id.
+         */sessionId: String) {
+        self.authorized = authorized
+        self.operation = operation
+        self.stepUp = stepUp
+        self.user = user
+        self.sessionId = sessionId
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Authorization: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuthorization: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Authorization {
+        return
+            try Authorization(
+                authorized: FfiConverterBool.read(from: &buf), 
+                operation: FfiConverterString.read(from: &buf), 
+                stepUp: FfiConverterBool.read(from: &buf), 
+                user: FfiConverterTypeUser.read(from: &buf), 
+                sessionId: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Authorization, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.authorized, into: &buf)
+        FfiConverterString.write(value.operation, into: &buf)
+        FfiConverterBool.write(value.stepUp, into: &buf)
+        FfiConverterTypeUser.write(value.user, into: &buf)
+        FfiConverterString.write(value.sessionId, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuthorization_lift(_ buf: RustBuffer) throws -> Authorization {
+    return try FfiConverterTypeAuthorization.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuthorization_lower(_ value: Authorization) -> RustBuffer {
+    return FfiConverterTypeAuthorization.lower(value)
+}
+
+
+/**
+ * Whether a signed-in session may perform `operation` now. Operations named in
+ * `security.stepUpRequired` (e.g. `payment_method_add`) need a recent MFA verification on
+ * this session, or on an account without MFA a recent password check; others need only a
+ * signed-in session. A refusal is `session_invalid` or `mfa_step_up_required` (with the
+ * methods that satisfy it).
+ */
+public struct AuthorizeRequest: Equatable, Hashable {
+    /**
+     * The session token.
+     */
+    public var sessionToken: SecretString
+    /**
+     * The operation, e.g. `payment_method_add`.
+     */
+    public var operation: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The session token.
+         */sessionToken: SecretString, 
+        /**
+         * The operation, e.g. `payment_method_add`.
+         */operation: String) {
+        self.sessionToken = sessionToken
+        self.operation = operation
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AuthorizeRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuthorizeRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuthorizeRequest {
+        return
+            try AuthorizeRequest(
+                sessionToken: FfiConverterTypeSecretString.read(from: &buf), 
+                operation: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AuthorizeRequest, into buf: inout [UInt8]) {
+        FfiConverterTypeSecretString.write(value.sessionToken, into: &buf)
+        FfiConverterString.write(value.operation, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuthorizeRequest_lift(_ buf: RustBuffer) throws -> AuthorizeRequest {
+    return try FfiConverterTypeAuthorizeRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuthorizeRequest_lower(_ value: AuthorizeRequest) -> RustBuffer {
+    return FfiConverterTypeAuthorizeRequest.lower(value)
+}
+
+
+/**
  * Result of `regenerate_mfa_backup_codes`.
  */
 public struct BackupCodes: Equatable, Hashable {
@@ -1132,9 +1304,234 @@ public func FfiConverterTypeBackupCodes_lower(_ value: BackupCodes) -> RustBuffe
 
 
 /**
+ * Changes the user's email address (sign-in name): needs the password and, on an account
+ * with MFA, the step-up (`email_change`). The old address is notified; other sessions end.
+ */
+public struct ChangeEmailRequest: Equatable, Hashable {
+    /**
+     * The user.
+     */
+    public var userId: String
+    /**
+     * The new address.
+     */
+    public var newEmail: String
+    /**
+     * The user's password.
+     */
+    public var password: SecretString
+    /**
+     * The caller's session token: kept when the others end; its recent MFA is the step-up.
+     */
+    public var sessionToken: SecretString?
+    /**
+     * A current code of one of the user's factors, when the session's MFA is not recent.
+     */
+    public var confirmationCode: SecretString?
+    /**
+     * Caller details for the audit log.
+     */
+    public var context: RequestContext
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The user.
+         */userId: String, 
+        /**
+         * The new address.
+         */newEmail: String, 
+        /**
+         * The user's password.
+         */password: SecretString, 
+        /**
+         * The caller's session token: kept when the others end; its recent MFA is the step-up.
+         */sessionToken: SecretString? = nil, 
+        /**
+         * A current code of one of the user's factors, when the session's MFA is not recent.
+         */confirmationCode: SecretString? = nil, 
+        /**
+         * Caller details for the audit log.
+         */context: RequestContext = RequestContext()) {
+        self.userId = userId
+        self.newEmail = newEmail
+        self.password = password
+        self.sessionToken = sessionToken
+        self.confirmationCode = confirmationCode
+        self.context = context
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ChangeEmailRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeChangeEmailRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChangeEmailRequest {
+        return
+            try ChangeEmailRequest(
+                userId: FfiConverterString.read(from: &buf), 
+                newEmail: FfiConverterString.read(from: &buf), 
+                password: FfiConverterTypeSecretString.read(from: &buf), 
+                sessionToken: FfiConverterOptionTypeSecretString.read(from: &buf), 
+                confirmationCode: FfiConverterOptionTypeSecretString.read(from: &buf), 
+                context: FfiConverterTypeRequestContext.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ChangeEmailRequest, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterString.write(value.newEmail, into: &buf)
+        FfiConverterTypeSecretString.write(value.password, into: &buf)
+        FfiConverterOptionTypeSecretString.write(value.sessionToken, into: &buf)
+        FfiConverterOptionTypeSecretString.write(value.confirmationCode, into: &buf)
+        FfiConverterTypeRequestContext.write(value.context, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChangeEmailRequest_lift(_ buf: RustBuffer) throws -> ChangeEmailRequest {
+    return try FfiConverterTypeChangeEmailRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChangeEmailRequest_lower(_ value: ChangeEmailRequest) -> RustBuffer {
+    return FfiConverterTypeChangeEmailRequest.lower(value)
+}
+
+
+/**
+ * Changes the password: needs the current one and, on an account with MFA, a session whose
+ * MFA is recent or a `confirmationCode` (`password_change` in `security.stepUpRequired`).
+ * The new password follows the password rules; the user's other sessions end.
+ */
+public struct ChangePasswordRequest: Equatable, Hashable {
+    /**
+     * The user.
+     */
+    public var userId: String
+    /**
+     * The current password.
+     */
+    public var currentPassword: SecretString
+    /**
+     * The new password.
+     */
+    public var newPassword: SecretString
+    /**
+     * The caller's session token: kept when the others end; its recent MFA is the step-up.
+     */
+    public var sessionToken: SecretString?
+    /**
+     * A current code of one of the user's factors, when the session's MFA is not recent.
+     */
+    public var confirmationCode: SecretString?
+    /**
+     * Caller details for the audit log.
+     */
+    public var context: RequestContext
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The user.
+         */userId: String, 
+        /**
+         * The current password.
+         */currentPassword: SecretString, 
+        /**
+         * The new password.
+         */newPassword: SecretString, 
+        /**
+         * The caller's session token: kept when the others end; its recent MFA is the step-up.
+         */sessionToken: SecretString? = nil, 
+        /**
+         * A current code of one of the user's factors, when the session's MFA is not recent.
+         */confirmationCode: SecretString? = nil, 
+        /**
+         * Caller details for the audit log.
+         */context: RequestContext = RequestContext()) {
+        self.userId = userId
+        self.currentPassword = currentPassword
+        self.newPassword = newPassword
+        self.sessionToken = sessionToken
+        self.confirmationCode = confirmationCode
+        self.context = context
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ChangePasswordRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeChangePasswordRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChangePasswordRequest {
+        return
+            try ChangePasswordRequest(
+                userId: FfiConverterString.read(from: &buf), 
+                currentPassword: FfiConverterTypeSecretString.read(from: &buf), 
+                newPassword: FfiConverterTypeSecretString.read(from: &buf), 
+                sessionToken: FfiConverterOptionTypeSecretString.read(from: &buf), 
+                confirmationCode: FfiConverterOptionTypeSecretString.read(from: &buf), 
+                context: FfiConverterTypeRequestContext.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ChangePasswordRequest, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterTypeSecretString.write(value.currentPassword, into: &buf)
+        FfiConverterTypeSecretString.write(value.newPassword, into: &buf)
+        FfiConverterOptionTypeSecretString.write(value.sessionToken, into: &buf)
+        FfiConverterOptionTypeSecretString.write(value.confirmationCode, into: &buf)
+        FfiConverterTypeRequestContext.write(value.context, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChangePasswordRequest_lift(_ buf: RustBuffer) throws -> ChangePasswordRequest {
+    return try FfiConverterTypeChangePasswordRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChangePasswordRequest_lower(_ value: ChangePasswordRequest) -> RustBuffer {
+    return FfiConverterTypeChangePasswordRequest.lower(value)
+}
+
+
+/**
  * An enrolled SMS or email factor.
  */
 public struct ChannelInfo: Equatable, Hashable {
+    /**
+     * `chn_…` id (for `remove_factor`).
+     */
+    public var id: String
     /**
      * `sms` or `email`.
      */
@@ -1144,7 +1541,8 @@ public struct ChannelInfo: Equatable, Hashable {
      */
     public var destination: String
     /**
-     * Confirmed by a code (active).
+     * Confirmed by a code (active). An unconfirmed destination waits beside the confirmed
+     * one and replaces it when its code is confirmed.
      */
     public var confirmed: Bool
     /**
@@ -1160,13 +1558,17 @@ public struct ChannelInfo: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
+         * `chn_…` id (for `remove_factor`).
+         */id: String, 
+        /**
          * `sms` or `email`.
          */method: String, 
         /**
          * Masked destination.
          */destination: String, 
         /**
-         * Confirmed by a code (active).
+         * Confirmed by a code (active). An unconfirmed destination waits beside the confirmed
+         * one and replaces it when its code is confirmed.
          */confirmed: Bool, 
         /**
          * ISO 8601.
@@ -1174,6 +1576,7 @@ public struct ChannelInfo: Equatable, Hashable {
         /**
          * ISO 8601, when last used.
          */lastUsed: String?) {
+        self.id = id
         self.method = method
         self.destination = destination
         self.confirmed = confirmed
@@ -1197,6 +1600,7 @@ public struct FfiConverterTypeChannelInfo: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChannelInfo {
         return
             try ChannelInfo(
+                id: FfiConverterString.read(from: &buf), 
                 method: FfiConverterString.read(from: &buf), 
                 destination: FfiConverterString.read(from: &buf), 
                 confirmed: FfiConverterBool.read(from: &buf), 
@@ -1206,6 +1610,7 @@ public struct FfiConverterTypeChannelInfo: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: ChannelInfo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
         FfiConverterString.write(value.method, into: &buf)
         FfiConverterString.write(value.destination, into: &buf)
         FfiConverterBool.write(value.confirmed, into: &buf)
@@ -1227,96 +1632,6 @@ public func FfiConverterTypeChannelInfo_lift(_ buf: RustBuffer) throws -> Channe
 #endif
 public func FfiConverterTypeChannelInfo_lower(_ value: ChannelInfo) -> RustBuffer {
     return FfiConverterTypeChannelInfo.lower(value)
-}
-
-
-/**
- * Reports how a caller-made delivery went (`externalDelivery`). A failure voids the code it
- * carried and is answered with `mfa_delivery_failed`.
- */
-public struct CompleteDeliveryRequest: Equatable, Hashable {
-    /**
-     * The `delivery.id` the engine handed out.
-     */
-    public var deliveryId: String
-    /**
-     * Whether the message was sent.
-     */
-    public var ok: Bool
-    /**
-     * Why it failed (kept in the audit log, never shown to users).
-     */
-    public var reason: String?
-    /**
-     * Caller details for the audit log.
-     */
-    public var context: RequestContext
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * The `delivery.id` the engine handed out.
-         */deliveryId: String, 
-        /**
-         * Whether the message was sent.
-         */ok: Bool, 
-        /**
-         * Why it failed (kept in the audit log, never shown to users).
-         */reason: String? = nil, 
-        /**
-         * Caller details for the audit log.
-         */context: RequestContext = RequestContext()) {
-        self.deliveryId = deliveryId
-        self.ok = ok
-        self.reason = reason
-        self.context = context
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension CompleteDeliveryRequest: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeCompleteDeliveryRequest: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CompleteDeliveryRequest {
-        return
-            try CompleteDeliveryRequest(
-                deliveryId: FfiConverterString.read(from: &buf), 
-                ok: FfiConverterBool.read(from: &buf), 
-                reason: FfiConverterOptionString.read(from: &buf), 
-                context: FfiConverterTypeRequestContext.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: CompleteDeliveryRequest, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.deliveryId, into: &buf)
-        FfiConverterBool.write(value.ok, into: &buf)
-        FfiConverterOptionString.write(value.reason, into: &buf)
-        FfiConverterTypeRequestContext.write(value.context, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeCompleteDeliveryRequest_lift(_ buf: RustBuffer) throws -> CompleteDeliveryRequest {
-    return try FfiConverterTypeCompleteDeliveryRequest.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeCompleteDeliveryRequest_lower(_ value: CompleteDeliveryRequest) -> RustBuffer {
-    return FfiConverterTypeCompleteDeliveryRequest.lower(value)
 }
 
 
@@ -1452,21 +1767,121 @@ public func FfiConverterTypeConfigureResult_lower(_ value: ConfigureResult) -> R
 
 
 /**
- * Deletes a user and everything that belongs to them.
+ * Deletes the caller's own account: needs the password and, on an account with MFA, the
+ * step-up (`account_delete`). The audit trail is kept under a pseudonym.
+ */
+public struct DeleteAccountRequest: Equatable, Hashable {
+    /**
+     * The caller's session token (the account is its user's).
+     */
+    public var sessionToken: SecretString
+    /**
+     * The user's password.
+     */
+    public var password: SecretString
+    /**
+     * A current code of one of the user's factors, when the session's MFA is not recent.
+     */
+    public var confirmationCode: SecretString?
+    /**
+     * Caller details for the audit log.
+     */
+    public var context: RequestContext
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The caller's session token (the account is its user's).
+         */sessionToken: SecretString, 
+        /**
+         * The user's password.
+         */password: SecretString, 
+        /**
+         * A current code of one of the user's factors, when the session's MFA is not recent.
+         */confirmationCode: SecretString? = nil, 
+        /**
+         * Caller details for the audit log.
+         */context: RequestContext = RequestContext()) {
+        self.sessionToken = sessionToken
+        self.password = password
+        self.confirmationCode = confirmationCode
+        self.context = context
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DeleteAccountRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDeleteAccountRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DeleteAccountRequest {
+        return
+            try DeleteAccountRequest(
+                sessionToken: FfiConverterTypeSecretString.read(from: &buf), 
+                password: FfiConverterTypeSecretString.read(from: &buf), 
+                confirmationCode: FfiConverterOptionTypeSecretString.read(from: &buf), 
+                context: FfiConverterTypeRequestContext.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DeleteAccountRequest, into buf: inout [UInt8]) {
+        FfiConverterTypeSecretString.write(value.sessionToken, into: &buf)
+        FfiConverterTypeSecretString.write(value.password, into: &buf)
+        FfiConverterOptionTypeSecretString.write(value.confirmationCode, into: &buf)
+        FfiConverterTypeRequestContext.write(value.context, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeleteAccountRequest_lift(_ buf: RustBuffer) throws -> DeleteAccountRequest {
+    return try FfiConverterTypeDeleteAccountRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeleteAccountRequest_lower(_ value: DeleteAccountRequest) -> RustBuffer {
+    return FfiConverterTypeDeleteAccountRequest.lower(value)
+}
+
+
+/**
+ * Deletes a user and everything that belongs to them, as an administrator does (no step-up:
+ * guard the route that calls it). Their audit events are kept under a pseudonym for
+ * `audit.retentionDays`. A user deleting their own account uses `delete_account`.
  */
 public struct DeleteUserRequest: Equatable, Hashable {
     /**
      * The user.
      */
     public var userId: String
+    /**
+     * Caller details for the audit log.
+     */
+    public var context: RequestContext
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(
         /**
          * The user.
-         */userId: String) {
+         */userId: String, 
+        /**
+         * Caller details for the audit log.
+         */context: RequestContext = RequestContext()) {
         self.userId = userId
+        self.context = context
     }
 
     
@@ -1485,12 +1900,14 @@ public struct FfiConverterTypeDeleteUserRequest: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DeleteUserRequest {
         return
             try DeleteUserRequest(
-                userId: FfiConverterString.read(from: &buf)
+                userId: FfiConverterString.read(from: &buf), 
+                context: FfiConverterTypeRequestContext.read(from: &buf)
         )
     }
 
     public static func write(_ value: DeleteUserRequest, into buf: inout [UInt8]) {
         FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterTypeRequestContext.write(value.context, into: &buf)
     }
 }
 
@@ -1515,7 +1932,7 @@ public func FfiConverterTypeDeleteUserRequest_lower(_ value: DeleteUserRequest) 
  */
 public struct Delivery: Equatable, Hashable {
     /**
-     * Id to report the outcome with (`complete_delivery`).
+     * Id of this delivery (in the audit log).
      */
     public var id: String
     /**
@@ -1539,7 +1956,7 @@ public struct Delivery: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
-         * Id to report the outcome with (`complete_delivery`).
+         * Id of this delivery (in the audit log).
          */id: String, 
         /**
          * Phone number (E.164) or email address.
@@ -1618,7 +2035,8 @@ public struct DeliveryMeta: Equatable, Hashable {
      */
     public var channel: String
     /**
-     * `setup` (confirming a new factor) or `sign_in`.
+     * `setup` (confirming a new destination), `sign_in`, `step_up`, or `notification` (a
+     * security notification, which carries no code).
      */
     public var purpose: String
     /**
@@ -1645,7 +2063,8 @@ public struct DeliveryMeta: Equatable, Hashable {
          * `sms` or `email`.
          */channel: String, 
         /**
-         * `setup` (confirming a new factor) or `sign_in`.
+         * `setup` (confirming a new destination), `sign_in`, `step_up`, or `notification` (a
+         * security notification, which carries no code).
          */purpose: String, 
         /**
          * The user the code is for.
@@ -1720,7 +2139,8 @@ public func FfiConverterTypeDeliveryMeta_lower(_ value: DeliveryMeta) -> RustBuf
 
 /**
  * Turns MFA off: needs the password (or a `verify_password` in the last five minutes) and a
- * current code of an active factor (TOTP, SMS, email or a backup code); removes every factor.
+ * current code of an active factor (TOTP, SMS or email for this session, or a backup code);
+ * removes every factor and ends the user's other sessions.
  */
 public struct DisableMfaRequest: Equatable, Hashable {
     /**
@@ -1735,6 +2155,11 @@ public struct DisableMfaRequest: Equatable, Hashable {
      * The user's password (not needed within five minutes of a `verify_password`).
      */
     public var password: SecretString?
+    /**
+     * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+     * the change ends the user's other sessions.
+     */
+    public var sessionToken: SecretString?
     /**
      * Caller details for the audit log.
      */
@@ -1753,11 +2178,16 @@ public struct DisableMfaRequest: Equatable, Hashable {
          * The user's password (not needed within five minutes of a `verify_password`).
          */password: SecretString? = nil, 
         /**
+         * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+         * the change ends the user's other sessions.
+         */sessionToken: SecretString? = nil, 
+        /**
          * Caller details for the audit log.
          */context: RequestContext = RequestContext()) {
         self.userId = userId
         self.confirmationCode = confirmationCode
         self.password = password
+        self.sessionToken = sessionToken
         self.context = context
     }
 
@@ -1780,6 +2210,7 @@ public struct FfiConverterTypeDisableMfaRequest: FfiConverterRustBuffer {
                 userId: FfiConverterString.read(from: &buf), 
                 confirmationCode: FfiConverterTypeSecretString.read(from: &buf), 
                 password: FfiConverterOptionTypeSecretString.read(from: &buf), 
+                sessionToken: FfiConverterOptionTypeSecretString.read(from: &buf), 
                 context: FfiConverterTypeRequestContext.read(from: &buf)
         )
     }
@@ -1788,6 +2219,7 @@ public struct FfiConverterTypeDisableMfaRequest: FfiConverterRustBuffer {
         FfiConverterString.write(value.userId, into: &buf)
         FfiConverterTypeSecretString.write(value.confirmationCode, into: &buf)
         FfiConverterOptionTypeSecretString.write(value.password, into: &buf)
+        FfiConverterOptionTypeSecretString.write(value.sessionToken, into: &buf)
         FfiConverterTypeRequestContext.write(value.context, into: &buf)
     }
 }
@@ -1880,7 +2312,10 @@ public func FfiConverterTypeDisableMfaResult_lower(_ value: DisableMfaResult) ->
 /**
  * Starts setting up a method. For `totp`: a new secret, its `otpauth://` URI and QR code
  * (the device stays unconfirmed until `verify_mfa` sees a correct code); for `sms` and
- * `email`: a destination that a code is sent to.
+ * `email`: a destination that a code is sent to, kept beside the confirmed one until its
+ * code is confirmed. Adding a factor is a step-up operation (`factor_add`): on an account
+ * with MFA it needs a session whose MFA is recent or a `confirmationCode`; without MFA, a
+ * password check (sign-in, `verify_password`) or a session from the last five minutes.
  */
 public struct EnableMfaRequest: Equatable, Hashable {
     /**
@@ -1908,9 +2343,14 @@ public struct EnableMfaRequest: Equatable, Hashable {
      */
     public var email: String?
     /**
-     * The caller delivers the code itself and reports back with `complete_delivery`.
+     * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+     * the change ends the user's other sessions.
      */
-    public var externalDelivery: Bool
+    public var sessionToken: SecretString?
+    /**
+     * A current code of one of the user's factors, when the session's MFA is not recent.
+     */
+    public var confirmationCode: SecretString?
     /**
      * Caller details for the audit log.
      */
@@ -1938,8 +2378,12 @@ public struct EnableMfaRequest: Equatable, Hashable {
          * For `email`: the address (default: the user's).
          */email: String? = nil, 
         /**
-         * The caller delivers the code itself and reports back with `complete_delivery`.
-         */externalDelivery: Bool = false, 
+         * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+         * the change ends the user's other sessions.
+         */sessionToken: SecretString? = nil, 
+        /**
+         * A current code of one of the user's factors, when the session's MFA is not recent.
+         */confirmationCode: SecretString? = nil, 
         /**
          * Caller details for the audit log.
          */context: RequestContext = RequestContext()) {
@@ -1949,7 +2393,8 @@ public struct EnableMfaRequest: Equatable, Hashable {
         self.deviceName = deviceName
         self.phoneNumber = phoneNumber
         self.email = email
-        self.externalDelivery = externalDelivery
+        self.sessionToken = sessionToken
+        self.confirmationCode = confirmationCode
         self.context = context
     }
 
@@ -1975,7 +2420,8 @@ public struct FfiConverterTypeEnableMfaRequest: FfiConverterRustBuffer {
                 deviceName: FfiConverterOptionString.read(from: &buf), 
                 phoneNumber: FfiConverterOptionString.read(from: &buf), 
                 email: FfiConverterOptionString.read(from: &buf), 
-                externalDelivery: FfiConverterBool.read(from: &buf), 
+                sessionToken: FfiConverterOptionTypeSecretString.read(from: &buf), 
+                confirmationCode: FfiConverterOptionTypeSecretString.read(from: &buf), 
                 context: FfiConverterTypeRequestContext.read(from: &buf)
         )
     }
@@ -1987,7 +2433,8 @@ public struct FfiConverterTypeEnableMfaRequest: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.deviceName, into: &buf)
         FfiConverterOptionString.write(value.phoneNumber, into: &buf)
         FfiConverterOptionString.write(value.email, into: &buf)
-        FfiConverterBool.write(value.externalDelivery, into: &buf)
+        FfiConverterOptionTypeSecretString.write(value.sessionToken, into: &buf)
+        FfiConverterOptionTypeSecretString.write(value.confirmationCode, into: &buf)
         FfiConverterTypeRequestContext.write(value.context, into: &buf)
     }
 }
@@ -2056,10 +2503,6 @@ public struct EnableMfaResult: Equatable, Hashable {
      * Where it was sent, masked (e.g. `+1******7890`).
      */
     public var destination: String?
-    /**
-     * The message for the caller to deliver, when it asked to deliver codes itself.
-     */
-    public var delivery: Delivery?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2096,10 +2539,7 @@ public struct EnableMfaResult: Equatable, Hashable {
          */codeSent: Bool?, 
         /**
          * Where it was sent, masked (e.g. `+1******7890`).
-         */destination: String?, 
-        /**
-         * The message for the caller to deliver, when it asked to deliver codes itself.
-         */delivery: Delivery?) {
+         */destination: String?) {
         self.success = success
         self.method = method
         self.secret = secret
@@ -2111,7 +2551,6 @@ public struct EnableMfaResult: Equatable, Hashable {
         self.expiresIn = expiresIn
         self.codeSent = codeSent
         self.destination = destination
-        self.delivery = delivery
     }
 
     
@@ -2140,8 +2579,7 @@ public struct FfiConverterTypeEnableMfaResult: FfiConverterRustBuffer {
                 challengeId: FfiConverterOptionString.read(from: &buf), 
                 expiresIn: FfiConverterOptionUInt64.read(from: &buf), 
                 codeSent: FfiConverterOptionBool.read(from: &buf), 
-                destination: FfiConverterOptionString.read(from: &buf), 
-                delivery: FfiConverterOptionTypeDelivery.read(from: &buf)
+                destination: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -2157,7 +2595,6 @@ public struct FfiConverterTypeEnableMfaResult: FfiConverterRustBuffer {
         FfiConverterOptionUInt64.write(value.expiresIn, into: &buf)
         FfiConverterOptionBool.write(value.codeSent, into: &buf)
         FfiConverterOptionString.write(value.destination, into: &buf)
-        FfiConverterOptionTypeDelivery.write(value.delivery, into: &buf)
     }
 }
 
@@ -2366,11 +2803,12 @@ public func FfiConverterTypeGetUserRequest_lower(_ value: GetUserRequest) -> Rus
 
 
 /**
- * A session handed to the client. `id` and `token` are the same bearer secret.
+ * A session handed to the client: `token` is the bearer secret (keep it in an `HttpOnly`
+ * cookie); `id` names the session in lists and revocations and grants nothing.
  */
 public struct IssuedSession: Equatable, Hashable {
     /**
-     * The session's id, which is its bearer token.
+     * The session's public id (`ses_…`), as `list_sessions` shows it.
      */
     public var id: String
     /**
@@ -2394,7 +2832,7 @@ public struct IssuedSession: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
-         * The session's id, which is its bearer token.
+         * The session's public id (`ses_…`), as `list_sessions` shows it.
          */id: String, 
         /**
          * Bearer token (256 random bits, base64url).
@@ -2603,6 +3041,76 @@ public func FfiConverterTypeListPasskeysRequest_lower(_ value: ListPasskeysReque
 
 
 /**
+ * The user's signed-in sessions, newest first (pending sign-ins are not sessions yet; they
+ * are in the audit log).
+ */
+public struct ListSessionsRequest: Equatable, Hashable {
+    /**
+     * The user.
+     */
+    public var userId: String
+    /**
+     * The caller's session token, to mark it `current`.
+     */
+    public var sessionToken: SecretString?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The user.
+         */userId: String, 
+        /**
+         * The caller's session token, to mark it `current`.
+         */sessionToken: SecretString? = nil) {
+        self.userId = userId
+        self.sessionToken = sessionToken
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ListSessionsRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeListSessionsRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ListSessionsRequest {
+        return
+            try ListSessionsRequest(
+                userId: FfiConverterString.read(from: &buf), 
+                sessionToken: FfiConverterOptionTypeSecretString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ListSessionsRequest, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterOptionTypeSecretString.write(value.sessionToken, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeListSessionsRequest_lift(_ buf: RustBuffer) throws -> ListSessionsRequest {
+    return try FfiConverterTypeListSessionsRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeListSessionsRequest_lower(_ value: ListSessionsRequest) -> RustBuffer {
+    return FfiConverterTypeListSessionsRequest.lower(value)
+}
+
+
+/**
  * Result of `get_mfa_status`.
  */
 public struct MfaStatus: Equatable, Hashable {
@@ -2634,6 +3142,11 @@ public struct MfaStatus: Equatable, Hashable {
      * SMS and email factors, with masked destinations.
      */
     public var channels: [ChannelInfo]
+    /**
+     * Code-based factors (TOTP, SMS, email) are suspended after too many consecutive
+     * failures: a backup code at sign-in (or an administrator) restores them.
+     */
+    public var codesSuspended: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2658,7 +3171,11 @@ public struct MfaStatus: Equatable, Hashable {
          */totpDevices: [TotpDevice], 
         /**
          * SMS and email factors, with masked destinations.
-         */channels: [ChannelInfo]) {
+         */channels: [ChannelInfo], 
+        /**
+         * Code-based factors (TOTP, SMS, email) are suspended after too many consecutive
+         * failures: a backup code at sign-in (or an administrator) restores them.
+         */codesSuspended: Bool) {
         self.enabled = enabled
         self.methods = methods
         self.backupCodesRemaining = backupCodesRemaining
@@ -2666,6 +3183,7 @@ public struct MfaStatus: Equatable, Hashable {
         self.setupDate = setupDate
         self.totpDevices = totpDevices
         self.channels = channels
+        self.codesSuspended = codesSuspended
     }
 
     
@@ -2690,7 +3208,8 @@ public struct FfiConverterTypeMfaStatus: FfiConverterRustBuffer {
                 lastUsed: FfiConverterOptionString.read(from: &buf), 
                 setupDate: FfiConverterOptionString.read(from: &buf), 
                 totpDevices: FfiConverterSequenceTypeTotpDevice.read(from: &buf), 
-                channels: FfiConverterSequenceTypeChannelInfo.read(from: &buf)
+                channels: FfiConverterSequenceTypeChannelInfo.read(from: &buf), 
+                codesSuspended: FfiConverterBool.read(from: &buf)
         )
     }
 
@@ -2702,6 +3221,7 @@ public struct FfiConverterTypeMfaStatus: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.setupDate, into: &buf)
         FfiConverterSequenceTypeTotpDevice.write(value.totpDevices, into: &buf)
         FfiConverterSequenceTypeChannelInfo.write(value.channels, into: &buf)
+        FfiConverterBool.write(value.codesSuspended, into: &buf)
     }
 }
 
@@ -2718,6 +3238,145 @@ public func FfiConverterTypeMfaStatus_lift(_ buf: RustBuffer) throws -> MfaStatu
 #endif
 public func FfiConverterTypeMfaStatus_lower(_ value: MfaStatus) -> RustBuffer {
     return FfiConverterTypeMfaStatus.lower(value)
+}
+
+
+/**
+ * A security notification for one user.
+ */
+public struct Notification: Equatable, Hashable {
+    /**
+     * What happened, e.g. `factor_added` (see the kinds in the README).
+     */
+    public var kind: String
+    /**
+     * The user.
+     */
+    public var userId: String
+    /**
+     * The user's email address (for email changes: the old one).
+     */
+    public var email: String
+    /**
+     * The MFA method involved, if any.
+     */
+    public var method: String?
+    /**
+     * ISO 8601 time of the event.
+     */
+    public var occurredAt: String
+    /**
+     * Client IP of the request that caused it, if known.
+     */
+    public var ipAddress: String?
+    /**
+     * Client user agent of that request, if known.
+     */
+    public var userAgent: String?
+    /**
+     * A subject line, as the built-in email uses it.
+     */
+    public var subject: String
+    /**
+     * A plain-text message, as the built-in email uses it.
+     */
+    public var message: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * What happened, e.g. `factor_added` (see the kinds in the README).
+         */kind: String, 
+        /**
+         * The user.
+         */userId: String, 
+        /**
+         * The user's email address (for email changes: the old one).
+         */email: String, 
+        /**
+         * The MFA method involved, if any.
+         */method: String?, 
+        /**
+         * ISO 8601 time of the event.
+         */occurredAt: String, 
+        /**
+         * Client IP of the request that caused it, if known.
+         */ipAddress: String?, 
+        /**
+         * Client user agent of that request, if known.
+         */userAgent: String?, 
+        /**
+         * A subject line, as the built-in email uses it.
+         */subject: String, 
+        /**
+         * A plain-text message, as the built-in email uses it.
+         */message: String) {
+        self.kind = kind
+        self.userId = userId
+        self.email = email
+        self.method = method
+        self.occurredAt = occurredAt
+        self.ipAddress = ipAddress
+        self.userAgent = userAgent
+        self.subject = subject
+        self.message = message
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Notification: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNotification: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Notification {
+        return
+            try Notification(
+                kind: FfiConverterString.read(from: &buf), 
+                userId: FfiConverterString.read(from: &buf), 
+                email: FfiConverterString.read(from: &buf), 
+                method: FfiConverterOptionString.read(from: &buf), 
+                occurredAt: FfiConverterString.read(from: &buf), 
+                ipAddress: FfiConverterOptionString.read(from: &buf), 
+                userAgent: FfiConverterOptionString.read(from: &buf), 
+                subject: FfiConverterString.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Notification, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.kind, into: &buf)
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterString.write(value.email, into: &buf)
+        FfiConverterOptionString.write(value.method, into: &buf)
+        FfiConverterString.write(value.occurredAt, into: &buf)
+        FfiConverterOptionString.write(value.ipAddress, into: &buf)
+        FfiConverterOptionString.write(value.userAgent, into: &buf)
+        FfiConverterString.write(value.subject, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNotification_lift(_ buf: RustBuffer) throws -> Notification {
+    return try FfiConverterTypeNotification.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNotification_lower(_ value: Notification) -> RustBuffer {
+    return FfiConverterTypeNotification.lower(value)
 }
 
 
@@ -3287,6 +3946,15 @@ public struct PasskeyOptionsRequest: Equatable, Hashable {
      */
     public var authenticatorType: String?
     /**
+     * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+     * the change ends the user's other sessions.
+     */
+    public var sessionToken: SecretString?
+    /**
+     * A current code of one of the user's factors, when the session's MFA is not recent.
+     */
+    public var confirmationCode: SecretString?
+    /**
      * Caller details for the audit log.
      */
     public var context: RequestContext
@@ -3307,12 +3975,21 @@ public struct PasskeyOptionsRequest: Equatable, Hashable {
          * Registration: `passkey` (user verification required) or `securityKey`.
          */authenticatorType: String? = nil, 
         /**
+         * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+         * the change ends the user's other sessions.
+         */sessionToken: SecretString? = nil, 
+        /**
+         * A current code of one of the user's factors, when the session's MFA is not recent.
+         */confirmationCode: SecretString? = nil, 
+        /**
          * Caller details for the audit log.
          */context: RequestContext = RequestContext()) {
         self.userId = userId
         self.kind = kind
         self.sessionId = sessionId
         self.authenticatorType = authenticatorType
+        self.sessionToken = sessionToken
+        self.confirmationCode = confirmationCode
         self.context = context
     }
 
@@ -3336,6 +4013,8 @@ public struct FfiConverterTypePasskeyOptionsRequest: FfiConverterRustBuffer {
                 kind: FfiConverterOptionString.read(from: &buf), 
                 sessionId: FfiConverterOptionString.read(from: &buf), 
                 authenticatorType: FfiConverterOptionString.read(from: &buf), 
+                sessionToken: FfiConverterOptionTypeSecretString.read(from: &buf), 
+                confirmationCode: FfiConverterOptionTypeSecretString.read(from: &buf), 
                 context: FfiConverterTypeRequestContext.read(from: &buf)
         )
     }
@@ -3345,6 +4024,8 @@ public struct FfiConverterTypePasskeyOptionsRequest: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.kind, into: &buf)
         FfiConverterOptionString.write(value.sessionId, into: &buf)
         FfiConverterOptionString.write(value.authenticatorType, into: &buf)
+        FfiConverterOptionTypeSecretString.write(value.sessionToken, into: &buf)
+        FfiConverterOptionTypeSecretString.write(value.confirmationCode, into: &buf)
         FfiConverterTypeRequestContext.write(value.context, into: &buf)
     }
 }
@@ -3366,7 +4047,8 @@ public func FfiConverterTypePasskeyOptionsRequest_lower(_ value: PasskeyOptionsR
 
 
 /**
- * Replaces the user's backup codes with `count` new ones (default from settings, 10).
+ * Replaces the user's backup codes with `count` new ones (default from settings, 10): a
+ * step-up operation (`backup_codes_regenerate`).
  */
 public struct RegenerateBackupCodesRequest: Equatable, Hashable {
     /**
@@ -3377,6 +4059,15 @@ public struct RegenerateBackupCodesRequest: Equatable, Hashable {
      * How many codes (1 to 50).
      */
     public var count: UInt32?
+    /**
+     * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+     * the change ends the user's other sessions.
+     */
+    public var sessionToken: SecretString?
+    /**
+     * A current code of one of the user's factors, when the session's MFA is not recent.
+     */
+    public var confirmationCode: SecretString?
     /**
      * Caller details for the audit log.
      */
@@ -3392,10 +4083,19 @@ public struct RegenerateBackupCodesRequest: Equatable, Hashable {
          * How many codes (1 to 50).
          */count: UInt32? = nil, 
         /**
+         * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+         * the change ends the user's other sessions.
+         */sessionToken: SecretString? = nil, 
+        /**
+         * A current code of one of the user's factors, when the session's MFA is not recent.
+         */confirmationCode: SecretString? = nil, 
+        /**
          * Caller details for the audit log.
          */context: RequestContext = RequestContext()) {
         self.userId = userId
         self.count = count
+        self.sessionToken = sessionToken
+        self.confirmationCode = confirmationCode
         self.context = context
     }
 
@@ -3417,6 +4117,8 @@ public struct FfiConverterTypeRegenerateBackupCodesRequest: FfiConverterRustBuff
             try RegenerateBackupCodesRequest(
                 userId: FfiConverterString.read(from: &buf), 
                 count: FfiConverterOptionUInt32.read(from: &buf), 
+                sessionToken: FfiConverterOptionTypeSecretString.read(from: &buf), 
+                confirmationCode: FfiConverterOptionTypeSecretString.read(from: &buf), 
                 context: FfiConverterTypeRequestContext.read(from: &buf)
         )
     }
@@ -3424,6 +4126,8 @@ public struct FfiConverterTypeRegenerateBackupCodesRequest: FfiConverterRustBuff
     public static func write(_ value: RegenerateBackupCodesRequest, into buf: inout [UInt8]) {
         FfiConverterString.write(value.userId, into: &buf)
         FfiConverterOptionUInt32.write(value.count, into: &buf)
+        FfiConverterOptionTypeSecretString.write(value.sessionToken, into: &buf)
+        FfiConverterOptionTypeSecretString.write(value.confirmationCode, into: &buf)
         FfiConverterTypeRequestContext.write(value.context, into: &buf)
     }
 }
@@ -3445,24 +4149,31 @@ public func FfiConverterTypeRegenerateBackupCodesRequest_lower(_ value: Regenera
 
 
 /**
- * Removes a key; needs `password` (or a `verify_password` in the last five minutes).
- * Removing the last MFA factor also needs `confirmationCode`, as `disable_mfa` does.
+ * Removes one authenticator device (`dev_…`) or SMS/email destination (`chn_…`, from
+ * `get_mfa_status`): needs the password (or a password check in the last five minutes) and
+ * the step-up (`factor_remove`). Removing the last factor is turning MFA off, with the rules
+ * of `disable_mfa` (a `confirmationCode` is then required).
  */
-public struct RemovePasskeyRequest: Equatable, Hashable {
+public struct RemoveFactorRequest: Equatable, Hashable {
     /**
      * The user.
      */
     public var userId: String
     /**
-     * The key.
+     * The device or destination id.
      */
-    public var credentialId: String
+    public var factorId: String
     /**
      * The user's password.
      */
     public var password: SecretString?
     /**
-     * A current code, when this is the last factor.
+     * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+     * the change ends the user's other sessions.
+     */
+    public var sessionToken: SecretString?
+    /**
+     * A current code of one of the user's factors, when the session's MFA is not recent.
      */
     public var confirmationCode: SecretString?
     /**
@@ -3477,20 +4188,25 @@ public struct RemovePasskeyRequest: Equatable, Hashable {
          * The user.
          */userId: String, 
         /**
-         * The key.
-         */credentialId: String, 
+         * The device or destination id.
+         */factorId: String, 
         /**
          * The user's password.
          */password: SecretString? = nil, 
         /**
-         * A current code, when this is the last factor.
+         * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+         * the change ends the user's other sessions.
+         */sessionToken: SecretString? = nil, 
+        /**
+         * A current code of one of the user's factors, when the session's MFA is not recent.
          */confirmationCode: SecretString? = nil, 
         /**
          * Caller details for the audit log.
          */context: RequestContext = RequestContext()) {
         self.userId = userId
-        self.credentialId = credentialId
+        self.factorId = factorId
         self.password = password
+        self.sessionToken = sessionToken
         self.confirmationCode = confirmationCode
         self.context = context
     }
@@ -3501,28 +4217,30 @@ public struct RemovePasskeyRequest: Equatable, Hashable {
 }
 
 #if compiler(>=6)
-extension RemovePasskeyRequest: Sendable {}
+extension RemoveFactorRequest: Sendable {}
 #endif
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public struct FfiConverterTypeRemovePasskeyRequest: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RemovePasskeyRequest {
+public struct FfiConverterTypeRemoveFactorRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RemoveFactorRequest {
         return
-            try RemovePasskeyRequest(
+            try RemoveFactorRequest(
                 userId: FfiConverterString.read(from: &buf), 
-                credentialId: FfiConverterString.read(from: &buf), 
+                factorId: FfiConverterString.read(from: &buf), 
                 password: FfiConverterOptionTypeSecretString.read(from: &buf), 
+                sessionToken: FfiConverterOptionTypeSecretString.read(from: &buf), 
                 confirmationCode: FfiConverterOptionTypeSecretString.read(from: &buf), 
                 context: FfiConverterTypeRequestContext.read(from: &buf)
         )
     }
 
-    public static func write(_ value: RemovePasskeyRequest, into buf: inout [UInt8]) {
+    public static func write(_ value: RemoveFactorRequest, into buf: inout [UInt8]) {
         FfiConverterString.write(value.userId, into: &buf)
-        FfiConverterString.write(value.credentialId, into: &buf)
+        FfiConverterString.write(value.factorId, into: &buf)
         FfiConverterOptionTypeSecretString.write(value.password, into: &buf)
+        FfiConverterOptionTypeSecretString.write(value.sessionToken, into: &buf)
         FfiConverterOptionTypeSecretString.write(value.confirmationCode, into: &buf)
         FfiConverterTypeRequestContext.write(value.context, into: &buf)
     }
@@ -3532,22 +4250,22 @@ public struct FfiConverterTypeRemovePasskeyRequest: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeRemovePasskeyRequest_lift(_ buf: RustBuffer) throws -> RemovePasskeyRequest {
-    return try FfiConverterTypeRemovePasskeyRequest.lift(buf)
+public func FfiConverterTypeRemoveFactorRequest_lift(_ buf: RustBuffer) throws -> RemoveFactorRequest {
+    return try FfiConverterTypeRemoveFactorRequest.lift(buf)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeRemovePasskeyRequest_lower(_ value: RemovePasskeyRequest) -> RustBuffer {
-    return FfiConverterTypeRemovePasskeyRequest.lower(value)
+public func FfiConverterTypeRemoveFactorRequest_lower(_ value: RemoveFactorRequest) -> RustBuffer {
+    return FfiConverterTypeRemoveFactorRequest.lower(value)
 }
 
 
 /**
- * Result of `remove_passkey`.
+ * Result of `remove_factor` and `remove_passkey`.
  */
-public struct RemovePasskeyResult: Equatable, Hashable {
+public struct RemoveFactorResult: Equatable, Hashable {
     /**
      * Always true (failures are errors).
      */
@@ -3584,23 +4302,23 @@ public struct RemovePasskeyResult: Equatable, Hashable {
 }
 
 #if compiler(>=6)
-extension RemovePasskeyResult: Sendable {}
+extension RemoveFactorResult: Sendable {}
 #endif
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public struct FfiConverterTypeRemovePasskeyResult: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RemovePasskeyResult {
+public struct FfiConverterTypeRemoveFactorResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RemoveFactorResult {
         return
-            try RemovePasskeyResult(
+            try RemoveFactorResult(
                 success: FfiConverterBool.read(from: &buf), 
                 mfaDisabled: FfiConverterBool.read(from: &buf), 
                 disabledAt: FfiConverterOptionString.read(from: &buf)
         )
     }
 
-    public static func write(_ value: RemovePasskeyResult, into buf: inout [UInt8]) {
+    public static func write(_ value: RemoveFactorResult, into buf: inout [UInt8]) {
         FfiConverterBool.write(value.success, into: &buf)
         FfiConverterBool.write(value.mfaDisabled, into: &buf)
         FfiConverterOptionString.write(value.disabledAt, into: &buf)
@@ -3611,20 +4329,134 @@ public struct FfiConverterTypeRemovePasskeyResult: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeRemovePasskeyResult_lift(_ buf: RustBuffer) throws -> RemovePasskeyResult {
-    return try FfiConverterTypeRemovePasskeyResult.lift(buf)
+public func FfiConverterTypeRemoveFactorResult_lift(_ buf: RustBuffer) throws -> RemoveFactorResult {
+    return try FfiConverterTypeRemoveFactorResult.lift(buf)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeRemovePasskeyResult_lower(_ value: RemovePasskeyResult) -> RustBuffer {
-    return FfiConverterTypeRemovePasskeyResult.lower(value)
+public func FfiConverterTypeRemoveFactorResult_lower(_ value: RemoveFactorResult) -> RustBuffer {
+    return FfiConverterTypeRemoveFactorResult.lower(value)
 }
 
 
 /**
- * Renames one of the user's security keys or passkeys.
+ * Removes a key; needs `password` (or a `verify_password` in the last five minutes) and the
+ * step-up (`factor_remove`: a session whose MFA is recent, or `confirmationCode`). Removing
+ * the last MFA factor is turning MFA off, with the rules of `disable_mfa`.
+ */
+public struct RemovePasskeyRequest: Equatable, Hashable {
+    /**
+     * The user.
+     */
+    public var userId: String
+    /**
+     * The key.
+     */
+    public var credentialId: String
+    /**
+     * The user's password.
+     */
+    public var password: SecretString?
+    /**
+     * A current code, when this is the last factor.
+     */
+    public var confirmationCode: SecretString?
+    /**
+     * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+     * the change ends the user's other sessions.
+     */
+    public var sessionToken: SecretString?
+    /**
+     * Caller details for the audit log.
+     */
+    public var context: RequestContext
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The user.
+         */userId: String, 
+        /**
+         * The key.
+         */credentialId: String, 
+        /**
+         * The user's password.
+         */password: SecretString? = nil, 
+        /**
+         * A current code, when this is the last factor.
+         */confirmationCode: SecretString? = nil, 
+        /**
+         * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+         * the change ends the user's other sessions.
+         */sessionToken: SecretString? = nil, 
+        /**
+         * Caller details for the audit log.
+         */context: RequestContext = RequestContext()) {
+        self.userId = userId
+        self.credentialId = credentialId
+        self.password = password
+        self.confirmationCode = confirmationCode
+        self.sessionToken = sessionToken
+        self.context = context
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RemovePasskeyRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRemovePasskeyRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RemovePasskeyRequest {
+        return
+            try RemovePasskeyRequest(
+                userId: FfiConverterString.read(from: &buf), 
+                credentialId: FfiConverterString.read(from: &buf), 
+                password: FfiConverterOptionTypeSecretString.read(from: &buf), 
+                confirmationCode: FfiConverterOptionTypeSecretString.read(from: &buf), 
+                sessionToken: FfiConverterOptionTypeSecretString.read(from: &buf), 
+                context: FfiConverterTypeRequestContext.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RemovePasskeyRequest, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterString.write(value.credentialId, into: &buf)
+        FfiConverterOptionTypeSecretString.write(value.password, into: &buf)
+        FfiConverterOptionTypeSecretString.write(value.confirmationCode, into: &buf)
+        FfiConverterOptionTypeSecretString.write(value.sessionToken, into: &buf)
+        FfiConverterTypeRequestContext.write(value.context, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRemovePasskeyRequest_lift(_ buf: RustBuffer) throws -> RemovePasskeyRequest {
+    return try FfiConverterTypeRemovePasskeyRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRemovePasskeyRequest_lower(_ value: RemovePasskeyRequest) -> RustBuffer {
+    return FfiConverterTypeRemovePasskeyRequest.lower(value)
+}
+
+
+/**
+ * Renames one of the user's security keys or passkeys (a factor change: `factor_add`'s
+ * step-up applies).
  */
 public struct RenamePasskeyRequest: Equatable, Hashable {
     /**
@@ -3639,6 +4471,15 @@ public struct RenamePasskeyRequest: Equatable, Hashable {
      * Its new name (1 to 128 bytes).
      */
     public var name: String
+    /**
+     * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+     * the change ends the user's other sessions.
+     */
+    public var sessionToken: SecretString?
+    /**
+     * A current code of one of the user's factors, when the session's MFA is not recent.
+     */
+    public var confirmationCode: SecretString?
     /**
      * Caller details for the audit log.
      */
@@ -3657,11 +4498,20 @@ public struct RenamePasskeyRequest: Equatable, Hashable {
          * Its new name (1 to 128 bytes).
          */name: String, 
         /**
+         * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+         * the change ends the user's other sessions.
+         */sessionToken: SecretString? = nil, 
+        /**
+         * A current code of one of the user's factors, when the session's MFA is not recent.
+         */confirmationCode: SecretString? = nil, 
+        /**
          * Caller details for the audit log.
          */context: RequestContext = RequestContext()) {
         self.userId = userId
         self.credentialId = credentialId
         self.name = name
+        self.sessionToken = sessionToken
+        self.confirmationCode = confirmationCode
         self.context = context
     }
 
@@ -3684,6 +4534,8 @@ public struct FfiConverterTypeRenamePasskeyRequest: FfiConverterRustBuffer {
                 userId: FfiConverterString.read(from: &buf), 
                 credentialId: FfiConverterString.read(from: &buf), 
                 name: FfiConverterString.read(from: &buf), 
+                sessionToken: FfiConverterOptionTypeSecretString.read(from: &buf), 
+                confirmationCode: FfiConverterOptionTypeSecretString.read(from: &buf), 
                 context: FfiConverterTypeRequestContext.read(from: &buf)
         )
     }
@@ -3692,6 +4544,8 @@ public struct FfiConverterTypeRenamePasskeyRequest: FfiConverterRustBuffer {
         FfiConverterString.write(value.userId, into: &buf)
         FfiConverterString.write(value.credentialId, into: &buf)
         FfiConverterString.write(value.name, into: &buf)
+        FfiConverterOptionTypeSecretString.write(value.sessionToken, into: &buf)
+        FfiConverterOptionTypeSecretString.write(value.confirmationCode, into: &buf)
         FfiConverterTypeRequestContext.write(value.context, into: &buf)
     }
 }
@@ -3736,10 +4590,6 @@ public struct RequestCodeResult: Equatable, Hashable {
      * Where it was sent, masked.
      */
     public var destination: String
-    /**
-     * The message for the caller to deliver, when it asked to deliver codes itself.
-     */
-    public var delivery: Delivery?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3758,16 +4608,12 @@ public struct RequestCodeResult: Equatable, Hashable {
          */attemptsRemaining: UInt32, 
         /**
          * Where it was sent, masked.
-         */destination: String, 
-        /**
-         * The message for the caller to deliver, when it asked to deliver codes itself.
-         */delivery: Delivery?) {
+         */destination: String) {
         self.success = success
         self.method = method
         self.expiresIn = expiresIn
         self.attemptsRemaining = attemptsRemaining
         self.destination = destination
-        self.delivery = delivery
     }
 
     
@@ -3790,8 +4636,7 @@ public struct FfiConverterTypeRequestCodeResult: FfiConverterRustBuffer {
                 method: FfiConverterString.read(from: &buf), 
                 expiresIn: FfiConverterUInt64.read(from: &buf), 
                 attemptsRemaining: FfiConverterUInt32.read(from: &buf), 
-                destination: FfiConverterString.read(from: &buf), 
-                delivery: FfiConverterOptionTypeDelivery.read(from: &buf)
+                destination: FfiConverterString.read(from: &buf)
         )
     }
 
@@ -3801,7 +4646,6 @@ public struct FfiConverterTypeRequestCodeResult: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.expiresIn, into: &buf)
         FfiConverterUInt32.write(value.attemptsRemaining, into: &buf)
         FfiConverterString.write(value.destination, into: &buf)
-        FfiConverterOptionTypeDelivery.write(value.delivery, into: &buf)
     }
 }
 
@@ -3891,9 +4735,11 @@ public func FfiConverterTypeRequestContext_lower(_ value: RequestContext) -> Rus
 
 
 /**
- * Sends a new SMS or email code, voiding the previous one: for a pending sign-in
- * (`sessionId`) or a method being set up (`userId`). Resend limits per minute, hour and day
- * apply.
+ * Sends a new SMS or email code, voiding the previous one: for a pending sign-in or a
+ * signed-in session's step-up (`sessionId`), or the destination being set up (`userId`).
+ * Each code is good only for what it was sent for: that session (or that setup) and that
+ * destination. Resend limits per minute, hour and day apply. The code goes out through the
+ * registered sender and never appears in the result.
  */
 public struct RequestNewCodeRequest: Equatable, Hashable {
     /**
@@ -3908,10 +4754,6 @@ public struct RequestNewCodeRequest: Equatable, Hashable {
      * Or the user, to resend a setup code.
      */
     public var userId: String?
-    /**
-     * The caller delivers the code itself and reports back with `complete_delivery`.
-     */
-    public var externalDelivery: Bool
     /**
      * Caller details for the audit log.
      */
@@ -3930,15 +4772,11 @@ public struct RequestNewCodeRequest: Equatable, Hashable {
          * Or the user, to resend a setup code.
          */userId: String? = nil, 
         /**
-         * The caller delivers the code itself and reports back with `complete_delivery`.
-         */externalDelivery: Bool = false, 
-        /**
          * Caller details for the audit log.
          */context: RequestContext = RequestContext()) {
         self.method = method
         self.sessionId = sessionId
         self.userId = userId
-        self.externalDelivery = externalDelivery
         self.context = context
     }
 
@@ -3961,7 +4799,6 @@ public struct FfiConverterTypeRequestNewCodeRequest: FfiConverterRustBuffer {
                 method: FfiConverterString.read(from: &buf), 
                 sessionId: FfiConverterOptionString.read(from: &buf), 
                 userId: FfiConverterOptionString.read(from: &buf), 
-                externalDelivery: FfiConverterBool.read(from: &buf), 
                 context: FfiConverterTypeRequestContext.read(from: &buf)
         )
     }
@@ -3970,7 +4807,6 @@ public struct FfiConverterTypeRequestNewCodeRequest: FfiConverterRustBuffer {
         FfiConverterString.write(value.method, into: &buf)
         FfiConverterOptionString.write(value.sessionId, into: &buf)
         FfiConverterOptionString.write(value.userId, into: &buf)
-        FfiConverterBool.write(value.externalDelivery, into: &buf)
         FfiConverterTypeRequestContext.write(value.context, into: &buf)
     }
 }
@@ -3992,8 +4828,9 @@ public func FfiConverterTypeRequestNewCodeRequest_lower(_ value: RequestNewCodeR
 
 
 /**
- * Fails with `mfa_step_up_required` unless the session passed MFA within `maxAge` seconds
- * (default `security.stepUpMaxAgeSeconds`, 600).
+ * Fails with `mfa_step_up_required` unless the signed-in session passed MFA within `maxAge`
+ * seconds (default `security.stepUpMaxAgeSeconds`, 600); a pending or unknown session is
+ * `session_invalid`.
  */
 public struct RequireRecentMfaRequest: Equatable, Hashable {
     /**
@@ -4058,6 +4895,293 @@ public func FfiConverterTypeRequireRecentMfaRequest_lift(_ buf: RustBuffer) thro
 #endif
 public func FfiConverterTypeRequireRecentMfaRequest_lower(_ value: RequireRecentMfaRequest) -> RustBuffer {
     return FfiConverterTypeRequireRecentMfaRequest.lower(value)
+}
+
+
+/**
+ * Lifts a suspension of the user's code-based factors, as an administrator does after
+ * checking who is asking (no step-up: guard the route that calls it). Audited.
+ */
+public struct RestoreFactorsRequest: Equatable, Hashable {
+    /**
+     * The user.
+     */
+    public var userId: String
+    /**
+     * Caller details for the audit log.
+     */
+    public var context: RequestContext
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The user.
+         */userId: String, 
+        /**
+         * Caller details for the audit log.
+         */context: RequestContext = RequestContext()) {
+        self.userId = userId
+        self.context = context
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RestoreFactorsRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRestoreFactorsRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RestoreFactorsRequest {
+        return
+            try RestoreFactorsRequest(
+                userId: FfiConverterString.read(from: &buf), 
+                context: FfiConverterTypeRequestContext.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RestoreFactorsRequest, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterTypeRequestContext.write(value.context, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRestoreFactorsRequest_lift(_ buf: RustBuffer) throws -> RestoreFactorsRequest {
+    return try FfiConverterTypeRestoreFactorsRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRestoreFactorsRequest_lower(_ value: RestoreFactorsRequest) -> RustBuffer {
+    return FfiConverterTypeRestoreFactorsRequest.lower(value)
+}
+
+
+/**
+ * Ends every session of the token's user except this one ("sign out everywhere else").
+ */
+public struct RevokeOtherSessionsRequest: Equatable, Hashable {
+    /**
+     * The caller's session token (kept).
+     */
+    public var sessionToken: SecretString
+    /**
+     * Caller details for the audit log.
+     */
+    public var context: RequestContext
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The caller's session token (kept).
+         */sessionToken: SecretString, 
+        /**
+         * Caller details for the audit log.
+         */context: RequestContext = RequestContext()) {
+        self.sessionToken = sessionToken
+        self.context = context
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RevokeOtherSessionsRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRevokeOtherSessionsRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RevokeOtherSessionsRequest {
+        return
+            try RevokeOtherSessionsRequest(
+                sessionToken: FfiConverterTypeSecretString.read(from: &buf), 
+                context: FfiConverterTypeRequestContext.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RevokeOtherSessionsRequest, into buf: inout [UInt8]) {
+        FfiConverterTypeSecretString.write(value.sessionToken, into: &buf)
+        FfiConverterTypeRequestContext.write(value.context, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRevokeOtherSessionsRequest_lift(_ buf: RustBuffer) throws -> RevokeOtherSessionsRequest {
+    return try FfiConverterTypeRevokeOtherSessionsRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRevokeOtherSessionsRequest_lower(_ value: RevokeOtherSessionsRequest) -> RustBuffer {
+    return FfiConverterTypeRevokeOtherSessionsRequest.lower(value)
+}
+
+
+/**
+ * Ends one of the user's sessions by its public id (`not_found` if it is not theirs).
+ */
+public struct RevokeSessionRequest: Equatable, Hashable {
+    /**
+     * The user.
+     */
+    public var userId: String
+    /**
+     * The session's public id (`ses_…`).
+     */
+    public var sessionId: String
+    /**
+     * Caller details for the audit log.
+     */
+    public var context: RequestContext
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The user.
+         */userId: String, 
+        /**
+         * The session's public id (`ses_…`).
+         */sessionId: String, 
+        /**
+         * Caller details for the audit log.
+         */context: RequestContext = RequestContext()) {
+        self.userId = userId
+        self.sessionId = sessionId
+        self.context = context
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RevokeSessionRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRevokeSessionRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RevokeSessionRequest {
+        return
+            try RevokeSessionRequest(
+                userId: FfiConverterString.read(from: &buf), 
+                sessionId: FfiConverterString.read(from: &buf), 
+                context: FfiConverterTypeRequestContext.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RevokeSessionRequest, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterString.write(value.sessionId, into: &buf)
+        FfiConverterTypeRequestContext.write(value.context, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRevokeSessionRequest_lift(_ buf: RustBuffer) throws -> RevokeSessionRequest {
+    return try FfiConverterTypeRevokeSessionRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRevokeSessionRequest_lower(_ value: RevokeSessionRequest) -> RustBuffer {
+    return FfiConverterTypeRevokeSessionRequest.lower(value)
+}
+
+
+/**
+ * How many sessions an operation ended.
+ */
+public struct RevokedSessions: Equatable, Hashable {
+    /**
+     * Always true (failures are errors).
+     */
+    public var success: Bool
+    /**
+     * Sessions ended.
+     */
+    public var revoked: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Always true (failures are errors).
+         */success: Bool, 
+        /**
+         * Sessions ended.
+         */revoked: UInt32) {
+        self.success = success
+        self.revoked = revoked
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RevokedSessions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRevokedSessions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RevokedSessions {
+        return
+            try RevokedSessions(
+                success: FfiConverterBool.read(from: &buf), 
+                revoked: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RevokedSessions, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.success, into: &buf)
+        FfiConverterUInt32.write(value.revoked, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRevokedSessions_lift(_ buf: RustBuffer) throws -> RevokedSessions {
+    return try FfiConverterTypeRevokedSessions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRevokedSessions_lower(_ value: RevokedSessions) -> RustBuffer {
+    return FfiConverterTypeRevokedSessions.lower(value)
 }
 
 
@@ -4205,11 +5329,16 @@ public func FfiConverterTypeRotateKeyResult_lower(_ value: RotateKeyResult) -> R
  */
 public struct SessionInfo: Equatable, Hashable {
     /**
-     * The token is known and unexpired.
+     * The token is a live, signed-in session: it authenticates its user.
      */
     public var valid: Bool
     /**
-     * The session's id (its token), when valid.
+     * `active` (signed in), `mfa_pending` (a sign-in waiting for its MFA step: it
+     * authenticates nothing but that step) or `invalid`.
+     */
+    public var state: String
+    /**
+     * The session's public id (`ses_…`), when valid.
      */
     public var id: String?
     /**
@@ -4217,7 +5346,7 @@ public struct SessionInfo: Equatable, Hashable {
      */
     public var user: User?
     /**
-     * The session still has to pass MFA before use.
+     * The session still has to pass MFA before use (`mfa_pending`).
      */
     public var requiresMfa: Bool
     /**
@@ -4249,16 +5378,20 @@ public struct SessionInfo: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
-         * The token is known and unexpired.
+         * The token is a live, signed-in session: it authenticates its user.
          */valid: Bool, 
         /**
-         * The session's id (its token), when valid.
+         * `active` (signed in), `mfa_pending` (a sign-in waiting for its MFA step: it
+         * authenticates nothing but that step) or `invalid`.
+         */state: String, 
+        /**
+         * The session's public id (`ses_…`), when valid.
          */id: String?, 
         /**
          * The owner, when valid.
          */user: User?, 
         /**
-         * The session still has to pass MFA before use.
+         * The session still has to pass MFA before use (`mfa_pending`).
          */requiresMfa: Bool, 
         /**
          * The session has passed MFA at sign-in or later.
@@ -4279,6 +5412,7 @@ public struct SessionInfo: Equatable, Hashable {
          * Seconds until expiry (0 when invalid).
          */expiresIn: UInt64) {
         self.valid = valid
+        self.state = state
         self.id = id
         self.user = user
         self.requiresMfa = requiresMfa
@@ -4307,6 +5441,7 @@ public struct FfiConverterTypeSessionInfo: FfiConverterRustBuffer {
         return
             try SessionInfo(
                 valid: FfiConverterBool.read(from: &buf), 
+                state: FfiConverterString.read(from: &buf), 
                 id: FfiConverterOptionString.read(from: &buf), 
                 user: FfiConverterOptionTypeUser.read(from: &buf), 
                 requiresMfa: FfiConverterBool.read(from: &buf), 
@@ -4321,6 +5456,7 @@ public struct FfiConverterTypeSessionInfo: FfiConverterRustBuffer {
 
     public static func write(_ value: SessionInfo, into buf: inout [UInt8]) {
         FfiConverterBool.write(value.valid, into: &buf)
+        FfiConverterString.write(value.state, into: &buf)
         FfiConverterOptionString.write(value.id, into: &buf)
         FfiConverterOptionTypeUser.write(value.user, into: &buf)
         FfiConverterBool.write(value.requiresMfa, into: &buf)
@@ -4346,6 +5482,145 @@ public func FfiConverterTypeSessionInfo_lift(_ buf: RustBuffer) throws -> Sessio
 #endif
 public func FfiConverterTypeSessionInfo_lower(_ value: SessionInfo) -> RustBuffer {
     return FfiConverterTypeSessionInfo.lower(value)
+}
+
+
+/**
+ * One signed-in session, as a user reviews them.
+ */
+public struct SessionSummary: Equatable, Hashable {
+    /**
+     * Public id (`ses_…`): names the session for `revoke_session`; grants nothing.
+     */
+    public var id: String
+    /**
+     * ISO 8601 sign-in time.
+     */
+    public var createdAt: String
+    /**
+     * ISO 8601 time of the last use.
+     */
+    public var lastSeenAt: String
+    /**
+     * ISO 8601 absolute expiry.
+     */
+    public var expiresAt: String
+    /**
+     * Client IP at sign-in.
+     */
+    public var ipAddress: String?
+    /**
+     * Client user agent at sign-in.
+     */
+    public var userAgent: String?
+    /**
+     * Method of the last MFA verification on it.
+     */
+    public var mfaMethod: String?
+    /**
+     * ISO 8601 time of that verification.
+     */
+    public var mfaVerifiedAt: String?
+    /**
+     * It is the caller's session (`sessionToken`).
+     */
+    public var current: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Public id (`ses_…`): names the session for `revoke_session`; grants nothing.
+         */id: String, 
+        /**
+         * ISO 8601 sign-in time.
+         */createdAt: String, 
+        /**
+         * ISO 8601 time of the last use.
+         */lastSeenAt: String, 
+        /**
+         * ISO 8601 absolute expiry.
+         */expiresAt: String, 
+        /**
+         * Client IP at sign-in.
+         */ipAddress: String?, 
+        /**
+         * Client user agent at sign-in.
+         */userAgent: String?, 
+        /**
+         * Method of the last MFA verification on it.
+         */mfaMethod: String?, 
+        /**
+         * ISO 8601 time of that verification.
+         */mfaVerifiedAt: String?, 
+        /**
+         * It is the caller's session (`sessionToken`).
+         */current: Bool) {
+        self.id = id
+        self.createdAt = createdAt
+        self.lastSeenAt = lastSeenAt
+        self.expiresAt = expiresAt
+        self.ipAddress = ipAddress
+        self.userAgent = userAgent
+        self.mfaMethod = mfaMethod
+        self.mfaVerifiedAt = mfaVerifiedAt
+        self.current = current
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SessionSummary: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSessionSummary: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SessionSummary {
+        return
+            try SessionSummary(
+                id: FfiConverterString.read(from: &buf), 
+                createdAt: FfiConverterString.read(from: &buf), 
+                lastSeenAt: FfiConverterString.read(from: &buf), 
+                expiresAt: FfiConverterString.read(from: &buf), 
+                ipAddress: FfiConverterOptionString.read(from: &buf), 
+                userAgent: FfiConverterOptionString.read(from: &buf), 
+                mfaMethod: FfiConverterOptionString.read(from: &buf), 
+                mfaVerifiedAt: FfiConverterOptionString.read(from: &buf), 
+                current: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SessionSummary, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.createdAt, into: &buf)
+        FfiConverterString.write(value.lastSeenAt, into: &buf)
+        FfiConverterString.write(value.expiresAt, into: &buf)
+        FfiConverterOptionString.write(value.ipAddress, into: &buf)
+        FfiConverterOptionString.write(value.userAgent, into: &buf)
+        FfiConverterOptionString.write(value.mfaMethod, into: &buf)
+        FfiConverterOptionString.write(value.mfaVerifiedAt, into: &buf)
+        FfiConverterBool.write(value.current, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSessionSummary_lift(_ buf: RustBuffer) throws -> SessionSummary {
+    return try FfiConverterTypeSessionSummary.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSessionSummary_lower(_ value: SessionSummary) -> RustBuffer {
+    return FfiConverterTypeSessionSummary.lower(value)
 }
 
 
@@ -5131,6 +6406,11 @@ public struct VerifyMfaRequest: Equatable, Hashable {
      */
     public var challengeId: String?
     /**
+     * Confirming a setup (`userId`): the caller's session token, kept when the new factor
+     * ends the user's other sessions.
+     */
+    public var sessionToken: SecretString?
+    /**
      * Caller details for the audit log.
      */
     public var context: RequestContext
@@ -5154,6 +6434,10 @@ public struct VerifyMfaRequest: Equatable, Hashable {
          * Setup challenge id (optional).
          */challengeId: String? = nil, 
         /**
+         * Confirming a setup (`userId`): the caller's session token, kept when the new factor
+         * ends the user's other sessions.
+         */sessionToken: SecretString? = nil, 
+        /**
          * Caller details for the audit log.
          */context: RequestContext = RequestContext()) {
         self.method = method
@@ -5161,6 +6445,7 @@ public struct VerifyMfaRequest: Equatable, Hashable {
         self.sessionId = sessionId
         self.userId = userId
         self.challengeId = challengeId
+        self.sessionToken = sessionToken
         self.context = context
     }
 
@@ -5185,6 +6470,7 @@ public struct FfiConverterTypeVerifyMfaRequest: FfiConverterRustBuffer {
                 sessionId: FfiConverterOptionString.read(from: &buf), 
                 userId: FfiConverterOptionString.read(from: &buf), 
                 challengeId: FfiConverterOptionString.read(from: &buf), 
+                sessionToken: FfiConverterOptionTypeSecretString.read(from: &buf), 
                 context: FfiConverterTypeRequestContext.read(from: &buf)
         )
     }
@@ -5195,6 +6481,7 @@ public struct FfiConverterTypeVerifyMfaRequest: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.sessionId, into: &buf)
         FfiConverterOptionString.write(value.userId, into: &buf)
         FfiConverterOptionString.write(value.challengeId, into: &buf)
+        FfiConverterOptionTypeSecretString.write(value.sessionToken, into: &buf)
         FfiConverterTypeRequestContext.write(value.context, into: &buf)
     }
 }
@@ -5526,6 +6813,11 @@ public struct VerifyPasskeyRequest: Equatable, Hashable {
      */
     public var name: String?
     /**
+     * Registration: the caller's session token, kept when the new key ends the user's other
+     * sessions.
+     */
+    public var sessionToken: SecretString?
+    /**
      * Caller details for the audit log.
      */
     public var context: RequestContext
@@ -5556,6 +6848,10 @@ public struct VerifyPasskeyRequest: Equatable, Hashable {
          * Registration: a name for the key (default `Passkey` or `Security key`).
          */name: String? = nil, 
         /**
+         * Registration: the caller's session token, kept when the new key ends the user's other
+         * sessions.
+         */sessionToken: SecretString? = nil, 
+        /**
          * Caller details for the audit log.
          */context: RequestContext = RequestContext()) {
         self.challengeId = challengeId
@@ -5565,6 +6861,7 @@ public struct VerifyPasskeyRequest: Equatable, Hashable {
         self.userId = userId
         self.sessionId = sessionId
         self.name = name
+        self.sessionToken = sessionToken
         self.context = context
     }
 
@@ -5591,6 +6888,7 @@ public struct FfiConverterTypeVerifyPasskeyRequest: FfiConverterRustBuffer {
                 userId: FfiConverterOptionString.read(from: &buf), 
                 sessionId: FfiConverterOptionString.read(from: &buf), 
                 name: FfiConverterOptionString.read(from: &buf), 
+                sessionToken: FfiConverterOptionTypeSecretString.read(from: &buf), 
                 context: FfiConverterTypeRequestContext.read(from: &buf)
         )
     }
@@ -5603,6 +6901,7 @@ public struct FfiConverterTypeVerifyPasskeyRequest: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.userId, into: &buf)
         FfiConverterOptionString.write(value.sessionId, into: &buf)
         FfiConverterOptionString.write(value.name, into: &buf)
+        FfiConverterOptionTypeSecretString.write(value.sessionToken, into: &buf)
         FfiConverterTypeRequestContext.write(value.context, into: &buf)
     }
 }
@@ -5704,7 +7003,10 @@ public func FfiConverterTypeVerifyPasswordRequest_lower(_ value: VerifyPasswordR
 
 
 /**
- * Describes a session token. Unknown, expired and empty tokens give `valid: false`.
+ * Describes a session token. Only a signed-in session is `valid`: unknown, expired, idle
+ * and empty tokens give `valid: false` (`state: "invalid"`), and so does a pending sign-in
+ * that has not passed MFA (`state: "mfa_pending"`, with only its methods). A use refreshes
+ * the idle timeout.
  */
 public struct VerifySessionRequest: Equatable, Hashable {
     /**
@@ -5861,13 +7163,22 @@ enum MfaError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */channel: String
     )
     /**
-     * The operation needs an MFA verification more recent than the allowed age.
+     * The operation needs a recent MFA verification (or, on an account without MFA, a
+     * recent password check).
      */
     case StepUpRequired(
         /**
          * The maximum age that was required, in seconds.
-         */maxAge: UInt64
+         */maxAge: UInt64, 
+        /**
+         * What can satisfy it: the user's MFA methods, or `password`.
+         */methods: [String]
     )
+    /**
+     * The user's code-based factors (TOTP, SMS, email) are suspended after too many
+     * consecutive failures.
+     */
+    case FactorsSuspended
     /**
      * The secret key given at open does not match the key that sealed this database.
      */
@@ -5982,17 +7293,19 @@ public struct FfiConverterTypeMfaError: FfiConverterRustBuffer {
             channel: try FfiConverterString.read(from: &buf)
             )
         case 15: return .StepUpRequired(
-            maxAge: try FfiConverterUInt64.read(from: &buf)
+            maxAge: try FfiConverterUInt64.read(from: &buf), 
+            methods: try FfiConverterSequenceString.read(from: &buf)
             )
-        case 16: return .KeyMismatch
-        case 17: return .DatabaseTooNew(
+        case 16: return .FactorsSuspended
+        case 17: return .KeyMismatch
+        case 18: return .DatabaseTooNew(
             found: try FfiConverterInt64.read(from: &buf), 
             supported: try FfiConverterInt64.read(from: &buf)
             )
-        case 18: return .Storage(
+        case 19: return .Storage(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 19: return .Internal(
+        case 20: return .Internal(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -6071,28 +7384,33 @@ public struct FfiConverterTypeMfaError: FfiConverterRustBuffer {
             FfiConverterString.write(channel, into: &buf)
             
         
-        case let .StepUpRequired(maxAge):
+        case let .StepUpRequired(maxAge,methods):
             writeInt(&buf, Int32(15))
             FfiConverterUInt64.write(maxAge, into: &buf)
+            FfiConverterSequenceString.write(methods, into: &buf)
             
         
-        case .KeyMismatch:
+        case .FactorsSuspended:
             writeInt(&buf, Int32(16))
         
         
-        case let .DatabaseTooNew(found,supported):
+        case .KeyMismatch:
             writeInt(&buf, Int32(17))
+        
+        
+        case let .DatabaseTooNew(found,supported):
+            writeInt(&buf, Int32(18))
             FfiConverterInt64.write(found, into: &buf)
             FfiConverterInt64.write(supported, into: &buf)
             
         
         case let .Storage(reason):
-            writeInt(&buf, Int32(18))
+            writeInt(&buf, Int32(19))
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .Internal(reason):
-            writeInt(&buf, Int32(19))
+            writeInt(&buf, Int32(20))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -6290,30 +7608,6 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterString.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionTypeDelivery: FfiConverterRustBuffer {
-    typealias SwiftType = Delivery?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypeDelivery.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypeDelivery.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }

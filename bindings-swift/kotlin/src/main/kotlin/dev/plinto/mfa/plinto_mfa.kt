@@ -33,10 +33,14 @@ import java.util.concurrent.ConcurrentHashMap
 import dev.plinto.mfa.core.AccountCode
 import dev.plinto.mfa.core.AuditEvent
 import dev.plinto.mfa.core.AuthenticatorCode
+import dev.plinto.mfa.core.Authorization
+import dev.plinto.mfa.core.AuthorizeRequest
 import dev.plinto.mfa.core.BackupCodes
-import dev.plinto.mfa.core.CompleteDeliveryRequest
+import dev.plinto.mfa.core.ChangeEmailRequest
+import dev.plinto.mfa.core.ChangePasswordRequest
 import dev.plinto.mfa.core.ConfigureRequest
 import dev.plinto.mfa.core.ConfigureResult
+import dev.plinto.mfa.core.DeleteAccountRequest
 import dev.plinto.mfa.core.DeleteUserRequest
 import dev.plinto.mfa.core.Delivery
 import dev.plinto.mfa.core.DisableMfaRequest
@@ -46,10 +50,14 @@ import dev.plinto.mfa.core.EnableMfaResult
 import dev.plinto.mfa.core.FfiConverterTypeAccountCode
 import dev.plinto.mfa.core.FfiConverterTypeAuditEvent
 import dev.plinto.mfa.core.FfiConverterTypeAuthenticatorCode
+import dev.plinto.mfa.core.FfiConverterTypeAuthorization
+import dev.plinto.mfa.core.FfiConverterTypeAuthorizeRequest
 import dev.plinto.mfa.core.FfiConverterTypeBackupCodes
-import dev.plinto.mfa.core.FfiConverterTypeCompleteDeliveryRequest
+import dev.plinto.mfa.core.FfiConverterTypeChangeEmailRequest
+import dev.plinto.mfa.core.FfiConverterTypeChangePasswordRequest
 import dev.plinto.mfa.core.FfiConverterTypeConfigureRequest
 import dev.plinto.mfa.core.FfiConverterTypeConfigureResult
+import dev.plinto.mfa.core.FfiConverterTypeDeleteAccountRequest
 import dev.plinto.mfa.core.FfiConverterTypeDeleteUserRequest
 import dev.plinto.mfa.core.FfiConverterTypeDelivery
 import dev.plinto.mfa.core.FfiConverterTypeDisableMfaRequest
@@ -61,23 +69,31 @@ import dev.plinto.mfa.core.FfiConverterTypeGetMfaStatusRequest
 import dev.plinto.mfa.core.FfiConverterTypeGetUserRequest
 import dev.plinto.mfa.core.FfiConverterTypeListAuditEventsRequest
 import dev.plinto.mfa.core.FfiConverterTypeListPasskeysRequest
+import dev.plinto.mfa.core.FfiConverterTypeListSessionsRequest
 import dev.plinto.mfa.core.FfiConverterTypeMfaError
 import dev.plinto.mfa.core.FfiConverterTypeMfaStatus
+import dev.plinto.mfa.core.FfiConverterTypeNotification
 import dev.plinto.mfa.core.FfiConverterTypeOtpAccount
 import dev.plinto.mfa.core.FfiConverterTypePasskeyAuthenticationOptionsRequest
 import dev.plinto.mfa.core.FfiConverterTypePasskeyInfo
 import dev.plinto.mfa.core.FfiConverterTypePasskeyOptions
 import dev.plinto.mfa.core.FfiConverterTypePasskeyOptionsRequest
 import dev.plinto.mfa.core.FfiConverterTypeRegenerateBackupCodesRequest
+import dev.plinto.mfa.core.FfiConverterTypeRemoveFactorRequest
+import dev.plinto.mfa.core.FfiConverterTypeRemoveFactorResult
 import dev.plinto.mfa.core.FfiConverterTypeRemovePasskeyRequest
-import dev.plinto.mfa.core.FfiConverterTypeRemovePasskeyResult
 import dev.plinto.mfa.core.FfiConverterTypeRenamePasskeyRequest
 import dev.plinto.mfa.core.FfiConverterTypeRequestCodeResult
 import dev.plinto.mfa.core.FfiConverterTypeRequestNewCodeRequest
 import dev.plinto.mfa.core.FfiConverterTypeRequireRecentMfaRequest
+import dev.plinto.mfa.core.FfiConverterTypeRestoreFactorsRequest
+import dev.plinto.mfa.core.FfiConverterTypeRevokeOtherSessionsRequest
+import dev.plinto.mfa.core.FfiConverterTypeRevokeSessionRequest
+import dev.plinto.mfa.core.FfiConverterTypeRevokedSessions
 import dev.plinto.mfa.core.FfiConverterTypeRotateKeyRequest
 import dev.plinto.mfa.core.FfiConverterTypeRotateKeyResult
 import dev.plinto.mfa.core.FfiConverterTypeSessionInfo
+import dev.plinto.mfa.core.FfiConverterTypeSessionSummary
 import dev.plinto.mfa.core.FfiConverterTypeShouldRequireMfaRequest
 import dev.plinto.mfa.core.FfiConverterTypeSignInRequest
 import dev.plinto.mfa.core.FfiConverterTypeSignInResult
@@ -97,23 +113,31 @@ import dev.plinto.mfa.core.GetMfaStatusRequest
 import dev.plinto.mfa.core.GetUserRequest
 import dev.plinto.mfa.core.ListAuditEventsRequest
 import dev.plinto.mfa.core.ListPasskeysRequest
+import dev.plinto.mfa.core.ListSessionsRequest
 import dev.plinto.mfa.core.MfaException
 import dev.plinto.mfa.core.MfaStatus
+import dev.plinto.mfa.core.Notification
 import dev.plinto.mfa.core.OtpAccount
 import dev.plinto.mfa.core.PasskeyAuthenticationOptionsRequest
 import dev.plinto.mfa.core.PasskeyInfo
 import dev.plinto.mfa.core.PasskeyOptions
 import dev.plinto.mfa.core.PasskeyOptionsRequest
 import dev.plinto.mfa.core.RegenerateBackupCodesRequest
+import dev.plinto.mfa.core.RemoveFactorRequest
+import dev.plinto.mfa.core.RemoveFactorResult
 import dev.plinto.mfa.core.RemovePasskeyRequest
-import dev.plinto.mfa.core.RemovePasskeyResult
 import dev.plinto.mfa.core.RenamePasskeyRequest
 import dev.plinto.mfa.core.RequestCodeResult
 import dev.plinto.mfa.core.RequestNewCodeRequest
 import dev.plinto.mfa.core.RequireRecentMfaRequest
+import dev.plinto.mfa.core.RestoreFactorsRequest
+import dev.plinto.mfa.core.RevokeOtherSessionsRequest
+import dev.plinto.mfa.core.RevokeSessionRequest
+import dev.plinto.mfa.core.RevokedSessions
 import dev.plinto.mfa.core.RotateKeyRequest
 import dev.plinto.mfa.core.RotateKeyResult
 import dev.plinto.mfa.core.SessionInfo
+import dev.plinto.mfa.core.SessionSummary
 import dev.plinto.mfa.core.ShouldRequireMfaRequest
 import dev.plinto.mfa.core.SignInRequest
 import dev.plinto.mfa.core.SignInResult
@@ -132,10 +156,14 @@ import java.util.concurrent.atomic.AtomicBoolean
 import dev.plinto.mfa.core.RustBuffer as RustBufferAccountCode
 import dev.plinto.mfa.core.RustBuffer as RustBufferAuditEvent
 import dev.plinto.mfa.core.RustBuffer as RustBufferAuthenticatorCode
+import dev.plinto.mfa.core.RustBuffer as RustBufferAuthorization
+import dev.plinto.mfa.core.RustBuffer as RustBufferAuthorizeRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferBackupCodes
-import dev.plinto.mfa.core.RustBuffer as RustBufferCompleteDeliveryRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferChangeEmailRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferChangePasswordRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferConfigureRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferConfigureResult
+import dev.plinto.mfa.core.RustBuffer as RustBufferDeleteAccountRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferDeleteUserRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferDelivery
 import dev.plinto.mfa.core.RustBuffer as RustBufferDisableMfaRequest
@@ -147,23 +175,31 @@ import dev.plinto.mfa.core.RustBuffer as RustBufferGetMfaStatusRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferGetUserRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferListAuditEventsRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferListPasskeysRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferListSessionsRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferMfaError
 import dev.plinto.mfa.core.RustBuffer as RustBufferMfaStatus
+import dev.plinto.mfa.core.RustBuffer as RustBufferNotification
 import dev.plinto.mfa.core.RustBuffer as RustBufferOtpAccount
 import dev.plinto.mfa.core.RustBuffer as RustBufferPasskeyAuthenticationOptionsRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferPasskeyInfo
 import dev.plinto.mfa.core.RustBuffer as RustBufferPasskeyOptions
 import dev.plinto.mfa.core.RustBuffer as RustBufferPasskeyOptionsRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRegenerateBackupCodesRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferRemoveFactorRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferRemoveFactorResult
 import dev.plinto.mfa.core.RustBuffer as RustBufferRemovePasskeyRequest
-import dev.plinto.mfa.core.RustBuffer as RustBufferRemovePasskeyResult
 import dev.plinto.mfa.core.RustBuffer as RustBufferRenamePasskeyRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRequestCodeResult
 import dev.plinto.mfa.core.RustBuffer as RustBufferRequestNewCodeRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRequireRecentMfaRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferRestoreFactorsRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferRevokeOtherSessionsRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferRevokeSessionRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferRevokedSessions
 import dev.plinto.mfa.core.RustBuffer as RustBufferRotateKeyRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRotateKeyResult
 import dev.plinto.mfa.core.RustBuffer as RustBufferSessionInfo
+import dev.plinto.mfa.core.RustBuffer as RustBufferSessionSummary
 import dev.plinto.mfa.core.RustBuffer as RustBufferShouldRequireMfaRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferSignInRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferSignInResult
@@ -800,6 +836,12 @@ internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
 internal interface UniffiCallbackInterfaceMessageSenderMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`delivery`: RustBufferDelivery.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
+internal interface UniffiCallbackInterfacePasswordCheckMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`password`: RustBuffer.ByValue,`uniffiOutReturn`: ByteByReference,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfaceSecurityNotifierMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`notification`: RustBufferNotification.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "send")
 internal open class UniffiVTableCallbackInterfaceMessageSender(
     @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
@@ -816,6 +858,44 @@ internal open class UniffiVTableCallbackInterfaceMessageSender(
         `uniffiFree` = other.`uniffiFree`
         `uniffiClone` = other.`uniffiClone`
         `send` = other.`send`
+    }
+
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "isCompromised")
+internal open class UniffiVTableCallbackInterfacePasswordCheck(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `isCompromised`: UniffiCallbackInterfacePasswordCheckMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `isCompromised`: UniffiCallbackInterfacePasswordCheckMethod0? = null,
+    ): UniffiVTableCallbackInterfacePasswordCheck(`uniffiFree`,`uniffiClone`,`isCompromised`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfacePasswordCheck) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `isCompromised` = other.`isCompromised`
+    }
+
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "notify")
+internal open class UniffiVTableCallbackInterfaceSecurityNotifier(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `notify`: UniffiCallbackInterfaceSecurityNotifierMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `notify`: UniffiCallbackInterfaceSecurityNotifierMethod0? = null,
+    ): UniffiVTableCallbackInterfaceSecurityNotifier(`uniffiFree`,`uniffiClone`,`notify`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceSecurityNotifier) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `notify` = other.`notify`
     }
 
 }
@@ -870,11 +950,21 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_call_json(
     ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_set_notifier(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_set_password_check(
+    ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_set_sender(
     ): Int
-    external fun uniffi_plinto_mfa_checksum_method_engine_complete_delivery(
+    external fun uniffi_plinto_mfa_checksum_method_engine_authorize(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_change_email(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_change_password(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_configure(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_delete_account(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_delete_user(
     ): Int
@@ -896,7 +986,11 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_list_passkeys(
     ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_list_sessions(
+    ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_regenerate_mfa_backup_codes(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_remove_factor(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_remove_passkey(
     ): Int
@@ -905,6 +999,12 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_plinto_mfa_checksum_method_engine_request_new_code(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_restore_factors(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_revoke_other_sessions(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_revoke_session(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_rotate_key(
     ): Int
@@ -927,6 +1027,10 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_plinto_mfa_checksum_method_engine_verify_session(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_messagesender_send(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_passwordcheck_is_compromised(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_securitynotifier_notify(
     ): Int
     external fun uniffi_plinto_mfa_checksum_constructor_vault_from_json(
     ): Int
@@ -951,6 +1055,8 @@ internal object UniffiLib {
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "plinto_mfa"))
         uniffiCallbackInterfaceMessageSender.register(this)
+        uniffiCallbackInterfacePasswordCheck.register(this)
+        uniffiCallbackInterfaceSecurityNotifier.register(this)
         dev.plinto.mfa.core.uniffiEnsureInitialized()
         
     }
@@ -986,12 +1092,22 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_plinto_mfa_fn_method_engine_call_json(`ptr`: Long,`operation`: RustBuffer.ByValue,`argumentsJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_set_notifier(`ptr`: Long,`notifier`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_plinto_mfa_fn_method_engine_set_password_check(`ptr`: Long,`check`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_plinto_mfa_fn_method_engine_set_sender(`ptr`: Long,`channel`: RustBuffer.ByValue,`sender`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_plinto_mfa_fn_method_engine_complete_delivery(`ptr`: Long,`request`: RustBufferCompleteDeliveryRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferSuccessResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_authorize(`ptr`: Long,`request`: RustBufferAuthorizeRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferAuthorization.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_change_email(`ptr`: Long,`request`: RustBufferChangeEmailRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferRevokedSessions.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_change_password(`ptr`: Long,`request`: RustBufferChangePasswordRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferRevokedSessions.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_configure(`ptr`: Long,`request`: RustBufferConfigureRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferConfigureResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_delete_account(`ptr`: Long,`request`: RustBufferDeleteAccountRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferSuccessResult.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_delete_user(`ptr`: Long,`request`: RustBufferDeleteUserRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferSuccessResult.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_disable_mfa(`ptr`: Long,`request`: RustBufferDisableMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1012,15 +1128,25 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_list_passkeys(`ptr`: Long,`request`: RustBufferListPasskeysRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_list_sessions(`ptr`: Long,`request`: RustBufferListSessionsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_regenerate_mfa_backup_codes(`ptr`: Long,`request`: RustBufferRegenerateBackupCodesRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferBackupCodes.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_remove_factor(`ptr`: Long,`request`: RustBufferRemoveFactorRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferRemoveFactorResult.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_remove_passkey(`ptr`: Long,`request`: RustBufferRemovePasskeyRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferRemovePasskeyResult.ByValue
+    ): RustBufferRemoveFactorResult.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_rename_passkey(`ptr`: Long,`request`: RustBufferRenamePasskeyRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferSuccessResult.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_request_new_code(`ptr`: Long,`request`: RustBufferRequestNewCodeRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferRequestCodeResult.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_require_recent_mfa(`ptr`: Long,`request`: RustBufferRequireRecentMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferSuccessResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_restore_factors(`ptr`: Long,`request`: RustBufferRestoreFactorsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferSuccessResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_revoke_other_sessions(`ptr`: Long,`request`: RustBufferRevokeOtherSessionsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferRevokedSessions.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_revoke_session(`ptr`: Long,`request`: RustBufferRevokeSessionRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferSuccessResult.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_rotate_key(`ptr`: Long,`request`: RustBufferRotateKeyRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferRotateKeyResult.ByValue
@@ -1049,6 +1175,22 @@ internal object UniffiLib {
     external fun uniffi_plinto_mfa_fn_init_callback_vtable_messagesender(`vtable`: UniffiVTableCallbackInterfaceMessageSender,
     ): Unit
     external fun uniffi_plinto_mfa_fn_method_messagesender_send(`ptr`: Long,`delivery`: RustBufferDelivery.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_plinto_mfa_fn_clone_passwordcheck(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_plinto_mfa_fn_free_passwordcheck(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_plinto_mfa_fn_init_callback_vtable_passwordcheck(`vtable`: UniffiVTableCallbackInterfacePasswordCheck,
+    ): Unit
+    external fun uniffi_plinto_mfa_fn_method_passwordcheck_is_compromised(`ptr`: Long,`password`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_plinto_mfa_fn_clone_securitynotifier(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_plinto_mfa_fn_free_securitynotifier(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_plinto_mfa_fn_init_callback_vtable_securitynotifier(`vtable`: UniffiVTableCallbackInterfaceSecurityNotifier,
+    ): Unit
+    external fun uniffi_plinto_mfa_fn_method_securitynotifier_notify(`ptr`: Long,`notification`: RustBufferNotification.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_plinto_mfa_fn_func_account_code(`account`: RustBufferOtpAccount.ByValue,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferAuthenticatorCode.ByValue
@@ -1218,22 +1360,37 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_call_json() and 0xFFFF) != 44874) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_set_sender() and 0xFFFF) != 24452) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_set_notifier() and 0xFFFF) != 10148) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_complete_delivery() and 0xFFFF) != 30794) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_set_password_check() and 0xFFFF) != 65156) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_set_sender() and 0xFFFF) != 31784) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_authorize() and 0xFFFF) != 17702) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_change_email() and 0xFFFF) != 17520) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_change_password() and 0xFFFF) != 37022) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_configure() and 0xFFFF) != 65142) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_delete_user() and 0xFFFF) != 42363) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_delete_account() and 0xFFFF) != 54415) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_disable_mfa() and 0xFFFF) != 14163) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_delete_user() and 0xFFFF) != 56160) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_enable_mfa() and 0xFFFF) != 61391) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_disable_mfa() and 0xFFFF) != 64926) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_enable_mfa() and 0xFFFF) != 28805) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_fallback_methods() and 0xFFFF) != 59010) {
@@ -1257,19 +1414,34 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_list_passkeys() and 0xFFFF) != 29317) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_regenerate_mfa_backup_codes() and 0xFFFF) != 22663) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_list_sessions() and 0xFFFF) != 18135) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_remove_passkey() and 0xFFFF) != 50758) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_regenerate_mfa_backup_codes() and 0xFFFF) != 11837) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_rename_passkey() and 0xFFFF) != 50247) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_remove_factor() and 0xFFFF) != 10996) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_request_new_code() and 0xFFFF) != 4812) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_remove_passkey() and 0xFFFF) != 44591) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa() and 0xFFFF) != 52039) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_rename_passkey() and 0xFFFF) != 60798) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_request_new_code() and 0xFFFF) != 28096) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa() and 0xFFFF) != 49569) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_restore_factors() and 0xFFFF) != 60550) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_revoke_other_sessions() and 0xFFFF) != 32695) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_revoke_session() and 0xFFFF) != 26900) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_rotate_key() and 0xFFFF) != 4699) {
@@ -1299,10 +1471,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_verify_password() and 0xFFFF) != 7675) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_verify_session() and 0xFFFF) != 37695) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_verify_session() and 0xFFFF) != 19227) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_messagesender_send() and 0xFFFF) != 51916) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_messagesender_send() and 0xFFFF) != 45935) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_passwordcheck_is_compromised() and 0xFFFF) != 52189) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_securitynotifier_notify() and 0xFFFF) != 22483) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_constructor_vault_from_json() and 0xFFFF) != 19372) {
@@ -1737,6 +1915,19 @@ public interface EngineInterface {
     fun `callJson`(`operation`: kotlin.String, `argumentsJson`: kotlin.String): kotlin.String
     
     /**
+     * Registers the app's notifier of security events (factor added or removed, MFA turned
+     * off, a reused TOTP code, a lockout, suspended factors, password and email changes), or
+     * with `None` removes it.
+     */
+    fun `setNotifier`(`notifier`: SecurityNotifier? = null)
+    
+    /**
+     * Registers the app's breached-password check, asked about every new password, or with
+     * `None` removes it.
+     */
+    fun `setPasswordCheck`(`check`: PasswordCheck? = null)
+    
+    /**
      * Registers the app's sender for `channel` (`sms` or `email`), or with `None` removes
      * it. The engine calls it on a thread of its own with its timeout around it, voids the
      * code of a failed send and keeps channel health.
@@ -1744,10 +1935,26 @@ public interface EngineInterface {
     fun `setSender`(`channel`: kotlin.String, `sender`: MessageSender? = null)
     
     /**
-     * Reports how a caller-made delivery went (`externalDelivery`). A failure voids the code it
-     * carried and is answered with `mfa_delivery_failed`.
+     * Whether a signed-in session may perform `operation` now. Operations named in
+     * `security.stepUpRequired` (e.g. `payment_method_add`) need a recent MFA verification on
+     * this session, or on an account without MFA a recent password check; others need only a
+     * signed-in session. A refusal is `session_invalid` or `mfa_step_up_required` (with the
+     * methods that satisfy it).
      */
-    fun `completeDelivery`(`request`: CompleteDeliveryRequest): SuccessResult
+    fun `authorize`(`request`: AuthorizeRequest): Authorization
+    
+    /**
+     * Changes the user's email address (sign-in name): needs the password and, on an account
+     * with MFA, the step-up (`email_change`). The old address is notified; other sessions end.
+     */
+    fun `changeEmail`(`request`: ChangeEmailRequest): RevokedSessions
+    
+    /**
+     * Changes the password: needs the current one and, on an account with MFA, a session whose
+     * MFA is recent or a `confirmationCode` (`password_change` in `security.stepUpRequired`).
+     * The new password follows the password rules; the user's other sessions end.
+     */
+    fun `changePassword`(`request`: ChangePasswordRequest): RevokedSessions
     
     /**
      * Applies settings in the guide's `mfa.configure()` shape (camelCase or snake_case keys),
@@ -1756,20 +1963,32 @@ public interface EngineInterface {
     fun `configure`(`request`: ConfigureRequest): ConfigureResult
     
     /**
-     * Deletes a user and everything that belongs to them.
+     * Deletes the caller's own account: needs the password and, on an account with MFA, the
+     * step-up (`account_delete`). The audit trail is kept under a pseudonym.
+     */
+    fun `deleteAccount`(`request`: DeleteAccountRequest): SuccessResult
+    
+    /**
+     * Deletes a user and everything that belongs to them, as an administrator does (no step-up:
+     * guard the route that calls it). Their audit events are kept under a pseudonym for
+     * `audit.retentionDays`. A user deleting their own account uses `deleteAccount`.
      */
     fun `deleteUser`(`request`: DeleteUserRequest): SuccessResult
     
     /**
      * Turns MFA off: needs the password (or a `verifyPassword` in the last five minutes) and a
-     * current code of an active factor (TOTP, SMS, email or a backup code); removes every factor.
+     * current code of an active factor (TOTP, SMS or email for this session, or a backup code);
+     * removes every factor and ends the user's other sessions.
      */
     fun `disableMfa`(`request`: DisableMfaRequest): DisableMfaResult
     
     /**
      * Starts setting up a method. For `totp`: a new secret, its `otpauth://` URI and QR code
      * (the device stays unconfirmed until `verifyMfa` sees a correct code); for `sms` and
-     * `email`: a destination that a code is sent to.
+     * `email`: a destination that a code is sent to, kept beside the confirmed one until its
+     * code is confirmed. Adding a factor is a step-up operation (`factor_add`): on an account
+     * with MFA it needs a session whose MFA is recent or a `confirmationCode`; without MFA, a
+     * password check (sign-in, `verifyPassword`) or a session from the last five minutes.
      */
     fun `enableMfa`(`request`: EnableMfaRequest): EnableMfaResult
     
@@ -1814,33 +2033,69 @@ public interface EngineInterface {
     fun `listPasskeys`(`request`: ListPasskeysRequest): List<PasskeyInfo>
     
     /**
-     * Replaces the user's backup codes with `count` new ones (default from settings, 10).
+     * The user's signed-in sessions, newest first (pending sign-ins are not sessions yet; they
+     * are in the audit log).
+     */
+    fun `listSessions`(`request`: ListSessionsRequest): List<SessionSummary>
+    
+    /**
+     * Replaces the user's backup codes with `count` new ones (default from settings, 10): a
+     * step-up operation (`backup_codes_regenerate`).
      */
     fun `regenerateMfaBackupCodes`(`request`: RegenerateBackupCodesRequest): BackupCodes
     
     /**
-     * Removes a key; needs `password` (or a `verifyPassword` in the last five minutes).
-     * Removing the last MFA factor also needs `confirmationCode`, as `disableMfa` does.
+     * Removes one authenticator device (`dev_…`) or SMS/email destination (`chn_…`, from
+     * `getMfaStatus`): needs the password (or a password check in the last five minutes) and
+     * the step-up (`factor_remove`). Removing the last factor is turning MFA off, with the rules
+     * of `disableMfa` (a `confirmationCode` is then required).
      */
-    fun `removePasskey`(`request`: RemovePasskeyRequest): RemovePasskeyResult
+    fun `removeFactor`(`request`: RemoveFactorRequest): RemoveFactorResult
     
     /**
-     * Renames one of the user's security keys or passkeys.
+     * Removes a key; needs `password` (or a `verifyPassword` in the last five minutes) and the
+     * step-up (`factor_remove`: a session whose MFA is recent, or `confirmationCode`). Removing
+     * the last MFA factor is turning MFA off, with the rules of `disableMfa`.
+     */
+    fun `removePasskey`(`request`: RemovePasskeyRequest): RemoveFactorResult
+    
+    /**
+     * Renames one of the user's security keys or passkeys (a factor change: `factor_add`'s
+     * step-up applies).
      */
     fun `renamePasskey`(`request`: RenamePasskeyRequest): SuccessResult
     
     /**
-     * Sends a new SMS or email code, voiding the previous one: for a pending sign-in
-     * (`sessionId`) or a method being set up (`userId`). Resend limits per minute, hour and day
-     * apply.
+     * Sends a new SMS or email code, voiding the previous one: for a pending sign-in or a
+     * signed-in session's step-up (`sessionId`), or the destination being set up (`userId`).
+     * Each code is good only for what it was sent for: that session (or that setup) and that
+     * destination. Resend limits per minute, hour and day apply. The code goes out through the
+     * registered sender and never appears in the result.
      */
     fun `requestNewCode`(`request`: RequestNewCodeRequest): RequestCodeResult
     
     /**
-     * Fails with `mfa_step_up_required` unless the session passed MFA within `maxAge` seconds
-     * (default `security.stepUpMaxAgeSeconds`, 600).
+     * Fails with `mfa_step_up_required` unless the signed-in session passed MFA within `maxAge`
+     * seconds (default `security.stepUpMaxAgeSeconds`, 600); a pending or unknown session is
+     * `session_invalid`.
      */
     fun `requireRecentMfa`(`request`: RequireRecentMfaRequest): SuccessResult
+    
+    /**
+     * Lifts a suspension of the user's code-based factors, as an administrator does after
+     * checking who is asking (no step-up: guard the route that calls it). Audited.
+     */
+    fun `restoreFactors`(`request`: RestoreFactorsRequest): SuccessResult
+    
+    /**
+     * Ends every session of the token's user except this one ("sign out everywhere else").
+     */
+    fun `revokeOtherSessions`(`request`: RevokeOtherSessionsRequest): RevokedSessions
+    
+    /**
+     * Ends one of the user's sessions by its public id (`not_found` if it is not theirs).
+     */
+    fun `revokeSession`(`request`: RevokeSessionRequest): SuccessResult
     
     /**
      * Re-seals every secret at rest from `oldKey` to `newKey` in one transaction; the engine then
@@ -1902,7 +2157,10 @@ public interface EngineInterface {
     fun `verifyPassword`(`request`: VerifyPasswordRequest): SuccessResult
     
     /**
-     * Describes a session token. Unknown, expired and empty tokens give `valid: false`.
+     * Describes a session token. Only a signed-in session is `valid`: unknown, expired, idle
+     * and empty tokens give `valid: false` (`state: "invalid"`), and so does a pending sign-in
+     * that has not passed MFA (`state: "mfa_pending"`, with only its methods). A use refreshes
+     * the idle timeout.
      */
     fun `verifySession`(`request`: VerifySessionRequest): SessionInfo
     
@@ -2053,6 +2311,43 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
+     * Registers the app's notifier of security events (factor added or removed, MFA turned
+     * off, a reused TOTP code, a lockout, suspended factors, password and email changes), or
+     * with `None` removes it.
+     */
+    @Throws(MfaException::class)override fun `setNotifier`(`notifier`: SecurityNotifier?)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_set_notifier(
+        it,
+        
+        FfiConverterOptionalTypeSecurityNotifier.lower(`notifier`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Registers the app's breached-password check, asked about every new password, or with
+     * `None` removes it.
+     */
+    @Throws(MfaException::class)override fun `setPasswordCheck`(`check`: PasswordCheck?)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_set_password_check(
+        it,
+        
+        FfiConverterOptionalTypePasswordCheck.lower(`check`),_status)
+}
+    }
+    
+    
+
+    
+    /**
      * Registers the app's sender for `channel` (`sms` or `email`), or with `None` removes
      * it. The engine calls it on a thread of its own with its timeout around it, voids the
      * code of a failed send and keeps channel health.
@@ -2073,17 +2368,59 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * Reports how a caller-made delivery went (`externalDelivery`). A failure voids the code it
-     * carried and is answered with `mfa_delivery_failed`.
+     * Whether a signed-in session may perform `operation` now. Operations named in
+     * `security.stepUpRequired` (e.g. `payment_method_add`) need a recent MFA verification on
+     * this session, or on an account without MFA a recent password check; others need only a
+     * signed-in session. A refusal is `session_invalid` or `mfa_step_up_required` (with the
+     * methods that satisfy it).
      */
-    @Throws(MfaException::class)override fun `completeDelivery`(`request`: CompleteDeliveryRequest): SuccessResult {
-            return FfiConverterTypeSuccessResult.lift(
+    @Throws(MfaException::class)override fun `authorize`(`request`: AuthorizeRequest): Authorization {
+            return FfiConverterTypeAuthorization.lift(
     callWithHandle {
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
-    UniffiLib.uniffi_plinto_mfa_fn_method_engine_complete_delivery(
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_authorize(
         it,
         
-        FfiConverterTypeCompleteDeliveryRequest.lower(`request`),_status)
+        FfiConverterTypeAuthorizeRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Changes the user's email address (sign-in name): needs the password and, on an account
+     * with MFA, the step-up (`email_change`). The old address is notified; other sessions end.
+     */
+    @Throws(MfaException::class)override fun `changeEmail`(`request`: ChangeEmailRequest): RevokedSessions {
+            return FfiConverterTypeRevokedSessions.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_change_email(
+        it,
+        
+        FfiConverterTypeChangeEmailRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Changes the password: needs the current one and, on an account with MFA, a session whose
+     * MFA is recent or a `confirmationCode` (`password_change` in `security.stepUpRequired`).
+     * The new password follows the password rules; the user's other sessions end.
+     */
+    @Throws(MfaException::class)override fun `changePassword`(`request`: ChangePasswordRequest): RevokedSessions {
+            return FfiConverterTypeRevokedSessions.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_change_password(
+        it,
+        
+        FfiConverterTypeChangePasswordRequest.lower(`request`),_status)
 }
     }
     )
@@ -2111,7 +2448,28 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * Deletes a user and everything that belongs to them.
+     * Deletes the caller's own account: needs the password and, on an account with MFA, the
+     * step-up (`account_delete`). The audit trail is kept under a pseudonym.
+     */
+    @Throws(MfaException::class)override fun `deleteAccount`(`request`: DeleteAccountRequest): SuccessResult {
+            return FfiConverterTypeSuccessResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_delete_account(
+        it,
+        
+        FfiConverterTypeDeleteAccountRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Deletes a user and everything that belongs to them, as an administrator does (no step-up:
+     * guard the route that calls it). Their audit events are kept under a pseudonym for
+     * `audit.retentionDays`. A user deleting their own account uses `deleteAccount`.
      */
     @Throws(MfaException::class)override fun `deleteUser`(`request`: DeleteUserRequest): SuccessResult {
             return FfiConverterTypeSuccessResult.lift(
@@ -2130,7 +2488,8 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     
     /**
      * Turns MFA off: needs the password (or a `verifyPassword` in the last five minutes) and a
-     * current code of an active factor (TOTP, SMS, email or a backup code); removes every factor.
+     * current code of an active factor (TOTP, SMS or email for this session, or a backup code);
+     * removes every factor and ends the user's other sessions.
      */
     @Throws(MfaException::class)override fun `disableMfa`(`request`: DisableMfaRequest): DisableMfaResult {
             return FfiConverterTypeDisableMfaResult.lift(
@@ -2150,7 +2509,10 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     /**
      * Starts setting up a method. For `totp`: a new secret, its `otpauth://` URI and QR code
      * (the device stays unconfirmed until `verifyMfa` sees a correct code); for `sms` and
-     * `email`: a destination that a code is sent to.
+     * `email`: a destination that a code is sent to, kept beside the confirmed one until its
+     * code is confirmed. Adding a factor is a step-up operation (`factor_add`): on an account
+     * with MFA it needs a session whose MFA is recent or a `confirmationCode`; without MFA, a
+     * password check (sign-in, `verifyPassword`) or a session from the last five minutes.
      */
     @Throws(MfaException::class)override fun `enableMfa`(`request`: EnableMfaRequest): EnableMfaResult {
             return FfiConverterTypeEnableMfaResult.lift(
@@ -2299,7 +2661,27 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * Replaces the user's backup codes with `count` new ones (default from settings, 10).
+     * The user's signed-in sessions, newest first (pending sign-ins are not sessions yet; they
+     * are in the audit log).
+     */
+    @Throws(MfaException::class)override fun `listSessions`(`request`: ListSessionsRequest): List<SessionSummary> {
+            return FfiConverterSequenceTypeSessionSummary.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_list_sessions(
+        it,
+        
+        FfiConverterTypeListSessionsRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Replaces the user's backup codes with `count` new ones (default from settings, 10): a
+     * step-up operation (`backup_codes_regenerate`).
      */
     @Throws(MfaException::class)override fun `regenerateMfaBackupCodes`(`request`: RegenerateBackupCodesRequest): BackupCodes {
             return FfiConverterTypeBackupCodes.lift(
@@ -2317,11 +2699,33 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * Removes a key; needs `password` (or a `verifyPassword` in the last five minutes).
-     * Removing the last MFA factor also needs `confirmationCode`, as `disableMfa` does.
+     * Removes one authenticator device (`dev_…`) or SMS/email destination (`chn_…`, from
+     * `getMfaStatus`): needs the password (or a password check in the last five minutes) and
+     * the step-up (`factor_remove`). Removing the last factor is turning MFA off, with the rules
+     * of `disableMfa` (a `confirmationCode` is then required).
      */
-    @Throws(MfaException::class)override fun `removePasskey`(`request`: RemovePasskeyRequest): RemovePasskeyResult {
-            return FfiConverterTypeRemovePasskeyResult.lift(
+    @Throws(MfaException::class)override fun `removeFactor`(`request`: RemoveFactorRequest): RemoveFactorResult {
+            return FfiConverterTypeRemoveFactorResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_remove_factor(
+        it,
+        
+        FfiConverterTypeRemoveFactorRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Removes a key; needs `password` (or a `verifyPassword` in the last five minutes) and the
+     * step-up (`factor_remove`: a session whose MFA is recent, or `confirmationCode`). Removing
+     * the last MFA factor is turning MFA off, with the rules of `disableMfa`.
+     */
+    @Throws(MfaException::class)override fun `removePasskey`(`request`: RemovePasskeyRequest): RemoveFactorResult {
+            return FfiConverterTypeRemoveFactorResult.lift(
     callWithHandle {
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_remove_passkey(
@@ -2336,7 +2740,8 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * Renames one of the user's security keys or passkeys.
+     * Renames one of the user's security keys or passkeys (a factor change: `factor_add`'s
+     * step-up applies).
      */
     @Throws(MfaException::class)override fun `renamePasskey`(`request`: RenamePasskeyRequest): SuccessResult {
             return FfiConverterTypeSuccessResult.lift(
@@ -2354,9 +2759,11 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * Sends a new SMS or email code, voiding the previous one: for a pending sign-in
-     * (`sessionId`) or a method being set up (`userId`). Resend limits per minute, hour and day
-     * apply.
+     * Sends a new SMS or email code, voiding the previous one: for a pending sign-in or a
+     * signed-in session's step-up (`sessionId`), or the destination being set up (`userId`).
+     * Each code is good only for what it was sent for: that session (or that setup) and that
+     * destination. Resend limits per minute, hour and day apply. The code goes out through the
+     * registered sender and never appears in the result.
      */
     @Throws(MfaException::class)override fun `requestNewCode`(`request`: RequestNewCodeRequest): RequestCodeResult {
             return FfiConverterTypeRequestCodeResult.lift(
@@ -2374,8 +2781,9 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * Fails with `mfa_step_up_required` unless the session passed MFA within `maxAge` seconds
-     * (default `security.stepUpMaxAgeSeconds`, 600).
+     * Fails with `mfa_step_up_required` unless the signed-in session passed MFA within `maxAge`
+     * seconds (default `security.stepUpMaxAgeSeconds`, 600); a pending or unknown session is
+     * `session_invalid`.
      */
     @Throws(MfaException::class)override fun `requireRecentMfa`(`request`: RequireRecentMfaRequest): SuccessResult {
             return FfiConverterTypeSuccessResult.lift(
@@ -2385,6 +2793,61 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
         it,
         
         FfiConverterTypeRequireRecentMfaRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Lifts a suspension of the user's code-based factors, as an administrator does after
+     * checking who is asking (no step-up: guard the route that calls it). Audited.
+     */
+    @Throws(MfaException::class)override fun `restoreFactors`(`request`: RestoreFactorsRequest): SuccessResult {
+            return FfiConverterTypeSuccessResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_restore_factors(
+        it,
+        
+        FfiConverterTypeRestoreFactorsRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Ends every session of the token's user except this one ("sign out everywhere else").
+     */
+    @Throws(MfaException::class)override fun `revokeOtherSessions`(`request`: RevokeOtherSessionsRequest): RevokedSessions {
+            return FfiConverterTypeRevokedSessions.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_revoke_other_sessions(
+        it,
+        
+        FfiConverterTypeRevokeOtherSessionsRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Ends one of the user's sessions by its public id (`not_found` if it is not theirs).
+     */
+    @Throws(MfaException::class)override fun `revokeSession`(`request`: RevokeSessionRequest): SuccessResult {
+            return FfiConverterTypeSuccessResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_revoke_session(
+        it,
+        
+        FfiConverterTypeRevokeSessionRequest.lower(`request`),_status)
 }
     }
     )
@@ -2569,7 +3032,10 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * Describes a session token. Unknown, expired and empty tokens give `valid: false`.
+     * Describes a session token. Only a signed-in session is `valid`: unknown, expired, idle
+     * and empty tokens give `valid: false` (`state: "invalid"`), and so does a pending sign-in
+     * that has not passed MFA (`state: "mfa_pending"`, with only its methods). A use refreshes
+     * the idle timeout.
      */
     @Throws(MfaException::class)override fun `verifySession`(`request`: VerifySessionRequest): SessionInfo {
             return FfiConverterTypeSessionInfo.lift(
@@ -3049,6 +3515,665 @@ public object FfiConverterTypeMessageSender: FfiConverter<MessageSender, Long> {
 
 
 /**
+ * The app's breached-password check.
+ */
+public interface PasswordCheck {
+    
+    /**
+     * Whether `password` is known to be compromised; throwing lets it pass, on record.
+     */
+    fun `isCompromised`(`password`: kotlin.String): kotlin.Boolean
+    
+    companion object
+}
+
+/**
+ * The app's breached-password check.
+ */
+open class PasswordCheckImpl: Disposable, AutoCloseable, PasswordCheck
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_plinto_mfa_fn_free_passwordcheck(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_plinto_mfa_fn_clone_passwordcheck(handle, status)
+        }
+    }
+
+    
+    /**
+     * Whether `password` is known to be compromised; throwing lets it pass, on record.
+     */
+    @Throws(SendFailure::class)override fun `isCompromised`(`password`: kotlin.String): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCallWithError(SendFailure) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_passwordcheck_is_compromised(
+        it,
+        
+        FfiConverterString.lower(`password`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfacePasswordCheck {
+    internal object `isCompromised`: UniffiCallbackInterfacePasswordCheckMethod0 {
+        override fun callback(`uniffiHandle`: Long,`password`: RustBuffer.ByValue,`uniffiOutReturn`: ByteByReference,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypePasswordCheck.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`isCompromised`(
+                    FfiConverterString.lift(`password`),
+                )
+            }
+            val writeReturn = { value: kotlin.Boolean -> uniffiOutReturn.setValue(FfiConverterBoolean.lower(value)) }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: SendFailure -> FfiConverterTypeSendFailure.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypePasswordCheck.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypePasswordCheck.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfacePasswordCheck.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `isCompromised`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_plinto_mfa_fn_init_callback_vtable_passwordcheck(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePasswordCheck: FfiConverter<PasswordCheck, Long> {
+    internal val handleMap = UniffiHandleMap<PasswordCheck>()
+
+    override fun lower(value: PasswordCheck): Long {
+        if (value is PasswordCheckImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): PasswordCheck {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PasswordCheckImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): PasswordCheck {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: PasswordCheck) = 8UL
+
+    override fun write(value: PasswordCheck, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The app's way to tell users about security events (a push message, an email service).
+ */
+public interface SecurityNotifier {
+    
+    /**
+     * Delivers one notification; throwing is recorded in the audit log.
+     */
+    fun `notify`(`notification`: Notification)
+    
+    companion object
+}
+
+/**
+ * The app's way to tell users about security events (a push message, an email service).
+ */
+open class SecurityNotifierImpl: Disposable, AutoCloseable, SecurityNotifier
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_plinto_mfa_fn_free_securitynotifier(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_plinto_mfa_fn_clone_securitynotifier(handle, status)
+        }
+    }
+
+    
+    /**
+     * Delivers one notification; throwing is recorded in the audit log.
+     */
+    @Throws(SendFailure::class)override fun `notify`(`notification`: Notification)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(SendFailure) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_securitynotifier_notify(
+        it,
+        
+        FfiConverterTypeNotification.lower(`notification`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceSecurityNotifier {
+    internal object `notify`: UniffiCallbackInterfaceSecurityNotifierMethod0 {
+        override fun callback(`uniffiHandle`: Long,`notification`: RustBufferNotification.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeSecurityNotifier.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`notify`(
+                    FfiConverterTypeNotification.lift(`notification`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: SendFailure -> FfiConverterTypeSendFailure.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeSecurityNotifier.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeSecurityNotifier.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceSecurityNotifier.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `notify`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_plinto_mfa_fn_init_callback_vtable_securitynotifier(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSecurityNotifier: FfiConverter<SecurityNotifier, Long> {
+    internal val handleMap = UniffiHandleMap<SecurityNotifier>()
+
+    override fun lower(value: SecurityNotifier): Long {
+        if (value is SecurityNotifierImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): SecurityNotifier {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return SecurityNotifierImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): SecurityNotifier {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: SecurityNotifier) = 8UL
+
+    override fun write(value: SecurityNotifier, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
  * The accounts of an authenticator app. `to_json()` holds the secrets: keep it in the
  * platform's protected storage (Keychain, EncryptedSharedPreferences).
  */
@@ -3385,17 +4510,32 @@ public object FfiConverterTypeVault: FfiConverter<Vault, Long> {
 
 
 /**
- * Why an app's sender could not send a message (kept in the audit log, never shown to users).
+ * Why an app's hook could not do its work (kept in the audit log, never shown to users).
  */
 sealed class SendFailure: kotlin.Exception() {
     
     /**
-     * The message did not go out.
+     * The message did not go out, or the hook failed: counts against the provider's health.
      */
     class Failed(
         
         /**
          * What went wrong.
+         */
+        val `reason`: kotlin.String
+        ) : SendFailure() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+    /**
+     * The provider refused this destination (an invalid or blocked number, an unknown
+     * mailbox): the send fails, the provider stays healthy.
+     */
+    class Rejected(
+        
+        /**
+         * What the provider said.
          */
         val `reason`: kotlin.String
         ) : SendFailure() {
@@ -3425,6 +4565,9 @@ public object FfiConverterTypeSendFailure : FfiConverterRustBuffer<SendFailure> 
             1 -> SendFailure.Failed(
                 FfiConverterString.read(buf),
                 )
+            2 -> SendFailure.Rejected(
+                FfiConverterString.read(buf),
+                )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
         }
     }
@@ -3436,6 +4579,11 @@ public object FfiConverterTypeSendFailure : FfiConverterRustBuffer<SendFailure> 
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
             )
+            is SendFailure.Rejected -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
         }
     }
 
@@ -3443,6 +4591,11 @@ public object FfiConverterTypeSendFailure : FfiConverterRustBuffer<SendFailure> 
         when(value) {
             is SendFailure.Failed -> {
                 buf.putInt(1)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is SendFailure.Rejected -> {
+                buf.putInt(2)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -3543,6 +4696,70 @@ public object FfiConverterOptionalTypeMessageSender: FfiConverterRustBuffer<Mess
         } else {
             buf.put(1)
             FfiConverterTypeMessageSender.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypePasswordCheck: FfiConverterRustBuffer<PasswordCheck?> {
+    override fun read(buf: ByteBuffer): PasswordCheck? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypePasswordCheck.read(buf)
+    }
+
+    override fun allocationSize(value: PasswordCheck?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypePasswordCheck.allocationSize(value)
+        }
+    }
+
+    override fun write(value: PasswordCheck?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypePasswordCheck.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeSecurityNotifier: FfiConverterRustBuffer<SecurityNotifier?> {
+    override fun read(buf: ByteBuffer): SecurityNotifier? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeSecurityNotifier.read(buf)
+    }
+
+    override fun allocationSize(value: SecurityNotifier?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeSecurityNotifier.allocationSize(value)
+        }
+    }
+
+    override fun write(value: SecurityNotifier?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeSecurityNotifier.write(value, buf)
         }
     }
 }
@@ -3686,6 +4903,58 @@ public object FfiConverterSequenceTypePasskeyInfo: FfiConverterRustBuffer<List<P
         }
     }
 }
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeSessionSummary: FfiConverterRustBuffer<List<SessionSummary>> {
+    override fun read(buf: ByteBuffer): List<SessionSummary> {
+        val len = buf.getInt()
+        return List<SessionSummary>(len) {
+            FfiConverterTypeSessionSummary.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<SessionSummary>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeSessionSummary.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<SessionSummary>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeSessionSummary.write(it, buf)
+        }
+    }
+}
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
 
 
 

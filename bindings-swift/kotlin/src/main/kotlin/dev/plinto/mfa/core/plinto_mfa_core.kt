@@ -1415,6 +1415,128 @@ public object FfiConverterTypeAuthenticatorCodeRequest: FfiConverterRustBuffer<A
 
 
 /**
+ * A granted `authorize`.
+ */
+data class Authorization (
+    /**
+     * Always true (refusals are errors).
+     */
+    var `authorized`: kotlin.Boolean
+    , 
+    /**
+     * The operation.
+     */
+    var `operation`: kotlin.String
+    , 
+    /**
+     * Whether the operation needed a step-up (it is in `security.stepUpRequired`).
+     */
+    var `stepUp`: kotlin.Boolean
+    , 
+    /**
+     * The session's user.
+     */
+    var `user`: User
+    , 
+    /**
+     * The session's public id.
+     */
+    var `sessionId`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAuthorization: FfiConverterRustBuffer<Authorization> {
+    override fun read(buf: ByteBuffer): Authorization {
+        return Authorization(
+            FfiConverterBoolean.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterTypeUser.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Authorization) = (
+            FfiConverterBoolean.allocationSize(value.`authorized`) +
+            FfiConverterString.allocationSize(value.`operation`) +
+            FfiConverterBoolean.allocationSize(value.`stepUp`) +
+            FfiConverterTypeUser.allocationSize(value.`user`) +
+            FfiConverterString.allocationSize(value.`sessionId`)
+    )
+
+    override fun write(value: Authorization, buf: ByteBuffer) {
+            FfiConverterBoolean.write(value.`authorized`, buf)
+            FfiConverterString.write(value.`operation`, buf)
+            FfiConverterBoolean.write(value.`stepUp`, buf)
+            FfiConverterTypeUser.write(value.`user`, buf)
+            FfiConverterString.write(value.`sessionId`, buf)
+    }
+}
+
+
+
+/**
+ * Whether a signed-in session may perform `operation` now. Operations named in
+ * `security.stepUpRequired` (e.g. `payment_method_add`) need a recent MFA verification on
+ * this session, or on an account without MFA a recent password check; others need only a
+ * signed-in session. A refusal is `session_invalid` or `mfa_step_up_required` (with the
+ * methods that satisfy it).
+ */
+data class AuthorizeRequest (
+    /**
+     * The session token.
+     */
+    var `sessionToken`: SecretString
+    , 
+    /**
+     * The operation, e.g. `payment_method_add`.
+     */
+    var `operation`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAuthorizeRequest: FfiConverterRustBuffer<AuthorizeRequest> {
+    override fun read(buf: ByteBuffer): AuthorizeRequest {
+        return AuthorizeRequest(
+            FfiConverterTypeSecretString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: AuthorizeRequest) = (
+            FfiConverterTypeSecretString.allocationSize(value.`sessionToken`) +
+            FfiConverterString.allocationSize(value.`operation`)
+    )
+
+    override fun write(value: AuthorizeRequest, buf: ByteBuffer) {
+            FfiConverterTypeSecretString.write(value.`sessionToken`, buf)
+            FfiConverterString.write(value.`operation`, buf)
+    }
+}
+
+
+
+/**
  * Result of `regenerate_mfa_backup_codes`.
  */
 data class BackupCodes (
@@ -1462,9 +1584,175 @@ public object FfiConverterTypeBackupCodes: FfiConverterRustBuffer<BackupCodes> {
 
 
 /**
+ * Changes the user's email address (sign-in name): needs the password and, on an account
+ * with MFA, the step-up (`email_change`). The old address is notified; other sessions end.
+ */
+data class ChangeEmailRequest (
+    /**
+     * The user.
+     */
+    var `userId`: kotlin.String
+    , 
+    /**
+     * The new address.
+     */
+    var `newEmail`: kotlin.String
+    , 
+    /**
+     * The user's password.
+     */
+    var `password`: SecretString
+    , 
+    /**
+     * The caller's session token: kept when the others end; its recent MFA is the step-up.
+     */
+    var `sessionToken`: SecretString? = null 
+    , 
+    /**
+     * A current code of one of the user's factors, when the session's MFA is not recent.
+     */
+    var `confirmationCode`: SecretString? = null 
+    , 
+    /**
+     * Caller details for the audit log.
+     */
+    var `context`: RequestContext = RequestContext() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeChangeEmailRequest: FfiConverterRustBuffer<ChangeEmailRequest> {
+    override fun read(buf: ByteBuffer): ChangeEmailRequest {
+        return ChangeEmailRequest(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeSecretString.read(buf),
+            FfiConverterOptionalTypeSecretString.read(buf),
+            FfiConverterOptionalTypeSecretString.read(buf),
+            FfiConverterTypeRequestContext.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ChangeEmailRequest) = (
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterString.allocationSize(value.`newEmail`) +
+            FfiConverterTypeSecretString.allocationSize(value.`password`) +
+            FfiConverterOptionalTypeSecretString.allocationSize(value.`sessionToken`) +
+            FfiConverterOptionalTypeSecretString.allocationSize(value.`confirmationCode`) +
+            FfiConverterTypeRequestContext.allocationSize(value.`context`)
+    )
+
+    override fun write(value: ChangeEmailRequest, buf: ByteBuffer) {
+            FfiConverterString.write(value.`userId`, buf)
+            FfiConverterString.write(value.`newEmail`, buf)
+            FfiConverterTypeSecretString.write(value.`password`, buf)
+            FfiConverterOptionalTypeSecretString.write(value.`sessionToken`, buf)
+            FfiConverterOptionalTypeSecretString.write(value.`confirmationCode`, buf)
+            FfiConverterTypeRequestContext.write(value.`context`, buf)
+    }
+}
+
+
+
+/**
+ * Changes the password: needs the current one and, on an account with MFA, a session whose
+ * MFA is recent or a `confirmationCode` (`password_change` in `security.stepUpRequired`).
+ * The new password follows the password rules; the user's other sessions end.
+ */
+data class ChangePasswordRequest (
+    /**
+     * The user.
+     */
+    var `userId`: kotlin.String
+    , 
+    /**
+     * The current password.
+     */
+    var `currentPassword`: SecretString
+    , 
+    /**
+     * The new password.
+     */
+    var `newPassword`: SecretString
+    , 
+    /**
+     * The caller's session token: kept when the others end; its recent MFA is the step-up.
+     */
+    var `sessionToken`: SecretString? = null 
+    , 
+    /**
+     * A current code of one of the user's factors, when the session's MFA is not recent.
+     */
+    var `confirmationCode`: SecretString? = null 
+    , 
+    /**
+     * Caller details for the audit log.
+     */
+    var `context`: RequestContext = RequestContext() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeChangePasswordRequest: FfiConverterRustBuffer<ChangePasswordRequest> {
+    override fun read(buf: ByteBuffer): ChangePasswordRequest {
+        return ChangePasswordRequest(
+            FfiConverterString.read(buf),
+            FfiConverterTypeSecretString.read(buf),
+            FfiConverterTypeSecretString.read(buf),
+            FfiConverterOptionalTypeSecretString.read(buf),
+            FfiConverterOptionalTypeSecretString.read(buf),
+            FfiConverterTypeRequestContext.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ChangePasswordRequest) = (
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterTypeSecretString.allocationSize(value.`currentPassword`) +
+            FfiConverterTypeSecretString.allocationSize(value.`newPassword`) +
+            FfiConverterOptionalTypeSecretString.allocationSize(value.`sessionToken`) +
+            FfiConverterOptionalTypeSecretString.allocationSize(value.`confirmationCode`) +
+            FfiConverterTypeRequestContext.allocationSize(value.`context`)
+    )
+
+    override fun write(value: ChangePasswordRequest, buf: ByteBuffer) {
+            FfiConverterString.write(value.`userId`, buf)
+            FfiConverterTypeSecretString.write(value.`currentPassword`, buf)
+            FfiConverterTypeSecretString.write(value.`newPassword`, buf)
+            FfiConverterOptionalTypeSecretString.write(value.`sessionToken`, buf)
+            FfiConverterOptionalTypeSecretString.write(value.`confirmationCode`, buf)
+            FfiConverterTypeRequestContext.write(value.`context`, buf)
+    }
+}
+
+
+
+/**
  * An enrolled SMS or email factor.
  */
 data class ChannelInfo (
+    /**
+     * `chn_…` id (for `remove_factor`).
+     */
+    var `id`: kotlin.String
+    , 
     /**
      * `sms` or `email`.
      */
@@ -1476,7 +1764,8 @@ data class ChannelInfo (
     var `destination`: kotlin.String
     , 
     /**
-     * Confirmed by a code (active).
+     * Confirmed by a code (active). An unconfirmed destination waits beside the confirmed
+     * one and replaces it when its code is confirmed.
      */
     var `confirmed`: kotlin.Boolean
     , 
@@ -1507,6 +1796,7 @@ public object FfiConverterTypeChannelInfo: FfiConverterRustBuffer<ChannelInfo> {
         return ChannelInfo(
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
             FfiConverterBoolean.read(buf),
             FfiConverterString.read(buf),
             FfiConverterOptionalString.read(buf),
@@ -1514,6 +1804,7 @@ public object FfiConverterTypeChannelInfo: FfiConverterRustBuffer<ChannelInfo> {
     }
 
     override fun allocationSize(value: ChannelInfo) = (
+            FfiConverterString.allocationSize(value.`id`) +
             FfiConverterString.allocationSize(value.`method`) +
             FfiConverterString.allocationSize(value.`destination`) +
             FfiConverterBoolean.allocationSize(value.`confirmed`) +
@@ -1522,75 +1813,12 @@ public object FfiConverterTypeChannelInfo: FfiConverterRustBuffer<ChannelInfo> {
     )
 
     override fun write(value: ChannelInfo, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
             FfiConverterString.write(value.`method`, buf)
             FfiConverterString.write(value.`destination`, buf)
             FfiConverterBoolean.write(value.`confirmed`, buf)
             FfiConverterString.write(value.`createdAt`, buf)
             FfiConverterOptionalString.write(value.`lastUsed`, buf)
-    }
-}
-
-
-
-/**
- * Reports how a caller-made delivery went (`externalDelivery`). A failure voids the code it
- * carried and is answered with `mfa_delivery_failed`.
- */
-data class CompleteDeliveryRequest (
-    /**
-     * The `delivery.id` the engine handed out.
-     */
-    var `deliveryId`: kotlin.String
-    , 
-    /**
-     * Whether the message was sent.
-     */
-    var `ok`: kotlin.Boolean
-    , 
-    /**
-     * Why it failed (kept in the audit log, never shown to users).
-     */
-    var `reason`: kotlin.String? = null 
-    , 
-    /**
-     * Caller details for the audit log.
-     */
-    var `context`: RequestContext = RequestContext() 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeCompleteDeliveryRequest: FfiConverterRustBuffer<CompleteDeliveryRequest> {
-    override fun read(buf: ByteBuffer): CompleteDeliveryRequest {
-        return CompleteDeliveryRequest(
-            FfiConverterString.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterTypeRequestContext.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: CompleteDeliveryRequest) = (
-            FfiConverterString.allocationSize(value.`deliveryId`) +
-            FfiConverterBoolean.allocationSize(value.`ok`) +
-            FfiConverterOptionalString.allocationSize(value.`reason`) +
-            FfiConverterTypeRequestContext.allocationSize(value.`context`)
-    )
-
-    override fun write(value: CompleteDeliveryRequest, buf: ByteBuffer) {
-            FfiConverterString.write(value.`deliveryId`, buf)
-            FfiConverterBoolean.write(value.`ok`, buf)
-            FfiConverterOptionalString.write(value.`reason`, buf)
-            FfiConverterTypeRequestContext.write(value.`context`, buf)
     }
 }
 
@@ -1685,13 +1913,84 @@ public object FfiConverterTypeConfigureResult: FfiConverterRustBuffer<ConfigureR
 
 
 /**
- * Deletes a user and everything that belongs to them.
+ * Deletes the caller's own account: needs the password and, on an account with MFA, the
+ * step-up (`account_delete`). The audit trail is kept under a pseudonym.
+ */
+data class DeleteAccountRequest (
+    /**
+     * The caller's session token (the account is its user's).
+     */
+    var `sessionToken`: SecretString
+    , 
+    /**
+     * The user's password.
+     */
+    var `password`: SecretString
+    , 
+    /**
+     * A current code of one of the user's factors, when the session's MFA is not recent.
+     */
+    var `confirmationCode`: SecretString? = null 
+    , 
+    /**
+     * Caller details for the audit log.
+     */
+    var `context`: RequestContext = RequestContext() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDeleteAccountRequest: FfiConverterRustBuffer<DeleteAccountRequest> {
+    override fun read(buf: ByteBuffer): DeleteAccountRequest {
+        return DeleteAccountRequest(
+            FfiConverterTypeSecretString.read(buf),
+            FfiConverterTypeSecretString.read(buf),
+            FfiConverterOptionalTypeSecretString.read(buf),
+            FfiConverterTypeRequestContext.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DeleteAccountRequest) = (
+            FfiConverterTypeSecretString.allocationSize(value.`sessionToken`) +
+            FfiConverterTypeSecretString.allocationSize(value.`password`) +
+            FfiConverterOptionalTypeSecretString.allocationSize(value.`confirmationCode`) +
+            FfiConverterTypeRequestContext.allocationSize(value.`context`)
+    )
+
+    override fun write(value: DeleteAccountRequest, buf: ByteBuffer) {
+            FfiConverterTypeSecretString.write(value.`sessionToken`, buf)
+            FfiConverterTypeSecretString.write(value.`password`, buf)
+            FfiConverterOptionalTypeSecretString.write(value.`confirmationCode`, buf)
+            FfiConverterTypeRequestContext.write(value.`context`, buf)
+    }
+}
+
+
+
+/**
+ * Deletes a user and everything that belongs to them, as an administrator does (no step-up:
+ * guard the route that calls it). Their audit events are kept under a pseudonym for
+ * `audit.retentionDays`. A user deleting their own account uses `delete_account`.
  */
 data class DeleteUserRequest (
     /**
      * The user.
      */
     var `userId`: kotlin.String
+    , 
+    /**
+     * Caller details for the audit log.
+     */
+    var `context`: RequestContext = RequestContext() 
     
 ){
     
@@ -1709,15 +2008,18 @@ public object FfiConverterTypeDeleteUserRequest: FfiConverterRustBuffer<DeleteUs
     override fun read(buf: ByteBuffer): DeleteUserRequest {
         return DeleteUserRequest(
             FfiConverterString.read(buf),
+            FfiConverterTypeRequestContext.read(buf),
         )
     }
 
     override fun allocationSize(value: DeleteUserRequest) = (
-            FfiConverterString.allocationSize(value.`userId`)
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterTypeRequestContext.allocationSize(value.`context`)
     )
 
     override fun write(value: DeleteUserRequest, buf: ByteBuffer) {
             FfiConverterString.write(value.`userId`, buf)
+            FfiConverterTypeRequestContext.write(value.`context`, buf)
     }
 }
 
@@ -1728,7 +2030,7 @@ public object FfiConverterTypeDeleteUserRequest: FfiConverterRustBuffer<DeleteUs
  */
 data class Delivery (
     /**
-     * Id to report the outcome with (`complete_delivery`).
+     * Id of this delivery (in the audit log).
      */
     var `id`: kotlin.String
     , 
@@ -1804,7 +2106,8 @@ data class DeliveryMeta (
     var `channel`: kotlin.String
     , 
     /**
-     * `setup` (confirming a new factor) or `sign_in`.
+     * `setup` (confirming a new destination), `sign_in`, `step_up`, or `notification` (a
+     * security notification, which carries no code).
      */
     var `purpose`: kotlin.String
     , 
@@ -1875,7 +2178,8 @@ public object FfiConverterTypeDeliveryMeta: FfiConverterRustBuffer<DeliveryMeta>
 
 /**
  * Turns MFA off: needs the password (or a `verify_password` in the last five minutes) and a
- * current code of an active factor (TOTP, SMS, email or a backup code); removes every factor.
+ * current code of an active factor (TOTP, SMS or email for this session, or a backup code);
+ * removes every factor and ends the user's other sessions.
  */
 data class DisableMfaRequest (
     /**
@@ -1892,6 +2196,12 @@ data class DisableMfaRequest (
      * The user's password (not needed within five minutes of a `verify_password`).
      */
     var `password`: SecretString? = null 
+    , 
+    /**
+     * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+     * the change ends the user's other sessions.
+     */
+    var `sessionToken`: SecretString? = null 
     , 
     /**
      * Caller details for the audit log.
@@ -1916,6 +2226,7 @@ public object FfiConverterTypeDisableMfaRequest: FfiConverterRustBuffer<DisableM
             FfiConverterString.read(buf),
             FfiConverterTypeSecretString.read(buf),
             FfiConverterOptionalTypeSecretString.read(buf),
+            FfiConverterOptionalTypeSecretString.read(buf),
             FfiConverterTypeRequestContext.read(buf),
         )
     }
@@ -1924,6 +2235,7 @@ public object FfiConverterTypeDisableMfaRequest: FfiConverterRustBuffer<DisableM
             FfiConverterString.allocationSize(value.`userId`) +
             FfiConverterTypeSecretString.allocationSize(value.`confirmationCode`) +
             FfiConverterOptionalTypeSecretString.allocationSize(value.`password`) +
+            FfiConverterOptionalTypeSecretString.allocationSize(value.`sessionToken`) +
             FfiConverterTypeRequestContext.allocationSize(value.`context`)
     )
 
@@ -1931,6 +2243,7 @@ public object FfiConverterTypeDisableMfaRequest: FfiConverterRustBuffer<DisableM
             FfiConverterString.write(value.`userId`, buf)
             FfiConverterTypeSecretString.write(value.`confirmationCode`, buf)
             FfiConverterOptionalTypeSecretString.write(value.`password`, buf)
+            FfiConverterOptionalTypeSecretString.write(value.`sessionToken`, buf)
             FfiConverterTypeRequestContext.write(value.`context`, buf)
     }
 }
@@ -1987,7 +2300,10 @@ public object FfiConverterTypeDisableMfaResult: FfiConverterRustBuffer<DisableMf
 /**
  * Starts setting up a method. For `totp`: a new secret, its `otpauth://` URI and QR code
  * (the device stays unconfirmed until `verify_mfa` sees a correct code); for `sms` and
- * `email`: a destination that a code is sent to.
+ * `email`: a destination that a code is sent to, kept beside the confirmed one until its
+ * code is confirmed. Adding a factor is a step-up operation (`factor_add`): on an account
+ * with MFA it needs a session whose MFA is recent or a `confirmationCode`; without MFA, a
+ * password check (sign-in, `verify_password`) or a session from the last five minutes.
  */
 data class EnableMfaRequest (
     /**
@@ -2021,9 +2337,15 @@ data class EnableMfaRequest (
     var `email`: kotlin.String? = null 
     , 
     /**
-     * The caller delivers the code itself and reports back with `complete_delivery`.
+     * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+     * the change ends the user's other sessions.
      */
-    var `externalDelivery`: kotlin.Boolean = false 
+    var `sessionToken`: SecretString? = null 
+    , 
+    /**
+     * A current code of one of the user's factors, when the session's MFA is not recent.
+     */
+    var `confirmationCode`: SecretString? = null 
     , 
     /**
      * Caller details for the audit log.
@@ -2051,7 +2373,8 @@ public object FfiConverterTypeEnableMfaRequest: FfiConverterRustBuffer<EnableMfa
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
-            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalTypeSecretString.read(buf),
+            FfiConverterOptionalTypeSecretString.read(buf),
             FfiConverterTypeRequestContext.read(buf),
         )
     }
@@ -2063,7 +2386,8 @@ public object FfiConverterTypeEnableMfaRequest: FfiConverterRustBuffer<EnableMfa
             FfiConverterOptionalString.allocationSize(value.`deviceName`) +
             FfiConverterOptionalString.allocationSize(value.`phoneNumber`) +
             FfiConverterOptionalString.allocationSize(value.`email`) +
-            FfiConverterBoolean.allocationSize(value.`externalDelivery`) +
+            FfiConverterOptionalTypeSecretString.allocationSize(value.`sessionToken`) +
+            FfiConverterOptionalTypeSecretString.allocationSize(value.`confirmationCode`) +
             FfiConverterTypeRequestContext.allocationSize(value.`context`)
     )
 
@@ -2074,7 +2398,8 @@ public object FfiConverterTypeEnableMfaRequest: FfiConverterRustBuffer<EnableMfa
             FfiConverterOptionalString.write(value.`deviceName`, buf)
             FfiConverterOptionalString.write(value.`phoneNumber`, buf)
             FfiConverterOptionalString.write(value.`email`, buf)
-            FfiConverterBoolean.write(value.`externalDelivery`, buf)
+            FfiConverterOptionalTypeSecretString.write(value.`sessionToken`, buf)
+            FfiConverterOptionalTypeSecretString.write(value.`confirmationCode`, buf)
             FfiConverterTypeRequestContext.write(value.`context`, buf)
     }
 }
@@ -2139,11 +2464,6 @@ data class EnableMfaResult (
      * Where it was sent, masked (e.g. `+1******7890`).
      */
     var `destination`: kotlin.String?
-    , 
-    /**
-     * The message for the caller to deliver, when it asked to deliver codes itself.
-     */
-    var `delivery`: Delivery?
     
 ){
     
@@ -2171,7 +2491,6 @@ public object FfiConverterTypeEnableMfaResult: FfiConverterRustBuffer<EnableMfaR
             FfiConverterOptionalULong.read(buf),
             FfiConverterOptionalBoolean.read(buf),
             FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalTypeDelivery.read(buf),
         )
     }
 
@@ -2186,8 +2505,7 @@ public object FfiConverterTypeEnableMfaResult: FfiConverterRustBuffer<EnableMfaR
             FfiConverterOptionalString.allocationSize(value.`challengeId`) +
             FfiConverterOptionalULong.allocationSize(value.`expiresIn`) +
             FfiConverterOptionalBoolean.allocationSize(value.`codeSent`) +
-            FfiConverterOptionalString.allocationSize(value.`destination`) +
-            FfiConverterOptionalTypeDelivery.allocationSize(value.`delivery`)
+            FfiConverterOptionalString.allocationSize(value.`destination`)
     )
 
     override fun write(value: EnableMfaResult, buf: ByteBuffer) {
@@ -2202,7 +2520,6 @@ public object FfiConverterTypeEnableMfaResult: FfiConverterRustBuffer<EnableMfaR
             FfiConverterOptionalULong.write(value.`expiresIn`, buf)
             FfiConverterOptionalBoolean.write(value.`codeSent`, buf)
             FfiConverterOptionalString.write(value.`destination`, buf)
-            FfiConverterOptionalTypeDelivery.write(value.`delivery`, buf)
     }
 }
 
@@ -2335,11 +2652,12 @@ public object FfiConverterTypeGetUserRequest: FfiConverterRustBuffer<GetUserRequ
 
 
 /**
- * A session handed to the client. `id` and `token` are the same bearer secret.
+ * A session handed to the client: `token` is the bearer secret (keep it in an `HttpOnly`
+ * cookie); `id` names the session in lists and revocations and grants nothing.
  */
 data class IssuedSession (
     /**
-     * The session's id, which is its bearer token.
+     * The session's public id (`ses_…`), as `list_sessions` shows it.
      */
     var `id`: kotlin.String
     , 
@@ -2500,6 +2818,54 @@ public object FfiConverterTypeListPasskeysRequest: FfiConverterRustBuffer<ListPa
 
 
 /**
+ * The user's signed-in sessions, newest first (pending sign-ins are not sessions yet; they
+ * are in the audit log).
+ */
+data class ListSessionsRequest (
+    /**
+     * The user.
+     */
+    var `userId`: kotlin.String
+    , 
+    /**
+     * The caller's session token, to mark it `current`.
+     */
+    var `sessionToken`: SecretString? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeListSessionsRequest: FfiConverterRustBuffer<ListSessionsRequest> {
+    override fun read(buf: ByteBuffer): ListSessionsRequest {
+        return ListSessionsRequest(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalTypeSecretString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ListSessionsRequest) = (
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterOptionalTypeSecretString.allocationSize(value.`sessionToken`)
+    )
+
+    override fun write(value: ListSessionsRequest, buf: ByteBuffer) {
+            FfiConverterString.write(value.`userId`, buf)
+            FfiConverterOptionalTypeSecretString.write(value.`sessionToken`, buf)
+    }
+}
+
+
+
+/**
  * Result of `get_mfa_status`.
  */
 data class MfaStatus (
@@ -2537,6 +2903,12 @@ data class MfaStatus (
      * SMS and email factors, with masked destinations.
      */
     var `channels`: List<ChannelInfo>
+    , 
+    /**
+     * Code-based factors (TOTP, SMS, email) are suspended after too many consecutive
+     * failures: a backup code at sign-in (or an administrator) restores them.
+     */
+    var `codesSuspended`: kotlin.Boolean
     
 ){
     
@@ -2560,6 +2932,7 @@ public object FfiConverterTypeMfaStatus: FfiConverterRustBuffer<MfaStatus> {
             FfiConverterOptionalString.read(buf),
             FfiConverterSequenceTypeTotpDevice.read(buf),
             FfiConverterSequenceTypeChannelInfo.read(buf),
+            FfiConverterBoolean.read(buf),
         )
     }
 
@@ -2570,7 +2943,8 @@ public object FfiConverterTypeMfaStatus: FfiConverterRustBuffer<MfaStatus> {
             FfiConverterOptionalString.allocationSize(value.`lastUsed`) +
             FfiConverterOptionalString.allocationSize(value.`setupDate`) +
             FfiConverterSequenceTypeTotpDevice.allocationSize(value.`totpDevices`) +
-            FfiConverterSequenceTypeChannelInfo.allocationSize(value.`channels`)
+            FfiConverterSequenceTypeChannelInfo.allocationSize(value.`channels`) +
+            FfiConverterBoolean.allocationSize(value.`codesSuspended`)
     )
 
     override fun write(value: MfaStatus, buf: ByteBuffer) {
@@ -2581,6 +2955,110 @@ public object FfiConverterTypeMfaStatus: FfiConverterRustBuffer<MfaStatus> {
             FfiConverterOptionalString.write(value.`setupDate`, buf)
             FfiConverterSequenceTypeTotpDevice.write(value.`totpDevices`, buf)
             FfiConverterSequenceTypeChannelInfo.write(value.`channels`, buf)
+            FfiConverterBoolean.write(value.`codesSuspended`, buf)
+    }
+}
+
+
+
+/**
+ * A security notification for one user.
+ */
+data class Notification (
+    /**
+     * What happened, e.g. `factor_added` (see the kinds in the README).
+     */
+    var `kind`: kotlin.String
+    , 
+    /**
+     * The user.
+     */
+    var `userId`: kotlin.String
+    , 
+    /**
+     * The user's email address (for email changes: the old one).
+     */
+    var `email`: kotlin.String
+    , 
+    /**
+     * The MFA method involved, if any.
+     */
+    var `method`: kotlin.String?
+    , 
+    /**
+     * ISO 8601 time of the event.
+     */
+    var `occurredAt`: kotlin.String
+    , 
+    /**
+     * Client IP of the request that caused it, if known.
+     */
+    var `ipAddress`: kotlin.String?
+    , 
+    /**
+     * Client user agent of that request, if known.
+     */
+    var `userAgent`: kotlin.String?
+    , 
+    /**
+     * A subject line, as the built-in email uses it.
+     */
+    var `subject`: kotlin.String
+    , 
+    /**
+     * A plain-text message, as the built-in email uses it.
+     */
+    var `message`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeNotification: FfiConverterRustBuffer<Notification> {
+    override fun read(buf: ByteBuffer): Notification {
+        return Notification(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Notification) = (
+            FfiConverterString.allocationSize(value.`kind`) +
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterString.allocationSize(value.`email`) +
+            FfiConverterOptionalString.allocationSize(value.`method`) +
+            FfiConverterString.allocationSize(value.`occurredAt`) +
+            FfiConverterOptionalString.allocationSize(value.`ipAddress`) +
+            FfiConverterOptionalString.allocationSize(value.`userAgent`) +
+            FfiConverterString.allocationSize(value.`subject`) +
+            FfiConverterString.allocationSize(value.`message`)
+    )
+
+    override fun write(value: Notification, buf: ByteBuffer) {
+            FfiConverterString.write(value.`kind`, buf)
+            FfiConverterString.write(value.`userId`, buf)
+            FfiConverterString.write(value.`email`, buf)
+            FfiConverterOptionalString.write(value.`method`, buf)
+            FfiConverterString.write(value.`occurredAt`, buf)
+            FfiConverterOptionalString.write(value.`ipAddress`, buf)
+            FfiConverterOptionalString.write(value.`userAgent`, buf)
+            FfiConverterString.write(value.`subject`, buf)
+            FfiConverterString.write(value.`message`, buf)
     }
 }
 
@@ -3006,6 +3484,17 @@ data class PasskeyOptionsRequest (
     var `authenticatorType`: kotlin.String? = null 
     , 
     /**
+     * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+     * the change ends the user's other sessions.
+     */
+    var `sessionToken`: SecretString? = null 
+    , 
+    /**
+     * A current code of one of the user's factors, when the session's MFA is not recent.
+     */
+    var `confirmationCode`: SecretString? = null 
+    , 
+    /**
      * Caller details for the audit log.
      */
     var `context`: RequestContext = RequestContext() 
@@ -3029,6 +3518,8 @@ public object FfiConverterTypePasskeyOptionsRequest: FfiConverterRustBuffer<Pass
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeSecretString.read(buf),
+            FfiConverterOptionalTypeSecretString.read(buf),
             FfiConverterTypeRequestContext.read(buf),
         )
     }
@@ -3038,6 +3529,8 @@ public object FfiConverterTypePasskeyOptionsRequest: FfiConverterRustBuffer<Pass
             FfiConverterOptionalString.allocationSize(value.`kind`) +
             FfiConverterOptionalString.allocationSize(value.`sessionId`) +
             FfiConverterOptionalString.allocationSize(value.`authenticatorType`) +
+            FfiConverterOptionalTypeSecretString.allocationSize(value.`sessionToken`) +
+            FfiConverterOptionalTypeSecretString.allocationSize(value.`confirmationCode`) +
             FfiConverterTypeRequestContext.allocationSize(value.`context`)
     )
 
@@ -3046,6 +3539,8 @@ public object FfiConverterTypePasskeyOptionsRequest: FfiConverterRustBuffer<Pass
             FfiConverterOptionalString.write(value.`kind`, buf)
             FfiConverterOptionalString.write(value.`sessionId`, buf)
             FfiConverterOptionalString.write(value.`authenticatorType`, buf)
+            FfiConverterOptionalTypeSecretString.write(value.`sessionToken`, buf)
+            FfiConverterOptionalTypeSecretString.write(value.`confirmationCode`, buf)
             FfiConverterTypeRequestContext.write(value.`context`, buf)
     }
 }
@@ -3053,7 +3548,8 @@ public object FfiConverterTypePasskeyOptionsRequest: FfiConverterRustBuffer<Pass
 
 
 /**
- * Replaces the user's backup codes with `count` new ones (default from settings, 10).
+ * Replaces the user's backup codes with `count` new ones (default from settings, 10): a
+ * step-up operation (`backup_codes_regenerate`).
  */
 data class RegenerateBackupCodesRequest (
     /**
@@ -3065,6 +3561,17 @@ data class RegenerateBackupCodesRequest (
      * How many codes (1 to 50).
      */
     var `count`: kotlin.UInt? = null 
+    , 
+    /**
+     * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+     * the change ends the user's other sessions.
+     */
+    var `sessionToken`: SecretString? = null 
+    , 
+    /**
+     * A current code of one of the user's factors, when the session's MFA is not recent.
+     */
+    var `confirmationCode`: SecretString? = null 
     , 
     /**
      * Caller details for the audit log.
@@ -3088,6 +3595,8 @@ public object FfiConverterTypeRegenerateBackupCodesRequest: FfiConverterRustBuff
         return RegenerateBackupCodesRequest(
             FfiConverterString.read(buf),
             FfiConverterOptionalUInt.read(buf),
+            FfiConverterOptionalTypeSecretString.read(buf),
+            FfiConverterOptionalTypeSecretString.read(buf),
             FfiConverterTypeRequestContext.read(buf),
         )
     }
@@ -3095,12 +3604,16 @@ public object FfiConverterTypeRegenerateBackupCodesRequest: FfiConverterRustBuff
     override fun allocationSize(value: RegenerateBackupCodesRequest) = (
             FfiConverterString.allocationSize(value.`userId`) +
             FfiConverterOptionalUInt.allocationSize(value.`count`) +
+            FfiConverterOptionalTypeSecretString.allocationSize(value.`sessionToken`) +
+            FfiConverterOptionalTypeSecretString.allocationSize(value.`confirmationCode`) +
             FfiConverterTypeRequestContext.allocationSize(value.`context`)
     )
 
     override fun write(value: RegenerateBackupCodesRequest, buf: ByteBuffer) {
             FfiConverterString.write(value.`userId`, buf)
             FfiConverterOptionalUInt.write(value.`count`, buf)
+            FfiConverterOptionalTypeSecretString.write(value.`sessionToken`, buf)
+            FfiConverterOptionalTypeSecretString.write(value.`confirmationCode`, buf)
             FfiConverterTypeRequestContext.write(value.`context`, buf)
     }
 }
@@ -3108,19 +3621,21 @@ public object FfiConverterTypeRegenerateBackupCodesRequest: FfiConverterRustBuff
 
 
 /**
- * Removes a key; needs `password` (or a `verify_password` in the last five minutes).
- * Removing the last MFA factor also needs `confirmationCode`, as `disable_mfa` does.
+ * Removes one authenticator device (`dev_…`) or SMS/email destination (`chn_…`, from
+ * `get_mfa_status`): needs the password (or a password check in the last five minutes) and
+ * the step-up (`factor_remove`). Removing the last factor is turning MFA off, with the rules
+ * of `disable_mfa` (a `confirmationCode` is then required).
  */
-data class RemovePasskeyRequest (
+data class RemoveFactorRequest (
     /**
      * The user.
      */
     var `userId`: kotlin.String
     , 
     /**
-     * The key.
+     * The device or destination id.
      */
-    var `credentialId`: kotlin.String
+    var `factorId`: kotlin.String
     , 
     /**
      * The user's password.
@@ -3128,7 +3643,13 @@ data class RemovePasskeyRequest (
     var `password`: SecretString? = null 
     , 
     /**
-     * A current code, when this is the last factor.
+     * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+     * the change ends the user's other sessions.
+     */
+    var `sessionToken`: SecretString? = null 
+    , 
+    /**
+     * A current code of one of the user's factors, when the session's MFA is not recent.
      */
     var `confirmationCode`: SecretString? = null 
     , 
@@ -3149,29 +3670,32 @@ data class RemovePasskeyRequest (
 /**
  * @suppress
  */
-public object FfiConverterTypeRemovePasskeyRequest: FfiConverterRustBuffer<RemovePasskeyRequest> {
-    override fun read(buf: ByteBuffer): RemovePasskeyRequest {
-        return RemovePasskeyRequest(
+public object FfiConverterTypeRemoveFactorRequest: FfiConverterRustBuffer<RemoveFactorRequest> {
+    override fun read(buf: ByteBuffer): RemoveFactorRequest {
+        return RemoveFactorRequest(
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterOptionalTypeSecretString.read(buf),
             FfiConverterOptionalTypeSecretString.read(buf),
             FfiConverterOptionalTypeSecretString.read(buf),
             FfiConverterTypeRequestContext.read(buf),
         )
     }
 
-    override fun allocationSize(value: RemovePasskeyRequest) = (
+    override fun allocationSize(value: RemoveFactorRequest) = (
             FfiConverterString.allocationSize(value.`userId`) +
-            FfiConverterString.allocationSize(value.`credentialId`) +
+            FfiConverterString.allocationSize(value.`factorId`) +
             FfiConverterOptionalTypeSecretString.allocationSize(value.`password`) +
+            FfiConverterOptionalTypeSecretString.allocationSize(value.`sessionToken`) +
             FfiConverterOptionalTypeSecretString.allocationSize(value.`confirmationCode`) +
             FfiConverterTypeRequestContext.allocationSize(value.`context`)
     )
 
-    override fun write(value: RemovePasskeyRequest, buf: ByteBuffer) {
+    override fun write(value: RemoveFactorRequest, buf: ByteBuffer) {
             FfiConverterString.write(value.`userId`, buf)
-            FfiConverterString.write(value.`credentialId`, buf)
+            FfiConverterString.write(value.`factorId`, buf)
             FfiConverterOptionalTypeSecretString.write(value.`password`, buf)
+            FfiConverterOptionalTypeSecretString.write(value.`sessionToken`, buf)
             FfiConverterOptionalTypeSecretString.write(value.`confirmationCode`, buf)
             FfiConverterTypeRequestContext.write(value.`context`, buf)
     }
@@ -3180,9 +3704,9 @@ public object FfiConverterTypeRemovePasskeyRequest: FfiConverterRustBuffer<Remov
 
 
 /**
- * Result of `remove_passkey`.
+ * Result of `remove_factor` and `remove_passkey`.
  */
-data class RemovePasskeyResult (
+data class RemoveFactorResult (
     /**
      * Always true (failures are errors).
      */
@@ -3210,22 +3734,22 @@ data class RemovePasskeyResult (
 /**
  * @suppress
  */
-public object FfiConverterTypeRemovePasskeyResult: FfiConverterRustBuffer<RemovePasskeyResult> {
-    override fun read(buf: ByteBuffer): RemovePasskeyResult {
-        return RemovePasskeyResult(
+public object FfiConverterTypeRemoveFactorResult: FfiConverterRustBuffer<RemoveFactorResult> {
+    override fun read(buf: ByteBuffer): RemoveFactorResult {
+        return RemoveFactorResult(
             FfiConverterBoolean.read(buf),
             FfiConverterBoolean.read(buf),
             FfiConverterOptionalString.read(buf),
         )
     }
 
-    override fun allocationSize(value: RemovePasskeyResult) = (
+    override fun allocationSize(value: RemoveFactorResult) = (
             FfiConverterBoolean.allocationSize(value.`success`) +
             FfiConverterBoolean.allocationSize(value.`mfaDisabled`) +
             FfiConverterOptionalString.allocationSize(value.`disabledAt`)
     )
 
-    override fun write(value: RemovePasskeyResult, buf: ByteBuffer) {
+    override fun write(value: RemoveFactorResult, buf: ByteBuffer) {
             FfiConverterBoolean.write(value.`success`, buf)
             FfiConverterBoolean.write(value.`mfaDisabled`, buf)
             FfiConverterOptionalString.write(value.`disabledAt`, buf)
@@ -3235,7 +3759,90 @@ public object FfiConverterTypeRemovePasskeyResult: FfiConverterRustBuffer<Remove
 
 
 /**
- * Renames one of the user's security keys or passkeys.
+ * Removes a key; needs `password` (or a `verify_password` in the last five minutes) and the
+ * step-up (`factor_remove`: a session whose MFA is recent, or `confirmationCode`). Removing
+ * the last MFA factor is turning MFA off, with the rules of `disable_mfa`.
+ */
+data class RemovePasskeyRequest (
+    /**
+     * The user.
+     */
+    var `userId`: kotlin.String
+    , 
+    /**
+     * The key.
+     */
+    var `credentialId`: kotlin.String
+    , 
+    /**
+     * The user's password.
+     */
+    var `password`: SecretString? = null 
+    , 
+    /**
+     * A current code, when this is the last factor.
+     */
+    var `confirmationCode`: SecretString? = null 
+    , 
+    /**
+     * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+     * the change ends the user's other sessions.
+     */
+    var `sessionToken`: SecretString? = null 
+    , 
+    /**
+     * Caller details for the audit log.
+     */
+    var `context`: RequestContext = RequestContext() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRemovePasskeyRequest: FfiConverterRustBuffer<RemovePasskeyRequest> {
+    override fun read(buf: ByteBuffer): RemovePasskeyRequest {
+        return RemovePasskeyRequest(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalTypeSecretString.read(buf),
+            FfiConverterOptionalTypeSecretString.read(buf),
+            FfiConverterOptionalTypeSecretString.read(buf),
+            FfiConverterTypeRequestContext.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RemovePasskeyRequest) = (
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterString.allocationSize(value.`credentialId`) +
+            FfiConverterOptionalTypeSecretString.allocationSize(value.`password`) +
+            FfiConverterOptionalTypeSecretString.allocationSize(value.`confirmationCode`) +
+            FfiConverterOptionalTypeSecretString.allocationSize(value.`sessionToken`) +
+            FfiConverterTypeRequestContext.allocationSize(value.`context`)
+    )
+
+    override fun write(value: RemovePasskeyRequest, buf: ByteBuffer) {
+            FfiConverterString.write(value.`userId`, buf)
+            FfiConverterString.write(value.`credentialId`, buf)
+            FfiConverterOptionalTypeSecretString.write(value.`password`, buf)
+            FfiConverterOptionalTypeSecretString.write(value.`confirmationCode`, buf)
+            FfiConverterOptionalTypeSecretString.write(value.`sessionToken`, buf)
+            FfiConverterTypeRequestContext.write(value.`context`, buf)
+    }
+}
+
+
+
+/**
+ * Renames one of the user's security keys or passkeys (a factor change: `factor_add`'s
+ * step-up applies).
  */
 data class RenamePasskeyRequest (
     /**
@@ -3252,6 +3859,17 @@ data class RenamePasskeyRequest (
      * Its new name (1 to 128 bytes).
      */
     var `name`: kotlin.String
+    , 
+    /**
+     * The caller's session token: its recent MFA satisfies the step-up, and it is kept when
+     * the change ends the user's other sessions.
+     */
+    var `sessionToken`: SecretString? = null 
+    , 
+    /**
+     * A current code of one of the user's factors, when the session's MFA is not recent.
+     */
+    var `confirmationCode`: SecretString? = null 
     , 
     /**
      * Caller details for the audit log.
@@ -3276,6 +3894,8 @@ public object FfiConverterTypeRenamePasskeyRequest: FfiConverterRustBuffer<Renam
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterOptionalTypeSecretString.read(buf),
+            FfiConverterOptionalTypeSecretString.read(buf),
             FfiConverterTypeRequestContext.read(buf),
         )
     }
@@ -3284,6 +3904,8 @@ public object FfiConverterTypeRenamePasskeyRequest: FfiConverterRustBuffer<Renam
             FfiConverterString.allocationSize(value.`userId`) +
             FfiConverterString.allocationSize(value.`credentialId`) +
             FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterOptionalTypeSecretString.allocationSize(value.`sessionToken`) +
+            FfiConverterOptionalTypeSecretString.allocationSize(value.`confirmationCode`) +
             FfiConverterTypeRequestContext.allocationSize(value.`context`)
     )
 
@@ -3291,6 +3913,8 @@ public object FfiConverterTypeRenamePasskeyRequest: FfiConverterRustBuffer<Renam
             FfiConverterString.write(value.`userId`, buf)
             FfiConverterString.write(value.`credentialId`, buf)
             FfiConverterString.write(value.`name`, buf)
+            FfiConverterOptionalTypeSecretString.write(value.`sessionToken`, buf)
+            FfiConverterOptionalTypeSecretString.write(value.`confirmationCode`, buf)
             FfiConverterTypeRequestContext.write(value.`context`, buf)
     }
 }
@@ -3325,11 +3949,6 @@ data class RequestCodeResult (
      * Where it was sent, masked.
      */
     var `destination`: kotlin.String
-    , 
-    /**
-     * The message for the caller to deliver, when it asked to deliver codes itself.
-     */
-    var `delivery`: Delivery?
     
 ){
     
@@ -3351,7 +3970,6 @@ public object FfiConverterTypeRequestCodeResult: FfiConverterRustBuffer<RequestC
             FfiConverterULong.read(buf),
             FfiConverterUInt.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterOptionalTypeDelivery.read(buf),
         )
     }
 
@@ -3360,8 +3978,7 @@ public object FfiConverterTypeRequestCodeResult: FfiConverterRustBuffer<RequestC
             FfiConverterString.allocationSize(value.`method`) +
             FfiConverterULong.allocationSize(value.`expiresIn`) +
             FfiConverterUInt.allocationSize(value.`attemptsRemaining`) +
-            FfiConverterString.allocationSize(value.`destination`) +
-            FfiConverterOptionalTypeDelivery.allocationSize(value.`delivery`)
+            FfiConverterString.allocationSize(value.`destination`)
     )
 
     override fun write(value: RequestCodeResult, buf: ByteBuffer) {
@@ -3370,7 +3987,6 @@ public object FfiConverterTypeRequestCodeResult: FfiConverterRustBuffer<RequestC
             FfiConverterULong.write(value.`expiresIn`, buf)
             FfiConverterUInt.write(value.`attemptsRemaining`, buf)
             FfiConverterString.write(value.`destination`, buf)
-            FfiConverterOptionalTypeDelivery.write(value.`delivery`, buf)
     }
 }
 
@@ -3424,9 +4040,11 @@ public object FfiConverterTypeRequestContext: FfiConverterRustBuffer<RequestCont
 
 
 /**
- * Sends a new SMS or email code, voiding the previous one: for a pending sign-in
- * (`sessionId`) or a method being set up (`userId`). Resend limits per minute, hour and day
- * apply.
+ * Sends a new SMS or email code, voiding the previous one: for a pending sign-in or a
+ * signed-in session's step-up (`sessionId`), or the destination being set up (`userId`).
+ * Each code is good only for what it was sent for: that session (or that setup) and that
+ * destination. Resend limits per minute, hour and day apply. The code goes out through the
+ * registered sender and never appears in the result.
  */
 data class RequestNewCodeRequest (
     /**
@@ -3443,11 +4061,6 @@ data class RequestNewCodeRequest (
      * Or the user, to resend a setup code.
      */
     var `userId`: kotlin.String? = null 
-    , 
-    /**
-     * The caller delivers the code itself and reports back with `complete_delivery`.
-     */
-    var `externalDelivery`: kotlin.Boolean = false 
     , 
     /**
      * Caller details for the audit log.
@@ -3472,7 +4085,6 @@ public object FfiConverterTypeRequestNewCodeRequest: FfiConverterRustBuffer<Requ
             FfiConverterString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
-            FfiConverterBoolean.read(buf),
             FfiConverterTypeRequestContext.read(buf),
         )
     }
@@ -3481,7 +4093,6 @@ public object FfiConverterTypeRequestNewCodeRequest: FfiConverterRustBuffer<Requ
             FfiConverterString.allocationSize(value.`method`) +
             FfiConverterOptionalString.allocationSize(value.`sessionId`) +
             FfiConverterOptionalString.allocationSize(value.`userId`) +
-            FfiConverterBoolean.allocationSize(value.`externalDelivery`) +
             FfiConverterTypeRequestContext.allocationSize(value.`context`)
     )
 
@@ -3489,7 +4100,6 @@ public object FfiConverterTypeRequestNewCodeRequest: FfiConverterRustBuffer<Requ
             FfiConverterString.write(value.`method`, buf)
             FfiConverterOptionalString.write(value.`sessionId`, buf)
             FfiConverterOptionalString.write(value.`userId`, buf)
-            FfiConverterBoolean.write(value.`externalDelivery`, buf)
             FfiConverterTypeRequestContext.write(value.`context`, buf)
     }
 }
@@ -3497,8 +4107,9 @@ public object FfiConverterTypeRequestNewCodeRequest: FfiConverterRustBuffer<Requ
 
 
 /**
- * Fails with `mfa_step_up_required` unless the session passed MFA within `maxAge` seconds
- * (default `security.stepUpMaxAgeSeconds`, 600).
+ * Fails with `mfa_step_up_required` unless the signed-in session passed MFA within `maxAge`
+ * seconds (default `security.stepUpMaxAgeSeconds`, 600); a pending or unknown session is
+ * `session_invalid`.
  */
 data class RequireRecentMfaRequest (
     /**
@@ -3539,6 +4150,203 @@ public object FfiConverterTypeRequireRecentMfaRequest: FfiConverterRustBuffer<Re
     override fun write(value: RequireRecentMfaRequest, buf: ByteBuffer) {
             FfiConverterTypeSecretString.write(value.`token`, buf)
             FfiConverterOptionalULong.write(value.`maxAge`, buf)
+    }
+}
+
+
+
+/**
+ * Lifts a suspension of the user's code-based factors, as an administrator does after
+ * checking who is asking (no step-up: guard the route that calls it). Audited.
+ */
+data class RestoreFactorsRequest (
+    /**
+     * The user.
+     */
+    var `userId`: kotlin.String
+    , 
+    /**
+     * Caller details for the audit log.
+     */
+    var `context`: RequestContext = RequestContext() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRestoreFactorsRequest: FfiConverterRustBuffer<RestoreFactorsRequest> {
+    override fun read(buf: ByteBuffer): RestoreFactorsRequest {
+        return RestoreFactorsRequest(
+            FfiConverterString.read(buf),
+            FfiConverterTypeRequestContext.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RestoreFactorsRequest) = (
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterTypeRequestContext.allocationSize(value.`context`)
+    )
+
+    override fun write(value: RestoreFactorsRequest, buf: ByteBuffer) {
+            FfiConverterString.write(value.`userId`, buf)
+            FfiConverterTypeRequestContext.write(value.`context`, buf)
+    }
+}
+
+
+
+/**
+ * Ends every session of the token's user except this one ("sign out everywhere else").
+ */
+data class RevokeOtherSessionsRequest (
+    /**
+     * The caller's session token (kept).
+     */
+    var `sessionToken`: SecretString
+    , 
+    /**
+     * Caller details for the audit log.
+     */
+    var `context`: RequestContext = RequestContext() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRevokeOtherSessionsRequest: FfiConverterRustBuffer<RevokeOtherSessionsRequest> {
+    override fun read(buf: ByteBuffer): RevokeOtherSessionsRequest {
+        return RevokeOtherSessionsRequest(
+            FfiConverterTypeSecretString.read(buf),
+            FfiConverterTypeRequestContext.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RevokeOtherSessionsRequest) = (
+            FfiConverterTypeSecretString.allocationSize(value.`sessionToken`) +
+            FfiConverterTypeRequestContext.allocationSize(value.`context`)
+    )
+
+    override fun write(value: RevokeOtherSessionsRequest, buf: ByteBuffer) {
+            FfiConverterTypeSecretString.write(value.`sessionToken`, buf)
+            FfiConverterTypeRequestContext.write(value.`context`, buf)
+    }
+}
+
+
+
+/**
+ * Ends one of the user's sessions by its public id (`not_found` if it is not theirs).
+ */
+data class RevokeSessionRequest (
+    /**
+     * The user.
+     */
+    var `userId`: kotlin.String
+    , 
+    /**
+     * The session's public id (`ses_…`).
+     */
+    var `sessionId`: kotlin.String
+    , 
+    /**
+     * Caller details for the audit log.
+     */
+    var `context`: RequestContext = RequestContext() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRevokeSessionRequest: FfiConverterRustBuffer<RevokeSessionRequest> {
+    override fun read(buf: ByteBuffer): RevokeSessionRequest {
+        return RevokeSessionRequest(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeRequestContext.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RevokeSessionRequest) = (
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterString.allocationSize(value.`sessionId`) +
+            FfiConverterTypeRequestContext.allocationSize(value.`context`)
+    )
+
+    override fun write(value: RevokeSessionRequest, buf: ByteBuffer) {
+            FfiConverterString.write(value.`userId`, buf)
+            FfiConverterString.write(value.`sessionId`, buf)
+            FfiConverterTypeRequestContext.write(value.`context`, buf)
+    }
+}
+
+
+
+/**
+ * How many sessions an operation ended.
+ */
+data class RevokedSessions (
+    /**
+     * Always true (failures are errors).
+     */
+    var `success`: kotlin.Boolean
+    , 
+    /**
+     * Sessions ended.
+     */
+    var `revoked`: kotlin.UInt
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRevokedSessions: FfiConverterRustBuffer<RevokedSessions> {
+    override fun read(buf: ByteBuffer): RevokedSessions {
+        return RevokedSessions(
+            FfiConverterBoolean.read(buf),
+            FfiConverterUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RevokedSessions) = (
+            FfiConverterBoolean.allocationSize(value.`success`) +
+            FfiConverterUInt.allocationSize(value.`revoked`)
+    )
+
+    override fun write(value: RevokedSessions, buf: ByteBuffer) {
+            FfiConverterBoolean.write(value.`success`, buf)
+            FfiConverterUInt.write(value.`revoked`, buf)
     }
 }
 
@@ -3644,12 +4452,18 @@ public object FfiConverterTypeRotateKeyResult: FfiConverterRustBuffer<RotateKeyR
  */
 data class SessionInfo (
     /**
-     * The token is known and unexpired.
+     * The token is a live, signed-in session: it authenticates its user.
      */
     var `valid`: kotlin.Boolean
     , 
     /**
-     * The session's id (its token), when valid.
+     * `active` (signed in), `mfa_pending` (a sign-in waiting for its MFA step: it
+     * authenticates nothing but that step) or `invalid`.
+     */
+    var `state`: kotlin.String
+    , 
+    /**
+     * The session's public id (`ses_…`), when valid.
      */
     var `id`: kotlin.String?
     , 
@@ -3659,7 +4473,7 @@ data class SessionInfo (
     var `user`: User?
     , 
     /**
-     * The session still has to pass MFA before use.
+     * The session still has to pass MFA before use (`mfa_pending`).
      */
     var `requiresMfa`: kotlin.Boolean
     , 
@@ -3709,6 +4523,7 @@ public object FfiConverterTypeSessionInfo: FfiConverterRustBuffer<SessionInfo> {
     override fun read(buf: ByteBuffer): SessionInfo {
         return SessionInfo(
             FfiConverterBoolean.read(buf),
+            FfiConverterString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalTypeUser.read(buf),
             FfiConverterBoolean.read(buf),
@@ -3723,6 +4538,7 @@ public object FfiConverterTypeSessionInfo: FfiConverterRustBuffer<SessionInfo> {
 
     override fun allocationSize(value: SessionInfo) = (
             FfiConverterBoolean.allocationSize(value.`valid`) +
+            FfiConverterString.allocationSize(value.`state`) +
             FfiConverterOptionalString.allocationSize(value.`id`) +
             FfiConverterOptionalTypeUser.allocationSize(value.`user`) +
             FfiConverterBoolean.allocationSize(value.`requiresMfa`) +
@@ -3736,6 +4552,7 @@ public object FfiConverterTypeSessionInfo: FfiConverterRustBuffer<SessionInfo> {
 
     override fun write(value: SessionInfo, buf: ByteBuffer) {
             FfiConverterBoolean.write(value.`valid`, buf)
+            FfiConverterString.write(value.`state`, buf)
             FfiConverterOptionalString.write(value.`id`, buf)
             FfiConverterOptionalTypeUser.write(value.`user`, buf)
             FfiConverterBoolean.write(value.`requiresMfa`, buf)
@@ -3745,6 +4562,109 @@ public object FfiConverterTypeSessionInfo: FfiConverterRustBuffer<SessionInfo> {
             FfiConverterOptionalString.write(value.`mfaMethod`, buf)
             FfiConverterSequenceString.write(value.`mfaMethods`, buf)
             FfiConverterULong.write(value.`expiresIn`, buf)
+    }
+}
+
+
+
+/**
+ * One signed-in session, as a user reviews them.
+ */
+data class SessionSummary (
+    /**
+     * Public id (`ses_…`): names the session for `revoke_session`; grants nothing.
+     */
+    var `id`: kotlin.String
+    , 
+    /**
+     * ISO 8601 sign-in time.
+     */
+    var `createdAt`: kotlin.String
+    , 
+    /**
+     * ISO 8601 time of the last use.
+     */
+    var `lastSeenAt`: kotlin.String
+    , 
+    /**
+     * ISO 8601 absolute expiry.
+     */
+    var `expiresAt`: kotlin.String
+    , 
+    /**
+     * Client IP at sign-in.
+     */
+    var `ipAddress`: kotlin.String?
+    , 
+    /**
+     * Client user agent at sign-in.
+     */
+    var `userAgent`: kotlin.String?
+    , 
+    /**
+     * Method of the last MFA verification on it.
+     */
+    var `mfaMethod`: kotlin.String?
+    , 
+    /**
+     * ISO 8601 time of that verification.
+     */
+    var `mfaVerifiedAt`: kotlin.String?
+    , 
+    /**
+     * It is the caller's session (`sessionToken`).
+     */
+    var `current`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSessionSummary: FfiConverterRustBuffer<SessionSummary> {
+    override fun read(buf: ByteBuffer): SessionSummary {
+        return SessionSummary(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SessionSummary) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`createdAt`) +
+            FfiConverterString.allocationSize(value.`lastSeenAt`) +
+            FfiConverterString.allocationSize(value.`expiresAt`) +
+            FfiConverterOptionalString.allocationSize(value.`ipAddress`) +
+            FfiConverterOptionalString.allocationSize(value.`userAgent`) +
+            FfiConverterOptionalString.allocationSize(value.`mfaMethod`) +
+            FfiConverterOptionalString.allocationSize(value.`mfaVerifiedAt`) +
+            FfiConverterBoolean.allocationSize(value.`current`)
+    )
+
+    override fun write(value: SessionSummary, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`createdAt`, buf)
+            FfiConverterString.write(value.`lastSeenAt`, buf)
+            FfiConverterString.write(value.`expiresAt`, buf)
+            FfiConverterOptionalString.write(value.`ipAddress`, buf)
+            FfiConverterOptionalString.write(value.`userAgent`, buf)
+            FfiConverterOptionalString.write(value.`mfaMethod`, buf)
+            FfiConverterOptionalString.write(value.`mfaVerifiedAt`, buf)
+            FfiConverterBoolean.write(value.`current`, buf)
     }
 }
 
@@ -4313,6 +5233,12 @@ data class VerifyMfaRequest (
     var `challengeId`: kotlin.String? = null 
     , 
     /**
+     * Confirming a setup (`userId`): the caller's session token, kept when the new factor
+     * ends the user's other sessions.
+     */
+    var `sessionToken`: SecretString? = null 
+    , 
+    /**
      * Caller details for the audit log.
      */
     var `context`: RequestContext = RequestContext() 
@@ -4337,6 +5263,7 @@ public object FfiConverterTypeVerifyMfaRequest: FfiConverterRustBuffer<VerifyMfa
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeSecretString.read(buf),
             FfiConverterTypeRequestContext.read(buf),
         )
     }
@@ -4347,6 +5274,7 @@ public object FfiConverterTypeVerifyMfaRequest: FfiConverterRustBuffer<VerifyMfa
             FfiConverterOptionalString.allocationSize(value.`sessionId`) +
             FfiConverterOptionalString.allocationSize(value.`userId`) +
             FfiConverterOptionalString.allocationSize(value.`challengeId`) +
+            FfiConverterOptionalTypeSecretString.allocationSize(value.`sessionToken`) +
             FfiConverterTypeRequestContext.allocationSize(value.`context`)
     )
 
@@ -4356,6 +5284,7 @@ public object FfiConverterTypeVerifyMfaRequest: FfiConverterRustBuffer<VerifyMfa
             FfiConverterOptionalString.write(value.`sessionId`, buf)
             FfiConverterOptionalString.write(value.`userId`, buf)
             FfiConverterOptionalString.write(value.`challengeId`, buf)
+            FfiConverterOptionalTypeSecretString.write(value.`sessionToken`, buf)
             FfiConverterTypeRequestContext.write(value.`context`, buf)
     }
 }
@@ -4609,6 +5538,12 @@ data class VerifyPasskeyRequest (
     var `name`: kotlin.String? = null 
     , 
     /**
+     * Registration: the caller's session token, kept when the new key ends the user's other
+     * sessions.
+     */
+    var `sessionToken`: SecretString? = null 
+    , 
+    /**
      * Caller details for the audit log.
      */
     var `context`: RequestContext = RequestContext() 
@@ -4635,6 +5570,7 @@ public object FfiConverterTypeVerifyPasskeyRequest: FfiConverterRustBuffer<Verif
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeSecretString.read(buf),
             FfiConverterTypeRequestContext.read(buf),
         )
     }
@@ -4647,6 +5583,7 @@ public object FfiConverterTypeVerifyPasskeyRequest: FfiConverterRustBuffer<Verif
             FfiConverterOptionalString.allocationSize(value.`userId`) +
             FfiConverterOptionalString.allocationSize(value.`sessionId`) +
             FfiConverterOptionalString.allocationSize(value.`name`) +
+            FfiConverterOptionalTypeSecretString.allocationSize(value.`sessionToken`) +
             FfiConverterTypeRequestContext.allocationSize(value.`context`)
     )
 
@@ -4658,6 +5595,7 @@ public object FfiConverterTypeVerifyPasskeyRequest: FfiConverterRustBuffer<Verif
             FfiConverterOptionalString.write(value.`userId`, buf)
             FfiConverterOptionalString.write(value.`sessionId`, buf)
             FfiConverterOptionalString.write(value.`name`, buf)
+            FfiConverterOptionalTypeSecretString.write(value.`sessionToken`, buf)
             FfiConverterTypeRequestContext.write(value.`context`, buf)
     }
 }
@@ -4721,7 +5659,10 @@ public object FfiConverterTypeVerifyPasswordRequest: FfiConverterRustBuffer<Veri
 
 
 /**
- * Describes a session token. Unknown, expired and empty tokens give `valid: false`.
+ * Describes a session token. Only a signed-in session is `valid`: unknown, expired, idle
+ * and empty tokens give `valid: false` (`state: "invalid"`), and so does a pending sign-in
+ * that has not passed MFA (`state: "mfa_pending"`, with only its methods). A use refreshes
+ * the idle timeout.
  */
 data class VerifySessionRequest (
     /**
@@ -4936,17 +5877,33 @@ sealed class MfaException: kotlin.Exception() {
     }
     
     /**
-     * The operation needs an MFA verification more recent than the allowed age.
+     * The operation needs a recent MFA verification (or, on an account without MFA, a
+     * recent password check).
      */
     class StepUpRequired(
         
         /**
          * The maximum age that was required, in seconds.
          */
-        val `maxAge`: kotlin.ULong
+        val `maxAge`: kotlin.ULong, 
+        
+        /**
+         * What can satisfy it: the user's MFA methods, or `password`.
+         */
+        val `methods`: List<kotlin.String>
         ) : MfaException() {
         override val message
-            get() = "maxAge=${ `maxAge` }"
+            get() = "maxAge=${ `maxAge` }, methods=${ `methods` }"
+    }
+    
+    /**
+     * The user's code-based factors (TOTP, SMS, email) are suspended after too many
+     * consecutive failures.
+     */
+    class FactorsSuspended(
+        ) : MfaException() {
+        override val message
+            get() = ""
     }
     
     /**
@@ -5081,16 +6038,18 @@ public object FfiConverterTypeMfaError : FfiConverterRustBuffer<MfaException> {
                 )
             15 -> MfaException.StepUpRequired(
                 FfiConverterULong.read(buf),
+                FfiConverterSequenceString.read(buf),
                 )
-            16 -> MfaException.KeyMismatch()
-            17 -> MfaException.DatabaseTooNew(
+            16 -> MfaException.FactorsSuspended()
+            17 -> MfaException.KeyMismatch()
+            18 -> MfaException.DatabaseTooNew(
                 FfiConverterLong.read(buf),
                 FfiConverterLong.read(buf),
                 )
-            18 -> MfaException.Storage(
+            19 -> MfaException.Storage(
                 FfiConverterString.read(buf),
                 )
-            19 -> MfaException.Internal(
+            20 -> MfaException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -5167,6 +6126,11 @@ public object FfiConverterTypeMfaError : FfiConverterRustBuffer<MfaException> {
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterULong.allocationSize(value.`maxAge`)
+                + FfiConverterSequenceString.allocationSize(value.`methods`)
+            )
+            is MfaException.FactorsSuspended -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
             )
             is MfaException.KeyMismatch -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -5260,25 +6224,30 @@ public object FfiConverterTypeMfaError : FfiConverterRustBuffer<MfaException> {
             is MfaException.StepUpRequired -> {
                 buf.putInt(15)
                 FfiConverterULong.write(value.`maxAge`, buf)
+                FfiConverterSequenceString.write(value.`methods`, buf)
                 Unit
             }
-            is MfaException.KeyMismatch -> {
+            is MfaException.FactorsSuspended -> {
                 buf.putInt(16)
                 Unit
             }
-            is MfaException.DatabaseTooNew -> {
+            is MfaException.KeyMismatch -> {
                 buf.putInt(17)
+                Unit
+            }
+            is MfaException.DatabaseTooNew -> {
+                buf.putInt(18)
                 FfiConverterLong.write(value.`found`, buf)
                 FfiConverterLong.write(value.`supported`, buf)
                 Unit
             }
             is MfaException.Storage -> {
-                buf.putInt(18)
+                buf.putInt(19)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is MfaException.Internal -> {
-                buf.putInt(19)
+                buf.putInt(20)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -5458,38 +6427,6 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
         } else {
             buf.put(1)
             FfiConverterString.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalTypeDelivery: FfiConverterRustBuffer<Delivery?> {
-    override fun read(buf: ByteBuffer): Delivery? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterTypeDelivery.read(buf)
-    }
-
-    override fun allocationSize(value: Delivery?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterTypeDelivery.allocationSize(value)
-        }
-    }
-
-    override fun write(value: Delivery?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterTypeDelivery.write(value, buf)
         }
     }
 }
