@@ -20,7 +20,8 @@ val KEY = "4a".repeat(32)
 val OTHER_KEY = "5b".repeat(32)
 const val PASSWORD = "Correct-Horse-42"
 // Cheap password hashing so the suite stays fast; production keeps the argon2id defaults.
-const val FAST = """{"issuer": "Acme", "password": {"memoryKib": 64, "iterations": 1}}"""
+// Cheap argon2; wrong codes back to back (no progressive delay).
+const val FAST = """{"issuer": "Acme", "password": {"memoryKib": 64, "iterations": 1}, "rateLimiting": {"progressiveDelay": false}}"""
 
 class EngineTest {
     private lateinit var dir: Path
@@ -177,27 +178,58 @@ class EngineTest {
     }
 
     @Test
-    fun `SMS codes the app delivers itself`() {
-        engine.configure(ConfigureRequest("""{"methods": {"sms": {"rateLimits": {"perMinute": 10, "perHour": 20, "perDay": 30}}}}"""))
-        val user = engine.signUp(SignUpRequest("sms@example.com", PASSWORD)).user
-        val setup = engine.enableMfa(
-            EnableMfaRequest(userId = user.id, method = "sms", phoneNumber = "+15555550103", externalDelivery = true),
-        )
-        val delivery = setup.delivery!!
-        assertEquals("sms", delivery.meta.channel)
-        assertEquals("+15555550103", delivery.destination)
-        engine.completeDelivery(CompleteDeliveryRequest(delivery.id, true))
-        val confirmed = engine.verifyMfa(VerifyMfaRequest(method = "sms", code = delivery.meta.code, userId = user.id))
-        assertTrue(confirmed.success, confirmed.error)
-        assertEquals("sms", engine.getMfaStatus(GetMfaStatusRequest(user.id)).channels.single().method)
-
-        val pending = engine.signIn(SignInRequest("sms@example.com", PASSWORD))
-        val resent = engine.requestNewCode(RequestNewCodeRequest("sms", sessionId = pending.sessionId, externalDelivery = true))
-        val failed = assertThrows<MfaException.DeliveryFailed> {
-            engine.completeDelivery(CompleteDeliveryRequest(resent.delivery!!.id, false, "no signal"))
+    fun `a destination the provider refuses is invalid input, and the app has a notifier and a password check`() {
+        engine.configure(ConfigureRequest("""{"delivery": {"failureThreshold": 1}, "methods": {"sms": {"rateLimits": {"perMinute": 10, "perHour": 20, "perDay": 30}}}}"""))
+        engine.setSender("sms", object : MessageSender {
+            override fun send(delivery: Delivery) {
+                if (delivery.destination.startsWith("+1555555000")) throw SendFailure.Rejected("unreachable number")
+            }
+        })
+        val notes = mutableListOf<Notification>()
+        engine.setNotifier(object : SecurityNotifier {
+            override fun notify(notification: Notification) { notes.add(notification) }
+        })
+        engine.setPasswordCheck(object : PasswordCheck {
+            override fun isCompromised(password: String) = password == "Correct-Horse-Battery-9"
+        })
+        val breached = assertThrows<MfaException.InvalidInput> { engine.signUp(SignUpRequest("kt-breach@example.com", "Correct-Horse-Battery-9")) }
+        assertEquals("password", breached.field)
+        val up = engine.signUp(SignUpRequest("kt-reject@example.com", PASSWORD))
+        val refused = assertThrows<MfaException.InvalidInput> {
+            engine.enableMfa(EnableMfaRequest(userId = up.user.id, method = "sms", phoneNumber = "+15555550001"))
         }
-        assertEquals("mfa_delivery_failed", failed.code())
-        assertThrows<MfaException.MethodNotSupported> { engine.requestNewCode(RequestNewCodeRequest("totp", userId = user.id)) }
+        assertEquals("phoneNumber", refused.field)
+        // One counted failure would have degraded SMS at this threshold: it still works.
+        engine.enableMfa(EnableMfaRequest(userId = up.user.id, method = "sms", phoneNumber = "+15555550123", sessionToken = up.session.token))
+        engine.changePassword(ChangePasswordRequest(up.user.id, PASSWORD, "Another-Long-Pass-7", sessionToken = up.session.token))
+        assertEquals(listOf("password_changed"), notes.map { it.kind })
+        assertEquals("kt-reject@example.com", notes.single().email)
+    }
+
+    @Test
+    fun `sessions have public ids, a pending sign-in is no session, factor changes need a step-up`() {
+        val (user, uri, backup) = enrolled("kt-sessions@example.com")
+        val pending = engine.signIn(SignInRequest("kt-sessions@example.com", PASSWORD))
+        val info = engine.verifySession(VerifySessionRequest(pending.sessionId!!))
+        assertFalse(info.valid)
+        assertEquals("mfa_pending", info.state)
+        assertNull(info.user)
+        val done = engine.verifyMfa(VerifyMfaRequest(method = "backup", code = backup[0], sessionId = pending.sessionId))
+        val session = done.session!!
+        assertTrue(session.id.startsWith("ses_") && session.id != session.token)
+        val listed = engine.listSessions(ListSessionsRequest(user.id, sessionToken = session.token))
+        assertTrue(listed.single { it.current }.id == session.id)
+        engine.configure(ConfigureRequest("""{"security": {"stepUpMaxAgeSeconds": 1}}"""))
+        Thread.sleep(2100)
+        val e = assertThrows<MfaException.StepUpRequired> {
+            engine.enableMfa(EnableMfaRequest(userId = user.id, method = "totp", sessionToken = session.token))
+        }
+        assertEquals(listOf("totp", "backup"), e.methods)
+        assertEquals(1uL, e.maxAge)
+        val code = authenticatorCode(uri, now() + 30).code
+        assertTrue(engine.enableMfa(EnableMfaRequest(userId = user.id, method = "totp", confirmationCode = code)).success)
+        assertTrue(engine.revokeSession(RevokeSessionRequest(user.id, session.id)).success)
+        assertFalse(engine.verifySession(VerifySessionRequest(session.token)).valid)
     }
 
     @Test
@@ -225,7 +257,6 @@ class EngineTest {
         })
         val user = engine.signUp(SignUpRequest("app-sender@example.com", PASSWORD)).user
         val setup = engine.enableMfa(EnableMfaRequest(userId = user.id, method = "sms", phoneNumber = "+15555550104"))
-        assertNull(setup.delivery, "the code stays between the engine and the sender")
         assertEquals("+15555550104", outbox.single().destination)
         val code = outbox.single().meta.code
         assertTrue(engine.verifyMfa(VerifyMfaRequest(method = "sms", code = code, userId = user.id)).success)
@@ -238,7 +269,7 @@ class EngineTest {
             engine.requestNewCode(RequestNewCodeRequest("sms", sessionId = pending.sessionId))
         }
         val events = engine.listAuditEvents(ListAuditEventsRequest(user.id)).filter { it.action == "delivery_failed" }
-        assertEquals("gateway down", events.single().detail)
+        assertEquals("failed: gateway down", events.single().detail)
         val bad = assertThrows<MfaException.InvalidInput> { engine.setSender("fax", null) }
         assertEquals("channel", bad.field)
     }
