@@ -276,6 +276,15 @@ impl MfaError {
         }
     }
 
+    /// The same error, an `invalid_input` one naming `field` instead (for a check shared by
+    /// arguments of different names).
+    pub(crate) fn in_field(self, field: &str) -> Self {
+        match self {
+            Self::InvalidInput { reason, .. } => Self::invalid(field, reason),
+            other => other,
+        }
+    }
+
     /// Shorthand for a `not_found` error about `what` (e.g. `User`).
     pub fn not_found(what: impl Into<String>) -> Self {
         Self::NotFound { what: what.into() }

@@ -8,7 +8,14 @@ use crate::audit::AuditAction;
 use crate::error::{MfaError, Result};
 use crate::notify::NotificationKind;
 use crate::password;
-use crate::store::Tx;
+use crate::store::{Tx, UserRow};
+
+/// What a credential change is: its step-up, audit action and notification.
+struct Change {
+    op: Sensitive,
+    action: AuditAction,
+    kind: NotificationKind,
+}
 use crate::validate;
 
 impl Engine {
@@ -91,10 +98,7 @@ impl Engine {
     ) -> Result<RevokedSessions> {
         let user = self.store.read(|tx| self.user_row(tx, user_id))?;
         self.check_new_password(new, &user.email, ctx)
-            .map_err(|e| match e {
-                MfaError::InvalidInput { reason, .. } => MfaError::invalid("newPassword", reason),
-                other => other,
-            })?;
+            .map_err(|e| e.in_field("newPassword"))?;
         if current == new {
             return Err(MfaError::invalid(
                 "newPassword",
@@ -103,29 +107,14 @@ impl Engine {
         }
         self.check_password(&user, current, "currentPassword", ctx)?;
         let hash = password::hash(self.config().password, new)?;
-        self.write_noting(|tx, notices| {
-            let keep =
-                match self.step_up(tx, notices, &user, Sensitive::PasswordChange, proof, ctx)? {
-                    Ok(keep) => keep,
-                    Err(e) => return Ok(Err(e)),
-                };
-            tx.set_password_hash(&user.id, &hash)?;
-            self.audit(
-                tx,
-                Some(&user.id),
-                AuditAction::PasswordChange,
-                None,
-                true,
-                ctx,
-                None,
-            )?;
-            let n = self.end_other_sessions(tx, &user.id, keep.as_ref(), ctx, "password_change")?;
-            notices.raise(self, NotificationKind::PasswordChanged, &user, None, ctx);
-            Ok(Ok(RevokedSessions {
-                success: true,
-                revoked: u32::try_from(n).unwrap_or(u32::MAX),
-            }))
-        })?
+        let change = Change {
+            op: Sensitive::PasswordChange,
+            action: AuditAction::PasswordChange,
+            kind: NotificationKind::PasswordChanged,
+        };
+        self.change_credential(&user, change, proof, ctx, &mut |tx| {
+            tx.set_password_hash(&user.id, &hash)
+        })
     }
 
     /// Changes the email address (see `ChangeEmailRequest`); the old address is notified.
@@ -137,29 +126,38 @@ impl Engine {
         proof: Proof<'_>,
         ctx: &RequestContext,
     ) -> Result<RevokedSessions> {
-        let email = validate::email(new_email).map_err(|e| match e {
-            MfaError::InvalidInput { reason, .. } => MfaError::invalid("newEmail", reason),
-            other => other,
-        })?;
+        let email = validate::email(new_email).map_err(|e| e.in_field("newEmail"))?;
         let user = self.store.read(|tx| self.user_row(tx, user_id))?;
         self.check_password(&user, password, "password", ctx)?;
+        let change = Change {
+            op: Sensitive::EmailChange,
+            action: AuditAction::EmailChange,
+            kind: NotificationKind::EmailChanged,
+        };
+        self.change_credential(&user, change, proof, ctx, &mut |tx| {
+            tx.set_email(&user.id, &email)
+        })
+    }
+
+    /// A credential change after its step-up, in one transaction: `apply`, the audit event,
+    /// the other sessions ended, the user notified (at the address they had).
+    fn change_credential(
+        &self,
+        user: &UserRow,
+        change: Change,
+        proof: Proof<'_>,
+        ctx: &RequestContext,
+        apply: &mut dyn FnMut(&mut dyn Tx) -> Result<()>,
+    ) -> Result<RevokedSessions> {
         self.write_noting(|tx, notices| {
-            let keep = match self.step_up(tx, notices, &user, Sensitive::EmailChange, proof, ctx)? {
+            let keep = match self.step_up(tx, notices, user, change.op, proof, ctx)? {
                 Ok(keep) => keep,
                 Err(e) => return Ok(Err(e)),
             };
-            tx.set_email(&user.id, &email)?;
-            self.audit(
-                tx,
-                Some(&user.id),
-                AuditAction::EmailChange,
-                None,
-                true,
-                ctx,
-                None,
-            )?;
-            let n = self.end_other_sessions(tx, &user.id, keep.as_ref(), ctx, "email_change")?;
-            notices.raise(self, NotificationKind::EmailChanged, &user, None, ctx);
+            apply(tx)?;
+            self.audit(tx, Some(&user.id), change.action, None, true, ctx, None)?;
+            let n = self.end_other_sessions(tx, &user.id, keep.as_ref(), ctx, change.op.name())?;
+            notices.raise(self, change.kind, user, None, ctx);
             Ok(Ok(RevokedSessions {
                 success: true,
                 revoked: u32::try_from(n).unwrap_or(u32::MAX),

@@ -350,10 +350,7 @@ impl Engine {
         field: &str,
         ctx: &RequestContext,
     ) -> Result<()> {
-        let password = validate::password(password).map_err(|e| match e {
-            MfaError::InvalidInput { reason, .. } => MfaError::invalid(field, reason),
-            other => other,
-        })?;
+        let password = validate::password(password).map_err(|e| e.in_field(field))?;
         let scopes = PasswordScopes(vec![(
             Scope {
                 key: format!("password:{}", user.id),

@@ -110,6 +110,14 @@ pub(super) struct Failure {
     pub retry_after: i64,
 }
 
+/// Removing the last factor needs a current code, as turning MFA off does.
+pub(super) fn last_factor_needs_code() -> MfaError {
+    MfaError::invalid(
+        "confirmationCode",
+        "is required to remove the last MFA factor",
+    )
+}
+
 /// Whether a method's answers are typed codes (suspended after too many failures).
 fn code_based(method: Method) -> bool {
     matches!(method, Method::Totp | Method::Sms | Method::Email)
@@ -832,10 +840,7 @@ impl Engine {
         session_token: Option<&str>,
         ctx: &RequestContext,
     ) -> Result<DisableMfaResult> {
-        let code = validate::code(confirmation_code).map_err(|e| match e {
-            MfaError::InvalidInput { reason, .. } => MfaError::invalid("confirmationCode", reason),
-            other => other,
-        })?;
+        let code = validate::code(confirmation_code).map_err(|e| e.in_field("confirmationCode"))?;
         let token = Proof::new(session_token, None).token;
         let user = self.store.read(|tx| {
             let user = self.user_row(tx, user_id)?;
@@ -924,18 +929,7 @@ impl Engine {
             Ok((user, method, confirmed, confirmed && active == 1))
         })?;
         if last {
-            let Some(code) = proof.code else {
-                return Err(MfaError::invalid(
-                    "confirmationCode",
-                    "is required to remove the last MFA factor",
-                ));
-            };
-            let done = self.disable_mfa(&user.id, password, code, proof.token, ctx)?;
-            return Ok(RemoveFactorResult {
-                success: true,
-                mfa_disabled: true,
-                disabled_at: Some(done.disabled_at),
-            });
+            return self.remove_last_factor(&user, password, proof, ctx);
         }
         if confirmed {
             self.confirm_password(&user, password, ctx)?;
@@ -955,10 +949,7 @@ impl Engine {
             };
             if !removed {
                 // Gone meanwhile, or another removal made it the last factor.
-                return Err(MfaError::invalid(
-                    "confirmationCode",
-                    "is required to remove the last MFA factor",
-                ));
+                return Err(last_factor_needs_code());
             }
             self.audit(
                 tx,
@@ -985,6 +976,24 @@ impl Engine {
                 disabled_at: None,
             }))
         })?
+    }
+
+    /// Removing the last factor is turning MFA off, with the rules of `disable_mfa`: a
+    /// confirmation code is required.
+    pub(super) fn remove_last_factor(
+        &self,
+        user: &UserRow,
+        password: Option<&str>,
+        proof: Proof<'_>,
+        ctx: &RequestContext,
+    ) -> Result<RemoveFactorResult> {
+        let code = proof.code.ok_or_else(last_factor_needs_code)?;
+        let done = self.disable_mfa(&user.id, password, code, proof.token, ctx)?;
+        Ok(RemoveFactorResult {
+            success: true,
+            mfa_disabled: true,
+            disabled_at: Some(done.disabled_at),
+        })
     }
 
     /// Replaces the user's backup codes with `count` new ones (default from configuration),

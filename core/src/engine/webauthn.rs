@@ -6,7 +6,7 @@
 //! through the same attempt limiting and session completion as typed codes. A signature
 //! counter that does not grow (when either side is non-zero) is refused as a possible clone.
 
-use super::mfa::{Check, Mode};
+use super::mfa::{last_factor_needs_code, Check, Mode};
 use super::step_up::{Proof, Sensitive};
 use super::Engine;
 use crate::api::{
@@ -818,14 +818,6 @@ fn ceremony_options(kind: &str, id: &str, ttl: u32, public_key: Value) -> Passke
     }
 }
 
-/// Removing the last factor turns MFA off, which needs a current code.
-fn last_factor_needs_code() -> MfaError {
-    MfaError::invalid(
-        "confirmationCode",
-        "is required to remove the last MFA factor",
-    )
-}
-
 /// Drops `null` members (the browser's JSON omits absent options).
 fn strip_nulls(v: &mut Value) {
     match v {
@@ -929,15 +921,7 @@ impl Engine {
             Ok((user, rows.len() == 1 && !others))
         })?;
         if last {
-            let Some(code) = proof.code else {
-                return Err(last_factor_needs_code());
-            };
-            let done = self.disable_mfa(&user.id, password, code, proof.token, ctx)?;
-            return Ok(RemoveFactorResult {
-                success: true,
-                mfa_disabled: true,
-                disabled_at: Some(done.disabled_at),
-            });
+            return self.remove_last_factor(&user, password, proof, ctx);
         }
         self.confirm_password(&user, password, ctx)?;
         self.write_noting(|tx, notices| {
