@@ -183,6 +183,8 @@ export interface MfaRequest {
   session?: { id?: string; valid?: boolean; state?: string; mfaVerified?: boolean }
   /** The session token, when an earlier middleware keeps it here (else cookies or bearer). */
   sessionToken?: string
+  /** Whether the request came over https (Express sets it). */
+  secure?: boolean
   cookies?: Record<string, string | undefined>
   headers?: { authorization?: string }
   /** Set by requireStepUp. */

@@ -249,13 +249,15 @@ function requireMfa(level = MfaLevel.REQUIRED, instance = plinto) {
 
 /**
  * The session token of a request: `req.sessionToken` if an earlier middleware set it, else
- * the `__Host-session` or `session` cookie, else the bearer token.
+ * the session cookie (over https only `__Host-session`: a plain `session` cookie could have
+ * been planted by a sibling subdomain), else the bearer token.
  * @param {any} req
  * @returns {string | undefined}
  */
 function sessionTokenOf(req) {
   const bearer = req.headers?.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1]
-  return req.sessionToken ?? req.cookies?.['__Host-session'] ?? req.cookies?.session ?? bearer
+  const cookie = req.secure ? req.cookies?.['__Host-session'] : req.cookies?.session
+  return req.sessionToken ?? cookie ?? bearer
 }
 
 /**

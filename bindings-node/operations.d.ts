@@ -608,6 +608,11 @@ export interface VerifyPasswordRequest {
   userId: string
   /** The password to check. */
   password: string
+  /**
+   * The caller's session token: the check then counts for that session (a step-up of an
+   * account without MFA, removing a factor without the password again).
+   */
+  sessionToken?: string
   /** Client IP address. */
   ipAddress?: string
   /** Client user agent. */

@@ -47,7 +47,9 @@ test('an async sender delivers setup and sign-in codes', async () => {
   const signIn = await plinto.auth.signIn({ email: 'sms@example.com', password: PASSWORD })
   assert.deepEqual(signIn.mfaMethods, ['sms', 'backup'])
   const sessionId = signIn.sessionId ?? ''
-  // The per-minute resend limit applies to the setup code just sent.
+  // The per-minute resend limit (1): sign-in codes count apart from setup codes, so the first
+  // goes and the second is refused.
+  await plinto.auth.mfa.requestNewCode({ sessionId, method: 'sms' })
   await assert.rejects(plinto.auth.mfa.requestNewCode({ sessionId, method: 'sms' }), (/** @type {any} */ e) => {
     assert.equal(e.code, 'mfa_rate_limited')
     assert.ok(e.retryAfter > 0 && e.retryAfter <= 60)

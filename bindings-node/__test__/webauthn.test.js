@@ -77,7 +77,7 @@ test('register a security key and sign in with it (guide names and explicit name
   const list = await plinto.auth.listPasskeys({ userId: user.id })
   assert.equal(list.length, 1)
   assert.equal(list[0].name, 'YubiKey')
-  await plinto.auth.renamePasskey({ userId: user.id, credentialId, name: 'Desk key' })
+  await plinto.auth.renamePasskey({ userId: user.id, credentialId, name: 'Desk key', sessionToken: token })
   assert.equal((await plinto.auth.listPasskeys({ userId: user.id }))[0].name, 'Desk key')
   await assert.rejects(plinto.auth.removePasskey({ userId: user.id, credentialId }), { code: 'invalid_input', field: 'confirmationCode' })
   const removed = await plinto.auth.removePasskey({

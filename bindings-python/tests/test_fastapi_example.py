@@ -386,7 +386,9 @@ def test_sms_setup_and_resend_over_http(example: ModuleType, capfd: pytest.Captu
     # The destination is confirmed: nothing is being set up any more.
     setup_over = http.post("/api/auth/mfa/resend", json={"method": "sms"}, headers=bearer)
     assert setup_over.status_code == 400
-    # A step-up code for this session, at once: the per-minute limit, 429 with retry_after.
+    # Step-up codes for this session: the second at once meets the per-minute limit (429).
+    first = http.post("/api/auth/mfa/resend", json={"method": "sms", "step_up": True}, headers=bearer)
+    assert first.status_code == 200, first.text
     again = http.post("/api/auth/mfa/resend", json={"method": "sms", "step_up": True}, headers=bearer)
     assert again.status_code == 429, again.text
     assert again.json()["detail"]["retry_after"] > 0
@@ -406,6 +408,22 @@ def test_cookies_and_cross_site_requests(example: ModuleType) -> None:
         assert evil.status_code == 403 and evil.json()["detail"]["code"] == "forbidden_origin"
         fetched = http.post("/api/auth/signout", headers={"Sec-Fetch-Site": "cross-site"})
         assert fetched.status_code == 403
+        # Without the cookie too (a SameSite=Lax cookie is not sent cross-site, and the
+        # sign-out would still clear it); nor may another site sign the user in.
+        with new_http(example) as stranger:
+            r = stranger.post("/api/auth/signout", headers={"Origin": "https://evil.example"})
+            assert r.status_code == 403 and "set-cookie" not in r.headers
+            r = stranger.post(
+                "/api/auth/signin",
+                json={"email": "x@example.com", "password": PASSWORD},
+                headers={"Sec-Fetch-Site": "cross-site"},
+            )
+            assert r.status_code == 403
+            # Over https a plain `session` cookie (a sibling subdomain could plant one) is
+            # not read.
+            token = http.cookies.get("__Host-session") or ""
+            planted = stranger.get("/api/auth/sessions", headers={"Cookie": f"session={token}"})
+            assert planted.status_code == 401
         assert http.get("/api/auth/sessions").status_code == 200
         # This site's own page may.
         own = http.post("/api/auth/signout", headers={"Origin": BASE})

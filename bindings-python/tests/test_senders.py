@@ -33,6 +33,7 @@ def test_function_sender_delivers_setup_and_sign_in_codes(tmp_path: Path) -> Non
     assert auth.verify_mfa(user_id=user.id, method="sms", code=meta.code).success
     signin = auth.sign_in(email, PASSWORD)
     assert signin.mfa_methods == ["sms", "backup"]
+    auth.mfa.request_new_code(session_id=signin.session_id, method="sms")
     with pytest.raises(plinto.RateLimitedError) as limited:
         auth.mfa.request_new_code(session_id=signin.session_id, method="sms")
     assert 0 < limited.value.retry_after <= 60

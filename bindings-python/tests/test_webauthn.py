@@ -79,8 +79,10 @@ def test_register_sign_in_step_up_and_manage(keyed: plinto.SyncAuth, tmp_path: P
     assert replay.value.code == "mfa_invalid_code"
     assert auth.get_mfa_status(user.id).methods == ["webauthn", "backup"]
 
-    # A second registration excludes the key already there.
-    again = auth.get_passkey_registration_options(user.id)
+    # A second registration (a step-up: here a backup code) excludes the key already there.
+    again = auth.get_passkey_registration_options(
+        user.id, confirmation_code=stored.backup_codes[1]
+    )
     assert [c["id"] for c in again.public_key["excludeCredentials"]] == [credential_id]
 
     # Sign-in: the pending session is completed by the key, through the guide's name.
@@ -114,7 +116,7 @@ def test_register_sign_in_step_up_and_manage(keyed: plinto.SyncAuth, tmp_path: P
     keys = auth.list_passkeys(user.id)
     assert [(k.name, k.type, k.credential_id) for k in keys] == [("YubiKey", "securityKey", credential_id)]
     assert keys[0].last_used is not None
-    assert auth.rename_passkey(user.id, credential_id, "Desk key").success
+    assert auth.rename_passkey(user.id, credential_id, "Desk key", session_token=token).success
     assert auth.list_passkeys(user.id)[0].name == "Desk key"
 
     # Removing the last factor follows disable_mfa's rules.
@@ -185,7 +187,10 @@ def test_async_names_reach_the_same_engine(tmp_path: Path) -> None:
         assert isinstance(stored, plinto.PasskeyRegistrationResult)
         keys = await client.auth.list_passkeys(user.id)
         assert [(k.name, k.type) for k in keys] == [("Phone", "passkey")]
-        renamed = await client.auth.rename_passkey(user.id, stored.credential_id, "Pixel")
+        assert stored.backup_codes is not None
+        renamed = await client.auth.rename_passkey(
+            user.id, stored.credential_id, "Pixel", confirmation_code=stored.backup_codes[0]
+        )
         assert renamed.success
 
     asyncio.run(flow())

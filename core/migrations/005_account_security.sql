@@ -5,6 +5,8 @@
 
 ALTER TABLE sessions ADD COLUMN last_seen_at INTEGER;
 UPDATE sessions SET last_seen_at = created_at;
+-- When the password was last checked for this session (sign-in, or a re-check naming it).
+ALTER TABLE sessions ADD COLUMN password_at INTEGER;
 
 ALTER TABLE users ADD COLUMN mfa_failures INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN codes_suspended_at INTEGER;

@@ -108,31 +108,29 @@ fn reenrolling_a_destination_keeps_the_confirmed_one_until_the_new_one_is_confir
     let (uid, _) = sms_user(&engine, &outbox, "reenroll@example.com", "+15555550101");
     let token = sms_session(&env, &engine, &outbox, "reenroll@example.com");
 
-    // Refused by the resend limit: the confirmed destination is untouched, MFA stays on.
+    // Started: the new destination is pending beside the confirmed one, which still signs in.
     engine
         .configure(&json!({"methods": {"sms": {"rateLimits": {"perMinute": 1}}}}))
         .unwrap();
-    let refused = engine
-        .enable_mfa(&sms_request(&uid, "+15555550199", Some(&token)))
-        .unwrap_err();
-    assert_eq!(refused.code(), "mfa_rate_limited");
-    let status = engine.get_mfa_status(&uid).unwrap();
-    assert!(status.enabled);
-    assert_eq!(status.channels.len(), 1);
-    assert!(
-        engine
-            .sign_in("reenroll@example.com", PASSWORD, &ctx())
-            .unwrap()
-            .requires_mfa
-    );
-
-    // Started: the new destination is pending beside the confirmed one, which still signs in.
-    env.clock.advance(61);
     engine
         .enable_mfa(&sms_request(&uid, "+15555550199", Some(&token)))
         .unwrap();
     assert_eq!(last_destination(&outbox), "+15555550199");
     let setup_code = outbox.last_code();
+    // Another one at once is refused by the resend limit: nothing changes (not the confirmed
+    // destination, not the pending one), MFA stays on.
+    let refused = engine
+        .enable_mfa(&sms_request(&uid, "+15555550177", Some(&token)))
+        .unwrap_err();
+    assert_eq!(refused.code(), "mfa_rate_limited");
+    let status = engine.get_mfa_status(&uid).unwrap();
+    assert!(status.enabled);
+    let shown: Vec<&str> = status
+        .channels
+        .iter()
+        .map(|c| c.destination.as_str())
+        .collect();
+    assert_eq!(shown, vec!["+1******0101", "+1******0199"]);
     let status = engine.get_mfa_status(&uid).unwrap();
     let confirmed: Vec<bool> = status.channels.iter().map(|c| c.confirmed).collect();
     assert_eq!(confirmed, vec![true, false]);
@@ -315,7 +313,9 @@ fn factor_changes_need_a_step_up() {
     let e = engine.enable_mfa(&first).unwrap_err();
     assert_eq!(step_up_methods(&e), Some(vec!["password".into()]));
     assert_eq!(e.step_up().map(|(age, _)| age), Some(300));
-    engine.verify_password(&no_mfa, PASSWORD, &ctx()).unwrap();
+    engine
+        .verify_password(&no_mfa, PASSWORD, None, &ctx())
+        .unwrap();
     assert!(engine.enable_mfa(&first).is_ok());
 }
 
@@ -1224,7 +1224,9 @@ fn security_events_notify_the_user() {
     }
     engine.set_notifier(Some(Arc::new(Broken))).unwrap();
     env.clock.advance(15 * 60 + 1);
-    engine.verify_password(&uid, PASSWORD, &ctx()).unwrap();
+    engine
+        .verify_password(&uid, PASSWORD, None, &ctx())
+        .unwrap();
     let r = engine.disable_mfa(&uid, None, &code_for(&secret, env.now()), None, &ctx());
     assert!(r.is_ok(), "{r:?}");
     let audit = engine.list_audit_events(&uid, None, Some(5)).unwrap();
@@ -1468,5 +1470,248 @@ fn a_pending_session_cannot_be_turned_into_a_session_by_a_setup_confirmation() {
     assert_eq!(
         engine.verify_mfa(&req).unwrap_err(),
         MfaError::SessionInvalid
+    );
+}
+
+// Review follow-ups: each closes a way around the rules above.
+
+#[test]
+fn a_stale_session_cannot_ride_on_the_owner_signing_in() {
+    let env = Env::new();
+    let engine = env.engine();
+    let up = engine
+        .sign_up("stale@example.com", PASSWORD, None, &ctx())
+        .unwrap();
+    let stale = up.session.token;
+    // Kept alive for an hour (used every 20 minutes), then the owner signs in elsewhere.
+    for _ in 0..3 {
+        env.clock.advance(1200);
+        assert!(engine.verify_session(&stale).unwrap().valid);
+    }
+    let fresh = engine
+        .sign_in("stale@example.com", PASSWORD, &ctx())
+        .unwrap()
+        .session
+        .unwrap()
+        .token;
+    let add = |token: Option<&str>| {
+        engine.enable_mfa(&EnableMfaRequest {
+            user_id: up.user.id.clone(),
+            method: "totp".into(),
+            session_token: token.map(Into::into),
+            ..Default::default()
+        })
+    };
+    // The owner's sign-in counts for the owner's session only.
+    for token in [Some(stale.as_str()), None] {
+        let e = add(token).unwrap_err();
+        assert_eq!(
+            step_up_methods(&e),
+            Some(vec!["password".into()]),
+            "{token:?}"
+        );
+    }
+    assert_eq!(
+        engine
+            .authorize(&stale, "payment_method_add")
+            .unwrap_err()
+            .code(),
+        "mfa_step_up_required"
+    );
+    assert!(engine.authorize(&fresh, "payment_method_add").is_ok());
+    assert!(add(Some(&fresh)).is_ok());
+    // A password re-check naming the stale session makes it count (the holder knows it).
+    engine
+        .verify_password(&up.user.id, PASSWORD, Some(&stale), &ctx())
+        .unwrap();
+    assert!(add(Some(&stale)).is_ok());
+}
+
+#[test]
+fn only_backup_codes_follow_the_first_factor_for_callers_naming_no_session() {
+    let env = Env::new();
+    let engine = env.engine();
+    let uid = engine
+        .sign_up("quick@example.com", PASSWORD, None, &ctx())
+        .unwrap()
+        .user
+        .id;
+    let totp = || EnableMfaRequest {
+        user_id: uid.clone(),
+        method: "totp".into(),
+        ..Default::default()
+    };
+    let secret = engine.enable_mfa(&totp()).unwrap().secret.unwrap();
+    assert!(
+        engine
+            .verify_mfa(&by_user(&uid, "totp", &code_for(&secret, env.now())))
+            .unwrap()
+            .success
+    );
+    // The guide's quick start: confirm, then new backup codes, naming no session.
+    assert!(engine
+        .regenerate_backup_codes(&uid, None, Proof::default(), &ctx())
+        .is_ok());
+    // Nothing else passes that way.
+    assert_eq!(
+        engine.enable_mfa(&totp()).unwrap_err().code(),
+        "mfa_step_up_required"
+    );
+}
+
+#[test]
+fn enrolling_someone_elses_number_spends_no_budget_of_their_sign_in() {
+    let env = Env::new();
+    let (engine, outbox) = engine_with_outbox(&env);
+    engine
+        .configure(&json!({"methods": {"sms": {"rateLimits": {"perMinute": 2, "perHour": 3, "perDay": 3}}}}))
+        .unwrap();
+    sms_user(&engine, &outbox, "victim@example.com", "+15555550140");
+    let attacker = engine
+        .sign_up("attacker@example.com", PASSWORD, None, &ctx())
+        .unwrap();
+    let mut refused = None;
+    for _ in 0..4 {
+        env.clock.advance(61);
+        if let Err(e) = engine.enable_mfa(&sms_request(
+            &attacker.user.id,
+            "+15555550140",
+            Some(&attacker.session.token),
+        )) {
+            refused = Some(e);
+            break;
+        }
+    }
+    assert_eq!(refused.map(|e| e.code().as_str()), Some("mfa_rate_limited"));
+    // The victim's sign-in codes still go, and one in flight survives another sign-in's.
+    env.clock.advance(61);
+    let a = pending_session(&engine, "victim@example.com");
+    engine
+        .request_new_code(Some(&a), None, "sms", &ctx())
+        .unwrap();
+    let for_a = outbox.last_code();
+    let b = pending_session(&engine, "victim@example.com");
+    engine
+        .request_new_code(Some(&b), None, "sms", &ctx())
+        .unwrap();
+    assert!(
+        engine
+            .verify_mfa(&by_session(&a, "sms", &for_a))
+            .unwrap()
+            .success
+    );
+}
+
+#[test]
+fn a_refused_send_spends_no_step_up_code() {
+    let env = Env::new();
+    let (engine, outbox) = engine_with_outbox(&env);
+    let (uid, _, backup) = enrolled_user(&env, &engine, "refund@example.com");
+    env.clock.advance(601);
+    engine
+        .configure(&json!({"methods": {"sms": {"rateLimits": {"perMinute": 1}}}}))
+        .unwrap();
+    let with_code = |phone: &str, code: &str| EnableMfaRequest {
+        confirmation_code: Some(code.into()),
+        ..sms_request(&uid, phone, None)
+    };
+    engine
+        .enable_mfa(&with_code("+15555550150", &backup[0]))
+        .unwrap();
+    assert_eq!(outbox.sent.lock().unwrap().len(), 1);
+    // Refused by the resend limit after the step-up: the backup code is not spent.
+    let e = engine
+        .enable_mfa(&with_code("+15555550151", &backup[1]))
+        .unwrap_err();
+    assert_eq!(e.code(), "mfa_rate_limited");
+    assert_eq!(
+        engine.get_mfa_status(&uid).unwrap().backup_codes_remaining,
+        9
+    );
+    env.clock.advance(61);
+    assert!(engine
+        .enable_mfa(&with_code("+15555550151", &backup[1]))
+        .is_ok());
+}
+
+#[test]
+fn sign_in_successes_do_not_count_against_the_ip_and_lockouts_are_told() {
+    let env = Env::new();
+    let engine = env.engine();
+    let notes = noted(&engine);
+    engine
+        .configure(&json!({"rateLimiting": {"signInAttemptsPerIp": 3}}))
+        .unwrap();
+    let office = engine
+        .sign_up("office@example.com", PASSWORD, None, &ctx())
+        .unwrap()
+        .user
+        .id;
+    // Many good sign-ins from one office address: all go through.
+    for _ in 0..6 {
+        assert!(engine
+            .sign_in("office@example.com", PASSWORD, &ctx())
+            .is_ok());
+    }
+    // Ten wrong passwords lock the account: audited, and the owner hears of it.
+    engine
+        .configure(&json!({"rateLimiting": {"signInAttemptsPerIp": 100}}))
+        .unwrap();
+    for _ in 0..10 {
+        let _ = engine.sign_in("office@example.com", "Wrong-Password-1", &ctx());
+    }
+    let audit = engine.list_audit_events(&office, None, Some(5)).unwrap();
+    assert!(audit
+        .iter()
+        .any(|a| a.action == "lockout" && a.detail.as_deref() == Some("sign_in")));
+    assert_eq!(notes.kinds().last().map(String::as_str), Some("lockout"));
+}
+
+#[test]
+fn backup_codes_stop_at_twice_the_cap_until_an_administrator() {
+    let env = Env::new();
+    let engine = env.engine();
+    engine
+        .configure(&json!({"rateLimiting": {"maxConsecutiveFailures": 5, "maxAttempts": 5}}))
+        .unwrap();
+    let (uid, _, backup) = enrolled_user(&env, &engine, "hardcap@example.com");
+    let mut wrong = 0;
+    while wrong < 10 {
+        let p = pending_session(&engine, "hardcap@example.com");
+        let r = engine
+            .verify_mfa(&by_session(&p, "backup", "AAAAAAAAAA"))
+            .unwrap();
+        if r.error.as_deref() == Some("mfa_invalid_code") {
+            wrong += 1;
+        }
+        if r.rate_limited {
+            env.clock.advance(15 * 60 + 1);
+        }
+    }
+    env.clock.advance(15 * 60 + 1);
+    let p = pending_session(&engine, "hardcap@example.com");
+    assert_eq!(
+        engine
+            .verify_mfa(&by_session(&p, "backup", &backup[0]))
+            .unwrap_err(),
+        MfaError::FactorsSuspended
+    );
+    engine.restore_factors(&uid, &ctx()).unwrap();
+    assert!(
+        engine
+            .verify_mfa(&by_session(&p, "backup", &backup[0]))
+            .unwrap()
+            .success
+    );
+}
+
+#[test]
+fn settings_built_in_rust_are_checked_too() {
+    let env = Env::new();
+    let mut options = env.options();
+    options.config.security.require_for_admins = true;
+    assert_eq!(
+        Engine::open(options).unwrap_err().field(),
+        Some("security.requireForAdmins")
     );
 }

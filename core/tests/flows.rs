@@ -403,7 +403,9 @@ fn verify_password_and_disable_mfa() {
     let engine = env.engine();
     let (uid, secret, codes) = enrolled_user(&env, &engine, "disable@example.com");
     assert_eq!(
-        engine.verify_password(&uid, "nope-nope-nope", &ctx()).err(),
+        engine
+            .verify_password(&uid, "nope-nope-nope", None, &ctx())
+            .err(),
         Some(MfaError::InvalidCredentials)
     );
     // No password and no recent password check (sign-in counts for five minutes) →
@@ -430,7 +432,9 @@ fn verify_password_and_disable_mfa() {
         Some(MfaError::InvalidCode)
     );
     // The guide's order: verifyPassword, then disableMFA with the confirmation code.
-    engine.verify_password(&uid, PASSWORD, &ctx()).unwrap();
+    engine
+        .verify_password(&uid, PASSWORD, None, &ctx())
+        .unwrap();
     let r = engine
         .disable_mfa(&uid, None, &code_for(&secret, env.now()), None, &ctx())
         .unwrap();

@@ -250,7 +250,10 @@ fn passkey_with_user_verification_and_guide_byte_arrays() {
     let err = dispatch(&e, "remove_passkey", &wrong).unwrap_err();
     assert_eq!(err.code(), "invalid_credentials");
     assert_eq!(e.list_passkeys(&user.id).unwrap().len(), 2);
-    e.verify_password(&user.id, PASSWORD, &ctx()).unwrap();
+    // A password check naming the session counts for it.
+    let caller = r_session.as_str().unwrap().to_string();
+    e.verify_password(&user.id, PASSWORD, Some(&caller), &ctx())
+        .unwrap();
     let r = dispatch(&e, "remove_passkey", &remove_second).unwrap();
     assert_eq!(r["mfaDisabled"], json!(false));
 
@@ -393,7 +396,7 @@ fn wrong_origin_rpid_expiry_and_malformed_input() {
 
     // Malformed input: typed errors, nothing consumed (a password check first: the one of
     // sign-up is more than five minutes old).
-    e.verify_password(&user.id, PASSWORD, &ctx()).unwrap();
+    e.verify_password(&user.id, PASSWORD, None, &ctx()).unwrap();
     let verify = register(&e, &mut token, &user.id, "securityKey");
     for bad in [
         json!("nope"),
@@ -524,6 +527,8 @@ fn two_removals_at_once_keep_the_last_factor_and_wrong_passwords_lock() {
             .unwrap_err();
         assert_eq!(err.code(), "invalid_credentials");
     }
-    let locked = a.verify_password(&user.id, PASSWORD, &ctx()).unwrap_err();
+    let locked = a
+        .verify_password(&user.id, PASSWORD, None, &ctx())
+        .unwrap_err();
     assert_eq!(locked.code(), "mfa_rate_limited");
 }

@@ -13,14 +13,15 @@ if (process.env.TRUST_PROXY) app.set('trust proxy', process.env.TRUST_PROXY)
 app.use(express.json({ limit: '2mb' }))
 app.use(cookieParser())
 
-// Plinto: cookie-authenticated requests that change state must come from this site. A browser
-// names the page that sent the request in Origin (or at least in Sec-Fetch-Site); a cross-site
-// form or fetch is refused before any route runs, so it cannot sign a user out, change their
-// factors or use their session. Bearer-token clients send no cookie and are not affected.
-// ALLOWED_ORIGINS lists other origins of this app (e.g. a dev server), comma-separated.
+// Plinto: requests that change state must come from this site. A browser names the page that
+// sent a request in Origin (or at least in Sec-Fetch-Site); a cross-site form or fetch is
+// refused before any route runs, with or without the session cookie, so it cannot sign a user
+// out, sign them in to another account, change their factors or use their session. Clients
+// that are not browsers send neither header and are not affected. ALLOWED_ORIGINS lists other
+// origins of this app (e.g. a dev server), comma-separated.
 const allowedOrigins = new Set((process.env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean))
 app.use((req, res, next) => {
-  if (['GET', 'HEAD', 'OPTIONS'].includes(req.method) || !sessionCookieOf(req)) return next()
+  if (['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return next()
   const origin = req.get('origin')
   const own = `${req.protocol}://${req.get('host')}`
   const sameSite = origin ? origin === own || allowedOrigins.has(origin) : req.get('sec-fetch-site') !== 'cross-site'
@@ -53,28 +54,32 @@ const clientOf = (req) => ({ ipAddress: req.ip, userAgent: req.get('user-agent')
  * @param {import('express').Request} req */
 const cookieName = (req) => (req.secure ? '__Host-session' : 'session')
 
-/** Plinto: the session token of the cookie.
+/** Plinto: the session token of the cookie: over https only the `__Host-` one (a plain
+ * `session` cookie could have been planted by a sibling subdomain).
  * @param {import('express').Request} req
  * @returns {string | undefined} */
-const sessionCookieOf = (req) => req.cookies?.['__Host-session'] || req.cookies?.session
+const sessionCookieOf = (req) => req.cookies?.[cookieName(req)]
 
 /** Plinto: the session token of the cookie or the bearer header.
  * @param {import('express').Request} req
  * @returns {string | undefined} */
 const sessionTokenOf = (req) => sessionCookieOf(req) || req.headers.authorization?.split(' ')[1]
 
-/** Plinto: the session cookie, as the guide's verify route sets it (Secure over https).
+/** Plinto: the session cookie's attributes (Secure over https); clearing it repeats them.
+ * @param {import('express').Request} req */
+const cookieOptions = (req) => ({
+  httpOnly: true,
+  secure: req.secure || process.env.NODE_ENV === 'production',
+  sameSite: /** @type {const} */ ('lax'),
+  path: '/'
+})
+
+/** Plinto: the session cookie, as the guide's verify route sets it.
  * @param {import('express').Request} req
  * @param {import('express').Response} res
  * @param {{ token: string, expiresIn: number }} session */
 function setSessionCookie(req, res, session) {
-  res.cookie(cookieName(req), session.token, {
-    httpOnly: true,
-    secure: req.secure || process.env.NODE_ENV === 'production',
-    sameSite: 'lax',
-    path: '/',
-    maxAge: session.expiresIn * 1000
-  })
+  res.cookie(cookieName(req), session.token, { ...cookieOptions(req), maxAge: session.expiresIn * 1000 })
 }
 
 /** Plinto: errors of the core as HTTP answers (status from the error code).
@@ -123,7 +128,7 @@ app.post('/api/auth/signin', async (req, res) => {
 app.post('/api/auth/signout', async (req, res) => {
   const token = sessionTokenOf(req)
   if (token) await plinto.auth.signOut({ token, ...clientOf(req) }).catch(() => undefined)
-  res.clearCookie(cookieName(req), { path: '/' })
+  res.clearCookie(cookieName(req), cookieOptions(req))
   res.json({ success: true })
 })
 

@@ -16,17 +16,17 @@ from dependencies.mfa import MfaLevel, MfaRequirement, require_admin_role, requi
 
 app = FastAPI(title="Plinto MFA example")
 
-# Plinto: cookie-authenticated requests that change state must come from this site. A browser
-# names the page that sent the request in Origin (or at least in Sec-Fetch-Site); a cross-site
-# form or fetch is refused before any route runs, so it cannot sign a user out, change their
-# factors or use their session. ALLOWED_ORIGINS lists other origins of this app.
+# Plinto: requests that change state must come from this site. A browser names the page that
+# sent a request in Origin (or at least in Sec-Fetch-Site); a cross-site form or fetch is
+# refused before any route runs, with or without the session cookie, so it cannot sign a user
+# out, sign them in to another account, change their factors or use their session. Clients
+# that are not browsers send neither header. ALLOWED_ORIGINS lists other origins of this app.
 ALLOWED_ORIGINS = {o.strip() for o in os.environ.get("ALLOWED_ORIGINS", "").split(",") if o.strip()}
 
 
 @app.middleware("http")
 async def same_site_only(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    cookie = request.cookies.get("__Host-session") or request.cookies.get("session")
-    if request.method not in ("GET", "HEAD", "OPTIONS") and cookie:
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
         origin = request.headers.get("origin")
         own = f"{request.url.scheme}://{request.headers.get('host', '')}"
         if origin is not None:

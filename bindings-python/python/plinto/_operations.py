@@ -775,13 +775,14 @@ class SyncAuthOperations(SyncBase):
         user_id: str,
         password: str,
         *,
+        session_token: Optional[str] = None,
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
     ) -> SuccessResult:
         """Checks a user's password (e.g. before turning MFA off). Wrong is ``invalid_credentials``;
         repeated failures lock like wrong codes do.
         """
-        raw = self._call("verify_password", {"userId": user_id, "password": password, "ipAddress": ip_address, "userAgent": user_agent})
+        raw = self._call("verify_password", {"userId": user_id, "password": password, "sessionToken": session_token, "ipAddress": ip_address, "userAgent": user_agent})
         return SuccessResult.from_json(raw)
 
     def delete_user(
@@ -1289,13 +1290,14 @@ class AsyncAuthOperations(AsyncBase):
         user_id: str,
         password: str,
         *,
+        session_token: Optional[str] = None,
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
     ) -> SuccessResult:
         """Checks a user's password (e.g. before turning MFA off). Wrong is ``invalid_credentials``;
         repeated failures lock like wrong codes do.
         """
-        return await self._in_thread(self._sync.verify_password, user_id, password, ip_address=ip_address, user_agent=user_agent)
+        return await self._in_thread(self._sync.verify_password, user_id, password, session_token=session_token, ip_address=ip_address, user_agent=user_agent)
 
     async def delete_user(
         self,

@@ -1,7 +1,7 @@
 """FastAPI dependencies for the default instance (``plinto.auth``), as in the guide.
 
-* :func:`get_session_token`: the token of the ``__Host-session`` or ``session`` cookie, or
-  the bearer token.
+* :func:`get_session_token`: the token of the session cookie (``__Host-session`` over
+  https, ``session`` over http), or the bearer token.
 * :func:`get_current_session`: that token's signed-in session; 401 when missing or
   invalid, 403 (``requires_mfa``) for a sign-in still waiting for its MFA step.
 * :func:`get_current_user`: that session's user.
@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Optional
 
 try:
-    from fastapi import Cookie, Depends, HTTPException
+    from fastapi import Cookie, Depends, HTTPException, Request
     from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 except ImportError as error:  # pragma: no cover - exercised without FastAPI installed
     raise ImportError(
@@ -47,12 +47,16 @@ bearer = HTTPBearer(auto_error=False)
 
 
 async def get_session_token(
+    request: Request,
     host_session: Optional[str] = Cookie(None, alias="__Host-session"),
     session: Optional[str] = Cookie(None),
     token: Optional[HTTPAuthorizationCredentials] = Depends(bearer),
 ) -> str:
-    """The caller's session token (cookie or bearer); 401 without one."""
-    auth_token = host_session or session or (token.credentials if token else None)
+    """The caller's session token (cookie or bearer); 401 without one. Over https only the
+    ``__Host-session`` cookie counts (a plain ``session`` cookie could have been planted by a
+    sibling subdomain)."""
+    cookie = host_session if request.url.scheme == "https" else session
+    auth_token = cookie or (token.credentials if token else None)
     if not auth_token:
         raise HTTPException(status_code=401, detail="No authentication token")
     return auth_token

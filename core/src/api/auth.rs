@@ -188,6 +188,10 @@ pub struct VerifyPasswordRequest {
     pub user_id: String,
     /// The password to check.
     pub password: SecretString,
+    /// The caller's session token: the check then counts for that session (a step-up of an
+    /// account without MFA, removing a factor without the password again).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub session_token: Option<SecretString>,
     /// Caller details for the audit log.
     #[serde(flatten)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]

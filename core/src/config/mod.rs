@@ -124,8 +124,8 @@ impl Config {
         Ok(())
     }
 
-    /// Every section's ranges and rules.
-    fn check(&mut self) -> Result<()> {
+    /// Every section's ranges and rules, and the profile's floor.
+    pub(crate) fn check(&mut self) -> Result<()> {
         self.methods.check()?;
         self.backup_codes.check()?;
         self.rate_limiting.check()?;

@@ -58,10 +58,13 @@ impl CodeSender for SmtpSender {
             .send(&message)
             .map(|_| ())
             .map_err(|e| {
-                // The server refused this recipient (mailbox unknown or unavailable, bad
-                // address): the server itself works.
+                // The server refused this recipient (mailbox or domain unknown or unavailable,
+                // over quota, bad address): the server itself works.
                 let recipient = e.status().is_some_and(|c| {
-                    matches!(c.to_string().as_str(), "501" | "550" | "551" | "553")
+                    matches!(
+                        c.to_string().as_str(),
+                        "450" | "501" | "550" | "551" | "552" | "553"
+                    )
                 });
                 if recipient {
                     SendError::Rejected(format!("smtp: {e}"))

@@ -63,7 +63,7 @@ impl Engine {
             }
             self.user_row(tx, &session.user_id)
         })?;
-        self.check_password(&user, password, "password", ctx)?;
+        self.check_password(&user, password, "password", None, ctx)?;
         let pseudonym = self.pseudonym(&user.id);
         let proof = Proof::new(Some(token), confirmation_code);
         self.write_noting(|tx, notices| {
@@ -105,7 +105,7 @@ impl Engine {
                 "must differ from the current password",
             ));
         }
-        self.check_password(&user, current, "currentPassword", ctx)?;
+        self.check_password(&user, current, "currentPassword", None, ctx)?;
         let hash = password::hash(self.config().password, new)?;
         let change = Change {
             op: Sensitive::PasswordChange,
@@ -128,7 +128,7 @@ impl Engine {
     ) -> Result<RevokedSessions> {
         let email = validate::email(new_email).map_err(|e| e.in_field("newEmail"))?;
         let user = self.store.read(|tx| self.user_row(tx, user_id))?;
-        self.check_password(&user, password, "password", ctx)?;
+        self.check_password(&user, password, "password", None, ctx)?;
         let change = Change {
             op: Sensitive::EmailChange,
             action: AuditAction::EmailChange,
@@ -155,6 +155,10 @@ impl Engine {
                 Err(e) => return Ok(Err(e)),
             };
             apply(tx)?;
+            if let Some(s) = &keep {
+                // The caller's session has just been through the password.
+                tx.stamp_session_password(&s.id, self.now())?;
+            }
             self.audit(tx, Some(&user.id), change.action, None, true, ctx, None)?;
             let n = self.end_other_sessions(tx, &user.id, keep.as_ref(), ctx, change.op.name())?;
             notices.raise(self, change.kind, user, None, ctx);

@@ -5,16 +5,17 @@
 //! reservation is refused (`mfa_rate_limited`) before any hashing, so guesses cost the
 //! attacker a refusal, not the server an argon2 run.
 
-use super::step_up::PASSWORD_GRACE_SECS;
+use super::step_up::{Proof, PASSWORD_GRACE_SECS};
 use super::Engine;
 use crate::api::{RequestContext, SignInResult, SignUpResult, User};
 use crate::audit::AuditAction;
 use crate::crypto::{self, hmac_sha256};
 use crate::delivery::{self, SendError};
 use crate::error::{MfaError, Result};
+use crate::notify::NotificationKind;
 use crate::password;
 use crate::password_rules;
-use crate::store::{AttemptPolicy, Reservation, Scope, Tx, UserRow, UserStamp};
+use crate::store::{AttemptPolicy, Scope, SessionRow, Tx, UserRow, UserStamp};
 use crate::validate;
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,15 +46,14 @@ impl Engine {
             created_at: now,
             mfa_setup_at: None,
             mfa_last_used_at: None,
-            password_verified_at: Some(now),
+            password_verified_at: None,
             mfa_failures: 0,
             codes_suspended_at: None,
             factor_added_at: None,
         };
-        let (new, session) = self.new_session(&row.id, false, None, ctx)?;
+        let (new, session) = self.new_session(&row.id, false, None, Some(now), ctx)?;
         self.store.write(|tx| {
             tx.insert_user(&row)?;
-            tx.stamp_user(&row.id, UserStamp::PasswordVerified, now)?;
             self.audit(
                 tx,
                 Some(&row.id),
@@ -129,8 +129,7 @@ impl Engine {
     fn sign_in_scopes(&self, email: &str, ctx: &RequestContext) -> PasswordScopes {
         let rl = self.config().rate_limiting;
         let base = self.attempt_policy();
-        let account =
-            crypto::hex(&hmac_sha256(&self.hash_key, format!("signin\0{email}").as_bytes())[..16]);
+        let account = self.email_key(email);
         let mut scopes = vec![(
             Scope {
                 key: format!("signin:{account}"),
@@ -162,24 +161,23 @@ impl Engine {
         PasswordScopes(scopes)
     }
 
-    /// Reserves one attempt in every scope, or the refusal (with seconds to wait). Call in a
-    /// write transaction that commits before the hash is checked.
+    /// A keyed hash of an email: the sign-in counter's key, and where the dummy hash of an
+    /// unknown email is sampled from (stable per email).
+    fn email_key(&self, email: &str) -> String {
+        crypto::hex(&hmac_sha256(&self.hash_key, format!("signin\0{email}").as_bytes())[..16])
+    }
+
+    /// Reserves one attempt in every scope (all or none), or the refusal (with seconds to
+    /// wait). Call in a write transaction that commits before the hash is checked.
     fn reserve_password(
         &self,
         tx: &mut dyn Tx,
         scopes: &PasswordScopes,
     ) -> Result<std::result::Result<Vec<u32>, u64>> {
         let now = self.now();
-        let mut used = Vec::with_capacity(scopes.0.len());
-        for (scope, policy) in &scopes.0 {
-            match tx.reserve_attempt(std::slice::from_ref(scope), now, *policy)? {
-                Reservation::Granted { used: n } => used.push(n),
-                Reservation::Locked { until } | Reservation::Wait { until } => {
-                    return Ok(Err(u64::try_from(until - now).unwrap_or(0).max(1)))
-                }
-            }
-        }
-        Ok(Ok(used))
+        Ok(tx
+            .reserve_each(&scopes.0, now)?
+            .map_err(|until| u64::try_from(until - now).unwrap_or(0).max(1)))
     }
 
     /// After a wrong password: locks each scope whose attempts ran out.
@@ -230,7 +228,7 @@ impl Engine {
             let user = tx.user_by_email(&email)?;
             let sample = match &user {
                 Some(_) => None,
-                None => tx.sample_password_hash()?,
+                None => tx.sample_password_hash(&format!("usr_{}", self.email_key(&email)))?,
             };
             Ok(Ok((used, user, sample)))
         })?;
@@ -247,8 +245,21 @@ impl Engine {
             }
         };
         let (Some(user), true) = (user.as_ref(), right) else {
-            self.store.write(|tx| {
-                self.count_wrong_password(tx, &scopes, &used)?;
+            self.write_noting(|tx, notices| {
+                if self.count_wrong_password(tx, &scopes, &used)? {
+                    if let Some(u) = &user {
+                        self.audit(
+                            tx,
+                            Some(&u.id),
+                            AuditAction::Lockout,
+                            None,
+                            false,
+                            ctx,
+                            Some("sign_in"),
+                        )?;
+                        notices.raise(self, NotificationKind::Lockout, u, None, ctx);
+                    }
+                }
                 let detail = if user.is_some() {
                     "invalid_credentials"
                 } else {
@@ -275,17 +286,20 @@ impl Engine {
         };
         let now = self.now();
         self.store.write(|tx| {
-            // The account's counter starts again; the IP's runs out its window.
+            // The account's counter starts again; the IP's counts failures only, so this
+            // attempt is given back (and signing in to one's own account resets nothing).
             tx.reset_scopes(std::slice::from_ref(&scopes.0[0].0))?;
+            for (scope, _) in scopes.0.iter().skip(1) {
+                tx.release_attempt(scope)?;
+            }
             tx.purge_expired_sessions(now)?;
             self.purge_old_audit(tx)?;
             if let Some(hash) = &rehashed {
                 tx.set_password_hash(&user.id, hash)?;
             }
-            tx.stamp_user(&user.id, UserStamp::PasswordVerified, now)?;
             let view = self.user_view(tx, user)?;
             if view.mfa_enabled {
-                let (new, pending) = self.new_session(&user.id, true, None, ctx)?;
+                let (new, pending) = self.new_session(&user.id, true, None, Some(now), ctx)?;
                 tx.insert_session(&new)?;
                 self.audit(
                     tx,
@@ -306,7 +320,7 @@ impl Engine {
                     session: None,
                 });
             }
-            let (new, session) = self.new_session(&user.id, false, None, ctx)?;
+            let (new, session) = self.new_session(&user.id, false, None, Some(now), ctx)?;
             tx.insert_session(&new)?;
             self.audit(
                 tx,
@@ -336,18 +350,29 @@ impl Engine {
         &self,
         user_id: &str,
         password: &str,
+        session_token: Option<&str>,
         ctx: &RequestContext,
     ) -> Result<()> {
-        let user = self.store.read(|tx| self.user_row(tx, user_id))?;
-        self.check_password(&user, password, "password", ctx)
+        let token = Proof::new(session_token, None).token;
+        let (user, session) = self.store.read(|tx| {
+            let user = self.user_row(tx, user_id)?;
+            let session = match token {
+                Some(t) => Some(self.own_session(tx, &user, t)?),
+                None => None,
+            };
+            Ok((user, session))
+        })?;
+        self.check_password(&user, password, "password", session.as_ref(), ctx)
     }
 
-    /// [`Engine::verify_password`] for a user already read; `field` names the argument.
+    /// [`Engine::verify_password`] for a user already read; `field` names the argument. A
+    /// right password stamps the user (for callers naming no session) and `session`.
     pub(super) fn check_password(
         &self,
         user: &UserRow,
         password: &str,
         field: &str,
+        session: Option<&SessionRow>,
         ctx: &RequestContext,
     ) -> Result<()> {
         let password = validate::password(password).map_err(|e| e.in_field(field))?;
@@ -382,6 +407,9 @@ impl Engine {
             if right {
                 tx.reset_scopes(std::slice::from_ref(&scopes.0[0].0))?;
                 tx.stamp_user(&user.id, UserStamp::PasswordVerified, now)?;
+                if let Some(s) = session {
+                    tx.stamp_session_password(&s.id, now)?;
+                }
                 return self.audit(
                     tx,
                     Some(&user.id),
@@ -428,20 +456,24 @@ impl Engine {
     }
 
     /// Re-authentication before removing a factor: the `password`, checked like
-    /// [`Engine::verify_password`], or without it a successful password check in the last
-    /// five minutes; none at all is `invalid_input` on `password`.
+    /// [`Engine::verify_password`], or without it a password check in the last five minutes
+    /// (of `session` when the caller names one, else an explicit `verify_password` of the
+    /// user); none at all is `invalid_input` on `password`.
     pub(super) fn confirm_password(
         &self,
         user: &UserRow,
         password: Option<&str>,
+        session: Option<&SessionRow>,
         ctx: &RequestContext,
     ) -> Result<()> {
         match password.filter(|p| !p.is_empty()) {
-            Some(p) => self.check_password(user, p, "password", ctx),
+            Some(p) => self.check_password(user, p, "password", session, ctx),
             None => {
-                let recent = user
-                    .password_verified_at
-                    .is_some_and(|at| self.now() - at <= PASSWORD_GRACE_SECS);
+                let checked = match session {
+                    Some(s) => s.password_at,
+                    None => user.password_verified_at,
+                };
+                let recent = checked.is_some_and(|at| self.now() - at <= PASSWORD_GRACE_SECS);
                 if recent {
                     Ok(())
                 } else {

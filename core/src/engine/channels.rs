@@ -139,10 +139,10 @@ impl Engine {
                 .unwrap_or_else(|| user.email.clone());
             // The limits and the provider's health first: a refused send leaves no trace
             // but its audit event, and never touches the confirmed destination.
-            let unhealthy = match self.reserve_send_for(tx, &user, channel, &destination, ctx)? {
-                Ok(unhealthy) => unhealthy,
-                Err(e) => return Ok(Err(e)),
-            };
+            // A refused send rolls the whole call back, so a code the step-up used is not
+            // spent for nothing.
+            let unhealthy =
+                self.reserve_send_for(tx, &user, channel, &destination, Purpose::Setup, ctx)??;
             let masked = match method {
                 Method::Sms => delivery::mask_phone(&destination),
                 _ => delivery::mask_email(&destination),
@@ -253,10 +253,11 @@ impl Engine {
                     })
                 })?;
             let destination = self.open_destination(&row)?;
-            let unhealthy = match self.reserve_send_for(tx, &user, channel, &destination, ctx)? {
-                Ok(unhealthy) => unhealthy,
-                Err(e) => return Ok(Err(e)),
-            };
+            let unhealthy =
+                match self.reserve_send_for(tx, &user, channel, &destination, purpose, ctx)? {
+                    Ok(unhealthy) => unhealthy,
+                    Err(e) => return Ok(Err(e)),
+                };
             let prepared = self.store_code(tx, &user, &row, destination, purpose, unhealthy)?;
             let pending = session.as_ref().filter(|s| s.pending);
             let scopes = self.attempt_scopes(&user, pending);
@@ -270,11 +271,16 @@ impl Engine {
                 ctx,
                 Some(&row.masked),
             )?;
-            Ok(Ok((prepared, used, row.masked)))
+            Ok(Ok((prepared, used, row.masked, setup)))
         })?;
-        let (prepared, used, masked) = prepared?;
+        let (prepared, used, masked, setup) = prepared?;
         let expires_in = prepared.delivery.meta.expires_in;
-        self.deliver(prepared, None, ctx)?;
+        let field = if channel == "sms" {
+            "phoneNumber"
+        } else {
+            "email"
+        };
+        self.deliver(prepared, setup.then_some(field), ctx)?;
         Ok(RequestCodeResult {
             success: true,
             method: channel.into(),
@@ -296,6 +302,8 @@ impl Engine {
 
     /// The provider's health and the resend limits (per user and per destination, per
     /// minute, hour and day), in the caller's transaction; records the send when allowed.
+    /// Setup sends (to a destination nobody has confirmed) count in buckets of their own, so
+    /// enrolling someone else's number cannot use up the budget of their sign-in codes.
     /// `Ok(Ok(unhealthy))` when the send may go; `Ok(Err(_))` is a refusal to commit with
     /// the transaction (its audit event).
     fn reserve_send_for(
@@ -304,6 +312,7 @@ impl Engine {
         user: &UserRow,
         channel: &str,
         destination: &str,
+        purpose: Purpose<'_>,
         ctx: &RequestContext,
     ) -> Result<Result<bool>> {
         let cfg = self.config();
@@ -326,6 +335,11 @@ impl Engine {
                 format!("dest\0{channel}\0{destination}").as_bytes(),
             )[..16],
         );
+        let bucket = if purpose == Purpose::Setup {
+            "setup"
+        } else {
+            "codes"
+        };
         let mut limits = Vec::new();
         for (window, max) in [
             (60, ch_cfg.rate_limits.per_minute),
@@ -333,12 +347,12 @@ impl Engine {
             (86_400, ch_cfg.rate_limits.per_day),
         ] {
             limits.push(SendLimit {
-                key: format!("user:{channel}:{}:{window}", user.id),
+                key: format!("{bucket}:user:{channel}:{}:{window}", user.id),
                 window_secs: window,
                 max,
             });
             limits.push(SendLimit {
-                key: format!("dest:{channel}:{dest_key}:{window}",),
+                key: format!("{bucket}:dest:{channel}:{dest_key}:{window}"),
                 window_secs: window,
                 max,
             });
@@ -420,7 +434,8 @@ impl Engine {
 
     /// Sends a stored code (outside any transaction). A failed send voids the code and is
     /// `mfa_delivery_failed`; a destination the provider refuses during setup is
-    /// `invalid_input` on `setup_field`.
+    /// `invalid_input` on `setup_field`. Only failures of sends to a confirmed destination
+    /// count against the provider: a destination nobody confirmed says nothing of it.
     fn deliver(
         &self,
         prepared: Prepared,
@@ -448,7 +463,7 @@ impl Engine {
                 Ok(())
             }
             Err(e) => {
-                self.fail_delivery(&delivery.id, &provider, &e, ctx)?;
+                self.fail_delivery(&delivery.id, &provider, &e, setup_field.is_none(), ctx)?;
                 match (&e, setup_field) {
                     (SendError::Rejected(_), Some(field)) => {
                         Err(MfaError::invalid(field, "was refused by the provider"))
@@ -460,12 +475,13 @@ impl Engine {
     }
 
     /// Voids the code of a failed delivery and records the failure: against the provider's
-    /// health only when the provider or transport failed.
+    /// health (`counts`) only when the provider or transport failed.
     fn fail_delivery(
         &self,
         delivery_id: &str,
         provider: &str,
         error: &SendError,
+        counts: bool,
         ctx: &RequestContext,
     ) -> Result<()> {
         let kind = match error {
@@ -479,7 +495,7 @@ impl Engine {
             .collect();
         self.store.write(|tx| {
             let voided = tx.void_delivery(delivery_id)?;
-            if let SendError::Failed(_) = error {
+            if counts && matches!(error, SendError::Failed(_)) {
                 self.record_health(tx, provider, false)?;
             }
             if let Some((user_id, channel)) = &voided {

@@ -246,7 +246,7 @@ impl Engine {
             });
         }
         // The guide's progressive delay: 1 s doubling per failure, at most 30 s.
-        let delay = 1i64.checked_shl(used).unwrap_or(30).min(30);
+        let delay = (1i64 << used.min(5)).min(30);
         if config.rate_limiting.progressive_delay {
             tx.delay_scopes(scopes, now + delay)?;
         }
@@ -425,6 +425,7 @@ impl Engine {
             Mode::Challenge { session, .. } => Some(session),
             _ => None,
         };
+        let pending_password_at = pending.and_then(|s| s.password_at);
         let scopes = self.attempt_scopes(&user, pending);
         let now = self.now();
         let policy = self.attempt_policy();
@@ -508,8 +509,13 @@ impl Engine {
                 None
             }
             Mode::Challenge { token_hash, .. } => {
-                let (new, issued) =
-                    self.new_session(&user.id, false, Some(method.as_str()), ctx)?;
+                let (new, issued) = self.new_session(
+                    &user.id,
+                    false,
+                    Some(method.as_str()),
+                    pending_password_at,
+                    ctx,
+                )?;
                 if !tx.complete_pending_session(&token_hash, now, &new)? {
                     return Err(MfaError::SessionInvalid);
                 }
@@ -585,6 +591,12 @@ impl Engine {
     ) -> Result<()> {
         let setup = purpose == Purpose::Setup;
         if !setup && code_based(method) && user.codes_suspended_at.is_some() {
+            return Err(MfaError::FactorsSuspended);
+        }
+        // Past twice the cap, backup codes stop too (their guessing would never end): only
+        // an administrator restores the account.
+        let cap = self.config().rate_limiting.max_consecutive_failures;
+        if method == Method::Backup && user.mfa_failures >= cap.saturating_mul(2) {
             return Err(MfaError::FactorsSuspended);
         }
         match method {
@@ -853,7 +865,8 @@ impl Engine {
             }
             Ok(user)
         })?;
-        self.confirm_password(&user, password, ctx)?;
+        let caller = self.caller_session(&user, token)?;
+        self.confirm_password(&user, password, caller.as_ref(), ctx)?;
         let now = self.now();
         self.write_noting(|tx, notices| {
             let session = match token {
@@ -932,7 +945,8 @@ impl Engine {
             return self.remove_last_factor(&user, password, proof, ctx);
         }
         if confirmed {
-            self.confirm_password(&user, password, ctx)?;
+            let caller = self.caller_session(&user, proof.token)?;
+            self.confirm_password(&user, password, caller.as_ref(), ctx)?;
         }
         self.write_noting(|tx, notices| {
             let mut keep = None;

@@ -87,7 +87,9 @@ impl Engine {
     }
 
     /// Opens an engine on any storage [`Backend`].
-    pub fn with_backend(backend: Box<dyn Backend>, options: EngineOptions) -> Result<Self> {
+    pub fn with_backend(backend: Box<dyn Backend>, mut options: EngineOptions) -> Result<Self> {
+        // Settings built in Rust are held to the same rules as configure()'s.
+        options.config.check()?;
         let store = Store::new(backend);
         store.set_durability(options.config.storage.durability);
         let key = options.secret_key;

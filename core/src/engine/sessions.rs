@@ -18,12 +18,14 @@ use crate::validate;
 const TOUCH_EVERY_SECS: i64 = 60;
 
 impl Engine {
-    /// Builds a new session (not yet stored) with a fresh token.
+    /// Builds a new session (not yet stored) with a fresh token; `password_at` is when its
+    /// password was checked (the sign-in it comes from).
     pub(super) fn new_session(
         &self,
         user_id: &str,
         pending: bool,
         mfa_method: Option<&str>,
+        password_at: Option<i64>,
         ctx: &RequestContext,
     ) -> Result<(NewSession, IssuedSession)> {
         let cfg = self.config().sessions;
@@ -47,6 +49,7 @@ impl Engine {
             mfa_verified_at: mfa_method.map(|_| now),
             mfa_method: mfa_method.map(str::to_string),
             last_seen_at: now,
+            password_at,
             ip: clip(&ctx.ip_address),
             user_agent: clip(&ctx.user_agent),
         };

@@ -94,6 +94,21 @@ impl Engine {
         Ok(session)
     }
 
+    /// The caller's own signed-in session, when it names one (in its own read).
+    pub(super) fn caller_session(
+        &self,
+        user: &UserRow,
+        token: Option<&str>,
+    ) -> Result<Option<SessionRow>> {
+        match token {
+            Some(t) => self
+                .store
+                .read(|tx| self.own_session(tx, user, t))
+                .map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// Why `operation` may not run now for `user` on `session`, without a code: `None` when
     /// it may.
     fn step_up_refusal(
@@ -119,28 +134,33 @@ impl Engine {
             let recent_session = session
                 .and_then(|s| s.mfa_verified_at)
                 .is_some_and(|at| now - at <= max_age);
-            // A caller naming no session, right after confirming a factor (the guide's quick
-            // start: confirm, then new backup codes). Safe only while adding a factor ends
-            // every other session: then no other session outlived that confirmation.
+            // New backup codes right after the first factor was confirmed, by a caller naming
+            // no session (the guide's quick start: confirm, then regenerate). Safe only while
+            // adding a factor ends every other session: then no session outlived it.
             let just_added = session.is_none()
+                && operation == "backup_codes_regenerate"
                 && config.sessions.revoke_other_sessions
-                && user.factor_added_at.is_some_and(|at| now - at <= max_age);
+                && user.factor_added_at.is_some_and(|at| now - at <= max_age)
+                && user.mfa_setup_at == user.factor_added_at;
             let recent = recent_session || just_added;
             return Ok((!recent).then(|| MfaError::StepUpRequired {
                 max_age: u64::try_from(max_age).unwrap_or(0),
                 methods,
             }));
         }
-        let recent_password = user
-            .password_verified_at
-            .is_some_and(|at| now - at <= PASSWORD_GRACE_SECS);
-        let young_session = session.is_some_and(|s| now - s.created_at <= PASSWORD_GRACE_SECS);
-        Ok(
-            (!recent_password && !young_session).then(|| MfaError::StepUpRequired {
-                max_age: u64::try_from(PASSWORD_GRACE_SECS).unwrap_or(0),
-                methods: vec!["password".into()],
-            }),
-        )
+        // The password check must be this session's own (its sign-in, or a re-check naming
+        // it): a stale stolen session cannot ride on the owner signing in elsewhere. A caller
+        // naming no session has the user's explicit `verify_password`, or an account created
+        // in the last five minutes (sign-up, then set up MFA).
+        let recent = |at: Option<i64>| at.is_some_and(|at| now - at <= PASSWORD_GRACE_SECS);
+        let checked = match session {
+            Some(s) => recent(s.password_at),
+            None => recent(user.password_verified_at) || recent(Some(user.created_at)),
+        };
+        Ok((!checked).then(|| MfaError::StepUpRequired {
+            max_age: u64::try_from(PASSWORD_GRACE_SECS).unwrap_or(0),
+            methods: vec!["password".into()],
+        }))
     }
 
     /// Checks the step-up of `op` for `user` in the caller's transaction. `Ok(Ok(session))`:

@@ -923,7 +923,8 @@ impl Engine {
         if last {
             return self.remove_last_factor(&user, password, proof, ctx);
         }
-        self.confirm_password(&user, password, ctx)?;
+        let caller = self.caller_session(&user, proof.token)?;
+        self.confirm_password(&user, password, caller.as_ref(), ctx)?;
         self.write_noting(|tx, notices| {
             let keep =
                 match self.step_up(tx, notices, &user, Sensitive::FactorRemove, proof, ctx)? {

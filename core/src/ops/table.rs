@@ -139,7 +139,14 @@ operations! {
     VerifySession "verify_session" (VerifySessionRequest => SessionInfo) { flags: NEEDS_SESSION }
         = engine |e, r| e.verify_session(r.token.expose());
     VerifyPassword "verify_password" (VerifyPasswordRequest => SuccessResult) {}
-        = engine |e, r| e.verify_password(&r.user_id, r.password.expose(), &r.context).map(|()| success());
+        = engine |e, r| e
+            .verify_password(
+                &r.user_id,
+                r.password.expose(),
+                r.session_token.as_ref().map(SecretString::expose),
+                &r.context,
+            )
+            .map(|()| success());
     DeleteUser "delete_user" (DeleteUserRequest => SuccessResult) {}
         = engine |e, r| e.delete_user(&r.user_id, &r.context).map(|()| success());
     DeleteAccount "delete_account" (DeleteAccountRequest => SuccessResult) { flags: NEEDS_SESSION }

@@ -53,7 +53,7 @@ pub enum UserStamp {
     MfaSetup,
     /// MFA used successfully.
     MfaUsed,
-    /// Password re-verified.
+    /// Password re-verified by an explicit check (`verify_password`), not by sign-in.
     PasswordVerified,
     /// A factor was added (confirmed).
     FactorAdded,
@@ -78,6 +78,8 @@ pub struct SessionRow {
     pub mfa_method: Option<String>,
     /// Last time the session was used (the idle timeout counts from it).
     pub last_seen_at: i64,
+    /// Last password check for this session (its sign-in, or a re-check naming it).
+    pub password_at: Option<i64>,
     /// Client IP at sign-in, if known.
     pub ip: Option<String>,
     /// Client user agent at sign-in, if known.

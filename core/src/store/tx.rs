@@ -27,8 +27,9 @@ pub trait UserTx {
     fn delete_user(&mut self, id: &str, pseudonym: &str) -> Result<bool>;
     /// Changes the user's email; `already_exists` if another user has it.
     fn set_email(&mut self, id: &str, email: &str) -> Result<()>;
-    /// The password hash of a random user (none without users).
-    fn sample_password_hash(&mut self) -> Result<Option<String>>;
+    /// The password hash of the first user whose id sorts at or after `from` (wrapping to the
+    /// first user; none without users): with `from` derived from an email, a stable pick.
+    fn sample_password_hash(&mut self, from: &str) -> Result<Option<String>>;
     /// Replaces the user's password hash.
     fn set_password_hash(&mut self, id: &str, hash: &str) -> Result<()>;
     /// Counts one more consecutive failed MFA attempt; returns the new count.
@@ -79,6 +80,8 @@ pub trait SessionTx {
         now: i64,
         next: &NewSession,
     ) -> Result<bool>;
+    /// Records a password check for a session.
+    fn stamp_session_password(&mut self, session_id: &str, at: i64) -> Result<()>;
     /// Records an MFA verification on a signed-in session (a step-up).
     fn stamp_session_mfa(&mut self, session_id: &str, at: i64, method: &str) -> Result<()>;
     /// Deletes a session. False if there was none.
@@ -137,7 +140,8 @@ pub trait ChannelTx {
         limits: &[SendLimit],
         now: i64,
     ) -> Result<Option<i64>>;
-    /// Stores a code, voiding the user's previous code for the same destination and purpose.
+    /// Stores a code, voiding the user's previous code for the same destination, purpose and
+    /// session (a code in flight for another sign-in stays).
     fn put_otp_code(&mut self, row: &OtpCodeRow) -> Result<()>;
     /// Uses the code if it matches, was sent to `channel_id` for `purpose` (and, for a
     /// sign-in, for `session_id`), is unused and unexpired.
@@ -178,6 +182,15 @@ pub trait AttemptTx {
         now: i64,
         policy: AttemptPolicy,
     ) -> Result<Reservation>;
+    /// Reserves one attempt in every scope, each under its own policy, or (writing nothing)
+    /// the time until which the first scope that refuses refuses.
+    fn reserve_each(
+        &mut self,
+        scopes: &[(Scope, AttemptPolicy)],
+        now: i64,
+    ) -> Result<std::result::Result<Vec<u32>, i64>>;
+    /// Gives back the attempt a success reserved in a scope that only counts failures.
+    fn release_attempt(&mut self, scope: &Scope) -> Result<()>;
     /// Locks the scopes until `until`.
     fn lock_scopes(&mut self, scopes: &[Scope], until: i64) -> Result<()>;
     /// Refuses further attempts in the scopes before `until` (the progressive delay).

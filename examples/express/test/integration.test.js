@@ -266,18 +266,30 @@ test('cookies: Secure __Host- over https; cross-site POSTs are refused and canno
   // Over plain http (development) the cookie is `session`, without Secure.
   const http = await request(app).post('/api/auth/signin').send({ email: 'cookie@example.com', password: PASSWORD })
   assert.match(String(http.headers['set-cookie']), /^session=[^;]+;.*HttpOnly; SameSite=Lax$/)
-  // A cross-site form posting with the cookie: refused before the route.
+  // A cross-site form posting: refused before the route, with the cookie or without it (a
+  // SameSite=Lax cookie is not sent on a cross-site POST, and the sign-out would still clear
+  // it; a cross-site sign-in would log the victim in to another account).
   const evil = await request(app).post('/api/auth/signout').set('X-Forwarded-Proto', 'https').set('Cookie', cookie).set('Origin', 'https://evil.example')
   assert.equal(evil.status, 403)
   assert.equal(evil.body.code, 'forbidden_origin')
+  const noCookie = await request(app).post('/api/auth/signout').set('X-Forwarded-Proto', 'https').set('Origin', 'https://evil.example')
+  assert.equal(noCookie.status, 403)
+  assert.equal(noCookie.headers['set-cookie'], undefined)
+  const loginCsrf = await request(app).post('/api/auth/signin').set('Sec-Fetch-Site', 'cross-site').send({ email: 'cookie@example.com', password: PASSWORD })
+  assert.equal(loginCsrf.status, 403)
   const fetchMeta = await request(app).post('/api/auth/signout').set('Cookie', cookie).set('Sec-Fetch-Site', 'cross-site')
   assert.equal(fetchMeta.status, 403)
   assert.equal((await request(app).get('/api/profile').set('X-Forwarded-Proto', 'https').set('Cookie', cookie)).status, 200, 'still signed in')
+  // Over https a plain `session` cookie (one a sibling subdomain could plant) is not read.
+  const planted = `session=${cookie.split('=')[1]}`
+  assert.equal((await request(app).get('/api/profile').set('X-Forwarded-Proto', 'https').set('Cookie', planted)).status, 401)
   // The same site's own page may.
   const own = await request(app).post('/api/auth/signout').set('X-Forwarded-Proto', 'https').set('Cookie', cookie)
     .set('Host', 'app.example').set('Origin', 'https://app.example')
   assert.equal(own.status, 200)
-  assert.equal((await request(app).get('/api/profile').set('Cookie', cookie)).status, 401)
+  // Cleared with the attributes it was set with (a __Host- cookie is only cleared so).
+  assert.match(String(own.headers['set-cookie']), /^__Host-session=; Path=\/; Expires=[^;]+; HttpOnly; Secure; SameSite=Lax$/)
+  assert.equal((await request(app).get('/api/profile').set('X-Forwarded-Proto', 'https').set('Cookie', cookie)).status, 401)
 })
 
 test('bad input over HTTP gives typed errors, not crashes', async () => {

@@ -3,7 +3,7 @@
 # dependencies/mfa.py can both use it (the guide defined it after the routes that use it).
 from typing import Any, Dict, Optional
 
-from fastapi import Cookie, Depends, HTTPException
+from fastapi import Cookie, Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 import plinto
@@ -12,14 +12,17 @@ import plinto
 security = HTTPBearer(auto_error=False)
 
 
-# Plinto: the session token of the request: the session cookie (named `__Host-session` when
-# served over https), else the Bearer header.
+# Plinto: the session token of the request: the session cookie, else the Bearer header. Over
+# https only the `__Host-session` cookie counts (a plain `session` cookie could have been
+# planted by a sibling subdomain).
 def request_token(
+    request: Request,
     host_session: Optional[str] = Cookie(None, alias="__Host-session"),
     session: Optional[str] = Cookie(None),
     token: Optional[HTTPAuthorizationCredentials] = Depends(security),
 ) -> Optional[str]:
-    return host_session or session or (token.credentials if token else None)
+    cookie = host_session if request.url.scheme == "https" else session
+    return cookie or (token.credentials if token else None)
 
 
 # Authentication dependency

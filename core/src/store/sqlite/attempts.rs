@@ -13,6 +13,46 @@ fn counter(tx: &SqliteTx<'_>, scope: &str) -> Result<Option<(i64, i64, i64, i64)
     )
 }
 
+/// Where one scope stands for a new attempt under `policy`: refused (with the time), or the
+/// failures and window start the attempt would write.
+fn standing(
+    tx: &SqliteTx<'_>,
+    scope: &Scope,
+    now: i64,
+    policy: AttemptPolicy,
+) -> Result<std::result::Result<(i64, i64), Reservation>> {
+    let (failures, start, locked_until, next_at) =
+        counter(tx, &scope.key)?.unwrap_or((0, now, 0, 0));
+    if locked_until > now {
+        return Ok(Err(Reservation::Locked {
+            until: locked_until,
+        }));
+    }
+    if next_at > now && locked_until == 0 {
+        return Ok(Err(Reservation::Wait { until: next_at }));
+    }
+    let (failures, start) = if start + policy.window_secs <= now || locked_until > 0 {
+        (0, now)
+    } else {
+        (failures, start)
+    };
+    if failures >= i64::from(policy.max_attempts) {
+        return Ok(Err(Reservation::Locked {
+            until: start + policy.window_secs,
+        }));
+    }
+    Ok(Ok((failures + 1, start)))
+}
+
+fn take(tx: &SqliteTx<'_>, scope: &Scope, failures: i64, start: i64) -> Result<()> {
+    tx.exec(
+        "INSERT INTO attempts (scope, user_id, failures, window_start, locked_until, next_at) VALUES (?1, ?2, ?3, ?4, 0, 0)
+         ON CONFLICT(scope) DO UPDATE SET failures = ?3, window_start = ?4, locked_until = 0, next_at = 0",
+        params![scope.key, scope.user_id, failures, start],
+    )?;
+    Ok(())
+}
+
 impl AttemptTx for SqliteTx<'_> {
     fn reserve_attempt(
         &mut self,
@@ -22,40 +62,50 @@ impl AttemptTx for SqliteTx<'_> {
     ) -> Result<Reservation> {
         let mut next = Vec::with_capacity(scopes.len());
         for s in scopes {
-            let (failures, start, locked_until, next_at) =
-                counter(self, &s.key)?.unwrap_or((0, now, 0, 0));
-            if locked_until > now {
-                return Ok(Reservation::Locked {
-                    until: locked_until,
-                });
+            match standing(self, s, now, policy)? {
+                Ok((failures, start)) => next.push((s, failures, start)),
+                Err(refused) => return Ok(refused),
             }
-            if next_at > now && locked_until == 0 {
-                return Ok(Reservation::Wait { until: next_at });
-            }
-            let (failures, start) = if start + policy.window_secs <= now || locked_until > 0 {
-                (0, now)
-            } else {
-                (failures, start)
-            };
-            if failures >= i64::from(policy.max_attempts) {
-                return Ok(Reservation::Locked {
-                    until: start + policy.window_secs,
-                });
-            }
-            next.push((s, failures + 1, start));
         }
         let mut used = 0;
         for (s, failures, start) in next {
-            self.exec(
-                "INSERT INTO attempts (scope, user_id, failures, window_start, locked_until, next_at) VALUES (?1, ?2, ?3, ?4, 0, 0)
-                 ON CONFLICT(scope) DO UPDATE SET failures = ?3, window_start = ?4, locked_until = 0, next_at = 0",
-                params![s.key, s.user_id, failures, start],
-            )?;
+            take(self, s, failures, start)?;
             used = used.max(failures);
         }
         Ok(Reservation::Granted {
             used: u32::try_from(used).unwrap_or(u32::MAX),
         })
+    }
+
+    fn reserve_each(
+        &mut self,
+        scopes: &[(Scope, AttemptPolicy)],
+        now: i64,
+    ) -> Result<std::result::Result<Vec<u32>, i64>> {
+        let mut next = Vec::with_capacity(scopes.len());
+        for (s, policy) in scopes {
+            match standing(self, s, now, *policy)? {
+                Ok((failures, start)) => next.push((s, failures, start)),
+                Err(Reservation::Locked { until } | Reservation::Wait { until }) => {
+                    return Ok(Err(until))
+                }
+                Err(Reservation::Granted { .. }) => {}
+            }
+        }
+        let mut used = Vec::with_capacity(next.len());
+        for (s, failures, start) in next {
+            take(self, s, failures, start)?;
+            used.push(u32::try_from(failures).unwrap_or(u32::MAX));
+        }
+        Ok(Ok(used))
+    }
+
+    fn release_attempt(&mut self, scope: &Scope) -> Result<()> {
+        self.exec(
+            "UPDATE attempts SET failures = MAX(failures - 1, 0) WHERE scope = ?1 AND locked_until = 0",
+            [&scope.key],
+        )?;
+        Ok(())
     }
 
     fn lock_scopes(&mut self, scopes: &[Scope], until: i64) -> Result<()> {

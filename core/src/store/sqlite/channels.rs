@@ -112,8 +112,8 @@ impl ChannelTx for SqliteTx<'_> {
 
     fn put_otp_code(&mut self, r: &OtpCodeRow) -> Result<()> {
         self.exec(
-            "DELETE FROM otp_codes WHERE user_id = ?1 AND channel_id = ?2 AND purpose = ?3",
-            params![r.user_id, r.channel_id, r.purpose],
+            "DELETE FROM otp_codes WHERE user_id = ?1 AND channel_id = ?2 AND purpose = ?3 AND session_id IS ?4",
+            params![r.user_id, r.channel_id, r.purpose, r.session_id],
         )?;
         self.exec(
             "INSERT INTO otp_codes (delivery_id, user_id, channel, channel_id, purpose, session_id, code_hash, created_at, expires_at)

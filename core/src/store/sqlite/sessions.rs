@@ -5,7 +5,7 @@ use crate::error::Result;
 use crate::store::{NewSession, SessionRow, SessionTx};
 use rusqlite::{params, Row};
 
-const SESSION_COLUMNS: &str = "id, user_id, created_at, expires_at, pending, mfa_verified_at, mfa_method, COALESCE(last_seen_at, created_at), ip, user_agent";
+const SESSION_COLUMNS: &str = "id, user_id, created_at, expires_at, pending, mfa_verified_at, mfa_method, COALESCE(last_seen_at, created_at), ip, user_agent, password_at";
 
 fn session_from(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
     Ok(SessionRow {
@@ -19,13 +19,14 @@ fn session_from(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
         last_seen_at: r.get(7)?,
         ip: r.get(8)?,
         user_agent: r.get(9)?,
+        password_at: r.get(10)?,
     })
 }
 
 fn insert(tx: &SqliteTx<'_>, s: &NewSession) -> Result<()> {
     tx.exec(
-        "INSERT INTO sessions (id, token_hash, user_id, created_at, expires_at, pending, mfa_verified_at, mfa_method, ip, user_agent, last_seen_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO sessions (id, token_hash, user_id, created_at, expires_at, pending, mfa_verified_at, mfa_method, ip, user_agent, last_seen_at, password_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             s.row.id,
             s.token_hash,
@@ -37,7 +38,8 @@ fn insert(tx: &SqliteTx<'_>, s: &NewSession) -> Result<()> {
             s.row.mfa_method,
             s.row.ip,
             s.row.user_agent,
-            s.row.last_seen_at
+            s.row.last_seen_at,
+            s.row.password_at
         ],
     )?;
     Ok(())
@@ -85,7 +87,7 @@ impl SessionTx for SqliteTx<'_> {
                  ORDER BY created_at DESC, rowid DESC"
             ),
             params![user_id, now, seen_after],
-            |r| Ok((session_from(r)?, r.get(10)?)),
+            |r| Ok((session_from(r)?, r.get(11)?)),
         )
     }
 
@@ -118,6 +120,14 @@ impl SessionTx for SqliteTx<'_> {
         }
         insert(self, next)?;
         Ok(true)
+    }
+
+    fn stamp_session_password(&mut self, session_id: &str, at: i64) -> Result<()> {
+        self.exec(
+            "UPDATE sessions SET password_at = ?2 WHERE id = ?1",
+            params![session_id, at],
+        )?;
+        Ok(())
     }
 
     fn stamp_session_mfa(&mut self, session_id: &str, at: i64, method: &str) -> Result<()> {

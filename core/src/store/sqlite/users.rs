@@ -104,16 +104,19 @@ impl UserTx for SqliteTx<'_> {
         }
     }
 
-    fn sample_password_hash(&mut self) -> Result<Option<String>> {
-        // A random user's hash: an unknown email then costs what a known one costs, in
-        // distribution, whatever mix of cost parameters the stored hashes have.
-        self.optional(
-            "SELECT password_hash FROM users
-             WHERE rowid >= (SELECT abs(random()) % (MAX(rowid) + 1) FROM users)
-             ORDER BY rowid LIMIT 1",
-            [],
+    fn sample_password_hash(&mut self, from: &str) -> Result<Option<String>> {
+        match self.optional(
+            "SELECT password_hash FROM users WHERE id >= ?1 ORDER BY id LIMIT 1",
+            [from],
             |r| r.get(0),
-        )
+        )? {
+            Some(h) => Ok(Some(h)),
+            None => self.optional(
+                "SELECT password_hash FROM users ORDER BY id LIMIT 1",
+                [],
+                |r| r.get(0),
+            ),
+        }
     }
 
     fn set_password_hash(&mut self, id: &str, hash: &str) -> Result<()> {
