@@ -6936,6 +6936,11 @@ public struct VerifyPasswordRequest: Equatable, Hashable {
      */
     public var password: SecretString
     /**
+     * The caller's session token: the check then counts for that session (a step-up of an
+     * account without MFA, removing a factor without the password again).
+     */
+    public var sessionToken: SecretString?
+    /**
      * Caller details for the audit log.
      */
     public var context: RequestContext
@@ -6950,10 +6955,15 @@ public struct VerifyPasswordRequest: Equatable, Hashable {
          * The password to check.
          */password: SecretString, 
         /**
+         * The caller's session token: the check then counts for that session (a step-up of an
+         * account without MFA, removing a factor without the password again).
+         */sessionToken: SecretString? = nil, 
+        /**
          * Caller details for the audit log.
          */context: RequestContext = RequestContext()) {
         self.userId = userId
         self.password = password
+        self.sessionToken = sessionToken
         self.context = context
     }
 
@@ -6975,6 +6985,7 @@ public struct FfiConverterTypeVerifyPasswordRequest: FfiConverterRustBuffer {
             try VerifyPasswordRequest(
                 userId: FfiConverterString.read(from: &buf), 
                 password: FfiConverterTypeSecretString.read(from: &buf), 
+                sessionToken: FfiConverterOptionTypeSecretString.read(from: &buf), 
                 context: FfiConverterTypeRequestContext.read(from: &buf)
         )
     }
@@ -6982,6 +6993,7 @@ public struct FfiConverterTypeVerifyPasswordRequest: FfiConverterRustBuffer {
     public static func write(_ value: VerifyPasswordRequest, into buf: inout [UInt8]) {
         FfiConverterString.write(value.userId, into: &buf)
         FfiConverterTypeSecretString.write(value.password, into: &buf)
+        FfiConverterOptionTypeSecretString.write(value.sessionToken, into: &buf)
         FfiConverterTypeRequestContext.write(value.context, into: &buf)
     }
 }

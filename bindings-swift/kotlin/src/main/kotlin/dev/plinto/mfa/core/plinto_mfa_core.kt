@@ -5618,6 +5618,12 @@ data class VerifyPasswordRequest (
     var `password`: SecretString
     , 
     /**
+     * The caller's session token: the check then counts for that session (a step-up of an
+     * account without MFA, removing a factor without the password again).
+     */
+    var `sessionToken`: SecretString? = null 
+    , 
+    /**
      * Caller details for the audit log.
      */
     var `context`: RequestContext = RequestContext() 
@@ -5639,6 +5645,7 @@ public object FfiConverterTypeVerifyPasswordRequest: FfiConverterRustBuffer<Veri
         return VerifyPasswordRequest(
             FfiConverterString.read(buf),
             FfiConverterTypeSecretString.read(buf),
+            FfiConverterOptionalTypeSecretString.read(buf),
             FfiConverterTypeRequestContext.read(buf),
         )
     }
@@ -5646,12 +5653,14 @@ public object FfiConverterTypeVerifyPasswordRequest: FfiConverterRustBuffer<Veri
     override fun allocationSize(value: VerifyPasswordRequest) = (
             FfiConverterString.allocationSize(value.`userId`) +
             FfiConverterTypeSecretString.allocationSize(value.`password`) +
+            FfiConverterOptionalTypeSecretString.allocationSize(value.`sessionToken`) +
             FfiConverterTypeRequestContext.allocationSize(value.`context`)
     )
 
     override fun write(value: VerifyPasswordRequest, buf: ByteBuffer) {
             FfiConverterString.write(value.`userId`, buf)
             FfiConverterTypeSecretString.write(value.`password`, buf)
+            FfiConverterOptionalTypeSecretString.write(value.`sessionToken`, buf)
             FfiConverterTypeRequestContext.write(value.`context`, buf)
     }
 }
