@@ -75,7 +75,7 @@ class PasskeyTest {
         assertEquals(listOf("YubiKey"), keys.map { it.name })
         assertEquals("securityKey", keys[0].kind)
         assertNotNull(keys[0].lastUsed)
-        engine.renamePasskey(RenamePasskeyRequest(user.id, stored.credentialId!!, "Desk key"))
+        engine.renamePasskey(RenamePasskeyRequest(user.id, stored.credentialId!!, "Desk key", sessionToken = token))
         assertEquals("Desk key", engine.listPasskeys(ListPasskeysRequest(user.id))[0].name)
 
         val missing = assertThrows<MfaException.InvalidInput> { engine.removePasskey(RemovePasskeyRequest(user.id, stored.credentialId!!)) }
