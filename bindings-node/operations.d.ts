@@ -727,6 +727,19 @@ export interface RevokeOtherSessionsRequest {
 }
 
 /**
+ * Ends every session of a user, as an administrator does after a reported compromise (no
+ * step-up: guard the route that calls it). Audited.
+ */
+export interface RevokeUserSessionsRequest {
+  /** The user. */
+  userId: string
+  /** Client IP address. */
+  ipAddress?: string
+  /** Client user agent. */
+  userAgent?: string
+}
+
+/**
  * Whether a signed-in session may perform `operation` now. Operations named in
  * `security.stepUpRequired` (e.g. `payment_method_add`) need a recent MFA verification on
  * this session, or on an account without MFA a recent password check; others need only a
@@ -1210,6 +1223,11 @@ export interface AuthOperations {
   revokeSession(options: RevokeSessionRequest): Promise<SuccessResult>
   /** Ends every session of the token's user except this one ("sign out everywhere else"). */
   revokeOtherSessions(options: string | RevokeOtherSessionsRequest): Promise<RevokedSessions>
+  /**
+   * Ends every session of a user, as an administrator does after a reported compromise (no
+   * step-up: guard the route that calls it). Audited.
+   */
+  revokeUserSessions(options: RevokeUserSessionsRequest): Promise<RevokedSessions>
   /**
    * Whether a signed-in session may perform `operation` now. Operations named in
    * `security.stepUpRequired` (e.g. `payment_method_add`) need a recent MFA verification on

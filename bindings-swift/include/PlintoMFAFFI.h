@@ -507,6 +507,11 @@ RustBuffer uniffi_plinto_mfa_fn_method_engine_revoke_other_sessions(uint64_t ptr
 RustBuffer uniffi_plinto_mfa_fn_method_engine_revoke_session(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REVOKE_USER_SESSIONS
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REVOKE_USER_SESSIONS
+RustBuffer uniffi_plinto_mfa_fn_method_engine_revoke_user_sessions(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_ROTATE_KEY
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_ROTATE_KEY
 RustBuffer uniffi_plinto_mfa_fn_method_engine_rotate_key(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
@@ -1146,6 +1151,12 @@ uint16_t uniffi_plinto_mfa_checksum_method_engine_revoke_other_sessions(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REVOKE_SESSION
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REVOKE_SESSION
 uint16_t uniffi_plinto_mfa_checksum_method_engine_revoke_session(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REVOKE_USER_SESSIONS
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REVOKE_USER_SESSIONS
+uint16_t uniffi_plinto_mfa_checksum_method_engine_revoke_user_sessions(void
     
 );
 #endif

@@ -92,6 +92,15 @@ impl Engine {
         self.run::<ops::RevokeOtherSessions>(request)
     }
 
+    /// Ends every session of a user, as an administrator does after a reported compromise (no
+    /// step-up: guard the route that calls it). Audited.
+    pub fn revoke_user_sessions(
+        &self,
+        request: RevokeUserSessionsRequest,
+    ) -> Result<RevokedSessions, MfaError> {
+        self.run::<ops::RevokeUserSessions>(request)
+    }
+
     /// Whether a signed-in session may perform `operation` now. Operations named in
     /// `security.stepUpRequired` (e.g. `payment_method_add`) need a recent MFA verification on
     /// this session, or on an account without MFA a recent password check; others need only a

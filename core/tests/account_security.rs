@@ -1715,3 +1715,40 @@ fn settings_built_in_rust_are_checked_too() {
         Some("security.requireForAdmins")
     );
 }
+
+#[test]
+fn an_administrator_ends_every_session_of_a_user() {
+    let env = Env::new();
+    let engine = env.engine();
+    let up = engine
+        .sign_up("compromised@example.com", PASSWORD, None, &ctx())
+        .unwrap();
+    let other = engine
+        .sign_in("compromised@example.com", PASSWORD, &ctx())
+        .unwrap()
+        .session
+        .unwrap();
+    let r = dispatch(
+        &engine,
+        "revoke_user_sessions",
+        &json!({"userId": up.user.id, "ipAddress": "10.0.0.9"}),
+    )
+    .unwrap();
+    assert_eq!(r, json!({"success": true, "revoked": 2}));
+    for token in [&up.session.token, &other.token] {
+        assert!(!engine.verify_session(token).unwrap().valid);
+    }
+    let audit = engine
+        .list_audit_events(&up.user.id, None, Some(1))
+        .unwrap();
+    assert_eq!(audit[0].detail.as_deref(), Some("administrator: 2"));
+    let e = dispatch(&engine, "revoke_user_sessions", &json!({})).unwrap_err();
+    assert_eq!(e.field(), Some("userId"));
+    let e = dispatch(
+        &engine,
+        "revoke_user_sessions",
+        &json!({"userId": "usr_nobody"}),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "not_found");
+}

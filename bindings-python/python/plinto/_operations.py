@@ -884,6 +884,19 @@ class SyncAuthOperations(SyncBase):
         raw = self._call("revoke_other_sessions", {"sessionToken": session_token, "ipAddress": ip_address, "userAgent": user_agent})
         return RevokedSessions.from_json(raw)
 
+    def revoke_user_sessions(
+        self,
+        user_id: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> RevokedSessions:
+        """Ends every session of a user, as an administrator does after a reported compromise (no
+        step-up: guard the route that calls it). Audited.
+        """
+        raw = self._call("revoke_user_sessions", {"userId": user_id, "ipAddress": ip_address, "userAgent": user_agent})
+        return RevokedSessions.from_json(raw)
+
     def authorize(
         self,
         session_token: str,
@@ -1390,6 +1403,18 @@ class AsyncAuthOperations(AsyncBase):
     ) -> RevokedSessions:
         """Ends every session of the token's user except this one ("sign out everywhere else")."""
         return await self._in_thread(self._sync.revoke_other_sessions, session_token, ip_address=ip_address, user_agent=user_agent)
+
+    async def revoke_user_sessions(
+        self,
+        user_id: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> RevokedSessions:
+        """Ends every session of a user, as an administrator does after a reported compromise (no
+        step-up: guard the route that calls it). Audited.
+        """
+        return await self._in_thread(self._sync.revoke_user_sessions, user_id, ip_address=ip_address, user_agent=user_agent)
 
     async def authorize(
         self,

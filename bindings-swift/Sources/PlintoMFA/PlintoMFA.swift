@@ -769,6 +769,12 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func revokeSession(request: RevokeSessionRequest) throws  -> SuccessResult
     
     /**
+     * Ends every session of a user, as an administrator does after a reported compromise (no
+     * step-up: guard the route that calls it). Audited.
+     */
+    func revokeUserSessions(request: RevokeUserSessionsRequest) throws  -> RevokedSessions
+    
+    /**
      * Re-seals every secret at rest from `oldKey` to `newKey` in one transaction; the engine then
      * uses `newKey`. `oldKey` must be the key it was opened with (`key_mismatch` otherwise).
      */
@@ -1326,6 +1332,20 @@ open func revokeSession(request: RevokeSessionRequest)throws  -> SuccessResult  
     uniffi_plinto_mfa_fn_method_engine_revoke_session(
             self.uniffiCloneHandle(),
         FfiConverterTypeRevokeSessionRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Ends every session of a user, as an administrator does after a reported compromise (no
+     * step-up: guard the route that calls it). Audited.
+     */
+open func revokeUserSessions(request: RevokeUserSessionsRequest)throws  -> RevokedSessions  {
+    return try  FfiConverterTypeRevokedSessions_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_revoke_user_sessions(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRevokeUserSessionsRequest_lower(request),uniffiCallStatus
     )
 })
 }
@@ -2983,6 +3003,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_engine_revoke_session() != 26900) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_revoke_user_sessions() != 38000) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_engine_rotate_key() != 4699) {

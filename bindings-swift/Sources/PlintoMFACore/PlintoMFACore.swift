@@ -5117,6 +5117,76 @@ public func FfiConverterTypeRevokeSessionRequest_lower(_ value: RevokeSessionReq
 
 
 /**
+ * Ends every session of a user, as an administrator does after a reported compromise (no
+ * step-up: guard the route that calls it). Audited.
+ */
+public struct RevokeUserSessionsRequest: Equatable, Hashable {
+    /**
+     * The user.
+     */
+    public var userId: String
+    /**
+     * Caller details for the audit log.
+     */
+    public var context: RequestContext
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The user.
+         */userId: String, 
+        /**
+         * Caller details for the audit log.
+         */context: RequestContext = RequestContext()) {
+        self.userId = userId
+        self.context = context
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RevokeUserSessionsRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRevokeUserSessionsRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RevokeUserSessionsRequest {
+        return
+            try RevokeUserSessionsRequest(
+                userId: FfiConverterString.read(from: &buf), 
+                context: FfiConverterTypeRequestContext.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RevokeUserSessionsRequest, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterTypeRequestContext.write(value.context, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRevokeUserSessionsRequest_lift(_ buf: RustBuffer) throws -> RevokeUserSessionsRequest {
+    return try FfiConverterTypeRevokeUserSessionsRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRevokeUserSessionsRequest_lower(_ value: RevokeUserSessionsRequest) -> RustBuffer {
+    return FfiConverterTypeRevokeUserSessionsRequest.lower(value)
+}
+
+
+/**
  * How many sessions an operation ended.
  */
 public struct RevokedSessions: Equatable, Hashable {

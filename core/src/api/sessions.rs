@@ -74,6 +74,20 @@ pub struct RevokeOtherSessionsRequest {
 }
 debug_fields!(RevokeOtherSessionsRequest { context });
 
+/// Ends every session of a user, as an administrator does after a reported compromise (no
+/// step-up: guard the route that calls it). Audited.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct RevokeUserSessionsRequest {
+    /// The user.
+    pub user_id: String,
+    /// Caller details for the audit log.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub context: RequestContext,
+}
+
 /// How many sessions an operation ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]

@@ -243,6 +243,31 @@ impl Engine {
         })
     }
 
+    /// Ends every session of the user (see `RevokeUserSessionsRequest`).
+    pub fn revoke_user_sessions(
+        &self,
+        user_id: &str,
+        ctx: &RequestContext,
+    ) -> Result<RevokedSessions> {
+        self.store.write(|tx| {
+            let user = self.user_row(tx, user_id)?;
+            let n = tx.delete_user_sessions(&user.id, None)?;
+            self.audit(
+                tx,
+                Some(&user.id),
+                AuditAction::SessionRevoke,
+                None,
+                true,
+                ctx,
+                Some(&format!("administrator: {n}")),
+            )?;
+            Ok(RevokedSessions {
+                success: true,
+                revoked: u32::try_from(n).unwrap_or(u32::MAX),
+            })
+        })
+    }
+
     /// Ends a session. Returns whether it existed.
     pub fn sign_out(&self, token: &str, ctx: &RequestContext) -> Result<bool> {
         let token = validate::token("token", token)?;

@@ -181,6 +181,8 @@ operations! {
     RevokeOtherSessions "revoke_other_sessions" (RevokeOtherSessionsRequest => RevokedSessions) {
         flags: NEEDS_SESSION
     } = engine |e, r| e.revoke_other_sessions(r.session_token.expose(), &r.context);
+    RevokeUserSessions "revoke_user_sessions" (RevokeUserSessionsRequest => RevokedSessions) {}
+        = engine |e, r| e.revoke_user_sessions(&r.user_id, &r.context);
     Authorize "authorize" (AuthorizeRequest => Authorization) { flags: NEEDS_SESSION }
         = engine |e, r| e.authorize(r.session_token.expose(), &r.operation);
     GetUser "get_user" (GetUserRequest => User) {}

@@ -89,6 +89,7 @@ import dev.plinto.mfa.core.FfiConverterTypeRequireRecentMfaRequest
 import dev.plinto.mfa.core.FfiConverterTypeRestoreFactorsRequest
 import dev.plinto.mfa.core.FfiConverterTypeRevokeOtherSessionsRequest
 import dev.plinto.mfa.core.FfiConverterTypeRevokeSessionRequest
+import dev.plinto.mfa.core.FfiConverterTypeRevokeUserSessionsRequest
 import dev.plinto.mfa.core.FfiConverterTypeRevokedSessions
 import dev.plinto.mfa.core.FfiConverterTypeRotateKeyRequest
 import dev.plinto.mfa.core.FfiConverterTypeRotateKeyResult
@@ -133,6 +134,7 @@ import dev.plinto.mfa.core.RequireRecentMfaRequest
 import dev.plinto.mfa.core.RestoreFactorsRequest
 import dev.plinto.mfa.core.RevokeOtherSessionsRequest
 import dev.plinto.mfa.core.RevokeSessionRequest
+import dev.plinto.mfa.core.RevokeUserSessionsRequest
 import dev.plinto.mfa.core.RevokedSessions
 import dev.plinto.mfa.core.RotateKeyRequest
 import dev.plinto.mfa.core.RotateKeyResult
@@ -195,6 +197,7 @@ import dev.plinto.mfa.core.RustBuffer as RustBufferRequireRecentMfaRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRestoreFactorsRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRevokeOtherSessionsRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRevokeSessionRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferRevokeUserSessionsRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRevokedSessions
 import dev.plinto.mfa.core.RustBuffer as RustBufferRotateKeyRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRotateKeyResult
@@ -1006,6 +1009,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_revoke_session(
     ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_revoke_user_sessions(
+    ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_rotate_key(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_should_require_mfa(
@@ -1148,6 +1153,8 @@ internal object UniffiLib {
     ): RustBufferRevokedSessions.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_revoke_session(`ptr`: Long,`request`: RustBufferRevokeSessionRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferSuccessResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_revoke_user_sessions(`ptr`: Long,`request`: RustBufferRevokeUserSessionsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferRevokedSessions.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_rotate_key(`ptr`: Long,`request`: RustBufferRotateKeyRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferRotateKeyResult.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_should_require_mfa(`ptr`: Long,`request`: RustBufferShouldRequireMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1442,6 +1449,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_revoke_session() and 0xFFFF) != 26900) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_revoke_user_sessions() and 0xFFFF) != 38000) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_rotate_key() and 0xFFFF) != 4699) {
@@ -2096,6 +2106,12 @@ public interface EngineInterface {
      * Ends one of the user's sessions by its public id (`not_found` if it is not theirs).
      */
     fun `revokeSession`(`request`: RevokeSessionRequest): SuccessResult
+    
+    /**
+     * Ends every session of a user, as an administrator does after a reported compromise (no
+     * step-up: guard the route that calls it). Audited.
+     */
+    fun `revokeUserSessions`(`request`: RevokeUserSessionsRequest): RevokedSessions
     
     /**
      * Re-seals every secret at rest from `oldKey` to `newKey` in one transaction; the engine then
@@ -2848,6 +2864,25 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
         it,
         
         FfiConverterTypeRevokeSessionRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Ends every session of a user, as an administrator does after a reported compromise (no
+     * step-up: guard the route that calls it). Audited.
+     */
+    @Throws(MfaException::class)override fun `revokeUserSessions`(`request`: RevokeUserSessionsRequest): RevokedSessions {
+            return FfiConverterTypeRevokedSessions.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_revoke_user_sessions(
+        it,
+        
+        FfiConverterTypeRevokeUserSessionsRequest.lower(`request`),_status)
 }
     }
     )
@@ -4931,6 +4966,8 @@ public object FfiConverterSequenceTypeSessionSummary: FfiConverterRustBuffer<Lis
         }
     }
 }
+
+
 
 
 

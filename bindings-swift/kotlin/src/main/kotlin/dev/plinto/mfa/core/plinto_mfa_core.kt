@@ -4306,6 +4306,54 @@ public object FfiConverterTypeRevokeSessionRequest: FfiConverterRustBuffer<Revok
 
 
 /**
+ * Ends every session of a user, as an administrator does after a reported compromise (no
+ * step-up: guard the route that calls it). Audited.
+ */
+data class RevokeUserSessionsRequest (
+    /**
+     * The user.
+     */
+    var `userId`: kotlin.String
+    , 
+    /**
+     * Caller details for the audit log.
+     */
+    var `context`: RequestContext = RequestContext() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRevokeUserSessionsRequest: FfiConverterRustBuffer<RevokeUserSessionsRequest> {
+    override fun read(buf: ByteBuffer): RevokeUserSessionsRequest {
+        return RevokeUserSessionsRequest(
+            FfiConverterString.read(buf),
+            FfiConverterTypeRequestContext.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RevokeUserSessionsRequest) = (
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterTypeRequestContext.allocationSize(value.`context`)
+    )
+
+    override fun write(value: RevokeUserSessionsRequest, buf: ByteBuffer) {
+            FfiConverterString.write(value.`userId`, buf)
+            FfiConverterTypeRequestContext.write(value.`context`, buf)
+    }
+}
+
+
+
+/**
  * How many sessions an operation ended.
  */
 data class RevokedSessions (
