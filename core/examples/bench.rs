@@ -1,13 +1,18 @@
-//! Benchmarks of the core's operations on a real SQLite file (`make bench`, release build).
+//! Core benchmarks on a real SQLite file (`make bench`, release build), one JSON object per line.
 //!
-//! Each operation runs a warm-up, then N timed iterations one at a time; the table gives the
-//! median, 99th percentile and mean per operation. Time is a manual clock, so TOTP steps
-//! advance without waiting and every code is fresh (the replay guard sees no reuse).
+//! - `verify_scale`: TOTP verification latency (p50/p99) as the user base grows to 1k, 100k and
+//!   1M users (`BENCH_SCALE=1000,100000` for fewer), at `storage.durability = "normal"` so the
+//!   index depth shows instead of the disk flush.
+//! - `backup_codes`: checking a backup code with 10 codes left and with 50 (the most a user
+//!   can hold).
+//! - `core_ops`: single operations (session check, the JSON step the bindings take, status).
+//!
+//! Time is a manual clock, so TOTP steps advance without waiting and every code is fresh.
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 use plinto_mfa_core::{
-    crypto, ops, totp, EnableMfaRequest, Engine, EngineOptions, ManualClock, Proof, RequestContext,
-    SecretKey, VerifyMfaRequest,
+    ops, totp, Clock, Config, EnableMfaRequest, Engine, EngineOptions, ManualClock, Proof,
+    RequestContext, SecretKey, VerifyMfaRequest,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -15,75 +20,73 @@ use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "Bench-Password-42";
 const START: i64 = 1_800_000_000;
+/// Verifications timed at each user-base size.
+const SAMPLES: usize = 5_000;
 
-/// Times `iterations` calls of `op` (after a tenth as many warm-up calls) and prints a row.
-fn bench(name: &str, iterations: usize, mut op: impl FnMut()) {
-    bench_prepared(name, iterations, || (), |()| op());
+/// Latency percentiles of one set of timed calls, in microseconds.
+struct Stats {
+    p50: f64,
+    p99: f64,
+    mean: f64,
 }
 
-/// Like [`bench`], with an untimed `prepare` before each call whose output `op` consumes.
-fn bench_prepared<T>(
-    name: &str,
-    iterations: usize,
-    mut prepare: impl FnMut() -> T,
-    mut op: impl FnMut(T),
-) {
-    for _ in 0..(iterations / 10).max(1) {
-        op(prepare());
+impl Stats {
+    fn of(mut times: Vec<Duration>) -> Self {
+        times.sort();
+        let micros = |d: Duration| d.as_secs_f64() * 1e6;
+        let at = |q: usize| micros(times[(times.len() * q / 100).min(times.len() - 1)]);
+        Self {
+            p50: at(50),
+            p99: at(99),
+            mean: times.iter().map(|d| micros(*d)).sum::<f64>() / times.len() as f64,
+        }
     }
-    let mut times: Vec<Duration> = Vec::with_capacity(iterations);
-    for _ in 0..iterations {
-        let input = prepare();
+
+    fn emit(&self, name: &str, extra: serde_json::Value) {
+        let mut line = json!({ "lang": "rust", "name": name, "p50_us": self.p50,
+                               "p99_us": self.p99, "mean_us": self.mean });
+        if let (Some(line), Some(extra)) = (line.as_object_mut(), extra.as_object()) {
+            line.extend(extra.clone());
+        }
+        println!("{line}");
+    }
+}
+
+/// Times `n` calls of `op`, each after an untimed `prepare` whose output it consumes.
+fn timed<T>(n: usize, mut prepare: impl FnMut(usize) -> T, mut op: impl FnMut(T)) -> Stats {
+    let mut times = Vec::with_capacity(n);
+    for i in 0..n {
+        let input = prepare(i);
         let t = Instant::now();
         op(input);
         times.push(t.elapsed());
     }
-    times.sort();
-    let micros = |d: Duration| d.as_secs_f64() * 1e6;
-    let mean = times.iter().map(|d| micros(*d)).sum::<f64>() / times.len() as f64;
-    let p50 = micros(times[times.len() / 2]);
-    let p99 = micros(times[(times.len() * 99 / 100).min(times.len() - 1)]);
-    println!("| {name:<50} | {iterations:>6} | {p50:>10.1} | {p99:>10.1} | {mean:>10.1} |");
+    Stats::of(times)
 }
 
-fn main() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let clock = Arc::new(ManualClock::new(START));
+/// An engine on a fresh file with cheap password hashing (the bench enrolls many users).
+fn engine(dir: &std::path::Path, name: &str, clock: &Arc<ManualClock>) -> Engine {
+    let mut config = Config::default();
+    config
+        .apply_json(&json!({
+            "password": { "memoryKib": 64, "iterations": 1 },
+            "storage": { "durability": "normal" },
+        }))
+        .expect("config");
     let mut options = EngineOptions::new(
-        dir.path().join("bench.db").to_string_lossy().into_owned(),
+        dir.join(name).to_string_lossy().into_owned(),
         SecretKey::generate().expect("key"),
     );
+    options.config = config;
     options.clock = Some(clock.clone());
-    let engine = Engine::open(options).expect("open");
+    Engine::open(options).expect("open")
+}
+
+/// A user with a confirmed TOTP device: its id and raw secret.
+fn enrolled(engine: &Engine, clock: &ManualClock, n: usize) -> (String, Vec<u8>) {
     let ctx = RequestContext::default();
-
-    println!("Plinto MFA core, release build, SQLite file in a temp dir (WAL, synchronous=FULL)\n");
-    println!(
-        "| {:<50} | {:>6} | {:>10} | {:>10} | {:>10} |",
-        "operation", "n", "median µs", "p99 µs", "mean µs"
-    );
-    println!(
-        "|{:-<52}|{:-<8}|{:-<12}|{:-<12}|{:-<12}|",
-        "", "", "", "", ""
-    );
-
-    // Pure computations.
-    let secret = totp::generate_secret(totp::TotpAlgorithm::Sha1).expect("secret");
-    let params = totp::TotpParams::default();
-    let mut t = START;
-    bench("TOTP code (HMAC-SHA1, 6 digits)", 20_000, || {
-        t += 30;
-        totp::code_at(&secret, params, t).expect("code");
-    });
-    let key = SecretKey::generate().expect("key");
-    bench("seal + open a secret (AES-256-GCM)", 20_000, || {
-        let sealed = crypto::seal(&key, "bench", &secret).expect("seal");
-        crypto::open(&key, "bench", &sealed).expect("open");
-    });
-
-    // A user with TOTP, signed in with MFA.
     let user = engine
-        .sign_up("bench@example.com", PASSWORD, None, &ctx)
+        .sign_up(&format!("u{n}@bench.example"), PASSWORD, None, &ctx)
         .expect("sign up")
         .user;
     let setup = engine
@@ -94,104 +97,159 @@ fn main() {
         })
         .expect("enable");
     let secret = totp::secret_from_base32(&setup.secret.expect("secret"), "secret").expect("b32");
-    let code_now = |clock: &ManualClock| {
-        use plinto_mfa_core::Clock;
-        totp::code_at(&secret, params, clock.now()).expect("code")
-    };
-    let confirmed = engine
+    let code = totp::code_at(&secret, totp::TotpParams::default(), clock.now()).expect("code");
+    let done = engine
         .verify_mfa(&VerifyMfaRequest {
             user_id: Some(user.id.clone()),
             method: "totp".into(),
-            code: code_now(&clock).into(),
+            code: code.into(),
             ..Default::default()
         })
         .expect("confirm");
-    assert!(confirmed.success);
-    clock.advance(30);
-    let pending = engine
-        .sign_in("bench@example.com", PASSWORD, &ctx)
-        .expect("sign in");
-    let done = engine
+    assert!(done.success, "confirmation failed");
+    (user.id, secret)
+}
+
+fn verify_totp(engine: &Engine, user: &str, secret: &[u8], at: i64) {
+    let code = totp::code_at(secret, totp::TotpParams::default(), at).expect("code");
+    let r = engine
         .verify_mfa(&VerifyMfaRequest {
-            session_id: pending.session_id.clone(),
+            user_id: Some(user.into()),
             method: "totp".into(),
-            code: code_now(&clock).into(),
+            code: code.into(),
             ..Default::default()
         })
-        .expect("challenge");
-    let token = done.session.expect("session").token;
+        .expect("verify");
+    assert!(r.success, "verification failed: {:?}", r.error);
+}
 
-    bench("verify_session (SQLite read)", 5_000, || {
-        assert!(engine.verify_session(&token).expect("verify").valid);
-    });
-    bench("json_api dispatch verify_session (bindings)", 5_000, || {
-        ops::dispatch(&engine, "verify_session", &json!({ "token": token })).expect("call");
-    });
-    bench_prepared(
-        "verify_mfa TOTP, step-up (attempt + replay guard)",
-        1_000,
-        || {
-            clock.advance(30);
-            code_now(&clock)
-        },
-        |code| {
-            let r = engine
-                .verify_mfa(&VerifyMfaRequest {
-                    session_id: Some(token.clone()),
-                    method: "totp".into(),
-                    code: code.into(),
-                    ..Default::default()
-                })
-                .expect("verify");
-            assert!(r.success);
-        },
-    );
-    let mut codes: Vec<String> = Vec::new();
-    bench_prepared(
-        "verify_mfa backup code (single use)",
-        500,
-        || {
-            if codes.is_empty() {
+/// Verification latency as one database grows through each size of `BENCH_SCALE`.
+fn verify_scale(dir: &std::path::Path) {
+    let sizes: Vec<usize> = std::env::var("BENCH_SCALE")
+        .unwrap_or_else(|_| "1000,100000,1000000".into())
+        .split(',')
+        .map(|s| {
+            s.trim()
+                .parse()
+                .expect("BENCH_SCALE: comma-separated counts")
+        })
+        .collect();
+    let clock = Arc::new(ManualClock::new(START));
+    let engine = engine(dir, "scale.db", &clock);
+    let mut users: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut pick = 0x9e37_79b9_7f4a_7c15_u64;
+    for size in sizes {
+        let grow = Instant::now();
+        let before = users.len();
+        while users.len() < size {
+            let n = users.len();
+            users.push(enrolled(&engine, &clock, n));
+        }
+        let per_user = grow.elapsed().as_secs_f64() * 1e6 / (users.len() - before).max(1) as f64;
+        // Every sample is a different random user, verified with the next step's code.
+        clock.advance(30);
+        let stats = timed(
+            SAMPLES,
+            |_| {
+                pick ^= pick << 13;
+                pick ^= pick >> 7;
+                pick ^= pick << 17;
+                let i = usize::try_from(pick % users.len() as u64).expect("index");
+                clock.advance(30);
+                i
+            },
+            |i| verify_totp(&engine, &users[i].0, &users[i].1, clock.now()),
+        );
+        stats.emit(
+            "verify_scale",
+            json!({ "users": users.len(), "enroll_us_per_user": per_user }),
+        );
+    }
+}
+
+/// Backup-code checks with `left` codes remaining before each check.
+fn backup_codes(dir: &std::path::Path) {
+    let clock = Arc::new(ManualClock::new(START));
+    let engine = engine(dir, "backup.db", &clock);
+    let ctx = RequestContext::default();
+    let (user, secret) = enrolled(&engine, &clock, 0);
+    clock.advance(30);
+    let pending = engine
+        .sign_in("u0@bench.example", PASSWORD, &ctx)
+        .expect("sign in");
+    let code = totp::code_at(&secret, totp::TotpParams::default(), clock.now()).expect("code");
+    let token = engine
+        .verify_mfa(&VerifyMfaRequest {
+            session_id: pending.session_id,
+            method: "totp".into(),
+            code: code.into(),
+            ..Default::default()
+        })
+        .expect("challenge")
+        .session
+        .expect("session")
+        .token;
+    for left in [10_usize, 50] {
+        let mut codes: Vec<String> = Vec::new();
+        let stats = timed(
+            500,
+            |_| {
+                // A fresh set of `left` codes before every check keeps `left` constant.
                 codes = engine
                     .regenerate_backup_codes(
-                        &user.id,
-                        Some(20),
+                        &user,
+                        Some(i64::try_from(left).expect("count")),
                         Proof::new(Some(&token), None),
                         &ctx,
                     )
                     .expect("regenerate")
                     .codes;
-            }
-            codes.pop().expect("code")
-        },
-        |code| {
-            let r = engine
-                .verify_mfa(&VerifyMfaRequest {
-                    session_id: Some(token.clone()),
-                    method: "backup".into(),
-                    code: code.into(),
-                    ..Default::default()
-                })
-                .expect("verify");
-            assert!(r.success);
+                codes.pop().expect("code")
+            },
+            |code| {
+                let r = engine
+                    .verify_mfa(&VerifyMfaRequest {
+                        session_id: Some(token.clone()),
+                        method: "backup".into(),
+                        code: code.into(),
+                        ..Default::default()
+                    })
+                    .expect("verify");
+                assert!(r.success, "backup code refused: {:?}", r.error);
+            },
+        );
+        stats.emit("backup_codes", json!({ "codes": left }));
+    }
+    let stats = timed(
+        5_000,
+        |_| (),
+        |()| assert!(engine.verify_session(&token).expect("verify").valid),
+    );
+    stats.emit("core_ops", json!({ "op": "verify_session" }));
+    let args = json!({ "token": token });
+    let stats = timed(
+        5_000,
+        |_| (),
+        |()| {
+            ops::dispatch(&engine, "verify_session", &args).expect("call");
         },
     );
-    bench("get_mfa_status", 5_000, || {
-        engine.get_mfa_status(&user.id).expect("status");
-    });
-    bench("sign_in + verify_mfa (argon2id 19 MiB, t=2)", 20, || {
-        clock.advance(30);
-        let p = engine
-            .sign_in("bench@example.com", PASSWORD, &ctx)
-            .expect("sign in");
-        let r = engine
-            .verify_mfa(&VerifyMfaRequest {
-                session_id: p.session_id,
-                method: "totp".into(),
-                code: code_now(&clock).into(),
-                ..Default::default()
-            })
-            .expect("verify");
-        assert!(r.success);
-    });
+    stats.emit(
+        "core_ops",
+        json!({ "op": "verify_session through the JSON step" }),
+    );
+    let stats = timed(
+        5_000,
+        |_| (),
+        |()| {
+            engine.get_mfa_status(&user).expect("status");
+        },
+    );
+    stats.emit("core_ops", json!({ "op": "get_mfa_status" }));
+}
+
+fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    backup_codes(dir.path());
+    verify_scale(dir.path());
 }

@@ -21,9 +21,9 @@ impl ChannelTx for SqliteTx<'_> {
     }
 
     fn channels(&mut self, user_id: &str) -> Result<Vec<ChannelRow>> {
-        self.rows(
+        let mut channels = self.rows(
             "SELECT id, user_id, channel, destination, key_id, masked, created_at, confirmed_at, last_used_at
-             FROM mfa_channels WHERE user_id = ?1 ORDER BY channel, confirmed_at IS NULL, created_at",
+             FROM mfa_channels WHERE user_id = ?1",
             [user_id],
             |r| {
                 Ok(ChannelRow {
@@ -40,7 +40,16 @@ impl ChannelTx for SqliteTx<'_> {
                     last_used_at: r.get(8)?,
                 })
             },
-        )
+        )?;
+        // Per channel: the confirmed destination first, then pending ones, oldest first.
+        channels.sort_by(|a, b| {
+            (&a.channel, a.confirmed_at.is_none(), a.created_at).cmp(&(
+                &b.channel,
+                b.confirmed_at.is_none(),
+                b.created_at,
+            ))
+        });
+        Ok(channels)
     }
 
     fn confirm_channel(&mut self, channel_id: &str, at: i64) -> Result<bool> {

@@ -77,6 +77,10 @@ impl SqliteTx<'_> {
     }
 
     /// Every row of a query.
+    ///
+    /// Per-user lists are sorted by the caller rather than with `ORDER BY`: SQLite marks a
+    /// statement that orders rows selected by a bound parameter for re-preparation whenever
+    /// its bindings are cleared, which the statement cache does after every use.
     fn rows<T, P: rusqlite::Params>(
         &self,
         sql: &str,
@@ -328,7 +332,8 @@ impl SqliteBackend {
             st.conn
                 .as_ref()
                 .ok_or_else(no_conn)?
-                .execute_batch("BEGIN IMMEDIATE")?;
+                .prepare_cached("BEGIN IMMEDIATE")?
+                .execute([])?;
             st.open = Some(Arc::new(Batch::default()));
             st.ops = 0;
         }
@@ -339,11 +344,11 @@ impl SqliteBackend {
         // The operation in its savepoint. `Err` here means the savepoint itself failed: the
         // batch's transaction cannot be trusted and is rolled back below.
         let step = st.conn.as_ref().ok_or_else(no_conn).and_then(|conn| {
-            conn.execute_batch("SAVEPOINT op")?;
+            conn.prepare_cached("SAVEPOINT op")?.execute([])?;
             let result = catch_unwind(AssertUnwindSafe(|| f(&mut SqliteTx { conn })))
                 .unwrap_or_else(|_| Err(MfaError::internal("unexpected failure in the store")));
             if result.is_ok() {
-                conn.execute_batch("RELEASE op")?;
+                conn.prepare_cached("RELEASE op")?.execute([])?;
             } else {
                 conn.execute_batch("ROLLBACK TO op; RELEASE op")?;
             }
@@ -362,7 +367,11 @@ impl SqliteBackend {
             }
         } else {
             let outcome = match (&step, st.conn.as_ref()) {
-                (Ok(_), Some(conn)) => conn.execute_batch("COMMIT").map_err(|e| e.to_string()),
+                (Ok(_), Some(conn)) => conn
+                    .prepare_cached("COMMIT")
+                    .and_then(|mut commit| commit.execute([]))
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
                 (Err(e), _) => Err(e.to_string()),
                 (_, None) => Err("no write connection".to_string()),
             };
@@ -427,10 +436,12 @@ impl Backend for SqliteBackend {
             return self.write_batched(f);
         }
         let conn = self.reader()?;
-        conn.execute_batch("BEGIN")?;
+        conn.prepare_cached("BEGIN")?.execute([])?;
         let result = catch_unwind(AssertUnwindSafe(|| f(&mut SqliteTx { conn: &conn })))
             .unwrap_or_else(|_| Err(MfaError::internal("unexpected failure in the store")));
-        let end = conn.execute_batch("COMMIT");
+        let end = conn
+            .prepare_cached("COMMIT")
+            .and_then(|mut c| c.execute([]));
         if end.is_ok() {
             self.give_back(conn);
         }

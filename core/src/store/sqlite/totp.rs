@@ -34,7 +34,7 @@ impl TotpTx for SqliteTx<'_> {
     fn totp_devices(&mut self, user_id: &str) -> Result<Vec<TotpDeviceRow>> {
         let rows = self.rows(
             "SELECT id, user_id, name, secret, key_id, algorithm, digits, period, created_at, confirmed_at, last_used_at
-             FROM totp_devices WHERE user_id = ?1 ORDER BY created_at, id",
+             FROM totp_devices WHERE user_id = ?1",
             [user_id],
             |r| {
                 let digits: i64 = r.get(6)?;
@@ -62,13 +62,16 @@ impl TotpTx for SqliteTx<'_> {
                 ))
             },
         )?;
-        rows.into_iter()
+        let mut devices = rows
+            .into_iter()
             .map(|(mut dev, alg)| {
                 dev.params.algorithm = TotpAlgorithm::parse(&alg, "algorithm")
                     .map_err(|_| MfaError::storage("stored TOTP algorithm is invalid"))?;
                 Ok(dev)
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        devices.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(devices)
     }
 
     fn confirm_totp_device(&mut self, device_id: &str, at: i64) -> Result<bool> {

@@ -77,9 +77,9 @@ impl WebauthnTx for SqliteTx<'_> {
     }
 
     fn webauthn_credentials(&mut self, user_id: &str) -> Result<Vec<WebauthnCredentialRow>> {
-        self.rows(
+        let mut credentials = self.rows(
             "SELECT credential_id, user_id, name, kind, credential, key_id, sign_count, transports, aaguid, created_at, last_used_at
-             FROM webauthn_credentials WHERE user_id = ?1 ORDER BY created_at, credential_id",
+             FROM webauthn_credentials WHERE user_id = ?1",
             [user_id],
             |r| {
                 Ok(WebauthnCredentialRow {
@@ -98,7 +98,11 @@ impl WebauthnTx for SqliteTx<'_> {
                     last_used_at: r.get(10)?,
                 })
             },
-        )
+        )?;
+        credentials.sort_by(|a, b| {
+            (a.created_at, &a.credential_id).cmp(&(b.created_at, &b.credential_id))
+        });
+        Ok(credentials)
     }
 
     fn record_webauthn_use(
