@@ -75,9 +75,6 @@ test-node: build-node venv ## Node package and Express example: drift, tsc, test
 	cd $(NODE_PKG) && node --test __test__/eventloop.test.js
 	cd $(EXPRESS) && node --test --test-concurrency=1 test/
 
-bench: ## Core operations on a real SQLite file, release build: median, p99, mean per operation
-	cargo run --quiet --release -p plinto-mfa-core --example bench
-
 clean: ## Remove build output
 	cargo clean
 
@@ -199,3 +196,44 @@ test-python: build-python ## Python package and FastAPI example: pytest, mypy --
 demo-python: build-python ## The FastAPI example on http://localhost:8000 with ./plinto.db
 	cd $(FASTAPI) && PLINTO_DATABASE="$${PLINTO_DATABASE:-$(CURDIR)/plinto.db}" \
 	  $(PY) -m uvicorn main:app --host 127.0.0.1 --port 8000
+
+# --- Benchmarks ----------------------------------------------------------------------------
+# `make bench` measures release builds against the stacks users pick instead, in one run:
+# otplib + better-sqlite3 and argon2 (npm, bench/package.json), pyotp + sqlite3 and argon2-cffi
+# (PyPI, bench/requirements.txt, in .venv-bench), the Express example against the same route on
+# those libraries (autocannon), and core latency by user-base size. None of these packages is a
+# dependency of the product. Results: target/bench/*.jsonl and target/bench/report.md.
+BENCH := bench
+BENCH_OUT := $(CARGO_TARGET_DIR)/bench
+BENCH_VENV := $(CURDIR)/.venv-bench
+BENCH_NODE := NAPI_RS_NATIVE_LIBRARY_PATH=$(BENCH_OUT)/plinto-mfa.node
+
+.PHONY: bench-deps bench-build
+
+bench-deps: node-deps venv $(BENCH)/node_modules/.package-lock.json $(BENCH_VENV)/.installed
+
+$(BENCH)/node_modules/.package-lock.json: $(BENCH)/package-lock.json
+	cd $(BENCH) && npm ci --no-audit --no-fund
+
+$(BENCH_VENV)/.installed: $(BENCH)/requirements.txt
+	test -x $(BENCH_VENV)/bin/python || python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check -r $(BENCH)/requirements.txt
+	touch $@
+
+bench-build: bench-deps ## Release builds of the Node and Python packages for the benchmarks
+	cargo build --quiet --release -p plinto-mfa-node
+	cargo build --quiet --release -p plinto-mfa-core --example bench
+	mkdir -p $(BENCH_OUT)/wheels
+	cp $(CARGO_TARGET_DIR)/$(CARGO_BUILD_TARGET)/release/libplinto_mfa_node.so $(BENCH_OUT)/plinto-mfa.node
+	rm -f $(BENCH_OUT)/wheels/plinto_mfa-*.whl
+	$(PY) -m maturin build --quiet --release -m $(PY_PKG)/Cargo.toml \
+	  --target $(CARGO_BUILD_TARGET) -i $(BENCH_VENV)/bin/python --out $(BENCH_OUT)/wheels
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps \
+	  $(BENCH_OUT)/wheels/plinto_mfa-*.whl
+
+bench: bench-build ## Ours against the libraries users would pick instead: ratios in target/bench/report.md
+	$(CARGO_TARGET_DIR)/$(CARGO_BUILD_TARGET)/release/examples/bench > $(BENCH_OUT)/rust.jsonl
+	cd $(BENCH) && $(BENCH_NODE) node node.mjs > $(BENCH_OUT)/node.jsonl
+	cd $(BENCH) && $(BENCH_NODE) node express.mjs > $(BENCH_OUT)/http.jsonl
+	$(BENCH_VENV)/bin/python $(BENCH)/python.py > $(BENCH_OUT)/python.jsonl
+	node $(BENCH)/report.mjs $(BENCH_OUT)/*.jsonl | tee $(BENCH_OUT)/report.md
