@@ -288,7 +288,7 @@ impl Engine {
         self.store.write(|tx| {
             // The account's counter starts again; the IP's counts failures only, so this
             // attempt is given back (and signing in to one's own account resets nothing).
-            tx.reset_scopes(std::slice::from_ref(&scopes.0[0].0))?;
+            tx.reset_scopes(std::slice::from_ref(&scopes.0[0].0), now)?;
             for (scope, _) in scopes.0.iter().skip(1) {
                 tx.release_attempt(scope)?;
             }
@@ -405,7 +405,7 @@ impl Engine {
         let now = self.now();
         self.write_noting(|tx, notices| {
             if right {
-                tx.reset_scopes(std::slice::from_ref(&scopes.0[0].0))?;
+                tx.reset_scopes(std::slice::from_ref(&scopes.0[0].0), now)?;
                 tx.stamp_user(&user.id, UserStamp::PasswordVerified, now)?;
                 if let Some(s) = session {
                     tx.stamp_session_password(&s.id, now)?;

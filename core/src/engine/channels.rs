@@ -532,7 +532,7 @@ impl Engine {
         )
     }
 
-    /// Checks an SMS/email code (after an attempt was reserved): it must have been sent to
+    /// Checks an SMS/email code (once the attempt counters allow it): it must have been sent to
     /// the destination and for the purpose and session at hand. `Ok(Ok(activated))` when right.
     pub(super) fn check_channel_code(
         &self,

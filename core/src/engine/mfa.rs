@@ -1,7 +1,9 @@
 //! Enrolling, verifying, listing and removing MFA factors.
 //!
-//! Every code check reserves an attempt and looks at the code in the same transaction, so
-//! concurrent guesses can never exceed the configured maximum. A wrong answer counts against
+//! Every code check reads the attempt counters, looks at the code and, when the answer is
+//! wrong, counts the attempt, all in one transaction holding the write lock and at one point
+//! in time, so concurrent guesses can never exceed the configured maximum (a right answer
+//! only deletes counters that exist). A wrong answer counts against
 //! the window (the last allowed one starts the lockout), sets the progressive delay before
 //! the next attempt (enforced, not just reported), and adds to the user's consecutive
 //! failures, which survive lockouts: at `rateLimiting.maxConsecutiveFailures` the code-based
@@ -88,14 +90,14 @@ pub(super) enum Check {
     Wrong(&'static str),
 }
 
-/// Looks at an answer after an attempt was reserved (a code, an assertion).
+/// Looks at an answer once the attempt counters allow it (a code, an assertion).
 pub(super) type CodeCheck<'a> =
     dyn FnMut(&mut dyn Tx, &mut Notices, &UserRow, Purpose<'_>) -> Result<Check> + 'a;
 
-/// A reserved attempt, or the time before which none is allowed.
+/// An allowed attempt, or the time before which none is allowed.
 pub(super) enum Attempt {
-    /// Go ahead: `used` attempts of the window are taken, this one included.
-    Granted { used: u32 },
+    /// Go ahead (a wrong answer is then counted).
+    Granted,
     /// Locked out (or inside the progressive delay) until `until`; `used` attempts taken.
     Refused { until: i64, used: u32 },
 }
@@ -145,7 +147,7 @@ impl Engine {
         Ok(methods)
     }
 
-    /// The counter every verification of `user` reserves in (and the pending session's).
+    /// The counters every verification of `user` is limited by (and the pending session's).
     pub(super) fn attempt_scopes(
         &self,
         user: &UserRow,
@@ -164,16 +166,18 @@ impl Engine {
         scopes
     }
 
-    /// Reserves an attempt in `scopes`, or reports the lockout or progressive delay.
-    pub(super) fn reserve_code_attempt(
+    /// Whether `scopes` allow one more attempt at `now` (counted by [`Engine::count_failure`]
+    /// at the same `now` if the answer is wrong), or the lockout or progressive delay that
+    /// refuses it.
+    pub(super) fn code_attempt_standing(
         &self,
         tx: &mut dyn Tx,
         scopes: &[Scope],
+        now: i64,
     ) -> Result<Attempt> {
-        let now = self.now();
         let policy = self.attempt_policy();
-        Ok(match tx.reserve_attempt(scopes, now, policy)? {
-            Reservation::Granted { used } => Attempt::Granted { used },
+        Ok(match tx.attempt_standing(scopes, now, policy)? {
+            Reservation::Granted { .. } => Attempt::Granted,
             Reservation::Locked { until } => Attempt::Refused {
                 until,
                 used: policy.max_attempts,
@@ -185,7 +189,8 @@ impl Engine {
         })
     }
 
-    /// Counts a wrong answer (see the module notes) and audits it.
+    /// Counts a wrong answer in `scopes`, which [`Engine::code_attempt_standing`] found open
+    /// at `now` earlier in this transaction (see the module notes), and audits it.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn count_failure(
         &self,
@@ -193,14 +198,20 @@ impl Engine {
         notices: &mut Notices,
         user: &UserRow,
         scopes: &[Scope],
-        used: u32,
         method: Option<Method>,
         error: &str,
         ctx: &RequestContext,
+        now: i64,
     ) -> Result<Failure> {
-        let now = self.now();
         let config = self.config();
         let policy = self.attempt_policy();
+        // The same rows at the same time as the standing check (no check writes attempt
+        // counters, and the transaction holds the write lock): the attempt is granted.
+        let Reservation::Granted { used } = tx.reserve_attempt(scopes, now, policy)? else {
+            return Err(MfaError::internal(
+                "the attempt counters changed within one transaction",
+            ));
+        };
         self.audit(
             tx,
             Some(&user.id),
@@ -263,10 +274,11 @@ impl Engine {
         tx: &mut dyn Tx,
         user: &UserRow,
         scopes: &[Scope],
+        now: i64,
     ) -> Result<()> {
-        tx.reset_scopes(scopes)?;
+        tx.reset_scopes(scopes, now)?;
         tx.reset_mfa_failures(&user.id)?;
-        tx.stamp_user(&user.id, UserStamp::MfaUsed, self.now())
+        tx.stamp_user(&user.id, UserStamp::MfaUsed, now)
     }
 
     /// Starts setting up a method. For `totp`: a new secret, its `otpauth://` URI and QR code;
@@ -407,9 +419,10 @@ impl Engine {
         })
     }
 
-    /// The attempt-limited part of every verification, in the caller's transaction: reserves
-    /// an attempt (per user, and per pending session), runs `check`, then either counts the
-    /// failure or clears the counters and completes `mode` (activation, sign-in or step-up).
+    /// The attempt-limited part of every verification, in the caller's transaction: checks
+    /// the attempt counters (per user, and per pending session), runs `check`, then either
+    /// counts the failure or clears the counters and completes `mode` (activation, sign-in or
+    /// step-up).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn run_verification(
         &self,
@@ -441,7 +454,7 @@ impl Engine {
                 fallback_methods: Some(fallback.clone()),
                 ..VerifyMfaResult::default()
             };
-        let used = match self.reserve_code_attempt(tx, &scopes)? {
+        match self.code_attempt_standing(tx, &scopes, now)? {
             Attempt::Refused { until, used } => {
                 self.audit(
                     tx,
@@ -455,25 +468,17 @@ impl Engine {
                 let remaining = policy.max_attempts.saturating_sub(used);
                 return Ok(failed(remaining, true, until - now, "mfa_rate_limited"));
             }
-            Attempt::Granted { used } => used,
-        };
+            Attempt::Granted => {}
+        }
         let activated = match check(tx, notices, &user, mode.purpose())? {
             Check::Wrong(error) => {
-                let f = self.count_failure(
-                    tx,
-                    notices,
-                    &user,
-                    &scopes,
-                    used,
-                    Some(method),
-                    error,
-                    ctx,
-                )?;
+                let f =
+                    self.count_failure(tx, notices, &user, &scopes, Some(method), error, ctx, now)?;
                 return Ok(failed(f.remaining, f.locked, f.retry_after, error));
             }
             Check::Ok { activated } => activated,
         };
-        self.count_success(tx, &user, &scopes)?;
+        self.count_success(tx, &user, &scopes, now)?;
         if matches!(mode, Mode::Challenge { .. })
             && method == Method::Backup
             && user.codes_suspended_at.is_some()
@@ -637,7 +642,7 @@ impl Engine {
         }
     }
 
-    /// Looks at a code after an attempt was reserved.
+    /// Looks at a code once the attempt counters allow it.
     #[allow(clippy::too_many_arguments)]
     fn check_code(
         &self,
@@ -767,14 +772,11 @@ impl Engine {
     ) -> Result<Result<Method>> {
         let scopes = self.attempt_scopes(user, None);
         let now = self.now();
-        let used = match self.reserve_code_attempt(tx, &scopes)? {
-            Attempt::Refused { until, .. } => {
-                return Ok(Err(MfaError::RateLimited {
-                    retry_after: u64::try_from(until - now).unwrap_or(0).max(1),
-                }))
-            }
-            Attempt::Granted { used } => used,
-        };
+        if let Attempt::Refused { until, .. } = self.code_attempt_standing(tx, &scopes, now)? {
+            return Ok(Err(MfaError::RateLimited {
+                retry_after: u64::try_from(until - now).unwrap_or(0).max(1),
+            }));
+        }
         let purpose = match session {
             Some(s) => Purpose::StepUp(&s.id),
             None => Purpose::Confirm,
@@ -796,7 +798,7 @@ impl Engine {
             if let Check::Ok { .. } =
                 self.check_code(tx, notices, user, method, code, purpose, ctx)?
             {
-                self.count_success(tx, user, &scopes)?;
+                self.count_success(tx, user, &scopes, now)?;
                 return Ok(Ok(method));
             }
         }
@@ -805,10 +807,10 @@ impl Engine {
             notices,
             user,
             &scopes,
-            used,
             None,
             "mfa_invalid_code",
             ctx,
+            now,
         )?;
         Ok(Err(MfaError::InvalidCode))
     }

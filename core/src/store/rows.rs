@@ -284,7 +284,8 @@ pub struct AttemptPolicy {
 /// Outcome of reserving an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reservation {
-    /// The attempt may proceed; `used` attempts of the window are now taken (highest over scopes).
+    /// The attempt may proceed; `used` attempts of the window are taken with it (highest over
+    /// scopes): written by `reserve_attempt`, only reported by `attempt_standing`.
     Granted {
         /// Attempts taken in the current window, this one included.
         used: u32,

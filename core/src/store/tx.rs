@@ -182,6 +182,16 @@ pub trait AttemptTx {
         now: i64,
         policy: AttemptPolicy,
     ) -> Result<Reservation>;
+    /// What [`AttemptTx::reserve_attempt`] would answer, writing nothing. A caller that
+    /// counts the attempt later in the same transaction relies on nobody writing the scopes'
+    /// counters in between: SQLite's write lock, held from the transaction's start, ensures it
+    /// (a server database must lock the scopes, including ones with no row yet).
+    fn attempt_standing(
+        &mut self,
+        scopes: &[Scope],
+        now: i64,
+        policy: AttemptPolicy,
+    ) -> Result<Reservation>;
     /// Reserves one attempt in every scope, each under its own policy, or (writing nothing)
     /// the time until which the first scope that refuses refuses.
     fn reserve_each(
@@ -195,8 +205,9 @@ pub trait AttemptTx {
     fn lock_scopes(&mut self, scopes: &[Scope], until: i64) -> Result<()>;
     /// Refuses further attempts in the scopes before `until` (the progressive delay).
     fn delay_scopes(&mut self, scopes: &[Scope], until: i64) -> Result<()>;
-    /// Clears the counters of the scopes (after a success).
-    fn reset_scopes(&mut self, scopes: &[Scope]) -> Result<()>;
+    /// Clears the counters of the scopes (after a success), except a lockout still running
+    /// at `now`.
+    fn reset_scopes(&mut self, scopes: &[Scope], now: i64) -> Result<()>;
     /// Attempts used in the current window, highest over the scopes.
     fn attempts_used(&mut self, scopes: &[Scope], now: i64, policy: AttemptPolicy) -> Result<u32>;
 }

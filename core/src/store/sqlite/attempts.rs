@@ -53,6 +53,37 @@ fn take(tx: &SqliteTx<'_>, scope: &Scope, failures: i64, start: i64) -> Result<(
     Ok(())
 }
 
+/// A scope with the failures and window start one more attempt would write.
+type Planned<'s> = (&'s Scope, i64, i64);
+
+/// The counters one more attempt in every scope would write, or the first refusal.
+fn plan<'s>(
+    tx: &SqliteTx<'_>,
+    scopes: &'s [Scope],
+    now: i64,
+    policy: AttemptPolicy,
+) -> Result<std::result::Result<Vec<Planned<'s>>, Reservation>> {
+    let mut next = Vec::with_capacity(scopes.len());
+    for s in scopes {
+        match standing(tx, s, now, policy)? {
+            Ok((failures, start)) => next.push((s, failures, start)),
+            Err(refused) => return Ok(Err(refused)),
+        }
+    }
+    Ok(Ok(next))
+}
+
+fn granted(next: &[Planned<'_>]) -> Reservation {
+    let used = next
+        .iter()
+        .map(|(_, failures, _)| *failures)
+        .max()
+        .unwrap_or(0);
+    Reservation::Granted {
+        used: u32::try_from(used).unwrap_or(u32::MAX),
+    }
+}
+
 impl AttemptTx for SqliteTx<'_> {
     fn reserve_attempt(
         &mut self,
@@ -60,20 +91,25 @@ impl AttemptTx for SqliteTx<'_> {
         now: i64,
         policy: AttemptPolicy,
     ) -> Result<Reservation> {
-        let mut next = Vec::with_capacity(scopes.len());
-        for s in scopes {
-            match standing(self, s, now, policy)? {
-                Ok((failures, start)) => next.push((s, failures, start)),
-                Err(refused) => return Ok(refused),
-            }
+        let next = match plan(self, scopes, now, policy)? {
+            Ok(next) => next,
+            Err(refused) => return Ok(refused),
+        };
+        for (s, failures, start) in &next {
+            take(self, s, *failures, *start)?;
         }
-        let mut used = 0;
-        for (s, failures, start) in next {
-            take(self, s, failures, start)?;
-            used = used.max(failures);
-        }
-        Ok(Reservation::Granted {
-            used: u32::try_from(used).unwrap_or(u32::MAX),
+        Ok(granted(&next))
+    }
+
+    fn attempt_standing(
+        &mut self,
+        scopes: &[Scope],
+        now: i64,
+        policy: AttemptPolicy,
+    ) -> Result<Reservation> {
+        Ok(match plan(self, scopes, now, policy)? {
+            Ok(next) => granted(&next),
+            Err(refused) => refused,
         })
     }
 
@@ -128,11 +164,11 @@ impl AttemptTx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn reset_scopes(&mut self, scopes: &[Scope]) -> Result<()> {
+    fn reset_scopes(&mut self, scopes: &[Scope], now: i64) -> Result<()> {
         for s in scopes {
             self.exec(
-                "DELETE FROM attempts WHERE scope = ?1 AND locked_until = 0",
-                [&s.key],
+                "DELETE FROM attempts WHERE scope = ?1 AND locked_until <= ?2",
+                params![s.key, now],
             )?;
         }
         Ok(())
