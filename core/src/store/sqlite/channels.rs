@@ -6,6 +6,10 @@ use crate::error::Result;
 use crate::store::{ChannelRow, ChannelTx, OtpCodeRow, OtpUse, SendLimit};
 use rusqlite::params;
 
+/// A user's destinations (sorted by the caller: see [`SqliteTx::rows`]).
+pub(super) const CHANNELS: &str = "SELECT id, user_id, channel, destination, key_id, masked, created_at, confirmed_at, last_used_at
+             FROM mfa_channels WHERE user_id = ?1";
+
 impl ChannelTx for SqliteTx<'_> {
     fn put_pending_channel(&mut self, c: &ChannelRow) -> Result<()> {
         self.exec(
@@ -21,32 +25,28 @@ impl ChannelTx for SqliteTx<'_> {
     }
 
     fn channels(&mut self, user_id: &str) -> Result<Vec<ChannelRow>> {
-        let mut channels = self.rows(
-            "SELECT id, user_id, channel, destination, key_id, masked, created_at, confirmed_at, last_used_at
-             FROM mfa_channels WHERE user_id = ?1",
-            [user_id],
-            |r| {
-                Ok(ChannelRow {
-                    id: r.get(0)?,
-                    user_id: r.get(1)?,
-                    channel: r.get(2)?,
-                    destination: Sealed {
-                        data: r.get(3)?,
-                        key_id: r.get(4)?,
-                    },
-                    masked: r.get(5)?,
-                    created_at: r.get(6)?,
-                    confirmed_at: r.get(7)?,
-                    last_used_at: r.get(8)?,
-                })
-            },
-        )?;
+        let mut channels = self.rows(CHANNELS, [user_id], |r| {
+            Ok(ChannelRow {
+                id: r.get(0)?,
+                user_id: r.get(1)?,
+                channel: r.get(2)?,
+                destination: Sealed {
+                    data: r.get(3)?,
+                    key_id: r.get(4)?,
+                },
+                masked: r.get(5)?,
+                created_at: r.get(6)?,
+                confirmed_at: r.get(7)?,
+                last_used_at: r.get(8)?,
+            })
+        })?;
         // Per channel: the confirmed destination first, then pending ones, oldest first.
         channels.sort_by(|a, b| {
-            (&a.channel, a.confirmed_at.is_none(), a.created_at).cmp(&(
+            (&a.channel, a.confirmed_at.is_none(), a.created_at, &a.id).cmp(&(
                 &b.channel,
                 b.confirmed_at.is_none(),
                 b.created_at,
+                &b.id,
             ))
         });
         Ok(channels)

@@ -491,6 +491,36 @@ mod tests {
     }
 
     #[test]
+    fn per_user_lists_are_not_re_prepared_between_uses() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| MfaError::internal(e.to_string()))?;
+        let backend = SqliteBackend::open(&dir.path().join("p.db").to_string_lossy())?;
+        for user in ["usr_a", "usr_b", "usr_c"] {
+            backend.write(&mut |tx| {
+                tx.totp_devices(user)?;
+                tx.channels(user)?;
+                tx.webauthn_credentials(user)?;
+                Ok(())
+            })?;
+        }
+        let st = lock(&backend.writer.state);
+        let conn = st
+            .conn
+            .as_ref()
+            .ok_or_else(|| MfaError::internal("no conn"))?;
+        for sql in [totp::DEVICES, channels::CHANNELS, webauthn::CREDENTIALS] {
+            let stmt = conn.prepare_cached(sql)?;
+            // The statement the store ran (three times), never parsed again.
+            assert_eq!(stmt.get_status(rusqlite::StatementStatus::Run), 3, "{sql}");
+            assert_eq!(
+                stmt.get_status(rusqlite::StatementStatus::RePrepare),
+                0,
+                "{sql}"
+            );
+        }
+        Ok(())
+    }
+
+    #[test]
     fn a_failing_operation_rolls_back_only_itself() -> Result<()> {
         let backend = SqliteBackend::open(":memory:")?;
         let user = |id: &str| crate::store::UserRow {

@@ -7,6 +7,10 @@ use crate::store::{TotpDeviceRow, TotpTx};
 use crate::totp::{TotpAlgorithm, TotpParams};
 use rusqlite::params;
 
+/// A user's devices (sorted by the caller: see [`SqliteTx::rows`]).
+pub(super) const DEVICES: &str = "SELECT id, user_id, name, secret, key_id, algorithm, digits, period, created_at, confirmed_at, last_used_at
+     FROM totp_devices WHERE user_id = ?1";
+
 impl TotpTx for SqliteTx<'_> {
     fn replace_pending_totp(&mut self, d: &TotpDeviceRow) -> Result<()> {
         self.exec(
@@ -32,36 +36,31 @@ impl TotpTx for SqliteTx<'_> {
     }
 
     fn totp_devices(&mut self, user_id: &str) -> Result<Vec<TotpDeviceRow>> {
-        let rows = self.rows(
-            "SELECT id, user_id, name, secret, key_id, algorithm, digits, period, created_at, confirmed_at, last_used_at
-             FROM totp_devices WHERE user_id = ?1",
-            [user_id],
-            |r| {
-                let digits: i64 = r.get(6)?;
-                let period: i64 = r.get(7)?;
-                let algorithm: String = r.get(5)?;
-                Ok((
-                    TotpDeviceRow {
-                        id: r.get(0)?,
-                        user_id: r.get(1)?,
-                        name: r.get(2)?,
-                        secret: Sealed {
-                            data: r.get(3)?,
-                            key_id: r.get(4)?,
-                        },
-                        params: TotpParams {
-                            algorithm: TotpAlgorithm::Sha1,
-                            digits: u8::try_from(digits).unwrap_or(0),
-                            period: u32::try_from(period).unwrap_or(0),
-                        },
-                        created_at: r.get(8)?,
-                        confirmed_at: r.get(9)?,
-                        last_used_at: r.get(10)?,
+        let rows = self.rows(DEVICES, [user_id], |r| {
+            let digits: i64 = r.get(6)?;
+            let period: i64 = r.get(7)?;
+            let algorithm: String = r.get(5)?;
+            Ok((
+                TotpDeviceRow {
+                    id: r.get(0)?,
+                    user_id: r.get(1)?,
+                    name: r.get(2)?,
+                    secret: Sealed {
+                        data: r.get(3)?,
+                        key_id: r.get(4)?,
                     },
-                    algorithm,
-                ))
-            },
-        )?;
+                    params: TotpParams {
+                        algorithm: TotpAlgorithm::Sha1,
+                        digits: u8::try_from(digits).unwrap_or(0),
+                        period: u32::try_from(period).unwrap_or(0),
+                    },
+                    created_at: r.get(8)?,
+                    confirmed_at: r.get(9)?,
+                    last_used_at: r.get(10)?,
+                },
+                algorithm,
+            ))
+        })?;
         let mut devices = rows
             .into_iter()
             .map(|(mut dev, alg)| {

@@ -6,6 +6,10 @@ use crate::error::{MfaError, Result};
 use crate::store::{WebauthnChallengeRow, WebauthnCredentialRow, WebauthnTx};
 use rusqlite::{params, ErrorCode};
 
+/// A user's credentials (sorted by the caller: see [`SqliteTx::rows`]).
+pub(super) const CREDENTIALS: &str = "SELECT credential_id, user_id, name, kind, credential, key_id, sign_count, transports, aaguid, created_at, last_used_at
+             FROM webauthn_credentials WHERE user_id = ?1";
+
 impl WebauthnTx for SqliteTx<'_> {
     fn put_webauthn_challenge(&mut self, w: &WebauthnChallengeRow, now: i64) -> Result<()> {
         self.exec(
@@ -77,28 +81,23 @@ impl WebauthnTx for SqliteTx<'_> {
     }
 
     fn webauthn_credentials(&mut self, user_id: &str) -> Result<Vec<WebauthnCredentialRow>> {
-        let mut credentials = self.rows(
-            "SELECT credential_id, user_id, name, kind, credential, key_id, sign_count, transports, aaguid, created_at, last_used_at
-             FROM webauthn_credentials WHERE user_id = ?1",
-            [user_id],
-            |r| {
-                Ok(WebauthnCredentialRow {
-                    credential_id: r.get(0)?,
-                    user_id: r.get(1)?,
-                    name: r.get(2)?,
-                    kind: r.get(3)?,
-                    credential: Sealed {
-                        data: r.get(4)?,
-                        key_id: r.get(5)?,
-                    },
-                    sign_count: r.get(6)?,
-                    transports: r.get(7)?,
-                    aaguid: r.get(8)?,
-                    created_at: r.get(9)?,
-                    last_used_at: r.get(10)?,
-                })
-            },
-        )?;
+        let mut credentials = self.rows(CREDENTIALS, [user_id], |r| {
+            Ok(WebauthnCredentialRow {
+                credential_id: r.get(0)?,
+                user_id: r.get(1)?,
+                name: r.get(2)?,
+                kind: r.get(3)?,
+                credential: Sealed {
+                    data: r.get(4)?,
+                    key_id: r.get(5)?,
+                },
+                sign_count: r.get(6)?,
+                transports: r.get(7)?,
+                aaguid: r.get(8)?,
+                created_at: r.get(9)?,
+                last_used_at: r.get(10)?,
+            })
+        })?;
         credentials.sort_by(|a, b| {
             (a.created_at, &a.credential_id).cmp(&(b.created_at, &b.credential_id))
         });
