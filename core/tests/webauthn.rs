@@ -483,6 +483,18 @@ fn two_removals_at_once_keep_the_last_factor_and_wrong_passwords_lock() {
         }
     }
 
+    // A session whose MFA is recent steps both removals up, and neither brings a code: the
+    // last factor cannot go, whichever removal comes second and whether or not it started
+    // before the first one committed (the conditional delete, or the last-factor check).
+    let pending = a.sign_in("race@example.com", PASSWORD, &ctx()).unwrap();
+    let signed_in = dispatch(
+        &a,
+        "verify_mfa",
+        &json!({ "sessionId": pending.session_id, "method": "backup", "code": backup.pop().unwrap() }),
+    )
+    .unwrap();
+    let token = signed_in["session"]["token"].as_str().unwrap().to_string();
+
     // Each engine removes a different key at the same moment: only one may go.
     let barrier = std::sync::Barrier::new(2);
     let outcomes: Vec<_> = std::thread::scope(|s| {
@@ -491,14 +503,14 @@ fn two_removals_at_once_keep_the_last_factor_and_wrong_passwords_lock() {
             .map(|(e, id)| {
                 let barrier = &barrier;
                 let user_id = user.id.clone();
-                let code = backup.pop().unwrap();
+                let token = token.as_str();
                 s.spawn(move || {
                     barrier.wait();
                     e.remove_passkey(
                         &user_id,
                         id,
                         Some(PASSWORD),
-                        Proof::new(None, Some(&code)),
+                        Proof::new(Some(token), None),
                         &ctx(),
                     )
                 })
