@@ -7,6 +7,8 @@
 //! answered after that one commit. A lone writer therefore commits at once, and concurrent
 //! writers share one flush. Other processes on the same file wait on SQLite's lock.
 //!
+//! Checkpoints of the write-ahead log run on a thread of their own ([`checkpoint`]).
+//!
 //! Fork safety: connections inherited through `fork()` are abandoned, never used or closed,
 //! and the child opens its own.
 
@@ -14,6 +16,7 @@ mod attempts;
 mod audit;
 mod backup_codes;
 mod channels;
+mod checkpoint;
 mod keys;
 mod sessions;
 mod totp;
@@ -141,6 +144,8 @@ struct Writer {
     committed: Condvar,
     /// Writers that announced themselves and wait for the state lock.
     queued: AtomicUsize,
+    /// Shared with the write connection's commit hook and the checkpoint thread.
+    checkpoints: Arc<checkpoint::Signal>,
 }
 
 struct WriterState {
@@ -152,6 +157,8 @@ struct WriterState {
     ops: u32,
     /// The `synchronous` level the connection has.
     applied: Option<Durability>,
+    /// This process's checkpoint thread, tagged with the process id.
+    checkpointer: Option<(u32, std::thread::JoinHandle<()>)>,
 }
 
 /// One batch's outcome, set once when it is committed.
@@ -232,6 +239,16 @@ impl SqliteBackend {
         ) {
             migrate(&mut conn)?;
         }
+        let checkpoints = Arc::new(checkpoint::Signal::default());
+        if matches!(
+            source,
+            Source::File {
+                read_only: false,
+                ..
+            }
+        ) {
+            checkpoint::install_hook(&mut conn, &checkpoints)?;
+        }
         let pid = std::process::id();
         Ok(Self {
             source,
@@ -242,9 +259,11 @@ impl SqliteBackend {
                     open: None,
                     ops: 0,
                     applied: None,
+                    checkpointer: None,
                 }),
                 committed: Condvar::new(),
                 queued: AtomicUsize::new(0),
+                checkpoints,
             },
             readers: Mutex::new((pid, Vec::new())),
             durability: AtomicU8::new(durability_code(Durability::Full)),
@@ -289,7 +308,11 @@ impl SqliteBackend {
         if st.conn.is_none() {
             match &self.source {
                 Source::File { path, read_only } => {
-                    st.conn = Some(Self::connect(path, *read_only)?);
+                    let mut conn = Self::connect(path, *read_only)?;
+                    if !*read_only {
+                        checkpoint::install_hook(&mut conn, &self.writer.checkpoints)?;
+                    }
+                    st.conn = Some(conn);
                 }
                 Source::Memory => {
                     return Err(MfaError::storage(
@@ -383,6 +406,11 @@ impl SqliteBackend {
             let _ = batch.outcome.set(outcome);
             st.open = None;
             self.writer.committed.notify_all();
+            if self.writer.checkpoints.wanted() {
+                if let Source::File { path, .. } = &self.source {
+                    checkpoint::wake(&mut st.checkpointer, &self.writer.checkpoints, path);
+                }
+            }
         }
         drop(st);
         let result = step?;
@@ -424,6 +452,17 @@ impl SqliteBackend {
     }
 }
 
+impl Drop for SqliteBackend {
+    fn drop(&mut self) {
+        let st = self
+            .writer
+            .state
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        checkpoint::stop(st.checkpointer.take(), &self.writer.checkpoints);
+    }
+}
+
 impl Backend for SqliteBackend {
     fn write(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
         self.write_batched(f)
@@ -458,6 +497,22 @@ impl Backend for SqliteBackend {
 mod tests {
     use super::*;
     use crate::store::Store;
+
+    fn test_user(id: &str) -> crate::store::UserRow {
+        crate::store::UserRow {
+            id: id.into(),
+            email: format!("{id}@example.com"),
+            password_hash: "x".into(),
+            role: "user".into(),
+            created_at: 0,
+            mfa_setup_at: None,
+            mfa_last_used_at: None,
+            password_verified_at: None,
+            mfa_failures: 0,
+            codes_suspended_at: None,
+            factor_added_at: None,
+        }
+    }
 
     fn synchronous(backend: &SqliteBackend) -> i64 {
         let st = lock(&backend.writer.state);
@@ -521,21 +576,45 @@ mod tests {
     }
 
     #[test]
+    fn checkpoints_run_on_their_own_thread_and_the_log_restarts() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| MfaError::internal(e.to_string()))?;
+        let path = dir.path().join("c.db");
+        let wal = std::path::PathBuf::from(format!("{}-wal", path.display()));
+        let backend = SqliteBackend::open(&path.to_string_lossy())?;
+        backend.set_durability(Durability::Normal);
+        // Back-to-back commits of a few pages each, about ten times the wake threshold.
+        let mut largest_log = 0;
+        for n in 0..4_000 {
+            backend.write(&mut |tx| {
+                tx.insert_user(&test_user(&format!("usr_{n:05}")))?;
+                tx.stamp_user(&format!("usr_{n:05}"), crate::store::UserStamp::MfaUsed, n)
+            })?;
+            largest_log = largest_log.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+        }
+        let (background, _catch_ups, inline) = backend.writer.checkpoints.counts();
+        assert!(background > 0, "no checkpoint ran on the thread");
+        assert_eq!(inline, 0, "a committing caller ran a whole checkpoint");
+        // The log kept starting again: it never grew far past the wake threshold (4 KiB
+        // pages), where without restarts it would hold every commit.
+        let page = 4096;
+        assert!(
+            largest_log < 4 * 1_000 * page,
+            "the log grew to {largest_log} bytes"
+        );
+        // Closing the store stops the thread; every commit is there and the file is whole.
+        drop(backend);
+        let conn = Connection::open(&path)?;
+        let users: i64 = conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
+        assert_eq!(users, 4_000);
+        let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        assert_eq!(ok, "ok");
+        Ok(())
+    }
+
+    #[test]
     fn a_failing_operation_rolls_back_only_itself() -> Result<()> {
         let backend = SqliteBackend::open(":memory:")?;
-        let user = |id: &str| crate::store::UserRow {
-            id: id.into(),
-            email: format!("{id}@example.com"),
-            password_hash: "x".into(),
-            role: "user".into(),
-            created_at: 0,
-            mfa_setup_at: None,
-            mfa_last_used_at: None,
-            password_verified_at: None,
-            mfa_failures: 0,
-            codes_suspended_at: None,
-            factor_added_at: None,
-        };
+        let user = test_user;
         backend.write(&mut |tx| tx.insert_user(&user("usr_a")))?;
         let failed = backend.write(&mut |tx| {
             tx.insert_user(&user("usr_b"))?;

@@ -1,0 +1,170 @@
+//! WAL checkpoints off the committing caller's path.
+//!
+//! SQLite's automatic checkpoint runs inside the commit that takes the log past its threshold,
+//! so one operation in a few hundred pays for copying the log into the database file and for
+//! its flushes: that is most of the verification p99, and it grows with the database. Instead
+//! the write connection notes the log's size after each commit, and past [`WAKE_PAGES`] a
+//! thread of this process with its own connection runs a passive checkpoint, which never
+//! blocks writers or readers.
+//!
+//! The log starts again from its beginning only when a write transaction begins with every
+//! frame copied, which a pass running beside busy writers never leaves behind. So after the
+//! thread's pass the next commit copies the few frames that arrived meanwhile (the catch-up),
+//! and the transaction after it restarts the log. Past
+//! [`INLINE_PAGES`] (the thread cannot keep up, or could not be started) the committing
+//! connection checkpoints itself, as SQLite would.
+//!
+//! Fork safety: the thread belongs to the process that started it. A child of `fork()` starts
+//! its own when it first needs one; the parent's thread and its connection do not exist in the
+//! child, and nothing there is used or closed.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+/// Log size (in pages) at which the checkpoint thread is woken: SQLite's default threshold.
+const WAKE_PAGES: i32 = 1_000;
+/// Log size at which the committing connection checkpoints itself.
+const INLINE_PAGES: i32 = 8 * WAKE_PAGES;
+
+/// [`Signal::phase`]: no pass is wanted or running.
+const IDLE: u8 = 0;
+/// The thread was woken for a pass, or runs one.
+const RUNNING: u8 = 1;
+/// The thread's pass ended: the next commit copies what arrived during it.
+const CATCH_UP: u8 = 2;
+
+/// What the write connection's commit hook and the checkpoint thread share.
+#[derive(Default)]
+pub(super) struct Signal {
+    /// [`IDLE`], [`RUNNING`] or [`CATCH_UP`].
+    phase: AtomicU8,
+    /// The store is being closed: the thread ends.
+    stop: AtomicBool,
+    /// Checkpoints the thread has run.
+    background: AtomicU64,
+    /// Catch-up passes run by committing connections.
+    catch_ups: AtomicU64,
+    /// Full checkpoints a committing connection ran itself.
+    inline: AtomicU64,
+}
+
+impl Signal {
+    /// Whether the thread should be woken (it may already be awake).
+    pub(super) fn wanted(&self) -> bool {
+        self.phase.load(Ordering::Acquire) == RUNNING
+    }
+
+    /// Checkpoints run by the thread, catch-ups, and full checkpoints by committing
+    /// connections.
+    #[cfg(test)]
+    pub(super) fn counts(&self) -> (u64, u64, u64) {
+        (
+            self.background.load(Ordering::Relaxed),
+            self.catch_ups.load(Ordering::Relaxed),
+            self.inline.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// Replaces SQLite's automatic checkpoint on the write connection by the hook described in
+/// the module notes.
+pub(super) fn install_hook(
+    conn: &mut rusqlite::Connection,
+    signal: &Arc<Signal>,
+) -> rusqlite::Result<()> {
+    let signal = Arc::clone(signal);
+    // The hook runs after the commit: an error it returned would report a committed
+    // transaction as failed, so a checkpoint that cannot run now (another connection is
+    // checkpointing) is left to the next commit.
+    conn.wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, pages| {
+        let phase = &signal.phase;
+        if pages >= INLINE_PAGES {
+            signal.inline.fetch_add(1, Ordering::Relaxed);
+            let _ = wal.checkpoint();
+        } else if phase
+            .compare_exchange(CATCH_UP, IDLE, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            signal.catch_ups.fetch_add(1, Ordering::Relaxed);
+            let _ = wal.checkpoint();
+        } else if pages >= WAKE_PAGES {
+            let _ = phase.compare_exchange(IDLE, RUNNING, Ordering::AcqRel, Ordering::Acquire);
+        }
+        Ok(())
+    }))
+}
+
+/// Wakes this process's checkpoint thread for the database at `path`, starting it if the
+/// process has none (`thread` holds it, tagged with the process id). A thread that cannot be
+/// started leaves the checkpoints to the committing connection.
+pub(super) fn wake(thread: &mut Option<(u32, JoinHandle<()>)>, signal: &Arc<Signal>, path: &str) {
+    let pid = std::process::id();
+    if let Some((owner, handle)) = thread.take() {
+        if owner == pid && !handle.is_finished() {
+            handle.thread().unpark();
+            *thread = Some((owner, handle));
+            return;
+        }
+        if owner != pid {
+            // The parent's thread: not ours to join or detach.
+            std::mem::forget(handle);
+        }
+    }
+    let signal = Arc::clone(signal);
+    let path = path.to_string();
+    let started = std::thread::Builder::new()
+        .name("plinto-checkpoint".into())
+        .spawn(move || run(&signal, &path));
+    if let Ok(handle) = started {
+        *thread = Some((pid, handle));
+    }
+}
+
+/// Stops this process's checkpoint thread and waits for it (a thread of another process is
+/// left alone).
+pub(super) fn stop(thread: Option<(u32, JoinHandle<()>)>, signal: &Signal) {
+    signal.stop.store(true, Ordering::Release);
+    if let Some((owner, handle)) = thread {
+        if owner == std::process::id() {
+            handle.thread().unpark();
+            let _ = handle.join();
+        } else {
+            std::mem::forget(handle);
+        }
+    }
+}
+
+/// The thread: a passive checkpoint each time it is wanted, on a connection of its own.
+fn run(signal: &Signal, path: &str) {
+    let mut conn: Option<rusqlite::Connection> = None;
+    while !signal.stop.load(Ordering::Acquire) {
+        if signal.phase.load(Ordering::Acquire) != RUNNING {
+            std::thread::park();
+            continue;
+        }
+        if conn.is_none() {
+            conn = super::SqliteBackend::connect(path, false).ok();
+        }
+        let next = match conn
+            .as_ref()
+            .map(|c| c.wal_checkpoint_v2(None::<&str>, rusqlite::wal::CheckpointMode::PASSIVE))
+        {
+            // The pass copied the frames it saw; commits may have added more meanwhile.
+            Some(Ok(_)) => {
+                signal.background.fetch_add(1, Ordering::Relaxed);
+                CATCH_UP
+            }
+            // Another process is checkpointing (its pass serves this log too), or no
+            // connection (opened again at the next wake-up).
+            Some(Err(e)) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => {
+                IDLE
+            }
+            Some(Err(_)) | None => {
+                conn = None;
+                IDLE
+            }
+        };
+        signal.phase.store(next, Ordering::Release);
+    }
+}
