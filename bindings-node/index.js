@@ -51,15 +51,9 @@ function toError(e) {
   })
 }
 
-/**
- * Absent values arrive as null; JavaScript callers expect them undefined (omitted).
- * @param {string} _key @param {unknown} value
- */
-const dropNulls = (_key, value) => (value === null ? undefined : value)
-
 /** @param {string} text */
 function unwrap(text) {
-  const envelope = JSON.parse(text, dropNulls)
+  const envelope = JSON.parse(text)
   if (envelope.error) throw toError(envelope.error)
   return envelope.ok
 }

@@ -17,12 +17,27 @@ pub fn parse_json(field: &str, text: &str) -> Result<Value, MfaError> {
         .map_err(|e| MfaError::invalid(field, format!("is not valid JSON: {e}")))
 }
 
-/// The envelope of an outcome: `{"ok": value}` or `{"error": {...}}`.
-pub fn envelope(out: Result<Value, MfaError>) -> String {
-    match out {
-        Ok(v) => serde_json::json!({ "ok": v }).to_string(),
-        Err(e) => serde_json::json!({ "error": ops::error_json(&e) }).to_string(),
+/// Drops the members whose value is null, at every depth: JavaScript callers see an absent
+/// field as `undefined`, as the type declarations describe it.
+fn drop_nulls(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
     }
+}
+
+/// The envelope of an outcome: `{"ok": value}` or `{"error": {...}}`, without null members.
+pub fn envelope(out: Result<Value, MfaError>) -> String {
+    let mut envelope = match out {
+        Ok(v) => serde_json::json!({ "ok": v }),
+        Err(e) => serde_json::json!({ "error": ops::error_json(&e) }),
+    };
+    drop_nulls(&mut envelope);
+    envelope.to_string()
 }
 
 /// An exception whose message is the error envelope (`index.js` rebuilds the `MfaError`).

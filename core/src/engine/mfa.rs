@@ -404,7 +404,7 @@ impl Engine {
                 }
                 (None, None) => return Err(MfaError::internal("no session or user")),
             };
-            self.ensure_enrolled(tx, &user, method, mode.purpose())?;
+            let mut devices = self.ensure_enrolled(tx, &user, method, mode.purpose())?;
             self.run_verification(
                 tx,
                 notices,
@@ -413,7 +413,16 @@ impl Engine {
                 mode,
                 ctx,
                 &mut |tx, notices, user, purpose| {
-                    self.check_code(tx, notices, user, method, &code, purpose, ctx)
+                    self.check_code(
+                        tx,
+                        notices,
+                        user,
+                        method,
+                        &code,
+                        purpose,
+                        ctx,
+                        devices.take(),
+                    )
                 },
             )
         })
@@ -442,18 +451,24 @@ impl Engine {
         let scopes = self.attempt_scopes(&user, pending);
         let now = self.now();
         let policy = self.attempt_policy();
-        let fallback = self.fallback_methods(tx, &user, method)?;
-        let failed =
-            |attempts_remaining, rate_limited, retry_after: i64, error: &str| VerifyMfaResult {
+        // A refusal names the methods to try instead (a right answer needs none).
+        let failed = |tx: &mut dyn Tx,
+                      attempts_remaining,
+                      rate_limited,
+                      retry_after: i64,
+                      error: &str|
+         -> Result<VerifyMfaResult> {
+            Ok(VerifyMfaResult {
                 success: false,
                 method: method.as_str().into(),
                 attempts_remaining: Some(attempts_remaining),
                 rate_limited,
                 retry_after: Some(u64::try_from(retry_after).unwrap_or(0)),
                 error: Some(error.into()),
-                fallback_methods: Some(fallback.clone()),
+                fallback_methods: Some(self.fallback_methods(tx, &user, method)?),
                 ..VerifyMfaResult::default()
-            };
+            })
+        };
         match self.code_attempt_standing(tx, &scopes, now)? {
             Attempt::Refused { until, used } => {
                 self.audit(
@@ -466,7 +481,7 @@ impl Engine {
                     Some("mfa_rate_limited"),
                 )?;
                 let remaining = policy.max_attempts.saturating_sub(used);
-                return Ok(failed(remaining, true, until - now, "mfa_rate_limited"));
+                return failed(tx, remaining, true, until - now, "mfa_rate_limited");
             }
             Attempt::Granted => {}
         }
@@ -474,7 +489,7 @@ impl Engine {
             Check::Wrong(error) => {
                 let f =
                     self.count_failure(tx, notices, &user, &scopes, Some(method), error, ctx, now)?;
-                return Ok(failed(f.remaining, f.locked, f.retry_after, error));
+                return failed(tx, f.remaining, f.locked, f.retry_after, error);
             }
             Check::Ok { activated } => activated,
         };
@@ -586,14 +601,15 @@ impl Engine {
         Ok(None)
     }
 
-    /// Refuses methods the user cannot use here (not a counted attempt).
+    /// Refuses methods the user cannot use here (not a counted attempt). For TOTP, returns
+    /// the user's devices it read (the check uses them).
     fn ensure_enrolled(
         &self,
         tx: &mut dyn Tx,
         user: &UserRow,
         method: Method,
         purpose: Purpose<'_>,
-    ) -> Result<()> {
+    ) -> Result<Option<Vec<TotpDeviceRow>>> {
         let setup = purpose == Purpose::Setup;
         if !setup && code_based(method) && user.codes_suspended_at.is_some() {
             return Err(MfaError::FactorsSuspended);
@@ -609,7 +625,7 @@ impl Engine {
                 let devices = tx.totp_devices(&user.id)?;
                 let usable = devices.iter().any(|d| setup || d.confirmed_at.is_some());
                 if usable {
-                    return Ok(());
+                    return Ok(Some(devices));
                 }
                 Err(MfaError::unsupported("totp is not set up for this user"))
             }
@@ -618,7 +634,7 @@ impl Engine {
                     .channel_row(tx, &user.id, method.as_str(), setup)?
                     .is_some()
                 {
-                    return Ok(());
+                    return Ok(None);
                 }
                 Err(MfaError::unsupported(format!(
                     "{} is not set up for this user",
@@ -636,13 +652,14 @@ impl Engine {
                 {
                     return Err(MfaError::NotEnabled);
                 }
-                Ok(())
+                Ok(None)
             }
             other => Err(MfaError::unsupported(other.as_str())),
         }
     }
 
-    /// Looks at a code once the attempt counters allow it.
+    /// Looks at a code once the attempt counters allow it (`devices`: the user's TOTP
+    /// devices if this transaction read them already).
     #[allow(clippy::too_many_arguments)]
     fn check_code(
         &self,
@@ -653,9 +670,16 @@ impl Engine {
         code: &str,
         purpose: Purpose<'_>,
         ctx: &RequestContext,
+        devices: Option<Vec<TotpDeviceRow>>,
     ) -> Result<Check> {
         match method {
-            Method::Totp => self.check_totp(tx, notices, user, code, purpose, ctx),
+            Method::Totp => {
+                let devices = match devices {
+                    Some(d) => d,
+                    None => tx.totp_devices(&user.id)?,
+                };
+                self.check_totp(tx, notices, user, code, purpose, ctx, &devices)
+            }
             Method::Sms | Method::Email => Ok(
                 match self.check_channel_code(tx, user, method.as_str(), code, purpose)? {
                     Ok(activated) => Check::Ok { activated },
@@ -688,6 +712,7 @@ impl Engine {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn check_totp(
         &self,
         tx: &mut dyn Tx,
@@ -696,9 +721,9 @@ impl Engine {
         code: &str,
         purpose: Purpose<'_>,
         ctx: &RequestContext,
+        devices: &[TotpDeviceRow],
     ) -> Result<Check> {
         let setup = purpose == Purpose::Setup;
-        let devices = tx.totp_devices(&user.id)?;
         let pending: Vec<&TotpDeviceRow> = devices
             .iter()
             .filter(|d| d.confirmed_at.is_none())
@@ -796,7 +821,7 @@ impl Engine {
         }
         for method in candidates {
             if let Check::Ok { .. } =
-                self.check_code(tx, notices, user, method, code, purpose, ctx)?
+                self.check_code(tx, notices, user, method, code, purpose, ctx, None)?
             {
                 self.count_success(tx, user, &scopes, now)?;
                 return Ok(Ok(method));

@@ -8,9 +8,10 @@
 //! blocks writers or readers.
 //!
 //! The log starts again from its beginning only when a write transaction begins with every
-//! frame copied, which a pass running beside busy writers never leaves behind. So after the
-//! thread's pass the next commit copies the few frames that arrived meanwhile (the catch-up),
-//! and the transaction after it restarts the log. Past
+//! frame copied, which a pass running beside busy writers never leaves behind. So the thread
+//! repeats its pass until one has little left to copy (the frames that arrived during the
+//! pass before), the next commit copies the few that arrived meanwhile (the catch-up), and
+//! the transaction after it restarts the log. Past
 //! [`INLINE_PAGES`] (the thread cannot keep up, or could not be started) the committing
 //! connection checkpoints itself, as SQLite would.
 //!
@@ -26,6 +27,11 @@ use std::thread::JoinHandle;
 const WAKE_PAGES: i32 = 1_000;
 /// Log size at which the committing connection checkpoints itself.
 const INLINE_PAGES: i32 = 8 * WAKE_PAGES;
+/// The thread repeats its pass until one copies at most this many frames (those that arrived
+/// during the pass before), so the catch-up left to a commit stays small.
+const CATCH_UP_FRAMES: i32 = 64;
+/// Most passes the thread runs for one wake-up.
+const MAX_PASSES: u32 = 8;
 
 /// [`Signal::phase`]: no pass is wanted or running.
 const IDLE: u8 = 0;
@@ -146,15 +152,9 @@ fn run(signal: &Signal, path: &str) {
         if conn.is_none() {
             conn = super::SqliteBackend::connect(path, false).ok();
         }
-        let next = match conn
-            .as_ref()
-            .map(|c| c.wal_checkpoint_v2(None::<&str>, rusqlite::wal::CheckpointMode::PASSIVE))
-        {
-            // The pass copied the frames it saw; commits may have added more meanwhile.
-            Some(Ok(_)) => {
-                signal.background.fetch_add(1, Ordering::Relaxed);
-                CATCH_UP
-            }
+        let next = match conn.as_ref().map(|c| passes(c, signal)) {
+            // Commits may have added frames since the last pass.
+            Some(Ok(())) => CATCH_UP,
             // Another process is checkpointing (its pass serves this log too), or no
             // connection (opened again at the next wake-up).
             Some(Err(e)) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => {
@@ -167,4 +167,20 @@ fn run(signal: &Signal, path: &str) {
         };
         signal.phase.store(next, Ordering::Release);
     }
+}
+
+/// Passive checkpoints until one copies at most [`CATCH_UP_FRAMES`] new frames.
+fn passes(conn: &rusqlite::Connection, signal: &Signal) -> rusqlite::Result<()> {
+    let mut before = 0;
+    for _ in 0..MAX_PASSES {
+        // `copied` counts every frame copied since the log last restarted.
+        let (_, copied) =
+            conn.wal_checkpoint_v2(None::<&str>, rusqlite::wal::CheckpointMode::PASSIVE)?;
+        signal.background.fetch_add(1, Ordering::Relaxed);
+        if copied - before <= CATCH_UP_FRAMES {
+            break;
+        }
+        before = copied;
+    }
+    Ok(())
 }

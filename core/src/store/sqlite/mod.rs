@@ -29,7 +29,7 @@ use crate::error::{MfaError, Result};
 use rusqlite::{Connection, OpenFlags, Row, TransactionBehavior};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -140,8 +140,6 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 /// The write side: one connection, the open batch, and who waits on it.
 struct Writer {
     state: Mutex<WriterState>,
-    /// Signalled when a batch is committed (or fails).
-    committed: Condvar,
     /// Writers that announced themselves and wait for the state lock.
     queued: AtomicUsize,
     /// Shared with the write connection's commit hook and the checkpoint thread.
@@ -161,10 +159,32 @@ struct WriterState {
     checkpointer: Option<(u32, std::thread::JoinHandle<()>)>,
 }
 
-/// One batch's outcome, set once when it is committed.
+/// One batch's outcome, set once when it is committed. Its operations wait for it here, not
+/// on the writer's lock, so the next batch runs while they wake up.
 #[derive(Default)]
 struct Batch {
-    outcome: OnceLock<std::result::Result<(), String>>,
+    outcome: Mutex<Option<std::result::Result<(), String>>>,
+    committed: Condvar,
+}
+
+impl Batch {
+    fn finish(&self, outcome: std::result::Result<(), String>) {
+        *lock(&self.outcome) = Some(outcome);
+        self.committed.notify_all();
+    }
+
+    fn wait(&self) -> std::result::Result<(), String> {
+        let mut outcome = lock(&self.outcome);
+        loop {
+            if let Some(done) = outcome.as_ref() {
+                return done.clone();
+            }
+            outcome = self
+                .committed
+                .wait(outcome)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    }
 }
 
 enum Source {
@@ -261,7 +281,6 @@ impl SqliteBackend {
                     applied: None,
                     checkpointer: None,
                 }),
-                committed: Condvar::new(),
                 queued: AtomicUsize::new(0),
                 checkpoints,
             },
@@ -381,13 +400,7 @@ impl SqliteBackend {
         let broken = step.is_err();
         if !broken && self.writer.queued.load(Ordering::SeqCst) > 0 && st.ops < MAX_BATCH {
             // Another writer will run in this batch; the last one commits it.
-            while batch.outcome.get().is_none() {
-                st = self
-                    .writer
-                    .committed
-                    .wait(st)
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-            }
+            drop(st);
         } else {
             let outcome = match (&step, st.conn.as_ref()) {
                 (Ok(_), Some(conn)) => conn
@@ -403,21 +416,19 @@ impl SqliteBackend {
                     let _ = conn.execute_batch("ROLLBACK");
                 }
             }
-            let _ = batch.outcome.set(outcome);
+            batch.finish(outcome);
             st.open = None;
-            self.writer.committed.notify_all();
             if self.writer.checkpoints.wanted() {
                 if let Source::File { path, .. } = &self.source {
                     checkpoint::wake(&mut st.checkpointer, &self.writer.checkpoints, path);
                 }
             }
+            drop(st);
         }
-        drop(st);
         let result = step?;
-        match batch.outcome.get() {
-            Some(Ok(())) => result,
-            Some(Err(reason)) => Err(MfaError::storage(format!("commit failed: {reason}"))),
-            None => Err(MfaError::internal("the batch was not committed")),
+        match batch.wait() {
+            Ok(()) => result,
+            Err(reason) => Err(MfaError::storage(format!("commit failed: {reason}"))),
         }
     }
 
