@@ -20,6 +20,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "005_account_security",
         include_str!("../../migrations/005_account_security.sql"),
     ),
+    (
+        "006_audit_pages",
+        include_str!("../../migrations/006_audit_pages.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -16,7 +16,16 @@ impl AuditTx for SqliteTx<'_> {
     }
 
     fn purge_audit(&mut self, before: i64) -> Result<usize> {
-        self.exec("DELETE FROM audit_events WHERE created_at < ?1", [before])
+        // Rows are in id order of insertion: the purge stops at the first row at or after
+        // `before` (a row written while the clock was behind waits for a later purge), and it
+        // keeps the newest row, so the next id stays above every id handed out.
+        self.exec(
+            "DELETE FROM audit_events
+             WHERE id < COALESCE(
+                 (SELECT id FROM audit_events WHERE created_at >= ?1 ORDER BY id LIMIT 1),
+                 (SELECT MAX(id) FROM audit_events))",
+            [before],
+        )
     }
 
     fn list_audit(&mut self, user_id: &str, since: i64, limit: u32) -> Result<Vec<AuditRow>> {

@@ -623,6 +623,50 @@ mod tests {
     }
 
     #[test]
+    fn the_audit_purge_walks_from_the_oldest_and_keeps_the_newest() -> Result<()> {
+        let backend = SqliteBackend::open(":memory:")?;
+        let event = |created_at| crate::store::AuditRow {
+            id: 0,
+            user_id: None,
+            action: "sign_in".into(),
+            method: None,
+            success: true,
+            ip: None,
+            user_agent: None,
+            detail: None,
+            created_at,
+        };
+        let ids = |backend: &SqliteBackend| -> Result<Vec<(i64, i64)>> {
+            let st = lock(&backend.writer.state);
+            let conn = st
+                .conn
+                .as_ref()
+                .ok_or_else(|| MfaError::internal("no conn"))?;
+            let mut stmt = conn.prepare("SELECT id, created_at FROM audit_events ORDER BY id")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        };
+        // The clock stepped back once: the row at 20 comes after the row at 50.
+        for t in [10, 50, 20, 60] {
+            backend.write(&mut |tx| tx.insert_audit(&event(t)))?;
+        }
+        let mut purged = 0;
+        backend.write(&mut |tx| {
+            purged = tx.purge_audit(30)?;
+            Ok(())
+        })?;
+        // Only the oldest goes: the purge stops at the first row not older than the cutoff.
+        assert_eq!(purged, 1);
+        assert_eq!(ids(&backend)?, vec![(2, 50), (3, 20), (4, 60)]);
+        // Everything is past the cutoff: the newest row stays, and ids go on from it.
+        backend.write(&mut |tx| tx.purge_audit(1_000).map(|_| ()))?;
+        assert_eq!(ids(&backend)?, vec![(4, 60)]);
+        backend.write(&mut |tx| tx.insert_audit(&event(70)))?;
+        assert_eq!(ids(&backend)?, vec![(4, 60), (5, 70)]);
+        Ok(())
+    }
+
+    #[test]
     fn a_failing_operation_rolls_back_only_itself() -> Result<()> {
         let backend = SqliteBackend::open(":memory:")?;
         let user = test_user;
