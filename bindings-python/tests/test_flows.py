@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import select
+import signal
 import time
 from pathlib import Path
 from typing import Any, Dict
@@ -208,6 +210,54 @@ def test_key_mismatch_and_bytes_key(tmp_path: Path) -> None:
     with pytest.raises(plinto.MfaError) as err:
         plinto.Plinto(database=db, secret_key=os.urandom(32))
     assert err.value.code == "key_mismatch"
+
+
+def test_a_fork_during_a_background_checkpoint_leaves_the_child_able_to_checkpoint(
+    tmp_path: Path,
+) -> None:
+    """The parent's checkpoint thread is woken by the commit that takes the log past 1,000
+    pages, and the fork lands at a different point of its pass each round: the child never
+    hangs, and its own checkpoints keep its log bounded (a checkpoint lock or SQLite mutex
+    inherited from the parent's thread would stop them)."""
+    frame = 4096 + 24
+    for round_ in range(6):
+        directory = tmp_path / f"round{round_}"
+        directory.mkdir()
+        client = new_client(directory, storage={"durability": "normal"})
+        auth = client.auth_sync
+        wal = directory / "plinto.db-wal"
+        while not wal.exists() or wal.stat().st_size < 1_000 * frame:
+            auth.sign_up(unique_email("parent"), PASSWORD)
+        # Into the pass (copying 1,000 pages and flushing takes milliseconds).
+        time.sleep(0.0005 * (round_ + 1))
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            report: Dict[str, Any] = {}
+            try:
+                os.close(read_end)
+                for _ in range(1_200):
+                    client.auth_sync.sign_up(unique_email("child"), PASSWORD)
+                report["largest_log"] = wal.stat().st_size
+            except BaseException as e:  # report everything, never return into pytest
+                report["error"] = repr(e)
+            finally:
+                os.write(write_end, json.dumps(report).encode())
+                os._exit(0)
+        os.close(write_end)
+        ready, _, _ = select.select([read_end], [], [], 60)
+        if not ready:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail(f"round {round_}: the child hung")
+        with os.fdopen(read_end) as pipe:
+            report = json.loads(pipe.read() or "{}")
+        os.waitpid(pid, 0)
+        assert "error" not in report, report
+        # About 4,800 pages were written after the fork: a log the child could not
+        # checkpoint would hold them all.
+        assert report["largest_log"] < 3_000 * frame, (round_, report)
+        auth.sign_up(unique_email("parent"), PASSWORD)
 
 
 def test_works_after_fork_in_child(tmp_path: Path) -> None:

@@ -465,7 +465,10 @@ impl Engine {
                 rate_limited,
                 retry_after: Some(u64::try_from(retry_after).unwrap_or(0)),
                 error: Some(error.into()),
-                fallback_methods: Some(self.fallback_methods(tx, &user, method)?),
+                // After the attempt was counted: a failure to read them must not undo that.
+                fallback_methods: Some(
+                    self.fallback_methods(tx, &user, method).unwrap_or_default(),
+                ),
                 ..VerifyMfaResult::default()
             })
         };

@@ -218,8 +218,9 @@ pub trait AuditTx {
     fn insert_audit(&mut self, event: &AuditRow) -> Result<()>;
     /// The user's audit events since `since`, newest first, at most `limit`.
     fn list_audit(&mut self, user_id: &str, since: i64, limit: u32) -> Result<Vec<AuditRow>>;
-    /// Deletes audit events older than `before`, oldest first, always keeping the newest event
-    /// (ids never go back). Returns how many.
+    /// Deletes audit events older than `before` among the oldest ones (a bounded number per
+    /// call, so a large backlog goes over several calls), always keeping the newest event (ids
+    /// never go back). Returns how many.
     fn purge_audit(&mut self, before: i64) -> Result<usize>;
 }
 

@@ -5,6 +5,9 @@ use crate::error::Result;
 use crate::store::{AuditRow, AuditTx};
 use rusqlite::params;
 
+/// Oldest audit rows one purge looks at.
+const PURGE_WINDOW: i64 = 1_000;
+
 impl AuditTx for SqliteTx<'_> {
     fn insert_audit(&mut self, a: &AuditRow) -> Result<()> {
         self.exec(
@@ -16,15 +19,16 @@ impl AuditTx for SqliteTx<'_> {
     }
 
     fn purge_audit(&mut self, before: i64) -> Result<usize> {
-        // Rows are in id order of insertion: the purge stops at the first row at or after
-        // `before` (a row written while the clock was behind waits for a later purge), and it
-        // keeps the newest row, so the next id stays above every id handed out.
+        // Rows are in id order of insertion. The purge looks at the oldest `PURGE_WINDOW`
+        // rows only (bounded work on every sign-in, no index by time to keep up) and deletes
+        // those older than `before`: a row stamped ahead of the clock stays and blocks
+        // nothing behind it. The newest row stays, so the next id is above every id handed out.
         self.exec(
             "DELETE FROM audit_events
-             WHERE id < COALESCE(
-                 (SELECT id FROM audit_events WHERE created_at >= ?1 ORDER BY id LIMIT 1),
-                 (SELECT MAX(id) FROM audit_events))",
-            [before],
+             WHERE id IN (SELECT id FROM audit_events ORDER BY id LIMIT ?2)
+               AND created_at < ?1
+               AND id < (SELECT MAX(id) FROM audit_events)",
+            params![before, PURGE_WINDOW],
         )
     }
 

@@ -17,11 +17,61 @@
 //!
 //! Fork safety: the thread belongs to the process that started it. A child of `fork()` starts
 //! its own when it first needs one; the parent's thread and its connection do not exist in the
-//! child, and nothing there is used or closed.
+//! child, and nothing there is used or closed. The thread never forks mid-call: a `fork()`
+//! waits (through `pthread_atfork`) until no checkpoint thread of the process is inside
+//! SQLite, and none enters it until the fork is done, so the child inherits no SQLite lock or
+//! mutex the thread held (a pass holds the file's checkpoint lock).
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Once};
 use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// Set while a `fork()` is being prepared: checkpoint threads make no SQLite call.
+static FORKING: AtomicBool = AtomicBool::new(false);
+/// Checkpoint threads of this process inside a SQLite call.
+static IN_SQLITE: AtomicUsize = AtomicUsize::new(0);
+static FORK_HANDLERS: Once = Once::new();
+
+/// Runs `f` (a SQLite call of the checkpoint thread) unless a fork is being prepared.
+fn outside_forks<T>(f: impl FnOnce() -> T) -> Option<T> {
+    IN_SQLITE.fetch_add(1, Ordering::SeqCst);
+    let out = if FORKING.load(Ordering::SeqCst) {
+        None
+    } else {
+        Some(f())
+    };
+    IN_SQLITE.fetch_sub(1, Ordering::SeqCst);
+    out
+}
+
+/// `pthread_atfork` prepare handler: waits until no checkpoint thread is inside SQLite.
+#[cfg(unix)]
+extern "C" fn before_fork() {
+    FORKING.store(true, Ordering::SeqCst);
+    while IN_SQLITE.load(Ordering::SeqCst) > 0 {
+        std::thread::sleep(Duration::from_micros(200));
+    }
+}
+
+/// `pthread_atfork` parent and child handler.
+#[cfg(unix)]
+extern "C" fn after_fork() {
+    FORKING.store(false, Ordering::SeqCst);
+}
+
+/// Registers the fork handlers once per process (a child inherits them). The one `unsafe`
+/// block of core: `pthread_atfork` has no safe wrapper.
+#[allow(unsafe_code)]
+fn guard_forks() {
+    FORK_HANDLERS.call_once(|| {
+        #[cfg(unix)]
+        // SAFETY: the handlers are plain functions that only touch atomics and sleep.
+        unsafe {
+            libc::pthread_atfork(Some(before_fork), Some(after_fork), Some(after_fork));
+        }
+    });
+}
 
 /// Log size (in pages) at which the checkpoint thread is woken: SQLite's default threshold.
 const WAKE_PAGES: i32 = 1_000;
@@ -117,6 +167,7 @@ pub(super) fn wake(thread: &mut Option<(u32, JoinHandle<()>)>, signal: &Arc<Sign
             std::mem::forget(handle);
         }
     }
+    guard_forks();
     let signal = Arc::clone(signal);
     let path = path.to_string();
     let started = std::thread::Builder::new()
@@ -150,7 +201,13 @@ fn run(signal: &Signal, path: &str) {
             continue;
         }
         if conn.is_none() {
-            conn = super::SqliteBackend::connect(path, false).ok();
+            match outside_forks(|| super::SqliteBackend::connect(path, false).ok()) {
+                Some(opened) => conn = opened,
+                None => {
+                    std::thread::sleep(Duration::from_millis(1));
+                    continue;
+                }
+            }
         }
         let next = match conn.as_ref().map(|c| passes(c, signal)) {
             // Commits may have added frames since the last pass.
@@ -161,11 +218,22 @@ fn run(signal: &Signal, path: &str) {
                 IDLE
             }
             Some(Err(_)) | None => {
-                conn = None;
+                close(conn.take());
                 IDLE
             }
         };
         signal.phase.store(next, Ordering::Release);
+    }
+    close(conn);
+}
+
+/// Closes the thread's connection (a SQLite call too).
+fn close(conn: Option<rusqlite::Connection>) {
+    let mut conn = conn;
+    while conn.is_some() {
+        if outside_forks(|| drop(conn.take())).is_none() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 }
 
@@ -173,9 +241,14 @@ fn run(signal: &Signal, path: &str) {
 fn passes(conn: &rusqlite::Connection, signal: &Signal) -> rusqlite::Result<()> {
     let mut before = 0;
     for _ in 0..MAX_PASSES {
-        // `copied` counts every frame copied since the log last restarted.
-        let (_, copied) =
-            conn.wal_checkpoint_v2(None::<&str>, rusqlite::wal::CheckpointMode::PASSIVE)?;
+        // `copied` counts every frame copied since the log last restarted. A fork in
+        // preparation ends the passes (the next commit catches up).
+        let Some(pass) = outside_forks(|| {
+            conn.wal_checkpoint_v2(None::<&str>, rusqlite::wal::CheckpointMode::PASSIVE)
+        }) else {
+            break;
+        };
+        let (_, copied) = pass?;
         signal.background.fetch_add(1, Ordering::Relaxed);
         if copied - before <= CATCH_UP_FRAMES {
             break;

@@ -106,6 +106,14 @@ fn configure(conn: &Connection, file: bool) -> Result<()> {
     Ok(())
 }
 
+/// The path of an opened database file as an absolute one, so connections opened later
+/// (readers, the checkpoint thread, a child after `fork()`) find the same file whatever the
+/// working directory has become.
+fn absolute(path: &str) -> String {
+    std::fs::canonicalize(path)
+        .map_or_else(|_| path.to_string(), |p| p.to_string_lossy().into_owned())
+}
+
 fn schema_version(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
 }
@@ -226,7 +234,7 @@ impl SqliteBackend {
             match Self::connect(path, false) {
                 Ok(conn) => (
                     Source::File {
-                        path: path.to_string(),
+                        path: absolute(path),
                         read_only: false,
                     },
                     conn,
@@ -241,7 +249,7 @@ impl SqliteBackend {
                     }
                     (
                         Source::File {
-                            path: path.to_string(),
+                            path: absolute(path),
                             read_only: true,
                         },
                         conn,
@@ -623,7 +631,7 @@ mod tests {
     }
 
     #[test]
-    fn the_audit_purge_walks_from_the_oldest_and_keeps_the_newest() -> Result<()> {
+    fn the_audit_purge_takes_old_rows_from_the_oldest_and_keeps_the_newest() -> Result<()> {
         let backend = SqliteBackend::open(":memory:")?;
         let event = |created_at| crate::store::AuditRow {
             id: 0,
@@ -655,9 +663,9 @@ mod tests {
             purged = tx.purge_audit(30)?;
             Ok(())
         })?;
-        // Only the oldest goes: the purge stops at the first row not older than the cutoff.
-        assert_eq!(purged, 1);
-        assert_eq!(ids(&backend)?, vec![(2, 50), (3, 20), (4, 60)]);
+        // The rows older than the cutoff go, also the one behind a row stamped later.
+        assert_eq!(purged, 2);
+        assert_eq!(ids(&backend)?, vec![(2, 50), (4, 60)]);
         // Everything is past the cutoff: the newest row stays, and ids go on from it.
         backend.write(&mut |tx| tx.purge_audit(1_000).map(|_| ()))?;
         assert_eq!(ids(&backend)?, vec![(4, 60)]);
