@@ -14,6 +14,7 @@ Invariants:
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
 from datetime import datetime
@@ -52,8 +53,9 @@ R = TypeVar("R", bound="Record")
 T = TypeVar("T")
 
 
+@functools.lru_cache(maxsize=1024)
 def snake(name: str) -> str:
-    """``userId`` → ``user_id``."""
+    """``userId`` → ``user_id`` (cached: the engine's keys are a small fixed set)."""
     return _UPPER.sub(r"_\1", name).lower()
 
 
@@ -289,12 +291,26 @@ def _invalid(field: str, reason: str) -> MfaError:
 def encode(args: Mapping[str, Any]) -> str:
     """JSON object of the arguments that are not None (a ``datetime`` as Unix seconds); an
     argument JSON cannot carry is an ``invalid_input`` error naming it (snake_case)."""
+    present = {
+        name: int(value.timestamp()) if isinstance(value, datetime) else value
+        for name, value in args.items()
+        if value is not None
+    }
+    try:
+        text = json.dumps(
+            present, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+        )
+        text.encode("utf-8")
+        return text
+    except (TypeError, ValueError, RecursionError):
+        # Field by field, to name the argument at fault.
+        return _encode_naming(present)
+
+
+def _encode_naming(args: Mapping[str, Any]) -> str:
+    """:func:`encode` one argument at a time: the first one JSON cannot carry is named."""
     parts = []
     for name, value in args.items():
-        if value is None:
-            continue
-        if isinstance(value, datetime):
-            value = int(value.timestamp())
         try:
             text = json.dumps(value, ensure_ascii=False, allow_nan=False)
             text.encode("utf-8")

@@ -277,8 +277,7 @@ impl Engine {
         now: i64,
     ) -> Result<()> {
         tx.reset_scopes(scopes, now)?;
-        tx.reset_mfa_failures(&user.id)?;
-        tx.stamp_user(&user.id, UserStamp::MfaUsed, now)
+        tx.record_mfa_success(&user.id, now)
     }
 
     /// Starts setting up a method. For `totp`: a new secret, its `otpauth://` URI and QR code;

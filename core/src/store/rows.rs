@@ -51,8 +51,6 @@ pub struct FactorSummary {
 pub enum UserStamp {
     /// MFA activated (kept if already set).
     MfaSetup,
-    /// MFA used successfully.
-    MfaUsed,
     /// Password re-verified by an explicit check (`verify_password`), not by sign-in.
     PasswordVerified,
     /// A factor was added (confirmed).

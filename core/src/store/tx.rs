@@ -36,6 +36,9 @@ pub trait UserTx {
     fn record_mfa_failure(&mut self, id: &str) -> Result<u32>;
     /// A right MFA answer: the consecutive failures start again from zero.
     fn reset_mfa_failures(&mut self, id: &str) -> Result<()>;
+    /// A right MFA answer at `at`: the consecutive failures start again from zero and the
+    /// time is recorded as the last MFA use, in one update.
+    fn record_mfa_success(&mut self, id: &str, at: i64) -> Result<()>;
     /// Suspends (or with `None` restores) the user's code-based factors.
     fn set_codes_suspended(&mut self, id: &str, at: Option<i64>) -> Result<()>;
     /// Sets a time stamp on the user.

@@ -106,6 +106,18 @@ fn configure(conn: &Connection, file: bool) -> Result<()> {
     Ok(())
 }
 
+/// Page cache of the write connection, in KiB: the pages every operation touches (users,
+/// factors, the audit index) stay in memory instead of being read again from the file.
+const WRITER_CACHE_KIB: i64 = 16 * 1024;
+
+/// What the write connection of a file has beyond [`configure`]: a larger page cache and the
+/// checkpoint hook.
+fn prepare_writer(conn: &mut Connection, checkpoints: &Arc<checkpoint::Signal>) -> Result<()> {
+    conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
+    checkpoint::install_hook(conn, checkpoints)?;
+    Ok(())
+}
+
 /// The path of an opened database file as an absolute one, so connections opened later
 /// (readers, the checkpoint thread, a child after `fork()`) find the same file whatever the
 /// working directory has become.
@@ -275,7 +287,7 @@ impl SqliteBackend {
                 ..
             }
         ) {
-            checkpoint::install_hook(&mut conn, &checkpoints)?;
+            prepare_writer(&mut conn, &checkpoints)?;
         }
         let pid = std::process::id();
         Ok(Self {
@@ -337,7 +349,7 @@ impl SqliteBackend {
                 Source::File { path, read_only } => {
                     let mut conn = Self::connect(path, *read_only)?;
                     if !*read_only {
-                        checkpoint::install_hook(&mut conn, &self.writer.checkpoints)?;
+                        prepare_writer(&mut conn, &self.writer.checkpoints)?;
                     }
                     st.conn = Some(conn);
                 }
@@ -370,15 +382,16 @@ impl SqliteBackend {
         Ok(())
     }
 
-    /// Runs `f` in a savepoint of the open batch, then commits the batch unless another
-    /// writer is waiting to join it.
+    /// Runs `f` in the open batch (opening one if there is none), then commits the batch
+    /// unless another writer is waiting to join it.
     fn write_batched(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
         let no_conn = || MfaError::internal("no write connection");
         self.writer.queued.fetch_add(1, Ordering::SeqCst);
         let mut st = lock(&self.writer.state);
         self.writer.queued.fetch_sub(1, Ordering::SeqCst);
         self.ensure_writer(&mut st)?;
-        if st.open.is_none() {
+        let opens = st.open.is_none();
+        if opens {
             st.conn
                 .as_ref()
                 .ok_or_else(no_conn)?
@@ -391,13 +404,19 @@ impl SqliteBackend {
             .open
             .clone()
             .ok_or_else(|| MfaError::internal("no open batch"))?;
-        // The operation in its savepoint. `Err` here means the savepoint itself failed: the
-        // batch's transaction cannot be trusted and is rolled back below.
+        // The operation that opens the batch runs alone in its transaction (a failure rolls
+        // that back); one joining the batch runs in a savepoint. `Err` here means the
+        // savepoint itself failed: the batch's transaction cannot be trusted and is rolled
+        // back below.
         let step = st.conn.as_ref().ok_or_else(no_conn).and_then(|conn| {
-            conn.prepare_cached("SAVEPOINT op")?.execute([])?;
+            if !opens {
+                conn.prepare_cached("SAVEPOINT op")?.execute([])?;
+            }
             let result = catch_unwind(AssertUnwindSafe(|| f(&mut SqliteTx { conn })))
                 .unwrap_or_else(|_| Err(MfaError::internal("unexpected failure in the store")));
-            if result.is_ok() {
+            if opens {
+                // Nothing to release; a failure is handled below.
+            } else if result.is_ok() {
                 conn.prepare_cached("RELEASE op")?.execute([])?;
             } else {
                 conn.execute_batch("ROLLBACK TO op; RELEASE op")?;
@@ -406,7 +425,18 @@ impl SqliteBackend {
         });
         st.ops += 1;
         let broken = step.is_err();
-        if !broken && self.writer.queued.load(Ordering::SeqCst) > 0 && st.ops < MAX_BATCH {
+        if opens && matches!(step, Ok(Err(_))) {
+            // The batch held only this operation: it ends with its transaction rolled back,
+            // and the operation answers with its own error.
+            if let Some(conn) = st.conn.as_ref() {
+                let _ = conn
+                    .prepare_cached("ROLLBACK")
+                    .and_then(|mut r| r.execute([]));
+            }
+            batch.finish(Ok(()));
+            st.open = None;
+            drop(st);
+        } else if !broken && self.writer.queued.load(Ordering::SeqCst) > 0 && st.ops < MAX_BATCH {
             // Another writer will run in this batch; the last one commits it.
             drop(st);
         } else {
@@ -606,7 +636,11 @@ mod tests {
         for n in 0..4_000 {
             backend.write(&mut |tx| {
                 tx.insert_user(&test_user(&format!("usr_{n:05}")))?;
-                tx.stamp_user(&format!("usr_{n:05}"), crate::store::UserStamp::MfaUsed, n)
+                tx.stamp_user(
+                    &format!("usr_{n:05}"),
+                    crate::store::UserStamp::PasswordVerified,
+                    n,
+                )
             })?;
             largest_log = largest_log.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
         }

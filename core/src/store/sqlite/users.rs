@@ -143,6 +143,14 @@ impl UserTx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn record_mfa_success(&mut self, id: &str, at: i64) -> Result<()> {
+        self.exec(
+            "UPDATE users SET mfa_last_used_at = ?2, mfa_failures = 0 WHERE id = ?1",
+            params![id, at],
+        )?;
+        Ok(())
+    }
+
     fn set_codes_suspended(&mut self, id: &str, at: Option<i64>) -> Result<()> {
         self.exec(
             "UPDATE users SET codes_suspended_at = ?2 WHERE id = ?1",
@@ -156,7 +164,6 @@ impl UserTx for SqliteTx<'_> {
             UserStamp::MfaSetup => {
                 "UPDATE users SET mfa_setup_at = COALESCE(mfa_setup_at, ?2) WHERE id = ?1"
             }
-            UserStamp::MfaUsed => "UPDATE users SET mfa_last_used_at = ?2 WHERE id = ?1",
             UserStamp::FactorAdded => "UPDATE users SET factor_added_at = ?2 WHERE id = ?1",
             UserStamp::PasswordVerified => {
                 "UPDATE users SET password_verified_at = ?2 WHERE id = ?1"
