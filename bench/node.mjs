@@ -19,6 +19,9 @@ const { authenticator } = require('otplib')
 const argon2 = require('argon2')
 
 const USERS = Number(process.env.BENCH_USERS ?? 1000)
+// Each measure alternates ours and the peer this many times (USERS operations each) and reports
+// medians: the machine's speed drifts within a run, and a single pair would measure the drift.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const SIGN_INS = Number(process.env.BENCH_SIGN_INS ?? 20)
 const KEY = '42'.repeat(32)
 const PASSWORD = 'Bench-Password-1'
@@ -52,9 +55,10 @@ async function oursWith(durability) {
     storage: { durability },
   })
   const users = []
-  for (let i = 0; i < USERS; i += 50) {
+  const total = USERS * ROUNDS
+  for (let i = 0; i < total; i += 50) {
     const batch = await Promise.all(
-      Array.from({ length: Math.min(50, USERS - i) }, async (_, j) => {
+      Array.from({ length: Math.min(50, total - i) }, async (_, j) => {
         const { user, session } = await plinto.auth.signUp({ email: `u${i + j}@bench.example`, password: PASSWORD })
         const setup = await plinto.auth.enableMFA({ userId: user.id, method: 'totp', sessionToken: session.token })
         const secret = setup.secret ?? ''
@@ -78,7 +82,7 @@ function peerWith(synchronous) {
   const insert = db.prepare('INSERT INTO users (id, secret) VALUES (?, ?)')
   const users = []
   db.transaction(() => {
-    for (let i = 0; i < USERS; i++) {
+    for (let i = 0; i < USERS * ROUNDS; i++) {
       const secret = authenticator.generateSecret()
       insert.run(`u${i}`, secret)
       users.push({ id: `u${i}`, secret })
@@ -108,36 +112,66 @@ function peerWith(synchronous) {
   return { verify, users }
 }
 
+/** The median of some numbers. */
+const median = (/** @type {number[]} */ xs) => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+/**
+ * Runs each of `measures` (round index → ops/s) once per round, alternating, and returns the
+ * rounds' figures of each.
+ * @param {Array<(round: number) => Promise<number>>} measures
+ */
+async function alternate(measures) {
+  /** @type {number[][]} */
+  const figures = measures.map(() => [])
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [k, measure] of measures.entries()) figures[k].push(await measure(r))
+  }
+  return figures
+}
+
+/** Medians of ours and the peer's rounds, and the median of the rounds' ratios. */
+const summary = (/** @type {number[]} */ ours, /** @type {number[]} */ peer) => ({
+  ours_ops: median(ours),
+  peer_ops: median(peer),
+  ratio: median(ours.map((o, r) => o / peer[r])),
+  rounds: ours.length,
+})
+
 async function verifyBench() {
   for (const durability of ['normal', 'full']) {
     const synchronous = durability === 'full' ? 'FULL' : 'NORMAL'
     for (const callers of [1, 16]) {
       const { plinto, users } = await oursWith(durability)
-      const codes = users.map((u) => nextCode(u.secret))
-      let failures = 0
-      const ours = await throughput(users.length, callers, async (i) => {
-        const r = await plinto.auth.verifyMFA({ userId: users[i].id, method: 'totp', code: codes[i] })
-        if (!r.success) failures++
-      })
-      if (failures) throw new Error(`ours: ${failures} verifications failed`)
-      // The peer is synchronous: 16 callers on one event loop run one at a time.
       const peer = peerWith(synchronous)
+      const vsNormal = durability === 'full' && callers === 16 ? peerWith('NORMAL') : null
+      const codes = users.map((u) => nextCode(u.secret))
       const peerCodes = peer.users.map((u) => nextCode(u.secret))
-      let peerFailures = 0
-      const theirs = await throughput(peer.users.length, callers, async (i) => {
-        if (!peer.verify(peer.users[i].id, peerCodes[i])) peerFailures++
-      })
-      if (peerFailures) throw new Error(`peer: ${peerFailures} verifications failed`)
-      emit('totp_verify', { durability, callers, ours_ops: ours, peer_ops: theirs, peer: `otplib + better-sqlite3 (synchronous=${synchronous})` })
-      // Against the peer at NORMAL too: durable verification against the others' speed without it.
-      if (durability === 'full' && callers === 16) {
-        const normal = peerWith('NORMAL')
-        const normalCodes = normal.users.map((u) => nextCode(u.secret))
-        const fast = await throughput(normal.users.length, 1, async (i) => {
-          if (!normal.verify(normal.users[i].id, normalCodes[i])) throw new Error('peer: verification failed')
+      const normalCodes = vsNormal ? vsNormal.users.map((u) => nextCode(u.secret)) : []
+      const ours = async (/** @type {number} */ r) => {
+        let failures = 0
+        const ops = await throughput(USERS, callers, async (i) => {
+          const u = users[r * USERS + i]
+          const res = await plinto.auth.verifyMFA({ userId: u.id, method: 'totp', code: codes[r * USERS + i] })
+          if (!res.success) failures++
         })
-        emit('totp_verify_full_vs_peer_normal', { callers, ours_ops: ours, peer_ops: fast, peer: 'otplib + better-sqlite3 (synchronous=NORMAL)' })
+        if (failures) throw new Error(`ours: ${failures} verifications failed`)
+        return ops
       }
+      // The peer is synchronous: 16 callers on one event loop run one at a time.
+      const theirs = (/** @type {typeof peer} */ p, /** @type {string[]} */ pc) => async (/** @type {number} */ r) =>
+        throughput(USERS, callers, async (i) => {
+          if (!p.verify(p.users[r * USERS + i].id, pc[r * USERS + i])) throw new Error('peer: verification failed')
+        })
+      const measures = [ours, theirs(peer, peerCodes)]
+      if (vsNormal) measures.push(theirs(vsNormal, normalCodes))
+      const [o, t, n] = await alternate(measures)
+      emit('totp_verify', { durability, callers, ...summary(o, t), peer: `otplib + better-sqlite3 (synchronous=${synchronous})` })
+      // Against the peer at NORMAL too: durable verification against the others' speed without it.
+      if (n) emit('totp_verify_full_vs_peer_normal', { callers, ...summary(o, n), peer: 'otplib + better-sqlite3 (synchronous=NORMAL)' })
     }
   }
 }

@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import sqlite3
+import statistics
 import tempfile
 import threading
 import time
@@ -26,6 +27,9 @@ import pyotp
 import plinto
 
 USERS = int(os.environ.get("BENCH_USERS", "1000"))
+# Each measure alternates ours and the peer this many times (USERS operations each) and reports
+# medians: the machine's speed drifts within a run, and a single pair would measure the drift.
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 SIGN_INS = int(os.environ.get("BENCH_SIGN_INS", "20"))
 KEY = "42" * 32
 PASSWORD = "Bench-Password-1"
@@ -50,7 +54,7 @@ def ours_with(directory: str, durability: str) -> Tuple[plinto.Plinto, List[Tupl
     )
     auth = client.auth_sync
     users: List[Tuple[str, str]] = []
-    for i in range(USERS):
+    for i in range(USERS * ROUNDS):
         signed = auth.sign_up(f"u{i}@bench.example", PASSWORD)
         setup = auth.enable_mfa(signed.user.id, "totp", session_token=signed.session.token)
         secret = setup.secret or ""
@@ -75,7 +79,7 @@ def peer_with(directory: str, synchronous: str) -> Tuple[Callable[[str, str], bo
            CREATE TABLE attempts (user_id TEXT PRIMARY KEY, failures INTEGER NOT NULL, window_start INTEGER NOT NULL);
            CREATE TABLE audit (id INTEGER PRIMARY KEY, user_id TEXT, action TEXT, success INTEGER, created_at INTEGER)"""
     )
-    users = [(f"u{i}", pyotp.random_base32()) for i in range(USERS)]
+    users = [(f"u{i}", pyotp.random_base32()) for i in range(USERS * ROUNDS)]
     db.execute("BEGIN")
     db.executemany("INSERT INTO users (id, secret) VALUES (?, ?)", users)
     db.execute("COMMIT")
@@ -166,55 +170,102 @@ async def run_async(
     return ops
 
 
+def rounds(pairs: List[Tuple[str, str]], r: int) -> List[Tuple[str, str]]:
+    """The pairs of round ``r``."""
+    return pairs[r * USERS : (r + 1) * USERS]
+
+
+def alternate(measures: List[Callable[[int], float]]) -> List[List[float]]:
+    """Runs each measure (round index to ops/s) once per round, alternating."""
+    figures: List[List[float]] = [[] for _ in measures]
+    for r in range(ROUNDS):
+        for k, measure in enumerate(measures):
+            figures[k].append(measure(r))
+    return figures
+
+
+def summary(ours: List[float], peer: List[float]) -> Dict[str, Any]:
+    """Medians of ours and the peer's rounds, and the median of the rounds' ratios."""
+    return {
+        "ours_ops": statistics.median(ours),
+        "peer_ops": statistics.median(peer),
+        "ratio": statistics.median(o / p for o, p in zip(ours, peer)),
+        "rounds": len(ours),
+    }
+
+
 def verify_bench(directory: str) -> None:
     for durability, synchronous in (("normal", "NORMAL"), ("full", "FULL")):
         for callers in (1, 16):
             client, pairs = ours_with(directory, durability)
             auth = client.auth_sync
-            ours = run_threads(
-                pairs, callers, lambda u, c: auth.verify_mfa("totp", c, user_id=u).success
-            )
             verify, peer_pairs = peer_with(directory, synchronous)
-            theirs = run_threads(peer_pairs, 1, verify)
+            measures: List[Callable[[int], float]] = [
+                lambda r: run_threads(
+                    rounds(pairs, r),
+                    callers,
+                    lambda u, c: auth.verify_mfa("totp", c, user_id=u).success,
+                ),
+                lambda r: run_threads(rounds(peer_pairs, r), 1, verify),
+            ]
+            against_normal = durability == "full" and callers == 16
+            if against_normal:
+                normal, normal_pairs = peer_with(directory, "NORMAL")
+                measures.append(lambda r: run_threads(rounds(normal_pairs, r), 1, normal))
+            figures = alternate(measures)
             emit(
                 "totp_verify",
                 durability=durability,
                 callers=callers,
-                ours_ops=ours,
-                peer_ops=theirs,
+                **summary(figures[0], figures[1]),
                 peer=f"pyotp + sqlite3 (synchronous={synchronous})",
             )
-            if durability == "full" and callers == 16:
-                normal, normal_pairs = peer_with(directory, "NORMAL")
+            if against_normal:
                 emit(
                     "totp_verify_full_vs_peer_normal",
                     callers=callers,
-                    ours_ops=ours,
-                    peer_ops=run_threads(normal_pairs, 1, normal),
+                    **summary(figures[0], figures[2]),
                     peer="pyotp + sqlite3 (synchronous=NORMAL)",
                 )
 
 
 def async_bench(directory: str) -> None:
-    """The async API (asyncio.to_thread) against the blocking one and a dedicated executor."""
-    results: Dict[str, float] = {}
-    blocking, pairs = ours_with(directory, "normal")
-    results["blocking"] = run_threads(
-        pairs, 1, lambda u, code: blocking.auth_sync.verify_mfa("totp", code, user_id=u).success
-    )
-    threaded, pairs = ours_with(directory, "normal")
-    results["to_thread"] = asyncio.run(
-        run_async(pairs, 1, lambda u, code: threaded.auth.verify_mfa("totp", code, user_id=u))
-    )
-    dedicated, pairs = ours_with(directory, "normal")
+    """The async API (asyncio.to_thread) against the blocking one and a dedicated executor,
+    alternating on one database (a third of each round's users each)."""
+    client, pairs = ours_with(directory, "normal")
+    third = USERS // 3
     executor = ThreadPoolExecutor(max_workers=4)
 
     async def in_executor(u: str, code: str) -> Any:
-        call = lambda: dedicated.auth_sync.verify_mfa("totp", code, user_id=u)  # noqa: E731
+        call = lambda: client.auth_sync.verify_mfa("totp", code, user_id=u)  # noqa: E731
         return await asyncio.get_running_loop().run_in_executor(executor, call)
 
-    results["executor"] = asyncio.run(run_async(pairs, 1, in_executor))
+    def part(r: int, k: int) -> List[Tuple[str, str]]:
+        return rounds(pairs, r)[k * third : (k + 1) * third]
+
+    blocking, to_thread, dedicated = alternate(
+        [
+            lambda r: run_threads(
+                part(r, 0),
+                1,
+                lambda u, code: client.auth_sync.verify_mfa("totp", code, user_id=u).success,
+            ),
+            lambda r: asyncio.run(
+                run_async(
+                    part(r, 1),
+                    1,
+                    lambda u, code: client.auth.verify_mfa("totp", code, user_id=u),
+                )
+            ),
+            lambda r: asyncio.run(run_async(part(r, 2), 1, in_executor)),
+        ]
+    )
     executor.shutdown()
+    results = {
+        "blocking": statistics.median(blocking),
+        "to_thread": statistics.median(to_thread),
+        "executor": statistics.median(dedicated),
+    }
     emit("async_api", callers=1, durability="normal", **{f"{k}_ops": v for k, v in results.items()})
 
 
