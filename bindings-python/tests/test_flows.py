@@ -10,7 +10,7 @@ import select
 import signal
 import time
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Callable, Dict
 
 import pyotp
 import pytest
@@ -212,6 +212,36 @@ def test_key_mismatch_and_bytes_key(tmp_path: Path) -> None:
     assert err.value.code == "key_mismatch"
 
 
+def in_child(body: Callable[[Dict[str, Any]], None], timeout: float = 60) -> Dict[str, Any]:
+    """Runs ``body(report)`` in a forked child and returns the report it filled (with
+    ``error`` if it raised); fails the test if the child hangs or exits badly."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        report: Dict[str, Any] = {}
+        try:
+            os.close(read_end)
+            body(report)
+        except BaseException as e:  # report everything, never return into pytest
+            report["error"] = repr(e)
+        finally:
+            os.write(write_end, json.dumps(report).encode())
+            os._exit(0)
+    os.close(write_end)
+    ready, _, _ = select.select([read_end], [], [], timeout)
+    if not ready:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(read_end)
+        pytest.fail("the child hung")
+    with os.fdopen(read_end) as pipe:
+        got: Dict[str, Any] = json.loads(pipe.read() or "{}")
+    _, status = os.waitpid(pid, 0)
+    assert status == 0
+    assert "error" not in got, got
+    return got
+
+
 def test_a_fork_during_a_background_checkpoint_leaves_the_child_able_to_checkpoint(
     tmp_path: Path,
 ) -> None:
@@ -230,30 +260,13 @@ def test_a_fork_during_a_background_checkpoint_leaves_the_child_able_to_checkpoi
             auth.sign_up(unique_email("parent"), PASSWORD)
         # Into the pass (copying 1,000 pages and flushing takes milliseconds).
         time.sleep(0.0005 * (round_ + 1))
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - runs in the child
-            report: Dict[str, Any] = {}
-            try:
-                os.close(read_end)
-                for _ in range(1_200):
-                    client.auth_sync.sign_up(unique_email("child"), PASSWORD)
-                report["largest_log"] = wal.stat().st_size
-            except BaseException as e:  # report everything, never return into pytest
-                report["error"] = repr(e)
-            finally:
-                os.write(write_end, json.dumps(report).encode())
-                os._exit(0)
-        os.close(write_end)
-        ready, _, _ = select.select([read_end], [], [], 60)
-        if not ready:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            pytest.fail(f"round {round_}: the child hung")
-        with os.fdopen(read_end) as pipe:
-            report = json.loads(pipe.read() or "{}")
-        os.waitpid(pid, 0)
-        assert "error" not in report, report
+
+        def write_on(report: Dict[str, Any]) -> None:
+            for _ in range(1_200):
+                client.auth_sync.sign_up(unique_email("child"), PASSWORD)
+            report["largest_log"] = wal.stat().st_size
+
+        report = in_child(write_on)
         # About 4,800 pages were written after the fork: a log the child could not
         # checkpoint would hold them all.
         assert report["largest_log"] < 3_000 * frame, (round_, report)
@@ -264,39 +277,25 @@ def test_works_after_fork_in_child(tmp_path: Path) -> None:
     client = new_client(tmp_path)
     auth = client.auth_sync
     user = enroll(auth)  # the parent has opened and used its engine
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
-        report: Dict[str, Any] = {}
-        try:
-            os.close(read_end)
-            child_email = unique_email("child")
+    child_email = unique_email("child")
 
-            async def in_child() -> None:
-                up = await client.auth.sign_up(child_email, PASSWORD)
-                signin = await client.auth.sign_in(user.email, PASSWORD)
-                done = await client.auth.mfa.challenge(
-                    session_id=signin.session_id,
-                    method="totp",
-                    code=user.totp.at(user.t0 + 30),
-                )
-                report["signed_up"] = up.user.id
-                report["email"] = child_email
-                report["challenge"] = done.success
-                report["own_engine"] = client._engine is not plinto._client._inherited[0]
+    def sign_in_there(report: Dict[str, Any]) -> None:
+        async def in_child() -> None:
+            up = await client.auth.sign_up(child_email, PASSWORD)
+            signin = await client.auth.sign_in(user.email, PASSWORD)
+            done = await client.auth.mfa.challenge(
+                session_id=signin.session_id,
+                method="totp",
+                code=user.totp.at(user.t0 + 30),
+            )
+            report["signed_up"] = up.user.id
+            report["email"] = child_email
+            report["challenge"] = done.success
+            report["own_engine"] = client._engine is not plinto._client._inherited[0]
 
-            asyncio.run(in_child())
-        except BaseException as e:  # report everything, never return into pytest
-            report["error"] = repr(e)
-        finally:
-            os.write(write_end, json.dumps(report).encode())
-            os._exit(0)
-    os.close(write_end)
-    with os.fdopen(read_end) as pipe:
-        report = json.loads(pipe.read() or "{}")
-    _, status = os.waitpid(pid, 0)
-    assert status == 0
-    assert "error" not in report, report
+        asyncio.run(in_child())
+
+    report = in_child(sign_in_there)
     assert report["challenge"] is True and report["own_engine"] is True
     # The parent keeps working and sees what the child wrote.
     assert auth.get_user(report["signed_up"]).email == report["email"]
