@@ -11,9 +11,9 @@
 //! frame copied, which a pass running beside busy writers never leaves behind. So the thread
 //! repeats its pass until one has little left to copy (the frames that arrived during the
 //! pass before), the next commit copies the few that arrived meanwhile (the catch-up), and
-//! the transaction after it restarts the log. Past
-//! [`INLINE_PAGES`] (the thread cannot keep up, or could not be started) the committing
-//! connection checkpoints itself, as SQLite would.
+//! the transaction after it restarts the log. Past [`INLINE_PAGES`] (the thread cannot keep
+//! up, or could not be started) the committing connection checkpoints itself, as SQLite
+//! would.
 //!
 //! Fork safety: the thread belongs to the process that started it. A child of `fork()` starts
 //! its own when it first needs one; the parent's thread and its connection do not exist in the
