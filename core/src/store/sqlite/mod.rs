@@ -389,7 +389,16 @@ impl SqliteBackend {
         self.writer.queued.fetch_add(1, Ordering::SeqCst);
         let mut st = lock(&self.writer.state);
         self.writer.queued.fetch_sub(1, Ordering::SeqCst);
-        self.ensure_writer(&mut st)?;
+        if let Err(e) = self.ensure_writer(&mut st) {
+            // A batch left open for this writer would wait for it forever: it ends here.
+            if let Some(batch) = st.open.take() {
+                if let Some(conn) = st.conn.as_ref() {
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
+                batch.finish(Err(e.to_string()));
+            }
+            return Err(e);
+        }
         let opens = st.open.is_none();
         if opens {
             st.conn
