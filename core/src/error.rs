@@ -397,6 +397,12 @@ impl From<rusqlite::Error> for MfaError {
     }
 }
 
+impl From<postgres::Error> for MfaError {
+    fn from(e: postgres::Error) -> Self {
+        Self::storage(crate::store::describe_postgres_error(&e))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

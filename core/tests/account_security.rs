@@ -1135,26 +1135,17 @@ fn deleting_a_user_keeps_a_pseudonymous_trail_for_the_retention() {
     let engine = env.engine();
     let (uid, _, _) = enrolled_user(&env, &engine, "gone@example.com");
     engine.delete_user(&uid, &ctx()).unwrap();
-    let db = rusqlite::Connection::open(env.db_path()).unwrap();
-    let owners: Vec<Option<String>> = db
-        .prepare("SELECT user_id FROM audit_events")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let owners = env.sql_text("SELECT user_id FROM audit_events", &[]);
     assert!(owners.len() >= 4, "{owners:?}");
     assert!(owners.iter().all(|o| o.as_deref() != Some(uid.as_str())));
     let pseudonyms: std::collections::HashSet<&str> =
         owners.iter().flatten().map(String::as_str).collect();
     assert_eq!(pseudonyms.len(), 1, "one stable pseudonym: {pseudonyms:?}");
     assert!(pseudonyms.iter().all(|p| p.starts_with("deleted_")));
-    let actions: Vec<String> = db
-        .prepare("SELECT action FROM audit_events ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
+    let actions: Vec<String> = env
+        .sql_text("SELECT action FROM audit_events ORDER BY id", &[])
+        .into_iter()
+        .flatten()
         .collect();
     assert_eq!(actions.last().map(String::as_str), Some("account_delete"));
     // Past the retention, the next sign-in's housekeeping removes them.
@@ -1168,13 +1159,10 @@ fn deleting_a_user_keeps_a_pseudonymous_trail_for_the_retention() {
     engine
         .sign_in("next@example.com", PASSWORD, &ctx())
         .unwrap();
-    let left: i64 = db
-        .query_row(
-            "SELECT COUNT(*) FROM audit_events WHERE user_id LIKE 'deleted_%'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let left = env.sql_count(
+        "SELECT COUNT(*) FROM audit_events WHERE user_id LIKE 'deleted_%'",
+        &[],
+    );
     assert_eq!(left, 0);
 }
 
@@ -1261,13 +1249,9 @@ fn without_a_notifier_smtp_sends_the_built_in_email() {
 // 14. Timing, weak hashes, profiles and password rules.
 
 fn stored_hash(env: &Env, email: &str) -> String {
-    let db = rusqlite::Connection::open(env.db_path()).unwrap();
-    db.query_row(
-        "SELECT password_hash FROM users WHERE email = ?1",
-        [email],
-        |r| r.get(0),
-    )
-    .unwrap()
+    env.sql_text("SELECT password_hash FROM users WHERE email = ?1", &[email])[0]
+        .clone()
+        .unwrap()
 }
 
 fn timed(f: impl FnOnce()) -> std::time::Duration {

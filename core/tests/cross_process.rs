@@ -38,7 +38,7 @@ fn backup_code_raced_by_child_processes_succeeds_once() {
             let pending = pending_session(&engine, "procs@example.com");
             Command::new(&exe)
                 .args(["--exact", "child_worker", "--nocapture", "--test-threads=1"])
-                .env("PLINTO_CHILD_DB", env.db_path())
+                .env("PLINTO_CHILD_DB", env.database())
                 .env("PLINTO_CHILD_KEY", env.key.to_hex())
                 .env("PLINTO_CHILD_SESSION", pending)
                 .env("PLINTO_CHILD_CODE", &codes[0])

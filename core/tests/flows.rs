@@ -599,7 +599,6 @@ fn delete_user_removes_every_row() {
         Some("not_found")
     );
     drop(engine);
-    let conn = rusqlite::Connection::open(env.db_path()).unwrap();
     for table in [
         "users",
         "sessions",
@@ -608,16 +607,13 @@ fn delete_user_removes_every_row() {
         "attempts",
         "audit_events",
     ] {
-        let n: i64 = conn
-            .query_row(
-                &format!(
-                    "SELECT COUNT(*) FROM {table} WHERE {} = ?1",
-                    if table == "users" { "id" } else { "user_id" }
-                ),
-                [&uid],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let n = env.sql_count(
+            &format!(
+                "SELECT COUNT(*) FROM {table} WHERE {} = ?1",
+                if table == "users" { "id" } else { "user_id" }
+            ),
+            &[&uid],
+        );
         assert_eq!(n, 0, "{table}");
     }
 }

@@ -1,4 +1,5 @@
-//! The SQLite store: secrets at rest, migrations, schema versions, key checks and rotation.
+//! The store: secrets at rest in the SQLite file, its migrations and schema versions (file
+//! tests run on SQLite whatever the suite's backend), key checks and rotation.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -12,7 +13,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 #[test]
 fn raw_database_files_hold_no_secret_code_or_token() {
-    let env = Env::new();
+    let env = Env::sqlite();
     let engine = env.engine();
     let (uid, secret, codes) = enrolled_user(&env, &engine, "atrest@example.com");
     let p = pending_session(&engine, "atrest@example.com");
@@ -97,7 +98,7 @@ fn rotate_key_reseals_every_secret() {
 
 #[test]
 fn database_from_a_newer_version_is_refused() {
-    let env = Env::new();
+    let env = Env::sqlite();
     drop(env.engine());
     let conn = rusqlite::Connection::open(env.db_path()).unwrap();
     conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
@@ -110,7 +111,7 @@ fn database_from_a_newer_version_is_refused() {
 
 #[test]
 fn an_older_database_is_upgraded_in_place() {
-    let env = Env::new();
+    let env = Env::sqlite();
     // A snapshot at schema version 1, with a user in it.
     let conn = rusqlite::Connection::open(env.db_path()).unwrap();
     conn.execute_batch(MIGRATIONS[0].1).unwrap();
@@ -143,7 +144,7 @@ fn an_older_database_is_upgraded_in_place() {
 
 #[test]
 fn in_memory_database_for_tests() {
-    let mut opts = Env::new().options();
+    let mut opts = Env::sqlite().options();
     opts.database = ":memory:".into();
     let engine = Engine::open(opts).unwrap();
     let u = engine

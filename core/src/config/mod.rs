@@ -57,13 +57,43 @@ pub struct Config {
     pub notifications: NotificationConfig,
 }
 
-/// How the store commits (`storage`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
+/// How the store commits and connects (`storage`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", default)]
 pub struct StorageConfig {
     /// `full` (default: every answer waits for its commit to reach the disk) or `normal`
-    /// (survives a crash of the process; an OS crash or power loss can lose the last commits).
+    /// (survives a crash of the process; an OS crash or power loss can lose the last commits;
+    /// on PostgreSQL `synchronous_commit = off`, which can lose the last commits if the
+    /// server crashes).
     pub durability: crate::store::Durability,
+    /// Idle database connections each process keeps for reuse (default 8; 0 to 256): SQLite's
+    /// read connections, PostgreSQL's connections.
+    pub max_idle_connections: u32,
+    /// Whether opening a database brings its schema up to date (default true). With false, a
+    /// schema that is not current is refused, for deployments that migrate in a separate step
+    /// before they start servers.
+    pub migrate: bool,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            durability: crate::store::Durability::default(),
+            max_idle_connections: 8,
+            migrate: true,
+        }
+    }
+}
+
+impl StorageConfig {
+    fn check(&self) -> Result<()> {
+        check::ranged(
+            self.max_idle_connections,
+            "storage.maxIdleConnections",
+            0,
+            256,
+        )
+    }
 }
 
 /// The shape of the options, read once from the settings' schema.
@@ -134,6 +164,7 @@ impl Config {
         self.password.check()?;
         self.delivery.check()?;
         self.audit.check()?;
+        self.storage.check()?;
         self.check_profile()
     }
 }

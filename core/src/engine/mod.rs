@@ -28,7 +28,7 @@ use crate::error::{MfaError, Result};
 use crate::notify::Notifier;
 use crate::password::{self, PasswordParams};
 use crate::password_rules::PasswordScreen;
-use crate::store::{AttemptPolicy, AuditRow, Backend, SqliteBackend, Store, Tx, UserRow};
+use crate::store::{AttemptPolicy, AuditRow, Backend, Store, Tx, UserRow};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use zeroize::Zeroizing;
@@ -82,8 +82,8 @@ impl std::fmt::Debug for Engine {
 impl Engine {
     /// Opens the database (creating and migrating it as needed) and checks the key against it.
     pub fn open(options: EngineOptions) -> Result<Self> {
-        let backend = SqliteBackend::open(&options.database)?;
-        Self::with_backend(Box::new(backend), options)
+        let backend = crate::store::open_backend(&options.database, &options.config.storage)?;
+        Self::with_backend(backend, options)
     }
 
     /// Opens an engine on any storage [`Backend`].
@@ -91,7 +91,7 @@ impl Engine {
         // Settings built in Rust are held to the same rules as configure()'s.
         options.config.check()?;
         let store = Store::new(backend);
-        store.set_durability(options.config.storage.durability);
+        store.apply(&options.config.storage);
         let key = options.secret_key;
         let aad = format!("meta:{HASH_KEY_META}");
         let fresh = Zeroizing::new(crypto::random_bytes(32)?);
@@ -128,7 +128,7 @@ impl Engine {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut next = Config::clone(&current);
         next.apply_json(options)?;
-        self.store.set_durability(next.storage.durability);
+        self.store.apply(&next.storage);
         *current = Arc::new(next);
         Ok(ConfigureResult {
             success: true,

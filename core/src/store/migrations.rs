@@ -1,5 +1,6 @@
 //! Numbered schema migrations, applied in order inside one transaction on open.
-//! `PRAGMA user_version` records the newest applied; a newer file is refused.
+//! `PRAGMA user_version` records the newest applied on SQLite, the `plinto_schema` row on
+//! PostgreSQL; a newer database is refused.
 
 /// Migrations in order; entry `i` brings the schema from version `i` to `i + 1`.
 pub const MIGRATIONS: &[(&str, &str)] = &[
@@ -28,3 +29,12 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// PostgreSQL's migrations in order (the first creates the schema SQLite's first six build).
+pub const POSTGRES_MIGRATIONS: &[(&str, &str)] = &[(
+    "001_init",
+    include_str!("../../migrations/postgres/001_init.sql"),
+)];
+
+/// The PostgreSQL schema version this build writes.
+pub const POSTGRES_SCHEMA_VERSION: i64 = POSTGRES_MIGRATIONS.len() as i64;

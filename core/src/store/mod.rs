@@ -7,17 +7,43 @@
 //! inside that transaction, so several processes sharing one database can never both win;
 //! secrets arrive already sealed and codes and tokens already hashed.
 
+mod counters;
 mod migrations;
+mod postgresql;
 mod rows;
 mod sqlite;
 mod tx;
 
-pub use migrations::{MIGRATIONS, SCHEMA_VERSION};
+pub use migrations::{MIGRATIONS, POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION, SCHEMA_VERSION};
+pub(crate) use postgresql::describe as describe_postgres_error;
+pub use postgresql::{is_postgres_url, migrate_postgres, PostgresBackend};
 pub use rows::*;
 pub use sqlite::SqliteBackend;
 pub use tx::*;
 
+use crate::config::StorageConfig;
 use crate::error::{MfaError, Result};
+
+/// Each sealed column: table, key column, sealed column, and the associated data it is bound
+/// to (SQL building `<prefix>:<key>…`, as the engine sealed it; the
+/// same SQL on every backend).
+pub(crate) const SEALED_COLUMNS: &[(&str, &str, &str, &str)] = &[
+    ("meta", "key", "value", "'meta:' || key"),
+    ("totp_devices", "id", "secret", "'totp:' || id"),
+    ("mfa_channels", "id", "destination", "'channel:' || id"),
+    (
+        "webauthn_credentials",
+        "credential_id",
+        "credential",
+        "'webauthn:' || credential_id",
+    ),
+    (
+        "webauthn_challenges",
+        "id",
+        "state",
+        "'webauthn_challenge:' || id || ':' || user_id || ':' || purpose",
+    ),
+];
 
 /// What a commit must survive before the engine answers (`storage.durability`).
 #[derive(
@@ -49,8 +75,20 @@ pub trait Backend: Send + Sync {
     fn write(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()>;
     /// Runs `f` on a consistent snapshot, without taking the write lock.
     fn read(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()>;
-    /// Applies a durability setting to the commits that follow.
-    fn set_durability(&self, durability: Durability);
+    /// Applies `storage` settings (durability, idle connections) to what follows.
+    fn apply(&self, storage: &StorageConfig);
+}
+
+/// The backend `database` names: a `postgres://` (or `postgresql://`) URL, else a SQLite file
+/// path (or `:memory:`).
+pub fn open_backend(database: &str, storage: &StorageConfig) -> Result<Box<dyn Backend>> {
+    let backend: Box<dyn Backend> = if is_postgres_url(database) {
+        Box::new(PostgresBackend::open(database, storage)?)
+    } else {
+        Box::new(SqliteBackend::open(database, storage)?)
+    };
+    backend.apply(storage);
+    Ok(backend)
 }
 
 /// The engine's store: a backend and typed access to its transactions.
@@ -86,8 +124,8 @@ impl Store {
         out.ok_or_else(|| MfaError::internal("the transaction returned nothing"))
     }
 
-    /// Applies a durability setting to the commits that follow.
-    pub fn set_durability(&self, durability: Durability) {
-        self.backend.set_durability(durability);
+    /// Applies `storage` settings to what follows.
+    pub fn apply(&self, storage: &StorageConfig) {
+        self.backend.apply(storage);
     }
 }

@@ -29,28 +29,101 @@ pub fn fast_config() -> Config {
     c
 }
 
+/// Which database a test runs on: `PLINTO_TEST_BACKEND=postgres` runs the suite on the
+/// PostgreSQL server at `PLINTO_TEST_POSTGRES`, each test in a schema of its own; otherwise
+/// each test has a SQLite file in its temp dir.
+pub enum Db {
+    Sqlite,
+    Postgres { url: String },
+}
+
 pub struct Env {
     pub dir: tempfile::TempDir,
     pub key: SecretKey,
     pub clock: Arc<ManualClock>,
+    pub db: Db,
+}
+
+/// The PostgreSQL server of this test run, when the suite runs on PostgreSQL.
+pub fn postgres_base() -> Option<String> {
+    if std::env::var("PLINTO_TEST_BACKEND").ok().as_deref() != Some("postgres") {
+        return None;
+    }
+    Some(std::env::var("PLINTO_TEST_POSTGRES").expect(
+        "PLINTO_TEST_BACKEND=postgres needs PLINTO_TEST_POSTGRES (tests/postgres/with-server.sh)",
+    ))
+}
+
+/// A fresh schema on the test server and the URL that selects it.
+pub fn postgres_schema(base: &str) -> String {
+    let mut client = postgres::Client::connect(base, postgres::NoTls)
+        .expect("the PostgreSQL test server must be reachable");
+    let schema = format!(
+        "t_{}",
+        hex(&plinto_mfa_core::crypto::random_bytes(8).unwrap())
+    );
+    client
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .unwrap();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}options=-csearch_path%3D{schema}")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Env {
+    /// A test environment on the suite's backend.
     pub fn new() -> Self {
+        let db = match postgres_base() {
+            Some(base) => Db::Postgres {
+                url: postgres_schema(&base),
+            },
+            None => Db::Sqlite,
+        };
+        Self::with_db(db)
+    }
+
+    /// A test environment on a SQLite file, whatever the suite's backend (for what only a
+    /// file has: its bytes, its pragmas, older file versions).
+    pub fn sqlite() -> Self {
+        Self::with_db(Db::Sqlite)
+    }
+
+    fn with_db(db: Db) -> Self {
         Self {
             dir: tempfile::tempdir().unwrap(),
             key: SecretKey::generate().unwrap(),
             clock: Arc::new(ManualClock::new(T0)),
+            db,
         }
     }
 
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.db, Db::Postgres { .. })
+    }
+
+    /// The SQLite file (only for a SQLite environment).
     pub fn db_path(&self) -> PathBuf {
+        assert!(
+            !self.is_postgres(),
+            "a PostgreSQL test has no database file"
+        );
         self.dir.path().join("plinto.db")
+    }
+
+    /// What `database` is set to: the file path or the server URL.
+    pub fn database(&self) -> String {
+        match &self.db {
+            Db::Sqlite => self.db_path().to_string_lossy().into_owned(),
+            Db::Postgres { url } => url.clone(),
+        }
     }
 
     pub fn options(&self) -> EngineOptions {
         EngineOptions {
-            database: self.db_path().to_string_lossy().into_owned(),
+            database: self.database(),
             secret_key: self.key.clone(),
             config: fast_config(),
             clock: Some(self.clock.clone()),
@@ -64,6 +137,66 @@ impl Env {
     pub fn now(&self) -> i64 {
         use plinto_mfa_core::Clock;
         self.clock.now()
+    }
+
+    /// The first column of every row of `sql` (parameters `?1`, `?2`… bound to `params`), read
+    /// straight from the database, as text.
+    pub fn sql_text(&self, sql: &str, params: &[&str]) -> Vec<Option<String>> {
+        match &self.db {
+            Db::Sqlite => {
+                let db = rusqlite::Connection::open(self.db_path()).unwrap();
+                let mut stmt = db.prepare(sql).unwrap();
+                let rows = stmt
+                    .query_map(rusqlite::params_from_iter(params.iter()), |r| {
+                        let v: rusqlite::types::Value = r.get(0)?;
+                        Ok(match v {
+                            rusqlite::types::Value::Null => None,
+                            rusqlite::types::Value::Integer(i) => Some(i.to_string()),
+                            rusqlite::types::Value::Text(t) => Some(t),
+                            other => Some(format!("{other:?}")),
+                        })
+                    })
+                    .unwrap();
+                rows.map(Result::unwrap).collect()
+            }
+            Db::Postgres { url } => {
+                let mut sql = sql.to_string();
+                for i in (1..=params.len()).rev() {
+                    sql = sql.replace(&format!("?{i}"), &format!("${i}"));
+                }
+                let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+                let values: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+                    .iter()
+                    .map(|p| p as &(dyn postgres::types::ToSql + Sync))
+                    .collect();
+                let rows = client
+                    .query(&sql, &values)
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                rows.iter()
+                    .map(|r| match *r.columns()[0].type_() {
+                        postgres::types::Type::INT8 => {
+                            r.get::<_, Option<i64>>(0).map(|i| i.to_string())
+                        }
+                        postgres::types::Type::INT4 => {
+                            r.get::<_, Option<i32>>(0).map(|i| i.to_string())
+                        }
+                        postgres::types::Type::BOOL => r
+                            .get::<_, Option<bool>>(0)
+                            .map(|b| i32::from(b).to_string()),
+                        _ => r.get::<_, Option<String>>(0),
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// The number `sql` (one row, one integer column) answers.
+    pub fn sql_count(&self, sql: &str, params: &[&str]) -> i64 {
+        self.sql_text(sql, params)[0]
+            .as_deref()
+            .unwrap()
+            .parse()
+            .unwrap()
     }
 }
 

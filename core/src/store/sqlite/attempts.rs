@@ -2,10 +2,11 @@
 
 use super::SqliteTx;
 use crate::error::Result;
+use crate::store::counters::{self, granted, Counter, Planned};
 use crate::store::{AttemptPolicy, AttemptTx, Reservation, Scope};
 use rusqlite::params;
 
-fn counter(tx: &SqliteTx<'_>, scope: &str) -> Result<Option<(i64, i64, i64, i64)>> {
+fn counter(tx: &SqliteTx<'_>, scope: &str) -> Result<Option<Counter>> {
     tx.optional(
         "SELECT failures, window_start, locked_until, next_at FROM attempts WHERE scope = ?1",
         [scope],
@@ -13,35 +14,13 @@ fn counter(tx: &SqliteTx<'_>, scope: &str) -> Result<Option<(i64, i64, i64, i64)
     )
 }
 
-/// Where one scope stands for a new attempt under `policy`: refused (with the time), or the
-/// failures and window start the attempt would write.
 fn standing(
     tx: &SqliteTx<'_>,
     scope: &Scope,
     now: i64,
     policy: AttemptPolicy,
 ) -> Result<std::result::Result<(i64, i64), Reservation>> {
-    let (failures, start, locked_until, next_at) =
-        counter(tx, &scope.key)?.unwrap_or((0, now, 0, 0));
-    if locked_until > now {
-        return Ok(Err(Reservation::Locked {
-            until: locked_until,
-        }));
-    }
-    if next_at > now && locked_until == 0 {
-        return Ok(Err(Reservation::Wait { until: next_at }));
-    }
-    let (failures, start) = if start + policy.window_secs <= now || locked_until > 0 {
-        (0, now)
-    } else {
-        (failures, start)
-    };
-    if failures >= i64::from(policy.max_attempts) {
-        return Ok(Err(Reservation::Locked {
-            until: start + policy.window_secs,
-        }));
-    }
-    Ok(Ok((failures + 1, start)))
+    Ok(counters::standing(counter(tx, &scope.key)?, now, policy))
 }
 
 fn take(tx: &SqliteTx<'_>, scope: &Scope, failures: i64, start: i64) -> Result<()> {
@@ -52,9 +31,6 @@ fn take(tx: &SqliteTx<'_>, scope: &Scope, failures: i64, start: i64) -> Result<(
     )?;
     Ok(())
 }
-
-/// A scope with the failures and window start one more attempt would write.
-type Planned<'s> = (&'s Scope, i64, i64);
 
 /// The counters one more attempt in every scope would write, or the first refusal.
 fn plan<'s>(
@@ -71,17 +47,6 @@ fn plan<'s>(
         }
     }
     Ok(Ok(next))
-}
-
-fn granted(next: &[Planned<'_>]) -> Reservation {
-    let used = next
-        .iter()
-        .map(|(_, failures, _)| *failures)
-        .max()
-        .unwrap_or(0);
-    Reservation::Granted {
-        used: u32::try_from(used).unwrap_or(u32::MAX),
-    }
 }
 
 impl AttemptTx for SqliteTx<'_> {
@@ -177,12 +142,8 @@ impl AttemptTx for SqliteTx<'_> {
     fn attempts_used(&mut self, scopes: &[Scope], now: i64, policy: AttemptPolicy) -> Result<u32> {
         let mut used = 0i64;
         for s in scopes {
-            if let Some((failures, start, locked_until, _)) = counter(self, &s.key)? {
-                if locked_until > now {
-                    used = used.max(i64::from(policy.max_attempts));
-                } else if start + policy.window_secs > now && locked_until == 0 {
-                    used = used.max(failures);
-                }
+            if let Some(c) = counter(self, &s.key)? {
+                used = used.max(counters::used(c, now, policy));
             }
         }
         Ok(u32::try_from(used).unwrap_or(u32::MAX))

@@ -3,6 +3,7 @@
 use super::SqliteTx;
 use crate::crypto::Sealed;
 use crate::error::Result;
+use crate::store::counters::send_window_full;
 use crate::store::{ChannelRow, ChannelTx, OtpCodeRow, OtpUse, SendLimit};
 use rusqlite::params;
 
@@ -100,8 +101,7 @@ impl ChannelTx for SqliteTx<'_> {
                 params![l.key, since],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
-            if count >= i64::from(l.max) {
-                let free_at = oldest.unwrap_or(now) + l.window_secs;
+            if let Some(free_at) = send_window_full(count, oldest, l.max, l.window_secs, now) {
                 retry_at = Some(retry_at.map_or(free_at, |r| r.max(free_at)));
             }
         }

@@ -3,28 +3,8 @@
 use super::SqliteTx;
 use crate::crypto::Sealed;
 use crate::error::Result;
-use crate::store::KeyTx;
+use crate::store::{KeyTx, SEALED_COLUMNS};
 use rusqlite::params;
-
-/// Each sealed column: table, key column, sealed column, and the associated data it is bound
-/// to (SQL building `<prefix>:<key>…`, as the engine sealed it).
-const SEALED: &[(&str, &str, &str, &str)] = &[
-    ("meta", "key", "value", "'meta:' || key"),
-    ("totp_devices", "id", "secret", "'totp:' || id"),
-    ("mfa_channels", "id", "destination", "'channel:' || id"),
-    (
-        "webauthn_credentials",
-        "credential_id",
-        "credential",
-        "'webauthn:' || credential_id",
-    ),
-    (
-        "webauthn_challenges",
-        "id",
-        "state",
-        "'webauthn_challenge:' || id || ':' || user_id || ':' || purpose",
-    ),
-];
 
 impl KeyTx for SqliteTx<'_> {
     fn reseal_all(
@@ -32,7 +12,7 @@ impl KeyTx for SqliteTx<'_> {
         reseal: &mut dyn FnMut(&str, &Sealed) -> Result<Sealed>,
     ) -> Result<usize> {
         let mut count = 0;
-        for (table, key, col, aad) in SEALED {
+        for (table, key, col, aad) in SEALED_COLUMNS {
             let rows: Vec<(String, String, Vec<u8>, Option<String>)> = self.rows(
                 &format!(
                     "SELECT {key}, {aad}, {col}, key_id FROM {table} WHERE key_id IS NOT NULL"

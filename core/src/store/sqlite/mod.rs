@@ -25,6 +25,7 @@ mod webauthn;
 
 use super::migrations::{MIGRATIONS, SCHEMA_VERSION};
 use super::{Backend, Durability, Tx};
+use crate::config::StorageConfig;
 use crate::error::{MfaError, Result};
 use rusqlite::{Connection, OpenFlags, Row, TransactionBehavior};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -33,7 +34,6 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-const MAX_IDLE_READERS: usize = 8;
 /// Prepared statements kept per connection (the store has about 70 distinct ones).
 const STATEMENT_CACHE: usize = 128;
 /// Most operations one batch holds before it is committed regardless of who waits.
@@ -218,6 +218,7 @@ pub struct SqliteBackend {
     writer: Writer,
     readers: Mutex<(u32, Vec<Connection>)>,
     durability: AtomicU8,
+    max_idle_readers: AtomicUsize,
 }
 
 fn durability_code(d: Durability) -> u8 {
@@ -231,7 +232,9 @@ impl SqliteBackend {
     /// Opens (creating if needed) the database at `path`, or a private in-memory one for
     /// `:memory:`, and brings its schema up to date. A file the process may not write is
     /// opened read-only when its schema is current (reads work, writes are `storage` errors).
-    pub fn open(path: &str) -> Result<Self> {
+    ///
+    /// With `storage.migrate` false, a schema that is not current is refused instead.
+    pub fn open(path: &str, storage: &StorageConfig) -> Result<Self> {
         if path.is_empty() || path.contains('\0') {
             return Err(MfaError::invalid(
                 "database",
@@ -270,7 +273,15 @@ impl SqliteBackend {
                 Err(e) => return Err(e),
             }
         };
-        if !matches!(
+        if !storage.migrate {
+            let version = schema_version(&conn)?;
+            if version != SCHEMA_VERSION {
+                return Err(MfaError::storage(format!(
+                    "the database schema is at version {version} and this build needs {SCHEMA_VERSION}: \
+                     open it once with storage.migrate on to bring it up to date"
+                )));
+            }
+        } else if !matches!(
             source,
             Source::File {
                 read_only: true,
@@ -305,7 +316,8 @@ impl SqliteBackend {
                 checkpoints,
             },
             readers: Mutex::new((pid, Vec::new())),
-            durability: AtomicU8::new(durability_code(Durability::Full)),
+            durability: AtomicU8::new(durability_code(storage.durability)),
+            max_idle_readers: AtomicUsize::new(storage.max_idle_connections as usize),
         })
     }
 
@@ -504,7 +516,9 @@ impl SqliteBackend {
 
     fn give_back(&self, conn: Connection) {
         let mut guard = lock(&self.readers);
-        if guard.0 == std::process::id() && guard.1.len() < MAX_IDLE_READERS {
+        if guard.0 == std::process::id()
+            && guard.1.len() < self.max_idle_readers.load(Ordering::Relaxed)
+        {
             guard.1.push(conn);
         }
     }
@@ -545,9 +559,11 @@ impl Backend for SqliteBackend {
         result
     }
 
-    fn set_durability(&self, durability: Durability) {
+    fn apply(&self, storage: &StorageConfig) {
         self.durability
-            .store(durability_code(durability), Ordering::Relaxed);
+            .store(durability_code(storage.durability), Ordering::Relaxed);
+        self.max_idle_readers
+            .store(storage.max_idle_connections as usize, Ordering::Relaxed);
     }
 }
 
@@ -587,17 +603,20 @@ mod tests {
     fn durability_applies_to_the_next_commit() -> Result<()> {
         let dir = tempfile::tempdir().map_err(|e| MfaError::internal(e.to_string()))?;
         let path = dir.path().join("d.db");
-        let backend = SqliteBackend::open(&path.to_string_lossy())?;
+        let backend = SqliteBackend::open(&path.to_string_lossy(), &StorageConfig::default())?;
         let store = Store::new(Box::new(backend));
         store.write(|tx| tx.user_by_id("usr_none"))?;
         // PRAGMA synchronous: 1 is NORMAL, 2 is FULL.
-        let backend = SqliteBackend::open(&path.to_string_lossy())?;
+        let backend = SqliteBackend::open(&path.to_string_lossy(), &StorageConfig::default())?;
         backend.write(&mut |tx| tx.user_by_id("usr_none").map(|_| ()))?;
         assert_eq!(synchronous(&backend), 2);
-        backend.set_durability(Durability::Normal);
+        backend.apply(&StorageConfig {
+            durability: Durability::Normal,
+            ..StorageConfig::default()
+        });
         backend.write(&mut |tx| tx.user_by_id("usr_none").map(|_| ()))?;
         assert_eq!(synchronous(&backend), 1);
-        backend.set_durability(Durability::Full);
+        backend.apply(&StorageConfig::default());
         backend.write(&mut |tx| tx.user_by_id("usr_none").map(|_| ()))?;
         assert_eq!(synchronous(&backend), 2);
         Ok(())
@@ -606,7 +625,10 @@ mod tests {
     #[test]
     fn per_user_lists_are_not_re_prepared_between_uses() -> Result<()> {
         let dir = tempfile::tempdir().map_err(|e| MfaError::internal(e.to_string()))?;
-        let backend = SqliteBackend::open(&dir.path().join("p.db").to_string_lossy())?;
+        let backend = SqliteBackend::open(
+            &dir.path().join("p.db").to_string_lossy(),
+            &StorageConfig::default(),
+        )?;
         for user in ["usr_a", "usr_b", "usr_c"] {
             backend.write(&mut |tx| {
                 tx.totp_devices(user)?;
@@ -638,8 +660,11 @@ mod tests {
         let dir = tempfile::tempdir().map_err(|e| MfaError::internal(e.to_string()))?;
         let path = dir.path().join("c.db");
         let wal = std::path::PathBuf::from(format!("{}-wal", path.display()));
-        let backend = SqliteBackend::open(&path.to_string_lossy())?;
-        backend.set_durability(Durability::Normal);
+        let backend = SqliteBackend::open(&path.to_string_lossy(), &StorageConfig::default())?;
+        backend.apply(&StorageConfig {
+            durability: Durability::Normal,
+            ..StorageConfig::default()
+        });
         // Back-to-back commits of a few pages each, about ten times the wake threshold.
         let mut largest_log = 0;
         for n in 0..4_000 {
@@ -675,7 +700,7 @@ mod tests {
 
     #[test]
     fn the_audit_purge_takes_old_rows_from_the_oldest_and_keeps_the_newest() -> Result<()> {
-        let backend = SqliteBackend::open(":memory:")?;
+        let backend = SqliteBackend::open(":memory:", &StorageConfig::default())?;
         let event = |created_at| crate::store::AuditRow {
             id: 0,
             user_id: None,
@@ -719,7 +744,7 @@ mod tests {
 
     #[test]
     fn a_failing_operation_rolls_back_only_itself() -> Result<()> {
-        let backend = SqliteBackend::open(":memory:")?;
+        let backend = SqliteBackend::open(":memory:", &StorageConfig::default())?;
         let user = test_user;
         backend.write(&mut |tx| tx.insert_user(&user("usr_a")))?;
         let failed = backend.write(&mut |tx| {

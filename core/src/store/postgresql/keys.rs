@@ -1,0 +1,39 @@
+//! Key rotation: every sealed column re-sealed in the caller's transaction, its rows read
+//! `FOR UPDATE` so a concurrent writer cannot slip a value sealed with the old key in between.
+
+use super::{get, PgTx};
+use crate::crypto::Sealed;
+use crate::error::Result;
+use crate::store::{KeyTx, SEALED_COLUMNS};
+
+impl KeyTx for PgTx<'_, '_> {
+    fn reseal_all(
+        &mut self,
+        reseal: &mut dyn FnMut(&str, &Sealed) -> Result<Sealed>,
+    ) -> Result<usize> {
+        let mut count = 0;
+        for (table, key, col, aad) in SEALED_COLUMNS {
+            let rows = self.rows(
+                &format!(
+                    "SELECT {key}, {aad}, {col}, key_id FROM {table} WHERE key_id IS NOT NULL FOR UPDATE"
+                ),
+                &[],
+            )?;
+            for r in &rows {
+                let id: String = get(r, 0)?;
+                let aad: String = get(r, 1)?;
+                let old = Sealed {
+                    data: get(r, 2)?,
+                    key_id: get::<Option<String>>(r, 3)?.unwrap_or_default(),
+                };
+                let new = reseal(&aad, &old)?;
+                self.exec(
+                    &format!("UPDATE {table} SET {col} = $2, key_id = $3 WHERE {key} = $1"),
+                    &[&id, &new.data, &new.key_id],
+                )?;
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+}

@@ -1,0 +1,103 @@
+//! The connection URL and TLS. `sslmode=require` (or `verify-full`, `verify-ca`) connects
+//! over TLS (rustls) and always verifies the server's certificate: against the CA file named
+//! by `sslrootcert=<path>` when given, else against the Mozilla roots. Without it the
+//! connection is plain TCP, as for a server on loopback or a private network.
+
+use crate::error::{MfaError, Result};
+use postgres::config::SslMode;
+use postgres::{Client, Config, NoTls};
+use std::sync::Arc;
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+/// How connections are made.
+pub(super) enum Connector {
+    Plain,
+    Tls(MakeRustlsConnect),
+}
+
+impl Connector {
+    pub(super) fn connect(&self, config: &Config) -> std::result::Result<Client, String> {
+        let client = match self {
+            Self::Plain => config.connect(NoTls),
+            Self::Tls(tls) => config.connect(tls.clone()),
+        };
+        client.map_err(|e| super::describe(&e))
+    }
+}
+
+fn invalid(reason: impl std::fmt::Display) -> MfaError {
+    MfaError::invalid(
+        "database",
+        format!("is not a usable PostgreSQL URL: {reason}"),
+    )
+}
+
+/// The driver's settings and the connector for a `postgres://` URL.
+pub(super) fn parse(url: &str) -> Result<(Config, Connector)> {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut kept = Vec::new();
+    let mut root_file = None;
+    let mut verify = false;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "sslrootcert" => {
+                let path = percent_encoding::percent_decode_str(value)
+                    .decode_utf8()
+                    .map_err(|_| invalid("sslrootcert is not UTF-8"))?;
+                root_file = Some(path.into_owned());
+            }
+            "sslmode" if value == "verify-full" || value == "verify-ca" => {
+                verify = true;
+                kept.push("sslmode=require".to_string());
+            }
+            _ => kept.push(pair.to_string()),
+        }
+    }
+    let cleaned = if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    let config: Config = cleaned.parse().map_err(invalid)?;
+    let tls = verify || config.get_ssl_mode() == SslMode::Require;
+    if !tls {
+        if root_file.is_some() {
+            return Err(invalid("sslrootcert needs sslmode=require or verify-full"));
+        }
+        return Ok((config, Connector::Plain));
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    match root_file {
+        Some(path) => {
+            let pem = std::fs::read(&path)
+                .map_err(|e| invalid(format!("cannot read sslrootcert {path}: {e}")))?;
+            let mut found = 0;
+            for cert in rustls_pemfile_certs(&pem)? {
+                roots
+                    .add(cert)
+                    .map_err(|e| invalid(format!("sslrootcert {path}: {e}")))?;
+                found += 1;
+            }
+            if found == 0 {
+                return Err(invalid(format!("sslrootcert {path} holds no certificate")));
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let client = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(invalid)?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok((config, Connector::Tls(MakeRustlsConnect::new(client))))
+}
+
+/// The certificates of a PEM file.
+fn rustls_pemfile_certs(pem: &[u8]) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>> {
+    use rustls::pki_types::pem::PemObject;
+    rustls::pki_types::CertificateDer::pem_slice_iter(pem)
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| invalid(format!("sslrootcert: {e}")))
+}
