@@ -10,9 +10,14 @@ export CARGO_BUILD_TARGET ?= $(HOST_TRIPLE)
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 export CARGO_TERM_COLOR ?= never
 
-APT_PACKAGES := oathtool
+APT_PACKAGES := oathtool postgresql
 
-.PHONY: help deps build test test-rust lint generate check-generated demo bench clean node-deps build-node test-node
+# A throwaway PostgreSQL server on loopback for the commands it wraps (PLINTO_TEST_POSTGRES);
+# `make test` starts one for the whole run, and a stage run alone starts its own.
+WITH_PG := tests/postgres/with-server.sh
+ON_PG := $(WITH_PG) env PLINTO_TEST_BACKEND=postgres
+
+.PHONY: help deps build test test-stages test-rust lint generate check-generated demo bench clean node-deps build-node test-node
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -40,10 +45,14 @@ generate: ## Write the generated binding surfaces and vectors from core's operat
 check-generated: ## Fail if a generated binding surface differs from core's operation table
 	cargo run --quiet -p plinto-mfa-core --example generate -- --check
 
-test-rust: deps ## Rust unit and integration tests
+test-rust: deps ## Rust unit and integration tests, on SQLite and then on PostgreSQL
 	cargo test --workspace --exclude plinto-mfa-uniffi-bindgen
+	$(ON_PG) cargo test -p plinto-mfa-core --tests
 
-test: deps lint test-rust test-node test-e2e check-bindings test-kotlin test-python test-cross ## Everything CI runs
+test: deps ## Everything CI runs (one PostgreSQL server for the whole run)
+	$(WITH_PG) $(MAKE) --no-print-directory test-stages
+
+test-stages: deps lint test-rust test-node test-e2e check-bindings test-kotlin test-python test-cross
 
 demo: build-node build-react ## The Express example on http://localhost:3000 with ./plinto.db
 	node examples/express/server.js
@@ -72,6 +81,7 @@ test-node: build-node venv ## Node package and Express example: drift, tsc, test
 	cd $(NODE_PKG) && npx tsc -p .
 	cd $(EXPRESS) && npx tsc -p .
 	cd $(NODE_PKG) && node --test __test__/api.test.js __test__/senders.test.js __test__/pack.test.js __test__/authenticator.test.js __test__/webauthn.test.js __test__/conformance.test.js
+	$(ON_PG) bash -c 'cd $(NODE_PKG) && node --test __test__/api.test.js'
 	cd $(NODE_PKG) && node --test __test__/eventloop.test.js
 	cd $(EXPRESS) && node --test --test-concurrency=1 test/
 
@@ -189,6 +199,7 @@ build-python: venv ## Build the Python wheel (maturin) and install it into .venv
 test-python: build-python ## Python package and FastAPI example: pytest, mypy --strict
 	cargo build -p plinto-mfa-core --example soft_authenticator
 	cd $(PY_PKG) && $(PY) -m pytest -q -p no:cacheprovider
+	$(ON_PG) bash -c 'cd $(PY_PKG) && $(PY) -m pytest -q -p no:cacheprovider tests/test_flows.py'
 	cd $(PY_PKG)/python && $(MYPY) -p plinto
 	cd $(PY_PKG) && $(MYPY) tests/test_typed.py
 	cd $(FASTAPI) && $(MYPY) main.py dependencies

@@ -1,5 +1,7 @@
 // @ts-check
-// The package's API on the real native core with temp SQLite files.
+// The package's API on the real native core with temp SQLite files, or with
+// PLINTO_TEST_BACKEND=postgres on the PostgreSQL server at PLINTO_TEST_POSTGRES (a schema
+// of its own per test).
 'use strict'
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
@@ -7,6 +9,7 @@ const { mkdtempSync, readFileSync, statSync } = require('node:fs')
 const { tmpdir } = require('node:os')
 const { join } = require('node:path')
 const { execFileSync } = require('node:child_process')
+const { randomBytes } = require('node:crypto')
 const { authenticator } = require('otplib')
 const { createPlinto, MfaError, MFA_ERROR_CODES, MfaLevel, requireMfa, requireStepUp } = require('..')
 
@@ -16,10 +19,20 @@ const KEY = '11'.repeat(32)
 // delay's own test turns it on).
 const FAST = { password: { memoryKib: 64, iterations: 1 }, rateLimiting: { progressiveDelay: false } }
 
+/** A database of its own for one test: a SQLite file in `dir`, or a fresh PostgreSQL schema. */
+function freshDatabase(/** @type {string} */ dir) {
+  const server = process.env.PLINTO_TEST_POSTGRES
+  if (process.env.PLINTO_TEST_BACKEND !== 'postgres') return join(dir, 'plinto.db')
+  if (!server) throw new Error('PLINTO_TEST_BACKEND=postgres needs PLINTO_TEST_POSTGRES')
+  const schema = `t_${randomBytes(8).toString('hex')}`
+  execFileSync('psql', [server, '-qc', `CREATE SCHEMA ${schema}`])
+  return `${server}${server.includes('?') ? '&' : '?'}options=-csearch_path%3D${schema}`
+}
+
 /** @param {object} [extra] */
 function fresh(extra = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'plinto-node-'))
-  return { dir, plinto: createPlinto({ database: join(dir, 'plinto.db'), secretKey: KEY, ...FAST, ...extra }) }
+  return { dir, plinto: createPlinto({ database: freshDatabase(dir), secretKey: KEY, ...FAST, ...extra }) }
 }
 
 /** @param {string} secret @param {number} [offset] */

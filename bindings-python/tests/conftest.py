@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
 import sys
 import tempfile
 import time
@@ -49,9 +50,23 @@ class Enrolled(NamedTuple):
     t0: float
 
 
-def new_client(tmp_path: Path, **options: Any) -> plinto.Plinto:
+def fresh_database(tmp_path: Path) -> str:
+    """A database of its own for one test: a SQLite file in ``tmp_path``, or with
+    ``PLINTO_TEST_BACKEND=postgres`` a fresh schema on the server at ``PLINTO_TEST_POSTGRES``."""
+    if os.environ.get("PLINTO_TEST_BACKEND") != "postgres":
+        return str(tmp_path / "plinto.db")
+    server = os.environ["PLINTO_TEST_POSTGRES"]
+    schema = f"t_{secrets.token_hex(8)}"
+    subprocess.run(["psql", server, "-qc", f"CREATE SCHEMA {schema}"], check=True)
+    sep = "&" if "?" in server else "?"
+    return f"{server}{sep}options=-csearch_path%3D{schema}"
+
+
+def new_client(tmp_path: Path, sqlite: bool = False, **options: Any) -> plinto.Plinto:
+    """A client on a database of its own (``sqlite=True``: always a SQLite file, for tests of
+    what only a file has)."""
     return plinto.Plinto(
-        database=tmp_path / "plinto.db",
+        database=tmp_path / "plinto.db" if sqlite else fresh_database(tmp_path),
         secret_key=secrets.token_hex(32),
         issuer="Plinto Tests",
         **{**FAST, **options},

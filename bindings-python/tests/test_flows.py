@@ -253,7 +253,7 @@ def test_a_fork_during_a_background_checkpoint_leaves_the_child_able_to_checkpoi
     for round_ in range(6):
         directory = tmp_path / f"round{round_}"
         directory.mkdir()
-        client = new_client(directory, storage={"durability": "normal"})
+        client = new_client(directory, sqlite=True, storage={"durability": "normal"})
         auth = client.auth_sync
         wal = directory / "plinto.db-wal"
         while not wal.exists() or wal.stat().st_size < 1_000 * frame:

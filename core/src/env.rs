@@ -144,6 +144,14 @@ fn key_from_env(database: &str) -> Result<SecretKey> {
             )
         });
     }
+    if crate::store::is_postgres_url(database) {
+        // Servers sharing one database need one key, and there is no file to keep it beside.
+        return Err(MfaError::invalid(
+            "secretKey",
+            "is required with a PostgreSQL database: give every server the same key in \
+             PLINTO_SECRET_KEY (or PLINTO_SECRET_KEY_FILE)",
+        ));
+    }
     if is_production() && database != ":memory:" {
         return Err(MfaError::invalid(
             "secretKey",

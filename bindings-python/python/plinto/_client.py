@@ -193,6 +193,10 @@ class Plinto:
 
     def __repr__(self) -> str:
         where = self._database if isinstance(self._database, str) else "environment"
+        # A server URL may carry a password: only its scheme and what follows the host show.
+        scheme, sep, rest = where.partition("://")
+        if sep and "@" in rest.split("/", 1)[0]:
+            where = f"{scheme}://…@{rest.split('@', 1)[1]}"
         return f"Plinto(database={where!r})"
 
     def _open(self) -> Any:
