@@ -107,7 +107,7 @@ export interface MfaConfigureOptions {
   sessions?: { ttlSeconds?: number; idleTimeoutSeconds?: number; pendingTtlSeconds?: number; revokeOtherSessions?: boolean }
   audit?: { retentionDays?: number }
   notifications?: { email?: boolean }
-  storage?: { durability?: 'full' | 'normal' }
+  storage?: { durability?: 'full' | 'normal'; maxIdleConnections?: number; migrate?: boolean }
   password?: { memoryKib?: number; iterations?: number; parallelism?: number }
   /** Built-in senders and delivery limits (a Plinto extension). */
   delivery?: {
