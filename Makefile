@@ -177,8 +177,8 @@ MYPY := $(PY) -m mypy --strict --cache-dir $(CARGO_TARGET_DIR)/mypy-cache
 
 .PHONY: venv build-python test-python demo-python test-cross
 
-test-cross: build-node build-python ## One database, two languages: Node enrolls, Python signs in, and back
-	$(PY) -m pytest -q -p no:cacheprovider tests/cross_language
+test-cross: build-node build-python ## One database (SQLite, PostgreSQL), two languages: Node enrolls, Python signs in, and back
+	$(WITH_PG) $(PY) -m pytest -q -p no:cacheprovider tests/cross_language
 
 venv: $(VENV)/.installed ## Python virtual environment .venv with the pinned build and test tools
 

@@ -1,5 +1,7 @@
-"""One database file, two languages: a user enrolled through the Node package signs in with
-MFA through the Python package, and the other way round. Both run the real native core."""
+"""One database, two languages: a user enrolled through the Node package signs in with MFA
+through the Python package, and the other way round. Both run the real native core, on a
+SQLite file and on the PostgreSQL server at ``PLINTO_TEST_POSTGRES`` (a schema of its own per
+test; ``make test-cross`` starts a server)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any, Dict
 
 import pyotp
+import pytest
 
 import plinto
 
@@ -58,8 +61,20 @@ def node(script: str, env: Dict[str, str]) -> Dict[str, Any]:
     return result
 
 
-def test_enrolled_in_node_signs_in_from_python(tmp_path: Path) -> None:
-    db, key = str(tmp_path / "shared.db"), secrets.token_hex(32)
+@pytest.fixture(params=["sqlite", "postgres"])
+def shared_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The database both languages open: a file, or a fresh schema on the test server."""
+    if request.param == "sqlite":
+        return str(tmp_path / "shared.db")
+    server = os.environ.get("PLINTO_TEST_POSTGRES")
+    assert server, "PLINTO_TEST_POSTGRES is not set (run through tests/postgres/with-server.sh)"
+    schema = f"t_{secrets.token_hex(8)}"
+    subprocess.run(["psql", server, "-qc", f"CREATE SCHEMA {schema}"], check=True)
+    return f"{server}{'&' if '?' in server else '?'}options=-csearch_path%3D{schema}"
+
+
+def test_enrolled_in_node_signs_in_from_python(shared_db: str) -> None:
+    db, key = shared_db, secrets.token_hex(32)
     enrolled = node(ENROLL_JS, {"DB": db, "KEY": key, "EMAIL": "node-user@example.com", "PASSWORD": PASSWORD})
     assert enrolled["confirmed"] is True
     auth = plinto.Plinto(database=db, secret_key=key).auth_sync
@@ -73,8 +88,8 @@ def test_enrolled_in_node_signs_in_from_python(tmp_path: Path) -> None:
     assert auth.get_mfa_status(enrolled["userId"]).methods == ["totp", "backup"]
 
 
-def test_enrolled_in_python_signs_in_from_node(tmp_path: Path) -> None:
-    db, key = str(tmp_path / "shared.db"), secrets.token_hex(32)
+def test_enrolled_in_python_signs_in_from_node(shared_db: str) -> None:
+    db, key = shared_db, secrets.token_hex(32)
     auth = plinto.Plinto(database=db, secret_key=key, password={"memory_kib": 64, "iterations": 1}).auth_sync
     user = auth.sign_up("py-user@example.com", PASSWORD).user
     setup = auth.enable_mfa(user.id, "totp", label="CrossApp")
