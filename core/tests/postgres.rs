@@ -277,3 +277,47 @@ fn tls_connections_verify_the_server_certificate() {
     assert_eq!(err.code(), "invalid_input");
     assert!(err.to_string().contains("sslrootcert"), "{err}");
 }
+
+#[test]
+fn each_process_keeps_at_most_the_configured_idle_connections() {
+    let Some(_) = server() else { return };
+    let env = Env::new();
+    let name = format!("idle_{}", std::process::id());
+    let mut options = env.options();
+    options.database = format!("{}&application_name={name}", env.database());
+    options
+        .config
+        .apply_json(&serde_json::json!({"storage": {"maxIdleConnections": 2}}))
+        .unwrap();
+    let engine = Engine::open(options).unwrap();
+    engine
+        .sign_up("idle@example.com", PASSWORD, None, &ctx())
+        .unwrap();
+    let barrier = Barrier::new(8);
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            s.spawn(|| {
+                barrier.wait();
+                for _ in 0..5 {
+                    engine
+                        .sign_in("idle@example.com", PASSWORD, &ctx())
+                        .unwrap();
+                }
+            });
+        }
+    });
+    let open = || {
+        env.sql_count(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = ?1",
+            &[&name],
+        )
+    };
+    // Connections beyond the cap were closed when given back (their server processes end
+    // a moment later).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while open() > 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(open() <= 2, "{} connections stayed open", open());
+    assert!(open() >= 1, "the pool keeps connections for reuse");
+}

@@ -288,9 +288,17 @@ impl Engine {
         self.store.write(|tx| {
             // The account's counter starts again; the IP's counts failures only, so this
             // attempt is given back (and signing in to one's own account resets nothing).
-            tx.reset_scopes(std::slice::from_ref(&scopes.0[0].0), now)?;
-            for (scope, _) in scopes.0.iter().skip(1) {
-                tx.release_attempt(scope)?;
+            // In key order, the order a server database locks counters in (no deadlock with
+            // a reservation running at the same time).
+            let mut settle: Vec<(usize, &Scope)> =
+                scopes.0.iter().map(|(s, _)| s).enumerate().collect();
+            settle.sort_by(|a, b| a.1.key.cmp(&b.1.key));
+            for (i, scope) in settle {
+                if i == 0 {
+                    tx.reset_scopes(std::slice::from_ref(scope), now)?;
+                } else {
+                    tx.release_attempt(scope)?;
+                }
             }
             tx.purge_expired_sessions(now)?;
             self.purge_old_audit(tx)?;

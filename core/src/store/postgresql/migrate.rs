@@ -36,7 +36,7 @@ pub(super) fn migrate(client: &mut Client) -> Result<()> {
         _ => {}
     }
     // Two servers creating the table at once: the one that loses the race sees a duplicate
-    // (the table then exists) and goes on.
+    // table, type or catalog key (the winner has committed: the table exists) and goes on.
     let create = "CREATE TABLE IF NOT EXISTS plinto_schema (
                       id      INTEGER PRIMARY KEY CHECK (id = 1),
                       version BIGINT NOT NULL)";
@@ -44,7 +44,8 @@ pub(super) fn migrate(client: &mut Client) -> Result<()> {
         Ok(()) => {}
         Err(e)
             if e.code() == Some(&SqlState::UNIQUE_VIOLATION)
-                || e.code() == Some(&SqlState::DUPLICATE_TABLE) => {}
+                || e.code() == Some(&SqlState::DUPLICATE_TABLE)
+                || e.code() == Some(&SqlState::DUPLICATE_OBJECT) => {}
         Err(e) => return Err(failed(&e)),
     }
     let mut tx = client.transaction().map_err(|e| failed(&e))?;
