@@ -270,6 +270,35 @@ fn tls_connections_verify_the_server_certificate() {
     let err = Engine::open(options).err().unwrap();
     assert_eq!(err.code(), "storage");
     assert!(err.to_string().contains("cannot connect"), "{err}");
+    // A second sslmode (also one spelled with percent escapes) cannot turn verification off.
+    for twice in [
+        format!(
+            "{}&sslmode=disable",
+            over_tls(&env, "verify-full", Some(&ca))
+        ),
+        format!(
+            "{}&ssl%6Dode=prefer",
+            over_tls(&env, "verify-full", Some(&ca))
+        ),
+    ] {
+        let mut options = env.options();
+        options.database = twice;
+        let err = Engine::open(options).err().unwrap();
+        assert_eq!(err.code(), "invalid_input");
+        assert!(err.to_string().contains("sslmode is given twice"), "{err}");
+    }
+    // `prefer` is plain TCP here, never an unverified TLS connection.
+    let name = format!("plain_{}", std::process::id());
+    let mut options = env.options();
+    options.database = format!("{}&sslmode=prefer&application_name={name}", env.database());
+    let plain = Engine::open(options).unwrap();
+    plain.sign_in("tls@example.com", PASSWORD, &ctx()).unwrap();
+    let unencrypted = env.sql_count(
+        "SELECT COUNT(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+         WHERE NOT s.ssl AND a.application_name = ?1",
+        &[&name],
+    );
+    assert!(unencrypted >= 1, "prefer connects in plain text");
     // A CA file that is not there is a configuration error naming the field.
     let mut options = env.options();
     options.database = over_tls(&env, "verify-full", Some("/nonexistent/ca.pem"));

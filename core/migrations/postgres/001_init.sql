@@ -1,6 +1,7 @@
 -- The whole schema as SQLite's migrations 1 to 6 leave it, in PostgreSQL's types: times are
 -- Unix seconds (BIGINT), sealed values and hashes BYTEA, flags BOOLEAN. Ids the store sorts
--- by compare byte by byte (COLLATE "C"), as on SQLite, whatever the database's locale.
+-- by, and the keys it locks in sorted order (attempt scopes, resend-limit keys), compare byte
+-- by byte (COLLATE "C"), as on SQLite and in Rust, whatever the database's locale.
 CREATE TABLE meta (
     key    TEXT PRIMARY KEY,
     value  BYTEA NOT NULL,
@@ -66,7 +67,7 @@ CREATE TABLE backup_codes (
 );
 
 CREATE TABLE attempts (
-    scope        TEXT PRIMARY KEY,
+    scope        TEXT COLLATE "C" PRIMARY KEY,
     user_id      TEXT REFERENCES users(id) ON DELETE CASCADE,
     failures     BIGINT NOT NULL,
     window_start BIGINT NOT NULL,
@@ -120,6 +121,7 @@ CREATE INDEX otp_codes_user ON otp_codes(user_id, channel_id, purpose);
 CREATE INDEX otp_codes_channel ON otp_codes(channel_id);
 
 CREATE TABLE code_sends (
+    id      BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     key     TEXT NOT NULL,
     user_id TEXT REFERENCES users(id) ON DELETE CASCADE,
     sent_at BIGINT NOT NULL
@@ -131,7 +133,7 @@ CREATE INDEX code_sends_user ON code_sends(user_id);
 -- One row per resend-limit key, locked while a send is counted against it (two sends at once
 -- cannot both see room for one more).
 CREATE TABLE code_send_keys (
-    key TEXT PRIMARY KEY
+    key TEXT COLLATE "C" PRIMARY KEY
 );
 
 CREATE TABLE channel_health (

@@ -377,8 +377,12 @@ impl Engine {
         let keep = Proof::new(req.session_token.as_ref().map(|s| s.expose()), None).token;
         self.write_noting(|tx, notices| {
             let (user, mode) = match (&token, &req.user_id) {
+                // The user's row is held first: a factor removed or suspended meanwhile is
+                // seen, and every path that both holds users and counts attempts takes them
+                // in this order.
                 (Some(token), _) => {
                     let session = self.session_row(tx, token)?;
+                    tx.hold_user(&session.user_id)?;
                     let user = self.user_row(tx, &session.user_id)?;
                     let mode = if session.pending {
                         Mode::Challenge {
@@ -394,6 +398,7 @@ impl Engine {
                     (user, mode)
                 }
                 (None, Some(uid)) => {
+                    tx.hold_user(uid)?;
                     let user = self.user_row(tx, uid)?;
                     let keep = match keep {
                         Some(t) => Some(self.own_session(tx, &user, t)?),
@@ -447,6 +452,8 @@ impl Engine {
             _ => None,
         };
         let pending_password_at = pending.and_then(|s| s.password_at);
+        // The user's row before the attempt counters, on every path (see `verify_mfa`).
+        tx.hold_user(&user.id)?;
         let scopes = self.attempt_scopes(&user, pending);
         let now = self.now();
         let policy = self.attempt_policy();
@@ -797,6 +804,8 @@ impl Engine {
         session: Option<&SessionRow>,
         ctx: &RequestContext,
     ) -> Result<Result<Method>> {
+        // As in a verification: the user's row before the attempt counters.
+        tx.hold_user(&user.id)?;
         let scopes = self.attempt_scopes(user, None);
         let now = self.now();
         if let Attempt::Refused { until, .. } = self.code_attempt_standing(tx, &scopes, now)? {

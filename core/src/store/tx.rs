@@ -22,6 +22,10 @@ pub trait UserTx {
     fn user_by_email(&mut self, email: &str) -> Result<Option<UserRow>>;
     /// Finds a user by id.
     fn user_by_id(&mut self, id: &str) -> Result<Option<UserRow>>;
+    /// Holds the user's row until the transaction ends, so what is read about the user after
+    /// this (factors, suspension, counters) cannot change before the transaction commits. A
+    /// server database locks the row; SQLite's write lock, held from the start, already does.
+    fn hold_user(&mut self, id: &str) -> Result<()>;
     /// Deletes a user and every row that belongs to them, except their audit events, which
     /// are kept under `pseudonym` instead of the user's id. False if there was none.
     fn delete_user(&mut self, id: &str, pseudonym: &str) -> Result<bool>;

@@ -18,12 +18,15 @@ impl AuditTx for PgTx<'_, '_> {
     }
 
     fn purge_audit(&mut self, before: i64) -> Result<usize> {
-        // As on SQLite: the oldest rows in id order, older than `before`, never the newest.
+        // As on SQLite: the oldest rows in id order, older than `before`, never the newest;
+        // rows another transaction holds (a user being deleted) are left for a later purge.
         let n = self.exec(
-            "DELETE FROM audit_events
-             WHERE id IN (SELECT id FROM audit_events ORDER BY id LIMIT $2)
-               AND created_at < $1
-               AND id < (SELECT MAX(id) FROM audit_events)",
+            "DELETE FROM audit_events WHERE id IN (
+               SELECT id FROM audit_events
+               WHERE id IN (SELECT id FROM audit_events ORDER BY id LIMIT $2)
+                 AND created_at < $1
+                 AND id < (SELECT MAX(id) FROM audit_events)
+               FOR UPDATE SKIP LOCKED)",
             &[&before, &PURGE_WINDOW],
         )?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))

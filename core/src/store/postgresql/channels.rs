@@ -140,9 +140,11 @@ impl ChannelTx for PgTx<'_, '_> {
                 &[&l.key, &user_id, &now],
             )?;
         }
-        // Forget sends older than a day (the longest window).
+        // Forget sends older than a day (the longest window), skipping rows another
+        // transaction holds.
         self.exec(
-            "DELETE FROM code_sends WHERE sent_at <= $1",
+            "DELETE FROM code_sends WHERE id IN (
+               SELECT id FROM code_sends WHERE sent_at <= $1 LIMIT 1000 FOR UPDATE SKIP LOCKED)",
             &[&(now - 86_400)],
         )?;
         Ok(None)

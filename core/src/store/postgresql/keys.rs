@@ -1,5 +1,6 @@
-//! Key rotation: every sealed column re-sealed in the caller's transaction, its rows read
-//! `FOR UPDATE` so a concurrent writer cannot slip a value sealed with the old key in between.
+//! Key rotation: every sealed column re-sealed in the caller's transaction. The tables that
+//! hold sealed values are locked against writers first (readers go on), so no server can
+//! insert a value sealed with the old key between the read and the commit.
 
 use super::{get, PgTx};
 use crate::crypto::Sealed;
@@ -11,11 +12,19 @@ impl KeyTx for PgTx<'_, '_> {
         &mut self,
         reseal: &mut dyn FnMut(&str, &Sealed) -> Result<Sealed>,
     ) -> Result<usize> {
+        let tables: Vec<&str> = SEALED_COLUMNS.iter().map(|(t, ..)| *t).collect();
+        self.exec(
+            &format!(
+                "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
+                tables.join(", ")
+            ),
+            &[],
+        )?;
         let mut count = 0;
         for (table, key, col, aad) in SEALED_COLUMNS {
             let rows = self.rows(
                 &format!(
-                    "SELECT {key}, {aad}, {col}, key_id FROM {table} WHERE key_id IS NOT NULL FOR UPDATE"
+                    "SELECT {key}, {aad}, {col}, key_id FROM {table} WHERE key_id IS NOT NULL"
                 ),
                 &[],
             )?;

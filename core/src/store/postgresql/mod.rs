@@ -57,15 +57,17 @@ type Param<'a> = &'a (dyn ToSql + Sync);
 pub(super) struct PgTx<'t, 'c> {
     tx: &'t mut Transaction<'c>,
     statements: &'t mut HashMap<String, Statement>,
-    /// The SQLSTATE of the last statement that failed, so the backend can tell a
-    /// serialization failure (retried) from any other error.
+    /// The SQLSTATE of the first statement that failed, so the backend can tell a
+    /// serialization failure (retried) from any other error, and knows the transaction is
+    /// aborted even if the operation went on.
     failed: &'t mut Option<SqlState>,
 }
 
 impl PgTx<'_, '_> {
     fn note(&mut self, e: postgres::Error) -> MfaError {
-        if let Some(code) = e.code() {
-            *self.failed = Some(code.clone());
+        if self.failed.is_none() {
+            // A failure without a server code (a lost connection) still aborts the work.
+            *self.failed = Some(e.code().cloned().unwrap_or(SqlState::CONNECTION_FAILURE));
         }
         e.into()
     }
@@ -135,9 +137,13 @@ impl PgTx<'_, '_> {
     }
 
     /// Locks the user's row until the transaction ends: changes to one user's factors that
-    /// read before they write take turns.
+    /// read before they write take turns. `NO KEY UPDATE`: rows referring to the user (which
+    /// hold a key-share lock on it) can still be inserted, so this never deadlocks with them.
     fn lock_user(&mut self, user_id: &str) -> Result<()> {
-        self.rows("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", &[&user_id])?;
+        self.rows(
+            "SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE",
+            &[&user_id],
+        )?;
         Ok(())
     }
 }
@@ -157,8 +163,6 @@ fn count(row: &Row, idx: usize) -> Result<u32> {
 struct Conn {
     client: Client,
     statements: HashMap<String, Statement>,
-    /// The `synchronous_commit` the session has.
-    durability: Option<Durability>,
 }
 
 struct Pool {
@@ -246,7 +250,6 @@ impl PostgresBackend {
         Ok(Conn {
             client: self.connect()?,
             statements: HashMap::new(),
-            durability: None,
         })
     }
 
@@ -287,24 +290,7 @@ impl PostgresBackend {
         write: bool,
         f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>,
     ) -> Attempt {
-        let Conn {
-            client,
-            statements,
-            durability,
-        } = conn;
-        if write {
-            let wanted = self.durability();
-            if *durability != Some(wanted) {
-                let sql = match wanted {
-                    Durability::Full => "SET synchronous_commit TO on",
-                    Durability::Normal => "SET synchronous_commit TO off",
-                };
-                if let Err(e) = client.batch_execute(sql) {
-                    return Attempt::Stale(e.into());
-                }
-                *durability = Some(wanted);
-            }
-        }
+        let Conn { client, statements } = conn;
         let mut builder = client.build_transaction();
         if !write {
             builder = builder
@@ -317,6 +303,15 @@ impl PostgresBackend {
             Err(e) => return Attempt::Stale(e.into()),
         };
         let mut failed = None;
+        // `normal` holds for this transaction only (`SET LOCAL`), so a connection shared
+        // through a pooler never carries it to another one; `full` is the server's setting
+        // (`synchronous_commit = on` unless the database says otherwise).
+        if write && self.durability() == Durability::Normal {
+            if let Err(e) = tx.batch_execute("SET LOCAL synchronous_commit TO off") {
+                let _ = tx.rollback();
+                return Attempt::Done(Err(e.into()));
+            }
+        }
         let result = catch_unwind(AssertUnwindSafe(|| {
             f(&mut PgTx {
                 tx: &mut tx,
@@ -325,8 +320,17 @@ impl PostgresBackend {
             })
         }))
         .unwrap_or_else(|_| Err(MfaError::internal("unexpected failure in the store")));
-        let result = match result {
-            Ok(()) => match tx.commit() {
+        let result = match (result, &failed) {
+            // PostgreSQL has aborted the transaction at the failed statement: its COMMIT
+            // would roll back in silence, so the operation fails instead.
+            (Ok(()), Some(code)) => {
+                let _ = tx.rollback();
+                Err(MfaError::storage(format!(
+                    "a statement failed ({}) and the transaction was rolled back",
+                    code.code()
+                )))
+            }
+            (Ok(()), None) => match tx.commit() {
                 Ok(()) => Ok(()),
                 Err(e) => {
                     failed = e.code().cloned();
@@ -336,7 +340,7 @@ impl PostgresBackend {
                     )))
                 }
             },
-            Err(e) => {
+            (Err(e), _) => {
                 let _ = tx.rollback();
                 Err(e)
             }

@@ -1,7 +1,8 @@
 //! The connection URL and TLS. `sslmode=require` (or `verify-full`, `verify-ca`) connects
-//! over TLS (rustls) and always verifies the server's certificate: against the CA file named
-//! by `sslrootcert=<path>` when given, else against the Mozilla roots. Without it the
-//! connection is plain TCP, as for a server on loopback or a private network.
+//! over TLS (rustls) and always verifies the server's certificate and name: against the CA
+//! file named by `sslrootcert=<path>` when given, else against the Mozilla roots. Without it
+//! (or with `disable`, `allow`, `prefer`) the connection is plain TCP, as for a server on
+//! loopback or a private network; never an unverified TLS one.
 
 use crate::error::{MfaError, Result};
 use postgres::config::SslMode;
@@ -32,41 +33,63 @@ fn invalid(reason: impl std::fmt::Display) -> MfaError {
     )
 }
 
+fn decoded(part: &str, what: &str) -> Result<String> {
+    percent_encoding::percent_decode_str(part)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| invalid(format!("{what} is not UTF-8")))
+}
+
 /// The driver's settings and the connector for a `postgres://` URL.
+///
+/// Whether TLS is used is decided here, from the one `sslmode` the URL may carry (keys are
+/// compared decoded, a repeated `sslmode` or `sslrootcert` is refused), and the driver is then
+/// told exactly that: TLS required, or none at all. It can never fall back to plain text
+/// after a refused TLS request.
 pub(super) fn parse(url: &str) -> Result<(Config, Connector)> {
     let (base, query) = url.split_once('?').unwrap_or((url, ""));
     let mut kept = Vec::new();
     let mut root_file = None;
-    let mut verify = false;
+    let mut mode = None;
     for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        match key {
+        let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = decoded(raw_key, "a URL parameter")?;
+        match key.as_str() {
             "sslrootcert" => {
-                let path = percent_encoding::percent_decode_str(value)
-                    .decode_utf8()
-                    .map_err(|_| invalid("sslrootcert is not UTF-8"))?;
-                root_file = Some(path.into_owned());
+                if root_file
+                    .replace(decoded(raw_value, "sslrootcert")?)
+                    .is_some()
+                {
+                    return Err(invalid("sslrootcert is given twice"));
+                }
             }
-            "sslmode" if value == "verify-full" || value == "verify-ca" => {
-                verify = true;
-                kept.push("sslmode=require".to_string());
+            "sslmode" => {
+                if mode.replace(decoded(raw_value, "sslmode")?).is_some() {
+                    return Err(invalid("sslmode is given twice"));
+                }
             }
             _ => kept.push(pair.to_string()),
         }
     }
+    let tls = match mode.as_deref() {
+        None | Some("disable" | "allow" | "prefer") => false,
+        Some("require" | "verify-ca" | "verify-full") => true,
+        Some(other) => return Err(invalid(format!("sslmode {other:?} is not one we know"))),
+    };
     let cleaned = if kept.is_empty() {
         base.to_string()
     } else {
         format!("{base}?{}", kept.join("&"))
     };
-    let config: Config = cleaned.parse().map_err(invalid)?;
-    let tls = verify || config.get_ssl_mode() == SslMode::Require;
+    let mut config: Config = cleaned.parse().map_err(invalid)?;
     if !tls {
         if root_file.is_some() {
             return Err(invalid("sslrootcert needs sslmode=require or verify-full"));
         }
+        config.ssl_mode(SslMode::Disable);
         return Ok((config, Connector::Plain));
     }
+    config.ssl_mode(SslMode::Require);
     let mut roots = rustls::RootCertStore::empty();
     match root_file {
         Some(path) => {

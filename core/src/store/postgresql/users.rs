@@ -76,6 +76,10 @@ impl UserTx for PgTx<'_, '_> {
             .transpose()
     }
 
+    fn hold_user(&mut self, id: &str) -> Result<()> {
+        self.lock_user(id)
+    }
+
     fn delete_user(&mut self, id: &str, pseudonym: &str) -> Result<bool> {
         self.exec(
             "UPDATE audit_events SET user_id = $2 WHERE user_id = $1",

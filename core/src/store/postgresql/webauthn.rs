@@ -7,8 +7,11 @@ use crate::store::{WebauthnChallengeRow, WebauthnCredentialRow, WebauthnTx};
 
 impl WebauthnTx for PgTx<'_, '_> {
     fn put_webauthn_challenge(&mut self, w: &WebauthnChallengeRow, now: i64) -> Result<()> {
+        // Expired ceremonies of anyone, skipping rows another transaction holds.
         self.exec(
-            "DELETE FROM webauthn_challenges WHERE expires_at <= $1",
+            "DELETE FROM webauthn_challenges WHERE id IN (
+               SELECT id FROM webauthn_challenges WHERE expires_at <= $1
+               LIMIT 1000 FOR UPDATE SKIP LOCKED)",
             &[&now],
         )?;
         self.exec(

@@ -78,6 +78,11 @@ impl UserTx for SqliteTx<'_> {
         )
     }
 
+    fn hold_user(&mut self, _id: &str) -> Result<()> {
+        // The transaction holds the database's write lock from its start.
+        Ok(())
+    }
+
     fn delete_user(&mut self, id: &str, pseudonym: &str) -> Result<bool> {
         // The audit trail stays, under a pseudonym; foreign keys cascade to sessions,
         // devices, codes and counters.
