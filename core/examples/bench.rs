@@ -101,7 +101,9 @@ fn filled(path: &str, key: &SecretKey, from: usize, to: usize) -> Vec<(String, V
         durability: plinto_mfa_core::store::Durability::Normal,
         ..StorageConfig::default()
     };
-    let store = Store::new(Box::new(SqliteBackend::open(path, &storage).expect("store")));
+    let store = Store::new(Box::new(
+        SqliteBackend::open(path, &storage).expect("store"),
+    ));
     let mut out = Vec::with_capacity(to - from);
     for chunk in (from..to).collect::<Vec<_>>().chunks(20_000) {
         let users: Vec<(String, Vec<u8>)> = chunk
@@ -215,8 +217,7 @@ fn verify_scale(dir: &std::path::Path) {
             // Past the first size, users are written straight into the store.
             let start = users.len();
             users.extend(filled(&path, &key, start, size.max(start)));
-            let per_user =
-                grow.elapsed().as_secs_f64() * 1e6 / (users.len() - start).max(1) as f64;
+            let per_user = grow.elapsed().as_secs_f64() * 1e6 / (users.len() - start).max(1) as f64;
             clock.advance(30);
             let stats = scale_samples(&engine, &clock, &users, &mut pick);
             stats.emit(

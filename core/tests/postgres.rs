@@ -287,6 +287,21 @@ fn tls_connections_verify_the_server_certificate() {
         assert_eq!(err.code(), "invalid_input");
         assert!(err.to_string().contains("sslmode is given twice"), "{err}");
     }
+    // A raw `?` in the password does not hide the sslmode after it: TLS is still required
+    // (and refused here, the public roots not knowing the test CA), never plain text.
+    let (server, schema) = env
+        .database()
+        .split_once('?')
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .unwrap();
+    let mut options = env.options();
+    options.database = format!(
+        "{}?sslmode=require&{schema}",
+        server.replacen("postgres@", "postgres:pa?ss@", 1)
+    );
+    let err = Engine::open(options).err().unwrap();
+    assert_eq!(err.code(), "storage");
+    assert!(err.to_string().contains("cannot connect"), "{err}");
     // `prefer` is plain TCP here, never an unverified TLS connection.
     let name = format!("plain_{}", std::process::id());
     let mut options = env.options();

@@ -189,7 +189,10 @@ impl Engine {
     ) -> Result<bool> {
         let now = self.now();
         let mut locked = false;
-        for ((scope, policy), n) in scopes.0.iter().zip(used) {
+        // In key order, as counters are locked everywhere (see the sign-in's settling).
+        let mut counted: Vec<_> = scopes.0.iter().zip(used).collect();
+        counted.sort_by(|a, b| a.0 .0.key.cmp(&b.0 .0.key));
+        for ((scope, policy), n) in counted {
             if *n >= policy.max_attempts {
                 tx.lock_scopes(std::slice::from_ref(scope), now + policy.lockout_secs)?;
                 locked = true;

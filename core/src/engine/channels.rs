@@ -315,6 +315,9 @@ impl Engine {
         purpose: Purpose<'_>,
         ctx: &RequestContext,
     ) -> Result<Result<bool>> {
+        // The user's row before the resend counters (and before the code rows that refer to
+        // it): the order every path that holds both takes them in.
+        tx.hold_user(&user.id)?;
         let cfg = self.config();
         let now = self.now();
         let (provider, _) = self.sender_for(channel);

@@ -804,8 +804,11 @@ impl Engine {
         session: Option<&SessionRow>,
         ctx: &RequestContext,
     ) -> Result<Result<Method>> {
-        // As in a verification: the user's row before the attempt counters.
+        // As in a verification: the user's row before the attempt counters, and what is
+        // decided about the user read again under it (a suspension meanwhile counts).
         tx.hold_user(&user.id)?;
+        let held = self.user_row(tx, &user.id)?;
+        let user = &held;
         let scopes = self.attempt_scopes(user, None);
         let now = self.now();
         if let Attempt::Refused { until, .. } = self.code_attempt_standing(tx, &scopes, now)? {

@@ -139,13 +139,11 @@ impl Engine {
     /// Re-encrypts every secret at rest from `old` to `new` in one transaction, then uses `new`.
     /// `old` must be the key this engine was opened with. Returns how many values were re-sealed.
     pub fn rotate_key(&self, old: &SecretKey, new: &SecretKey) -> Result<usize> {
-        let mut current = self
-            .key
-            .write()
-            .map_err(|_| MfaError::internal("key lock poisoned"))?;
-        if current.id() != old.id() {
+        if self.sealing_key().id() != old.id() {
             return Err(MfaError::KeyMismatch);
         }
+        // No key lock is held across the transaction: an operation that has written and
+        // then asks for the key would wait for a rotation that waits for it.
         let n = self.store.write(|tx| {
             tx.reseal_all(&mut |aad, sealed| {
                 if sealed.key_id == new.id() {
@@ -156,6 +154,13 @@ impl Engine {
                 crypto::seal(new, aad, &plain)
             })
         })?;
+        let mut current = self
+            .key
+            .write()
+            .map_err(|_| MfaError::internal("key lock poisoned"))?;
+        if current.id() != old.id() {
+            return Err(MfaError::KeyMismatch);
+        }
         *current = new.clone();
         Ok(n)
     }

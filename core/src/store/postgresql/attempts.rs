@@ -23,7 +23,7 @@ fn lock_counters(
     let users: Vec<Option<&str>> = sorted.iter().map(|s| s.user_id.as_deref()).collect();
     tx.exec(
         "INSERT INTO attempts (scope, user_id, failures, window_start, locked_until, next_at)
-         SELECT k, u, 0, $3, 0, 0 FROM unnest($1::text[], $2::text[]) AS t(k, u) ORDER BY k
+         SELECT k, u, 0, $3, 0, 0 FROM unnest($1::text[], $2::text[]) AS t(k, u) ORDER BY k COLLATE \"C\"
          ON CONFLICT (scope) DO NOTHING",
         &[&keys, &users, &now],
     )?;

@@ -111,7 +111,7 @@ impl ChannelTx for PgTx<'_, '_> {
         keys.sort_unstable();
         keys.dedup();
         self.exec(
-            "INSERT INTO code_send_keys (key) SELECT k FROM unnest($1::text[]) AS k ORDER BY k
+            "INSERT INTO code_send_keys (key) SELECT k FROM unnest($1::text[]) AS k ORDER BY k COLLATE \"C\"
              ON CONFLICT (key) DO NOTHING",
             &[&keys],
         )?;

@@ -13,6 +13,9 @@ impl KeyTx for PgTx<'_, '_> {
         reseal: &mut dyn FnMut(&str, &Sealed) -> Result<Sealed>,
     ) -> Result<usize> {
         let tables: Vec<&str> = SEALED_COLUMNS.iter().map(|(t, ..)| *t).collect();
+        // Writers in flight finish first; a rotation that cannot get the tables in time
+        // fails instead of holding every writer behind it.
+        self.exec("SET LOCAL lock_timeout = '10s'", &[])?;
         self.exec(
             &format!(
                 "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",

@@ -47,7 +47,12 @@ fn decoded(part: &str, what: &str) -> Result<String> {
 /// told exactly that: TLS required, or none at all. It can never fall back to plain text
 /// after a refused TLS request.
 pub(super) fn parse(url: &str) -> Result<(Config, Connector)> {
-    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    // The query starts at the first `?` after the user and password (which may hold one).
+    let after_user = url.rfind('@').map_or(0, |at| at + 1);
+    let (base, query) = match url[after_user..].find('?') {
+        Some(q) => (&url[..after_user + q], &url[after_user + q + 1..]),
+        None => (url, ""),
+    };
     let mut kept = Vec::new();
     let mut root_file = None;
     let mut mode = None;
@@ -82,6 +87,13 @@ pub(super) fn parse(url: &str) -> Result<(Config, Connector)> {
         format!("{base}?{}", kept.join("&"))
     };
     let mut config: Config = cleaned.parse().map_err(invalid)?;
+    if config.get_ssl_mode() != SslMode::Prefer {
+        // The driver read an sslmode where this parser saw none (a raw `?` in the password
+        // moves the query): the URL is refused rather than read two ways.
+        return Err(invalid(
+            "its sslmode could not be read (percent-encode `?`, `&` and `@` in the user and password)",
+        ));
+    }
     if !tls {
         if root_file.is_some() {
             return Err(invalid("sslrootcert needs sslmode=require or verify-full"));
