@@ -440,6 +440,10 @@ impl Engine {
         let keep = Proof::new(keep, None).token;
         let outcome = self.write_noting(|tx, notices| {
             // Taken (deleted) first: a failed answer uses the challenge up too.
+            // The user's row before the ceremony's (the order removals take them in).
+            if let Some(owner) = tx.webauthn_challenge_owner(challenge_id)? {
+                tx.hold_user(&owner)?;
+            }
             let Some(row) = tx.take_webauthn_challenge(challenge_id, "registration:")? else {
                 return Ok(Err(MfaError::InvalidCode));
             };
@@ -625,6 +629,10 @@ impl Engine {
         let challenge_id = validate::token("challengeId", challenge_id)?;
         let now = self.now();
         let outcome = self.write_noting(|tx, notices| {
+            // The user's row before the ceremony's (the order removals take them in).
+            if let Some(owner) = tx.webauthn_challenge_owner(challenge_id)? {
+                tx.hold_user(&owner)?;
+            }
             let Some(row) = tx.take_webauthn_challenge(challenge_id, "authentication:")? else {
                 return Ok(Err(MfaError::InvalidCode));
             };

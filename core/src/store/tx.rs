@@ -235,6 +235,9 @@ pub trait AuditTx {
 pub trait WebauthnTx {
     /// Stores a ceremony state (and forgets expired ones).
     fn put_webauthn_challenge(&mut self, row: &WebauthnChallengeRow, now: i64) -> Result<()>;
+    /// The user a ceremony belongs to, if it is still stored (read without taking it, so the
+    /// caller can hold the user's row first).
+    fn webauthn_challenge_owner(&mut self, id: &str) -> Result<Option<String>>;
     /// Removes and returns the ceremony `id` for `purpose_prefix…`, once: a second take finds
     /// nothing. The caller checks `expires_at`.
     fn take_webauthn_challenge(

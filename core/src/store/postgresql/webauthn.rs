@@ -22,6 +22,15 @@ impl WebauthnTx for PgTx<'_, '_> {
         Ok(())
     }
 
+    fn webauthn_challenge_owner(&mut self, id: &str) -> Result<Option<String>> {
+        self.optional(
+            "SELECT user_id FROM webauthn_challenges WHERE id = $1",
+            &[&id],
+        )?
+        .map(|r| get(&r, 0))
+        .transpose()
+    }
+
     fn take_webauthn_challenge(
         &mut self,
         id: &str,

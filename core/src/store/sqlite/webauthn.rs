@@ -24,6 +24,14 @@ impl WebauthnTx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn webauthn_challenge_owner(&mut self, id: &str) -> Result<Option<String>> {
+        self.optional(
+            "SELECT user_id FROM webauthn_challenges WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+    }
+
     fn take_webauthn_challenge(
         &mut self,
         id: &str,
