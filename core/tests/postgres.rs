@@ -365,3 +365,38 @@ fn each_process_keeps_at_most_the_configured_idle_connections() {
     assert!(open() <= 2, "{} connections stayed open", open());
     assert!(open() >= 1, "the pool keeps connections for reuse");
 }
+
+#[test]
+fn a_device_removed_while_a_verification_waits_does_not_verify() {
+    let Some(_) = server() else { return };
+    let env = Env::new();
+    let engine = env.engine();
+    let (uid, secret, _) = enrolled_user(&env, &engine, "removed@example.com");
+    let Db::Postgres { url } = &env.db else {
+        unreachable!()
+    };
+    // Another server is in the middle of removing the device: it holds the user's row.
+    let mut other = client(url);
+    let mut removal = other.transaction().unwrap();
+    removal
+        .query(
+            "SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE",
+            &[&uid],
+        )
+        .unwrap();
+    removal
+        .execute("DELETE FROM totp_devices WHERE user_id = $1", &[&uid])
+        .unwrap();
+    let code = code_for(&secret, env.now());
+    let outcome = std::thread::scope(|s| {
+        let verify = s.spawn(|| engine.verify_mfa(&by_user(&uid, "totp", &code)));
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        removal.commit().unwrap();
+        verify.join().unwrap()
+    });
+    // The verification waited for the removal and then found no device.
+    assert!(
+        !matches!(&outcome, Ok(r) if r.success),
+        "a code of a removed device was accepted: {outcome:?}"
+    );
+}
