@@ -124,6 +124,8 @@ export interface PlintoOptions extends MfaConfigureOptions {
   database?: string
   /** 32 bytes as 64 hex digits or base64 (default PLINTO_SECRET_KEY, else a development key file). */
   secretKey?: string
+  /** Earlier keys, only to open values they sealed (a rotation under way). */
+  previousSecretKeys?: string[]
   /** Issuer shown by authenticator apps (default PLINTO_ISSUER or 'Plinto'). */
   issuer?: string
   /** Application senders per channel (they take precedence over the built-in ones). */

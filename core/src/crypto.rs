@@ -140,6 +140,27 @@ pub fn open(key: &SecretKey, aad: &str, sealed: &Sealed) -> Result<zeroize::Zero
     Ok(buf)
 }
 
+/// The key that seals, and earlier keys that still open what they sealed (a rotation under
+/// way: every server seals with the new key and opens values not yet re-sealed).
+#[derive(Clone)]
+pub struct Keyring {
+    /// Seals new values (and opens its own).
+    pub current: SecretKey,
+    /// Open only.
+    pub previous: Vec<SecretKey>,
+}
+
+impl Keyring {
+    /// Opens `sealed` with whichever key of the ring sealed it (`key_mismatch` if none).
+    pub fn open(&self, aad: &str, sealed: &Sealed) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+        let key = std::iter::once(&self.current)
+            .chain(&self.previous)
+            .find(|k| k.id() == sealed.key_id)
+            .unwrap_or(&self.current);
+        open(key, aad, sealed)
+    }
+}
+
 /// Fills `buf` from the operating system's CSPRNG (safe across `fork()`).
 pub fn fill_random(buf: &mut [u8]) -> Result<()> {
     SystemRandom::new()

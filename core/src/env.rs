@@ -5,7 +5,8 @@
 //! `_PASSWORD`, `_FROM`; `PLINTO_TWILIO_ACCOUNT_SID`, `_AUTH_TOKEN`, `_FROM`, `_BASE_URL`.
 //!
 //! The master key comes from `PLINTO_SECRET_KEY`, or from the file `PLINTO_SECRET_KEY_FILE`
-//! names (e.g. a mounted secret). Without either, outside production, a development key is
+//! names (e.g. a mounted secret); `PLINTO_PREVIOUS_SECRET_KEYS` (comma-separated) are earlier
+//! keys kept for opening values they sealed, during a rotation. Without either, outside production, a development key is
 //! generated once and kept in a key file beside the database (`<database>.key`, mode 0600),
 //! with a one-time warning on stderr; creating the file is atomic, so worker processes
 //! starting together agree on one key. In production (`PLINTO_ENV=production` or
@@ -30,6 +31,20 @@ pub fn options_from_env() -> Result<EngineOptions> {
     let database = var("PLINTO_DATABASE").unwrap_or_else(|| DEFAULT_DATABASE.to_string());
     let key = key_from_env(&database)?;
     let mut options = EngineOptions::new(database, key);
+    if let Some(keys) = var("PLINTO_PREVIOUS_SECRET_KEYS") {
+        options.previous_keys = keys
+            .split(',')
+            .filter(|k| !k.trim().is_empty())
+            .map(|k| {
+                SecretKey::parse(k.trim()).map_err(|_| {
+                    MfaError::invalid(
+                        "PLINTO_PREVIOUS_SECRET_KEYS",
+                        "holds a key that is not 32 bytes in hex or base64",
+                    )
+                })
+            })
+            .collect::<Result<_>>()?;
+    }
     if let Some(issuer) = var("PLINTO_ISSUER") {
         options
             .config
@@ -110,8 +125,42 @@ pub fn options_from_json(options: &serde_json::Value) -> Result<EngineOptions> {
             o
         }
     };
+    base.previous_keys = match map
+        .get("previousSecretKeys")
+        .or_else(|| map.get("previous_secret_keys"))
+    {
+        None | Some(serde_json::Value::Null) => base.previous_keys,
+        Some(serde_json::Value::Array(keys)) => keys
+            .iter()
+            .map(|k| match k {
+                serde_json::Value::String(s) => SecretKey::parse(s).map_err(|_| {
+                    MfaError::invalid(
+                        "previousSecretKeys",
+                        "holds a key that is not 32 bytes in hex or base64",
+                    )
+                }),
+                _ => Err(MfaError::invalid(
+                    "previousSecretKeys",
+                    "must be a list of keys",
+                )),
+            })
+            .collect::<Result<_>>()?,
+        Some(_) => {
+            return Err(MfaError::invalid(
+                "previousSecretKeys",
+                "must be a list of keys",
+            ))
+        }
+    };
     let mut rest = map.clone();
-    for k in ["database", "secretKey", "secret_key", "issuer"] {
+    for k in [
+        "database",
+        "secretKey",
+        "secret_key",
+        "issuer",
+        "previousSecretKeys",
+        "previous_secret_keys",
+    ] {
         rest.remove(k);
     }
     if let Some(issuer) = issuer {

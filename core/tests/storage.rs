@@ -152,3 +152,54 @@ fn in_memory_database_for_tests() {
         .unwrap();
     assert!(engine.verify_session(&u.session.token).unwrap().valid);
 }
+
+#[test]
+fn a_rolling_rotation_keeps_every_server_working() {
+    let env = Env::new();
+    let before = env.engine();
+    let (_, first, _) = enrolled_user(&env, &before, "before@example.com");
+    // Every server moves to the new key and keeps the old one for opening.
+    let new_key = SecretKey::generate().unwrap();
+    let mut options = env.options();
+    options.secret_key = new_key.clone();
+    options.previous_keys = vec![env.key.clone()];
+    let rolling = Engine::open(options).unwrap();
+    let p = pending_session(&rolling, "before@example.com");
+    let r = rolling
+        .verify_mfa(&by_session(&p, "totp", &code_for(&first, env.now())))
+        .unwrap();
+    assert!(r.success, "a value sealed with the old key opens: {r:?}");
+    env.clock.advance(30);
+    let (_, second, _) = enrolled_user(&env, &rolling, "during@example.com");
+    // What is still under the old key is re-sealed; then the old key can go.
+    let looked_at = rolling.rotate_key(&env.key, &new_key).unwrap();
+    assert!(looked_at >= 3, "{looked_at}");
+    let mut options = env.options();
+    options.secret_key = new_key.clone();
+    let after = Engine::open(options).unwrap();
+    for (email, secret) in [
+        ("before@example.com", &first),
+        ("during@example.com", &second),
+    ] {
+        env.clock.advance(30);
+        let p = pending_session(&after, email);
+        let r = after
+            .verify_mfa(&by_session(&p, "totp", &code_for(secret, env.now())))
+            .unwrap();
+        assert!(r.success, "{email}: {r:?}");
+    }
+    // A server left with the old key alone cannot open what the new key sealed.
+    assert_eq!(
+        Engine::open(env.options()).err(),
+        Some(MfaError::KeyMismatch)
+    );
+    // Previous keys are checked like the key itself.
+    let err = plinto_mfa_core::env::options_from_json(&serde_json::json!({
+        "database": env.database(),
+        "secretKey": new_key.to_hex(),
+        "previousSecretKeys": ["not a key"],
+    }))
+    .err()
+    .unwrap();
+    assert_eq!(err.field(), Some("previousSecretKeys"));
+}

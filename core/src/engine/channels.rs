@@ -291,11 +291,7 @@ impl Engine {
     }
 
     fn open_destination(&self, row: &ChannelRow) -> Result<String> {
-        let destination = crypto::open(
-            &self.sealing_key(),
-            &format!("channel:{}", row.id),
-            &row.destination,
-        )?;
+        let destination = self.open_sealed(&format!("channel:{}", row.id), &row.destination)?;
         String::from_utf8(destination.to_vec())
             .map_err(|_| MfaError::internal("stored destination is not text"))
     }

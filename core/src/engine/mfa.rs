@@ -749,14 +749,13 @@ impl Engine {
         if !code.bytes().all(|b| b.is_ascii_digit()) {
             return Ok(Check::Wrong("mfa_invalid_code"));
         }
-        let key = self.sealing_key();
         let skew = self.config().methods.totp.skew;
         let now = self.now();
         for device in candidates {
             if code.len() != usize::from(device.params.digits) {
                 continue;
             }
-            let secret = crypto::open(&key, &format!("totp:{}", device.id), &device.secret)?;
+            let secret = self.open_sealed(&format!("totp:{}", device.id), &device.secret)?;
             let Some(step) = totp::check(&secret, device.params, skew, code, now)? else {
                 continue;
             };

@@ -22,7 +22,7 @@ use crate::api::{AuditEvent, ConfigureResult, Method, RequestContext, User};
 use crate::audit::AuditAction;
 use crate::clock::{iso8601, Clock, SystemClock};
 use crate::config::Config;
-use crate::crypto::{self, SecretKey};
+use crate::crypto::{self, Sealed, SecretKey};
 use crate::delivery::CodeSender;
 use crate::error::{MfaError, Result};
 use crate::notify::Notifier;
@@ -40,6 +40,8 @@ pub struct EngineOptions {
     pub database: String,
     /// The master key that seals secrets at rest.
     pub secret_key: SecretKey,
+    /// Earlier master keys, used only to open values they sealed (during a rotation).
+    pub previous_keys: Vec<SecretKey>,
     /// Settings (see [`Config::apply_json`] for the options form).
     pub config: Config,
     /// Time source (default: the system clock).
@@ -52,6 +54,7 @@ impl EngineOptions {
         Self {
             database: database.into(),
             secret_key,
+            previous_keys: Vec::new(),
             config: Config::default(),
             clock: None,
         }
@@ -61,7 +64,7 @@ impl EngineOptions {
 /// The MFA engine over one database.
 pub struct Engine {
     store: Store,
-    key: RwLock<SecretKey>,
+    keys: RwLock<crypto::Keyring>,
     hash_key: Zeroizing<Vec<u8>>,
     config: RwLock<Arc<Config>>,
     clock: Arc<dyn Clock>,
@@ -92,15 +95,18 @@ impl Engine {
         options.config.check()?;
         let store = Store::new(backend);
         store.apply(&options.config.storage);
-        let key = options.secret_key;
+        let keys = crypto::Keyring {
+            current: options.secret_key,
+            previous: options.previous_keys,
+        };
         let aad = format!("meta:{HASH_KEY_META}");
         let fresh = Zeroizing::new(crypto::random_bytes(32)?);
-        let init = crypto::seal(&key, &aad, &fresh)?;
+        let init = crypto::seal(&keys.current, &aad, &fresh)?;
         let stored = store.write(|tx| tx.meta_get_or_init(HASH_KEY_META, &init))?;
-        let hash_key = crypto::open(&key, &aad, &stored)?;
+        let hash_key = keys.open(&aad, &stored)?;
         Ok(Self {
             store,
-            key: RwLock::new(key),
+            keys: RwLock::new(keys),
             hash_key,
             config: RwLock::new(Arc::new(options.config)),
             clock: options.clock.unwrap_or_else(|| Arc::new(SystemClock)),
@@ -136,12 +142,28 @@ impl Engine {
         })
     }
 
-    /// Re-encrypts every secret at rest from `old` to `new` in one transaction, then uses `new`.
-    /// `old` must be the key this engine was opened with. Returns how many values were re-sealed.
+    /// Re-encrypts every secret at rest to `new` in one transaction, then seals with `new` and
+    /// keeps the others for opening. `old` is the key this engine seals with, or (a rolling
+    /// rotation: every server already seals with `new` and opens with `old`) one of its
+    /// previous keys. Returns how many values were looked at.
     pub fn rotate_key(&self, old: &SecretKey, new: &SecretKey) -> Result<usize> {
-        if self.sealing_key().id() != old.id() {
+        let ring = self.keyring();
+        let known = |k: &SecretKey| {
+            std::iter::once(&ring.current)
+                .chain(&ring.previous)
+                .any(|r| r.id() == k.id())
+        };
+        // `old` is a key this engine holds (the one it seals with, or one it opens with);
+        // `new` is either the one it seals with already (a rolling rotation) or takes over.
+        if !known(old) || (ring.current.id() != old.id() && ring.current.id() != new.id()) {
             return Err(MfaError::KeyMismatch);
         }
+        let opening = crypto::Keyring {
+            current: old.clone(),
+            previous: std::iter::once(ring.current.clone())
+                .chain(ring.previous.iter().cloned())
+                .collect(),
+        };
         // No key lock is held across the transaction: an operation that has written and
         // then asks for the key would wait for a rotation that waits for it.
         let n = self.store.write(|tx| {
@@ -150,18 +172,20 @@ impl Engine {
                     // Already under the new key (sealed by a process that had it).
                     return Ok(sealed.clone());
                 }
-                let plain = crypto::open(old, aad, sealed)?;
+                let plain = opening.open(aad, sealed)?;
                 crypto::seal(new, aad, &plain)
             })
         })?;
-        let mut current = self
-            .key
+        let mut keys = self
+            .keys
             .write()
             .map_err(|_| MfaError::internal("key lock poisoned"))?;
-        if current.id() != old.id() {
-            return Err(MfaError::KeyMismatch);
+        // An engine that sealed with `old` now seals with `new` (and cannot rotate from
+        // `old` again); one that already sealed with `new` keeps its keys as they are.
+        if keys.current.id() == old.id() {
+            keys.current = new.clone();
+            keys.previous.retain(|k| k.id() != new.id());
         }
-        *current = new.clone();
         Ok(n)
     }
 
@@ -200,11 +224,20 @@ impl Engine {
         self.clock.now()
     }
 
-    fn sealing_key(&self) -> SecretKey {
-        self.key
+    fn keyring(&self) -> crypto::Keyring {
+        self.keys
             .read()
             .map(|k| k.clone())
             .unwrap_or_else(|e| e.into_inner().clone())
+    }
+
+    fn sealing_key(&self) -> SecretKey {
+        self.keyring().current
+    }
+
+    /// Opens a value sealed with the current key or one of the previous keys.
+    fn open_sealed(&self, aad: &str, sealed: &Sealed) -> Result<Zeroizing<Vec<u8>>> {
+        self.keyring().open(aad, sealed)
     }
 
     fn attempt_policy(&self) -> AttemptPolicy {

@@ -260,11 +260,7 @@ impl Engine {
     }
 
     fn open_credential(&self, row: &WebauthnCredentialRow) -> Result<Credential> {
-        let plain = crypto::open(
-            &self.sealing_key(),
-            &credential_aad(&row.credential_id),
-            &row.credential,
-        )?;
+        let plain = self.open_sealed(&credential_aad(&row.credential_id), &row.credential)?;
         serde_json::from_slice(&plain).map_err(internal("stored credential"))
     }
 
@@ -315,8 +311,7 @@ impl Engine {
         &self,
         row: &WebauthnChallengeRow,
     ) -> Result<T> {
-        let plain = crypto::open(
-            &self.sealing_key(),
+        let plain = self.open_sealed(
             &challenge_aad(&row.id, &row.user_id, &row.purpose),
             &row.state,
         )?;

@@ -125,6 +125,7 @@ impl Env {
         EngineOptions {
             database: self.database(),
             secret_key: self.key.clone(),
+            previous_keys: Vec::new(),
             config: fast_config(),
             clock: Some(self.clock.clone()),
         }
