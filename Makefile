@@ -199,7 +199,8 @@ build-python: venv ## Build the Python wheel (maturin) and install it into .venv
 test-python: build-python ## Python package and FastAPI example: pytest, mypy --strict
 	cargo build -p plinto-mfa-core --example soft_authenticator
 	cd $(PY_PKG) && $(PY) -m pytest -q -p no:cacheprovider
-	$(ON_PG) bash -c 'cd $(PY_PKG) && $(PY) -m pytest -q -p no:cacheprovider tests/test_flows.py'
+	$(ON_PG) bash -c 'cd $(PY_PKG) && $(PY) -m pytest -q -p no:cacheprovider tests/test_flows.py \
+	  --deselect tests/test_flows.py::test_a_fork_during_a_background_checkpoint_leaves_the_child_able_to_checkpoint'
 	cd $(PY_PKG)/python && $(MYPY) -p plinto
 	cd $(PY_PKG) && $(MYPY) tests/test_typed.py
 	cd $(FASTAPI) && $(MYPY) main.py dependencies

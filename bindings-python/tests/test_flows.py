@@ -267,9 +267,10 @@ def test_a_fork_during_a_background_checkpoint_leaves_the_child_able_to_checkpoi
             report["largest_log"] = wal.stat().st_size
 
         report = in_child(write_on)
-        # About 4,800 pages were written after the fork: a log the child could not
-        # checkpoint would hold them all.
-        assert report["largest_log"] < 3_000 * frame, (round_, report)
+        # About 4,800 pages were written after the fork, on top of the parent's 1,000: a
+        # log the child could not checkpoint would hold them all (the child's own passes
+        # keep it near the wake threshold, with room for a slow pass on a busy machine).
+        assert report["largest_log"] < 4_000 * frame, (round_, report)
         auth.sign_up(unique_email("parent"), PASSWORD)
 
 
