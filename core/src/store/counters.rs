@@ -3,6 +3,7 @@
 //! backend reads the rows (locked as it must) and writes what these decide.
 
 use super::{AttemptPolicy, Reservation, Scope};
+use crate::error::Result;
 
 /// One scope's stored counter: failures, window start, locked until, next attempt at.
 pub(crate) type Counter = (i64, i64, i64, i64);
@@ -37,6 +38,31 @@ pub(crate) fn standing(
         });
     }
     Ok((failures + 1, start))
+}
+
+/// The counters one more attempt in each scope (under its own policy) would write, or the
+/// first refusal, from the counters `stored` reads (locked as the backend must).
+pub(crate) fn plan<'s>(
+    scopes: impl IntoIterator<Item = (&'s Scope, AttemptPolicy)>,
+    now: i64,
+    mut stored: impl FnMut(&Scope) -> Result<Option<Counter>>,
+) -> Result<std::result::Result<Vec<Planned<'s>>, Reservation>> {
+    let mut next = Vec::new();
+    for (s, policy) in scopes {
+        match standing(stored(s)?, now, policy) {
+            Ok((failures, start)) => next.push((s, failures, start)),
+            Err(refused) => return Ok(Err(refused)),
+        }
+    }
+    Ok(Ok(next))
+}
+
+/// When a refused reservation may be tried again.
+pub(crate) fn refused_until(refused: &Reservation, now: i64) -> i64 {
+    match refused {
+        Reservation::Locked { until } | Reservation::Wait { until } => *until,
+        Reservation::Granted { .. } => now,
+    }
 }
 
 /// The answer to a reservation whose every scope has room: the most attempts used.

@@ -54,14 +54,9 @@ fn plan<'s>(
 ) -> Result<std::result::Result<Vec<Planned<'s>>, Reservation>> {
     let all: Vec<&Scope> = scopes.iter().collect();
     let stored = lock_counters(tx, &all, now)?;
-    let mut next = Vec::with_capacity(scopes.len());
-    for s in scopes {
-        match counters::standing(stored.get(&s.key).copied(), now, policy) {
-            Ok((failures, start)) => next.push((s, failures, start)),
-            Err(refused) => return Ok(Err(refused)),
-        }
-    }
-    Ok(Ok(next))
+    counters::plan(scopes.iter().map(|s| (s, policy)), now, |s| {
+        Ok(stored.get(&s.key).copied())
+    })
 }
 
 impl AttemptTx for PgTx<'_, '_> {
@@ -101,16 +96,13 @@ impl AttemptTx for PgTx<'_, '_> {
     ) -> Result<std::result::Result<Vec<u32>, i64>> {
         let all: Vec<&Scope> = scopes.iter().map(|(s, _)| s).collect();
         let stored = lock_counters(self, &all, now)?;
-        let mut next = Vec::with_capacity(scopes.len());
-        for (s, policy) in scopes {
-            match counters::standing(stored.get(&s.key).copied(), now, *policy) {
-                Ok((failures, start)) => next.push((s, failures, start)),
-                Err(Reservation::Locked { until } | Reservation::Wait { until }) => {
-                    return Ok(Err(until))
-                }
-                Err(Reservation::Granted { .. }) => {}
-            }
-        }
+        let planned = counters::plan(scopes.iter().map(|(s, p)| (s, *p)), now, |s| {
+            Ok(stored.get(&s.key).copied())
+        })?;
+        let next = match planned {
+            Ok(next) => next,
+            Err(refused) => return Ok(Err(counters::refused_until(&refused, now))),
+        };
         let mut used = Vec::with_capacity(next.len());
         for (s, failures, start) in next {
             take(self, s, failures, start)?;

@@ -14,15 +14,6 @@ fn counter(tx: &SqliteTx<'_>, scope: &str) -> Result<Option<Counter>> {
     )
 }
 
-fn standing(
-    tx: &SqliteTx<'_>,
-    scope: &Scope,
-    now: i64,
-    policy: AttemptPolicy,
-) -> Result<std::result::Result<(i64, i64), Reservation>> {
-    Ok(counters::standing(counter(tx, &scope.key)?, now, policy))
-}
-
 fn take(tx: &SqliteTx<'_>, scope: &Scope, failures: i64, start: i64) -> Result<()> {
     tx.exec(
         "INSERT INTO attempts (scope, user_id, failures, window_start, locked_until, next_at) VALUES (?1, ?2, ?3, ?4, 0, 0)
@@ -39,14 +30,9 @@ fn plan<'s>(
     now: i64,
     policy: AttemptPolicy,
 ) -> Result<std::result::Result<Vec<Planned<'s>>, Reservation>> {
-    let mut next = Vec::with_capacity(scopes.len());
-    for s in scopes {
-        match standing(tx, s, now, policy)? {
-            Ok((failures, start)) => next.push((s, failures, start)),
-            Err(refused) => return Ok(Err(refused)),
-        }
-    }
-    Ok(Ok(next))
+    counters::plan(scopes.iter().map(|s| (s, policy)), now, |s| {
+        counter(tx, &s.key)
+    })
 }
 
 impl AttemptTx for SqliteTx<'_> {
@@ -83,16 +69,13 @@ impl AttemptTx for SqliteTx<'_> {
         scopes: &[(Scope, AttemptPolicy)],
         now: i64,
     ) -> Result<std::result::Result<Vec<u32>, i64>> {
-        let mut next = Vec::with_capacity(scopes.len());
-        for (s, policy) in scopes {
-            match standing(self, s, now, *policy)? {
-                Ok((failures, start)) => next.push((s, failures, start)),
-                Err(Reservation::Locked { until } | Reservation::Wait { until }) => {
-                    return Ok(Err(until))
-                }
-                Err(Reservation::Granted { .. }) => {}
-            }
-        }
+        let planned = counters::plan(scopes.iter().map(|(s, p)| (s, *p)), now, |s| {
+            counter(self, &s.key)
+        })?;
+        let next = match planned {
+            Ok(next) => next,
+            Err(refused) => return Ok(Err(counters::refused_until(&refused, now))),
+        };
         let mut used = Vec::with_capacity(next.len());
         for (s, failures, start) in next {
             take(self, s, failures, start)?;
