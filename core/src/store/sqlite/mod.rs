@@ -678,14 +678,20 @@ mod tests {
             })?;
             largest_log = largest_log.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
         }
-        let (background, _catch_ups, inline) = backend.writer.checkpoints.counts();
+        let (background, catch_ups, inline) = backend.writer.checkpoints.counts();
         assert!(background > 0, "no checkpoint ran on the thread");
+        assert!(
+            catch_ups > 0,
+            "no commit caught up after a pass: the log never restarted"
+        );
         assert_eq!(inline, 0, "a committing caller ran a whole checkpoint");
-        // The log kept starting again: it never grew far past the wake threshold (4 KiB
-        // pages), where without restarts it would hold every commit.
+        // The log kept starting again: without restarts it would hold every commit until it
+        // reached the 8,000 pages at which a committing connection checkpoints itself. A busy
+        // machine can hold the thread back for a pass or two, so the bound is a few times the
+        // wake threshold (4 KiB pages), below that.
         let page = 4096;
         assert!(
-            largest_log < 4 * 1_000 * page,
+            largest_log < 7 * 1_000 * page,
             "the log grew to {largest_log} bytes"
         );
         // Closing the store stops the thread; every commit is there and the file is whole.
