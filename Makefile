@@ -10,7 +10,7 @@ export CARGO_BUILD_TARGET ?= $(HOST_TRIPLE)
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 export CARGO_TERM_COLOR ?= never
 
-APT_PACKAGES := oathtool postgresql
+APT_PACKAGES := oathtool postgresql openssl
 
 # A throwaway PostgreSQL server on loopback for the commands it wraps (PLINTO_TEST_POSTGRES);
 # `make test` starts one for the whole run, and a stage run alone starts its own.
