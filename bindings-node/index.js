@@ -214,6 +214,16 @@ function requireMfa(level = MfaLevel.REQUIRED, instance = plinto) {
       if (!user || !session || session.valid === false || (session.state !== undefined && session.state !== 'active')) {
         return res.status(401).json({ error: 'No authentication token' })
       }
+      // Past the deadline to enroll (the rollout or the application required it), the
+      // session may only enroll a factor: every level refuses it.
+      if (session.mfaEnrollment?.restricted) {
+        return res.status(403).json({
+          error: 'MFA setup required',
+          code: 'mfa_setup_required',
+          requiresMfaSetup: true,
+          redirectTo: '/settings/security',
+        })
+      }
       if (!instance.shouldRequireMfa(level, user.role)) {
         return next()
       }

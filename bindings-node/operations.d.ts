@@ -18,6 +18,7 @@ export type MfaErrorCode =
   | 'mfa_delivery_failed'
   | 'mfa_step_up_required'
   | 'mfa_factors_suspended'
+  | 'mfa_setup_required'
   | 'key_mismatch'
   | 'database_too_new'
   | 'storage'
@@ -66,6 +67,29 @@ export interface SignUpResult {
   session: IssuedSession
 }
 
+/**
+ * Where a user stands with enrolling a factor, as sign-in and `verifySession` report it.
+ * Before the deadline the application prompts; after it, the session may only enroll a
+ * factor (`authorize` and the `requireMfa` guards refuse it with `mfa_setup_required`).
+ */
+export interface MfaEnrollment {
+  /** The user has no factor and must enroll one. */
+  required: boolean
+  /**
+   * The application should prompt the user to enroll (required, or encouraged by the
+   * rollout).
+   */
+  prompt: boolean
+  /** The deadline passed: the session is held to enrolling a factor. */
+  restricted: boolean
+  /** ISO 8601 time after which the session is held to enrollment, when required. */
+  deadline?: string
+  /** Whole days left before the deadline, rounded up (0 once it passed), when required. */
+  daysLeft?: number
+  /** Where the application shows prompts (the rollout's `promptLocations`), when prompted. */
+  promptLocations: string[]
+}
+
 /** Result of sign-in: either a full session or a pending one that needs MFA. */
 export interface SignInResult {
   /** Always true (failures are errors). */
@@ -82,6 +106,8 @@ export interface SignInResult {
   user?: User
   /** The session, when signed in without MFA. */
   session?: IssuedSession
+  /** Where the user stands with enrolling a factor, when signed in without MFA. */
+  mfaEnrollment?: MfaEnrollment
 }
 
 /** The outcome of an operation that returns nothing else. */
@@ -120,6 +146,8 @@ export interface SessionInfoIfValid {
   mfaMethods: string[]
   /** Seconds until expiry (0 when invalid). */
   expiresIn: number
+  /** Where the user stands with enrolling a factor (signed-in sessions). */
+  mfaEnrollment: MfaEnrollment
 }
 
 /** SessionInfo when `valid` is false. */
@@ -149,6 +177,8 @@ export interface SessionInfoIfNotValid {
   mfaMethods: string[]
   /** Seconds until expiry (0 when invalid). */
   expiresIn: number
+  /** Where the user stands with enrolling a factor (signed-in sessions). */
+  mfaEnrollment?: undefined
 }
 
 /** How many sessions an operation ended. */
@@ -401,6 +431,112 @@ export interface RotateKeyResult {
   success: boolean
   /** How many sealed values were re-sealed. */
   resealed: number
+}
+
+/** When a phase last started. */
+export interface PhaseStart {
+  /** The phase. */
+  phase: string
+  /** ISO 8601. */
+  startedAt: string
+}
+
+/** How the rollout applies to one user. */
+export interface UserRollout {
+  /** The user. */
+  userId: string
+  /** Their percentage bucket, 0 to 99: a percentage `p` covers buckets below `p`. */
+  bucket: number
+  /** What the rollout asks of them: `none`, `prompt` or `required`. */
+  coverage: string
+  /** Their standing. */
+  enrollment: MfaEnrollment
+}
+
+/** The rollout's state. */
+export interface RolloutStatus {
+  /** `disabled`, `optional`, `encouraged`, `required_admin` or `required_all`. */
+  phase: string
+  /** Share of users (by bucket) the phase applies to, 0 to 100. */
+  percentage: number
+  /** Where the application shows enrollment prompts. */
+  promptLocations: string[]
+  /** ISO 8601 start of the current phase (none before the rollout was first set). */
+  phaseStartedAt?: string
+  /** When each phase last started, in phase order. */
+  phases: PhaseStart[]
+  /** This process's `security.requireForAdmins`. */
+  requireForAdmins: boolean
+  /** This process's `security.gracePeriodDays`. */
+  gracePeriodDays: number
+  /** ISO 8601 time of the last change. */
+  updatedAt?: string
+  /** The user asked about. */
+  user?: UserRollout
+}
+
+/** What an enforcement run did. */
+export interface EnforceRolloutResult {
+  /** Users looked at. */
+  scanned: number
+  /** Users given a deadline by this run. */
+  newlyRequired: number
+  /** Users already required before it. */
+  alreadyRequired: number
+  /** Users with MFA already. */
+  enrolled: number
+  /** Users the rollout does not require. */
+  notCovered: number
+  /** The last user id looked at: pass it as `after` to go on. */
+  cursor?: string
+  /** Every user was looked at. */
+  done: boolean
+}
+
+/** Users enrolled with each method. */
+export interface MethodCounts {
+  /** Authenticator apps. */
+  totp: number
+  /** Security keys and passkeys. */
+  webauthn: number
+  /** SMS. */
+  sms: number
+  /** Email codes. */
+  email: number
+  /** Users with unused backup codes. */
+  backup: number
+}
+
+/** MFA set-ups on one day. */
+export interface DailyCount {
+  /** The day, `YYYY-MM-DD` (UTC). */
+  date: string
+  /** Users whose MFA was set up that day. */
+  count: number
+}
+
+/** Adoption under the current rollout. */
+export interface RolloutStats {
+  /** The current phase. */
+  phase: string
+  /** The current percentage. */
+  percentage: number
+  /** Every user. */
+  users: number
+  /** Users with MFA. */
+  enrolled: number
+  /** Users required to enroll, before their deadline. */
+  withinGrace: number
+  /** Users required to enroll, past their deadline (held to enrollment). */
+  overdue: number
+  /** Users without MFA the rollout prompts but does not require. */
+  prompted: number
+  /** Users without MFA and nothing asked of them. */
+  notRequired: number
+  /** Enrolled users by method (a user with two methods counts in both). */
+  byMethod: MethodCounts
+  /** MFA set-ups per day, oldest first, every day of the period (zeros included). */
+  enrollmentsPerDay: DailyCount[]
 }
 
 /** Result of `requestNewCode`. */
@@ -973,6 +1109,75 @@ export interface RotateKeyRequest {
 }
 
 /**
+ * The MFA rollout's state: its phase, the share of users it applies to and where to prompt,
+ * read by every process on the database. With `userId`, also how it applies to that user.
+ */
+export interface GetRolloutRequest {
+  /** A user to describe as well. */
+  userId?: string
+}
+
+/**
+ * Changes the rollout: moves it to a phase, sets the percentage of users it applies to, or
+ * where prompts show. Every process on the database follows; audited (`rollout_change`).
+ * Users the new state requires get their deadline when they next sign in, or at once with
+ * `enforceRollout`.
+ */
+export interface SetRolloutRequest {
+  /** The new phase (the guide's `DISABLED` … `REQUIRED_ALL`, any case). */
+  phase?: string
+  /** Share of users the phase applies to, 0 to 100 (default for a new rollout: 100). */
+  percentage?: number
+  /** Where the application shows prompts (at most 20 names of 1 to 64 characters). */
+  promptLocations?: string[]
+  /** Client IP address. */
+  ipAddress?: string
+  /** Client user agent. */
+  userAgent?: string
+}
+
+/**
+ * Requires one user to enroll a factor (the grace period starts now), or lifts the
+ * application's requirement. Audited (`enrollment_requirement`).
+ */
+export interface RequireEnrollmentRequest {
+  /** The user. */
+  userId: string
+  /** True to require enrollment, false to lift the requirement. */
+  required: boolean
+  /** Client IP address. */
+  ipAddress?: string
+  /** Client user agent. */
+  userAgent?: string
+}
+
+/**
+ * Gives every user the current rollout requires, and who has no requirement yet, their
+ * deadline (now plus the grace period), paging through the users in id order (one
+ * transaction per page). Idempotent: a second run changes nothing. Resumable: pass the
+ * `cursor` of a run stopped by `maxUsers` as `after`.
+ */
+export interface EnforceRolloutRequest {
+  /** Start after this user id (a previous run's `cursor`). */
+  after?: string
+  /** Stop after looking at about this many users (whole pages of 500; default: all). */
+  maxUsers?: number
+  /** Client IP address. */
+  ipAddress?: string
+  /** Client user agent. */
+  userAgent?: string
+}
+
+/**
+ * Adoption statistics: users by state under the current rollout, enrolled users by method,
+ * and MFA set-ups per day.
+ */
+export interface GetRolloutStatsRequest {
+  /** Days of set-ups per day to report, ending today (1 to 366, default 30). */
+  days?: number
+}
+
+/**
  * Sends a new SMS or email code, voiding the previous one: for a pending sign-in or a
  * signed-in session's step-up (`sessionId`), or the destination being set up (`userId`).
  * Each code is good only for what it was sent for: that session (or that setup) and that
@@ -1302,6 +1507,35 @@ export interface AuthOperations {
    * uses `newKey`. `oldKey` must be the key it was opened with (`key_mismatch` otherwise).
    */
   rotateKey(options: RotateKeyRequest): Promise<RotateKeyResult>
+  /**
+   * The MFA rollout's state: its phase, the share of users it applies to and where to prompt,
+   * read by every process on the database. With `userId`, also how it applies to that user.
+   */
+  getRollout(options?: GetRolloutRequest): Promise<RolloutStatus>
+  /**
+   * Changes the rollout: moves it to a phase, sets the percentage of users it applies to, or
+   * where prompts show. Every process on the database follows; audited (`rollout_change`).
+   * Users the new state requires get their deadline when they next sign in, or at once with
+   * `enforceRollout`.
+   */
+  setRollout(options?: SetRolloutRequest): Promise<RolloutStatus>
+  /**
+   * Requires one user to enroll a factor (the grace period starts now), or lifts the
+   * application's requirement. Audited (`enrollment_requirement`).
+   */
+  requireEnrollment(options: RequireEnrollmentRequest): Promise<MfaEnrollment>
+  /**
+   * Gives every user the current rollout requires, and who has no requirement yet, their
+   * deadline (now plus the grace period), paging through the users in id order (one
+   * transaction per page). Idempotent: a second run changes nothing. Resumable: pass the
+   * `cursor` of a run stopped by `maxUsers` as `after`.
+   */
+  enforceRollout(options?: EnforceRolloutRequest): Promise<EnforceRolloutResult>
+  /**
+   * Adoption statistics: users by state under the current rollout, enrolled users by method,
+   * and MFA set-ups per day.
+   */
+  getRolloutStats(options?: GetRolloutStatsRequest): Promise<RolloutStats>
   /**
    * Options for `navigator.credentials.create()` to register a security key or passkey
    * (`userId`), or, with `type: "authentication"` and `sessionId`, for signing in with one

@@ -422,6 +422,11 @@ RustBuffer uniffi_plinto_mfa_fn_method_engine_disable_mfa(uint64_t ptr, RustBuff
 RustBuffer uniffi_plinto_mfa_fn_method_engine_enable_mfa(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_ENFORCE_ROLLOUT
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_ENFORCE_ROLLOUT
+RustBuffer uniffi_plinto_mfa_fn_method_engine_enforce_rollout(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_FALLBACK_METHODS
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_FALLBACK_METHODS
 RustBuffer uniffi_plinto_mfa_fn_method_engine_get_fallback_methods(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
@@ -440,6 +445,16 @@ RustBuffer uniffi_plinto_mfa_fn_method_engine_get_passkey_authentication_options
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_PASSKEY_REGISTRATION_OPTIONS
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_PASSKEY_REGISTRATION_OPTIONS
 RustBuffer uniffi_plinto_mfa_fn_method_engine_get_passkey_registration_options(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_ROLLOUT
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_ROLLOUT
+RustBuffer uniffi_plinto_mfa_fn_method_engine_get_rollout(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_ROLLOUT_STATS
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_ROLLOUT_STATS
+RustBuffer uniffi_plinto_mfa_fn_method_engine_get_rollout_stats(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_USER
@@ -487,6 +502,11 @@ RustBuffer uniffi_plinto_mfa_fn_method_engine_rename_passkey(uint64_t ptr, RustB
 RustBuffer uniffi_plinto_mfa_fn_method_engine_request_new_code(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REQUIRE_ENROLLMENT
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REQUIRE_ENROLLMENT
+RustBuffer uniffi_plinto_mfa_fn_method_engine_require_enrollment(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REQUIRE_RECENT_MFA
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REQUIRE_RECENT_MFA
 RustBuffer uniffi_plinto_mfa_fn_method_engine_require_recent_mfa(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
@@ -515,6 +535,11 @@ RustBuffer uniffi_plinto_mfa_fn_method_engine_revoke_user_sessions(uint64_t ptr,
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_ROTATE_KEY
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_ROTATE_KEY
 RustBuffer uniffi_plinto_mfa_fn_method_engine_rotate_key(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_SET_ROLLOUT
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_SET_ROLLOUT
+RustBuffer uniffi_plinto_mfa_fn_method_engine_set_rollout(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_SHOULD_REQUIRE_MFA
@@ -1052,6 +1077,12 @@ uint16_t uniffi_plinto_mfa_checksum_method_engine_enable_mfa(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_ENFORCE_ROLLOUT
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_ENFORCE_ROLLOUT
+uint16_t uniffi_plinto_mfa_checksum_method_engine_enforce_rollout(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_GET_FALLBACK_METHODS
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_GET_FALLBACK_METHODS
 uint16_t uniffi_plinto_mfa_checksum_method_engine_get_fallback_methods(void
@@ -1073,6 +1104,18 @@ uint16_t uniffi_plinto_mfa_checksum_method_engine_get_passkey_authentication_opt
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_GET_PASSKEY_REGISTRATION_OPTIONS
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_GET_PASSKEY_REGISTRATION_OPTIONS
 uint16_t uniffi_plinto_mfa_checksum_method_engine_get_passkey_registration_options(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_GET_ROLLOUT
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_GET_ROLLOUT
+uint16_t uniffi_plinto_mfa_checksum_method_engine_get_rollout(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_GET_ROLLOUT_STATS
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_GET_ROLLOUT_STATS
+uint16_t uniffi_plinto_mfa_checksum_method_engine_get_rollout_stats(void
     
 );
 #endif
@@ -1130,6 +1173,12 @@ uint16_t uniffi_plinto_mfa_checksum_method_engine_request_new_code(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REQUIRE_ENROLLMENT
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REQUIRE_ENROLLMENT
+uint16_t uniffi_plinto_mfa_checksum_method_engine_require_enrollment(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REQUIRE_RECENT_MFA
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REQUIRE_RECENT_MFA
 uint16_t uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa(void
@@ -1163,6 +1212,12 @@ uint16_t uniffi_plinto_mfa_checksum_method_engine_revoke_user_sessions(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_ROTATE_KEY
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_ROTATE_KEY
 uint16_t uniffi_plinto_mfa_checksum_method_engine_rotate_key(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_SET_ROLLOUT
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_SET_ROLLOUT
+uint16_t uniffi_plinto_mfa_checksum_method_engine_set_rollout(void
     
 );
 #endif

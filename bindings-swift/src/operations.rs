@@ -219,6 +219,49 @@ impl Engine {
         self.run::<ops::RotateKey>(request)
     }
 
+    /// The MFA rollout's state: its phase, the share of users it applies to and where to prompt,
+    /// read by every process on the database. With `userId`, also how it applies to that user.
+    pub fn get_rollout(&self, request: GetRolloutRequest) -> Result<RolloutStatus, MfaError> {
+        self.run::<ops::GetRollout>(request)
+    }
+
+    /// Changes the rollout: moves it to a phase, sets the percentage of users it applies to, or
+    /// where prompts show. Every process on the database follows; audited (`rollout_change`).
+    /// Users the new state requires get their deadline when they next sign in, or at once with
+    /// `enforceRollout`.
+    pub fn set_rollout(&self, request: SetRolloutRequest) -> Result<RolloutStatus, MfaError> {
+        self.run::<ops::SetRollout>(request)
+    }
+
+    /// Requires one user to enroll a factor (the grace period starts now), or lifts the
+    /// application's requirement. Audited (`enrollment_requirement`).
+    pub fn require_enrollment(
+        &self,
+        request: RequireEnrollmentRequest,
+    ) -> Result<MfaEnrollment, MfaError> {
+        self.run::<ops::RequireEnrollment>(request)
+    }
+
+    /// Gives every user the current rollout requires, and who has no requirement yet, their
+    /// deadline (now plus the grace period), paging through the users in id order (one
+    /// transaction per page). Idempotent: a second run changes nothing. Resumable: pass the
+    /// `cursor` of a run stopped by `maxUsers` as `after`.
+    pub fn enforce_rollout(
+        &self,
+        request: EnforceRolloutRequest,
+    ) -> Result<EnforceRolloutResult, MfaError> {
+        self.run::<ops::EnforceRollout>(request)
+    }
+
+    /// Adoption statistics: users by state under the current rollout, enrolled users by method,
+    /// and MFA set-ups per day.
+    pub fn get_rollout_stats(
+        &self,
+        request: GetRolloutStatsRequest,
+    ) -> Result<RolloutStats, MfaError> {
+        self.run::<ops::GetRolloutStats>(request)
+    }
+
     /// Sends a new SMS or email code, voiding the previous one: for a pending sign-in or a
     /// signed-in session's step-up (`sessionId`), or the destination being set up (`userId`).
     /// Each code is good only for what it was sent for: that session (or that setup) and that

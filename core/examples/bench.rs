@@ -128,6 +128,7 @@ fn filled(path: &str, key: &SecretKey, from: usize, to: usize) -> Vec<(String, V
                         mfa_failures: 0,
                         codes_suspended_at: None,
                         factor_added_at: None,
+                        enrollment: None,
                     })?;
                     let device = format!("dev_{id}");
                     let sealed =

@@ -82,6 +82,12 @@ actions! {
     NotificationFailed = "notification_failed";
     /// The user deleted their account (the trail is kept under a pseudonym).
     AccountDelete = "account_delete";
+    /// The MFA rollout's phase, percentage or prompts changed.
+    RolloutChange = "rollout_change";
+    /// An enforcement run gave the users the rollout requires their deadline.
+    RolloutEnforce = "rollout_enforce";
+    /// The application required a user to enroll, or lifted it.
+    EnrollmentRequirement = "enrollment_requirement";
 }
 
 #[cfg(test)]

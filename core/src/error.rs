@@ -88,6 +88,9 @@ error_codes! {
     /// The user's code-based factors are suspended after too many consecutive failures:
     /// recover with a backup code at sign-in, or ask an administrator.
     FactorsSuspended = "mfa_factors_suspended", 403, false;
+    /// The user's grace period to enroll a factor is over: the session may only enroll one
+    /// until the user does.
+    SetupRequired = "mfa_setup_required", 403, false;
     /// The secret key does not match the key this database was sealed with.
     KeyMismatch = "key_mismatch", 500, false;
     /// The database was written by a newer version of Plinto MFA.
@@ -186,6 +189,9 @@ pub enum MfaError {
     /// The user's code-based factors (TOTP, SMS, email) are suspended after too many
     /// consecutive failures.
     FactorsSuspended,
+    /// The user's grace period to enroll a factor is over: until they enroll one, their
+    /// sessions may do nothing else.
+    SetupRequired,
     /// The secret key given at open does not match the key that sealed this database.
     KeyMismatch,
     /// The database was written by a newer version of Plinto MFA.
@@ -227,6 +233,7 @@ impl MfaError {
             Self::DeliveryFailed { .. } => ErrorCode::DeliveryFailed,
             Self::StepUpRequired { .. } => ErrorCode::StepUpRequired,
             Self::FactorsSuspended => ErrorCode::FactorsSuspended,
+            Self::SetupRequired => ErrorCode::SetupRequired,
             Self::KeyMismatch => ErrorCode::KeyMismatch,
             Self::DatabaseTooNew { .. } => ErrorCode::DatabaseTooNew,
             Self::Storage { .. } => ErrorCode::Storage,
@@ -375,6 +382,9 @@ impl fmt::Display for MfaError {
             Self::FactorsSuspended => f.write_str(
                 "Code-based MFA is suspended for this account after too many failed attempts; \
                  sign in with a backup code or contact support",
+            ),
+            Self::SetupRequired => f.write_str(
+                "Set up multi-factor authentication to continue: the time to enroll is over",
             ),
             Self::KeyMismatch => f.write_str(
                 "The secret key does not match the key this database was encrypted with",

@@ -27,6 +27,7 @@ pub mod password;
 pub mod password_rules;
 pub(crate) mod policy;
 pub mod qr;
+pub mod rollout;
 pub mod store;
 pub mod totp;
 pub(crate) mod validate;

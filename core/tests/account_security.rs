@@ -410,14 +410,6 @@ fn settings_core_does_not_implement_are_refused() {
     let engine = env.engine();
     for (options, field) in [
         (
-            json!({"security": {"requireForAdmins": true}}),
-            "security.requireForAdmins",
-        ),
-        (
-            json!({"security": {"gracePeriodDays": 7}}),
-            "security.gracePeriodDays",
-        ),
-        (
             json!({"methods": {"sms": {"provider": "aws-sns"}}}),
             "methods.sms.provider",
         ),
@@ -431,7 +423,7 @@ fn settings_core_does_not_implement_are_refused() {
     }
     // What they default to is accepted.
     engine
-        .configure(&json!({"security": {"requireForAdmins": false, "gracePeriodDays": 0},
+        .configure(&json!({"security": {"requireForAdmins": true, "gracePeriodDays": 0},
                            "methods": {"sms": {"provider": "twilio"}, "email": {"provider": "smtp"}}}))
         .unwrap();
 }
@@ -1693,10 +1685,10 @@ fn backup_codes_stop_at_twice_the_cap_until_an_administrator() {
 fn settings_built_in_rust_are_checked_too() {
     let env = Env::new();
     let mut options = env.options();
-    options.config.security.require_for_admins = true;
+    options.config.security.grace_period_days = 366;
     assert_eq!(
         Engine::open(options).unwrap_err().field(),
-        Some("security.requireForAdmins")
+        Some("security.gracePeriodDays")
     );
 }
 

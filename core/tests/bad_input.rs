@@ -288,6 +288,7 @@ fn every_error_has_a_listed_code_and_a_message() {
             methods: vec!["totp".into()],
         },
         E::FactorsSuspended,
+        E::SetupRequired,
         E::KeyMismatch,
         E::DatabaseTooNew {
             found: 9,

@@ -115,6 +115,7 @@ fn user(id: &str) -> UserRow {
         mfa_failures: 0,
         codes_suspended_at: None,
         factor_added_at: None,
+        enrollment: None,
     }
 }
 

@@ -23,11 +23,13 @@ __all__ = [
     "BackupCodes",
     "ChannelInfo",
     "ConfigureResult",
+    "DailyCount",
     "DatabaseTooNewError",
     "DeliveryFailedError",
     "DeliveryMeta",
     "DisableMfaResult",
     "EnableMfaResult",
+    "EnforceRolloutResult",
     "ExpiredCodeError",
     "FactorsSuspendedError",
     "InternalError",
@@ -36,7 +38,9 @@ __all__ = [
     "InvalidInputError",
     "IssuedSession",
     "KeyMismatchError",
+    "MethodCounts",
     "MethodNotSupportedError",
+    "MfaEnrollment",
     "MfaStatus",
     "NoBackupCodesRemainingError",
     "NotEnabledError",
@@ -45,15 +49,19 @@ __all__ = [
     "OtpAccount",
     "PasskeyInfo",
     "PasskeyOptions",
+    "PhaseStart",
     "RateLimitedError",
     "RemoveFactorResult",
     "RequestCodeResult",
     "RevokedSessions",
+    "RolloutStats",
+    "RolloutStatus",
     "RotateKeyResult",
     "SessionInfo",
     "SessionInvalidError",
     "SessionSummary",
     "SetupFailedError",
+    "SetupRequiredError",
     "SignInResult",
     "SignUpResult",
     "StepUpRequiredError",
@@ -63,6 +71,7 @@ __all__ = [
     "SyncMfaOperations",
     "TotpDevice",
     "User",
+    "UserRollout",
     "VerifyMfaResult",
     "authenticator_code",
     "parse_otpauth_uri",
@@ -120,11 +129,34 @@ class SignUpResult(Record):
     """A signed-in session."""
 
 
+class MfaEnrollment(Record):
+    """Where a user stands with enrolling a factor, as sign-in and ``verify_session`` report it.
+    Before the deadline the application prompts; after it, the session may only enroll a
+    factor (``authorize`` and the ``require_mfa`` guards refuse it with ``mfa_setup_required``).
+    """
+
+    __slots__ = ()
+    required: bool
+    """The user has no factor and must enroll one."""
+    prompt: bool
+    """The application should prompt the user to enroll (required, or encouraged by the
+    rollout).
+    """
+    restricted: bool
+    """The deadline passed: the session is held to enrolling a factor."""
+    deadline: Optional[str]
+    """ISO 8601 time after which the session is held to enrollment, when required."""
+    days_left: Optional[int]
+    """Whole days left before the deadline, rounded up (0 once it passed), when required."""
+    prompt_locations: List[str]
+    """Where the application shows prompts (the rollout's ``prompt_locations``), when prompted."""
+
+
 class SignInResult(Record):
     """Result of sign-in: either a full session or a pending one that needs MFA."""
 
     __slots__ = ()
-    _nested = {"user": User, "session": IssuedSession}
+    _nested = {"user": User, "session": IssuedSession, "mfa_enrollment": MfaEnrollment}
     _secret = frozenset({"session_id"})
     success: bool
     """Always true (failures are errors)."""
@@ -140,6 +172,8 @@ class SignInResult(Record):
     """The user, when signed in without MFA."""
     session: Optional[IssuedSession]
     """The session, when signed in without MFA."""
+    mfa_enrollment: Optional[MfaEnrollment]
+    """Where the user stands with enrolling a factor, when signed in without MFA."""
 
 
 class SuccessResult(Record):
@@ -154,7 +188,7 @@ class SessionInfo(Record):
     """What ``verify_session`` knows about a token."""
 
     __slots__ = ()
-    _nested = {"user": User}
+    _nested = {"user": User, "mfa_enrollment": MfaEnrollment}
     valid: bool
     """The token is a live, signed-in session: it authenticates its user."""
     state: str
@@ -179,6 +213,8 @@ class SessionInfo(Record):
     """The user's active methods."""
     expires_in: int
     """Seconds until expiry (0 when invalid)."""
+    mfa_enrollment: Optional[MfaEnrollment]
+    """Where the user stands with enrolling a factor (signed-in sessions)."""
 
 
 class RevokedSessions(Record):
@@ -429,6 +465,129 @@ class RotateKeyResult(Record):
     """Always true (failures are errors)."""
     resealed: int
     """How many sealed values were re-sealed."""
+
+
+class PhaseStart(Record):
+    """When a phase last started."""
+
+    __slots__ = ()
+    phase: str
+    """The phase."""
+    started_at: str
+    """ISO 8601."""
+
+
+class UserRollout(Record):
+    """How the rollout applies to one user."""
+
+    __slots__ = ()
+    _nested = {"enrollment": MfaEnrollment}
+    user_id: str
+    """The user."""
+    bucket: int
+    """Their percentage bucket, 0 to 99: a percentage ``p`` covers buckets below ``p``."""
+    coverage: str
+    """What the rollout asks of them: ``none``, ``prompt`` or ``required``."""
+    enrollment: MfaEnrollment
+    """Their standing."""
+
+
+class RolloutStatus(Record):
+    """The rollout's state."""
+
+    __slots__ = ()
+    _nested = {"phases": PhaseStart, "user": UserRollout}
+    phase: str
+    """``disabled``, ``optional``, ``encouraged``, ``required_admin`` or ``required_all``."""
+    percentage: int
+    """Share of users (by bucket) the phase applies to, 0 to 100."""
+    prompt_locations: List[str]
+    """Where the application shows enrollment prompts."""
+    phase_started_at: Optional[str]
+    """ISO 8601 start of the current phase (none before the rollout was first set)."""
+    phases: List[PhaseStart]
+    """When each phase last started, in phase order."""
+    require_for_admins: bool
+    """This process's ``security.requireForAdmins``."""
+    grace_period_days: int
+    """This process's ``security.gracePeriodDays``."""
+    updated_at: Optional[str]
+    """ISO 8601 time of the last change."""
+    user: Optional[UserRollout]
+    """The user asked about."""
+
+
+class EnforceRolloutResult(Record):
+    """What an enforcement run did."""
+
+    __slots__ = ()
+    scanned: int
+    """Users looked at."""
+    newly_required: int
+    """Users given a deadline by this run."""
+    already_required: int
+    """Users already required before it."""
+    enrolled: int
+    """Users with MFA already."""
+    not_covered: int
+    """Users the rollout does not require."""
+    cursor: Optional[str]
+    """The last user id looked at: pass it as ``after`` to go on."""
+    done: bool
+    """Every user was looked at."""
+
+
+class MethodCounts(Record):
+    """Users enrolled with each method."""
+
+    __slots__ = ()
+    totp: int
+    """Authenticator apps."""
+    webauthn: int
+    """Security keys and passkeys."""
+    sms: int
+    """SMS."""
+    email: int
+    """Email codes."""
+    backup: int
+    """Users with unused backup codes."""
+
+
+class DailyCount(Record):
+    """MFA set-ups on one day."""
+
+    __slots__ = ()
+    date: str
+    """The day, ``YYYY-MM-DD`` (UTC)."""
+    count: int
+    """Users whose MFA was set up that day."""
+
+
+class RolloutStats(Record):
+    """Adoption under the current rollout."""
+
+    __slots__ = ()
+    _nested = {"by_method": MethodCounts, "enrollments_per_day": DailyCount}
+    phase: str
+    """The current phase."""
+    percentage: int
+    """The current percentage."""
+    users: int
+    """Every user."""
+    enrolled: int
+    """Users with MFA."""
+    within_grace: int
+    """Users required to enroll, before their deadline."""
+    overdue: int
+    """Users required to enroll, past their deadline (held to enrollment)."""
+    prompted: int
+    """Users without MFA the rollout prompts but does not require."""
+    not_required: int
+    """Users without MFA and nothing asked of them."""
+    by_method: MethodCounts
+    """Enrolled users by method (a user with two methods counts in both)."""
+    enrollments_per_day: List[DailyCount]
+    """MFA set-ups per day, oldest first, every day of the period (zeros included)."""
 
 
 class RequestCodeResult(Record):
@@ -687,6 +846,12 @@ class FactorsSuspendedError(MfaError):
     """The user's code-based factors are suspended after too many consecutive failures: recover with a backup code at sign-in, or ask an administrator."""
 
     default_code = "mfa_factors_suspended"
+
+
+class SetupRequiredError(MfaError):
+    """The user's grace period to enroll a factor is over: the session may only enroll one until the user does."""
+
+    default_code = "mfa_setup_required"
 
 
 class KeyMismatchError(MfaError):
@@ -1090,6 +1255,75 @@ class SyncAuthOperations(SyncBase):
         """
         raw = self._call("rotate_key", {"oldKey": old_key, "newKey": new_key})
         return RotateKeyResult.from_json(raw)
+
+    def get_rollout(
+        self,
+        *,
+        user_id: Optional[str] = None,
+    ) -> RolloutStatus:
+        """The MFA rollout's state: its phase, the share of users it applies to and where to prompt,
+        read by every process on the database. With ``user_id``, also how it applies to that user.
+        """
+        raw = self._call("get_rollout", {"userId": user_id})
+        return RolloutStatus.from_json(raw)
+
+    def set_rollout(
+        self,
+        *,
+        phase: Optional[str] = None,
+        percentage: Optional[int] = None,
+        prompt_locations: Optional[List[str]] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> RolloutStatus:
+        """Changes the rollout: moves it to a phase, sets the percentage of users it applies to, or
+        where prompts show. Every process on the database follows; audited (``rollout_change``).
+        Users the new state requires get their deadline when they next sign in, or at once with
+        ``enforce_rollout``.
+        """
+        raw = self._call("set_rollout", {"phase": phase, "percentage": percentage, "promptLocations": prompt_locations, "ipAddress": ip_address, "userAgent": user_agent})
+        return RolloutStatus.from_json(raw)
+
+    def require_enrollment(
+        self,
+        user_id: str,
+        required: bool,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> MfaEnrollment:
+        """Requires one user to enroll a factor (the grace period starts now), or lifts the
+        application's requirement. Audited (``enrollment_requirement``).
+        """
+        raw = self._call("require_enrollment", {"userId": user_id, "required": required, "ipAddress": ip_address, "userAgent": user_agent})
+        return MfaEnrollment.from_json(raw)
+
+    def enforce_rollout(
+        self,
+        *,
+        after: Optional[str] = None,
+        max_users: Optional[int] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> EnforceRolloutResult:
+        """Gives every user the current rollout requires, and who has no requirement yet, their
+        deadline (now plus the grace period), paging through the users in id order (one
+        transaction per page). Idempotent: a second run changes nothing. Resumable: pass the
+        ``cursor`` of a run stopped by ``max_users`` as ``after``.
+        """
+        raw = self._call("enforce_rollout", {"after": after, "maxUsers": max_users, "ipAddress": ip_address, "userAgent": user_agent})
+        return EnforceRolloutResult.from_json(raw)
+
+    def get_rollout_stats(
+        self,
+        *,
+        days: Optional[int] = None,
+    ) -> RolloutStats:
+        """Adoption statistics: users by state under the current rollout, enrolled users by method,
+        and MFA set-ups per day.
+        """
+        raw = self._call("get_rollout_stats", {"days": days})
+        return RolloutStats.from_json(raw)
 
     def get_passkey_registration_options(
         self,
@@ -1595,6 +1829,70 @@ class AsyncAuthOperations(AsyncBase):
         uses ``new_key``. ``old_key`` must be the key it was opened with (``key_mismatch`` otherwise).
         """
         return await self._in_thread(self._sync.rotate_key, old_key, new_key)
+
+    async def get_rollout(
+        self,
+        *,
+        user_id: Optional[str] = None,
+    ) -> RolloutStatus:
+        """The MFA rollout's state: its phase, the share of users it applies to and where to prompt,
+        read by every process on the database. With ``user_id``, also how it applies to that user.
+        """
+        return await self._in_thread(self._sync.get_rollout, user_id=user_id)
+
+    async def set_rollout(
+        self,
+        *,
+        phase: Optional[str] = None,
+        percentage: Optional[int] = None,
+        prompt_locations: Optional[List[str]] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> RolloutStatus:
+        """Changes the rollout: moves it to a phase, sets the percentage of users it applies to, or
+        where prompts show. Every process on the database follows; audited (``rollout_change``).
+        Users the new state requires get their deadline when they next sign in, or at once with
+        ``enforce_rollout``.
+        """
+        return await self._in_thread(self._sync.set_rollout, phase=phase, percentage=percentage, prompt_locations=prompt_locations, ip_address=ip_address, user_agent=user_agent)
+
+    async def require_enrollment(
+        self,
+        user_id: str,
+        required: bool,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> MfaEnrollment:
+        """Requires one user to enroll a factor (the grace period starts now), or lifts the
+        application's requirement. Audited (``enrollment_requirement``).
+        """
+        return await self._in_thread(self._sync.require_enrollment, user_id, required, ip_address=ip_address, user_agent=user_agent)
+
+    async def enforce_rollout(
+        self,
+        *,
+        after: Optional[str] = None,
+        max_users: Optional[int] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> EnforceRolloutResult:
+        """Gives every user the current rollout requires, and who has no requirement yet, their
+        deadline (now plus the grace period), paging through the users in id order (one
+        transaction per page). Idempotent: a second run changes nothing. Resumable: pass the
+        ``cursor`` of a run stopped by ``max_users`` as ``after``.
+        """
+        return await self._in_thread(self._sync.enforce_rollout, after=after, max_users=max_users, ip_address=ip_address, user_agent=user_agent)
+
+    async def get_rollout_stats(
+        self,
+        *,
+        days: Optional[int] = None,
+    ) -> RolloutStats:
+        """Adoption statistics: users by state under the current rollout, enrolled users by method,
+        and MFA set-ups per day.
+        """
+        return await self._in_thread(self._sync.get_rollout_stats, days=days)
 
     async def get_passkey_registration_options(
         self,

@@ -115,6 +115,19 @@ class MfaRequirement:
     ) -> User:
         if not current_session.valid or current_session.state != "active":
             raise HTTPException(status_code=401, detail="Invalid or expired session")
+        # Past the deadline to enroll, the session may only enroll a factor: every level
+        # refuses it.
+        enrollment = current_session.mfa_enrollment
+        if enrollment is not None and enrollment.restricted:
+            raise HTTPException(
+                status_code=403,
+                detail={
+                    "error": "MFA setup required",
+                    "code": "mfa_setup_required",
+                    "requires_mfa_setup": True,
+                    "redirect_to": "/settings/security",
+                },
+            )
         required = await plinto.auth.should_require_mfa(self.level, current_user.role)
         if not required:
             return current_user

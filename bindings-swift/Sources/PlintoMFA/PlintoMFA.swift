@@ -664,6 +664,14 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func enableMfa(request: EnableMfaRequest) throws  -> EnableMfaResult
     
     /**
+     * Gives every user the current rollout requires, and who has no requirement yet, their
+     * deadline (now plus the grace period), paging through the users in id order (one
+     * transaction per page). Idempotent: a second run changes nothing. Resumable: pass the
+     * `cursor` of a run stopped by `maxUsers` as `after`.
+     */
+    func enforceRollout(request: EnforceRolloutRequest) throws  -> EnforceRolloutResult
+    
+    /**
      * The user's other enrolled methods after `failedMethod` failed, in the guide's fallback
      * order, without channels that are currently degraded.
      */
@@ -687,6 +695,18 @@ public protocol EngineProtocol: AnyObject, Sendable {
      * `expiresIn` seconds.
      */
     func getPasskeyRegistrationOptions(request: PasskeyOptionsRequest) throws  -> PasskeyOptions
+    
+    /**
+     * The MFA rollout's state: its phase, the share of users it applies to and where to prompt,
+     * read by every process on the database. With `userId`, also how it applies to that user.
+     */
+    func getRollout(request: GetRolloutRequest) throws  -> RolloutStatus
+    
+    /**
+     * Adoption statistics: users by state under the current rollout, enrolled users by method,
+     * and MFA set-ups per day.
+     */
+    func getRolloutStats(request: GetRolloutStatsRequest) throws  -> RolloutStats
     
     /**
      * The public view of a user.
@@ -746,6 +766,12 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func requestNewCode(request: RequestNewCodeRequest) throws  -> RequestCodeResult
     
     /**
+     * Requires one user to enroll a factor (the grace period starts now), or lifts the
+     * application's requirement. Audited (`enrollment_requirement`).
+     */
+    func requireEnrollment(request: RequireEnrollmentRequest) throws  -> MfaEnrollment
+    
+    /**
      * Fails with `mfa_step_up_required` unless the signed-in session passed MFA within `maxAge`
      * seconds (default `security.stepUpMaxAgeSeconds`, 600); a pending or unknown session is
      * `session_invalid`.
@@ -779,6 +805,14 @@ public protocol EngineProtocol: AnyObject, Sendable {
      * uses `newKey`. `oldKey` must be the key it was opened with (`key_mismatch` otherwise).
      */
     func rotateKey(request: RotateKeyRequest) throws  -> RotateKeyResult
+    
+    /**
+     * Changes the rollout: moves it to a phase, sets the percentage of users it applies to, or
+     * where prompts show. Every process on the database follows; audited (`rollout_change`).
+     * Users the new state requires get their deadline when they next sign in, or at once with
+     * `enforceRollout`.
+     */
+    func setRollout(request: SetRolloutRequest) throws  -> RolloutStatus
     
     /**
      * Whether a route guarded at `level` requires MFA of a user with `role` (the guide's
@@ -1096,6 +1130,22 @@ open func enableMfa(request: EnableMfaRequest)throws  -> EnableMfaResult  {
 }
     
     /**
+     * Gives every user the current rollout requires, and who has no requirement yet, their
+     * deadline (now plus the grace period), paging through the users in id order (one
+     * transaction per page). Idempotent: a second run changes nothing. Resumable: pass the
+     * `cursor` of a run stopped by `maxUsers` as `after`.
+     */
+open func enforceRollout(request: EnforceRolloutRequest)throws  -> EnforceRolloutResult  {
+    return try  FfiConverterTypeEnforceRolloutResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_enforce_rollout(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeEnforceRolloutRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The user's other enrolled methods after `failedMethod` failed, in the guide's fallback
      * order, without channels that are currently degraded.
      */
@@ -1148,6 +1198,34 @@ open func getPasskeyRegistrationOptions(request: PasskeyOptionsRequest)throws  -
     uniffi_plinto_mfa_fn_method_engine_get_passkey_registration_options(
             self.uniffiCloneHandle(),
         FfiConverterTypePasskeyOptionsRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The MFA rollout's state: its phase, the share of users it applies to and where to prompt,
+     * read by every process on the database. With `userId`, also how it applies to that user.
+     */
+open func getRollout(request: GetRolloutRequest)throws  -> RolloutStatus  {
+    return try  FfiConverterTypeRolloutStatus_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_get_rollout(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeGetRolloutRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Adoption statistics: users by state under the current rollout, enrolled users by method,
+     * and MFA set-ups per day.
+     */
+open func getRolloutStats(request: GetRolloutStatsRequest)throws  -> RolloutStats  {
+    return try  FfiConverterTypeRolloutStats_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_get_rollout_stats(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeGetRolloutStatsRequest_lower(request),uniffiCallStatus
     )
 })
 }
@@ -1282,6 +1360,20 @@ open func requestNewCode(request: RequestNewCodeRequest)throws  -> RequestCodeRe
 }
     
     /**
+     * Requires one user to enroll a factor (the grace period starts now), or lifts the
+     * application's requirement. Audited (`enrollment_requirement`).
+     */
+open func requireEnrollment(request: RequireEnrollmentRequest)throws  -> MfaEnrollment  {
+    return try  FfiConverterTypeMfaEnrollment_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_require_enrollment(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRequireEnrollmentRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Fails with `mfa_step_up_required` unless the signed-in session passed MFA within `maxAge`
      * seconds (default `security.stepUpMaxAgeSeconds`, 600); a pending or unknown session is
      * `session_invalid`.
@@ -1360,6 +1452,22 @@ open func rotateKey(request: RotateKeyRequest)throws  -> RotateKeyResult  {
     uniffi_plinto_mfa_fn_method_engine_rotate_key(
             self.uniffiCloneHandle(),
         FfiConverterTypeRotateKeyRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Changes the rollout: moves it to a phase, sets the percentage of users it applies to, or
+     * where prompts show. Every process on the database follows; audited (`rollout_change`).
+     * Users the new state requires get their deadline when they next sign in, or at once with
+     * `enforceRollout`.
+     */
+open func setRollout(request: SetRolloutRequest)throws  -> RolloutStatus  {
+    return try  FfiConverterTypeRolloutStatus_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_set_rollout(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSetRolloutRequest_lower(request),uniffiCallStatus
     )
 })
 }
@@ -2954,6 +3062,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_plinto_mfa_checksum_method_engine_enable_mfa() != 28805) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_plinto_mfa_checksum_method_engine_enforce_rollout() != 47283) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_plinto_mfa_checksum_method_engine_get_fallback_methods() != 59010) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -2964,6 +3075,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_engine_get_passkey_registration_options() != 35271) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_get_rollout() != 11264) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_get_rollout_stats() != 16997) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_engine_get_user() != 1157) {
@@ -2993,6 +3110,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_plinto_mfa_checksum_method_engine_request_new_code() != 28096) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_plinto_mfa_checksum_method_engine_require_enrollment() != 54383) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa() != 49569) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3009,6 +3129,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_engine_rotate_key() != 4699) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_set_rollout() != 188) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_engine_should_require_mfa() != 59825) {

@@ -1767,6 +1767,75 @@ public func FfiConverterTypeConfigureResult_lower(_ value: ConfigureResult) -> R
 
 
 /**
+ * MFA set-ups on one day.
+ */
+public struct DailyCount: Equatable, Hashable {
+    /**
+     * The day, `YYYY-MM-DD` (UTC).
+     */
+    public var date: String
+    /**
+     * Users whose MFA was set up that day.
+     */
+    public var count: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The day, `YYYY-MM-DD` (UTC).
+         */date: String, 
+        /**
+         * Users whose MFA was set up that day.
+         */count: UInt64) {
+        self.date = date
+        self.count = count
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DailyCount: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDailyCount: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DailyCount {
+        return
+            try DailyCount(
+                date: FfiConverterString.read(from: &buf), 
+                count: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DailyCount, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.date, into: &buf)
+        FfiConverterUInt64.write(value.count, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDailyCount_lift(_ buf: RustBuffer) throws -> DailyCount {
+    return try FfiConverterTypeDailyCount.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDailyCount_lower(_ value: DailyCount) -> RustBuffer {
+    return FfiConverterTypeDailyCount.lower(value)
+}
+
+
+/**
  * Deletes the caller's own account: needs the password and, on an account with MFA, the
  * step-up (`account_delete`). The audit trail is kept under a pseudonym.
  */
@@ -2615,6 +2684,207 @@ public func FfiConverterTypeEnableMfaResult_lower(_ value: EnableMfaResult) -> R
 
 
 /**
+ * Gives every user the current rollout requires, and who has no requirement yet, their
+ * deadline (now plus the grace period), paging through the users in id order (one
+ * transaction per page). Idempotent: a second run changes nothing. Resumable: pass the
+ * `cursor` of a run stopped by `maxUsers` as `after`.
+ */
+public struct EnforceRolloutRequest: Equatable, Hashable {
+    /**
+     * Start after this user id (a previous run's `cursor`).
+     */
+    public var after: String?
+    /**
+     * Stop after looking at about this many users (whole pages of 500; default: all).
+     */
+    public var maxUsers: UInt32?
+    /**
+     * Caller details for the audit log.
+     */
+    public var context: RequestContext
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Start after this user id (a previous run's `cursor`).
+         */after: String? = nil, 
+        /**
+         * Stop after looking at about this many users (whole pages of 500; default: all).
+         */maxUsers: UInt32? = nil, 
+        /**
+         * Caller details for the audit log.
+         */context: RequestContext = RequestContext()) {
+        self.after = after
+        self.maxUsers = maxUsers
+        self.context = context
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension EnforceRolloutRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEnforceRolloutRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EnforceRolloutRequest {
+        return
+            try EnforceRolloutRequest(
+                after: FfiConverterOptionString.read(from: &buf), 
+                maxUsers: FfiConverterOptionUInt32.read(from: &buf), 
+                context: FfiConverterTypeRequestContext.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: EnforceRolloutRequest, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.after, into: &buf)
+        FfiConverterOptionUInt32.write(value.maxUsers, into: &buf)
+        FfiConverterTypeRequestContext.write(value.context, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEnforceRolloutRequest_lift(_ buf: RustBuffer) throws -> EnforceRolloutRequest {
+    return try FfiConverterTypeEnforceRolloutRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEnforceRolloutRequest_lower(_ value: EnforceRolloutRequest) -> RustBuffer {
+    return FfiConverterTypeEnforceRolloutRequest.lower(value)
+}
+
+
+/**
+ * What an enforcement run did.
+ */
+public struct EnforceRolloutResult: Equatable, Hashable {
+    /**
+     * Users looked at.
+     */
+    public var scanned: UInt64
+    /**
+     * Users given a deadline by this run.
+     */
+    public var newlyRequired: UInt64
+    /**
+     * Users already required before it.
+     */
+    public var alreadyRequired: UInt64
+    /**
+     * Users with MFA already.
+     */
+    public var enrolled: UInt64
+    /**
+     * Users the rollout does not require.
+     */
+    public var notCovered: UInt64
+    /**
+     * The last user id looked at: pass it as `after` to go on.
+     */
+    public var cursor: String?
+    /**
+     * Every user was looked at.
+     */
+    public var done: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Users looked at.
+         */scanned: UInt64, 
+        /**
+         * Users given a deadline by this run.
+         */newlyRequired: UInt64, 
+        /**
+         * Users already required before it.
+         */alreadyRequired: UInt64, 
+        /**
+         * Users with MFA already.
+         */enrolled: UInt64, 
+        /**
+         * Users the rollout does not require.
+         */notCovered: UInt64, 
+        /**
+         * The last user id looked at: pass it as `after` to go on.
+         */cursor: String?, 
+        /**
+         * Every user was looked at.
+         */done: Bool) {
+        self.scanned = scanned
+        self.newlyRequired = newlyRequired
+        self.alreadyRequired = alreadyRequired
+        self.enrolled = enrolled
+        self.notCovered = notCovered
+        self.cursor = cursor
+        self.done = done
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension EnforceRolloutResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEnforceRolloutResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EnforceRolloutResult {
+        return
+            try EnforceRolloutResult(
+                scanned: FfiConverterUInt64.read(from: &buf), 
+                newlyRequired: FfiConverterUInt64.read(from: &buf), 
+                alreadyRequired: FfiConverterUInt64.read(from: &buf), 
+                enrolled: FfiConverterUInt64.read(from: &buf), 
+                notCovered: FfiConverterUInt64.read(from: &buf), 
+                cursor: FfiConverterOptionString.read(from: &buf), 
+                done: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: EnforceRolloutResult, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.scanned, into: &buf)
+        FfiConverterUInt64.write(value.newlyRequired, into: &buf)
+        FfiConverterUInt64.write(value.alreadyRequired, into: &buf)
+        FfiConverterUInt64.write(value.enrolled, into: &buf)
+        FfiConverterUInt64.write(value.notCovered, into: &buf)
+        FfiConverterOptionString.write(value.cursor, into: &buf)
+        FfiConverterBool.write(value.done, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEnforceRolloutResult_lift(_ buf: RustBuffer) throws -> EnforceRolloutResult {
+    return try FfiConverterTypeEnforceRolloutResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEnforceRolloutResult_lower(_ value: EnforceRolloutResult) -> RustBuffer {
+    return FfiConverterTypeEnforceRolloutResult.lower(value)
+}
+
+
+/**
  * The user's other enrolled methods after `failedMethod` failed, in the guide's fallback
  * order, without channels that are currently degraded.
  */
@@ -2740,6 +3010,126 @@ public func FfiConverterTypeGetMfaStatusRequest_lift(_ buf: RustBuffer) throws -
 #endif
 public func FfiConverterTypeGetMfaStatusRequest_lower(_ value: GetMfaStatusRequest) -> RustBuffer {
     return FfiConverterTypeGetMfaStatusRequest.lower(value)
+}
+
+
+/**
+ * The MFA rollout's state: its phase, the share of users it applies to and where to prompt,
+ * read by every process on the database. With `userId`, also how it applies to that user.
+ */
+public struct GetRolloutRequest: Equatable, Hashable {
+    /**
+     * A user to describe as well.
+     */
+    public var userId: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * A user to describe as well.
+         */userId: String? = nil) {
+        self.userId = userId
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension GetRolloutRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGetRolloutRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GetRolloutRequest {
+        return
+            try GetRolloutRequest(
+                userId: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: GetRolloutRequest, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.userId, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGetRolloutRequest_lift(_ buf: RustBuffer) throws -> GetRolloutRequest {
+    return try FfiConverterTypeGetRolloutRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGetRolloutRequest_lower(_ value: GetRolloutRequest) -> RustBuffer {
+    return FfiConverterTypeGetRolloutRequest.lower(value)
+}
+
+
+/**
+ * Adoption statistics: users by state under the current rollout, enrolled users by method,
+ * and MFA set-ups per day.
+ */
+public struct GetRolloutStatsRequest: Equatable, Hashable {
+    /**
+     * Days of set-ups per day to report, ending today (1 to 366, default 30).
+     */
+    public var days: UInt32?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Days of set-ups per day to report, ending today (1 to 366, default 30).
+         */days: UInt32? = nil) {
+        self.days = days
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension GetRolloutStatsRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGetRolloutStatsRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GetRolloutStatsRequest {
+        return
+            try GetRolloutStatsRequest(
+                days: FfiConverterOptionUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: GetRolloutStatsRequest, into buf: inout [UInt8]) {
+        FfiConverterOptionUInt32.write(value.days, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGetRolloutStatsRequest_lift(_ buf: RustBuffer) throws -> GetRolloutStatsRequest {
+    return try FfiConverterTypeGetRolloutStatsRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGetRolloutStatsRequest_lower(_ value: GetRolloutStatsRequest) -> RustBuffer {
+    return FfiConverterTypeGetRolloutStatsRequest.lower(value)
 }
 
 
@@ -3107,6 +3497,218 @@ public func FfiConverterTypeListSessionsRequest_lift(_ buf: RustBuffer) throws -
 #endif
 public func FfiConverterTypeListSessionsRequest_lower(_ value: ListSessionsRequest) -> RustBuffer {
     return FfiConverterTypeListSessionsRequest.lower(value)
+}
+
+
+/**
+ * Users enrolled with each method.
+ */
+public struct MethodCounts: Equatable, Hashable {
+    /**
+     * Authenticator apps.
+     */
+    public var totp: UInt64
+    /**
+     * Security keys and passkeys.
+     */
+    public var webauthn: UInt64
+    /**
+     * SMS.
+     */
+    public var sms: UInt64
+    /**
+     * Email codes.
+     */
+    public var email: UInt64
+    /**
+     * Users with unused backup codes.
+     */
+    public var backup: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Authenticator apps.
+         */totp: UInt64, 
+        /**
+         * Security keys and passkeys.
+         */webauthn: UInt64, 
+        /**
+         * SMS.
+         */sms: UInt64, 
+        /**
+         * Email codes.
+         */email: UInt64, 
+        /**
+         * Users with unused backup codes.
+         */backup: UInt64) {
+        self.totp = totp
+        self.webauthn = webauthn
+        self.sms = sms
+        self.email = email
+        self.backup = backup
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MethodCounts: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMethodCounts: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MethodCounts {
+        return
+            try MethodCounts(
+                totp: FfiConverterUInt64.read(from: &buf), 
+                webauthn: FfiConverterUInt64.read(from: &buf), 
+                sms: FfiConverterUInt64.read(from: &buf), 
+                email: FfiConverterUInt64.read(from: &buf), 
+                backup: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MethodCounts, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.totp, into: &buf)
+        FfiConverterUInt64.write(value.webauthn, into: &buf)
+        FfiConverterUInt64.write(value.sms, into: &buf)
+        FfiConverterUInt64.write(value.email, into: &buf)
+        FfiConverterUInt64.write(value.backup, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMethodCounts_lift(_ buf: RustBuffer) throws -> MethodCounts {
+    return try FfiConverterTypeMethodCounts.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMethodCounts_lower(_ value: MethodCounts) -> RustBuffer {
+    return FfiConverterTypeMethodCounts.lower(value)
+}
+
+
+/**
+ * Where a user stands with enrolling a factor, as sign-in and `verify_session` report it.
+ * Before the deadline the application prompts; after it, the session may only enroll a
+ * factor (`authorize` and the `requireMfa` guards refuse it with `mfa_setup_required`).
+ */
+public struct MfaEnrollment: Equatable, Hashable {
+    /**
+     * The user has no factor and must enroll one.
+     */
+    public var required: Bool
+    /**
+     * The application should prompt the user to enroll (required, or encouraged by the
+     * rollout).
+     */
+    public var prompt: Bool
+    /**
+     * The deadline passed: the session is held to enrolling a factor.
+     */
+    public var restricted: Bool
+    /**
+     * ISO 8601 time after which the session is held to enrollment, when required.
+     */
+    public var deadline: String?
+    /**
+     * Whole days left before the deadline, rounded up (0 once it passed), when required.
+     */
+    public var daysLeft: UInt32?
+    /**
+     * Where the application shows prompts (the rollout's `promptLocations`), when prompted.
+     */
+    public var promptLocations: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The user has no factor and must enroll one.
+         */required: Bool, 
+        /**
+         * The application should prompt the user to enroll (required, or encouraged by the
+         * rollout).
+         */prompt: Bool, 
+        /**
+         * The deadline passed: the session is held to enrolling a factor.
+         */restricted: Bool, 
+        /**
+         * ISO 8601 time after which the session is held to enrollment, when required.
+         */deadline: String?, 
+        /**
+         * Whole days left before the deadline, rounded up (0 once it passed), when required.
+         */daysLeft: UInt32?, 
+        /**
+         * Where the application shows prompts (the rollout's `promptLocations`), when prompted.
+         */promptLocations: [String]) {
+        self.required = required
+        self.prompt = prompt
+        self.restricted = restricted
+        self.deadline = deadline
+        self.daysLeft = daysLeft
+        self.promptLocations = promptLocations
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MfaEnrollment: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMfaEnrollment: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MfaEnrollment {
+        return
+            try MfaEnrollment(
+                required: FfiConverterBool.read(from: &buf), 
+                prompt: FfiConverterBool.read(from: &buf), 
+                restricted: FfiConverterBool.read(from: &buf), 
+                deadline: FfiConverterOptionString.read(from: &buf), 
+                daysLeft: FfiConverterOptionUInt32.read(from: &buf), 
+                promptLocations: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MfaEnrollment, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.required, into: &buf)
+        FfiConverterBool.write(value.prompt, into: &buf)
+        FfiConverterBool.write(value.restricted, into: &buf)
+        FfiConverterOptionString.write(value.deadline, into: &buf)
+        FfiConverterOptionUInt32.write(value.daysLeft, into: &buf)
+        FfiConverterSequenceString.write(value.promptLocations, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMfaEnrollment_lift(_ buf: RustBuffer) throws -> MfaEnrollment {
+    return try FfiConverterTypeMfaEnrollment.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMfaEnrollment_lower(_ value: MfaEnrollment) -> RustBuffer {
+    return FfiConverterTypeMfaEnrollment.lower(value)
 }
 
 
@@ -4047,6 +4649,75 @@ public func FfiConverterTypePasskeyOptionsRequest_lower(_ value: PasskeyOptionsR
 
 
 /**
+ * When a phase last started.
+ */
+public struct PhaseStart: Equatable, Hashable {
+    /**
+     * The phase.
+     */
+    public var phase: String
+    /**
+     * ISO 8601.
+     */
+    public var startedAt: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The phase.
+         */phase: String, 
+        /**
+         * ISO 8601.
+         */startedAt: String) {
+        self.phase = phase
+        self.startedAt = startedAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PhaseStart: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePhaseStart: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PhaseStart {
+        return
+            try PhaseStart(
+                phase: FfiConverterString.read(from: &buf), 
+                startedAt: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PhaseStart, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.phase, into: &buf)
+        FfiConverterString.write(value.startedAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePhaseStart_lift(_ buf: RustBuffer) throws -> PhaseStart {
+    return try FfiConverterTypePhaseStart.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePhaseStart_lower(_ value: PhaseStart) -> RustBuffer {
+    return FfiConverterTypePhaseStart.lower(value)
+}
+
+
+/**
  * Replaces the user's backup codes with `count` new ones (default from settings, 10): a
  * step-up operation (`backup_codes_regenerate`).
  */
@@ -4828,6 +5499,86 @@ public func FfiConverterTypeRequestNewCodeRequest_lower(_ value: RequestNewCodeR
 
 
 /**
+ * Requires one user to enroll a factor (the grace period starts now), or lifts the
+ * application's requirement. Audited (`enrollment_requirement`).
+ */
+public struct RequireEnrollmentRequest: Equatable, Hashable {
+    /**
+     * The user.
+     */
+    public var userId: String
+    /**
+     * True to require enrollment, false to lift the requirement.
+     */
+    public var required: Bool
+    /**
+     * Caller details for the audit log.
+     */
+    public var context: RequestContext
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The user.
+         */userId: String, 
+        /**
+         * True to require enrollment, false to lift the requirement.
+         */required: Bool, 
+        /**
+         * Caller details for the audit log.
+         */context: RequestContext = RequestContext()) {
+        self.userId = userId
+        self.required = required
+        self.context = context
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RequireEnrollmentRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRequireEnrollmentRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RequireEnrollmentRequest {
+        return
+            try RequireEnrollmentRequest(
+                userId: FfiConverterString.read(from: &buf), 
+                required: FfiConverterBool.read(from: &buf), 
+                context: FfiConverterTypeRequestContext.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RequireEnrollmentRequest, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterBool.write(value.required, into: &buf)
+        FfiConverterTypeRequestContext.write(value.context, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRequireEnrollmentRequest_lift(_ buf: RustBuffer) throws -> RequireEnrollmentRequest {
+    return try FfiConverterTypeRequireEnrollmentRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRequireEnrollmentRequest_lower(_ value: RequireEnrollmentRequest) -> RustBuffer {
+    return FfiConverterTypeRequireEnrollmentRequest.lower(value)
+}
+
+
+/**
  * Fails with `mfa_step_up_required` unless the signed-in session passed MFA within `maxAge`
  * seconds (default `security.stepUpMaxAgeSeconds`, 600); a pending or unknown session is
  * `session_invalid`.
@@ -5256,6 +6007,294 @@ public func FfiConverterTypeRevokedSessions_lower(_ value: RevokedSessions) -> R
 
 
 /**
+ * Adoption under the current rollout.
+ */
+public struct RolloutStats: Equatable, Hashable {
+    /**
+     * The current phase.
+     */
+    public var phase: String
+    /**
+     * The current percentage.
+     */
+    public var percentage: UInt32
+    /**
+     * Every user.
+     */
+    public var users: UInt64
+    /**
+     * Users with MFA.
+     */
+    public var enrolled: UInt64
+    /**
+     * Users required to enroll, before their deadline.
+     */
+    public var withinGrace: UInt64
+    /**
+     * Users required to enroll, past their deadline (held to enrollment).
+     */
+    public var overdue: UInt64
+    /**
+     * Users without MFA the rollout prompts but does not require.
+     */
+    public var prompted: UInt64
+    /**
+     * Users without MFA and nothing asked of them.
+     */
+    public var notRequired: UInt64
+    /**
+     * Enrolled users by method (a user with two methods counts in both).
+     */
+    public var byMethod: MethodCounts
+    /**
+     * MFA set-ups per day, oldest first, every day of the period (zeros included).
+     */
+    public var enrollmentsPerDay: [DailyCount]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The current phase.
+         */phase: String, 
+        /**
+         * The current percentage.
+         */percentage: UInt32, 
+        /**
+         * Every user.
+         */users: UInt64, 
+        /**
+         * Users with MFA.
+         */enrolled: UInt64, 
+        /**
+         * Users required to enroll, before their deadline.
+         */withinGrace: UInt64, 
+        /**
+         * Users required to enroll, past their deadline (held to enrollment).
+         */overdue: UInt64, 
+        /**
+         * Users without MFA the rollout prompts but does not require.
+         */prompted: UInt64, 
+        /**
+         * Users without MFA and nothing asked of them.
+         */notRequired: UInt64, 
+        /**
+         * Enrolled users by method (a user with two methods counts in both).
+         */byMethod: MethodCounts, 
+        /**
+         * MFA set-ups per day, oldest first, every day of the period (zeros included).
+         */enrollmentsPerDay: [DailyCount]) {
+        self.phase = phase
+        self.percentage = percentage
+        self.users = users
+        self.enrolled = enrolled
+        self.withinGrace = withinGrace
+        self.overdue = overdue
+        self.prompted = prompted
+        self.notRequired = notRequired
+        self.byMethod = byMethod
+        self.enrollmentsPerDay = enrollmentsPerDay
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RolloutStats: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRolloutStats: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RolloutStats {
+        return
+            try RolloutStats(
+                phase: FfiConverterString.read(from: &buf), 
+                percentage: FfiConverterUInt32.read(from: &buf), 
+                users: FfiConverterUInt64.read(from: &buf), 
+                enrolled: FfiConverterUInt64.read(from: &buf), 
+                withinGrace: FfiConverterUInt64.read(from: &buf), 
+                overdue: FfiConverterUInt64.read(from: &buf), 
+                prompted: FfiConverterUInt64.read(from: &buf), 
+                notRequired: FfiConverterUInt64.read(from: &buf), 
+                byMethod: FfiConverterTypeMethodCounts.read(from: &buf), 
+                enrollmentsPerDay: FfiConverterSequenceTypeDailyCount.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RolloutStats, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.phase, into: &buf)
+        FfiConverterUInt32.write(value.percentage, into: &buf)
+        FfiConverterUInt64.write(value.users, into: &buf)
+        FfiConverterUInt64.write(value.enrolled, into: &buf)
+        FfiConverterUInt64.write(value.withinGrace, into: &buf)
+        FfiConverterUInt64.write(value.overdue, into: &buf)
+        FfiConverterUInt64.write(value.prompted, into: &buf)
+        FfiConverterUInt64.write(value.notRequired, into: &buf)
+        FfiConverterTypeMethodCounts.write(value.byMethod, into: &buf)
+        FfiConverterSequenceTypeDailyCount.write(value.enrollmentsPerDay, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRolloutStats_lift(_ buf: RustBuffer) throws -> RolloutStats {
+    return try FfiConverterTypeRolloutStats.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRolloutStats_lower(_ value: RolloutStats) -> RustBuffer {
+    return FfiConverterTypeRolloutStats.lower(value)
+}
+
+
+/**
+ * The rollout's state.
+ */
+public struct RolloutStatus: Equatable, Hashable {
+    /**
+     * `disabled`, `optional`, `encouraged`, `required_admin` or `required_all`.
+     */
+    public var phase: String
+    /**
+     * Share of users (by bucket) the phase applies to, 0 to 100.
+     */
+    public var percentage: UInt32
+    /**
+     * Where the application shows enrollment prompts.
+     */
+    public var promptLocations: [String]
+    /**
+     * ISO 8601 start of the current phase (none before the rollout was first set).
+     */
+    public var phaseStartedAt: String?
+    /**
+     * When each phase last started, in phase order.
+     */
+    public var phases: [PhaseStart]
+    /**
+     * This process's `security.requireForAdmins`.
+     */
+    public var requireForAdmins: Bool
+    /**
+     * This process's `security.gracePeriodDays`.
+     */
+    public var gracePeriodDays: UInt32
+    /**
+     * ISO 8601 time of the last change.
+     */
+    public var updatedAt: String?
+    /**
+     * The user asked about.
+     */
+    public var user: UserRollout?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `disabled`, `optional`, `encouraged`, `required_admin` or `required_all`.
+         */phase: String, 
+        /**
+         * Share of users (by bucket) the phase applies to, 0 to 100.
+         */percentage: UInt32, 
+        /**
+         * Where the application shows enrollment prompts.
+         */promptLocations: [String], 
+        /**
+         * ISO 8601 start of the current phase (none before the rollout was first set).
+         */phaseStartedAt: String?, 
+        /**
+         * When each phase last started, in phase order.
+         */phases: [PhaseStart], 
+        /**
+         * This process's `security.requireForAdmins`.
+         */requireForAdmins: Bool, 
+        /**
+         * This process's `security.gracePeriodDays`.
+         */gracePeriodDays: UInt32, 
+        /**
+         * ISO 8601 time of the last change.
+         */updatedAt: String?, 
+        /**
+         * The user asked about.
+         */user: UserRollout?) {
+        self.phase = phase
+        self.percentage = percentage
+        self.promptLocations = promptLocations
+        self.phaseStartedAt = phaseStartedAt
+        self.phases = phases
+        self.requireForAdmins = requireForAdmins
+        self.gracePeriodDays = gracePeriodDays
+        self.updatedAt = updatedAt
+        self.user = user
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RolloutStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRolloutStatus: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RolloutStatus {
+        return
+            try RolloutStatus(
+                phase: FfiConverterString.read(from: &buf), 
+                percentage: FfiConverterUInt32.read(from: &buf), 
+                promptLocations: FfiConverterSequenceString.read(from: &buf), 
+                phaseStartedAt: FfiConverterOptionString.read(from: &buf), 
+                phases: FfiConverterSequenceTypePhaseStart.read(from: &buf), 
+                requireForAdmins: FfiConverterBool.read(from: &buf), 
+                gracePeriodDays: FfiConverterUInt32.read(from: &buf), 
+                updatedAt: FfiConverterOptionString.read(from: &buf), 
+                user: FfiConverterOptionTypeUserRollout.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RolloutStatus, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.phase, into: &buf)
+        FfiConverterUInt32.write(value.percentage, into: &buf)
+        FfiConverterSequenceString.write(value.promptLocations, into: &buf)
+        FfiConverterOptionString.write(value.phaseStartedAt, into: &buf)
+        FfiConverterSequenceTypePhaseStart.write(value.phases, into: &buf)
+        FfiConverterBool.write(value.requireForAdmins, into: &buf)
+        FfiConverterUInt32.write(value.gracePeriodDays, into: &buf)
+        FfiConverterOptionString.write(value.updatedAt, into: &buf)
+        FfiConverterOptionTypeUserRollout.write(value.user, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRolloutStatus_lift(_ buf: RustBuffer) throws -> RolloutStatus {
+    return try FfiConverterTypeRolloutStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRolloutStatus_lower(_ value: RolloutStatus) -> RustBuffer {
+    return FfiConverterTypeRolloutStatus.lower(value)
+}
+
+
+/**
  * Re-seals every secret at rest from `oldKey` to `newKey` in one transaction; the engine then
  * uses `newKey`. `oldKey` must be the key it was opened with (`key_mismatch` otherwise).
  */
@@ -5443,6 +6482,10 @@ public struct SessionInfo: Equatable, Hashable {
      * Seconds until expiry (0 when invalid).
      */
     public var expiresIn: UInt64
+    /**
+     * Where the user stands with enrolling a factor (signed-in sessions).
+     */
+    public var mfaEnrollment: MfaEnrollment?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -5480,7 +6523,10 @@ public struct SessionInfo: Equatable, Hashable {
          */mfaMethods: [String], 
         /**
          * Seconds until expiry (0 when invalid).
-         */expiresIn: UInt64) {
+         */expiresIn: UInt64, 
+        /**
+         * Where the user stands with enrolling a factor (signed-in sessions).
+         */mfaEnrollment: MfaEnrollment?) {
         self.valid = valid
         self.state = state
         self.id = id
@@ -5492,6 +6538,7 @@ public struct SessionInfo: Equatable, Hashable {
         self.mfaMethod = mfaMethod
         self.mfaMethods = mfaMethods
         self.expiresIn = expiresIn
+        self.mfaEnrollment = mfaEnrollment
     }
 
     
@@ -5520,7 +6567,8 @@ public struct FfiConverterTypeSessionInfo: FfiConverterRustBuffer {
                 mfaVerifiedAt: FfiConverterOptionString.read(from: &buf), 
                 mfaMethod: FfiConverterOptionString.read(from: &buf), 
                 mfaMethods: FfiConverterSequenceString.read(from: &buf), 
-                expiresIn: FfiConverterUInt64.read(from: &buf)
+                expiresIn: FfiConverterUInt64.read(from: &buf), 
+                mfaEnrollment: FfiConverterOptionTypeMfaEnrollment.read(from: &buf)
         )
     }
 
@@ -5536,6 +6584,7 @@ public struct FfiConverterTypeSessionInfo: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.mfaMethod, into: &buf)
         FfiConverterSequenceString.write(value.mfaMethods, into: &buf)
         FfiConverterUInt64.write(value.expiresIn, into: &buf)
+        FfiConverterOptionTypeMfaEnrollment.write(value.mfaEnrollment, into: &buf)
     }
 }
 
@@ -5691,6 +6740,98 @@ public func FfiConverterTypeSessionSummary_lift(_ buf: RustBuffer) throws -> Ses
 #endif
 public func FfiConverterTypeSessionSummary_lower(_ value: SessionSummary) -> RustBuffer {
     return FfiConverterTypeSessionSummary.lower(value)
+}
+
+
+/**
+ * Changes the rollout: moves it to a phase, sets the percentage of users it applies to, or
+ * where prompts show. Every process on the database follows; audited (`rollout_change`).
+ * Users the new state requires get their deadline when they next sign in, or at once with
+ * `enforce_rollout`.
+ */
+public struct SetRolloutRequest: Equatable, Hashable {
+    /**
+     * The new phase (the guide's `DISABLED` … `REQUIRED_ALL`, any case).
+     */
+    public var phase: String?
+    /**
+     * Share of users the phase applies to, 0 to 100 (default for a new rollout: 100).
+     */
+    public var percentage: UInt32?
+    /**
+     * Where the application shows prompts (at most 20 names of 1 to 64 characters).
+     */
+    public var promptLocations: [String]?
+    /**
+     * Caller details for the audit log.
+     */
+    public var context: RequestContext
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The new phase (the guide's `DISABLED` … `REQUIRED_ALL`, any case).
+         */phase: String? = nil, 
+        /**
+         * Share of users the phase applies to, 0 to 100 (default for a new rollout: 100).
+         */percentage: UInt32? = nil, 
+        /**
+         * Where the application shows prompts (at most 20 names of 1 to 64 characters).
+         */promptLocations: [String]? = nil, 
+        /**
+         * Caller details for the audit log.
+         */context: RequestContext = RequestContext()) {
+        self.phase = phase
+        self.percentage = percentage
+        self.promptLocations = promptLocations
+        self.context = context
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SetRolloutRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSetRolloutRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SetRolloutRequest {
+        return
+            try SetRolloutRequest(
+                phase: FfiConverterOptionString.read(from: &buf), 
+                percentage: FfiConverterOptionUInt32.read(from: &buf), 
+                promptLocations: FfiConverterOptionSequenceString.read(from: &buf), 
+                context: FfiConverterTypeRequestContext.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SetRolloutRequest, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.phase, into: &buf)
+        FfiConverterOptionUInt32.write(value.percentage, into: &buf)
+        FfiConverterOptionSequenceString.write(value.promptLocations, into: &buf)
+        FfiConverterTypeRequestContext.write(value.context, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSetRolloutRequest_lift(_ buf: RustBuffer) throws -> SetRolloutRequest {
+    return try FfiConverterTypeSetRolloutRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSetRolloutRequest_lower(_ value: SetRolloutRequest) -> RustBuffer {
+    return FfiConverterTypeSetRolloutRequest.lower(value)
 }
 
 
@@ -5877,6 +7018,10 @@ public struct SignInResult: Equatable, Hashable {
      * The session, when signed in without MFA.
      */
     public var session: IssuedSession?
+    /**
+     * Where the user stands with enrolling a factor, when signed in without MFA.
+     */
+    public var mfaEnrollment: MfaEnrollment?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -5901,7 +7046,10 @@ public struct SignInResult: Equatable, Hashable {
          */user: User?, 
         /**
          * The session, when signed in without MFA.
-         */session: IssuedSession?) {
+         */session: IssuedSession?, 
+        /**
+         * Where the user stands with enrolling a factor, when signed in without MFA.
+         */mfaEnrollment: MfaEnrollment?) {
         self.success = success
         self.requiresMfa = requiresMfa
         self.sessionId = sessionId
@@ -5909,6 +7057,7 @@ public struct SignInResult: Equatable, Hashable {
         self.expiresIn = expiresIn
         self.user = user
         self.session = session
+        self.mfaEnrollment = mfaEnrollment
     }
 
     
@@ -5933,7 +7082,8 @@ public struct FfiConverterTypeSignInResult: FfiConverterRustBuffer {
                 mfaMethods: FfiConverterSequenceString.read(from: &buf), 
                 expiresIn: FfiConverterUInt64.read(from: &buf), 
                 user: FfiConverterOptionTypeUser.read(from: &buf), 
-                session: FfiConverterOptionTypeIssuedSession.read(from: &buf)
+                session: FfiConverterOptionTypeIssuedSession.read(from: &buf), 
+                mfaEnrollment: FfiConverterOptionTypeMfaEnrollment.read(from: &buf)
         )
     }
 
@@ -5945,6 +7095,7 @@ public struct FfiConverterTypeSignInResult: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.expiresIn, into: &buf)
         FfiConverterOptionTypeUser.write(value.user, into: &buf)
         FfiConverterOptionTypeIssuedSession.write(value.session, into: &buf)
+        FfiConverterOptionTypeMfaEnrollment.write(value.mfaEnrollment, into: &buf)
     }
 }
 
@@ -6445,6 +7596,95 @@ public func FfiConverterTypeUser_lift(_ buf: RustBuffer) throws -> User {
 #endif
 public func FfiConverterTypeUser_lower(_ value: User) -> RustBuffer {
     return FfiConverterTypeUser.lower(value)
+}
+
+
+/**
+ * How the rollout applies to one user.
+ */
+public struct UserRollout: Equatable, Hashable {
+    /**
+     * The user.
+     */
+    public var userId: String
+    /**
+     * Their percentage bucket, 0 to 99: a percentage `p` covers buckets below `p`.
+     */
+    public var bucket: UInt32
+    /**
+     * What the rollout asks of them: `none`, `prompt` or `required`.
+     */
+    public var coverage: String
+    /**
+     * Their standing.
+     */
+    public var enrollment: MfaEnrollment
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The user.
+         */userId: String, 
+        /**
+         * Their percentage bucket, 0 to 99: a percentage `p` covers buckets below `p`.
+         */bucket: UInt32, 
+        /**
+         * What the rollout asks of them: `none`, `prompt` or `required`.
+         */coverage: String, 
+        /**
+         * Their standing.
+         */enrollment: MfaEnrollment) {
+        self.userId = userId
+        self.bucket = bucket
+        self.coverage = coverage
+        self.enrollment = enrollment
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension UserRollout: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUserRollout: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UserRollout {
+        return
+            try UserRollout(
+                userId: FfiConverterString.read(from: &buf), 
+                bucket: FfiConverterUInt32.read(from: &buf), 
+                coverage: FfiConverterString.read(from: &buf), 
+                enrollment: FfiConverterTypeMfaEnrollment.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: UserRollout, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterUInt32.write(value.bucket, into: &buf)
+        FfiConverterString.write(value.coverage, into: &buf)
+        FfiConverterTypeMfaEnrollment.write(value.enrollment, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserRollout_lift(_ buf: RustBuffer) throws -> UserRollout {
+    return try FfiConverterTypeUserRollout.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserRollout_lower(_ value: UserRollout) -> RustBuffer {
+    return FfiConverterTypeUserRollout.lower(value)
 }
 
 
@@ -7262,6 +8502,11 @@ enum MfaError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case FactorsSuspended
     /**
+     * The user's grace period to enroll a factor is over: until they enroll one, their
+     * sessions may do nothing else.
+     */
+    case SetupRequired
+    /**
      * The secret key given at open does not match the key that sealed this database.
      */
     case KeyMismatch
@@ -7379,15 +8624,16 @@ public struct FfiConverterTypeMfaError: FfiConverterRustBuffer {
             methods: try FfiConverterSequenceString.read(from: &buf)
             )
         case 16: return .FactorsSuspended
-        case 17: return .KeyMismatch
-        case 18: return .DatabaseTooNew(
+        case 17: return .SetupRequired
+        case 18: return .KeyMismatch
+        case 19: return .DatabaseTooNew(
             found: try FfiConverterInt64.read(from: &buf), 
             supported: try FfiConverterInt64.read(from: &buf)
             )
-        case 19: return .Storage(
+        case 20: return .Storage(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 20: return .Internal(
+        case 21: return .Internal(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -7476,23 +8722,27 @@ public struct FfiConverterTypeMfaError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(16))
         
         
-        case .KeyMismatch:
+        case .SetupRequired:
             writeInt(&buf, Int32(17))
         
         
-        case let .DatabaseTooNew(found,supported):
+        case .KeyMismatch:
             writeInt(&buf, Int32(18))
+        
+        
+        case let .DatabaseTooNew(found,supported):
+            writeInt(&buf, Int32(19))
             FfiConverterInt64.write(found, into: &buf)
             FfiConverterInt64.write(supported, into: &buf)
             
         
         case let .Storage(reason):
-            writeInt(&buf, Int32(19))
+            writeInt(&buf, Int32(20))
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .Internal(reason):
-            writeInt(&buf, Int32(20))
+            writeInt(&buf, Int32(21))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -7722,6 +8972,30 @@ fileprivate struct FfiConverterOptionTypeIssuedSession: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeMfaEnrollment: FfiConverterRustBuffer {
+    typealias SwiftType = MfaEnrollment?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeMfaEnrollment.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeMfaEnrollment.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeUser: FfiConverterRustBuffer {
     typealias SwiftType = User?
 
@@ -7738,6 +9012,30 @@ fileprivate struct FfiConverterOptionTypeUser: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeUser.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeUserRollout: FfiConverterRustBuffer {
+    typealias SwiftType = UserRollout?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeUserRollout.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeUserRollout.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -7933,6 +9231,56 @@ fileprivate struct FfiConverterSequenceTypeChannelInfo: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeChannelInfo.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeDailyCount: FfiConverterRustBuffer {
+    typealias SwiftType = [DailyCount]
+
+    public static func write(_ value: [DailyCount], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDailyCount.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DailyCount] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DailyCount]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDailyCount.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePhaseStart: FfiConverterRustBuffer {
+    typealias SwiftType = [PhaseStart]
+
+    public static func write(_ value: [PhaseStart], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePhaseStart.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PhaseStart] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PhaseStart]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePhaseStart.read(from: &buf))
         }
         return seq
     }

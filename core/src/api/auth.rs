@@ -1,6 +1,8 @@
 //! Users, primary sign-in, sessions, step-up and settings.
 
-use super::{debug_fields, IssuedSession, Json, RequestContext, SecretString, UnixTime, User};
+use super::{
+    debug_fields, IssuedSession, Json, MfaEnrollment, RequestContext, SecretString, UnixTime, User,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -76,6 +78,8 @@ pub struct SignInResult {
     pub user: Option<User>,
     /// The session, when signed in without MFA.
     pub session: Option<IssuedSession>,
+    /// Where the user stands with enrolling a factor, when signed in without MFA.
+    pub mfa_enrollment: Option<MfaEnrollment>,
 }
 debug_fields!(SignInResult {
     success,
@@ -83,7 +87,8 @@ debug_fields!(SignInResult {
     mfa_methods,
     expires_in,
     user,
-    session
+    session,
+    mfa_enrollment
 });
 
 /// Ends a session; `success` tells whether it existed.
@@ -146,6 +151,9 @@ pub struct SessionInfo {
     pub mfa_methods: Vec<String>,
     /// Seconds until expiry (0 when invalid).
     pub expires_in: u64,
+    /// Where the user stands with enrolling a factor (signed-in sessions).
+    #[schemars(extend("x-when" = "valid"))]
+    pub mfa_enrollment: Option<MfaEnrollment>,
 }
 debug_fields!(SessionInfo {
     valid,
@@ -157,7 +165,8 @@ debug_fields!(SessionInfo {
     mfa_verified_at,
     mfa_method,
     mfa_methods,
-    expires_in
+    expires_in,
+    mfa_enrollment
 });
 
 impl SessionInfo {
@@ -174,6 +183,7 @@ impl SessionInfo {
             mfa_method: None,
             mfa_methods: Vec::new(),
             expires_in: 0,
+            mfa_enrollment: None,
         }
     }
 }

@@ -10,6 +10,7 @@ mod auth;
 mod authenticator;
 mod channels;
 mod mfa;
+mod rollout;
 mod sessions;
 mod webauthn;
 
@@ -17,6 +18,7 @@ pub use auth::*;
 pub use authenticator::*;
 pub use channels::*;
 pub use mfa::*;
+pub use rollout::*;
 pub use sessions::*;
 pub use webauthn::*;
 

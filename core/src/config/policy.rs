@@ -74,10 +74,11 @@ pub enum SecurityProfile {
 pub struct SecurityConfig {
     /// The standard settings are held to: `nist-aal2` (default), `asvs-l2` or `custom`.
     pub profile: SecurityProfile,
-    /// Admins (`admin`, `super_admin`) must use MFA. Not available yet: `true` is refused.
+    /// Admins (`admin`, `super_admin`) must enroll a factor whatever the rollout's phase
+    /// (their grace period starts when they next sign in, or at `enforce_rollout`).
     pub require_for_admins: bool,
-    /// Days a user may go without enrolling when MFA is required. Not available yet: only 0
-    /// is accepted.
+    /// Days a user required to enroll may still use the application without MFA (0 to 365,
+    /// default 30); after that the session may only enroll a factor.
     pub grace_period_days: u32,
     /// Operations that need a recent MFA verification (or, on an account without MFA, a
     /// recent password check). Core enforces `mfa_disable`, `backup_codes_regenerate`,
@@ -156,7 +157,7 @@ impl Default for SecurityConfig {
         Self {
             profile: SecurityProfile::NistAal2,
             require_for_admins: false,
-            grace_period_days: 0,
+            grace_period_days: 30,
             step_up_required: [
                 "mfa_disable",
                 "backup_codes_regenerate",
@@ -241,19 +242,7 @@ impl RateLimitConfig {
 
 impl SecurityConfig {
     pub(super) fn check(&self) -> Result<()> {
-        // Built by the rollout work; refused until then rather than accepted and ignored.
-        if self.require_for_admins {
-            return Err(MfaError::invalid(
-                "security.requireForAdmins",
-                "is not available yet; guard admin routes with requireMfa(REQUIRED)",
-            ));
-        }
-        if self.grace_period_days != 0 {
-            return Err(MfaError::invalid(
-                "security.gracePeriodDays",
-                "is not available yet; only 0 is accepted",
-            ));
-        }
+        ranged(self.grace_period_days, "security.gracePeriodDays", 0, 365)?;
         ranged(
             self.password_min_length,
             "security.passwordMinLength",

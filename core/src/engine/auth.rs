@@ -50,6 +50,7 @@ impl Engine {
             mfa_failures: 0,
             codes_suspended_at: None,
             factor_added_at: None,
+            enrollment: None,
         };
         let (new, session) = self.new_session(&row.id, false, None, Some(now), ctx)?;
         self.store.write(|tx| {
@@ -329,6 +330,7 @@ impl Engine {
                     expires_in: pending.expires_in,
                     user: None,
                     session: None,
+                    mfa_enrollment: None,
                 });
             }
             let (new, session) = self.new_session(&user.id, false, None, Some(now), ctx)?;
@@ -342,6 +344,7 @@ impl Engine {
                 ctx,
                 None,
             )?;
+            let (enrollment, _) = self.enrollment_in(tx, user, false, true)?;
             Ok(SignInResult {
                 success: true,
                 requires_mfa: false,
@@ -350,6 +353,7 @@ impl Engine {
                 expires_in: session.expires_in,
                 user: Some(view),
                 session: Some(session),
+                mfa_enrollment: Some(enrollment),
             })
         })
     }

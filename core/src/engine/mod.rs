@@ -10,6 +10,7 @@ mod mfa;
 #[cfg(not(feature = "webauthn"))]
 mod no_webauthn;
 mod notices;
+mod rollout;
 mod sessions;
 mod step_up;
 #[cfg(feature = "webauthn")]

@@ -129,11 +129,21 @@ impl Engine {
             let Some(user) = tx.user_by_id(&row.user_id)? else {
                 return Ok(None);
             };
-            let user = self.user_view(tx, &user)?;
-            Ok(Some((row, user)))
+            let view = self.user_view(tx, &user)?;
+            let enrollment = if row.pending {
+                None
+            } else {
+                Some(self.enrollment_in(tx, &user, view.mfa_enabled, false)?)
+            };
+            Ok(Some((row, view, enrollment)))
         })?;
-        let Some((row, user)) = found else {
+        let Some((row, user, enrollment)) = found else {
             return Ok(SessionInfo::invalid());
+        };
+        let enrollment = match enrollment {
+            // The rollout requires this user from now: record it (once per user).
+            Some((_, true)) => Some(self.session_enrollment(&user.id)?),
+            other => other.map(|(view, _)| view),
         };
         let expires_in = u64::try_from(row.expires_at - now).unwrap_or(0);
         if row.pending {
@@ -159,6 +169,7 @@ impl Engine {
             mfa_methods: user.mfa_methods.clone(),
             user: Some(user),
             expires_in,
+            mfa_enrollment: enrollment,
         })
     }
 

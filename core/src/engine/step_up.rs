@@ -229,6 +229,11 @@ impl Engine {
                 return Err(MfaError::SessionInvalid);
             }
             let user = self.user_row(tx, &session.user_id)?;
+            // Past the deadline to enroll, a session may do nothing the application guards.
+            let enrolled = self.is_enrolled(tx, &user.id)?;
+            if self.enrollment_in(tx, &user, enrolled, false)?.0.restricted {
+                return Err(MfaError::SetupRequired);
+            }
             if let Some(refusal) = self.step_up_refusal(tx, &user, Some(&session), &operation)? {
                 return Err(refusal);
             }

@@ -247,6 +247,16 @@ operations! {
             let resealed = e.rotate_key(&old, &new)?;
             Ok(RotateKeyResult { success: true, resealed: u64::try_from(resealed).unwrap_or(u64::MAX) })
         };
+    GetRollout "get_rollout" (GetRolloutRequest => RolloutStatus) {}
+        = engine |e, r| e.get_rollout(r.user_id.as_deref());
+    SetRollout "set_rollout" (SetRolloutRequest => RolloutStatus) {}
+        = engine |e, r| e.set_rollout(&r);
+    RequireEnrollment "require_enrollment" (RequireEnrollmentRequest => MfaEnrollment) {}
+        = engine |e, r| e.require_enrollment(&r.user_id, r.required, &r.context);
+    EnforceRollout "enforce_rollout" (EnforceRolloutRequest => EnforceRolloutResult) {}
+        = engine |e, r| e.enforce_rollout(r.after.as_deref(), r.max_users, &r.context);
+    GetRolloutStats "get_rollout_stats" (GetRolloutStatsRequest => RolloutStats) {}
+        = engine |e, r| e.get_rollout_stats(r.days);
     RequestNewCode "request_new_code" (RequestNewCodeRequest => RequestCodeResult) {
         guide_name: Some("requestNewCode"), namespace: Namespace::Mfa, flags: SENDS_CODE
     } = engine |e, r| e.request_new_code(

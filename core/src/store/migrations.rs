@@ -25,16 +25,26 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "006_audit_pages",
         include_str!("../../migrations/006_audit_pages.sql"),
     ),
+    (
+        "007_rollout",
+        include_str!("../../migrations/007_rollout.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// PostgreSQL's migrations in order (the first creates the schema SQLite's first six build).
-pub const POSTGRES_MIGRATIONS: &[(&str, &str)] = &[(
-    "001_init",
-    include_str!("../../migrations/postgres/001_init.sql"),
-)];
+pub const POSTGRES_MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "001_init",
+        include_str!("../../migrations/postgres/001_init.sql"),
+    ),
+    (
+        "002_rollout",
+        include_str!("../../migrations/postgres/002_rollout.sql"),
+    ),
+];
 
 /// The PostgreSQL schema version this build writes.
 pub const POSTGRES_SCHEMA_VERSION: i64 = POSTGRES_MIGRATIONS.len() as i64;

@@ -29,6 +29,65 @@ pub struct UserRow {
     pub codes_suspended_at: Option<i64>,
     /// When a factor was last added (confirmed).
     pub factor_added_at: Option<i64>,
+    /// Since when the user must enroll a factor, and who required it (the rollout's
+    /// enforcement or the application).
+    pub enrollment: Option<EnrollmentRequirement>,
+}
+
+/// A requirement to enroll an MFA factor: the grace period counts from `since`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrollmentRequirement {
+    /// Unix seconds.
+    pub since: i64,
+    /// `rollout` (lapses when the rollout no longer covers the user) or `application`
+    /// (stands until the application lifts it).
+    pub source: String,
+}
+
+/// The rollout's persisted state (one per database).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolloutRow {
+    /// `disabled`, `optional`, `encouraged`, `required_admin` or `required_all`.
+    pub phase: String,
+    /// Share of users (by bucket, 0–100) the phase applies to.
+    pub percentage: u32,
+    /// Where the application shows enrollment prompts (JSON array of names).
+    pub prompt_locations: String,
+    /// When each phase last started (JSON object: phase → Unix seconds).
+    pub phase_starts: String,
+    /// Unix seconds of the last change.
+    pub updated_at: i64,
+}
+
+/// One user as the rollout's enforcement and statistics page through them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrollmentPageRow {
+    /// `usr_…` id.
+    pub id: String,
+    /// Application role.
+    pub role: String,
+    /// The user has an active MFA factor (MFA set up and not disabled).
+    pub enrolled: bool,
+    /// Their requirement to enroll, if any.
+    pub enrollment: Option<EnrollmentRequirement>,
+}
+
+/// Enrollment counts over the whole store.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnrollmentCounts {
+    /// Users with a confirmed authenticator app.
+    pub totp: u64,
+    /// Users with a security key or passkey.
+    pub webauthn: u64,
+    /// Users with a confirmed SMS number.
+    pub sms: u64,
+    /// Users with a confirmed email for codes.
+    pub email: u64,
+    /// Users with unused backup codes.
+    pub backup_codes: u64,
+    /// Users whose MFA was set up on each day since the asked-for time: (day's start in Unix
+    /// seconds, count), oldest first, days without enrollments left out.
+    pub per_day: Vec<(i64, u64)>,
 }
 
 /// Which MFA factors a user has active, read in one query.

@@ -271,6 +271,26 @@ pub trait WebauthnTx {
     fn delete_webauthn_credential(&mut self, user_id: &str, credential_id: &str) -> Result<bool>;
 }
 
+/// The MFA rollout: its state, users' requirements to enroll, and adoption counts.
+pub trait RolloutTx {
+    /// The rollout's state; `None` before it was first set.
+    fn rollout(&mut self) -> Result<Option<RolloutRow>>;
+    /// Stores the rollout's state.
+    fn put_rollout(&mut self, row: &RolloutRow) -> Result<()>;
+    /// Sets (or with `None` lifts) the user's requirement to enroll; with `only_unset`, only
+    /// if the user has none. False if nothing changed (or there is no such user).
+    fn set_enrollment(
+        &mut self,
+        user_id: &str,
+        requirement: Option<&EnrollmentRequirement>,
+        only_unset: bool,
+    ) -> Result<bool>;
+    /// Up to `limit` users whose id sorts after `after`, in id order.
+    fn enrollment_page(&mut self, after: &str, limit: u32) -> Result<Vec<EnrollmentPageRow>>;
+    /// Users by active method, and MFA set-ups per day since `since`.
+    fn enrollment_counts(&mut self, since: i64) -> Result<EnrollmentCounts>;
+}
+
 /// Key rotation.
 pub trait KeyTx {
     /// Re-seals every sealed value with `reseal(aad, old) -> new`. Returns how many.
@@ -291,6 +311,7 @@ pub trait Tx:
     + AttemptTx
     + AuditTx
     + WebauthnTx
+    + RolloutTx
     + KeyTx
 {
 }
@@ -305,6 +326,7 @@ impl<T> Tx for T where
         + AttemptTx
         + AuditTx
         + WebauthnTx
+        + RolloutTx
         + KeyTx
 {
 }

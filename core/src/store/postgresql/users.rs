@@ -3,7 +3,7 @@
 use super::{count, get, PgTx};
 use crate::crypto::Sealed;
 use crate::error::{MfaError, Result};
-use crate::store::{FactorSummary, MetaTx, UserRow, UserStamp, UserTx};
+use crate::store::{EnrollmentRequirement, FactorSummary, MetaTx, UserRow, UserStamp, UserTx};
 use postgres::Row;
 
 fn user_from(r: &Row) -> Result<UserRow> {
@@ -19,12 +19,23 @@ fn user_from(r: &Row) -> Result<UserRow> {
         mfa_failures: count(r, 8)?,
         codes_suspended_at: get(r, 9)?,
         factor_added_at: get(r, 10)?,
+        enrollment: requirement_from(r, 11)?,
     })
 }
 
-const BY_EMAIL: &str = "SELECT id, email, password_hash, role, created_at, mfa_setup_at, mfa_last_used_at, password_verified_at, mfa_failures, codes_suspended_at, factor_added_at
+/// The requirement in columns `at` (since) and `at + 1` (source).
+pub(super) fn requirement_from(r: &Row, at: usize) -> Result<Option<EnrollmentRequirement>> {
+    let since: Option<i64> = get(r, at)?;
+    let source: Option<String> = get(r, at + 1)?;
+    Ok(since.map(|since| EnrollmentRequirement {
+        since,
+        source: source.unwrap_or_default(),
+    }))
+}
+
+const BY_EMAIL: &str = "SELECT id, email, password_hash, role, created_at, mfa_setup_at, mfa_last_used_at, password_verified_at, mfa_failures, codes_suspended_at, factor_added_at, enrollment_required_at, enrollment_required_by
      FROM users WHERE email = $1";
-const BY_ID: &str = "SELECT id, email, password_hash, role, created_at, mfa_setup_at, mfa_last_used_at, password_verified_at, mfa_failures, codes_suspended_at, factor_added_at
+const BY_ID: &str = "SELECT id, email, password_hash, role, created_at, mfa_setup_at, mfa_last_used_at, password_verified_at, mfa_failures, codes_suspended_at, factor_added_at, enrollment_required_at, enrollment_required_by
      FROM users WHERE id = $1";
 
 fn taken() -> MfaError {
@@ -51,9 +62,18 @@ impl UserTx for PgTx<'_, '_> {
     fn insert_user(&mut self, u: &UserRow) -> Result<()> {
         // A taken email (or id) inserts nothing; the transaction stays usable.
         let n = self.exec(
-            "INSERT INTO users (id, email, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5)
+            "INSERT INTO users (id, email, password_hash, role, created_at, enrollment_required_at, enrollment_required_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT DO NOTHING",
-            &[&u.id, &u.email, &u.password_hash, &u.role, &u.created_at],
+            &[
+                &u.id,
+                &u.email,
+                &u.password_hash,
+                &u.role,
+                &u.created_at,
+                &u.enrollment.as_ref().map(|e| e.since),
+                &u.enrollment.as_ref().map(|e| e.source.as_str()),
+            ],
         )?;
         if n == 1 {
             Ok(())

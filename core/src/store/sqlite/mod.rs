@@ -18,6 +18,7 @@ mod backup_codes;
 mod channels;
 mod checkpoint;
 mod keys;
+mod rollout;
 mod sessions;
 mod totp;
 mod users;
@@ -585,6 +586,7 @@ mod tests {
             mfa_failures: 0,
             codes_suspended_at: None,
             factor_added_at: None,
+            enrollment: None,
         }
     }
 

@@ -3,7 +3,7 @@
 use super::SqliteTx;
 use crate::crypto::Sealed;
 use crate::error::{MfaError, Result};
-use crate::store::{FactorSummary, MetaTx, UserRow, UserStamp, UserTx};
+use crate::store::{EnrollmentRequirement, FactorSummary, MetaTx, UserRow, UserStamp, UserTx};
 use rusqlite::{params, ErrorCode, Row};
 
 fn user_from(r: &Row<'_>) -> rusqlite::Result<UserRow> {
@@ -19,10 +19,24 @@ fn user_from(r: &Row<'_>) -> rusqlite::Result<UserRow> {
         mfa_failures: r.get(8)?,
         codes_suspended_at: r.get(9)?,
         factor_added_at: r.get(10)?,
+        enrollment: requirement_from(r, 11)?,
     })
 }
 
-const USER_COLUMNS: &str = "id, email, password_hash, role, created_at, mfa_setup_at, mfa_last_used_at, password_verified_at, mfa_failures, codes_suspended_at, factor_added_at";
+/// The requirement in columns `at` (since) and `at + 1` (source).
+pub(super) fn requirement_from(
+    r: &Row<'_>,
+    at: usize,
+) -> rusqlite::Result<Option<EnrollmentRequirement>> {
+    let since: Option<i64> = r.get(at)?;
+    let source: Option<String> = r.get(at + 1)?;
+    Ok(since.map(|since| EnrollmentRequirement {
+        since,
+        source: source.unwrap_or_default(),
+    }))
+}
+
+const USER_COLUMNS: &str = "id, email, password_hash, role, created_at, mfa_setup_at, mfa_last_used_at, password_verified_at, mfa_failures, codes_suspended_at, factor_added_at, enrollment_required_at, enrollment_required_by";
 
 impl MetaTx for SqliteTx<'_> {
     fn meta_get_or_init(&mut self, key: &str, init: &Sealed) -> Result<Sealed> {
@@ -48,9 +62,18 @@ impl UserTx for SqliteTx<'_> {
         let inserted = self
             .conn
             .prepare_cached(
-                "INSERT INTO users (id, email, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO users (id, email, password_hash, role, created_at, enrollment_required_at, enrollment_required_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
-            .execute(params![u.id, u.email, u.password_hash, u.role, u.created_at]);
+            .execute(params![
+                u.id,
+                u.email,
+                u.password_hash,
+                u.role,
+                u.created_at,
+                u.enrollment.as_ref().map(|e| e.since),
+                u.enrollment.as_ref().map(|e| e.source.as_str()),
+            ]);
         match inserted {
             Ok(_) => Ok(()),
             Err(e) if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {

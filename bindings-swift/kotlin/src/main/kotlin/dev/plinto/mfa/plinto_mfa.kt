@@ -47,6 +47,8 @@ import dev.plinto.mfa.core.DisableMfaRequest
 import dev.plinto.mfa.core.DisableMfaResult
 import dev.plinto.mfa.core.EnableMfaRequest
 import dev.plinto.mfa.core.EnableMfaResult
+import dev.plinto.mfa.core.EnforceRolloutRequest
+import dev.plinto.mfa.core.EnforceRolloutResult
 import dev.plinto.mfa.core.FfiConverterTypeAccountCode
 import dev.plinto.mfa.core.FfiConverterTypeAuditEvent
 import dev.plinto.mfa.core.FfiConverterTypeAuthenticatorCode
@@ -64,12 +66,17 @@ import dev.plinto.mfa.core.FfiConverterTypeDisableMfaRequest
 import dev.plinto.mfa.core.FfiConverterTypeDisableMfaResult
 import dev.plinto.mfa.core.FfiConverterTypeEnableMfaRequest
 import dev.plinto.mfa.core.FfiConverterTypeEnableMfaResult
+import dev.plinto.mfa.core.FfiConverterTypeEnforceRolloutRequest
+import dev.plinto.mfa.core.FfiConverterTypeEnforceRolloutResult
 import dev.plinto.mfa.core.FfiConverterTypeGetFallbackMethodsRequest
 import dev.plinto.mfa.core.FfiConverterTypeGetMfaStatusRequest
+import dev.plinto.mfa.core.FfiConverterTypeGetRolloutRequest
+import dev.plinto.mfa.core.FfiConverterTypeGetRolloutStatsRequest
 import dev.plinto.mfa.core.FfiConverterTypeGetUserRequest
 import dev.plinto.mfa.core.FfiConverterTypeListAuditEventsRequest
 import dev.plinto.mfa.core.FfiConverterTypeListPasskeysRequest
 import dev.plinto.mfa.core.FfiConverterTypeListSessionsRequest
+import dev.plinto.mfa.core.FfiConverterTypeMfaEnrollment
 import dev.plinto.mfa.core.FfiConverterTypeMfaError
 import dev.plinto.mfa.core.FfiConverterTypeMfaStatus
 import dev.plinto.mfa.core.FfiConverterTypeNotification
@@ -85,16 +92,20 @@ import dev.plinto.mfa.core.FfiConverterTypeRemovePasskeyRequest
 import dev.plinto.mfa.core.FfiConverterTypeRenamePasskeyRequest
 import dev.plinto.mfa.core.FfiConverterTypeRequestCodeResult
 import dev.plinto.mfa.core.FfiConverterTypeRequestNewCodeRequest
+import dev.plinto.mfa.core.FfiConverterTypeRequireEnrollmentRequest
 import dev.plinto.mfa.core.FfiConverterTypeRequireRecentMfaRequest
 import dev.plinto.mfa.core.FfiConverterTypeRestoreFactorsRequest
 import dev.plinto.mfa.core.FfiConverterTypeRevokeOtherSessionsRequest
 import dev.plinto.mfa.core.FfiConverterTypeRevokeSessionRequest
 import dev.plinto.mfa.core.FfiConverterTypeRevokeUserSessionsRequest
 import dev.plinto.mfa.core.FfiConverterTypeRevokedSessions
+import dev.plinto.mfa.core.FfiConverterTypeRolloutStats
+import dev.plinto.mfa.core.FfiConverterTypeRolloutStatus
 import dev.plinto.mfa.core.FfiConverterTypeRotateKeyRequest
 import dev.plinto.mfa.core.FfiConverterTypeRotateKeyResult
 import dev.plinto.mfa.core.FfiConverterTypeSessionInfo
 import dev.plinto.mfa.core.FfiConverterTypeSessionSummary
+import dev.plinto.mfa.core.FfiConverterTypeSetRolloutRequest
 import dev.plinto.mfa.core.FfiConverterTypeShouldRequireMfaRequest
 import dev.plinto.mfa.core.FfiConverterTypeSignInRequest
 import dev.plinto.mfa.core.FfiConverterTypeSignInResult
@@ -111,10 +122,13 @@ import dev.plinto.mfa.core.FfiConverterTypeVerifyPasswordRequest
 import dev.plinto.mfa.core.FfiConverterTypeVerifySessionRequest
 import dev.plinto.mfa.core.GetFallbackMethodsRequest
 import dev.plinto.mfa.core.GetMfaStatusRequest
+import dev.plinto.mfa.core.GetRolloutRequest
+import dev.plinto.mfa.core.GetRolloutStatsRequest
 import dev.plinto.mfa.core.GetUserRequest
 import dev.plinto.mfa.core.ListAuditEventsRequest
 import dev.plinto.mfa.core.ListPasskeysRequest
 import dev.plinto.mfa.core.ListSessionsRequest
+import dev.plinto.mfa.core.MfaEnrollment
 import dev.plinto.mfa.core.MfaException
 import dev.plinto.mfa.core.MfaStatus
 import dev.plinto.mfa.core.Notification
@@ -130,16 +144,20 @@ import dev.plinto.mfa.core.RemovePasskeyRequest
 import dev.plinto.mfa.core.RenamePasskeyRequest
 import dev.plinto.mfa.core.RequestCodeResult
 import dev.plinto.mfa.core.RequestNewCodeRequest
+import dev.plinto.mfa.core.RequireEnrollmentRequest
 import dev.plinto.mfa.core.RequireRecentMfaRequest
 import dev.plinto.mfa.core.RestoreFactorsRequest
 import dev.plinto.mfa.core.RevokeOtherSessionsRequest
 import dev.plinto.mfa.core.RevokeSessionRequest
 import dev.plinto.mfa.core.RevokeUserSessionsRequest
 import dev.plinto.mfa.core.RevokedSessions
+import dev.plinto.mfa.core.RolloutStats
+import dev.plinto.mfa.core.RolloutStatus
 import dev.plinto.mfa.core.RotateKeyRequest
 import dev.plinto.mfa.core.RotateKeyResult
 import dev.plinto.mfa.core.SessionInfo
 import dev.plinto.mfa.core.SessionSummary
+import dev.plinto.mfa.core.SetRolloutRequest
 import dev.plinto.mfa.core.ShouldRequireMfaRequest
 import dev.plinto.mfa.core.SignInRequest
 import dev.plinto.mfa.core.SignInResult
@@ -172,12 +190,17 @@ import dev.plinto.mfa.core.RustBuffer as RustBufferDisableMfaRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferDisableMfaResult
 import dev.plinto.mfa.core.RustBuffer as RustBufferEnableMfaRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferEnableMfaResult
+import dev.plinto.mfa.core.RustBuffer as RustBufferEnforceRolloutRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferEnforceRolloutResult
 import dev.plinto.mfa.core.RustBuffer as RustBufferGetFallbackMethodsRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferGetMfaStatusRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferGetRolloutRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferGetRolloutStatsRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferGetUserRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferListAuditEventsRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferListPasskeysRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferListSessionsRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferMfaEnrollment
 import dev.plinto.mfa.core.RustBuffer as RustBufferMfaError
 import dev.plinto.mfa.core.RustBuffer as RustBufferMfaStatus
 import dev.plinto.mfa.core.RustBuffer as RustBufferNotification
@@ -193,16 +216,20 @@ import dev.plinto.mfa.core.RustBuffer as RustBufferRemovePasskeyRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRenamePasskeyRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRequestCodeResult
 import dev.plinto.mfa.core.RustBuffer as RustBufferRequestNewCodeRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferRequireEnrollmentRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRequireRecentMfaRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRestoreFactorsRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRevokeOtherSessionsRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRevokeSessionRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRevokeUserSessionsRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRevokedSessions
+import dev.plinto.mfa.core.RustBuffer as RustBufferRolloutStats
+import dev.plinto.mfa.core.RustBuffer as RustBufferRolloutStatus
 import dev.plinto.mfa.core.RustBuffer as RustBufferRotateKeyRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRotateKeyResult
 import dev.plinto.mfa.core.RustBuffer as RustBufferSessionInfo
 import dev.plinto.mfa.core.RustBuffer as RustBufferSessionSummary
+import dev.plinto.mfa.core.RustBuffer as RustBufferSetRolloutRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferShouldRequireMfaRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferSignInRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferSignInResult
@@ -975,6 +1002,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_enable_mfa(
     ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_enforce_rollout(
+    ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_get_fallback_methods(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_get_mfa_status(
@@ -982,6 +1011,10 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_plinto_mfa_checksum_method_engine_get_passkey_authentication_options(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_get_passkey_registration_options(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_get_rollout(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_get_rollout_stats(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_get_user(
     ): Int
@@ -1001,6 +1034,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_request_new_code(
     ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_require_enrollment(
+    ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_restore_factors(
@@ -1012,6 +1047,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_plinto_mfa_checksum_method_engine_revoke_user_sessions(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_rotate_key(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_set_rollout(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_should_require_mfa(
     ): Int
@@ -1119,6 +1156,8 @@ internal object UniffiLib {
     ): RustBufferDisableMfaResult.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_enable_mfa(`ptr`: Long,`request`: RustBufferEnableMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferEnableMfaResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_enforce_rollout(`ptr`: Long,`request`: RustBufferEnforceRolloutRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferEnforceRolloutResult.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_get_fallback_methods(`ptr`: Long,`request`: RustBufferGetFallbackMethodsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_get_mfa_status(`ptr`: Long,`request`: RustBufferGetMfaStatusRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1127,6 +1166,10 @@ internal object UniffiLib {
     ): RustBufferPasskeyOptions.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_get_passkey_registration_options(`ptr`: Long,`request`: RustBufferPasskeyOptionsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferPasskeyOptions.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_get_rollout(`ptr`: Long,`request`: RustBufferGetRolloutRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferRolloutStatus.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_get_rollout_stats(`ptr`: Long,`request`: RustBufferGetRolloutStatsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferRolloutStats.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_get_user(`ptr`: Long,`request`: RustBufferGetUserRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferUser.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_list_audit_events(`ptr`: Long,`request`: RustBufferListAuditEventsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1145,6 +1188,8 @@ internal object UniffiLib {
     ): RustBufferSuccessResult.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_request_new_code(`ptr`: Long,`request`: RustBufferRequestNewCodeRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferRequestCodeResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_require_enrollment(`ptr`: Long,`request`: RustBufferRequireEnrollmentRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferMfaEnrollment.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_require_recent_mfa(`ptr`: Long,`request`: RustBufferRequireRecentMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferSuccessResult.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_restore_factors(`ptr`: Long,`request`: RustBufferRestoreFactorsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1157,6 +1202,8 @@ internal object UniffiLib {
     ): RustBufferRevokedSessions.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_rotate_key(`ptr`: Long,`request`: RustBufferRotateKeyRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferRotateKeyResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_set_rollout(`ptr`: Long,`request`: RustBufferSetRolloutRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferRolloutStatus.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_should_require_mfa(`ptr`: Long,`request`: RustBufferShouldRequireMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
     external fun uniffi_plinto_mfa_fn_method_engine_sign_in(`ptr`: Long,`request`: RustBufferSignInRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1400,6 +1447,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_enable_mfa() and 0xFFFF) != 28805) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_enforce_rollout() and 0xFFFF) != 47283) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_fallback_methods() and 0xFFFF) != 59010) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1410,6 +1460,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_passkey_registration_options() and 0xFFFF) != 35271) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_rollout() and 0xFFFF) != 11264) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_rollout_stats() and 0xFFFF) != 16997) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_user() and 0xFFFF) != 1157) {
@@ -1439,6 +1495,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_request_new_code() and 0xFFFF) != 28096) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_require_enrollment() and 0xFFFF) != 54383) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa() and 0xFFFF) != 49569) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1455,6 +1514,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_rotate_key() and 0xFFFF) != 4699) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_set_rollout() and 0xFFFF) != 188) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_should_require_mfa() and 0xFFFF) != 59825) {
@@ -2003,6 +2065,14 @@ public interface EngineInterface {
     fun `enableMfa`(`request`: EnableMfaRequest): EnableMfaResult
     
     /**
+     * Gives every user the current rollout requires, and who has no requirement yet, their
+     * deadline (now plus the grace period), paging through the users in id order (one
+     * transaction per page). Idempotent: a second run changes nothing. Resumable: pass the
+     * `cursor` of a run stopped by `maxUsers` as `after`.
+     */
+    fun `enforceRollout`(`request`: EnforceRolloutRequest): EnforceRolloutResult
+    
+    /**
      * The user's other enrolled methods after `failedMethod` failed, in the guide's fallback
      * order, without channels that are currently degraded.
      */
@@ -2026,6 +2096,18 @@ public interface EngineInterface {
      * `expiresIn` seconds.
      */
     fun `getPasskeyRegistrationOptions`(`request`: PasskeyOptionsRequest): PasskeyOptions
+    
+    /**
+     * The MFA rollout's state: its phase, the share of users it applies to and where to prompt,
+     * read by every process on the database. With `userId`, also how it applies to that user.
+     */
+    fun `getRollout`(`request`: GetRolloutRequest): RolloutStatus
+    
+    /**
+     * Adoption statistics: users by state under the current rollout, enrolled users by method,
+     * and MFA set-ups per day.
+     */
+    fun `getRolloutStats`(`request`: GetRolloutStatsRequest): RolloutStats
     
     /**
      * The public view of a user.
@@ -2085,6 +2167,12 @@ public interface EngineInterface {
     fun `requestNewCode`(`request`: RequestNewCodeRequest): RequestCodeResult
     
     /**
+     * Requires one user to enroll a factor (the grace period starts now), or lifts the
+     * application's requirement. Audited (`enrollment_requirement`).
+     */
+    fun `requireEnrollment`(`request`: RequireEnrollmentRequest): MfaEnrollment
+    
+    /**
      * Fails with `mfa_step_up_required` unless the signed-in session passed MFA within `maxAge`
      * seconds (default `security.stepUpMaxAgeSeconds`, 600); a pending or unknown session is
      * `session_invalid`.
@@ -2118,6 +2206,14 @@ public interface EngineInterface {
      * uses `newKey`. `oldKey` must be the key it was opened with (`key_mismatch` otherwise).
      */
     fun `rotateKey`(`request`: RotateKeyRequest): RotateKeyResult
+    
+    /**
+     * Changes the rollout: moves it to a phase, sets the percentage of users it applies to, or
+     * where prompts show. Every process on the database follows; audited (`rollout_change`).
+     * Users the new state requires get their deadline when they next sign in, or at once with
+     * `enforceRollout`.
+     */
+    fun `setRollout`(`request`: SetRolloutRequest): RolloutStatus
     
     /**
      * Whether a route guarded at `level` requires MFA of a user with `role` (the guide's
@@ -2546,6 +2642,27 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
+     * Gives every user the current rollout requires, and who has no requirement yet, their
+     * deadline (now plus the grace period), paging through the users in id order (one
+     * transaction per page). Idempotent: a second run changes nothing. Resumable: pass the
+     * `cursor` of a run stopped by `maxUsers` as `after`.
+     */
+    @Throws(MfaException::class)override fun `enforceRollout`(`request`: EnforceRolloutRequest): EnforceRolloutResult {
+            return FfiConverterTypeEnforceRolloutResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_enforce_rollout(
+        it,
+        
+        FfiConverterTypeEnforceRolloutRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * The user's other enrolled methods after `failedMethod` failed, in the guide's fallback
      * order, without channels that are currently degraded.
      */
@@ -2615,6 +2732,44 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
         it,
         
         FfiConverterTypePasskeyOptionsRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The MFA rollout's state: its phase, the share of users it applies to and where to prompt,
+     * read by every process on the database. With `userId`, also how it applies to that user.
+     */
+    @Throws(MfaException::class)override fun `getRollout`(`request`: GetRolloutRequest): RolloutStatus {
+            return FfiConverterTypeRolloutStatus.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_get_rollout(
+        it,
+        
+        FfiConverterTypeGetRolloutRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Adoption statistics: users by state under the current rollout, enrolled users by method,
+     * and MFA set-ups per day.
+     */
+    @Throws(MfaException::class)override fun `getRolloutStats`(`request`: GetRolloutStatsRequest): RolloutStats {
+            return FfiConverterTypeRolloutStats.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_get_rollout_stats(
+        it,
+        
+        FfiConverterTypeGetRolloutStatsRequest.lower(`request`),_status)
 }
     }
     )
@@ -2797,6 +2952,25 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
+     * Requires one user to enroll a factor (the grace period starts now), or lifts the
+     * application's requirement. Audited (`enrollment_requirement`).
+     */
+    @Throws(MfaException::class)override fun `requireEnrollment`(`request`: RequireEnrollmentRequest): MfaEnrollment {
+            return FfiConverterTypeMfaEnrollment.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_require_enrollment(
+        it,
+        
+        FfiConverterTypeRequireEnrollmentRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Fails with `mfa_step_up_required` unless the signed-in session passed MFA within `maxAge`
      * seconds (default `security.stepUpMaxAgeSeconds`, 600); a pending or unknown session is
      * `session_invalid`.
@@ -2902,6 +3076,27 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
         it,
         
         FfiConverterTypeRotateKeyRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Changes the rollout: moves it to a phase, sets the percentage of users it applies to, or
+     * where prompts show. Every process on the database follows; audited (`rollout_change`).
+     * Users the new state requires get their deadline when they next sign in, or at once with
+     * `enforceRollout`.
+     */
+    @Throws(MfaException::class)override fun `setRollout`(`request`: SetRolloutRequest): RolloutStatus {
+            return FfiConverterTypeRolloutStatus.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_set_rollout(
+        it,
+        
+        FfiConverterTypeSetRolloutRequest.lower(`request`),_status)
 }
     }
     )
@@ -4966,6 +5161,24 @@ public object FfiConverterSequenceTypeSessionSummary: FfiConverterRustBuffer<Lis
         }
     }
 }
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
 
 
 

@@ -1913,6 +1913,53 @@ public object FfiConverterTypeConfigureResult: FfiConverterRustBuffer<ConfigureR
 
 
 /**
+ * MFA set-ups on one day.
+ */
+data class DailyCount (
+    /**
+     * The day, `YYYY-MM-DD` (UTC).
+     */
+    var `date`: kotlin.String
+    , 
+    /**
+     * Users whose MFA was set up that day.
+     */
+    var `count`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDailyCount: FfiConverterRustBuffer<DailyCount> {
+    override fun read(buf: ByteBuffer): DailyCount {
+        return DailyCount(
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DailyCount) = (
+            FfiConverterString.allocationSize(value.`date`) +
+            FfiConverterULong.allocationSize(value.`count`)
+    )
+
+    override fun write(value: DailyCount, buf: ByteBuffer) {
+            FfiConverterString.write(value.`date`, buf)
+            FfiConverterULong.write(value.`count`, buf)
+    }
+}
+
+
+
+/**
  * Deletes the caller's own account: needs the password and, on an account with MFA, the
  * step-up (`account_delete`). The audit trail is kept under a pseudonym.
  */
@@ -2526,6 +2573,151 @@ public object FfiConverterTypeEnableMfaResult: FfiConverterRustBuffer<EnableMfaR
 
 
 /**
+ * Gives every user the current rollout requires, and who has no requirement yet, their
+ * deadline (now plus the grace period), paging through the users in id order (one
+ * transaction per page). Idempotent: a second run changes nothing. Resumable: pass the
+ * `cursor` of a run stopped by `maxUsers` as `after`.
+ */
+data class EnforceRolloutRequest (
+    /**
+     * Start after this user id (a previous run's `cursor`).
+     */
+    var `after`: kotlin.String? = null 
+    , 
+    /**
+     * Stop after looking at about this many users (whole pages of 500; default: all).
+     */
+    var `maxUsers`: kotlin.UInt? = null 
+    , 
+    /**
+     * Caller details for the audit log.
+     */
+    var `context`: RequestContext = RequestContext() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEnforceRolloutRequest: FfiConverterRustBuffer<EnforceRolloutRequest> {
+    override fun read(buf: ByteBuffer): EnforceRolloutRequest {
+        return EnforceRolloutRequest(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+            FfiConverterTypeRequestContext.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: EnforceRolloutRequest) = (
+            FfiConverterOptionalString.allocationSize(value.`after`) +
+            FfiConverterOptionalUInt.allocationSize(value.`maxUsers`) +
+            FfiConverterTypeRequestContext.allocationSize(value.`context`)
+    )
+
+    override fun write(value: EnforceRolloutRequest, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`after`, buf)
+            FfiConverterOptionalUInt.write(value.`maxUsers`, buf)
+            FfiConverterTypeRequestContext.write(value.`context`, buf)
+    }
+}
+
+
+
+/**
+ * What an enforcement run did.
+ */
+data class EnforceRolloutResult (
+    /**
+     * Users looked at.
+     */
+    var `scanned`: kotlin.ULong
+    , 
+    /**
+     * Users given a deadline by this run.
+     */
+    var `newlyRequired`: kotlin.ULong
+    , 
+    /**
+     * Users already required before it.
+     */
+    var `alreadyRequired`: kotlin.ULong
+    , 
+    /**
+     * Users with MFA already.
+     */
+    var `enrolled`: kotlin.ULong
+    , 
+    /**
+     * Users the rollout does not require.
+     */
+    var `notCovered`: kotlin.ULong
+    , 
+    /**
+     * The last user id looked at: pass it as `after` to go on.
+     */
+    var `cursor`: kotlin.String?
+    , 
+    /**
+     * Every user was looked at.
+     */
+    var `done`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEnforceRolloutResult: FfiConverterRustBuffer<EnforceRolloutResult> {
+    override fun read(buf: ByteBuffer): EnforceRolloutResult {
+        return EnforceRolloutResult(
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: EnforceRolloutResult) = (
+            FfiConverterULong.allocationSize(value.`scanned`) +
+            FfiConverterULong.allocationSize(value.`newlyRequired`) +
+            FfiConverterULong.allocationSize(value.`alreadyRequired`) +
+            FfiConverterULong.allocationSize(value.`enrolled`) +
+            FfiConverterULong.allocationSize(value.`notCovered`) +
+            FfiConverterOptionalString.allocationSize(value.`cursor`) +
+            FfiConverterBoolean.allocationSize(value.`done`)
+    )
+
+    override fun write(value: EnforceRolloutResult, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`scanned`, buf)
+            FfiConverterULong.write(value.`newlyRequired`, buf)
+            FfiConverterULong.write(value.`alreadyRequired`, buf)
+            FfiConverterULong.write(value.`enrolled`, buf)
+            FfiConverterULong.write(value.`notCovered`, buf)
+            FfiConverterOptionalString.write(value.`cursor`, buf)
+            FfiConverterBoolean.write(value.`done`, buf)
+    }
+}
+
+
+
+/**
  * The user's other enrolled methods after `failedMethod` failed, in the guide's fallback
  * order, without channels that are currently degraded.
  */
@@ -2607,6 +2799,86 @@ public object FfiConverterTypeGetMfaStatusRequest: FfiConverterRustBuffer<GetMfa
 
     override fun write(value: GetMfaStatusRequest, buf: ByteBuffer) {
             FfiConverterString.write(value.`userId`, buf)
+    }
+}
+
+
+
+/**
+ * The MFA rollout's state: its phase, the share of users it applies to and where to prompt,
+ * read by every process on the database. With `userId`, also how it applies to that user.
+ */
+data class GetRolloutRequest (
+    /**
+     * A user to describe as well.
+     */
+    var `userId`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeGetRolloutRequest: FfiConverterRustBuffer<GetRolloutRequest> {
+    override fun read(buf: ByteBuffer): GetRolloutRequest {
+        return GetRolloutRequest(
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: GetRolloutRequest) = (
+            FfiConverterOptionalString.allocationSize(value.`userId`)
+    )
+
+    override fun write(value: GetRolloutRequest, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`userId`, buf)
+    }
+}
+
+
+
+/**
+ * Adoption statistics: users by state under the current rollout, enrolled users by method,
+ * and MFA set-ups per day.
+ */
+data class GetRolloutStatsRequest (
+    /**
+     * Days of set-ups per day to report, ending today (1 to 366, default 30).
+     */
+    var `days`: kotlin.UInt? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeGetRolloutStatsRequest: FfiConverterRustBuffer<GetRolloutStatsRequest> {
+    override fun read(buf: ByteBuffer): GetRolloutStatsRequest {
+        return GetRolloutStatsRequest(
+            FfiConverterOptionalUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: GetRolloutStatsRequest) = (
+            FfiConverterOptionalUInt.allocationSize(value.`days`)
+    )
+
+    override fun write(value: GetRolloutStatsRequest, buf: ByteBuffer) {
+            FfiConverterOptionalUInt.write(value.`days`, buf)
     }
 }
 
@@ -2860,6 +3132,159 @@ public object FfiConverterTypeListSessionsRequest: FfiConverterRustBuffer<ListSe
     override fun write(value: ListSessionsRequest, buf: ByteBuffer) {
             FfiConverterString.write(value.`userId`, buf)
             FfiConverterOptionalTypeSecretString.write(value.`sessionToken`, buf)
+    }
+}
+
+
+
+/**
+ * Users enrolled with each method.
+ */
+data class MethodCounts (
+    /**
+     * Authenticator apps.
+     */
+    var `totp`: kotlin.ULong
+    , 
+    /**
+     * Security keys and passkeys.
+     */
+    var `webauthn`: kotlin.ULong
+    , 
+    /**
+     * SMS.
+     */
+    var `sms`: kotlin.ULong
+    , 
+    /**
+     * Email codes.
+     */
+    var `email`: kotlin.ULong
+    , 
+    /**
+     * Users with unused backup codes.
+     */
+    var `backup`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMethodCounts: FfiConverterRustBuffer<MethodCounts> {
+    override fun read(buf: ByteBuffer): MethodCounts {
+        return MethodCounts(
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: MethodCounts) = (
+            FfiConverterULong.allocationSize(value.`totp`) +
+            FfiConverterULong.allocationSize(value.`webauthn`) +
+            FfiConverterULong.allocationSize(value.`sms`) +
+            FfiConverterULong.allocationSize(value.`email`) +
+            FfiConverterULong.allocationSize(value.`backup`)
+    )
+
+    override fun write(value: MethodCounts, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`totp`, buf)
+            FfiConverterULong.write(value.`webauthn`, buf)
+            FfiConverterULong.write(value.`sms`, buf)
+            FfiConverterULong.write(value.`email`, buf)
+            FfiConverterULong.write(value.`backup`, buf)
+    }
+}
+
+
+
+/**
+ * Where a user stands with enrolling a factor, as sign-in and `verify_session` report it.
+ * Before the deadline the application prompts; after it, the session may only enroll a
+ * factor (`authorize` and the `requireMfa` guards refuse it with `mfa_setup_required`).
+ */
+data class MfaEnrollment (
+    /**
+     * The user has no factor and must enroll one.
+     */
+    var `required`: kotlin.Boolean
+    , 
+    /**
+     * The application should prompt the user to enroll (required, or encouraged by the
+     * rollout).
+     */
+    var `prompt`: kotlin.Boolean
+    , 
+    /**
+     * The deadline passed: the session is held to enrolling a factor.
+     */
+    var `restricted`: kotlin.Boolean
+    , 
+    /**
+     * ISO 8601 time after which the session is held to enrollment, when required.
+     */
+    var `deadline`: kotlin.String?
+    , 
+    /**
+     * Whole days left before the deadline, rounded up (0 once it passed), when required.
+     */
+    var `daysLeft`: kotlin.UInt?
+    , 
+    /**
+     * Where the application shows prompts (the rollout's `promptLocations`), when prompted.
+     */
+    var `promptLocations`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMfaEnrollment: FfiConverterRustBuffer<MfaEnrollment> {
+    override fun read(buf: ByteBuffer): MfaEnrollment {
+        return MfaEnrollment(
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: MfaEnrollment) = (
+            FfiConverterBoolean.allocationSize(value.`required`) +
+            FfiConverterBoolean.allocationSize(value.`prompt`) +
+            FfiConverterBoolean.allocationSize(value.`restricted`) +
+            FfiConverterOptionalString.allocationSize(value.`deadline`) +
+            FfiConverterOptionalUInt.allocationSize(value.`daysLeft`) +
+            FfiConverterSequenceString.allocationSize(value.`promptLocations`)
+    )
+
+    override fun write(value: MfaEnrollment, buf: ByteBuffer) {
+            FfiConverterBoolean.write(value.`required`, buf)
+            FfiConverterBoolean.write(value.`prompt`, buf)
+            FfiConverterBoolean.write(value.`restricted`, buf)
+            FfiConverterOptionalString.write(value.`deadline`, buf)
+            FfiConverterOptionalUInt.write(value.`daysLeft`, buf)
+            FfiConverterSequenceString.write(value.`promptLocations`, buf)
     }
 }
 
@@ -3548,6 +3973,53 @@ public object FfiConverterTypePasskeyOptionsRequest: FfiConverterRustBuffer<Pass
 
 
 /**
+ * When a phase last started.
+ */
+data class PhaseStart (
+    /**
+     * The phase.
+     */
+    var `phase`: kotlin.String
+    , 
+    /**
+     * ISO 8601.
+     */
+    var `startedAt`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePhaseStart: FfiConverterRustBuffer<PhaseStart> {
+    override fun read(buf: ByteBuffer): PhaseStart {
+        return PhaseStart(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PhaseStart) = (
+            FfiConverterString.allocationSize(value.`phase`) +
+            FfiConverterString.allocationSize(value.`startedAt`)
+    )
+
+    override fun write(value: PhaseStart, buf: ByteBuffer) {
+            FfiConverterString.write(value.`phase`, buf)
+            FfiConverterString.write(value.`startedAt`, buf)
+    }
+}
+
+
+
+/**
  * Replaces the user's backup codes with `count` new ones (default from settings, 10): a
  * step-up operation (`backup_codes_regenerate`).
  */
@@ -4107,6 +4579,62 @@ public object FfiConverterTypeRequestNewCodeRequest: FfiConverterRustBuffer<Requ
 
 
 /**
+ * Requires one user to enroll a factor (the grace period starts now), or lifts the
+ * application's requirement. Audited (`enrollment_requirement`).
+ */
+data class RequireEnrollmentRequest (
+    /**
+     * The user.
+     */
+    var `userId`: kotlin.String
+    , 
+    /**
+     * True to require enrollment, false to lift the requirement.
+     */
+    var `required`: kotlin.Boolean
+    , 
+    /**
+     * Caller details for the audit log.
+     */
+    var `context`: RequestContext = RequestContext() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRequireEnrollmentRequest: FfiConverterRustBuffer<RequireEnrollmentRequest> {
+    override fun read(buf: ByteBuffer): RequireEnrollmentRequest {
+        return RequireEnrollmentRequest(
+            FfiConverterString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterTypeRequestContext.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RequireEnrollmentRequest) = (
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterBoolean.allocationSize(value.`required`) +
+            FfiConverterTypeRequestContext.allocationSize(value.`context`)
+    )
+
+    override fun write(value: RequireEnrollmentRequest, buf: ByteBuffer) {
+            FfiConverterString.write(value.`userId`, buf)
+            FfiConverterBoolean.write(value.`required`, buf)
+            FfiConverterTypeRequestContext.write(value.`context`, buf)
+    }
+}
+
+
+
+/**
  * Fails with `mfa_step_up_required` unless the signed-in session passed MFA within `maxAge`
  * seconds (default `security.stepUpMaxAgeSeconds`, 600); a pending or unknown session is
  * `session_invalid`.
@@ -4401,6 +4929,220 @@ public object FfiConverterTypeRevokedSessions: FfiConverterRustBuffer<RevokedSes
 
 
 /**
+ * Adoption under the current rollout.
+ */
+data class RolloutStats (
+    /**
+     * The current phase.
+     */
+    var `phase`: kotlin.String
+    , 
+    /**
+     * The current percentage.
+     */
+    var `percentage`: kotlin.UInt
+    , 
+    /**
+     * Every user.
+     */
+    var `users`: kotlin.ULong
+    , 
+    /**
+     * Users with MFA.
+     */
+    var `enrolled`: kotlin.ULong
+    , 
+    /**
+     * Users required to enroll, before their deadline.
+     */
+    var `withinGrace`: kotlin.ULong
+    , 
+    /**
+     * Users required to enroll, past their deadline (held to enrollment).
+     */
+    var `overdue`: kotlin.ULong
+    , 
+    /**
+     * Users without MFA the rollout prompts but does not require.
+     */
+    var `prompted`: kotlin.ULong
+    , 
+    /**
+     * Users without MFA and nothing asked of them.
+     */
+    var `notRequired`: kotlin.ULong
+    , 
+    /**
+     * Enrolled users by method (a user with two methods counts in both).
+     */
+    var `byMethod`: MethodCounts
+    , 
+    /**
+     * MFA set-ups per day, oldest first, every day of the period (zeros included).
+     */
+    var `enrollmentsPerDay`: List<DailyCount>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRolloutStats: FfiConverterRustBuffer<RolloutStats> {
+    override fun read(buf: ByteBuffer): RolloutStats {
+        return RolloutStats(
+            FfiConverterString.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterTypeMethodCounts.read(buf),
+            FfiConverterSequenceTypeDailyCount.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RolloutStats) = (
+            FfiConverterString.allocationSize(value.`phase`) +
+            FfiConverterUInt.allocationSize(value.`percentage`) +
+            FfiConverterULong.allocationSize(value.`users`) +
+            FfiConverterULong.allocationSize(value.`enrolled`) +
+            FfiConverterULong.allocationSize(value.`withinGrace`) +
+            FfiConverterULong.allocationSize(value.`overdue`) +
+            FfiConverterULong.allocationSize(value.`prompted`) +
+            FfiConverterULong.allocationSize(value.`notRequired`) +
+            FfiConverterTypeMethodCounts.allocationSize(value.`byMethod`) +
+            FfiConverterSequenceTypeDailyCount.allocationSize(value.`enrollmentsPerDay`)
+    )
+
+    override fun write(value: RolloutStats, buf: ByteBuffer) {
+            FfiConverterString.write(value.`phase`, buf)
+            FfiConverterUInt.write(value.`percentage`, buf)
+            FfiConverterULong.write(value.`users`, buf)
+            FfiConverterULong.write(value.`enrolled`, buf)
+            FfiConverterULong.write(value.`withinGrace`, buf)
+            FfiConverterULong.write(value.`overdue`, buf)
+            FfiConverterULong.write(value.`prompted`, buf)
+            FfiConverterULong.write(value.`notRequired`, buf)
+            FfiConverterTypeMethodCounts.write(value.`byMethod`, buf)
+            FfiConverterSequenceTypeDailyCount.write(value.`enrollmentsPerDay`, buf)
+    }
+}
+
+
+
+/**
+ * The rollout's state.
+ */
+data class RolloutStatus (
+    /**
+     * `disabled`, `optional`, `encouraged`, `required_admin` or `required_all`.
+     */
+    var `phase`: kotlin.String
+    , 
+    /**
+     * Share of users (by bucket) the phase applies to, 0 to 100.
+     */
+    var `percentage`: kotlin.UInt
+    , 
+    /**
+     * Where the application shows enrollment prompts.
+     */
+    var `promptLocations`: List<kotlin.String>
+    , 
+    /**
+     * ISO 8601 start of the current phase (none before the rollout was first set).
+     */
+    var `phaseStartedAt`: kotlin.String?
+    , 
+    /**
+     * When each phase last started, in phase order.
+     */
+    var `phases`: List<PhaseStart>
+    , 
+    /**
+     * This process's `security.requireForAdmins`.
+     */
+    var `requireForAdmins`: kotlin.Boolean
+    , 
+    /**
+     * This process's `security.gracePeriodDays`.
+     */
+    var `gracePeriodDays`: kotlin.UInt
+    , 
+    /**
+     * ISO 8601 time of the last change.
+     */
+    var `updatedAt`: kotlin.String?
+    , 
+    /**
+     * The user asked about.
+     */
+    var `user`: UserRollout?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRolloutStatus: FfiConverterRustBuffer<RolloutStatus> {
+    override fun read(buf: ByteBuffer): RolloutStatus {
+        return RolloutStatus(
+            FfiConverterString.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceTypePhaseStart.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeUserRollout.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RolloutStatus) = (
+            FfiConverterString.allocationSize(value.`phase`) +
+            FfiConverterUInt.allocationSize(value.`percentage`) +
+            FfiConverterSequenceString.allocationSize(value.`promptLocations`) +
+            FfiConverterOptionalString.allocationSize(value.`phaseStartedAt`) +
+            FfiConverterSequenceTypePhaseStart.allocationSize(value.`phases`) +
+            FfiConverterBoolean.allocationSize(value.`requireForAdmins`) +
+            FfiConverterUInt.allocationSize(value.`gracePeriodDays`) +
+            FfiConverterOptionalString.allocationSize(value.`updatedAt`) +
+            FfiConverterOptionalTypeUserRollout.allocationSize(value.`user`)
+    )
+
+    override fun write(value: RolloutStatus, buf: ByteBuffer) {
+            FfiConverterString.write(value.`phase`, buf)
+            FfiConverterUInt.write(value.`percentage`, buf)
+            FfiConverterSequenceString.write(value.`promptLocations`, buf)
+            FfiConverterOptionalString.write(value.`phaseStartedAt`, buf)
+            FfiConverterSequenceTypePhaseStart.write(value.`phases`, buf)
+            FfiConverterBoolean.write(value.`requireForAdmins`, buf)
+            FfiConverterUInt.write(value.`gracePeriodDays`, buf)
+            FfiConverterOptionalString.write(value.`updatedAt`, buf)
+            FfiConverterOptionalTypeUserRollout.write(value.`user`, buf)
+    }
+}
+
+
+
+/**
  * Re-seals every secret at rest from `oldKey` to `newKey` in one transaction; the engine then
  * uses `newKey`. `oldKey` must be the key it was opened with (`key_mismatch` otherwise).
  */
@@ -4554,6 +5296,11 @@ data class SessionInfo (
      * Seconds until expiry (0 when invalid).
      */
     var `expiresIn`: kotlin.ULong
+    , 
+    /**
+     * Where the user stands with enrolling a factor (signed-in sessions).
+     */
+    var `mfaEnrollment`: MfaEnrollment?
     
 ){
     
@@ -4581,6 +5328,7 @@ public object FfiConverterTypeSessionInfo: FfiConverterRustBuffer<SessionInfo> {
             FfiConverterOptionalString.read(buf),
             FfiConverterSequenceString.read(buf),
             FfiConverterULong.read(buf),
+            FfiConverterOptionalTypeMfaEnrollment.read(buf),
         )
     }
 
@@ -4595,7 +5343,8 @@ public object FfiConverterTypeSessionInfo: FfiConverterRustBuffer<SessionInfo> {
             FfiConverterOptionalString.allocationSize(value.`mfaVerifiedAt`) +
             FfiConverterOptionalString.allocationSize(value.`mfaMethod`) +
             FfiConverterSequenceString.allocationSize(value.`mfaMethods`) +
-            FfiConverterULong.allocationSize(value.`expiresIn`)
+            FfiConverterULong.allocationSize(value.`expiresIn`) +
+            FfiConverterOptionalTypeMfaEnrollment.allocationSize(value.`mfaEnrollment`)
     )
 
     override fun write(value: SessionInfo, buf: ByteBuffer) {
@@ -4610,6 +5359,7 @@ public object FfiConverterTypeSessionInfo: FfiConverterRustBuffer<SessionInfo> {
             FfiConverterOptionalString.write(value.`mfaMethod`, buf)
             FfiConverterSequenceString.write(value.`mfaMethods`, buf)
             FfiConverterULong.write(value.`expiresIn`, buf)
+            FfiConverterOptionalTypeMfaEnrollment.write(value.`mfaEnrollment`, buf)
     }
 }
 
@@ -4713,6 +5463,72 @@ public object FfiConverterTypeSessionSummary: FfiConverterRustBuffer<SessionSumm
             FfiConverterOptionalString.write(value.`mfaMethod`, buf)
             FfiConverterOptionalString.write(value.`mfaVerifiedAt`, buf)
             FfiConverterBoolean.write(value.`current`, buf)
+    }
+}
+
+
+
+/**
+ * Changes the rollout: moves it to a phase, sets the percentage of users it applies to, or
+ * where prompts show. Every process on the database follows; audited (`rollout_change`).
+ * Users the new state requires get their deadline when they next sign in, or at once with
+ * `enforce_rollout`.
+ */
+data class SetRolloutRequest (
+    /**
+     * The new phase (the guide's `DISABLED` … `REQUIRED_ALL`, any case).
+     */
+    var `phase`: kotlin.String? = null 
+    , 
+    /**
+     * Share of users the phase applies to, 0 to 100 (default for a new rollout: 100).
+     */
+    var `percentage`: kotlin.UInt? = null 
+    , 
+    /**
+     * Where the application shows prompts (at most 20 names of 1 to 64 characters).
+     */
+    var `promptLocations`: List<kotlin.String>? = null 
+    , 
+    /**
+     * Caller details for the audit log.
+     */
+    var `context`: RequestContext = RequestContext() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSetRolloutRequest: FfiConverterRustBuffer<SetRolloutRequest> {
+    override fun read(buf: ByteBuffer): SetRolloutRequest {
+        return SetRolloutRequest(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+            FfiConverterOptionalSequenceString.read(buf),
+            FfiConverterTypeRequestContext.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SetRolloutRequest) = (
+            FfiConverterOptionalString.allocationSize(value.`phase`) +
+            FfiConverterOptionalUInt.allocationSize(value.`percentage`) +
+            FfiConverterOptionalSequenceString.allocationSize(value.`promptLocations`) +
+            FfiConverterTypeRequestContext.allocationSize(value.`context`)
+    )
+
+    override fun write(value: SetRolloutRequest, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`phase`, buf)
+            FfiConverterOptionalUInt.write(value.`percentage`, buf)
+            FfiConverterOptionalSequenceString.write(value.`promptLocations`, buf)
+            FfiConverterTypeRequestContext.write(value.`context`, buf)
     }
 }
 
@@ -4861,6 +5677,11 @@ data class SignInResult (
      * The session, when signed in without MFA.
      */
     var `session`: IssuedSession?
+    , 
+    /**
+     * Where the user stands with enrolling a factor, when signed in without MFA.
+     */
+    var `mfaEnrollment`: MfaEnrollment?
     
 ){
     
@@ -4884,6 +5705,7 @@ public object FfiConverterTypeSignInResult: FfiConverterRustBuffer<SignInResult>
             FfiConverterULong.read(buf),
             FfiConverterOptionalTypeUser.read(buf),
             FfiConverterOptionalTypeIssuedSession.read(buf),
+            FfiConverterOptionalTypeMfaEnrollment.read(buf),
         )
     }
 
@@ -4894,7 +5716,8 @@ public object FfiConverterTypeSignInResult: FfiConverterRustBuffer<SignInResult>
             FfiConverterSequenceString.allocationSize(value.`mfaMethods`) +
             FfiConverterULong.allocationSize(value.`expiresIn`) +
             FfiConverterOptionalTypeUser.allocationSize(value.`user`) +
-            FfiConverterOptionalTypeIssuedSession.allocationSize(value.`session`)
+            FfiConverterOptionalTypeIssuedSession.allocationSize(value.`session`) +
+            FfiConverterOptionalTypeMfaEnrollment.allocationSize(value.`mfaEnrollment`)
     )
 
     override fun write(value: SignInResult, buf: ByteBuffer) {
@@ -4905,6 +5728,7 @@ public object FfiConverterTypeSignInResult: FfiConverterRustBuffer<SignInResult>
             FfiConverterULong.write(value.`expiresIn`, buf)
             FfiConverterOptionalTypeUser.write(value.`user`, buf)
             FfiConverterOptionalTypeIssuedSession.write(value.`session`, buf)
+            FfiConverterOptionalTypeMfaEnrollment.write(value.`mfaEnrollment`, buf)
     }
 }
 
@@ -5243,6 +6067,69 @@ public object FfiConverterTypeUser: FfiConverterRustBuffer<User> {
             FfiConverterString.write(value.`createdAt`, buf)
             FfiConverterBoolean.write(value.`mfaEnabled`, buf)
             FfiConverterSequenceString.write(value.`mfaMethods`, buf)
+    }
+}
+
+
+
+/**
+ * How the rollout applies to one user.
+ */
+data class UserRollout (
+    /**
+     * The user.
+     */
+    var `userId`: kotlin.String
+    , 
+    /**
+     * Their percentage bucket, 0 to 99: a percentage `p` covers buckets below `p`.
+     */
+    var `bucket`: kotlin.UInt
+    , 
+    /**
+     * What the rollout asks of them: `none`, `prompt` or `required`.
+     */
+    var `coverage`: kotlin.String
+    , 
+    /**
+     * Their standing.
+     */
+    var `enrollment`: MfaEnrollment
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeUserRollout: FfiConverterRustBuffer<UserRollout> {
+    override fun read(buf: ByteBuffer): UserRollout {
+        return UserRollout(
+            FfiConverterString.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeMfaEnrollment.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: UserRollout) = (
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterUInt.allocationSize(value.`bucket`) +
+            FfiConverterString.allocationSize(value.`coverage`) +
+            FfiConverterTypeMfaEnrollment.allocationSize(value.`enrollment`)
+    )
+
+    override fun write(value: UserRollout, buf: ByteBuffer) {
+            FfiConverterString.write(value.`userId`, buf)
+            FfiConverterUInt.write(value.`bucket`, buf)
+            FfiConverterString.write(value.`coverage`, buf)
+            FfiConverterTypeMfaEnrollment.write(value.`enrollment`, buf)
     }
 }
 
@@ -5964,6 +6851,16 @@ sealed class MfaException: kotlin.Exception() {
     }
     
     /**
+     * The user's grace period to enroll a factor is over: until they enroll one, their
+     * sessions may do nothing else.
+     */
+    class SetupRequired(
+        ) : MfaException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
      * The secret key given at open does not match the key that sealed this database.
      */
     class KeyMismatch(
@@ -6098,15 +6995,16 @@ public object FfiConverterTypeMfaError : FfiConverterRustBuffer<MfaException> {
                 FfiConverterSequenceString.read(buf),
                 )
             16 -> MfaException.FactorsSuspended()
-            17 -> MfaException.KeyMismatch()
-            18 -> MfaException.DatabaseTooNew(
+            17 -> MfaException.SetupRequired()
+            18 -> MfaException.KeyMismatch()
+            19 -> MfaException.DatabaseTooNew(
                 FfiConverterLong.read(buf),
                 FfiConverterLong.read(buf),
                 )
-            19 -> MfaException.Storage(
+            20 -> MfaException.Storage(
                 FfiConverterString.read(buf),
                 )
-            20 -> MfaException.Internal(
+            21 -> MfaException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -6186,6 +7084,10 @@ public object FfiConverterTypeMfaError : FfiConverterRustBuffer<MfaException> {
                 + FfiConverterSequenceString.allocationSize(value.`methods`)
             )
             is MfaException.FactorsSuspended -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MfaException.SetupRequired -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
             )
@@ -6288,23 +7190,27 @@ public object FfiConverterTypeMfaError : FfiConverterRustBuffer<MfaException> {
                 buf.putInt(16)
                 Unit
             }
-            is MfaException.KeyMismatch -> {
+            is MfaException.SetupRequired -> {
                 buf.putInt(17)
                 Unit
             }
-            is MfaException.DatabaseTooNew -> {
+            is MfaException.KeyMismatch -> {
                 buf.putInt(18)
+                Unit
+            }
+            is MfaException.DatabaseTooNew -> {
+                buf.putInt(19)
                 FfiConverterLong.write(value.`found`, buf)
                 FfiConverterLong.write(value.`supported`, buf)
                 Unit
             }
             is MfaException.Storage -> {
-                buf.putInt(19)
+                buf.putInt(20)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is MfaException.Internal -> {
-                buf.putInt(20)
+                buf.putInt(21)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -6526,6 +7432,38 @@ public object FfiConverterOptionalTypeIssuedSession: FfiConverterRustBuffer<Issu
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeMfaEnrollment: FfiConverterRustBuffer<MfaEnrollment?> {
+    override fun read(buf: ByteBuffer): MfaEnrollment? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeMfaEnrollment.read(buf)
+    }
+
+    override fun allocationSize(value: MfaEnrollment?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeMfaEnrollment.allocationSize(value)
+        }
+    }
+
+    override fun write(value: MfaEnrollment?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeMfaEnrollment.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeUser: FfiConverterRustBuffer<User?> {
     override fun read(buf: ByteBuffer): User? {
         if (buf.get().toInt() == 0) {
@@ -6548,6 +7486,38 @@ public object FfiConverterOptionalTypeUser: FfiConverterRustBuffer<User?> {
         } else {
             buf.put(1)
             FfiConverterTypeUser.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeUserRollout: FfiConverterRustBuffer<UserRollout?> {
+    override fun read(buf: ByteBuffer): UserRollout? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeUserRollout.read(buf)
+    }
+
+    override fun allocationSize(value: UserRollout?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeUserRollout.allocationSize(value)
+        }
+    }
+
+    override fun write(value: UserRollout?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeUserRollout.write(value, buf)
         }
     }
 }
@@ -6792,6 +7762,62 @@ public object FfiConverterSequenceTypeChannelInfo: FfiConverterRustBuffer<List<C
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeChannelInfo.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeDailyCount: FfiConverterRustBuffer<List<DailyCount>> {
+    override fun read(buf: ByteBuffer): List<DailyCount> {
+        val len = buf.getInt()
+        return List<DailyCount>(len) {
+            FfiConverterTypeDailyCount.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<DailyCount>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeDailyCount.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<DailyCount>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeDailyCount.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypePhaseStart: FfiConverterRustBuffer<List<PhaseStart>> {
+    override fun read(buf: ByteBuffer): List<PhaseStart> {
+        val len = buf.getInt()
+        return List<PhaseStart>(len) {
+            FfiConverterTypePhaseStart.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<PhaseStart>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypePhaseStart.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<PhaseStart>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypePhaseStart.write(it, buf)
         }
     }
 }
