@@ -539,6 +539,40 @@ export interface RolloutStats {
   enrollmentsPerDay: DailyCount[]
 }
 
+/** A line that was not imported. */
+export interface ImportIssue {
+  /** Line number in the file, from 1. */
+  line: number
+  /** The field at fault (`record` for the line as a whole). */
+  field: string
+  /** What is wrong. */
+  reason: string
+}
+
+/** What an import did (or, in a dry run, would do). */
+export interface ImportReport {
+  /** Nothing was written. */
+  dryRun: boolean
+  /** Records read (non-blank lines, without a CSV header). */
+  records: number
+  /** Users created. */
+  imported: number
+  /** Users whose email already existed (left as they are). */
+  skipped: number
+  /** Lines refused. */
+  failed: number
+  /** Users imported with an authenticator app. */
+  withTotp: number
+  /** Users imported with an SMS number. */
+  withSms: number
+  /** Users imported with an email for codes. */
+  withEmail: number
+  /** Users imported with backup codes. */
+  withBackupCodes: number
+  /** The refused lines (the first 1,000), in line order. */
+  issues: ImportIssue[]
+}
+
 /** Result of `requestNewCode`. */
 export interface RequestCodeResult {
   /** A code was issued. */
@@ -1178,6 +1212,29 @@ export interface GetRolloutStatsRequest {
 }
 
 /**
+ * Imports users with their existing factors from JSON Lines or CSV (see the README for
+ * the fields): password hashes as they are (argon2, bcrypt, scrypt, PBKDF2; replaced by
+ * argon2id at the next correct sign-in), TOTP secrets, SMS numbers and emails for codes
+ * sealed as they are read, backup codes hashed. A user whose email exists is skipped, so
+ * importing a file twice changes nothing; every bad line is reported with its number and
+ * field, and the others are still imported, in transactions of 1,000 users.
+ */
+export interface ImportUsersRequest {
+  /** The file's content (or give `path`). */
+  data?: string
+  /** A file to read (or give `data`). */
+  path?: string
+  /** `jsonl` or `csv` (default: `csv` for a `.csv` path, else `jsonl`). */
+  format?: string
+  /** Check every line and report what would be imported, writing nothing. */
+  dryRun?: boolean
+  /** Client IP address. */
+  ipAddress?: string
+  /** Client user agent. */
+  userAgent?: string
+}
+
+/**
  * Sends a new SMS or email code, voiding the previous one: for a pending sign-in or a
  * signed-in session's step-up (`sessionId`), or the destination being set up (`userId`).
  * Each code is good only for what it was sent for: that session (or that setup) and that
@@ -1536,6 +1593,15 @@ export interface AuthOperations {
    * and MFA set-ups per day.
    */
   getRolloutStats(options?: GetRolloutStatsRequest): Promise<RolloutStats>
+  /**
+   * Imports users with their existing factors from JSON Lines or CSV (see the README for
+   * the fields): password hashes as they are (argon2, bcrypt, scrypt, PBKDF2; replaced by
+   * argon2id at the next correct sign-in), TOTP secrets, SMS numbers and emails for codes
+   * sealed as they are read, backup codes hashed. A user whose email exists is skipped, so
+   * importing a file twice changes nothing; every bad line is reported with its number and
+   * field, and the others are still imported, in transactions of 1,000 users.
+   */
+  importUsers(options?: ImportUsersRequest): Promise<ImportReport>
   /**
    * Options for `navigator.credentials.create()` to register a security key or passkey
    * (`userId`), or, with `type: "authentication"` and `sessionId`, for signing in with one

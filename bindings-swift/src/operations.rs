@@ -262,6 +262,16 @@ impl Engine {
         self.run::<ops::GetRolloutStats>(request)
     }
 
+    /// Imports users with their existing factors from JSON Lines or CSV (see the README for
+    /// the fields): password hashes as they are (argon2, bcrypt, scrypt, PBKDF2; replaced by
+    /// argon2id at the next correct sign-in), TOTP secrets, SMS numbers and emails for codes
+    /// sealed as they are read, backup codes hashed. A user whose email exists is skipped, so
+    /// importing a file twice changes nothing; every bad line is reported with its number and
+    /// field, and the others are still imported, in transactions of 1,000 users.
+    pub fn import_users(&self, request: ImportUsersRequest) -> Result<ImportReport, MfaError> {
+        self.run::<ops::ImportUsers>(request)
+    }
+
     /// Sends a new SMS or email code, voiding the previous one: for a pending sign-in or a
     /// signed-in session's step-up (`sessionId`), or the destination being set up (`userId`).
     /// Each code is good only for what it was sent for: that session (or that setup) and that

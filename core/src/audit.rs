@@ -88,6 +88,12 @@ actions! {
     RolloutEnforce = "rollout_enforce";
     /// The application required a user to enroll, or lifted it.
     EnrollmentRequirement = "enrollment_requirement";
+    /// A user was created by an import.
+    UserImport = "user_import";
+    /// An administrator cleared a user's lockouts.
+    UserUnlock = "user_unlock";
+    /// An administrator removed every factor of a user.
+    MfaReset = "mfa_reset";
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ pub mod delivery;
 mod engine;
 pub mod env;
 pub mod error;
+pub mod import;
 pub mod notify;
 pub mod ops;
 pub mod password;

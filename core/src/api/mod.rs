@@ -6,6 +6,7 @@
 //! feature every type here is a uniffi record, so Swift and Kotlin use them as they are.
 //! `Debug` never shows a password, code, token or secret.
 
+mod admin;
 mod auth;
 mod authenticator;
 mod channels;
@@ -14,6 +15,7 @@ mod rollout;
 mod sessions;
 mod webauthn;
 
+pub use admin::*;
 pub use auth::*;
 pub use authenticator::*;
 pub use channels::*;

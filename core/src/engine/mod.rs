@@ -6,6 +6,7 @@
 mod account;
 mod auth;
 mod channels;
+mod import;
 mod mfa;
 #[cfg(not(feature = "webauthn"))]
 mod no_webauthn;
@@ -323,6 +324,10 @@ impl Engine {
     /// parameters of a random stored hash (the current ones without users), so an unknown
     /// email costs what a known one costs, also after the cost was raised.
     fn dummy_hash(&self, sample: Option<&str>) -> Result<String> {
+        // An imported hash (bcrypt, scrypt…) costs what checking it costs: check that one.
+        if let Some(imported) = sample.filter(|h| password::is_imported(h)) {
+            return Ok(imported.to_string());
+        }
         let params = sample
             .and_then(|h| password::params_of(h).ok())
             .unwrap_or(self.config().password);

@@ -257,6 +257,8 @@ operations! {
         = engine |e, r| e.enforce_rollout(r.after.as_deref(), r.max_users, &r.context);
     GetRolloutStats "get_rollout_stats" (GetRolloutStatsRequest => RolloutStats) {}
         = engine |e, r| e.get_rollout_stats(r.days);
+    ImportUsers "import_users" (ImportUsersRequest => ImportReport) {}
+        = engine |e, r| e.import_users(&r);
     RequestNewCode "request_new_code" (RequestNewCodeRequest => RequestCodeResult) {
         guide_name: Some("requestNewCode"), namespace: Namespace::Mfa, flags: SENDS_CODE
     } = engine |e, r| e.request_new_code(

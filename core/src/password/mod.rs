@@ -2,7 +2,11 @@
 //! (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`).
 //!
 //! Invariants: the parameters are read back from each stored hash, so changing the
-//! configured cost never breaks existing passwords; comparison is constant-time.
+//! configured cost never breaks existing passwords; comparison is constant-time. Imported
+//! hashes of other formats ([`imported`]) are verified as they are and replaced at the next
+//! correct sign-in.
+
+mod imported;
 
 use crate::crypto::{ct_eq, random_bytes};
 use crate::error::{MfaError, Result};
@@ -140,11 +144,37 @@ pub fn hash(params: PasswordParams, password: &str) -> Result<String> {
     ))
 }
 
-/// Checks `password` against a stored PHC string.
+/// Checks `password` against a stored hash: the engine's own argon2id, or an imported one.
 pub fn verify(stored: &str, password: &str) -> Result<bool> {
-    let (params, salt, expected) = parse(stored)?;
-    let out = derive(params, password.as_bytes(), &salt)?;
-    Ok(ct_eq(&out, &expected))
+    match parse(stored) {
+        Ok((params, salt, expected)) if expected.len() == HASH_LEN => {
+            let out = derive(params, password.as_bytes(), &salt)?;
+            Ok(ct_eq(&out, &expected))
+        }
+        _ if imported::format(stored).is_some() => {
+            let _permit = GATE.enter();
+            imported::verify(stored, password)
+        }
+        Err(e) => Err(e),
+        Ok(_) => Err(MfaError::internal("stored password hash is malformed")),
+    }
+}
+
+/// Checks a password hash given to an import: argon2, scrypt or PBKDF2-SHA-256/512 as PHC
+/// strings, or bcrypt (`$2a$`, `$2b$`, `$2y$`), with bounded cost; `invalid_input` naming
+/// `passwordHash` otherwise.
+pub fn check_imported(stored: &str) -> Result<()> {
+    imported::check(stored)
+}
+
+/// Whether `stored` is in the engine's own form (argon2id with its output length).
+fn is_own(stored: &str) -> bool {
+    parse(stored).is_ok_and(|(_, _, hash)| hash.len() == HASH_LEN)
+}
+
+/// Whether `stored` is an imported hash (another format, or argon2 of another shape).
+pub fn is_imported(stored: &str) -> bool {
+    !is_own(stored) && imported::format(stored).is_some()
 }
 
 /// The cost parameters a stored hash was made with.
@@ -152,14 +182,15 @@ pub fn params_of(stored: &str) -> Result<PasswordParams> {
     parse(stored).map(|(p, _, _)| p)
 }
 
-/// Whether a stored hash is cheaper than `current` in any parameter (it is then re-made at
-/// the next correct sign-in).
+/// Whether a stored hash is imported or cheaper than `current` in any parameter (it is then
+/// re-made at the next correct sign-in).
 pub fn needs_rehash(stored: &str, current: PasswordParams) -> bool {
-    params_of(stored).is_ok_and(|p| {
-        p.memory_kib < current.memory_kib
-            || p.iterations < current.iterations
-            || p.parallelism != current.parallelism
-    })
+    !is_own(stored)
+        || params_of(stored).is_ok_and(|p| {
+            p.memory_kib < current.memory_kib
+                || p.iterations < current.iterations
+                || p.parallelism != current.parallelism
+        })
 }
 
 fn parse(stored: &str) -> Result<(PasswordParams, Vec<u8>, Vec<u8>)> {

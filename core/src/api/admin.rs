@@ -1,0 +1,204 @@
+//! Administration: importing users with their factors, unlocking and resetting users, and
+//! the tamper-evident audit log's export and verification.
+
+use super::{debug_fields, RequestContext, UnixTime};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Imports users with their existing factors from JSON Lines or CSV (see the README for
+/// the fields): password hashes as they are (argon2, bcrypt, scrypt, PBKDF2; replaced by
+/// argon2id at the next correct sign-in), TOTP secrets, SMS numbers and emails for codes
+/// sealed as they are read, backup codes hashed. A user whose email exists is skipped, so
+/// importing a file twice changes nothing; every bad line is reported with its number and
+/// field, and the others are still imported, in transactions of 1,000 users.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct ImportUsersRequest {
+    /// The file's content (or give `path`).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub data: Option<String>,
+    /// A file to read (or give `data`).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub path: Option<String>,
+    /// `jsonl` or `csv` (default: `csv` for a `.csv` path, else `jsonl`).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub format: Option<String>,
+    /// Check every line and report what would be imported, writing nothing.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub dry_run: Option<bool>,
+    /// Caller details for the audit log.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub context: RequestContext,
+}
+debug_fields!(ImportUsersRequest {
+    path,
+    format,
+    dry_run
+});
+
+/// A line that was not imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct ImportIssue {
+    /// Line number in the file, from 1.
+    pub line: u64,
+    /// The field at fault (`record` for the line as a whole).
+    pub field: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// What an import did (or, in a dry run, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct ImportReport {
+    /// Nothing was written.
+    pub dry_run: bool,
+    /// Records read (non-blank lines, without a CSV header).
+    pub records: u64,
+    /// Users created.
+    pub imported: u64,
+    /// Users whose email already existed (left as they are).
+    pub skipped: u64,
+    /// Lines refused.
+    pub failed: u64,
+    /// Users imported with an authenticator app.
+    pub with_totp: u64,
+    /// Users imported with an SMS number.
+    pub with_sms: u64,
+    /// Users imported with an email for codes.
+    pub with_email: u64,
+    /// Users imported with backup codes.
+    pub with_backup_codes: u64,
+    /// The refused lines (the first 1,000), in line order.
+    pub issues: Vec<ImportIssue>,
+}
+
+/// Ends an administrator's lockout of a user: clears the user's attempt counters and
+/// lockouts (sign-in, MFA, password checks) and lifts a suspension of their code-based
+/// factors. Audited with the reason (`user_unlock`).
+#[derive(Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct UnlockUserRequest {
+    /// The user.
+    pub user_id: String,
+    /// Why (kept in the audit log; 1 to 200 characters).
+    pub reason: String,
+    /// Caller details for the audit log.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub context: RequestContext,
+}
+debug_fields!(UnlockUserRequest { user_id, reason });
+
+/// An administrator's reset of a user's MFA (a user who lost every factor): removes all
+/// their factors and backup codes and ends their sessions, so their next sign-in is by
+/// password alone and the rollout's requirement (if any) applies again. The user is
+/// notified; audited with the reason (`mfa_reset`).
+#[derive(Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct ResetMfaRequest {
+    /// The user.
+    pub user_id: String,
+    /// Why (kept in the audit log; 1 to 200 characters).
+    pub reason: String,
+    /// Caller details for the audit log.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub context: RequestContext,
+}
+debug_fields!(ResetMfaRequest { user_id, reason });
+
+/// What an administrator's change did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct AdminResult {
+    /// Always true (failures are errors).
+    pub success: bool,
+    /// Rows the change cleared or removed (counters, factors, sessions).
+    pub cleared: u64,
+}
+
+/// Audit events of every user in id order, for export (JSON Lines or CSV, with each row's
+/// chain hash so an export can be checked later).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct ExportAuditRequest {
+    /// Only events at or after this time (Unix seconds or RFC 3339).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub since: Option<UnixTime>,
+    /// Only events with an id above this (a previous page's last id).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub after_id: Option<i64>,
+    /// At most this many (1 to 10,000, default 1,000).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub limit: Option<u32>,
+}
+
+/// One exported audit event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct ExportedAuditEvent {
+    /// Sequence number.
+    pub id: i64,
+    /// The user (a pseudonym once the user was deleted).
+    pub user_id: Option<String>,
+    /// What happened.
+    pub action: String,
+    /// Method involved.
+    pub method: Option<String>,
+    /// Outcome.
+    pub success: bool,
+    /// Client IP.
+    pub ip_address: Option<String>,
+    /// Client user agent.
+    pub user_agent: Option<String>,
+    /// Extra detail.
+    pub detail: Option<String>,
+    /// ISO 8601.
+    pub created_at: String,
+    /// The row's link in the chain (hex), keyed with the engine's key.
+    pub chain: Option<String>,
+}
+
+/// Checks the audit log's chain: every row's keyed hash links it to the row before, from
+/// the last retention checkpoint on. An edited, inserted or deleted row breaks the chain at
+/// that row.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyAuditRequest {
+    /// Also require the newest row's chain hash to be this one (a value kept outside the
+    /// database, e.g. from an earlier `head`): detects rows cut off the end.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub expect_head: Option<String>,
+}
+
+/// The outcome of a chain check.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct AuditVerification {
+    /// Every row checked links to the one before.
+    pub valid: bool,
+    /// Rows checked.
+    pub checked: u64,
+    /// The first row that breaks the chain (its id), when invalid.
+    pub first_bad_id: Option<i64>,
+    /// What is wrong there: `edited`, `inserted`, `deleted` (a gap), `checkpoint` (the
+    /// retention checkpoint does not match) or `head` (not `expectHead`).
+    pub problem: Option<String>,
+    /// The newest row's chain hash (hex): keep it elsewhere to detect truncation later.
+    pub head: Option<String>,
+    /// The id retention last purged up to (rows at or below it are gone by design).
+    pub checkpoint_id: Option<i64>,
+}
