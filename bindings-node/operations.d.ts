@@ -573,6 +573,57 @@ export interface ImportReport {
   issues: ImportIssue[]
 }
 
+/** What an administrator's change did. */
+export interface AdminResult {
+  /** Always true (failures are errors). */
+  success: boolean
+  /** Rows the change cleared or removed (counters, factors, sessions). */
+  cleared: number
+}
+
+/** One exported audit event. */
+export interface ExportedAuditEvent {
+  /** Sequence number. */
+  id: number
+  /** The user (a pseudonym once the user was deleted). */
+  userId?: string
+  /** What happened. */
+  action: string
+  /** Method involved. */
+  method?: string
+  /** Outcome. */
+  success: boolean
+  /** Client IP. */
+  ipAddress?: string
+  /** Client user agent. */
+  userAgent?: string
+  /** Extra detail. */
+  detail?: string
+  /** ISO 8601. */
+  createdAt: string
+  /** The row's link in the chain (hex), keyed with the engine's key. */
+  chain?: string
+}
+
+/** The outcome of a chain check. */
+export interface AuditVerification {
+  /** Every row checked links to the one before. */
+  valid: boolean
+  /** Rows checked. */
+  checked: number
+  /** The first row that breaks the chain (its id), when invalid. */
+  firstBadId?: number
+  /**
+   * What is wrong there: `edited`, `inserted`, `deleted` (a gap), `checkpoint` (the
+   * retention checkpoint does not match) or `head` (not `expectHead`).
+   */
+  problem?: string
+  /** The newest row's chain hash (hex): keep it elsewhere to detect truncation later. */
+  head?: string
+  /** The id retention last purged up to (rows at or below it are gone by design). */
+  checkpointId?: number
+}
+
 /** Result of `requestNewCode`. */
 export interface RequestCodeResult {
   /** A code was issued. */
@@ -1235,6 +1286,65 @@ export interface ImportUsersRequest {
 }
 
 /**
+ * Ends an administrator's lockout of a user: clears the user's attempt counters and
+ * lockouts (sign-in, MFA, password checks) and lifts a suspension of their code-based
+ * factors. Audited with the reason (`user_unlock`).
+ */
+export interface UnlockUserRequest {
+  /** The user. */
+  userId: string
+  /** Why (kept in the audit log; 1 to 200 characters). */
+  reason: string
+  /** Client IP address. */
+  ipAddress?: string
+  /** Client user agent. */
+  userAgent?: string
+}
+
+/**
+ * An administrator's reset of a user's MFA (a user who lost every factor): removes all
+ * their factors and backup codes and ends their sessions, so their next sign-in is by
+ * password alone and the rollout's requirement (if any) applies again. The user is
+ * notified; audited with the reason (`mfa_reset`).
+ */
+export interface ResetMfaRequest {
+  /** The user. */
+  userId: string
+  /** Why (kept in the audit log; 1 to 200 characters). */
+  reason: string
+  /** Client IP address. */
+  ipAddress?: string
+  /** Client user agent. */
+  userAgent?: string
+}
+
+/**
+ * Audit events of every user in id order, for export (JSON Lines or CSV, with each row's
+ * chain hash so an export can be checked later).
+ */
+export interface ExportAuditRequest {
+  /** Only events at or after this time (Unix seconds or RFC 3339). */
+  since?: number | string | Date
+  /** Only events with an id above this (a previous page's last id). */
+  afterId?: number
+  /** At most this many (1 to 10,000, default 1,000). */
+  limit?: number
+}
+
+/**
+ * Checks the audit log's chain: every row's keyed hash links it to the row before, from
+ * the last retention checkpoint on. An edited, inserted or deleted row breaks the chain at
+ * that row.
+ */
+export interface VerifyAuditRequest {
+  /**
+   * Also require the newest row's chain hash to be this one (a value kept outside the
+   * database, e.g. from an earlier `head`): detects rows cut off the end.
+   */
+  expectHead?: string
+}
+
+/**
  * Sends a new SMS or email code, voiding the previous one: for a pending sign-in or a
  * signed-in session's step-up (`sessionId`), or the destination being set up (`userId`).
  * Each code is good only for what it was sent for: that session (or that setup) and that
@@ -1602,6 +1712,30 @@ export interface AuthOperations {
    * field, and the others are still imported, in transactions of 1,000 users.
    */
   importUsers(options?: ImportUsersRequest): Promise<ImportReport>
+  /**
+   * Ends an administrator's lockout of a user: clears the user's attempt counters and
+   * lockouts (sign-in, MFA, password checks) and lifts a suspension of their code-based
+   * factors. Audited with the reason (`user_unlock`).
+   */
+  unlockUser(options: UnlockUserRequest): Promise<AdminResult>
+  /**
+   * An administrator's reset of a user's MFA (a user who lost every factor): removes all
+   * their factors and backup codes and ends their sessions, so their next sign-in is by
+   * password alone and the rollout's requirement (if any) applies again. The user is
+   * notified; audited with the reason (`mfa_reset`).
+   */
+  resetMfa(options: ResetMfaRequest): Promise<AdminResult>
+  /**
+   * Audit events of every user in id order, for export (JSON Lines or CSV, with each row's
+   * chain hash so an export can be checked later).
+   */
+  exportAudit(options?: ExportAuditRequest): Promise<ExportedAuditEvent[]>
+  /**
+   * Checks the audit log's chain: every row's keyed hash links it to the row before, from
+   * the last retention checkpoint on. An edited, inserted or deleted row breaks the chain at
+   * that row.
+   */
+  verifyAudit(options?: VerifyAuditRequest): Promise<AuditVerification>
   /**
    * Options for `navigator.credentials.create()` to register a security key or passkey
    * (`userId`), or, with `type: "authentication"` and `sessionId`, for signing in with one

@@ -272,6 +272,37 @@ impl Engine {
         self.run::<ops::ImportUsers>(request)
     }
 
+    /// Ends an administrator's lockout of a user: clears the user's attempt counters and
+    /// lockouts (sign-in, MFA, password checks) and lifts a suspension of their code-based
+    /// factors. Audited with the reason (`user_unlock`).
+    pub fn unlock_user(&self, request: UnlockUserRequest) -> Result<AdminResult, MfaError> {
+        self.run::<ops::UnlockUser>(request)
+    }
+
+    /// An administrator's reset of a user's MFA (a user who lost every factor): removes all
+    /// their factors and backup codes and ends their sessions, so their next sign-in is by
+    /// password alone and the rollout's requirement (if any) applies again. The user is
+    /// notified; audited with the reason (`mfa_reset`).
+    pub fn reset_mfa(&self, request: ResetMfaRequest) -> Result<AdminResult, MfaError> {
+        self.run::<ops::ResetMfa>(request)
+    }
+
+    /// Audit events of every user in id order, for export (JSON Lines or CSV, with each row's
+    /// chain hash so an export can be checked later).
+    pub fn export_audit(
+        &self,
+        request: ExportAuditRequest,
+    ) -> Result<Vec<ExportedAuditEvent>, MfaError> {
+        self.run::<ops::ExportAudit>(request)
+    }
+
+    /// Checks the audit log's chain: every row's keyed hash links it to the row before, from
+    /// the last retention checkpoint on. An edited, inserted or deleted row breaks the chain at
+    /// that row.
+    pub fn verify_audit(&self, request: VerifyAuditRequest) -> Result<AuditVerification, MfaError> {
+        self.run::<ops::VerifyAudit>(request)
+    }
+
     /// Sends a new SMS or email code, voiding the previous one: for a pending sign-in or a
     /// signed-in session's step-up (`sessionId`), or the destination being set up (`userId`).
     /// Each code is good only for what it was sent for: that session (or that setup) and that

@@ -12,11 +12,13 @@ from typing import Any, List, Mapping, Optional
 from ._base import AsyncBase, MfaError, Record, SyncBase, Timestamp, _call_stateless
 
 __all__ = [
+    "AdminResult",
     "AllowedCredential",
     "AlreadyExistsError",
     "AsyncAuthOperations",
     "AsyncMfaOperations",
     "AuditEvent",
+    "AuditVerification",
     "AuthenticatorCode",
     "Authorization",
     "BackupCodeAlreadyUsedError",
@@ -31,6 +33,7 @@ __all__ = [
     "EnableMfaResult",
     "EnforceRolloutResult",
     "ExpiredCodeError",
+    "ExportedAuditEvent",
     "FactorsSuspendedError",
     "ImportIssue",
     "ImportReport",
@@ -629,6 +632,62 @@ class ImportReport(Record):
     """Users imported with backup codes."""
     issues: List[ImportIssue]
     """The refused lines (the first 1,000), in line order."""
+
+
+class AdminResult(Record):
+    """What an administrator's change did."""
+
+    __slots__ = ()
+    success: bool
+    """Always true (failures are errors)."""
+    cleared: int
+    """Rows the change cleared or removed (counters, factors, sessions)."""
+
+
+class ExportedAuditEvent(Record):
+    """One exported audit event."""
+
+    __slots__ = ()
+    id: int
+    """Sequence number."""
+    user_id: Optional[str]
+    """The user (a pseudonym once the user was deleted)."""
+    action: str
+    """What happened."""
+    method: Optional[str]
+    """Method involved."""
+    success: bool
+    """Outcome."""
+    ip_address: Optional[str]
+    """Client IP."""
+    user_agent: Optional[str]
+    """Client user agent."""
+    detail: Optional[str]
+    """Extra detail."""
+    created_at: str
+    """ISO 8601."""
+    chain: Optional[str]
+    """The row's link in the chain (hex), keyed with the engine's key."""
+
+
+class AuditVerification(Record):
+    """The outcome of a chain check."""
+
+    __slots__ = ()
+    valid: bool
+    """Every row checked links to the one before."""
+    checked: int
+    """Rows checked."""
+    first_bad_id: Optional[int]
+    """The first row that breaks the chain (its id), when invalid."""
+    problem: Optional[str]
+    """What is wrong there: ``edited``, ``inserted``, ``deleted`` (a gap), ``checkpoint`` (the
+    retention checkpoint does not match) or ``head`` (not ``expect_head``).
+    """
+    head: Optional[str]
+    """The newest row's chain hash (hex): keep it elsewhere to detect truncation later."""
+    checkpoint_id: Optional[int]
+    """The id retention last purged up to (rows at or below it are gone by design)."""
 
 
 class RequestCodeResult(Record):
@@ -1386,6 +1445,62 @@ class SyncAuthOperations(SyncBase):
         raw = self._call("import_users", {"data": data, "path": path, "format": format, "dryRun": dry_run, "ipAddress": ip_address, "userAgent": user_agent})
         return ImportReport.from_json(raw)
 
+    def unlock_user(
+        self,
+        user_id: str,
+        reason: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> AdminResult:
+        """Ends an administrator's lockout of a user: clears the user's attempt counters and
+        lockouts (sign-in, MFA, password checks) and lifts a suspension of their code-based
+        factors. Audited with the reason (``user_unlock``).
+        """
+        raw = self._call("unlock_user", {"userId": user_id, "reason": reason, "ipAddress": ip_address, "userAgent": user_agent})
+        return AdminResult.from_json(raw)
+
+    def reset_mfa(
+        self,
+        user_id: str,
+        reason: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> AdminResult:
+        """An administrator's reset of a user's MFA (a user who lost every factor): removes all
+        their factors and backup codes and ends their sessions, so their next sign-in is by
+        password alone and the rollout's requirement (if any) applies again. The user is
+        notified; audited with the reason (``mfa_reset``).
+        """
+        raw = self._call("reset_mfa", {"userId": user_id, "reason": reason, "ipAddress": ip_address, "userAgent": user_agent})
+        return AdminResult.from_json(raw)
+
+    def export_audit(
+        self,
+        *,
+        since: Optional[Timestamp] = None,
+        after_id: Optional[int] = None,
+        limit: Optional[int] = None,
+    ) -> List[ExportedAuditEvent]:
+        """Audit events of every user in id order, for export (JSON Lines or CSV, with each row's
+        chain hash so an export can be checked later).
+        """
+        raw = self._call("export_audit", {"since": since, "afterId": after_id, "limit": limit})
+        return [ExportedAuditEvent.from_json(row) for row in raw]
+
+    def verify_audit(
+        self,
+        *,
+        expect_head: Optional[str] = None,
+    ) -> AuditVerification:
+        """Checks the audit log's chain: every row's keyed hash links it to the row before, from
+        the last retention checkpoint on. An edited, inserted or deleted row breaks the chain at
+        that row.
+        """
+        raw = self._call("verify_audit", {"expectHead": expect_head})
+        return AuditVerification.from_json(raw)
+
     def get_passkey_registration_options(
         self,
         user_id: Optional[str] = None,
@@ -1973,6 +2088,58 @@ class AsyncAuthOperations(AsyncBase):
         field, and the others are still imported, in transactions of 1,000 users.
         """
         return await self._in_thread(self._sync.import_users, data=data, path=path, format=format, dry_run=dry_run, ip_address=ip_address, user_agent=user_agent)
+
+    async def unlock_user(
+        self,
+        user_id: str,
+        reason: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> AdminResult:
+        """Ends an administrator's lockout of a user: clears the user's attempt counters and
+        lockouts (sign-in, MFA, password checks) and lifts a suspension of their code-based
+        factors. Audited with the reason (``user_unlock``).
+        """
+        return await self._in_thread(self._sync.unlock_user, user_id, reason, ip_address=ip_address, user_agent=user_agent)
+
+    async def reset_mfa(
+        self,
+        user_id: str,
+        reason: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> AdminResult:
+        """An administrator's reset of a user's MFA (a user who lost every factor): removes all
+        their factors and backup codes and ends their sessions, so their next sign-in is by
+        password alone and the rollout's requirement (if any) applies again. The user is
+        notified; audited with the reason (``mfa_reset``).
+        """
+        return await self._in_thread(self._sync.reset_mfa, user_id, reason, ip_address=ip_address, user_agent=user_agent)
+
+    async def export_audit(
+        self,
+        *,
+        since: Optional[Timestamp] = None,
+        after_id: Optional[int] = None,
+        limit: Optional[int] = None,
+    ) -> List[ExportedAuditEvent]:
+        """Audit events of every user in id order, for export (JSON Lines or CSV, with each row's
+        chain hash so an export can be checked later).
+        """
+        return await self._in_thread(self._sync.export_audit, since=since, after_id=after_id, limit=limit)
+
+    async def verify_audit(
+        self,
+        *,
+        expect_head: Optional[str] = None,
+    ) -> AuditVerification:
+        """Checks the audit log's chain: every row's keyed hash links it to the row before, from
+        the last retention checkpoint on. An edited, inserted or deleted row breaks the chain at
+        that row.
+        """
+        return await self._in_thread(self._sync.verify_audit, expect_head=expect_head)
 
     async def get_passkey_registration_options(
         self,

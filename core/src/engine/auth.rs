@@ -130,10 +130,9 @@ impl Engine {
     fn sign_in_scopes(&self, email: &str, ctx: &RequestContext) -> PasswordScopes {
         let rl = self.config().rate_limiting;
         let base = self.attempt_policy();
-        let account = self.email_key(email);
         let mut scopes = vec![(
             Scope {
-                key: format!("signin:{account}"),
+                key: self.sign_in_key(email),
                 user_id: None,
             },
             AttemptPolicy {
@@ -164,6 +163,12 @@ impl Engine {
 
     /// A keyed hash of an email: the sign-in counter's key, and where the dummy hash of an
     /// unknown email is sampled from (stable per email).
+    /// The key of the sign-in counter of an email (kept without a user, so unknown emails
+    /// are counted alike).
+    pub(super) fn sign_in_key(&self, email: &str) -> String {
+        format!("signin:{}", self.email_key(email))
+    }
+
     fn email_key(&self, email: &str) -> String {
         crypto::hex(&hmac_sha256(&self.hash_key, format!("signin\0{email}").as_bytes())[..16])
     }

@@ -4,6 +4,8 @@
 //! method that touches SQLite or argon2 blocks, so bindings call them off their event loop.
 
 mod account;
+mod admin;
+mod audit_log;
 mod auth;
 mod channels;
 mod import;
@@ -30,7 +32,7 @@ use crate::error::{MfaError, Result};
 use crate::notify::Notifier;
 use crate::password::{self, PasswordParams};
 use crate::password_rules::PasswordScreen;
-use crate::store::{AttemptPolicy, AuditRow, Backend, Store, Tx, UserRow};
+use crate::store::{AttemptPolicy, AuditChain, AuditRow, Backend, Store, Tx, UserRow};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use zeroize::Zeroizing;
@@ -66,6 +68,7 @@ impl EngineOptions {
 /// The MFA engine over one database.
 pub struct Engine {
     store: Store,
+    chain: Arc<AuditChain>,
     keys: RwLock<crypto::Keyring>,
     hash_key: Zeroizing<Vec<u8>>,
     config: RwLock<Arc<Config>>,
@@ -106,7 +109,14 @@ impl Engine {
         let init = crypto::seal(&keys.current, &aad, &fresh)?;
         let stored = store.write(|tx| tx.meta_get_or_init(HASH_KEY_META, &init))?;
         let hash_key = keys.open(&aad, &stored)?;
+        let chain = Arc::new(AuditChain::new(&hash_key));
+        store.set_audit_chain(Arc::clone(&chain));
+        // A read first: a database opened read-only whose chain is started opens.
+        if store.read(|tx| tx.audit_checkpoint())?.is_none() {
+            store.write(|tx| tx.start_audit_chain(&chain))?;
+        }
         Ok(Self {
+            chain,
             store,
             keys: RwLock::new(keys),
             hash_key,
@@ -254,8 +264,7 @@ impl Engine {
     /// The pseudonym a deleted user's audit events are kept under: stable for one user, and
     /// not linkable to the id without the engine's hash key.
     fn pseudonym(&self, user_id: &str) -> String {
-        let mac = crypto::hmac_sha256(&self.hash_key, format!("pseudonym\0{user_id}").as_bytes());
-        format!("deleted_{}", crypto::hex(&mac[..12]))
+        self.chain.pseudonym(user_id)
     }
 
     fn user_row(&self, tx: &mut dyn Tx, user_id: &str) -> Result<UserRow> {
@@ -304,6 +313,7 @@ impl Engine {
             user_agent: clip(&ctx.user_agent),
             detail: detail.map(str::to_string),
             created_at: self.now(),
+            chain: None,
         }
     }
 

@@ -259,6 +259,14 @@ operations! {
         = engine |e, r| e.get_rollout_stats(r.days);
     ImportUsers "import_users" (ImportUsersRequest => ImportReport) {}
         = engine |e, r| e.import_users(&r);
+    UnlockUser "unlock_user" (UnlockUserRequest => AdminResult) {}
+        = engine |e, r| e.unlock_user(&r.user_id, &r.reason, &r.context);
+    ResetMfa "reset_mfa" (ResetMfaRequest => AdminResult) {}
+        = engine |e, r| e.reset_mfa(&r.user_id, &r.reason, &r.context);
+    ExportAudit "export_audit" (ExportAuditRequest => Vec<ExportedAuditEvent>) {}
+        = engine |e, r| e.export_audit(r.since.map(|t| t.0), r.after_id, r.limit);
+    VerifyAudit "verify_audit" (VerifyAuditRequest => AuditVerification) {}
+        = engine |e, r| e.verify_audit(r.expect_head.as_deref());
     RequestNewCode "request_new_code" (RequestNewCodeRequest => RequestCodeResult) {
         guide_name: Some("requestNewCode"), namespace: Namespace::Mfa, flags: SENDS_CODE
     } = engine |e, r| e.request_new_code(

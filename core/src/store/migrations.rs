@@ -29,6 +29,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "007_rollout",
         include_str!("../../migrations/007_rollout.sql"),
     ),
+    (
+        "008_audit_chain",
+        include_str!("../../migrations/008_audit_chain.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -43,6 +47,10 @@ pub const POSTGRES_MIGRATIONS: &[(&str, &str)] = &[
     (
         "002_rollout",
         include_str!("../../migrations/postgres/002_rollout.sql"),
+    ),
+    (
+        "003_audit_chain",
+        include_str!("../../migrations/postgres/003_audit_chain.sql"),
     ),
 ];
 

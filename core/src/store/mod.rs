@@ -7,6 +7,7 @@
 //! inside that transaction, so several processes sharing one database can never both win;
 //! secrets arrive already sealed and codes and tokens already hashed.
 
+mod audit_chain;
 mod counters;
 mod migrations;
 mod postgresql;
@@ -14,6 +15,7 @@ mod rows;
 mod sqlite;
 mod tx;
 
+pub use audit_chain::{AuditChain, AuditCheckpoint, PSEUDONYM_PREFIX};
 pub use migrations::{MIGRATIONS, POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION, SCHEMA_VERSION};
 pub(crate) use postgresql::describe as describe_postgres_error;
 pub use postgresql::{is_postgres_url, migrate_postgres, PostgresBackend};
@@ -77,6 +79,9 @@ pub trait Backend: Send + Sync {
     fn read(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()>;
     /// Applies `storage` settings (durability, idle connections) to what follows.
     fn apply(&self, storage: &StorageConfig);
+    /// The keys audit rows are linked with from now on (the engine sets them once it has
+    /// opened its hash key, before writing any audit row).
+    fn set_audit_chain(&self, chain: std::sync::Arc<AuditChain>);
 }
 
 /// The backend `database` names: a `postgres://` (or `postgresql://`) URL, else a SQLite file
@@ -127,5 +132,10 @@ impl Store {
     /// Applies `storage` settings to what follows.
     pub fn apply(&self, storage: &StorageConfig) {
         self.backend.apply(storage);
+    }
+
+    /// Links audit rows with `chain` from now on.
+    pub fn set_audit_chain(&self, chain: std::sync::Arc<AuditChain>) {
+        self.backend.set_audit_chain(chain);
     }
 }

@@ -237,6 +237,9 @@ pub struct AuditRow {
     pub detail: Option<String>,
     /// Unix seconds.
     pub created_at: i64,
+    /// Its link in the audit chain (set by the store when inserting; none on rows older
+    /// than the chain).
+    pub chain: Option<Vec<u8>>,
 }
 
 /// An SMS or email factor of a user.

@@ -5,6 +5,7 @@
 //! `Store::read`), so an operation's checks and updates commit together or not at all.
 
 use super::rows::*;
+use super::{AuditChain, AuditCheckpoint};
 use crate::crypto::Sealed;
 use crate::error::Result;
 
@@ -215,20 +216,32 @@ pub trait AttemptTx {
     /// Clears the counters of the scopes (after a success), except a lockout still running
     /// at `now`.
     fn reset_scopes(&mut self, scopes: &[Scope], now: i64) -> Result<()>;
+    /// Deletes the user's counters and the one under `key` (a counter kept without a user,
+    /// e.g. the sign-in counter of their email). Returns how many.
+    fn clear_attempts(&mut self, user_id: &str, key: &str) -> Result<usize>;
     /// Attempts used in the current window, highest over the scopes.
     fn attempts_used(&mut self, scopes: &[Scope], now: i64, policy: AttemptPolicy) -> Result<u32>;
 }
 
-/// The audit log.
+/// The audit log, linked into a hash chain by the store (see [`super::AuditChain`]).
 pub trait AuditTx {
-    /// Appends to the audit log.
+    /// Appends to the audit log: the store gives the row the next id and its link.
     fn insert_audit(&mut self, event: &AuditRow) -> Result<()>;
     /// The user's audit events since `since`, newest first, at most `limit`.
     fn list_audit(&mut self, user_id: &str, since: i64, limit: u32) -> Result<Vec<AuditRow>>;
+    /// Every user's audit events with an id above `after_id` and a time at or after
+    /// `since`, oldest first, at most `limit`, with their links.
+    fn audit_page(&mut self, after_id: i64, since: i64, limit: u32) -> Result<Vec<AuditRow>>;
     /// Deletes audit events older than `before` among the oldest ones (a bounded number per
     /// call, so a large backlog goes over several calls), always keeping the newest event (ids
-    /// never go back). Returns how many.
+    /// never go back), and moves the checkpoint past them. Returns how many (a server
+    /// database may do it at commit and report 0).
     fn purge_audit(&mut self, before: i64) -> Result<usize>;
+    /// Where retention left the chain.
+    fn audit_checkpoint(&mut self) -> Result<Option<AuditCheckpoint>>;
+    /// Starts the chain if it has no checkpoint yet: after the rows already there (older
+    /// than the chain, not linked). True if it did.
+    fn start_audit_chain(&mut self, chain: &AuditChain) -> Result<bool>;
 }
 
 /// Security keys and passkeys, and their pending ceremonies.

@@ -191,6 +191,21 @@ impl Env {
         }
     }
 
+    /// Runs statements straight on the database (what someone with write access to it could
+    /// do), the same SQL on both backends.
+    pub fn sql_exec(&self, sql: &str) {
+        match &self.db {
+            Db::Sqlite => rusqlite::Connection::open(self.db_path())
+                .unwrap()
+                .execute_batch(sql)
+                .unwrap(),
+            Db::Postgres { url } => postgres::Client::connect(url, postgres::NoTls)
+                .unwrap()
+                .batch_execute(sql)
+                .unwrap_or_else(|e| panic!("{sql}: {e}")),
+        }
+    }
+
     /// The number `sql` (one row, one integer column) answers.
     pub fn sql_count(&self, sql: &str, params: &[&str]) -> i64 {
         self.sql_text(sql, params)[0]

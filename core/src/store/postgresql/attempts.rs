@@ -111,6 +111,14 @@ impl AttemptTx for PgTx<'_, '_> {
         Ok(Ok(used))
     }
 
+    fn clear_attempts(&mut self, user_id: &str, key: &str) -> Result<usize> {
+        let n = self.exec(
+            "DELETE FROM attempts WHERE user_id = $1 OR scope = $2",
+            &[&user_id, &key],
+        )?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
     fn release_attempt(&mut self, scope: &Scope) -> Result<()> {
         self.exec(
             "UPDATE attempts SET failures = GREATEST(failures - 1, 0) WHERE scope = $1 AND locked_until = 0",

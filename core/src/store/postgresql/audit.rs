@@ -1,57 +1,214 @@
-//! The audit log.
+//! The audit log and its hash chain.
+//!
+//! Appending links a row to the newest one, so appends must take turns: the checkpoint row
+//! is the lock they take. To keep that lock from ordering against the others (user rows,
+//! counters), a transaction collects its audit rows and its retention purge and writes them
+//! last, just before COMMIT ([`PgTx::flush_audit`]): holding the chain's lock, it needs no
+//! other, so it cannot be part of a deadlock, and it holds it only until its commit.
 
 use super::{get, PgTx};
-use crate::error::Result;
-use crate::store::{AuditRow, AuditTx};
+use crate::error::{MfaError, Result};
+use crate::store::{AuditChain, AuditCheckpoint, AuditRow, AuditTx};
+use postgres::Row;
 
 /// Oldest audit rows one purge looks at.
 const PURGE_WINDOW: i64 = 1_000;
 
-impl AuditTx for PgTx<'_, '_> {
-    fn insert_audit(&mut self, a: &AuditRow) -> Result<()> {
-        self.exec(
-            "INSERT INTO audit_events (user_id, action, method, success, ip, user_agent, detail, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            &[&a.user_id, &a.action, &a.method, &a.success, &a.ip, &a.user_agent, &a.detail, &a.created_at],
+const COLUMNS: &str =
+    "id, user_id, action, method, success, ip, user_agent, detail, created_at, chain";
+
+/// What a transaction appends to the audit log at its end.
+#[derive(Debug, Default)]
+pub(super) struct PendingAudit {
+    rows: Vec<AuditRow>,
+    /// Purge rows older than this.
+    purge_before: Option<i64>,
+}
+
+fn row_from(r: &Row) -> Result<AuditRow> {
+    Ok(AuditRow {
+        id: get(r, 0)?,
+        user_id: get(r, 1)?,
+        action: get(r, 2)?,
+        method: get(r, 3)?,
+        success: get(r, 4)?,
+        ip: get(r, 5)?,
+        user_agent: get(r, 6)?,
+        detail: get(r, 7)?,
+        created_at: get(r, 8)?,
+        chain: get(r, 9)?,
+    })
+}
+
+fn checkpoint_from(r: &Row) -> Result<AuditCheckpoint> {
+    Ok(AuditCheckpoint {
+        last_id: get(r, 0)?,
+        link: get(r, 1)?,
+        mac: get(r, 2)?,
+    })
+}
+
+impl PgTx<'_, '_> {
+    /// Writes the transaction's audit rows and purge, under the chain's lock.
+    pub(super) fn flush_audit(&mut self) -> Result<()> {
+        // Nothing to write, or a statement failed (the transaction is rolled back anyway).
+        if (self.audit.rows.is_empty() && self.audit.purge_before.is_none())
+            || self.failed.is_some()
+        {
+            return Ok(());
+        }
+        let chain = self
+            .chain
+            .clone()
+            .ok_or_else(|| MfaError::internal("the audit chain's keys are not set"))?;
+        let cp = self
+            .optional(
+                "SELECT last_id, link, mac FROM audit_checkpoint WHERE id = 1 FOR UPDATE",
+                &[],
+            )?
+            .as_ref()
+            .map(checkpoint_from)
+            .transpose()?
+            .ok_or_else(|| MfaError::internal("the audit chain was not started"))?;
+        if let Some(before) = self.audit.purge_before.take() {
+            self.purge_now(&chain, before)?;
+        }
+        let newest = self.optional(
+            "SELECT id, chain FROM audit_events ORDER BY id DESC LIMIT 1",
+            &[],
         )?;
+        let (mut last_id, mut prev) = match newest {
+            Some(r) => match get::<Option<Vec<u8>>>(&r, 1)? {
+                Some(link) => (get::<i64>(&r, 0)?, link),
+                None => (get::<i64>(&r, 0)?.max(cp.last_id), cp.link),
+            },
+            None => (cp.last_id, cp.link),
+        };
+        for a in std::mem::take(&mut self.audit.rows) {
+            let row = AuditRow {
+                id: last_id + 1,
+                ..a
+            };
+            let link = chain.link(&prev, &row);
+            self.exec(
+                "INSERT INTO audit_events (id, user_id, action, method, success, ip, user_agent, detail, created_at, chain)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                &[
+                    &row.id,
+                    &row.user_id,
+                    &row.action,
+                    &row.method,
+                    &row.success,
+                    &row.ip,
+                    &row.user_agent,
+                    &row.detail,
+                    &row.created_at,
+                    &link,
+                ],
+            )?;
+            last_id = row.id;
+            prev = link;
+        }
         Ok(())
     }
 
-    fn purge_audit(&mut self, before: i64) -> Result<usize> {
+    /// The purge itself (the caller holds the chain's lock).
+    fn purge_now(&mut self, chain: &AuditChain, before: i64) -> Result<()> {
         // As on SQLite: the oldest rows in id order, older than `before`, never the newest;
         // rows another transaction holds (a user being deleted) are left for a later purge.
-        let n = self.exec(
+        let gone = self.rows(
             "DELETE FROM audit_events WHERE id IN (
                SELECT id FROM audit_events
                WHERE id IN (SELECT id FROM audit_events ORDER BY id LIMIT $2)
                  AND created_at < $1
                  AND id < (SELECT MAX(id) FROM audit_events)
-               FOR UPDATE SKIP LOCKED)",
+               FOR UPDATE SKIP LOCKED)
+             RETURNING id, chain",
             &[&before, &PURGE_WINDOW],
         )?;
-        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+        let mut last: Option<(i64, Vec<u8>)> = None;
+        for r in &gone {
+            let id: i64 = get(r, 0)?;
+            if let Some(link) = get::<Option<Vec<u8>>>(r, 1)? {
+                if !last.as_ref().is_some_and(|(max, _)| id <= *max) {
+                    last = Some((id, link));
+                }
+            }
+        }
+        if let Some((id, link)) = last {
+            let mac = chain.checkpoint_mac(id, &link);
+            self.exec(
+                "UPDATE audit_checkpoint SET last_id = $1, link = $2, mac = $3 WHERE id = 1 AND last_id < $1",
+                &[&id, &link, &mac],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl AuditTx for PgTx<'_, '_> {
+    fn insert_audit(&mut self, a: &AuditRow) -> Result<()> {
+        self.audit.rows.push(a.clone());
+        Ok(())
+    }
+
+    fn purge_audit(&mut self, before: i64) -> Result<usize> {
+        let next = self.audit.purge_before.map_or(before, |b| b.max(before));
+        self.audit.purge_before = Some(next);
+        Ok(0)
     }
 
     fn list_audit(&mut self, user_id: &str, since: i64, limit: u32) -> Result<Vec<AuditRow>> {
         self.rows(
-            "SELECT id, user_id, action, method, success, ip, user_agent, detail, created_at
-             FROM audit_events WHERE user_id = $1 AND created_at >= $2 ORDER BY id DESC LIMIT $3",
+            &format!(
+                "SELECT {COLUMNS} FROM audit_events
+                 WHERE user_id = $1 AND created_at >= $2 ORDER BY id DESC LIMIT $3"
+            ),
             &[&user_id, &since, &i64::from(limit)],
         )?
         .iter()
-        .map(|r| {
-            Ok(AuditRow {
-                id: get(r, 0)?,
-                user_id: get(r, 1)?,
-                action: get(r, 2)?,
-                method: get(r, 3)?,
-                success: get(r, 4)?,
-                ip: get(r, 5)?,
-                user_agent: get(r, 6)?,
-                detail: get(r, 7)?,
-                created_at: get(r, 8)?,
-            })
-        })
+        .map(row_from)
         .collect()
+    }
+
+    fn audit_page(&mut self, after_id: i64, since: i64, limit: u32) -> Result<Vec<AuditRow>> {
+        self.rows(
+            &format!(
+                "SELECT {COLUMNS} FROM audit_events
+                 WHERE id > $1 AND created_at >= $2 ORDER BY id LIMIT $3"
+            ),
+            &[&after_id, &since, &i64::from(limit)],
+        )?
+        .iter()
+        .map(row_from)
+        .collect()
+    }
+
+    fn audit_checkpoint(&mut self) -> Result<Option<AuditCheckpoint>> {
+        self.optional(
+            "SELECT last_id, link, mac FROM audit_checkpoint WHERE id = 1",
+            &[],
+        )?
+        .as_ref()
+        .map(checkpoint_from)
+        .transpose()
+    }
+
+    fn start_audit_chain(&mut self, chain: &AuditChain) -> Result<bool> {
+        if self.audit_checkpoint()?.is_some() {
+            return Ok(false);
+        }
+        // Two servers starting at once: the second inserts nothing.
+        self.exec("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE", &[])?;
+        let r = self.row("SELECT COALESCE(MAX(id), 0) FROM audit_events", &[])?;
+        let last_id: i64 = get(&r, 0)?;
+        let link = chain.genesis();
+        let mac = chain.checkpoint_mac(last_id, &link);
+        let n = self.exec(
+            "INSERT INTO audit_checkpoint (id, last_id, link, mac) VALUES (1, $1, $2, $3)
+             ON CONFLICT (id) DO NOTHING",
+            &[&last_id, &link, &mac],
+        )?;
+        Ok(n == 1)
     }
 }

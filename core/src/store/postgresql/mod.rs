@@ -27,16 +27,17 @@ mod webauthn;
 
 pub use migrate::migrate_postgres;
 
-use super::{Backend, Durability, Tx};
+use super::{AuditChain, Backend, Durability, Tx};
 use crate::config::StorageConfig;
 use crate::error::{MfaError, Result};
+use audit::PendingAudit;
 use postgres::error::SqlState;
 use postgres::types::{FromSql, ToSql};
 use postgres::{Client, IsolationLevel, Row, Statement, Transaction};
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
 /// Times one operation runs before a serialization failure or deadlock is reported.
@@ -58,6 +59,10 @@ type Param<'a> = &'a (dyn ToSql + Sync);
 pub(super) struct PgTx<'t, 'c> {
     tx: &'t mut Transaction<'c>,
     statements: &'t mut HashMap<String, Statement>,
+    /// The keys audit rows are linked with (none before the engine set them).
+    chain: Option<Arc<AuditChain>>,
+    /// Audit rows to append when the operation's work is done (see `audit.rs`).
+    audit: &'t mut PendingAudit,
     /// The SQLSTATE of the first statement that failed, so the backend can tell a
     /// serialization failure (retried) from any other error, and knows the transaction is
     /// aborted even if the operation went on.
@@ -178,6 +183,7 @@ pub struct PostgresBackend {
     pool: Mutex<Pool>,
     durability: AtomicU8,
     max_idle: AtomicUsize,
+    chain: RwLock<Option<Arc<AuditChain>>>,
 }
 
 impl std::fmt::Debug for PostgresBackend {
@@ -207,6 +213,7 @@ impl PostgresBackend {
             }),
             durability: AtomicU8::new(durability_code(storage.durability)),
             max_idle: AtomicUsize::new(storage.max_idle_connections as usize),
+            chain: RwLock::new(None),
         };
         let mut client = backend.connect()?;
         if storage.migrate {
@@ -304,6 +311,8 @@ impl PostgresBackend {
             Err(e) => return Attempt::Stale(e.into()),
         };
         let mut failed = None;
+        let mut audit = PendingAudit::default();
+        let chain = self.chain();
         // `normal` holds for this transaction only (`SET LOCAL`), so a connection shared
         // through a pooler never carries it to another one; `full` is the server's setting
         // (`synchronous_commit = on` unless the database says otherwise).
@@ -317,8 +326,19 @@ impl PostgresBackend {
             f(&mut PgTx {
                 tx: &mut tx,
                 statements,
+                chain: chain.clone(),
+                audit: &mut audit,
                 failed: &mut failed,
-            })
+            })?;
+            // Last, so the chain's lock is the last one the transaction takes.
+            PgTx {
+                tx: &mut tx,
+                statements,
+                chain: chain.clone(),
+                audit: &mut audit,
+                failed: &mut failed,
+            }
+            .flush_audit()
         }))
         .unwrap_or_else(|_| Err(MfaError::internal("unexpected failure in the store")));
         let result = match (result, &failed) {
@@ -384,6 +404,15 @@ pub(crate) fn describe(e: &postgres::Error) -> String {
     }
 }
 
+impl PostgresBackend {
+    fn chain(&self) -> Option<Arc<AuditChain>> {
+        self.chain
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
 impl Drop for PostgresBackend {
     fn drop(&mut self) {
         let pool = self
@@ -405,6 +434,13 @@ impl Backend for PostgresBackend {
 
     fn read(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
         self.run(false, f)
+    }
+
+    fn set_audit_chain(&self, chain: Arc<AuditChain>) {
+        *self
+            .chain
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(chain);
     }
 
     fn apply(&self, storage: &StorageConfig) {

@@ -84,6 +84,13 @@ impl AttemptTx for SqliteTx<'_> {
         Ok(Ok(used))
     }
 
+    fn clear_attempts(&mut self, user_id: &str, key: &str) -> Result<usize> {
+        self.exec(
+            "DELETE FROM attempts WHERE user_id = ?1 OR scope = ?2",
+            params![user_id, key],
+        )
+    }
+
     fn release_attempt(&mut self, scope: &Scope) -> Result<()> {
         self.exec(
             "UPDATE attempts SET failures = MAX(failures - 1, 0) WHERE scope = ?1 AND locked_until = 0",

@@ -25,13 +25,13 @@ mod users;
 mod webauthn;
 
 use super::migrations::{MIGRATIONS, SCHEMA_VERSION};
-use super::{Backend, Durability, Tx};
+use super::{AuditChain, Backend, Durability, Tx};
 use crate::config::StorageConfig;
 use crate::error::{MfaError, Result};
 use rusqlite::{Connection, OpenFlags, Row, TransactionBehavior};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -47,6 +47,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// A transaction's view of one connection: what the domain modules implement [`Tx`] on.
 pub(super) struct SqliteTx<'c> {
     conn: &'c Connection,
+    /// The keys audit rows are linked with (none before the engine set them).
+    chain: Option<Arc<AuditChain>>,
 }
 
 impl SqliteTx<'_> {
@@ -220,6 +222,7 @@ pub struct SqliteBackend {
     readers: Mutex<(u32, Vec<Connection>)>,
     durability: AtomicU8,
     max_idle_readers: AtomicUsize,
+    chain: RwLock<Option<Arc<AuditChain>>>,
 }
 
 fn durability_code(d: Durability) -> u8 {
@@ -319,6 +322,7 @@ impl SqliteBackend {
             readers: Mutex::new((pid, Vec::new())),
             durability: AtomicU8::new(durability_code(storage.durability)),
             max_idle_readers: AtomicUsize::new(storage.max_idle_connections as usize),
+            chain: RwLock::new(None),
         })
     }
 
@@ -434,7 +438,8 @@ impl SqliteBackend {
             if !opens {
                 conn.prepare_cached("SAVEPOINT op")?.execute([])?;
             }
-            let result = catch_unwind(AssertUnwindSafe(|| f(&mut SqliteTx { conn })))
+            let chain = self.chain();
+            let result = catch_unwind(AssertUnwindSafe(|| f(&mut SqliteTx { conn, chain })))
                 .unwrap_or_else(|_| Err(MfaError::internal("unexpected failure in the store")));
             if opens {
                 // Nothing to release; a failure is handled below.
@@ -525,6 +530,15 @@ impl SqliteBackend {
     }
 }
 
+impl SqliteBackend {
+    fn chain(&self) -> Option<Arc<AuditChain>> {
+        self.chain
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
 impl Drop for SqliteBackend {
     fn drop(&mut self) {
         let st = self
@@ -549,7 +563,8 @@ impl Backend for SqliteBackend {
         }
         let conn = self.reader()?;
         conn.prepare_cached("BEGIN")?.execute([])?;
-        let result = catch_unwind(AssertUnwindSafe(|| f(&mut SqliteTx { conn: &conn })))
+        let chain = self.chain();
+        let result = catch_unwind(AssertUnwindSafe(|| f(&mut SqliteTx { conn: &conn, chain })))
             .unwrap_or_else(|_| Err(MfaError::internal("unexpected failure in the store")));
         let end = conn
             .prepare_cached("COMMIT")
@@ -558,6 +573,13 @@ impl Backend for SqliteBackend {
             self.give_back(conn);
         }
         result
+    }
+
+    fn set_audit_chain(&self, chain: Arc<AuditChain>) {
+        *self
+            .chain
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(chain);
     }
 
     fn apply(&self, storage: &StorageConfig) {
@@ -709,6 +731,9 @@ mod tests {
     #[test]
     fn the_audit_purge_takes_old_rows_from_the_oldest_and_keeps_the_newest() -> Result<()> {
         let backend = SqliteBackend::open(":memory:", &StorageConfig::default())?;
+        let chain = Arc::new(AuditChain::new(b"test hash key"));
+        backend.set_audit_chain(Arc::clone(&chain));
+        backend.write(&mut |tx| tx.start_audit_chain(&chain).map(|_| ()))?;
         let event = |created_at| crate::store::AuditRow {
             id: 0,
             user_id: None,
@@ -719,6 +744,7 @@ mod tests {
             user_agent: None,
             detail: None,
             created_at,
+            chain: None,
         };
         let ids = |backend: &SqliteBackend| -> Result<Vec<(i64, i64)>> {
             let st = lock(&backend.writer.state);

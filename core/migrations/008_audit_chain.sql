@@ -1,0 +1,10 @@
+-- A tamper-evident audit log: each row's keyed link to the one before, and the checkpoint
+-- retention leaves (the last purged row's id and link, with a MAC). Rows older than this
+-- migration are not linked; the engine's first open puts the checkpoint after them.
+ALTER TABLE audit_events ADD COLUMN chain BLOB;
+CREATE TABLE audit_checkpoint (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    last_id INTEGER NOT NULL,
+    link    BLOB NOT NULL,
+    mac     BLOB NOT NULL
+);

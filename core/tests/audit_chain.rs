@@ -1,0 +1,185 @@
+//! The tamper-evident audit log: each row's keyed link to the one before. Editing, inserting
+//! or deleting rows straight in the database is found at the first row concerned; retention,
+//! deleted users and export leave what remains verifiable; appends from many threads at once
+//! keep one chain.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+use common::*;
+use plinto_mfa_core::api::AuditVerification;
+use plinto_mfa_core::Engine;
+
+/// A log of about 12 rows: three users signing up and in.
+fn busy_log(env: &Env) -> Engine {
+    let engine = env.engine();
+    for i in 0..3 {
+        let email = format!("chain{i}@example.com");
+        engine.sign_up(&email, PASSWORD, None, &ctx()).unwrap();
+        engine.sign_in(&email, PASSWORD, &ctx()).unwrap();
+        let _ = engine.sign_in(&email, "Wrong-Password-9", &ctx());
+        env.clock.advance(60);
+    }
+    engine
+}
+
+fn ids(env: &Env) -> Vec<i64> {
+    env.sql_text("SELECT id FROM audit_events ORDER BY id", &[])
+        .into_iter()
+        .map(|v| v.unwrap().parse().unwrap())
+        .collect()
+}
+
+fn broken(v: &AuditVerification) -> (Option<i64>, Option<&str>) {
+    assert!(!v.valid, "{v:?}");
+    (v.first_bad_id, v.problem.as_deref())
+}
+
+#[test]
+fn an_untouched_log_verifies_and_reports_its_head() {
+    let env = Env::new();
+    let engine = busy_log(&env);
+    let v = engine.verify_audit(None).unwrap();
+    assert!(v.valid, "{v:?}");
+    assert_eq!(v.checked as usize, ids(&env).len());
+    let head = v.head.clone().unwrap();
+    assert_eq!(head.len(), 64);
+    assert!(engine.verify_audit(Some(&head)).unwrap().valid);
+    // The export carries each row's link; the last one is the head.
+    let rows = engine.export_audit(None, None, None).unwrap();
+    assert_eq!(rows.last().unwrap().chain.as_deref(), Some(head.as_str()));
+    let page = engine
+        .export_audit(None, Some(rows[2].id), Some(2))
+        .unwrap();
+    assert_eq!(
+        page.iter().map(|r| r.id).collect::<Vec<_>>(),
+        [rows[3].id, rows[4].id]
+    );
+}
+
+#[test]
+fn an_edited_row_is_found() {
+    let env = Env::new();
+    let engine = busy_log(&env);
+    let victim = ids(&env)[4];
+    env.sql_exec(&format!(
+        "UPDATE audit_events SET success = NOT success WHERE id = {victim}"
+    ));
+    assert_eq!(
+        broken(&engine.verify_audit(None).unwrap()),
+        (Some(victim), Some("edited"))
+    );
+}
+
+#[test]
+fn a_deleted_row_is_found() {
+    let env = Env::new();
+    let engine = busy_log(&env);
+    let all = ids(&env);
+    env.sql_exec(&format!("DELETE FROM audit_events WHERE id = {}", all[5]));
+    assert_eq!(
+        broken(&engine.verify_audit(None).unwrap()),
+        (Some(all[6]), Some("deleted"))
+    );
+}
+
+#[test]
+fn an_inserted_row_is_found() {
+    let env = Env::new();
+    let engine = busy_log(&env);
+    let all = ids(&env);
+    // Make room (as an attacker would), then insert a plausible row with a made-up link.
+    let at = all[3];
+    env.sql_exec(&format!(
+        "UPDATE audit_events SET id = id + 1000000 WHERE id > {at};
+         UPDATE audit_events SET id = id - 1000000 + 1 WHERE id > 1000000;
+         INSERT INTO audit_events (id, user_id, action, success, created_at, chain)
+           VALUES ({}, NULL, 'sign_in', TRUE, {}, NULL);",
+        at + 1,
+        T0
+    ));
+    assert_eq!(
+        broken(&engine.verify_audit(None).unwrap()),
+        (Some(at + 1), Some("inserted"))
+    );
+}
+
+#[test]
+fn a_cut_off_end_is_found_against_a_kept_head_and_a_forged_checkpoint_is_refused() {
+    let env = Env::new();
+    let engine = busy_log(&env);
+    let head = engine.verify_audit(None).unwrap().head.unwrap();
+    let last = *ids(&env).last().unwrap();
+    env.sql_exec(&format!("DELETE FROM audit_events WHERE id = {last}"));
+    let v = engine.verify_audit(Some(&head)).unwrap();
+    assert_eq!(v.problem.as_deref(), Some("head"));
+    // Moving the checkpoint past rows (to pass deleted rows off as purged) needs its MAC.
+    env.sql_exec("UPDATE audit_checkpoint SET last_id = last_id + 3");
+    assert_eq!(
+        engine.verify_audit(None).unwrap().problem.as_deref(),
+        Some("checkpoint")
+    );
+}
+
+#[test]
+fn retention_and_deleted_users_leave_the_rest_verifiable() {
+    let env = Env::new();
+    let engine = busy_log(&env);
+    let uid = engine
+        .sign_up("gone@example.com", PASSWORD, None, &ctx())
+        .unwrap()
+        .user
+        .id;
+    engine.delete_user(&uid, &ctx()).unwrap();
+    assert!(
+        engine.verify_audit(None).unwrap().valid,
+        "pseudonymized rows still link"
+    );
+    let before = ids(&env);
+    env.clock.advance(2 * 86_400);
+    engine
+        .configure(&serde_json::json!({"audit": {"retentionDays": 1}}))
+        .unwrap();
+    // A sign-in's housekeeping purges the old rows and moves the checkpoint past them.
+    engine
+        .sign_in("chain0@example.com", PASSWORD, &ctx())
+        .unwrap();
+    let after = ids(&env);
+    assert!(
+        after.len() < before.len() && after[0] > before[0],
+        "{after:?}"
+    );
+    let v = engine.verify_audit(None).unwrap();
+    assert!(v.valid, "{v:?}");
+    assert!(v.checkpoint_id.unwrap() >= before[0]);
+    // A process opened later on the same database verifies it too.
+    drop(engine);
+    assert!(env.engine().verify_audit(None).unwrap().valid);
+}
+
+#[test]
+fn concurrent_appends_keep_one_chain() {
+    let env = Env::new();
+    let engine = std::sync::Arc::new(env.engine());
+    for i in 0..8 {
+        engine
+            .sign_up(&format!("c{i}@example.com"), PASSWORD, None, &ctx())
+            .unwrap();
+    }
+    let threads: Vec<_> = (0..8)
+        .map(|i| {
+            let engine = std::sync::Arc::clone(&engine);
+            std::thread::spawn(move || {
+                for _ in 0..10 {
+                    let _ =
+                        engine.sign_in(&format!("c{i}@example.com"), "Wrong-Password-9", &ctx());
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let v = engine.verify_audit(None).unwrap();
+    assert!(v.valid, "{v:?}");
+    assert!(v.checked >= 88, "{v:?}");
+}
