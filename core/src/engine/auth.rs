@@ -510,4 +510,20 @@ impl Engine {
             self.user_view(tx, &row)
         })
     }
+
+    /// The user with this id, or else with this email (for administrators' tools).
+    pub fn find_user(&self, id_or_email: &str) -> Result<User> {
+        let key = validate::text("user", id_or_email, 320)?;
+        self.store.read(|tx| {
+            let row = match tx.user_by_id(key)? {
+                Some(row) => Some(row),
+                None => match validate::email(key) {
+                    Ok(email) => tx.user_by_email(&email)?,
+                    Err(_) => None,
+                },
+            };
+            let row = row.ok_or_else(|| MfaError::not_found("User"))?;
+            self.user_view(tx, &row)
+        })
+    }
 }
