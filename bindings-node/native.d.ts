@@ -49,6 +49,13 @@ export declare class NativeEngine {
 export declare function errorCodes(): Array<string>
 
 /**
+ * Runs the `plinto` admin command with `args` (without the program name) on the calling
+ * thread, writing to this process's stdout and stderr; returns the exit status. For the
+ * package's `plinto` executable, not for a server's event loop.
+ */
+export declare function runCli(args: Array<string>): number
+
+/**
  * Runs an operation that needs no engine (the authenticator side: `parse_otpauth_uri`,
  * `authenticator_code`) on the calling thread; it only parses and hashes a few bytes.
  * Returns the same JSON envelope as `NativeEngine.call`.

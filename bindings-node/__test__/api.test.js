@@ -279,3 +279,57 @@ test('the progressive delay is enforced', async () => {
   assert.equal(early.rateLimited, true)
   assert.equal(early.attemptsRemaining, 4)
 })
+
+test('rollout: buckets match the shared vectors, a past-deadline session is held to enrollment by authorize and requireMfa', async () => {
+  const { plinto } = fresh({ security: { gracePeriodDays: 0 } })
+  const vectors = JSON.parse(readFileSync(join(__dirname, '..', '..', 'tests', 'vectors', 'rollout_buckets.json'), 'utf8'))
+  const { createHash } = require('node:crypto')
+  for (const c of vectors.cases) {
+    // The documented formula, computed here independently.
+    const digest = createHash('sha256').update(`plinto-rollout:${c.userId}`).digest()
+    assert.equal(digest.readUInt32BE(0) % 100, c.bucket, c.userId)
+  }
+  const { user } = await plinto.auth.signUp({ email: 'late@example.com', password: PASSWORD })
+  const status = await plinto.auth.getRollout({ userId: user.id })
+  const digest = createHash('sha256').update(`plinto-rollout:${user.id}`).digest()
+  assert.equal(status.user?.bucket, digest.readUInt32BE(0) % 100)
+  await plinto.auth.setRollout({ phase: 'REQUIRED_ALL', percentage: 100, promptLocations: ['dashboard'] })
+  const signedIn = await plinto.auth.signIn({ email: 'late@example.com', password: PASSWORD })
+  assert.equal(signedIn.mfaEnrollment?.restricted, true)
+  const token = signedIn.session?.token ?? ''
+  const info = await plinto.auth.verifySession(token)
+  assert.deepEqual(info.mfaEnrollment?.promptLocations, ['dashboard'])
+  await assert.rejects(plinto.auth.authorize({ sessionToken: token, operation: 'reports' }), (/** @type {any} */ e) => e.code === 'mfa_setup_required')
+  /** @type {any} */
+  let answered = null
+  const res = { status: (/** @type {number} */ status) => ({ json: (/** @type {any} */ body) => { answered = { status, body } } }) }
+  let passed = false
+  await requireMfa(MfaLevel.NONE, plinto)({ user: info.user, session: info }, res, () => { passed = true })
+  assert.equal(passed, false)
+  assert.equal(answered?.status, 403)
+  assert.equal(answered?.body.code, 'mfa_setup_required')
+  const stats = await plinto.auth.getRolloutStats({ days: 3 })
+  assert.equal(stats.overdue, 1)
+})
+
+test('import users, then the audit chain verifies and reports tampering', async () => {
+  const { dir, plinto } = fresh()
+  const vectors = JSON.parse(readFileSync(join(__dirname, '..', '..', 'tests', 'vectors', 'imported_password_hashes.json'), 'utf8'))
+  const data = vectors.cases.map((/** @type {any} */ c, /** @type {number} */ i) => JSON.stringify({ email: `imp${i}@example.com`, passwordHash: c.hash })).join('\n') + '\n{"email": 1}\n'
+  const report = await plinto.auth.importUsers({ data, format: 'jsonl' })
+  assert.equal(report.imported, vectors.cases.length)
+  assert.deepEqual(report.issues.map((i) => [i.line, i.field]), [[vectors.cases.length + 1, 'email']])
+  const signedIn = await plinto.auth.signIn({ email: 'imp0@example.com', password: vectors.password })
+  assert.ok(signedIn.session)
+  const verified = await plinto.auth.verifyAudit()
+  assert.equal(verified.valid, true)
+  assert.ok(verified.checked >= vectors.cases.length + 1)
+  const exported = await plinto.auth.exportAudit({ limit: 2 })
+  assert.equal(exported.length, 2)
+  assert.match(exported[0].chain ?? '', /^[0-9a-f]{64}$/)
+  if (process.env.PLINTO_TEST_BACKEND !== 'postgres') {
+    execFileSync('python3', ['-c', `import sqlite3; c = sqlite3.connect(${JSON.stringify(join(dir, 'plinto.db'))}); c.execute("DELETE FROM audit_events WHERE id = 2"); c.commit()`])
+    const broken = await plinto.auth.verifyAudit()
+    assert.deepEqual([broken.valid, broken.firstBadId, broken.problem], [false, 3, 'deleted'])
+  }
+})

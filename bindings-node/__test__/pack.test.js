@@ -13,7 +13,7 @@ test('npm pack → npm install in a fresh directory → works (CommonJS and ESM)
   const outDir = mkdtempSync(join(tmpdir(), 'plinto-pack-'))
   const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', outDir], { cwd: pkgDir, encoding: 'utf8' }))
   const files = packed[0].files.map((/** @type {{path: string}} */ f) => f.path)
-  for (const f of ['index.js', 'index.mjs', 'index.d.ts', 'native.js', 'native.d.ts', 'package.json']) {
+  for (const f of ['cli.js', 'index.js', 'index.mjs', 'index.d.ts', 'native.js', 'native.d.ts', 'package.json']) {
     assert.ok(files.includes(f), `${f} in ${files}`)
   }
   assert.ok(files.some((/** @type {string} */ f) => f.endsWith('.node')), 'native addon packed')
@@ -26,6 +26,10 @@ test('npm pack → npm install in a fresh directory → works (CommonJS and ESM)
     p.auth.signUp({ email: 'pack@example.com', password: 'TestPassword123!' })
       .then(r => p.auth.getMFAStatus({ userId: 7 }).catch(e => console.log(r.user.email, e instanceof MfaError, e.code)))`
   assert.equal(execFileSync(process.execPath, ['-e', script], { cwd: app, encoding: 'utf8' }).trim(), 'pack@example.com true invalid_input')
+  // The admin command, as `npx @plinto/mfa …` runs it from the installed package.
+  const env = { ...process.env, PLINTO_DATABASE: join(app, 'cli.db'), PLINTO_SECRET_KEY: '45'.repeat(32) }
+  const status = JSON.parse(execFileSync('npx', ['--offline', '@plinto/mfa', '--json', 'rollout', 'status'], { cwd: app, env, encoding: 'utf8' }))
+  assert.equal(status.phase, 'optional')
   const esm = `import { createPlinto } from '@plinto/mfa'; console.log(typeof createPlinto)`
   writeFileSync(join(app, 'check.mjs'), esm)
   assert.equal(execFileSync(process.execPath, ['check.mjs'], { cwd: app, encoding: 'utf8' }).trim(), 'function')

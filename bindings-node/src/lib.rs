@@ -103,6 +103,14 @@ pub fn stateless_call(op: String, args_json: String) -> String {
     error::envelope(out)
 }
 
+/// Runs the `plinto` admin command with `args` (without the program name) on the calling
+/// thread, writing to this process's stdout and stderr; returns the exit status. For the
+/// package's `plinto` executable, not for a server's event loop.
+#[napi]
+pub fn run_cli(args: Vec<String>) -> i32 {
+    plinto_mfa_cli::run(&args)
+}
+
 /// Every error code the engine can produce.
 #[napi]
 pub fn error_codes() -> Vec<String> {

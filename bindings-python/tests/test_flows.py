@@ -302,3 +302,46 @@ def test_works_after_fork_in_child(tmp_path: Path) -> None:
     assert auth.get_user(report["signed_up"]).email == report["email"]
     again = auth.sign_in(report["email"], PASSWORD)
     assert again.session is not None
+
+
+def test_rollout_import_and_audit_chain(tmp_path: Path) -> None:
+    """The rollout's deadline, imported users (hashes made by other implementations) and the
+    audit chain, through the package; buckets checked against the documented formula."""
+    import hashlib
+
+    client = new_client(tmp_path, security={"grace_period_days": 0})
+    auth = client.auth_sync
+    root = Path(__file__).resolve().parents[2]
+    vectors = json.loads((root / "tests" / "vectors" / "rollout_buckets.json").read_text())
+    for case in vectors["cases"]:
+        digest = hashlib.sha256(f"plinto-rollout:{case['userId']}".encode()).digest()
+        assert int.from_bytes(digest[:4], "big") % 100 == case["bucket"]
+
+    hashes = json.loads((root / "tests" / "vectors" / "imported_password_hashes.json").read_text())
+    lines = [json.dumps({"email": f"py{i}@example.com", "passwordHash": c["hash"]})
+             for i, c in enumerate(hashes["cases"])]
+    report = auth.import_users(data="\n".join(lines + ['{"email": "x@example.com", "bogus": 1}']))
+    assert report.imported == len(hashes["cases"])
+    assert [(i.line, i.field) for i in report.issues] == [(len(lines) + 1, "bogus")]
+
+    auth.set_rollout(phase="required_all", percentage=100)
+    signed_in = auth.sign_in("py0@example.com", hashes["password"])
+    assert signed_in.session is not None and signed_in.mfa_enrollment is not None
+    assert signed_in.mfa_enrollment.restricted is True
+    info = auth.verify_session(signed_in.session.token)
+    assert info.mfa_enrollment is not None and info.mfa_enrollment.required
+    with pytest.raises(plinto.MfaError) as refused:
+        auth.authorize(session_token=signed_in.session.token, operation="reports")
+    assert refused.value.code == "mfa_setup_required"
+    assert signed_in.user is not None
+    rollout = auth.get_rollout(user_id=signed_in.user.id)
+    assert rollout.user is not None
+    digest = hashlib.sha256(f"plinto-rollout:{rollout.user.user_id}".encode()).digest()
+    assert rollout.user.bucket == int.from_bytes(digest[:4], "big") % 100
+
+    enforced = auth.enforce_rollout()
+    assert enforced.done and enforced.scanned == len(hashes["cases"])
+    stats = auth.get_rollout_stats(days=2)
+    assert stats.users == len(hashes["cases"]) and stats.overdue == len(hashes["cases"])
+    verified = auth.verify_audit()
+    assert verified.valid and verified.head and len(verified.head) == 64
