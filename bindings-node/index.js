@@ -291,6 +291,9 @@ function requireStepUp(operation, instance = plinto) {
         })
       }
       if (e?.code === 'session_invalid') return res.status(401).json({ error: 'Invalid or expired session' })
+      if (e?.code === 'mfa_setup_required') {
+        return res.status(403).json({ error: 'MFA setup required', code: e.code, requiresMfaSetup: true, redirectTo: '/settings/security' })
+      }
       console.error('Step-up middleware error:', error)
       res.status(500).json({ error: 'Authorization failed' })
     }

@@ -614,12 +614,15 @@ export interface AuditVerification {
   /** The first row that breaks the chain (its id), when invalid. */
   firstBadId?: number
   /**
-   * What is wrong there: `edited`, `inserted`, `deleted` (a gap), `checkpoint` (the
-   * retention checkpoint does not match) or `head` (not `expectHead`).
+   * What is wrong there: `edited`, `inserted`, `deleted` (rows missing before it),
+   * `checkpoint` (the retention checkpoint is missing or its MAC does not match) or
+   * `anchor` (the anchored row is gone or changed).
    */
   problem?: string
-  /** The newest row's chain hash (hex): keep it elsewhere to detect truncation later. */
+  /** The newest row's link (hex). */
   head?: string
+  /** `<id>:<link>` of the newest row: keep it elsewhere and pass it as `anchor` later. */
+  anchor?: string
   /** The id retention last purged up to (rows at or below it are gone by design). */
   checkpointId?: number
 }
@@ -1338,10 +1341,11 @@ export interface ExportAuditRequest {
  */
 export interface VerifyAuditRequest {
   /**
-   * Also require the newest row's chain hash to be this one (a value kept outside the
-   * database, e.g. from an earlier `head`): detects rows cut off the end.
+   * An `anchor` an earlier check printed (`<id>:<link>`), kept outside the database: the
+   * row must still be there with that link (detects the newest rows cut off, or the
+   * whole log rewritten). An anchor retention has purged since is not checked.
    */
-  expectHead?: string
+  anchor?: string
 }
 
 /**

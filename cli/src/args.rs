@@ -132,8 +132,9 @@ pub enum AuditAction {
     },
     /// Check the audit chain; exit status 1 if a row was edited, inserted or deleted.
     Verify {
-        /// The head an earlier verify printed (detects rows cut off the end).
+        /// The anchor an earlier verify printed (`<id>:<link>`), kept outside the database:
+        /// detects rows cut off the end, or the whole log rewritten.
         #[arg(long)]
-        expect_head: Option<String>,
+        anchor: Option<String>,
     },
 }

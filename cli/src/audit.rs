@@ -17,14 +17,14 @@ pub fn run(engine: &Engine, out: &Output, action: AuditAction) -> Result<i32, Mf
             format,
             output,
         } => export(engine, out, since.as_deref(), &format, output.as_deref()),
-        AuditAction::Verify { expect_head } => {
-            let v = engine.verify_audit(expect_head.as_deref())?;
+        AuditAction::Verify { anchor } => {
+            let v = engine.verify_audit(anchor.as_deref())?;
             out.answer(&v, |v| {
                 if v.valid {
                     format!(
-                        "audit chain intact: {} rows checked\nhead {}",
+                        "audit chain intact: {} rows checked\nanchor {} (keep it elsewhere; check later with --anchor)",
                         v.checked,
-                        v.head.as_deref().unwrap_or("-")
+                        v.anchor.as_deref().unwrap_or("-")
                     )
                 } else {
                     format!(

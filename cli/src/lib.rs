@@ -6,7 +6,7 @@
 //! - `rotate-key`: re-seal every secret under `PLINTO_NEW_SECRET_KEY` (safe to run again).
 //! - `rollout status | set-phase | set-percentage | set-prompts | enforce`, and `stats`.
 //! - `user show | unlock | reset-mfa` (changes are audited with `--reason`).
-//! - `audit export [--since] [--format jsonl|csv]`, `audit verify [--expect-head]`.
+//! - `audit export [--since] [--format jsonl|csv]`, `audit verify [--anchor]`.
 //!
 //! Every command answers in text, or with `--json` in JSON for scripts; long work shows
 //! progress on a terminal. Exit status: 0 done, 1 failed (or a chain that does not verify),

@@ -85,30 +85,43 @@ fn numbered(data: &str) -> impl Iterator<Item = (u64, &str)> {
 }
 
 fn json_lines(data: &str) -> Vec<Parsed> {
-    numbered(data)
+    numbered(data.trim_start_matches('\u{feff}'))
         .map(|(n, line)| {
             let mut de = serde_json::Deserializer::from_str(line);
-            let parsed = serde_path_to_error::deserialize::<_, Record>(&mut de).map_err(|e| {
-                let field = e.path().to_string();
-                let field = if field == "." || field == "?" {
-                    "record".to_string()
-                } else {
-                    field
-                };
-                MfaError::invalid(field, clean(&e.inner().to_string()))
-            });
+            let parsed = serde_path_to_error::deserialize::<_, Record>(&mut de)
+                .map_err(|e| {
+                    let field = e.path().to_string();
+                    let field = if field == "." || field == "?" {
+                        "record".to_string()
+                    } else {
+                        field
+                    };
+                    MfaError::invalid(field, clean(&e.inner().to_string()))
+                })
+                .and_then(|record| match de.end() {
+                    Ok(()) => Ok(record),
+                    Err(_) => Err(MfaError::invalid(
+                        "record",
+                        "has more after its JSON object",
+                    )),
+                });
             (n, parsed)
         })
         .collect()
 }
 
-/// serde's message without its position (the report gives the line).
+/// serde's message without its position (the report gives the line) and without the value
+/// it found, which may be a secret (`invalid type: string "…", expected …`).
 fn clean(message: &str) -> String {
-    message
-        .split(" at line ")
-        .next()
-        .unwrap_or(message)
-        .to_string()
+    let message = message.split(" at line ").next().unwrap_or(message);
+    match message.split_once(", expected ") {
+        Some((found, expected))
+            if found.starts_with("invalid type") || found.starts_with("invalid value") =>
+        {
+            format!("has the wrong type (expected {expected})")
+        }
+        _ => message.to_string(),
+    }
 }
 
 /// The fields of one CSV line: commas separate, double quotes enclose a field (`""` is a

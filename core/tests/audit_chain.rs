@@ -43,7 +43,13 @@ fn an_untouched_log_verifies_and_reports_its_head() {
     assert_eq!(v.checked as usize, ids(&env).len());
     let head = v.head.clone().unwrap();
     assert_eq!(head.len(), 64);
-    assert!(engine.verify_audit(Some(&head)).unwrap().valid);
+    let anchor = v.anchor.clone().unwrap();
+    assert_eq!(anchor, format!("{}:{head}", ids(&env).last().unwrap()));
+    assert!(engine.verify_audit(Some(&anchor)).unwrap().valid);
+    assert_eq!(
+        engine.verify_audit(Some("12")).unwrap_err().field(),
+        Some("anchor")
+    );
     // The export carries each row's link; the last one is the head.
     let rows = engine.export_audit(None, None, None).unwrap();
     assert_eq!(rows.last().unwrap().chain.as_deref(), Some(head.as_str()));
@@ -104,19 +110,83 @@ fn an_inserted_row_is_found() {
 }
 
 #[test]
-fn a_cut_off_end_is_found_against_a_kept_head_and_a_forged_checkpoint_is_refused() {
+fn a_cut_off_end_is_found_against_a_kept_anchor_and_a_forged_or_missing_checkpoint_is_refused() {
     let env = Env::new();
     let engine = busy_log(&env);
-    let head = engine.verify_audit(None).unwrap().head.unwrap();
+    let anchor = engine.verify_audit(None).unwrap().anchor.unwrap();
     let last = *ids(&env).last().unwrap();
-    env.sql_exec(&format!("DELETE FROM audit_events WHERE id = {last}"));
-    let v = engine.verify_audit(Some(&head)).unwrap();
-    assert_eq!(v.problem.as_deref(), Some("head"));
+    env.sql_exec(&format!(
+        "DELETE FROM audit_events WHERE id >= {}",
+        last - 1
+    ));
+    // New rows after the cut link to what is left: only the anchor tells.
+    engine
+        .sign_in("chain1@example.com", PASSWORD, &ctx())
+        .unwrap();
+    assert!(engine.verify_audit(None).unwrap().valid);
+    let v = engine.verify_audit(Some(&anchor)).unwrap();
+    assert_eq!(broken(&v), (Some(last), Some("anchor")));
     // Moving the checkpoint past rows (to pass deleted rows off as purged) needs its MAC.
     env.sql_exec("UPDATE audit_checkpoint SET last_id = last_id + 3");
     assert_eq!(
         engine.verify_audit(None).unwrap().problem.as_deref(),
         Some("checkpoint")
+    );
+    // Without a checkpoint, nothing verifies, and a new process does not start a new chain.
+    env.sql_exec("DELETE FROM audit_checkpoint");
+    drop(engine);
+    let reopened = env.engine();
+    assert_eq!(
+        reopened.verify_audit(None).unwrap().problem.as_deref(),
+        Some("checkpoint")
+    );
+}
+
+#[test]
+fn retention_does_not_purge_past_a_broken_link() {
+    let env = Env::new();
+    let engine = busy_log(&env);
+    let all = ids(&env);
+    engine
+        .configure(&serde_json::json!({"audit": {"retentionDays": 1}}))
+        .unwrap();
+    // Rows backdated so that retention would erase them: the dates are part of the links,
+    // so the purge finds the first link broken and erases nothing.
+    env.sql_exec(&format!(
+        "UPDATE audit_events SET created_at = 0 WHERE id <= {}",
+        all[6]
+    ));
+    engine
+        .sign_in("chain2@example.com", PASSWORD, &ctx())
+        .unwrap();
+    assert_eq!(ids(&env)[0], all[0], "nothing purged");
+    assert_eq!(
+        broken(&engine.verify_audit(None).unwrap()),
+        (Some(all[0]), Some("edited"))
+    );
+    // Rows really that old, one of them edited: the verified run before the edit goes.
+    let env = Env::new();
+    let engine = busy_log(&env);
+    let all = ids(&env);
+    env.sql_exec(&format!(
+        "UPDATE audit_events SET detail = 'forged' WHERE id = {}",
+        all[4]
+    ));
+    env.clock.advance(2 * 86_400);
+    engine
+        .configure(&serde_json::json!({"audit": {"retentionDays": 1}}))
+        .unwrap();
+    engine
+        .sign_in("chain2@example.com", PASSWORD, &ctx())
+        .unwrap();
+    assert_eq!(
+        ids(&env)[0],
+        all[4],
+        "the rows before the edited one went, the rest stayed"
+    );
+    assert_eq!(
+        broken(&engine.verify_audit(None).unwrap()),
+        (Some(all[4]), Some("edited"))
     );
 }
 

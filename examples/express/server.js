@@ -87,7 +87,7 @@ function setSessionCookie(req, res, session) {
 function fail(res, what, error) {
   const status = {
     invalid_input: 400, invalid_credentials: 401, session_invalid: 401, mfa_invalid_code: 401, mfa_expired_code: 401,
-    mfa_step_up_required: 403, mfa_factors_suspended: 403, not_found: 404, already_exists: 409, mfa_rate_limited: 429,
+    mfa_step_up_required: 403, mfa_factors_suspended: 403, mfa_setup_required: 403, not_found: 404, already_exists: 409, mfa_rate_limited: 429,
     mfa_delivery_failed: 503
   }[/** @type {string} */ (error?.code)] ?? 400
   if (error?.retryAfter) res.set('Retry-After', String(error.retryAfter))
@@ -578,6 +578,61 @@ app.post('/api/payments',
   requireStepUp('payment_method_add'), // Plinto: a recent MFA check for this operation
   processPayment
 )
+
+// Plinto: the signed-in session as the web app sees it: its user and where they stand with
+// enrolling a factor (the rollout's prompts and deadline). A session held to enrollment may
+// call this, the setup and verify routes, the status route and sign-out; every route guarded
+// with requireMfa answers it 403 mfa_setup_required.
+app.get('/api/auth/session', authenticate, (req, res) => {
+  res.json({ user: req.user, mfaVerified: req.session.mfaVerified, mfaEnrollment: req.session.mfaEnrollment ?? null })
+})
+
+// Plinto: administrators' rollout routes: the admin role, MFA on this session, and an MFA
+// check within the last ten minutes (the core's requireRecentMfa).
+/** @param {number} maxAge seconds @returns {import('express').RequestHandler} */
+function requireRecentMfa(maxAge) {
+  return (req, res, next) => {
+    plinto.auth.requireRecentMfa({ token: req.sessionToken ?? '', maxAge }).then(
+      () => next(),
+      (error) => fail(res, 'Recent verification required', error)
+    )
+  }
+}
+const adminRollout = [authenticate, requireRole('admin', 'super_admin'), requireMfa(MfaLevel.REQUIRED), requireRecentMfa(600)]
+
+app.get('/api/admin/rollout', ...adminRollout, async (req, res) => {
+  try {
+    res.json(await plinto.auth.getRollout())
+  } catch (error) {
+    fail(res, 'Failed to read the rollout', error)
+  }
+})
+
+app.post('/api/admin/rollout', ...adminRollout, async (req, res) => {
+  try {
+    const { phase, percentage, promptLocations } = req.body ?? {}
+    res.json(await plinto.auth.setRollout({ phase, percentage, promptLocations, ...clientOf(req) }))
+  } catch (error) {
+    fail(res, 'Failed to change the rollout', error)
+  }
+})
+
+app.post('/api/admin/rollout/enforce', ...adminRollout, async (req, res) => {
+  try {
+    res.json(await plinto.auth.enforceRollout({ ...clientOf(req) }))
+  } catch (error) {
+    fail(res, 'Failed to enforce the rollout', error)
+  }
+})
+
+app.get('/api/admin/rollout/stats', ...adminRollout, async (req, res) => {
+  try {
+    const days = req.query.days === undefined ? undefined : Number(req.query.days)
+    res.json(await plinto.auth.getRolloutStats({ days }))
+  } catch (error) {
+    fail(res, 'Failed to read the statistics', error)
+  }
+})
 
 // Plinto: the other levels, so every MfaLevel can be exercised.
 app.get('/api/reports', authenticate, requireMfa(MfaLevel.OPTIONAL), (req, res) => {

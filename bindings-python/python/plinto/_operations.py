@@ -681,11 +681,14 @@ class AuditVerification(Record):
     first_bad_id: Optional[int]
     """The first row that breaks the chain (its id), when invalid."""
     problem: Optional[str]
-    """What is wrong there: ``edited``, ``inserted``, ``deleted`` (a gap), ``checkpoint`` (the
-    retention checkpoint does not match) or ``head`` (not ``expect_head``).
+    """What is wrong there: ``edited``, ``inserted``, ``deleted`` (rows missing before it),
+    ``checkpoint`` (the retention checkpoint is missing or its MAC does not match) or
+    ``anchor`` (the anchored row is gone or changed).
     """
     head: Optional[str]
-    """The newest row's chain hash (hex): keep it elsewhere to detect truncation later."""
+    """The newest row's link (hex)."""
+    anchor: Optional[str]
+    """``<id>:<link>`` of the newest row: keep it elsewhere and pass it as ``anchor`` later."""
     checkpoint_id: Optional[int]
     """The id retention last purged up to (rows at or below it are gone by design)."""
 
@@ -1492,13 +1495,13 @@ class SyncAuthOperations(SyncBase):
     def verify_audit(
         self,
         *,
-        expect_head: Optional[str] = None,
+        anchor: Optional[str] = None,
     ) -> AuditVerification:
         """Checks the audit log's chain: every row's keyed hash links it to the row before, from
         the last retention checkpoint on. An edited, inserted or deleted row breaks the chain at
         that row.
         """
-        raw = self._call("verify_audit", {"expectHead": expect_head})
+        raw = self._call("verify_audit", {"anchor": anchor})
         return AuditVerification.from_json(raw)
 
     def get_passkey_registration_options(
@@ -2133,13 +2136,13 @@ class AsyncAuthOperations(AsyncBase):
     async def verify_audit(
         self,
         *,
-        expect_head: Optional[str] = None,
+        anchor: Optional[str] = None,
     ) -> AuditVerification:
         """Checks the audit log's chain: every row's keyed hash links it to the row before, from
         the last retention checkpoint on. An edited, inserted or deleted row breaks the chain at
         that row.
         """
-        return await self._in_thread(self._sync.verify_audit, expect_head=expect_head)
+        return await self._in_thread(self._sync.verify_audit, anchor=anchor)
 
     async def get_passkey_registration_options(
         self,

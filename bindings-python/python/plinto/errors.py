@@ -35,6 +35,7 @@ from ._operations import (
     RateLimitedError,
     SessionInvalidError,
     SetupFailedError,
+    SetupRequiredError,
     StepUpRequiredError,
     StorageError,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "RateLimitedError",
     "SessionInvalidError",
     "SetupFailedError",
+    "SetupRequiredError",
     "StepUpRequiredError",
     "StorageError",
     "error_class",

@@ -187,6 +187,16 @@ class StepUpRequirement:
             ) from None
         except plinto.SessionInvalidError:
             raise HTTPException(status_code=401, detail="Invalid or expired session") from None
+        except plinto.SetupRequiredError as e:
+            raise HTTPException(
+                status_code=403,
+                detail={
+                    "error": "MFA setup required",
+                    "code": e.code,
+                    "requires_mfa_setup": True,
+                    "redirect_to": "/settings/security",
+                },
+            ) from None
 
     def __repr__(self) -> str:
         return f"StepUpRequirement({self.operation!r})"

@@ -177,10 +177,11 @@ pub struct ExportedAuditEvent {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct VerifyAuditRequest {
-    /// Also require the newest row's chain hash to be this one (a value kept outside the
-    /// database, e.g. from an earlier `head`): detects rows cut off the end.
+    /// An `anchor` an earlier check printed (`<id>:<link>`), kept outside the database: the
+    /// row must still be there with that link (detects the newest rows cut off, or the
+    /// whole log rewritten). An anchor retention has purged since is not checked.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
-    pub expect_head: Option<String>,
+    pub anchor: Option<String>,
 }
 
 /// The outcome of a chain check.
@@ -194,11 +195,14 @@ pub struct AuditVerification {
     pub checked: u64,
     /// The first row that breaks the chain (its id), when invalid.
     pub first_bad_id: Option<i64>,
-    /// What is wrong there: `edited`, `inserted`, `deleted` (a gap), `checkpoint` (the
-    /// retention checkpoint does not match) or `head` (not `expectHead`).
+    /// What is wrong there: `edited`, `inserted`, `deleted` (rows missing before it),
+    /// `checkpoint` (the retention checkpoint is missing or its MAC does not match) or
+    /// `anchor` (the anchored row is gone or changed).
     pub problem: Option<String>,
-    /// The newest row's chain hash (hex): keep it elsewhere to detect truncation later.
+    /// The newest row's link (hex).
     pub head: Option<String>,
+    /// `<id>:<link>` of the newest row: keep it elsewhere and pass it as `anchor` later.
+    pub anchor: Option<String>,
     /// The id retention last purged up to (rows at or below it are gone by design).
     pub checkpoint_id: Option<i64>,
 }

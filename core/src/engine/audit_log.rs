@@ -44,26 +44,35 @@ impl Engine {
     }
 
     /// Checks the audit chain (see `VerifyAuditRequest`), on one consistent snapshot.
-    pub fn verify_audit(&self, expect_head: Option<&str>) -> Result<AuditVerification> {
-        self.store.read(|tx| self.verify_chain(tx, expect_head))
+    pub fn verify_audit(&self, anchor: Option<&str>) -> Result<AuditVerification> {
+        let anchor = anchor.map(parse_anchor).transpose()?;
+        self.store.read(|tx| self.verify_chain(tx, anchor.as_ref()))
     }
 
     fn verify_chain(
         &self,
         tx: &mut dyn Tx,
-        expect_head: Option<&str>,
+        anchor: Option<&(i64, String)>,
     ) -> Result<AuditVerification> {
         let mut out = AuditVerification::default();
-        let Some(cp) = tx.audit_checkpoint()? else {
-            return Ok(AuditVerification { valid: true, ..out });
+        // The migration created the checkpoint and the first open filled it in: without it
+        // (or with a MAC that does not fit) nothing can be trusted.
+        let cp = match tx.audit_checkpoint()? {
+            Some(cp) if ct_eq(&self.chain.checkpoint_mac(cp.last_id, &cp.link), &cp.mac) => cp,
+            other => {
+                out.checkpoint_id = other.map(|cp| cp.last_id);
+                out.problem = Some("checkpoint".into());
+                return Ok(out);
+            }
         };
         out.checkpoint_id = Some(cp.last_id);
-        if !ct_eq(&self.chain.checkpoint_mac(cp.last_id, &cp.link), &cp.mac) {
-            out.problem = Some("checkpoint".into());
-            return Ok(out);
-        }
         let mut prev = cp.link;
         let mut prev_id = cp.last_id;
+        // An anchor is checked when its row comes by; one retention purged cannot be.
+        let mut anchored = match anchor {
+            None => true,
+            Some((id, _)) => *id <= cp.last_id,
+        };
         let mut page = tx.audit_page(cp.last_id, i64::MIN, PAGE)?;
         let mut at = 0;
         loop {
@@ -93,18 +102,22 @@ impl Engine {
             }
             prev = row.chain.clone().unwrap_or_default();
             prev_id = row.id;
+            if let Some((id, link)) = anchor {
+                if *id == row.id {
+                    anchored = ct_eq(link.as_bytes(), hex(&prev).as_bytes());
+                }
+            }
             out.checked += 1;
             at += 1;
         }
-        out.head = Some(hex(&prev));
-        if let Some(expected) = expect_head {
-            if !ct_eq(
-                expected.trim().to_ascii_lowercase().as_bytes(),
-                hex(&prev).as_bytes(),
-            ) {
-                out.problem = Some("head".into());
-                return Ok(out);
-            }
+        if out.checked > 0 {
+            out.head = Some(hex(&prev));
+            out.anchor = Some(format!("{prev_id}:{}", hex(&prev)));
+        }
+        if !anchored {
+            out.first_bad_id = anchor.map(|(id, _)| *id);
+            out.problem = Some("anchor".into());
+            return Ok(out);
         }
         out.valid = true;
         Ok(out)
@@ -133,4 +146,16 @@ impl Engine {
             "edited"
         }
     }
+}
+
+/// `<id>:<link hex>`.
+fn parse_anchor(anchor: &str) -> Result<(i64, String)> {
+    let bad = || MfaError::invalid("anchor", "must be <id>:<link> as a check printed it");
+    let (id, link) = anchor.trim().split_once(':').ok_or_else(bad)?;
+    let id = id.parse::<i64>().map_err(|_| bad())?;
+    let link = link.to_ascii_lowercase();
+    if link.len() != 64 || !link.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    Ok((id, link))
 }

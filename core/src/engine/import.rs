@@ -4,6 +4,7 @@
 //! before any transaction; then users go in by batches, each one transaction, so a user is
 //! imported with every factor or not at all.
 
+use super::step_up::PASSWORD_GRACE_SECS;
 use super::Engine;
 use crate::api::{ImportIssue, ImportReport, ImportUsersRequest, RequestContext};
 use crate::audit::AuditAction;
@@ -87,10 +88,9 @@ impl Engine {
         ctx: &RequestContext,
     ) -> Result<ImportReport> {
         let mut out = ImportReport::default();
-        let mut seen = std::collections::HashSet::new();
         for (_, p) in batch {
             let u = &p.user;
-            if !seen.insert(u.email.as_str()) || tx.user_by_email(&u.email)?.is_some() {
+            if tx.user_by_email(&u.email)?.is_some() {
                 out.skipped += 1;
                 continue;
             }
@@ -114,9 +114,10 @@ impl Engine {
             if !p.backup_hashes.is_empty() {
                 tx.replace_backup_codes(&u.id, &p.backup_hashes, u.created_at)?;
             }
+            // The set-up date only: no factor was "just added" (which would let a caller
+            // naming no session regenerate backup codes).
             if p.totp.is_some() || !p.channels.is_empty() {
                 tx.stamp_user(&u.id, UserStamp::MfaSetup, u.created_at)?;
-                tx.stamp_user(&u.id, UserStamp::FactorAdded, u.created_at)?;
             }
             self.audit(
                 tx,
@@ -141,7 +142,11 @@ impl Engine {
         password::check_imported(hash.trim())?;
         let role = validate::role(r.role.as_deref().unwrap_or("user"))?;
         let now = self.now();
-        let created_at = r.created_at.map_or(now, |t| t.0.min(now));
+        // An imported account is not a fresh sign-up: it is dated before the sign-up grace
+        // (which lets a new account add its first factor without a password check), so only
+        // its owner's password, at sign-in, opens its session.
+        let latest = now - PASSWORD_GRACE_SECS - 1;
+        let created_at = r.created_at.map_or(latest, |t| t.0.min(latest));
         let id = crypto::new_id("usr")?;
         let key = self.sealing_key();
         let seal =

@@ -111,8 +111,10 @@ impl Engine {
         let hash_key = keys.open(&aad, &stored)?;
         let chain = Arc::new(AuditChain::new(&hash_key));
         store.set_audit_chain(Arc::clone(&chain));
-        // A read first: a database opened read-only whose chain is started opens.
-        if store.read(|tx| tx.audit_checkpoint())?.is_none() {
+        // The migration left the checkpoint; its first link is filled in once. A read first,
+        // so a database opened read-only (its chain started) opens.
+        let unstarted = store.read(|tx| tx.audit_checkpoint())?;
+        if unstarted.is_some_and(|cp| cp.mac.is_empty()) {
             store.write(|tx| tx.start_audit_chain(&chain))?;
         }
         Ok(Self {
@@ -330,17 +332,14 @@ impl Engine {
         })
     }
 
-    /// A password hash to compare against when the email is unknown, made with the cost
-    /// parameters of a random stored hash (the current ones without users), so an unknown
-    /// email costs what a known one costs, also after the cost was raised.
+    /// The password hash to check when the email is unknown: a stable pick among the stored
+    /// hashes (`sample`), so an unknown email costs exactly what a known account of that
+    /// format and cost costs; without users, one made with the current parameters.
     fn dummy_hash(&self, sample: Option<&str>) -> Result<String> {
-        // An imported hash (bcrypt, scrypt…) costs what checking it costs: check that one.
-        if let Some(imported) = sample.filter(|h| password::is_imported(h)) {
-            return Ok(imported.to_string());
+        if let Some(h) = sample {
+            return Ok(h.to_string());
         }
-        let params = sample
-            .and_then(|h| password::params_of(h).ok())
-            .unwrap_or(self.config().password);
+        let params = self.config().password;
         let mut cache = self
             .dummy_hashes
             .lock()

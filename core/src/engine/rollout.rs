@@ -27,6 +27,17 @@ struct State {
 }
 
 impl State {
+    /// A stored requirement as it counts now: one the rollout set counts from the start of
+    /// the current phase at the earliest, so a user whose requirement lapsed (the phase went
+    /// down) gets a whole grace period again when it comes back.
+    fn effective<'a>(&self, requirement: Option<(i64, &'a str)>) -> Option<(i64, &'a str)> {
+        let start = self.phase_starts.get(self.phase.as_str()).copied();
+        requirement.map(|(since, source)| match (source, start) {
+            (rollout::SOURCE_ROLLOUT, Some(start)) => (since.max(start), source),
+            _ => (since, source),
+        })
+    }
+
     fn read(tx: &mut dyn Tx) -> Result<State> {
         let Some(row) = tx.rollout()? else {
             return Ok(State {
@@ -108,7 +119,7 @@ impl Engine {
         let standing = Standing::of(
             enrolled,
             coverage,
-            requirement.as_ref().map(|(s, src)| (*s, src.as_str())),
+            state.effective(requirement.as_ref().map(|(s, src)| (*s, src.as_str()))),
             self.config().security.grace_period_days,
         );
         Ok((
@@ -242,6 +253,7 @@ impl Engine {
         }
         let now = self.now();
         let state = self.store.write(|tx| {
+            tx.hold_rollout()?;
             let mut state = State::read(tx)?;
             if let Some(p) = phase {
                 if p != state.phase || state.updated_at.is_none() {
@@ -412,7 +424,8 @@ impl Engine {
                     .map(|r| (r.since, r.source.as_str()))
                     // Covered but not reached yet: their grace period starts when it does.
                     .or((coverage == Coverage::Required).then_some((now, rollout::SOURCE_ROLLOUT)));
-                let standing = Standing::of(row.enrolled, coverage, requirement, grace);
+                let standing =
+                    Standing::of(row.enrolled, coverage, state.effective(requirement), grace);
                 if row.enrolled {
                     stats.enrolled += 1;
                 } else if standing.restricted(now) {

@@ -317,8 +317,13 @@ impl Engine {
         })?;
         self.touch_if_due(&row);
         let now = self.now();
+        // A verification counts while the user still has a factor (not after MFA was
+        // turned off, or reset by an administrator).
+        let enrolled = methods.iter().any(|m| m != "backup");
         match row.mfa_verified_at {
-            Some(at) if u64::try_from(now - at).unwrap_or(u64::MAX) <= max_age => Ok(()),
+            Some(at) if enrolled && u64::try_from(now - at).unwrap_or(u64::MAX) <= max_age => {
+                Ok(())
+            }
             _ => Err(MfaError::StepUpRequired { max_age, methods }),
         }
     }

@@ -266,7 +266,7 @@ operations! {
     ExportAudit "export_audit" (ExportAuditRequest => Vec<ExportedAuditEvent>) {}
         = engine |e, r| e.export_audit(r.since.map(|t| t.0), r.after_id, r.limit);
     VerifyAudit "verify_audit" (VerifyAuditRequest => AuditVerification) {}
-        = engine |e, r| e.verify_audit(r.expect_head.as_deref());
+        = engine |e, r| e.verify_audit(r.anchor.as_deref());
     RequestNewCode "request_new_code" (RequestNewCodeRequest => RequestCodeResult) {
         guide_name: Some("requestNewCode"), namespace: Namespace::Mfa, flags: SENDS_CODE
     } = engine |e, r| e.request_new_code(

@@ -172,25 +172,15 @@ fn is_own(stored: &str) -> bool {
     parse(stored).is_ok_and(|(_, _, hash)| hash.len() == HASH_LEN)
 }
 
-/// Whether `stored` is an imported hash (another format, or argon2 of another shape).
-pub fn is_imported(stored: &str) -> bool {
-    !is_own(stored) && imported::format(stored).is_some()
-}
-
 /// The cost parameters a stored hash was made with.
 pub fn params_of(stored: &str) -> Result<PasswordParams> {
     parse(stored).map(|(p, _, _)| p)
 }
 
-/// Whether a stored hash is imported or cheaper than `current` in any parameter (it is then
-/// re-made at the next correct sign-in).
+/// Whether a stored hash is imported or made with other parameters than `current` (it is
+/// then re-made at the next correct sign-in, so every hash ends up at the configured cost).
 pub fn needs_rehash(stored: &str, current: PasswordParams) -> bool {
-    !is_own(stored)
-        || params_of(stored).is_ok_and(|p| {
-            p.memory_kib < current.memory_kib
-                || p.iterations < current.iterations
-                || p.parallelism != current.parallelism
-        })
+    !is_own(stored) || params_of(stored).is_ok_and(|p| p != current)
 }
 
 fn parse(stored: &str) -> Result<(PasswordParams, Vec<u8>, Vec<u8>)> {

@@ -108,3 +108,25 @@ pub struct AuditCheckpoint {
     /// [`AuditChain::checkpoint_mac`] of the two.
     pub mac: Vec<u8>,
 }
+
+/// The run of `rows` (in id order, right after the checkpoint `cp`) that retention may
+/// purge: consecutive ids, older than `before`, each link following the one before. Returns
+/// the last such row's id and link, or `None` when the first row already stops the run.
+pub fn verified_run(
+    chain: &AuditChain,
+    cp: &AuditCheckpoint,
+    rows: &[AuditRow],
+    before: i64,
+) -> Option<(i64, Vec<u8>)> {
+    let mut prev = (cp.last_id, cp.link.clone());
+    let mut last = None;
+    for row in rows {
+        let link = chain.link(&prev.1, row);
+        if row.created_at >= before || row.id != prev.0 + 1 || row.chain.as_ref() != Some(&link) {
+            break;
+        }
+        prev = (row.id, link);
+        last = Some(prev.clone());
+    }
+    last
+}

@@ -15,7 +15,7 @@ mod rows;
 mod sqlite;
 mod tx;
 
-pub use audit_chain::{AuditChain, AuditCheckpoint, PSEUDONYM_PREFIX};
+pub use audit_chain::{verified_run, AuditChain, AuditCheckpoint, PSEUDONYM_PREFIX};
 pub use migrations::{MIGRATIONS, POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION, SCHEMA_VERSION};
 pub(crate) use postgresql::describe as describe_postgres_error;
 pub use postgresql::{is_postgres_url, migrate_postgres, PostgresBackend};

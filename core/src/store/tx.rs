@@ -232,15 +232,17 @@ pub trait AuditTx {
     /// Every user's audit events with an id above `after_id` and a time at or after
     /// `since`, oldest first, at most `limit`, with their links.
     fn audit_page(&mut self, after_id: i64, since: i64, limit: u32) -> Result<Vec<AuditRow>>;
-    /// Deletes audit events older than `before` among the oldest ones (a bounded number per
-    /// call, so a large backlog goes over several calls), always keeping the newest event (ids
-    /// never go back), and moves the checkpoint past them. Returns how many (a server
-    /// database may do it at commit and report 0).
+    /// Deletes the oldest audit events older than `before` (a bounded number per call, so a
+    /// large backlog goes over several calls) and moves the checkpoint past them: only an
+    /// unbroken run right after the checkpoint whose links verify, never the newest event
+    /// (ids never go back). Returns how many (a server database may do it at commit and
+    /// report 0).
     fn purge_audit(&mut self, before: i64) -> Result<usize>;
-    /// Where retention left the chain.
+    /// Where retention left the chain (`None` if its row is gone: a broken chain).
     fn audit_checkpoint(&mut self) -> Result<Option<AuditCheckpoint>>;
-    /// Starts the chain if it has no checkpoint yet: after the rows already there (older
-    /// than the chain, not linked). True if it did.
+    /// Fills in the checkpoint the schema migration left (after the rows older than the
+    /// chain, which are not linked) with the chain's first link, if no row is linked yet.
+    /// True if it did.
     fn start_audit_chain(&mut self, chain: &AuditChain) -> Result<bool>;
 }
 
@@ -290,6 +292,9 @@ pub trait RolloutTx {
     fn rollout(&mut self) -> Result<Option<RolloutRow>>;
     /// Stores the rollout's state.
     fn put_rollout(&mut self, row: &RolloutRow) -> Result<()>;
+    /// Holds the rollout's state until the transaction ends, so two changes at once cannot
+    /// lose one (SQLite's write lock already does).
+    fn hold_rollout(&mut self) -> Result<()>;
     /// Sets (or with `None` lifts) the user's requirement to enroll; with `only_unset`, only
     /// if the user has none. False if nothing changed (or there is no such user).
     fn set_enrollment(

@@ -8,7 +8,7 @@
 
 use super::{get, PgTx};
 use crate::error::{MfaError, Result};
-use crate::store::{AuditChain, AuditCheckpoint, AuditRow, AuditTx};
+use crate::store::{verified_run, AuditChain, AuditCheckpoint, AuditRow, AuditTx};
 use postgres::Row;
 
 /// Oldest audit rows one purge looks at.
@@ -17,12 +17,14 @@ const PURGE_WINDOW: i64 = 1_000;
 const COLUMNS: &str =
     "id, user_id, action, method, success, ip, user_agent, detail, created_at, chain";
 
-/// What a transaction appends to the audit log at its end.
+/// What a transaction changes in the audit log at its end.
 #[derive(Debug, Default)]
 pub(super) struct PendingAudit {
     rows: Vec<AuditRow>,
     /// Purge rows older than this.
     purge_before: Option<i64>,
+    /// Deleted users: (id, pseudonym) for their rows, also the ones appended now.
+    renames: Vec<(String, String)>,
 }
 
 fn row_from(r: &Row) -> Result<AuditRow> {
@@ -49,12 +51,19 @@ fn checkpoint_from(r: &Row) -> Result<AuditCheckpoint> {
 }
 
 impl PgTx<'_, '_> {
-    /// Writes the transaction's audit rows and purge, under the chain's lock.
+    /// Gives a deleted user's audit rows the pseudonym, at the transaction's end.
+    pub(super) fn rename_in_audit(&mut self, id: &str, pseudonym: &str) {
+        self.audit
+            .renames
+            .push((id.to_string(), pseudonym.to_string()));
+    }
+
+    /// Writes the transaction's audit rows, renames and purge, under the chain's lock.
     pub(super) fn flush_audit(&mut self) -> Result<()> {
+        let a = &self.audit;
         // Nothing to write, or a statement failed (the transaction is rolled back anyway).
-        if (self.audit.rows.is_empty() && self.audit.purge_before.is_none())
-            || self.failed.is_some()
-        {
+        let idle = a.rows.is_empty() && a.purge_before.is_none() && a.renames.is_empty();
+        if idle || self.failed.is_some() {
             return Ok(());
         }
         let chain = self
@@ -70,9 +79,13 @@ impl PgTx<'_, '_> {
             .map(checkpoint_from)
             .transpose()?
             .ok_or_else(|| MfaError::internal("the audit chain was not started"))?;
-        if let Some(before) = self.audit.purge_before.take() {
-            self.purge_now(&chain, before)?;
+        if cp.mac.is_empty() {
+            return Err(MfaError::internal("the audit chain was not started"));
         }
+        if let Some(before) = self.audit.purge_before.take() {
+            self.purge_now(&chain, &cp, before)?;
+        }
+        let renames = std::mem::take(&mut self.audit.renames);
         let newest = self.optional(
             "SELECT id, chain FROM audit_events ORDER BY id DESC LIMIT 1",
             &[],
@@ -85,8 +98,13 @@ impl PgTx<'_, '_> {
             None => (cp.last_id, cp.link),
         };
         for a in std::mem::take(&mut self.audit.rows) {
+            let renamed = renames
+                .iter()
+                .find(|(id, _)| a.user_id.as_deref() == Some(id.as_str()))
+                .map(|(_, pseudonym)| pseudonym.clone());
             let row = AuditRow {
                 id: last_id + 1,
+                user_id: renamed.or(a.user_id.clone()),
                 ..a
             };
             let link = chain.link(&prev, &row);
@@ -109,39 +127,58 @@ impl PgTx<'_, '_> {
             last_id = row.id;
             prev = link;
         }
+        for (id, pseudonym) in &renames {
+            self.exec(
+                "UPDATE audit_events SET user_id = $2 WHERE user_id = $1",
+                &[id, pseudonym],
+            )?;
+        }
         Ok(())
     }
 
-    /// The purge itself (the caller holds the chain's lock).
-    fn purge_now(&mut self, chain: &AuditChain, before: i64) -> Result<()> {
-        // As on SQLite: the oldest rows in id order, older than `before`, never the newest;
-        // rows another transaction holds (a user being deleted) are left for a later purge.
-        let gone = self.rows(
+    /// The purge itself (the caller holds the chain's lock): see [`AuditTx::purge_audit`].
+    fn purge_now(&mut self, chain: &AuditChain, cp: &AuditCheckpoint, before: i64) -> Result<()> {
+        // Rows older than the chain (at or below the checkpoint) are not linked: they go by age.
+        self.exec(
             "DELETE FROM audit_events WHERE id IN (
-               SELECT id FROM audit_events
-               WHERE id IN (SELECT id FROM audit_events ORDER BY id LIMIT $2)
-                 AND created_at < $1
-                 AND id < (SELECT MAX(id) FROM audit_events)
-               FOR UPDATE SKIP LOCKED)
-             RETURNING id, chain",
-            &[&before, &PURGE_WINDOW],
+               SELECT id FROM audit_events WHERE id <= $1 ORDER BY id LIMIT $3)
+               AND created_at < $2",
+            &[&cp.last_id, &before, &PURGE_WINDOW],
         )?;
-        let mut last: Option<(i64, Vec<u8>)> = None;
-        for r in &gone {
-            let id: i64 = get(r, 0)?;
-            if let Some(link) = get::<Option<Vec<u8>>>(r, 1)? {
-                if !last.as_ref().is_some_and(|(max, _)| id <= *max) {
-                    last = Some((id, link));
-                }
-            }
+        let oldest = self.optional(
+            "SELECT created_at FROM audit_events WHERE id > $1 ORDER BY id LIMIT 1",
+            &[&cp.last_id],
+        )?;
+        let old_enough = match oldest {
+            Some(r) => get::<i64>(&r, 0)? < before,
+            None => false,
+        };
+        if !old_enough {
+            return Ok(());
         }
-        if let Some((id, link)) = last {
-            let mac = chain.checkpoint_mac(id, &link);
-            self.exec(
-                "UPDATE audit_checkpoint SET last_id = $1, link = $2, mac = $3 WHERE id = 1 AND last_id < $1",
-                &[&id, &link, &mac],
-            )?;
-        }
+        let rows = self
+            .rows(
+                &format!(
+                    "SELECT {COLUMNS} FROM audit_events
+                     WHERE id > $1 AND id < (SELECT MAX(id) FROM audit_events) ORDER BY id LIMIT $2"
+                ),
+                &[&cp.last_id, &PURGE_WINDOW],
+            )?
+            .iter()
+            .map(row_from)
+            .collect::<Result<Vec<_>>>()?;
+        let Some((last_id, link)) = verified_run(chain, cp, &rows, before) else {
+            return Ok(());
+        };
+        self.exec(
+            "DELETE FROM audit_events WHERE id > $1 AND id <= $2",
+            &[&cp.last_id, &last_id],
+        )?;
+        let mac = chain.checkpoint_mac(last_id, &link);
+        self.exec(
+            "UPDATE audit_checkpoint SET last_id = $1, link = $2, mac = $3 WHERE id = 1",
+            &[&last_id, &link, &mac],
+        )?;
         Ok(())
     }
 }
@@ -195,20 +232,31 @@ impl AuditTx for PgTx<'_, '_> {
     }
 
     fn start_audit_chain(&mut self, chain: &AuditChain) -> Result<bool> {
-        if self.audit_checkpoint()?.is_some() {
+        // Two servers starting at once: the row lock makes the second see the first's link.
+        let Some(r) = self.optional(
+            "SELECT last_id, link, mac FROM audit_checkpoint WHERE id = 1 FOR UPDATE",
+            &[],
+        )?
+        else {
+            return Ok(false);
+        };
+        let cp = checkpoint_from(&r)?;
+        let linked: bool = get(
+            &self.row(
+                "SELECT EXISTS(SELECT 1 FROM audit_events WHERE chain IS NOT NULL)",
+                &[],
+            )?,
+            0,
+        )?;
+        if !cp.mac.is_empty() || linked {
             return Ok(false);
         }
-        // Two servers starting at once: the second inserts nothing.
-        self.exec("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE", &[])?;
-        let r = self.row("SELECT COALESCE(MAX(id), 0) FROM audit_events", &[])?;
-        let last_id: i64 = get(&r, 0)?;
         let link = chain.genesis();
-        let mac = chain.checkpoint_mac(last_id, &link);
-        let n = self.exec(
-            "INSERT INTO audit_checkpoint (id, last_id, link, mac) VALUES (1, $1, $2, $3)
-             ON CONFLICT (id) DO NOTHING",
-            &[&last_id, &link, &mac],
+        let mac = chain.checkpoint_mac(cp.last_id, &link);
+        self.exec(
+            "UPDATE audit_checkpoint SET link = $1, mac = $2 WHERE id = 1",
+            &[&link, &mac],
         )?;
-        Ok(n == 1)
+        Ok(true)
     }
 }

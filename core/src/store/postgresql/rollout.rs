@@ -49,6 +49,12 @@ impl RolloutTx for PgTx<'_, '_> {
         Ok(())
     }
 
+    fn hold_rollout(&mut self) -> Result<()> {
+        // Changes take turns (also the first, when there is no row to lock yet); reads go on.
+        self.exec("LOCK TABLE rollout IN SHARE ROW EXCLUSIVE MODE", &[])?;
+        Ok(())
+    }
+
     fn set_enrollment(
         &mut self,
         user_id: &str,

@@ -101,10 +101,9 @@ impl UserTx for PgTx<'_, '_> {
     }
 
     fn delete_user(&mut self, id: &str, pseudonym: &str) -> Result<bool> {
-        self.exec(
-            "UPDATE audit_events SET user_id = $2 WHERE user_id = $1",
-            &[&id, &pseudonym],
-        )?;
+        // The audit rows take the pseudonym at commit, with the rows this transaction
+        // appends (all changes to the audit log happen under the chain's lock).
+        self.rename_in_audit(id, pseudonym);
         Ok(self.exec("DELETE FROM users WHERE id = $1", &[&id])? == 1)
     }
 

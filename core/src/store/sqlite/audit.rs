@@ -3,7 +3,7 @@
 
 use super::SqliteTx;
 use crate::error::{MfaError, Result};
-use crate::store::{AuditChain, AuditCheckpoint, AuditRow, AuditTx};
+use crate::store::{verified_run, AuditChain, AuditCheckpoint, AuditRow, AuditTx};
 use rusqlite::{params, Row};
 use std::sync::Arc;
 
@@ -79,31 +79,47 @@ impl AuditTx for SqliteTx<'_> {
     }
 
     fn purge_audit(&mut self, before: i64) -> Result<usize> {
-        // Rows are in id order of insertion. The purge looks at the oldest `PURGE_WINDOW`
-        // rows only (bounded work on every sign-in, no index by time to keep up) and deletes
-        // those older than `before`: a row stamped ahead of the clock stays and blocks
-        // nothing behind it. The newest row stays, so the next id is above every id handed out.
-        let gone: Vec<(i64, Option<Vec<u8>>)> = self.rows(
-            "DELETE FROM audit_events
-             WHERE id IN (SELECT id FROM audit_events ORDER BY id LIMIT ?2)
-               AND created_at < ?1
-               AND id < (SELECT MAX(id) FROM audit_events)
-             RETURNING id, chain",
-            params![before, PURGE_WINDOW],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+        let chain = self.chain_keys()?;
+        let Some(cp) = self.audit_checkpoint()?.filter(|cp| !cp.mac.is_empty()) else {
+            return Ok(0);
+        };
+        // Rows older than the chain (at or below the checkpoint) are not linked: they go by age.
+        let mut purged = self.exec(
+            "DELETE FROM audit_events WHERE id IN (
+               SELECT id FROM audit_events WHERE id <= ?1 ORDER BY id LIMIT ?3)
+               AND created_at < ?2",
+            params![cp.last_id, before, PURGE_WINDOW],
         )?;
-        let last = gone
-            .iter()
-            .filter_map(|(id, link)| link.as_ref().map(|l| (*id, l)))
-            .max_by_key(|(id, _)| *id);
-        if let Some((id, link)) = last {
-            let mac = self.chain_keys()?.checkpoint_mac(id, link);
-            self.exec(
-                "UPDATE audit_checkpoint SET last_id = ?1, link = ?2, mac = ?3 WHERE id = 1 AND last_id < ?1",
-                params![id, link, mac],
-            )?;
+        // Most calls stop here: the oldest linked row is not old enough.
+        let oldest: Option<i64> = self.optional(
+            "SELECT created_at FROM audit_events WHERE id > ?1 ORDER BY id LIMIT 1",
+            [cp.last_id],
+            |r| r.get(0),
+        )?;
+        if !oldest.is_some_and(|t| t < before) {
+            return Ok(purged);
         }
-        Ok(gone.len())
+        let rows = self.rows(
+            &format!(
+                "SELECT {COLUMNS} FROM audit_events
+                 WHERE id > ?1 AND id < (SELECT MAX(id) FROM audit_events) ORDER BY id LIMIT ?2"
+            ),
+            params![cp.last_id, PURGE_WINDOW],
+            row_from,
+        )?;
+        let Some((last_id, link)) = verified_run(&chain, &cp, &rows, before) else {
+            return Ok(purged);
+        };
+        purged += self.exec(
+            "DELETE FROM audit_events WHERE id > ?1 AND id <= ?2",
+            params![cp.last_id, last_id],
+        )?;
+        let mac = chain.checkpoint_mac(last_id, &link);
+        self.exec(
+            "UPDATE audit_checkpoint SET last_id = ?1, link = ?2, mac = ?3 WHERE id = 1",
+            params![last_id, link, mac],
+        )?;
+        Ok(purged)
     }
 
     fn list_audit(&mut self, user_id: &str, since: i64, limit: u32) -> Result<Vec<AuditRow>> {
@@ -143,17 +159,22 @@ impl AuditTx for SqliteTx<'_> {
     }
 
     fn start_audit_chain(&mut self, chain: &AuditChain) -> Result<bool> {
-        if self.audit_checkpoint()?.is_some() {
+        let Some(cp) = self.audit_checkpoint()? else {
+            return Ok(false);
+        };
+        let linked: bool = self.row(
+            "SELECT EXISTS(SELECT 1 FROM audit_events WHERE chain IS NOT NULL)",
+            [],
+            |r| r.get(0),
+        )?;
+        if !cp.mac.is_empty() || linked {
             return Ok(false);
         }
-        let last_id: i64 = self.row("SELECT COALESCE(MAX(id), 0) FROM audit_events", [], |r| {
-            r.get(0)
-        })?;
         let link = chain.genesis();
-        let mac = chain.checkpoint_mac(last_id, &link);
+        let mac = chain.checkpoint_mac(cp.last_id, &link);
         self.exec(
-            "INSERT INTO audit_checkpoint (id, last_id, link, mac) VALUES (1, ?1, ?2, ?3)",
-            params![last_id, link, mac],
+            "UPDATE audit_checkpoint SET link = ?1, mac = ?2 WHERE id = 1",
+            params![link, mac],
         )?;
         Ok(true)
     }

@@ -48,6 +48,11 @@ impl RolloutTx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn hold_rollout(&mut self) -> Result<()> {
+        // The transaction holds the database's write lock from its start.
+        Ok(())
+    }
+
     fn set_enrollment(
         &mut self,
         user_id: &str,
