@@ -95,10 +95,10 @@ export interface MfaConfigureOptions {
   }
   security?: {
     profile?: 'nist-aal2' | 'asvs-l2' | 'custom'
-    /** Not available yet: only false is accepted. */
-    requireForAdmins?: false
-    /** Not available yet: only 0 is accepted. */
-    gracePeriodDays?: 0
+    /** Admins (`admin`, `super_admin`) must enroll a factor whatever the rollout's phase. */
+    requireForAdmins?: boolean
+    /** Days a user required to enroll may go on without MFA (0 to 365, default 30). */
+    gracePeriodDays?: number
     stepUpRequired?: string[]
     stepUpMaxAgeSeconds?: number
     passwordMinLength?: number

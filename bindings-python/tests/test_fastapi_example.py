@@ -453,3 +453,55 @@ def test_sessions_and_password_change_over_http(example: ModuleType) -> None:
         assert changed.json()["revoked"] == 1
         assert phone.get("/api/auth/sessions").status_code == 401
         assert laptop.get("/api/auth/sessions").status_code == 200
+
+
+def test_rollout_admin_routes_and_a_session_held_to_enrollment(example: ModuleType) -> None:
+    # Administrators: role, MFA on the session, recent MFA.
+    admin_email = unique_email("rollout-admin")
+    admin = plinto.auth_sync.sign_up(admin_email, PASSWORD, role="admin")
+    with new_http(example) as http:
+        bearer = {"Authorization": f"Bearer {admin.session.token}"}
+        assert http.get("/api/admin/rollout", headers=bearer).status_code == 403
+        setup = http.post("/api/auth/mfa/setup", json={"method": "totp"}, headers=bearer)
+        code = pyotp.TOTP(setup.json()["secret"]).now()
+        done = http.post("/api/auth/mfa/verify", json={"method": "totp", "code": code}, headers=bearer)
+        assert done.status_code == 200, done.text
+        status = http.get("/api/admin/rollout", headers=bearer)
+        assert status.status_code == 200, status.text
+        changed = http.post(
+            "/api/admin/rollout",
+            json={"phase": "ENCOURAGED", "prompt_locations": ["dashboard"]},
+            headers=bearer,
+        )
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["phase"] == "encouraged"
+        bad = http.post("/api/admin/rollout", json={"phase": "soon"}, headers=bearer)
+        assert bad.status_code == 400 and bad.json()["detail"]["field"] == "phase"
+        stats = http.get("/api/admin/rollout/stats?days=7", headers=bearer)
+        assert stats.status_code == 200 and len(stats.json()["enrollments_per_day"]) == 7
+        assert http.post("/api/admin/rollout/enforce", headers=bearer).json()["done"] is True
+    with new_http(example) as plain:
+        sign_up(plain)
+        r = plain.get("/api/admin/rollout")
+        assert r.status_code == 403 and r.json()["detail"]["code"] == "forbidden_role"
+
+    # A user required to enroll, past the deadline (grace 0): only enrollment is open.
+    plinto.auth_sync.mfa.configure(security={"grace_period_days": 0})
+    try:
+        with new_http(example) as http:
+            body = sign_up(http)
+            plinto.auth_sync.require_enrollment(user_id=body["user"]["id"], required=True)
+            session = http.get("/api/auth/session").json()
+            assert session["mfa_enrollment"]["restricted"] is True
+            for r in (http.get("/api/profile"), http.post("/api/payments", json={"amount": 1})):
+                assert r.status_code == 403, r.text
+                assert r.json()["detail"]["code"] == "mfa_setup_required"
+            setup = http.post("/api/auth/mfa/setup", json={"method": "totp"})
+            assert setup.status_code == 200, setup.text
+            code = pyotp.TOTP(setup.json()["secret"]).now()
+            assert http.post("/api/auth/mfa/verify", json={"method": "totp", "code": code}).status_code == 200
+            assert http.get("/api/profile").status_code == 200
+            assert http.get("/api/auth/session").json()["mfa_enrollment"]["required"] is False
+    finally:
+        plinto.auth_sync.mfa.configure(security={"grace_period_days": 30})
+        plinto.auth_sync.set_rollout(phase="optional")

@@ -60,6 +60,7 @@ def mfa_http_error(error: plinto.MfaError) -> HTTPException:
     statuses = {
         "invalid_input": 400, "invalid_credentials": 401, "session_invalid": 401,
         "mfa_invalid_code": 401, "mfa_step_up_required": 403, "mfa_factors_suspended": 403,
+        "mfa_setup_required": 403,
         "not_found": 404, "already_exists": 409, "mfa_rate_limited": 429, "mfa_delivery_failed": 503,
     }
     return HTTPException(
@@ -129,6 +130,12 @@ class UserCreate(BaseModel):
 class PaymentCreate(BaseModel):
     amount: int
     currency: str = "USD"
+
+class RolloutChange(BaseModel):
+    # Plinto: the administrators' rollout change; what is left out stays as it is.
+    phase: Optional[str] = None
+    percentage: Optional[int] = None
+    prompt_locations: Optional[List[str]] = None
 
 
 def session_response(
@@ -620,6 +627,80 @@ async def process_payment(
     authorization: plinto.Authorization = Depends(StepUpRequirement("payment_method_add"))
 ) -> Dict[str, Any]:
     return {"success": True, "amount": payment_data.amount, "currency": payment_data.currency}
+
+# Plinto: the signed-in session as the web app sees it: its user and where they stand with
+# enrolling a factor (the rollout's prompts and deadline). A session held to enrollment may
+# call this, the setup and verify routes, the status route and sign-out; every route guarded
+# with MfaRequirement answers it 403 mfa_setup_required.
+@app.get("/api/auth/session")
+async def current_session_view(
+    current_session: plinto.SessionInfo = Depends(get_current_session),
+) -> Dict[str, Any]:
+    if current_session.state != "active":
+        raise HTTPException(status_code=401, detail="Invalid or expired session")
+    return {
+        "user": current_session.user,
+        "mfa_verified": current_session.mfa_verified,
+        "mfa_enrollment": current_session.mfa_enrollment,
+    }
+
+
+async def require_rollout_admin(
+    current_user: Dict[str, Any] = Depends(require_admin_role),
+    current_session: plinto.SessionInfo = Depends(get_current_session),
+    auth_token: Optional[str] = Depends(request_token),
+) -> Dict[str, Any]:
+    # Plinto: administrators' rollout routes: the admin role, MFA on this session, and an MFA
+    # check within the last ten minutes (the core's require_recent_mfa).
+    await require_mfa_always(current_user, current_session)
+    try:
+        await plinto.auth.require_recent_mfa(auth_token or "", 600)
+    except plinto.MfaError as error:
+        raise mfa_http_error(error)
+    return current_user
+
+
+@app.get("/api/admin/rollout")
+async def rollout_status(admin: Dict[str, Any] = Depends(require_rollout_admin)) -> Dict[str, Any]:
+    try:
+        return await plinto.auth.get_rollout()
+    except plinto.MfaError as error:
+        raise mfa_http_error(error)
+
+
+@app.post("/api/admin/rollout")
+async def rollout_change(
+    change: RolloutChange, request: Request, admin: Dict[str, Any] = Depends(require_rollout_admin)
+) -> Dict[str, Any]:
+    try:
+        return await plinto.auth.set_rollout(
+            phase=change.phase, percentage=change.percentage,
+            prompt_locations=change.prompt_locations, **client_of(request),
+        )
+    except plinto.MfaError as error:
+        raise mfa_http_error(error)
+
+
+@app.post("/api/admin/rollout/enforce")
+async def rollout_enforce(
+    request: Request, admin: Dict[str, Any] = Depends(require_rollout_admin)
+) -> Dict[str, Any]:
+    try:
+        who = client_of(request)
+        return await plinto.auth.enforce_rollout(ip_address=who["ip_address"], user_agent=who["user_agent"])
+    except plinto.MfaError as error:
+        raise mfa_http_error(error)
+
+
+@app.get("/api/admin/rollout/stats")
+async def rollout_stats(
+    days: Optional[int] = None, admin: Dict[str, Any] = Depends(require_rollout_admin)
+) -> Dict[str, Any]:
+    try:
+        return await plinto.auth.get_rollout_stats(days=days)
+    except plinto.MfaError as error:
+        raise mfa_http_error(error)
+
 
 @app.get("/api/profile")
 async def profile(

@@ -306,3 +306,48 @@ test('bad input over HTTP gives typed errors, not crashes', async () => {
   assert.equal(r4.status, 401)
   assert.equal(r4.body.code, 'invalid_credentials')
 })
+
+test('rollout admin routes; a session past its deadline may only enroll', async () => {
+  // Administrators: role, MFA on the session, recent MFA.
+  const admin = await plinto.auth.signUp({ email: 'rollout-admin@example.com', password: PASSWORD, role: 'admin' })
+  const adminAuth = `Bearer ${admin.session.token}`
+  assert.equal((await request(app).get('/api/admin/rollout').set('Authorization', adminAuth)).status, 403)
+  const setup = await request(app).post('/api/auth/mfa/setup').set('Authorization', adminAuth).send({ method: 'totp' })
+  const confirmed = await request(app).post('/api/auth/mfa/verify').set('Authorization', adminAuth).send({ method: 'totp', code: totp(setup.body.secret) })
+  assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body))
+  const status = await request(app).get('/api/admin/rollout').set('Authorization', adminAuth)
+  assert.equal(status.status, 200, JSON.stringify(status.body))
+  const changed = await request(app).post('/api/admin/rollout').set('Authorization', adminAuth).send({ phase: 'ENCOURAGED', promptLocations: ['dashboard'] })
+  assert.equal(changed.status, 200, JSON.stringify(changed.body))
+  assert.equal(changed.body.phase, 'encouraged')
+  const bad = await request(app).post('/api/admin/rollout').set('Authorization', adminAuth).send({ phase: 'soon' })
+  assert.deepEqual([bad.status, bad.body.field], [400, 'phase'])
+  const stats = await request(app).get('/api/admin/rollout/stats?days=7').set('Authorization', adminAuth)
+  assert.equal(stats.status, 200)
+  assert.equal(stats.body.enrollmentsPerDay.length, 7)
+  assert.equal((await request(app).post('/api/admin/rollout/enforce').set('Authorization', adminAuth)).body.done, true)
+  const plain = await request(app).post('/api/auth/signup').send({ email: 'rollout-plain@example.com', password: PASSWORD })
+  const notAdmin = await request(app).get('/api/admin/rollout').set('Authorization', `Bearer ${plain.body.session.token}`)
+  assert.deepEqual([notAdmin.status, notAdmin.body.code], [403, 'forbidden_role'])
+
+  // A user required to enroll, past the deadline (grace 0): only enrollment is open.
+  await plinto.auth.mfa.configure({ security: { gracePeriodDays: 0 } })
+  try {
+    const late = await request(app).post('/api/auth/signup').send({ email: 'rollout-late@example.com', password: PASSWORD })
+    const auth = `Bearer ${late.body.session.token}`
+    await plinto.auth.requireEnrollment({ userId: late.body.user.id, required: true })
+    const session = await request(app).get('/api/auth/session').set('Authorization', auth)
+    assert.equal(session.body.mfaEnrollment.restricted, true)
+    for (const r of [await request(app).get('/api/profile').set('Authorization', auth), await request(app).post('/api/payments').set('Authorization', auth)]) {
+      assert.deepEqual([r.status, r.body.code], [403, 'mfa_setup_required'])
+    }
+    const own = await request(app).post('/api/auth/mfa/setup').set('Authorization', auth).send({ method: 'totp' })
+    assert.equal(own.status, 200, JSON.stringify(own.body))
+    assert.equal((await request(app).post('/api/auth/mfa/verify').set('Authorization', auth).send({ method: 'totp', code: totp(own.body.secret) })).status, 200)
+    assert.equal((await request(app).get('/api/profile').set('Authorization', auth)).status, 200)
+    assert.equal((await request(app).get('/api/auth/session').set('Authorization', auth)).body.mfaEnrollment.required, false)
+  } finally {
+    await plinto.auth.mfa.configure({ security: { gracePeriodDays: 30 } })
+    await plinto.auth.setRollout({ phase: 'optional' })
+  }
+})
