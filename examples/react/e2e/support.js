@@ -25,26 +25,28 @@ const TIMEOUT = Number(process.env.E2E_TIMEOUT ?? 10_000)
 
 /**
  * Starts the Express example (serving the built app) on a fresh database, unless
- * E2E_BASE_URL points at a running one.
- * @returns {Promise<{ baseURL: string, stop: () => Promise<void>, sentCodes: (destination: string) => string[] }>}
+ * E2E_BASE_URL points at a running one. `config` adds configure() options; `env` has the
+ * database and key the server uses (for the admin command on the same database).
+ * @param {{ config?: object }} [options]
+ * @returns {Promise<{ baseURL: string, stop: () => Promise<void>, sentCodes: (destination: string) => string[], env: Record<string, string> }>}
  */
-export async function startServer() {
+export async function startServer(options = {}) {
   if (process.env.E2E_BASE_URL) {
-    return { baseURL: process.env.E2E_BASE_URL.replace(/\/$/, ''), stop: async () => {}, sentCodes: () => [] }
+    return { baseURL: process.env.E2E_BASE_URL.replace(/\/$/, ''), stop: async () => {}, sentCodes: () => [], env: {} }
   }
   if (!existsSync(join(here, '..', 'dist', 'index.html'))) throw new Error('the app is not built: run `npm run build` first')
   const dir = mkdtempSync(join(tmpdir(), 'plinto-e2e-'))
+  const env = { PLINTO_DATABASE: join(dir, 'plinto.db'), PLINTO_SECRET_KEY: randomBytes(32).toString('hex') }
   const child = spawn(process.execPath, [join(here, 'serve.js')], {
     env: {
       ...process.env,
+      ...env,
       PORT: '0',
-      PLINTO_DATABASE: join(dir, 'plinto.db'),
-      PLINTO_SECRET_KEY: randomBytes(32).toString('hex'),
       // The core's attempt limit is under test: express-rate-limit must not answer first.
       MFA_VERIFY_MAX_PER_WINDOW: '10000',
       // The guide's tests type wrong codes back to back; the enforced delay between them has
       // its own HTTP test (examples/express/test/email.test.js).
-      PLINTO_CONFIG: JSON.stringify({ rateLimiting: { progressiveDelay: false } }),
+      PLINTO_CONFIG: JSON.stringify({ rateLimiting: { progressiveDelay: false }, ...options.config }),
       NODE_ENV: 'test',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,6 +70,7 @@ export async function startServer() {
   })
   return {
     baseURL,
+    env,
     /** The SMS and email codes the example printed for `destination` (its development
      * sender writes "[plinto] code for <destination>: <message>"), oldest first. */
     sentCodes: (destination) =>

@@ -1,6 +1,9 @@
 import { useEffect } from 'react'
 import { useAuth } from './auth'
+import { EnrollmentBanner } from './components/EnrollmentBanner'
+import { Admin } from './pages/Admin'
 import { Dashboard } from './pages/Dashboard'
+import { EnrollmentRequired } from './pages/EnrollmentRequired'
 import { Home } from './pages/Home'
 import { Settings } from './pages/Settings'
 import { SignIn } from './pages/SignIn'
@@ -8,10 +11,11 @@ import { SignUp } from './pages/SignUp'
 import { Link, useRouter } from './router'
 
 const publicOnly = new Set(['/', '/signin', '/signup'])
-const privateRoutes = new Set(['/dashboard', '/settings', '/settings/security'])
+const privateRoutes = new Set(['/dashboard', '/settings', '/settings/security', '/admin'])
+const isAdmin = (role: string) => role === 'admin' || role === 'super_admin'
 
 export function App() {
-  const { user, signOut } = useAuth()
+  const { user, enrollment, signOut } = useAuth()
   const { path, navigate } = useRouter()
 
   // Signed-in users skip the public pages; signed-out users are sent to sign in.
@@ -23,7 +27,10 @@ export function App() {
 
   let page
   if (user === undefined) page = <p className="loading">Loading...</p>
+  // Past the deadline to enroll, setting up a factor is all this session may do.
+  else if (user && enrollment?.restricted) page = <EnrollmentRequired user={user} enrollment={enrollment} />
   else if (user && path === '/dashboard') page = <Dashboard user={user} />
+  else if (user && path === '/admin' && isAdmin(user.role)) page = <Admin />
   else if (user && path === '/settings') page = <Settings user={user} tab="account" />
   else if (user && path === '/settings/security') page = <Settings user={user} tab="security" />
   else if (!user && path === '/signin') page = <SignIn />
@@ -51,6 +58,7 @@ export function App() {
             <>
               <Link to="/dashboard">Dashboard</Link>
               <Link to="/settings">Settings</Link>
+              {isAdmin(user.role) && <Link to="/admin">Admin</Link>}
               <button
                 type="button"
                 className="link"
@@ -70,7 +78,10 @@ export function App() {
           ) : null}
         </nav>
       </header>
-      <main>{page}</main>
+      <main>
+        {user && enrollment && <EnrollmentBanner enrollment={enrollment} />}
+        {page}
+      </main>
     </>
   )
 }

@@ -14,6 +14,48 @@ export interface User {
   mfaMethods: MfaMethod[]
 }
 
+/** Where the user stands with enrolling a factor (the rollout's prompts and deadline). */
+export interface MfaEnrollment {
+  required: boolean
+  prompt: boolean
+  /** The deadline passed: this session may only enroll a factor. */
+  restricted: boolean
+  deadline?: string | null
+  daysLeft?: number | null
+  promptLocations: string[]
+}
+
+/** The signed-in session, as GET /api/auth/session describes it. */
+export interface CurrentSession {
+  user: User
+  mfaVerified: boolean
+  mfaEnrollment: MfaEnrollment | null
+}
+
+export type RolloutPhase = 'disabled' | 'optional' | 'encouraged' | 'required_admin' | 'required_all'
+
+export interface RolloutStatus {
+  phase: RolloutPhase
+  percentage: number
+  promptLocations: string[]
+  phaseStartedAt?: string | null
+  requireForAdmins: boolean
+  gracePeriodDays: number
+}
+
+export interface RolloutStats {
+  phase: RolloutPhase
+  percentage: number
+  users: number
+  enrolled: number
+  withinGrace: number
+  overdue: number
+  prompted: number
+  notRequired: number
+  byMethod: { totp: number; webauthn: number; sms: number; email: number; backup: number }
+  enrollmentsPerDay: { date: string; count: number }[]
+}
+
 export interface Session {
   id: string
   token: string
@@ -213,12 +255,12 @@ export const api = {
 
     signOut: () => call<{ success: boolean }>('POST', '/api/auth/signout', {}),
 
-    /** The signed-in user, or null without a (completed) session. */
-    async currentUser(): Promise<User | null> {
-      const reply = await send('GET', '/api/profile')
+    /** The signed-in session (its user and enrollment standing), or null without one. */
+    async currentSession(): Promise<CurrentSession | null> {
+      const reply = await send('GET', '/api/auth/session')
       if (reply.status === 401 || reply.status === 403) return null
       if (reply.status >= 400) throw new ApiError(reply.status, messageOf(reply), undefined, reply.body)
-      return (reply.body as { user: User }).user
+      return reply.body as unknown as CurrentSession
     },
 
     /** Starts setting up a method for the signed-in user. */
@@ -245,6 +287,15 @@ export const api = {
        * method the signed-in user is setting up. */
       requestNewCode: (options: { sessionId?: string; method: MfaMethod }) =>
         call<{ success: boolean; expiresIn?: number }>('POST', '/api/auth/mfa/resend', options),
+    },
+
+    /** The rollout, for administrators (their session needs a recent MFA check). */
+    rollout: {
+      status: () => call<RolloutStatus>('GET', '/api/admin/rollout'),
+      change: (options: { phase?: RolloutPhase; percentage?: number; promptLocations?: string[] }) =>
+        call<RolloutStatus>('POST', '/api/admin/rollout', options),
+      enforce: () => call<{ scanned: number; newlyRequired: number }>('POST', '/api/admin/rollout/enforce', {}),
+      stats: (days = 14) => call<RolloutStats>('GET', `/api/admin/rollout/stats?days=${days}`),
     },
 
     /** Security keys (WebAuthn): the server's challenges and checks; the browser's part is in webauthn.ts. */
