@@ -70,6 +70,9 @@ if (backups.length) {
   if (backups.length > 1) out.push('', `p50 with ${backups[backups.length - 1].codes} codes / with ${backups[0].codes}: ${num(backups[backups.length - 1].p50_us / backups[0].p50_us, 2)}×.`)
   out.push('')
 }
+for (const r of find({ lang: 'rust', name: 'import' })) {
+  out.push(`Import of ${num(r.users)} users with TOTP secrets (JSON Lines, bcrypt hashes kept, durability \`full\`): ${num(r.seconds, 1)} s, ${num(r.users_per_s)} users/s (goal ≥ 5,000: ${verdict(r.users_per_s >= 5000)}).`, '')
+}
 if (core.length) {
   out.push('| core operation | p50 µs | p99 µs |', '|---|---:|---:|')
   for (const r of core) out.push(`| ${r.op} | ${num(r.p50_us, 1)} | ${num(r.p99_us, 1)} |`)

@@ -360,8 +360,46 @@ fn backup_codes(dir: &std::path::Path) {
     stats.emit("core_ops", json!({ "op": "get_mfa_status" }));
 }
 
+/// Importing 100,000 users with TOTP secrets (bcrypt hashes kept as they are: no password is
+/// hashed), from a JSON Lines file, durability `full`: users per second.
+fn import(dir: &std::path::Path) {
+    use plinto_mfa_core::api::ImportUsersRequest;
+    const USERS: usize = 100_000;
+    let hash = "$2b$05$6wIyLG3S38BHDytvKAJEa.MKBcN9aG0eT7seFgVWP51txPMIOmQJ2";
+    let mut data = String::with_capacity(USERS * 160);
+    for i in 0..USERS {
+        let secret = totp::secret_to_base32(&plinto_mfa_core::crypto::random_bytes(20).expect("secret"));
+        data.push_str(&format!(
+            "{{\"email\":\"imported{i}@bench.example\",\"passwordHash\":\"{hash}\",\"totpSecret\":\"{secret}\"}}\n"
+        ));
+    }
+    let path = dir.join("import.jsonl");
+    std::fs::write(&path, data).expect("write");
+    let mut options = EngineOptions::new(
+        dir.join("import.db").to_string_lossy().into_owned(),
+        SecretKey::generate().expect("key"),
+    );
+    options.config = Config::default();
+    let engine = Engine::open(options).expect("open");
+    let t = Instant::now();
+    let report = engine
+        .import_users(&ImportUsersRequest {
+            path: Some(path.to_string_lossy().into_owned()),
+            ..Default::default()
+        })
+        .expect("import");
+    let secs = t.elapsed().as_secs_f64();
+    assert_eq!(report.imported as usize, USERS, "{:?}", report.issues.first());
+    println!(
+        "{}",
+        json!({ "lang": "rust", "name": "import", "users": USERS, "seconds": secs,
+                "users_per_s": USERS as f64 / secs })
+    );
+}
+
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     backup_codes(dir.path());
+    import(dir.path());
     verify_scale(dir.path());
 }
