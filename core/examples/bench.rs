@@ -368,7 +368,8 @@ fn import(dir: &std::path::Path) {
     let hash = "$2b$05$6wIyLG3S38BHDytvKAJEa.MKBcN9aG0eT7seFgVWP51txPMIOmQJ2";
     let mut data = String::with_capacity(USERS * 160);
     for i in 0..USERS {
-        let secret = totp::secret_to_base32(&plinto_mfa_core::crypto::random_bytes(20).expect("secret"));
+        let secret =
+            totp::secret_to_base32(&plinto_mfa_core::crypto::random_bytes(20).expect("secret"));
         data.push_str(&format!(
             "{{\"email\":\"imported{i}@bench.example\",\"passwordHash\":\"{hash}\",\"totpSecret\":\"{secret}\"}}\n"
         ));
@@ -389,7 +390,12 @@ fn import(dir: &std::path::Path) {
         })
         .expect("import");
     let secs = t.elapsed().as_secs_f64();
-    assert_eq!(report.imported as usize, USERS, "{:?}", report.issues.first());
+    assert_eq!(
+        report.imported as usize,
+        USERS,
+        "{:?}",
+        report.issues.first()
+    );
     println!(
         "{}",
         json!({ "lang": "rust", "name": "import", "users": USERS, "seconds": secs,
