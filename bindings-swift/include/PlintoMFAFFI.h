@@ -427,6 +427,11 @@ RustBuffer uniffi_plinto_mfa_fn_method_engine_enable_mfa(uint64_t ptr, RustBuffe
 RustBuffer uniffi_plinto_mfa_fn_method_engine_enforce_rollout(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_EXPORT_AUDIT
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_EXPORT_AUDIT
+RustBuffer uniffi_plinto_mfa_fn_method_engine_export_audit(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_FALLBACK_METHODS
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_FALLBACK_METHODS
 RustBuffer uniffi_plinto_mfa_fn_method_engine_get_fallback_methods(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
@@ -460,6 +465,11 @@ RustBuffer uniffi_plinto_mfa_fn_method_engine_get_rollout_stats(uint64_t ptr, Ru
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_USER
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_GET_USER
 RustBuffer uniffi_plinto_mfa_fn_method_engine_get_user(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_IMPORT_USERS
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_IMPORT_USERS
+RustBuffer uniffi_plinto_mfa_fn_method_engine_import_users(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_LIST_AUDIT_EVENTS
@@ -512,6 +522,11 @@ RustBuffer uniffi_plinto_mfa_fn_method_engine_require_enrollment(uint64_t ptr, R
 RustBuffer uniffi_plinto_mfa_fn_method_engine_require_recent_mfa(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_RESET_MFA
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_RESET_MFA
+RustBuffer uniffi_plinto_mfa_fn_method_engine_reset_mfa(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_RESTORE_FACTORS
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_RESTORE_FACTORS
 RustBuffer uniffi_plinto_mfa_fn_method_engine_restore_factors(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
@@ -560,6 +575,16 @@ RustBuffer uniffi_plinto_mfa_fn_method_engine_sign_out(uint64_t ptr, RustBuffer 
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_SIGN_UP
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_SIGN_UP
 RustBuffer uniffi_plinto_mfa_fn_method_engine_sign_up(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_UNLOCK_USER
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_UNLOCK_USER
+RustBuffer uniffi_plinto_mfa_fn_method_engine_unlock_user(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_VERIFY_AUDIT
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_VERIFY_AUDIT
+RustBuffer uniffi_plinto_mfa_fn_method_engine_verify_audit(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_VERIFY_MFA
@@ -1083,6 +1108,12 @@ uint16_t uniffi_plinto_mfa_checksum_method_engine_enforce_rollout(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_EXPORT_AUDIT
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_EXPORT_AUDIT
+uint16_t uniffi_plinto_mfa_checksum_method_engine_export_audit(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_GET_FALLBACK_METHODS
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_GET_FALLBACK_METHODS
 uint16_t uniffi_plinto_mfa_checksum_method_engine_get_fallback_methods(void
@@ -1122,6 +1153,12 @@ uint16_t uniffi_plinto_mfa_checksum_method_engine_get_rollout_stats(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_GET_USER
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_GET_USER
 uint16_t uniffi_plinto_mfa_checksum_method_engine_get_user(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_IMPORT_USERS
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_IMPORT_USERS
+uint16_t uniffi_plinto_mfa_checksum_method_engine_import_users(void
     
 );
 #endif
@@ -1185,6 +1222,12 @@ uint16_t uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_RESET_MFA
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_RESET_MFA
+uint16_t uniffi_plinto_mfa_checksum_method_engine_reset_mfa(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_RESTORE_FACTORS
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_RESTORE_FACTORS
 uint16_t uniffi_plinto_mfa_checksum_method_engine_restore_factors(void
@@ -1242,6 +1285,18 @@ uint16_t uniffi_plinto_mfa_checksum_method_engine_sign_out(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_SIGN_UP
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_SIGN_UP
 uint16_t uniffi_plinto_mfa_checksum_method_engine_sign_up(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_UNLOCK_USER
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_UNLOCK_USER
+uint16_t uniffi_plinto_mfa_checksum_method_engine_unlock_user(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_VERIFY_AUDIT
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_VERIFY_AUDIT
+uint16_t uniffi_plinto_mfa_checksum_method_engine_verify_audit(void
     
 );
 #endif

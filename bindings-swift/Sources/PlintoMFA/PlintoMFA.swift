@@ -672,6 +672,12 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func enforceRollout(request: EnforceRolloutRequest) throws  -> EnforceRolloutResult
     
     /**
+     * Audit events of every user in id order, for export (JSON Lines or CSV, with each row's
+     * chain hash so an export can be checked later).
+     */
+    func exportAudit(request: ExportAuditRequest) throws  -> [ExportedAuditEvent]
+    
+    /**
      * The user's other enrolled methods after `failedMethod` failed, in the guide's fallback
      * order, without channels that are currently degraded.
      */
@@ -712,6 +718,16 @@ public protocol EngineProtocol: AnyObject, Sendable {
      * The public view of a user.
      */
     func getUser(request: GetUserRequest) throws  -> User
+    
+    /**
+     * Imports users with their existing factors from JSON Lines or CSV (see the README for
+     * the fields): password hashes as they are (argon2, bcrypt, scrypt, PBKDF2; replaced by
+     * argon2id at the next correct sign-in), TOTP secrets, SMS numbers and emails for codes
+     * sealed as they are read, backup codes hashed. A user whose email exists is skipped, so
+     * importing a file twice changes nothing; every bad line is reported with its number and
+     * field, and the others are still imported, in transactions of 1,000 users.
+     */
+    func importUsers(request: ImportUsersRequest) throws  -> ImportReport
     
     /**
      * A user's audit events, newest first.
@@ -779,6 +795,14 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func requireRecentMfa(request: RequireRecentMfaRequest) throws  -> SuccessResult
     
     /**
+     * An administrator's reset of a user's MFA (a user who lost every factor): removes all
+     * their factors and backup codes and ends their sessions, so their next sign-in is by
+     * password alone and the rollout's requirement (if any) applies again. The user is
+     * notified; audited with the reason (`mfa_reset`).
+     */
+    func resetMfa(request: ResetMfaRequest) throws  -> AdminResult
+    
+    /**
      * Lifts a suspension of the user's code-based factors, as an administrator does after
      * checking who is asking (no step-up: guard the route that calls it). Audited.
      */
@@ -836,6 +860,20 @@ public protocol EngineProtocol: AnyObject, Sendable {
      * Creates a user with an argon2id password hash and signs them in.
      */
     func signUp(request: SignUpRequest) throws  -> SignUpResult
+    
+    /**
+     * Ends an administrator's lockout of a user: clears the user's attempt counters and
+     * lockouts (sign-in, MFA, password checks) and lifts a suspension of their code-based
+     * factors. Audited with the reason (`user_unlock`).
+     */
+    func unlockUser(request: UnlockUserRequest) throws  -> AdminResult
+    
+    /**
+     * Checks the audit log's chain: every row's keyed hash links it to the row before, from
+     * the last retention checkpoint on. An edited, inserted or deleted row breaks the chain at
+     * that row.
+     */
+    func verifyAudit(request: VerifyAuditRequest) throws  -> AuditVerification
     
     /**
      * Checks an MFA code: completes sign-in on a pending session (`sessionId` from sign-in),
@@ -1146,6 +1184,20 @@ open func enforceRollout(request: EnforceRolloutRequest)throws  -> EnforceRollou
 }
     
     /**
+     * Audit events of every user in id order, for export (JSON Lines or CSV, with each row's
+     * chain hash so an export can be checked later).
+     */
+open func exportAudit(request: ExportAuditRequest)throws  -> [ExportedAuditEvent]  {
+    return try  FfiConverterSequenceTypeExportedAuditEvent.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_export_audit(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeExportAuditRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The user's other enrolled methods after `failedMethod` failed, in the guide's fallback
      * order, without channels that are currently degraded.
      */
@@ -1239,6 +1291,24 @@ open func getUser(request: GetUserRequest)throws  -> User  {
     uniffi_plinto_mfa_fn_method_engine_get_user(
             self.uniffiCloneHandle(),
         FfiConverterTypeGetUserRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Imports users with their existing factors from JSON Lines or CSV (see the README for
+     * the fields): password hashes as they are (argon2, bcrypt, scrypt, PBKDF2; replaced by
+     * argon2id at the next correct sign-in), TOTP secrets, SMS numbers and emails for codes
+     * sealed as they are read, backup codes hashed. A user whose email exists is skipped, so
+     * importing a file twice changes nothing; every bad line is reported with its number and
+     * field, and the others are still imported, in transactions of 1,000 users.
+     */
+open func importUsers(request: ImportUsersRequest)throws  -> ImportReport  {
+    return try  FfiConverterTypeImportReport_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_import_users(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeImportUsersRequest_lower(request),uniffiCallStatus
     )
 })
 }
@@ -1389,6 +1459,22 @@ open func requireRecentMfa(request: RequireRecentMfaRequest)throws  -> SuccessRe
 }
     
     /**
+     * An administrator's reset of a user's MFA (a user who lost every factor): removes all
+     * their factors and backup codes and ends their sessions, so their next sign-in is by
+     * password alone and the rollout's requirement (if any) applies again. The user is
+     * notified; audited with the reason (`mfa_reset`).
+     */
+open func resetMfa(request: ResetMfaRequest)throws  -> AdminResult  {
+    return try  FfiConverterTypeAdminResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_reset_mfa(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeResetMfaRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Lifts a suspension of the user's code-based factors, as an administrator does after
      * checking who is asking (no step-up: guard the route that calls it). Audited.
      */
@@ -1523,6 +1609,36 @@ open func signUp(request: SignUpRequest)throws  -> SignUpResult  {
     uniffi_plinto_mfa_fn_method_engine_sign_up(
             self.uniffiCloneHandle(),
         FfiConverterTypeSignUpRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Ends an administrator's lockout of a user: clears the user's attempt counters and
+     * lockouts (sign-in, MFA, password checks) and lifts a suspension of their code-based
+     * factors. Audited with the reason (`user_unlock`).
+     */
+open func unlockUser(request: UnlockUserRequest)throws  -> AdminResult  {
+    return try  FfiConverterTypeAdminResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_unlock_user(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeUnlockUserRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Checks the audit log's chain: every row's keyed hash links it to the row before, from
+     * the last retention checkpoint on. An edited, inserted or deleted row breaks the chain at
+     * that row.
+     */
+open func verifyAudit(request: VerifyAuditRequest)throws  -> AuditVerification  {
+    return try  FfiConverterTypeAuditVerification_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_verify_audit(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeVerifyAuditRequest_lower(request),uniffiCallStatus
     )
 })
 }
@@ -2845,6 +2961,31 @@ fileprivate struct FfiConverterSequenceTypeAuditEvent: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeExportedAuditEvent: FfiConverterRustBuffer {
+    typealias SwiftType = [ExportedAuditEvent]
+
+    public static func write(_ value: [ExportedAuditEvent], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeExportedAuditEvent.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ExportedAuditEvent] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ExportedAuditEvent]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeExportedAuditEvent.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeOtpAccount: FfiConverterRustBuffer {
     typealias SwiftType = [OtpAccount]
 
@@ -3065,6 +3206,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_plinto_mfa_checksum_method_engine_enforce_rollout() != 47283) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_plinto_mfa_checksum_method_engine_export_audit() != 94) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_plinto_mfa_checksum_method_engine_get_fallback_methods() != 59010) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3084,6 +3228,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_engine_get_user() != 1157) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_import_users() != 26193) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_engine_list_audit_events() != 4079) {
@@ -3116,6 +3263,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa() != 49569) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_plinto_mfa_checksum_method_engine_reset_mfa() != 19485) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_plinto_mfa_checksum_method_engine_restore_factors() != 60550) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3144,6 +3294,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_engine_sign_up() != 24001) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_unlock_user() != 22215) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_verify_audit() != 13082) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_engine_verify_mfa() != 38934) {

@@ -697,6 +697,75 @@ public func FfiConverterTypeAccountCode_lower(_ value: AccountCode) -> RustBuffe
 
 
 /**
+ * What an administrator's change did.
+ */
+public struct AdminResult: Equatable, Hashable {
+    /**
+     * Always true (failures are errors).
+     */
+    public var success: Bool
+    /**
+     * Rows the change cleared or removed (counters, factors, sessions).
+     */
+    public var cleared: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Always true (failures are errors).
+         */success: Bool, 
+        /**
+         * Rows the change cleared or removed (counters, factors, sessions).
+         */cleared: UInt64) {
+        self.success = success
+        self.cleared = cleared
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AdminResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAdminResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AdminResult {
+        return
+            try AdminResult(
+                success: FfiConverterBool.read(from: &buf), 
+                cleared: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AdminResult, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.success, into: &buf)
+        FfiConverterUInt64.write(value.cleared, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAdminResult_lift(_ buf: RustBuffer) throws -> AdminResult {
+    return try FfiConverterTypeAdminResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAdminResult_lower(_ value: AdminResult) -> RustBuffer {
+    return FfiConverterTypeAdminResult.lower(value)
+}
+
+
+/**
  * A credential the browser may use, as in `allowCredentials`.
  */
 public struct AllowedCredential: Equatable, Hashable {
@@ -911,6 +980,129 @@ public func FfiConverterTypeAuditEvent_lift(_ buf: RustBuffer) throws -> AuditEv
 #endif
 public func FfiConverterTypeAuditEvent_lower(_ value: AuditEvent) -> RustBuffer {
     return FfiConverterTypeAuditEvent.lower(value)
+}
+
+
+/**
+ * The outcome of a chain check.
+ */
+public struct AuditVerification: Equatable, Hashable {
+    /**
+     * Every row checked links to the one before.
+     */
+    public var valid: Bool
+    /**
+     * Rows checked.
+     */
+    public var checked: UInt64
+    /**
+     * The first row that breaks the chain (its id), when invalid.
+     */
+    public var firstBadId: Int64?
+    /**
+     * What is wrong there: `edited`, `inserted`, `deleted` (rows missing before it),
+     * `checkpoint` (the retention checkpoint is missing or its MAC does not match) or
+     * `anchor` (the anchored row is gone or changed).
+     */
+    public var problem: String?
+    /**
+     * The newest row's link (hex).
+     */
+    public var head: String?
+    /**
+     * `<id>:<link>` of the newest row: keep it elsewhere and pass it as `anchor` later.
+     */
+    public var anchor: String?
+    /**
+     * The id retention last purged up to (rows at or below it are gone by design).
+     */
+    public var checkpointId: Int64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Every row checked links to the one before.
+         */valid: Bool, 
+        /**
+         * Rows checked.
+         */checked: UInt64, 
+        /**
+         * The first row that breaks the chain (its id), when invalid.
+         */firstBadId: Int64?, 
+        /**
+         * What is wrong there: `edited`, `inserted`, `deleted` (rows missing before it),
+         * `checkpoint` (the retention checkpoint is missing or its MAC does not match) or
+         * `anchor` (the anchored row is gone or changed).
+         */problem: String?, 
+        /**
+         * The newest row's link (hex).
+         */head: String?, 
+        /**
+         * `<id>:<link>` of the newest row: keep it elsewhere and pass it as `anchor` later.
+         */anchor: String?, 
+        /**
+         * The id retention last purged up to (rows at or below it are gone by design).
+         */checkpointId: Int64?) {
+        self.valid = valid
+        self.checked = checked
+        self.firstBadId = firstBadId
+        self.problem = problem
+        self.head = head
+        self.anchor = anchor
+        self.checkpointId = checkpointId
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AuditVerification: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuditVerification: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditVerification {
+        return
+            try AuditVerification(
+                valid: FfiConverterBool.read(from: &buf), 
+                checked: FfiConverterUInt64.read(from: &buf), 
+                firstBadId: FfiConverterOptionInt64.read(from: &buf), 
+                problem: FfiConverterOptionString.read(from: &buf), 
+                head: FfiConverterOptionString.read(from: &buf), 
+                anchor: FfiConverterOptionString.read(from: &buf), 
+                checkpointId: FfiConverterOptionInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AuditVerification, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.valid, into: &buf)
+        FfiConverterUInt64.write(value.checked, into: &buf)
+        FfiConverterOptionInt64.write(value.firstBadId, into: &buf)
+        FfiConverterOptionString.write(value.problem, into: &buf)
+        FfiConverterOptionString.write(value.head, into: &buf)
+        FfiConverterOptionString.write(value.anchor, into: &buf)
+        FfiConverterOptionInt64.write(value.checkpointId, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditVerification_lift(_ buf: RustBuffer) throws -> AuditVerification {
+    return try FfiConverterTypeAuditVerification.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditVerification_lower(_ value: AuditVerification) -> RustBuffer {
+    return FfiConverterTypeAuditVerification.lower(value)
 }
 
 
@@ -2885,6 +3077,235 @@ public func FfiConverterTypeEnforceRolloutResult_lower(_ value: EnforceRolloutRe
 
 
 /**
+ * Audit events of every user in id order, for export (JSON Lines or CSV, with each row's
+ * chain hash so an export can be checked later).
+ */
+public struct ExportAuditRequest: Equatable, Hashable {
+    /**
+     * Only events at or after this time (Unix seconds or RFC 3339).
+     */
+    public var since: UnixTime?
+    /**
+     * Only events with an id above this (a previous page's last id).
+     */
+    public var afterId: Int64?
+    /**
+     * At most this many (1 to 10,000, default 1,000).
+     */
+    public var limit: UInt32?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Only events at or after this time (Unix seconds or RFC 3339).
+         */since: UnixTime? = nil, 
+        /**
+         * Only events with an id above this (a previous page's last id).
+         */afterId: Int64? = nil, 
+        /**
+         * At most this many (1 to 10,000, default 1,000).
+         */limit: UInt32? = nil) {
+        self.since = since
+        self.afterId = afterId
+        self.limit = limit
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ExportAuditRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeExportAuditRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ExportAuditRequest {
+        return
+            try ExportAuditRequest(
+                since: FfiConverterOptionTypeUnixTime.read(from: &buf), 
+                afterId: FfiConverterOptionInt64.read(from: &buf), 
+                limit: FfiConverterOptionUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ExportAuditRequest, into buf: inout [UInt8]) {
+        FfiConverterOptionTypeUnixTime.write(value.since, into: &buf)
+        FfiConverterOptionInt64.write(value.afterId, into: &buf)
+        FfiConverterOptionUInt32.write(value.limit, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExportAuditRequest_lift(_ buf: RustBuffer) throws -> ExportAuditRequest {
+    return try FfiConverterTypeExportAuditRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExportAuditRequest_lower(_ value: ExportAuditRequest) -> RustBuffer {
+    return FfiConverterTypeExportAuditRequest.lower(value)
+}
+
+
+/**
+ * One exported audit event.
+ */
+public struct ExportedAuditEvent: Equatable, Hashable {
+    /**
+     * Sequence number.
+     */
+    public var id: Int64
+    /**
+     * The user (a pseudonym once the user was deleted).
+     */
+    public var userId: String?
+    /**
+     * What happened.
+     */
+    public var action: String
+    /**
+     * Method involved.
+     */
+    public var method: String?
+    /**
+     * Outcome.
+     */
+    public var success: Bool
+    /**
+     * Client IP.
+     */
+    public var ipAddress: String?
+    /**
+     * Client user agent.
+     */
+    public var userAgent: String?
+    /**
+     * Extra detail.
+     */
+    public var detail: String?
+    /**
+     * ISO 8601.
+     */
+    public var createdAt: String
+    /**
+     * The row's link in the chain (hex), keyed with the engine's key.
+     */
+    public var chain: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Sequence number.
+         */id: Int64, 
+        /**
+         * The user (a pseudonym once the user was deleted).
+         */userId: String?, 
+        /**
+         * What happened.
+         */action: String, 
+        /**
+         * Method involved.
+         */method: String?, 
+        /**
+         * Outcome.
+         */success: Bool, 
+        /**
+         * Client IP.
+         */ipAddress: String?, 
+        /**
+         * Client user agent.
+         */userAgent: String?, 
+        /**
+         * Extra detail.
+         */detail: String?, 
+        /**
+         * ISO 8601.
+         */createdAt: String, 
+        /**
+         * The row's link in the chain (hex), keyed with the engine's key.
+         */chain: String?) {
+        self.id = id
+        self.userId = userId
+        self.action = action
+        self.method = method
+        self.success = success
+        self.ipAddress = ipAddress
+        self.userAgent = userAgent
+        self.detail = detail
+        self.createdAt = createdAt
+        self.chain = chain
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ExportedAuditEvent: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeExportedAuditEvent: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ExportedAuditEvent {
+        return
+            try ExportedAuditEvent(
+                id: FfiConverterInt64.read(from: &buf), 
+                userId: FfiConverterOptionString.read(from: &buf), 
+                action: FfiConverterString.read(from: &buf), 
+                method: FfiConverterOptionString.read(from: &buf), 
+                success: FfiConverterBool.read(from: &buf), 
+                ipAddress: FfiConverterOptionString.read(from: &buf), 
+                userAgent: FfiConverterOptionString.read(from: &buf), 
+                detail: FfiConverterOptionString.read(from: &buf), 
+                createdAt: FfiConverterString.read(from: &buf), 
+                chain: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ExportedAuditEvent, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.id, into: &buf)
+        FfiConverterOptionString.write(value.userId, into: &buf)
+        FfiConverterString.write(value.action, into: &buf)
+        FfiConverterOptionString.write(value.method, into: &buf)
+        FfiConverterBool.write(value.success, into: &buf)
+        FfiConverterOptionString.write(value.ipAddress, into: &buf)
+        FfiConverterOptionString.write(value.userAgent, into: &buf)
+        FfiConverterOptionString.write(value.detail, into: &buf)
+        FfiConverterString.write(value.createdAt, into: &buf)
+        FfiConverterOptionString.write(value.chain, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExportedAuditEvent_lift(_ buf: RustBuffer) throws -> ExportedAuditEvent {
+    return try FfiConverterTypeExportedAuditEvent.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExportedAuditEvent_lower(_ value: ExportedAuditEvent) -> RustBuffer {
+    return FfiConverterTypeExportedAuditEvent.lower(value)
+}
+
+
+/**
  * The user's other enrolled methods after `failedMethod` failed, in the guide's fallback
  * order, without channels that are currently degraded.
  */
@@ -3189,6 +3610,338 @@ public func FfiConverterTypeGetUserRequest_lift(_ buf: RustBuffer) throws -> Get
 #endif
 public func FfiConverterTypeGetUserRequest_lower(_ value: GetUserRequest) -> RustBuffer {
     return FfiConverterTypeGetUserRequest.lower(value)
+}
+
+
+/**
+ * A line that was not imported.
+ */
+public struct ImportIssue: Equatable, Hashable {
+    /**
+     * Line number in the file, from 1.
+     */
+    public var line: UInt64
+    /**
+     * The field at fault (`record` for the line as a whole).
+     */
+    public var field: String
+    /**
+     * What is wrong.
+     */
+    public var reason: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Line number in the file, from 1.
+         */line: UInt64, 
+        /**
+         * The field at fault (`record` for the line as a whole).
+         */field: String, 
+        /**
+         * What is wrong.
+         */reason: String) {
+        self.line = line
+        self.field = field
+        self.reason = reason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ImportIssue: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeImportIssue: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ImportIssue {
+        return
+            try ImportIssue(
+                line: FfiConverterUInt64.read(from: &buf), 
+                field: FfiConverterString.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ImportIssue, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.line, into: &buf)
+        FfiConverterString.write(value.field, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeImportIssue_lift(_ buf: RustBuffer) throws -> ImportIssue {
+    return try FfiConverterTypeImportIssue.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeImportIssue_lower(_ value: ImportIssue) -> RustBuffer {
+    return FfiConverterTypeImportIssue.lower(value)
+}
+
+
+/**
+ * What an import did (or, in a dry run, would do).
+ */
+public struct ImportReport: Equatable, Hashable {
+    /**
+     * Nothing was written.
+     */
+    public var dryRun: Bool
+    /**
+     * Records read (non-blank lines, without a CSV header).
+     */
+    public var records: UInt64
+    /**
+     * Users created.
+     */
+    public var imported: UInt64
+    /**
+     * Users whose email already existed (left as they are).
+     */
+    public var skipped: UInt64
+    /**
+     * Lines refused.
+     */
+    public var failed: UInt64
+    /**
+     * Users imported with an authenticator app.
+     */
+    public var withTotp: UInt64
+    /**
+     * Users imported with an SMS number.
+     */
+    public var withSms: UInt64
+    /**
+     * Users imported with an email for codes.
+     */
+    public var withEmail: UInt64
+    /**
+     * Users imported with backup codes.
+     */
+    public var withBackupCodes: UInt64
+    /**
+     * The refused lines (the first 1,000), in line order.
+     */
+    public var issues: [ImportIssue]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Nothing was written.
+         */dryRun: Bool, 
+        /**
+         * Records read (non-blank lines, without a CSV header).
+         */records: UInt64, 
+        /**
+         * Users created.
+         */imported: UInt64, 
+        /**
+         * Users whose email already existed (left as they are).
+         */skipped: UInt64, 
+        /**
+         * Lines refused.
+         */failed: UInt64, 
+        /**
+         * Users imported with an authenticator app.
+         */withTotp: UInt64, 
+        /**
+         * Users imported with an SMS number.
+         */withSms: UInt64, 
+        /**
+         * Users imported with an email for codes.
+         */withEmail: UInt64, 
+        /**
+         * Users imported with backup codes.
+         */withBackupCodes: UInt64, 
+        /**
+         * The refused lines (the first 1,000), in line order.
+         */issues: [ImportIssue]) {
+        self.dryRun = dryRun
+        self.records = records
+        self.imported = imported
+        self.skipped = skipped
+        self.failed = failed
+        self.withTotp = withTotp
+        self.withSms = withSms
+        self.withEmail = withEmail
+        self.withBackupCodes = withBackupCodes
+        self.issues = issues
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ImportReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeImportReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ImportReport {
+        return
+            try ImportReport(
+                dryRun: FfiConverterBool.read(from: &buf), 
+                records: FfiConverterUInt64.read(from: &buf), 
+                imported: FfiConverterUInt64.read(from: &buf), 
+                skipped: FfiConverterUInt64.read(from: &buf), 
+                failed: FfiConverterUInt64.read(from: &buf), 
+                withTotp: FfiConverterUInt64.read(from: &buf), 
+                withSms: FfiConverterUInt64.read(from: &buf), 
+                withEmail: FfiConverterUInt64.read(from: &buf), 
+                withBackupCodes: FfiConverterUInt64.read(from: &buf), 
+                issues: FfiConverterSequenceTypeImportIssue.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ImportReport, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.dryRun, into: &buf)
+        FfiConverterUInt64.write(value.records, into: &buf)
+        FfiConverterUInt64.write(value.imported, into: &buf)
+        FfiConverterUInt64.write(value.skipped, into: &buf)
+        FfiConverterUInt64.write(value.failed, into: &buf)
+        FfiConverterUInt64.write(value.withTotp, into: &buf)
+        FfiConverterUInt64.write(value.withSms, into: &buf)
+        FfiConverterUInt64.write(value.withEmail, into: &buf)
+        FfiConverterUInt64.write(value.withBackupCodes, into: &buf)
+        FfiConverterSequenceTypeImportIssue.write(value.issues, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeImportReport_lift(_ buf: RustBuffer) throws -> ImportReport {
+    return try FfiConverterTypeImportReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeImportReport_lower(_ value: ImportReport) -> RustBuffer {
+    return FfiConverterTypeImportReport.lower(value)
+}
+
+
+/**
+ * Imports users with their existing factors from JSON Lines or CSV (see the README for
+ * the fields): password hashes as they are (argon2, bcrypt, scrypt, PBKDF2; replaced by
+ * argon2id at the next correct sign-in), TOTP secrets, SMS numbers and emails for codes
+ * sealed as they are read, backup codes hashed. A user whose email exists is skipped, so
+ * importing a file twice changes nothing; every bad line is reported with its number and
+ * field, and the others are still imported, in transactions of 1,000 users.
+ */
+public struct ImportUsersRequest: Equatable, Hashable {
+    /**
+     * The file's content (or give `path`).
+     */
+    public var data: String?
+    /**
+     * A file to read (or give `data`).
+     */
+    public var path: String?
+    /**
+     * `jsonl` or `csv` (default: `csv` for a `.csv` path, else `jsonl`).
+     */
+    public var format: String?
+    /**
+     * Check every line and report what would be imported, writing nothing.
+     */
+    public var dryRun: Bool?
+    /**
+     * Caller details for the audit log.
+     */
+    public var context: RequestContext
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The file's content (or give `path`).
+         */data: String? = nil, 
+        /**
+         * A file to read (or give `data`).
+         */path: String? = nil, 
+        /**
+         * `jsonl` or `csv` (default: `csv` for a `.csv` path, else `jsonl`).
+         */format: String? = nil, 
+        /**
+         * Check every line and report what would be imported, writing nothing.
+         */dryRun: Bool? = nil, 
+        /**
+         * Caller details for the audit log.
+         */context: RequestContext = RequestContext()) {
+        self.data = data
+        self.path = path
+        self.format = format
+        self.dryRun = dryRun
+        self.context = context
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ImportUsersRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeImportUsersRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ImportUsersRequest {
+        return
+            try ImportUsersRequest(
+                data: FfiConverterOptionString.read(from: &buf), 
+                path: FfiConverterOptionString.read(from: &buf), 
+                format: FfiConverterOptionString.read(from: &buf), 
+                dryRun: FfiConverterOptionBool.read(from: &buf), 
+                context: FfiConverterTypeRequestContext.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ImportUsersRequest, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.data, into: &buf)
+        FfiConverterOptionString.write(value.path, into: &buf)
+        FfiConverterOptionString.write(value.format, into: &buf)
+        FfiConverterOptionBool.write(value.dryRun, into: &buf)
+        FfiConverterTypeRequestContext.write(value.context, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeImportUsersRequest_lift(_ buf: RustBuffer) throws -> ImportUsersRequest {
+    return try FfiConverterTypeImportUsersRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeImportUsersRequest_lower(_ value: ImportUsersRequest) -> RustBuffer {
+    return FfiConverterTypeImportUsersRequest.lower(value)
 }
 
 
@@ -5650,6 +6403,88 @@ public func FfiConverterTypeRequireRecentMfaRequest_lower(_ value: RequireRecent
 
 
 /**
+ * An administrator's reset of a user's MFA (a user who lost every factor): removes all
+ * their factors and backup codes and ends their sessions, so their next sign-in is by
+ * password alone and the rollout's requirement (if any) applies again. The user is
+ * notified; audited with the reason (`mfa_reset`).
+ */
+public struct ResetMfaRequest: Equatable, Hashable {
+    /**
+     * The user.
+     */
+    public var userId: String
+    /**
+     * Why (kept in the audit log; 1 to 200 characters).
+     */
+    public var reason: String
+    /**
+     * Caller details for the audit log.
+     */
+    public var context: RequestContext
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The user.
+         */userId: String, 
+        /**
+         * Why (kept in the audit log; 1 to 200 characters).
+         */reason: String, 
+        /**
+         * Caller details for the audit log.
+         */context: RequestContext = RequestContext()) {
+        self.userId = userId
+        self.reason = reason
+        self.context = context
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ResetMfaRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeResetMfaRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ResetMfaRequest {
+        return
+            try ResetMfaRequest(
+                userId: FfiConverterString.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf), 
+                context: FfiConverterTypeRequestContext.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ResetMfaRequest, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+        FfiConverterTypeRequestContext.write(value.context, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeResetMfaRequest_lift(_ buf: RustBuffer) throws -> ResetMfaRequest {
+    return try FfiConverterTypeResetMfaRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeResetMfaRequest_lower(_ value: ResetMfaRequest) -> RustBuffer {
+    return FfiConverterTypeResetMfaRequest.lower(value)
+}
+
+
+/**
  * Lifts a suspension of the user's code-based factors, as an administrator does after
  * checking who is asking (no step-up: guard the route that calls it). Audited.
  */
@@ -7491,6 +8326,87 @@ public func FfiConverterTypeTotpDevice_lower(_ value: TotpDevice) -> RustBuffer 
 
 
 /**
+ * Ends an administrator's lockout of a user: clears the user's attempt counters and
+ * lockouts (sign-in, MFA, password checks) and lifts a suspension of their code-based
+ * factors. Audited with the reason (`user_unlock`).
+ */
+public struct UnlockUserRequest: Equatable, Hashable {
+    /**
+     * The user.
+     */
+    public var userId: String
+    /**
+     * Why (kept in the audit log; 1 to 200 characters).
+     */
+    public var reason: String
+    /**
+     * Caller details for the audit log.
+     */
+    public var context: RequestContext
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The user.
+         */userId: String, 
+        /**
+         * Why (kept in the audit log; 1 to 200 characters).
+         */reason: String, 
+        /**
+         * Caller details for the audit log.
+         */context: RequestContext = RequestContext()) {
+        self.userId = userId
+        self.reason = reason
+        self.context = context
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension UnlockUserRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUnlockUserRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UnlockUserRequest {
+        return
+            try UnlockUserRequest(
+                userId: FfiConverterString.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf), 
+                context: FfiConverterTypeRequestContext.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: UnlockUserRequest, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+        FfiConverterTypeRequestContext.write(value.context, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUnlockUserRequest_lift(_ buf: RustBuffer) throws -> UnlockUserRequest {
+    return try FfiConverterTypeUnlockUserRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUnlockUserRequest_lower(_ value: UnlockUserRequest) -> RustBuffer {
+    return FfiConverterTypeUnlockUserRequest.lower(value)
+}
+
+
+/**
  * A user as returned to applications (never the password hash).
  */
 public struct User: Equatable, Hashable {
@@ -7685,6 +8601,71 @@ public func FfiConverterTypeUserRollout_lift(_ buf: RustBuffer) throws -> UserRo
 #endif
 public func FfiConverterTypeUserRollout_lower(_ value: UserRollout) -> RustBuffer {
     return FfiConverterTypeUserRollout.lower(value)
+}
+
+
+/**
+ * Checks the audit log's chain: every row's keyed hash links it to the row before, from
+ * the last retention checkpoint on. An edited, inserted or deleted row breaks the chain at
+ * that row.
+ */
+public struct VerifyAuditRequest: Equatable, Hashable {
+    /**
+     * An `anchor` an earlier check printed (`<id>:<link>`), kept outside the database: the
+     * row must still be there with that link (detects the newest rows cut off, or the
+     * whole log rewritten). An anchor retention has purged since is not checked.
+     */
+    public var anchor: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * An `anchor` an earlier check printed (`<id>:<link>`), kept outside the database: the
+         * row must still be there with that link (detects the newest rows cut off, or the
+         * whole log rewritten). An anchor retention has purged since is not checked.
+         */anchor: String? = nil) {
+        self.anchor = anchor
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension VerifyAuditRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeVerifyAuditRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> VerifyAuditRequest {
+        return
+            try VerifyAuditRequest(
+                anchor: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: VerifyAuditRequest, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.anchor, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVerifyAuditRequest_lift(_ buf: RustBuffer) throws -> VerifyAuditRequest {
+    return try FfiConverterTypeVerifyAuditRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVerifyAuditRequest_lower(_ value: VerifyAuditRequest) -> RustBuffer {
+    return FfiConverterTypeVerifyAuditRequest.lower(value)
 }
 
 
@@ -8900,6 +9881,30 @@ fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
+    typealias SwiftType = Int64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionBool: FfiConverterRustBuffer {
     typealias SwiftType = Bool?
 
@@ -9256,6 +10261,31 @@ fileprivate struct FfiConverterSequenceTypeDailyCount: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeDailyCount.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeImportIssue: FfiConverterRustBuffer {
+    typealias SwiftType = [ImportIssue]
+
+    public static func write(_ value: [ImportIssue], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeImportIssue.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ImportIssue] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ImportIssue]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeImportIssue.read(from: &buf))
         }
         return seq
     }

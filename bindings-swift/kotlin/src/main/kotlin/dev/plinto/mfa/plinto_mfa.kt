@@ -31,7 +31,9 @@ import java.nio.charset.CodingErrorAction
 import java.util.concurrent.atomic.AtomicLong
 import java.util.concurrent.ConcurrentHashMap
 import dev.plinto.mfa.core.AccountCode
+import dev.plinto.mfa.core.AdminResult
 import dev.plinto.mfa.core.AuditEvent
+import dev.plinto.mfa.core.AuditVerification
 import dev.plinto.mfa.core.AuthenticatorCode
 import dev.plinto.mfa.core.Authorization
 import dev.plinto.mfa.core.AuthorizeRequest
@@ -49,8 +51,12 @@ import dev.plinto.mfa.core.EnableMfaRequest
 import dev.plinto.mfa.core.EnableMfaResult
 import dev.plinto.mfa.core.EnforceRolloutRequest
 import dev.plinto.mfa.core.EnforceRolloutResult
+import dev.plinto.mfa.core.ExportAuditRequest
+import dev.plinto.mfa.core.ExportedAuditEvent
 import dev.plinto.mfa.core.FfiConverterTypeAccountCode
+import dev.plinto.mfa.core.FfiConverterTypeAdminResult
 import dev.plinto.mfa.core.FfiConverterTypeAuditEvent
+import dev.plinto.mfa.core.FfiConverterTypeAuditVerification
 import dev.plinto.mfa.core.FfiConverterTypeAuthenticatorCode
 import dev.plinto.mfa.core.FfiConverterTypeAuthorization
 import dev.plinto.mfa.core.FfiConverterTypeAuthorizeRequest
@@ -68,11 +74,15 @@ import dev.plinto.mfa.core.FfiConverterTypeEnableMfaRequest
 import dev.plinto.mfa.core.FfiConverterTypeEnableMfaResult
 import dev.plinto.mfa.core.FfiConverterTypeEnforceRolloutRequest
 import dev.plinto.mfa.core.FfiConverterTypeEnforceRolloutResult
+import dev.plinto.mfa.core.FfiConverterTypeExportAuditRequest
+import dev.plinto.mfa.core.FfiConverterTypeExportedAuditEvent
 import dev.plinto.mfa.core.FfiConverterTypeGetFallbackMethodsRequest
 import dev.plinto.mfa.core.FfiConverterTypeGetMfaStatusRequest
 import dev.plinto.mfa.core.FfiConverterTypeGetRolloutRequest
 import dev.plinto.mfa.core.FfiConverterTypeGetRolloutStatsRequest
 import dev.plinto.mfa.core.FfiConverterTypeGetUserRequest
+import dev.plinto.mfa.core.FfiConverterTypeImportReport
+import dev.plinto.mfa.core.FfiConverterTypeImportUsersRequest
 import dev.plinto.mfa.core.FfiConverterTypeListAuditEventsRequest
 import dev.plinto.mfa.core.FfiConverterTypeListPasskeysRequest
 import dev.plinto.mfa.core.FfiConverterTypeListSessionsRequest
@@ -94,6 +104,7 @@ import dev.plinto.mfa.core.FfiConverterTypeRequestCodeResult
 import dev.plinto.mfa.core.FfiConverterTypeRequestNewCodeRequest
 import dev.plinto.mfa.core.FfiConverterTypeRequireEnrollmentRequest
 import dev.plinto.mfa.core.FfiConverterTypeRequireRecentMfaRequest
+import dev.plinto.mfa.core.FfiConverterTypeResetMfaRequest
 import dev.plinto.mfa.core.FfiConverterTypeRestoreFactorsRequest
 import dev.plinto.mfa.core.FfiConverterTypeRevokeOtherSessionsRequest
 import dev.plinto.mfa.core.FfiConverterTypeRevokeSessionRequest
@@ -113,7 +124,9 @@ import dev.plinto.mfa.core.FfiConverterTypeSignOutRequest
 import dev.plinto.mfa.core.FfiConverterTypeSignUpRequest
 import dev.plinto.mfa.core.FfiConverterTypeSignUpResult
 import dev.plinto.mfa.core.FfiConverterTypeSuccessResult
+import dev.plinto.mfa.core.FfiConverterTypeUnlockUserRequest
 import dev.plinto.mfa.core.FfiConverterTypeUser
+import dev.plinto.mfa.core.FfiConverterTypeVerifyAuditRequest
 import dev.plinto.mfa.core.FfiConverterTypeVerifyMfaRequest
 import dev.plinto.mfa.core.FfiConverterTypeVerifyMfaResult
 import dev.plinto.mfa.core.FfiConverterTypeVerifyPasskeyAuthenticationRequest
@@ -125,6 +138,8 @@ import dev.plinto.mfa.core.GetMfaStatusRequest
 import dev.plinto.mfa.core.GetRolloutRequest
 import dev.plinto.mfa.core.GetRolloutStatsRequest
 import dev.plinto.mfa.core.GetUserRequest
+import dev.plinto.mfa.core.ImportReport
+import dev.plinto.mfa.core.ImportUsersRequest
 import dev.plinto.mfa.core.ListAuditEventsRequest
 import dev.plinto.mfa.core.ListPasskeysRequest
 import dev.plinto.mfa.core.ListSessionsRequest
@@ -146,6 +161,7 @@ import dev.plinto.mfa.core.RequestCodeResult
 import dev.plinto.mfa.core.RequestNewCodeRequest
 import dev.plinto.mfa.core.RequireEnrollmentRequest
 import dev.plinto.mfa.core.RequireRecentMfaRequest
+import dev.plinto.mfa.core.ResetMfaRequest
 import dev.plinto.mfa.core.RestoreFactorsRequest
 import dev.plinto.mfa.core.RevokeOtherSessionsRequest
 import dev.plinto.mfa.core.RevokeSessionRequest
@@ -165,7 +181,9 @@ import dev.plinto.mfa.core.SignOutRequest
 import dev.plinto.mfa.core.SignUpRequest
 import dev.plinto.mfa.core.SignUpResult
 import dev.plinto.mfa.core.SuccessResult
+import dev.plinto.mfa.core.UnlockUserRequest
 import dev.plinto.mfa.core.User
+import dev.plinto.mfa.core.VerifyAuditRequest
 import dev.plinto.mfa.core.VerifyMfaRequest
 import dev.plinto.mfa.core.VerifyMfaResult
 import dev.plinto.mfa.core.VerifyPasskeyAuthenticationRequest
@@ -174,7 +192,9 @@ import dev.plinto.mfa.core.VerifyPasswordRequest
 import dev.plinto.mfa.core.VerifySessionRequest
 import java.util.concurrent.atomic.AtomicBoolean
 import dev.plinto.mfa.core.RustBuffer as RustBufferAccountCode
+import dev.plinto.mfa.core.RustBuffer as RustBufferAdminResult
 import dev.plinto.mfa.core.RustBuffer as RustBufferAuditEvent
+import dev.plinto.mfa.core.RustBuffer as RustBufferAuditVerification
 import dev.plinto.mfa.core.RustBuffer as RustBufferAuthenticatorCode
 import dev.plinto.mfa.core.RustBuffer as RustBufferAuthorization
 import dev.plinto.mfa.core.RustBuffer as RustBufferAuthorizeRequest
@@ -192,11 +212,15 @@ import dev.plinto.mfa.core.RustBuffer as RustBufferEnableMfaRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferEnableMfaResult
 import dev.plinto.mfa.core.RustBuffer as RustBufferEnforceRolloutRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferEnforceRolloutResult
+import dev.plinto.mfa.core.RustBuffer as RustBufferExportAuditRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferExportedAuditEvent
 import dev.plinto.mfa.core.RustBuffer as RustBufferGetFallbackMethodsRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferGetMfaStatusRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferGetRolloutRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferGetRolloutStatsRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferGetUserRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferImportReport
+import dev.plinto.mfa.core.RustBuffer as RustBufferImportUsersRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferListAuditEventsRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferListPasskeysRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferListSessionsRequest
@@ -218,6 +242,7 @@ import dev.plinto.mfa.core.RustBuffer as RustBufferRequestCodeResult
 import dev.plinto.mfa.core.RustBuffer as RustBufferRequestNewCodeRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRequireEnrollmentRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRequireRecentMfaRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferResetMfaRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRestoreFactorsRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRevokeOtherSessionsRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRevokeSessionRequest
@@ -237,7 +262,9 @@ import dev.plinto.mfa.core.RustBuffer as RustBufferSignOutRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferSignUpRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferSignUpResult
 import dev.plinto.mfa.core.RustBuffer as RustBufferSuccessResult
+import dev.plinto.mfa.core.RustBuffer as RustBufferUnlockUserRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferUser
+import dev.plinto.mfa.core.RustBuffer as RustBufferVerifyAuditRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferVerifyMfaRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferVerifyMfaResult
 import dev.plinto.mfa.core.RustBuffer as RustBufferVerifyPasskeyAuthenticationRequest
@@ -1004,6 +1031,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_enforce_rollout(
     ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_export_audit(
+    ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_get_fallback_methods(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_get_mfa_status(
@@ -1017,6 +1046,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_plinto_mfa_checksum_method_engine_get_rollout_stats(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_get_user(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_import_users(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_list_audit_events(
     ): Int
@@ -1038,6 +1069,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa(
     ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_reset_mfa(
+    ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_restore_factors(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_revoke_other_sessions(
@@ -1057,6 +1090,10 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_plinto_mfa_checksum_method_engine_sign_out(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_sign_up(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_unlock_user(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_verify_audit(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_verify_mfa(
     ): Int
@@ -1158,6 +1195,8 @@ internal object UniffiLib {
     ): RustBufferEnableMfaResult.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_enforce_rollout(`ptr`: Long,`request`: RustBufferEnforceRolloutRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferEnforceRolloutResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_export_audit(`ptr`: Long,`request`: RustBufferExportAuditRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_get_fallback_methods(`ptr`: Long,`request`: RustBufferGetFallbackMethodsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_get_mfa_status(`ptr`: Long,`request`: RustBufferGetMfaStatusRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1172,6 +1211,8 @@ internal object UniffiLib {
     ): RustBufferRolloutStats.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_get_user(`ptr`: Long,`request`: RustBufferGetUserRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferUser.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_import_users(`ptr`: Long,`request`: RustBufferImportUsersRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferImportReport.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_list_audit_events(`ptr`: Long,`request`: RustBufferListAuditEventsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_list_passkeys(`ptr`: Long,`request`: RustBufferListPasskeysRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1192,6 +1233,8 @@ internal object UniffiLib {
     ): RustBufferMfaEnrollment.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_require_recent_mfa(`ptr`: Long,`request`: RustBufferRequireRecentMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferSuccessResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_reset_mfa(`ptr`: Long,`request`: RustBufferResetMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferAdminResult.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_restore_factors(`ptr`: Long,`request`: RustBufferRestoreFactorsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferSuccessResult.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_revoke_other_sessions(`ptr`: Long,`request`: RustBufferRevokeOtherSessionsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1212,6 +1255,10 @@ internal object UniffiLib {
     ): RustBufferSuccessResult.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_sign_up(`ptr`: Long,`request`: RustBufferSignUpRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferSignUpResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_unlock_user(`ptr`: Long,`request`: RustBufferUnlockUserRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferAdminResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_verify_audit(`ptr`: Long,`request`: RustBufferVerifyAuditRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferAuditVerification.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_verify_mfa(`ptr`: Long,`request`: RustBufferVerifyMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferVerifyMfaResult.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_verify_passkey_authentication(`ptr`: Long,`request`: RustBufferVerifyPasskeyAuthenticationRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1450,6 +1497,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_enforce_rollout() and 0xFFFF) != 47283) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_export_audit() and 0xFFFF) != 94) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_fallback_methods() and 0xFFFF) != 59010) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1469,6 +1519,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_user() and 0xFFFF) != 1157) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_import_users() and 0xFFFF) != 26193) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_list_audit_events() and 0xFFFF) != 4079) {
@@ -1501,6 +1554,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa() and 0xFFFF) != 49569) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_reset_mfa() and 0xFFFF) != 19485) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_restore_factors() and 0xFFFF) != 60550) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1529,6 +1585,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_sign_up() and 0xFFFF) != 24001) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_unlock_user() and 0xFFFF) != 22215) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_verify_audit() and 0xFFFF) != 13082) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_verify_mfa() and 0xFFFF) != 38934) {
@@ -2073,6 +2135,12 @@ public interface EngineInterface {
     fun `enforceRollout`(`request`: EnforceRolloutRequest): EnforceRolloutResult
     
     /**
+     * Audit events of every user in id order, for export (JSON Lines or CSV, with each row's
+     * chain hash so an export can be checked later).
+     */
+    fun `exportAudit`(`request`: ExportAuditRequest): List<ExportedAuditEvent>
+    
+    /**
      * The user's other enrolled methods after `failedMethod` failed, in the guide's fallback
      * order, without channels that are currently degraded.
      */
@@ -2113,6 +2181,16 @@ public interface EngineInterface {
      * The public view of a user.
      */
     fun `getUser`(`request`: GetUserRequest): User
+    
+    /**
+     * Imports users with their existing factors from JSON Lines or CSV (see the README for
+     * the fields): password hashes as they are (argon2, bcrypt, scrypt, PBKDF2; replaced by
+     * argon2id at the next correct sign-in), TOTP secrets, SMS numbers and emails for codes
+     * sealed as they are read, backup codes hashed. A user whose email exists is skipped, so
+     * importing a file twice changes nothing; every bad line is reported with its number and
+     * field, and the others are still imported, in transactions of 1,000 users.
+     */
+    fun `importUsers`(`request`: ImportUsersRequest): ImportReport
     
     /**
      * A user's audit events, newest first.
@@ -2180,6 +2258,14 @@ public interface EngineInterface {
     fun `requireRecentMfa`(`request`: RequireRecentMfaRequest): SuccessResult
     
     /**
+     * An administrator's reset of a user's MFA (a user who lost every factor): removes all
+     * their factors and backup codes and ends their sessions, so their next sign-in is by
+     * password alone and the rollout's requirement (if any) applies again. The user is
+     * notified; audited with the reason (`mfa_reset`).
+     */
+    fun `resetMfa`(`request`: ResetMfaRequest): AdminResult
+    
+    /**
      * Lifts a suspension of the user's code-based factors, as an administrator does after
      * checking who is asking (no step-up: guard the route that calls it). Audited.
      */
@@ -2237,6 +2323,20 @@ public interface EngineInterface {
      * Creates a user with an argon2id password hash and signs them in.
      */
     fun `signUp`(`request`: SignUpRequest): SignUpResult
+    
+    /**
+     * Ends an administrator's lockout of a user: clears the user's attempt counters and
+     * lockouts (sign-in, MFA, password checks) and lifts a suspension of their code-based
+     * factors. Audited with the reason (`user_unlock`).
+     */
+    fun `unlockUser`(`request`: UnlockUserRequest): AdminResult
+    
+    /**
+     * Checks the audit log's chain: every row's keyed hash links it to the row before, from
+     * the last retention checkpoint on. An edited, inserted or deleted row breaks the chain at
+     * that row.
+     */
+    fun `verifyAudit`(`request`: VerifyAuditRequest): AuditVerification
     
     /**
      * Checks an MFA code: completes sign-in on a pending session (`sessionId` from sign-in),
@@ -2663,6 +2763,25 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
+     * Audit events of every user in id order, for export (JSON Lines or CSV, with each row's
+     * chain hash so an export can be checked later).
+     */
+    @Throws(MfaException::class)override fun `exportAudit`(`request`: ExportAuditRequest): List<ExportedAuditEvent> {
+            return FfiConverterSequenceTypeExportedAuditEvent.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_export_audit(
+        it,
+        
+        FfiConverterTypeExportAuditRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * The user's other enrolled methods after `failedMethod` failed, in the guide's fallback
      * order, without channels that are currently degraded.
      */
@@ -2788,6 +2907,29 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
         it,
         
         FfiConverterTypeGetUserRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Imports users with their existing factors from JSON Lines or CSV (see the README for
+     * the fields): password hashes as they are (argon2, bcrypt, scrypt, PBKDF2; replaced by
+     * argon2id at the next correct sign-in), TOTP secrets, SMS numbers and emails for codes
+     * sealed as they are read, backup codes hashed. A user whose email exists is skipped, so
+     * importing a file twice changes nothing; every bad line is reported with its number and
+     * field, and the others are still imported, in transactions of 1,000 users.
+     */
+    @Throws(MfaException::class)override fun `importUsers`(`request`: ImportUsersRequest): ImportReport {
+            return FfiConverterTypeImportReport.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_import_users(
+        it,
+        
+        FfiConverterTypeImportUsersRequest.lower(`request`),_status)
 }
     }
     )
@@ -2991,6 +3133,27 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
+     * An administrator's reset of a user's MFA (a user who lost every factor): removes all
+     * their factors and backup codes and ends their sessions, so their next sign-in is by
+     * password alone and the rollout's requirement (if any) applies again. The user is
+     * notified; audited with the reason (`mfa_reset`).
+     */
+    @Throws(MfaException::class)override fun `resetMfa`(`request`: ResetMfaRequest): AdminResult {
+            return FfiConverterTypeAdminResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_reset_mfa(
+        it,
+        
+        FfiConverterTypeResetMfaRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Lifts a suspension of the user's code-based factors, as an administrator does after
      * checking who is asking (no step-up: guard the route that calls it). Audited.
      */
@@ -3172,6 +3335,46 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
         it,
         
         FfiConverterTypeSignUpRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Ends an administrator's lockout of a user: clears the user's attempt counters and
+     * lockouts (sign-in, MFA, password checks) and lifts a suspension of their code-based
+     * factors. Audited with the reason (`user_unlock`).
+     */
+    @Throws(MfaException::class)override fun `unlockUser`(`request`: UnlockUserRequest): AdminResult {
+            return FfiConverterTypeAdminResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_unlock_user(
+        it,
+        
+        FfiConverterTypeUnlockUserRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Checks the audit log's chain: every row's keyed hash links it to the row before, from
+     * the last retention checkpoint on. An edited, inserted or deleted row breaks the chain at
+     * that row.
+     */
+    @Throws(MfaException::class)override fun `verifyAudit`(`request`: VerifyAuditRequest): AuditVerification {
+            return FfiConverterTypeAuditVerification.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_verify_audit(
+        it,
+        
+        FfiConverterTypeVerifyAuditRequest.lower(`request`),_status)
 }
     }
     )
@@ -5084,6 +5287,34 @@ public object FfiConverterSequenceTypeAuditEvent: FfiConverterRustBuffer<List<Au
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeExportedAuditEvent: FfiConverterRustBuffer<List<ExportedAuditEvent>> {
+    override fun read(buf: ByteBuffer): List<ExportedAuditEvent> {
+        val len = buf.getInt()
+        return List<ExportedAuditEvent>(len) {
+            FfiConverterTypeExportedAuditEvent.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ExportedAuditEvent>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeExportedAuditEvent.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ExportedAuditEvent>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeExportedAuditEvent.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeOtpAccount: FfiConverterRustBuffer<List<OtpAccount>> {
     override fun read(buf: ByteBuffer): List<OtpAccount> {
         val len = buf.getInt()
@@ -5161,6 +5392,24 @@ public object FfiConverterSequenceTypeSessionSummary: FfiConverterRustBuffer<Lis
         }
     }
 }
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
 
 
 

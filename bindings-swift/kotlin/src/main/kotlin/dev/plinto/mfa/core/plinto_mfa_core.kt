@@ -1155,6 +1155,53 @@ public object FfiConverterTypeAccountCode: FfiConverterRustBuffer<AccountCode> {
 
 
 /**
+ * What an administrator's change did.
+ */
+data class AdminResult (
+    /**
+     * Always true (failures are errors).
+     */
+    var `success`: kotlin.Boolean
+    , 
+    /**
+     * Rows the change cleared or removed (counters, factors, sessions).
+     */
+    var `cleared`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAdminResult: FfiConverterRustBuffer<AdminResult> {
+    override fun read(buf: ByteBuffer): AdminResult {
+        return AdminResult(
+            FfiConverterBoolean.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: AdminResult) = (
+            FfiConverterBoolean.allocationSize(value.`success`) +
+            FfiConverterULong.allocationSize(value.`cleared`)
+    )
+
+    override fun write(value: AdminResult, buf: ByteBuffer) {
+            FfiConverterBoolean.write(value.`success`, buf)
+            FfiConverterULong.write(value.`cleared`, buf)
+    }
+}
+
+
+
+/**
  * A credential the browser may use, as in `allowCredentials`.
  */
 data class AllowedCredential (
@@ -1307,6 +1354,95 @@ public object FfiConverterTypeAuditEvent: FfiConverterRustBuffer<AuditEvent> {
             FfiConverterOptionalString.write(value.`userAgent`, buf)
             FfiConverterOptionalString.write(value.`detail`, buf)
             FfiConverterString.write(value.`createdAt`, buf)
+    }
+}
+
+
+
+/**
+ * The outcome of a chain check.
+ */
+data class AuditVerification (
+    /**
+     * Every row checked links to the one before.
+     */
+    var `valid`: kotlin.Boolean
+    , 
+    /**
+     * Rows checked.
+     */
+    var `checked`: kotlin.ULong
+    , 
+    /**
+     * The first row that breaks the chain (its id), when invalid.
+     */
+    var `firstBadId`: kotlin.Long?
+    , 
+    /**
+     * What is wrong there: `edited`, `inserted`, `deleted` (rows missing before it),
+     * `checkpoint` (the retention checkpoint is missing or its MAC does not match) or
+     * `anchor` (the anchored row is gone or changed).
+     */
+    var `problem`: kotlin.String?
+    , 
+    /**
+     * The newest row's link (hex).
+     */
+    var `head`: kotlin.String?
+    , 
+    /**
+     * `<id>:<link>` of the newest row: keep it elsewhere and pass it as `anchor` later.
+     */
+    var `anchor`: kotlin.String?
+    , 
+    /**
+     * The id retention last purged up to (rows at or below it are gone by design).
+     */
+    var `checkpointId`: kotlin.Long?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAuditVerification: FfiConverterRustBuffer<AuditVerification> {
+    override fun read(buf: ByteBuffer): AuditVerification {
+        return AuditVerification(
+            FfiConverterBoolean.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: AuditVerification) = (
+            FfiConverterBoolean.allocationSize(value.`valid`) +
+            FfiConverterULong.allocationSize(value.`checked`) +
+            FfiConverterOptionalLong.allocationSize(value.`firstBadId`) +
+            FfiConverterOptionalString.allocationSize(value.`problem`) +
+            FfiConverterOptionalString.allocationSize(value.`head`) +
+            FfiConverterOptionalString.allocationSize(value.`anchor`) +
+            FfiConverterOptionalLong.allocationSize(value.`checkpointId`)
+    )
+
+    override fun write(value: AuditVerification, buf: ByteBuffer) {
+            FfiConverterBoolean.write(value.`valid`, buf)
+            FfiConverterULong.write(value.`checked`, buf)
+            FfiConverterOptionalLong.write(value.`firstBadId`, buf)
+            FfiConverterOptionalString.write(value.`problem`, buf)
+            FfiConverterOptionalString.write(value.`head`, buf)
+            FfiConverterOptionalString.write(value.`anchor`, buf)
+            FfiConverterOptionalLong.write(value.`checkpointId`, buf)
     }
 }
 
@@ -2718,6 +2854,173 @@ public object FfiConverterTypeEnforceRolloutResult: FfiConverterRustBuffer<Enfor
 
 
 /**
+ * Audit events of every user in id order, for export (JSON Lines or CSV, with each row's
+ * chain hash so an export can be checked later).
+ */
+data class ExportAuditRequest (
+    /**
+     * Only events at or after this time (Unix seconds or RFC 3339).
+     */
+    var `since`: UnixTime? = null 
+    , 
+    /**
+     * Only events with an id above this (a previous page's last id).
+     */
+    var `afterId`: kotlin.Long? = null 
+    , 
+    /**
+     * At most this many (1 to 10,000, default 1,000).
+     */
+    var `limit`: kotlin.UInt? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeExportAuditRequest: FfiConverterRustBuffer<ExportAuditRequest> {
+    override fun read(buf: ByteBuffer): ExportAuditRequest {
+        return ExportAuditRequest(
+            FfiConverterOptionalTypeUnixTime.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ExportAuditRequest) = (
+            FfiConverterOptionalTypeUnixTime.allocationSize(value.`since`) +
+            FfiConverterOptionalLong.allocationSize(value.`afterId`) +
+            FfiConverterOptionalUInt.allocationSize(value.`limit`)
+    )
+
+    override fun write(value: ExportAuditRequest, buf: ByteBuffer) {
+            FfiConverterOptionalTypeUnixTime.write(value.`since`, buf)
+            FfiConverterOptionalLong.write(value.`afterId`, buf)
+            FfiConverterOptionalUInt.write(value.`limit`, buf)
+    }
+}
+
+
+
+/**
+ * One exported audit event.
+ */
+data class ExportedAuditEvent (
+    /**
+     * Sequence number.
+     */
+    var `id`: kotlin.Long
+    , 
+    /**
+     * The user (a pseudonym once the user was deleted).
+     */
+    var `userId`: kotlin.String?
+    , 
+    /**
+     * What happened.
+     */
+    var `action`: kotlin.String
+    , 
+    /**
+     * Method involved.
+     */
+    var `method`: kotlin.String?
+    , 
+    /**
+     * Outcome.
+     */
+    var `success`: kotlin.Boolean
+    , 
+    /**
+     * Client IP.
+     */
+    var `ipAddress`: kotlin.String?
+    , 
+    /**
+     * Client user agent.
+     */
+    var `userAgent`: kotlin.String?
+    , 
+    /**
+     * Extra detail.
+     */
+    var `detail`: kotlin.String?
+    , 
+    /**
+     * ISO 8601.
+     */
+    var `createdAt`: kotlin.String
+    , 
+    /**
+     * The row's link in the chain (hex), keyed with the engine's key.
+     */
+    var `chain`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeExportedAuditEvent: FfiConverterRustBuffer<ExportedAuditEvent> {
+    override fun read(buf: ByteBuffer): ExportedAuditEvent {
+        return ExportedAuditEvent(
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ExportedAuditEvent) = (
+            FfiConverterLong.allocationSize(value.`id`) +
+            FfiConverterOptionalString.allocationSize(value.`userId`) +
+            FfiConverterString.allocationSize(value.`action`) +
+            FfiConverterOptionalString.allocationSize(value.`method`) +
+            FfiConverterBoolean.allocationSize(value.`success`) +
+            FfiConverterOptionalString.allocationSize(value.`ipAddress`) +
+            FfiConverterOptionalString.allocationSize(value.`userAgent`) +
+            FfiConverterOptionalString.allocationSize(value.`detail`) +
+            FfiConverterString.allocationSize(value.`createdAt`) +
+            FfiConverterOptionalString.allocationSize(value.`chain`)
+    )
+
+    override fun write(value: ExportedAuditEvent, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`id`, buf)
+            FfiConverterOptionalString.write(value.`userId`, buf)
+            FfiConverterString.write(value.`action`, buf)
+            FfiConverterOptionalString.write(value.`method`, buf)
+            FfiConverterBoolean.write(value.`success`, buf)
+            FfiConverterOptionalString.write(value.`ipAddress`, buf)
+            FfiConverterOptionalString.write(value.`userAgent`, buf)
+            FfiConverterOptionalString.write(value.`detail`, buf)
+            FfiConverterString.write(value.`createdAt`, buf)
+            FfiConverterOptionalString.write(value.`chain`, buf)
+    }
+}
+
+
+
+/**
  * The user's other enrolled methods after `failedMethod` failed, in the guide's fallback
  * order, without channels that are currently degraded.
  */
@@ -2918,6 +3221,248 @@ public object FfiConverterTypeGetUserRequest: FfiConverterRustBuffer<GetUserRequ
 
     override fun write(value: GetUserRequest, buf: ByteBuffer) {
             FfiConverterString.write(value.`userId`, buf)
+    }
+}
+
+
+
+/**
+ * A line that was not imported.
+ */
+data class ImportIssue (
+    /**
+     * Line number in the file, from 1.
+     */
+    var `line`: kotlin.ULong
+    , 
+    /**
+     * The field at fault (`record` for the line as a whole).
+     */
+    var `field`: kotlin.String
+    , 
+    /**
+     * What is wrong.
+     */
+    var `reason`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeImportIssue: FfiConverterRustBuffer<ImportIssue> {
+    override fun read(buf: ByteBuffer): ImportIssue {
+        return ImportIssue(
+            FfiConverterULong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ImportIssue) = (
+            FfiConverterULong.allocationSize(value.`line`) +
+            FfiConverterString.allocationSize(value.`field`) +
+            FfiConverterString.allocationSize(value.`reason`)
+    )
+
+    override fun write(value: ImportIssue, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`line`, buf)
+            FfiConverterString.write(value.`field`, buf)
+            FfiConverterString.write(value.`reason`, buf)
+    }
+}
+
+
+
+/**
+ * What an import did (or, in a dry run, would do).
+ */
+data class ImportReport (
+    /**
+     * Nothing was written.
+     */
+    var `dryRun`: kotlin.Boolean
+    , 
+    /**
+     * Records read (non-blank lines, without a CSV header).
+     */
+    var `records`: kotlin.ULong
+    , 
+    /**
+     * Users created.
+     */
+    var `imported`: kotlin.ULong
+    , 
+    /**
+     * Users whose email already existed (left as they are).
+     */
+    var `skipped`: kotlin.ULong
+    , 
+    /**
+     * Lines refused.
+     */
+    var `failed`: kotlin.ULong
+    , 
+    /**
+     * Users imported with an authenticator app.
+     */
+    var `withTotp`: kotlin.ULong
+    , 
+    /**
+     * Users imported with an SMS number.
+     */
+    var `withSms`: kotlin.ULong
+    , 
+    /**
+     * Users imported with an email for codes.
+     */
+    var `withEmail`: kotlin.ULong
+    , 
+    /**
+     * Users imported with backup codes.
+     */
+    var `withBackupCodes`: kotlin.ULong
+    , 
+    /**
+     * The refused lines (the first 1,000), in line order.
+     */
+    var `issues`: List<ImportIssue>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeImportReport: FfiConverterRustBuffer<ImportReport> {
+    override fun read(buf: ByteBuffer): ImportReport {
+        return ImportReport(
+            FfiConverterBoolean.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterSequenceTypeImportIssue.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ImportReport) = (
+            FfiConverterBoolean.allocationSize(value.`dryRun`) +
+            FfiConverterULong.allocationSize(value.`records`) +
+            FfiConverterULong.allocationSize(value.`imported`) +
+            FfiConverterULong.allocationSize(value.`skipped`) +
+            FfiConverterULong.allocationSize(value.`failed`) +
+            FfiConverterULong.allocationSize(value.`withTotp`) +
+            FfiConverterULong.allocationSize(value.`withSms`) +
+            FfiConverterULong.allocationSize(value.`withEmail`) +
+            FfiConverterULong.allocationSize(value.`withBackupCodes`) +
+            FfiConverterSequenceTypeImportIssue.allocationSize(value.`issues`)
+    )
+
+    override fun write(value: ImportReport, buf: ByteBuffer) {
+            FfiConverterBoolean.write(value.`dryRun`, buf)
+            FfiConverterULong.write(value.`records`, buf)
+            FfiConverterULong.write(value.`imported`, buf)
+            FfiConverterULong.write(value.`skipped`, buf)
+            FfiConverterULong.write(value.`failed`, buf)
+            FfiConverterULong.write(value.`withTotp`, buf)
+            FfiConverterULong.write(value.`withSms`, buf)
+            FfiConverterULong.write(value.`withEmail`, buf)
+            FfiConverterULong.write(value.`withBackupCodes`, buf)
+            FfiConverterSequenceTypeImportIssue.write(value.`issues`, buf)
+    }
+}
+
+
+
+/**
+ * Imports users with their existing factors from JSON Lines or CSV (see the README for
+ * the fields): password hashes as they are (argon2, bcrypt, scrypt, PBKDF2; replaced by
+ * argon2id at the next correct sign-in), TOTP secrets, SMS numbers and emails for codes
+ * sealed as they are read, backup codes hashed. A user whose email exists is skipped, so
+ * importing a file twice changes nothing; every bad line is reported with its number and
+ * field, and the others are still imported, in transactions of 1,000 users.
+ */
+data class ImportUsersRequest (
+    /**
+     * The file's content (or give `path`).
+     */
+    var `data`: kotlin.String? = null 
+    , 
+    /**
+     * A file to read (or give `data`).
+     */
+    var `path`: kotlin.String? = null 
+    , 
+    /**
+     * `jsonl` or `csv` (default: `csv` for a `.csv` path, else `jsonl`).
+     */
+    var `format`: kotlin.String? = null 
+    , 
+    /**
+     * Check every line and report what would be imported, writing nothing.
+     */
+    var `dryRun`: kotlin.Boolean? = null 
+    , 
+    /**
+     * Caller details for the audit log.
+     */
+    var `context`: RequestContext = RequestContext() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeImportUsersRequest: FfiConverterRustBuffer<ImportUsersRequest> {
+    override fun read(buf: ByteBuffer): ImportUsersRequest {
+        return ImportUsersRequest(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalBoolean.read(buf),
+            FfiConverterTypeRequestContext.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ImportUsersRequest) = (
+            FfiConverterOptionalString.allocationSize(value.`data`) +
+            FfiConverterOptionalString.allocationSize(value.`path`) +
+            FfiConverterOptionalString.allocationSize(value.`format`) +
+            FfiConverterOptionalBoolean.allocationSize(value.`dryRun`) +
+            FfiConverterTypeRequestContext.allocationSize(value.`context`)
+    )
+
+    override fun write(value: ImportUsersRequest, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`data`, buf)
+            FfiConverterOptionalString.write(value.`path`, buf)
+            FfiConverterOptionalString.write(value.`format`, buf)
+            FfiConverterOptionalBoolean.write(value.`dryRun`, buf)
+            FfiConverterTypeRequestContext.write(value.`context`, buf)
     }
 }
 
@@ -4684,6 +5229,64 @@ public object FfiConverterTypeRequireRecentMfaRequest: FfiConverterRustBuffer<Re
 
 
 /**
+ * An administrator's reset of a user's MFA (a user who lost every factor): removes all
+ * their factors and backup codes and ends their sessions, so their next sign-in is by
+ * password alone and the rollout's requirement (if any) applies again. The user is
+ * notified; audited with the reason (`mfa_reset`).
+ */
+data class ResetMfaRequest (
+    /**
+     * The user.
+     */
+    var `userId`: kotlin.String
+    , 
+    /**
+     * Why (kept in the audit log; 1 to 200 characters).
+     */
+    var `reason`: kotlin.String
+    , 
+    /**
+     * Caller details for the audit log.
+     */
+    var `context`: RequestContext = RequestContext() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeResetMfaRequest: FfiConverterRustBuffer<ResetMfaRequest> {
+    override fun read(buf: ByteBuffer): ResetMfaRequest {
+        return ResetMfaRequest(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeRequestContext.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ResetMfaRequest) = (
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterString.allocationSize(value.`reason`) +
+            FfiConverterTypeRequestContext.allocationSize(value.`context`)
+    )
+
+    override fun write(value: ResetMfaRequest, buf: ByteBuffer) {
+            FfiConverterString.write(value.`userId`, buf)
+            FfiConverterString.write(value.`reason`, buf)
+            FfiConverterTypeRequestContext.write(value.`context`, buf)
+    }
+}
+
+
+
+/**
  * Lifts a suspension of the user's code-based factors, as an administrator does after
  * checking who is asking (no step-up: guard the route that calls it). Audited.
  */
@@ -5994,6 +6597,63 @@ public object FfiConverterTypeTotpDevice: FfiConverterRustBuffer<TotpDevice> {
 
 
 /**
+ * Ends an administrator's lockout of a user: clears the user's attempt counters and
+ * lockouts (sign-in, MFA, password checks) and lifts a suspension of their code-based
+ * factors. Audited with the reason (`user_unlock`).
+ */
+data class UnlockUserRequest (
+    /**
+     * The user.
+     */
+    var `userId`: kotlin.String
+    , 
+    /**
+     * Why (kept in the audit log; 1 to 200 characters).
+     */
+    var `reason`: kotlin.String
+    , 
+    /**
+     * Caller details for the audit log.
+     */
+    var `context`: RequestContext = RequestContext() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeUnlockUserRequest: FfiConverterRustBuffer<UnlockUserRequest> {
+    override fun read(buf: ByteBuffer): UnlockUserRequest {
+        return UnlockUserRequest(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeRequestContext.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: UnlockUserRequest) = (
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterString.allocationSize(value.`reason`) +
+            FfiConverterTypeRequestContext.allocationSize(value.`context`)
+    )
+
+    override fun write(value: UnlockUserRequest, buf: ByteBuffer) {
+            FfiConverterString.write(value.`userId`, buf)
+            FfiConverterString.write(value.`reason`, buf)
+            FfiConverterTypeRequestContext.write(value.`context`, buf)
+    }
+}
+
+
+
+/**
  * A user as returned to applications (never the password hash).
  */
 data class User (
@@ -6130,6 +6790,49 @@ public object FfiConverterTypeUserRollout: FfiConverterRustBuffer<UserRollout> {
             FfiConverterUInt.write(value.`bucket`, buf)
             FfiConverterString.write(value.`coverage`, buf)
             FfiConverterTypeMfaEnrollment.write(value.`enrollment`, buf)
+    }
+}
+
+
+
+/**
+ * Checks the audit log's chain: every row's keyed hash links it to the row before, from
+ * the last retention checkpoint on. An edited, inserted or deleted row breaks the chain at
+ * that row.
+ */
+data class VerifyAuditRequest (
+    /**
+     * An `anchor` an earlier check printed (`<id>:<link>`), kept outside the database: the
+     * row must still be there with that link (detects the newest rows cut off, or the
+     * whole log rewritten). An anchor retention has purged since is not checked.
+     */
+    var `anchor`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeVerifyAuditRequest: FfiConverterRustBuffer<VerifyAuditRequest> {
+    override fun read(buf: ByteBuffer): VerifyAuditRequest {
+        return VerifyAuditRequest(
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: VerifyAuditRequest) = (
+            FfiConverterOptionalString.allocationSize(value.`anchor`)
+    )
+
+    override fun write(value: VerifyAuditRequest, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`anchor`, buf)
     }
 }
 
@@ -7336,6 +8039,38 @@ public object FfiConverterOptionalULong: FfiConverterRustBuffer<kotlin.ULong?> {
 /**
  * @suppress
  */
+public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
+    override fun read(buf: ByteBuffer): kotlin.Long? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterLong.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.Long?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterLong.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.Long?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterLong.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalBoolean: FfiConverterRustBuffer<kotlin.Boolean?> {
     override fun read(buf: ByteBuffer): kotlin.Boolean? {
         if (buf.get().toInt() == 0) {
@@ -7790,6 +8525,34 @@ public object FfiConverterSequenceTypeDailyCount: FfiConverterRustBuffer<List<Da
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeDailyCount.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeImportIssue: FfiConverterRustBuffer<List<ImportIssue>> {
+    override fun read(buf: ByteBuffer): List<ImportIssue> {
+        val len = buf.getInt()
+        return List<ImportIssue>(len) {
+            FfiConverterTypeImportIssue.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ImportIssue>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeImportIssue.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ImportIssue>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeImportIssue.write(it, buf)
         }
     }
 }
