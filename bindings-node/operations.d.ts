@@ -487,6 +487,8 @@ export interface EnforceRolloutResult {
   enrolled: number
   /** Users the rollout does not require. */
   notCovered: number
+  /** Of those, users whose requirement from the rollout lapsed (lifted by this run). */
+  lapsed: number
   /** The last user id looked at: pass it as `after` to go on. */
   cursor?: string
   /** Every user was looked at. */
@@ -1209,7 +1211,8 @@ export interface GetRolloutRequest {
  * Changes the rollout: moves it to a phase, sets the percentage of users it applies to, or
  * where prompts show. Every process on the database follows; audited (`rollout_change`).
  * Users the new state requires get their deadline when they next sign in, or at once with
- * `enforceRollout`.
+ * `enforceRollout`; a change that covers fewer users lifts the requirements it had set for
+ * the others (a later widening gives them a whole grace period).
  */
 export interface SetRolloutRequest {
   /** The new phase (the guide's `DISABLED` … `REQUIRED_ALL`, any case). */
@@ -1687,7 +1690,8 @@ export interface AuthOperations {
    * Changes the rollout: moves it to a phase, sets the percentage of users it applies to, or
    * where prompts show. Every process on the database follows; audited (`rollout_change`).
    * Users the new state requires get their deadline when they next sign in, or at once with
-   * `enforceRollout`.
+   * `enforceRollout`; a change that covers fewer users lifts the requirements it had set for
+   * the others (a later widening gives them a whole grace period).
    */
   setRollout(options?: SetRolloutRequest): Promise<RolloutStatus>
   /**

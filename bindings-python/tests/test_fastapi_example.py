@@ -493,7 +493,13 @@ def test_rollout_admin_routes_and_a_session_held_to_enrollment(example: ModuleTy
             plinto.auth_sync.require_enrollment(user_id=body["user"]["id"], required=True)
             session = http.get("/api/auth/session").json()
             assert session["mfa_enrollment"]["restricted"] is True
-            for r in (http.get("/api/profile"), http.post("/api/payments", json={"amount": 1})):
+            blocked = (
+                http.get("/api/profile"),
+                http.post("/api/payments", json={"amount": 1}),
+                http.get("/api/auth/sessions"),
+                http.post("/api/auth/password", json={"current_password": PASSWORD, "new_password": "Another-Password-77"}),
+            )
+            for r in blocked:
                 assert r.status_code == 403, r.text
                 assert r.json()["detail"]["code"] == "mfa_setup_required"
             setup = http.post("/api/auth/mfa/setup", json={"method": "totp"})

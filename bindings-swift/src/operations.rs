@@ -228,7 +228,8 @@ impl Engine {
     /// Changes the rollout: moves it to a phase, sets the percentage of users it applies to, or
     /// where prompts show. Every process on the database follows; audited (`rollout_change`).
     /// Users the new state requires get their deadline when they next sign in, or at once with
-    /// `enforceRollout`.
+    /// `enforceRollout`; a change that covers fewer users lifts the requirements it had set for
+    /// the others (a later widening gives them a whole grace period).
     pub fn set_rollout(&self, request: SetRolloutRequest) -> Result<RolloutStatus, MfaError> {
         self.run::<ops::SetRollout>(request)
     }

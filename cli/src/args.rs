@@ -130,7 +130,7 @@ pub enum AuditAction {
         #[arg(long)]
         output: Option<String>,
     },
-    /// Check the audit chain; exit status 1 if a row was edited, inserted or deleted.
+    /// Check the audit chain; exit status 3 if a row was edited, inserted or deleted.
     Verify {
         /// The anchor an earlier verify printed (`<id>:<link>`), kept outside the database:
         /// detects rows cut off the end, or the whole log rewritten.

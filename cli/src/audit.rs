@@ -35,7 +35,8 @@ pub fn run(engine: &Engine, out: &Output, action: AuditAction) -> Result<i32, Mf
                     )
                 }
             });
-            Ok(i32::from(!v.valid))
+            // 3: tampering found, apart from 1 (the check itself failed).
+            Ok(if v.valid { 0 } else { 3 })
         }
     }
 }
@@ -65,9 +66,7 @@ fn export(
     };
     let io = |e: std::io::Error| MfaError::invalid("output", format!("cannot be written: {e}"));
     let mut sink: Box<dyn Write> = match path {
-        Some(p) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p).map_err(io)?,
-        )),
+        Some(p) => Box::new(std::io::BufWriter::new(private_file(p).map_err(io)?)),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     if csv {
@@ -105,13 +104,31 @@ fn export(
     Ok(0)
 }
 
-/// One CSV line: fields with a comma, quote or line break are quoted.
+/// A new file only its owner can read (the log holds users' ids and addresses).
+fn private_file(path: &str) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
+/// One CSV line: fields with a comma, quote or line break are quoted, and a field a
+/// spreadsheet would take for a formula (`=`, `+`, `-`, `@`, tab, CR) starts with `'`.
 fn csv_line(e: &ExportedAuditEvent) -> String {
     let quote = |s: &str| {
+        let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{s}")
+        } else {
+            s.to_string()
+        };
         if s.contains([',', '"', '\n', '\r']) {
             format!("\"{}\"", s.replace('"', "\"\""))
         } else {
-            s.to_string()
+            s
         }
     };
     let opt = |s: &Option<String>| s.as_deref().map(quote).unwrap_or_default();

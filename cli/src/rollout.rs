@@ -63,6 +63,7 @@ fn enforce(
         total.already_required += step.already_required;
         total.enrolled += step.enrolled;
         total.not_covered += step.not_covered;
+        total.lapsed += step.lapsed;
         cursor = step.cursor.or(cursor);
         spinner.set_message(format!(
             "enforcing: {} users looked at, {} given a deadline (cursor {})",

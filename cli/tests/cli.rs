@@ -169,6 +169,12 @@ fn audit_export_and_verification_after_tampering() {
         &["audit", "export", "--output", out.to_str().unwrap()],
     );
     assert!(status.status.success());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
     let exported = std::fs::read_to_string(&out).unwrap();
     let first: Value = serde_json::from_str(exported.lines().next().unwrap()).unwrap();
     assert_eq!(first["action"], "user_import");
@@ -181,10 +187,10 @@ fn audit_export_and_verification_after_tampering() {
     let (code, v) = db.json(&["audit", "verify"]);
     assert_eq!(
         (code, v["firstBadId"].as_i64(), v["problem"].as_str()),
-        (1, Some(2), Some("edited"))
+        (3, Some(2), Some("edited"))
     );
     let text = db.run_with(KEY, &[], &["audit", "verify"]);
-    assert_eq!(text.status.code(), Some(1));
+    assert_eq!(text.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&text.stdout).contains("BROKEN"));
 }
 
@@ -224,8 +230,22 @@ fn rotate_key_reseals_and_can_run_again() {
 }
 
 #[test]
-fn bad_usage_exits_2() {
+fn bad_usage_exits_2_and_no_command_acts_on_a_database_that_is_not_there() {
     let db = Db::new();
+    let (code, v) = db.json(&["rollout", "status"]);
+    assert_eq!(
+        (code, v["error"]["field"].as_str()),
+        (1, Some("PLINTO_DATABASE"))
+    );
+    assert!(!db.path().exists(), "nothing created");
+    let unset = Command::new(env!("CARGO_BIN_EXE_plinto"))
+        .args(["--json", "stats"])
+        .env_remove("PLINTO_DATABASE")
+        .current_dir(db.dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(unset.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unset.stdout).contains("PLINTO_DATABASE"));
     assert_eq!(
         db.run_with(KEY, &[], &["frobnicate"]).status.code(),
         Some(2)

@@ -253,3 +253,33 @@ fn concurrent_appends_keep_one_chain() {
     assert!(v.valid, "{v:?}");
     assert!(v.checked >= 88, "{v:?}");
 }
+
+#[test]
+fn a_chain_restarted_by_blanking_its_checkpoint_fails_against_an_anchor() {
+    let env = Env::new();
+    let engine = busy_log(&env);
+    let anchor = engine.verify_audit(None).unwrap().anchor.unwrap();
+    // Everything cleared as if the log were older than the chain, then a new process opens.
+    env.sql_exec(
+        "UPDATE audit_events SET chain = NULL;
+         UPDATE audit_checkpoint SET link = ''::bytea, mac = ''::bytea,
+           last_id = (SELECT MAX(id) FROM audit_events)"
+            .replace(
+                "''::bytea",
+                if env.is_postgres() {
+                    "''::bytea"
+                } else {
+                    "X''"
+                },
+            )
+            .as_str(),
+    );
+    drop(engine);
+    let reopened = env.engine();
+    assert!(
+        reopened.verify_audit(None).unwrap().valid,
+        "no rows checked, nothing to compare"
+    );
+    let v = reopened.verify_audit(Some(&anchor)).unwrap();
+    assert_eq!(v.problem.as_deref(), Some("anchor"), "{v:?}");
+}

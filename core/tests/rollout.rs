@@ -376,3 +376,51 @@ fn every_process_reads_the_same_rollout() {
     let mine = a.get_rollout(Some(&uid)).unwrap().user.unwrap();
     assert_eq!(mine.bucket, rollout::bucket(&uid));
 }
+
+#[test]
+fn narrowing_lifts_rollout_requirements_and_covered_users_keep_their_deadline() {
+    let (env, engine) = graced(10);
+    let uid = engine
+        .sign_up("toggle@example.com", PASSWORD, None, &ctx())
+        .unwrap()
+        .user
+        .id;
+    engine
+        .sign_up("boss@example.com", PASSWORD, Some("admin"), &ctx())
+        .unwrap();
+    set(&engine, "required_all", Some(100));
+    assert!(
+        sign_in(&engine, "toggle@example.com")
+            .mfa_enrollment
+            .unwrap()
+            .required
+    );
+    let admin_deadline = sign_in(&engine, "boss@example.com")
+        .mfa_enrollment
+        .unwrap()
+        .deadline;
+    // Down to 0 %: the user's requirement is lifted at once (no sign-in needed).
+    set(&engine, "required_all", Some(0));
+    assert_eq!(
+        env.sql_count(
+            "SELECT COUNT(*) FROM users WHERE id = ?1 AND enrollment_required_at IS NOT NULL",
+            &[&uid]
+        ),
+        0
+    );
+    // Long after the first deadline, back to 100 %: a whole new grace period.
+    env.clock.advance(30 * 86_400);
+    set(&engine, "required_all", Some(100));
+    let e = sign_in(&engine, "toggle@example.com")
+        .mfa_enrollment
+        .unwrap();
+    assert!(
+        e.required && !e.restricted && e.days_left == Some(10),
+        "{e:?}"
+    );
+    // The admin stayed covered all along (and across phase changes): the deadline stands.
+    set(&engine, "required_admin", None);
+    let admin = sign_in(&engine, "boss@example.com").mfa_enrollment.unwrap();
+    assert_eq!(admin.deadline, admin_deadline);
+    assert!(admin.restricted);
+}

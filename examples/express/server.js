@@ -492,6 +492,16 @@ app.delete('/api/auth/mfa/webauthn/credentials/:id', authenticate, async (req, r
   }
 })
 
+// Plinto: the routes a session held to enrollment (past its deadline) may use.
+const enrollmentRoutes = new Set([
+  '/api/auth/session',
+  '/api/auth/mfa/setup',
+  '/api/auth/mfa/verify',
+  '/api/auth/mfa/status',
+  '/api/auth/mfa/webauthn/register/options',
+  '/api/auth/mfa/webauthn/register/verify'
+])
+
 // Authentication middleware with MFA support
 /**
  * @param {import('express').Request} req
@@ -522,6 +532,11 @@ async function authenticate(req, res, next) {
       })
     }
     
+    // Plinto: past the deadline to enroll, the session reaches only what enrolling needs.
+    if (session.mfaEnrollment?.restricted && !enrollmentRoutes.has(req.path)) {
+      return res.status(403).json({ error: 'MFA setup required', code: 'mfa_setup_required', requiresMfaSetup: true, redirectTo: '/settings/security' })
+    }
+
     req.user = session.user
     req.session = session
     req.sessionToken = token // Plinto: for step-ups and to keep this session on changes
@@ -581,8 +596,8 @@ app.post('/api/payments',
 
 // Plinto: the signed-in session as the web app sees it: its user and where they stand with
 // enrolling a factor (the rollout's prompts and deadline). A session held to enrollment may
-// call this, the setup and verify routes, the status route and sign-out; every route guarded
-// with requireMfa answers it 403 mfa_setup_required.
+// call this, the setup, verify and status routes and sign-out; every other route answers it
+// 403 mfa_setup_required (authenticate, and requireMfa at every level).
 app.get('/api/auth/session', authenticate, (req, res) => {
   res.json({ user: req.user, mfaVerified: req.session.mfaVerified, mfaEnrollment: req.session.mfaEnrollment ?? null })
 })

@@ -351,7 +351,7 @@ async def verify_mfa(
     try:
         if request.session_id is None:
             # Setup confirmation: the code is for the signed-in user's new method.
-            current_user = await get_current_user(auth_token)
+            current_user = await get_current_user(http, auth_token)
             result = await plinto.auth.verifyMFA(
                 user_id=current_user["id"],
                 method=request.method,
@@ -630,8 +630,8 @@ async def process_payment(
 
 # Plinto: the signed-in session as the web app sees it: its user and where they stand with
 # enrolling a factor (the rollout's prompts and deadline). A session held to enrollment may
-# call this, the setup and verify routes, the status route and sign-out; every route guarded
-# with MfaRequirement answers it 403 mfa_setup_required.
+# call this, the setup, verify and status routes and sign-out; every other route answers it
+# 403 mfa_setup_required (get_current_user, and MfaRequirement at every level).
 @app.get("/api/auth/session")
 async def current_session_view(
     current_session: plinto.SessionInfo = Depends(get_current_session),

@@ -536,6 +536,8 @@ class EnforceRolloutResult(Record):
     """Users with MFA already."""
     not_covered: int
     """Users the rollout does not require."""
+    lapsed: int
+    """Of those, users whose requirement from the rollout lapsed (lifted by this run)."""
     cursor: Optional[str]
     """The last user id looked at: pass it as ``after`` to go on."""
     done: bool
@@ -1382,7 +1384,8 @@ class SyncAuthOperations(SyncBase):
         """Changes the rollout: moves it to a phase, sets the percentage of users it applies to, or
         where prompts show. Every process on the database follows; audited (``rollout_change``).
         Users the new state requires get their deadline when they next sign in, or at once with
-        ``enforce_rollout``.
+        ``enforce_rollout``; a change that covers fewer users lifts the requirements it had set for
+        the others (a later widening gives them a whole grace period).
         """
         raw = self._call("set_rollout", {"phase": phase, "percentage": percentage, "promptLocations": prompt_locations, "ipAddress": ip_address, "userAgent": user_agent})
         return RolloutStatus.from_json(raw)
@@ -2031,7 +2034,8 @@ class AsyncAuthOperations(AsyncBase):
         """Changes the rollout: moves it to a phase, sets the percentage of users it applies to, or
         where prompts show. Every process on the database follows; audited (``rollout_change``).
         Users the new state requires get their deadline when they next sign in, or at once with
-        ``enforce_rollout``.
+        ``enforce_rollout``; a change that covers fewer users lifts the requirements it had set for
+        the others (a later widening gives them a whole grace period).
         """
         return await self._in_thread(self._sync.set_rollout, phase=phase, percentage=percentage, prompt_locations=prompt_locations, ip_address=ip_address, user_agent=user_agent)
 

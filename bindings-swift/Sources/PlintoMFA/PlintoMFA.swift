@@ -834,7 +834,8 @@ public protocol EngineProtocol: AnyObject, Sendable {
      * Changes the rollout: moves it to a phase, sets the percentage of users it applies to, or
      * where prompts show. Every process on the database follows; audited (`rollout_change`).
      * Users the new state requires get their deadline when they next sign in, or at once with
-     * `enforceRollout`.
+     * `enforceRollout`; a change that covers fewer users lifts the requirements it had set for
+     * the others (a later widening gives them a whole grace period).
      */
     func setRollout(request: SetRolloutRequest) throws  -> RolloutStatus
     
@@ -1546,7 +1547,8 @@ open func rotateKey(request: RotateKeyRequest)throws  -> RotateKeyResult  {
      * Changes the rollout: moves it to a phase, sets the percentage of users it applies to, or
      * where prompts show. Every process on the database follows; audited (`rollout_change`).
      * Users the new state requires get their deadline when they next sign in, or at once with
-     * `enforceRollout`.
+     * `enforceRollout`; a change that covers fewer users lifts the requirements it had set for
+     * the others (a later widening gives them a whole grace period).
      */
 open func setRollout(request: SetRolloutRequest)throws  -> RolloutStatus  {
     return try  FfiConverterTypeRolloutStatus_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
@@ -3281,7 +3283,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_plinto_mfa_checksum_method_engine_rotate_key() != 4699) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_set_rollout() != 188) {
+    if (uniffi_plinto_mfa_checksum_method_engine_set_rollout() != 48732) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_engine_should_require_mfa() != 59825) {

@@ -2982,6 +2982,10 @@ public struct EnforceRolloutResult: Equatable, Hashable {
      */
     public var notCovered: UInt64
     /**
+     * Of those, users whose requirement from the rollout lapsed (lifted by this run).
+     */
+    public var lapsed: UInt64
+    /**
      * The last user id looked at: pass it as `after` to go on.
      */
     public var cursor: String?
@@ -3009,6 +3013,9 @@ public struct EnforceRolloutResult: Equatable, Hashable {
          * Users the rollout does not require.
          */notCovered: UInt64, 
         /**
+         * Of those, users whose requirement from the rollout lapsed (lifted by this run).
+         */lapsed: UInt64, 
+        /**
          * The last user id looked at: pass it as `after` to go on.
          */cursor: String?, 
         /**
@@ -3019,6 +3026,7 @@ public struct EnforceRolloutResult: Equatable, Hashable {
         self.alreadyRequired = alreadyRequired
         self.enrolled = enrolled
         self.notCovered = notCovered
+        self.lapsed = lapsed
         self.cursor = cursor
         self.done = done
     }
@@ -3044,6 +3052,7 @@ public struct FfiConverterTypeEnforceRolloutResult: FfiConverterRustBuffer {
                 alreadyRequired: FfiConverterUInt64.read(from: &buf), 
                 enrolled: FfiConverterUInt64.read(from: &buf), 
                 notCovered: FfiConverterUInt64.read(from: &buf), 
+                lapsed: FfiConverterUInt64.read(from: &buf), 
                 cursor: FfiConverterOptionString.read(from: &buf), 
                 done: FfiConverterBool.read(from: &buf)
         )
@@ -3055,6 +3064,7 @@ public struct FfiConverterTypeEnforceRolloutResult: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.alreadyRequired, into: &buf)
         FfiConverterUInt64.write(value.enrolled, into: &buf)
         FfiConverterUInt64.write(value.notCovered, into: &buf)
+        FfiConverterUInt64.write(value.lapsed, into: &buf)
         FfiConverterOptionString.write(value.cursor, into: &buf)
         FfiConverterBool.write(value.done, into: &buf)
     }
@@ -7582,7 +7592,8 @@ public func FfiConverterTypeSessionSummary_lower(_ value: SessionSummary) -> Rus
  * Changes the rollout: moves it to a phase, sets the percentage of users it applies to, or
  * where prompts show. Every process on the database follows; audited (`rollout_change`).
  * Users the new state requires get their deadline when they next sign in, or at once with
- * `enforce_rollout`.
+ * `enforce_rollout`; a change that covers fewer users lifts the requirements it had set for
+ * the others (a later widening gives them a whole grace period).
  */
 public struct SetRolloutRequest: Equatable, Hashable {
     /**

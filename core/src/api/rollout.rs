@@ -92,7 +92,8 @@ pub struct RolloutStatus {
 /// Changes the rollout: moves it to a phase, sets the percentage of users it applies to, or
 /// where prompts show. Every process on the database follows; audited (`rollout_change`).
 /// Users the new state requires get their deadline when they next sign in, or at once with
-/// `enforce_rollout`.
+/// `enforce_rollout`; a change that covers fewer users lifts the requirements it had set for
+/// the others (a later widening gives them a whole grace period).
 #[derive(Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
@@ -170,6 +171,8 @@ pub struct EnforceRolloutResult {
     pub enrolled: u64,
     /// Users the rollout does not require.
     pub not_covered: u64,
+    /// Of those, users whose requirement from the rollout lapsed (lifted by this run).
+    pub lapsed: u64,
     /// The last user id looked at: pass it as `after` to go on.
     pub cursor: Option<String>,
     /// Every user was looked at.

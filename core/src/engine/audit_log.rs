@@ -66,12 +66,16 @@ impl Engine {
             }
         };
         out.checkpoint_id = Some(cp.last_id);
+        let purged_past = cp.link != self.chain.genesis();
         let mut prev = cp.link;
         let mut prev_id = cp.last_id;
         // An anchor is checked when its row comes by; one retention purged cannot be.
+        // An anchor is checked when its row comes by. One at or below the checkpoint passes
+        // only if retention moved the checkpoint there (its link is then no longer the
+        // genesis): a checkpoint at the genesis has never purged anything.
         let mut anchored = match anchor {
             None => true,
-            Some((id, _)) => *id <= cp.last_id,
+            Some((id, _)) => *id <= cp.last_id && purged_past,
         };
         let mut page = tx.audit_page(cp.last_id, i64::MIN, PAGE)?;
         let mut at = 0;
@@ -152,7 +156,11 @@ impl Engine {
 fn parse_anchor(anchor: &str) -> Result<(i64, String)> {
     let bad = || MfaError::invalid("anchor", "must be <id>:<link> as a check printed it");
     let (id, link) = anchor.trim().split_once(':').ok_or_else(bad)?;
-    let id = id.parse::<i64>().map_err(|_| bad())?;
+    let id = id
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(bad)?;
     let link = link.to_ascii_lowercase();
     if link.len() != 64 || !link.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(bad());

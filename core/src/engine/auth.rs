@@ -295,6 +295,14 @@ impl Engine {
         };
         let now = self.now();
         self.store.write(|tx| {
+            // The password was checked against the hash read before hashing: if it changed
+            // since (a password change), the old password no longer signs in, and nothing
+            // overwrites the new hash.
+            tx.hold_user(&user.id)?;
+            let current = tx.user_by_id(&user.id)?;
+            if current.as_ref().map(|u| &u.password_hash) != Some(&user.password_hash) {
+                return Err(MfaError::InvalidCredentials);
+            }
             // The account's counter starts again; the IP's counts failures only, so this
             // attempt is given back (and signing in to one's own account resets nothing).
             // In key order, the order a server database locks counters in (no deadlock with

@@ -27,17 +27,6 @@ struct State {
 }
 
 impl State {
-    /// A stored requirement as it counts now: one the rollout set counts from the start of
-    /// the current phase at the earliest, so a user whose requirement lapsed (the phase went
-    /// down) gets a whole grace period again when it comes back.
-    fn effective<'a>(&self, requirement: Option<(i64, &'a str)>) -> Option<(i64, &'a str)> {
-        let start = self.phase_starts.get(self.phase.as_str()).copied();
-        requirement.map(|(since, source)| match (source, start) {
-            (rollout::SOURCE_ROLLOUT, Some(start)) => (since.max(start), source),
-            _ => (since, source),
-        })
-    }
-
     fn read(tx: &mut dyn Tx) -> Result<State> {
         let Some(row) = tx.rollout()? else {
             return Ok(State {
@@ -108,6 +97,18 @@ impl Engine {
             .as_ref()
             .map(|r| (r.since, r.source.clone()));
         let mut unrecorded = false;
+        // The rollout no longer covers the user: its requirement lapses (so a later widening
+        // starts a new grace period), recorded when this transaction may write.
+        let lapsed = requirement
+            .as_ref()
+            .is_some_and(|(_, source)| source == rollout::SOURCE_ROLLOUT)
+            && coverage != Coverage::Required;
+        if lapsed {
+            if stamp {
+                tx.set_enrollment(&user.id, None, false)?;
+            }
+            requirement = None;
+        }
         if !enrolled && coverage == Coverage::Required && requirement.is_none() {
             if stamp {
                 self.require_from_rollout(tx, &user.id, now)?;
@@ -119,7 +120,7 @@ impl Engine {
         let standing = Standing::of(
             enrolled,
             coverage,
-            state.effective(requirement.as_ref().map(|(s, src)| (*s, src.as_str()))),
+            requirement.as_ref().map(|(s, src)| (*s, src.as_str())),
             self.config().security.grace_period_days,
         );
         Ok((
@@ -252,9 +253,12 @@ impl Engine {
             ));
         }
         let now = self.now();
+        let mut narrowed = false;
         let state = self.store.write(|tx| {
             tx.hold_rollout()?;
             let mut state = State::read(tx)?;
+            narrowed = phase.is_some_and(|p| p < state.phase)
+                || r.percentage.is_some_and(|p| p < state.percentage);
             if let Some(p) = phase {
                 if p != state.phase || state.updated_at.is_none() {
                     state.phase_starts.insert(p.as_str().to_string(), now);
@@ -285,7 +289,40 @@ impl Engine {
             )?;
             Ok(state)
         })?;
+        // Fewer users covered: the requirements the rollout set for the others lapse now,
+        // so widening again later gives them a whole grace period.
+        if narrowed {
+            self.clear_lapsed()?;
+        }
         Ok(self.rollout_view(&state, None))
+    }
+
+    /// Lifts the requirements the rollout set for users it no longer covers; returns how many.
+    fn clear_lapsed(&self) -> Result<u64> {
+        let mut cursor = String::new();
+        let mut cleared = 0;
+        loop {
+            let (n, last, len) = self.store.write(|tx| {
+                let plan = self.plan(&State::read(tx)?);
+                let rows = tx.enrollment_page(&cursor, PAGE)?;
+                let mut n = 0u64;
+                for row in &rows {
+                    let from_rollout = row
+                        .enrollment
+                        .as_ref()
+                        .is_some_and(|e| e.source == rollout::SOURCE_ROLLOUT);
+                    if from_rollout && plan.coverage(&row.id, &row.role) != Coverage::Required {
+                        n += u64::from(tx.set_enrollment(&row.id, None, false)?);
+                    }
+                }
+                Ok((n, rows.last().map(|r| r.id.clone()), rows.len()))
+            })?;
+            cleared += n;
+            match last {
+                Some(last) if len == PAGE as usize => cursor = last,
+                _ => return Ok(cleared),
+            }
+        }
     }
 
     /// Requires one user to enroll, or lifts the application's requirement.
@@ -347,6 +384,13 @@ impl Engine {
                         counts.enrolled += 1;
                     } else if plan.coverage(&row.id, &row.role) != Coverage::Required {
                         counts.not_covered += 1;
+                        let from_rollout = row
+                            .enrollment
+                            .as_ref()
+                            .is_some_and(|e| e.source == rollout::SOURCE_ROLLOUT);
+                        if from_rollout && tx.set_enrollment(&row.id, None, false)? {
+                            counts.lapsed += 1;
+                        }
                     } else if row.enrollment.is_some() {
                         counts.already_required += 1;
                     } else if self.require_from_rollout(tx, &row.id, now)? {
@@ -363,6 +407,7 @@ impl Engine {
             out.already_required += counts.already_required;
             out.enrolled += counts.enrolled;
             out.not_covered += counts.not_covered;
+            out.lapsed += counts.lapsed;
             if let Some(last) = last {
                 cursor = last;
             }
@@ -424,8 +469,7 @@ impl Engine {
                     .map(|r| (r.since, r.source.as_str()))
                     // Covered but not reached yet: their grace period starts when it does.
                     .or((coverage == Coverage::Required).then_some((now, rollout::SOURCE_ROLLOUT)));
-                let standing =
-                    Standing::of(row.enrolled, coverage, state.effective(requirement), grace);
+                let standing = Standing::of(row.enrolled, coverage, requirement, grace);
                 if row.enrolled {
                     stats.enrolled += 1;
                 } else if standing.restricted(now) {

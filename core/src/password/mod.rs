@@ -152,6 +152,10 @@ pub fn verify(stored: &str, password: &str) -> Result<bool> {
             Ok(ct_eq(&out, &expected))
         }
         _ if imported::format(stored).is_some() => {
+            // The bounds again: a hash that did not come through an import stays refused.
+            imported::check(stored).map_err(|_| {
+                MfaError::internal("stored password hash is outside the accepted cost")
+            })?;
             let _permit = GATE.enter();
             imported::verify(stored, password)
         }

@@ -338,7 +338,13 @@ test('rollout admin routes; a session past its deadline may only enroll', async 
     await plinto.auth.requireEnrollment({ userId: late.body.user.id, required: true })
     const session = await request(app).get('/api/auth/session').set('Authorization', auth)
     assert.equal(session.body.mfaEnrollment.restricted, true)
-    for (const r of [await request(app).get('/api/profile').set('Authorization', auth), await request(app).post('/api/payments').set('Authorization', auth)]) {
+    const blocked = [
+      await request(app).get('/api/profile').set('Authorization', auth),
+      await request(app).post('/api/payments').set('Authorization', auth),
+      await request(app).get('/api/auth/sessions').set('Authorization', auth),
+      await request(app).post('/api/auth/password').set('Authorization', auth).send({ currentPassword: PASSWORD, newPassword: 'Another-Password-77' })
+    ]
+    for (const r of blocked) {
       assert.deepEqual([r.status, r.body.code], [403, 'mfa_setup_required'])
     }
     const own = await request(app).post('/api/auth/mfa/setup').set('Authorization', auth).send({ method: 'totp' })

@@ -25,8 +25,20 @@ def request_token(
     return cookie or (token.credentials if token else None)
 
 
+# Plinto: the routes a session held to enrollment (past its deadline) may use.
+ENROLLMENT_ROUTES = {
+    "/api/auth/session",
+    "/api/auth/mfa/setup",
+    "/api/auth/mfa/verify",
+    "/api/auth/mfa/status",
+    "/api/auth/mfa/webauthn/register/options",
+    "/api/auth/mfa/webauthn/register/verify",
+}
+
+
 # Authentication dependency
 async def get_current_user(
+    request: Request,
     auth_token: Optional[str] = Depends(request_token),
 ) -> Dict[str, Any]:
 
@@ -54,6 +66,19 @@ async def get_current_user(
                     "requires_mfa": True,
                     "session_id": session_data.id,
                     "available_methods": session_data.mfa_methods
+                }
+            )
+
+        # Plinto: past the deadline to enroll, the session reaches only what enrolling needs.
+        enrollment = session_data.mfa_enrollment
+        if enrollment is not None and enrollment.restricted and request.url.path not in ENROLLMENT_ROUTES:
+            raise HTTPException(
+                status_code=403,
+                detail={
+                    "error": "MFA setup required",
+                    "code": "mfa_setup_required",
+                    "requires_mfa_setup": True,
+                    "redirect_to": "/settings/security"
                 }
             )
 

@@ -7,8 +7,11 @@ use crate::store::{verified_run, AuditChain, AuditCheckpoint, AuditRow, AuditTx}
 use rusqlite::{params, Row};
 use std::sync::Arc;
 
-/// Oldest audit rows one purge looks at.
+/// Oldest audit rows one purge looks at (rows older than the chain).
 const PURGE_WINDOW: i64 = 1_000;
+/// Linked rows one purge reads and verifies (a purge runs at every sign-in; a backlog goes
+/// over several).
+const PURGE_RUN: i64 = 200;
 
 const COLUMNS: &str =
     "id, user_id, action, method, success, ip, user_agent, detail, created_at, chain";
@@ -48,11 +51,11 @@ impl AuditTx for SqliteTx<'_> {
         // The newest linked row, or else the checkpoint (a log older than the chain).
         let (last_id, prev) = match (newest, checkpoint) {
             (Some((id, Some(link))), _) => (id, link),
-            (newest, Some(cp)) => (
+            (newest, Some(cp)) if !cp.mac.is_empty() => (
                 newest.map_or(cp.last_id, |(id, _)| id.max(cp.last_id)),
                 cp.link,
             ),
-            (_, None) => return Err(MfaError::internal("the audit chain was not started")),
+            _ => return Err(MfaError::internal("the audit chain was not started")),
         };
         let row = AuditRow {
             id: last_id + 1,
@@ -104,7 +107,7 @@ impl AuditTx for SqliteTx<'_> {
                 "SELECT {COLUMNS} FROM audit_events
                  WHERE id > ?1 AND id < (SELECT MAX(id) FROM audit_events) ORDER BY id LIMIT ?2"
             ),
-            params![cp.last_id, PURGE_WINDOW],
+            params![cp.last_id, PURGE_RUN],
             row_from,
         )?;
         let Some((last_id, link)) = verified_run(&chain, &cp, &rows, before) else {

@@ -1572,7 +1572,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_rotate_key() and 0xFFFF) != 4699) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_set_rollout() and 0xFFFF) != 188) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_set_rollout() and 0xFFFF) != 48732) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_should_require_mfa() and 0xFFFF) != 59825) {
@@ -2297,7 +2297,8 @@ public interface EngineInterface {
      * Changes the rollout: moves it to a phase, sets the percentage of users it applies to, or
      * where prompts show. Every process on the database follows; audited (`rollout_change`).
      * Users the new state requires get their deadline when they next sign in, or at once with
-     * `enforceRollout`.
+     * `enforceRollout`; a change that covers fewer users lifts the requirements it had set for
+     * the others (a later widening gives them a whole grace period).
      */
     fun `setRollout`(`request`: SetRolloutRequest): RolloutStatus
     
@@ -3250,7 +3251,8 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
      * Changes the rollout: moves it to a phase, sets the percentage of users it applies to, or
      * where prompts show. Every process on the database follows; audited (`rollout_change`).
      * Users the new state requires get their deadline when they next sign in, or at once with
-     * `enforceRollout`.
+     * `enforceRollout`; a change that covers fewer users lifts the requirements it had set for
+     * the others (a later widening gives them a whole grace period).
      */
     @Throws(MfaException::class)override fun `setRollout`(`request`: SetRolloutRequest): RolloutStatus {
             return FfiConverterTypeRolloutStatus.lift(

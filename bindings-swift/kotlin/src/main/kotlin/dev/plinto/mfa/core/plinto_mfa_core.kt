@@ -2796,6 +2796,11 @@ data class EnforceRolloutResult (
     var `notCovered`: kotlin.ULong
     , 
     /**
+     * Of those, users whose requirement from the rollout lapsed (lifted by this run).
+     */
+    var `lapsed`: kotlin.ULong
+    , 
+    /**
      * The last user id looked at: pass it as `after` to go on.
      */
     var `cursor`: kotlin.String?
@@ -2825,6 +2830,7 @@ public object FfiConverterTypeEnforceRolloutResult: FfiConverterRustBuffer<Enfor
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterBoolean.read(buf),
         )
@@ -2836,6 +2842,7 @@ public object FfiConverterTypeEnforceRolloutResult: FfiConverterRustBuffer<Enfor
             FfiConverterULong.allocationSize(value.`alreadyRequired`) +
             FfiConverterULong.allocationSize(value.`enrolled`) +
             FfiConverterULong.allocationSize(value.`notCovered`) +
+            FfiConverterULong.allocationSize(value.`lapsed`) +
             FfiConverterOptionalString.allocationSize(value.`cursor`) +
             FfiConverterBoolean.allocationSize(value.`done`)
     )
@@ -2846,6 +2853,7 @@ public object FfiConverterTypeEnforceRolloutResult: FfiConverterRustBuffer<Enfor
             FfiConverterULong.write(value.`alreadyRequired`, buf)
             FfiConverterULong.write(value.`enrolled`, buf)
             FfiConverterULong.write(value.`notCovered`, buf)
+            FfiConverterULong.write(value.`lapsed`, buf)
             FfiConverterOptionalString.write(value.`cursor`, buf)
             FfiConverterBoolean.write(value.`done`, buf)
     }
@@ -6075,7 +6083,8 @@ public object FfiConverterTypeSessionSummary: FfiConverterRustBuffer<SessionSumm
  * Changes the rollout: moves it to a phase, sets the percentage of users it applies to, or
  * where prompts show. Every process on the database follows; audited (`rollout_change`).
  * Users the new state requires get their deadline when they next sign in, or at once with
- * `enforce_rollout`.
+ * `enforce_rollout`; a change that covers fewer users lifts the requirements it had set for
+ * the others (a later widening gives them a whole grace period).
  */
 data class SetRolloutRequest (
     /**
