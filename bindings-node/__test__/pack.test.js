@@ -26,8 +26,9 @@ test('npm pack → npm install in a fresh directory → works (CommonJS and ESM)
     p.auth.signUp({ email: 'pack@example.com', password: 'TestPassword123!' })
       .then(r => p.auth.getMFAStatus({ userId: 7 }).catch(e => console.log(r.user.email, e instanceof MfaError, e.code)))`
   assert.equal(execFileSync(process.execPath, ['-e', script], { cwd: app, encoding: 'utf8' }).trim(), 'pack@example.com true invalid_input')
-  // The admin command, as `npx @plinto/mfa …` runs it from the installed package.
-  const env = { ...process.env, PLINTO_DATABASE: join(app, 'cli.db'), PLINTO_SECRET_KEY: '45'.repeat(32) }
+  // The admin command, as `npx @plinto/mfa …` runs it from the installed package, on the
+  // database the script above made.
+  const env = { ...process.env, PLINTO_DATABASE: join(app, 'app.db'), PLINTO_SECRET_KEY: '44'.repeat(32) }
   const status = JSON.parse(execFileSync('npx', ['--offline', '@plinto/mfa', '--json', 'rollout', 'status'], { cwd: app, env, encoding: 'utf8' }))
   assert.equal(status.phase, 'optional')
   const esm = `import { createPlinto } from '@plinto/mfa'; console.log(typeof createPlinto)`

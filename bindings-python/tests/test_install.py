@@ -86,14 +86,15 @@ def test_wheel_in_a_fresh_venv(tmp_path: Path) -> None:
     assert result["email"] == "fresh@example.com"
     assert result["field"] == "user_id"
     assert {"py.typed", "_native.pyi"} <= set(result["shipped"])
-    # The admin command, as `python -m plinto …` runs it from the installed package.
+    # The admin command, as `python -m plinto …` runs it from the installed package, on the
+    # database the check above made.
     cli = subprocess.run(
         [str(python), "-m", "plinto", "--json", "rollout", "status"],
         check=True,
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        env={**clean_env, "PLINTO_DATABASE": str(tmp_path / "cli.db"), "PLINTO_SECRET_KEY": "23" * 32},
+        env={**clean_env, "PLINTO_DATABASE": str(tmp_path / "fresh.db"), "PLINTO_SECRET_KEY": "22" * 32},
         timeout=120,
     )
     assert json.loads(cli.stdout)["phase"] == "optional"
