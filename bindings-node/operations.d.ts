@@ -415,6 +415,11 @@ export interface AuditEvent {
   detail?: string
   /** ISO 8601. */
   createdAt: string
+  /**
+   * The row's link in the audit chain (hex), keyed with the engine's key; none on rows
+   * older than the chain.
+   */
+  chain?: string
 }
 
 /** Result of `configure`. */
@@ -581,30 +586,6 @@ export interface AdminResult {
   success: boolean
   /** Rows the change cleared or removed (counters, factors, sessions). */
   cleared: number
-}
-
-/** One exported audit event. */
-export interface ExportedAuditEvent {
-  /** Sequence number. */
-  id: number
-  /** The user (a pseudonym once the user was deleted). */
-  userId?: string
-  /** What happened. */
-  action: string
-  /** Method involved. */
-  method?: string
-  /** Outcome. */
-  success: boolean
-  /** Client IP. */
-  ipAddress?: string
-  /** Client user agent. */
-  userAgent?: string
-  /** Extra detail. */
-  detail?: string
-  /** ISO 8601. */
-  createdAt: string
-  /** The row's link in the chain (hex), keyed with the engine's key. */
-  chain?: string
 }
 
 /** The outcome of a chain check. */
@@ -1325,8 +1306,8 @@ export interface ResetMfaRequest {
 }
 
 /**
- * Audit events of every user in id order, for export (JSON Lines or CSV, with each row's
- * chain hash so an export can be checked later).
+ * Audit events of every user in id order, for export (JSON Lines or CSV), each with its
+ * link in the audit chain.
  */
 export interface ExportAuditRequest {
   /** Only events at or after this time (Unix seconds or RFC 3339). */
@@ -1734,10 +1715,10 @@ export interface AuthOperations {
    */
   resetMfa(options: ResetMfaRequest): Promise<AdminResult>
   /**
-   * Audit events of every user in id order, for export (JSON Lines or CSV, with each row's
-   * chain hash so an export can be checked later).
+   * Audit events of every user in id order, for export (JSON Lines or CSV), each with its
+   * link in the audit chain.
    */
-  exportAudit(options?: ExportAuditRequest): Promise<ExportedAuditEvent[]>
+  exportAudit(options?: ExportAuditRequest): Promise<AuditEvent[]>
   /**
    * Checks the audit log's chain: every row's keyed hash links it to the row before, from
    * the last retention checkpoint on. An edited, inserted or deleted row breaks the chain at

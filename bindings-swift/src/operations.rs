@@ -288,12 +288,9 @@ impl Engine {
         self.run::<ops::ResetMfa>(request)
     }
 
-    /// Audit events of every user in id order, for export (JSON Lines or CSV, with each row's
-    /// chain hash so an export can be checked later).
-    pub fn export_audit(
-        &self,
-        request: ExportAuditRequest,
-    ) -> Result<Vec<ExportedAuditEvent>, MfaError> {
+    /// Audit events of every user in id order, for export (JSON Lines or CSV), each with its
+    /// link in the audit chain.
+    pub fn export_audit(&self, request: ExportAuditRequest) -> Result<Vec<AuditEvent>, MfaError> {
         self.run::<ops::ExportAudit>(request)
     }
 

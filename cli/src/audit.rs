@@ -2,7 +2,7 @@
 
 use crate::args::AuditAction;
 use crate::output::Output;
-use plinto_mfa_core::api::{ExportedAuditEvent, UnixTime};
+use plinto_mfa_core::api::{AuditEvent, UnixTime};
 use plinto_mfa_core::{Engine, MfaError};
 use std::io::Write;
 
@@ -118,7 +118,7 @@ fn private_file(path: &str) -> std::io::Result<std::fs::File> {
 
 /// One CSV line: fields with a comma, quote or line break are quoted, and a field a
 /// spreadsheet would take for a formula (`=`, `+`, `-`, `@`, tab, CR) starts with `'`.
-fn csv_line(e: &ExportedAuditEvent) -> String {
+fn csv_line(e: &AuditEvent) -> String {
     let quote = |s: &str| {
         let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
             format!("'{s}")

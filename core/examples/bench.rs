@@ -116,20 +116,13 @@ fn filled(path: &str, key: &SecretKey, from: usize, to: usize) -> Vec<(String, V
         store
             .write(|tx| {
                 for (id, secret) in &users {
-                    tx.insert_user(&UserRow {
-                        id: id.clone(),
-                        email: format!("{id}@bench.example"),
-                        password_hash: "unused".into(),
-                        role: "user".into(),
-                        created_at: START,
-                        mfa_setup_at: None,
-                        mfa_last_used_at: None,
-                        password_verified_at: None,
-                        mfa_failures: 0,
-                        codes_suspended_at: None,
-                        factor_added_at: None,
-                        enrollment: None,
-                    })?;
+                    tx.insert_user(&UserRow::new(
+                        id.clone(),
+                        format!("{id}@bench.example"),
+                        "unused".into(),
+                        "user".into(),
+                        START,
+                    ))?;
                     let device = format!("dev_{id}");
                     let sealed =
                         plinto_mfa_core::crypto::seal(key, &format!("totp:{device}"), secret)?;

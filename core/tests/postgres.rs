@@ -103,20 +103,13 @@ fn a_separate_migration_step_for_servers_that_do_not_migrate() {
 }
 
 fn user(id: &str) -> UserRow {
-    UserRow {
-        id: id.into(),
-        email: format!("{id}@example.com"),
-        password_hash: "x".into(),
-        role: "user".into(),
-        created_at: 0,
-        mfa_setup_at: None,
-        mfa_last_used_at: None,
-        password_verified_at: None,
-        mfa_failures: 0,
-        codes_suspended_at: None,
-        factor_added_at: None,
-        enrollment: None,
-    }
+    UserRow::new(
+        id.into(),
+        format!("{id}@example.com"),
+        "x".into(),
+        "user".into(),
+        0,
+    )
 }
 
 fn sealed() -> Sealed {

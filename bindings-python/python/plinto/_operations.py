@@ -33,7 +33,6 @@ __all__ = [
     "EnableMfaResult",
     "EnforceRolloutResult",
     "ExpiredCodeError",
-    "ExportedAuditEvent",
     "FactorsSuspendedError",
     "ImportIssue",
     "ImportReport",
@@ -450,6 +449,10 @@ class AuditEvent(Record):
     """Non-secret detail such as an error code."""
     created_at: str
     """ISO 8601."""
+    chain: Optional[str]
+    """The row's link in the audit chain (hex), keyed with the engine's key; none on rows
+    older than the chain.
+    """
 
 
 class ConfigureResult(Record):
@@ -644,32 +647,6 @@ class AdminResult(Record):
     """Always true (failures are errors)."""
     cleared: int
     """Rows the change cleared or removed (counters, factors, sessions)."""
-
-
-class ExportedAuditEvent(Record):
-    """One exported audit event."""
-
-    __slots__ = ()
-    id: int
-    """Sequence number."""
-    user_id: Optional[str]
-    """The user (a pseudonym once the user was deleted)."""
-    action: str
-    """What happened."""
-    method: Optional[str]
-    """Method involved."""
-    success: bool
-    """Outcome."""
-    ip_address: Optional[str]
-    """Client IP."""
-    user_agent: Optional[str]
-    """Client user agent."""
-    detail: Optional[str]
-    """Extra detail."""
-    created_at: str
-    """ISO 8601."""
-    chain: Optional[str]
-    """The row's link in the chain (hex), keyed with the engine's key."""
 
 
 class AuditVerification(Record):
@@ -1488,12 +1465,12 @@ class SyncAuthOperations(SyncBase):
         since: Optional[Timestamp] = None,
         after_id: Optional[int] = None,
         limit: Optional[int] = None,
-    ) -> List[ExportedAuditEvent]:
-        """Audit events of every user in id order, for export (JSON Lines or CSV, with each row's
-        chain hash so an export can be checked later).
+    ) -> List[AuditEvent]:
+        """Audit events of every user in id order, for export (JSON Lines or CSV), each with its
+        link in the audit chain.
         """
         raw = self._call("export_audit", {"since": since, "afterId": after_id, "limit": limit})
-        return [ExportedAuditEvent.from_json(row) for row in raw]
+        return [AuditEvent.from_json(row) for row in raw]
 
     def verify_audit(
         self,
@@ -2131,9 +2108,9 @@ class AsyncAuthOperations(AsyncBase):
         since: Optional[Timestamp] = None,
         after_id: Optional[int] = None,
         limit: Optional[int] = None,
-    ) -> List[ExportedAuditEvent]:
-        """Audit events of every user in id order, for export (JSON Lines or CSV, with each row's
-        chain hash so an export can be checked later).
+    ) -> List[AuditEvent]:
+        """Audit events of every user in id order, for export (JSON Lines or CSV), each with its
+        link in the audit chain.
         """
         return await self._in_thread(self._sync.export_audit, since=since, after_id=after_id, limit=limit)
 

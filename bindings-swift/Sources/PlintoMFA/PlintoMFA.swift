@@ -672,10 +672,10 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func enforceRollout(request: EnforceRolloutRequest) throws  -> EnforceRolloutResult
     
     /**
-     * Audit events of every user in id order, for export (JSON Lines or CSV, with each row's
-     * chain hash so an export can be checked later).
+     * Audit events of every user in id order, for export (JSON Lines or CSV), each with its
+     * link in the audit chain.
      */
-    func exportAudit(request: ExportAuditRequest) throws  -> [ExportedAuditEvent]
+    func exportAudit(request: ExportAuditRequest) throws  -> [AuditEvent]
     
     /**
      * The user's other enrolled methods after `failedMethod` failed, in the guide's fallback
@@ -1185,11 +1185,11 @@ open func enforceRollout(request: EnforceRolloutRequest)throws  -> EnforceRollou
 }
     
     /**
-     * Audit events of every user in id order, for export (JSON Lines or CSV, with each row's
-     * chain hash so an export can be checked later).
+     * Audit events of every user in id order, for export (JSON Lines or CSV), each with its
+     * link in the audit chain.
      */
-open func exportAudit(request: ExportAuditRequest)throws  -> [ExportedAuditEvent]  {
-    return try  FfiConverterSequenceTypeExportedAuditEvent.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+open func exportAudit(request: ExportAuditRequest)throws  -> [AuditEvent]  {
+    return try  FfiConverterSequenceTypeAuditEvent.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
         uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_export_audit(
             self.uniffiCloneHandle(),
@@ -2963,31 +2963,6 @@ fileprivate struct FfiConverterSequenceTypeAuditEvent: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceTypeExportedAuditEvent: FfiConverterRustBuffer {
-    typealias SwiftType = [ExportedAuditEvent]
-
-    public static func write(_ value: [ExportedAuditEvent], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeExportedAuditEvent.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ExportedAuditEvent] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [ExportedAuditEvent]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeExportedAuditEvent.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterSequenceTypeOtpAccount: FfiConverterRustBuffer {
     typealias SwiftType = [OtpAccount]
 
@@ -3208,7 +3183,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_plinto_mfa_checksum_method_engine_enforce_rollout() != 47283) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_export_audit() != 94) {
+    if (uniffi_plinto_mfa_checksum_method_engine_export_audit() != 27269) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_engine_get_fallback_methods() != 59010) {

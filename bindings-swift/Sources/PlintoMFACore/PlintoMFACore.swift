@@ -884,6 +884,11 @@ public struct AuditEvent: Equatable, Hashable {
      * ISO 8601.
      */
     public var createdAt: String
+    /**
+     * The row's link in the audit chain (hex), keyed with the engine's key; none on rows
+     * older than the chain.
+     */
+    public var chain: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -914,7 +919,11 @@ public struct AuditEvent: Equatable, Hashable {
          */detail: String?, 
         /**
          * ISO 8601.
-         */createdAt: String) {
+         */createdAt: String, 
+        /**
+         * The row's link in the audit chain (hex), keyed with the engine's key; none on rows
+         * older than the chain.
+         */chain: String?) {
         self.id = id
         self.userId = userId
         self.action = action
@@ -924,6 +933,7 @@ public struct AuditEvent: Equatable, Hashable {
         self.userAgent = userAgent
         self.detail = detail
         self.createdAt = createdAt
+        self.chain = chain
     }
 
     
@@ -950,7 +960,8 @@ public struct FfiConverterTypeAuditEvent: FfiConverterRustBuffer {
                 ipAddress: FfiConverterOptionString.read(from: &buf), 
                 userAgent: FfiConverterOptionString.read(from: &buf), 
                 detail: FfiConverterOptionString.read(from: &buf), 
-                createdAt: FfiConverterString.read(from: &buf)
+                createdAt: FfiConverterString.read(from: &buf), 
+                chain: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -964,6 +975,7 @@ public struct FfiConverterTypeAuditEvent: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.userAgent, into: &buf)
         FfiConverterOptionString.write(value.detail, into: &buf)
         FfiConverterString.write(value.createdAt, into: &buf)
+        FfiConverterOptionString.write(value.chain, into: &buf)
     }
 }
 
@@ -3087,8 +3099,8 @@ public func FfiConverterTypeEnforceRolloutResult_lower(_ value: EnforceRolloutRe
 
 
 /**
- * Audit events of every user in id order, for export (JSON Lines or CSV, with each row's
- * chain hash so an export can be checked later).
+ * Audit events of every user in id order, for export (JSON Lines or CSV), each with its
+ * link in the audit chain.
  */
 public struct ExportAuditRequest: Equatable, Hashable {
     /**
@@ -3163,155 +3175,6 @@ public func FfiConverterTypeExportAuditRequest_lift(_ buf: RustBuffer) throws ->
 #endif
 public func FfiConverterTypeExportAuditRequest_lower(_ value: ExportAuditRequest) -> RustBuffer {
     return FfiConverterTypeExportAuditRequest.lower(value)
-}
-
-
-/**
- * One exported audit event.
- */
-public struct ExportedAuditEvent: Equatable, Hashable {
-    /**
-     * Sequence number.
-     */
-    public var id: Int64
-    /**
-     * The user (a pseudonym once the user was deleted).
-     */
-    public var userId: String?
-    /**
-     * What happened.
-     */
-    public var action: String
-    /**
-     * Method involved.
-     */
-    public var method: String?
-    /**
-     * Outcome.
-     */
-    public var success: Bool
-    /**
-     * Client IP.
-     */
-    public var ipAddress: String?
-    /**
-     * Client user agent.
-     */
-    public var userAgent: String?
-    /**
-     * Extra detail.
-     */
-    public var detail: String?
-    /**
-     * ISO 8601.
-     */
-    public var createdAt: String
-    /**
-     * The row's link in the chain (hex), keyed with the engine's key.
-     */
-    public var chain: String?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Sequence number.
-         */id: Int64, 
-        /**
-         * The user (a pseudonym once the user was deleted).
-         */userId: String?, 
-        /**
-         * What happened.
-         */action: String, 
-        /**
-         * Method involved.
-         */method: String?, 
-        /**
-         * Outcome.
-         */success: Bool, 
-        /**
-         * Client IP.
-         */ipAddress: String?, 
-        /**
-         * Client user agent.
-         */userAgent: String?, 
-        /**
-         * Extra detail.
-         */detail: String?, 
-        /**
-         * ISO 8601.
-         */createdAt: String, 
-        /**
-         * The row's link in the chain (hex), keyed with the engine's key.
-         */chain: String?) {
-        self.id = id
-        self.userId = userId
-        self.action = action
-        self.method = method
-        self.success = success
-        self.ipAddress = ipAddress
-        self.userAgent = userAgent
-        self.detail = detail
-        self.createdAt = createdAt
-        self.chain = chain
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension ExportedAuditEvent: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeExportedAuditEvent: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ExportedAuditEvent {
-        return
-            try ExportedAuditEvent(
-                id: FfiConverterInt64.read(from: &buf), 
-                userId: FfiConverterOptionString.read(from: &buf), 
-                action: FfiConverterString.read(from: &buf), 
-                method: FfiConverterOptionString.read(from: &buf), 
-                success: FfiConverterBool.read(from: &buf), 
-                ipAddress: FfiConverterOptionString.read(from: &buf), 
-                userAgent: FfiConverterOptionString.read(from: &buf), 
-                detail: FfiConverterOptionString.read(from: &buf), 
-                createdAt: FfiConverterString.read(from: &buf), 
-                chain: FfiConverterOptionString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: ExportedAuditEvent, into buf: inout [UInt8]) {
-        FfiConverterInt64.write(value.id, into: &buf)
-        FfiConverterOptionString.write(value.userId, into: &buf)
-        FfiConverterString.write(value.action, into: &buf)
-        FfiConverterOptionString.write(value.method, into: &buf)
-        FfiConverterBool.write(value.success, into: &buf)
-        FfiConverterOptionString.write(value.ipAddress, into: &buf)
-        FfiConverterOptionString.write(value.userAgent, into: &buf)
-        FfiConverterOptionString.write(value.detail, into: &buf)
-        FfiConverterString.write(value.createdAt, into: &buf)
-        FfiConverterOptionString.write(value.chain, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeExportedAuditEvent_lift(_ buf: RustBuffer) throws -> ExportedAuditEvent {
-    return try FfiConverterTypeExportedAuditEvent.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeExportedAuditEvent_lower(_ value: ExportedAuditEvent) -> RustBuffer {
-    return FfiConverterTypeExportedAuditEvent.lower(value)
 }
 
 

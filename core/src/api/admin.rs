@@ -126,8 +126,8 @@ pub struct AdminResult {
     pub cleared: u64,
 }
 
-/// Audit events of every user in id order, for export (JSON Lines or CSV, with each row's
-/// chain hash so an export can be checked later).
+/// Audit events of every user in id order, for export (JSON Lines or CSV), each with its
+/// link in the audit chain.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
@@ -141,33 +141,6 @@ pub struct ExportAuditRequest {
     /// At most this many (1 to 10,000, default 1,000).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub limit: Option<u32>,
-}
-
-/// One exported audit event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[serde(rename_all = "camelCase")]
-pub struct ExportedAuditEvent {
-    /// Sequence number.
-    pub id: i64,
-    /// The user (a pseudonym once the user was deleted).
-    pub user_id: Option<String>,
-    /// What happened.
-    pub action: String,
-    /// Method involved.
-    pub method: Option<String>,
-    /// Outcome.
-    pub success: bool,
-    /// Client IP.
-    pub ip_address: Option<String>,
-    /// Client user agent.
-    pub user_agent: Option<String>,
-    /// Extra detail.
-    pub detail: Option<String>,
-    /// ISO 8601.
-    pub created_at: String,
-    /// The row's link in the chain (hex), keyed with the engine's key.
-    pub chain: Option<String>,
 }
 
 /// Checks the audit log's chain: every row's keyed hash links it to the row before, from

@@ -304,6 +304,9 @@ pub struct AuditEvent {
     pub detail: Option<String>,
     /// ISO 8601.
     pub created_at: String,
+    /// The row's link in the audit chain (hex), keyed with the engine's key; none on rows
+    /// older than the chain.
+    pub chain: Option<String>,
 }
 
 /// Applies settings in the guide's `mfa.configure()` shape (camelCase or snake_case keys),

@@ -2,8 +2,7 @@
 //! chain.
 
 use super::Engine;
-use crate::api::{AuditVerification, ExportedAuditEvent};
-use crate::clock::iso8601;
+use crate::api::{AuditEvent, AuditVerification};
 use crate::crypto::{ct_eq, hex};
 use crate::error::{MfaError, Result};
 use crate::store::{AuditRow, Tx};
@@ -18,7 +17,7 @@ impl Engine {
         since: Option<i64>,
         after_id: Option<i64>,
         limit: Option<u32>,
-    ) -> Result<Vec<ExportedAuditEvent>> {
+    ) -> Result<Vec<AuditEvent>> {
         let limit = limit.unwrap_or(1_000);
         if !(1..=10_000).contains(&limit) {
             return Err(MfaError::invalid("limit", "must be between 1 and 10000"));
@@ -26,21 +25,7 @@ impl Engine {
         let rows = self
             .store
             .read(|tx| tx.audit_page(after_id.unwrap_or(0), since.unwrap_or(i64::MIN), limit))?;
-        Ok(rows
-            .into_iter()
-            .map(|r| ExportedAuditEvent {
-                id: r.id,
-                user_id: r.user_id,
-                action: r.action,
-                method: r.method,
-                success: r.success,
-                ip_address: r.ip,
-                user_agent: r.user_agent,
-                detail: r.detail,
-                created_at: iso8601(r.created_at),
-                chain: r.chain.as_deref().map(hex),
-            })
-            .collect())
+        Ok(rows.into_iter().map(super::audit_event).collect())
     }
 
     /// Checks the audit chain (see `VerifyAuditRequest`), on one consistent snapshot.

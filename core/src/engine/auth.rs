@@ -38,20 +38,7 @@ impl Engine {
         let role = validate::role(role.unwrap_or("user"))?;
         let hash = password::hash(self.config().password, password)?;
         let now = self.now();
-        let row = UserRow {
-            id: crypto::new_id("usr")?,
-            email,
-            password_hash: hash,
-            role,
-            created_at: now,
-            mfa_setup_at: None,
-            mfa_last_used_at: None,
-            password_verified_at: None,
-            mfa_failures: 0,
-            codes_suspended_at: None,
-            factor_added_at: None,
-            enrollment: None,
-        };
+        let row = UserRow::new(crypto::new_id("usr")?, email, hash, role, now);
         let (new, session) = self.new_session(&row.id, false, None, Some(now), ctx)?;
         self.store.write(|tx| {
             tx.insert_user(&row)?;

@@ -253,20 +253,7 @@ impl Engine {
             }
         }
         Ok(Prepared {
-            user: UserRow {
-                id,
-                email,
-                password_hash: hash.trim().to_string(),
-                role,
-                created_at,
-                mfa_setup_at: None,
-                mfa_last_used_at: None,
-                password_verified_at: None,
-                mfa_failures: 0,
-                codes_suspended_at: None,
-                factor_added_at: None,
-                enrollment: None,
-            },
+            user: UserRow::new(id, email, hash.trim().to_string(), role, created_at),
             totp,
             channels,
             backup_hashes,

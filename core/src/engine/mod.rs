@@ -37,6 +37,22 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use zeroize::Zeroizing;
 
+/// An audit row as the API shows it.
+fn audit_event(r: AuditRow) -> AuditEvent {
+    AuditEvent {
+        id: r.id,
+        user_id: r.user_id,
+        action: r.action,
+        method: r.method,
+        success: r.success,
+        ip_address: r.ip,
+        user_agent: r.user_agent,
+        detail: r.detail,
+        created_at: iso8601(r.created_at),
+        chain: r.chain.as_deref().map(crypto::hex),
+    }
+}
+
 /// How to open an engine.
 #[derive(Clone)]
 pub struct EngineOptions {
@@ -218,20 +234,7 @@ impl Engine {
             let user = self.user_row(tx, user_id)?;
             tx.list_audit(&user.id, since.unwrap_or(0), limit)
         })?;
-        Ok(rows
-            .into_iter()
-            .map(|r| AuditEvent {
-                id: r.id,
-                user_id: r.user_id,
-                action: r.action,
-                method: r.method,
-                success: r.success,
-                ip_address: r.ip,
-                user_agent: r.user_agent,
-                detail: r.detail,
-                created_at: iso8601(r.created_at),
-            })
-            .collect())
+        Ok(rows.into_iter().map(audit_event).collect())
     }
 
     fn now(&self) -> i64 {

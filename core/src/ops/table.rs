@@ -263,7 +263,7 @@ operations! {
         = engine |e, r| e.unlock_user(&r.user_id, &r.reason, &r.context);
     ResetMfa "reset_mfa" (ResetMfaRequest => AdminResult) {}
         = engine |e, r| e.reset_mfa(&r.user_id, &r.reason, &r.context);
-    ExportAudit "export_audit" (ExportAuditRequest => Vec<ExportedAuditEvent>) {}
+    ExportAudit "export_audit" (ExportAuditRequest => Vec<AuditEvent>) {}
         = engine |e, r| e.export_audit(r.since.map(|t| t.0), r.after_id, r.limit);
     VerifyAudit "verify_audit" (VerifyAuditRequest => AuditVerification) {}
         = engine |e, r| e.verify_audit(r.anchor.as_deref());

@@ -34,6 +34,32 @@ pub struct UserRow {
     pub enrollment: Option<EnrollmentRequirement>,
 }
 
+impl UserRow {
+    /// A new user: no MFA, no stamps, no requirement to enroll.
+    pub fn new(
+        id: String,
+        email: String,
+        password_hash: String,
+        role: String,
+        created_at: i64,
+    ) -> Self {
+        Self {
+            id,
+            email,
+            password_hash,
+            role,
+            created_at,
+            mfa_setup_at: None,
+            mfa_last_used_at: None,
+            password_verified_at: None,
+            mfa_failures: 0,
+            codes_suspended_at: None,
+            factor_added_at: None,
+            enrollment: None,
+        }
+    }
+}
+
 /// A requirement to enroll an MFA factor: the grace period counts from `since`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnrollmentRequirement {

@@ -21,20 +21,8 @@ class MfaRequirement:
         current_user: Dict[str, Any] = Depends(get_current_user),
         current_session: Dict[str, Any] = Depends(get_current_session)
     ) -> Dict[str, Any]:
-        # Plinto: past the deadline to enroll (the rollout or the application required it),
-        # the session may only enroll a factor: every level refuses it.
-        enrollment = current_session.get("mfa_enrollment") or {}
-        if enrollment.get("restricted"):
-            raise HTTPException(
-                status_code=403,
-                detail={
-                    "error": "MFA setup required",
-                    "code": "mfa_setup_required",
-                    "requires_mfa_setup": True,
-                    "redirect_to": "/settings/security"
-                }
-            )
-
+        # Plinto: a session past its deadline to enroll never gets here: get_current_user
+        # refuses it (mfa_setup_required) outside the enrollment routes.
         # Check if MFA is required based on level
         mfa_required = self._should_require_mfa(current_user, self.level)
 

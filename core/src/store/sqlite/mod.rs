@@ -596,20 +596,13 @@ mod tests {
     use crate::store::Store;
 
     fn test_user(id: &str) -> crate::store::UserRow {
-        crate::store::UserRow {
-            id: id.into(),
-            email: format!("{id}@example.com"),
-            password_hash: "x".into(),
-            role: "user".into(),
-            created_at: 0,
-            mfa_setup_at: None,
-            mfa_last_used_at: None,
-            password_verified_at: None,
-            mfa_failures: 0,
-            codes_suspended_at: None,
-            factor_added_at: None,
-            enrollment: None,
-        }
+        crate::store::UserRow::new(
+            id.into(),
+            format!("{id}@example.com"),
+            "x".into(),
+            "user".into(),
+            0,
+        )
     }
 
     fn synchronous(backend: &SqliteBackend) -> i64 {

@@ -52,7 +52,6 @@ import dev.plinto.mfa.core.EnableMfaResult
 import dev.plinto.mfa.core.EnforceRolloutRequest
 import dev.plinto.mfa.core.EnforceRolloutResult
 import dev.plinto.mfa.core.ExportAuditRequest
-import dev.plinto.mfa.core.ExportedAuditEvent
 import dev.plinto.mfa.core.FfiConverterTypeAccountCode
 import dev.plinto.mfa.core.FfiConverterTypeAdminResult
 import dev.plinto.mfa.core.FfiConverterTypeAuditEvent
@@ -75,7 +74,6 @@ import dev.plinto.mfa.core.FfiConverterTypeEnableMfaResult
 import dev.plinto.mfa.core.FfiConverterTypeEnforceRolloutRequest
 import dev.plinto.mfa.core.FfiConverterTypeEnforceRolloutResult
 import dev.plinto.mfa.core.FfiConverterTypeExportAuditRequest
-import dev.plinto.mfa.core.FfiConverterTypeExportedAuditEvent
 import dev.plinto.mfa.core.FfiConverterTypeGetFallbackMethodsRequest
 import dev.plinto.mfa.core.FfiConverterTypeGetMfaStatusRequest
 import dev.plinto.mfa.core.FfiConverterTypeGetRolloutRequest
@@ -213,7 +211,6 @@ import dev.plinto.mfa.core.RustBuffer as RustBufferEnableMfaResult
 import dev.plinto.mfa.core.RustBuffer as RustBufferEnforceRolloutRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferEnforceRolloutResult
 import dev.plinto.mfa.core.RustBuffer as RustBufferExportAuditRequest
-import dev.plinto.mfa.core.RustBuffer as RustBufferExportedAuditEvent
 import dev.plinto.mfa.core.RustBuffer as RustBufferGetFallbackMethodsRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferGetMfaStatusRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferGetRolloutRequest
@@ -1497,7 +1494,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_enforce_rollout() and 0xFFFF) != 47283) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_export_audit() and 0xFFFF) != 94) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_export_audit() and 0xFFFF) != 27269) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_fallback_methods() and 0xFFFF) != 59010) {
@@ -2135,10 +2132,10 @@ public interface EngineInterface {
     fun `enforceRollout`(`request`: EnforceRolloutRequest): EnforceRolloutResult
     
     /**
-     * Audit events of every user in id order, for export (JSON Lines or CSV, with each row's
-     * chain hash so an export can be checked later).
+     * Audit events of every user in id order, for export (JSON Lines or CSV), each with its
+     * link in the audit chain.
      */
-    fun `exportAudit`(`request`: ExportAuditRequest): List<ExportedAuditEvent>
+    fun `exportAudit`(`request`: ExportAuditRequest): List<AuditEvent>
     
     /**
      * The user's other enrolled methods after `failedMethod` failed, in the guide's fallback
@@ -2764,11 +2761,11 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * Audit events of every user in id order, for export (JSON Lines or CSV, with each row's
-     * chain hash so an export can be checked later).
+     * Audit events of every user in id order, for export (JSON Lines or CSV), each with its
+     * link in the audit chain.
      */
-    @Throws(MfaException::class)override fun `exportAudit`(`request`: ExportAuditRequest): List<ExportedAuditEvent> {
-            return FfiConverterSequenceTypeExportedAuditEvent.lift(
+    @Throws(MfaException::class)override fun `exportAudit`(`request`: ExportAuditRequest): List<AuditEvent> {
+            return FfiConverterSequenceTypeAuditEvent.lift(
     callWithHandle {
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_export_audit(
@@ -5289,34 +5286,6 @@ public object FfiConverterSequenceTypeAuditEvent: FfiConverterRustBuffer<List<Au
 /**
  * @suppress
  */
-public object FfiConverterSequenceTypeExportedAuditEvent: FfiConverterRustBuffer<List<ExportedAuditEvent>> {
-    override fun read(buf: ByteBuffer): List<ExportedAuditEvent> {
-        val len = buf.getInt()
-        return List<ExportedAuditEvent>(len) {
-            FfiConverterTypeExportedAuditEvent.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<ExportedAuditEvent>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeExportedAuditEvent.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<ExportedAuditEvent>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeExportedAuditEvent.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterSequenceTypeOtpAccount: FfiConverterRustBuffer<List<OtpAccount>> {
     override fun read(buf: ByteBuffer): List<OtpAccount> {
         val len = buf.getInt()
@@ -5394,8 +5363,6 @@ public object FfiConverterSequenceTypeSessionSummary: FfiConverterRustBuffer<Lis
         }
     }
 }
-
-
 
 
 

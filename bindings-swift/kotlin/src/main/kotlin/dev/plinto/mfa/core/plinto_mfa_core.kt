@@ -1304,6 +1304,12 @@ data class AuditEvent (
      * ISO 8601.
      */
     var `createdAt`: kotlin.String
+    , 
+    /**
+     * The row's link in the audit chain (hex), keyed with the engine's key; none on rows
+     * older than the chain.
+     */
+    var `chain`: kotlin.String?
     
 ){
     
@@ -1329,6 +1335,7 @@ public object FfiConverterTypeAuditEvent: FfiConverterRustBuffer<AuditEvent> {
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -1341,7 +1348,8 @@ public object FfiConverterTypeAuditEvent: FfiConverterRustBuffer<AuditEvent> {
             FfiConverterOptionalString.allocationSize(value.`ipAddress`) +
             FfiConverterOptionalString.allocationSize(value.`userAgent`) +
             FfiConverterOptionalString.allocationSize(value.`detail`) +
-            FfiConverterString.allocationSize(value.`createdAt`)
+            FfiConverterString.allocationSize(value.`createdAt`) +
+            FfiConverterOptionalString.allocationSize(value.`chain`)
     )
 
     override fun write(value: AuditEvent, buf: ByteBuffer) {
@@ -1354,6 +1362,7 @@ public object FfiConverterTypeAuditEvent: FfiConverterRustBuffer<AuditEvent> {
             FfiConverterOptionalString.write(value.`userAgent`, buf)
             FfiConverterOptionalString.write(value.`detail`, buf)
             FfiConverterString.write(value.`createdAt`, buf)
+            FfiConverterOptionalString.write(value.`chain`, buf)
     }
 }
 
@@ -2862,8 +2871,8 @@ public object FfiConverterTypeEnforceRolloutResult: FfiConverterRustBuffer<Enfor
 
 
 /**
- * Audit events of every user in id order, for export (JSON Lines or CSV, with each row's
- * chain hash so an export can be checked later).
+ * Audit events of every user in id order, for export (JSON Lines or CSV), each with its
+ * link in the audit chain.
  */
 data class ExportAuditRequest (
     /**
@@ -2912,117 +2921,6 @@ public object FfiConverterTypeExportAuditRequest: FfiConverterRustBuffer<ExportA
             FfiConverterOptionalTypeUnixTime.write(value.`since`, buf)
             FfiConverterOptionalLong.write(value.`afterId`, buf)
             FfiConverterOptionalUInt.write(value.`limit`, buf)
-    }
-}
-
-
-
-/**
- * One exported audit event.
- */
-data class ExportedAuditEvent (
-    /**
-     * Sequence number.
-     */
-    var `id`: kotlin.Long
-    , 
-    /**
-     * The user (a pseudonym once the user was deleted).
-     */
-    var `userId`: kotlin.String?
-    , 
-    /**
-     * What happened.
-     */
-    var `action`: kotlin.String
-    , 
-    /**
-     * Method involved.
-     */
-    var `method`: kotlin.String?
-    , 
-    /**
-     * Outcome.
-     */
-    var `success`: kotlin.Boolean
-    , 
-    /**
-     * Client IP.
-     */
-    var `ipAddress`: kotlin.String?
-    , 
-    /**
-     * Client user agent.
-     */
-    var `userAgent`: kotlin.String?
-    , 
-    /**
-     * Extra detail.
-     */
-    var `detail`: kotlin.String?
-    , 
-    /**
-     * ISO 8601.
-     */
-    var `createdAt`: kotlin.String
-    , 
-    /**
-     * The row's link in the chain (hex), keyed with the engine's key.
-     */
-    var `chain`: kotlin.String?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeExportedAuditEvent: FfiConverterRustBuffer<ExportedAuditEvent> {
-    override fun read(buf: ByteBuffer): ExportedAuditEvent {
-        return ExportedAuditEvent(
-            FfiConverterLong.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: ExportedAuditEvent) = (
-            FfiConverterLong.allocationSize(value.`id`) +
-            FfiConverterOptionalString.allocationSize(value.`userId`) +
-            FfiConverterString.allocationSize(value.`action`) +
-            FfiConverterOptionalString.allocationSize(value.`method`) +
-            FfiConverterBoolean.allocationSize(value.`success`) +
-            FfiConverterOptionalString.allocationSize(value.`ipAddress`) +
-            FfiConverterOptionalString.allocationSize(value.`userAgent`) +
-            FfiConverterOptionalString.allocationSize(value.`detail`) +
-            FfiConverterString.allocationSize(value.`createdAt`) +
-            FfiConverterOptionalString.allocationSize(value.`chain`)
-    )
-
-    override fun write(value: ExportedAuditEvent, buf: ByteBuffer) {
-            FfiConverterLong.write(value.`id`, buf)
-            FfiConverterOptionalString.write(value.`userId`, buf)
-            FfiConverterString.write(value.`action`, buf)
-            FfiConverterOptionalString.write(value.`method`, buf)
-            FfiConverterBoolean.write(value.`success`, buf)
-            FfiConverterOptionalString.write(value.`ipAddress`, buf)
-            FfiConverterOptionalString.write(value.`userAgent`, buf)
-            FfiConverterOptionalString.write(value.`detail`, buf)
-            FfiConverterString.write(value.`createdAt`, buf)
-            FfiConverterOptionalString.write(value.`chain`, buf)
     }
 }
 
