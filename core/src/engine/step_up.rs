@@ -229,15 +229,19 @@ impl Engine {
                 return Err(MfaError::SessionInvalid);
             }
             let user = self.user_row(tx, &session.user_id)?;
+            let view = self.user_view(tx, &user)?;
             // Past the deadline to enroll, a session may do nothing the application guards.
-            let enrolled = self.is_enrolled(tx, &user.id)?;
-            if self.enrollment_in(tx, &user, enrolled, false)?.0.restricted {
+            if self
+                .enrollment_in(tx, &user, view.mfa_enabled, false)?
+                .0
+                .restricted
+            {
                 return Err(MfaError::SetupRequired);
             }
             if let Some(refusal) = self.step_up_refusal(tx, &user, Some(&session), &operation)? {
                 return Err(refusal);
             }
-            Ok((self.user_view(tx, &user)?, session))
+            Ok((view, session))
         })?;
         self.touch_if_due(&session);
         let step_up = self.config().security.step_up_required.contains(&operation);
