@@ -58,12 +58,7 @@ fn enforce(
     loop {
         let step =
             engine.enforce_rollout(cursor.as_deref(), Some(batch.max(1)), &crate::context())?;
-        total.scanned += step.scanned;
-        total.newly_required += step.newly_required;
-        total.already_required += step.already_required;
-        total.enrolled += step.enrolled;
-        total.not_covered += step.not_covered;
-        total.lapsed += step.lapsed;
+        total.add_counts(&step);
         cursor = step.cursor.or(cursor);
         spinner.set_message(format!(
             "enforcing: {} users looked at, {} given a deadline (cursor {})",

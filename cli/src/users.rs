@@ -2,7 +2,7 @@
 
 use crate::args::UserAction;
 use crate::output::Output;
-use plinto_mfa_core::api::{ImportIssue, ImportReport, ImportUsersRequest};
+use plinto_mfa_core::api::{ImportReport, ImportUsersRequest};
 use plinto_mfa_core::import::Format;
 use plinto_mfa_core::{env, Engine, MfaError, SecretKey};
 
@@ -49,7 +49,7 @@ pub fn import(
             ..Default::default()
         })?;
         let offset = (n * CHUNK) as u64 + first - 1 - u64::from(header.is_some());
-        merge(&mut report, part, offset);
+        report.add(part, offset);
         bar.inc(chunk.len() as u64);
     }
     bar.finish_and_clear();
@@ -73,23 +73,6 @@ pub fn import(
         text
     });
     Ok(i32::from(report.failed > 0))
-}
-
-fn merge(total: &mut ImportReport, part: ImportReport, offset: u64) {
-    total.records += part.records;
-    total.imported += part.imported;
-    total.skipped += part.skipped;
-    total.failed += part.failed;
-    total.with_totp += part.with_totp;
-    total.with_sms += part.with_sms;
-    total.with_email += part.with_email;
-    total.with_backup_codes += part.with_backup_codes;
-    total
-        .issues
-        .extend(part.issues.into_iter().map(|i| ImportIssue {
-            line: i.line + offset,
-            ..i
-        }));
 }
 
 /// Re-seals every secret under `PLINTO_NEW_SECRET_KEY`: the engine seals with the new key

@@ -78,6 +78,26 @@ pub struct ImportReport {
     pub issues: Vec<ImportIssue>,
 }
 
+impl ImportReport {
+    /// Adds a later part of the same import: its counts, and its issues with their line
+    /// numbers moved on by `line_offset` (the part's first line in the whole file, less one).
+    pub fn add(&mut self, part: ImportReport, line_offset: u64) {
+        self.records += part.records;
+        self.imported += part.imported;
+        self.skipped += part.skipped;
+        self.failed += part.failed;
+        self.with_totp += part.with_totp;
+        self.with_sms += part.with_sms;
+        self.with_email += part.with_email;
+        self.with_backup_codes += part.with_backup_codes;
+        self.issues
+            .extend(part.issues.into_iter().map(|i| ImportIssue {
+                line: i.line + line_offset,
+                ..i
+            }));
+    }
+}
+
 /// Ends an administrator's lockout of a user: clears the user's attempt counters and
 /// lockouts (sign-in, MFA, password checks) and lifts a suspension of their code-based
 /// factors. Audited with the reason (`user_unlock`).

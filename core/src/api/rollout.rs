@@ -179,6 +179,18 @@ pub struct EnforceRolloutResult {
     pub done: bool,
 }
 
+impl EnforceRolloutResult {
+    /// Adds the counts of a later part of the same run (cursor and `done` stay as they are).
+    pub fn add_counts(&mut self, part: &EnforceRolloutResult) {
+        self.scanned += part.scanned;
+        self.newly_required += part.newly_required;
+        self.already_required += part.already_required;
+        self.enrolled += part.enrolled;
+        self.not_covered += part.not_covered;
+        self.lapsed += part.lapsed;
+    }
+}
+
 /// Adoption statistics: users by state under the current rollout, enrolled users by method,
 /// and MFA set-ups per day.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]

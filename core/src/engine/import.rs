@@ -68,12 +68,7 @@ impl Engine {
                 self.store
                     .write(|tx| self.write_batch(tx, batch, true, &r.context))?
             };
-            report.imported += outcome.imported;
-            report.skipped += outcome.skipped;
-            report.with_totp += outcome.with_totp;
-            report.with_sms += outcome.with_sms;
-            report.with_email += outcome.with_email;
-            report.with_backup_codes += outcome.with_backup_codes;
+            report.add(outcome, 0);
         }
         report.issues.sort_by_key(|i| i.line);
         Ok(report)

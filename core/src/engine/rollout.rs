@@ -402,12 +402,7 @@ impl Engine {
                 Ok((counts, rows.last().map(|r| r.id.clone()), rows.len()))
             })?;
             let (counts, last, len) = page;
-            out.scanned += counts.scanned;
-            out.newly_required += counts.newly_required;
-            out.already_required += counts.already_required;
-            out.enrolled += counts.enrolled;
-            out.not_covered += counts.not_covered;
-            out.lapsed += counts.lapsed;
+            out.add_counts(&counts);
             if let Some(last) = last {
                 cursor = last;
             }
