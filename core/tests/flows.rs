@@ -388,8 +388,13 @@ fn unknown_email_costs_a_password_hash() {
         t.elapsed().as_secs_f64()
     };
     let _ = time("nobody@example.com"); // warm the dummy hash
-    let unknown = time("nobody@example.com");
-    let wrong = time("timing@example.com");
+    // The fastest of interleaved rounds: other tests share the cores, and a round that
+    // waited for one says nothing about the work.
+    let (mut unknown, mut wrong) = (f64::MAX, f64::MAX);
+    for _ in 0..3 {
+        unknown = unknown.min(time("nobody@example.com"));
+        wrong = wrong.min(time("timing@example.com"));
+    }
     let ratio = unknown / wrong;
     assert!(
         (0.5..2.0).contains(&ratio),
