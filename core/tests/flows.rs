@@ -388,6 +388,7 @@ fn unknown_email_costs_a_password_hash() {
         t.elapsed().as_secs_f64()
     };
     let _ = time("nobody@example.com"); // warm the dummy hash
+
     // The fastest of interleaved rounds: other tests share the cores, and a round that
     // waited for one says nothing about the work.
     let (mut unknown, mut wrong) = (f64::MAX, f64::MAX);
