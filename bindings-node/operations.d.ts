@@ -19,6 +19,7 @@ export type MfaErrorCode =
   | 'mfa_step_up_required'
   | 'mfa_factors_suspended'
   | 'mfa_setup_required'
+  | 'mfa_push_suspended'
   | 'key_mismatch'
   | 'database_too_new'
   | 'storage'
@@ -346,6 +347,27 @@ export interface ChannelInfo {
   lastUsed?: string
 }
 
+/** A phone enrolled for push approvals. */
+export interface PushDeviceInfo {
+  /** `pdv_…` id (for `removeFactor`). */
+  id: string
+  /** User-given name. */
+  name: string
+  /** `android`, `ios` or `none`. */
+  platform: string
+  /** It has no push token: it finds challenges by polling. */
+  pollOnly: boolean
+  /** ISO 8601. */
+  createdAt: string
+  /** ISO 8601, when it last answered. */
+  lastUsed?: string
+  /**
+   * Push is suspended for the user (a reported request) until a sign-in with another
+   * factor.
+   */
+  suspended: boolean
+}
+
 /** Result of `getMFAStatus`. */
 export interface MfaStatus {
   /** At least one factor is active. */
@@ -362,6 +384,8 @@ export interface MfaStatus {
   totpDevices: TotpDevice[]
   /** SMS and email factors, with masked destinations. */
   channels: ChannelInfo[]
+  /** Phones enrolled for push approvals. */
+  pushDevices: PushDeviceInfo[]
   /**
    * Code-based factors (TOTP, SMS, email) are suspended after too many consecutive
    * failures: a backup code at sign-in (or an administrator) restores them.
@@ -510,6 +534,8 @@ export interface MethodCounts {
   sms: number
   /** Email codes. */
   email: number
+  /** Push approvals. */
+  push: number
   /** Users with unused backup codes. */
   backup: number
 }
@@ -624,6 +650,79 @@ export interface RequestCodeResult {
   destination: string
 }
 
+/** Result of `challenge`. */
+export interface PushChallenge {
+  /** `pch_…` id, for `pushStatus`. */
+  challengeId: string
+  /** `push`. */
+  method: string
+  /** The number to show on the sign-in screen. */
+  number: string
+  /** Seconds until the challenge expires. */
+  expiresIn: number
+  /** The user's active push devices. */
+  devices: number
+  /** Push messages that went out (the other devices find the challenge when they poll). */
+  delivered: number
+}
+
+/** Result of `pushStatus`. */
+export interface PushStatus {
+  /**
+   * `pending`, `approved` (this call completed the sign-in), `denied`, `wrong_number`,
+   * `reported`, `expired`, `cancelled` (a newer challenge replaced it), `used` (an
+   * earlier call completed it) or `refused` (approved, but the sign-in could not complete
+   * now, e.g. the user is locked out: see `result`).
+   */
+  status: string
+  /** Seconds left, while pending. */
+  expiresIn?: number
+  /**
+   * On approval: the verification's result (user, session). On a refusal: the methods to
+   * offer instead.
+   */
+  result?: VerifyMfaResult
+}
+
+/** Result of `registerPushDevice`. */
+export interface PushRegistration {
+  /** `pdv_…` id of the device. */
+  deviceId: string
+  /** The server's signing key (base64url P-256 point): pin it. */
+  serverKey: string
+  /** Its fingerprint, as in the enrollment QR code. */
+  serverKeyFingerprint: string
+  /** The code the phone shows and the user types on the sign-in page to finish the set-up. */
+  confirmationCode: string
+  /** Seconds left to confirm. */
+  expiresIn: number
+}
+
+/** One challenge waiting for the phone's answer. */
+export interface PendingPush {
+  /** The challenge id. */
+  challengeId: string
+  /**
+   * Its details signed by the server key (check them with the pinned key before showing
+   * them: `openPushChallenge` in the phone library).
+   */
+  details: string
+  /** Seconds left. */
+  expiresIn: number
+}
+
+/** Result of `pushPending`. */
+export interface PushPending {
+  /** Pending challenges (at most one). */
+  challenges: PendingPush[]
+}
+
+/** Result of `pushRespond`. */
+export interface PushAnswerResult {
+  /** The challenge's status now: `approved`, `denied`, `wrong_number` or `reported`. */
+  status: string
+}
+
 /** A credential the browser may use, as in `allowCredentials`. */
 export interface AllowedCredential {
   /** Credential id, base64url. */
@@ -714,7 +813,10 @@ export interface AuthenticatorCode {
 
 /** What a sender receives besides the destination and the message. */
 export interface DeliveryMeta {
-  /** `sms` or `email`. */
+  /**
+   * `sms`, `email` or `push` (a push message: the destination is the device's push token
+   * and the message the challenge id, which the phone fetches the details of).
+   */
   channel: string
   /**
    * `setup` (confirming a new destination), `signIn`, `step_up`, or `notification` (a
@@ -729,6 +831,8 @@ export interface DeliveryMeta {
   expiresIn: number
   /** Email subject (email only). */
   subject?: string
+  /** Push only: the device's platform (`android` or `ios`). */
+  platform?: string
 }
 
 /** A security notification for one user. */
@@ -977,7 +1081,7 @@ export interface GetUserRequest {
 export interface EnableMfaRequest {
   /** The user. */
   userId: string
-  /** `totp`, `sms` or `email`. */
+  /** `totp`, `sms`, `email` or `push`. */
   method: string
   /** Shown by authenticator apps as the issuer (default: the configured issuer). */
   label?: string
@@ -1080,7 +1184,8 @@ export interface RegenerateBackupCodesRequest {
 }
 
 /**
- * Removes one authenticator device (`dev_…`) or SMS/email destination (`chn_…`, from
+ * Removes one authenticator device (`dev_…`), SMS/email destination (`chn_…`) or push device
+ * (`pdv_…`, from
  * `getMFAStatus`): needs the password (or a password check in the last five minutes) and
  * the step-up (`factor_remove`). Removing the last factor is turning MFA off, with the rules
  * of `disableMFA` (a `confirmationCode` is then required).
@@ -1346,6 +1451,87 @@ export interface RequestNewCodeRequest {
   sessionId?: string
   /** Or the user, to resend a setup code. */
   userId?: string
+  /** Client IP address. */
+  ipAddress?: string
+  /** Client user agent. */
+  userAgent?: string
+}
+
+/**
+ * Sends a push challenge to the user's phones for a pending sign-in or a signed-in
+ * session's step-up (`sessionId`), and returns the number the sign-in screen shows: the user
+ * types it on the phone to approve. One challenge is pending per user (a new one cancels the
+ * old); it is created even when no push message could be sent (phones that poll still find
+ * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
+ * successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
+ */
+export interface ChallengeRequest {
+  /** Pending session from sign-in, or a session token for step-up. */
+  sessionId: string
+  /** `push`. */
+  method: string
+  /** The application's name as the phone shows it (default: the TOTP issuer). */
+  appName?: string
+  /** Client IP address. */
+  ipAddress?: string
+  /** Client user agent. */
+  userAgent?: string
+}
+
+/**
+ * Where a push challenge stands, for the sign-in page (poll every second or two). An
+ * approved challenge completes the pending sign-in (or refreshes the session's MFA time)
+ * exactly as `verifyMFA` does, once: the first call that sees the approval gets the
+ * session.
+ */
+export interface PushStatusRequest {
+  /** The challenge. */
+  challengeId: string
+  /** The session the challenge was made for. */
+  sessionId: string
+  /** Client IP address. */
+  ipAddress?: string
+  /** Client user agent. */
+  userAgent?: string
+}
+
+/**
+ * A phone registers for push approvals with the signed registration made from the
+ * enrollment QR code (see `pushRegistration` in the phone library). The device becomes
+ * active when the user types the answer's `confirmationCode` on the sign-in page
+ * (`verifyMFA` with method `push` and the user's id), within the enrollment's five minutes.
+ */
+export interface RegisterPushDeviceRequest {
+  /** The registration: a compact JWS signed by the new device key. */
+  registration: string
+  /** Client IP address. */
+  ipAddress?: string
+  /** Client user agent. */
+  userAgent?: string
+}
+
+/**
+ * A phone asks for its user's pending challenge (after a push message, or on its own when
+ * it has no push token), with a request signed by its device key.
+ */
+export interface PushPendingRequest {
+  /** The signed poll: a compact JWS (`pushPoll` in the phone library). */
+  request: string
+  /** Client IP address. */
+  ipAddress?: string
+  /** Client user agent. */
+  userAgent?: string
+}
+
+/**
+ * A phone answers a challenge with a response signed by its device key: `approve` with the
+ * number the user typed, `deny`, or `report` (not me: push is suspended for the user until
+ * they sign in with another factor). A wrong number ends the challenge. Each response is
+ * used once and lives at most 60 seconds.
+ */
+export interface PushRespondRequest {
+  /** The signed answer: a compact JWS (`pushAnswer` in the phone library). */
+  response: string
   /** Client IP address. */
   ipAddress?: string
   /** Client user agent. */
@@ -1628,7 +1814,8 @@ export interface AuthOperations {
    */
   regenerateMFABackupCodes(options: RegenerateBackupCodesRequest): Promise<BackupCodes>
   /**
-   * Removes one authenticator device (`dev_…`) or SMS/email destination (`chn_…`, from
+   * Removes one authenticator device (`dev_…`), SMS/email destination (`chn_…`) or push device
+   * (`pdv_…`, from
    * `getMFAStatus`): needs the password (or a password check in the last five minutes) and
    * the step-up (`factor_remove`). Removing the last factor is turning MFA off, with the rules
    * of `disableMFA` (a `confirmationCode` is then required).
@@ -1781,6 +1968,41 @@ export interface MfaOperations {
    * registered sender and never appears in the result.
    */
   requestNewCode(options: RequestNewCodeRequest): Promise<RequestCodeResult>
+  /**
+   * Sends a push challenge to the user's phones for a pending sign-in or a signed-in
+   * session's step-up (`sessionId`), and returns the number the sign-in screen shows: the user
+   * types it on the phone to approve. One challenge is pending per user (a new one cancels the
+   * old); it is created even when no push message could be sent (phones that poll still find
+   * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
+   * successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
+   */
+  challenge(options: ChallengeRequest): Promise<PushChallenge>
+  /**
+   * Where a push challenge stands, for the sign-in page (poll every second or two). An
+   * approved challenge completes the pending sign-in (or refreshes the session's MFA time)
+   * exactly as `verifyMFA` does, once: the first call that sees the approval gets the
+   * session.
+   */
+  pushStatus(options: PushStatusRequest): Promise<PushStatus>
+  /**
+   * A phone registers for push approvals with the signed registration made from the
+   * enrollment QR code (see `pushRegistration` in the phone library). The device becomes
+   * active when the user types the answer's `confirmationCode` on the sign-in page
+   * (`verifyMFA` with method `push` and the user's id), within the enrollment's five minutes.
+   */
+  registerPushDevice(options: RegisterPushDeviceRequest): Promise<PushRegistration>
+  /**
+   * A phone asks for its user's pending challenge (after a push message, or on its own when
+   * it has no push token), with a request signed by its device key.
+   */
+  pushPending(options: PushPendingRequest): Promise<PushPending>
+  /**
+   * A phone answers a challenge with a response signed by its device key: `approve` with the
+   * number the user typed, `deny`, or `report` (not me: push is suspended for the user until
+   * they sign in with another factor). A wrong number ends the challenge. Each response is
+   * used once and lives at most 60 seconds.
+   */
+  pushRespond(options: PushRespondRequest): Promise<PushAnswerResult>
 }
 
 /** The authenticator side: functions that need no database (they return at once). */

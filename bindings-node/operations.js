@@ -66,6 +66,11 @@ function engineOperations(call) {
     mfa: {
       configure: (options) => call('configure', options),
       requestNewCode: (options) => call('request_new_code', options),
+      challenge: (options) => call('challenge', options),
+      pushStatus: (options) => call('push_status', options),
+      registerPushDevice: (options) => call('register_push_device', options),
+      pushPending: (options) => call('push_pending', options),
+      pushRespond: (options) => call('push_respond', options),
     },
   }
 }
@@ -123,6 +128,11 @@ const OPERATIONS = Object.freeze({
   export_audit: 'auth.exportAudit',
   verify_audit: 'auth.verifyAudit',
   request_new_code: 'auth.mfa.requestNewCode',
+  challenge: 'auth.mfa.challenge',
+  push_status: 'auth.mfa.pushStatus',
+  register_push_device: 'auth.mfa.registerPushDevice',
+  push_pending: 'auth.mfa.pushPending',
+  push_respond: 'auth.mfa.pushRespond',
   get_passkey_registration_options: 'auth.getPasskeyRegistrationOptions',
   verify_passkey_registration: 'auth.verifyPasskeyRegistration',
   get_passkey_authentication_options: 'auth.getPasskeyAuthenticationOptions',

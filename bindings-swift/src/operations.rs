@@ -154,7 +154,8 @@ impl Engine {
         self.run::<ops::RegenerateBackupCodes>(request)
     }
 
-    /// Removes one authenticator device (`dev_…`) or SMS/email destination (`chn_…`, from
+    /// Removes one authenticator device (`dev_…`), SMS/email destination (`chn_…`) or push device
+    /// (`pdv_…`, from
     /// `getMfaStatus`): needs the password (or a password check in the last five minutes) and
     /// the step-up (`factor_remove`). Removing the last factor is turning MFA off, with the rules
     /// of `disableMfa` (a `confirmationCode` is then required).
@@ -311,6 +312,49 @@ impl Engine {
         request: RequestNewCodeRequest,
     ) -> Result<RequestCodeResult, MfaError> {
         self.run::<ops::RequestNewCode>(request)
+    }
+
+    /// Sends a push challenge to the user's phones for a pending sign-in or a signed-in
+    /// session's step-up (`sessionId`), and returns the number the sign-in screen shows: the user
+    /// types it on the phone to approve. One challenge is pending per user (a new one cancels the
+    /// old); it is created even when no push message could be sent (phones that poll still find
+    /// it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
+    /// successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
+    pub fn challenge(&self, request: ChallengeRequest) -> Result<PushChallenge, MfaError> {
+        self.run::<ops::Challenge>(request)
+    }
+
+    /// Where a push challenge stands, for the sign-in page (poll every second or two). An
+    /// approved challenge completes the pending sign-in (or refreshes the session's MFA time)
+    /// exactly as `verifyMfa` does, once: the first call that sees the approval gets the
+    /// session.
+    pub fn push_status(&self, request: PushStatusRequest) -> Result<PushStatus, MfaError> {
+        self.run::<ops::GetPushStatus>(request)
+    }
+
+    /// A phone registers for push approvals with the signed registration made from the
+    /// enrollment QR code (see `pushRegistration` in the phone library). The device becomes
+    /// active when the user types the answer's `confirmationCode` on the sign-in page
+    /// (`verifyMfa` with method `push` and the user's id), within the enrollment's five minutes.
+    pub fn register_push_device(
+        &self,
+        request: RegisterPushDeviceRequest,
+    ) -> Result<PushRegistration, MfaError> {
+        self.run::<ops::RegisterPushDevice>(request)
+    }
+
+    /// A phone asks for its user's pending challenge (after a push message, or on its own when
+    /// it has no push token), with a request signed by its device key.
+    pub fn push_pending(&self, request: PushPendingRequest) -> Result<PushPending, MfaError> {
+        self.run::<ops::GetPendingPushes>(request)
+    }
+
+    /// A phone answers a challenge with a response signed by its device key: `approve` with the
+    /// number the user typed, `deny`, or `report` (not me: push is suspended for the user until
+    /// they sign in with another factor). A wrong number ends the challenge. Each response is
+    /// used once and lives at most 60 seconds.
+    pub fn push_respond(&self, request: PushRespondRequest) -> Result<PushAnswerResult, MfaError> {
+        self.run::<ops::RespondToPush>(request)
     }
 
     /// Options for `navigator.credentials.create()` to register a security key or passkey

@@ -94,6 +94,14 @@ actions! {
     UserUnlock = "user_unlock";
     /// An administrator removed every factor of a user.
     MfaReset = "mfa_reset";
+    /// A phone registered for push approvals (waiting for the set-up's confirmation).
+    PushRegister = "push_register";
+    /// A push challenge was sent to the user's phones (or could not be delivered).
+    PushChallenge = "push_challenge";
+    /// A phone answered a push challenge (the detail says how).
+    PushAnswer = "push_answer";
+    /// The user reported a push request as not theirs: push is suspended for them.
+    PushReport = "push_report";
 }
 
 #[cfg(test)]

@@ -91,6 +91,9 @@ error_codes! {
     /// The user's grace period to enroll a factor is over: the session may only enroll one
     /// until the user does.
     SetupRequired = "mfa_setup_required", 403, false;
+    /// Push approvals are suspended for the user after a request they reported: sign in with
+    /// another factor to restore them.
+    PushSuspended = "mfa_push_suspended", 403, false;
     /// The secret key does not match the key this database was sealed with.
     KeyMismatch = "key_mismatch", 500, false;
     /// The database was written by a newer version of Plinto MFA.
@@ -192,6 +195,9 @@ pub enum MfaError {
     /// The user's grace period to enroll a factor is over: until they enroll one, their
     /// sessions may do nothing else.
     SetupRequired,
+    /// Push approvals are suspended for the user (they reported a request) until they sign
+    /// in with another factor.
+    PushSuspended,
     /// The secret key given at open does not match the key that sealed this database.
     KeyMismatch,
     /// The database was written by a newer version of Plinto MFA.
@@ -234,6 +240,7 @@ impl MfaError {
             Self::StepUpRequired { .. } => ErrorCode::StepUpRequired,
             Self::FactorsSuspended => ErrorCode::FactorsSuspended,
             Self::SetupRequired => ErrorCode::SetupRequired,
+            Self::PushSuspended => ErrorCode::PushSuspended,
             Self::KeyMismatch => ErrorCode::KeyMismatch,
             Self::DatabaseTooNew { .. } => ErrorCode::DatabaseTooNew,
             Self::Storage { .. } => ErrorCode::Storage,
@@ -356,6 +363,9 @@ impl fmt::Display for MfaError {
             Self::ExpiredCode => f.write_str("The code has expired; request a new one"),
             Self::MethodNotSupported { reason } => write!(f, "MFA method not supported: {reason}"),
             Self::NotEnabled => f.write_str("MFA is not enabled for this user"),
+            Self::PushSuspended => f.write_str(
+                "Push approvals are suspended after a reported request: sign in with another method",
+            ),
             Self::RateLimited { retry_after } => write!(
                 f,
                 "Too many attempts. Please wait {retry_after} seconds before trying again."

@@ -27,6 +27,7 @@ pub mod ops;
 pub mod password;
 pub mod password_rules;
 pub(crate) mod policy;
+pub mod push;
 pub mod qr;
 pub mod rollout;
 pub mod store;

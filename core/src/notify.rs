@@ -60,6 +60,9 @@ kinds! {
     /// The password was changed.
     PasswordChanged = "password_changed", "Your password was changed",
         "The password of your account was changed and your other sessions were signed out. If this was not you, contact support now.";
+    /// The user reported a push sign-in request they did not make: push is suspended.
+    PushReported = "push_reported", "A sign-in request was reported",
+        "You reported a sign-in request on your phone that you did not make, so push approvals are paused until you sign in with another method. Someone may know your password: change it.";
     /// The email address was changed (sent to the old address).
     EmailChanged = "email_changed", "Your email address was changed",
         "The email address of your account was changed. If this was not you, contact support now.";

@@ -289,6 +289,7 @@ fn every_error_has_a_listed_code_and_a_message() {
         },
         E::FactorsSuspended,
         E::SetupRequired,
+        E::PushSuspended,
         E::KeyMismatch,
         E::DatabaseTooNew {
             found: 9,

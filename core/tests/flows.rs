@@ -700,6 +700,10 @@ fn methods_not_available_are_typed_errors() {
         .sign_up("methods@example.com", PASSWORD, None, &ctx())
         .unwrap()
         .user;
+    // Push is a method, but not once the settings turn it off.
+    engine
+        .configure(&serde_json::json!({"methods": {"push": {"enabled": false}}}))
+        .unwrap();
     for m in ["push", "carrier-pigeon"] {
         let e = engine
             .enable_mfa(&EnableMfaRequest {

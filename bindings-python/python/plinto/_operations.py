@@ -53,7 +53,15 @@ __all__ = [
     "OtpAccount",
     "PasskeyInfo",
     "PasskeyOptions",
+    "PendingPush",
     "PhaseStart",
+    "PushAnswerResult",
+    "PushChallenge",
+    "PushDeviceInfo",
+    "PushPending",
+    "PushRegistration",
+    "PushStatus",
+    "PushSuspendedError",
     "RateLimitedError",
     "RemoveFactorResult",
     "RequestCodeResult",
@@ -369,11 +377,33 @@ class ChannelInfo(Record):
     """ISO 8601, when last used."""
 
 
+class PushDeviceInfo(Record):
+    """A phone enrolled for push approvals."""
+
+    __slots__ = ()
+    id: str
+    """``pdv_…`` id (for ``remove_factor``)."""
+    name: str
+    """User-given name."""
+    platform: str
+    """``android``, ``ios`` or ``none``."""
+    poll_only: bool
+    """It has no push token: it finds challenges by polling."""
+    created_at: str
+    """ISO 8601."""
+    last_used: Optional[str]
+    """ISO 8601, when it last answered."""
+    suspended: bool
+    """Push is suspended for the user (a reported request) until a sign-in with another
+    factor.
+    """
+
+
 class MfaStatus(Record):
     """Result of ``get_mfa_status``."""
 
     __slots__ = ()
-    _nested = {"totp_devices": TotpDevice, "channels": ChannelInfo}
+    _nested = {"totp_devices": TotpDevice, "channels": ChannelInfo, "push_devices": PushDeviceInfo}
     enabled: bool
     """At least one factor is active."""
     methods: List[str]
@@ -388,6 +418,8 @@ class MfaStatus(Record):
     """Enrolled authenticator apps."""
     channels: List[ChannelInfo]
     """SMS and email factors, with masked destinations."""
+    push_devices: List[PushDeviceInfo]
+    """Phones enrolled for push approvals."""
     codes_suspended: bool
     """Code-based factors (TOTP, SMS, email) are suspended after too many consecutive
     failures: a backup code at sign-in (or an administrator) restores them.
@@ -559,6 +591,8 @@ class MethodCounts(Record):
     """SMS."""
     email: int
     """Email codes."""
+    push: int
+    """Push approvals."""
     backup: int
     """Users with unused backup codes."""
 
@@ -688,6 +722,91 @@ class RequestCodeResult(Record):
     """Where it was sent, masked."""
 
 
+class PushChallenge(Record):
+    """Result of ``challenge``."""
+
+    __slots__ = ()
+    challenge_id: str
+    """``pch_…`` id, for ``push_status``."""
+    method: str
+    """``push``."""
+    number: str
+    """The number to show on the sign-in screen."""
+    expires_in: int
+    """Seconds until the challenge expires."""
+    devices: int
+    """The user's active push devices."""
+    delivered: int
+    """Push messages that went out (the other devices find the challenge when they poll)."""
+
+
+class PushStatus(Record):
+    """Result of ``push_status``."""
+
+    __slots__ = ()
+    _nested = {"result": VerifyMfaResult}
+    status: str
+    """``pending``, ``approved`` (this call completed the sign-in), ``denied``, ``wrong_number``,
+    ``reported``, ``expired``, ``cancelled`` (a newer challenge replaced it), ``used`` (an
+    earlier call completed it) or ``refused`` (approved, but the sign-in could not complete
+    now, e.g. the user is locked out: see ``result``).
+    """
+    expires_in: Optional[int]
+    """Seconds left, while pending."""
+    result: Optional[VerifyMfaResult]
+    """On approval: the verification's result (user, session). On a refusal: the methods to
+    offer instead.
+    """
+
+
+class PushRegistration(Record):
+    """Result of ``register_push_device``."""
+
+    __slots__ = ()
+    _secret = frozenset({"confirmation_code"})
+    device_id: str
+    """``pdv_…`` id of the device."""
+    server_key: str
+    """The server's signing key (base64url P-256 point): pin it."""
+    server_key_fingerprint: str
+    """Its fingerprint, as in the enrollment QR code."""
+    confirmation_code: str
+    """The code the phone shows and the user types on the sign-in page to finish the set-up."""
+    expires_in: int
+    """Seconds left to confirm."""
+
+
+class PendingPush(Record):
+    """One challenge waiting for the phone's answer."""
+
+    __slots__ = ()
+    challenge_id: str
+    """The challenge id."""
+    details: str
+    """Its details signed by the server key (check them with the pinned key before showing
+    them: ``open_push_challenge`` in the phone library).
+    """
+    expires_in: int
+    """Seconds left."""
+
+
+class PushPending(Record):
+    """Result of ``push_pending``."""
+
+    __slots__ = ()
+    _nested = {"challenges": PendingPush}
+    challenges: List[PendingPush]
+    """Pending challenges (at most one)."""
+
+
+class PushAnswerResult(Record):
+    """Result of ``push_respond``."""
+
+    __slots__ = ()
+    status: str
+    """The challenge's status now: ``approved``, ``denied``, ``wrong_number`` or ``reported``."""
+
+
 class AllowedCredential(Record):
     """A credential the browser may use, as in ``allow_credentials``."""
 
@@ -792,7 +911,9 @@ class DeliveryMeta(Record):
 
     __slots__ = ()
     channel: str
-    """``sms`` or ``email``."""
+    """``sms``, ``email`` or ``push`` (a push message: the destination is the device's push token
+    and the message the challenge id, which the phone fetches the details of).
+    """
     purpose: str
     """``setup`` (confirming a new destination), ``sign_in``, ``step_up``, or ``notification`` (a
     security notification, which carries no code).
@@ -805,6 +926,8 @@ class DeliveryMeta(Record):
     """Seconds until the code expires."""
     subject: Optional[str]
     """Email subject (email only)."""
+    platform: Optional[str]
+    """Push only: the device's platform (``android`` or ``ios``)."""
 
 
 class Notification(Record):
@@ -934,6 +1057,12 @@ class SetupRequiredError(MfaError):
     """The user's grace period to enroll a factor is over: the session may only enroll one until the user does."""
 
     default_code = "mfa_setup_required"
+
+
+class PushSuspendedError(MfaError):
+    """Push approvals are suspended for the user after a request they reported: sign in with another factor to restore them."""
+
+    default_code = "mfa_push_suspended"
 
 
 class KeyMismatchError(MfaError):
@@ -1262,7 +1391,8 @@ class SyncAuthOperations(SyncBase):
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
     ) -> RemoveFactorResult:
-        """Removes one authenticator device (``dev_…``) or SMS/email destination (``chn_…``, from
+        """Removes one authenticator device (``dev_…``), SMS/email destination (``chn_…``) or push device
+        (``pdv_…``, from
         ``get_mfa_status``): needs the password (or a password check in the last five minutes) and
         the step-up (``factor_remove``). Removing the last factor is turning MFA off, with the rules
         of ``disable_mfa`` (a ``confirmation_code`` is then required).
@@ -1634,6 +1764,84 @@ class SyncMfaOperations(SyncBase):
         raw = self._call("request_new_code", {"method": method, "sessionId": session_id, "userId": user_id, "ipAddress": ip_address, "userAgent": user_agent})
         return RequestCodeResult.from_json(raw)
 
+    def challenge(
+        self,
+        session_id: str,
+        method: str,
+        *,
+        app_name: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> PushChallenge:
+        """Sends a push challenge to the user's phones for a pending sign-in or a signed-in
+        session's step-up (``session_id``), and returns the number the sign-in screen shows: the user
+        types it on the phone to approve. One challenge is pending per user (a new one cancels the
+        old); it is created even when no push message could be sent (phones that poll still find
+        it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
+        successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
+        """
+        raw = self._call("challenge", {"sessionId": session_id, "method": method, "appName": app_name, "ipAddress": ip_address, "userAgent": user_agent})
+        return PushChallenge.from_json(raw)
+
+    def push_status(
+        self,
+        challenge_id: str,
+        session_id: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> PushStatus:
+        """Where a push challenge stands, for the sign-in page (poll every second or two). An
+        approved challenge completes the pending sign-in (or refreshes the session's MFA time)
+        exactly as ``verify_mfa`` does, once: the first call that sees the approval gets the
+        session.
+        """
+        raw = self._call("push_status", {"challengeId": challenge_id, "sessionId": session_id, "ipAddress": ip_address, "userAgent": user_agent})
+        return PushStatus.from_json(raw)
+
+    def register_push_device(
+        self,
+        registration: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> PushRegistration:
+        """A phone registers for push approvals with the signed registration made from the
+        enrollment QR code (see ``push_registration`` in the phone library). The device becomes
+        active when the user types the answer's ``confirmation_code`` on the sign-in page
+        (``verify_mfa`` with method ``push`` and the user's id), within the enrollment's five minutes.
+        """
+        raw = self._call("register_push_device", {"registration": registration, "ipAddress": ip_address, "userAgent": user_agent})
+        return PushRegistration.from_json(raw)
+
+    def push_pending(
+        self,
+        request: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> PushPending:
+        """A phone asks for its user's pending challenge (after a push message, or on its own when
+        it has no push token), with a request signed by its device key.
+        """
+        raw = self._call("push_pending", {"request": request, "ipAddress": ip_address, "userAgent": user_agent})
+        return PushPending.from_json(raw)
+
+    def push_respond(
+        self,
+        response: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> PushAnswerResult:
+        """A phone answers a challenge with a response signed by its device key: ``approve`` with the
+        number the user typed, ``deny``, or ``report`` (not me: push is suspended for the user until
+        they sign in with another factor). A wrong number ends the challenge. Each response is
+        used once and lives at most 60 seconds.
+        """
+        raw = self._call("push_respond", {"response": response, "ipAddress": ip_address, "userAgent": user_agent})
+        return PushAnswerResult.from_json(raw)
+
 
     # The guide's names.
     requestNewCode = request_new_code
@@ -1920,7 +2128,8 @@ class AsyncAuthOperations(AsyncBase):
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
     ) -> RemoveFactorResult:
-        """Removes one authenticator device (``dev_…``) or SMS/email destination (``chn_…``, from
+        """Removes one authenticator device (``dev_…``), SMS/email destination (``chn_…``) or push device
+        (``pdv_…``, from
         ``get_mfa_status``): needs the password (or a password check in the last five minutes) and
         the step-up (``factor_remove``). Removing the last factor is turning MFA off, with the rules
         of ``disable_mfa`` (a ``confirmation_code`` is then required).
@@ -2266,6 +2475,79 @@ class AsyncMfaOperations(AsyncBase):
         registered sender and never appears in the result.
         """
         return await self._in_thread(self._sync.request_new_code, method, session_id=session_id, user_id=user_id, ip_address=ip_address, user_agent=user_agent)
+
+    async def challenge(
+        self,
+        session_id: str,
+        method: str,
+        *,
+        app_name: Optional[str] = None,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> PushChallenge:
+        """Sends a push challenge to the user's phones for a pending sign-in or a signed-in
+        session's step-up (``session_id``), and returns the number the sign-in screen shows: the user
+        types it on the phone to approve. One challenge is pending per user (a new one cancels the
+        old); it is created even when no push message could be sent (phones that poll still find
+        it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
+        successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
+        """
+        return await self._in_thread(self._sync.challenge, session_id, method, app_name=app_name, ip_address=ip_address, user_agent=user_agent)
+
+    async def push_status(
+        self,
+        challenge_id: str,
+        session_id: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> PushStatus:
+        """Where a push challenge stands, for the sign-in page (poll every second or two). An
+        approved challenge completes the pending sign-in (or refreshes the session's MFA time)
+        exactly as ``verify_mfa`` does, once: the first call that sees the approval gets the
+        session.
+        """
+        return await self._in_thread(self._sync.push_status, challenge_id, session_id, ip_address=ip_address, user_agent=user_agent)
+
+    async def register_push_device(
+        self,
+        registration: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> PushRegistration:
+        """A phone registers for push approvals with the signed registration made from the
+        enrollment QR code (see ``push_registration`` in the phone library). The device becomes
+        active when the user types the answer's ``confirmation_code`` on the sign-in page
+        (``verify_mfa`` with method ``push`` and the user's id), within the enrollment's five minutes.
+        """
+        return await self._in_thread(self._sync.register_push_device, registration, ip_address=ip_address, user_agent=user_agent)
+
+    async def push_pending(
+        self,
+        request: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> PushPending:
+        """A phone asks for its user's pending challenge (after a push message, or on its own when
+        it has no push token), with a request signed by its device key.
+        """
+        return await self._in_thread(self._sync.push_pending, request, ip_address=ip_address, user_agent=user_agent)
+
+    async def push_respond(
+        self,
+        response: str,
+        *,
+        ip_address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> PushAnswerResult:
+        """A phone answers a challenge with a response signed by its device key: ``approve`` with the
+        number the user typed, ``deny``, or ``report`` (not me: push is suspended for the user until
+        they sign in with another factor). A wrong number ends the challenge. Each response is
+        used once and lives at most 60 seconds.
+        """
+        return await self._in_thread(self._sync.push_respond, response, ip_address=ip_address, user_agent=user_agent)
 
 
     # The guide's names.

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 pub struct EnableMfaRequest {
     /// The user.
     pub user_id: String,
-    /// `totp`, `sms` or `email`.
+    /// `totp`, `sms`, `email` or `push`.
     pub method: String,
     /// Shown by authenticator apps as the issuer (default: the configured issuer).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
@@ -244,6 +244,8 @@ pub struct MfaStatus {
     pub totp_devices: Vec<TotpDevice>,
     /// SMS and email factors, with masked destinations.
     pub channels: Vec<ChannelInfo>,
+    /// Phones enrolled for push approvals.
+    pub push_devices: Vec<super::PushDeviceInfo>,
     /// Code-based factors (TOTP, SMS, email) are suspended after too many consecutive
     /// failures: a backup code at sign-in (or an administrator) restores them.
     pub codes_suspended: bool,
@@ -342,7 +344,8 @@ pub struct GetFallbackMethodsRequest {
     pub failed_method: String,
 }
 
-/// Removes one authenticator device (`dev_…`) or SMS/email destination (`chn_…`, from
+/// Removes one authenticator device (`dev_…`), SMS/email destination (`chn_…`) or push device
+/// (`pdv_…`, from
 /// `get_mfa_status`): needs the password (or a password check in the last five minutes) and
 /// the step-up (`factor_remove`). Removing the last factor is turning MFA off, with the rules
 /// of `disable_mfa` (a `confirmationCode` is then required).

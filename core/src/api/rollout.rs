@@ -215,6 +215,8 @@ pub struct MethodCounts {
     pub sms: u64,
     /// Email codes.
     pub email: u64,
+    /// Push approvals.
+    pub push: u64,
     /// Users with unused backup codes.
     pub backup: u64,
 }

@@ -18,6 +18,62 @@ pub struct MethodsConfig {
     pub email: ChannelConfig,
     /// Security keys and passkeys.
     pub webauthn: WebauthnConfig,
+    /// Push approvals on a phone.
+    pub push: PushConfig,
+}
+
+/// Push approvals (`methods.push`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PushConfig {
+    /// Whether phones may be enrolled for push approvals.
+    pub enabled: bool,
+    /// Digits of the number the sign-in screen shows and the user types on the phone, 2 to
+    /// 8. Unset: 6 under `security.profile` `nist-aal2` (which requires at least 6), else 3.
+    pub match_digits: Option<u32>,
+    /// Seconds a push challenge waits for its answer (default 120, 30 to 600).
+    pub challenge_ttl_seconds: u32,
+    /// Where phones reach the application's device routes (register, pending, respond),
+    /// written into the enrollment QR code, e.g. `https://app.example.com/api/push`. Empty:
+    /// the phone app knows it.
+    pub service_url: String,
+}
+
+impl PushConfig {
+    /// Digits of the number to match under `profile`.
+    pub fn digits(&self, profile: super::SecurityProfile) -> u32 {
+        self.match_digits.unwrap_or(match profile {
+            super::SecurityProfile::NistAal2 => 6,
+            _ => 3,
+        })
+    }
+
+    fn check(&mut self) -> Result<()> {
+        if let Some(d) = self.match_digits {
+            ranged(d, "methods.push.matchDigits", 2, 8)?;
+        }
+        ranged(
+            self.challenge_ttl_seconds,
+            "methods.push.challengeTtlSeconds",
+            30,
+            600,
+        )?;
+        let url = self.service_url.trim().to_string();
+        let ok = url.is_empty()
+            || (url.len() <= 512
+                && (url.starts_with("https://")
+                    || url.starts_with("http://localhost")
+                    || url.starts_with("http://127.0.0.1"))
+                && !url.chars().any(|c| c.is_whitespace() || c.is_control()));
+        if !ok {
+            return Err(MfaError::invalid(
+                "methods.push.serviceUrl",
+                "must be an https:// URL (http:// only for localhost)",
+            ));
+        }
+        self.service_url = url;
+        Ok(())
+    }
 }
 
 /// TOTP settings (`methods.totp`).
@@ -143,6 +199,12 @@ impl Default for MethodsConfig {
                 origins: Vec::new(),
                 challenge_ttl_seconds: 300,
             },
+            push: PushConfig {
+                enabled: true,
+                match_digits: None,
+                challenge_ttl_seconds: 120,
+                service_url: String::new(),
+            },
         }
     }
 }
@@ -167,7 +229,8 @@ impl MethodsConfig {
         ranged(t.skew, "methods.totp.skew", 0, 10)?;
         self.sms.check("methods.sms")?;
         self.email.check("methods.email")?;
-        self.webauthn.check()
+        self.webauthn.check()?;
+        self.push.check()
     }
 }
 

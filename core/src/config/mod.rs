@@ -16,7 +16,8 @@ pub(crate) mod profile;
 
 pub use delivery::{DeliveryConfig, SmtpConfig, SmtpTls, TwilioConfig};
 pub use methods::{
-    ChannelConfig, MethodsConfig, SendLimits, TotpConfig, UserVerification, WebauthnConfig,
+    ChannelConfig, MethodsConfig, PushConfig, SendLimits, TotpConfig, UserVerification,
+    WebauthnConfig,
 };
 pub use policy::{
     AuditConfig, BackupAlphabet, BackupCodesConfig, NotificationConfig, RateLimitConfig,

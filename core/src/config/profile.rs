@@ -91,6 +91,14 @@ impl Config {
                 "must be at most 3600 (NIST SP 800-63B §6.1.2.1)",
             );
         }
+        if self.security.profile == SecurityProfile::NistAal2
+            && self.methods.push.digits(self.security.profile) < 6
+        {
+            return refuse(
+                "methods.push.matchDigits",
+                "must be at least 6: the number is an out-of-band secret carried from the sign-in screen to the phone (NIST SP 800-63B-4, out-of-band authenticators)",
+            );
+        }
         for op in FACTOR_OPERATIONS {
             if !self.security.step_up_required.iter().any(|o| o == op) {
                 return refuse(

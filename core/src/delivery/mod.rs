@@ -23,7 +23,8 @@ use std::time::Duration;
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryMeta {
-    /// `sms` or `email`.
+    /// `sms`, `email` or `push` (a push message: the destination is the device's push token
+    /// and the message the challenge id, which the phone fetches the details of).
     pub channel: String,
     /// `setup` (confirming a new destination), `sign_in`, `step_up`, or `notification` (a
     /// security notification, which carries no code).
@@ -36,6 +37,8 @@ pub struct DeliveryMeta {
     pub expires_in: u64,
     /// Email subject (email only).
     pub subject: Option<String>,
+    /// Push only: the device's platform (`android` or `ios`).
+    pub platform: Option<String>,
 }
 
 /// One message to send.
@@ -220,6 +223,7 @@ mod tests {
                 code: "123456".into(),
                 expires_in: 600,
                 subject: None,
+                platform: None,
             },
             timeout_ms,
         }

@@ -54,8 +54,8 @@ impl Engine {
     /// voids the code of a failed send and keeps the provider's health.
     pub fn set_sender(&self, channel: &str, sender: Option<Arc<dyn CodeSender>>) -> Result<()> {
         let channel = match channel {
-            "sms" | "email" => channel,
-            _ => return Err(MfaError::invalid("channel", "must be sms or email")),
+            "sms" | "email" | "push" => channel,
+            _ => return Err(MfaError::invalid("channel", "must be sms, email or push")),
         };
         let mut senders = self
             .senders
@@ -69,7 +69,7 @@ impl Engine {
     }
 
     /// The provider of a channel (its health is kept under this name) and its sender.
-    fn sender_for(&self, channel: &str) -> (String, Option<Arc<dyn CodeSender>>) {
+    pub(super) fn sender_for(&self, channel: &str) -> (String, Option<Arc<dyn CodeSender>>) {
         if let Some(s) = self
             .senders
             .read()
@@ -422,6 +422,7 @@ impl Engine {
                     expires_in: u64::try_from(ttl).unwrap_or(0),
                     subject: (channel == "email")
                         .then(|| delivery::render(&ch_cfg.subject, "", app, minutes)),
+                    platform: None,
                 },
                 destination,
                 timeout_ms: u64::from(cfg.delivery.timeout_seconds) * 1000,

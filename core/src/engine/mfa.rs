@@ -129,12 +129,13 @@ impl Engine {
     /// Methods with an active factor, then `backup` if codes remain.
     pub(super) fn active_methods(&self, tx: &mut dyn Tx, user_id: &str) -> Result<Vec<String>> {
         let f = tx.factor_summary(user_id)?;
-        // The guide's order: TOTP, security keys, SMS, email, then backup codes.
+        // The guide's order: TOTP, security keys, SMS, email, push, then backup codes.
         let factors = [
             (f.totp, "totp"),
             (f.webauthn, "webauthn"),
             (f.sms, "sms"),
             (f.email, "email"),
+            (f.push, "push"),
         ];
         let mut methods: Vec<String> = factors
             .iter()
@@ -290,6 +291,7 @@ impl Engine {
         match method {
             Method::Totp if cfg.methods.totp.enabled => {}
             Method::Sms | Method::Email => return self.enable_channel(method, req),
+            Method::Push => return self.enable_push(req),
             _ => return Err(MfaError::unsupported(method.as_str())),
         }
         let name = match req.device_name.as_deref() {
@@ -503,6 +505,9 @@ impl Engine {
             Check::Ok { activated } => activated,
         };
         self.count_success(tx, &user, &scopes, now)?;
+        if matches!(mode, Mode::Challenge { .. }) {
+            self.push_signed_in(tx, &user.id, method, now)?;
+        }
         if matches!(mode, Mode::Challenge { .. })
             && method == Method::Backup
             && user.codes_suspended_at.is_some()
@@ -650,6 +655,21 @@ impl Engine {
                     method.as_str()
                 )))
             }
+            Method::Push if setup => {
+                if tx
+                    .push_devices(&user.id)?
+                    .iter()
+                    .any(|d| d.confirmed_at.is_none())
+                {
+                    return Ok(None);
+                }
+                Err(MfaError::unsupported(
+                    "no push device is waiting for its confirmation code",
+                ))
+            }
+            Method::Push => Err(MfaError::unsupported(
+                "push is answered on the phone: use challenge and push_status",
+            )),
             Method::Backup => {
                 if !self.config().backup_codes.enabled {
                     return Err(MfaError::unsupported("backup"));
@@ -717,6 +737,7 @@ impl Engine {
                     BackupUse::Unknown => Ok(Check::Wrong("mfa_invalid_code")),
                 }
             }
+            Method::Push if purpose == Purpose::Setup => self.confirm_push_device(tx, user, code),
             other => Err(MfaError::unsupported(other.as_str())),
         }
     }
@@ -823,8 +844,8 @@ impl Engine {
         for m in self.active_methods(tx, &user.id)? {
             let method = Method::parse(&m)?;
             let usable = match method {
-                // A security key cannot answer with a typed code.
-                Method::Webauthn => false,
+                // A security key or a phone's approval cannot answer with a typed code.
+                Method::Webauthn | Method::Push => false,
                 Method::Sms | Method::Email => session.is_some(),
                 _ => true,
             };
@@ -877,6 +898,7 @@ impl Engine {
                 setup_date: user.mfa_setup_at.map(iso8601),
                 totp_devices: devices,
                 channels: self.channel_infos(tx, &user.id)?,
+                push_devices: self.push_device_infos(tx, &user.id)?,
                 codes_suspended: user.codes_suspended_at.is_some(),
             })
         })
@@ -961,8 +983,10 @@ impl Engine {
             let devices = tx.totp_devices(&user.id)?;
             let channels = tx.channels(&user.id)?;
             let keys = tx.webauthn_credentials(&user.id)?.len();
+            let phones = tx.push_devices(&user.id)?;
             let active = devices.iter().filter(|d| d.confirmed_at.is_some()).count()
                 + channels.iter().filter(|c| c.confirmed_at.is_some()).count()
+                + phones.iter().filter(|p| p.confirmed_at.is_some()).count()
                 + keys;
             let found = devices
                 .iter()
@@ -977,6 +1001,12 @@ impl Engine {
                         };
                         (m, c.confirmed_at.is_some())
                     })
+                })
+                .or_else(|| {
+                    phones
+                        .iter()
+                        .find(|p| p.id == fid)
+                        .map(|p| (Method::Push, p.confirmed_at.is_some()))
                 });
             let (method, confirmed) = found.ok_or_else(|| MfaError::not_found("Factor"))?;
             Ok((user, method, confirmed, confirmed && active == 1))
@@ -996,10 +1026,10 @@ impl Engine {
                     Err(e) => return Ok(Err(e)),
                 }
             }
-            let removed = if method == Method::Totp {
-                tx.delete_totp_device(&user.id, fid)?
-            } else {
-                tx.delete_channel(&user.id, fid)?
+            let removed = match method {
+                Method::Totp => tx.delete_totp_device(&user.id, fid)?,
+                Method::Push => tx.delete_push_device(&user.id, fid)?,
+                _ => tx.delete_channel(&user.id, fid)?,
             };
             if !removed {
                 // Gone meanwhile, or another removal made it the last factor.

@@ -13,6 +13,7 @@ mod mfa;
 #[cfg(not(feature = "webauthn"))]
 mod no_webauthn;
 mod notices;
+mod push;
 mod rollout;
 mod sessions;
 mod step_up;
@@ -93,6 +94,8 @@ pub struct Engine {
     senders: RwLock<HashMap<String, Arc<dyn CodeSender>>>,
     notifier: RwLock<Option<Arc<dyn Notifier>>>,
     password_screen: RwLock<Option<Arc<dyn PasswordScreen>>>,
+    /// The push signing key, once read (see `push.rs`).
+    push_key: RwLock<Option<Arc<crate::push::KeyPair>>>,
 }
 
 const HASH_KEY_META: &str = "hash_key";
@@ -144,6 +147,7 @@ impl Engine {
             senders: RwLock::new(HashMap::new()),
             notifier: RwLock::new(None),
             password_screen: RwLock::new(None),
+            push_key: RwLock::new(None),
         })
     }
 

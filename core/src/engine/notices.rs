@@ -151,6 +151,7 @@ impl Engine {
                 code: String::new(),
                 expires_in: 0,
                 subject: Some(n.subject.clone()),
+                platform: None,
             },
             timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
         };

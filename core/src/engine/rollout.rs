@@ -175,7 +175,7 @@ impl Engine {
     /// The user has an active factor (backup codes alone do not count).
     pub(super) fn is_enrolled(&self, tx: &mut dyn Tx, user_id: &str) -> Result<bool> {
         let f = tx.factor_summary(user_id)?;
-        Ok(f.totp || f.webauthn || f.sms || f.email)
+        Ok(f.totp || f.webauthn || f.sms || f.email || f.push)
     }
 
     /// The rollout's state (see `GetRolloutRequest`).
@@ -487,6 +487,7 @@ impl Engine {
             webauthn: counts.webauthn,
             sms: counts.sms,
             email: counts.email,
+            push: counts.push,
             backup: counts.backup_codes,
         };
         let per_day: BTreeMap<i64, u64> = counts.per_day.into_iter().collect();

@@ -275,6 +275,21 @@ operations! {
         &r.method,
         &r.context,
     );
+    Challenge "challenge" (ChallengeRequest => PushChallenge) {
+        namespace: Namespace::Mfa, flags: Flags { sends_code: true, needs_session: true, ..DEFAULT.flags }
+    } = engine |e, r| e.push_challenge(&r);
+    GetPushStatus "push_status" (PushStatusRequest => PushStatus) {
+        namespace: Namespace::Mfa, flags: NEEDS_SESSION
+    } = engine |e, r| e.push_status(&r);
+    RegisterPushDevice "register_push_device" (RegisterPushDeviceRequest => PushRegistration) {
+        namespace: Namespace::Mfa
+    } = engine |e, r| e.register_push_device(&r);
+    GetPendingPushes "push_pending" (PushPendingRequest => PushPending) {
+        namespace: Namespace::Mfa
+    } = engine |e, r| e.push_pending(&r);
+    RespondToPush "push_respond" (PushRespondRequest => PushAnswerResult) {
+        namespace: Namespace::Mfa
+    } = engine |e, r| e.push_respond(&r);
     PasskeyRegistrationOptions "get_passkey_registration_options" (PasskeyOptionsRequest => PasskeyOptions) {
         guide_name: Some("getPasskeyRegistrationOptions")
     }

@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "008_audit_chain",
         include_str!("../../migrations/008_audit_chain.sql"),
     ),
+    ("009_push", include_str!("../../migrations/009_push.sql")),
 ];
 
 /// The schema version this build writes.
@@ -51,6 +52,10 @@ pub const POSTGRES_MIGRATIONS: &[(&str, &str)] = &[
     (
         "003_audit_chain",
         include_str!("../../migrations/postgres/003_audit_chain.sql"),
+    ),
+    (
+        "004_push",
+        include_str!("../../migrations/postgres/004_push.sql"),
     ),
 ];
 

@@ -45,6 +45,7 @@ pub(crate) const SEALED_COLUMNS: &[(&str, &str, &str, &str)] = &[
         "state",
         "'webauthn_challenge:' || id || ':' || user_id || ':' || purpose",
     ),
+    ("push_devices", "id", "push_token", "'push_token:' || id"),
 ];
 
 /// What a commit must survive before the engine answers (`storage.durability`).

@@ -109,6 +109,8 @@ pub struct EnrollmentCounts {
     pub sms: u64,
     /// Users with a confirmed email for codes.
     pub email: u64,
+    /// Users with a confirmed push device.
+    pub push: u64,
     /// Users with unused backup codes.
     pub backup_codes: u64,
     /// Users whose MFA was set up on each day since the asked-for time: (day's start in Unix
@@ -127,6 +129,8 @@ pub struct FactorSummary {
     pub sms: bool,
     /// A confirmed email destination.
     pub email: bool,
+    /// A confirmed push device.
+    pub push: bool,
     /// Unused backup codes.
     pub backup_codes: u32,
 }
@@ -386,4 +390,80 @@ pub enum Reservation {
         /// When the next attempt may be made.
         until: i64,
     },
+}
+
+/// A push enrollment: the one-time secret of the QR code (hashed), waiting for a phone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushEnrollmentRow {
+    /// `pen_…` id.
+    pub id: String,
+    /// The user enrolling.
+    pub user_id: String,
+    /// SHA-256 of the enrollment secret.
+    pub secret_hash: Vec<u8>,
+    /// Name for the device (the phone may give its own).
+    pub name: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+/// A phone that answers push challenges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushDeviceRow {
+    /// `pdv_…` id.
+    pub id: String,
+    /// The owner.
+    pub user_id: String,
+    /// User-given name.
+    pub name: String,
+    /// `android`, `ios` or `none` (polls only).
+    pub platform: String,
+    /// The device key: an uncompressed P-256 point.
+    pub public_key: Vec<u8>,
+    /// The push token (sealed); none for a device that polls.
+    pub push_token: Option<Sealed>,
+    /// Keyed hash of the code that confirms the set-up, until confirmed.
+    pub confirm_hash: Option<Vec<u8>>,
+    /// When that code expires.
+    pub confirm_expires_at: Option<i64>,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// When the set-up was confirmed (the device is active from then on).
+    pub confirmed_at: Option<i64>,
+    /// When it last answered a challenge.
+    pub last_used_at: Option<i64>,
+    /// When push was suspended for the user (a reported request), until a sign-in with
+    /// another factor.
+    pub suspended_at: Option<i64>,
+}
+
+/// A push challenge: one sign-in (or step-up) waiting for a phone's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushChallengeRow {
+    /// `pch_…` id (128 random bits).
+    pub id: String,
+    /// The user asked.
+    pub user_id: String,
+    /// SHA-256 of the session token (pending or signed-in) it is bound to.
+    pub session_hash: Vec<u8>,
+    /// `sign_in` or `step_up`.
+    pub purpose: String,
+    /// Random value the phone's answer must carry.
+    pub nonce: String,
+    /// Keyed hash of the number shown on the sign-in screen.
+    pub number_hash: Vec<u8>,
+    /// What the phone shows (JSON: application, IP address, user agent).
+    pub context: String,
+    /// `pending`, `approved`, `denied`, `wrong_number`, `reported`, `cancelled`, `used`.
+    pub status: String,
+    /// The device that answered.
+    pub device_id: Option<String>,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// When it was answered.
+    pub answered_at: Option<i64>,
 }

@@ -309,6 +309,60 @@ pub trait RolloutTx {
     fn enrollment_counts(&mut self, since: i64) -> Result<EnrollmentCounts>;
 }
 
+/// Push approvals: enrollments, devices, challenges and seen request ids.
+pub trait PushTx {
+    /// Stores an enrollment, dropping the user's earlier enrollments, their devices that
+    /// were never confirmed, and anyone's expired enrollments.
+    fn put_push_enrollment(&mut self, row: &PushEnrollmentRow, now: i64) -> Result<()>;
+    /// The user an enrollment is for (read before holding the user).
+    fn push_enrollment_owner(&mut self, id: &str) -> Result<Option<String>>;
+    /// Removes and returns an enrollment (it is used once).
+    fn take_push_enrollment(&mut self, id: &str) -> Result<Option<PushEnrollmentRow>>;
+    /// Adds a device; `already_exists` if its key is registered.
+    fn insert_push_device(&mut self, row: &PushDeviceRow) -> Result<()>;
+    /// A user's devices, oldest first.
+    fn push_devices(&mut self, user_id: &str) -> Result<Vec<PushDeviceRow>>;
+    /// One device.
+    fn push_device(&mut self, id: &str) -> Result<Option<PushDeviceRow>>;
+    /// Confirms the user's unconfirmed device whose code hash is `confirm_hash` and whose
+    /// code is unexpired; returns its id.
+    fn confirm_push_device(
+        &mut self,
+        user_id: &str,
+        confirm_hash: &[u8],
+        now: i64,
+    ) -> Result<Option<String>>;
+    /// Records that a device answered.
+    fn touch_push_device(&mut self, id: &str, at: i64) -> Result<()>;
+    /// Replaces a device's push token (none: the device polls).
+    fn set_push_token(&mut self, id: &str, token: Option<&Sealed>) -> Result<()>;
+    /// Suspends (`Some(at)`) or restores (`None`) push for all of the user's devices.
+    fn suspend_push(&mut self, user_id: &str, at: Option<i64>) -> Result<()>;
+    /// Deletes a device unless it is the user's last active factor.
+    fn delete_push_device(&mut self, user_id: &str, device_id: &str) -> Result<bool>;
+    /// Stores a challenge: the user's pending challenges are cancelled, and challenges older
+    /// than a day are dropped.
+    fn put_push_challenge(&mut self, row: &PushChallengeRow, now: i64) -> Result<()>;
+    /// One challenge.
+    fn push_challenge(&mut self, id: &str) -> Result<Option<PushChallengeRow>>;
+    /// The user's pending, unexpired challenges.
+    fn pending_push_challenges(&mut self, user_id: &str, now: i64)
+        -> Result<Vec<PushChallengeRow>>;
+    /// Moves a pending, unexpired challenge to `status` (an answer); false if it was not.
+    fn answer_push_challenge(
+        &mut self,
+        id: &str,
+        status: &str,
+        device_id: &str,
+        at: i64,
+    ) -> Result<bool>;
+    /// Marks an approved challenge used (its sign-in completed); false if it was not
+    /// approved.
+    fn use_push_challenge(&mut self, id: &str) -> Result<bool>;
+    /// Records a signed request's id until it expires; false if it was seen before.
+    fn note_push_request(&mut self, jti: &str, expires_at: i64, now: i64) -> Result<bool>;
+}
+
 /// Key rotation.
 pub trait KeyTx {
     /// Re-seals every sealed value with `reseal(aad, old) -> new`. Returns how many.
@@ -330,6 +384,7 @@ pub trait Tx:
     + AuditTx
     + WebauthnTx
     + RolloutTx
+    + PushTx
     + KeyTx
 {
 }
@@ -345,6 +400,7 @@ impl<T> Tx for T where
         + AuditTx
         + WebauthnTx
         + RolloutTx
+        + PushTx
         + KeyTx
 {
 }

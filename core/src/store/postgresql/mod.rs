@@ -18,6 +18,7 @@ mod backup_codes;
 mod channels;
 mod keys;
 mod migrate;
+mod push;
 mod rollout;
 mod sessions;
 mod tls;

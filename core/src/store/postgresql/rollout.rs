@@ -107,6 +107,7 @@ impl RolloutTx for PgTx<'_, '_> {
                 WHERE channel = 'sms' AND confirmed_at IS NOT NULL),
                (SELECT COUNT(DISTINCT user_id) FROM mfa_channels
                 WHERE channel = 'email' AND confirmed_at IS NOT NULL),
+               (SELECT COUNT(DISTINCT user_id) FROM push_devices WHERE confirmed_at IS NOT NULL),
                (SELECT COUNT(DISTINCT user_id) FROM backup_codes WHERE used_at IS NULL)",
             &[],
         )?;
@@ -115,7 +116,8 @@ impl RolloutTx for PgTx<'_, '_> {
             webauthn: total(&r, 1)?,
             sms: total(&r, 2)?,
             email: total(&r, 3)?,
-            backup_codes: total(&r, 4)?,
+            push: total(&r, 4)?,
+            backup_codes: total(&r, 5)?,
             per_day: Vec::new(),
         };
         counts.per_day = self

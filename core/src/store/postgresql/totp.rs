@@ -92,11 +92,7 @@ impl TotpTx for PgTx<'_, '_> {
             "DELETE FROM totp_devices
              WHERE user_id = $1 AND id = $2
                AND (confirmed_at IS NULL
-                    OR EXISTS(SELECT 1 FROM totp_devices
-                              WHERE user_id = $1 AND id <> $2 AND confirmed_at IS NOT NULL)
-                    OR EXISTS(SELECT 1 FROM webauthn_credentials WHERE user_id = $1)
-                    OR EXISTS(SELECT 1 FROM mfa_channels
-                              WHERE user_id = $1 AND confirmed_at IS NOT NULL))",
+                    OR EXISTS(SELECT 1 FROM mfa_factors WHERE user_id = $1 AND id <> $2))",
             &[&user_id, &device_id],
         )? == 1)
     }

@@ -189,6 +189,9 @@ impl UserTx for PgTx<'_, '_> {
             "DELETE FROM otp_codes WHERE user_id = $1",
             "DELETE FROM webauthn_credentials WHERE user_id = $1",
             "DELETE FROM webauthn_challenges WHERE user_id = $1",
+            "DELETE FROM push_enrollments WHERE user_id = $1",
+            "DELETE FROM push_devices WHERE user_id = $1",
+            "DELETE FROM push_challenges WHERE user_id = $1",
         ] {
             self.exec(sql, &[&user_id])?;
         }
@@ -209,6 +212,7 @@ impl UserTx for PgTx<'_, '_> {
                       WHERE user_id = $1 AND channel = 'sms' AND confirmed_at IS NOT NULL),
                EXISTS(SELECT 1 FROM mfa_channels
                       WHERE user_id = $1 AND channel = 'email' AND confirmed_at IS NOT NULL),
+               EXISTS(SELECT 1 FROM push_devices WHERE user_id = $1 AND confirmed_at IS NOT NULL),
                (SELECT COUNT(*) FROM backup_codes WHERE user_id = $1 AND used_at IS NULL)",
             &[&user_id],
         )?;
@@ -217,7 +221,8 @@ impl UserTx for PgTx<'_, '_> {
             webauthn: get(&r, 1)?,
             sms: get(&r, 2)?,
             email: get(&r, 3)?,
-            backup_codes: count(&r, 4)?,
+            push: get(&r, 4)?,
+            backup_codes: count(&r, 5)?,
         })
     }
 }

@@ -18,6 +18,7 @@ mod backup_codes;
 mod channels;
 mod checkpoint;
 mod keys;
+mod push;
 mod rollout;
 mod sessions;
 mod totp;

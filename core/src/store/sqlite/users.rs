@@ -209,6 +209,9 @@ impl UserTx for SqliteTx<'_> {
             "otp_codes",
             "webauthn_credentials",
             "webauthn_challenges",
+            "push_enrollments",
+            "push_devices",
+            "push_challenges",
         ] {
             self.exec(
                 &format!("DELETE FROM {table} WHERE user_id = ?1"),
@@ -232,6 +235,7 @@ impl UserTx for SqliteTx<'_> {
                       WHERE user_id = ?1 AND channel = 'sms' AND confirmed_at IS NOT NULL),
                EXISTS(SELECT 1 FROM mfa_channels
                       WHERE user_id = ?1 AND channel = 'email' AND confirmed_at IS NOT NULL),
+               EXISTS(SELECT 1 FROM push_devices WHERE user_id = ?1 AND confirmed_at IS NOT NULL),
                (SELECT COUNT(*) FROM backup_codes WHERE user_id = ?1 AND used_at IS NULL)",
             [user_id],
             |r| {
@@ -240,7 +244,8 @@ impl UserTx for SqliteTx<'_> {
                     webauthn: r.get(1)?,
                     sms: r.get(2)?,
                     email: r.get(3)?,
-                    backup_codes: r.get(4)?,
+                    push: r.get(4)?,
+                    backup_codes: r.get(5)?,
                 })
             },
         )

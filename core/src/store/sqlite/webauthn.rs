@@ -142,12 +142,7 @@ impl WebauthnTx for SqliteTx<'_> {
         Ok(self.exec(
             "DELETE FROM webauthn_credentials
              WHERE user_id = ?1 AND credential_id = ?2
-               AND (EXISTS(SELECT 1 FROM webauthn_credentials
-                           WHERE user_id = ?1 AND credential_id <> ?2)
-                    OR EXISTS(SELECT 1 FROM totp_devices
-                              WHERE user_id = ?1 AND confirmed_at IS NOT NULL)
-                    OR EXISTS(SELECT 1 FROM mfa_channels
-                              WHERE user_id = ?1 AND confirmed_at IS NOT NULL))",
+               AND EXISTS(SELECT 1 FROM mfa_factors WHERE user_id = ?1 AND id <> ?2)",
             params![user_id, credential_id],
         )? == 1)
     }

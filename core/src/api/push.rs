@@ -1,0 +1,207 @@
+//! Push approvals: the sign-in page's calls (challenge, status) and the phone's (register,
+//! pending, respond). The protocol is described in [`crate::push`].
+
+use super::{debug_fields, RequestContext, SecretString, VerifyMfaResult};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Sends a push challenge to the user's phones for a pending sign-in or a signed-in
+/// session's step-up (`sessionId`), and returns the number the sign-in screen shows: the user
+/// types it on the phone to approve. One challenge is pending per user (a new one cancels the
+/// old); it is created even when no push message could be sent (phones that poll still find
+/// it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
+/// successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct ChallengeRequest {
+    /// Pending session from sign-in, or a session token for step-up.
+    pub session_id: String,
+    /// `push`.
+    pub method: String,
+    /// The application's name as the phone shows it (default: the TOTP issuer).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub app_name: Option<String>,
+    /// Caller details for the audit log and for the phone to show.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub context: RequestContext,
+}
+
+/// Result of `challenge`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct PushChallenge {
+    /// `pch_…` id, for `push_status`.
+    pub challenge_id: String,
+    /// `push`.
+    pub method: String,
+    /// The number to show on the sign-in screen.
+    pub number: String,
+    /// Seconds until the challenge expires.
+    pub expires_in: u64,
+    /// The user's active push devices.
+    pub devices: u32,
+    /// Push messages that went out (the other devices find the challenge when they poll).
+    pub delivered: u32,
+}
+
+/// Where a push challenge stands, for the sign-in page (poll every second or two). An
+/// approved challenge completes the pending sign-in (or refreshes the session's MFA time)
+/// exactly as `verify_mfa` does, once: the first call that sees the approval gets the
+/// session.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct PushStatusRequest {
+    /// The challenge.
+    pub challenge_id: String,
+    /// The session the challenge was made for.
+    pub session_id: String,
+    /// Caller details for the audit log.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub context: RequestContext,
+}
+
+/// Result of `push_status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct PushStatus {
+    /// `pending`, `approved` (this call completed the sign-in), `denied`, `wrong_number`,
+    /// `reported`, `expired`, `cancelled` (a newer challenge replaced it), `used` (an
+    /// earlier call completed it) or `refused` (approved, but the sign-in could not complete
+    /// now, e.g. the user is locked out: see `result`).
+    pub status: String,
+    /// Seconds left, while pending.
+    pub expires_in: Option<u64>,
+    /// On approval: the verification's result (user, session). On a refusal: the methods to
+    /// offer instead.
+    pub result: Option<VerifyMfaResult>,
+}
+
+/// A phone registers for push approvals with the signed registration made from the
+/// enrollment QR code (see `pushRegistration` in the phone library). The device becomes
+/// active when the user types the answer's `confirmationCode` on the sign-in page
+/// (`verify_mfa` with method `push` and the user's id), within the enrollment's five minutes.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct RegisterPushDeviceRequest {
+    /// The registration: a compact JWS signed by the new device key.
+    pub registration: SecretString,
+    /// Caller details for the audit log.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub context: RequestContext,
+}
+debug_fields!(RegisterPushDeviceRequest { context });
+
+/// Result of `register_push_device`.
+#[derive(Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct PushRegistration {
+    /// `pdv_…` id of the device.
+    pub device_id: String,
+    /// The server's signing key (base64url P-256 point): pin it.
+    pub server_key: String,
+    /// Its fingerprint, as in the enrollment QR code.
+    pub server_key_fingerprint: String,
+    /// The code the phone shows and the user types on the sign-in page to finish the set-up.
+    #[schemars(extend("x-secret" = true))]
+    pub confirmation_code: String,
+    /// Seconds left to confirm.
+    pub expires_in: u64,
+}
+debug_fields!(PushRegistration {
+    device_id,
+    server_key_fingerprint,
+    expires_in
+});
+
+/// A phone asks for its user's pending challenge (after a push message, or on its own when
+/// it has no push token), with a request signed by its device key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct PushPendingRequest {
+    /// The signed poll: a compact JWS (`pushPoll` in the phone library).
+    pub request: String,
+    /// Caller details for the audit log.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub context: RequestContext,
+}
+
+/// One challenge waiting for the phone's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct PendingPush {
+    /// The challenge id.
+    pub challenge_id: String,
+    /// Its details signed by the server key (check them with the pinned key before showing
+    /// them: `openPushChallenge` in the phone library).
+    pub details: String,
+    /// Seconds left.
+    pub expires_in: u64,
+}
+
+/// Result of `push_pending`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct PushPending {
+    /// Pending challenges (at most one).
+    pub challenges: Vec<PendingPush>,
+}
+
+/// A phone answers a challenge with a response signed by its device key: `approve` with the
+/// number the user typed, `deny`, or `report` (not me: push is suspended for the user until
+/// they sign in with another factor). A wrong number ends the challenge. Each response is
+/// used once and lives at most 60 seconds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct PushRespondRequest {
+    /// The signed answer: a compact JWS (`pushAnswer` in the phone library).
+    pub response: String,
+    /// Caller details for the audit log.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub context: RequestContext,
+}
+
+/// Result of `push_respond`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct PushAnswerResult {
+    /// The challenge's status now: `approved`, `denied`, `wrong_number` or `reported`.
+    pub status: String,
+}
+
+/// A phone enrolled for push approvals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase")]
+pub struct PushDeviceInfo {
+    /// `pdv_…` id (for `remove_factor`).
+    pub id: String,
+    /// User-given name.
+    pub name: String,
+    /// `android`, `ios` or `none`.
+    pub platform: String,
+    /// It has no push token: it finds challenges by polling.
+    pub poll_only: bool,
+    /// ISO 8601.
+    pub created_at: String,
+    /// ISO 8601, when it last answered.
+    pub last_used: Option<String>,
+    /// Push is suspended for the user (a reported request) until a sign-in with another
+    /// factor.
+    pub suspended: bool,
+}
