@@ -80,7 +80,7 @@ test-node: build-node venv ## Node package and Express example: drift, tsc, test
 	git diff --exit-code -- $(NODE_PKG)/native.js $(NODE_PKG)/native.d.ts
 	cd $(NODE_PKG) && npx tsc -p .
 	cd $(EXPRESS) && npx tsc -p .
-	cd $(NODE_PKG) && node --test __test__/api.test.js __test__/senders.test.js __test__/pack.test.js __test__/authenticator.test.js __test__/webauthn.test.js __test__/conformance.test.js
+	cd $(NODE_PKG) && node --test __test__/api.test.js __test__/senders.test.js __test__/pack.test.js __test__/authenticator.test.js __test__/webauthn.test.js __test__/conformance.test.js __test__/push.test.js
 	$(ON_PG) bash -c 'cd $(NODE_PKG) && node --test __test__/api.test.js'
 	cd $(NODE_PKG) && node --test __test__/eventloop.test.js
 	cd $(EXPRESS) && node --test --test-concurrency=1 test/

@@ -82,6 +82,8 @@ export interface MfaConfigureOptions {
       requireResidentKey?: boolean
       userVerification?: 'required' | 'preferred' | 'discouraged'
     }
+    /** Push approvals: digits of the number to match (2 to 8; unset: 6 under nist-aal2, else 3), the challenge's lifetime (30 to 600 s), and the URL phones reach the device routes at. */
+    push?: { enabled?: boolean; matchDigits?: number; challengeTtlSeconds?: number; serviceUrl?: string }
   }
   backupCodes?: { enabled?: boolean; count?: number; length?: number; algorithm?: 'alphanumeric' | 'numeric' }
   rateLimiting?: {
@@ -129,7 +131,7 @@ export interface PlintoOptions extends MfaConfigureOptions {
   /** Issuer shown by authenticator apps (default PLINTO_ISSUER or 'Plinto'). */
   issuer?: string
   /** Application senders per channel (they take precedence over the built-in ones). */
-  senders?: { sms?: CodeSender; email?: CodeSender }
+  senders?: { sms?: CodeSender; email?: CodeSender; push?: CodeSender }
   /** The application's notifier for security events (see setNotifier). */
   notifier?: Notifier
   /** The application's breached-password check (see setPasswordCheck). */
@@ -146,7 +148,7 @@ export interface PlintoMfa extends MfaOperations {
   challenge(options: VerifyMfaRequest): Promise<VerifyMfaResult>
   configure(options: MfaConfigureOptions): Promise<{ success: boolean; appliedAt: string }>
   /** Sets (or with null removes) the application sender of a channel. */
-  setSender(channel: 'sms' | 'email', sender: CodeSender | null): void
+  setSender(channel: 'sms' | 'email' | 'push', sender: CodeSender | null): void
   /** Sets (or with null removes) the notifier of security events; without one, and with SMTP configured, the built-in email is sent. */
   setNotifier(notifier: Notifier | null): void
   /** Sets (or with null removes) the breached-password check asked about every new password. */
@@ -215,6 +217,23 @@ export declare const parseOtpauthUri: AuthenticatorFunctions['parseOtpauthUri']
 
 /** The code of an otpauth URI now, or at `time` (Date, RFC 3339 or Unix seconds). */
 export declare const authenticatorCode: AuthenticatorFunctions['authenticatorCode']
+
+// --- The phone's side of push approvals, with a software key (simulated phones, tests) -------
+
+/** A software P-256 key for a simulated phone. */
+export declare const pushPhoneKey: AuthenticatorFunctions['pushPhoneKey']
+/** Reads a plinto-push://enroll URI from the enrollment QR code. */
+export declare const parsePushEnrollment: AuthenticatorFunctions['parsePushEnrollment']
+/** The signed registration for an enrollment URI (send it to `registerPushDevice`). */
+export declare const pushRegistration: AuthenticatorFunctions['pushRegistration']
+/** Checks the registration's server key against the QR code's fingerprint: the key to pin. */
+export declare const pinPushServerKey: AuthenticatorFunctions['pinPushServerKey']
+/** A signed poll for the device's pending challenges (send it to `pushPending`). */
+export declare const pushPoll: AuthenticatorFunctions['pushPoll']
+/** Opens a challenge's details, checking the pinned server key's signature. */
+export declare const openPushChallenge: AuthenticatorFunctions['openPushChallenge']
+/** The signed answer to a challenge (send it to `pushRespond`). */
+export declare const pushAnswer: AuthenticatorFunctions['pushAnswer']
 
 // --- Earlier names ----------------------------------------------------------------------------
 

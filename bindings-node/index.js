@@ -302,9 +302,17 @@ function requireStepUp(operation, instance = plinto) {
 
 // --- Authenticator side: what an authenticator app does with the otpauth:// URI ------------
 
-const { parseOtpauthUri, authenticatorCode } = authenticatorFunctions((op, args) =>
-  unwrap(statelessCall(op, encode(args, 'options'))),
-)
+const {
+  parseOtpauthUri,
+  authenticatorCode,
+  pushPhoneKey,
+  parsePushEnrollment,
+  pushRegistration,
+  pinPushServerKey,
+  pushPoll,
+  openPushChallenge,
+  pushAnswer,
+} = authenticatorFunctions((op, args) => unwrap(statelessCall(op, encode(args, 'options'))))
 
 module.exports = {
   createPlinto,
@@ -317,4 +325,11 @@ module.exports = {
   requireStepUp,
   parseOtpauthUri,
   authenticatorCode,
+  pushPhoneKey,
+  parsePushEnrollment,
+  pushRegistration,
+  pinPushServerKey,
+  pushPoll,
+  openPushChallenge,
+  pushAnswer,
 }

@@ -24,7 +24,7 @@ export declare class NativeEngine {
   /** The same as `call`, on the calling thread (for quick operations that touch no database). */
   callSync(op: string, argsJson: string): string
   /**
-   * Registers the application's sender for `channel` (`sms` or `email`), or with `null`
+   * Registers the application's sender for `channel` (`sms`, `email` or `push`), or with `null`
    * removes it. It is called on the JavaScript thread with the JSON text of
    * `{destination, message, meta}` and answers a promise of `null` (sent) or the JSON text
    * of `{reason, rejected}`; the core applies the timeout, voids the code of a failed send

@@ -650,7 +650,7 @@ export interface RequestCodeResult {
   destination: string
 }
 
-/** Result of `challenge`. */
+/** Result of `pushChallenge`. */
 export interface PushChallenge {
   /** `pch_…` id, for `pushStatus`. */
   challengeId: string
@@ -721,6 +721,72 @@ export interface PushPending {
 export interface PushAnswerResult {
   /** The challenge's status now: `approved`, `denied`, `wrong_number` or `reported`. */
   status: string
+}
+
+/** Result of `pushPhoneKey`. */
+export interface PushPhoneKey {
+  /** The private key: PKCS#8 DER, base64url. Keep it secret. */
+  privateKey: string
+  /** The public key: uncompressed P-256 point, base64url. */
+  publicKey: string
+}
+
+/** The enrollment a QR code carries. */
+export interface EnrollmentUri {
+  /** `pen_…` id. */
+  enrollment: string
+  /** One-time secret. */
+  secret: string
+  /** The application's name. */
+  issuer: string
+  /** The account (email). */
+  account: string
+  /** Fingerprint of the server's key ([`fingerprint`]). */
+  fingerprint: string
+  /** Where the phone sends its requests (empty: the app knows). */
+  serviceUrl: string
+  /** Unix seconds. */
+  expiresAt: number
+}
+
+/** A signed message for the server. */
+export interface SignedPushMessage {
+  /** A compact JWS. */
+  message: string
+}
+
+/** Result of `pinPushServerKey`. */
+export interface PinnedPushServerKey {
+  /** The key to keep (uncompressed P-256 point, base64url). */
+  serverKey: string
+  /** Its fingerprint. */
+  fingerprint: string
+}
+
+/** What the server signs about a challenge for the phone to show. */
+export interface ChallengeClaims {
+  /** The kind of message: "push_challenge". */
+  typ: string
+  /** The challenge id. */
+  challenge: string
+  /** The value the answer must carry. */
+  nonce: string
+  /** The account (email) signing in. */
+  account: string
+  /** The application asking. */
+  app: string
+  /** `signIn` or `step_up`. */
+  purpose: string
+  /** The sign-in's IP address. */
+  ipAddress?: string
+  /** The sign-in's user agent. */
+  userAgent?: string
+  /** Digits of the number to type. */
+  digits: number
+  /** Unix seconds. */
+  iat: number
+  /** Unix seconds: the challenge's expiry. */
+  exp: number
 }
 
 /** A credential the browser may use, as in `allowCredentials`. */
@@ -1465,11 +1531,11 @@ export interface RequestNewCodeRequest {
  * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
  * successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
  */
-export interface ChallengeRequest {
+export interface PushChallengeRequest {
   /** Pending session from sign-in, or a session token for step-up. */
   sessionId: string
-  /** `push`. */
-  method: string
+  /** `push` (the only method this sends; optional). */
+  method?: string
   /** The application's name as the phone shows it (default: the TOTP issuer). */
   appName?: string
   /** Client IP address. */
@@ -1536,6 +1602,94 @@ export interface PushRespondRequest {
   ipAddress?: string
   /** Client user agent. */
   userAgent?: string
+}
+
+/**
+ * Makes a software P-256 key for a simulated phone or a test. A real authenticator app keeps
+ * its key in the platform keystore instead (the Swift and Kotlin library takes a signer).
+ */
+export type PushPhoneKeyRequest = Record<string, any>
+
+/** Reads a `plinto-push://enroll?…` URI (from the enrollment QR code). */
+export interface ParsePushEnrollmentRequest {
+  /** The enrollment URI. */
+  uri: string
+}
+
+/**
+ * The phone's registration for an enrollment URI, signed with its key (proof of
+ * possession): send it to `registerPushDevice`.
+ */
+export interface PushRegistrationRequest {
+  /** The enrollment URI. */
+  uri: string
+  /** The phone's private key (from `pushPhoneKey`). */
+  privateKey: string
+  /** `android`, `ios` or `none` (the phone polls). */
+  platform: string
+  /** FCM registration token or APNs device token. */
+  pushToken?: string
+  /** The device's name in the user's list. */
+  name?: string
+  /** Unix seconds or RFC 3339 (default now). */
+  time?: number | string | Date
+}
+
+/**
+ * Checks the server key a registration's answer names against the fingerprint in the
+ * enrollment URI, and returns the key to pin.
+ */
+export interface PinPushServerKeyRequest {
+  /** The enrollment URI. */
+  uri: string
+  /** `serverKey` from `registerPushDevice`. */
+  serverKey: string
+}
+
+/** A signed poll for the device's pending challenges: send it to `pushPending`. */
+export interface PushPollRequest {
+  /** The device id from the registration. */
+  deviceId: string
+  /** The phone's private key. */
+  privateKey: string
+  /** Unix seconds or RFC 3339 (default now). */
+  time?: number | string | Date
+}
+
+/**
+ * Opens a pending challenge's details, checking the pinned server key's signature and the
+ * expiry: what the phone shows before the user answers.
+ */
+export interface OpenPushChallengeRequest {
+  /** `details` from `pushPending`. */
+  details: string
+  /** The pinned server key. */
+  serverKey: string
+  /** Unix seconds or RFC 3339 (default now). */
+  time?: number | string | Date
+}
+
+/**
+ * The signed answer to a challenge (its details checked first, as `openPushChallenge`
+ * does): send it to `pushRespond`.
+ */
+export interface PushAnswerRequest {
+  /** `details` from `pushPending`. */
+  details: string
+  /** The pinned server key. */
+  serverKey: string
+  /** The device id. */
+  deviceId: string
+  /** `approve`, `deny` or `report`. */
+  action: string
+  /** For `approve`: the number the user typed. */
+  number?: string
+  /** For `deny`: `not_me` or `cancelled`. */
+  reason?: string
+  /** The phone's private key. */
+  privateKey: string
+  /** Unix seconds or RFC 3339 (default now). */
+  time?: number | string | Date
 }
 
 /**
@@ -1976,7 +2130,7 @@ export interface MfaOperations {
    * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
    * successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
    */
-  challenge(options: ChallengeRequest): Promise<PushChallenge>
+  pushChallenge(options: PushChallengeRequest): Promise<PushChallenge>
   /**
    * Where a push challenge stands, for the sign-in page (poll every second or two). An
    * approved challenge completes the pending sign-in (or refreshes the session's MFA time)
@@ -2007,6 +2161,35 @@ export interface MfaOperations {
 
 /** The authenticator side: functions that need no database (they return at once). */
 export interface AuthenticatorFunctions {
+  /**
+   * Makes a software P-256 key for a simulated phone or a test. A real authenticator app keeps
+   * its key in the platform keystore instead (the Swift and Kotlin library takes a signer).
+   */
+  pushPhoneKey(options?: PushPhoneKeyRequest): PushPhoneKey
+  /** Reads a `plinto-push://enroll?…` URI (from the enrollment QR code). */
+  parsePushEnrollment(options: string | ParsePushEnrollmentRequest): EnrollmentUri
+  /**
+   * The phone's registration for an enrollment URI, signed with its key (proof of
+   * possession): send it to `registerPushDevice`.
+   */
+  pushRegistration(options: PushRegistrationRequest): SignedPushMessage
+  /**
+   * Checks the server key a registration's answer names against the fingerprint in the
+   * enrollment URI, and returns the key to pin.
+   */
+  pinPushServerKey(options: PinPushServerKeyRequest): PinnedPushServerKey
+  /** A signed poll for the device's pending challenges: send it to `pushPending`. */
+  pushPoll(options: PushPollRequest): SignedPushMessage
+  /**
+   * Opens a pending challenge's details, checking the pinned server key's signature and the
+   * expiry: what the phone shows before the user answers.
+   */
+  openPushChallenge(options: OpenPushChallengeRequest): ChallengeClaims
+  /**
+   * The signed answer to a challenge (its details checked first, as `openPushChallenge`
+   * does): send it to `pushRespond`.
+   */
+  pushAnswer(options: PushAnswerRequest): SignedPushMessage
   /**
    * Parses and validates an `otpauth://totp/…` URI into its account. A malformed URI is
    * `invalid_input` naming the part at fault (`uri`, `label`, `issuer`, `secret`,

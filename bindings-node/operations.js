@@ -66,7 +66,7 @@ function engineOperations(call) {
     mfa: {
       configure: (options) => call('configure', options),
       requestNewCode: (options) => call('request_new_code', options),
-      challenge: (options) => call('challenge', options),
+      pushChallenge: (options) => call('push_challenge', options),
       pushStatus: (options) => call('push_status', options),
       registerPushDevice: (options) => call('register_push_device', options),
       pushPending: (options) => call('push_pending', options),
@@ -82,6 +82,13 @@ function engineOperations(call) {
  */
 function authenticatorFunctions(call) {
   return {
+    pushPhoneKey: (options) => call('push_phone_key', options),
+    parsePushEnrollment: (options) => call('parse_push_enrollment', bare('uri', options)),
+    pushRegistration: (options) => call('push_registration', options),
+    pinPushServerKey: (options) => call('pin_push_server_key', options),
+    pushPoll: (options) => call('push_poll', options),
+    openPushChallenge: (options) => call('open_push_challenge', options),
+    pushAnswer: (options) => call('push_answer', options),
     parseOtpauthUri: (options) => call('parse_otpauth_uri', bare('uri', options)),
     authenticatorCode: (options) => call('authenticator_code', bare('uri', options)),
   }
@@ -128,11 +135,18 @@ const OPERATIONS = Object.freeze({
   export_audit: 'auth.exportAudit',
   verify_audit: 'auth.verifyAudit',
   request_new_code: 'auth.mfa.requestNewCode',
-  challenge: 'auth.mfa.challenge',
+  push_challenge: 'auth.mfa.pushChallenge',
   push_status: 'auth.mfa.pushStatus',
   register_push_device: 'auth.mfa.registerPushDevice',
   push_pending: 'auth.mfa.pushPending',
   push_respond: 'auth.mfa.pushRespond',
+  push_phone_key: 'pushPhoneKey',
+  parse_push_enrollment: 'parsePushEnrollment',
+  push_registration: 'pushRegistration',
+  pin_push_server_key: 'pinPushServerKey',
+  push_poll: 'pushPoll',
+  open_push_challenge: 'openPushChallenge',
+  push_answer: 'pushAnswer',
   get_passkey_registration_options: 'auth.getPasskeyRegistrationOptions',
   verify_passkey_registration: 'auth.verifyPasskeyRegistration',
   get_passkey_authentication_options: 'auth.getPasskeyAuthenticationOptions',

@@ -56,7 +56,7 @@ impl NativeEngine {
         Call::new(self.inner.clone(), op, args_json).run()
     }
 
-    /// Registers the application's sender for `channel` (`sms` or `email`), or with `null`
+    /// Registers the application's sender for `channel` (`sms`, `email` or `push`), or with `null`
     /// removes it. It is called on the JavaScript thread with the JSON text of
     /// `{destination, message, meta}` and answers a promise of `null` (sent) or the JSON text
     /// of `{reason, rejected}`; the core applies the timeout, voids the code of a failed send

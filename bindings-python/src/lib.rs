@@ -71,7 +71,7 @@ impl NativeEngine {
         .into_py()
     }
 
-    /// Registers `deliver(payload_json)` as the sender of `channel` (`sms` or `email`), or
+    /// Registers `deliver(payload_json)` as the sender of `channel` (`sms`, `email` or `push`), or
     /// with None removes it: called with `{destination, message, meta}`, it answers None
     /// (sent) or the JSON of `{reason, rejected}`. The engine applies the timeout, voids the
     /// code of a failed send and keeps the provider's health.

@@ -264,6 +264,20 @@ typedef void (*UniffiCallbackInterfaceSecurityNotifierMethod0)(uint64_t, RustBuf
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_PUSH_KEY_STORE_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_PUSH_KEY_STORE_METHOD0
+typedef void (*UniffiCallbackInterfacePushKeyStoreMethod0)(uint64_t, RustBuffer* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_PUSH_KEY_STORE_METHOD1
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_PUSH_KEY_STORE_METHOD1
+typedef void (*UniffiCallbackInterfacePushKeyStoreMethod1)(uint64_t, RustBuffer, RustBuffer* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_MESSAGE_SENDER
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_MESSAGE_SENDER
 typedef struct UniffiVTableCallbackInterfaceMessageSender {
@@ -289,6 +303,16 @@ typedef struct UniffiVTableCallbackInterfaceSecurityNotifier {
     UniffiCallbackInterfaceClone _Nonnull uniffiClone;
     UniffiCallbackInterfaceSecurityNotifierMethod0 _Nonnull notify;
 } UniffiVTableCallbackInterfaceSecurityNotifier;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PUSH_KEY_STORE
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PUSH_KEY_STORE
+typedef struct UniffiVTableCallbackInterfacePushKeyStore {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfacePushKeyStoreMethod0 _Nonnull publicKey;
+    UniffiCallbackInterfacePushKeyStoreMethod1 _Nonnull sign;
+} UniffiVTableCallbackInterfacePushKeyStore;
 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_CLONE_VAULT
@@ -487,9 +511,34 @@ RustBuffer uniffi_plinto_mfa_fn_method_engine_list_passkeys(uint64_t ptr, RustBu
 RustBuffer uniffi_plinto_mfa_fn_method_engine_list_sessions(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_PUSH_CHALLENGE
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_PUSH_CHALLENGE
+RustBuffer uniffi_plinto_mfa_fn_method_engine_push_challenge(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_PUSH_PENDING
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_PUSH_PENDING
+RustBuffer uniffi_plinto_mfa_fn_method_engine_push_pending(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_PUSH_RESPOND
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_PUSH_RESPOND
+RustBuffer uniffi_plinto_mfa_fn_method_engine_push_respond(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_PUSH_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_PUSH_STATUS
+RustBuffer uniffi_plinto_mfa_fn_method_engine_push_status(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REGENERATE_MFA_BACKUP_CODES
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REGENERATE_MFA_BACKUP_CODES
 RustBuffer uniffi_plinto_mfa_fn_method_engine_regenerate_mfa_backup_codes(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REGISTER_PUSH_DEVICE
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REGISTER_PUSH_DEVICE
+RustBuffer uniffi_plinto_mfa_fn_method_engine_register_push_device(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_ENGINE_REMOVE_FACTOR
@@ -672,6 +721,51 @@ void uniffi_plinto_mfa_fn_init_callback_vtable_securitynotifier(const UniffiVTab
 void uniffi_plinto_mfa_fn_method_securitynotifier_notify(uint64_t ptr, RustBuffer notification, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_CLONE_PUSHKEYSTORE
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_CLONE_PUSHKEYSTORE
+uint64_t uniffi_plinto_mfa_fn_clone_pushkeystore(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FREE_PUSHKEYSTORE
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FREE_PUSHKEYSTORE
+void uniffi_plinto_mfa_fn_free_pushkeystore(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_INIT_CALLBACK_VTABLE_PUSHKEYSTORE
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_INIT_CALLBACK_VTABLE_PUSHKEYSTORE
+void uniffi_plinto_mfa_fn_init_callback_vtable_pushkeystore(const UniffiVTableCallbackInterfacePushKeyStore* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_PUSHKEYSTORE_PUBLIC_KEY
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_PUSHKEYSTORE_PUBLIC_KEY
+RustBuffer uniffi_plinto_mfa_fn_method_pushkeystore_public_key(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_PUSHKEYSTORE_SIGN
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_PUSHKEYSTORE_SIGN
+RustBuffer uniffi_plinto_mfa_fn_method_pushkeystore_sign(uint64_t ptr, RustBuffer message, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_CLONE_SOFTWAREPUSHKEY
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_CLONE_SOFTWAREPUSHKEY
+uint64_t uniffi_plinto_mfa_fn_clone_softwarepushkey(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FREE_SOFTWAREPUSHKEY
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FREE_SOFTWAREPUSHKEY
+void uniffi_plinto_mfa_fn_free_softwarepushkey(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_SOFTWAREPUSHKEY_PUBLIC_KEY
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_SOFTWAREPUSHKEY_PUBLIC_KEY
+RustBuffer uniffi_plinto_mfa_fn_method_softwarepushkey_public_key(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_SOFTWAREPUSHKEY_SIGN
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_METHOD_SOFTWAREPUSHKEY_SIGN
+RustBuffer uniffi_plinto_mfa_fn_method_softwarepushkey_sign(uint64_t ptr, RustBuffer message, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_ACCOUNT_CODE
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_ACCOUNT_CODE
 RustBuffer uniffi_plinto_mfa_fn_func_account_code(RustBuffer account, RustBuffer time, RustCallStatus *_Nonnull out_status
@@ -696,6 +790,42 @@ RustBuffer uniffi_plinto_mfa_fn_func_parse_otpauth_uri(RustBuffer uri, RustCallS
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_ERROR_CODES
 RustBuffer uniffi_plinto_mfa_fn_func_error_codes(RustCallStatus *_Nonnull out_status
     
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_OPEN_PUSH_CHALLENGE
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_OPEN_PUSH_CHALLENGE
+RustBuffer uniffi_plinto_mfa_fn_func_open_push_challenge(RustBuffer details, RustBuffer server_key, RustBuffer time, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_PARSE_PUSH_ENROLLMENT
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_PARSE_PUSH_ENROLLMENT
+RustBuffer uniffi_plinto_mfa_fn_func_parse_push_enrollment(RustBuffer uri, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_PIN_PUSH_SERVER_KEY
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_PIN_PUSH_SERVER_KEY
+RustBuffer uniffi_plinto_mfa_fn_func_pin_push_server_key(RustBuffer uri, RustBuffer server_key, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_PUSH_ANSWER
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_PUSH_ANSWER
+RustBuffer uniffi_plinto_mfa_fn_func_push_answer(RustBuffer challenge, RustBuffer device_id, RustBuffer action, uint64_t key, RustBuffer number, RustBuffer reason, RustBuffer time, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_PUSH_PHONE_KEY
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_PUSH_PHONE_KEY
+uint64_t uniffi_plinto_mfa_fn_func_push_phone_key(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_PUSH_POLL
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_PUSH_POLL
+RustBuffer uniffi_plinto_mfa_fn_func_push_poll(RustBuffer device_id, uint64_t key, RustBuffer time, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_PUSH_REGISTRATION
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_PUSH_REGISTRATION
+RustBuffer uniffi_plinto_mfa_fn_func_push_registration(RustBuffer uri, uint64_t key, RustBuffer platform, RustBuffer push_token, RustBuffer name, RustBuffer time, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_FFI_PLINTO_MFA_RUSTBUFFER_ALLOC
@@ -988,6 +1118,48 @@ uint16_t uniffi_plinto_mfa_checksum_func_error_codes(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_FUNC_OPEN_PUSH_CHALLENGE
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_FUNC_OPEN_PUSH_CHALLENGE
+uint16_t uniffi_plinto_mfa_checksum_func_open_push_challenge(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_FUNC_PARSE_PUSH_ENROLLMENT
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_FUNC_PARSE_PUSH_ENROLLMENT
+uint16_t uniffi_plinto_mfa_checksum_func_parse_push_enrollment(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_FUNC_PIN_PUSH_SERVER_KEY
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_FUNC_PIN_PUSH_SERVER_KEY
+uint16_t uniffi_plinto_mfa_checksum_func_pin_push_server_key(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_FUNC_PUSH_ANSWER
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_FUNC_PUSH_ANSWER
+uint16_t uniffi_plinto_mfa_checksum_func_push_answer(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_FUNC_PUSH_PHONE_KEY
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_FUNC_PUSH_PHONE_KEY
+uint16_t uniffi_plinto_mfa_checksum_func_push_phone_key(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_FUNC_PUSH_POLL
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_FUNC_PUSH_POLL
+uint16_t uniffi_plinto_mfa_checksum_func_push_poll(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_FUNC_PUSH_REGISTRATION
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_FUNC_PUSH_REGISTRATION
+uint16_t uniffi_plinto_mfa_checksum_func_push_registration(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_VAULT_ACCOUNTS
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_VAULT_ACCOUNTS
 uint16_t uniffi_plinto_mfa_checksum_method_vault_accounts(void
@@ -1180,9 +1352,39 @@ uint16_t uniffi_plinto_mfa_checksum_method_engine_list_sessions(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_PUSH_CHALLENGE
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_PUSH_CHALLENGE
+uint16_t uniffi_plinto_mfa_checksum_method_engine_push_challenge(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_PUSH_PENDING
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_PUSH_PENDING
+uint16_t uniffi_plinto_mfa_checksum_method_engine_push_pending(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_PUSH_RESPOND
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_PUSH_RESPOND
+uint16_t uniffi_plinto_mfa_checksum_method_engine_push_respond(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_PUSH_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_PUSH_STATUS
+uint16_t uniffi_plinto_mfa_checksum_method_engine_push_status(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REGENERATE_MFA_BACKUP_CODES
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REGENERATE_MFA_BACKUP_CODES
 uint16_t uniffi_plinto_mfa_checksum_method_engine_regenerate_mfa_backup_codes(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REGISTER_PUSH_DEVICE
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_ENGINE_REGISTER_PUSH_DEVICE
+uint16_t uniffi_plinto_mfa_checksum_method_engine_register_push_device(void
     
 );
 #endif
@@ -1345,6 +1547,30 @@ uint16_t uniffi_plinto_mfa_checksum_method_passwordcheck_is_compromised(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_SECURITYNOTIFIER_NOTIFY
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_SECURITYNOTIFIER_NOTIFY
 uint16_t uniffi_plinto_mfa_checksum_method_securitynotifier_notify(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_PUSHKEYSTORE_PUBLIC_KEY
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_PUSHKEYSTORE_PUBLIC_KEY
+uint16_t uniffi_plinto_mfa_checksum_method_pushkeystore_public_key(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_PUSHKEYSTORE_SIGN
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_PUSHKEYSTORE_SIGN
+uint16_t uniffi_plinto_mfa_checksum_method_pushkeystore_sign(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_SOFTWAREPUSHKEY_PUBLIC_KEY
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_SOFTWAREPUSHKEY_PUBLIC_KEY
+uint16_t uniffi_plinto_mfa_checksum_method_softwarepushkey_public_key(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_SOFTWAREPUSHKEY_SIGN
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CHECKSUM_METHOD_SOFTWAREPUSHKEY_SIGN
+uint16_t uniffi_plinto_mfa_checksum_method_softwarepushkey_sign(void
     
 );
 #endif

@@ -5,8 +5,9 @@
 //! `MfaException` (Kotlin) with one variant per stable code, and typed requests and results.
 //! Every engine operation is a method of [`Engine`], generated from core's operation table
 //! (`operations.rs`); this crate adds the constructor, the hooks the app implements (senders, notifier, password check), and the
-//! authenticator side a phone needs: [`parse_otpauth_uri`], [`authenticator_code`] and a
-//! [`Vault`] of accounts.
+//! authenticator side a phone needs: [`parse_otpauth_uri`], [`authenticator_code`], a
+//! [`Vault`] of accounts, and the phone's side of push approvals ([`push_registration`] and
+//! the rest of `push.rs`, signing through the app's [`PushKeyStore`]).
 //!
 //! Invariants: every exported call runs inside `catch_unwind` (a panic becomes
 //! `MfaError::Internal`), and engine calls block, so apps call them off the main thread.
@@ -20,10 +21,15 @@ mod engine;
 mod error;
 mod hooks;
 mod operations;
+mod push;
 
 pub use authenticator::{account_code, account_uri, authenticator_code, parse_otpauth_uri, Vault};
 pub use engine::Engine;
 pub use error::error_codes;
 pub use hooks::{MessageSender, PasswordCheck, SecurityNotifier, SendFailure};
+pub use push::{
+    open_push_challenge, parse_push_enrollment, pin_push_server_key, push_answer, push_phone_key,
+    push_poll, push_registration, KeyStoreFailure, PushKeyStore, SoftwarePushKey,
+};
 
 uniffi::setup_scaffolding!();

@@ -320,8 +320,8 @@ impl Engine {
     /// old); it is created even when no push message could be sent (phones that poll still find
     /// it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
     /// successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
-    pub fn challenge(&self, request: ChallengeRequest) -> Result<PushChallenge, MfaError> {
-        self.run::<ops::Challenge>(request)
+    pub fn push_challenge(&self, request: PushChallengeRequest) -> Result<PushChallenge, MfaError> {
+        self.run::<ops::StartPushChallenge>(request)
     }
 
     /// Where a push challenge stands, for the sign-in page (poll every second or two). An

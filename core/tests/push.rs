@@ -12,7 +12,7 @@ use plinto_mfa_core::delivery::{CodeSender, Delivery, SendError};
 use plinto_mfa_core::notify::{Notification, Notifier};
 use plinto_mfa_core::push::{phone, EnrollmentUri, KeyPair};
 use plinto_mfa_core::{
-    ChallengeRequest, EnableMfaRequest, Engine, ErrorCode, MfaError, PushChallenge,
+    EnableMfaRequest, Engine, ErrorCode, MfaError, PushChallenge, PushChallengeRequest,
     PushPendingRequest, PushRespondRequest, PushStatus, PushStatusRequest,
     RegisterPushDeviceRequest,
 };
@@ -133,9 +133,9 @@ fn respond(e: &Engine, response: &str) -> Result<String, MfaError> {
 }
 
 fn challenge(e: &Engine, session: &str) -> Result<PushChallenge, MfaError> {
-    e.push_challenge(&ChallengeRequest {
+    e.push_challenge(&PushChallengeRequest {
         session_id: session.into(),
-        method: "push".into(),
+        method: Some("push".into()),
         app_name: Some("Acme".into()),
         context: ctx(),
     })
@@ -220,13 +220,15 @@ fn a_wrong_number_ends_the_challenge() {
     let c = challenge(&e, &p).unwrap();
     let wrong = if c.number.starts_with('1') { "2" } else { "1" }.repeat(c.number.len());
     let first = phone.answer(&env, &e, "approve", Some(&wrong));
+    let right = phone.answer(&env, &e, "approve", Some(&c.number));
     assert_eq!(respond(&e, &first).unwrap(), "wrong_number");
+    // No second try: the right number, signed before the wrong one was sent, is refused.
+    assert_eq!(respond(&e, &right).unwrap_err(), MfaError::ExpiredCode);
     let s = status(&e, &c.challenge_id, &p).unwrap();
     assert_eq!(s.status, "wrong_number");
     let r = s.result.unwrap();
     assert!(!r.success);
     assert_eq!(r.fallback_methods.unwrap(), vec!["totp", "backup"]);
-    // No second try: the phone no longer sees it, and a right answer made earlier is refused.
     assert!(phone.pending(&env, &e).is_empty());
 }
 
@@ -335,9 +337,10 @@ fn pushes_back_off_and_stop_at_five_in_fifteen_minutes_until_a_sign_in() {
     let (_, secret, _) = user_with_phone(&env, &e, "b@example.com");
     let p = pending(&e, "b@example.com");
     challenge(&e, &p).unwrap();
-    // 10 s after the first, then 20, 40, 80.
+    // 10 s after the first, then 20, 40, 80: per user, so a new password sign-in each time
+    // does not help.
     for wait in [10, 20, 40, 80] {
-        let refused = challenge(&e, &p).unwrap_err();
+        let refused = challenge(&e, &pending(&e, "b@example.com")).unwrap_err();
         assert_eq!(refused.retry_after(), Some(wait), "{refused:?}");
         env.clock.advance(i64::try_from(wait).unwrap() - 1);
         assert_eq!(challenge(&e, &p).unwrap_err().retry_after(), Some(1));
@@ -524,10 +527,11 @@ fn registrations_are_checked_and_used_once() {
     assert!(phone::pin_server_key(&uri, &answer.server_key).is_ok());
     // Used once.
     assert_eq!(register(good).unwrap_err(), MfaError::InvalidCode);
-    // The confirmation code is attempt-limited like any code, then right.
+    // A wrong confirmation code is a counted failure, like any code; then the right one.
     let r = e.verify_mfa(&by_user(&user.id, "push", "000000")).unwrap();
     if answer.confirmation_code != "000000" {
         assert!(!r.success);
+        assert_eq!(r.attempts_remaining, Some(4));
     }
     assert!(
         e.verify_mfa(&by_user(&user.id, "push", &answer.confirmation_code))
@@ -654,4 +658,129 @@ fn match_digits_follow_the_profile() {
     assert!(e
         .configure(&serde_json::json!({"methods": {"push": {"challengeTtlSeconds": 20}}}))
         .is_err());
+}
+
+#[test]
+fn an_approval_completes_its_session_only_soon_and_only_while_its_phone_is_enrolled() {
+    let env = Env::new();
+    let e = env.engine();
+    let (uid, secret, phone) = user_with_phone(&env, &e, "late@example.com");
+    // Collected 31 s after the approval: too late.
+    let p = pending(&e, "late@example.com");
+    let c = challenge(&e, &p).unwrap();
+    assert_eq!(
+        phone.respond(&env, &e, "approve", Some(&c.number)),
+        "approved"
+    );
+    env.clock.advance(31);
+    let s = status(&e, &c.challenge_id, &p).unwrap();
+    assert_eq!(s.status, "expired");
+    assert!(!s.result.unwrap().success);
+    // Approved, then the phone is removed before the page collects it.
+    env.clock.advance(10);
+    let p = pending(&e, "late@example.com");
+    let c = challenge(&e, &p).unwrap();
+    assert_eq!(
+        phone.respond(&env, &e, "approve", Some(&c.number)),
+        "approved"
+    );
+    let session = mfa_session(&env, &e, "late@example.com", &secret);
+    e.remove_factor(
+        &uid,
+        &phone.device_id,
+        Some(common::PASSWORD),
+        plinto_mfa_core::Proof::new(Some(&session), None),
+        &ctx(),
+    )
+    .unwrap();
+    assert_eq!(status(&e, &c.challenge_id, &p).unwrap().status, "expired");
+}
+
+#[test]
+fn a_signed_in_session_steps_up_with_push() {
+    let env = Env::new();
+    let e = env.engine();
+    let (_, secret, phone) = user_with_phone(&env, &e, "up@example.com");
+    let token = mfa_session(&env, &e, "up@example.com", &secret);
+    env.clock.advance(900);
+    let c = challenge(&e, &token).unwrap();
+    assert_eq!(phone.pending(&env, &e)[0].purpose, "step_up");
+    assert_eq!(
+        phone.respond(&env, &e, "approve", Some(&c.number)),
+        "approved"
+    );
+    let s = status(&e, &c.challenge_id, &token).unwrap();
+    let session = s.result.unwrap().session.unwrap();
+    // The same session, its MFA time refreshed.
+    assert_eq!(session.token, token);
+    let info = e.verify_session(&token).unwrap();
+    assert_eq!(info.mfa_method.as_deref(), Some("push"));
+}
+
+#[test]
+fn a_confirmation_code_expires_with_its_enrollment() {
+    let env = Env::new();
+    let e = env.engine();
+    let user = e
+        .sign_up("late-confirm@example.com", common::PASSWORD, None, &ctx())
+        .unwrap()
+        .user;
+    let (_, code) = Phone::register(&env, &e, &user.id, None, None);
+    env.clock.advance(301);
+    assert_eq!(
+        e.verify_mfa(&by_user(&user.id, "push", &code))
+            .unwrap_err()
+            .code(),
+        ErrorCode::MethodNotSupported
+    );
+}
+
+#[test]
+fn a_key_rotation_keeps_push_tokens_and_the_pinned_server_key() {
+    let env = Env::new();
+    let e = env.engine();
+    let outbox = Arc::new(PushOutbox::default());
+    let (_, _, phone) = user_with_phone(&env, &e, "rot@example.com");
+    let new_key = plinto_mfa_core::SecretKey::generate().unwrap();
+    assert!(e.rotate_key(&env.key, &new_key).unwrap() >= 2);
+    drop(e);
+    let mut options = env.options();
+    options.secret_key = new_key;
+    let e = Engine::open(options).unwrap();
+    e.set_sender("push", Some(Arc::new(PushSender(outbox.clone()))))
+        .unwrap();
+    let p = pending(&e, "rot@example.com");
+    let c = challenge(&e, &p).unwrap();
+    assert_eq!(c.delivered, 1);
+    assert_eq!(outbox.sent.lock().unwrap()[0].destination, "fcm-token-1");
+    // The phone still opens the details with the key it pinned at enrollment.
+    assert_eq!(
+        phone.respond(&env, &e, "approve", Some(&c.number)),
+        "approved"
+    );
+}
+
+#[test]
+fn a_phone_suspended_by_a_report_is_not_a_factor_to_keep_another() {
+    let env = Env::new();
+    let e = env.engine();
+    let (uid, secret, phone) = user_with_phone(&env, &e, "keep@example.com");
+    // A session with recent MFA from before the report (a sign-in afterwards would lift it).
+    let session = mfa_session(&env, &e, "keep@example.com", &secret);
+    let p = pending(&e, "keep@example.com");
+    challenge(&e, &p).unwrap();
+    assert_eq!(phone.respond(&env, &e, "report", None), "reported");
+    // Removing TOTP now is removing the last usable factor: it needs a confirmation code and
+    // turns MFA off, instead of leaving the account with a suspended phone only.
+    let totp_id = e.get_mfa_status(&uid).unwrap().totp_devices[0].id.clone();
+    let refused = e
+        .remove_factor(
+            &uid,
+            &totp_id,
+            Some(common::PASSWORD),
+            plinto_mfa_core::Proof::new(Some(&session), None),
+            &ctx(),
+        )
+        .unwrap_err();
+    assert_eq!(refused.field(), Some("confirmationCode"));
 }

@@ -35,6 +35,15 @@ from ._client import (
     SyncMfa,
 )
 from .authenticator import authenticator_code, parse_otpauth_uri
+from .push_phone import (
+    open_push_challenge,
+    parse_push_enrollment,
+    pin_push_server_key,
+    push_answer,
+    push_phone_key,
+    push_poll,
+    push_registration,
+)
 from .errors import (
     ERROR_CODES,
     AlreadyExistsError,
@@ -57,6 +66,7 @@ from .errors import (
     SessionInvalidError,
     SetupFailedError,
     SetupRequiredError,
+    PushSuspendedError,
     StepUpRequiredError,
     StorageError,
 )
@@ -177,6 +187,7 @@ __all__ = [
     "SessionInvalidError",
     "SetupFailedError",
     "SetupRequiredError",
+    "PushSuspendedError",
     "SignInResult",
     "SignUpResult",
     "StepUpRequiredError",
@@ -191,6 +202,13 @@ __all__ = [
     "authenticator_code",
     "default_client",
     "parse_otpauth_uri",
+    "open_push_challenge",
+    "parse_push_enrollment",
+    "pin_push_server_key",
+    "push_answer",
+    "push_phone_key",
+    "push_poll",
+    "push_registration",
 ]
 
 #: The default instance's namespaces, created on first access (see ``__getattr__``).

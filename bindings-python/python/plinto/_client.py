@@ -238,7 +238,7 @@ class Plinto:
         return json.loads(text)
 
     def set_sender(self, channel: str, sender: Optional[Sender]) -> None:
-        """Sets (or with None removes) the application sender of ``sms`` or ``email``; it
+        """Sets (or with None removes) the application sender of ``sms``, ``email`` or ``push``; it
         takes precedence over the built-in SMTP and Twilio senders."""
         if sender is not None and not callable(sender):
             raise InvalidInputError("Invalid sender: must be callable", field="sender")
@@ -332,7 +332,7 @@ class SyncMfa(SyncMfaOperations):
         return self._plinto._configure(_options(options, kwargs))
 
     def set_sender(self, channel: str, sender: Optional[Sender]) -> None:
-        """Sets (or with None removes) the application sender of ``sms`` or ``email``."""
+        """Sets (or with None removes) the application sender of ``sms``, ``email`` or ``push``."""
         self._plinto.set_sender(channel, sender)
 
     def set_notifier(self, notifier: Optional[Notifier]) -> None:
@@ -376,7 +376,7 @@ class AsyncMfa(AsyncMfaOperations):
         return await self._in_thread(self._sync_mfa.configure, options, **kwargs)
 
     def set_sender(self, channel: str, sender: Optional[Sender]) -> None:
-        """Sets (or with None removes) the application sender of ``sms`` or ``email``."""
+        """Sets (or with None removes) the application sender of ``sms``, ``email`` or ``push``."""
         self._sync_mfa.set_sender(channel, sender)
 
     def set_notifier(self, notifier: Optional[Notifier]) -> None:

@@ -23,6 +23,7 @@ __all__ = [
     "Authorization",
     "BackupCodeAlreadyUsedError",
     "BackupCodes",
+    "ChallengeClaims",
     "ChannelInfo",
     "ConfigureResult",
     "DailyCount",
@@ -32,6 +33,7 @@ __all__ = [
     "DisableMfaResult",
     "EnableMfaResult",
     "EnforceRolloutResult",
+    "EnrollmentUri",
     "ExpiredCodeError",
     "FactorsSuspendedError",
     "ImportIssue",
@@ -55,10 +57,12 @@ __all__ = [
     "PasskeyOptions",
     "PendingPush",
     "PhaseStart",
+    "PinnedPushServerKey",
     "PushAnswerResult",
     "PushChallenge",
     "PushDeviceInfo",
     "PushPending",
+    "PushPhoneKey",
     "PushRegistration",
     "PushStatus",
     "PushSuspendedError",
@@ -76,6 +80,7 @@ __all__ = [
     "SetupRequiredError",
     "SignInResult",
     "SignUpResult",
+    "SignedPushMessage",
     "StepUpRequiredError",
     "StorageError",
     "SuccessResult",
@@ -86,7 +91,14 @@ __all__ = [
     "UserRollout",
     "VerifyMfaResult",
     "authenticator_code",
+    "open_push_challenge",
     "parse_otpauth_uri",
+    "parse_push_enrollment",
+    "pin_push_server_key",
+    "push_answer",
+    "push_phone_key",
+    "push_poll",
+    "push_registration",
 ]
 
 
@@ -723,9 +735,10 @@ class RequestCodeResult(Record):
 
 
 class PushChallenge(Record):
-    """Result of ``challenge``."""
+    """Result of ``push_challenge``."""
 
     __slots__ = ()
+    _secret = frozenset({"number"})
     challenge_id: str
     """``pch_…`` id, for ``push_status``."""
     method: str
@@ -805,6 +818,84 @@ class PushAnswerResult(Record):
     __slots__ = ()
     status: str
     """The challenge's status now: ``approved``, ``denied``, ``wrong_number`` or ``reported``."""
+
+
+class PushPhoneKey(Record):
+    """Result of ``push_phone_key``."""
+
+    __slots__ = ()
+    _secret = frozenset({"private_key"})
+    private_key: str
+    """The private key: PKCS#8 DER, base64url. Keep it secret."""
+    public_key: str
+    """The public key: uncompressed P-256 point, base64url."""
+
+
+class EnrollmentUri(Record):
+    """The enrollment a QR code carries."""
+
+    __slots__ = ()
+    _secret = frozenset({"secret"})
+    enrollment: str
+    """``pen_…`` id."""
+    secret: str
+    """One-time secret."""
+    issuer: str
+    """The application's name."""
+    account: str
+    """The account (email)."""
+    fingerprint: str
+    """Fingerprint of the server's key ([``fingerprint``])."""
+    service_url: str
+    """Where the phone sends its requests (empty: the app knows)."""
+    expires_at: int
+    """Unix seconds."""
+
+
+class SignedPushMessage(Record):
+    """A signed message for the server."""
+
+    __slots__ = ()
+    message: str
+    """A compact JWS."""
+
+
+class PinnedPushServerKey(Record):
+    """Result of ``pin_push_server_key``."""
+
+    __slots__ = ()
+    server_key: str
+    """The key to keep (uncompressed P-256 point, base64url)."""
+    fingerprint: str
+    """Its fingerprint."""
+
+
+class ChallengeClaims(Record):
+    """What the server signs about a challenge for the phone to show."""
+
+    __slots__ = ()
+    typ: str
+    """The kind of message: "push_challenge"."""
+    challenge: str
+    """The challenge id."""
+    nonce: str
+    """The value the answer must carry."""
+    account: str
+    """The account (email) signing in."""
+    app: str
+    """The application asking."""
+    purpose: str
+    """``sign_in`` or ``step_up``."""
+    ip_address: Optional[str]
+    """The sign-in's IP address."""
+    user_agent: Optional[str]
+    """The sign-in's user agent."""
+    digits: int
+    """Digits of the number to type."""
+    iat: int
+    """Unix seconds."""
+    exp: int
+    """Unix seconds: the challenge's expiry."""
 
 
 class AllowedCredential(Record):
@@ -1764,11 +1855,11 @@ class SyncMfaOperations(SyncBase):
         raw = self._call("request_new_code", {"method": method, "sessionId": session_id, "userId": user_id, "ipAddress": ip_address, "userAgent": user_agent})
         return RequestCodeResult.from_json(raw)
 
-    def challenge(
+    def push_challenge(
         self,
         session_id: str,
-        method: str,
         *,
+        method: Optional[str] = None,
         app_name: Optional[str] = None,
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
@@ -1780,7 +1871,7 @@ class SyncMfaOperations(SyncBase):
         it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
         successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
         """
-        raw = self._call("challenge", {"sessionId": session_id, "method": method, "appName": app_name, "ipAddress": ip_address, "userAgent": user_agent})
+        raw = self._call("push_challenge", {"sessionId": session_id, "method": method, "appName": app_name, "ipAddress": ip_address, "userAgent": user_agent})
         return PushChallenge.from_json(raw)
 
     def push_status(
@@ -2476,11 +2567,11 @@ class AsyncMfaOperations(AsyncBase):
         """
         return await self._in_thread(self._sync.request_new_code, method, session_id=session_id, user_id=user_id, ip_address=ip_address, user_agent=user_agent)
 
-    async def challenge(
+    async def push_challenge(
         self,
         session_id: str,
-        method: str,
         *,
+        method: Optional[str] = None,
         app_name: Optional[str] = None,
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
@@ -2492,7 +2583,7 @@ class AsyncMfaOperations(AsyncBase):
         it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
         successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
         """
-        return await self._in_thread(self._sync.challenge, session_id, method, app_name=app_name, ip_address=ip_address, user_agent=user_agent)
+        return await self._in_thread(self._sync.push_challenge, session_id, method=method, app_name=app_name, ip_address=ip_address, user_agent=user_agent)
 
     async def push_status(
         self,
@@ -2555,6 +2646,58 @@ class AsyncMfaOperations(AsyncBase):
 
 
 # --- Authenticator side ---------------------------------------------------------------
+
+
+def push_phone_key() -> PushPhoneKey:
+    """Makes a software P-256 key for a simulated phone or a test. A real authenticator app keeps
+    its key in the platform keystore instead (the Swift and Kotlin library takes a signer).
+    """
+    raw = _call_stateless("push_phone_key", {})
+    return PushPhoneKey.from_json(raw)
+
+
+def parse_push_enrollment(uri: str) -> EnrollmentUri:
+    """Reads a ``plinto-push://enroll?…`` URI (from the enrollment QR code)."""
+    raw = _call_stateless("parse_push_enrollment", {"uri": uri})
+    return EnrollmentUri.from_json(raw)
+
+
+def push_registration(uri: str, private_key: str, platform: str, *, push_token: Optional[str] = None, name: Optional[str] = None, time: Optional[Timestamp] = None) -> SignedPushMessage:
+    """The phone's registration for an enrollment URI, signed with its key (proof of
+    possession): send it to ``register_push_device``.
+    """
+    raw = _call_stateless("push_registration", {"uri": uri, "privateKey": private_key, "platform": platform, "pushToken": push_token, "name": name, "time": time})
+    return SignedPushMessage.from_json(raw)
+
+
+def pin_push_server_key(uri: str, server_key: str) -> PinnedPushServerKey:
+    """Checks the server key a registration's answer names against the fingerprint in the
+    enrollment URI, and returns the key to pin.
+    """
+    raw = _call_stateless("pin_push_server_key", {"uri": uri, "serverKey": server_key})
+    return PinnedPushServerKey.from_json(raw)
+
+
+def push_poll(device_id: str, private_key: str, *, time: Optional[Timestamp] = None) -> SignedPushMessage:
+    """A signed poll for the device's pending challenges: send it to ``push_pending``."""
+    raw = _call_stateless("push_poll", {"deviceId": device_id, "privateKey": private_key, "time": time})
+    return SignedPushMessage.from_json(raw)
+
+
+def open_push_challenge(details: str, server_key: str, *, time: Optional[Timestamp] = None) -> ChallengeClaims:
+    """Opens a pending challenge's details, checking the pinned server key's signature and the
+    expiry: what the phone shows before the user answers.
+    """
+    raw = _call_stateless("open_push_challenge", {"details": details, "serverKey": server_key, "time": time})
+    return ChallengeClaims.from_json(raw)
+
+
+def push_answer(details: str, server_key: str, device_id: str, action: str, private_key: str, *, number: Optional[str] = None, reason: Optional[str] = None, time: Optional[Timestamp] = None) -> SignedPushMessage:
+    """The signed answer to a challenge (its details checked first, as ``open_push_challenge``
+    does): send it to ``push_respond``.
+    """
+    raw = _call_stateless("push_answer", {"details": details, "serverKey": server_key, "deviceId": device_id, "action": action, "number": number, "reason": reason, "privateKey": private_key, "time": time})
+    return SignedPushMessage.from_json(raw)
 
 
 def parse_otpauth_uri(uri: str) -> OtpAccount:

@@ -36,6 +36,7 @@ from ._operations import (
     SessionInvalidError,
     SetupFailedError,
     SetupRequiredError,
+    PushSuspendedError,
     StepUpRequiredError,
     StorageError,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "SessionInvalidError",
     "SetupFailedError",
     "SetupRequiredError",
+    "PushSuspendedError",
     "StepUpRequiredError",
     "StorageError",
     "error_class",

@@ -570,6 +570,24 @@ fileprivate struct FfiConverterString: FfiConverter {
     }
 }
 
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterData: FfiConverterRustBuffer {
+    typealias SwiftType = Data
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Data {
+        let len: Int32 = try readInt(&buf)
+        return Data(try readBytes(&buf, count: Int(len)))
+    }
+
+    public static func write(_ value: Data, into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        writeBytes(&buf, value)
+    }
+}
+
 
 
 
@@ -746,13 +764,54 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func listSessions(request: ListSessionsRequest) throws  -> [SessionSummary]
     
     /**
+     * Sends a push challenge to the user's phones for a pending sign-in or a signed-in
+     * session's step-up (`sessionId`), and returns the number the sign-in screen shows: the user
+     * types it on the phone to approve. One challenge is pending per user (a new one cancels the
+     * old); it is created even when no push message could be sent (phones that poll still find
+     * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
+     * successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
+     */
+    func pushChallenge(request: PushChallengeRequest) throws  -> PushChallenge
+    
+    /**
+     * A phone asks for its user's pending challenge (after a push message, or on its own when
+     * it has no push token), with a request signed by its device key.
+     */
+    func pushPending(request: PushPendingRequest) throws  -> PushPending
+    
+    /**
+     * A phone answers a challenge with a response signed by its device key: `approve` with the
+     * number the user typed, `deny`, or `report` (not me: push is suspended for the user until
+     * they sign in with another factor). A wrong number ends the challenge. Each response is
+     * used once and lives at most 60 seconds.
+     */
+    func pushRespond(request: PushRespondRequest) throws  -> PushAnswerResult
+    
+    /**
+     * Where a push challenge stands, for the sign-in page (poll every second or two). An
+     * approved challenge completes the pending sign-in (or refreshes the session's MFA time)
+     * exactly as `verifyMfa` does, once: the first call that sees the approval gets the
+     * session.
+     */
+    func pushStatus(request: PushStatusRequest) throws  -> PushStatus
+    
+    /**
      * Replaces the user's backup codes with `count` new ones (default from settings, 10): a
      * step-up operation (`backup_codes_regenerate`).
      */
     func regenerateMfaBackupCodes(request: RegenerateBackupCodesRequest) throws  -> BackupCodes
     
     /**
-     * Removes one authenticator device (`dev_…`) or SMS/email destination (`chn_…`, from
+     * A phone registers for push approvals with the signed registration made from the
+     * enrollment QR code (see `pushRegistration` in the phone library). The device becomes
+     * active when the user types the answer's `confirmationCode` on the sign-in page
+     * (`verifyMfa` with method `push` and the user's id), within the enrollment's five minutes.
+     */
+    func registerPushDevice(request: RegisterPushDeviceRequest) throws  -> PushRegistration
+    
+    /**
+     * Removes one authenticator device (`dev_…`), SMS/email destination (`chn_…`) or push device
+     * (`pdv_…`, from
      * `getMfaStatus`): needs the password (or a password check in the last five minutes) and
      * the step-up (`factor_remove`). Removing the last factor is turning MFA off, with the rules
      * of `disableMfa` (a `confirmationCode` is then required).
@@ -1355,6 +1414,70 @@ open func listSessions(request: ListSessionsRequest)throws  -> [SessionSummary] 
 }
     
     /**
+     * Sends a push challenge to the user's phones for a pending sign-in or a signed-in
+     * session's step-up (`sessionId`), and returns the number the sign-in screen shows: the user
+     * types it on the phone to approve. One challenge is pending per user (a new one cancels the
+     * old); it is created even when no push message could be sent (phones that poll still find
+     * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
+     * successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
+     */
+open func pushChallenge(request: PushChallengeRequest)throws  -> PushChallenge  {
+    return try  FfiConverterTypePushChallenge_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_push_challenge(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePushChallengeRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A phone asks for its user's pending challenge (after a push message, or on its own when
+     * it has no push token), with a request signed by its device key.
+     */
+open func pushPending(request: PushPendingRequest)throws  -> PushPending  {
+    return try  FfiConverterTypePushPending_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_push_pending(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePushPendingRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A phone answers a challenge with a response signed by its device key: `approve` with the
+     * number the user typed, `deny`, or `report` (not me: push is suspended for the user until
+     * they sign in with another factor). A wrong number ends the challenge. Each response is
+     * used once and lives at most 60 seconds.
+     */
+open func pushRespond(request: PushRespondRequest)throws  -> PushAnswerResult  {
+    return try  FfiConverterTypePushAnswerResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_push_respond(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePushRespondRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Where a push challenge stands, for the sign-in page (poll every second or two). An
+     * approved challenge completes the pending sign-in (or refreshes the session's MFA time)
+     * exactly as `verifyMfa` does, once: the first call that sees the approval gets the
+     * session.
+     */
+open func pushStatus(request: PushStatusRequest)throws  -> PushStatus  {
+    return try  FfiConverterTypePushStatus_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_push_status(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePushStatusRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Replaces the user's backup codes with `count` new ones (default from settings, 10): a
      * step-up operation (`backup_codes_regenerate`).
      */
@@ -1369,7 +1492,24 @@ open func regenerateMfaBackupCodes(request: RegenerateBackupCodesRequest)throws 
 }
     
     /**
-     * Removes one authenticator device (`dev_…`) or SMS/email destination (`chn_…`, from
+     * A phone registers for push approvals with the signed registration made from the
+     * enrollment QR code (see `pushRegistration` in the phone library). The device becomes
+     * active when the user types the answer's `confirmationCode` on the sign-in page
+     * (`verifyMfa` with method `push` and the user's id), within the enrollment's five minutes.
+     */
+open func registerPushDevice(request: RegisterPushDeviceRequest)throws  -> PushRegistration  {
+    return try  FfiConverterTypePushRegistration_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_engine_register_push_device(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRegisterPushDeviceRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Removes one authenticator device (`dev_…`), SMS/email destination (`chn_…`) or push device
+     * (`pdv_…`, from
      * `getMfaStatus`): needs the password (or a password check in the last five minutes) and
      * the step-up (`factor_remove`). Removing the last factor is turning MFA off, with the rules
      * of `disableMfa` (a `confirmationCode` is then required).
@@ -2197,6 +2337,262 @@ public func FfiConverterTypePasswordCheck_lower(_ value: PasswordCheck) -> UInt6
 
 
 /**
+ * The phone's device key, kept by the app in the platform keystore.
+ */
+public protocol PushKeyStore: AnyObject, Sendable {
+    
+    /**
+     * The public key: an uncompressed P-256 point (65 bytes) or its SubjectPublicKeyInfo
+     * DER (what Android's `getEncoded()` and iOS's `SecKeyCopyExternalRepresentation` give).
+     */
+    func publicKey() throws  -> Data
+    
+    /**
+     * Signs `message` with ECDSA P-256 over SHA-256 (`SHA256withECDSA`,
+     * `ecdsaSignatureMessageX962SHA256`): DER or raw `r || s`.
+     */
+    func sign(message: Data) throws  -> Data
+    
+}
+/**
+ * The phone's device key, kept by the app in the platform keystore.
+ */
+open class PushKeyStoreImpl: PushKeyStore, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_plinto_mfa_fn_clone_pushkeystore(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_plinto_mfa_fn_free_pushkeystore(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The public key: an uncompressed P-256 point (65 bytes) or its SubjectPublicKeyInfo
+     * DER (what Android's `getEncoded()` and iOS's `SecKeyCopyExternalRepresentation` give).
+     */
+open func publicKey()throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeKeyStoreFailure_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_pushkeystore_public_key(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Signs `message` with ECDSA P-256 over SHA-256 (`SHA256withECDSA`,
+     * `ecdsaSignatureMessageX962SHA256`): DER or raw `r || s`.
+     */
+open func sign(message: Data)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeKeyStoreFailure_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_pushkeystore_sign(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(message),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfacePushKeyStore {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfacePushKeyStore = UniffiVTableCallbackInterfacePushKeyStore(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypePushKeyStore.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface PushKeyStore: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypePushKeyStore.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface PushKeyStore: handle missing in uniffiClone")
+            }
+        },
+        publicKey: { (
+            uniffiHandle: UInt64,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Data in
+                guard let uniffiObj = try? FfiConverterTypePushKeyStore.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.publicKey(
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterData.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeKeyStoreFailure_lower
+            )
+        },
+        sign: { (
+            uniffiHandle: UInt64,
+            message: RustBuffer,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Data in
+                guard let uniffiObj = try? FfiConverterTypePushKeyStore.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.sign(
+                     message: try FfiConverterData.lift(message)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterData.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeKeyStoreFailure_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfacePushKeyStore> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfacePushKeyStore>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitPushKeyStore() {
+    uniffi_plinto_mfa_fn_init_callback_vtable_pushkeystore(UniffiCallbackInterfacePushKeyStore.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePushKeyStore: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<PushKeyStore>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = PushKeyStore
+
+    public static func lift(_ handle: UInt64) throws -> PushKeyStore {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PushKeyStoreImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: PushKeyStore) -> UInt64 {
+         if let rustImpl = value as? PushKeyStoreImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PushKeyStore {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: PushKeyStore, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushKeyStore_lift(_ handle: UInt64) throws -> PushKeyStore {
+    return try FfiConverterTypePushKeyStore.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushKeyStore_lower(_ value: PushKeyStore) -> UInt64 {
+    return FfiConverterTypePushKeyStore.lower(value)
+}
+
+
+
+
+
+
+/**
  * The app's way to tell users about security events (a push message, an email service).
  */
 public protocol SecurityNotifier: AnyObject, Sendable {
@@ -2400,6 +2796,153 @@ public func FfiConverterTypeSecurityNotifier_lift(_ handle: UInt64) throws -> Se
 #endif
 public func FfiConverterTypeSecurityNotifier_lower(_ value: SecurityNotifier) -> UInt64 {
     return FfiConverterTypeSecurityNotifier.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A P-256 key in memory, for tests and simulated phones (a real app uses its keystore).
+ */
+public protocol SoftwarePushKeyProtocol: AnyObject, Sendable {
+    
+    /**
+     * The public key as an uncompressed point.
+     */
+    func publicKey()  -> Data
+    
+    /**
+     * Signs `message` (raw `r || s`).
+     */
+    func sign(message: Data) throws  -> Data
+    
+}
+/**
+ * A P-256 key in memory, for tests and simulated phones (a real app uses its keystore).
+ */
+open class SoftwarePushKey: SoftwarePushKeyProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_plinto_mfa_fn_clone_softwarepushkey(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_plinto_mfa_fn_free_softwarepushkey(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The public key as an uncompressed point.
+     */
+open func publicKey() -> Data  {
+    return try!  FfiConverterData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_softwarepushkey_public_key(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Signs `message` (raw `r || s`).
+     */
+open func sign(message: Data)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_method_softwarepushkey_sign(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(message),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSoftwarePushKey: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = SoftwarePushKey
+
+    public static func lift(_ handle: UInt64) throws -> SoftwarePushKey {
+        return SoftwarePushKey(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: SoftwarePushKey) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SoftwarePushKey {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: SoftwarePushKey, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSoftwarePushKey_lift(_ handle: UInt64) throws -> SoftwarePushKey {
+    return try FfiConverterTypeSoftwarePushKey.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSoftwarePushKey_lower(_ value: SoftwarePushKey) -> UInt64 {
+    return FfiConverterTypeSoftwarePushKey.lower(value)
 }
 
 
@@ -2663,6 +3206,90 @@ public func FfiConverterTypeVault_lower(_ value: Vault) -> UInt64 {
 }
 
 
+
+
+/**
+ * Why the app's key store could not give its key or sign.
+ */
+public 
+enum KeyStoreFailure: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
+
+    
+    
+    /**
+     * The key is missing, locked, or the user refused (biometrics): nothing is sent.
+     */
+    case Failed(
+        /**
+         * What went wrong.
+         */reason: String
+    )
+
+    
+
+    
+
+    
+    public var errorDescription: String? {
+        String(reflecting: self)
+    }
+    
+}
+
+#if compiler(>=6)
+extension KeyStoreFailure: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeKeyStoreFailure: FfiConverterRustBuffer {
+    typealias SwiftType = KeyStoreFailure
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> KeyStoreFailure {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+
+        
+
+        
+        case 1: return .Failed(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+
+         default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: KeyStoreFailure, into buf: inout [UInt8]) {
+        switch value {
+
+        
+
+        
+        
+        case let .Failed(reason):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(reason, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKeyStoreFailure_lift(_ buf: RustBuffer) throws -> KeyStoreFailure {
+    return try FfiConverterTypeKeyStoreFailure.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKeyStoreFailure_lower(_ value: KeyStoreFailure) -> RustBuffer {
+    return FfiConverterTypeKeyStoreFailure.lower(value)
+}
 
 
 /**
@@ -3092,6 +3719,103 @@ public func errorCodes() -> [String]  {
     )
 })
 }
+/**
+ * A challenge's details, if the pinned server key signed them and they have not expired:
+ * what to show the user (application, account, IP address, device) before they answer.
+ */
+public func openPushChallenge(details: String, serverKey: String, time: Int64? = nil)throws  -> ChallengeClaims  {
+    return try  FfiConverterTypeChallengeClaims_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_func_open_push_challenge(
+        FfiConverterString.lower(details),
+        FfiConverterString.lower(serverKey),
+        FfiConverterOptionInt64.lower(time),uniffiCallStatus
+    )
+})
+}
+/**
+ * Reads a `plinto-push://enroll?…` URI from the enrollment QR code.
+ */
+public func parsePushEnrollment(uri: String)throws  -> EnrollmentUri  {
+    return try  FfiConverterTypeEnrollmentUri_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_func_parse_push_enrollment(
+        FfiConverterString.lower(uri),uniffiCallStatus
+    )
+})
+}
+/**
+ * The server key to pin (base64url), if the one the registration's answer names matches the
+ * fingerprint in the QR code.
+ */
+public func pinPushServerKey(uri: String, serverKey: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_func_pin_push_server_key(
+        FfiConverterString.lower(uri),
+        FfiConverterString.lower(serverKey),uniffiCallStatus
+    )
+})
+}
+/**
+ * The signed answer to a challenge whose details were checked with `openPushChallenge`:
+ * `approve` with the number the user typed, `deny` (reason `not_me` or `cancelled`), or
+ * `report` (send it to `pushRespond`).
+ */
+public func pushAnswer(challenge: ChallengeClaims, deviceId: String, action: String, key: PushKeyStore, number: String? = nil, reason: String? = nil, time: Int64? = nil)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_func_push_answer(
+        FfiConverterTypeChallengeClaims_lower(challenge),
+        FfiConverterString.lower(deviceId),
+        FfiConverterString.lower(action),
+        FfiConverterTypePushKeyStore_lower(key),
+        FfiConverterOptionString.lower(number),
+        FfiConverterOptionString.lower(reason),
+        FfiConverterOptionInt64.lower(time),uniffiCallStatus
+    )
+})
+}
+/**
+ * A new software key, for tests and simulated phones.
+ */
+public func pushPhoneKey()throws  -> SoftwarePushKey  {
+    return try  FfiConverterTypeSoftwarePushKey_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_func_push_phone_key(uniffiCallStatus
+    )
+})
+}
+/**
+ * A signed poll for the device's pending challenges (send it to `pushPending`).
+ */
+public func pushPoll(deviceId: String, key: PushKeyStore, time: Int64? = nil)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_func_push_poll(
+        FfiConverterString.lower(deviceId),
+        FfiConverterTypePushKeyStore_lower(key),
+        FfiConverterOptionInt64.lower(time),uniffiCallStatus
+    )
+})
+}
+/**
+ * The registration for an enrollment URI, signed with the device key (send it to the
+ * server's `registerPushDevice`). `platform`: `android`, `ios` or `none` (the phone polls).
+ */
+public func pushRegistration(uri: String, key: PushKeyStore, platform: String, pushToken: String? = nil, name: String? = nil, time: Int64? = nil)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_fn_func_push_registration(
+        FfiConverterString.lower(uri),
+        FfiConverterTypePushKeyStore_lower(key),
+        FfiConverterString.lower(platform),
+        FfiConverterOptionString.lower(pushToken),
+        FfiConverterOptionString.lower(name),
+        FfiConverterOptionInt64.lower(time),uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -3121,6 +3845,27 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_func_error_codes() != 58412) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_func_open_push_challenge() != 6785) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_func_parse_push_enrollment() != 11888) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_func_pin_push_server_key() != 52456) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_func_push_answer() != 36330) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_func_push_phone_key() != 25119) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_func_push_poll() != 46437) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_func_push_registration() != 63343) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_vault_accounts() != 17848) {
@@ -3219,10 +3964,25 @@ private let initializationResult: InitializationResult = {
     if (uniffi_plinto_mfa_checksum_method_engine_list_sessions() != 18135) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_plinto_mfa_checksum_method_engine_push_challenge() != 65117) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_push_pending() != 20678) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_push_respond() != 27268) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_push_status() != 10814) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_plinto_mfa_checksum_method_engine_regenerate_mfa_backup_codes() != 11837) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_remove_factor() != 10996) {
+    if (uniffi_plinto_mfa_checksum_method_engine_register_push_device() != 62222) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_engine_remove_factor() != 30454) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_engine_remove_passkey() != 44591) {
@@ -3303,6 +4063,18 @@ private let initializationResult: InitializationResult = {
     if (uniffi_plinto_mfa_checksum_method_securitynotifier_notify() != 22483) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_plinto_mfa_checksum_method_pushkeystore_public_key() != 6688) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_pushkeystore_sign() != 61020) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_softwarepushkey_public_key() != 11111) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_plinto_mfa_checksum_method_softwarepushkey_sign() != 39226) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_plinto_mfa_checksum_constructor_vault_from_json() != 19372) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3315,6 +4087,7 @@ private let initializationResult: InitializationResult = {
 
     uniffiCallbackInitMessageSender()
     uniffiCallbackInitPasswordCheck()
+    uniffiCallbackInitPushKeyStore()
     uniffiCallbackInitSecurityNotifier()
     uniffiEnsurePlintoMfaCoreInitialized()
     return InitializationResult.ok

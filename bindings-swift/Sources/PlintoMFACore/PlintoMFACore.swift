@@ -1508,6 +1508,165 @@ public func FfiConverterTypeBackupCodes_lower(_ value: BackupCodes) -> RustBuffe
 
 
 /**
+ * What the server signs about a challenge for the phone to show.
+ */
+public struct ChallengeClaims: Equatable, Hashable {
+    /**
+     * The kind of message: "push_challenge".
+     */
+    public var typ: String
+    /**
+     * The challenge id.
+     */
+    public var challenge: String
+    /**
+     * The value the answer must carry.
+     */
+    public var nonce: String
+    /**
+     * The account (email) signing in.
+     */
+    public var account: String
+    /**
+     * The application asking.
+     */
+    public var app: String
+    /**
+     * `sign_in` or `step_up`.
+     */
+    public var purpose: String
+    /**
+     * The sign-in's IP address.
+     */
+    public var ipAddress: String?
+    /**
+     * The sign-in's user agent.
+     */
+    public var userAgent: String?
+    /**
+     * Digits of the number to type.
+     */
+    public var digits: UInt32
+    /**
+     * Unix seconds.
+     */
+    public var iat: Int64
+    /**
+     * Unix seconds: the challenge's expiry.
+     */
+    public var exp: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The kind of message: "push_challenge".
+         */typ: String, 
+        /**
+         * The challenge id.
+         */challenge: String, 
+        /**
+         * The value the answer must carry.
+         */nonce: String, 
+        /**
+         * The account (email) signing in.
+         */account: String, 
+        /**
+         * The application asking.
+         */app: String, 
+        /**
+         * `sign_in` or `step_up`.
+         */purpose: String, 
+        /**
+         * The sign-in's IP address.
+         */ipAddress: String?, 
+        /**
+         * The sign-in's user agent.
+         */userAgent: String?, 
+        /**
+         * Digits of the number to type.
+         */digits: UInt32, 
+        /**
+         * Unix seconds.
+         */iat: Int64, 
+        /**
+         * Unix seconds: the challenge's expiry.
+         */exp: Int64) {
+        self.typ = typ
+        self.challenge = challenge
+        self.nonce = nonce
+        self.account = account
+        self.app = app
+        self.purpose = purpose
+        self.ipAddress = ipAddress
+        self.userAgent = userAgent
+        self.digits = digits
+        self.iat = iat
+        self.exp = exp
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ChallengeClaims: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeChallengeClaims: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChallengeClaims {
+        return
+            try ChallengeClaims(
+                typ: FfiConverterString.read(from: &buf), 
+                challenge: FfiConverterString.read(from: &buf), 
+                nonce: FfiConverterString.read(from: &buf), 
+                account: FfiConverterString.read(from: &buf), 
+                app: FfiConverterString.read(from: &buf), 
+                purpose: FfiConverterString.read(from: &buf), 
+                ipAddress: FfiConverterOptionString.read(from: &buf), 
+                userAgent: FfiConverterOptionString.read(from: &buf), 
+                digits: FfiConverterUInt32.read(from: &buf), 
+                iat: FfiConverterInt64.read(from: &buf), 
+                exp: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ChallengeClaims, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.typ, into: &buf)
+        FfiConverterString.write(value.challenge, into: &buf)
+        FfiConverterString.write(value.nonce, into: &buf)
+        FfiConverterString.write(value.account, into: &buf)
+        FfiConverterString.write(value.app, into: &buf)
+        FfiConverterString.write(value.purpose, into: &buf)
+        FfiConverterOptionString.write(value.ipAddress, into: &buf)
+        FfiConverterOptionString.write(value.userAgent, into: &buf)
+        FfiConverterUInt32.write(value.digits, into: &buf)
+        FfiConverterInt64.write(value.iat, into: &buf)
+        FfiConverterInt64.write(value.exp, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChallengeClaims_lift(_ buf: RustBuffer) throws -> ChallengeClaims {
+    return try FfiConverterTypeChallengeClaims.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChallengeClaims_lower(_ value: ChallengeClaims) -> RustBuffer {
+    return FfiConverterTypeChallengeClaims.lower(value)
+}
+
+
+/**
  * Changes the user's email address (sign-in name): needs the password and, on an account
  * with MFA, the step-up (`email_change`). The old address is notified; other sessions end.
  */
@@ -2304,7 +2463,8 @@ public func FfiConverterTypeDelivery_lower(_ value: Delivery) -> RustBuffer {
  */
 public struct DeliveryMeta: Equatable, Hashable {
     /**
-     * `sms` or `email`.
+     * `sms`, `email` or `push` (a push message: the destination is the device's push token
+     * and the message the challenge id, which the phone fetches the details of).
      */
     public var channel: String
     /**
@@ -2328,12 +2488,17 @@ public struct DeliveryMeta: Equatable, Hashable {
      * Email subject (email only).
      */
     public var subject: String?
+    /**
+     * Push only: the device's platform (`android` or `ios`).
+     */
+    public var platform: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(
         /**
-         * `sms` or `email`.
+         * `sms`, `email` or `push` (a push message: the destination is the device's push token
+         * and the message the challenge id, which the phone fetches the details of).
          */channel: String, 
         /**
          * `setup` (confirming a new destination), `sign_in`, `step_up`, or `notification` (a
@@ -2350,13 +2515,17 @@ public struct DeliveryMeta: Equatable, Hashable {
          */expiresIn: UInt64, 
         /**
          * Email subject (email only).
-         */subject: String?) {
+         */subject: String?, 
+        /**
+         * Push only: the device's platform (`android` or `ios`).
+         */platform: String?) {
         self.channel = channel
         self.purpose = purpose
         self.userId = userId
         self.code = code
         self.expiresIn = expiresIn
         self.subject = subject
+        self.platform = platform
     }
 
     
@@ -2380,7 +2549,8 @@ public struct FfiConverterTypeDeliveryMeta: FfiConverterRustBuffer {
                 userId: FfiConverterString.read(from: &buf), 
                 code: FfiConverterString.read(from: &buf), 
                 expiresIn: FfiConverterUInt64.read(from: &buf), 
-                subject: FfiConverterOptionString.read(from: &buf)
+                subject: FfiConverterOptionString.read(from: &buf), 
+                platform: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -2391,6 +2561,7 @@ public struct FfiConverterTypeDeliveryMeta: FfiConverterRustBuffer {
         FfiConverterString.write(value.code, into: &buf)
         FfiConverterUInt64.write(value.expiresIn, into: &buf)
         FfiConverterOptionString.write(value.subject, into: &buf)
+        FfiConverterOptionString.write(value.platform, into: &buf)
     }
 }
 
@@ -2596,7 +2767,7 @@ public struct EnableMfaRequest: Equatable, Hashable {
      */
     public var userId: String
     /**
-     * `totp`, `sms` or `email`.
+     * `totp`, `sms`, `email` or `push`.
      */
     public var method: String
     /**
@@ -2636,7 +2807,7 @@ public struct EnableMfaRequest: Equatable, Hashable {
          * The user.
          */userId: String, 
         /**
-         * `totp`, `sms` or `email`.
+         * `totp`, `sms`, `email` or `push`.
          */method: String, 
         /**
          * Shown by authenticator apps as the issuer (default: the configured issuer).
@@ -3095,6 +3266,125 @@ public func FfiConverterTypeEnforceRolloutResult_lift(_ buf: RustBuffer) throws 
 #endif
 public func FfiConverterTypeEnforceRolloutResult_lower(_ value: EnforceRolloutResult) -> RustBuffer {
     return FfiConverterTypeEnforceRolloutResult.lower(value)
+}
+
+
+/**
+ * The enrollment a QR code carries.
+ */
+public struct EnrollmentUri: Equatable, Hashable {
+    /**
+     * `pen_…` id.
+     */
+    public var enrollment: String
+    /**
+     * One-time secret.
+     */
+    public var secret: String
+    /**
+     * The application's name.
+     */
+    public var issuer: String
+    /**
+     * The account (email).
+     */
+    public var account: String
+    /**
+     * Fingerprint of the server's key ([`fingerprint`]).
+     */
+    public var fingerprint: String
+    /**
+     * Where the phone sends its requests (empty: the app knows).
+     */
+    public var serviceUrl: String
+    /**
+     * Unix seconds.
+     */
+    public var expiresAt: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `pen_…` id.
+         */enrollment: String, 
+        /**
+         * One-time secret.
+         */secret: String, 
+        /**
+         * The application's name.
+         */issuer: String, 
+        /**
+         * The account (email).
+         */account: String, 
+        /**
+         * Fingerprint of the server's key ([`fingerprint`]).
+         */fingerprint: String, 
+        /**
+         * Where the phone sends its requests (empty: the app knows).
+         */serviceUrl: String, 
+        /**
+         * Unix seconds.
+         */expiresAt: Int64) {
+        self.enrollment = enrollment
+        self.secret = secret
+        self.issuer = issuer
+        self.account = account
+        self.fingerprint = fingerprint
+        self.serviceUrl = serviceUrl
+        self.expiresAt = expiresAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension EnrollmentUri: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEnrollmentUri: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EnrollmentUri {
+        return
+            try EnrollmentUri(
+                enrollment: FfiConverterString.read(from: &buf), 
+                secret: FfiConverterString.read(from: &buf), 
+                issuer: FfiConverterString.read(from: &buf), 
+                account: FfiConverterString.read(from: &buf), 
+                fingerprint: FfiConverterString.read(from: &buf), 
+                serviceUrl: FfiConverterString.read(from: &buf), 
+                expiresAt: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: EnrollmentUri, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.enrollment, into: &buf)
+        FfiConverterString.write(value.secret, into: &buf)
+        FfiConverterString.write(value.issuer, into: &buf)
+        FfiConverterString.write(value.account, into: &buf)
+        FfiConverterString.write(value.fingerprint, into: &buf)
+        FfiConverterString.write(value.serviceUrl, into: &buf)
+        FfiConverterInt64.write(value.expiresAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEnrollmentUri_lift(_ buf: RustBuffer) throws -> EnrollmentUri {
+    return try FfiConverterTypeEnrollmentUri.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEnrollmentUri_lower(_ value: EnrollmentUri) -> RustBuffer {
+    return FfiConverterTypeEnrollmentUri.lower(value)
 }
 
 
@@ -4147,6 +4437,10 @@ public struct MethodCounts: Equatable, Hashable {
      */
     public var email: UInt64
     /**
+     * Push approvals.
+     */
+    public var push: UInt64
+    /**
      * Users with unused backup codes.
      */
     public var backup: UInt64
@@ -4167,12 +4461,16 @@ public struct MethodCounts: Equatable, Hashable {
          * Email codes.
          */email: UInt64, 
         /**
+         * Push approvals.
+         */push: UInt64, 
+        /**
          * Users with unused backup codes.
          */backup: UInt64) {
         self.totp = totp
         self.webauthn = webauthn
         self.sms = sms
         self.email = email
+        self.push = push
         self.backup = backup
     }
 
@@ -4196,6 +4494,7 @@ public struct FfiConverterTypeMethodCounts: FfiConverterRustBuffer {
                 webauthn: FfiConverterUInt64.read(from: &buf), 
                 sms: FfiConverterUInt64.read(from: &buf), 
                 email: FfiConverterUInt64.read(from: &buf), 
+                push: FfiConverterUInt64.read(from: &buf), 
                 backup: FfiConverterUInt64.read(from: &buf)
         )
     }
@@ -4205,6 +4504,7 @@ public struct FfiConverterTypeMethodCounts: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.webauthn, into: &buf)
         FfiConverterUInt64.write(value.sms, into: &buf)
         FfiConverterUInt64.write(value.email, into: &buf)
+        FfiConverterUInt64.write(value.push, into: &buf)
         FfiConverterUInt64.write(value.backup, into: &buf)
     }
 }
@@ -4371,6 +4671,10 @@ public struct MfaStatus: Equatable, Hashable {
      */
     public var channels: [ChannelInfo]
     /**
+     * Phones enrolled for push approvals.
+     */
+    public var pushDevices: [PushDeviceInfo]
+    /**
      * Code-based factors (TOTP, SMS, email) are suspended after too many consecutive
      * failures: a backup code at sign-in (or an administrator) restores them.
      */
@@ -4401,6 +4705,9 @@ public struct MfaStatus: Equatable, Hashable {
          * SMS and email factors, with masked destinations.
          */channels: [ChannelInfo], 
         /**
+         * Phones enrolled for push approvals.
+         */pushDevices: [PushDeviceInfo], 
+        /**
          * Code-based factors (TOTP, SMS, email) are suspended after too many consecutive
          * failures: a backup code at sign-in (or an administrator) restores them.
          */codesSuspended: Bool) {
@@ -4411,6 +4718,7 @@ public struct MfaStatus: Equatable, Hashable {
         self.setupDate = setupDate
         self.totpDevices = totpDevices
         self.channels = channels
+        self.pushDevices = pushDevices
         self.codesSuspended = codesSuspended
     }
 
@@ -4437,6 +4745,7 @@ public struct FfiConverterTypeMfaStatus: FfiConverterRustBuffer {
                 setupDate: FfiConverterOptionString.read(from: &buf), 
                 totpDevices: FfiConverterSequenceTypeTotpDevice.read(from: &buf), 
                 channels: FfiConverterSequenceTypeChannelInfo.read(from: &buf), 
+                pushDevices: FfiConverterSequenceTypePushDeviceInfo.read(from: &buf), 
                 codesSuspended: FfiConverterBool.read(from: &buf)
         )
     }
@@ -4449,6 +4758,7 @@ public struct FfiConverterTypeMfaStatus: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.setupDate, into: &buf)
         FfiConverterSequenceTypeTotpDevice.write(value.totpDevices, into: &buf)
         FfiConverterSequenceTypeChannelInfo.write(value.channels, into: &buf)
+        FfiConverterSequenceTypePushDeviceInfo.write(value.pushDevices, into: &buf)
         FfiConverterBool.write(value.codesSuspended, into: &buf)
     }
 }
@@ -5275,6 +5585,87 @@ public func FfiConverterTypePasskeyOptionsRequest_lower(_ value: PasskeyOptionsR
 
 
 /**
+ * One challenge waiting for the phone's answer.
+ */
+public struct PendingPush: Equatable, Hashable {
+    /**
+     * The challenge id.
+     */
+    public var challengeId: String
+    /**
+     * Its details signed by the server key (check them with the pinned key before showing
+     * them: `openPushChallenge` in the phone library).
+     */
+    public var details: String
+    /**
+     * Seconds left.
+     */
+    public var expiresIn: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The challenge id.
+         */challengeId: String, 
+        /**
+         * Its details signed by the server key (check them with the pinned key before showing
+         * them: `openPushChallenge` in the phone library).
+         */details: String, 
+        /**
+         * Seconds left.
+         */expiresIn: UInt64) {
+        self.challengeId = challengeId
+        self.details = details
+        self.expiresIn = expiresIn
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PendingPush: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePendingPush: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PendingPush {
+        return
+            try PendingPush(
+                challengeId: FfiConverterString.read(from: &buf), 
+                details: FfiConverterString.read(from: &buf), 
+                expiresIn: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PendingPush, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.challengeId, into: &buf)
+        FfiConverterString.write(value.details, into: &buf)
+        FfiConverterUInt64.write(value.expiresIn, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePendingPush_lift(_ buf: RustBuffer) throws -> PendingPush {
+    return try FfiConverterTypePendingPush.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePendingPush_lower(_ value: PendingPush) -> RustBuffer {
+    return FfiConverterTypePendingPush.lower(value)
+}
+
+
+/**
  * When a phase last started.
  */
 public struct PhaseStart: Equatable, Hashable {
@@ -5340,6 +5731,858 @@ public func FfiConverterTypePhaseStart_lift(_ buf: RustBuffer) throws -> PhaseSt
 #endif
 public func FfiConverterTypePhaseStart_lower(_ value: PhaseStart) -> RustBuffer {
     return FfiConverterTypePhaseStart.lower(value)
+}
+
+
+/**
+ * Result of `push_respond`.
+ */
+public struct PushAnswerResult: Equatable, Hashable {
+    /**
+     * The challenge's status now: `approved`, `denied`, `wrong_number` or `reported`.
+     */
+    public var status: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The challenge's status now: `approved`, `denied`, `wrong_number` or `reported`.
+         */status: String) {
+        self.status = status
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PushAnswerResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePushAnswerResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PushAnswerResult {
+        return
+            try PushAnswerResult(
+                status: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PushAnswerResult, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.status, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushAnswerResult_lift(_ buf: RustBuffer) throws -> PushAnswerResult {
+    return try FfiConverterTypePushAnswerResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushAnswerResult_lower(_ value: PushAnswerResult) -> RustBuffer {
+    return FfiConverterTypePushAnswerResult.lower(value)
+}
+
+
+/**
+ * Result of `push_challenge`.
+ */
+public struct PushChallenge: Equatable, Hashable {
+    /**
+     * `pch_…` id, for `push_status`.
+     */
+    public var challengeId: String
+    /**
+     * `push`.
+     */
+    public var method: String
+    /**
+     * The number to show on the sign-in screen.
+     */
+    public var number: String
+    /**
+     * Seconds until the challenge expires.
+     */
+    public var expiresIn: UInt64
+    /**
+     * The user's active push devices.
+     */
+    public var devices: UInt32
+    /**
+     * Push messages that went out (the other devices find the challenge when they poll).
+     */
+    public var delivered: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `pch_…` id, for `push_status`.
+         */challengeId: String, 
+        /**
+         * `push`.
+         */method: String, 
+        /**
+         * The number to show on the sign-in screen.
+         */number: String, 
+        /**
+         * Seconds until the challenge expires.
+         */expiresIn: UInt64, 
+        /**
+         * The user's active push devices.
+         */devices: UInt32, 
+        /**
+         * Push messages that went out (the other devices find the challenge when they poll).
+         */delivered: UInt32) {
+        self.challengeId = challengeId
+        self.method = method
+        self.number = number
+        self.expiresIn = expiresIn
+        self.devices = devices
+        self.delivered = delivered
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PushChallenge: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePushChallenge: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PushChallenge {
+        return
+            try PushChallenge(
+                challengeId: FfiConverterString.read(from: &buf), 
+                method: FfiConverterString.read(from: &buf), 
+                number: FfiConverterString.read(from: &buf), 
+                expiresIn: FfiConverterUInt64.read(from: &buf), 
+                devices: FfiConverterUInt32.read(from: &buf), 
+                delivered: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PushChallenge, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.challengeId, into: &buf)
+        FfiConverterString.write(value.method, into: &buf)
+        FfiConverterString.write(value.number, into: &buf)
+        FfiConverterUInt64.write(value.expiresIn, into: &buf)
+        FfiConverterUInt32.write(value.devices, into: &buf)
+        FfiConverterUInt32.write(value.delivered, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushChallenge_lift(_ buf: RustBuffer) throws -> PushChallenge {
+    return try FfiConverterTypePushChallenge.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushChallenge_lower(_ value: PushChallenge) -> RustBuffer {
+    return FfiConverterTypePushChallenge.lower(value)
+}
+
+
+/**
+ * Sends a push challenge to the user's phones for a pending sign-in or a signed-in
+ * session's step-up (`sessionId`), and returns the number the sign-in screen shows: the user
+ * types it on the phone to approve. One challenge is pending per user (a new one cancels the
+ * old); it is created even when no push message could be sent (phones that poll still find
+ * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
+ * successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
+ */
+public struct PushChallengeRequest: Equatable, Hashable {
+    /**
+     * Pending session from sign-in, or a session token for step-up.
+     */
+    public var sessionId: String
+    /**
+     * `push` (the only method this sends; optional).
+     */
+    public var method: String?
+    /**
+     * The application's name as the phone shows it (default: the TOTP issuer).
+     */
+    public var appName: String?
+    /**
+     * Caller details for the audit log and for the phone to show.
+     */
+    public var context: RequestContext
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Pending session from sign-in, or a session token for step-up.
+         */sessionId: String, 
+        /**
+         * `push` (the only method this sends; optional).
+         */method: String? = nil, 
+        /**
+         * The application's name as the phone shows it (default: the TOTP issuer).
+         */appName: String? = nil, 
+        /**
+         * Caller details for the audit log and for the phone to show.
+         */context: RequestContext = RequestContext()) {
+        self.sessionId = sessionId
+        self.method = method
+        self.appName = appName
+        self.context = context
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PushChallengeRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePushChallengeRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PushChallengeRequest {
+        return
+            try PushChallengeRequest(
+                sessionId: FfiConverterString.read(from: &buf), 
+                method: FfiConverterOptionString.read(from: &buf), 
+                appName: FfiConverterOptionString.read(from: &buf), 
+                context: FfiConverterTypeRequestContext.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PushChallengeRequest, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.sessionId, into: &buf)
+        FfiConverterOptionString.write(value.method, into: &buf)
+        FfiConverterOptionString.write(value.appName, into: &buf)
+        FfiConverterTypeRequestContext.write(value.context, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushChallengeRequest_lift(_ buf: RustBuffer) throws -> PushChallengeRequest {
+    return try FfiConverterTypePushChallengeRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushChallengeRequest_lower(_ value: PushChallengeRequest) -> RustBuffer {
+    return FfiConverterTypePushChallengeRequest.lower(value)
+}
+
+
+/**
+ * A phone enrolled for push approvals.
+ */
+public struct PushDeviceInfo: Equatable, Hashable {
+    /**
+     * `pdv_…` id (for `remove_factor`).
+     */
+    public var id: String
+    /**
+     * User-given name.
+     */
+    public var name: String
+    /**
+     * `android`, `ios` or `none`.
+     */
+    public var platform: String
+    /**
+     * It has no push token: it finds challenges by polling.
+     */
+    public var pollOnly: Bool
+    /**
+     * ISO 8601.
+     */
+    public var createdAt: String
+    /**
+     * ISO 8601, when it last answered.
+     */
+    public var lastUsed: String?
+    /**
+     * Push is suspended for the user (a reported request) until a sign-in with another
+     * factor.
+     */
+    public var suspended: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `pdv_…` id (for `remove_factor`).
+         */id: String, 
+        /**
+         * User-given name.
+         */name: String, 
+        /**
+         * `android`, `ios` or `none`.
+         */platform: String, 
+        /**
+         * It has no push token: it finds challenges by polling.
+         */pollOnly: Bool, 
+        /**
+         * ISO 8601.
+         */createdAt: String, 
+        /**
+         * ISO 8601, when it last answered.
+         */lastUsed: String?, 
+        /**
+         * Push is suspended for the user (a reported request) until a sign-in with another
+         * factor.
+         */suspended: Bool) {
+        self.id = id
+        self.name = name
+        self.platform = platform
+        self.pollOnly = pollOnly
+        self.createdAt = createdAt
+        self.lastUsed = lastUsed
+        self.suspended = suspended
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PushDeviceInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePushDeviceInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PushDeviceInfo {
+        return
+            try PushDeviceInfo(
+                id: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                platform: FfiConverterString.read(from: &buf), 
+                pollOnly: FfiConverterBool.read(from: &buf), 
+                createdAt: FfiConverterString.read(from: &buf), 
+                lastUsed: FfiConverterOptionString.read(from: &buf), 
+                suspended: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PushDeviceInfo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.platform, into: &buf)
+        FfiConverterBool.write(value.pollOnly, into: &buf)
+        FfiConverterString.write(value.createdAt, into: &buf)
+        FfiConverterOptionString.write(value.lastUsed, into: &buf)
+        FfiConverterBool.write(value.suspended, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushDeviceInfo_lift(_ buf: RustBuffer) throws -> PushDeviceInfo {
+    return try FfiConverterTypePushDeviceInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushDeviceInfo_lower(_ value: PushDeviceInfo) -> RustBuffer {
+    return FfiConverterTypePushDeviceInfo.lower(value)
+}
+
+
+/**
+ * Result of `push_pending`.
+ */
+public struct PushPending: Equatable, Hashable {
+    /**
+     * Pending challenges (at most one).
+     */
+    public var challenges: [PendingPush]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Pending challenges (at most one).
+         */challenges: [PendingPush]) {
+        self.challenges = challenges
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PushPending: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePushPending: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PushPending {
+        return
+            try PushPending(
+                challenges: FfiConverterSequenceTypePendingPush.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PushPending, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypePendingPush.write(value.challenges, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushPending_lift(_ buf: RustBuffer) throws -> PushPending {
+    return try FfiConverterTypePushPending.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushPending_lower(_ value: PushPending) -> RustBuffer {
+    return FfiConverterTypePushPending.lower(value)
+}
+
+
+/**
+ * A phone asks for its user's pending challenge (after a push message, or on its own when
+ * it has no push token), with a request signed by its device key.
+ */
+public struct PushPendingRequest: Equatable, Hashable {
+    /**
+     * The signed poll: a compact JWS (`pushPoll` in the phone library).
+     */
+    public var request: String
+    /**
+     * Caller details for the audit log.
+     */
+    public var context: RequestContext
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The signed poll: a compact JWS (`pushPoll` in the phone library).
+         */request: String, 
+        /**
+         * Caller details for the audit log.
+         */context: RequestContext = RequestContext()) {
+        self.request = request
+        self.context = context
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PushPendingRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePushPendingRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PushPendingRequest {
+        return
+            try PushPendingRequest(
+                request: FfiConverterString.read(from: &buf), 
+                context: FfiConverterTypeRequestContext.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PushPendingRequest, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.request, into: &buf)
+        FfiConverterTypeRequestContext.write(value.context, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushPendingRequest_lift(_ buf: RustBuffer) throws -> PushPendingRequest {
+    return try FfiConverterTypePushPendingRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushPendingRequest_lower(_ value: PushPendingRequest) -> RustBuffer {
+    return FfiConverterTypePushPendingRequest.lower(value)
+}
+
+
+/**
+ * Result of `register_push_device`.
+ */
+public struct PushRegistration: Equatable, Hashable {
+    /**
+     * `pdv_…` id of the device.
+     */
+    public var deviceId: String
+    /**
+     * The server's signing key (base64url P-256 point): pin it.
+     */
+    public var serverKey: String
+    /**
+     * Its fingerprint, as in the enrollment QR code.
+     */
+    public var serverKeyFingerprint: String
+    /**
+     * The code the phone shows and the user types on the sign-in page to finish the set-up.
+     */
+    public var confirmationCode: String
+    /**
+     * Seconds left to confirm.
+     */
+    public var expiresIn: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `pdv_…` id of the device.
+         */deviceId: String, 
+        /**
+         * The server's signing key (base64url P-256 point): pin it.
+         */serverKey: String, 
+        /**
+         * Its fingerprint, as in the enrollment QR code.
+         */serverKeyFingerprint: String, 
+        /**
+         * The code the phone shows and the user types on the sign-in page to finish the set-up.
+         */confirmationCode: String, 
+        /**
+         * Seconds left to confirm.
+         */expiresIn: UInt64) {
+        self.deviceId = deviceId
+        self.serverKey = serverKey
+        self.serverKeyFingerprint = serverKeyFingerprint
+        self.confirmationCode = confirmationCode
+        self.expiresIn = expiresIn
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PushRegistration: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePushRegistration: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PushRegistration {
+        return
+            try PushRegistration(
+                deviceId: FfiConverterString.read(from: &buf), 
+                serverKey: FfiConverterString.read(from: &buf), 
+                serverKeyFingerprint: FfiConverterString.read(from: &buf), 
+                confirmationCode: FfiConverterString.read(from: &buf), 
+                expiresIn: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PushRegistration, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.deviceId, into: &buf)
+        FfiConverterString.write(value.serverKey, into: &buf)
+        FfiConverterString.write(value.serverKeyFingerprint, into: &buf)
+        FfiConverterString.write(value.confirmationCode, into: &buf)
+        FfiConverterUInt64.write(value.expiresIn, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushRegistration_lift(_ buf: RustBuffer) throws -> PushRegistration {
+    return try FfiConverterTypePushRegistration.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushRegistration_lower(_ value: PushRegistration) -> RustBuffer {
+    return FfiConverterTypePushRegistration.lower(value)
+}
+
+
+/**
+ * A phone answers a challenge with a response signed by its device key: `approve` with the
+ * number the user typed, `deny`, or `report` (not me: push is suspended for the user until
+ * they sign in with another factor). A wrong number ends the challenge. Each response is
+ * used once and lives at most 60 seconds.
+ */
+public struct PushRespondRequest: Equatable, Hashable {
+    /**
+     * The signed answer: a compact JWS (`pushAnswer` in the phone library).
+     */
+    public var response: String
+    /**
+     * Caller details for the audit log.
+     */
+    public var context: RequestContext
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The signed answer: a compact JWS (`pushAnswer` in the phone library).
+         */response: String, 
+        /**
+         * Caller details for the audit log.
+         */context: RequestContext = RequestContext()) {
+        self.response = response
+        self.context = context
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PushRespondRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePushRespondRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PushRespondRequest {
+        return
+            try PushRespondRequest(
+                response: FfiConverterString.read(from: &buf), 
+                context: FfiConverterTypeRequestContext.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PushRespondRequest, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.response, into: &buf)
+        FfiConverterTypeRequestContext.write(value.context, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushRespondRequest_lift(_ buf: RustBuffer) throws -> PushRespondRequest {
+    return try FfiConverterTypePushRespondRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushRespondRequest_lower(_ value: PushRespondRequest) -> RustBuffer {
+    return FfiConverterTypePushRespondRequest.lower(value)
+}
+
+
+/**
+ * Result of `push_status`.
+ */
+public struct PushStatus: Equatable, Hashable {
+    /**
+     * `pending`, `approved` (this call completed the sign-in), `denied`, `wrong_number`,
+     * `reported`, `expired`, `cancelled` (a newer challenge replaced it), `used` (an
+     * earlier call completed it) or `refused` (approved, but the sign-in could not complete
+     * now, e.g. the user is locked out: see `result`).
+     */
+    public var status: String
+    /**
+     * Seconds left, while pending.
+     */
+    public var expiresIn: UInt64?
+    /**
+     * On approval: the verification's result (user, session). On a refusal: the methods to
+     * offer instead.
+     */
+    public var result: VerifyMfaResult?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `pending`, `approved` (this call completed the sign-in), `denied`, `wrong_number`,
+         * `reported`, `expired`, `cancelled` (a newer challenge replaced it), `used` (an
+         * earlier call completed it) or `refused` (approved, but the sign-in could not complete
+         * now, e.g. the user is locked out: see `result`).
+         */status: String, 
+        /**
+         * Seconds left, while pending.
+         */expiresIn: UInt64?, 
+        /**
+         * On approval: the verification's result (user, session). On a refusal: the methods to
+         * offer instead.
+         */result: VerifyMfaResult?) {
+        self.status = status
+        self.expiresIn = expiresIn
+        self.result = result
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PushStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePushStatus: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PushStatus {
+        return
+            try PushStatus(
+                status: FfiConverterString.read(from: &buf), 
+                expiresIn: FfiConverterOptionUInt64.read(from: &buf), 
+                result: FfiConverterOptionTypeVerifyMfaResult.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PushStatus, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.status, into: &buf)
+        FfiConverterOptionUInt64.write(value.expiresIn, into: &buf)
+        FfiConverterOptionTypeVerifyMfaResult.write(value.result, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushStatus_lift(_ buf: RustBuffer) throws -> PushStatus {
+    return try FfiConverterTypePushStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushStatus_lower(_ value: PushStatus) -> RustBuffer {
+    return FfiConverterTypePushStatus.lower(value)
+}
+
+
+/**
+ * Where a push challenge stands, for the sign-in page (poll every second or two). An
+ * approved challenge completes the pending sign-in (or refreshes the session's MFA time)
+ * exactly as `verify_mfa` does, once: the first call that sees the approval gets the
+ * session.
+ */
+public struct PushStatusRequest: Equatable, Hashable {
+    /**
+     * The challenge.
+     */
+    public var challengeId: String
+    /**
+     * The session the challenge was made for.
+     */
+    public var sessionId: String
+    /**
+     * Caller details for the audit log.
+     */
+    public var context: RequestContext
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The challenge.
+         */challengeId: String, 
+        /**
+         * The session the challenge was made for.
+         */sessionId: String, 
+        /**
+         * Caller details for the audit log.
+         */context: RequestContext = RequestContext()) {
+        self.challengeId = challengeId
+        self.sessionId = sessionId
+        self.context = context
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PushStatusRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePushStatusRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PushStatusRequest {
+        return
+            try PushStatusRequest(
+                challengeId: FfiConverterString.read(from: &buf), 
+                sessionId: FfiConverterString.read(from: &buf), 
+                context: FfiConverterTypeRequestContext.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PushStatusRequest, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.challengeId, into: &buf)
+        FfiConverterString.write(value.sessionId, into: &buf)
+        FfiConverterTypeRequestContext.write(value.context, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushStatusRequest_lift(_ buf: RustBuffer) throws -> PushStatusRequest {
+    return try FfiConverterTypePushStatusRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushStatusRequest_lower(_ value: PushStatusRequest) -> RustBuffer {
+    return FfiConverterTypePushStatusRequest.lower(value)
 }
 
 
@@ -5446,7 +6689,80 @@ public func FfiConverterTypeRegenerateBackupCodesRequest_lower(_ value: Regenera
 
 
 /**
- * Removes one authenticator device (`dev_…`) or SMS/email destination (`chn_…`, from
+ * A phone registers for push approvals with the signed registration made from the
+ * enrollment QR code (see `pushRegistration` in the phone library). The device becomes
+ * active when the user types the answer's `confirmationCode` on the sign-in page
+ * (`verify_mfa` with method `push` and the user's id), within the enrollment's five minutes.
+ */
+public struct RegisterPushDeviceRequest: Equatable, Hashable {
+    /**
+     * The registration: a compact JWS signed by the new device key.
+     */
+    public var registration: SecretString
+    /**
+     * Caller details for the audit log.
+     */
+    public var context: RequestContext
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The registration: a compact JWS signed by the new device key.
+         */registration: SecretString, 
+        /**
+         * Caller details for the audit log.
+         */context: RequestContext = RequestContext()) {
+        self.registration = registration
+        self.context = context
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RegisterPushDeviceRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRegisterPushDeviceRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RegisterPushDeviceRequest {
+        return
+            try RegisterPushDeviceRequest(
+                registration: FfiConverterTypeSecretString.read(from: &buf), 
+                context: FfiConverterTypeRequestContext.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RegisterPushDeviceRequest, into buf: inout [UInt8]) {
+        FfiConverterTypeSecretString.write(value.registration, into: &buf)
+        FfiConverterTypeRequestContext.write(value.context, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRegisterPushDeviceRequest_lift(_ buf: RustBuffer) throws -> RegisterPushDeviceRequest {
+    return try FfiConverterTypeRegisterPushDeviceRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRegisterPushDeviceRequest_lower(_ value: RegisterPushDeviceRequest) -> RustBuffer {
+    return FfiConverterTypeRegisterPushDeviceRequest.lower(value)
+}
+
+
+/**
+ * Removes one authenticator device (`dev_…`), SMS/email destination (`chn_…`) or push device
+ * (`pdv_…`, from
  * `get_mfa_status`): needs the password (or a password check in the last five minutes) and
  * the step-up (`factor_remove`). Removing the last factor is turning MFA off, with the rules
  * of `disable_mfa` (a `confirmationCode` is then required).
@@ -9362,6 +10678,11 @@ enum MfaError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case SetupRequired
     /**
+     * Push approvals are suspended for the user (they reported a request) until they sign
+     * in with another factor.
+     */
+    case PushSuspended
+    /**
      * The secret key given at open does not match the key that sealed this database.
      */
     case KeyMismatch
@@ -9480,15 +10801,16 @@ public struct FfiConverterTypeMfaError: FfiConverterRustBuffer {
             )
         case 16: return .FactorsSuspended
         case 17: return .SetupRequired
-        case 18: return .KeyMismatch
-        case 19: return .DatabaseTooNew(
+        case 18: return .PushSuspended
+        case 19: return .KeyMismatch
+        case 20: return .DatabaseTooNew(
             found: try FfiConverterInt64.read(from: &buf), 
             supported: try FfiConverterInt64.read(from: &buf)
             )
-        case 20: return .Storage(
+        case 21: return .Storage(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 21: return .Internal(
+        case 22: return .Internal(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -9581,23 +10903,27 @@ public struct FfiConverterTypeMfaError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(17))
         
         
-        case .KeyMismatch:
+        case .PushSuspended:
             writeInt(&buf, Int32(18))
         
         
-        case let .DatabaseTooNew(found,supported):
+        case .KeyMismatch:
             writeInt(&buf, Int32(19))
+        
+        
+        case let .DatabaseTooNew(found,supported):
+            writeInt(&buf, Int32(20))
             FfiConverterInt64.write(found, into: &buf)
             FfiConverterInt64.write(supported, into: &buf)
             
         
         case let .Storage(reason):
-            writeInt(&buf, Int32(20))
+            writeInt(&buf, Int32(21))
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .Internal(reason):
-            writeInt(&buf, Int32(21))
+            writeInt(&buf, Int32(22))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -9923,6 +11249,30 @@ fileprivate struct FfiConverterOptionTypeUserRollout: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeVerifyMfaResult: FfiConverterRustBuffer {
+    typealias SwiftType = VerifyMfaResult?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeVerifyMfaResult.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeVerifyMfaResult.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]?
 
@@ -10168,6 +11518,31 @@ fileprivate struct FfiConverterSequenceTypeImportIssue: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypePendingPush: FfiConverterRustBuffer {
+    typealias SwiftType = [PendingPush]
+
+    public static func write(_ value: [PendingPush], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePendingPush.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PendingPush] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PendingPush]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePendingPush.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypePhaseStart: FfiConverterRustBuffer {
     typealias SwiftType = [PhaseStart]
 
@@ -10185,6 +11560,31 @@ fileprivate struct FfiConverterSequenceTypePhaseStart: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypePhaseStart.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePushDeviceInfo: FfiConverterRustBuffer {
+    typealias SwiftType = [PushDeviceInfo]
+
+    public static func write(_ value: [PushDeviceInfo], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePushDeviceInfo.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PushDeviceInfo] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PushDeviceInfo]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePushDeviceInfo.read(from: &buf))
         }
         return seq
     }

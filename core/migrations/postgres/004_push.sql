@@ -1,7 +1,7 @@
 -- Push approvals: one-time enrollments (the QR code's secret, hashed), the phones that
 -- answer (public keys, sealed push tokens), their challenges, and the ids of signed requests
 -- already seen. `mfa_factors` lists every active factor, so "is this the last one?" is
--- asked of one place.
+-- asked of one place (a phone whose push is suspended after a report is not one).
 CREATE TABLE push_enrollments (
     id          TEXT PRIMARY KEY,
     user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -56,4 +56,5 @@ CREATE VIEW mfa_factors (user_id, id) AS
     SELECT user_id, id FROM totp_devices WHERE confirmed_at IS NOT NULL
     UNION ALL SELECT user_id, id FROM mfa_channels WHERE confirmed_at IS NOT NULL
     UNION ALL SELECT user_id, credential_id FROM webauthn_credentials
-    UNION ALL SELECT user_id, id FROM push_devices WHERE confirmed_at IS NOT NULL;
+    UNION ALL SELECT user_id, id FROM push_devices
+        WHERE confirmed_at IS NOT NULL AND suspended_at IS NULL;

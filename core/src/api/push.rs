@@ -11,14 +11,15 @@ use serde::{Deserialize, Serialize};
 /// old); it is created even when no push message could be sent (phones that poll still find
 /// it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
 /// successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
-pub struct ChallengeRequest {
+pub struct PushChallengeRequest {
     /// Pending session from sign-in, or a session token for step-up.
     pub session_id: String,
-    /// `push`.
-    pub method: String,
+    /// `push` (the only method this sends; optional).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub method: Option<String>,
     /// The application's name as the phone shows it (default: the TOTP issuer).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub app_name: Option<String>,
@@ -28,8 +29,14 @@ pub struct ChallengeRequest {
     pub context: RequestContext,
 }
 
-/// Result of `challenge`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+debug_fields!(PushChallengeRequest {
+    method,
+    app_name,
+    context
+});
+
+/// Result of `push_challenge`.
+#[derive(Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct PushChallenge {
@@ -38,6 +45,7 @@ pub struct PushChallenge {
     /// `push`.
     pub method: String,
     /// The number to show on the sign-in screen.
+    #[schemars(extend("x-secret" = true))]
     pub number: String,
     /// Seconds until the challenge expires.
     pub expires_in: u64,
@@ -46,12 +54,18 @@ pub struct PushChallenge {
     /// Push messages that went out (the other devices find the challenge when they poll).
     pub delivered: u32,
 }
+debug_fields!(PushChallenge {
+    challenge_id,
+    expires_in,
+    devices,
+    delivered
+});
 
 /// Where a push challenge stands, for the sign-in page (poll every second or two). An
 /// approved challenge completes the pending sign-in (or refreshes the session's MFA time)
 /// exactly as `verify_mfa` does, once: the first call that sees the approval gets the
 /// session.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct PushStatusRequest {
@@ -64,6 +78,11 @@ pub struct PushStatusRequest {
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub context: RequestContext,
 }
+
+debug_fields!(PushStatusRequest {
+    challenge_id,
+    context
+});
 
 /// Result of `push_status`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
@@ -205,3 +224,148 @@ pub struct PushDeviceInfo {
     /// factor.
     pub suspended: bool,
 }
+
+// --- The phone's side, with a software key (simulated phones and tests) -------------------
+
+/// Makes a software P-256 key for a simulated phone or a test. A real authenticator app keeps
+/// its key in the platform keystore instead (the Swift and Kotlin library takes a signer).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PushPhoneKeyRequest {}
+
+/// Result of `push_phone_key`.
+#[derive(Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PushPhoneKey {
+    /// The private key: PKCS#8 DER, base64url. Keep it secret.
+    #[schemars(extend("x-secret" = true))]
+    pub private_key: String,
+    /// The public key: uncompressed P-256 point, base64url.
+    pub public_key: String,
+}
+debug_fields!(PushPhoneKey { public_key });
+
+/// Reads a `plinto-push://enroll?…` URI (from the enrollment QR code).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ParsePushEnrollmentRequest {
+    /// The enrollment URI.
+    #[schemars(extend("x-bare" = true))]
+    pub uri: String,
+}
+
+/// The phone's registration for an enrollment URI, signed with its key (proof of
+/// possession): send it to `register_push_device`.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PushRegistrationRequest {
+    /// The enrollment URI.
+    pub uri: String,
+    /// The phone's private key (from `push_phone_key`).
+    pub private_key: SecretString,
+    /// `android`, `ios` or `none` (the phone polls).
+    pub platform: String,
+    /// FCM registration token or APNs device token.
+    #[serde(default)]
+    pub push_token: Option<String>,
+    /// The device's name in the user's list.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Unix seconds or RFC 3339 (default now).
+    #[serde(default)]
+    pub time: Option<super::UnixTime>,
+}
+debug_fields!(PushRegistrationRequest {
+    platform,
+    name,
+    time
+});
+
+/// A signed message for the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedPushMessage {
+    /// A compact JWS.
+    pub message: String,
+}
+
+/// Checks the server key a registration's answer names against the fingerprint in the
+/// enrollment URI, and returns the key to pin.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PinPushServerKeyRequest {
+    /// The enrollment URI.
+    pub uri: String,
+    /// `serverKey` from `register_push_device`.
+    pub server_key: String,
+}
+
+/// Result of `pin_push_server_key`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PinnedPushServerKey {
+    /// The key to keep (uncompressed P-256 point, base64url).
+    pub server_key: String,
+    /// Its fingerprint.
+    pub fingerprint: String,
+}
+
+/// A signed poll for the device's pending challenges: send it to `push_pending`.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PushPollRequest {
+    /// The device id from the registration.
+    pub device_id: String,
+    /// The phone's private key.
+    pub private_key: SecretString,
+    /// Unix seconds or RFC 3339 (default now).
+    #[serde(default)]
+    pub time: Option<super::UnixTime>,
+}
+debug_fields!(PushPollRequest { device_id, time });
+
+/// Opens a pending challenge's details, checking the pinned server key's signature and the
+/// expiry: what the phone shows before the user answers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenPushChallengeRequest {
+    /// `details` from `push_pending`.
+    pub details: String,
+    /// The pinned server key.
+    pub server_key: String,
+    /// Unix seconds or RFC 3339 (default now).
+    #[serde(default)]
+    pub time: Option<super::UnixTime>,
+}
+
+/// The signed answer to a challenge (its details checked first, as `open_push_challenge`
+/// does): send it to `push_respond`.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PushAnswerRequest {
+    /// `details` from `push_pending`.
+    pub details: String,
+    /// The pinned server key.
+    pub server_key: String,
+    /// The device id.
+    pub device_id: String,
+    /// `approve`, `deny` or `report`.
+    pub action: String,
+    /// For `approve`: the number the user typed.
+    #[serde(default)]
+    pub number: Option<String>,
+    /// For `deny`: `not_me` or `cancelled`.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The phone's private key.
+    pub private_key: SecretString,
+    /// Unix seconds or RFC 3339 (default now).
+    #[serde(default)]
+    pub time: Option<super::UnixTime>,
+}
+debug_fields!(PushAnswerRequest {
+    device_id,
+    action,
+    reason,
+    time
+});

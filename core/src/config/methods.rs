@@ -28,7 +28,7 @@ pub struct MethodsConfig {
 pub struct PushConfig {
     /// Whether phones may be enrolled for push approvals.
     pub enabled: bool,
-    /// Digits of the number the sign-in screen shows and the user types on the phone, 2 to
+    /// Digits of the number the sign-in screen shows and the user types on the phone, 3 to
     /// 8. Unset: 6 under `security.profile` `nist-aal2` (which requires at least 6), else 3.
     pub match_digits: Option<u32>,
     /// Seconds a push challenge waits for its answer (default 120, 30 to 600).
@@ -50,7 +50,7 @@ impl PushConfig {
 
     fn check(&mut self) -> Result<()> {
         if let Some(d) = self.match_digits {
-            ranged(d, "methods.push.matchDigits", 2, 8)?;
+            ranged(d, "methods.push.matchDigits", 3, 8)?;
         }
         ranged(
             self.challenge_ttl_seconds,
@@ -59,13 +59,7 @@ impl PushConfig {
             600,
         )?;
         let url = self.service_url.trim().to_string();
-        let ok = url.is_empty()
-            || (url.len() <= 512
-                && (url.starts_with("https://")
-                    || url.starts_with("http://localhost")
-                    || url.starts_with("http://127.0.0.1"))
-                && !url.chars().any(|c| c.is_whitespace() || c.is_control()));
-        if !ok {
+        if !url.is_empty() && !crate::push::service_url_ok(&url) {
             return Err(MfaError::invalid(
                 "methods.push.serviceUrl",
                 "must be an https:// URL (http:// only for localhost)",

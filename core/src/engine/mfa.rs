@@ -656,11 +656,10 @@ impl Engine {
                 )))
             }
             Method::Push if setup => {
-                if tx
-                    .push_devices(&user.id)?
-                    .iter()
-                    .any(|d| d.confirmed_at.is_none())
-                {
+                let now = self.now();
+                if tx.push_devices(&user.id)?.iter().any(|d| {
+                    d.confirmed_at.is_none() && d.confirm_expires_at.is_some_and(|t| t > now)
+                }) {
                     return Ok(None);
                 }
                 Err(MfaError::unsupported(
@@ -668,7 +667,7 @@ impl Engine {
                 ))
             }
             Method::Push => Err(MfaError::unsupported(
-                "push is answered on the phone: use challenge and push_status",
+                "push is answered on the phone: use push_challenge and push_status",
             )),
             Method::Backup => {
                 if !self.config().backup_codes.enabled {
@@ -984,9 +983,14 @@ impl Engine {
             let channels = tx.channels(&user.id)?;
             let keys = tx.webauthn_credentials(&user.id)?.len();
             let phones = tx.push_devices(&user.id)?;
+            // A phone whose push is suspended (a reported request) does not count: removing
+            // the last other factor is turning MFA off.
             let active = devices.iter().filter(|d| d.confirmed_at.is_some()).count()
                 + channels.iter().filter(|c| c.confirmed_at.is_some()).count()
-                + phones.iter().filter(|p| p.confirmed_at.is_some()).count()
+                + phones
+                    .iter()
+                    .filter(|p| p.confirmed_at.is_some() && p.suspended_at.is_none())
+                    .count()
                 + keys;
             let found = devices
                 .iter()
@@ -1002,14 +1006,21 @@ impl Engine {
                         (m, c.confirmed_at.is_some())
                     })
                 })
+                .map(|(m, confirmed)| (m, confirmed, confirmed))
                 .or_else(|| {
-                    phones
-                        .iter()
-                        .find(|p| p.id == fid)
-                        .map(|p| (Method::Push, p.confirmed_at.is_some()))
+                    phones.iter().find(|p| p.id == fid).map(|p| {
+                        let confirmed = p.confirmed_at.is_some();
+                        (
+                            Method::Push,
+                            confirmed,
+                            confirmed && p.suspended_at.is_none(),
+                        )
+                    })
                 });
-            let (method, confirmed) = found.ok_or_else(|| MfaError::not_found("Factor"))?;
-            Ok((user, method, confirmed, confirmed && active == 1))
+            let (method, confirmed, counted) =
+                found.ok_or_else(|| MfaError::not_found("Factor"))?;
+            let others = active - usize::from(counted);
+            Ok((user, method, confirmed, confirmed && others == 0))
         })?;
         if last {
             return self.remove_last_factor(&user, password, proof, ctx);

@@ -38,6 +38,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use zeroize::Zeroizing;
 
+/// Client-supplied text (IP address, user agent) as it is kept and shown: without control
+/// characters, at most 256 characters.
+fn clip(s: &Option<String>) -> Option<String> {
+    s.as_ref()
+        .map(|v| v.chars().filter(|c| !c.is_control()).take(256).collect())
+}
+
 /// An audit row as the API shows it.
 fn audit_event(r: AuditRow) -> AuditEvent {
     AuditEvent {
@@ -308,10 +315,6 @@ impl Engine {
         ctx: &RequestContext,
         detail: Option<&str>,
     ) -> AuditRow {
-        let clip = |s: &Option<String>| {
-            s.as_ref()
-                .map(|v| v.chars().filter(|c| !c.is_control()).take(256).collect())
-        };
         AuditRow {
             id: 0,
             user_id: user_id.map(str::to_string),

@@ -10,10 +10,10 @@
 
 use super::mfa::{Check, Mode};
 use super::step_up::{Proof, Sensitive};
-use super::Engine;
+use super::{clip, Engine};
 use crate::api::{
-    ChallengeRequest, EnableMfaRequest, EnableMfaResult, Method, PendingPush, PushAnswerResult,
-    PushChallenge, PushDeviceInfo, PushPending, PushPendingRequest, PushRegistration,
+    EnableMfaRequest, EnableMfaResult, Method, PendingPush, PushAnswerResult, PushChallenge,
+    PushChallengeRequest, PushDeviceInfo, PushPending, PushPendingRequest, PushRegistration,
     PushRespondRequest, PushStatus, PushStatusRequest, RegisterPushDeviceRequest, RequestContext,
     VerifyMfaResult,
 };
@@ -52,6 +52,8 @@ const REFUSALS: AttemptPolicy = AttemptPolicy {
     window_secs: 3600,
     lockout_secs: 3600,
 };
+/// Seconds after its approval within which a challenge completes its session.
+const REDEEM_SECS: i64 = 30;
 /// Digits of the code that confirms a device's set-up.
 const CONFIRM_DIGITS: usize = 6;
 /// Meta key of the server's sealed signing key.
@@ -107,8 +109,10 @@ struct DeviceRequest {
 }
 
 impl Engine {
-    /// The server's push signing key, made on first use and kept sealed in the database.
-    fn push_key(&self, tx: &mut dyn Tx) -> Result<Arc<KeyPair>> {
+    /// The server's push signing key, made on first use and kept sealed in the database. It
+    /// is stored in a transaction of its own, and kept in memory only once that committed, so
+    /// every process signs with the key the database holds.
+    fn push_key(&self) -> Result<Arc<KeyPair>> {
         let cached = self.push_key.read().ok().and_then(|k| k.clone());
         if let Some(key) = cached {
             return Ok(key);
@@ -116,7 +120,9 @@ impl Engine {
         let aad = format!("meta:{SIGNING_KEY_META}");
         let fresh = KeyPair::generate_pkcs8()?;
         let init = crypto::seal(&self.sealing_key(), &aad, &fresh)?;
-        let stored = tx.meta_get_or_init(SIGNING_KEY_META, &init)?;
+        let stored = self
+            .store
+            .write(|tx| tx.meta_get_or_init(SIGNING_KEY_META, &init))?;
         let key = Arc::new(KeyPair::from_pkcs8(&self.open_sealed(&aad, &stored)?)?);
         if let Ok(mut slot) = self.push_key.write() {
             *slot = Some(Arc::clone(&key));
@@ -158,8 +164,11 @@ impl Engine {
         let secret = b64url(&crypto::random_bytes(16)?);
         let now = self.now();
         let expires_at = now + ENROLLMENT_TTL_SECS;
-        let (user, key) = self.write_noting(|tx, notices| {
+        let key = self.push_key()?;
+        let user = self.write_noting(|tx, notices| {
             let user = self.user_row(tx, &req.user_id)?;
+            // The user's row before the enrollments and devices (as registration takes them).
+            tx.hold_user(&user.id)?;
             if let Err(e) = self.step_up(tx, notices, &user, Sensitive::FactorAdd, proof, ctx)? {
                 return Ok(Err(e));
             }
@@ -184,7 +193,6 @@ impl Engine {
                 },
                 now,
             )?;
-            let key = self.push_key(tx)?;
             self.audit(
                 tx,
                 Some(&user.id),
@@ -194,7 +202,7 @@ impl Engine {
                 ctx,
                 None,
             )?;
-            Ok(Ok((user, key)))
+            Ok(Ok(user))
         })??;
         let uri = EnrollmentUri {
             enrollment: id.clone(),
@@ -274,17 +282,8 @@ impl Engine {
         let enrollment = validate::token("enrollment", &claims.enrollment)?.to_string();
         let device_id = crypto::new_id("pdv")?;
         let code = random_digits(CONFIRM_DIGITS)?;
-        let sealed_token = push_token
-            .as_deref()
-            .map(|t| {
-                crypto::seal(
-                    &self.sealing_key(),
-                    &format!("push_token:{device_id}"),
-                    t.as_bytes(),
-                )
-            })
-            .transpose()?;
-        let (expires_at, key) = self.write_noting(|tx, _| {
+        let key = self.push_key()?;
+        let expires_at = self.write_noting(|tx, _| {
             // The user's row before the enrollment's (the order enable_mfa takes them in).
             let Some(owner) = tx.push_enrollment_owner(&enrollment)? else {
                 return Err(MfaError::InvalidCode);
@@ -311,13 +310,24 @@ impl Engine {
                     "at most {MAX_PUSH_DEVICES} push devices per user"
                 )));
             }
+            // Sealed here, so a key rotation that committed meanwhile is the key used.
+            let sealed_token = push_token
+                .as_deref()
+                .map(|t| {
+                    crypto::seal(
+                        &self.sealing_key(),
+                        &format!("push_token:{device_id}"),
+                        t.as_bytes(),
+                    )
+                })
+                .transpose()?;
             tx.insert_push_device(&PushDeviceRow {
                 id: device_id.clone(),
                 user_id: user.id.clone(),
                 name: name.clone().unwrap_or_else(|| row.name.clone()),
                 platform: claims.platform.clone(),
                 public_key: public_key.clone(),
-                push_token: sealed_token.clone(),
+                push_token: sealed_token,
                 confirm_hash: Some(self.confirm_hash(&user.id, &code)),
                 confirm_expires_at: Some(row.expires_at),
                 created_at: now,
@@ -334,7 +344,7 @@ impl Engine {
                 ctx,
                 Some(&claims.platform),
             )?;
-            Ok((row.expires_at, self.push_key(tx)?))
+            Ok(row.expires_at)
         })?;
         let server_key = key.public_key();
         Ok(PushRegistration {
@@ -353,6 +363,16 @@ impl Engine {
         user: &UserRow,
         code: &str,
     ) -> Result<Check> {
+        let active = tx
+            .push_devices(&user.id)?
+            .iter()
+            .filter(|d| d.confirmed_at.is_some())
+            .count();
+        if active >= MAX_PUSH_DEVICES {
+            return Err(MfaError::setup_failed(format!(
+                "at most {MAX_PUSH_DEVICES} push devices per user"
+            )));
+        }
         let hash = self.confirm_hash(&user.id, code);
         Ok(match tx.confirm_push_device(&user.id, &hash, self.now())? {
             Some(_) => Check::Ok { activated: true },
@@ -360,11 +380,11 @@ impl Engine {
         })
     }
 
-    /// Sends a push challenge (see `ChallengeRequest`).
-    pub fn push_challenge(&self, req: &ChallengeRequest) -> Result<PushChallenge> {
-        if Method::parse(&req.method)? != Method::Push {
+    /// Sends a push challenge (see `PushChallengeRequest`).
+    pub fn push_challenge(&self, req: &PushChallengeRequest) -> Result<PushChallenge> {
+        if Method::parse(req.method.as_deref().unwrap_or("push"))? != Method::Push {
             return Err(MfaError::unsupported(
-                "challenge sends push approvals: use request_new_code for sms and email, and the passkey options for security keys",
+                "push_challenge sends push approvals: use request_new_code for sms and email, and the passkey options for security keys",
             ));
         }
         let token = validate::token("sessionId", &req.session_id)?.to_string();
@@ -430,8 +450,8 @@ impl Engine {
             let context = Context {
                 account: user.email.clone(),
                 app: app.clone(),
-                ip_address: ctx.ip_address.clone(),
-                user_agent: ctx.user_agent.clone(),
+                ip_address: clip(&ctx.ip_address),
+                user_agent: clip(&ctx.user_agent),
                 digits,
             };
             tx.put_push_challenge(
@@ -468,15 +488,34 @@ impl Engine {
             )?;
             let mut deliveries = Vec::new();
             for d in &devices {
-                if let Some(sealed) = &d.push_token {
-                    let token = self.open_sealed(&format!("push_token:{}", d.id), sealed)?;
-                    let destination = String::from_utf8(token.to_vec())
-                        .map_err(|_| MfaError::internal("stored push token is not text"))?;
-                    deliveries.push((
-                        d.id.clone(),
-                        self.push_delivery(d, &user, destination, &id, session.pending, ttl)?,
-                    ));
-                }
+                let Some(sealed) = &d.push_token else {
+                    continue;
+                };
+                let opened = self
+                    .open_sealed(&format!("push_token:{}", d.id), sealed)
+                    .ok()
+                    .and_then(|t| String::from_utf8(t.to_vec()).ok());
+                let Some(destination) = opened else {
+                    // A token that cannot be opened turns its device to polling.
+                    tx.set_push_token(&d.id, None)?;
+                    self.audit(
+                        tx,
+                        Some(&user.id),
+                        AuditAction::DeliveryFailed,
+                        Some(Method::Push),
+                        false,
+                        ctx,
+                        Some(&format!(
+                            "{}: the stored push token could not be opened",
+                            d.id
+                        )),
+                    )?;
+                    continue;
+                };
+                deliveries.push((
+                    d.id.clone(),
+                    self.push_delivery(d, &user, destination, &id, session.pending, ttl)?,
+                ));
             }
             Ok(Ok((devices.len(), deliveries)))
         })??;
@@ -561,32 +600,45 @@ impl Engine {
         Ok(delivered)
     }
 
-    /// Reads a phone's signed request: its device (confirmed), the signature under the
-    /// device's key, its lifetime, and its `jti` (recorded: used once). Holds the user's row.
+    /// The confirmed device whose key signed `jws`, checked in a read, before anything is
+    /// locked: a forged request takes no lock and writes nothing.
+    fn signed_by_device(
+        &self,
+        field: &str,
+        jws: &Unverified,
+        device_id: &str,
+    ) -> Result<PushDeviceRow> {
+        if jws.header.kid.as_deref() != Some(device_id) {
+            return Err(MfaError::invalid(field, "kid must name the device"));
+        }
+        let device_id = validate::token("device", device_id)?;
+        self.store
+            .read(|tx| tx.push_device(device_id))?
+            .filter(|d| d.confirmed_at.is_some() && jws.verify(&d.public_key))
+            .ok_or(MfaError::InvalidCode)
+    }
+
+    /// A checked request in the write transaction: holds the user's row, reads the device
+    /// again (still confirmed, same key) and records the request's `jti` (used once) until
+    /// `remember_until`.
     fn device_request(
         &self,
         tx: &mut dyn Tx,
         field: &str,
-        jws: &Unverified,
-        device_id: &str,
+        checked: &PushDeviceRow,
         jti: &str,
-        exp: i64,
+        remember_until: i64,
+        now: i64,
     ) -> Result<DeviceRequest> {
-        if jws.header.kid.as_deref() != Some(device_id) {
-            return Err(MfaError::invalid(field, "kid must name the device"));
-        }
-        let Some(owner) = tx.push_device(device_id)?.map(|d| d.user_id) else {
-            return Err(MfaError::InvalidCode);
-        };
-        tx.hold_user(&owner)?;
+        tx.hold_user(&checked.user_id)?;
         let device = tx
-            .push_device(device_id)?
-            .filter(|d| d.confirmed_at.is_some() && jws.verify(&d.public_key))
+            .push_device(&checked.id)?
+            .filter(|d| d.confirmed_at.is_some() && d.public_key == checked.public_key)
             .ok_or(MfaError::InvalidCode)?;
         if jti.is_empty() || jti.len() > 128 {
             return Err(MfaError::invalid(field, "jti must be 1 to 128 characters"));
         }
-        if !tx.note_push_request(&format!("{device_id}:{jti}"), exp, self.now())? {
+        if !tx.note_push_request(&format!("{}:{jti}", device.id), remember_until, now)? {
             return Err(MfaError::invalid(field, "was already used"));
         }
         Ok(DeviceRequest { device })
@@ -600,11 +652,12 @@ impl Engine {
             return Err(MfaError::invalid("request", "is not a poll"));
         }
         let now = self.now();
-        push::check_lifetime("request", claims.iat, claims.exp, now)?;
+        let remember = push::check_lifetime("request", claims.iat, claims.exp, now)?;
+        let checked = self.signed_by_device("request", &jws, &claims.device)?;
+        let key = self.push_key()?;
         self.store.write(|tx| {
             let DeviceRequest { device } =
-                self.device_request(tx, "request", &jws, &claims.device, &claims.jti, claims.exp)?;
-            let key = self.push_key(tx)?;
+                self.device_request(tx, "request", &checked, &claims.jti, remember, now)?;
             let mut challenges = Vec::new();
             if device.suspended_at.is_none() {
                 for row in tx.pending_push_challenges(&device.user_id, now)? {
@@ -659,17 +712,12 @@ impl Engine {
             Some(_) => return Err(MfaError::invalid("reason", "must be not_me or cancelled")),
         };
         let now = self.now();
-        push::check_lifetime("response", claims.iat, claims.exp, now)?;
+        let remember = push::check_lifetime("response", claims.iat, claims.exp, now)?;
         let challenge_id = validate::token("challenge", &claims.challenge)?;
+        let checked = self.signed_by_device("response", &jws, &claims.device)?;
         self.write_noting(|tx, notices| {
-            let DeviceRequest { device } = self.device_request(
-                tx,
-                "response",
-                &jws,
-                &claims.device,
-                &claims.jti,
-                claims.exp,
-            )?;
+            let DeviceRequest { device } =
+                self.device_request(tx, "response", &checked, &claims.jti, remember, now)?;
             let row = tx
                 .push_challenge(challenge_id)?
                 .filter(|c| {
@@ -810,6 +858,16 @@ impl Engine {
                 "reported" => return refused(tx, status, "mfa_push_suspended"),
                 "cancelled" => return refused(tx, status, "mfa_push_cancelled"),
                 _ => return refused(tx, "expired", "mfa_expired_code"),
+            }
+            // An approval is redeemed soon after it was given, while the phone that gave it is
+            // still enrolled and not suspended; a stale one only says so.
+            let fresh = row.answered_at.is_some_and(|at| at + REDEEM_SECS > now);
+            let approver = match &row.device_id {
+                Some(d) => tx.push_device(d)?,
+                None => None,
+            };
+            if !fresh || !approver.is_some_and(|d| d.suspended_at.is_none()) {
+                return refused(tx, "expired", "mfa_expired_code");
             }
             let session = self
                 .session_by_hash(tx, &token_hash)?

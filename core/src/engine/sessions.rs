@@ -5,7 +5,7 @@
 //! (256 random bits) of which only the SHA-256 is stored. A pending session (a sign-in
 //! waiting for its MFA step) authenticates nothing but that step.
 
-use super::Engine;
+use super::{clip, Engine};
 use crate::api::{IssuedSession, RequestContext, RevokedSessions, SessionInfo, SessionSummary};
 use crate::audit::AuditAction;
 use crate::clock::iso8601;
@@ -36,10 +36,6 @@ impl Engine {
         });
         let now = self.now();
         let token = crypto::b64url(&crypto::random_bytes(32)?);
-        let clip = |s: &Option<String>| {
-            s.as_ref()
-                .map(|v| v.chars().filter(|c| !c.is_control()).take(256).collect())
-        };
         let row = SessionRow {
             id: crypto::new_id("ses")?,
             user_id: user_id.to_string(),

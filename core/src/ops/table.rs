@@ -7,7 +7,12 @@ use super::{Custom, Flags, Namespace, Operation, OperationInfo, Stateless};
 use crate::api::*;
 use crate::engine::{Engine, Proof};
 use crate::error::{MfaError, Result};
-use crate::{authenticator, policy, SecretKey};
+use crate::{authenticator, policy, push, SecretKey};
+
+/// Why the phone library writes the push functions by hand.
+const PHONE_NOTE: &str =
+    "The phone library signs through a signer the app implements (the key stays \
+    in Android Keystore or the Secure Enclave), so it writes the push functions by hand.";
 
 /// The parts of a row that most operations leave at their defaults.
 struct Extra {
@@ -275,7 +280,7 @@ operations! {
         &r.method,
         &r.context,
     );
-    Challenge "challenge" (ChallengeRequest => PushChallenge) {
+    StartPushChallenge "push_challenge" (PushChallengeRequest => PushChallenge) {
         namespace: Namespace::Mfa, flags: Flags { sends_code: true, needs_session: true, ..DEFAULT.flags }
     } = engine |e, r| e.push_challenge(&r);
     GetPushStatus "push_status" (PushStatusRequest => PushStatus) {
@@ -290,6 +295,48 @@ operations! {
     RespondToPush "push_respond" (PushRespondRequest => PushAnswerResult) {
         namespace: Namespace::Mfa
     } = engine |e, r| e.push_respond(&r);
+    PushPhoneKeyOp "push_phone_key" (PushPhoneKeyRequest => PushPhoneKey) {
+        namespace: Namespace::Authenticator,
+        flags: Flags { stateless: true, quick: true, ..DEFAULT.flags },
+        custom: Custom { uniffi: true, ..DEFAULT.custom },
+        note: Some(PHONE_NOTE)
+    } = alone |_e, _r| push::phone::software::new_key();
+    ParsePushEnrollment "parse_push_enrollment" (ParsePushEnrollmentRequest => push::EnrollmentUri) {
+        namespace: Namespace::Authenticator,
+        flags: Flags { stateless: true, quick: true, ..DEFAULT.flags },
+        custom: Custom { uniffi: true, ..DEFAULT.custom },
+        note: Some(PHONE_NOTE)
+    } = alone |_e, r| push::EnrollmentUri::parse(&r.uri);
+    PushRegistrationMessage "push_registration" (PushRegistrationRequest => SignedPushMessage) {
+        namespace: Namespace::Authenticator,
+        flags: Flags { stateless: true, quick: true, ..DEFAULT.flags },
+        custom: Custom { uniffi: true, ..DEFAULT.custom },
+        note: Some(PHONE_NOTE)
+    } = alone |_e, r| push::phone::software::registration(&r);
+    PinPushServerKey "pin_push_server_key" (PinPushServerKeyRequest => PinnedPushServerKey) {
+        namespace: Namespace::Authenticator,
+        flags: Flags { stateless: true, quick: true, ..DEFAULT.flags },
+        custom: Custom { uniffi: true, ..DEFAULT.custom },
+        note: Some(PHONE_NOTE)
+    } = alone |_e, r| push::phone::software::pin(&r);
+    PushPollMessage "push_poll" (PushPollRequest => SignedPushMessage) {
+        namespace: Namespace::Authenticator,
+        flags: Flags { stateless: true, quick: true, ..DEFAULT.flags },
+        custom: Custom { uniffi: true, ..DEFAULT.custom },
+        note: Some(PHONE_NOTE)
+    } = alone |_e, r| push::phone::software::poll(&r);
+    OpenPushChallenge "open_push_challenge" (OpenPushChallengeRequest => push::ChallengeClaims) {
+        namespace: Namespace::Authenticator,
+        flags: Flags { stateless: true, quick: true, ..DEFAULT.flags },
+        custom: Custom { uniffi: true, ..DEFAULT.custom },
+        note: Some(PHONE_NOTE)
+    } = alone |_e, r| push::phone::software::open(&r);
+    PushAnswerMessage "push_answer" (PushAnswerRequest => SignedPushMessage) {
+        namespace: Namespace::Authenticator,
+        flags: Flags { stateless: true, quick: true, ..DEFAULT.flags },
+        custom: Custom { uniffi: true, ..DEFAULT.custom },
+        note: Some(PHONE_NOTE)
+    } = alone |_e, r| push::phone::software::answer(&r);
     PasskeyRegistrationOptions "get_passkey_registration_options" (PasskeyOptionsRequest => PasskeyOptions) {
         guide_name: Some("getPasskeyRegistrationOptions")
     }

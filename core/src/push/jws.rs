@@ -40,14 +40,23 @@ pub trait Signer {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>>;
 }
 
-/// A JWS read but not yet verified.
-#[derive(Debug, Clone)]
+/// A JWS read but not yet verified (`Debug` shows only the header: a payload can hold a
+/// secret).
+#[derive(Clone)]
 pub struct Unverified {
     /// The protected header.
     pub header: Header,
     payload: Vec<u8>,
     signing_input: String,
     signature: Vec<u8>,
+}
+
+impl std::fmt::Debug for Unverified {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Unverified")
+            .field("header", &self.header)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Unverified {

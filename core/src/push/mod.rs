@@ -51,6 +51,11 @@ pub fn public_key(field: &str, text: &str) -> Result<Vec<u8>> {
     let bytes = URL_SAFE_NO_PAD
         .decode(text.trim())
         .map_err(|_| MfaError::invalid(field, "must be base64url without padding"))?;
+    public_key_from_bytes(field, bytes)
+}
+
+/// [`public_key`] from the bytes themselves (a point or a SubjectPublicKeyInfo).
+pub fn public_key_from_bytes(field: &str, bytes: Vec<u8>) -> Result<Vec<u8>> {
     let point = match bytes.as_slice() {
         [0x04, ..] if bytes.len() == 65 => bytes,
         _ if bytes.len() == 91 && bytes.starts_with(&SPKI_P256_PREFIX) => bytes[26..].to_vec(),
@@ -115,7 +120,7 @@ impl jws::Signer for KeyPair {
 }
 
 /// A phone's registration, signed by the key it registers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Registration {
     /// Always `push_register`.
@@ -136,6 +141,17 @@ pub struct Registration {
     pub name: Option<String>,
     /// Unix seconds.
     pub iat: i64,
+}
+
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("enrollment", &self.enrollment)
+            .field("platform", &self.platform)
+            .field("name", &self.name)
+            .field("iat", &self.iat)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A phone asking for its pending challenges.
@@ -183,10 +199,11 @@ pub struct Answer {
 }
 
 /// What the server signs about a challenge for the phone to show.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChallengeClaims {
-    /// Always `push_challenge`.
+    /// The kind of message: "push_challenge".
     pub typ: String,
     /// The challenge id.
     pub challenge: String,
@@ -212,29 +229,47 @@ pub struct ChallengeClaims {
     pub exp: i64,
 }
 
-/// Refuses a phone request outside its lifetime: expired, living longer than
-/// [`REQUEST_MAX_AGE_SECS`], or issued in the future beyond the tolerated skew.
-pub fn check_lifetime(field: &str, iat: i64, exp: i64, now: i64) -> Result<()> {
-    if exp <= now || iat > now + CLOCK_SKEW_SECS {
-        return Err(MfaError::ExpiredCode);
-    }
-    if exp < iat || exp - iat > REQUEST_MAX_AGE_SECS {
+/// Refuses a phone request outside its lifetime: living longer than
+/// [`REQUEST_MAX_AGE_SECS`], or outside `iat ..= exp` by more than the tolerated clock skew
+/// either way. Returns until when its `jti` must be remembered.
+pub fn check_lifetime(field: &str, iat: i64, exp: i64, now: i64) -> Result<i64> {
+    let life = exp.checked_sub(iat);
+    if !life.is_some_and(|l| (0..=REQUEST_MAX_AGE_SECS).contains(&l)) {
         return Err(MfaError::invalid(
             field,
             format!("must live at most {REQUEST_MAX_AGE_SECS} seconds (exp - iat)"),
         ));
     }
-    Ok(())
+    let Some(valid_until) = exp.checked_add(CLOCK_SKEW_SECS) else {
+        return Err(MfaError::invalid(field, "exp is out of range"));
+    };
+    if valid_until <= now || iat.saturating_sub(CLOCK_SKEW_SECS) > now {
+        return Err(MfaError::ExpiredCode);
+    }
+    Ok(valid_until)
+}
+
+/// Whether `url` may be where phones send their requests: `https://…`, or plain HTTP to this
+/// machine (`http://localhost`, `http://127.0.0.1`, with a port or path) for development.
+pub fn service_url_ok(url: &str) -> bool {
+    let local = ["http://localhost", "http://127.0.0.1"].iter().any(|p| {
+        url.strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(':') || rest.starts_with('/'))
+    });
+    url.len() <= 512
+        && (url.starts_with("https://") && url.len() > "https://".len() || local)
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// The enrollment a QR code carries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct EnrollmentUri {
     /// `pen_…` id.
     pub enrollment: String,
     /// One-time secret.
+    #[schemars(extend("x-secret" = true))]
     pub secret: String,
     /// The application's name.
     pub issuer: String,
@@ -246,6 +281,19 @@ pub struct EnrollmentUri {
     pub service_url: String,
     /// Unix seconds.
     pub expires_at: i64,
+}
+
+impl std::fmt::Debug for EnrollmentUri {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrollmentUri")
+            .field("enrollment", &self.enrollment)
+            .field("issuer", &self.issuer)
+            .field("account", &self.account)
+            .field("fingerprint", &self.fingerprint)
+            .field("service_url", &self.service_url)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 impl EnrollmentUri {
@@ -303,7 +351,12 @@ impl EnrollmentUri {
             expires_at: take("exp")?
                 .parse()
                 .map_err(|_| bad("exp must be Unix seconds"))?,
-            service_url: fields.remove("url").unwrap_or_default(),
+            service_url: match fields.remove("url") {
+                Some(u) if !service_url_ok(&u) => {
+                    return Err(bad("url must be https:// (http:// only for localhost)"))
+                }
+                u => u.unwrap_or_default(),
+            },
         })
     }
 }

@@ -131,3 +131,98 @@ pub fn answer(
     };
     sign(signer, Some(device_id), &claims)
 }
+
+/// The phone's side with a software key given as PKCS#8 (simulated phones and tests): what
+/// the `push_phone_key`, `push_registration`, `pin_push_server_key`, `push_poll`,
+/// `open_push_challenge` and `push_answer` operations run.
+pub mod software {
+    use super::super::{fingerprint, public_key, ChallengeClaims, EnrollmentUri, KeyPair};
+    use crate::api::{
+        OpenPushChallengeRequest, PinPushServerKeyRequest, PinnedPushServerKey, PushAnswerRequest,
+        PushPhoneKey, PushPollRequest, PushRegistrationRequest, SignedPushMessage, UnixTime,
+    };
+    use crate::clock::{Clock, SystemClock};
+    use crate::crypto::b64url;
+    use crate::error::{MfaError, Result};
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+
+    fn now(time: Option<UnixTime>) -> i64 {
+        time.map_or_else(|| SystemClock.now(), |t| t.0)
+    }
+
+    fn key(private_key: &str) -> Result<KeyPair> {
+        let der =
+            zeroize::Zeroizing::new(URL_SAFE_NO_PAD.decode(private_key.trim()).map_err(|_| {
+                MfaError::invalid("privateKey", "must be base64url without padding")
+            })?);
+        KeyPair::from_pkcs8(&der)
+    }
+
+    /// A new software key.
+    pub fn new_key() -> Result<PushPhoneKey> {
+        let der = KeyPair::generate_pkcs8()?;
+        Ok(PushPhoneKey {
+            public_key: b64url(&KeyPair::from_pkcs8(&der)?.public_key()),
+            private_key: b64url(&der),
+        })
+    }
+
+    /// `push_registration`.
+    pub fn registration(r: &PushRegistrationRequest) -> Result<SignedPushMessage> {
+        let uri = EnrollmentUri::parse(&r.uri)?;
+        let key = key(r.private_key.expose())?;
+        let message = super::registration(
+            &uri,
+            &key.public_key(),
+            &key,
+            &r.platform,
+            r.push_token.as_deref(),
+            r.name.as_deref(),
+            now(r.time),
+        )?;
+        Ok(SignedPushMessage { message })
+    }
+
+    /// `pin_push_server_key`.
+    pub fn pin(r: &PinPushServerKeyRequest) -> Result<PinnedPushServerKey> {
+        let point = super::pin_server_key(&EnrollmentUri::parse(&r.uri)?, &r.server_key)?;
+        Ok(PinnedPushServerKey {
+            fingerprint: fingerprint(&point),
+            server_key: b64url(&point),
+        })
+    }
+
+    /// `push_poll`.
+    pub fn poll(r: &PushPollRequest) -> Result<SignedPushMessage> {
+        let key = key(r.private_key.expose())?;
+        Ok(SignedPushMessage {
+            message: super::poll(&r.device_id, &key, now(r.time))?,
+        })
+    }
+
+    /// `open_push_challenge`.
+    pub fn open(r: &OpenPushChallengeRequest) -> Result<ChallengeClaims> {
+        let server = public_key("serverKey", &r.server_key)?;
+        super::open_challenge(&r.details, &server, now(r.time))
+    }
+
+    /// `push_answer`.
+    pub fn answer(r: &PushAnswerRequest) -> Result<SignedPushMessage> {
+        let at = now(r.time);
+        let server = public_key("serverKey", &r.server_key)?;
+        let challenge = super::open_challenge(&r.details, &server, at)?;
+        let key = key(r.private_key.expose())?;
+        Ok(SignedPushMessage {
+            message: super::answer(
+                &challenge,
+                &r.device_id,
+                &r.action,
+                r.number.as_deref(),
+                r.reason.as_deref(),
+                &key,
+                at,
+            )?,
+        })
+    }
+}

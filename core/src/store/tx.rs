@@ -311,8 +311,8 @@ pub trait RolloutTx {
 
 /// Push approvals: enrollments, devices, challenges and seen request ids.
 pub trait PushTx {
-    /// Stores an enrollment, dropping the user's earlier enrollments, their devices that
-    /// were never confirmed, and anyone's expired enrollments.
+    /// Stores an enrollment, dropping the user's earlier enrollments and devices that were
+    /// never confirmed, and anyone's expired enrollments and unconfirmed devices.
     fn put_push_enrollment(&mut self, row: &PushEnrollmentRow, now: i64) -> Result<()>;
     /// The user an enrollment is for (read before holding the user).
     fn push_enrollment_owner(&mut self, id: &str) -> Result<Option<String>>;

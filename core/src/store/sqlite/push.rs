@@ -59,8 +59,8 @@ impl PushTx for SqliteTx<'_> {
             params![e.user_id, now],
         )?;
         self.exec(
-            "DELETE FROM push_devices WHERE user_id = ?1 AND confirmed_at IS NULL",
-            [&e.user_id],
+            "DELETE FROM push_devices WHERE confirmed_at IS NULL AND (user_id = ?1 OR confirm_expires_at <= ?2)",
+            params![e.user_id, now],
         )?;
         self.exec(
             "INSERT INTO push_enrollments (id, user_id, secret_hash, name, created_at, expires_at)

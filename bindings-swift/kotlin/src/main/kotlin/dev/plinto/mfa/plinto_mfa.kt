@@ -38,6 +38,7 @@ import dev.plinto.mfa.core.AuthenticatorCode
 import dev.plinto.mfa.core.Authorization
 import dev.plinto.mfa.core.AuthorizeRequest
 import dev.plinto.mfa.core.BackupCodes
+import dev.plinto.mfa.core.ChallengeClaims
 import dev.plinto.mfa.core.ChangeEmailRequest
 import dev.plinto.mfa.core.ChangePasswordRequest
 import dev.plinto.mfa.core.ConfigureRequest
@@ -51,6 +52,7 @@ import dev.plinto.mfa.core.EnableMfaRequest
 import dev.plinto.mfa.core.EnableMfaResult
 import dev.plinto.mfa.core.EnforceRolloutRequest
 import dev.plinto.mfa.core.EnforceRolloutResult
+import dev.plinto.mfa.core.EnrollmentUri
 import dev.plinto.mfa.core.ExportAuditRequest
 import dev.plinto.mfa.core.FfiConverterTypeAccountCode
 import dev.plinto.mfa.core.FfiConverterTypeAdminResult
@@ -60,6 +62,7 @@ import dev.plinto.mfa.core.FfiConverterTypeAuthenticatorCode
 import dev.plinto.mfa.core.FfiConverterTypeAuthorization
 import dev.plinto.mfa.core.FfiConverterTypeAuthorizeRequest
 import dev.plinto.mfa.core.FfiConverterTypeBackupCodes
+import dev.plinto.mfa.core.FfiConverterTypeChallengeClaims
 import dev.plinto.mfa.core.FfiConverterTypeChangeEmailRequest
 import dev.plinto.mfa.core.FfiConverterTypeChangePasswordRequest
 import dev.plinto.mfa.core.FfiConverterTypeConfigureRequest
@@ -73,6 +76,7 @@ import dev.plinto.mfa.core.FfiConverterTypeEnableMfaRequest
 import dev.plinto.mfa.core.FfiConverterTypeEnableMfaResult
 import dev.plinto.mfa.core.FfiConverterTypeEnforceRolloutRequest
 import dev.plinto.mfa.core.FfiConverterTypeEnforceRolloutResult
+import dev.plinto.mfa.core.FfiConverterTypeEnrollmentUri
 import dev.plinto.mfa.core.FfiConverterTypeExportAuditRequest
 import dev.plinto.mfa.core.FfiConverterTypeGetFallbackMethodsRequest
 import dev.plinto.mfa.core.FfiConverterTypeGetMfaStatusRequest
@@ -93,7 +97,17 @@ import dev.plinto.mfa.core.FfiConverterTypePasskeyAuthenticationOptionsRequest
 import dev.plinto.mfa.core.FfiConverterTypePasskeyInfo
 import dev.plinto.mfa.core.FfiConverterTypePasskeyOptions
 import dev.plinto.mfa.core.FfiConverterTypePasskeyOptionsRequest
+import dev.plinto.mfa.core.FfiConverterTypePushAnswerResult
+import dev.plinto.mfa.core.FfiConverterTypePushChallenge
+import dev.plinto.mfa.core.FfiConverterTypePushChallengeRequest
+import dev.plinto.mfa.core.FfiConverterTypePushPending
+import dev.plinto.mfa.core.FfiConverterTypePushPendingRequest
+import dev.plinto.mfa.core.FfiConverterTypePushRegistration
+import dev.plinto.mfa.core.FfiConverterTypePushRespondRequest
+import dev.plinto.mfa.core.FfiConverterTypePushStatus
+import dev.plinto.mfa.core.FfiConverterTypePushStatusRequest
 import dev.plinto.mfa.core.FfiConverterTypeRegenerateBackupCodesRequest
+import dev.plinto.mfa.core.FfiConverterTypeRegisterPushDeviceRequest
 import dev.plinto.mfa.core.FfiConverterTypeRemoveFactorRequest
 import dev.plinto.mfa.core.FfiConverterTypeRemoveFactorResult
 import dev.plinto.mfa.core.FfiConverterTypeRemovePasskeyRequest
@@ -150,7 +164,17 @@ import dev.plinto.mfa.core.PasskeyAuthenticationOptionsRequest
 import dev.plinto.mfa.core.PasskeyInfo
 import dev.plinto.mfa.core.PasskeyOptions
 import dev.plinto.mfa.core.PasskeyOptionsRequest
+import dev.plinto.mfa.core.PushAnswerResult
+import dev.plinto.mfa.core.PushChallenge
+import dev.plinto.mfa.core.PushChallengeRequest
+import dev.plinto.mfa.core.PushPending
+import dev.plinto.mfa.core.PushPendingRequest
+import dev.plinto.mfa.core.PushRegistration
+import dev.plinto.mfa.core.PushRespondRequest
+import dev.plinto.mfa.core.PushStatus
+import dev.plinto.mfa.core.PushStatusRequest
 import dev.plinto.mfa.core.RegenerateBackupCodesRequest
+import dev.plinto.mfa.core.RegisterPushDeviceRequest
 import dev.plinto.mfa.core.RemoveFactorRequest
 import dev.plinto.mfa.core.RemoveFactorResult
 import dev.plinto.mfa.core.RemovePasskeyRequest
@@ -197,6 +221,7 @@ import dev.plinto.mfa.core.RustBuffer as RustBufferAuthenticatorCode
 import dev.plinto.mfa.core.RustBuffer as RustBufferAuthorization
 import dev.plinto.mfa.core.RustBuffer as RustBufferAuthorizeRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferBackupCodes
+import dev.plinto.mfa.core.RustBuffer as RustBufferChallengeClaims
 import dev.plinto.mfa.core.RustBuffer as RustBufferChangeEmailRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferChangePasswordRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferConfigureRequest
@@ -210,6 +235,7 @@ import dev.plinto.mfa.core.RustBuffer as RustBufferEnableMfaRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferEnableMfaResult
 import dev.plinto.mfa.core.RustBuffer as RustBufferEnforceRolloutRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferEnforceRolloutResult
+import dev.plinto.mfa.core.RustBuffer as RustBufferEnrollmentUri
 import dev.plinto.mfa.core.RustBuffer as RustBufferExportAuditRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferGetFallbackMethodsRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferGetMfaStatusRequest
@@ -230,7 +256,17 @@ import dev.plinto.mfa.core.RustBuffer as RustBufferPasskeyAuthenticationOptionsR
 import dev.plinto.mfa.core.RustBuffer as RustBufferPasskeyInfo
 import dev.plinto.mfa.core.RustBuffer as RustBufferPasskeyOptions
 import dev.plinto.mfa.core.RustBuffer as RustBufferPasskeyOptionsRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferPushAnswerResult
+import dev.plinto.mfa.core.RustBuffer as RustBufferPushChallenge
+import dev.plinto.mfa.core.RustBuffer as RustBufferPushChallengeRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferPushPending
+import dev.plinto.mfa.core.RustBuffer as RustBufferPushPendingRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferPushRegistration
+import dev.plinto.mfa.core.RustBuffer as RustBufferPushRespondRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferPushStatus
+import dev.plinto.mfa.core.RustBuffer as RustBufferPushStatusRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRegenerateBackupCodesRequest
+import dev.plinto.mfa.core.RustBuffer as RustBufferRegisterPushDeviceRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRemoveFactorRequest
 import dev.plinto.mfa.core.RustBuffer as RustBufferRemoveFactorResult
 import dev.plinto.mfa.core.RustBuffer as RustBufferRemovePasskeyRequest
@@ -896,6 +932,12 @@ internal interface UniffiCallbackInterfacePasswordCheckMethod0 : com.sun.jna.Cal
 internal interface UniffiCallbackInterfaceSecurityNotifierMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`notification`: RustBufferNotification.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
+internal interface UniffiCallbackInterfacePushKeyStoreMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfacePushKeyStoreMethod1 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`message`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
+}
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "send")
 internal open class UniffiVTableCallbackInterfaceMessageSender(
     @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
@@ -953,6 +995,28 @@ internal open class UniffiVTableCallbackInterfaceSecurityNotifier(
     }
 
 }
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "publicKey", "sign")
+internal open class UniffiVTableCallbackInterfacePushKeyStore(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `publicKey`: UniffiCallbackInterfacePushKeyStoreMethod0? = null,
+    @JvmField internal var `sign`: UniffiCallbackInterfacePushKeyStoreMethod1? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `publicKey`: UniffiCallbackInterfacePushKeyStoreMethod0? = null,
+        `sign`: UniffiCallbackInterfacePushKeyStoreMethod1? = null,
+    ): UniffiVTableCallbackInterfacePushKeyStore(`uniffiFree`,`uniffiClone`,`publicKey`,`sign`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfacePushKeyStore) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `publicKey` = other.`publicKey`
+        `sign` = other.`sign`
+    }
+
+}
 
 // A JNA Library to expose the extern-C FFI definitions.
 // This is an implementation detail which will be called internally by the public API.
@@ -987,6 +1051,20 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_plinto_mfa_checksum_func_parse_otpauth_uri(
     ): Int
     external fun uniffi_plinto_mfa_checksum_func_error_codes(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_func_open_push_challenge(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_func_parse_push_enrollment(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_func_pin_push_server_key(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_func_push_answer(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_func_push_phone_key(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_func_push_poll(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_func_push_registration(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_vault_accounts(
     ): Int
@@ -1052,7 +1130,17 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_list_sessions(
     ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_push_challenge(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_push_pending(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_push_respond(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_push_status(
+    ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_regenerate_mfa_backup_codes(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_engine_register_push_device(
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_engine_remove_factor(
     ): Int
@@ -1108,6 +1196,14 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_plinto_mfa_checksum_method_securitynotifier_notify(
     ): Int
+    external fun uniffi_plinto_mfa_checksum_method_pushkeystore_public_key(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_pushkeystore_sign(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_softwarepushkey_public_key(
+    ): Int
+    external fun uniffi_plinto_mfa_checksum_method_softwarepushkey_sign(
+    ): Int
     external fun uniffi_plinto_mfa_checksum_constructor_vault_from_json(
     ): Int
     external fun uniffi_plinto_mfa_checksum_constructor_vault_new(
@@ -1132,6 +1228,7 @@ internal object UniffiLib {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "plinto_mfa"))
         uniffiCallbackInterfaceMessageSender.register(this)
         uniffiCallbackInterfacePasswordCheck.register(this)
+        uniffiCallbackInterfacePushKeyStore.register(this)
         uniffiCallbackInterfaceSecurityNotifier.register(this)
         dev.plinto.mfa.core.uniffiEnsureInitialized()
         
@@ -1216,8 +1313,18 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_list_sessions(`ptr`: Long,`request`: RustBufferListSessionsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_push_challenge(`ptr`: Long,`request`: RustBufferPushChallengeRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferPushChallenge.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_push_pending(`ptr`: Long,`request`: RustBufferPushPendingRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferPushPending.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_push_respond(`ptr`: Long,`request`: RustBufferPushRespondRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferPushAnswerResult.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_push_status(`ptr`: Long,`request`: RustBufferPushStatusRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferPushStatus.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_regenerate_mfa_backup_codes(`ptr`: Long,`request`: RustBufferRegenerateBackupCodesRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferBackupCodes.ByValue
+    external fun uniffi_plinto_mfa_fn_method_engine_register_push_device(`ptr`: Long,`request`: RustBufferRegisterPushDeviceRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferPushRegistration.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_remove_factor(`ptr`: Long,`request`: RustBufferRemoveFactorRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferRemoveFactorResult.ByValue
     external fun uniffi_plinto_mfa_fn_method_engine_remove_passkey(`ptr`: Long,`request`: RustBufferRemovePasskeyRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1290,6 +1397,24 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_plinto_mfa_fn_method_securitynotifier_notify(`ptr`: Long,`notification`: RustBufferNotification.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_plinto_mfa_fn_clone_pushkeystore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_plinto_mfa_fn_free_pushkeystore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_plinto_mfa_fn_init_callback_vtable_pushkeystore(`vtable`: UniffiVTableCallbackInterfacePushKeyStore,
+    ): Unit
+    external fun uniffi_plinto_mfa_fn_method_pushkeystore_public_key(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_plinto_mfa_fn_method_pushkeystore_sign(`ptr`: Long,`message`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_plinto_mfa_fn_clone_softwarepushkey(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_plinto_mfa_fn_free_softwarepushkey(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_plinto_mfa_fn_method_softwarepushkey_public_key(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_plinto_mfa_fn_method_softwarepushkey_sign(`ptr`: Long,`message`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_plinto_mfa_fn_func_account_code(`account`: RustBufferOtpAccount.ByValue,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferAuthenticatorCode.ByValue
     external fun uniffi_plinto_mfa_fn_func_account_uri(`account`: RustBufferOtpAccount.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1299,6 +1424,20 @@ internal object UniffiLib {
     external fun uniffi_plinto_mfa_fn_func_parse_otpauth_uri(`uri`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferOtpAccount.ByValue
     external fun uniffi_plinto_mfa_fn_func_error_codes(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_plinto_mfa_fn_func_open_push_challenge(`details`: RustBuffer.ByValue,`serverKey`: RustBuffer.ByValue,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferChallengeClaims.ByValue
+    external fun uniffi_plinto_mfa_fn_func_parse_push_enrollment(`uri`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferEnrollmentUri.ByValue
+    external fun uniffi_plinto_mfa_fn_func_pin_push_server_key(`uri`: RustBuffer.ByValue,`serverKey`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_plinto_mfa_fn_func_push_answer(`challenge`: RustBufferChallengeClaims.ByValue,`deviceId`: RustBuffer.ByValue,`action`: RustBuffer.ByValue,`key`: Long,`number`: RustBuffer.ByValue,`reason`: RustBuffer.ByValue,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_plinto_mfa_fn_func_push_phone_key(uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_plinto_mfa_fn_func_push_poll(`deviceId`: RustBuffer.ByValue,`key`: Long,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_plinto_mfa_fn_func_push_registration(`uri`: RustBuffer.ByValue,`key`: Long,`platform`: RustBuffer.ByValue,`pushToken`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_plinto_mfa_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1434,6 +1573,27 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_plinto_mfa_checksum_func_error_codes() and 0xFFFF) != 58412) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_plinto_mfa_checksum_func_open_push_challenge() and 0xFFFF) != 6785) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_func_parse_push_enrollment() and 0xFFFF) != 11888) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_func_pin_push_server_key() and 0xFFFF) != 52456) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_func_push_answer() and 0xFFFF) != 36330) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_func_push_phone_key() and 0xFFFF) != 25119) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_func_push_poll() and 0xFFFF) != 46437) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_func_push_registration() and 0xFFFF) != 63343) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_plinto_mfa_checksum_method_vault_accounts() and 0xFFFF) != 17848) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1530,10 +1690,25 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_list_sessions() and 0xFFFF) != 18135) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_push_challenge() and 0xFFFF) != 65117) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_push_pending() and 0xFFFF) != 20678) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_push_respond() and 0xFFFF) != 27268) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_push_status() and 0xFFFF) != 10814) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_regenerate_mfa_backup_codes() and 0xFFFF) != 11837) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_remove_factor() and 0xFFFF) != 10996) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_register_push_device() and 0xFFFF) != 62222) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_remove_factor() and 0xFFFF) != 30454) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_remove_passkey() and 0xFFFF) != 44591) {
@@ -1612,6 +1787,18 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_securitynotifier_notify() and 0xFFFF) != 22483) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_pushkeystore_public_key() and 0xFFFF) != 6688) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_pushkeystore_sign() and 0xFFFF) != 61020) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_softwarepushkey_public_key() and 0xFFFF) != 11111) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_plinto_mfa_checksum_method_softwarepushkey_sign() and 0xFFFF) != 39226) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_constructor_vault_from_json() and 0xFFFF) != 19372) {
@@ -1937,6 +2124,25 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
     }
 }
 
+/**
+ * @suppress
+ */
+public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
+    override fun read(buf: ByteBuffer): ByteArray {
+        val len = buf.getInt()
+        val byteArr = ByteArray(len)
+        buf.get(byteArr)
+        return byteArr
+    }
+    override fun allocationSize(value: ByteArray): ULong {
+        return 4UL + value.size.toULong()
+    }
+    override fun write(value: ByteArray, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        buf.put(value)
+    }
+}
+
 
 // This template implements a class for working with a Rust struct via a handle
 // to the live Rust struct on the other side of the FFI.
@@ -2206,13 +2412,54 @@ public interface EngineInterface {
     fun `listSessions`(`request`: ListSessionsRequest): List<SessionSummary>
     
     /**
+     * Sends a push challenge to the user's phones for a pending sign-in or a signed-in
+     * session's step-up (`sessionId`), and returns the number the sign-in screen shows: the user
+     * types it on the phone to approve. One challenge is pending per user (a new one cancels the
+     * old); it is created even when no push message could be sent (phones that poll still find
+     * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
+     * successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
+     */
+    fun `pushChallenge`(`request`: PushChallengeRequest): PushChallenge
+    
+    /**
+     * A phone asks for its user's pending challenge (after a push message, or on its own when
+     * it has no push token), with a request signed by its device key.
+     */
+    fun `pushPending`(`request`: PushPendingRequest): PushPending
+    
+    /**
+     * A phone answers a challenge with a response signed by its device key: `approve` with the
+     * number the user typed, `deny`, or `report` (not me: push is suspended for the user until
+     * they sign in with another factor). A wrong number ends the challenge. Each response is
+     * used once and lives at most 60 seconds.
+     */
+    fun `pushRespond`(`request`: PushRespondRequest): PushAnswerResult
+    
+    /**
+     * Where a push challenge stands, for the sign-in page (poll every second or two). An
+     * approved challenge completes the pending sign-in (or refreshes the session's MFA time)
+     * exactly as `verifyMfa` does, once: the first call that sees the approval gets the
+     * session.
+     */
+    fun `pushStatus`(`request`: PushStatusRequest): PushStatus
+    
+    /**
      * Replaces the user's backup codes with `count` new ones (default from settings, 10): a
      * step-up operation (`backup_codes_regenerate`).
      */
     fun `regenerateMfaBackupCodes`(`request`: RegenerateBackupCodesRequest): BackupCodes
     
     /**
-     * Removes one authenticator device (`dev_…`) or SMS/email destination (`chn_…`, from
+     * A phone registers for push approvals with the signed registration made from the
+     * enrollment QR code (see `pushRegistration` in the phone library). The device becomes
+     * active when the user types the answer's `confirmationCode` on the sign-in page
+     * (`verifyMfa` with method `push` and the user's id), within the enrollment's five minutes.
+     */
+    fun `registerPushDevice`(`request`: RegisterPushDeviceRequest): PushRegistration
+    
+    /**
+     * Removes one authenticator device (`dev_…`), SMS/email destination (`chn_…`) or push device
+     * (`pdv_…`, from
      * `getMfaStatus`): needs the password (or a password check in the last five minutes) and
      * the step-up (`factor_remove`). Removing the last factor is turning MFA off, with the rules
      * of `disableMfa` (a `confirmationCode` is then required).
@@ -2991,6 +3238,90 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
+     * Sends a push challenge to the user's phones for a pending sign-in or a signed-in
+     * session's step-up (`sessionId`), and returns the number the sign-in screen shows: the user
+     * types it on the phone to approve. One challenge is pending per user (a new one cancels the
+     * old); it is created even when no push message could be sent (phones that poll still find
+     * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
+     * successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
+     */
+    @Throws(MfaException::class)override fun `pushChallenge`(`request`: PushChallengeRequest): PushChallenge {
+            return FfiConverterTypePushChallenge.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_push_challenge(
+        it,
+        
+        FfiConverterTypePushChallengeRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * A phone asks for its user's pending challenge (after a push message, or on its own when
+     * it has no push token), with a request signed by its device key.
+     */
+    @Throws(MfaException::class)override fun `pushPending`(`request`: PushPendingRequest): PushPending {
+            return FfiConverterTypePushPending.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_push_pending(
+        it,
+        
+        FfiConverterTypePushPendingRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * A phone answers a challenge with a response signed by its device key: `approve` with the
+     * number the user typed, `deny`, or `report` (not me: push is suspended for the user until
+     * they sign in with another factor). A wrong number ends the challenge. Each response is
+     * used once and lives at most 60 seconds.
+     */
+    @Throws(MfaException::class)override fun `pushRespond`(`request`: PushRespondRequest): PushAnswerResult {
+            return FfiConverterTypePushAnswerResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_push_respond(
+        it,
+        
+        FfiConverterTypePushRespondRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Where a push challenge stands, for the sign-in page (poll every second or two). An
+     * approved challenge completes the pending sign-in (or refreshes the session's MFA time)
+     * exactly as `verifyMfa` does, once: the first call that sees the approval gets the
+     * session.
+     */
+    @Throws(MfaException::class)override fun `pushStatus`(`request`: PushStatusRequest): PushStatus {
+            return FfiConverterTypePushStatus.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_push_status(
+        it,
+        
+        FfiConverterTypePushStatusRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Replaces the user's backup codes with `count` new ones (default from settings, 10): a
      * step-up operation (`backup_codes_regenerate`).
      */
@@ -3010,7 +3341,29 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     
     /**
-     * Removes one authenticator device (`dev_…`) or SMS/email destination (`chn_…`, from
+     * A phone registers for push approvals with the signed registration made from the
+     * enrollment QR code (see `pushRegistration` in the phone library). The device becomes
+     * active when the user types the answer's `confirmationCode` on the sign-in page
+     * (`verifyMfa` with method `push` and the user's id), within the enrollment's five minutes.
+     */
+    @Throws(MfaException::class)override fun `registerPushDevice`(`request`: RegisterPushDeviceRequest): PushRegistration {
+            return FfiConverterTypePushRegistration.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_engine_register_push_device(
+        it,
+        
+        FfiConverterTypeRegisterPushDeviceRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Removes one authenticator device (`dev_…`), SMS/email destination (`chn_…`) or push device
+     * (`pdv_…`, from
      * `getMfaStatus`): needs the password (or a password check in the last five minutes) and
      * the step-up (`factor_remove`). Removing the last factor is turning MFA off, with the rules
      * of `disableMfa` (a `confirmationCode` is then required).
@@ -4277,6 +4630,379 @@ public object FfiConverterTypePasswordCheck: FfiConverter<PasswordCheck, Long> {
 
 
 /**
+ * The phone's device key, kept by the app in the platform keystore.
+ */
+public interface PushKeyStore {
+    
+    /**
+     * The public key: an uncompressed P-256 point (65 bytes) or its SubjectPublicKeyInfo
+     * DER (what Android's `getEncoded()` and iOS's `SecKeyCopyExternalRepresentation` give).
+     */
+    fun `publicKey`(): kotlin.ByteArray
+    
+    /**
+     * Signs `message` with ECDSA P-256 over SHA-256 (`SHA256withECDSA`,
+     * `ecdsaSignatureMessageX962SHA256`): DER or raw `r || s`.
+     */
+    fun `sign`(`message`: kotlin.ByteArray): kotlin.ByteArray
+    
+    companion object
+}
+
+/**
+ * The phone's device key, kept by the app in the platform keystore.
+ */
+open class PushKeyStoreImpl: Disposable, AutoCloseable, PushKeyStore
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_plinto_mfa_fn_free_pushkeystore(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_plinto_mfa_fn_clone_pushkeystore(handle, status)
+        }
+    }
+
+    
+    /**
+     * The public key: an uncompressed P-256 point (65 bytes) or its SubjectPublicKeyInfo
+     * DER (what Android's `getEncoded()` and iOS's `SecKeyCopyExternalRepresentation` give).
+     */
+    @Throws(KeyStoreFailure::class)override fun `publicKey`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(KeyStoreFailure) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_pushkeystore_public_key(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Signs `message` with ECDSA P-256 over SHA-256 (`SHA256withECDSA`,
+     * `ecdsaSignatureMessageX962SHA256`): DER or raw `r || s`.
+     */
+    @Throws(KeyStoreFailure::class)override fun `sign`(`message`: kotlin.ByteArray): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(KeyStoreFailure) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_pushkeystore_sign(
+        it,
+        
+        FfiConverterByteArray.lower(`message`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfacePushKeyStore {
+    internal object `publicKey`: UniffiCallbackInterfacePushKeyStoreMethod0 {
+        override fun callback(`uniffiHandle`: Long,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypePushKeyStore.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`publicKey`(
+                )
+            }
+            val writeReturn = { value: kotlin.ByteArray -> uniffiOutReturn.setValue(FfiConverterByteArray.lower(value)) }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: KeyStoreFailure -> FfiConverterTypeKeyStoreFailure.lower(e) }
+            )
+        }
+    }
+    internal object `sign`: UniffiCallbackInterfacePushKeyStoreMethod1 {
+        override fun callback(`uniffiHandle`: Long,`message`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypePushKeyStore.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`sign`(
+                    FfiConverterByteArray.lift(`message`),
+                )
+            }
+            val writeReturn = { value: kotlin.ByteArray -> uniffiOutReturn.setValue(FfiConverterByteArray.lower(value)) }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: KeyStoreFailure -> FfiConverterTypeKeyStoreFailure.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypePushKeyStore.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypePushKeyStore.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfacePushKeyStore.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `publicKey`,
+        `sign`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_plinto_mfa_fn_init_callback_vtable_pushkeystore(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePushKeyStore: FfiConverter<PushKeyStore, Long> {
+    internal val handleMap = UniffiHandleMap<PushKeyStore>()
+
+    override fun lower(value: PushKeyStore): Long {
+        if (value is PushKeyStoreImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): PushKeyStore {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PushKeyStoreImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): PushKeyStore {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: PushKeyStore) = 8UL
+
+    override fun write(value: PushKeyStore, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
  * The app's way to tell users about security events (a push message, an email service).
  */
 public interface SecurityNotifier {
@@ -4505,6 +5231,296 @@ public object FfiConverterTypeSecurityNotifier: FfiConverter<SecurityNotifier, L
     override fun allocationSize(value: SecurityNotifier) = 8UL
 
     override fun write(value: SecurityNotifier, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * A P-256 key in memory, for tests and simulated phones (a real app uses its keystore).
+ */
+public interface SoftwarePushKeyInterface {
+    
+    /**
+     * The public key as an uncompressed point.
+     */
+    fun `publicKey`(): kotlin.ByteArray
+    
+    /**
+     * Signs `message` (raw `r || s`).
+     */
+    fun `sign`(`message`: kotlin.ByteArray): kotlin.ByteArray
+    
+    companion object
+}
+
+/**
+ * A P-256 key in memory, for tests and simulated phones (a real app uses its keystore).
+ */
+open class SoftwarePushKey: Disposable, AutoCloseable, SoftwarePushKeyInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_plinto_mfa_fn_free_softwarepushkey(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_plinto_mfa_fn_clone_softwarepushkey(handle, status)
+        }
+    }
+
+    
+    /**
+     * The public key as an uncompressed point.
+     */override fun `publicKey`(): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_softwarepushkey_public_key(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Signs `message` (raw `r || s`).
+     */
+    @Throws(MfaException::class)override fun `sign`(`message`: kotlin.ByteArray): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_method_softwarepushkey_sign(
+        it,
+        
+        FfiConverterByteArray.lower(`message`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSoftwarePushKey: FfiConverter<SoftwarePushKey, Long> {
+    override fun lower(value: SoftwarePushKey): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): SoftwarePushKey {
+        return SoftwarePushKey(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): SoftwarePushKey {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: SoftwarePushKey) = 8UL
+
+    override fun write(value: SoftwarePushKey, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -4935,6 +5951,77 @@ public object FfiConverterTypeVault: FfiConverter<Vault, Long> {
     override fun write(value: Vault, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
+}
+
+
+
+
+
+/**
+ * Why the app's key store could not give its key or sign.
+ */
+sealed class KeyStoreFailure: kotlin.Exception() {
+    
+    /**
+     * The key is missing, locked, or the user refused (biometrics): nothing is sent.
+     */
+    class Failed(
+        
+        /**
+         * What went wrong.
+         */
+        val `reason`: kotlin.String
+        ) : KeyStoreFailure() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+
+    
+
+
+    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<KeyStoreFailure> {
+        override fun lift(error_buf: RustBuffer.ByValue): KeyStoreFailure = FfiConverterTypeKeyStoreFailure.lift(error_buf)
+    }
+
+    
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeKeyStoreFailure : FfiConverterRustBuffer<KeyStoreFailure> {
+    override fun read(buf: ByteBuffer): KeyStoreFailure {
+        
+
+        return when(buf.getInt()) {
+            1 -> KeyStoreFailure.Failed(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: KeyStoreFailure): ULong {
+        return when(value) {
+            is KeyStoreFailure.Failed -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+        }
+    }
+
+    override fun write(value: KeyStoreFailure, buf: ByteBuffer) {
+        when(value) {
+            is KeyStoreFailure.Failed -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+
 }
 
 
@@ -5522,6 +6609,30 @@ public object FfiConverterSequenceTypeSessionSummary: FfiConverterRustBuffer<Lis
 
 
 
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
 object MfaExceptionExternalErrorHandler : UniffiRustCallStatusErrorHandler<MfaException> {
     override fun lift(error_buf: RustBuffer.ByValue): MfaException =
         dev.plinto.mfa.core.MfaException.ErrorHandler.lift(
@@ -5604,6 +6715,131 @@ object MfaExceptionExternalErrorHandler : UniffiRustCallStatusErrorHandler<MfaEx
     UniffiLib.uniffi_plinto_mfa_fn_func_error_codes(
     
         _status)
+}
+    )
+    }
+    
+
+        /**
+         * A challenge's details, if the pinned server key signed them and they have not expired:
+         * what to show the user (application, account, IP address, device) before they answer.
+         */
+    @Throws(MfaException::class) fun `openPushChallenge`(`details`: kotlin.String, `serverKey`: kotlin.String, `time`: kotlin.Long? = null): ChallengeClaims {
+            return FfiConverterTypeChallengeClaims.lift(
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_func_open_push_challenge(
+    
+        
+        FfiConverterString.lower(`details`),
+        FfiConverterString.lower(`serverKey`),
+        FfiConverterOptionalLong.lower(`time`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Reads a `plinto-push://enroll?…` URI from the enrollment QR code.
+         */
+    @Throws(MfaException::class) fun `parsePushEnrollment`(`uri`: kotlin.String): EnrollmentUri {
+            return FfiConverterTypeEnrollmentUri.lift(
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_func_parse_push_enrollment(
+    
+        
+        FfiConverterString.lower(`uri`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The server key to pin (base64url), if the one the registration's answer names matches the
+         * fingerprint in the QR code.
+         */
+    @Throws(MfaException::class) fun `pinPushServerKey`(`uri`: kotlin.String, `serverKey`: kotlin.String): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_func_pin_push_server_key(
+    
+        
+        FfiConverterString.lower(`uri`),
+        FfiConverterString.lower(`serverKey`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The signed answer to a challenge whose details were checked with `openPushChallenge`:
+         * `approve` with the number the user typed, `deny` (reason `not_me` or `cancelled`), or
+         * `report` (send it to `pushRespond`).
+         */
+    @Throws(MfaException::class) fun `pushAnswer`(`challenge`: ChallengeClaims, `deviceId`: kotlin.String, `action`: kotlin.String, `key`: PushKeyStore, `number`: kotlin.String? = null, `reason`: kotlin.String? = null, `time`: kotlin.Long? = null): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_func_push_answer(
+    
+        
+        FfiConverterTypeChallengeClaims.lower(`challenge`),
+        FfiConverterString.lower(`deviceId`),
+        FfiConverterString.lower(`action`),
+        FfiConverterTypePushKeyStore.lower(`key`),
+        FfiConverterOptionalString.lower(`number`),
+        FfiConverterOptionalString.lower(`reason`),
+        FfiConverterOptionalLong.lower(`time`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * A new software key, for tests and simulated phones.
+         */
+    @Throws(MfaException::class) fun `pushPhoneKey`(): SoftwarePushKey {
+            return FfiConverterTypeSoftwarePushKey.lift(
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_func_push_phone_key(
+    
+        _status)
+}
+    )
+    }
+    
+
+        /**
+         * A signed poll for the device's pending challenges (send it to `pushPending`).
+         */
+    @Throws(MfaException::class) fun `pushPoll`(`deviceId`: kotlin.String, `key`: PushKeyStore, `time`: kotlin.Long? = null): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_func_push_poll(
+    
+        
+        FfiConverterString.lower(`deviceId`),
+        FfiConverterTypePushKeyStore.lower(`key`),
+        FfiConverterOptionalLong.lower(`time`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The registration for an enrollment URI, signed with the device key (send it to the
+         * server's `registerPushDevice`). `platform`: `android`, `ios` or `none` (the phone polls).
+         */
+    @Throws(MfaException::class) fun `pushRegistration`(`uri`: kotlin.String, `key`: PushKeyStore, `platform`: kotlin.String, `pushToken`: kotlin.String? = null, `name`: kotlin.String? = null, `time`: kotlin.Long? = null): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
+    UniffiLib.uniffi_plinto_mfa_fn_func_push_registration(
+    
+        
+        FfiConverterString.lower(`uri`),
+        FfiConverterTypePushKeyStore.lower(`key`),
+        FfiConverterString.lower(`platform`),
+        FfiConverterOptionalString.lower(`pushToken`),
+        FfiConverterOptionalString.lower(`name`),
+        FfiConverterOptionalLong.lower(`time`),_status)
 }
     )
     }

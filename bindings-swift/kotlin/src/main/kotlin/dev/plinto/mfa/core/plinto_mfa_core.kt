@@ -1729,6 +1729,125 @@ public object FfiConverterTypeBackupCodes: FfiConverterRustBuffer<BackupCodes> {
 
 
 /**
+ * What the server signs about a challenge for the phone to show.
+ */
+data class ChallengeClaims (
+    /**
+     * The kind of message: "push_challenge".
+     */
+    var `typ`: kotlin.String
+    , 
+    /**
+     * The challenge id.
+     */
+    var `challenge`: kotlin.String
+    , 
+    /**
+     * The value the answer must carry.
+     */
+    var `nonce`: kotlin.String
+    , 
+    /**
+     * The account (email) signing in.
+     */
+    var `account`: kotlin.String
+    , 
+    /**
+     * The application asking.
+     */
+    var `app`: kotlin.String
+    , 
+    /**
+     * `sign_in` or `step_up`.
+     */
+    var `purpose`: kotlin.String
+    , 
+    /**
+     * The sign-in's IP address.
+     */
+    var `ipAddress`: kotlin.String?
+    , 
+    /**
+     * The sign-in's user agent.
+     */
+    var `userAgent`: kotlin.String?
+    , 
+    /**
+     * Digits of the number to type.
+     */
+    var `digits`: kotlin.UInt
+    , 
+    /**
+     * Unix seconds.
+     */
+    var `iat`: kotlin.Long
+    , 
+    /**
+     * Unix seconds: the challenge's expiry.
+     */
+    var `exp`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeChallengeClaims: FfiConverterRustBuffer<ChallengeClaims> {
+    override fun read(buf: ByteBuffer): ChallengeClaims {
+        return ChallengeClaims(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ChallengeClaims) = (
+            FfiConverterString.allocationSize(value.`typ`) +
+            FfiConverterString.allocationSize(value.`challenge`) +
+            FfiConverterString.allocationSize(value.`nonce`) +
+            FfiConverterString.allocationSize(value.`account`) +
+            FfiConverterString.allocationSize(value.`app`) +
+            FfiConverterString.allocationSize(value.`purpose`) +
+            FfiConverterOptionalString.allocationSize(value.`ipAddress`) +
+            FfiConverterOptionalString.allocationSize(value.`userAgent`) +
+            FfiConverterUInt.allocationSize(value.`digits`) +
+            FfiConverterLong.allocationSize(value.`iat`) +
+            FfiConverterLong.allocationSize(value.`exp`)
+    )
+
+    override fun write(value: ChallengeClaims, buf: ByteBuffer) {
+            FfiConverterString.write(value.`typ`, buf)
+            FfiConverterString.write(value.`challenge`, buf)
+            FfiConverterString.write(value.`nonce`, buf)
+            FfiConverterString.write(value.`account`, buf)
+            FfiConverterString.write(value.`app`, buf)
+            FfiConverterString.write(value.`purpose`, buf)
+            FfiConverterOptionalString.write(value.`ipAddress`, buf)
+            FfiConverterOptionalString.write(value.`userAgent`, buf)
+            FfiConverterUInt.write(value.`digits`, buf)
+            FfiConverterLong.write(value.`iat`, buf)
+            FfiConverterLong.write(value.`exp`, buf)
+    }
+}
+
+
+
+/**
  * Changes the user's email address (sign-in name): needs the password and, on an account
  * with MFA, the step-up (`email_change`). The old address is notified; other sessions end.
  */
@@ -2293,7 +2412,8 @@ public object FfiConverterTypeDelivery: FfiConverterRustBuffer<Delivery> {
  */
 data class DeliveryMeta (
     /**
-     * `sms` or `email`.
+     * `sms`, `email` or `push` (a push message: the destination is the device's push token
+     * and the message the challenge id, which the phone fetches the details of).
      */
     var `channel`: kotlin.String
     , 
@@ -2322,6 +2442,11 @@ data class DeliveryMeta (
      * Email subject (email only).
      */
     var `subject`: kotlin.String?
+    , 
+    /**
+     * Push only: the device's platform (`android` or `ios`).
+     */
+    var `platform`: kotlin.String?
     
 ){
     
@@ -2344,6 +2469,7 @@ public object FfiConverterTypeDeliveryMeta: FfiConverterRustBuffer<DeliveryMeta>
             FfiConverterString.read(buf),
             FfiConverterULong.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -2353,7 +2479,8 @@ public object FfiConverterTypeDeliveryMeta: FfiConverterRustBuffer<DeliveryMeta>
             FfiConverterString.allocationSize(value.`userId`) +
             FfiConverterString.allocationSize(value.`code`) +
             FfiConverterULong.allocationSize(value.`expiresIn`) +
-            FfiConverterOptionalString.allocationSize(value.`subject`)
+            FfiConverterOptionalString.allocationSize(value.`subject`) +
+            FfiConverterOptionalString.allocationSize(value.`platform`)
     )
 
     override fun write(value: DeliveryMeta, buf: ByteBuffer) {
@@ -2363,6 +2490,7 @@ public object FfiConverterTypeDeliveryMeta: FfiConverterRustBuffer<DeliveryMeta>
             FfiConverterString.write(value.`code`, buf)
             FfiConverterULong.write(value.`expiresIn`, buf)
             FfiConverterOptionalString.write(value.`subject`, buf)
+            FfiConverterOptionalString.write(value.`platform`, buf)
     }
 }
 
@@ -2504,7 +2632,7 @@ data class EnableMfaRequest (
     var `userId`: kotlin.String
     , 
     /**
-     * `totp`, `sms` or `email`.
+     * `totp`, `sms`, `email` or `push`.
      */
     var `method`: kotlin.String
     , 
@@ -2865,6 +2993,93 @@ public object FfiConverterTypeEnforceRolloutResult: FfiConverterRustBuffer<Enfor
             FfiConverterULong.write(value.`lapsed`, buf)
             FfiConverterOptionalString.write(value.`cursor`, buf)
             FfiConverterBoolean.write(value.`done`, buf)
+    }
+}
+
+
+
+/**
+ * The enrollment a QR code carries.
+ */
+data class EnrollmentUri (
+    /**
+     * `pen_…` id.
+     */
+    var `enrollment`: kotlin.String
+    , 
+    /**
+     * One-time secret.
+     */
+    var `secret`: kotlin.String
+    , 
+    /**
+     * The application's name.
+     */
+    var `issuer`: kotlin.String
+    , 
+    /**
+     * The account (email).
+     */
+    var `account`: kotlin.String
+    , 
+    /**
+     * Fingerprint of the server's key ([`fingerprint`]).
+     */
+    var `fingerprint`: kotlin.String
+    , 
+    /**
+     * Where the phone sends its requests (empty: the app knows).
+     */
+    var `serviceUrl`: kotlin.String
+    , 
+    /**
+     * Unix seconds.
+     */
+    var `expiresAt`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEnrollmentUri: FfiConverterRustBuffer<EnrollmentUri> {
+    override fun read(buf: ByteBuffer): EnrollmentUri {
+        return EnrollmentUri(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: EnrollmentUri) = (
+            FfiConverterString.allocationSize(value.`enrollment`) +
+            FfiConverterString.allocationSize(value.`secret`) +
+            FfiConverterString.allocationSize(value.`issuer`) +
+            FfiConverterString.allocationSize(value.`account`) +
+            FfiConverterString.allocationSize(value.`fingerprint`) +
+            FfiConverterString.allocationSize(value.`serviceUrl`) +
+            FfiConverterLong.allocationSize(value.`expiresAt`)
+    )
+
+    override fun write(value: EnrollmentUri, buf: ByteBuffer) {
+            FfiConverterString.write(value.`enrollment`, buf)
+            FfiConverterString.write(value.`secret`, buf)
+            FfiConverterString.write(value.`issuer`, buf)
+            FfiConverterString.write(value.`account`, buf)
+            FfiConverterString.write(value.`fingerprint`, buf)
+            FfiConverterString.write(value.`serviceUrl`, buf)
+            FfiConverterLong.write(value.`expiresAt`, buf)
     }
 }
 
@@ -3613,6 +3828,11 @@ data class MethodCounts (
     var `email`: kotlin.ULong
     , 
     /**
+     * Push approvals.
+     */
+    var `push`: kotlin.ULong
+    , 
+    /**
      * Users with unused backup codes.
      */
     var `backup`: kotlin.ULong
@@ -3637,6 +3857,7 @@ public object FfiConverterTypeMethodCounts: FfiConverterRustBuffer<MethodCounts>
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
         )
     }
 
@@ -3645,6 +3866,7 @@ public object FfiConverterTypeMethodCounts: FfiConverterRustBuffer<MethodCounts>
             FfiConverterULong.allocationSize(value.`webauthn`) +
             FfiConverterULong.allocationSize(value.`sms`) +
             FfiConverterULong.allocationSize(value.`email`) +
+            FfiConverterULong.allocationSize(value.`push`) +
             FfiConverterULong.allocationSize(value.`backup`)
     )
 
@@ -3653,6 +3875,7 @@ public object FfiConverterTypeMethodCounts: FfiConverterRustBuffer<MethodCounts>
             FfiConverterULong.write(value.`webauthn`, buf)
             FfiConverterULong.write(value.`sms`, buf)
             FfiConverterULong.write(value.`email`, buf)
+            FfiConverterULong.write(value.`push`, buf)
             FfiConverterULong.write(value.`backup`, buf)
     }
 }
@@ -3781,6 +4004,11 @@ data class MfaStatus (
     var `channels`: List<ChannelInfo>
     , 
     /**
+     * Phones enrolled for push approvals.
+     */
+    var `pushDevices`: List<PushDeviceInfo>
+    , 
+    /**
      * Code-based factors (TOTP, SMS, email) are suspended after too many consecutive
      * failures: a backup code at sign-in (or an administrator) restores them.
      */
@@ -3808,6 +4036,7 @@ public object FfiConverterTypeMfaStatus: FfiConverterRustBuffer<MfaStatus> {
             FfiConverterOptionalString.read(buf),
             FfiConverterSequenceTypeTotpDevice.read(buf),
             FfiConverterSequenceTypeChannelInfo.read(buf),
+            FfiConverterSequenceTypePushDeviceInfo.read(buf),
             FfiConverterBoolean.read(buf),
         )
     }
@@ -3820,6 +4049,7 @@ public object FfiConverterTypeMfaStatus: FfiConverterRustBuffer<MfaStatus> {
             FfiConverterOptionalString.allocationSize(value.`setupDate`) +
             FfiConverterSequenceTypeTotpDevice.allocationSize(value.`totpDevices`) +
             FfiConverterSequenceTypeChannelInfo.allocationSize(value.`channels`) +
+            FfiConverterSequenceTypePushDeviceInfo.allocationSize(value.`pushDevices`) +
             FfiConverterBoolean.allocationSize(value.`codesSuspended`)
     )
 
@@ -3831,6 +4061,7 @@ public object FfiConverterTypeMfaStatus: FfiConverterRustBuffer<MfaStatus> {
             FfiConverterOptionalString.write(value.`setupDate`, buf)
             FfiConverterSequenceTypeTotpDevice.write(value.`totpDevices`, buf)
             FfiConverterSequenceTypeChannelInfo.write(value.`channels`, buf)
+            FfiConverterSequenceTypePushDeviceInfo.write(value.`pushDevices`, buf)
             FfiConverterBoolean.write(value.`codesSuspended`, buf)
     }
 }
@@ -4424,6 +4655,62 @@ public object FfiConverterTypePasskeyOptionsRequest: FfiConverterRustBuffer<Pass
 
 
 /**
+ * One challenge waiting for the phone's answer.
+ */
+data class PendingPush (
+    /**
+     * The challenge id.
+     */
+    var `challengeId`: kotlin.String
+    , 
+    /**
+     * Its details signed by the server key (check them with the pinned key before showing
+     * them: `openPushChallenge` in the phone library).
+     */
+    var `details`: kotlin.String
+    , 
+    /**
+     * Seconds left.
+     */
+    var `expiresIn`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePendingPush: FfiConverterRustBuffer<PendingPush> {
+    override fun read(buf: ByteBuffer): PendingPush {
+        return PendingPush(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PendingPush) = (
+            FfiConverterString.allocationSize(value.`challengeId`) +
+            FfiConverterString.allocationSize(value.`details`) +
+            FfiConverterULong.allocationSize(value.`expiresIn`)
+    )
+
+    override fun write(value: PendingPush, buf: ByteBuffer) {
+            FfiConverterString.write(value.`challengeId`, buf)
+            FfiConverterString.write(value.`details`, buf)
+            FfiConverterULong.write(value.`expiresIn`, buf)
+    }
+}
+
+
+
+/**
  * When a phase last started.
  */
 data class PhaseStart (
@@ -4465,6 +4752,605 @@ public object FfiConverterTypePhaseStart: FfiConverterRustBuffer<PhaseStart> {
     override fun write(value: PhaseStart, buf: ByteBuffer) {
             FfiConverterString.write(value.`phase`, buf)
             FfiConverterString.write(value.`startedAt`, buf)
+    }
+}
+
+
+
+/**
+ * Result of `push_respond`.
+ */
+data class PushAnswerResult (
+    /**
+     * The challenge's status now: `approved`, `denied`, `wrong_number` or `reported`.
+     */
+    var `status`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePushAnswerResult: FfiConverterRustBuffer<PushAnswerResult> {
+    override fun read(buf: ByteBuffer): PushAnswerResult {
+        return PushAnswerResult(
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PushAnswerResult) = (
+            FfiConverterString.allocationSize(value.`status`)
+    )
+
+    override fun write(value: PushAnswerResult, buf: ByteBuffer) {
+            FfiConverterString.write(value.`status`, buf)
+    }
+}
+
+
+
+/**
+ * Result of `push_challenge`.
+ */
+data class PushChallenge (
+    /**
+     * `pch_…` id, for `push_status`.
+     */
+    var `challengeId`: kotlin.String
+    , 
+    /**
+     * `push`.
+     */
+    var `method`: kotlin.String
+    , 
+    /**
+     * The number to show on the sign-in screen.
+     */
+    var `number`: kotlin.String
+    , 
+    /**
+     * Seconds until the challenge expires.
+     */
+    var `expiresIn`: kotlin.ULong
+    , 
+    /**
+     * The user's active push devices.
+     */
+    var `devices`: kotlin.UInt
+    , 
+    /**
+     * Push messages that went out (the other devices find the challenge when they poll).
+     */
+    var `delivered`: kotlin.UInt
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePushChallenge: FfiConverterRustBuffer<PushChallenge> {
+    override fun read(buf: ByteBuffer): PushChallenge {
+        return PushChallenge(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PushChallenge) = (
+            FfiConverterString.allocationSize(value.`challengeId`) +
+            FfiConverterString.allocationSize(value.`method`) +
+            FfiConverterString.allocationSize(value.`number`) +
+            FfiConverterULong.allocationSize(value.`expiresIn`) +
+            FfiConverterUInt.allocationSize(value.`devices`) +
+            FfiConverterUInt.allocationSize(value.`delivered`)
+    )
+
+    override fun write(value: PushChallenge, buf: ByteBuffer) {
+            FfiConverterString.write(value.`challengeId`, buf)
+            FfiConverterString.write(value.`method`, buf)
+            FfiConverterString.write(value.`number`, buf)
+            FfiConverterULong.write(value.`expiresIn`, buf)
+            FfiConverterUInt.write(value.`devices`, buf)
+            FfiConverterUInt.write(value.`delivered`, buf)
+    }
+}
+
+
+
+/**
+ * Sends a push challenge to the user's phones for a pending sign-in or a signed-in
+ * session's step-up (`sessionId`), and returns the number the sign-in screen shows: the user
+ * types it on the phone to approve. One challenge is pending per user (a new one cancels the
+ * old); it is created even when no push message could be sent (phones that poll still find
+ * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
+ * successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
+ */
+data class PushChallengeRequest (
+    /**
+     * Pending session from sign-in, or a session token for step-up.
+     */
+    var `sessionId`: kotlin.String
+    , 
+    /**
+     * `push` (the only method this sends; optional).
+     */
+    var `method`: kotlin.String? = null 
+    , 
+    /**
+     * The application's name as the phone shows it (default: the TOTP issuer).
+     */
+    var `appName`: kotlin.String? = null 
+    , 
+    /**
+     * Caller details for the audit log and for the phone to show.
+     */
+    var `context`: RequestContext = RequestContext() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePushChallengeRequest: FfiConverterRustBuffer<PushChallengeRequest> {
+    override fun read(buf: ByteBuffer): PushChallengeRequest {
+        return PushChallengeRequest(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterTypeRequestContext.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PushChallengeRequest) = (
+            FfiConverterString.allocationSize(value.`sessionId`) +
+            FfiConverterOptionalString.allocationSize(value.`method`) +
+            FfiConverterOptionalString.allocationSize(value.`appName`) +
+            FfiConverterTypeRequestContext.allocationSize(value.`context`)
+    )
+
+    override fun write(value: PushChallengeRequest, buf: ByteBuffer) {
+            FfiConverterString.write(value.`sessionId`, buf)
+            FfiConverterOptionalString.write(value.`method`, buf)
+            FfiConverterOptionalString.write(value.`appName`, buf)
+            FfiConverterTypeRequestContext.write(value.`context`, buf)
+    }
+}
+
+
+
+/**
+ * A phone enrolled for push approvals.
+ */
+data class PushDeviceInfo (
+    /**
+     * `pdv_…` id (for `remove_factor`).
+     */
+    var `id`: kotlin.String
+    , 
+    /**
+     * User-given name.
+     */
+    var `name`: kotlin.String
+    , 
+    /**
+     * `android`, `ios` or `none`.
+     */
+    var `platform`: kotlin.String
+    , 
+    /**
+     * It has no push token: it finds challenges by polling.
+     */
+    var `pollOnly`: kotlin.Boolean
+    , 
+    /**
+     * ISO 8601.
+     */
+    var `createdAt`: kotlin.String
+    , 
+    /**
+     * ISO 8601, when it last answered.
+     */
+    var `lastUsed`: kotlin.String?
+    , 
+    /**
+     * Push is suspended for the user (a reported request) until a sign-in with another
+     * factor.
+     */
+    var `suspended`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePushDeviceInfo: FfiConverterRustBuffer<PushDeviceInfo> {
+    override fun read(buf: ByteBuffer): PushDeviceInfo {
+        return PushDeviceInfo(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PushDeviceInfo) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterString.allocationSize(value.`platform`) +
+            FfiConverterBoolean.allocationSize(value.`pollOnly`) +
+            FfiConverterString.allocationSize(value.`createdAt`) +
+            FfiConverterOptionalString.allocationSize(value.`lastUsed`) +
+            FfiConverterBoolean.allocationSize(value.`suspended`)
+    )
+
+    override fun write(value: PushDeviceInfo, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterString.write(value.`platform`, buf)
+            FfiConverterBoolean.write(value.`pollOnly`, buf)
+            FfiConverterString.write(value.`createdAt`, buf)
+            FfiConverterOptionalString.write(value.`lastUsed`, buf)
+            FfiConverterBoolean.write(value.`suspended`, buf)
+    }
+}
+
+
+
+/**
+ * Result of `push_pending`.
+ */
+data class PushPending (
+    /**
+     * Pending challenges (at most one).
+     */
+    var `challenges`: List<PendingPush>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePushPending: FfiConverterRustBuffer<PushPending> {
+    override fun read(buf: ByteBuffer): PushPending {
+        return PushPending(
+            FfiConverterSequenceTypePendingPush.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PushPending) = (
+            FfiConverterSequenceTypePendingPush.allocationSize(value.`challenges`)
+    )
+
+    override fun write(value: PushPending, buf: ByteBuffer) {
+            FfiConverterSequenceTypePendingPush.write(value.`challenges`, buf)
+    }
+}
+
+
+
+/**
+ * A phone asks for its user's pending challenge (after a push message, or on its own when
+ * it has no push token), with a request signed by its device key.
+ */
+data class PushPendingRequest (
+    /**
+     * The signed poll: a compact JWS (`pushPoll` in the phone library).
+     */
+    var `request`: kotlin.String
+    , 
+    /**
+     * Caller details for the audit log.
+     */
+    var `context`: RequestContext = RequestContext() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePushPendingRequest: FfiConverterRustBuffer<PushPendingRequest> {
+    override fun read(buf: ByteBuffer): PushPendingRequest {
+        return PushPendingRequest(
+            FfiConverterString.read(buf),
+            FfiConverterTypeRequestContext.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PushPendingRequest) = (
+            FfiConverterString.allocationSize(value.`request`) +
+            FfiConverterTypeRequestContext.allocationSize(value.`context`)
+    )
+
+    override fun write(value: PushPendingRequest, buf: ByteBuffer) {
+            FfiConverterString.write(value.`request`, buf)
+            FfiConverterTypeRequestContext.write(value.`context`, buf)
+    }
+}
+
+
+
+/**
+ * Result of `register_push_device`.
+ */
+data class PushRegistration (
+    /**
+     * `pdv_…` id of the device.
+     */
+    var `deviceId`: kotlin.String
+    , 
+    /**
+     * The server's signing key (base64url P-256 point): pin it.
+     */
+    var `serverKey`: kotlin.String
+    , 
+    /**
+     * Its fingerprint, as in the enrollment QR code.
+     */
+    var `serverKeyFingerprint`: kotlin.String
+    , 
+    /**
+     * The code the phone shows and the user types on the sign-in page to finish the set-up.
+     */
+    var `confirmationCode`: kotlin.String
+    , 
+    /**
+     * Seconds left to confirm.
+     */
+    var `expiresIn`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePushRegistration: FfiConverterRustBuffer<PushRegistration> {
+    override fun read(buf: ByteBuffer): PushRegistration {
+        return PushRegistration(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PushRegistration) = (
+            FfiConverterString.allocationSize(value.`deviceId`) +
+            FfiConverterString.allocationSize(value.`serverKey`) +
+            FfiConverterString.allocationSize(value.`serverKeyFingerprint`) +
+            FfiConverterString.allocationSize(value.`confirmationCode`) +
+            FfiConverterULong.allocationSize(value.`expiresIn`)
+    )
+
+    override fun write(value: PushRegistration, buf: ByteBuffer) {
+            FfiConverterString.write(value.`deviceId`, buf)
+            FfiConverterString.write(value.`serverKey`, buf)
+            FfiConverterString.write(value.`serverKeyFingerprint`, buf)
+            FfiConverterString.write(value.`confirmationCode`, buf)
+            FfiConverterULong.write(value.`expiresIn`, buf)
+    }
+}
+
+
+
+/**
+ * A phone answers a challenge with a response signed by its device key: `approve` with the
+ * number the user typed, `deny`, or `report` (not me: push is suspended for the user until
+ * they sign in with another factor). A wrong number ends the challenge. Each response is
+ * used once and lives at most 60 seconds.
+ */
+data class PushRespondRequest (
+    /**
+     * The signed answer: a compact JWS (`pushAnswer` in the phone library).
+     */
+    var `response`: kotlin.String
+    , 
+    /**
+     * Caller details for the audit log.
+     */
+    var `context`: RequestContext = RequestContext() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePushRespondRequest: FfiConverterRustBuffer<PushRespondRequest> {
+    override fun read(buf: ByteBuffer): PushRespondRequest {
+        return PushRespondRequest(
+            FfiConverterString.read(buf),
+            FfiConverterTypeRequestContext.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PushRespondRequest) = (
+            FfiConverterString.allocationSize(value.`response`) +
+            FfiConverterTypeRequestContext.allocationSize(value.`context`)
+    )
+
+    override fun write(value: PushRespondRequest, buf: ByteBuffer) {
+            FfiConverterString.write(value.`response`, buf)
+            FfiConverterTypeRequestContext.write(value.`context`, buf)
+    }
+}
+
+
+
+/**
+ * Result of `push_status`.
+ */
+data class PushStatus (
+    /**
+     * `pending`, `approved` (this call completed the sign-in), `denied`, `wrong_number`,
+     * `reported`, `expired`, `cancelled` (a newer challenge replaced it), `used` (an
+     * earlier call completed it) or `refused` (approved, but the sign-in could not complete
+     * now, e.g. the user is locked out: see `result`).
+     */
+    var `status`: kotlin.String
+    , 
+    /**
+     * Seconds left, while pending.
+     */
+    var `expiresIn`: kotlin.ULong?
+    , 
+    /**
+     * On approval: the verification's result (user, session). On a refusal: the methods to
+     * offer instead.
+     */
+    var `result`: VerifyMfaResult?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePushStatus: FfiConverterRustBuffer<PushStatus> {
+    override fun read(buf: ByteBuffer): PushStatus {
+        return PushStatus(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalTypeVerifyMfaResult.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PushStatus) = (
+            FfiConverterString.allocationSize(value.`status`) +
+            FfiConverterOptionalULong.allocationSize(value.`expiresIn`) +
+            FfiConverterOptionalTypeVerifyMfaResult.allocationSize(value.`result`)
+    )
+
+    override fun write(value: PushStatus, buf: ByteBuffer) {
+            FfiConverterString.write(value.`status`, buf)
+            FfiConverterOptionalULong.write(value.`expiresIn`, buf)
+            FfiConverterOptionalTypeVerifyMfaResult.write(value.`result`, buf)
+    }
+}
+
+
+
+/**
+ * Where a push challenge stands, for the sign-in page (poll every second or two). An
+ * approved challenge completes the pending sign-in (or refreshes the session's MFA time)
+ * exactly as `verify_mfa` does, once: the first call that sees the approval gets the
+ * session.
+ */
+data class PushStatusRequest (
+    /**
+     * The challenge.
+     */
+    var `challengeId`: kotlin.String
+    , 
+    /**
+     * The session the challenge was made for.
+     */
+    var `sessionId`: kotlin.String
+    , 
+    /**
+     * Caller details for the audit log.
+     */
+    var `context`: RequestContext = RequestContext() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePushStatusRequest: FfiConverterRustBuffer<PushStatusRequest> {
+    override fun read(buf: ByteBuffer): PushStatusRequest {
+        return PushStatusRequest(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeRequestContext.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PushStatusRequest) = (
+            FfiConverterString.allocationSize(value.`challengeId`) +
+            FfiConverterString.allocationSize(value.`sessionId`) +
+            FfiConverterTypeRequestContext.allocationSize(value.`context`)
+    )
+
+    override fun write(value: PushStatusRequest, buf: ByteBuffer) {
+            FfiConverterString.write(value.`challengeId`, buf)
+            FfiConverterString.write(value.`sessionId`, buf)
+            FfiConverterTypeRequestContext.write(value.`context`, buf)
     }
 }
 
@@ -4544,7 +5430,58 @@ public object FfiConverterTypeRegenerateBackupCodesRequest: FfiConverterRustBuff
 
 
 /**
- * Removes one authenticator device (`dev_…`) or SMS/email destination (`chn_…`, from
+ * A phone registers for push approvals with the signed registration made from the
+ * enrollment QR code (see `pushRegistration` in the phone library). The device becomes
+ * active when the user types the answer's `confirmationCode` on the sign-in page
+ * (`verify_mfa` with method `push` and the user's id), within the enrollment's five minutes.
+ */
+data class RegisterPushDeviceRequest (
+    /**
+     * The registration: a compact JWS signed by the new device key.
+     */
+    var `registration`: SecretString
+    , 
+    /**
+     * Caller details for the audit log.
+     */
+    var `context`: RequestContext = RequestContext() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRegisterPushDeviceRequest: FfiConverterRustBuffer<RegisterPushDeviceRequest> {
+    override fun read(buf: ByteBuffer): RegisterPushDeviceRequest {
+        return RegisterPushDeviceRequest(
+            FfiConverterTypeSecretString.read(buf),
+            FfiConverterTypeRequestContext.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RegisterPushDeviceRequest) = (
+            FfiConverterTypeSecretString.allocationSize(value.`registration`) +
+            FfiConverterTypeRequestContext.allocationSize(value.`context`)
+    )
+
+    override fun write(value: RegisterPushDeviceRequest, buf: ByteBuffer) {
+            FfiConverterTypeSecretString.write(value.`registration`, buf)
+            FfiConverterTypeRequestContext.write(value.`context`, buf)
+    }
+}
+
+
+
+/**
+ * Removes one authenticator device (`dev_…`), SMS/email destination (`chn_…`) or push device
+ * (`pdv_…`, from
  * `get_mfa_status`): needs the password (or a password check in the last five minutes) and
  * the step-up (`factor_remove`). Removing the last factor is turning MFA off, with the rules
  * of `disable_mfa` (a `confirmationCode` is then required).
@@ -7471,6 +8408,16 @@ sealed class MfaException: kotlin.Exception() {
     }
     
     /**
+     * Push approvals are suspended for the user (they reported a request) until they sign
+     * in with another factor.
+     */
+    class PushSuspended(
+        ) : MfaException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
      * The secret key given at open does not match the key that sealed this database.
      */
     class KeyMismatch(
@@ -7606,15 +8553,16 @@ public object FfiConverterTypeMfaError : FfiConverterRustBuffer<MfaException> {
                 )
             16 -> MfaException.FactorsSuspended()
             17 -> MfaException.SetupRequired()
-            18 -> MfaException.KeyMismatch()
-            19 -> MfaException.DatabaseTooNew(
+            18 -> MfaException.PushSuspended()
+            19 -> MfaException.KeyMismatch()
+            20 -> MfaException.DatabaseTooNew(
                 FfiConverterLong.read(buf),
                 FfiConverterLong.read(buf),
                 )
-            20 -> MfaException.Storage(
+            21 -> MfaException.Storage(
                 FfiConverterString.read(buf),
                 )
-            21 -> MfaException.Internal(
+            22 -> MfaException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -7698,6 +8646,10 @@ public object FfiConverterTypeMfaError : FfiConverterRustBuffer<MfaException> {
                 4UL
             )
             is MfaException.SetupRequired -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MfaException.PushSuspended -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
             )
@@ -7804,23 +8756,27 @@ public object FfiConverterTypeMfaError : FfiConverterRustBuffer<MfaException> {
                 buf.putInt(17)
                 Unit
             }
-            is MfaException.KeyMismatch -> {
+            is MfaException.PushSuspended -> {
                 buf.putInt(18)
                 Unit
             }
-            is MfaException.DatabaseTooNew -> {
+            is MfaException.KeyMismatch -> {
                 buf.putInt(19)
+                Unit
+            }
+            is MfaException.DatabaseTooNew -> {
+                buf.putInt(20)
                 FfiConverterLong.write(value.`found`, buf)
                 FfiConverterLong.write(value.`supported`, buf)
                 Unit
             }
             is MfaException.Storage -> {
-                buf.putInt(20)
+                buf.putInt(21)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is MfaException.Internal -> {
-                buf.putInt(21)
+                buf.putInt(22)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -8170,6 +9126,38 @@ public object FfiConverterOptionalTypeUserRollout: FfiConverterRustBuffer<UserRo
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeVerifyMfaResult: FfiConverterRustBuffer<VerifyMfaResult?> {
+    override fun read(buf: ByteBuffer): VerifyMfaResult? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeVerifyMfaResult.read(buf)
+    }
+
+    override fun allocationSize(value: VerifyMfaResult?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeVerifyMfaResult.allocationSize(value)
+        }
+    }
+
+    override fun write(value: VerifyMfaResult?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeVerifyMfaResult.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalSequenceString: FfiConverterRustBuffer<List<kotlin.String>?> {
     override fun read(buf: ByteBuffer): List<kotlin.String>? {
         if (buf.get().toInt() == 0) {
@@ -8470,6 +9458,34 @@ public object FfiConverterSequenceTypeImportIssue: FfiConverterRustBuffer<List<I
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypePendingPush: FfiConverterRustBuffer<List<PendingPush>> {
+    override fun read(buf: ByteBuffer): List<PendingPush> {
+        val len = buf.getInt()
+        return List<PendingPush>(len) {
+            FfiConverterTypePendingPush.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<PendingPush>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypePendingPush.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<PendingPush>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypePendingPush.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypePhaseStart: FfiConverterRustBuffer<List<PhaseStart>> {
     override fun read(buf: ByteBuffer): List<PhaseStart> {
         val len = buf.getInt()
@@ -8488,6 +9504,34 @@ public object FfiConverterSequenceTypePhaseStart: FfiConverterRustBuffer<List<Ph
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypePhaseStart.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypePushDeviceInfo: FfiConverterRustBuffer<List<PushDeviceInfo>> {
+    override fun read(buf: ByteBuffer): List<PushDeviceInfo> {
+        val len = buf.getInt()
+        return List<PushDeviceInfo>(len) {
+            FfiConverterTypePushDeviceInfo.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<PushDeviceInfo>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypePushDeviceInfo.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<PushDeviceInfo>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypePushDeviceInfo.write(it, buf)
         }
     }
 }
