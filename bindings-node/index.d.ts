@@ -71,8 +71,8 @@ export interface RateLimitOptions {
 export interface MfaConfigureOptions {
   methods?: {
     totp?: { enabled?: boolean; issuer?: string; algorithm?: 'SHA1' | 'SHA256' | 'SHA512'; digits?: 6 | 8; period?: number; skew?: number }
-    /** `provider`: only `twilio` is built in (register a sender for any other). */
-    sms?: { enabled?: boolean; provider?: 'twilio'; rateLimits?: RateLimitOptions; codeTtlSeconds?: number; template?: string }
+    /** `provider`: `twilio` and `aws-sns` are built in (register a sender for any other). */
+    sms?: { enabled?: boolean; provider?: 'twilio' | 'aws-sns'; rateLimits?: RateLimitOptions; codeTtlSeconds?: number; template?: string }
     /** `provider`: only `smtp` is built in (register a sender for any other). */
     email?: { enabled?: boolean; provider?: 'smtp'; rateLimits?: RateLimitOptions; codeTtlSeconds?: number; template?: string; subject?: string }
     webauthn?: {
@@ -118,6 +118,12 @@ export interface MfaConfigureOptions {
     cooldownSeconds?: number
     smtp?: { host: string; port?: number; tls?: 'none' | 'starttls' | 'tls'; username?: string; password?: string; from: string }
     twilio?: { accountSid: string; authToken: string; from: string; baseUrl?: string }
+    /** Amazon SNS `Publish` for SMS (with `methods.sms.provider: 'aws-sns'`). */
+    sns?: { region: string; accessKeyId: string; secretAccessKey: string; sessionToken?: string; endpoint?: string; smsType?: 'Transactional' | 'Promotional'; senderId?: string }
+    /** FCM HTTP v1 for Android push devices: the service account's fields. */
+    fcm?: { projectId: string; clientEmail: string; privateKey: string; tokenUri?: string; baseUrl?: string }
+    /** APNs for iOS push devices: the `.p8` authentication key and the app's bundle id. */
+    apns?: { teamId: string; keyId: string; privateKey: string; topic: string; baseUrl?: string }
   }
 }
 

@@ -2,7 +2,11 @@
 //! `PLINTO_DATABASE` (default `./plinto.db`), `PLINTO_SECRET_KEY`, `PLINTO_ISSUER`,
 //! `PLINTO_CONFIG` (a JSON object of `configure()` options), and the
 //! built-in senders: `PLINTO_SMTP_HOST`, `_PORT`, `_TLS` (none, starttls, tls), `_USER`,
-//! `_PASSWORD`, `_FROM`; `PLINTO_TWILIO_ACCOUNT_SID`, `_AUTH_TOKEN`, `_FROM`, `_BASE_URL`.
+//! `_PASSWORD`, `_FROM`; `PLINTO_TWILIO_ACCOUNT_SID`, `_AUTH_TOKEN`, `_FROM`, `_BASE_URL`;
+//! `PLINTO_SNS_REGION`, `_ACCESS_KEY_ID`, `_SECRET_ACCESS_KEY`, `_SESSION_TOKEN`, `_ENDPOINT`
+//! (with `PLINTO_SMS_PROVIDER=aws-sns`); `PLINTO_FCM_SERVICE_ACCOUNT_FILE` (the service
+//! account's JSON key file), `PLINTO_FCM_BASE_URL`; `PLINTO_APNS_KEY_FILE` (the `.p8` file),
+//! `PLINTO_APNS_KEY_ID`, `PLINTO_APNS_TEAM_ID`, `PLINTO_APNS_TOPIC`, `PLINTO_APNS_BASE_URL`.
 //!
 //! The master key comes from `PLINTO_SECRET_KEY`, or from the file `PLINTO_SECRET_KEY_FILE`
 //! names (e.g. a mounted secret); `PLINTO_PREVIOUS_SECRET_KEYS` (comma-separated) are earlier
@@ -86,6 +90,55 @@ pub fn options_from_env() -> Result<EngineOptions> {
         options
             .config
             .apply_json(&serde_json::json!({"delivery": {"twilio": twilio}}))?;
+    }
+    if let Some(provider) = var("PLINTO_SMS_PROVIDER") {
+        options
+            .config
+            .apply_json(&serde_json::json!({"methods": {"sms": {"provider": provider}}}))?;
+    }
+    if let Some(region) = var("PLINTO_SNS_REGION") {
+        let sns = serde_json::json!({
+            "region": region,
+            "accessKeyId": var("PLINTO_SNS_ACCESS_KEY_ID").unwrap_or_default(),
+            "secretAccessKey": var("PLINTO_SNS_SECRET_ACCESS_KEY").unwrap_or_default(),
+            "sessionToken": var("PLINTO_SNS_SESSION_TOKEN"),
+            "endpoint": var("PLINTO_SNS_ENDPOINT"),
+        });
+        options
+            .config
+            .apply_json(&serde_json::json!({"delivery": {"sns": sns}}))?;
+    }
+    if let Some(path) = var("PLINTO_FCM_SERVICE_ACCOUNT_FILE") {
+        let field = "PLINTO_FCM_SERVICE_ACCOUNT_FILE";
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| MfaError::invalid(field, format!("cannot be read: {e}")))?;
+        let account: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| MfaError::invalid(field, format!("is not JSON: {e}")))?;
+        let fcm = serde_json::json!({
+            "projectId": account["project_id"],
+            "clientEmail": account["client_email"],
+            "privateKey": account["private_key"],
+            "tokenUri": account["token_uri"],
+            "baseUrl": var("PLINTO_FCM_BASE_URL"),
+        });
+        options
+            .config
+            .apply_json(&serde_json::json!({"delivery": {"fcm": fcm}}))?;
+    }
+    if let Some(path) = var("PLINTO_APNS_KEY_FILE") {
+        let key = std::fs::read_to_string(&path).map_err(|e| {
+            MfaError::invalid("PLINTO_APNS_KEY_FILE", format!("cannot be read: {e}"))
+        })?;
+        let apns = serde_json::json!({
+            "privateKey": key,
+            "keyId": var("PLINTO_APNS_KEY_ID").unwrap_or_default(),
+            "teamId": var("PLINTO_APNS_TEAM_ID").unwrap_or_default(),
+            "topic": var("PLINTO_APNS_TOPIC").unwrap_or_default(),
+            "baseUrl": var("PLINTO_APNS_BASE_URL"),
+        });
+        options
+            .config
+            .apply_json(&serde_json::json!({"delivery": {"apns": apns}}))?;
     }
     Ok(options)
 }

@@ -410,7 +410,7 @@ fn settings_core_does_not_implement_are_refused() {
     let engine = env.engine();
     for (options, field) in [
         (
-            json!({"methods": {"sms": {"provider": "aws-sns"}}}),
+            json!({"methods": {"sms": {"provider": "messagebird"}}}),
             "methods.sms.provider",
         ),
         (
@@ -425,6 +425,9 @@ fn settings_core_does_not_implement_are_refused() {
     engine
         .configure(&json!({"security": {"requireForAdmins": true, "gracePeriodDays": 0},
                            "methods": {"sms": {"provider": "twilio"}, "email": {"provider": "smtp"}}}))
+        .unwrap();
+    engine
+        .configure(&json!({"methods": {"sms": {"provider": "aws-sns"}}}))
         .unwrap();
 }
 

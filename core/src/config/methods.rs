@@ -103,7 +103,7 @@ pub struct SendLimits {
 pub struct ChannelConfig {
     /// Whether the channel may be enrolled.
     pub enabled: bool,
-    /// Delivery provider name (SMS: `twilio`; email: `smtp`).
+    /// Delivery provider name (SMS: `twilio` or `aws-sns`; email: `smtp`).
     pub provider: String,
     /// Resend limits.
     pub rate_limits: SendLimits,
@@ -231,17 +231,17 @@ impl MethodsConfig {
 impl ChannelConfig {
     fn check(&mut self, path: &str) -> Result<()> {
         text(&mut self.provider, &format!("{path}.provider"), 64)?;
-        // Only the built-in provider of each channel exists (other providers are application
+        // Only the built-in providers of each channel exist (other providers are application
         // senders, registered with `set_sender`): any other name is refused, not ignored.
-        let built_in = if path.ends_with("sms") {
-            "twilio"
+        let (built_in, names): (&[&str], &str) = if path.ends_with("sms") {
+            (&["twilio", "aws-sns"], "twilio or aws-sns")
         } else {
-            "smtp"
+            (&["smtp"], "smtp")
         };
-        if self.provider != built_in {
+        if !built_in.contains(&self.provider.as_str()) {
             return Err(MfaError::invalid(
                 format!("{path}.provider"),
-                format!("must be {built_in} (register a sender for any other provider)"),
+                format!("must be {names} (register a sender for any other provider)"),
             ));
         }
         let l = &self.rate_limits;

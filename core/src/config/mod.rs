@@ -14,7 +14,9 @@ pub mod methods;
 pub mod policy;
 pub(crate) mod profile;
 
-pub use delivery::{DeliveryConfig, SmtpConfig, SmtpTls, TwilioConfig};
+pub use delivery::{
+    ApnsConfig, DeliveryConfig, FcmConfig, SmtpConfig, SmtpTls, SnsConfig, TwilioConfig,
+};
 pub use methods::{
     ChannelConfig, MethodsConfig, PushConfig, SendLimits, TotpConfig, UserVerification,
     WebauthnConfig,

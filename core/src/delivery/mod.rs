@@ -1,13 +1,24 @@
-//! Delivery of SMS and email codes: the message, the senders (built-in SMTP and Twilio, or one
-//! the application supplies), timeouts, and masking of destinations for display.
+//! Delivery of SMS and email codes and push messages: the message, the senders (built-in SMTP,
+//! Twilio, Amazon SNS, FCM and APNs, or one the application supplies), timeouts, and masking
+//! of destinations for display.
 //!
 //! Invariants: a send that fails or outlives its timeout is reported as failed, and the engine
 //! then voids the code it carried; destinations are shown only masked.
 
+mod apns;
+mod fcm;
+mod keys;
+mod push;
 mod smtp;
+pub mod sns;
 mod twilio;
 
+pub use apns::ApnsSender;
+pub use fcm::FcmSender;
+pub use keys::{ec_key, rsa_key};
+pub use push::PushSenders;
 pub use smtp::SmtpSender;
+pub use sns::SnsSender;
 pub use twilio::TwilioSender;
 
 use crate::api::debug_fields;

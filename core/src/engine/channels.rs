@@ -17,9 +17,11 @@ use crate::api::{
 };
 use crate::audit::AuditAction;
 use crate::clock::iso8601;
+use crate::config::Config;
 use crate::crypto::{self, hmac_sha256};
 use crate::delivery::{
-    self, CodeSender, Delivery, DeliveryMeta, SendError, SmtpSender, TwilioSender,
+    self, CodeSender, Delivery, DeliveryMeta, PushSenders, SendError, SmtpSender, SnsSender,
+    TwilioSender,
 };
 use crate::error::{MfaError, Result};
 use crate::store::{ChannelRow, OtpCodeRow, OtpUse, SendLimit, Tx, UserRow};
@@ -68,6 +70,28 @@ impl Engine {
         Ok(())
     }
 
+    /// The built-in push senders of these settings, kept while the settings stay the same (they
+    /// hold the providers' access tokens).
+    fn built_in_push(&self, config: &Config) -> Option<Arc<dyn CodeSender>> {
+        let key = (config.delivery.fcm.clone(), config.delivery.apns.clone());
+        let mut cache = self
+            .push_senders
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((k, senders)) = cache.as_ref() {
+            if *k == key {
+                return senders.clone();
+            }
+        }
+        // The keys were checked when the settings were applied.
+        let senders = PushSenders::from_config(&config.delivery)
+            .ok()
+            .flatten()
+            .map(|s| Arc::new(s) as Arc<dyn CodeSender>);
+        *cache = Some((key, senders.clone()));
+        senders
+    }
+
     /// The provider of a channel (its health is kept under this name) and its sender.
     pub(super) fn sender_for(&self, channel: &str) -> (String, Option<Arc<dyn CodeSender>>) {
         if let Some(s) = self
@@ -80,20 +104,26 @@ impl Engine {
         }
         let config = self.config();
         let cfg = &config.delivery;
-        let sender = match channel {
-            "email" => cfg
-                .smtp
-                .clone()
-                .map(|c| Arc::new(SmtpSender::new(c)) as Arc<dyn CodeSender>),
-            _ => cfg
-                .twilio
-                .clone()
-                .map(|c| Arc::new(TwilioSender::new(c)) as Arc<dyn CodeSender>),
-        };
-        let name = if channel == "email" {
-            &config.methods.email.provider
-        } else {
-            &config.methods.sms.provider
+        let (name, sender) = match channel {
+            "email" => (
+                config.methods.email.provider.as_str(),
+                cfg.smtp
+                    .clone()
+                    .map(|c| Arc::new(SmtpSender::new(c)) as Arc<dyn CodeSender>),
+            ),
+            "push" => ("builtin", self.built_in_push(&config)),
+            _ if config.methods.sms.provider == "aws-sns" => (
+                "aws-sns",
+                cfg.sns
+                    .clone()
+                    .map(|c| Arc::new(SnsSender::new(c)) as Arc<dyn CodeSender>),
+            ),
+            _ => (
+                "twilio",
+                cfg.twilio
+                    .clone()
+                    .map(|c| Arc::new(TwilioSender::new(c)) as Arc<dyn CodeSender>),
+            ),
         };
         (format!("{channel}:{name}"), sender)
     }

@@ -101,11 +101,22 @@ pub struct Engine {
     senders: RwLock<HashMap<String, Arc<dyn CodeSender>>>,
     notifier: RwLock<Option<Arc<dyn Notifier>>>,
     password_screen: RwLock<Option<Arc<dyn PasswordScreen>>>,
+    /// The built-in push senders and the settings they were made from.
+    push_senders: Mutex<Option<PushSenderCache>>,
     /// The push signing key, once read (see `push.rs`).
     push_key: RwLock<Option<Arc<crate::push::KeyPair>>>,
 }
 
 const HASH_KEY_META: &str = "hash_key";
+
+/// The FCM and APNs settings, and the senders made from them.
+type PushSenderCache = (
+    (
+        Option<crate::config::FcmConfig>,
+        Option<crate::config::ApnsConfig>,
+    ),
+    Option<Arc<dyn CodeSender>>,
+);
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -155,6 +166,7 @@ impl Engine {
             notifier: RwLock::new(None),
             password_screen: RwLock::new(None),
             push_key: RwLock::new(None),
+            push_senders: Mutex::new(None),
         })
     }
 
