@@ -12,5 +12,12 @@ export const {
   requireStepUp,
   parseOtpauthUri,
   authenticatorCode,
+  pushPhoneKey,
+  parsePushEnrollment,
+  pushRegistration,
+  pinPushServerKey,
+  pushPoll,
+  openPushChallenge,
+  pushAnswer,
 } = cjs
 export default cjs

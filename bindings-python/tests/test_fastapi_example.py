@@ -89,6 +89,7 @@ def test_totp_setup_sign_in_verify_then_cookie_works(example: ModuleType) -> Non
             "methods": ["totp", "backup"],
             "backup_codes_remaining": 10,
             "last_used": status.json()["last_used"],
+            "push_devices": [],
         }
 
     with new_http(example) as browser:
@@ -511,3 +512,54 @@ def test_rollout_admin_routes_and_a_session_held_to_enrollment(example: ModuleTy
     finally:
         plinto.auth_sync.mfa.configure(security={"grace_period_days": 30})
         plinto.auth_sync.set_rollout(phase="optional")
+
+
+def test_push_sign_in_over_http_with_a_simulated_phone(example: ModuleType) -> None:
+    from plinto.push_phone import (
+        open_push_challenge,
+        pin_push_server_key,
+        push_answer,
+        push_phone_key,
+        push_poll,
+        push_registration,
+    )
+
+    with new_http(example) as http:
+        body = sign_up(http)
+        setup = http.post("/api/auth/mfa/setup", json={"method": "push", "device_name": "Phone"})
+        assert setup.status_code == 200, setup.text
+        uri = setup.json()["qr_code_url"]
+        key = push_phone_key()
+        reg = push_registration(uri, key.private_key, "none").message
+        device = http.post("/api/push/register", json={"registration": reg})
+        assert device.status_code == 200, device.text
+        server_key = pin_push_server_key(uri, device.json()["server_key"]).server_key
+        device_id = device.json()["device_id"]
+        confirm = http.post("/api/auth/mfa/verify", json={"method": "push", "code": device.json()["confirmation_code"]})
+        assert confirm.status_code == 200, confirm.text
+        assert http.get("/api/auth/mfa/status").json()["push_devices"][0]["name"] == "Phone"
+
+    with new_http(example) as browser:
+        signin = sign_in(browser, body["user"]["email"])
+        assert signin["mfa_methods"] == ["push", "backup"]
+        challenge = browser.post("/api/auth/mfa/push/challenge", json={"session_id": signin["session_id"]})
+        assert challenge.status_code == 200, challenge.text
+        number = challenge.json()["number"]
+        ids = {"session_id": signin["session_id"], "challenge_id": challenge.json()["challenge_id"]}
+        assert browser.post("/api/auth/mfa/push/status", json=ids).json()["status"] == "pending"
+
+        pending = browser.post("/api/push/pending", json={"request": push_poll(device_id, key.private_key).message})
+        details = pending.json()["challenges"][0]["details"]
+        assert open_push_challenge(details, server_key).account == body["user"]["email"]
+        answer = push_answer(details, server_key, device_id, "approve", key.private_key, number=number).message
+        assert browser.post("/api/push/respond", json={"response": answer}).json()["status"] == "approved"
+        # The same signed answer again is refused.
+        assert browser.post("/api/push/respond", json={"response": answer}).status_code == 400
+        done = browser.post("/api/auth/mfa/push/status", json=ids)
+        assert done.status_code == 200, done.text
+        assert done.json()["status"] == "approved" and done.json()["success"] is True
+        assert browser.cookies.get("__Host-session") == done.json()["session"]["token"]
+        assert browser.get("/api/auth/mfa/status").status_code == 200
+        # The successful sign-in restarted the push count: the next push goes at once.
+        again = browser.post("/api/auth/mfa/push/challenge", json={"session_id": sign_in(browser, body["user"]["email"])["session_id"]})
+        assert again.status_code == 200, again.text

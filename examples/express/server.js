@@ -87,7 +87,8 @@ function setSessionCookie(req, res, session) {
 function fail(res, what, error) {
   const status = {
     invalid_input: 400, invalid_credentials: 401, session_invalid: 401, mfa_invalid_code: 401, mfa_expired_code: 401,
-    mfa_step_up_required: 403, mfa_factors_suspended: 403, mfa_setup_required: 403, not_found: 404, already_exists: 409, mfa_rate_limited: 429,
+    mfa_step_up_required: 403, mfa_factors_suspended: 403, mfa_setup_required: 403, mfa_push_suspended: 403, mfa_method_not_supported: 400,
+    not_found: 404, already_exists: 409, mfa_rate_limited: 429,
     mfa_delivery_failed: 503
   }[/** @type {string} */ (error?.code)] ?? 400
   if (error?.retryAfter) res.set('Retry-After', String(error.retryAfter))
@@ -187,12 +188,13 @@ app.post('/api/auth/mfa/step-up', mfaLimiter, authenticate, async (req, res) => 
 // MFA setup endpoint
 app.post('/api/auth/mfa/setup', authenticate, async (req, res) => {
   try {
-    const { method, phoneNumber, label } = req.body
+    const { method, phoneNumber, label, deviceName } = req.body
     
     const mfaSetup = await plinto.auth.enableMFA({
       userId: req.user.id,
       method,
       phoneNumber, // for SMS
+      deviceName, // Plinto: the phone's name, for push
       label: label || 'MyApp',
       ...stepUpOf(req), // Plinto: adding a factor is a step-up operation
       ...clientOf(req)
@@ -203,7 +205,8 @@ app.post('/api/auth/mfa/setup', authenticate, async (req, res) => {
       qrCodeUrl: mfaSetup.qrCodeUrl,
       qrCodeDataUrl: mfaSetup.qrCodeDataUrl, // Plinto: the QR code as an SVG data URL
       destination: mfaSetup.destination, // Plinto: where an SMS or email code went (masked)
-      expiresIn: mfaSetup.expiresIn, // Plinto: how long that code lasts
+      expiresIn: mfaSetup.expiresIn, // Plinto: how long that code (or the push enrollment QR code) lasts
+      challengeId: mfaSetup.challengeId, // Plinto: the push enrollment's id
       secret: mfaSetup.secret,
       backupCodes: mfaSetup.backupCodes
     })
@@ -322,6 +325,7 @@ app.get('/api/auth/mfa/status', authenticate, async (req, res) => {
       lastUsed: status.lastUsed,
       totpDevices: status.totpDevices, // Plinto: the factors, to list and remove them
       channels: status.channels,
+      pushDevices: status.pushDevices, // Plinto: phones enrolled for push approvals
       codesSuspended: status.codesSuspended
     })
   } catch (error) {
@@ -489,6 +493,67 @@ app.delete('/api/auth/mfa/webauthn/credentials/:id', authenticate, async (req, r
     }))
   } catch (error) {
     webauthnError(res, error)
+  }
+})
+
+// Plinto: push approvals with number matching. The sign-in page asks for a challenge (for the
+// pending sign-in in `sessionId`, or a step-up of the signed-in session), shows its number, and
+// polls its status; the approval completes the sign-in once, and the session cookie is set.
+/** The pending sign-in from the body, or the signed-in session (step-up).
+ * @param {import('express').Request} req */
+const pushSession = (req) => req.body?.sessionId || sessionTokenOf(req)
+
+app.post('/api/auth/mfa/push/challenge', async (req, res) => {
+  try {
+    const sessionId = pushSession(req)
+    if (!sessionId) return res.status(401).json({ error: 'No session', code: 'session_invalid' })
+    const challenge = await plinto.auth.mfa.pushChallenge({ sessionId, appName: process.env.PLINTO_ISSUER, ...clientOf(req) })
+    res.json(challenge)
+  } catch (error) {
+    fail(res, 'Failed to send the push approval', error)
+  }
+})
+
+app.post('/api/auth/mfa/push/status', async (req, res) => {
+  try {
+    const sessionId = pushSession(req)
+    if (!sessionId) return res.status(401).json({ error: 'No session', code: 'session_invalid' })
+    const { status, expiresIn, result } = await plinto.auth.mfa.pushStatus({ challengeId: req.body?.challengeId, sessionId, ...clientOf(req) })
+    if (result?.success && result.session) setSessionCookie(req, res, result.session)
+    res.json({
+      status, expiresIn,
+      success: result?.success ?? false,
+      user: result?.user, session: result?.session,
+      code: result?.error, retryAfter: result?.retryAfter, fallbackMethods: result?.fallbackMethods
+    })
+  } catch (error) {
+    fail(res, 'Failed to read the push approval', error)
+  }
+})
+
+// Plinto: the phone's routes (an authenticator app, not a browser): every request is signed
+// by the device key, so none needs a session. Registration comes from the enrollment QR code.
+app.post('/api/push/register', async (req, res) => {
+  try {
+    res.json(await plinto.auth.mfa.registerPushDevice({ registration: req.body?.registration, ...clientOf(req) }))
+  } catch (error) {
+    fail(res, 'Registration failed', error)
+  }
+})
+
+app.post('/api/push/pending', async (req, res) => {
+  try {
+    res.json(await plinto.auth.mfa.pushPending({ request: req.body?.request, ...clientOf(req) }))
+  } catch (error) {
+    fail(res, 'Poll failed', error)
+  }
+})
+
+app.post('/api/push/respond', async (req, res) => {
+  try {
+    res.json(await plinto.auth.mfa.pushRespond({ response: req.body?.response, ...clientOf(req) }))
+  } catch (error) {
+    fail(res, 'Answer failed', error)
   }
 })
 

@@ -60,7 +60,7 @@ def mfa_http_error(error: plinto.MfaError) -> HTTPException:
     statuses = {
         "invalid_input": 400, "invalid_credentials": 401, "session_invalid": 401,
         "mfa_invalid_code": 401, "mfa_step_up_required": 403, "mfa_factors_suspended": 403,
-        "mfa_setup_required": 403,
+        "mfa_setup_required": 403, "mfa_push_suspended": 403, "mfa_expired_code": 401,
         "not_found": 404, "already_exists": 409, "mfa_rate_limited": 429, "mfa_delivery_failed": 503,
     }
     return HTTPException(
@@ -84,6 +84,7 @@ if not os.environ.get("PLINTO_SMTP_HOST"):
 class MfaSetupRequest(BaseModel):
     method: str
     phone_number: Optional[str] = None
+    device_name: Optional[str] = None  # Plinto: the phone's name, for push
     label: Optional[str] = "MyApp"
     # Plinto: a code of an existing factor, when this session's MFA is not recent (step-up).
     confirmation_code: Optional[str] = None
@@ -99,6 +100,8 @@ class MfaStatusResponse(BaseModel):
     methods: List[str]
     backup_codes_remaining: int
     last_used: Optional[str]
+    # Plinto: phones enrolled for push approvals.
+    push_devices: List[Dict[str, Any]] = []
 
 class BackupCodesRequest(BaseModel):
     password: str
@@ -290,6 +293,7 @@ async def setup_mfa(
             user_id=current_user["id"],
             method=request.method,
             phone_number=request.phone_number,
+            device_name=request.device_name,
             label=request.label,
             # Plinto: adding a factor is a step-up operation: this session (its recent MFA)
             # or a code of an existing factor.
@@ -304,7 +308,9 @@ async def setup_mfa(
             "secret": mfa_setup.secret,
             "backup_codes": mfa_setup.backup_codes,
             "destination": mfa_setup.destination,  # Plinto: where an SMS/email code went
-            "expires_in": mfa_setup.expires_in,  # Plinto: how long it lasts
+            "expires_in": mfa_setup.expires_in,  # Plinto: how long it (or the push QR code) lasts
+            "qr_code_data_url": mfa_setup.qr_code_data_url,
+            "challenge_id": mfa_setup.challenge_id,  # Plinto: the push enrollment's id
         }
     except plinto.MfaError as error:
         raise mfa_http_error(error)  # Plinto: 403 with the methods for a step-up
@@ -531,6 +537,98 @@ async def passkey_authenticate_verify(
         return content
     return session_response(http, content, result.session)
 
+# Plinto: push approvals with number matching. The sign-in page asks for a challenge (for the
+# pending sign-in in `session_id`, or a step-up of the signed-in session), shows its number and
+# polls its status; the approval completes the sign-in once, and the session cookie is set.
+class PushChallengeBody(BaseModel):
+    session_id: Optional[str] = None
+
+
+class PushStatusBody(BaseModel):
+    challenge_id: str
+    session_id: Optional[str] = None
+
+
+@app.post("/api/auth/mfa/push/challenge")
+async def push_challenge(
+    body: PushChallengeBody, http: Request, token: Optional[str] = Depends(request_token)
+) -> Dict[str, Any]:
+    session_id = body.session_id or token
+    if not session_id:
+        raise HTTPException(status_code=401, detail={"error": "No session", "code": "session_invalid"})
+    try:
+        challenge = await plinto.auth.mfa.push_challenge(
+            session_id, app_name=os.environ.get("PLINTO_ISSUER"), **client_of(http)
+        )
+        return challenge.to_dict()
+    except plinto.MfaError as error:
+        raise mfa_http_error(error)
+
+
+@app.post("/api/auth/mfa/push/status")
+async def push_status(
+    body: PushStatusBody, http: Request, token: Optional[str] = Depends(request_token)
+) -> Any:
+    session_id = body.session_id or token
+    if not session_id:
+        raise HTTPException(status_code=401, detail={"error": "No session", "code": "session_invalid"})
+    try:
+        answer = await plinto.auth.mfa.push_status(body.challenge_id, session_id, **client_of(http))
+    except plinto.MfaError as error:
+        raise mfa_http_error(error)
+    result = answer.result
+    content = {
+        "status": answer.status,
+        "expires_in": answer.expires_in,
+        "success": bool(result and result.success),
+        "user": result.user if result else None,
+        "session": result.session if result else None,
+        "code": result.error if result else None,
+        "fallback_methods": result.fallback_methods if result else None,
+    }
+    if result and result.success and result.session:
+        return session_response(http, content, result.session)
+    return content
+
+
+# Plinto: the phone's routes (an authenticator app, not a browser): every request is signed by
+# the device key, so none needs a session. Registration comes from the enrollment QR code.
+class PushRegisterBody(BaseModel):
+    registration: str
+
+
+class PushPendingBody(BaseModel):
+    request: str
+
+
+class PushRespondBody(BaseModel):
+    response: str
+
+
+@app.post("/api/push/register")
+async def push_register(body: PushRegisterBody, http: Request) -> Dict[str, Any]:
+    try:
+        return (await plinto.auth.mfa.register_push_device(body.registration, **client_of(http))).to_dict()
+    except plinto.MfaError as error:
+        raise mfa_http_error(error)
+
+
+@app.post("/api/push/pending")
+async def push_pending(body: PushPendingBody, http: Request) -> Dict[str, Any]:
+    try:
+        return (await plinto.auth.mfa.push_pending(body.request, **client_of(http))).to_dict()
+    except plinto.MfaError as error:
+        raise mfa_http_error(error)
+
+
+@app.post("/api/push/respond")
+async def push_respond(body: PushRespondBody, http: Request) -> Dict[str, Any]:
+    try:
+        return (await plinto.auth.mfa.push_respond(body.response, **client_of(http))).to_dict()
+    except plinto.MfaError as error:
+        raise mfa_http_error(error)
+
+
 @app.get("/api/auth/mfa/status", response_model=MfaStatusResponse)
 async def get_mfa_status(current_user: Dict[str, Any] = Depends(get_current_user)) -> MfaStatusResponse:
     try:
@@ -542,7 +640,8 @@ async def get_mfa_status(current_user: Dict[str, Any] = Depends(get_current_user
             enabled=status.enabled,
             methods=status.methods,
             backup_codes_remaining=status.backup_codes_remaining,
-            last_used=status.last_used
+            last_used=status.last_used,
+            push_devices=[d.to_dict() for d in status.push_devices],
         )
     except Exception as error:
         raise HTTPException(
