@@ -83,7 +83,7 @@ export interface MfaConfigureOptions {
       userVerification?: 'required' | 'preferred' | 'discouraged'
     }
     /** Push approvals: digits of the number to match (2 to 8; unset: 6 under nist-aal2, else 3), the challenge's lifetime (30 to 600 s), and the URL phones reach the device routes at. */
-    push?: { enabled?: boolean; matchDigits?: number; challengeTtlSeconds?: number; serviceUrl?: string }
+    push?: { enabled?: boolean; matchDigits?: number; challengeTtlSeconds?: number; backoffSeconds?: number; serviceUrl?: string }
   }
   backupCodes?: { enabled?: boolean; count?: number; length?: number; algorithm?: 'alphanumeric' | 'numeric' }
   rateLimiting?: {

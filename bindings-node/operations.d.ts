@@ -1528,7 +1528,8 @@ export interface RequestNewCodeRequest {
  * session's step-up (`sessionId`), and returns the number the sign-in screen shows: the user
  * types it on the phone to approve. One challenge is pending per user (a new one cancels the
  * old); it is created even when no push message could be sent (phones that poll still find
- * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
+ * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling
+ * (`methods.push.backoffSeconds`), until a
  * successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
  */
 export interface PushChallengeRequest {
@@ -2127,7 +2128,8 @@ export interface MfaOperations {
    * session's step-up (`sessionId`), and returns the number the sign-in screen shows: the user
    * types it on the phone to approve. One challenge is pending per user (a new one cancels the
    * old); it is created even when no push message could be sent (phones that poll still find
-   * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
+   * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling
+   * (`methods.push.backoffSeconds`), until a
    * successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
    */
   pushChallenge(options: PushChallengeRequest): Promise<PushChallenge>

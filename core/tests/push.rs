@@ -655,6 +655,15 @@ fn match_digits_follow_the_profile() {
     env.clock.advance(10);
     let c = challenge(&e, &pending(&e, "n@example.com")).unwrap();
     assert_eq!((c.number.len(), c.expires_in), (4, 30));
+    // Without the back-off, five pushes go at once and the sixth waits for the window.
+    e.configure(&serde_json::json!({"methods": {"push": {"backoffSeconds": 0}}}))
+        .unwrap();
+    env.clock.advance(20);
+    for _ in 0..3 {
+        challenge(&e, &pending(&e, "n@example.com")).unwrap();
+    }
+    let sixth = challenge(&e, &pending(&e, "n@example.com")).unwrap_err();
+    assert_eq!(sixth.retry_after(), Some(900 - 30));
     assert!(e
         .configure(&serde_json::json!({"methods": {"push": {"challengeTtlSeconds": 20}}}))
         .is_err());

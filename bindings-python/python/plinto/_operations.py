@@ -1868,7 +1868,8 @@ class SyncMfaOperations(SyncBase):
         session's step-up (``session_id``), and returns the number the sign-in screen shows: the user
         types it on the phone to approve. One challenge is pending per user (a new one cancels the
         old); it is created even when no push message could be sent (phones that poll still find
-        it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
+        it). At most 5 per user in 15 minutes, at least 10 s apart and doubling
+        (``methods.push.backoffSeconds``), until a
         successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
         """
         raw = self._call("push_challenge", {"sessionId": session_id, "method": method, "appName": app_name, "ipAddress": ip_address, "userAgent": user_agent})
@@ -2580,7 +2581,8 @@ class AsyncMfaOperations(AsyncBase):
         session's step-up (``session_id``), and returns the number the sign-in screen shows: the user
         types it on the phone to approve. One challenge is pending per user (a new one cancels the
         old); it is created even when no push message could be sent (phones that poll still find
-        it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
+        it). At most 5 per user in 15 minutes, at least 10 s apart and doubling
+        (``methods.push.backoffSeconds``), until a
         successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
         """
         return await self._in_thread(self._sync.push_challenge, session_id, method=method, app_name=app_name, ip_address=ip_address, user_agent=user_agent)

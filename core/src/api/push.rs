@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 /// session's step-up (`sessionId`), and returns the number the sign-in screen shows: the user
 /// types it on the phone to approve. One challenge is pending per user (a new one cancels the
 /// old); it is created even when no push message could be sent (phones that poll still find
-/// it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
+/// it). At most 5 per user in 15 minutes, at least 10 s apart and doubling
+/// (`methods.push.backoffSeconds`), until a
 /// successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
 #[derive(Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]

@@ -33,6 +33,9 @@ pub struct PushConfig {
     pub match_digits: Option<u32>,
     /// Seconds a push challenge waits for its answer (default 120, 30 to 600).
     pub challenge_ttl_seconds: u32,
+    /// The wait after a user's first push before the next, doubling with each further push of
+    /// the 15-minute window (default 10; 0: none, only the limit of 5 per window).
+    pub backoff_seconds: u32,
     /// Where phones reach the application's device routes (register, pending, respond),
     /// written into the enrollment QR code, e.g. `https://app.example.com/api/push`. Empty:
     /// the phone app knows it.
@@ -58,6 +61,7 @@ impl PushConfig {
             30,
             600,
         )?;
+        ranged(self.backoff_seconds, "methods.push.backoffSeconds", 0, 60)?;
         let url = self.service_url.trim().to_string();
         if !url.is_empty() && !crate::push::service_url_ok(&url) {
             return Err(MfaError::invalid(
@@ -197,6 +201,7 @@ impl Default for MethodsConfig {
                 enabled: true,
                 match_digits: None,
                 challenge_ttl_seconds: 120,
+                backoff_seconds: 10,
                 service_url: String::new(),
             },
         }

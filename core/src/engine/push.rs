@@ -5,7 +5,8 @@
 //! a signed request's `jti` is accepted once; the number is stored only as a keyed hash and
 //! a wrong one ends the challenge. Sends and refusals count through the attempt counters, in
 //! the transaction that holds the user's row: at most [`SENDS`] pushes per window, each
-//! further one waiting twice as long as the last, and [`REFUSALS`] denials or wrong numbers
+//! further one waiting twice as long as the last (from `methods.push.backoffSeconds`), and
+//! [`REFUSALS`] denials or wrong numbers
 //! in a row pause push. A reported request suspends push until a sign-in with another factor.
 
 use super::mfa::{Check, Mode};
@@ -44,8 +45,6 @@ const SENDS: AttemptPolicy = AttemptPolicy {
     window_secs: 900,
     lockout_secs: 0,
 };
-/// The wait after the first push of a window; it doubles with each further push.
-const FIRST_BACKOFF_SECS: i64 = 10;
 /// Denials and wrong numbers in a row before push pauses, and for how long.
 const REFUSALS: AttemptPolicy = AttemptPolicy {
     max_attempts: 3,
@@ -396,6 +395,7 @@ impl Engine {
         let cfg = self.config();
         let ttl = i64::from(cfg.methods.push.challenge_ttl_seconds);
         let digits = cfg.methods.push.digits(cfg.security.profile);
+        let backoff = i64::from(cfg.methods.push.backoff_seconds);
         let id = crypto::new_id("pch")?;
         let nonce = b64url(&crypto::random_bytes(16)?);
         let number = random_digits(usize::try_from(digits).unwrap_or(6))?;
@@ -437,9 +437,9 @@ impl Engine {
             let sends = [sends_scope(&user.id)];
             match tx.reserve_attempt(&sends, now, SENDS)? {
                 // The last push of a window waits for the window's end instead.
-                Reservation::Granted { used } if used < SENDS.max_attempts => {
+                Reservation::Granted { used } if used < SENDS.max_attempts && backoff > 0 => {
                     let doublings = used.saturating_sub(1).min(16);
-                    tx.delay_scopes(&sends, now + (FIRST_BACKOFF_SECS << doublings))?;
+                    tx.delay_scopes(&sends, now + (backoff << doublings))?;
                 }
                 Reservation::Granted { .. } => {}
                 Reservation::Locked { until } | Reservation::Wait { until } => {

@@ -7,11 +7,7 @@
 import { test, describe, before, after, beforeEach, afterEach } from 'node:test'
 import { mkdirSync, rmSync } from 'node:fs'
 import assert from 'node:assert/strict'
-import jsQRModule from 'jsqr'
-import { Authenticator, OUTPUT, PASSWORD, e2eTest, expect, fileName, launchBrowser, screenshot, signUpInApp, startServer, uniqueEmail } from './support.js'
-
-// jsqr is CommonJS with a `default` that is the function itself.
-const jsQR = jsQRModule.default
+import { Authenticator, OUTPUT, PASSWORD, e2eTest, expect, fileName, launchBrowser, scanQrCode, screenshot, signUpInApp, startServer, uniqueEmail } from './support.js'
 
 /** @typedef {import('playwright-core').Page} Page */
 /** @typedef {import('playwright-core').BrowserContext} BrowserContext */
@@ -55,24 +51,6 @@ afterEach(async () => {
 
 /** The open pages of the current test, for screenshots when it fails. */
 const pages = () => t.context.pages()
-
-/**
- * Reads the QR code drawn on the page's canvas, as an authenticator app's camera would.
- * @param {Page} page
- * @returns {Promise<string>} the encoded text (an otpauth:// URI)
- */
-async function scanQrCode(page) {
-  await page.waitForSelector('canvas[data-state="drawn"]')
-  const image = await page.locator('canvas').evaluate((/** @type {HTMLCanvasElement} */ canvas) => {
-    const context = canvas.getContext('2d')
-    if (!context) throw new Error('no 2d context')
-    const { data, width, height } = context.getImageData(0, 0, canvas.width, canvas.height)
-    return { data: Array.from(data), width, height }
-  })
-  const decoded = jsQR(Uint8ClampedArray.from(image.data), image.width, image.height)
-  assert.ok(decoded, 'the canvas holds a readable QR code')
-  return decoded.data
-}
 
 /**
  * Enrolls the authenticator app from the verify screen: scans the QR code, checks it

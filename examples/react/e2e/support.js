@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import otplib from 'otplib'
+import jsQRModule from 'jsqr'
 import { test } from 'node:test'
 import { chromium } from 'playwright-core'
 
@@ -146,6 +147,27 @@ export async function signUpInApp(page, email) {
   await page.fill('[name="password"]', PASSWORD)
   await page.click('button:has-text("Sign Up")')
   await expect(page.locator('h1')).toContainText('Dashboard')
+}
+
+// jsqr is CommonJS with a `default` that is the function itself.
+const jsQR = jsQRModule.default
+
+/**
+ * Reads the QR code drawn on the page's canvas, as a phone's camera would.
+ * @param {Page} page
+ * @returns {Promise<string>} the encoded text (an otpauth:// or plinto-push:// URI)
+ */
+export async function scanQrCode(page) {
+  await page.waitForSelector('canvas[data-state="drawn"]')
+  const image = await page.locator('canvas').evaluate((/** @type {HTMLCanvasElement} */ canvas) => {
+    const context = canvas.getContext('2d')
+    if (!context) throw new Error('no 2d context')
+    const { data, width, height } = context.getImageData(0, 0, canvas.width, canvas.height)
+    return { data: Array.from(data), width, height }
+  })
+  const decoded = jsQR(Uint8ClampedArray.from(image.data), image.width, image.height)
+  if (!decoded) throw new Error('the canvas holds no readable QR code')
+  return decoded.data
 }
 
 /** Saves a full-page screenshot as OUTPUT/<name>.png.

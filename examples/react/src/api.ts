@@ -86,8 +86,41 @@ export interface MfaSetupResult {
   backupCodes?: string[]
   /** Where an SMS or email code went, masked (e.g. +1******7890). */
   destination?: string
-  /** Seconds the sent code stays valid. */
+  /** Seconds the sent code (or the push enrollment QR code) stays valid. */
   expiresIn?: number
+  /** The push enrollment's id. */
+  challengeId?: string
+}
+
+/** A push approval sent to the user's phones: the number to show, and how long it waits. */
+export interface PushChallenge {
+  challengeId: string
+  number: string
+  expiresIn: number
+  devices: number
+  delivered: number
+}
+
+/** Where a push approval stands (polled by the sign-in page). */
+export interface PushStatus {
+  status: 'pending' | 'approved' | 'denied' | 'wrong_number' | 'reported' | 'expired' | 'cancelled' | 'used' | 'refused'
+  expiresIn?: number
+  success: boolean
+  user?: User
+  session?: Session
+  code?: string
+  fallbackMethods?: MfaMethod[]
+}
+
+/** A phone enrolled for push approvals. */
+export interface PushDevice {
+  id: string
+  name: string
+  platform: string
+  pollOnly: boolean
+  createdAt: string
+  lastUsed?: string
+  suspended: boolean
 }
 
 /** Outcome of a code check: a wrong code is a result, not an exception. */
@@ -108,6 +141,7 @@ export interface MfaStatus {
   methods: MfaMethod[]
   backupCodesRemaining: number
   lastUsed?: string
+  pushDevices?: PushDevice[]
 }
 
 export interface BackupCodes {
@@ -264,7 +298,7 @@ export const api = {
     },
 
     /** Starts setting up a method for the signed-in user. */
-    enableMFA: (options: { method: MfaMethod; phoneNumber?: string; label?: string }) =>
+    enableMFA: (options: { method: MfaMethod; phoneNumber?: string; label?: string; deviceName?: string }) =>
       call<MfaSetupResult>('POST', '/api/auth/mfa/setup', options),
 
     /** Without sessionId: confirms a method being set up. With it: completes sign-in. */
@@ -287,6 +321,18 @@ export const api = {
        * method the signed-in user is setting up. */
       requestNewCode: (options: { sessionId?: string; method: MfaMethod }) =>
         call<{ success: boolean; expiresIn?: number }>('POST', '/api/auth/mfa/resend', options),
+
+      /** Sends a push approval to the user's phones: for a pending sign-in (sessionId), else a
+       * step-up of the signed-in session. 429 with retryAfter when pushes come too fast. */
+      pushChallenge: (options: { sessionId?: string }) => call<PushChallenge>('POST', '/api/auth/mfa/push/challenge', options),
+
+      /** Where a push approval stands; an approval sets the session cookie once. */
+      pushStatus: (options: { sessionId?: string; challengeId: string }) =>
+        call<PushStatus>('POST', '/api/auth/mfa/push/status', options),
+
+      /** Removes a push device (needs the password; the last factor also a current code). */
+      removeFactor: ({ factorId, ...confirmation }: { factorId: string; password: string; confirmationCode?: string }) =>
+        call<KeyRemovalResult>('DELETE', `/api/auth/mfa/factors/${encodeURIComponent(factorId)}`, confirmation),
     },
 
     /** The rollout, for administrators (their session needs a recent MFA check). */

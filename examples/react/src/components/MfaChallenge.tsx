@@ -4,6 +4,7 @@ import { ApiError, api, errorMessage, retryAfterOf, type MfaMethod, type Session
 import { minutes } from '../format'
 import { useCountdown } from '../hooks/useCountdown'
 import { getAssertion, isWebAuthnAvailable, webauthnErrorMessage } from '../webauthn'
+import { PushApproval } from './PushApproval'
 
 interface MfaChallengeProps {
   sessionId: string
@@ -35,6 +36,9 @@ function keyError(err: unknown): string {
 export const MfaChallenge = ({ sessionId, availableMethods, onSuccess, onCancel }: MfaChallengeProps) => {
   const choices = codeMethods.filter((m) => availableMethods.includes(m))
   const hasKey = availableMethods.includes('webauthn')
+  const hasPush = availableMethods.includes('push')
+  // With push, the page offers it first; "Use another method" shows the rest.
+  const [pushFirst, setPushFirst] = useState(hasPush)
   const [selectedMethod, setSelectedMethod] = useState<MfaMethod>(choices[0] ?? 'totp')
   // With a key and nothing but backup codes besides, the code form waits for "Use backup code".
   const [showCodeForm, setShowCodeForm] = useState(!hasKey || choices.some((m) => m !== 'backup'))
@@ -147,10 +151,32 @@ export const MfaChallenge = ({ sessionId, availableMethods, onSuccess, onCancel 
       ? 'Use your security key or passkey, or enter a code, to finish signing in.'
       : 'Use your security key or passkey to finish signing in.'
 
+  if (pushFirst) {
+    return (
+      <div className="mfa-challenge">
+        <h2>Two-Factor Authentication</h2>
+        <p>Your account is protected with a second step. Approve the sign-in on your phone.</p>
+        <PushApproval sessionId={sessionId} onSuccess={onSuccess} onOtherMethod={choices.length > 0 || hasKey ? () => setPushFirst(false) : undefined} />
+        <div className="actions">
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+        </div>
+      </div>
+    )
+  }
+
   return (
     <div className="mfa-challenge">
       <h2>Two-Factor Authentication</h2>
       <p>Your account is protected with a second step. {lead}</p>
+      {hasPush && (
+        <p>
+          <button type="button" className="link" onClick={() => setPushFirst(true)}>
+            Approve on your phone instead
+          </button>
+        </p>
+      )}
 
       {hasKey && (
         <div className="security-key-option">

@@ -6,6 +6,7 @@ import { useMfa } from '../hooks/useMfa'
 import { BackupCodes } from './BackupCodes'
 import { ConfirmDialog } from './ConfirmDialog'
 import { MfaSetup } from './MfaSetup'
+import { PushDevices } from './PushDevices'
 import { SecurityKeys } from './SecurityKeys'
 
 const methodLabels: Record<string, string> = {
@@ -14,6 +15,7 @@ const methodLabels: Record<string, string> = {
   email: 'Email',
   backup: 'Backup codes',
   webauthn: 'Security key',
+  push: 'Push approval',
 }
 
 /** Runs a confirmed action; its failure is rethrown with words for the dialog. */
@@ -52,6 +54,10 @@ export const MfaSettings = ({ email }: { email?: string }) => {
 
   // With only security keys, there is no code to type but a backup code.
   const onlySecurityKeys = !!mfaState && !mfaState.methods.some((m) => m === 'totp' || m === 'sms' || m === 'email')
+  const changed = (text: string) => {
+    setMessage(text)
+    void refresh()
+  }
 
   return (
     <div className="mfa-settings">
@@ -150,13 +156,8 @@ export const MfaSettings = ({ email }: { email?: string }) => {
                 Disable MFA
               </button>
             </div>
-            <SecurityKeys
-              methods={mfaState.methods}
-              onChanged={(text) => {
-                setMessage(text)
-                void refresh()
-              }}
-            />
+            {mfaState.pushDevices.length > 0 && <PushDevices devices={mfaState.pushDevices} methods={mfaState.methods} onChanged={changed} />}
+            <SecurityKeys methods={mfaState.methods} onChanged={changed} />
           </div>
         ))}
     </div>

@@ -15,12 +15,13 @@ interface MfaSetupProps {
   onCancel: () => void
 }
 
-type SetupMethod = Extract<MfaMethod, 'totp' | 'sms' | 'email' | 'webauthn'>
+type SetupMethod = Extract<MfaMethod, 'totp' | 'sms' | 'email' | 'webauthn' | 'push'>
 
 const methods: { id: SetupMethod; name: string; description: string; icon: string }[] = [
   { id: 'totp', name: 'Authenticator App', description: 'Use Google Authenticator, Authy, or similar apps', icon: '📱' },
   { id: 'sms', name: 'SMS Messages', description: 'Receive codes via text message', icon: '💬' },
   { id: 'email', name: 'Email', description: 'Receive codes via email', icon: '✉️' },
+  { id: 'push', name: 'Push Approval', description: 'Approve sign-ins in the authenticator app by typing the number shown', icon: '📲' },
   { id: 'webauthn', name: 'Security Key', description: 'Touch a USB or NFC key (such as a YubiKey), or use a passkey on this device', icon: '🔑' },
 ]
 
@@ -30,6 +31,7 @@ const devices: Record<SetupMethod, string> = {
   sms: 'your phone',
   email: 'your email',
   webauthn: 'your security key',
+  push: 'your phone',
 }
 
 /** The base32 key in groups of four, as authenticator apps show it. */
@@ -80,6 +82,7 @@ export const MfaSetup = ({ email, onComplete, onCancel }: MfaSetupProps) => {
       const setup = await api.auth.enableMFA({
         method: selectedMethod,
         phoneNumber: selectedMethod === 'sms' ? phoneNumber.trim() : undefined,
+        deviceName: selectedMethod === 'push' ? 'Phone' : undefined,
         label: 'Plinto MFA Example',
       })
       setSetupData(setup)
@@ -204,6 +207,9 @@ export const MfaSetup = ({ email, onComplete, onCancel }: MfaSetupProps) => {
             </label>
           )}
           {selectedMethod === 'email' && <p>We will send a 6-digit code to {email ? <strong>{email}</strong> : 'your email address'}.</p>}
+          {selectedMethod === 'push' && (
+            <p>You will scan a QR code with the authenticator app on your phone. It then shows a 6-digit code to type here.</p>
+          )}
           <div className="actions">
             <button type="submit" className="primary" disabled={loading}>
               {loading ? 'Setting up...' : 'Continue'}
@@ -229,6 +235,14 @@ export const MfaSetup = ({ email, onComplete, onCancel }: MfaSetupProps) => {
               <p>
                 Or enter this key manually: <code className="manual-key">{groupKey(setupData.secret)}</code>
               </p>
+            </div>
+          )}
+
+          {selectedMethod === 'push' && setupData?.qrCodeDataUrl && (
+            <div className="push-enroll">
+              <p>Scan this QR code with the authenticator app on your phone, within {minutes(setupData.expiresIn ?? 300)}:</p>
+              <QrCode dataUrl={setupData.qrCodeDataUrl} label="QR code to enroll your phone for push approvals" />
+              <p>Then type the code your phone shows.</p>
             </div>
           )}
 

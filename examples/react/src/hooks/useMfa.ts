@@ -1,12 +1,13 @@
 // The guide's useMfa hook on the example's client.
 import { useCallback, useEffect, useState } from 'react'
-import { api, errorMessage, type MfaMethod, type MfaSetupResult, type VerifyResult } from '../api'
+import { api, errorMessage, type MfaMethod, type MfaSetupResult, type PushDevice, type VerifyResult } from '../api'
 
 export interface MfaState {
   isEnabled: boolean
   methods: MfaMethod[]
   backupCodesRemaining: number
   lastUsed?: string
+  pushDevices: PushDevice[]
 }
 
 export interface MfaHookReturn {
@@ -35,6 +36,7 @@ export const useMfa = (): MfaHookReturn => {
         methods: status.methods,
         backupCodesRemaining: status.backupCodesRemaining,
         lastUsed: status.lastUsed,
+        pushDevices: status.pushDevices ?? [],
       })
     } catch (err) {
       setError(errorMessage(err, 'Failed to load MFA status'))
