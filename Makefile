@@ -54,7 +54,10 @@ test-rust: deps ## Rust unit and integration tests, on SQLite and then on Postgr
 test: deps ## Everything CI runs (one PostgreSQL server for the whole run)
 	$(WITH_PG) $(MAKE) --no-print-directory test-stages
 
-test-stages: deps lint test-rust test-node test-e2e check-bindings test-kotlin test-python test-cross
+# The bindings generator's long build needs no test of ours: it starts in the background, at
+# the lowest priority, once the browser tests' builds are done, and runs while those tests
+# (which mostly wait on the browser) do; check-bindings' cargo waits for it (cargo's lock).
+test-stages: deps lint test-rust test-node e2e-deps build-node build-react bindgen-background test-e2e check-bindings test-kotlin test-python test-cross
 
 demo: build-node build-react ## The Express example on http://localhost:3000 with ./plinto.db
 	node examples/express/server.js
@@ -134,7 +137,10 @@ UNIFFI_TMP := $(CARGO_TARGET_DIR)/uniffi-generated
 GENERATED := $(UNIFFI_PKG)/Sources $(UNIFFI_PKG)/include $(KOTLIN_PKG)/src/main/kotlin
 MOBILE_URI ?= otpauth://totp/Plinto:demo%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Plinto
 
-.PHONY: build-uniffi bindings check-bindings test-kotlin demo-mobile
+.PHONY: bindgen-background build-uniffi bindings check-bindings test-kotlin demo-mobile demo-push
+
+bindgen-background: ## Start building uniffi-bindgen in the background (see test-stages)
+	( nice -n 19 cargo build -q -p plinto-mfa-uniffi-bindgen ) > $(CARGO_TARGET_DIR)/uniffi-bindgen-build.log 2>&1 &
 
 build-uniffi: ## Build the uniffi library and the uniffi-bindgen tool (debug)
 	cargo build -p plinto-mfa-uniffi
@@ -165,6 +171,11 @@ test-kotlin: bindings ## Compile the Kotlin bindings and the console example, ru
 demo-mobile: bindings ## Console authenticator (Kotlin): live code of MOBILE_URI='otpauth://...'
 	cd $(KOTLIN_PKG) && mvn -q -B -ntp test-compile exec:java -Djna.library.path=$(NATIVE_DIR) \
 	  -Dexec.args="'$(MOBILE_URI)'"
+
+demo-push: bindings ## Console push approver (Kotlin): PUSH_ARGS="enroll 'plinto-push://...' --server=URL" or "approve"
+	cd $(KOTLIN_PKG) && mvn -q -B -ntp test-compile exec:java -Djna.library.path=$(NATIVE_DIR) \
+	  -Ddemo.main=dev.plinto.mfa.examples.push.PushApproverKt -Dexec.args="$(PUSH_ARGS)" \
+	  -Dexec.workingdir=$(CURDIR)
 
 # --- Python (pyo3 + maturin) --------------------------------------------------------------
 # bindings-python/ is the pyo3 crate plus the pure-Python package `plinto`; maturin builds

@@ -1579,7 +1579,8 @@ export interface RegisterPushDeviceRequest {
 
 /**
  * A phone asks for its user's pending challenge (after a push message, or on its own when
- * it has no push token), with a request signed by its device key.
+ * it has no push token), with a request signed by its device key. A push token in the
+ * request replaces the device's stored one (the platforms rotate them).
  */
 export interface PushPendingRequest {
   /** The signed poll: a compact JWS (`pushPoll` in the phone library). */
@@ -1653,6 +1654,8 @@ export interface PushPollRequest {
   deviceId: string
   /** The phone's private key. */
   privateKey: string
+  /** The device's new push token, when the platform rotated it. */
+  pushToken?: string
   /** Unix seconds or RFC 3339 (default now). */
   time?: number | string | Date
 }
@@ -2149,7 +2152,8 @@ export interface MfaOperations {
   registerPushDevice(options: RegisterPushDeviceRequest): Promise<PushRegistration>
   /**
    * A phone asks for its user's pending challenge (after a push message, or on its own when
-   * it has no push token), with a request signed by its device key.
+   * it has no push token), with a request signed by its device key. A push token in the
+   * request replaces the device's stored one (the platforms rotate them).
    */
   pushPending(options: PushPendingRequest): Promise<PushPending>
   /**

@@ -820,7 +820,7 @@ uint64_t uniffi_plinto_mfa_fn_func_push_phone_key(RustCallStatus *_Nonnull out_s
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_PUSH_POLL
 #define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_PUSH_POLL
-RustBuffer uniffi_plinto_mfa_fn_func_push_poll(RustBuffer device_id, uint64_t key, RustBuffer time, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_plinto_mfa_fn_func_push_poll(RustBuffer device_id, uint64_t key, RustBuffer push_token, RustBuffer time, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_FN_FUNC_PUSH_REGISTRATION

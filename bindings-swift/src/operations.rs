@@ -345,7 +345,8 @@ impl Engine {
     }
 
     /// A phone asks for its user's pending challenge (after a push message, or on its own when
-    /// it has no push token), with a request signed by its device key.
+    /// it has no push token), with a request signed by its device key. A push token in the
+    /// request replaces the device's stored one (the platforms rotate them).
     pub fn push_pending(&self, request: PushPendingRequest) -> Result<PushPending, MfaError> {
         self.run::<ops::GetPendingPushes>(request)
     }

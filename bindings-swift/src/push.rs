@@ -133,14 +133,23 @@ pub fn pin_push_server_key(uri: String, server_key: String) -> Result<String, Mf
     })
 }
 
-/// A signed poll for the device's pending challenges (send it to `pushPending`).
-#[uniffi::export(default(time = None))]
+/// A signed poll for the device's pending challenges (send it to `pushPending`); with
+/// `push_token` when the platform gave the app a new one.
+#[uniffi::export(default(push_token = None, time = None))]
 pub fn push_poll(
     device_id: String,
     key: Arc<dyn PushKeyStore>,
+    push_token: Option<String>,
     time: Option<i64>,
 ) -> Result<String, MfaError> {
-    guard(|| phone::poll(&device_id, &Store(key.as_ref()), now_or(time)))
+    guard(|| {
+        phone::poll(
+            &device_id,
+            push_token.as_deref(),
+            &Store(key.as_ref()),
+            now_or(time),
+        )
+    })
 }
 
 /// A challenge's details, if the pinned server key signed them and they have not expired:

@@ -90,7 +90,7 @@ impl Phone {
 
     /// The pending challenges, their signed details opened with the pinned key.
     fn pending(&self, env: &Env, e: &Engine) -> Vec<plinto_mfa_core::push::ChallengeClaims> {
-        let request = phone::poll(&self.device_id, &self.key, env.now()).unwrap();
+        let request = phone::poll(&self.device_id, None, &self.key, env.now()).unwrap();
         e.push_pending(&PushPendingRequest {
             request,
             context: ctx(),
@@ -271,7 +271,7 @@ fn the_answer_is_bound_to_its_challenge_device_and_session() {
     // Details the server did not sign are refused by the phone.
     assert!(phone::open_challenge(
         &e.push_pending(&PushPendingRequest {
-            request: phone::poll(&bob.device_id, &bob.key, env.now()).unwrap(),
+            request: phone::poll(&bob.device_id, None, &bob.key, env.now()).unwrap(),
             context: ctx(),
         })
         .unwrap()
@@ -446,7 +446,7 @@ fn the_push_message_carries_only_the_challenge_id_and_a_dead_token_turns_to_poll
     let outbox = Arc::new(PushOutbox::default());
     e.set_sender("push", Some(Arc::new(PushSender(outbox.clone()))))
         .unwrap();
-    let (uid, _, _) = user_with_phone(&env, &e, "m@example.com");
+    let (uid, _, phone) = user_with_phone(&env, &e, "m@example.com");
     let p = pending(&e, "m@example.com");
     let c = challenge(&e, &p).unwrap();
     assert_eq!(c.delivered, 1);
@@ -465,6 +465,19 @@ fn the_push_message_carries_only_the_challenge_id_and_a_dead_token_turns_to_poll
     let again = challenge(&e, &p).unwrap();
     assert_eq!(again.delivered, 0);
     assert!(e.get_mfa_status(&uid).unwrap().push_devices[0].poll_only);
+    // The app got a new token from the platform: its next poll carries it, and pushes resume.
+    e.push_pending(&PushPendingRequest {
+        request: phone::poll(&phone.device_id, Some("fcm-token-2"), &phone.key, env.now()).unwrap(),
+        context: ctx(),
+    })
+    .unwrap();
+    assert!(!e.get_mfa_status(&uid).unwrap().push_devices[0].poll_only);
+    env.clock.advance(20);
+    assert_eq!(challenge(&e, &p).unwrap().delivered, 1);
+    assert_eq!(
+        outbox.sent.lock().unwrap().last().unwrap().destination,
+        "fcm-token-2"
+    );
 }
 
 #[test]

@@ -1914,7 +1914,8 @@ class SyncMfaOperations(SyncBase):
         user_agent: Optional[str] = None,
     ) -> PushPending:
         """A phone asks for its user's pending challenge (after a push message, or on its own when
-        it has no push token), with a request signed by its device key.
+        it has no push token), with a request signed by its device key. A push token in the
+        request replaces the device's stored one (the platforms rotate them).
         """
         raw = self._call("push_pending", {"request": request, "ipAddress": ip_address, "userAgent": user_agent})
         return PushPending.from_json(raw)
@@ -2624,7 +2625,8 @@ class AsyncMfaOperations(AsyncBase):
         user_agent: Optional[str] = None,
     ) -> PushPending:
         """A phone asks for its user's pending challenge (after a push message, or on its own when
-        it has no push token), with a request signed by its device key.
+        it has no push token), with a request signed by its device key. A push token in the
+        request replaces the device's stored one (the platforms rotate them).
         """
         return await self._in_thread(self._sync.push_pending, request, ip_address=ip_address, user_agent=user_agent)
 
@@ -2680,9 +2682,9 @@ def pin_push_server_key(uri: str, server_key: str) -> PinnedPushServerKey:
     return PinnedPushServerKey.from_json(raw)
 
 
-def push_poll(device_id: str, private_key: str, *, time: Optional[Timestamp] = None) -> SignedPushMessage:
+def push_poll(device_id: str, private_key: str, *, push_token: Optional[str] = None, time: Optional[Timestamp] = None) -> SignedPushMessage:
     """A signed poll for the device's pending challenges: send it to ``push_pending``."""
-    raw = _call_stateless("push_poll", {"deviceId": device_id, "privateKey": private_key, "time": time})
+    raw = _call_stateless("push_poll", {"deviceId": device_id, "privateKey": private_key, "pushToken": push_token, "time": time})
     return SignedPushMessage.from_json(raw)
 
 

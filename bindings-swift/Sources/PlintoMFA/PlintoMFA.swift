@@ -768,14 +768,16 @@ public protocol EngineProtocol: AnyObject, Sendable {
      * session's step-up (`sessionId`), and returns the number the sign-in screen shows: the user
      * types it on the phone to approve. One challenge is pending per user (a new one cancels the
      * old); it is created even when no push message could be sent (phones that poll still find
-     * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
+     * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling
+     * (`methods.push.backoffSeconds`), until a
      * successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
      */
     func pushChallenge(request: PushChallengeRequest) throws  -> PushChallenge
     
     /**
      * A phone asks for its user's pending challenge (after a push message, or on its own when
-     * it has no push token), with a request signed by its device key.
+     * it has no push token), with a request signed by its device key. A push token in the
+     * request replaces the device's stored one (the platforms rotate them).
      */
     func pushPending(request: PushPendingRequest) throws  -> PushPending
     
@@ -1418,7 +1420,8 @@ open func listSessions(request: ListSessionsRequest)throws  -> [SessionSummary] 
      * session's step-up (`sessionId`), and returns the number the sign-in screen shows: the user
      * types it on the phone to approve. One challenge is pending per user (a new one cancels the
      * old); it is created even when no push message could be sent (phones that poll still find
-     * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
+     * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling
+     * (`methods.push.backoffSeconds`), until a
      * successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
      */
 open func pushChallenge(request: PushChallengeRequest)throws  -> PushChallenge  {
@@ -1433,7 +1436,8 @@ open func pushChallenge(request: PushChallengeRequest)throws  -> PushChallenge  
     
     /**
      * A phone asks for its user's pending challenge (after a push message, or on its own when
-     * it has no push token), with a request signed by its device key.
+     * it has no push token), with a request signed by its device key. A push token in the
+     * request replaces the device's stored one (the platforms rotate them).
      */
 open func pushPending(request: PushPendingRequest)throws  -> PushPending  {
     return try  FfiConverterTypePushPending_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
@@ -3787,14 +3791,16 @@ public func pushPhoneKey()throws  -> SoftwarePushKey  {
 })
 }
 /**
- * A signed poll for the device's pending challenges (send it to `pushPending`).
+ * A signed poll for the device's pending challenges (send it to `pushPending`); with
+ * `push_token` when the platform gave the app a new one.
  */
-public func pushPoll(deviceId: String, key: PushKeyStore, time: Int64? = nil)throws  -> String  {
+public func pushPoll(deviceId: String, key: PushKeyStore, pushToken: String? = nil, time: Int64? = nil)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
         uniffiCallStatus in
     uniffi_plinto_mfa_fn_func_push_poll(
         FfiConverterString.lower(deviceId),
         FfiConverterTypePushKeyStore_lower(key),
+        FfiConverterOptionString.lower(pushToken),
         FfiConverterOptionInt64.lower(time),uniffiCallStatus
     )
 })
@@ -3862,7 +3868,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_plinto_mfa_checksum_func_push_phone_key() != 25119) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_func_push_poll() != 46437) {
+    if (uniffi_plinto_mfa_checksum_func_push_poll() != 31008) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_func_push_registration() != 63343) {
@@ -3964,10 +3970,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_plinto_mfa_checksum_method_engine_list_sessions() != 18135) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_push_challenge() != 65117) {
+    if (uniffi_plinto_mfa_checksum_method_engine_push_challenge() != 56145) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_push_pending() != 20678) {
+    if (uniffi_plinto_mfa_checksum_method_engine_push_pending() != 42130) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_plinto_mfa_checksum_method_engine_push_respond() != 27268) {

@@ -5907,7 +5907,8 @@ public func FfiConverterTypePushChallenge_lower(_ value: PushChallenge) -> RustB
  * session's step-up (`sessionId`), and returns the number the sign-in screen shows: the user
  * types it on the phone to approve. One challenge is pending per user (a new one cancels the
  * old); it is created even when no push message could be sent (phones that poll still find
- * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
+ * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling
+ * (`methods.push.backoffSeconds`), until a
  * successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
  */
 public struct PushChallengeRequest: Equatable, Hashable {
@@ -6178,7 +6179,8 @@ public func FfiConverterTypePushPending_lower(_ value: PushPending) -> RustBuffe
 
 /**
  * A phone asks for its user's pending challenge (after a push message, or on its own when
- * it has no push token), with a request signed by its device key.
+ * it has no push token), with a request signed by its device key. A push token in the
+ * request replaces the device's stored one (the platforms rotate them).
  */
 public struct PushPendingRequest: Equatable, Hashable {
     /**

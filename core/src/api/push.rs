@@ -143,7 +143,8 @@ debug_fields!(PushRegistration {
 });
 
 /// A phone asks for its user's pending challenge (after a push message, or on its own when
-/// it has no push token), with a request signed by its device key.
+/// it has no push token), with a request signed by its device key. A push token in the
+/// request replaces the device's stored one (the platforms rotate them).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
@@ -319,6 +320,9 @@ pub struct PushPollRequest {
     pub device_id: String,
     /// The phone's private key.
     pub private_key: SecretString,
+    /// The device's new push token, when the platform rotated it.
+    #[serde(default)]
+    pub push_token: Option<String>,
     /// Unix seconds or RFC 3339 (default now).
     #[serde(default)]
     pub time: Option<super::UnixTime>,

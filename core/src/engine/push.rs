@@ -654,10 +654,28 @@ impl Engine {
         let now = self.now();
         let remember = push::check_lifetime("request", claims.iat, claims.exp, now)?;
         let checked = self.signed_by_device("request", &jws, &claims.device)?;
+        let new_token = match claims.push_token.as_deref().map(str::trim) {
+            Some(t) if !t.is_empty() && checked.platform == "none" => {
+                return Err(MfaError::invalid(
+                    "pushToken",
+                    "a device of platform none polls and has no push token",
+                ))
+            }
+            Some(t) if !t.is_empty() => Some(validate::text("pushToken", t, 4096)?.to_string()),
+            _ => None,
+        };
         let key = self.push_key()?;
         self.store.write(|tx| {
             let DeviceRequest { device } =
                 self.device_request(tx, "request", &checked, &claims.jti, remember, now)?;
+            if let Some(token) = &new_token {
+                let sealed = crypto::seal(
+                    &self.sealing_key(),
+                    &format!("push_token:{}", device.id),
+                    token.as_bytes(),
+                )?;
+                tx.set_push_token(&device.id, Some(&sealed))?;
+            }
             let mut challenges = Vec::new();
             if device.suspended_at.is_none() {
                 for row in tx.pending_push_challenges(&device.user_id, now)? {

@@ -164,6 +164,10 @@ pub struct Poll {
     pub device: String,
     /// Request id, used once.
     pub jti: String,
+    /// The device's current push token, when the platform gave it a new one (FCM and APNs
+    /// rotate them): it replaces the stored one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_token: Option<String>,
     /// Unix seconds.
     pub iat: i64,
     /// Unix seconds.
@@ -374,6 +378,7 @@ mod tests {
             typ: "push_poll".into(),
             device: "pdv_1".into(),
             jti: "j".into(),
+            push_token: None,
             iat: 1,
             exp: 2,
         };

@@ -63,12 +63,19 @@ pub fn pin_server_key(uri: &EnrollmentUri, server_key: &str) -> Result<Vec<u8>> 
     Ok(point)
 }
 
-/// A signed request for the device's pending challenges.
-pub fn poll(device_id: &str, signer: &dyn Signer, now: i64) -> Result<String> {
+/// A signed request for the device's pending challenges, carrying the device's current push
+/// token when it changed.
+pub fn poll(
+    device_id: &str,
+    push_token: Option<&str>,
+    signer: &dyn Signer,
+    now: i64,
+) -> Result<String> {
     let claims = Poll {
         typ: "push_poll".into(),
         device: device_id.into(),
         jti: jti()?,
+        push_token: push_token.map(str::to_string),
         iat: now,
         exp: now + REQUEST_MAX_AGE_SECS,
     };
@@ -197,7 +204,7 @@ pub mod software {
     pub fn poll(r: &PushPollRequest) -> Result<SignedPushMessage> {
         let key = key(r.private_key.expose())?;
         Ok(SignedPushMessage {
-            message: super::poll(&r.device_id, &key, now(r.time))?,
+            message: super::poll(&r.device_id, r.push_token.as_deref(), &key, now(r.time))?,
         })
     }
 

@@ -1435,7 +1435,7 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_plinto_mfa_fn_func_push_phone_key(uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_plinto_mfa_fn_func_push_poll(`deviceId`: RustBuffer.ByValue,`key`: Long,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_plinto_mfa_fn_func_push_poll(`deviceId`: RustBuffer.ByValue,`key`: Long,`pushToken`: RustBuffer.ByValue,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_plinto_mfa_fn_func_push_registration(`uri`: RustBuffer.ByValue,`key`: Long,`platform`: RustBuffer.ByValue,`pushToken`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1588,7 +1588,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_plinto_mfa_checksum_func_push_phone_key() and 0xFFFF) != 25119) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_func_push_poll() and 0xFFFF) != 46437) {
+    if ((lib.uniffi_plinto_mfa_checksum_func_push_poll() and 0xFFFF) != 31008) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_func_push_registration() and 0xFFFF) != 63343) {
@@ -1690,10 +1690,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_list_sessions() and 0xFFFF) != 18135) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_push_challenge() and 0xFFFF) != 65117) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_push_challenge() and 0xFFFF) != 56145) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_push_pending() and 0xFFFF) != 20678) {
+    if ((lib.uniffi_plinto_mfa_checksum_method_engine_push_pending() and 0xFFFF) != 42130) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_plinto_mfa_checksum_method_engine_push_respond() and 0xFFFF) != 27268) {
@@ -2416,14 +2416,16 @@ public interface EngineInterface {
      * session's step-up (`sessionId`), and returns the number the sign-in screen shows: the user
      * types it on the phone to approve. One challenge is pending per user (a new one cancels the
      * old); it is created even when no push message could be sent (phones that poll still find
-     * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
+     * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling
+     * (`methods.push.backoffSeconds`), until a
      * successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
      */
     fun `pushChallenge`(`request`: PushChallengeRequest): PushChallenge
     
     /**
      * A phone asks for its user's pending challenge (after a push message, or on its own when
-     * it has no push token), with a request signed by its device key.
+     * it has no push token), with a request signed by its device key. A push token in the
+     * request replaces the device's stored one (the platforms rotate them).
      */
     fun `pushPending`(`request`: PushPendingRequest): PushPending
     
@@ -3242,7 +3244,8 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
      * session's step-up (`sessionId`), and returns the number the sign-in screen shows: the user
      * types it on the phone to approve. One challenge is pending per user (a new one cancels the
      * old); it is created even when no push message could be sent (phones that poll still find
-     * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
+     * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling
+     * (`methods.push.backoffSeconds`), until a
      * successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
      */
     @Throws(MfaException::class)override fun `pushChallenge`(`request`: PushChallengeRequest): PushChallenge {
@@ -3262,7 +3265,8 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     
     /**
      * A phone asks for its user's pending challenge (after a push message, or on its own when
-     * it has no push token), with a request signed by its device key.
+     * it has no push token), with a request signed by its device key. A push token in the
+     * request replaces the device's stored one (the platforms rotate them).
      */
     @Throws(MfaException::class)override fun `pushPending`(`request`: PushPendingRequest): PushPending {
             return FfiConverterTypePushPending.lift(
@@ -6808,9 +6812,10 @@ object MfaExceptionExternalErrorHandler : UniffiRustCallStatusErrorHandler<MfaEx
     
 
         /**
-         * A signed poll for the device's pending challenges (send it to `pushPending`).
+         * A signed poll for the device's pending challenges (send it to `pushPending`); with
+         * `push_token` when the platform gave the app a new one.
          */
-    @Throws(MfaException::class) fun `pushPoll`(`deviceId`: kotlin.String, `key`: PushKeyStore, `time`: kotlin.Long? = null): kotlin.String {
+    @Throws(MfaException::class) fun `pushPoll`(`deviceId`: kotlin.String, `key`: PushKeyStore, `pushToken`: kotlin.String? = null, `time`: kotlin.Long? = null): kotlin.String {
             return FfiConverterString.lift(
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_func_push_poll(
@@ -6818,6 +6823,7 @@ object MfaExceptionExternalErrorHandler : UniffiRustCallStatusErrorHandler<MfaEx
         
         FfiConverterString.lower(`deviceId`),
         FfiConverterTypePushKeyStore.lower(`key`),
+        FfiConverterOptionalString.lower(`pushToken`),
         FfiConverterOptionalLong.lower(`time`),_status)
 }
     )

@@ -4880,7 +4880,8 @@ public object FfiConverterTypePushChallenge: FfiConverterRustBuffer<PushChalleng
  * session's step-up (`sessionId`), and returns the number the sign-in screen shows: the user
  * types it on the phone to approve. One challenge is pending per user (a new one cancels the
  * old); it is created even when no push message could be sent (phones that poll still find
- * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling, until a
+ * it). At most 5 per user in 15 minutes, at least 10 s apart and doubling
+ * (`methods.push.backoffSeconds`), until a
  * successful sign-in; 3 denials or wrong numbers in a row pause push for an hour.
  */
 data class PushChallengeRequest (
@@ -5072,7 +5073,8 @@ public object FfiConverterTypePushPending: FfiConverterRustBuffer<PushPending> {
 
 /**
  * A phone asks for its user's pending challenge (after a push message, or on its own when
- * it has no push token), with a request signed by its device key.
+ * it has no push token), with a request signed by its device key. A push token in the
+ * request replaces the device's stored one (the platforms rotate them).
  */
 data class PushPendingRequest (
     /**
