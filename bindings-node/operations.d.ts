@@ -715,6 +715,11 @@ export interface PendingPush {
 export interface PushPending {
   /** Pending challenges (at most one). */
   challenges: PendingPush[]
+  /**
+   * The server has no push token for this device (the provider refused the last one):
+   * send the current one with the next poll.
+   */
+  pushTokenWanted: boolean
 }
 
 /** Result of `pushRespond`. */

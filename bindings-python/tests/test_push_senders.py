@@ -97,6 +97,10 @@ def fcm() -> Iterator[Tuple[Fcm, str]]:
             assert self.headers["authorization"] == "Bearer ya29.local"
             message = json.loads(raw)["message"]
             state.messages.append(message)
+            if message["token"] == "misrouted":
+                # What a wrong project or URL looks like: a bare 404, no word on the token.
+                self.reply(404, {"error": {"code": 404, "status": "NOT_FOUND"}})
+                return
             if message["token"] == "dead":
                 self.reply(404, {"error": {"code": 404, "status": "NOT_FOUND", "details": [
                     {"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": "UNREGISTERED"}]}})
@@ -132,6 +136,11 @@ def test_fcm_gets_a_token_once_and_a_data_message_with_the_challenge_id(tmp_path
     assert client.auth_sync.mfa.push_challenge(pending).delivered == 0
     assert client.auth_sync.get_mfa_status(user_id).push_devices[0].poll_only
     assert state.token_requests == 1
+
+    # A failure that says nothing of the token (a misrouted request) keeps it.
+    user_id, pending = phone_user(client, "android", "misrouted")
+    assert client.auth_sync.mfa.push_challenge(pending).delivered == 0
+    assert not client.auth_sync.get_mfa_status(user_id).push_devices[0].poll_only
 
 
 # --- APNs --------------------------------------------------------------------------------
@@ -287,3 +296,26 @@ def test_unknown_providers_are_refused(tmp_path: Path) -> None:
             "team_id": "T", "key_id": "K", "private_key": "not a key", "topic": "com.example"}})
     # Named as the caller spelled it.
     assert bad_key.value.field == "delivery.apns.private_key"
+
+
+def test_a_silent_apns_server_costs_one_timeout_and_keeps_the_token(tmp_path: Path) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    accepted: List[socket.socket] = []
+    threading.Thread(target=lambda: accepted.append(silent.accept()[0]), daemon=True).start()
+    client = new_client(tmp_path, delivery={"timeout_seconds": 1, "apns": {
+        "team_id": "TEAM123456", "key_id": "KEY1234567", "private_key": pem(key),
+        "topic": "com.example.app", "base_url": f"http://127.0.0.1:{silent.getsockname()[1]}",
+    }})
+    try:
+        user_id, pending = phone_user(client, "ios", "a1b2c3")
+        started = time.monotonic()
+        assert client.auth_sync.mfa.push_challenge(pending).delivered == 0
+        assert time.monotonic() - started < 5
+        assert not client.auth_sync.get_mfa_status(user_id).push_devices[0].poll_only
+    finally:
+        silent.close()
+        for s in accepted:
+            s.close()

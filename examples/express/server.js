@@ -29,13 +29,14 @@ app.use((req, res, next) => {
   next()
 })
 
-// Plinto: SMS and email codes go through the built-in senders when PLINTO_SMTP_* / PLINTO_TWILIO_*
-// are set; otherwise, for development, they are printed on this console.
+// Plinto: SMS and email codes go through the built-in senders when PLINTO_SMTP_* /
+// PLINTO_TWILIO_* / PLINTO_SNS_* are set; otherwise, for development, they are printed on this
+// console.
 /** @param {string} destination @param {string} message */
 const consoleSender = (destination, message) => {
   console.log(`[plinto] code for ${destination}: ${message}`)
 }
-if (!process.env.PLINTO_TWILIO_ACCOUNT_SID) plinto.auth.mfa.setSender('sms', consoleSender)
+if (!process.env.PLINTO_TWILIO_ACCOUNT_SID && !process.env.PLINTO_SNS_REGION) plinto.auth.mfa.setSender('sms', consoleSender)
 if (!process.env.PLINTO_SMTP_HOST) plinto.auth.mfa.setSender('email', consoleSender)
 
 // Rate limiting for MFA endpoints

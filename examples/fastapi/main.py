@@ -71,12 +71,13 @@ def mfa_http_error(error: plinto.MfaError) -> HTTPException:
 
 
 # Plinto: SMS and email codes go through the built-in senders when PLINTO_SMTP_* /
-# PLINTO_TWILIO_* are set; otherwise, for development, they are printed on this console.
+# PLINTO_TWILIO_* / PLINTO_SNS_* are set; otherwise, for development, they are printed on this
+# console.
 def console_sender(destination: str, message: str, meta: plinto.Record) -> None:
     print(f"[plinto] code for {destination}: {message}", flush=True)
 
 
-if not os.environ.get("PLINTO_TWILIO_ACCOUNT_SID"):
+if not os.environ.get("PLINTO_TWILIO_ACCOUNT_SID") and not os.environ.get("PLINTO_SNS_REGION"):
     plinto.auth_sync.mfa.set_sender("sms", console_sender)
 if not os.environ.get("PLINTO_SMTP_HOST"):
     plinto.auth_sync.mfa.set_sender("email", console_sender)
@@ -584,6 +585,7 @@ async def push_status(
         "user": result.user if result else None,
         "session": result.session if result else None,
         "code": result.error if result else None,
+        "retry_after": result.retry_after if result else None,
         "fallback_methods": result.fallback_methods if result else None,
     }
     if result and result.success and result.session:

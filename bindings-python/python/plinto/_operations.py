@@ -810,6 +810,10 @@ class PushPending(Record):
     _nested = {"challenges": PendingPush}
     challenges: List[PendingPush]
     """Pending challenges (at most one)."""
+    push_token_wanted: bool
+    """The server has no push token for this device (the provider refused the last one):
+    send the current one with the next poll.
+    """
 
 
 class PushAnswerResult(Record):

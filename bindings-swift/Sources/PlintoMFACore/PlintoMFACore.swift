@@ -6126,14 +6126,24 @@ public struct PushPending: Equatable, Hashable {
      * Pending challenges (at most one).
      */
     public var challenges: [PendingPush]
+    /**
+     * The server has no push token for this device (the provider refused the last one):
+     * send the current one with the next poll.
+     */
+    public var pushTokenWanted: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(
         /**
          * Pending challenges (at most one).
-         */challenges: [PendingPush]) {
+         */challenges: [PendingPush], 
+        /**
+         * The server has no push token for this device (the provider refused the last one):
+         * send the current one with the next poll.
+         */pushTokenWanted: Bool) {
         self.challenges = challenges
+        self.pushTokenWanted = pushTokenWanted
     }
 
     
@@ -6152,12 +6162,14 @@ public struct FfiConverterTypePushPending: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PushPending {
         return
             try PushPending(
-                challenges: FfiConverterSequenceTypePendingPush.read(from: &buf)
+                challenges: FfiConverterSequenceTypePendingPush.read(from: &buf), 
+                pushTokenWanted: FfiConverterBool.read(from: &buf)
         )
     }
 
     public static func write(_ value: PushPending, into buf: inout [UInt8]) {
         FfiConverterSequenceTypePendingPush.write(value.challenges, into: &buf)
+        FfiConverterBool.write(value.pushTokenWanted, into: &buf)
     }
 }
 

@@ -178,6 +178,9 @@ pub struct PendingPush {
 pub struct PushPending {
     /// Pending challenges (at most one).
     pub challenges: Vec<PendingPush>,
+    /// The server has no push token for this device (the provider refused the last one):
+    /// send the current one with the next poll.
+    pub push_token_wanted: bool,
 }
 
 /// A phone answers a challenge with a response signed by its device key: `approve` with the

@@ -108,11 +108,15 @@ fn apns_base() -> String {
     "https://api.push.apple.com".into()
 }
 
-/// Trims `url` and its trailing slash, refusing anything but http(s).
+/// Trims `url` and its trailing slash, refusing anything but `https://` (or `http://` to this
+/// machine, for tests and local relays): these URLs receive the providers' credentials.
 fn base_url(url: &mut String, field: &str) -> Result<()> {
     text(url, field, 512)?;
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return Err(MfaError::invalid(field, "must be an http(s) URL"));
+    if !(url.starts_with("https://") || crate::push::loopback_http(url)) {
+        return Err(MfaError::invalid(
+            field,
+            "must be an https:// URL (http:// only to localhost or 127.0.0.1)",
+        ));
     }
     *url = url.trim_end_matches('/').to_string();
     Ok(())
@@ -249,6 +253,16 @@ impl DeliveryConfig {
         }
         if let Some(f) = &mut self.fcm {
             text(&mut f.project_id, "delivery.fcm.projectId", 128)?;
+            if !f
+                .project_id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
+                return Err(MfaError::invalid(
+                    "delivery.fcm.projectId",
+                    "must be a Firebase project id (lower-case letters, digits, -)",
+                ));
+            }
             text(&mut f.client_email, "delivery.fcm.clientEmail", 254)?;
             base_url(&mut f.token_uri, "delivery.fcm.tokenUri")?;
             base_url(&mut f.base_url, "delivery.fcm.baseUrl")?;

@@ -180,23 +180,30 @@ impl CodeSender for ApnsSender {
         });
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
+            .enable_time()
             .build()
             .map_err(|e| SendError::Failed(format!("apns: {e}")))?;
+        // The whole exchange (connect, TLS, request, answer) within the send's time, so a
+        // stalled server leaves no thread or socket behind.
+        let exchange = self.post(
+            &d.destination,
+            &bearer,
+            payload.to_string().into_bytes(),
+            d.meta.expires_in,
+        );
         let answer = runtime
-            .block_on(self.post(
-                &d.destination,
-                &bearer,
-                payload.to_string().into_bytes(),
-                d.meta.expires_in,
-            ))
+            .block_on(async {
+                tokio::time::timeout(std::time::Duration::from_millis(d.timeout_ms), exchange).await
+            })
+            .map_err(|_| SendError::Failed(format!("apns: no answer within {} ms", d.timeout_ms)))?
             .map_err(|e| SendError::Failed(format!("apns: {e}")))?;
         let reason = format!("apns answered HTTP {} {}", answer.status, answer.reason);
         match (answer.status, answer.reason.as_str()) {
             (200, _) => Ok(()),
-            // The app was removed from the device, or the token is not one of this app's.
-            (410, _) | (400, "BadDeviceToken" | "DeviceTokenNotForTopic") => {
-                Err(SendError::Rejected(reason))
-            }
+            // The app was removed from the device, or the token is not a device token. A token
+            // "not for the topic" is a wrong topic setting (or sandbox against production):
+            // the sender failing, not the phone.
+            (410, _) | (400, "BadDeviceToken") => Err(SendError::Rejected(reason)),
             (403, "ExpiredProviderToken" | "InvalidProviderToken") => {
                 *self
                     .token

@@ -143,11 +143,11 @@ impl CodeSender for FcmSender {
             *self.lock() = None;
         }
         let reason = format!("fcm answered HTTP {status} {fcm_code}");
-        match (status, fcm_code.as_str()) {
-            // The token is no longer registered (app uninstalled) or is not a token.
-            (404, _) | (_, "UNREGISTERED") | (400, "INVALID_ARGUMENT") => {
-                Err(SendError::Rejected(reason))
-            }
+        match fcm_code.as_str() {
+            // Only FCM's word that this token is gone (the app was uninstalled) turns the
+            // device to polling: a wrong project, URL or proxy (a bare 404, INVALID_ARGUMENT)
+            // is the sender failing, not every phone's token.
+            "UNREGISTERED" => Err(SendError::Rejected(reason)),
             _ => Err(SendError::Failed(reason)),
         }
     }

@@ -24,10 +24,19 @@ pub struct SnsSender {
 }
 
 /// A signed request: the headers to send (beyond the body's).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Signed {
     /// `(name, value)` pairs, lower-case names.
     pub headers: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Signed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("Signed")
+            .field("headers", &names)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `YYYYMMDDTHHMMSSZ`.

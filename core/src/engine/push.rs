@@ -99,8 +99,12 @@ fn random_digits(digits: usize) -> Result<String> {
     Ok(s)
 }
 
-/// The devices a challenge went to, and the push messages to send once it has committed.
-type Sent = (usize, Vec<(String, Delivery)>);
+/// A push message to send once its challenge has committed: the device, its sealed token as
+/// stored (to clear only that one if the provider refuses it), and the message.
+type Outgoing = (String, Vec<u8>, Delivery);
+
+/// The devices a challenge went to, and the push messages to send.
+type Sent = (usize, Vec<Outgoing>);
 
 /// A phone's request read and checked against its device key, in the caller's transaction.
 struct DeviceRequest {
@@ -514,6 +518,7 @@ impl Engine {
                 };
                 deliveries.push((
                     d.id.clone(),
+                    sealed.data.clone(),
                     self.push_delivery(d, &user, destination, &id, session.pending, ttl)?,
                 ));
             }
@@ -556,20 +561,33 @@ impl Engine {
         })
     }
 
-    /// Sends the push messages of a committed challenge (outside any transaction); returns
-    /// how many went out. A token the provider refuses turns its device to polling.
-    fn send_pushes(
-        &self,
-        deliveries: Vec<(String, Delivery)>,
-        ctx: &RequestContext,
-    ) -> Result<u32> {
+    /// Sends the push messages of a committed challenge (outside any transaction), all at
+    /// once, so the sign-in waits at most one send timeout; returns how many went out. A token
+    /// the provider no longer knows turns its device to polling (the phone is asked for its
+    /// token at its next poll).
+    fn send_pushes(&self, deliveries: Vec<Outgoing>, ctx: &RequestContext) -> Result<u32> {
         let mut delivered = 0;
         let sender = self.sender_for("push").1;
-        for (device_id, d) in deliveries {
-            let outcome = match &sender {
-                Some(s) => delivery::send_with_timeout(Arc::clone(s), &d),
-                None => Err(SendError::Failed("no sender is configured for push".into())),
-            };
+        let outcomes: Vec<std::result::Result<(), SendError>> = std::thread::scope(|scope| {
+            let running: Vec<_> = deliveries
+                .iter()
+                .map(|(_, _, d)| {
+                    let sender = sender.clone();
+                    scope.spawn(move || match sender {
+                        Some(s) => delivery::send_with_timeout(s, d),
+                        None => Err(SendError::Failed("no sender is configured for push".into())),
+                    })
+                })
+                .collect();
+            running
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(SendError::Failed("the send panicked".into())))
+                })
+                .collect()
+        });
+        for ((device_id, sealed, d), outcome) in deliveries.into_iter().zip(outcomes) {
             let error = match outcome {
                 Ok(()) => {
                     delivered += 1;
@@ -584,7 +602,7 @@ impl Engine {
                 .collect();
             self.store.write(|tx| {
                 if matches!(error, SendError::Rejected(_)) {
-                    tx.set_push_token(&device_id, None)?;
+                    tx.clear_push_token(&device_id, &sealed)?;
                 }
                 self.audit(
                     tx,
@@ -705,7 +723,12 @@ impl Engine {
                     });
                 }
             }
-            Ok(PushPending { challenges })
+            Ok(PushPending {
+                challenges,
+                push_token_wanted: device.platform != "none"
+                    && device.push_token.is_none()
+                    && new_token.is_none(),
+            })
         })
     }
 

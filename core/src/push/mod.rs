@@ -256,13 +256,25 @@ pub fn check_lifetime(field: &str, iat: i64, exp: i64, now: i64) -> Result<i64> 
 /// Whether `url` may be where phones send their requests: `https://…`, or plain HTTP to this
 /// machine (`http://localhost`, `http://127.0.0.1`, with a port or path) for development.
 pub fn service_url_ok(url: &str) -> bool {
-    let local = ["http://localhost", "http://127.0.0.1"].iter().any(|p| {
-        url.strip_prefix(p)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with(':') || rest.starts_with('/'))
-    });
     url.len() <= 512
-        && (url.starts_with("https://") && url.len() > "https://".len() || local)
+        && (url.starts_with("https://") && url.len() > "https://".len() || loopback_http(url))
+        && !url.contains('@')
         && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// Whether `url` is plain HTTP to this machine: `http://localhost` or `http://127.0.0.1`,
+/// then nothing, a port, or a path (no user info that would name another host).
+pub fn loopback_http(url: &str) -> bool {
+    ["http://localhost", "http://127.0.0.1"].iter().any(|p| {
+        url.strip_prefix(p).is_some_and(|rest| {
+            let (port, path) = rest.split_once('/').unwrap_or((rest, ""));
+            !path.contains('@')
+                && (port.is_empty()
+                    || port
+                        .strip_prefix(':')
+                        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())))
+        })
+    })
 }
 
 /// The enrollment a QR code carries.
@@ -433,6 +445,13 @@ mod tests {
         assert!(EnrollmentUri::parse("otpauth://totp/x?secret=A").is_err());
         assert!(EnrollmentUri::parse(&format!("{}&v=1", e.to_uri())).is_err());
         assert!(EnrollmentUri::parse(&e.to_uri().replace("v=1", "v=2")).is_err());
+        // Plain HTTP only to this machine, and no user info naming another host.
+        assert!(service_url_ok("http://localhost:3000/api/push"));
+        assert!(service_url_ok("http://127.0.0.1/api/push"));
+        assert!(!service_url_ok("http://localhost.evil.example/api"));
+        assert!(!service_url_ok("http://localhost:1@evil.example/api"));
+        assert!(!service_url_ok("http://example.com/api"));
+        assert!(!service_url_ok("https://"));
         Ok(())
     }
 

@@ -336,6 +336,9 @@ pub trait PushTx {
     fn touch_push_device(&mut self, id: &str, at: i64) -> Result<()>;
     /// Replaces a device's push token (none: the device polls).
     fn set_push_token(&mut self, id: &str, token: Option<&Sealed>) -> Result<()>;
+    /// Clears a device's push token if it is still `sealed` (a refused send must not erase a
+    /// token the phone sent meanwhile); false if it changed.
+    fn clear_push_token(&mut self, id: &str, sealed: &[u8]) -> Result<bool>;
     /// Suspends (`Some(at)`) or restores (`None`) push for all of the user's devices.
     fn suspend_push(&mut self, user_id: &str, at: Option<i64>) -> Result<()>;
     /// Deletes a device unless it is the user's last active factor.

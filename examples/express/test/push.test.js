@@ -112,6 +112,13 @@ test('a report suspends push, and a forged answer is refused', async () => {
   const forged = await request(app).post('/api/push/pending').send({ request: poll })
   assert.equal(forged.status, 401)
   assert.equal(forged.body.code, 'mfa_invalid_code')
+  // An answer signed by a key that is not the phone's is refused too.
+  const real = mfa.pushPoll({ deviceId: phone.deviceId, privateKey: phone.key.privateKey }).message
+  const details = (await request(app).post('/api/push/pending').send({ request: real })).body.challenges[0].details
+  const forgedAnswer = mfa.pushAnswer({ details, serverKey: phone.serverKey, deviceId: phone.deviceId, action: 'approve', number: '000000', privateKey: stranger.privateKey }).message
+  const refused = await request(app).post('/api/push/respond').send({ response: forgedAnswer })
+  assert.equal(refused.status, 401)
+  assert.equal(refused.body.code, 'mfa_invalid_code')
   assert.equal(await answer(phone, 'report'), 'reported')
   const suspended = await request(app).post('/api/auth/mfa/push/challenge').send({ sessionId })
   assert.equal(suspended.status, 403)

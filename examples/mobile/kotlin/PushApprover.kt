@@ -21,6 +21,7 @@ import dev.plinto.mfa.pushPoll
 import dev.plinto.mfa.pushRegistration
 import java.io.BufferedReader
 import java.io.File
+import java.io.IOException
 import java.io.InputStreamReader
 import java.io.PrintStream
 import java.net.URI
@@ -28,6 +29,7 @@ import java.net.http.HttpClient
 import java.net.http.HttpRequest
 import java.net.http.HttpResponse
 import java.nio.file.Files
+import java.nio.file.StandardOpenOption
 import java.nio.file.attribute.PosixFilePermissions
 import java.security.KeyFactory
 import java.security.KeyPairGenerator
@@ -35,6 +37,7 @@ import java.security.PrivateKey
 import java.security.Signature
 import java.security.spec.ECGenParameterSpec
 import java.security.spec.PKCS8EncodedKeySpec
+import java.time.Duration
 import java.util.Base64
 import java.util.Properties
 import kotlin.system.exitProcess
@@ -73,10 +76,18 @@ private val unb64 = Base64.getUrlDecoder()
 private fun post(server: String, path: String, field: String, value: String): JSONObject {
     val request = HttpRequest.newBuilder(URI.create("${server.trimEnd('/')}/$path"))
         .header("content-type", "application/json")
+        .timeout(Duration.ofSeconds(20))
         .POST(HttpRequest.BodyPublishers.ofString(JSONObject().put(field, value).toString()))
         .build()
-    val response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString())
-    val body = runCatching { JSONObject(response.body()) }.getOrElse { JSONObject() }
+    val response = try {
+        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()
+            .send(request, HttpResponse.BodyHandlers.ofString())
+    } catch (e: IOException) {
+        throw IllegalStateException("cannot reach $server: ${e.message}")
+    }
+    val body = runCatching { JSONObject(response.body()) }.getOrElse {
+        throw IllegalStateException("the server answered ${response.statusCode()} without JSON")
+    }
     if (response.statusCode() != 200) {
         throw IllegalStateException("the server answered ${response.statusCode()}: ${body.optString("code", response.body())}")
     }
@@ -113,24 +124,42 @@ private fun enroll(uri: String, server: String?, name: String, stateFile: File, 
     val enrollment = parsePushEnrollment(uri)
     val url = server ?: enrollment.serviceUrl.ifEmpty { null }
         ?: throw IllegalStateException("the QR code names no server: pass --server=URL (the app's /api/push)")
-    out.println("Enrolling ${enrollment.account} at ${enrollment.issuer}")
+    // The key's file is made first, readable by this user only, and never replaced: an
+    // earlier enrollment's key stays until it is removed on purpose.
+    val path = stateFile.toPath()
+    try {
+        Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
+    } catch (e: java.nio.file.FileAlreadyExistsException) {
+        throw IllegalStateException("$stateFile exists (already enrolled): remove it first to enroll again")
+    }
+    val answer = try {
+        register(uri, url, name, enrollment.account, path, out)
+    } catch (e: Exception) {
+        Files.deleteIfExists(path)
+        throw e
+    }
+    out.println("Type this code on the sign-in page to finish: ${answer.getString("confirmationCode")}")
+    return 0
+}
+
+/** Registers a new key for `uri` at `url` and keeps it (with the pinned server key) in `path`. */
+private fun register(uri: String, url: String, name: String, account: String, path: java.nio.file.Path, out: PrintStream): JSONObject {
+    out.println("Enrolling $account")
     val (key, pkcs8) = JvmPushKey.generate()
     val registration = pushRegistration(uri, key, "none", name = name)
     val answer = post(url, "register", "registration", registration)
     val serverKey = pinPushServerKey(uri, answer.getString("serverKey"))
     val state = Properties().apply {
         setProperty("server", url)
-        setProperty("account", enrollment.account)
+        setProperty("account", account)
         setProperty("deviceId", answer.getString("deviceId"))
         setProperty("serverKey", serverKey)
         setProperty("privateKey", b64.encodeToString(pkcs8))
         setProperty("publicKey", b64.encodeToString(key.publicKey()))
     }
-    stateFile.delete()
-    Files.createFile(stateFile.toPath(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
-    stateFile.outputStream().use { state.store(it, "Plinto push approver: keep this file secret") }
-    out.println("Type this code on the sign-in page to finish: ${answer.getString("confirmationCode")}")
-    return 0
+    Files.newOutputStream(path, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)
+        .use { state.store(it, "Plinto push approver: keep this file secret") }
+    return answer
 }
 
 private fun approve(stateFile: File, waitSeconds: Int, input: BufferedReader, out: PrintStream): Int {
@@ -153,11 +182,14 @@ private fun approve(stateFile: File, waitSeconds: Int, input: BufferedReader, ou
         challenge.ipAddress?.let { out.println("  from $it") }
         challenge.userAgent?.let { out.println("  on $it") }
         out.println("  ${challenge.exp - System.currentTimeMillis() / 1000} s left")
-        out.print("Type the ${challenge.digits}-digit number the sign-in page shows (d: deny, r: not me, report): ")
-        out.flush()
-        val typed = input.readLine()?.trim().orEmpty()
+        var typed = ""
+        while (typed.isEmpty()) {
+            out.print("Type the ${challenge.digits}-digit number the sign-in page shows (d: deny, r: not me, report): ")
+            out.flush()
+            typed = (input.readLine() ?: throw IllegalStateException("no answer given")).trim()
+        }
         val (action, number) = when (typed.lowercase()) {
-            "d", "" -> "deny" to null
+            "d" -> "deny" to null
             "r" -> "report" to null
             else -> "approve" to typed
         }

@@ -186,6 +186,13 @@ impl PushTx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn clear_push_token(&mut self, id: &str, sealed: &[u8]) -> Result<bool> {
+        Ok(self.exec(
+            "UPDATE push_devices SET push_token = NULL, key_id = NULL WHERE id = ?1 AND push_token = ?2",
+            params![id, sealed],
+        )? == 1)
+    }
+
     fn suspend_push(&mut self, user_id: &str, at: Option<i64>) -> Result<()> {
         self.exec(
             "UPDATE push_devices SET suspended_at = ?2

@@ -23,6 +23,8 @@ const outcomes: Record<string, string> = {
 }
 
 const POLL_MS = 1500
+/** Failed polls in a row before the page gives up on the request. */
+const POLL_RETRIES = 3
 
 export const PushApproval = ({ sessionId, onSuccess, onOtherMethod }: PushApprovalProps) => {
   const [challenge, setChallenge] = useState<PushChallenge | null>(null)
@@ -34,15 +36,23 @@ export const PushApproval = ({ sessionId, onSuccess, onOtherMethod }: PushApprov
   const retryIn = useCountdown(retryAt)
   const done = useRef(onSuccess)
   done.current = onSuccess
+  const waiting = useRef<HTMLDivElement>(null)
+
+  // The waiting block takes the focus from the button it replaces.
+  useEffect(() => {
+    if (challenge) waiting.current?.focus()
+  }, [challenge])
 
   // Poll while a request waits for the phone.
   useEffect(() => {
     if (!challenge) return
     let stopped = false
+    let failures = 0
     let timer: ReturnType<typeof setTimeout> | undefined
     const poll = async () => {
       try {
         const status = await api.auth.mfa.pushStatus({ sessionId, challengeId: challenge.challengeId })
+        failures = 0
         if (stopped) return
         if (status.status === 'pending') {
           timer = setTimeout(() => void poll(), POLL_MS)
@@ -57,6 +67,12 @@ export const PushApproval = ({ sessionId, onSuccess, onOtherMethod }: PushApprov
         setError(outcomes[status.status] ?? 'The request was not approved.')
       } catch (err) {
         if (stopped) return
+        // A dropped request is tried again before the page gives up (the phone may already
+        // have approved: a new push would cancel that).
+        if (++failures < POLL_RETRIES) {
+          timer = setTimeout(() => void poll(), POLL_MS * failures)
+          return
+        }
         setChallenge(null)
         setExpiresAt(null)
         setError(errorMessage(err, 'Could not read the request'))
@@ -88,14 +104,16 @@ export const PushApproval = ({ sessionId, onSuccess, onOtherMethod }: PushApprov
   return (
     <div className="push-approval">
       {challenge ? (
-        <div className="push-waiting">
+        <div className="push-waiting" ref={waiting} tabIndex={-1}>
           <p>Open the authenticator app on your phone and type this number to approve:</p>
-          <p className="push-number" aria-label={`Number to type: ${challenge.number.split('').join(' ')}`}>
+          <p className="push-number" aria-hidden="true">
             {challenge.number}
           </p>
-          <p className="notice" role="status">
-            Waiting for your approval… {left > 0 ? `${left} s left` : ''}
+          {/* Announced once: the number digit by digit, then that the page waits. */}
+          <p className="visually-hidden" role="status">
+            Type {challenge.number.split('').join(' ')} on your phone. Waiting for your approval.
           </p>
+          <p className="notice">Waiting for your approval… {left > 0 ? `${left} s left` : ''}</p>
           {challenge.delivered === 0 && <p className="hint">If no notification arrives, open the app: it finds the request on its own.</p>}
         </div>
       ) : (

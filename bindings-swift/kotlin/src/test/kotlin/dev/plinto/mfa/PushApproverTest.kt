@@ -14,6 +14,7 @@ import java.io.StringReader
 import java.net.InetSocketAddress
 import java.nio.file.Files
 import java.nio.file.Path
+import java.nio.file.attribute.PosixFilePermissions
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
@@ -68,6 +69,9 @@ class PushApproverTest {
         val (enrolled, enrollOut) = run("enroll", uri, "--server=$serverUrl")
         assertEquals(0, enrolled, enrollOut)
         val code = Regex("finish: (\\d{6})").find(enrollOut)!!.groupValues[1]
+        // The key's file is this user's only, and a second enrollment does not replace it.
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("phone.properties"))))
+        assertEquals(1, run("enroll", uri, "--server=$serverUrl").first)
         assertTrue(engine.verifyMfa(VerifyMfaRequest(method = "push", code = code, userId = user.id)).success)
 
         val sessionId = engine.signIn(SignInRequest("console@example.com", PASSWORD, context = RequestContext(ipAddress = "192.0.2.7"))).sessionId!!

@@ -5040,6 +5040,12 @@ data class PushPending (
      * Pending challenges (at most one).
      */
     var `challenges`: List<PendingPush>
+    , 
+    /**
+     * The server has no push token for this device (the provider refused the last one):
+     * send the current one with the next poll.
+     */
+    var `pushTokenWanted`: kotlin.Boolean
     
 ){
     
@@ -5057,15 +5063,18 @@ public object FfiConverterTypePushPending: FfiConverterRustBuffer<PushPending> {
     override fun read(buf: ByteBuffer): PushPending {
         return PushPending(
             FfiConverterSequenceTypePendingPush.read(buf),
+            FfiConverterBoolean.read(buf),
         )
     }
 
     override fun allocationSize(value: PushPending) = (
-            FfiConverterSequenceTypePendingPush.allocationSize(value.`challenges`)
+            FfiConverterSequenceTypePendingPush.allocationSize(value.`challenges`) +
+            FfiConverterBoolean.allocationSize(value.`pushTokenWanted`)
     )
 
     override fun write(value: PushPending, buf: ByteBuffer) {
             FfiConverterSequenceTypePendingPush.write(value.`challenges`, buf)
+            FfiConverterBoolean.write(value.`pushTokenWanted`, buf)
     }
 }
 
