@@ -806,3 +806,26 @@ fn a_phone_suspended_by_a_report_is_not_a_factor_to_keep_another() {
         .unwrap_err();
     assert_eq!(refused.field(), Some("confirmationCode"));
 }
+
+#[test]
+fn a_user_has_at_most_five_phones() {
+    let env = Env::new();
+    let e = env.engine();
+    let (uid, secret, _) = enrolled_user(&env, &e, "five@example.com");
+    for _ in 0..5 {
+        let session = mfa_session(&env, &e, "five@example.com", &secret);
+        Phone::enroll(&env, &e, &uid, Some(&session));
+    }
+    assert_eq!(e.get_mfa_status(&uid).unwrap().push_devices.len(), 5);
+    let session = mfa_session(&env, &e, "five@example.com", &secret);
+    let sixth = e
+        .enable_mfa(&EnableMfaRequest {
+            user_id: uid,
+            method: "push".into(),
+            session_token: Some(session.as_str().into()),
+            context: ctx(),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(sixth.code(), ErrorCode::SetupFailed);
+}

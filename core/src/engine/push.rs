@@ -88,6 +88,21 @@ fn seconds_until(until: i64, now: i64) -> u64 {
     u64::try_from(until - now).unwrap_or(0).max(1)
 }
 
+/// Refuses another device when the user has [`MAX_PUSH_DEVICES`] active ones.
+fn room_for_a_device(tx: &mut dyn Tx, user_id: &str) -> Result<()> {
+    let active = tx
+        .push_devices(user_id)?
+        .iter()
+        .filter(|d| d.confirmed_at.is_some())
+        .count();
+    if active >= MAX_PUSH_DEVICES {
+        return Err(MfaError::setup_failed(format!(
+            "at most {MAX_PUSH_DEVICES} push devices per user"
+        )));
+    }
+    Ok(())
+}
+
 /// A random decimal string of `digits` digits (leading zeros kept).
 fn random_digits(digits: usize) -> Result<String> {
     let mut s = String::with_capacity(digits);
@@ -175,16 +190,7 @@ impl Engine {
             if let Err(e) = self.step_up(tx, notices, &user, Sensitive::FactorAdd, proof, ctx)? {
                 return Ok(Err(e));
             }
-            let active = tx
-                .push_devices(&user.id)?
-                .iter()
-                .filter(|d| d.confirmed_at.is_some())
-                .count();
-            if active >= MAX_PUSH_DEVICES {
-                return Err(MfaError::setup_failed(format!(
-                    "at most {MAX_PUSH_DEVICES} push devices per user"
-                )));
-            }
+            room_for_a_device(tx, &user.id)?;
             tx.put_push_enrollment(
                 &PushEnrollmentRow {
                     id: id.clone(),
@@ -303,16 +309,7 @@ impl Engine {
                 return Err(MfaError::ExpiredCode);
             }
             let user = self.user_row(tx, &row.user_id)?;
-            let active = tx
-                .push_devices(&user.id)?
-                .iter()
-                .filter(|d| d.confirmed_at.is_some())
-                .count();
-            if active >= MAX_PUSH_DEVICES {
-                return Err(MfaError::setup_failed(format!(
-                    "at most {MAX_PUSH_DEVICES} push devices per user"
-                )));
-            }
+            room_for_a_device(tx, &user.id)?;
             // Sealed here, so a key rotation that committed meanwhile is the key used.
             let sealed_token = push_token
                 .as_deref()
@@ -366,16 +363,7 @@ impl Engine {
         user: &UserRow,
         code: &str,
     ) -> Result<Check> {
-        let active = tx
-            .push_devices(&user.id)?
-            .iter()
-            .filter(|d| d.confirmed_at.is_some())
-            .count();
-        if active >= MAX_PUSH_DEVICES {
-            return Err(MfaError::setup_failed(format!(
-                "at most {MAX_PUSH_DEVICES} push devices per user"
-            )));
-        }
+        room_for_a_device(tx, &user.id)?;
         let hash = self.confirm_hash(&user.id, code);
         Ok(match tx.confirm_push_device(&user.id, &hash, self.now())? {
             Some(_) => Check::Ok { activated: true },
