@@ -146,6 +146,11 @@ def test_fcm_gets_a_token_once_and_a_data_message_with_the_challenge_id(tmp_path
 # --- APNs --------------------------------------------------------------------------------
 
 
+#: APNs device tokens are hex: one that works, one APNs says is gone.
+LIVE_APNS = "a1b2c3d4" * 8
+DEAD_APNS = "dead" * 16
+
+
 def serve_h2(sock: socket.socket, public_key: Any, seen: List[Dict[str, Any]]) -> None:
     """Answers HTTP/2 requests (prior knowledge, one connection each) as APNs would."""
     while True:
@@ -176,7 +181,7 @@ def serve_h2(sock: socket.socket, public_key: Any, seen: List[Dict[str, Any]]) -
                         claims = jwt.decode(token, public_key, algorithms=["ES256"])
                         assert claims["iss"] == "TEAM123456" and abs(claims["iat"] - time.time()) < 60
                         seen.append({"headers": h, "body": json.loads(bodies.get(event.stream_id, b"{}"))})
-                        if h[":path"].endswith("/dead"):
+                        if h[":path"].endswith("/" + DEAD_APNS):
                             conn.send_headers(event.stream_id, [(":status", "410"), ("content-type", "application/json")])
                             conn.send_data(event.stream_id, b'{"reason":"Unregistered"}', end_stream=True)
                         else:
@@ -199,18 +204,18 @@ def test_apns_gets_an_http2_request_with_an_es256_provider_token(tmp_path: Path)
         "base_url": f"http://127.0.0.1:{sock.getsockname()[1]}",
     }})
     try:
-        _, pending = phone_user(client, "ios", "a1b2c3")
+        _, pending = phone_user(client, "ios", LIVE_APNS)
         challenge = client.auth_sync.mfa.push_challenge(pending)
         assert challenge.delivered == 1
         sent = seen[-1]
         assert sent["headers"][":method"] == "POST"
-        assert sent["headers"][":path"] == "/3/device/a1b2c3"
+        assert sent["headers"][":path"] == f"/3/device/{LIVE_APNS}"
         assert sent["headers"]["apns-topic"] == "com.example.app"
         assert sent["headers"]["apns-push-type"] == "alert"
         assert sent["body"]["challengeId"] == challenge.challenge_id
         assert challenge.number not in json.dumps(sent["body"])
 
-        user_id, pending = phone_user(client, "ios", "dead")
+        user_id, pending = phone_user(client, "ios", DEAD_APNS)
         assert client.auth_sync.mfa.push_challenge(pending).delivered == 0
         assert client.auth_sync.get_mfa_status(user_id).push_devices[0].poll_only
         # One provider token serves both sends.
@@ -310,7 +315,7 @@ def test_a_silent_apns_server_costs_one_timeout_and_keeps_the_token(tmp_path: Pa
         "topic": "com.example.app", "base_url": f"http://127.0.0.1:{silent.getsockname()[1]}",
     }})
     try:
-        user_id, pending = phone_user(client, "ios", "a1b2c3")
+        user_id, pending = phone_user(client, "ios", LIVE_APNS)
         started = time.monotonic()
         assert client.auth_sync.mfa.push_challenge(pending).delivered == 0
         assert time.monotonic() - started < 5

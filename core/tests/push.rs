@@ -829,3 +829,49 @@ fn a_user_has_at_most_five_phones() {
         .unwrap_err();
     assert_eq!(sixth.code(), ErrorCode::SetupFailed);
 }
+
+#[test]
+fn push_tokens_must_look_like_their_platform_s() {
+    let env = Env::new();
+    let e = env.engine();
+    let user = e
+        .sign_up("tok@example.com", common::PASSWORD, None, &ctx())
+        .unwrap()
+        .user;
+    let uri = EnrollmentUri::parse(
+        &e.enable_mfa(&EnableMfaRequest {
+            user_id: user.id.clone(),
+            method: "push".into(),
+            context: ctx(),
+            ..Default::default()
+        })
+        .unwrap()
+        .qr_code_url
+        .unwrap(),
+    )
+    .unwrap();
+    let key = KeyPair::from_pkcs8(&KeyPair::generate_pkcs8().unwrap()).unwrap();
+    for (platform, token) in [
+        ("ios", "not-hex/../x"),
+        ("android", "a/b?c"),
+        ("none", "abc"),
+    ] {
+        let reg = phone::registration(
+            &uri,
+            &key.public_key(),
+            &key,
+            platform,
+            Some(token),
+            None,
+            env.now(),
+        )
+        .unwrap();
+        let refused = e
+            .register_push_device(&RegisterPushDeviceRequest {
+                registration: reg.into(),
+                context: ctx(),
+            })
+            .unwrap_err();
+        assert_eq!(refused.field(), Some("pushToken"), "{platform}");
+    }
+}

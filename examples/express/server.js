@@ -90,11 +90,14 @@ function fail(res, what, error) {
     invalid_input: 400, invalid_credentials: 401, session_invalid: 401, mfa_invalid_code: 401, mfa_expired_code: 401,
     mfa_step_up_required: 403, mfa_factors_suspended: 403, mfa_setup_required: 403, mfa_push_suspended: 403, mfa_method_not_supported: 400,
     not_found: 404, already_exists: 409, mfa_rate_limited: 429,
-    mfa_delivery_failed: 503
+    mfa_delivery_failed: 503, storage: 503, internal: 500
   }[/** @type {string} */ (error?.code)] ?? 400
   if (error?.retryAfter) res.set('Retry-After', String(error.retryAfter))
+  // The server's own failures are logged, not described to the caller.
+  const ours = status >= 500 && error?.code !== 'mfa_delivery_failed'
+  if (ours) console.error(`${what}:`, error)
   res.status(status).json({
-    error: what, code: error?.code, details: error?.message, field: error?.field,
+    error: what, code: error?.code, details: ours ? undefined : error?.message, field: error?.field,
     retryAfter: error?.retryAfter, methods: error?.methods, maxAge: error?.maxAge
   })
 }

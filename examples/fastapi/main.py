@@ -62,10 +62,15 @@ def mfa_http_error(error: plinto.MfaError) -> HTTPException:
         "mfa_invalid_code": 401, "mfa_step_up_required": 403, "mfa_factors_suspended": 403,
         "mfa_setup_required": 403, "mfa_push_suspended": 403, "mfa_expired_code": 401,
         "not_found": 404, "already_exists": 409, "mfa_rate_limited": 429, "mfa_delivery_failed": 503,
+        "storage": 503, "internal": 500,
     }
+    # Plinto: the server's own failures are logged, not described to the caller.
+    ours = error.code in ("storage", "internal")
+    if ours:
+        print(f"[plinto] {error.code}: {error}", flush=True)
     return HTTPException(
         status_code=statuses.get(error.code, 400),
-        detail=error.to_dict(),
+        detail={"code": error.code} if ours else error.to_dict(),
         headers={"Retry-After": str(error.retry_after)} if error.retry_after else None,
     )
 

@@ -88,6 +88,36 @@ fn seconds_until(until: i64, now: i64) -> u64 {
     u64::try_from(until - now).unwrap_or(0).max(1)
 }
 
+/// A push token as its platform issues them, or none: APNs device tokens are hex (64 to 200
+/// digits), FCM registration tokens letters, digits and `-_:` (at most 4096); a device of
+/// platform `none` polls and has none.
+fn push_token_of(platform: &str, token: Option<&str>) -> Result<Option<String>> {
+    let Some(t) = token.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let ok = match platform {
+        "ios" => (64..=200).contains(&t.len()) && t.chars().all(|c| c.is_ascii_hexdigit()),
+        "android" => {
+            t.len() <= 4096
+                && t.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':'))
+        }
+        _ => {
+            return Err(MfaError::invalid(
+                "pushToken",
+                "a device of platform none polls and has no push token",
+            ))
+        }
+    };
+    if !ok {
+        return Err(MfaError::invalid(
+            "pushToken",
+            format!("is not a push token of platform {platform}"),
+        ));
+    }
+    Ok(Some(t.to_string()))
+}
+
 /// Refuses another device when the user has [`MAX_PUSH_DEVICES`] active ones.
 fn room_for_a_device(tx: &mut dyn Tx, user_id: &str) -> Result<()> {
     let active = tx
@@ -268,18 +298,7 @@ impl Engine {
                 "must be android, ios or none",
             ));
         }
-        let push_token = match claims.push_token.as_deref().map(str::trim) {
-            Some(t) if !t.is_empty() => {
-                if claims.platform == "none" {
-                    return Err(MfaError::invalid(
-                        "pushToken",
-                        "a device of platform none polls and has no push token",
-                    ));
-                }
-                Some(validate::text("pushToken", t, 4096)?.to_string())
-            }
-            _ => None,
-        };
+        let push_token = push_token_of(&claims.platform, claims.push_token.as_deref())?;
         let name = match claims.name.as_deref() {
             Some(n) if !n.trim().is_empty() => Some(validate::text("name", n, 128)?.to_string()),
             _ => None,
@@ -660,16 +679,7 @@ impl Engine {
         let now = self.now();
         let remember = push::check_lifetime("request", claims.iat, claims.exp, now)?;
         let checked = self.signed_by_device("request", &jws, &claims.device)?;
-        let new_token = match claims.push_token.as_deref().map(str::trim) {
-            Some(t) if !t.is_empty() && checked.platform == "none" => {
-                return Err(MfaError::invalid(
-                    "pushToken",
-                    "a device of platform none polls and has no push token",
-                ))
-            }
-            Some(t) if !t.is_empty() => Some(validate::text("pushToken", t, 4096)?.to_string()),
-            _ => None,
-        };
+        let new_token = push_token_of(&checked.platform, claims.push_token.as_deref())?;
         let key = self.push_key()?;
         self.store.write(|tx| {
             let DeviceRequest { device } =
