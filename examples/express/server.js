@@ -432,13 +432,14 @@ app.post('/api/auth/mfa/webauthn/register/verify', authenticate, async (req, res
   }
 })
 
-/** The pending sign-in session from the body, or the signed-in session (step-up).
+/** The pending sign-in session from the body, or the signed-in session (step-up): what the
+ * security-key and push challenges are for.
  * @param {import('express').Request} req */
-const webauthnSession = (req) => req.body?.sessionId || sessionTokenOf(req)
+const challengeSession = (req) => req.body?.sessionId || sessionTokenOf(req)
 
 app.post('/api/auth/mfa/webauthn/authenticate/options', async (req, res) => {
   try {
-    const sessionId = webauthnSession(req)
+    const sessionId = challengeSession(req)
     if (!sessionId) return res.status(401).json({ error: 'No session' })
     res.json(await plinto.auth.getPasskeyAuthenticationOptions({ sessionId, ...clientOf(req) }))
   } catch (error) {
@@ -449,7 +450,7 @@ app.post('/api/auth/mfa/webauthn/authenticate/options', async (req, res) => {
 app.post('/api/auth/mfa/webauthn/authenticate/verify', mfaLimiter, async (req, res) => {
   try {
     const { challengeId, credential } = req.body
-    const sessionId = webauthnSession(req)
+    const sessionId = challengeSession(req)
     const result = await plinto.auth.verifyPasskeyAuthentication({ challengeId, credential, sessionId, ...clientOf(req) })
     if (!result.success && result.rateLimited) {
       // Plinto: locked out by the core's attempt limit, as /api/auth/mfa/verify says it.
@@ -503,13 +504,9 @@ app.delete('/api/auth/mfa/webauthn/credentials/:id', authenticate, async (req, r
 // Plinto: push approvals with number matching. The sign-in page asks for a challenge (for the
 // pending sign-in in `sessionId`, or a step-up of the signed-in session), shows its number, and
 // polls its status; the approval completes the sign-in once, and the session cookie is set.
-/** The pending sign-in from the body, or the signed-in session (step-up).
- * @param {import('express').Request} req */
-const pushSession = (req) => req.body?.sessionId || sessionTokenOf(req)
-
 app.post('/api/auth/mfa/push/challenge', async (req, res) => {
   try {
-    const sessionId = pushSession(req)
+    const sessionId = challengeSession(req)
     if (!sessionId) return res.status(401).json({ error: 'No session', code: 'session_invalid' })
     const challenge = await plinto.auth.mfa.pushChallenge({ sessionId, appName: process.env.PLINTO_ISSUER, ...clientOf(req) })
     res.json(challenge)
@@ -520,7 +517,7 @@ app.post('/api/auth/mfa/push/challenge', async (req, res) => {
 
 app.post('/api/auth/mfa/push/status', async (req, res) => {
   try {
-    const sessionId = pushSession(req)
+    const sessionId = challengeSession(req)
     if (!sessionId) return res.status(401).json({ error: 'No session', code: 'session_invalid' })
     const { status, expiresIn, result } = await plinto.auth.mfa.pushStatus({ challengeId: req.body?.challengeId, sessionId, ...clientOf(req) })
     if (result?.success && result.session) setSessionCookie(req, res, result.session)

@@ -6,7 +6,7 @@
 //! attacker a refusal, not the server an argon2 run.
 
 use super::step_up::{Proof, PASSWORD_GRACE_SECS};
-use super::Engine;
+use super::{failure_detail, Engine};
 use crate::api::{RequestContext, SignInResult, SignUpResult, User};
 use crate::audit::AuditAction;
 use crate::crypto::{self, hmac_sha256};
@@ -92,11 +92,7 @@ impl Engine {
             )),
             Err(e) => {
                 // The check is unavailable: the password passes, and the gap is on record.
-                let detail: String = format!("password check failed: {}", e.reason())
-                    .chars()
-                    .filter(|c| !c.is_control())
-                    .take(200)
-                    .collect();
+                let detail = failure_detail(&format!("password check failed: {}", e.reason()));
                 self.store.write(|tx| {
                     self.audit(
                         tx,

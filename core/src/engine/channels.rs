@@ -11,7 +11,7 @@
 
 use super::mfa::Purpose;
 use super::step_up::{Proof, Sensitive};
-use super::Engine;
+use super::{failure_detail, Engine};
 use crate::api::{
     ChannelInfo, EnableMfaRequest, EnableMfaResult, Method, RequestCodeResult, RequestContext,
 };
@@ -518,11 +518,7 @@ impl Engine {
             SendError::Rejected(_) => "rejected",
             SendError::Failed(_) => "failed",
         };
-        let detail: String = format!("{kind}: {}", error.reason())
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(200)
-            .collect();
+        let detail = failure_detail(&format!("{kind}: {}", error.reason()));
         self.store.write(|tx| {
             let voided = tx.void_delivery(delivery_id)?;
             if counts && matches!(error, SendError::Failed(_)) {

@@ -45,6 +45,11 @@ fn clip(s: &Option<String>) -> Option<String> {
         .map(|v| v.chars().filter(|c| !c.is_control()).take(256).collect())
 }
 
+/// A failure's reason as an audit detail: without control characters, at most 200 characters.
+fn failure_detail(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).take(200).collect()
+}
+
 /// An audit row as the API shows it.
 fn audit_event(r: AuditRow) -> AuditEvent {
     AuditEvent {

@@ -2,7 +2,7 @@
 //! runs and sent once it has committed (never for work that rolled back), through the
 //! application's notifier or, without one, the built-in email over SMTP.
 
-use super::Engine;
+use super::{failure_detail, Engine};
 use crate::api::{Method, RequestContext};
 use crate::audit::AuditAction;
 use crate::clock::iso8601;
@@ -112,12 +112,7 @@ impl Engine {
                     ip_address: n.ip_address.clone(),
                     user_agent: n.user_agent.clone(),
                 };
-                let detail = format!("{}: {}", n.kind, e.reason());
-                let detail: String = detail
-                    .chars()
-                    .filter(|c| !c.is_control())
-                    .take(200)
-                    .collect();
+                let detail = failure_detail(&format!("{}: {}", n.kind, e.reason()));
                 let _ = self.store.write(|tx| {
                     self.audit(
                         tx,

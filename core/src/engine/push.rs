@@ -11,7 +11,7 @@
 
 use super::mfa::{Check, Mode};
 use super::step_up::{Proof, Sensitive};
-use super::{clip, Engine};
+use super::{clip, failure_detail, Engine};
 use crate::api::{
     EnableMfaRequest, EnableMfaResult, Method, PendingPush, PushAnswerResult, PushChallenge,
     PushChallengeRequest, PushDeviceInfo, PushPending, PushPendingRequest, PushRegistration,
@@ -602,11 +602,7 @@ impl Engine {
                 }
                 Err(e) => e,
             };
-            let detail: String = format!("{device_id}: {}", error.reason())
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(200)
-                .collect();
+            let detail = failure_detail(&format!("{device_id}: {}", error.reason()));
             self.store.write(|tx| {
                 if matches!(error, SendError::Rejected(_)) {
                     tx.clear_push_token(&device_id, &sealed)?;
