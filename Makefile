@@ -49,7 +49,9 @@ check-generated: ## Fail if a generated binding surface differs from core's oper
 
 test-rust: deps ## Rust unit and integration tests, on SQLite and then on PostgreSQL
 	cargo test --workspace --exclude plinto-mfa-uniffi-bindgen
-	$(ON_PG) cargo test -p plinto-mfa-core --tests
+	# Only the integration tests read PLINTO_TEST_BACKEND: the unit tests ran above (on SQLite, as
+	# they always do) and are not run twice.
+	$(ON_PG) cargo test -p plinto-mfa-core --test '*'
 
 test: deps ## Everything CI runs (one PostgreSQL server for the whole run)
 	$(WITH_PG) $(MAKE) --no-print-directory test-stages
