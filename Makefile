@@ -81,6 +81,7 @@ $(EXPRESS)/node_modules/.package-lock.json: $(EXPRESS)/package-lock.json
 
 build-node: node-deps ## Build the Node package in place (bindings-node/)
 	cd $(NODE_PKG) && npx napi build --platform --target $(CARGO_BUILD_TARGET) --js native.js --dts native.d.ts
+	cd $(NODE_PKG) && npx napi create-npm-dirs
 
 # The package's tests, run on the default `node` and on each Node LTS line below.
 NODE_TESTS := __test__/api.test.js __test__/senders.test.js __test__/authenticator.test.js \
@@ -103,7 +104,7 @@ test-node-lts: build-node $(foreach v,$(NODE_LINES),$(call node-of,$(v))) ## The
 
 test-node: build-node venv ## Node package and Express example: drift, tsc, tests
 	cargo build -p plinto-mfa-core --example soft_authenticator
-	git diff --exit-code -- $(NODE_PKG)/native.js $(NODE_PKG)/native.d.ts
+	git diff --exit-code -- $(NODE_PKG)/native.js $(NODE_PKG)/native.d.ts $(NODE_PKG)/npm
 	cd $(NODE_PKG) && npx tsc -p .
 	cd $(EXPRESS) && npx tsc -p .
 	cd $(NODE_PKG) && node --test $(NODE_TESTS) __test__/pack.test.js

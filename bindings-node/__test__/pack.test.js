@@ -1,25 +1,43 @@
 // @ts-check
-// `npm pack` makes a tarball that installs into a fresh directory and works there.
+// The packages as published (pack.js: @plinto/mfa and its platform package
+// @plinto/mfa-linux-x64-gnu, in napi-rs's layout) install offline into a fresh project and
+// work there from CommonJS, ESM, TypeScript and the admin command.
 'use strict'
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
 const { execFileSync } = require('node:child_process')
-const { mkdtempSync, writeFileSync } = require('node:fs')
+const { mkdtempSync, readdirSync, writeFileSync, existsSync } = require('node:fs')
 const { tmpdir } = require('node:os')
 const { join } = require('node:path')
 
-test('npm pack → npm install in a fresh directory → works (CommonJS and ESM)', () => {
-  const pkgDir = join(__dirname, '..')
+const pkgDir = join(__dirname, '..')
+
+/** The file list of a tarball.
+ * @param {string} tarball */
+const listing = (tarball) => execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n').map((f) => f.replace(/^package\//, ''))
+
+test('the root and platform packages install offline into a fresh project and work (CommonJS, ESM, TypeScript, CLI)', () => {
   const outDir = mkdtempSync(join(tmpdir(), 'plinto-pack-'))
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', outDir], { cwd: pkgDir, encoding: 'utf8' }))
-  const files = packed[0].files.map((/** @type {{path: string}} */ f) => f.path)
-  for (const f of ['cli.js', 'index.js', 'index.mjs', 'index.d.ts', 'native.js', 'native.d.ts', 'package.json']) {
-    assert.ok(files.includes(f), `${f} in ${files}`)
+  /** @type {string[]} */
+  const tarballs = JSON.parse(execFileSync(process.execPath, ['pack.js', outDir], { cwd: pkgDir, encoding: 'utf8' }))
+  assert.deepEqual(tarballs, ['plinto-mfa-0.1.0.tgz', 'plinto-mfa-linux-x64-gnu-0.1.0.tgz'])
+
+  const rootFiles = listing(join(outDir, tarballs[0]))
+  for (const f of ['cli.js', 'index.js', 'index.mjs', 'index.d.ts', 'native.js', 'native.d.ts', 'operations.js', 'operations.d.ts', 'package.json']) {
+    assert.ok(rootFiles.includes(f), `${f} in ${rootFiles}`)
   }
-  assert.ok(files.some((/** @type {string} */ f) => f.endsWith('.node')), 'native addon packed')
+  assert.ok(!rootFiles.some((f) => f.endsWith('.node')), `no addon in the root package: ${rootFiles}`)
+  assert.deepEqual(listing(join(outDir, tarballs[1])).sort(), ['README.md', 'package.json', 'plinto-mfa.linux-x64-gnu.node'])
+
   const app = mkdtempSync(join(tmpdir(), 'plinto-app-'))
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }))
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', join(outDir, packed[0].filename)], { cwd: app, stdio: 'pipe' })
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', ...tarballs.map((t) => join(outDir, t))], { cwd: app, stdio: 'pipe' })
+  const installed = readdirSync(join(app, 'node_modules', '@plinto')).sort()
+  assert.deepEqual(installed, ['mfa', 'mfa-linux-x64-gnu'])
+  const root = require(join(app, 'node_modules', '@plinto', 'mfa', 'package.json'))
+  assert.equal(root.optionalDependencies['@plinto/mfa-linux-x64-gnu'], '0.1.0')
+  assert.ok(!existsSync(join(app, 'node_modules', '@plinto', 'mfa', 'plinto-mfa.linux-x64-gnu.node')))
+
   const script = `
     const { createPlinto, MfaError } = require('@plinto/mfa');
     const p = createPlinto({ database: 'app.db', secretKey: '44'.repeat(32) });
@@ -31,7 +49,27 @@ test('npm pack → npm install in a fresh directory → works (CommonJS and ESM)
   const env = { ...process.env, PLINTO_DATABASE: join(app, 'app.db'), PLINTO_SECRET_KEY: '44'.repeat(32) }
   const status = JSON.parse(execFileSync('npx', ['--offline', '@plinto/mfa', '--json', 'rollout', 'status'], { cwd: app, env, encoding: 'utf8' }))
   assert.equal(status.phase, 'optional')
-  const esm = `import { createPlinto } from '@plinto/mfa'; console.log(typeof createPlinto)`
-  writeFileSync(join(app, 'check.mjs'), esm)
+  writeFileSync(join(app, 'check.mjs'), `import { createPlinto } from '@plinto/mfa'; console.log(typeof createPlinto)`)
   assert.equal(execFileSync(process.execPath, ['check.mjs'], { cwd: app, encoding: 'utf8' }).trim(), 'function')
+
+  // A TypeScript consumer type-checks against the installed declarations (this package's own
+  // TypeScript compiler, run in the fresh project).
+  writeFileSync(join(app, 'check.ts'), `
+    import { createPlinto, MfaError, type VerifyMfaResult } from '@plinto/mfa'
+    const p = createPlinto({ database: 'app.db', secretKey: '44'.repeat(32) })
+    export async function verify(userId: string, code: string): Promise<boolean> {
+      try {
+        const result: VerifyMfaResult = await p.auth.verifyMFA({ userId, method: 'totp', code })
+        return result.success
+      } catch (e) {
+        if (e instanceof MfaError) return e.code === 'mfa_invalid_code' ? false : Promise.reject(e)
+        throw e
+      }
+    }
+  `)
+  writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { strict: true, noEmit: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', types: [] },
+    files: ['check.ts']
+  }))
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', app], { cwd: app, encoding: 'utf8' })
 })
