@@ -184,18 +184,24 @@ check-bindings: bindings ## Regenerate the Swift and Kotlin sources and fail if 
 	@new=$$(git ls-files --others --exclude-standard -- $(GENERATED)); \
 	if [ -n "$$new" ]; then echo "generated but not in git: $$new"; exit 1; fi
 
-test-kotlin: bindings ## Compile the Kotlin bindings and the console example, run the JUnit tests (Maven)
+# The jar (Kotlin bindings with the native library inside) is installed into the local Maven
+# repository, and the consumer project in examples/mobile/jvm runs its test on it by coordinates.
+JVM_CONSUMER := examples/mobile/jvm
+
+test-kotlin: bindings ## Kotlin bindings: JUnit tests, the jar (mvn install), a consumer project on it (Maven)
 	@command -v mvn >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq maven >/dev/null; }
 	cargo build -p plinto-mfa-core --example soft_authenticator
-	cd $(KOTLIN_PKG) && mvn -B -ntp test -Djna.library.path=$(NATIVE_DIR)
+	cd $(KOTLIN_PKG) && mvn -B -ntp install -Dnative.dir=$(NATIVE_DIR)
+	jar tf $(KOTLIN_PKG)/target/plinto-mfa-0.1.0.jar | grep -E '^(linux-x86-64|darwin-[a-z0-9-]+)/libplinto_mfa\.'
+	cd $(JVM_CONSUMER) && mvn -B -ntp test
 
 demo-mobile: bindings ## Console authenticator (Kotlin): live code of MOBILE_URI='otpauth://...'
-	cd $(KOTLIN_PKG) && mvn -q -B -ntp test-compile exec:java -Djna.library.path=$(NATIVE_DIR) \
+	cd $(KOTLIN_PKG) && mvn -q -B -ntp test-compile exec:java -Dnative.dir=$(NATIVE_DIR) \
 	  -Dexec.args="'$(MOBILE_URI)'"
 
 demo-push: bindings ## Console push approver (Kotlin): PUSH_ARGS="enroll 'plinto-push://...' --server=URL" or "approve"
-	cd $(KOTLIN_PKG) && mvn -q -B -ntp test-compile exec:java -Djna.library.path=$(NATIVE_DIR) \
+	cd $(KOTLIN_PKG) && mvn -q -B -ntp test-compile exec:java -Dnative.dir=$(NATIVE_DIR) \
 	  -Ddemo.main=dev.plinto.mfa.examples.push.PushApproverKt -Dexec.args="$(PUSH_ARGS)" \
 	  -Dexec.workingdir=$(CURDIR)
 
