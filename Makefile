@@ -216,7 +216,7 @@ PY := $(VENV)/bin/python
 WHEEL_DIR := $(CARGO_TARGET_DIR)/wheels
 MYPY := $(PY) -m mypy --strict --cache-dir $(CARGO_TARGET_DIR)/mypy-cache
 
-.PHONY: venv build-python test-python demo-python test-cross
+.PHONY: venv build-python test-python demo-python test-cross wheels
 
 test-cross: build-node build-python ## One database (SQLite, PostgreSQL), two languages: Node enrolls, Python signs in, and back
 	$(WITH_PG) $(PY) -m pytest -q -p no:cacheprovider tests/cross_language
@@ -245,6 +245,25 @@ test-python: build-python ## Python package and FastAPI example: pytest, mypy --
 	cd $(PY_PKG)/python && $(MYPY) -p plinto
 	cd $(PY_PKG) && $(MYPY) tests/test_typed.py
 	cd $(FASTAPI) && $(MYPY) main.py dependencies
+
+# The wheel as published: built from the sdist (which proves the sdist builds), in release, with
+# zig compiling the C parts and linking against glibc 2.17, so it is tagged manylinux2014 and
+# installs on glibc 2.17 and newer (Amazon Linux 2, RHEL 7 and 8, Debian 10 and 11). It has its
+# own target dir (zig's compilers would otherwise rebuild the shared one); a cold build takes
+# minutes, so it is its own target, not part of `make test`.
+WHEELS_OUT := $(CARGO_TARGET_DIR)/dist
+
+wheels: build-python ## sdist and manylinux2014 wheel (zig) into target/dist; auditwheel show; install test
+	$(PY) -m pip install --quiet --disable-pip-version-check -r $(PY_PKG)/requirements-wheels.txt
+	rm -rf $(WHEELS_OUT) && mkdir -p $(WHEELS_OUT)/src
+	$(PY) -m maturin sdist -m $(PY_PKG)/Cargo.toml --out $(WHEELS_OUT)
+	tar -xzf $(WHEELS_OUT)/plinto_mfa-*.tar.gz -C $(WHEELS_OUT)/src
+	cd $(WHEELS_OUT)/src/plinto_mfa-* && PATH=$(VENV)/bin:$$PATH CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/manylinux \
+	  $(PY) -m maturin build --quiet --release --zig --compatibility manylinux2014 \
+	  --target $(CARGO_BUILD_TARGET) -i $(PY) --out $(WHEELS_OUT)
+	$(PY) -m auditwheel show $(WHEELS_OUT)/plinto_mfa-*.whl | tee $(WHEELS_OUT)/auditwheel.txt
+	grep -q '"manylinux_2_17_x86_64"' $(WHEELS_OUT)/auditwheel.txt
+	cd $(PY_PKG) && PLINTO_WHEEL=$$(ls $(WHEELS_OUT)/plinto_mfa-*.whl) $(PY) -m pytest -q -p no:cacheprovider tests/test_install.py
 
 demo-python: build-python ## The FastAPI example on http://localhost:8000 with ./plinto.db
 	cd $(FASTAPI) && PLINTO_DATABASE="$${PLINTO_DATABASE:-$(CURDIR)/plinto.db}" \
