@@ -9,9 +9,6 @@ import { fileURLToPath } from 'node:url'
 const app = express()
 // Plinto: behind a TLS-terminating proxy, X-Forwarded-Proto says whether the request was https.
 if (process.env.TRUST_PROXY) app.set('trust proxy', process.env.TRUST_PROXY)
-// Plinto: body and cookie parsing, which the guide's routes assume.
-app.use(express.json({ limit: '2mb' }))
-app.use(cookieParser())
 
 // Plinto: requests that change state must come from this site. A browser names the page that
 // sent a request in Origin (or at least in Sec-Fetch-Site); a cross-site form or fetch is
@@ -29,6 +26,11 @@ app.use((req, res, next) => {
   next()
 })
 
+// Plinto: body and cookie parsing, which the guide's routes assume (after the origin check, so
+// a cross-site request is refused whatever its body).
+app.use(express.json({ limit: '2mb' }))
+app.use(cookieParser())
+
 // Plinto: SMS and email codes go through the built-in senders when PLINTO_SMTP_* /
 // PLINTO_TWILIO_* / PLINTO_SNS_* are set; otherwise, for development, they are printed on this
 // console.
@@ -43,7 +45,11 @@ if (!process.env.PLINTO_SMTP_HOST) plinto.auth.mfa.setSender('email', consoleSen
 const mfaLimiter = rateLimit({
   windowMs: 15 * 60 * 1000, // 15 minutes
   max: Number(process.env.MFA_VERIFY_MAX_PER_WINDOW ?? 5), // 5 attempts per window
-  message: 'Too many MFA attempts, please try again later'
+  message: 'Too many MFA attempts, please try again later',
+  // Plinto: answered as JSON, in the shape of every other error (the contract's ErrorBody).
+  handler: (req, res, next, options) => {
+    res.status(options.statusCode).json({ error: options.message, code: 'mfa_rate_limited', retryAfter: Math.ceil(options.windowMs / 1000) })
+  }
 })
 
 /** Plinto: caller details for the audit log.
@@ -113,7 +119,7 @@ app.post('/api/auth/signup', async (req, res) => {
     const { email, password } = req.body ?? {}
     const result = await plinto.auth.signUp({ email, password, ...clientOf(req) })
     setSessionCookie(req, res, result.session)
-    res.json(result)
+    res.status(201).json({ success: true, ...result })
   } catch (error) {
     fail(res, 'Sign-up failed', error)
   }
@@ -180,10 +186,7 @@ app.post('/api/auth/mfa/step-up', mfaLimiter, authenticate, async (req, res) => 
     const { method, code } = req.body ?? {}
     const result = await plinto.auth.verifyMFA({ sessionId: req.sessionToken, method, code, ...clientOf(req) })
     if (result.success) return res.json({ success: true, method: result.method })
-    res.status(result.rateLimited ? 429 : 401).json({
-      error: result.rateLimited ? 'Too many attempts' : 'Invalid MFA code',
-      code: result.error, attemptsRemaining: result.attemptsRemaining, retryAfter: result.retryAfter
-    })
+    refuseCode(res, result)
   } catch (error) {
     fail(res, 'Step-up failed', error)
   }
@@ -192,7 +195,7 @@ app.post('/api/auth/mfa/step-up', mfaLimiter, authenticate, async (req, res) => 
 // MFA setup endpoint
 app.post('/api/auth/mfa/setup', authenticate, async (req, res) => {
   try {
-    const { method, phoneNumber, label, deviceName } = req.body
+    const { method, phoneNumber, label, deviceName } = req.body ?? {}
     
     const mfaSetup = await plinto.auth.enableMFA({
       userId: req.user.id,
@@ -223,11 +226,11 @@ app.post('/api/auth/mfa/setup', authenticate, async (req, res) => {
 // MFA verification endpoint
 app.post('/api/auth/mfa/verify', mfaLimiter, async (req, res) => {
   try {
-    const { sessionId, method, code } = req.body
+    const { sessionId, method, code } = req.body ?? {}
 
     // Plinto: without a sessionId this confirms a method being set up for the signed-in user.
     if (!sessionId) {
-      return confirmSetup(req, res)
+      return await confirmSetup(req, res)
     }
     
     const result = await plinto.auth.verifyMFA({
@@ -246,30 +249,33 @@ app.post('/api/auth/mfa/verify', mfaLimiter, async (req, res) => {
         user: result.user,
         session: result.session
       })
-    } else if (result.rateLimited) {
-      // Plinto: locked out by the core's persisted attempt limit.
-      res.status(429).json({
-        error: 'Too many attempts',
-        attemptsRemaining: 0,
-        retryAfter: result.retryAfter
-      })
     } else {
-      res.status(401).json({
-        error: 'Invalid MFA code',
-        attemptsRemaining: result.attemptsRemaining,
-        code: result.error, // Plinto: e.g. mfa_expired_code
-        retryAfter: result.retryAfter, // Plinto: the enforced delay before the next attempt
-        fallbackMethods: result.fallbackMethods // Plinto: other methods to offer
-      })
+      refuseCode(res, result) // Plinto: 401 with the attempts left, or 429 when locked out
     }
   } catch (error) {
-    console.error('MFA verification error:', error)
-    res.status(400).json({ 
-      error: 'MFA verification failed',
-      details: error.message
-    })
+    fail(res, 'MFA verification failed', error) // Plinto: the status from the core's code
   }
 })
+
+/** Plinto: a refused code, as the verify, step-up and security-key routes answer it: 429 (with
+ * Retry-After) when the core's persisted attempt limit locked the user out, else 401 with the
+ * attempts left, the enforced delay and the other methods to offer.
+ * @param {import('express').Response} res
+ * @param {{ rateLimited?: boolean, error?: string, attemptsRemaining?: number, retryAfter?: number, fallbackMethods?: string[] }} result
+ * @param {number} [status] the status of a refused code (400 for a security key's response) */
+function refuseCode(res, result, status = 401) {
+  if (result.rateLimited) {
+    if (result.retryAfter) res.set('Retry-After', String(result.retryAfter))
+    return res.status(429).json({ error: 'Too many attempts', code: 'mfa_rate_limited', attemptsRemaining: 0, retryAfter: result.retryAfter })
+  }
+  res.status(status).json({
+    error: status === 401 ? 'Invalid MFA code' : 'Invalid security key response',
+    code: result.error, // e.g. mfa_invalid_code, mfa_expired_code
+    attemptsRemaining: result.attemptsRemaining,
+    retryAfter: result.retryAfter, // the enforced delay before the next attempt
+    fallbackMethods: result.fallbackMethods
+  })
+}
 
 /** Plinto: setup confirmation (and re-verification) for the signed-in user.
  * @param {import('express').Request} req
@@ -278,19 +284,15 @@ async function confirmSetup(req, res) {
   const token = sessionTokenOf(req)
   const session = token ? await plinto.auth.verifySession(token) : null
   if (!session?.valid || !session.user) {
-    return res.status(401).json({ error: 'No authentication token' })
+    return res.status(401).json({ error: 'No authentication token', code: 'session_invalid' })
   }
-  const { method, code } = req.body
+  const { method, code } = req.body ?? {}
   // The new factor ends the user's other sessions; this one is kept.
   const result = await plinto.auth.verifyMFA({ userId: session.user.id, method, code, sessionToken: token, ...clientOf(req) })
   if (result.success) {
     return res.json({ success: true, user: result.user, backupCodes: result.backupCodes })
   }
-  res.status(result.rateLimited ? 429 : 401).json({
-    error: result.rateLimited ? 'Too many attempts' : 'Invalid MFA code',
-    attemptsRemaining: result.attemptsRemaining,
-    retryAfter: result.retryAfter
-  })
+  refuseCode(res, result)
 }
 
 // Plinto: the guide's mfa.requestNewCode over HTTP ("Send New Code"). With a sessionId it resends
@@ -304,7 +306,7 @@ app.post('/api/auth/mfa/resend', async (req, res) => {
     if (!sessionId) {
       const token = sessionTokenOf(req)
       const info = token ? await plinto.auth.verifySession(token) : null
-      if (!info?.valid || !info.user) return res.status(401).json({ error: 'No authentication token' })
+      if (!info?.valid || !info.user) return res.status(401).json({ error: 'No authentication token', code: 'session_invalid' })
       if (stepUp) session = token
       else userId = info.user.id
     }
@@ -334,14 +336,14 @@ app.get('/api/auth/mfa/status', authenticate, async (req, res) => {
     })
   } catch (error) {
     console.error('MFA status error:', error)
-    res.status(500).json({ error: 'Failed to get MFA status' })
+    res.status(500).json({ error: 'Failed to get MFA status', code: 'internal' })
   }
 })
 
 // Disable MFA endpoint
 app.post('/api/auth/mfa/disable', authenticate, async (req, res) => {
   try {
-    const { password, confirmationCode } = req.body
+    const { password, confirmationCode } = req.body ?? {}
     
     // Verify password for security
     await plinto.auth.verifyPassword({
@@ -366,7 +368,7 @@ app.post('/api/auth/mfa/disable', authenticate, async (req, res) => {
 // Backup codes management
 app.post('/api/auth/mfa/backup-codes/regenerate', authenticate, async (req, res) => {
   try {
-    const { password } = req.body
+    const { password } = req.body ?? {}
     
     // Verify password for security
     await plinto.auth.verifyPassword({
@@ -404,31 +406,24 @@ app.delete('/api/auth/mfa/factors/:id', authenticate, async (req, res) => {
 
 // Plinto: security keys and passkeys (WebAuthn). The browser passes `publicKey` to
 // navigator.credentials.create() / .get() and posts the credential's toJSON() back.
-/** @param {import('express').Response} res @param {any} error */
-function webauthnError(res, error) {
-  const status = { session_invalid: 401, mfa_rate_limited: 429, not_found: 404, mfa_step_up_required: 403 }[/** @type {string} */ (error?.code)] ?? 400
-  if (error?.retryAfter) res.set('Retry-After', String(error.retryAfter))
-  res.status(status).json({ error: error?.message ?? 'WebAuthn failed', code: error?.code, field: error?.field, methods: error?.methods })
-}
-
 app.post('/api/auth/mfa/webauthn/register/options', authenticate, async (req, res) => {
   try {
     res.json(await plinto.auth.getPasskeyRegistrationOptions({
       userId: req.user.id, type: 'registration', authenticatorType: req.body?.authenticatorType, ...stepUpOf(req), ...clientOf(req)
     }))
   } catch (error) {
-    webauthnError(res, error)
+    fail(res, 'Security key request failed', error)
   }
 })
 
 app.post('/api/auth/mfa/webauthn/register/verify', authenticate, async (req, res) => {
   try {
-    const { challengeId, credential, name } = req.body
+    const { challengeId, credential, name } = req.body ?? {}
     res.json(await plinto.auth.verifyPasskeyRegistration({
       userId: req.user.id, challengeId, credential, name, sessionToken: req.sessionToken, ...clientOf(req)
     }))
   } catch (error) {
-    webauthnError(res, error)
+    fail(res, 'Security key request failed', error)
   }
 })
 
@@ -440,29 +435,24 @@ const challengeSession = (req) => req.body?.sessionId || sessionTokenOf(req)
 app.post('/api/auth/mfa/webauthn/authenticate/options', async (req, res) => {
   try {
     const sessionId = challengeSession(req)
-    if (!sessionId) return res.status(401).json({ error: 'No session' })
+    if (!sessionId) return res.status(401).json({ error: 'No session', code: 'session_invalid' })
     res.json(await plinto.auth.getPasskeyAuthenticationOptions({ sessionId, ...clientOf(req) }))
   } catch (error) {
-    webauthnError(res, error)
+    fail(res, 'Security key request failed', error)
   }
 })
 
 app.post('/api/auth/mfa/webauthn/authenticate/verify', mfaLimiter, async (req, res) => {
   try {
-    const { challengeId, credential } = req.body
+    const { challengeId, credential } = req.body ?? {}
     const sessionId = challengeSession(req)
     const result = await plinto.auth.verifyPasskeyAuthentication({ challengeId, credential, sessionId, ...clientOf(req) })
-    if (!result.success && result.rateLimited) {
-      // Plinto: locked out by the core's attempt limit, as /api/auth/mfa/verify says it.
-      return res.status(429).json({ error: 'Too many attempts', code: result.error, attemptsRemaining: 0, retryAfter: result.retryAfter })
-    }
-    if (!result.success) {
-      return res.status(400).json({ error: 'Invalid security key response', code: result.error, attemptsRemaining: result.attemptsRemaining })
-    }
+    // Plinto: locked out (429) or refused (400), as /api/auth/mfa/verify says it.
+    if (!result.success) return refuseCode(res, result, 400)
     if (result.session) setSessionCookie(req, res, result.session)
     res.json({ success: true, user: result.user, session: result.session })
   } catch (error) {
-    webauthnError(res, error)
+    fail(res, 'Security key request failed', error)
   }
 })
 
@@ -471,7 +461,7 @@ app.get('/api/auth/mfa/webauthn/credentials', authenticate, async (req, res) => 
   try {
     res.json({ credentials: await plinto.auth.listPasskeys({ userId: req.user.id }) })
   } catch (error) {
-    webauthnError(res, error)
+    fail(res, 'Security key request failed', error)
   }
 })
 
@@ -480,10 +470,10 @@ app.get('/api/auth/mfa/webauthn/credentials', authenticate, async (req, res) => 
 app.patch('/api/auth/mfa/webauthn/credentials/:id', authenticate, async (req, res) => {
   try {
     const name = req.body?.name
-    if (typeof name !== 'string') return res.status(400).json({ error: 'A name is required', code: 'invalid_input', field: 'name' })
+    if (typeof name !== 'string') return res.status(400).json({ error: 'Invalid request', code: 'invalid_input', field: 'name', details: 'A name is required' })
     res.json(await plinto.auth.renamePasskey({ userId: req.user.id, credentialId: String(req.params.id), name, ...stepUpOf(req), ...clientOf(req) }))
   } catch (error) {
-    webauthnError(res, error)
+    fail(res, 'Security key request failed', error)
   }
 })
 
@@ -492,12 +482,12 @@ app.patch('/api/auth/mfa/webauthn/credentials/:id', authenticate, async (req, re
 app.delete('/api/auth/mfa/webauthn/credentials/:id', authenticate, async (req, res) => {
   try {
     const { password, confirmationCode } = req.body ?? {}
-    if (!password) return res.status(400).json({ error: 'Password is required', code: 'invalid_input', field: 'password' })
+    if (!password) return res.status(400).json({ error: 'Invalid request', code: 'invalid_input', field: 'password', details: 'Password is required' })
     res.json(await plinto.auth.removePasskey({
       userId: req.user.id, credentialId: String(req.params.id), password, confirmationCode, sessionToken: req.sessionToken, ...clientOf(req)
     }))
   } catch (error) {
-    webauthnError(res, error)
+    fail(res, 'Security key request failed', error)
   }
 })
 
@@ -579,13 +569,13 @@ async function authenticate(req, res, next) {
     const token = sessionTokenOf(req) // Plinto: the __Host- cookie over https
     
     if (!token) {
-      return res.status(401).json({ error: 'No authentication token' })
+      return res.status(401).json({ error: 'No authentication token', code: 'session_invalid' })
     }
     
     const session = await plinto.auth.verifySession(token)
     
     if (!session.valid) {
-      return res.status(401).json({ error: 'Invalid or expired session' })
+      return res.status(401).json({ error: 'Invalid or expired session', code: 'session_invalid' })
     }
     
     // Check if MFA is required but not completed
@@ -609,7 +599,7 @@ async function authenticate(req, res, next) {
     next()
   } catch (error) {
     console.error('Authentication error:', error)
-    res.status(401).json({ error: 'Authentication failed' })
+    res.status(401).json({ error: 'Authentication failed', code: 'session_invalid' })
   }
 }
 
@@ -735,6 +725,24 @@ if (existsSync(`${reactDist}index.html`)) {
     res.sendFile(`${reactDist}index.html`)
   })
 }
+
+// Plinto: what no route answers, in the contract's error shape: an unknown /api route is 404
+// not_found; a body that is not JSON (or too large) is 400 invalid_input (413 when too large);
+// anything else a handler let escape is 500 internal, logged and not described.
+app.use('/api', (req, res) => {
+  res.status(404).json({ error: 'Not found', code: 'not_found' })
+})
+app.use(/** @type {import('express').ErrorRequestHandler} */ ((error, req, res, next) => {
+  if (res.headersSent) return next(error)
+  if (error?.type === 'entity.parse.failed') {
+    return res.status(400).json({ error: 'Invalid request', code: 'invalid_input', details: 'The body is not valid JSON' })
+  }
+  if (error?.type === 'entity.too.large') {
+    return res.status(413).json({ error: 'Invalid request', code: 'invalid_input', details: 'The body is too large' })
+  }
+  console.error('Unhandled error:', error)
+  res.status(500).json({ error: 'Internal error', code: 'internal' })
+}))
 
 export { app }
 

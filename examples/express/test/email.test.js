@@ -80,7 +80,7 @@ test('email code through a real SMTP server completes sign-in over HTTP', async 
     }
 
     const up = await post('/api/auth/signup', { email: 'mailuser@example.com', password: 'TestPassword123!' })
-    assert.equal(up.status, 200)
+    assert.equal(up.status, 201)
     const setup = await post('/api/auth/mfa/setup', { method: 'email' }, up.body.session.token)
     assert.equal(setup.status, 200, JSON.stringify(setup.body))
     assert.equal(setup.body.destination, 'm***@example.com')

@@ -33,7 +33,7 @@ test('server.js serves the whole flow as its own process', async () => {
       return { status: r.status, body: await r.json() }
     }
     const up = await post('/api/auth/signup', { email: 'proc@example.com', password: 'TestPassword123!' })
-    assert.equal(up.status, 200)
+    assert.equal(up.status, 201)
     const setup = await post('/api/auth/mfa/setup', { method: 'totp' }, up.body.session.token)
     const confirm = await post('/api/auth/mfa/verify', { method: 'totp', code: otplib.authenticator.generate(setup.body.secret) }, up.body.session.token)
     assert.equal(confirm.status, 200)

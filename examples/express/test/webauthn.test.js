@@ -46,7 +46,7 @@ test('register a security key over HTTP, then sign in with it', async () => {
   const state = join(dir, 'key-1.cbor')
   const email = 'express-key@example.com'
   const signup = await request(app).post('/api/auth/signup').send({ email, password: PASSWORD })
-  assert.equal(signup.status, 200, JSON.stringify(signup.body))
+  assert.equal(signup.status, 201, JSON.stringify(signup.body))
   const bearer = `Bearer ${signup.body.session.token}`
 
   const unauthenticated = await request(app).post('/api/auth/mfa/webauthn/register/options').send({})
@@ -69,7 +69,8 @@ test('register a security key over HTTP, then sign in with it', async () => {
     .post('/api/auth/mfa/webauthn/register/verify')
     .set('Authorization', bearer)
     .send({ challengeId: options.body.challengeId, credential })
-  assert.equal(replay.status, 400)
+  // A refused credential is 401, as a refused code is on every route.
+  assert.equal(replay.status, 401)
   assert.equal(replay.body.code, 'mfa_invalid_code')
 
   const signin = await request(app).post('/api/auth/signin').send({ email, password: PASSWORD })
@@ -135,7 +136,7 @@ test('malformed answers are typed 400s, missing sessions 401', async () => {
  * @param {string} email @param {{ state: string, name: string }[]} keys */
 async function userWithKeys(email, keys) {
   const signup = await request(app).post('/api/auth/signup').send({ email, password: PASSWORD })
-  assert.equal(signup.status, 200, JSON.stringify(signup.body))
+  assert.equal(signup.status, 201, JSON.stringify(signup.body))
   const bearer = `Bearer ${signup.body.session.token}`
   /** @type {string[]} */
   let backupCodes = []
@@ -177,7 +178,7 @@ test('list the keys; removing one needs the password, removing the last also a b
   assert.ok(listed.body.credentials.every((/** @type {any} */ c) => !Number.isNaN(Date.parse(c.createdAt))))
 
   const wrongPassword = await remove(ids[1], { password: 'not-my-password' })
-  assert.equal(wrongPassword.status, 400)
+  assert.equal(wrongPassword.status, 401)
   assert.equal(wrongPassword.body.code, 'invalid_credentials')
   const unknown = await remove('bm90LWEta2V5', { password: PASSWORD })
   assert.equal(unknown.status, 404)
@@ -194,7 +195,8 @@ test('list the keys; removing one needs the password, removing the last also a b
   assert.equal(noCode.status, 400)
   assert.equal(noCode.body.field, 'confirmationCode')
   const wrongCode = await remove(ids[0], { password: PASSWORD, confirmationCode: 'AAAAAAAAAA' })
-  assert.equal(wrongCode.status, 400, JSON.stringify(wrongCode.body))
+  assert.equal(wrongCode.status, 401, JSON.stringify(wrongCode.body))
+  assert.equal(wrongCode.body.code, 'mfa_invalid_code')
   assert.equal((await list()).body.credentials.length, 1)
 
   const last = await remove(ids[0], { password: PASSWORD, confirmationCode: backupCodes[0] })
