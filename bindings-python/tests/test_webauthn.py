@@ -213,6 +213,15 @@ def browser(example: ModuleType) -> Iterator[TestClient]:
         yield client
 
 
+def _error(r: Any, status: int, code: str) -> Dict[str, Any]:
+    """An error answer in the contract's flat shape (no FastAPI `detail` envelope)."""
+    assert r.status_code == status, (r.status_code, r.text)
+    body: Dict[str, Any] = r.json()
+    assert "detail" not in body and isinstance(body.get("error"), str), body
+    assert body.get("code") == code, body
+    return body
+
+
 def test_fastapi_routes_register_then_sign_in_with_the_key(
     example: ModuleType, browser: TestClient, tmp_path: Path
 ) -> None:
@@ -221,60 +230,122 @@ def test_fastapi_routes_register_then_sign_in_with_the_key(
     email = unique_email("fastapi-key")
     assert browser.post("/api/auth/signup", json={"email": email, "password": PASSWORD}).status_code == 201
 
+    # The body is optional.
+    r = browser.post("/api/auth/mfa/webauthn/register/options")
+    assert r.status_code == 200, r.text
+    assert r.json()["challengeId"] and r.json()["publicKey"]["rp"]["id"] == "localhost"
     r = browser.post("/api/auth/mfa/webauthn/register/options", json={})
     assert r.status_code == 200, r.text
     options = r.json()
-    assert options["public_key"]["rp"]["id"] == "localhost"
-    credential = authenticator(state, "register", options["public_key"], PAGE)
+    # camelCase keys; the browser's options (publicKey) as the core wrote them.
+    assert "public_key" not in options and "challenge_id" not in options
+    assert options["publicKey"]["rp"]["id"] == "localhost"
+    assert options["publicKey"]["pubKeyCredParams"] and options["expiresIn"] == 300
+    credential = authenticator(state, "register", options["publicKey"], PAGE)
     r = browser.post(
         "/api/auth/mfa/webauthn/register/verify",
-        json={"challenge_id": options["challenge_id"], "credential": credential, "name": "YubiKey"},
+        json={"challengeId": options["challengeId"], "credential": credential, "name": "YubiKey"},
     )
     assert r.status_code == 200, r.text
-    assert r.json()["credential_id"] and len(r.json()["backup_codes"]) == 10
-    # Replay of the same answer: a typed 400.
+    assert r.json()["credentialId"] and len(r.json()["backupCodes"]) == 10
+    backup_codes = r.json()["backupCodes"]
+    # Replay of the same answer: refused with the core's code (401, its status).
     r = browser.post(
         "/api/auth/mfa/webauthn/register/verify",
-        json={"challenge_id": options["challenge_id"], "credential": credential},
+        json={"challenge_id": options["challengeId"], "credential": credential},
     )
-    assert r.status_code == 400 and r.json()["detail"]["code"] == "mfa_invalid_code"
+    body = _error(r, 401, "mfa_invalid_code")
+    assert body["error"] == "Security key request failed" and body["details"]
+    # No credential: 400 invalid_input naming the field.
+    r = browser.post("/api/auth/mfa/webauthn/register/verify", json={"challengeId": options["challengeId"]})
+    assert _error(r, 400, "invalid_input")["field"] == "credential"
+
+    # The settings page: list, rename, remove.
+    listed = browser.get("/api/auth/mfa/webauthn/credentials")
+    assert listed.status_code == 200, listed.text
+    keys = listed.json()["credentials"]
+    assert [(k["name"], k["type"]) for k in keys] == [("YubiKey", "securityKey")]
+    assert all("_" not in name for name in keys[0])
+    assert keys[0]["credentialId"] and isinstance(keys[0]["signCount"], int)
+    key_id = keys[0]["id"]
+    renamed = browser.patch(f"/api/auth/mfa/webauthn/credentials/{key_id}", json={"name": "  Desk key  "})
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["success"] is True
+    assert browser.get("/api/auth/mfa/webauthn/credentials").json()["credentials"][0]["name"] == "Desk key"
+    empty = browser.patch(f"/api/auth/mfa/webauthn/credentials/{key_id}", json={"name": "  "})
+    assert _error(empty, 400, "invalid_input")["field"] == "name"
+    nameless = browser.patch(f"/api/auth/mfa/webauthn/credentials/{key_id}", json={})
+    assert _error(nameless, 400, "invalid_input")["field"] == "name"
+    unknown = browser.patch("/api/auth/mfa/webauthn/credentials/nope", json={"name": "Desk key"})
+    _error(unknown, 404, "not_found")
+    no_password = browser.request("DELETE", f"/api/auth/mfa/webauthn/credentials/{key_id}", json={})
+    assert _error(no_password, 400, "invalid_input")["field"] == "password"
+    wrong = browser.request(
+        "DELETE", f"/api/auth/mfa/webauthn/credentials/{key_id}",
+        json={"password": "wrong password", "confirmationCode": backup_codes[0]},
+    )
+    _error(wrong, 401, "invalid_credentials")
+    # Nobody signed in: 401.
+    with TestClient(example.app, base_url="https://testserver") as anonymous:
+        _error(anonymous.get("/api/auth/mfa/webauthn/credentials"), 401, "session_invalid")
     browser.post("/api/auth/signout")
 
     with TestClient(example.app, base_url="https://testserver") as other:
         # Registering needs a signed-in user.
-        assert other.post("/api/auth/mfa/webauthn/register/options", json={}).status_code == 401
-        assert other.post("/api/auth/mfa/webauthn/authenticate/options", json={}).status_code == 401
+        r = other.post("/api/auth/mfa/webauthn/register/options", json={})
+        assert _error(r, 401, "session_invalid")["error"] == "No authentication token"
+        r = other.post("/api/auth/mfa/webauthn/authenticate/options", json={})
+        assert _error(r, 401, "session_invalid")["error"] == "No session"
         signin = other.post("/api/auth/signin", json={"email": email, "password": PASSWORD}).json()
-        assert signin["requires_mfa"] and "webauthn" in signin["mfa_methods"]
+        assert signin["requiresMfa"] and "webauthn" in signin["mfaMethods"]
         r = other.post(
-            "/api/auth/mfa/webauthn/authenticate/options", json={"session_id": signin["session_id"]}
+            "/api/auth/mfa/webauthn/authenticate/options", json={"sessionId": signin["sessionId"]}
         )
         assert r.status_code == 200, r.text
         challenge = r.json()
-        assertion = authenticator(state, "authenticate", challenge["public_key"], PAGE)
+        assert challenge["challengeId"] and challenge["publicKey"]["allowCredentials"]
+        assertion = authenticator(state, "authenticate", challenge["publicKey"], PAGE)
         # An answer made for another site is refused.
-        foreign = authenticator(state, "authenticate", challenge["public_key"], "https://sub.localhost")
+        foreign = authenticator(state, "authenticate", challenge["publicKey"], "https://sub.localhost")
         r = other.post(
             "/api/auth/mfa/webauthn/authenticate/verify",
-            json={"challenge_id": challenge["challenge_id"], "credential": foreign, "session_id": signin["session_id"]},
+            json={"challengeId": challenge["challengeId"], "credential": foreign, "sessionId": signin["sessionId"]},
         )
-        assert r.status_code == 400, r.text
+        body = _error(r, 400, "mfa_invalid_code")
+        assert body["error"] == "Invalid security key response"
+        assert isinstance(body["attemptsRemaining"], int)
         assert not other.cookies.get("__Host-session")
 
         r = other.post(
-            "/api/auth/mfa/webauthn/authenticate/options", json={"session_id": signin["session_id"]}
+            "/api/auth/mfa/webauthn/authenticate/options", json={"session_id": signin["sessionId"]}
         )
         challenge = r.json()
-        assertion = authenticator(state, "authenticate", challenge["public_key"], PAGE)
+        assertion = authenticator(state, "authenticate", challenge["publicKey"], PAGE)
         r = other.post(
             "/api/auth/mfa/webauthn/authenticate/verify",
-            json={"challenge_id": challenge["challenge_id"], "credential": assertion, "session_id": signin["session_id"]},
+            json={"challenge_id": challenge["challengeId"], "credential": assertion, "session_id": signin["sessionId"]},
         )
         assert r.status_code == 200, r.text
         body = r.json()
-        assert body["user"]["email"] == email and body["session"]["mfa_verified"] is True
+        assert body["success"] is True
+        assert body["user"]["email"] == email and body["session"]["mfaVerified"] is True
+        assert body["user"]["mfaEnabled"] is True
         assert other.cookies.get("__Host-session") == body["session"]["token"]
         assert other.get("/api/auth/mfa/status").json()["methods"] == ["webauthn", "backup"]
+
+        # Removing the only key (the last factor) takes the password and a current code.
+        r = other.request(
+            "DELETE", f"/api/auth/mfa/webauthn/credentials/{key_id}", json={"password": PASSWORD}
+        )
+        assert _error(r, 400, "invalid_input")["field"] == "confirmationCode"
+        r = other.request(
+            "DELETE", f"/api/auth/mfa/webauthn/credentials/{key_id}",
+            json={"password": PASSWORD, "confirmationCode": backup_codes[0]},
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["success"] is True and r.json()["mfaDisabled"] is True
+        assert other.get("/api/auth/mfa/webauthn/credentials").json() == {"credentials": []}
+        assert other.get("/api/auth/mfa/status").json()["enabled"] is False
 
 
 # --- Authenticator helpers ------------------------------------------------------------------

@@ -4,7 +4,6 @@
 # The database is PLINTO_DATABASE (default ./plinto.db); set PLINTO_SECRET_KEY in production.
 from fastapi import FastAPI, HTTPException, Depends, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
 from typing import Any, Awaitable, Callable, Dict, Optional, List
 import os
 
@@ -13,8 +12,12 @@ from plinto.fastapi import StepUpRequirement
 
 from dependencies.auth import get_current_session, get_current_user, request_token
 from dependencies.mfa import MfaLevel, MfaRequirement, require_admin_role, require_mfa_always
+# Plinto: the wire format both examples share (examples/contract/openapi.json): camelCase JSON
+# and one error shape; request models derive from Body instead of pydantic's BaseModel.
+from dependencies.wire import Body as BaseModel, WireJSONResponse, install, mfa_http_error, refuse
 
-app = FastAPI(title="Plinto MFA example")
+app = FastAPI(title="Plinto MFA example", default_response_class=WireJSONResponse)
+install(app)
 
 # Plinto: requests that change state must come from this site. A browser names the page that
 # sent a request in Origin (or at least in Sec-Fetch-Site); a cross-site form or fetch is
@@ -34,9 +37,9 @@ async def same_site_only(request: Request, call_next: Callable[[Request], Awaita
         else:
             same = request.headers.get("sec-fetch-site") != "cross-site"
         if not same:
-            return JSONResponse(
+            return WireJSONResponse(
                 status_code=403,
-                content={"detail": {"error": "Cross-site request refused", "code": "forbidden_origin"}},
+                content={"error": "Cross-site request refused", "code": "forbidden_origin"},
             )
     return await call_next(request)
 
@@ -47,32 +50,20 @@ def cookie_name(request: Request) -> str:
     return "__Host-session" if request.url.scheme == "https" else "session"
 
 
+def cookie_secure(request: Request) -> bool:
+    # Plinto: the cookie is Secure over https and in production (behind a proxy that ends TLS),
+    # as the Express example sets it; on a plain-http development server it is not, or no
+    # client would send it back there.
+    production = "production" in (os.environ.get("NODE_ENV"), os.environ.get("PLINTO_ENV"))
+    return request.url.scheme == "https" or production
+
+
 def client_of(request: Request) -> Dict[str, Optional[str]]:
     # Plinto: caller details for the audit log.
     return {
         "ip_address": request.client.host if request.client else None,
         "user_agent": request.headers.get("user-agent"),
     }
-
-
-def mfa_http_error(error: plinto.MfaError) -> HTTPException:
-    # Plinto: the core's error as an HTTP answer, the status from its code.
-    statuses = {
-        "invalid_input": 400, "invalid_credentials": 401, "session_invalid": 401,
-        "mfa_invalid_code": 401, "mfa_step_up_required": 403, "mfa_factors_suspended": 403,
-        "mfa_setup_required": 403, "mfa_push_suspended": 403, "mfa_expired_code": 401,
-        "not_found": 404, "already_exists": 409, "mfa_rate_limited": 429, "mfa_delivery_failed": 503,
-        "storage": 503, "internal": 500,
-    }
-    # Plinto: the server's own failures are logged, not described to the caller.
-    ours = error.code in ("storage", "internal")
-    if ours:
-        print(f"[plinto] {error.code}: {error}", flush=True)
-    return HTTPException(
-        status_code=statuses.get(error.code, 400),
-        detail={"code": error.code} if ours else error.to_dict(),
-        headers={"Retry-After": str(error.retry_after)} if error.retry_after else None,
-    )
 
 
 # Plinto: SMS and email codes go through the built-in senders when PLINTO_SMTP_* /
@@ -106,8 +97,11 @@ class MfaStatusResponse(BaseModel):
     methods: List[str]
     backup_codes_remaining: int
     last_used: Optional[str]
-    # Plinto: phones enrolled for push approvals.
+    # Plinto: the factors, to list and remove them, and phones enrolled for push approvals.
+    totp_devices: List[Dict[str, Any]] = []
+    channels: List[Dict[str, Any]] = []
     push_devices: List[Dict[str, Any]] = []
+    codes_suspended: bool = False
 
 class BackupCodesRequest(BaseModel):
     password: str
@@ -137,7 +131,7 @@ class UserCreate(BaseModel):
     password: str
 
 class PaymentCreate(BaseModel):
-    amount: int
+    amount: Optional[int] = None  # Plinto: optional, as the Express example takes no body
     currency: str = "USD"
 
 class RolloutChange(BaseModel):
@@ -150,12 +144,12 @@ class RolloutChange(BaseModel):
 def session_response(
     request: Request, content: Dict[str, Any], session: plinto.Session, status_code: int = 200
 ) -> JSONResponse:
-    response = JSONResponse(content=content, status_code=status_code)
+    response = WireJSONResponse(content=content, status_code=status_code)
     response.set_cookie(
         key=cookie_name(request),
         value=session.token,
         httponly=True,
-        secure=True,
+        secure=cookie_secure(request),
         samesite="lax",
         path="/",
         max_age=session.expires_in
@@ -172,10 +166,8 @@ async def sign_up(credentials: Credentials, http: Request) -> JSONResponse:
             ip_address=http.client.host if http.client else None,
             user_agent=http.headers.get("user-agent")
         )
-    except plinto.AlreadyExistsError:
-        raise HTTPException(status_code=409, detail="An account with this email already exists")
-    except plinto.InvalidInputError as error:
-        raise HTTPException(status_code=400, detail={"error": error.message, "field": error.field})
+    except plinto.MfaError as error:
+        raise mfa_http_error("Sign-up failed", error)  # Plinto: 409 already_exists, 400 invalid_input…
 
     return session_response(
         http,
@@ -193,33 +185,24 @@ async def sign_in(credentials: Credentials, http: Request) -> Any:
             ip_address=http.client.host if http.client else None,
             user_agent=http.headers.get("user-agent")
         )
-    except plinto.InvalidCredentialsError:
-        raise HTTPException(status_code=401, detail="Invalid email or password")
-    except plinto.InvalidInputError as error:
-        raise HTTPException(status_code=400, detail={"error": error.message, "field": error.field})
+    except plinto.MfaError as error:
+        raise mfa_http_error("Sign-in failed", error)  # Plinto: 401 invalid_credentials, 429…
 
     if result.requires_mfa or result.session is None:
         # Complete with POST /api/auth/mfa/verify and this session_id.
-        return {
-            "success": True,
-            "requires_mfa": True,
-            "session_id": result.session_id,
-            "mfa_methods": result.mfa_methods,
-            "expires_in": result.expires_in
-        }
+        return result
 
-    return session_response(
-        http,
-        {"success": True, "requires_mfa": False, "user": result.user, "session": result.session},
-        result.session
-    )
+    return session_response(http, result, result.session)
 
 @app.post("/api/auth/signout")
 async def sign_out(http: Request, auth_token: Optional[str] = Depends(request_token)) -> JSONResponse:
     if auth_token:
-        await plinto.auth.sign_out(auth_token)
-    response = JSONResponse(content={"success": True})
-    response.delete_cookie(key=cookie_name(http), httponly=True, secure=True, samesite="lax", path="/")
+        try:
+            await plinto.auth.sign_out(auth_token, **client_of(http))
+        except plinto.MfaError:
+            pass  # Plinto: signing out of an ended session still clears the cookie
+    response = WireJSONResponse(content={"success": True})
+    response.delete_cookie(key=cookie_name(http), httponly=True, secure=cookie_secure(http), samesite="lax", path="/")
     return response
 
 
@@ -229,7 +212,10 @@ async def list_sessions(
     current_user: Dict[str, Any] = Depends(get_current_user),
     auth_token: Optional[str] = Depends(request_token),
 ) -> Dict[str, Any]:
-    return {"sessions": await plinto.auth.list_sessions(current_user["id"], session_token=auth_token)}
+    try:
+        return {"sessions": await plinto.auth.list_sessions(current_user["id"], session_token=auth_token)}
+    except plinto.MfaError as error:
+        raise mfa_http_error("Failed to list sessions", error)
 
 @app.delete("/api/auth/sessions/{session_id}")
 async def revoke_session(
@@ -238,7 +224,7 @@ async def revoke_session(
     try:
         return await plinto.auth.revoke_session(current_user["id"], session_id, **client_of(http))
     except plinto.MfaError as error:
-        raise mfa_http_error(error)
+        raise mfa_http_error("Failed to end the session", error)
 
 @app.post("/api/auth/sessions/revoke-others")
 async def revoke_other_sessions(
@@ -246,7 +232,10 @@ async def revoke_other_sessions(
     current_user: Dict[str, Any] = Depends(get_current_user),
     auth_token: Optional[str] = Depends(request_token),
 ) -> Any:
-    return await plinto.auth.revoke_other_sessions(auth_token or "", **client_of(http))
+    try:
+        return await plinto.auth.revoke_other_sessions(auth_token or "", **client_of(http))
+    except plinto.MfaError as error:
+        raise mfa_http_error("Failed to end the other sessions", error)
 
 # Plinto: a new password (the current one, plus a recent MFA check when MFA is on); the
 # other sessions end.
@@ -267,7 +256,7 @@ async def change_password(
             **client_of(http),
         )
     except plinto.MfaError as error:
-        raise mfa_http_error(error)
+        raise mfa_http_error("Failed to change the password", error)
 
 # Plinto: a fresh MFA check on the signed-in session (step-up).
 @app.post("/api/auth/mfa/step-up")
@@ -277,14 +266,37 @@ async def step_up(
     current_user: Dict[str, Any] = Depends(get_current_user),
     auth_token: Optional[str] = Depends(request_token),
 ) -> Dict[str, Any]:
-    result = await plinto.auth.verify_mfa(
-        method=request.method, code=request.code, session_id=auth_token, **client_of(http)
-    )
+    try:
+        result = await plinto.auth.verify_mfa(
+            method=request.method, code=request.code, session_id=auth_token, **client_of(http)
+        )
+    except plinto.MfaError as error:
+        raise mfa_http_error("Step-up failed", error)
     if result.success:
         return {"success": True, "method": result.method}
-    raise HTTPException(
-        status_code=429 if result.rate_limited else 401,
-        detail={"error": result.error, "attempts_remaining": result.attempts_remaining, "retry_after": result.retry_after},
+    raise refused_code(result)
+
+
+def refused_code(result: plinto.VerifyMfaResult, status: int = 401) -> HTTPException:
+    # Plinto: a refused code, as the verify, step-up and security-key routes answer it: 429
+    # (with Retry-After) when the core's persisted attempt limit locked the user out, else 401
+    # with the attempts left, the enforced delay and the other methods to offer.
+    if result.rate_limited:
+        return HTTPException(
+            status_code=429,
+            detail={"error": "Too many attempts", "code": "mfa_rate_limited",
+                    "attempts_remaining": 0, "retry_after": result.retry_after},
+            headers={"Retry-After": str(result.retry_after)} if result.retry_after else None,
+        )
+    return HTTPException(
+        status_code=status,
+        detail={
+            "error": "Invalid MFA code" if status == 401 else "Invalid security key response",
+            "code": result.error,
+            "attempts_remaining": result.attempts_remaining,
+            "retry_after": result.retry_after,  # the enforced delay before the next attempt
+            "fallback_methods": result.fallback_methods,
+        },
     )
 
 @app.post("/api/auth/mfa/setup")
@@ -319,7 +331,7 @@ async def setup_mfa(
             "challenge_id": mfa_setup.challenge_id,  # Plinto: the push enrollment's id
         }
     except plinto.MfaError as error:
-        raise mfa_http_error(error)  # Plinto: 403 with the methods for a step-up
+        raise mfa_http_error("Failed to setup MFA", error)  # Plinto: 403 with the methods for a step-up
 
 
 class ResendRequest(BaseModel):
@@ -332,27 +344,25 @@ class ResendRequest(BaseModel):
 # pending sign-in; without one, for a method the signed-in user is setting up, or with
 # step_up for a step-up of the signed-in session.
 @app.post("/api/auth/mfa/resend")
-async def resend_code(request: ResendRequest, token: Optional[str] = Depends(request_token)) -> Dict[str, Any]:
+async def resend_code(
+    request: ResendRequest, http: Request, token: Optional[str] = Depends(request_token)
+) -> plinto.RequestCodeResult:
     user_id: Optional[str] = None
     session_id = request.session_id
     if not session_id:
         session = await plinto.auth.verify_session(token) if token else None
         if session is None or not session.valid or session.user is None:
-            raise HTTPException(status_code=401, detail="No authentication token")
+            raise refuse("No authentication token", "session_invalid")
         if request.step_up:
             session_id = token
         else:
             user_id = session.user.id
     try:
-        result = await plinto.auth.mfa.request_new_code(
-            session_id=session_id, user_id=user_id, method=request.method
+        return await plinto.auth.mfa.request_new_code(
+            session_id=session_id, user_id=user_id, method=request.method, **client_of(http)
         )
-        return result.to_dict()
-    except plinto.RateLimitedError as error:
-        raise HTTPException(status_code=429, detail={"error": str(error), "retry_after": error.retry_after})
     except plinto.MfaError as error:
-        status = 503 if error.code == "mfa_delivery_failed" else 400
-        raise HTTPException(status_code=status, detail={"error": str(error), "code": error.code})
+        raise mfa_http_error("Failed to send a new code", error)
 
 @app.post("/api/auth/mfa/verify")
 async def verify_mfa(
@@ -361,7 +371,7 @@ async def verify_mfa(
     auth_token: Optional[str] = Depends(request_token)
 ) -> Any:
     try:
-        if request.session_id is None:
+        if not request.session_id:
             # Setup confirmation: the code is for the signed-in user's new method.
             current_user = await get_current_user(http, auth_token)
             result = await plinto.auth.verifyMFA(
@@ -395,70 +405,42 @@ async def verify_mfa(
 
             # Set session cookie
             return session_response(http, content, result.session)
-        elif result.rate_limited:
-            raise HTTPException(
-                status_code=429,
-                detail={
-                    "error": "Too many attempts",
-                    "retry_after": result.retry_after
-                },
-                headers={"Retry-After": str(result.retry_after or 0)}
-            )
         else:
-            raise HTTPException(
-                status_code=401,
-                detail={
-                    "error": "Invalid MFA code",
-                    "attempts_remaining": result.attempts_remaining,
-                    "retry_after": result.retry_after  # Plinto: the enforced delay
-                }
-            )
+            raise refused_code(result)  # Plinto: 401 with the attempts left, or 429 locked out
     except HTTPException:
         raise
-    except plinto.RateLimitedError as error:
-        raise HTTPException(
-            status_code=429,
-            detail={"error": "Too many attempts", "retry_after": error.retry_after},
-            headers={"Retry-After": str(error.retry_after or 0)}
-        )
-    except Exception as error:
-        raise HTTPException(
-            status_code=400,
-            detail=f"MFA verification failed: {str(error)}"
-        )
+    except plinto.MfaError as error:
+        raise mfa_http_error("MFA verification failed", error)  # Plinto: the status from its code
 
 # Plinto: security keys and passkeys (WebAuthn). The page passes `public_key` to
 # navigator.credentials.create() / .get() (PublicKeyCredential.parse*OptionsFromJSON) and
 # posts the credential's toJSON() back with the challenge_id.
 class PasskeyOptionsRequest(BaseModel):
     authenticator_type: Optional[str] = None  # "securityKey" (default) or "passkey"
-    session_id: Optional[str] = None  # the pending sign-in (authentication only)
     confirmation_code: Optional[str] = None  # the step-up for a new key, when needed
 
 class PasskeyVerifyRequest(BaseModel):
     challenge_id: str
     credential: Dict[str, Any]
     name: Optional[str] = None
+
+class PasskeyChallengeRequest(BaseModel):
+    session_id: Optional[str] = None  # the pending sign-in; without it, a step-up of the session
+
+class PasskeyAssertion(BaseModel):
+    challenge_id: str
+    credential: Dict[str, Any]
     session_id: Optional[str] = None
-
-
-def webauthn_error(error: plinto.MfaError) -> HTTPException:
-    statuses = {"session_invalid": 401, "not_found": 404, "mfa_rate_limited": 429, "mfa_step_up_required": 403}
-    status = statuses.get(error.code, 400)
-    return HTTPException(
-        status_code=status,
-        detail={"error": error.message, "code": error.code, "field": error.field},
-        headers={"Retry-After": str(error.retry_after)} if error.retry_after else None
-    )
 
 
 @app.post("/api/auth/mfa/webauthn/register/options")
 async def passkey_register_options(
-    request: PasskeyOptionsRequest,
     http: Request,
+    request: Optional[PasskeyOptionsRequest] = None,
     current_user: Dict[str, Any] = Depends(get_current_user),
     auth_token: Optional[str] = Depends(request_token)
 ) -> plinto.PasskeyOptions:
+    request = request or PasskeyOptionsRequest()
     try:
         return await plinto.auth.get_passkey_registration_options(
             user_id=current_user["id"],
@@ -470,7 +452,7 @@ async def passkey_register_options(
             user_agent=http.headers.get("user-agent")
         )
     except plinto.MfaError as error:
-        raise webauthn_error(error)
+        raise mfa_http_error("Security key request failed", error)
 
 @app.post("/api/auth/mfa/webauthn/register/verify")
 async def passkey_register_verify(
@@ -490,18 +472,18 @@ async def passkey_register_verify(
             user_agent=http.headers.get("user-agent")
         )
     except plinto.MfaError as error:
-        raise webauthn_error(error)
+        raise mfa_http_error("Security key request failed", error)
 
 @app.post("/api/auth/mfa/webauthn/authenticate/options")
 async def passkey_authenticate_options(
-    request: PasskeyOptionsRequest,
     http: Request,
+    request: Optional[PasskeyChallengeRequest] = None,
     token: Optional[str] = Depends(request_token)
 ) -> plinto.PasskeyOptions:
     # A pending sign-in from the body, or the signed-in session (step-up).
-    session_id = request.session_id or token
+    session_id = (request.session_id if request else None) or token
     if not session_id:
-        raise HTTPException(status_code=401, detail="No session")
+        raise refuse("No session", "session_invalid")
     try:
         return await plinto.auth.get_passkey_authentication_options(
             session_id,
@@ -509,11 +491,11 @@ async def passkey_authenticate_options(
             user_agent=http.headers.get("user-agent")
         )
     except plinto.MfaError as error:
-        raise webauthn_error(error)
+        raise mfa_http_error("Security key request failed", error)
 
 @app.post("/api/auth/mfa/webauthn/authenticate/verify")
 async def passkey_authenticate_verify(
-    request: PasskeyVerifyRequest,
+    request: PasskeyAssertion,
     http: Request,
     token: Optional[str] = Depends(request_token)
 ) -> Any:
@@ -526,18 +508,9 @@ async def passkey_authenticate_verify(
             user_agent=http.headers.get("user-agent")
         )
     except plinto.MfaError as error:
-        raise webauthn_error(error)
-    if result.rate_limited:
-        raise HTTPException(
-            status_code=429,
-            detail={"error": "Too many attempts", "retry_after": result.retry_after},
-            headers={"Retry-After": str(result.retry_after or 0)}
-        )
+        raise mfa_http_error("Security key request failed", error)
     if not result.success:
-        raise HTTPException(
-            status_code=400,
-            detail={"error": "Invalid security key response", "attempts_remaining": result.attempts_remaining}
-        )
+        raise refused_code(result, 400)  # Plinto: locked out (429) or refused (400)
     content = {"success": True, "user": result.user, "session": result.session}
     if result.session is None:
         return content
@@ -557,18 +530,17 @@ class PushStatusBody(BaseModel):
 
 @app.post("/api/auth/mfa/push/challenge")
 async def push_challenge(
-    body: PushChallengeBody, http: Request, token: Optional[str] = Depends(request_token)
-) -> Dict[str, Any]:
-    session_id = body.session_id or token
+    http: Request, body: Optional[PushChallengeBody] = None, token: Optional[str] = Depends(request_token)
+) -> Any:
+    session_id = (body.session_id if body else None) or token
     if not session_id:
-        raise HTTPException(status_code=401, detail={"error": "No session", "code": "session_invalid"})
+        raise refuse("No session", "session_invalid")
     try:
-        challenge = await plinto.auth.mfa.push_challenge(
+        return await plinto.auth.mfa.push_challenge(
             session_id, app_name=os.environ.get("PLINTO_ISSUER"), **client_of(http)
         )
-        return challenge.to_dict()
     except plinto.MfaError as error:
-        raise mfa_http_error(error)
+        raise mfa_http_error("Failed to send the push approval", error)
 
 
 @app.post("/api/auth/mfa/push/status")
@@ -577,11 +549,11 @@ async def push_status(
 ) -> Any:
     session_id = body.session_id or token
     if not session_id:
-        raise HTTPException(status_code=401, detail={"error": "No session", "code": "session_invalid"})
+        raise refuse("No session", "session_invalid")
     try:
         answer = await plinto.auth.mfa.push_status(body.challenge_id, session_id, **client_of(http))
     except plinto.MfaError as error:
-        raise mfa_http_error(error)
+        raise mfa_http_error("Failed to read the push approval", error)
     result = answer.result
     content = {
         "status": answer.status,
@@ -615,25 +587,25 @@ class PushRespondBody(BaseModel):
 @app.post("/api/push/register")
 async def push_register(body: PushRegisterBody, http: Request) -> Dict[str, Any]:
     try:
-        return (await plinto.auth.mfa.register_push_device(body.registration, **client_of(http))).to_dict()
+        return (await plinto.auth.mfa.register_push_device(body.registration, **client_of(http)))
     except plinto.MfaError as error:
-        raise mfa_http_error(error)
+        raise mfa_http_error("Registration failed", error)
 
 
 @app.post("/api/push/pending")
 async def push_pending(body: PushPendingBody, http: Request) -> Dict[str, Any]:
     try:
-        return (await plinto.auth.mfa.push_pending(body.request, **client_of(http))).to_dict()
+        return (await plinto.auth.mfa.push_pending(body.request, **client_of(http)))
     except plinto.MfaError as error:
-        raise mfa_http_error(error)
+        raise mfa_http_error("Poll failed", error)
 
 
 @app.post("/api/push/respond")
 async def push_respond(body: PushRespondBody, http: Request) -> Dict[str, Any]:
     try:
-        return (await plinto.auth.mfa.push_respond(body.response, **client_of(http))).to_dict()
+        return (await plinto.auth.mfa.push_respond(body.response, **client_of(http)))
     except plinto.MfaError as error:
-        raise mfa_http_error(error)
+        raise mfa_http_error("Answer failed", error)
 
 
 @app.get("/api/auth/mfa/status", response_model=MfaStatusResponse)
@@ -648,12 +620,15 @@ async def get_mfa_status(current_user: Dict[str, Any] = Depends(get_current_user
             methods=status.methods,
             backup_codes_remaining=status.backup_codes_remaining,
             last_used=status.last_used,
+            totp_devices=[d.to_dict() for d in status.totp_devices],
+            channels=[c.to_dict() for c in status.channels],
             push_devices=[d.to_dict() for d in status.push_devices],
+            codes_suspended=status.codes_suspended,
         )
     except Exception as error:
         raise HTTPException(
             status_code=500,
-            detail="Failed to get MFA status"
+            detail={"error": "Failed to get MFA status", "code": "internal"}
         )
 
 @app.post("/api/auth/mfa/disable")
@@ -679,7 +654,7 @@ async def disable_mfa(
 
         return {"success": True, "message": "MFA disabled"}
     except plinto.MfaError as error:
-        raise mfa_http_error(error)
+        raise mfa_http_error("Failed to disable MFA", error)
 
 # Backup codes management
 @app.post("/api/auth/mfa/backup-codes/regenerate")
@@ -710,29 +685,112 @@ async def regenerate_backup_codes(
             "generated_at": backup_codes.generated_at
         }
     except plinto.MfaError as error:
-        raise mfa_http_error(error)
+        raise mfa_http_error("Failed to regenerate backup codes", error)
+
+class FactorRemoval(BaseModel):
+    password: Optional[str] = None
+    confirmation_code: Optional[str] = None
+
+
+# Plinto: removing an authenticator device or an SMS/email destination (ids from the status):
+# the password and a step-up; the last factor also needs a confirmation code.
+@app.delete("/api/auth/mfa/factors/{factor_id}")
+async def remove_factor(
+    factor_id: str,
+    http: Request,
+    body: Optional[FactorRemoval] = None,
+    current_user: Dict[str, Any] = Depends(get_current_user),
+    auth_token: Optional[str] = Depends(request_token),
+) -> plinto.RemoveFactorResult:
+    body = body or FactorRemoval()
+    try:
+        return await plinto.auth.remove_factor(
+            current_user["id"], factor_id, password=body.password, session_token=auth_token,
+            confirmation_code=body.confirmation_code, **client_of(http),
+        )
+    except plinto.MfaError as error:
+        raise mfa_http_error("Failed to remove the factor", error)
+
+
+# Plinto: the signed-in user's security keys and passkeys, for the settings page: list them,
+# rename one (the core trims the name and refuses an empty one or one over 128 bytes), remove
+# one (the password; removing the last factor also needs a current code).
+class PasskeyRename(BaseModel):
+    name: str
+    confirmation_code: Optional[str] = None
+
+
+class PasskeyRemoval(BaseModel):
+    password: str
+    confirmation_code: Optional[str] = None
+
+
+@app.get("/api/auth/mfa/webauthn/credentials")
+async def list_passkeys(current_user: Dict[str, Any] = Depends(get_current_user)) -> Dict[str, Any]:
+    try:
+        return {"credentials": await plinto.auth.list_passkeys(current_user["id"])}
+    except plinto.MfaError as error:
+        raise mfa_http_error("Security key request failed", error)
+
+
+@app.patch("/api/auth/mfa/webauthn/credentials/{credential_id}")
+async def rename_passkey(
+    credential_id: str,
+    body: PasskeyRename,
+    http: Request,
+    current_user: Dict[str, Any] = Depends(get_current_user),
+    auth_token: Optional[str] = Depends(request_token),
+) -> plinto.SuccessResult:
+    try:
+        return await plinto.auth.rename_passkey(
+            current_user["id"], credential_id, body.name, session_token=auth_token,
+            confirmation_code=body.confirmation_code, **client_of(http),
+        )
+    except plinto.MfaError as error:
+        raise mfa_http_error("Security key request failed", error)
+
+
+@app.delete("/api/auth/mfa/webauthn/credentials/{credential_id}")
+async def remove_passkey(
+    credential_id: str,
+    body: PasskeyRemoval,
+    http: Request,
+    current_user: Dict[str, Any] = Depends(get_current_user),
+    auth_token: Optional[str] = Depends(request_token),
+) -> plinto.RemoveFactorResult:
+    try:
+        return await plinto.auth.remove_passkey(
+            current_user["id"], credential_id, password=body.password,
+            confirmation_code=body.confirmation_code, session_token=auth_token, **client_of(http),
+        )
+    except plinto.MfaError as error:
+        raise mfa_http_error("Security key request failed", error)
+
 
 # Usage in routes
 @app.post("/api/admin/users")
 async def create_user(
     user_data: UserCreate,
+    http: Request,
     current_user: Dict[str, Any] = Depends(require_admin_role)  # Plinto: role, then MFA level
-) -> Dict[str, Any]:
+) -> JSONResponse:
     try:
-        result = await plinto.auth.sign_up(user_data.email, user_data.password, role="user")
+        result = await plinto.auth.sign_up(user_data.email, user_data.password, role="user", **client_of(http))
+        # The new user's session is theirs, not the administrator's.
+        await plinto.auth.sign_out(result.session.token)
     except plinto.MfaError as error:
-        raise HTTPException(status_code=400, detail=error.to_dict())
-    # The new user's session is theirs, not the administrator's.
-    await plinto.auth.sign_out(result.session.token)
-    return {"success": True, "user": result.user}
+        raise mfa_http_error("Failed to create the user", error)
+    return WireJSONResponse(
+        status_code=201, content={"success": True, "created_by": current_user["id"], "user": result.user}
+    )
 
 @app.post("/api/payments")
 async def process_payment(
-    payment_data: PaymentCreate,
+    payment_data: Optional[PaymentCreate] = None,
     current_user: Dict[str, Any] = Depends(require_mfa_always),
     authorization: plinto.Authorization = Depends(StepUpRequirement("payment_method_add"))
 ) -> Dict[str, Any]:
-    return {"success": True, "amount": payment_data.amount, "currency": payment_data.currency}
+    return {"success": True, "paid_by": current_user["id"]}
 
 # Plinto: the signed-in session as the web app sees it: its user and where they stand with
 # enrolling a factor (the rollout's prompts and deadline). A session held to enrollment may
@@ -743,7 +801,7 @@ async def current_session_view(
     current_session: plinto.SessionInfo = Depends(get_current_session),
 ) -> Dict[str, Any]:
     if current_session.state != "active":
-        raise HTTPException(status_code=401, detail="Invalid or expired session")
+        raise refuse("Invalid or expired session", "session_invalid")
     return {
         "user": current_session.user,
         "mfa_verified": current_session.mfa_verified,
@@ -762,7 +820,7 @@ async def require_rollout_admin(
     try:
         await plinto.auth.require_recent_mfa(auth_token or "", 600)
     except plinto.MfaError as error:
-        raise mfa_http_error(error)
+        raise mfa_http_error("Recent verification required", error)
     return current_user
 
 
@@ -771,7 +829,7 @@ async def rollout_status(admin: Dict[str, Any] = Depends(require_rollout_admin))
     try:
         return await plinto.auth.get_rollout()
     except plinto.MfaError as error:
-        raise mfa_http_error(error)
+        raise mfa_http_error("Failed to read the rollout", error)
 
 
 @app.post("/api/admin/rollout")
@@ -784,7 +842,7 @@ async def rollout_change(
             prompt_locations=change.prompt_locations, **client_of(request),
         )
     except plinto.MfaError as error:
-        raise mfa_http_error(error)
+        raise mfa_http_error("Failed to change the rollout", error)
 
 
 @app.post("/api/admin/rollout/enforce")
@@ -795,7 +853,7 @@ async def rollout_enforce(
         who = client_of(request)
         return await plinto.auth.enforce_rollout(ip_address=who["ip_address"], user_agent=who["user_agent"])
     except plinto.MfaError as error:
-        raise mfa_http_error(error)
+        raise mfa_http_error("Failed to enforce the rollout", error)
 
 
 @app.get("/api/admin/rollout/stats")
@@ -805,11 +863,19 @@ async def rollout_stats(
     try:
         return await plinto.auth.get_rollout_stats(days=days)
     except plinto.MfaError as error:
-        raise mfa_http_error(error)
+        raise mfa_http_error("Failed to read the statistics", error)
 
 
 @app.get("/api/profile")
 async def profile(
     current_user: Dict[str, Any] = Depends(MfaRequirement(MfaLevel.OPTIONAL))
 ) -> Dict[str, Any]:
-    return {"user": current_user}
+    return {"success": True, "user": current_user}
+
+
+# Plinto: the other levels, so every MfaLevel can be exercised (as the Express example has).
+@app.get("/api/reports")
+async def reports(
+    current_user: Dict[str, Any] = Depends(MfaRequirement(MfaLevel.OPTIONAL))
+) -> Dict[str, Any]:
+    return {"success": True}

@@ -45,7 +45,7 @@ async def get_current_user(
     if not auth_token:
         raise HTTPException(
             status_code=401,
-            detail="No authentication token"
+            detail={"error": "No authentication token", "code": "session_invalid"}
         )
 
     try:
@@ -54,7 +54,7 @@ async def get_current_user(
         if not session_data.valid or session_data.user is None:
             raise HTTPException(
                 status_code=401,
-                detail="Invalid or expired session"
+                detail={"error": "Invalid or expired session", "code": "session_invalid"}
             )
 
         # Check if MFA is required but not completed
@@ -88,7 +88,7 @@ async def get_current_user(
     except Exception as error:
         raise HTTPException(
             status_code=401,
-            detail="Authentication failed"
+            detail={"error": "Authentication failed", "code": "session_invalid"}
         )
 
 
@@ -98,14 +98,14 @@ async def get_current_session(
 ) -> Dict[str, Any]:
 
     if not auth_token:
-        raise HTTPException(status_code=401, detail="No authentication token")
+        raise HTTPException(status_code=401, detail={"error": "No authentication token", "code": "session_invalid"})
 
     try:
         session_data = await plinto.auth.verify_session(auth_token)
     except Exception:
-        raise HTTPException(status_code=401, detail="Authentication failed")
+        raise HTTPException(status_code=401, detail={"error": "Authentication failed", "code": "session_invalid"})
 
     if not session_data.valid:
-        raise HTTPException(status_code=401, detail="Invalid or expired session")
+        raise HTTPException(status_code=401, detail={"error": "Invalid or expired session", "code": "session_invalid"})
 
     return session_data
