@@ -218,8 +218,10 @@ MYPY := $(PY) -m mypy --strict --cache-dir $(CARGO_TARGET_DIR)/mypy-cache
 
 .PHONY: venv build-python test-python demo-python test-cross wheels
 
-test-cross: build-node build-python ## One database (SQLite, PostgreSQL), two languages: Node enrolls, Python signs in, and back
-	$(WITH_PG) $(PY) -m pytest -q -p no:cacheprovider tests/cross_language
+# The HTTP contract (examples/contract/openapi.json): the Express and FastAPI examples, each as
+# its own process, answer one scenario alike and within the contract.
+test-cross: build-node build-python node-deps ## One database, two languages (Node enrolls, Python signs in); one HTTP contract, two servers
+	$(WITH_PG) $(PY) -m pytest -q -p no:cacheprovider tests/cross_language tests/contract
 
 venv: $(VENV)/.installed ## Python virtual environment .venv with the pinned build and test tools
 
