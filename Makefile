@@ -57,9 +57,10 @@ test: deps ## Everything CI runs (one PostgreSQL server for the whole run)
 	$(WITH_PG) $(MAKE) --no-print-directory test-stages
 
 # The bindings generator's long build needs no test of ours: it starts in the background, at
-# the lowest priority, once the browser tests' builds are done, and runs while those tests
-# (which mostly wait on the browser) do; check-bindings' cargo waits for it (cargo's lock).
-test-stages: deps lint test-rust test-node test-node-lts e2e-deps build-node build-react bindgen-background test-e2e check-bindings test-kotlin test-python test-cross
+# the lowest priority, once the Node package is built, and runs on the core the Node, browser
+# and LTS tests leave idle (they mostly run one process at a time, or wait on the browser);
+# check-bindings' cargo waits for it (cargo's lock).
+test-stages: deps lint test-rust build-node bindgen-background test-node test-node-lts e2e-deps build-react test-e2e check-bindings test-kotlin test-python test-cross
 
 demo: build-node build-react ## The Express example on http://localhost:3000 with ./plinto.db
 	node examples/express/server.js
@@ -154,7 +155,10 @@ UNIFFI_PKG := bindings-swift
 KOTLIN_PKG := $(UNIFFI_PKG)/kotlin
 NATIVE_DIR := $(CARGO_TARGET_DIR)/$(CARGO_BUILD_TARGET)/debug
 UNIFFI_LIB := $(NATIVE_DIR)/libplinto_mfa.$(if $(filter Darwin,$(shell uname -s)),dylib,so)
-UNIFFI_BINDGEN := $(NATIVE_DIR)/uniffi-bindgen
+# uniffi-bindgen has a target dir of its own: its build (in the background during `make test`)
+# then never holds the lock of the shared one, which every other stage's cargo needs.
+BINDGEN_TARGET_DIR := $(CARGO_TARGET_DIR)/bindgen
+UNIFFI_BINDGEN := $(BINDGEN_TARGET_DIR)/$(CARGO_BUILD_TARGET)/debug/uniffi-bindgen
 UNIFFI_TMP := $(CARGO_TARGET_DIR)/uniffi-generated
 GENERATED := $(UNIFFI_PKG)/Sources $(UNIFFI_PKG)/include $(KOTLIN_PKG)/src/main/kotlin
 MOBILE_URI ?= otpauth://totp/Plinto:demo%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Plinto
@@ -162,11 +166,12 @@ MOBILE_URI ?= otpauth://totp/Plinto:demo%40example.com?secret=GEZDGNBVGY3TQOJQGE
 .PHONY: bindgen-background build-uniffi bindings check-bindings test-kotlin demo-mobile demo-push
 
 bindgen-background: ## Start building uniffi-bindgen in the background (see test-stages)
-	( nice -n 19 cargo build -q -p plinto-mfa-uniffi-bindgen ) > $(CARGO_TARGET_DIR)/uniffi-bindgen-build.log 2>&1 &
+	mkdir -p $(BINDGEN_TARGET_DIR)
+	( CARGO_TARGET_DIR=$(BINDGEN_TARGET_DIR) nice -n 19 cargo build -q -p plinto-mfa-uniffi-bindgen ) > $(BINDGEN_TARGET_DIR)/build.log 2>&1 &
 
 build-uniffi: ## Build the uniffi library and the uniffi-bindgen tool (debug)
 	cargo build -p plinto-mfa-uniffi
-	cargo build -p plinto-mfa-uniffi-bindgen
+	CARGO_TARGET_DIR=$(BINDGEN_TARGET_DIR) cargo build -p plinto-mfa-uniffi-bindgen
 
 bindings: build-uniffi ## Generate the Swift package sources and the Kotlin sources from the library
 	rm -rf $(UNIFFI_TMP) && mkdir -p $(UNIFFI_TMP)
