@@ -34,7 +34,7 @@ export declare class MfaError extends Error {
   constructor(
     message: string,
     code: MfaErrorCode | string,
-    details?: { field?: string; retryAfter?: number; reason?: string; maxAge?: number; methods?: string[] },
+    details?: { field?: string; retryAfter?: number; reason?: string; maxAge?: number; methods?: string[]; status?: number },
   )
   readonly name: 'MfaError'
   /** Stable machine-readable code. */
@@ -49,6 +49,9 @@ export declare class MfaError extends Error {
   readonly maxAge?: number
   /** For `mfa_step_up_required`: what satisfies it (the user's MFA methods, or `password`). */
   readonly methods?: string[]
+  /** The HTTP status the core gives the code (400, 401, 403, 404, 409, 429, 500, 503), for a
+   * server to answer with; set on every error from the core. */
+  readonly status?: number
 }
 
 export declare const MFA_ERROR_CODES: readonly MfaErrorCode[]

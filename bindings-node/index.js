@@ -12,7 +12,7 @@ class MfaError extends Error {
   /**
    * @param {string} message
    * @param {string} code
-   * @param {{ field?: string, retryAfter?: number, reason?: string, maxAge?: number, methods?: string[] }} [details]
+   * @param {{ field?: string, retryAfter?: number, reason?: string, maxAge?: number, methods?: string[], status?: number }} [details]
    */
   constructor(message, code, details = {}) {
     super(message)
@@ -23,6 +23,7 @@ class MfaError extends Error {
     if (details.reason !== undefined) this.reason = details.reason
     if (details.maxAge !== undefined) this.maxAge = details.maxAge
     if (details.methods !== undefined) this.methods = details.methods
+    if (details.status !== undefined) this.status = details.status
   }
 }
 
@@ -40,9 +41,10 @@ class DestinationRejected extends Error {
 /** Every code an MfaError can carry. */
 const MFA_ERROR_CODES = Object.freeze(errorCodes())
 
-/** @param {{ code: string, message: string, reason?: string, field?: string, retryAfter?: number, maxAge?: number, methods?: string[] }} e */
+/** @param {{ code: string, status?: number, message: string, reason?: string, field?: string, retryAfter?: number, maxAge?: number, methods?: string[] }} e */
 function toError(e) {
   return new MfaError(e.message, e.code, {
+    status: e.status,
     field: e.field,
     retryAfter: e.retryAfter,
     reason: e.reason,
@@ -65,7 +67,7 @@ function unwrap(text) {
 function encode(args, field) {
   if (args === undefined || args === null) return '{}'
   if (typeof args !== 'object' || Array.isArray(args)) {
-    throw new MfaError(`Invalid ${field}: must be an object`, 'invalid_input', { field, reason: 'must be an object' })
+    throw new MfaError(`Invalid ${field}: must be an object`, 'invalid_input', { field, reason: 'must be an object', status: 400 })
   }
   try {
     return JSON.stringify(args, function (key, value) {
@@ -77,7 +79,7 @@ function encode(args, field) {
     })
   } catch (err) {
     const name = err instanceof TypeError && err.message ? err.message : field
-    throw new MfaError(`Invalid ${name}: must be JSON-compatible`, 'invalid_input', { field: name, reason: 'must be JSON-compatible' })
+    throw new MfaError(`Invalid ${name}: must be JSON-compatible`, 'invalid_input', { field: name, reason: 'must be JSON-compatible', status: 400 })
   }
 }
 

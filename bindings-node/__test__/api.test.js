@@ -5,6 +5,9 @@
 'use strict'
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
+const STATUS_OF = Object.fromEntries(
+  require('../../tests/vectors/error_codes.json').errors.map((/** @type {{code: string, httpStatus: number}} */ c) => [c.code, c.httpStatus])
+)
 const { mkdtempSync, readFileSync, statSync } = require('node:fs')
 const { tmpdir } = require('node:os')
 const { join } = require('node:path')
@@ -121,6 +124,8 @@ test('MfaError: instanceof, stable codes, fields named for wrong JS types', asyn
       assert.equal(err.name, 'MfaError')
       assert.equal(err.code, code, `${name}: ${err.message}`)
       assert.equal(err.field, field, name)
+      // The HTTP status the core gives the code (the shared error table).
+      assert.equal(err.status, STATUS_OF[code], name)
       assert.ok(err.message.length > 0 && err.message.length < 300, name)
       return true
     })

@@ -38,8 +38,9 @@ def test_every_error_code_maps() -> None:
         # Picklable with its code (multiprocessing, task queues).
         back = pickle.loads(pickle.dumps(err))
         assert type(back) is type(err) and back.code == code
-    limited = error_from_json({"code": "mfa_rate_limited", "message": "wait", "retryAfter": 7})
+    limited = error_from_json({"code": "mfa_rate_limited", "status": 429, "message": "wait", "retryAfter": 7})
     assert isinstance(limited, plinto.RateLimitedError) and limited.retry_after == 7
+    assert limited.status == 429 and pickle.loads(pickle.dumps(limited)).status == 429
     unknown = error_from_json({"code": "from_the_future", "message": "new"})
     assert type(unknown) is plinto.MfaError and unknown.code == "from_the_future"
     assert error_from_json("not json").code == "internal"
@@ -111,7 +112,7 @@ def test_bad_input_is_invalid_input_naming_the_argument(
     uid = client.auth_sync.sign_up(unique_email(), PASSWORD).user.id
     with pytest.raises(plinto.InvalidInputError) as err:
         call(client.auth_sync, uid)
-    assert err.value.code == "invalid_input"
+    assert err.value.code == "invalid_input" and err.value.status == 400
     assert err.value.field == field, err.value
     assert len(str(err.value)) < 300  # the value itself is never echoed
 
@@ -141,10 +142,13 @@ def test_engine_failures_raise_typed_errors(client: plinto.Plinto, tmp_path: Pat
     user = auth.sign_up(email, PASSWORD)
     with pytest.raises(plinto.AlreadyExistsError):
         auth.sign_up(email, PASSWORD)
-    with pytest.raises(plinto.InvalidCredentialsError):
+    with pytest.raises(plinto.InvalidCredentialsError) as wrong:
         auth.sign_in(email, "not the password")
-    with pytest.raises(plinto.NotFoundError):
+    # Every error from the engine carries the HTTP status the core gives its code.
+    assert wrong.value.status == 401
+    with pytest.raises(plinto.NotFoundError) as missing:
         auth.get_mfa_status("usr_doesnotexist")
+    assert missing.value.status == 404
     with pytest.raises(plinto.SessionInvalidError):
         auth.verify_mfa(session_id="no-such-session", method="totp", code="123456")
     with pytest.raises(plinto.StepUpRequiredError) as step:
@@ -170,7 +174,7 @@ def test_engine_failures_raise_typed_errors(client: plinto.Plinto, tmp_path: Pat
     conn.close()
     with pytest.raises(plinto.MfaError) as err:
         plinto.Plinto(database=newer, secret_key="00" * 32)
-    assert err.value.code == "database_too_new"
+    assert err.value.code == "database_too_new" and err.value.status == 500
 
     # A database path that cannot be opened.
     with pytest.raises(plinto.MfaError) as err:

@@ -594,11 +594,11 @@ def test_cookies_and_cross_site_requests(example: ModuleType) -> None:
 def test_cookie_over_plain_http_and_in_production(
     example: ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A plain-http development server: the `session` cookie, not Secure (a client would never
-    # send a Secure cookie back over http), and it is read.
+    # A plain-http development server on this machine: the `session` cookie, not Secure (a
+    # client would never send a Secure cookie back over http), and it is read.
     monkeypatch.delenv("NODE_ENV", raising=False)
     monkeypatch.delenv("PLINTO_ENV", raising=False)
-    with TestClient(example.app, base_url="http://testserver") as http:
+    with TestClient(example.app, base_url="http://localhost") as http:
         r = http.post("/api/auth/signup", json={"email": unique_email("plain"), "password": PASSWORD})
         assert r.status_code == 201, r.text
         cookie = r.headers["set-cookie"]
@@ -607,7 +607,7 @@ def test_cookie_over_plain_http_and_in_production(
         assert http.cookies.get("session") == r.json()["session"]["token"]
         assert http.get("/api/auth/session").json()["user"]["id"] == r.json()["user"]["id"]
         # Over http the `__Host-` cookie is not the session's.
-        with TestClient(example.app, base_url="http://testserver") as stranger:
+        with TestClient(example.app, base_url="http://localhost") as stranger:
             planted = stranger.get(
                 "/api/auth/session", headers={"Cookie": f"__Host-session={r.json()['session']['token']}"}
             )
@@ -615,19 +615,22 @@ def test_cookie_over_plain_http_and_in_production(
         out = http.post("/api/auth/signout")
         assert out.status_code == 200 and "secure" not in out.headers["set-cookie"].lower()
         error_of(http.get("/api/auth/session"), 401, "session_invalid")
-    # In production (TLS ended by a proxy in front): Secure even over http.
-    for name in ("NODE_ENV", "PLINTO_ENV"):
-        monkeypatch.setenv(name, "production")
-        with TestClient(example.app, base_url="http://testserver") as http:
+    # Plain http under any other name (a TLS proxy in front whose headers are not trusted), or
+    # in production even on this machine: Secure.
+    for base, env in (("http://testserver", None), ("http://localhost", "NODE_ENV"), ("http://localhost", "PLINTO_ENV")):
+        if env:
+            monkeypatch.setenv(env, "production")
+        with TestClient(example.app, base_url=base) as http:
             r = http.post("/api/auth/signup", json={"email": unique_email("prod"), "password": PASSWORD})
             assert r.status_code == 201, r.text
             cookie = r.headers["set-cookie"]
-            assert cookie.startswith("session=") and "secure" in cookie.lower(), (name, cookie)
+            assert cookie.startswith("session=") and "secure" in cookie.lower(), (base, env, cookie)
             out = http.post(
                 "/api/auth/signout", headers={"Authorization": f"Bearer {r.json()['session']['token']}"}
             )
             assert "secure" in out.headers["set-cookie"].lower()
-        monkeypatch.delenv(name)
+        if env:
+            monkeypatch.delenv(env)
 
 
 def test_sessions_and_password_change_over_http(example: ModuleType) -> None:

@@ -151,6 +151,9 @@ class MfaError(Exception):
     retry_after: Optional[int]
     max_age: Optional[int]
     methods: Optional[List[str]]
+    #: The HTTP status the core gives the code, for a server to answer with (set on every
+    #: error from the engine; ``None`` on one raised by application code).
+    status: Optional[int]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -166,6 +169,7 @@ class MfaError(Exception):
         reason: Optional[str] = None,
         max_age: Optional[int] = None,
         methods: Optional[List[str]] = None,
+        status: Optional[int] = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -175,6 +179,7 @@ class MfaError(Exception):
         self.reason = message if reason is None else reason
         self.max_age = max_age
         self.methods = methods
+        self.status = status
 
     def to_dict(self) -> Dict[str, Any]:
         """The error as JSON-ready data: ``code``, ``message``, and ``field`` /
@@ -199,7 +204,7 @@ class MfaError(Exception):
         return f"{type(self).__name__}({self.message!r}, code={self.code!r}{extra})"
 
     def __reduce__(self) -> Tuple[Any, ...]:
-        # Keep code, field and retry_after when pickled (e.g. across multiprocessing).
+        # Keep every attribute when pickled (e.g. across multiprocessing).
         return (
             _rebuild,
             (
@@ -211,6 +216,7 @@ class MfaError(Exception):
                 self.reason,
                 self.max_age,
                 self.methods,
+                self.status,
             ),
         )
 
@@ -224,6 +230,7 @@ def _rebuild(
     reason: str,
     max_age: Optional[int] = None,
     methods: Optional[List[str]] = None,
+    status: Optional[int] = None,
 ) -> MfaError:
     return cls(
         message,
@@ -233,6 +240,7 @@ def _rebuild(
         reason=reason,
         max_age=max_age,
         methods=methods,
+        status=status,
     )
 
 
@@ -242,8 +250,8 @@ def error_class(code: str) -> Type[MfaError]:
 
 
 def error_from_json(data: Union[str, bytes, Mapping[str, Any]]) -> MfaError:
-    """Builds the exception for the engine's error JSON ``{code, message, reason, field?,
-    retryAfter?, maxAge?, methods?}``; the field is named snake_case, and so is it in the
+    """Builds the exception for the engine's error JSON ``{code, status, message, reason,
+    field?, retryAfter?, maxAge?, methods?}``; the field is named snake_case, and so is it in the
     message."""
     if isinstance(data, (str, bytes)):
         try:
@@ -267,6 +275,8 @@ def error_from_json(data: Union[str, bytes, Mapping[str, Any]]) -> MfaError:
     retry_after = retry if isinstance(retry, int) and not isinstance(retry, bool) else None
     age = data.get("maxAge", data.get("max_age"))
     max_age = age if isinstance(age, int) and not isinstance(age, bool) else None
+    raw_status = data.get("status")
+    status = raw_status if isinstance(raw_status, int) and not isinstance(raw_status, bool) else None
     raw_methods = data.get("methods")
     methods = (
         [str(m) for m in raw_methods] if isinstance(raw_methods, list) else None
@@ -279,12 +289,13 @@ def error_from_json(data: Union[str, bytes, Mapping[str, Any]]) -> MfaError:
         reason=reason,
         max_age=max_age,
         methods=methods,
+        status=status,
     )
 
 
 def _invalid(field: str, reason: str) -> MfaError:
     return error_class("invalid_input")(
-        f"Invalid {field}: {reason}", code="invalid_input", field=field, reason=reason
+        f"Invalid {field}: {reason}", code="invalid_input", field=field, reason=reason, status=400
     )
 
 

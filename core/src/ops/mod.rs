@@ -207,12 +207,14 @@ pub fn run_stateless(op: &str, args: &Value) -> Result<Value> {
 }
 
 /// The JSON form of an error, as bindings hand it to their host language:
-/// `{code, message, reason, field?, retryAfter?, maxAge?, methods?}` (`reason` is the message
-/// without the field, so a binding can name the field its own way; `maxAge` and `methods` come
-/// with `mfa_step_up_required`).
+/// `{code, status, message, reason, field?, retryAfter?, maxAge?, methods?}` (`status` is the
+/// HTTP status of the code, for servers to answer with; `reason` is the message without the
+/// field, so a binding can name the field its own way; `maxAge` and `methods` come with
+/// `mfa_step_up_required`).
 pub fn error_json(e: &MfaError) -> Value {
     let mut v = Map::new();
     v.insert("code".into(), Value::from(e.code().as_str()));
+    v.insert("status".into(), Value::from(e.code().http_status()));
     v.insert("message".into(), Value::from(e.to_string()));
     v.insert("reason".into(), Value::from(e.reason()));
     if let Some(f) = e.field() {
@@ -319,6 +321,7 @@ mod tests {
         let ej = error_json(&MfaError::RateLimited { retry_after: 7 });
         assert_eq!(ej["retryAfter"], json!(7));
         assert_eq!(ej["code"], json!("mfa_rate_limited"));
+        assert_eq!(ej["status"], json!(429));
         let ej = error_json(&MfaError::StepUpRequired {
             max_age: 600,
             methods: vec!["totp".into(), "backup".into()],
