@@ -72,11 +72,17 @@ const sessionCookieOf = (req) => req.cookies?.[cookieName(req)]
  * @returns {string | undefined} */
 const sessionTokenOf = (req) => sessionCookieOf(req) || req.headers.authorization?.split(' ')[1]
 
-/** Plinto: the session cookie's attributes (Secure over https); clearing it repeats them.
+/** Plinto: the Host names of a development server on this machine. */
+const loopbackHosts = new Set(['localhost', '127.0.0.1', '::1', '[::1]'])
+
+/** Plinto: the session cookie's attributes (see `secure`); clearing it repeats them.
  * @param {import('express').Request} req */
 const cookieOptions = (req) => ({
   httpOnly: true,
-  secure: req.secure || process.env.NODE_ENV === 'production',
+  // Secure, except on a plain-http development server on this machine (a Host of localhost or
+  // a loopback address, outside production), where no client would send it back; behind a TLS
+  // proxy that TRUST_PROXY does not name, the request looks like http and it is still Secure.
+  secure: req.secure || process.env.NODE_ENV === 'production' || process.env.PLINTO_ENV === 'production' || !loopbackHosts.has(req.hostname),
   sameSite: /** @type {const} */ ('lax'),
   path: '/'
 })
@@ -89,22 +95,21 @@ function setSessionCookie(req, res, session) {
   res.cookie(cookieName(req), session.token, { ...cookieOptions(req), maxAge: session.expiresIn * 1000 })
 }
 
-/** Plinto: errors of the core as HTTP answers (status from the error code).
+/** Plinto: errors of the core as HTTP answers, with the status the core gives the code.
  * @param {import('express').Response} res @param {string} what @param {any} error */
 function fail(res, what, error) {
-  const status = {
-    invalid_input: 400, invalid_credentials: 401, session_invalid: 401, mfa_invalid_code: 401, mfa_expired_code: 401,
-    mfa_step_up_required: 403, mfa_factors_suspended: 403, mfa_setup_required: 403, mfa_push_suspended: 403, mfa_method_not_supported: 400,
-    not_found: 404, already_exists: 409, mfa_rate_limited: 429,
-    mfa_delivery_failed: 503, storage: 503, internal: 500
-  }[/** @type {string} */ (error?.code)] ?? 400
+  const status = typeof error?.status === 'number' ? error.status : 500
   if (error?.retryAfter) res.set('Retry-After', String(error.retryAfter))
-  // The server's own failures are logged, not described to the caller.
+  // The server's own failures (and anything that is not the core's error) are logged, not
+  // described to the caller.
   const ours = status >= 500 && error?.code !== 'mfa_delivery_failed'
-  if (ours) console.error(`${what}:`, error)
+  if (ours) {
+    console.error(`${what}:`, error)
+    return res.status(status).json({ error: what, code: typeof error?.status === 'number' ? error.code : 'internal' })
+  }
   res.status(status).json({
-    error: what, code: error?.code, details: ours ? undefined : error?.message, field: error?.field,
-    retryAfter: error?.retryAfter, methods: error?.methods, maxAge: error?.maxAge
+    error: what, code: error.code, details: error.message, field: error.field,
+    retryAfter: error.retryAfter, methods: error.methods, maxAge: error.maxAge
   })
 }
 

@@ -50,12 +50,18 @@ def cookie_name(request: Request) -> str:
     return "__Host-session" if request.url.scheme == "https" else "session"
 
 
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
 def cookie_secure(request: Request) -> bool:
-    # Plinto: the cookie is Secure over https and in production (behind a proxy that ends TLS),
-    # as the Express example sets it; on a plain-http development server it is not, or no
-    # client would send it back there.
+    # Plinto: the cookie is Secure, as the Express example sets it, except on a plain-http
+    # development server on this machine (a Host of localhost or a loopback address, outside
+    # production), where no client would send a Secure cookie back. Behind a proxy that ends
+    # TLS but is not trusted for its headers, the scheme looks like http, and the cookie is
+    # still Secure.
     production = "production" in (os.environ.get("NODE_ENV"), os.environ.get("PLINTO_ENV"))
-    return request.url.scheme == "https" or production
+    development = request.url.scheme == "http" and request.url.hostname in LOOPBACK_HOSTS
+    return production or not development
 
 
 def client_of(request: Request) -> Dict[str, Optional[str]]:

@@ -93,15 +93,36 @@ class Answer:
         self.label, self.method, self.template = label, method, template
         self.status = response.status_code
         self.body: Any = response.json() if response.content else None
-        self.cookie = "set-cookie" in response.headers
+        self.cookie = _cookie_of(response.headers.get("set-cookie"))
         self.retry_after = response.headers.get("retry-after")
 
-    def shape(self) -> Tuple[int, Optional[str], List[str], bool, bool]:
-        """What must be equal on both servers: status, error code, the keys that have a value,
-        whether a cookie was set, whether Retry-After was sent."""
-        body = self.body if isinstance(self.body, dict) else {}
-        keys = sorted(k for k, v in body.items() if v is not None)
-        return self.status, body.get("code"), keys, self.cookie, self.retry_after is not None
+    def shape(self) -> Tuple[int, Optional[str], Any, Optional[str], bool]:
+        """What must be equal on both servers: status, error code, the body's structure (every
+        key with a value, nested ones too), the cookie's name and attributes, whether
+        Retry-After was sent."""
+        code = self.body.get("code") if isinstance(self.body, dict) else None
+        return self.status, code, _structure(self.body), self.cookie, self.retry_after is not None
+
+
+def _structure(value: Any) -> Any:
+    """The keys of a JSON value, at every depth, without the values (and without null ones)."""
+    if isinstance(value, dict):
+        return {k: _structure(v) for k, v in sorted(value.items()) if v is not None}
+    if isinstance(value, list):
+        return [_structure(v) for v in value]
+    return type(value).__name__
+
+
+def _cookie_of(header: Optional[str]) -> Optional[str]:
+    """`name; attribute; ...` of a Set-Cookie header, without its value and lifetime."""
+    if header is None:
+        return None
+    name, _, rest = header.partition("=")
+    attributes = sorted(
+        a.strip().lower() for a in rest.split(";")[1:]
+        if a.strip() and not a.strip().lower().startswith(("max-age", "expires"))
+    )
+    return "; ".join([name.strip(), *attributes])
 
 
 class Client:
@@ -144,11 +165,17 @@ def scenario(base: str) -> List[Answer]:
     user.call("sign up, bad email", "POST", "/api/auth/signup", json_body={"email": "not-an-email", "password": PASSWORD})
     user.call("sign up, no password", "POST", "/api/auth/signup", json_body={"email": "b@example.com"})
     anon.call("sign in, wrong password", "POST", "/api/auth/signin", json_body={"email": email, "password": "nope-nope-nope"})
+    anon.call("sign in, unknown email", "POST", "/api/auth/signin", json_body={"email": "nobody@example.com", "password": "nope-nope-nope"})
     anon.call("sign in, not JSON", "POST", "/api/auth/signin", content="{not json")
     anon.call("status, no session", "GET", "/api/auth/mfa/status")
     anon.call("status, bad bearer", "GET", "/api/auth/mfa/status", headers={"authorization": "Bearer nope"})
     anon.call("unknown route", "GET", "/api/auth/nothing-here")
     anon.call("cross-site", "POST", "/api/auth/signout", json_body={}, headers={"origin": "https://evil.example"})
+    anon.call("cross-site, not JSON", "POST", "/api/auth/signin", content="{not json", headers={"origin": "https://evil.example"})
+    anon.call("cross-site, no Origin", "POST", "/api/auth/signin", json_body={"email": email, "password": PASSWORD},
+              headers={"sec-fetch-site": "cross-site"})
+    anon.call("cross-site, Origin null", "POST", "/api/auth/signin", json_body={"email": email, "password": PASSWORD},
+              headers={"origin": "null"})
     user.call("session", "GET", "/api/auth/session")
     user.call("status before", "GET", "/api/auth/mfa/status")
     user.call("setup, unknown method", "POST", "/api/auth/mfa/setup", json_body={"method": "pigeon"})
@@ -185,6 +212,10 @@ def scenario(base: str) -> List[Answer]:
     user.call("admin, not an admin", "POST", "/api/admin/users", json_body={"email": "new@example.com", "password": PASSWORD})
     user.call("rollout, not an admin", "GET", "/api/admin/rollout")
     user.call("password, too short", "POST", "/api/auth/password", json_body={"currentPassword": PASSWORD, "newPassword": "short"})
+    user.call("cross-site delete", "DELETE", "/api/auth/sessions/{id}", "/api/auth/sessions/nope",
+              headers={"origin": "https://evil.example"})
+    user.call("cross-site rename", "PATCH", "/api/auth/mfa/webauthn/credentials/{id}", "/api/auth/mfa/webauthn/credentials/nope",
+              json_body={"name": "x"}, headers={"origin": "https://evil.example"})
     user.call("end the other sessions", "POST", "/api/auth/sessions/revoke-others")
     other.call("session, ended", "GET", "/api/auth/session")
     user.call("disable, wrong code", "POST", "/api/auth/mfa/disable", json_body={"password": PASSWORD, "confirmationCode": "nope"})
@@ -257,8 +288,13 @@ def test_both_servers_answer_alike(answers: Dict[str, List[Answer]]) -> None:
     assert by_label["verify, no code"].body["field"] == "code"
     assert by_label["verify, wrong code"].body["attemptsRemaining"] >= 1
     assert by_label["verify, replayed code"].status == 401
-    assert by_label["verify"].cookie
-    assert by_label["cross-site"].shape()[:2] == (403, "forbidden_origin")
+    for label in ("cross-site", "cross-site, not JSON", "cross-site, no Origin", "cross-site, Origin null",
+                  "cross-site delete", "cross-site rename"):
+        assert by_label[label].shape()[:2] == (403, "forbidden_origin"), label
+    # No account enumeration: an unknown email is answered as a wrong password is.
+    assert by_label["sign in, unknown email"].shape() == by_label["sign in, wrong password"].shape()
+    # The session cookie over plain http on loopback: HttpOnly, SameSite=Lax, Path=/.
+    assert by_label["verify"].cookie == "session; httponly; path=/; samesite=lax", by_label["verify"].cookie
     assert by_label["unknown route"].shape()[:2] == (404, "not_found")
     assert by_label["sign in, not JSON"].shape()[:2] == (400, "invalid_input")
     assert by_label["session, ended"].status == 401

@@ -48,30 +48,23 @@ class Body(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
-STATUSES = {
-    "invalid_input": 400, "invalid_credentials": 401, "session_invalid": 401,
-    "mfa_invalid_code": 401, "mfa_expired_code": 401, "mfa_step_up_required": 403,
-    "mfa_factors_suspended": 403, "mfa_setup_required": 403, "mfa_push_suspended": 403,
-    "mfa_method_not_supported": 400, "not_found": 404, "already_exists": 409,
-    "mfa_rate_limited": 429, "mfa_delivery_failed": 503, "storage": 503, "internal": 500,
-}
-
-
 def mfa_http_error(what: str, error: plinto.MfaError) -> HTTPException:
-    """The core's error as an HTTP answer: the status from its code, the body in the contract's
-    shape. The server's own failures (storage, internal) are logged, not described."""
-    status = STATUSES.get(error.code, 400)
+    """The core's error as an HTTP answer: the status the core gives its code, the body in the
+    contract's shape. The server's own failures (5xx other than a failed delivery, and any
+    error without a status) are logged, not described."""
+    status = error.status or 500
     ours = status >= 500 and error.code != "mfa_delivery_failed"
     if ours:
         print(f"[plinto] {what}: {error.code}: {error}", flush=True)
-    body: Dict[str, Any] = {"error": what, "code": error.code}
-    if not ours:
-        body["details"] = error.message
-        for key, value in (("field", camel(error.field) if error.field else None),
-                           ("retryAfter", error.retry_after), ("methods", error.methods),
-                           ("maxAge", error.max_age)):
-            if value is not None:
-                body[key] = value
+        return HTTPException(status_code=status, detail={"error": what, "code": error.code if error.status else "internal"})
+    field = camel(error.field) if error.field else None
+    # The message names the field as the request does (camelCase), as the Express example's.
+    details = f"Invalid {field}: {error.reason}" if field and error.reason else error.message
+    body: Dict[str, Any] = {"error": what, "code": error.code, "details": details}
+    for key, value in (("field", field), ("retryAfter", error.retry_after),
+                       ("methods", error.methods), ("maxAge", error.max_age)):
+        if value is not None:
+            body[key] = value
     headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
     return HTTPException(status_code=status, detail=body, headers=headers)
 
