@@ -732,7 +732,8 @@ if (existsSync(`${reactDist}index.html`)) {
 }
 
 // Plinto: what no route answers, in the contract's error shape: an unknown /api route is 404
-// not_found; a body that is not JSON (or too large) is 400 invalid_input (413 when too large);
+// not_found; a body that is not JSON is 400 invalid_input (413 too large, 415 an unsupported
+// charset or encoding);
 // anything else a handler let escape is 500 internal, logged and not described.
 app.use('/api', (req, res) => {
   res.status(404).json({ error: 'Not found', code: 'not_found' })
@@ -742,8 +743,9 @@ app.use(/** @type {import('express').ErrorRequestHandler} */ ((error, req, res, 
   if (error?.type === 'entity.parse.failed') {
     return res.status(400).json({ error: 'Invalid request', code: 'invalid_input', details: 'The body is not valid JSON' })
   }
-  if (error?.type === 'entity.too.large') {
-    return res.status(413).json({ error: 'Invalid request', code: 'invalid_input', details: 'The body is too large' })
+  // The body parser's other refusals (too large 413, an unsupported charset or encoding 415).
+  if (error?.expose && error.status >= 400 && error.status < 500) {
+    return res.status(error.status).json({ error: 'Invalid request', code: 'invalid_input', details: String(error.message) })
   }
   console.error('Unhandled error:', error)
   res.status(500).json({ error: 'Internal error', code: 'internal' })

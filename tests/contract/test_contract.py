@@ -172,6 +172,9 @@ def scenario(base: str) -> List[Answer]:
     anon.call("unknown route", "GET", "/api/auth/nothing-here")
     anon.call("cross-site", "POST", "/api/auth/signout", json_body={}, headers={"origin": "https://evil.example"})
     anon.call("cross-site, not JSON", "POST", "/api/auth/signin", content="{not json", headers={"origin": "https://evil.example"})
+    huge = json.dumps({"email": email, "password": "x" * (3 << 20)})
+    anon.call("too large", "POST", "/api/auth/signin", content=huge)
+    anon.call("cross-site, too large", "POST", "/api/auth/signin", content=huge, headers={"origin": "https://evil.example"})
     anon.call("cross-site, no Origin", "POST", "/api/auth/signin", json_body={"email": email, "password": PASSWORD},
               headers={"sec-fetch-site": "cross-site"})
     anon.call("cross-site, Origin null", "POST", "/api/auth/signin", json_body={"email": email, "password": PASSWORD},
@@ -288,7 +291,8 @@ def test_both_servers_answer_alike(answers: Dict[str, List[Answer]]) -> None:
     assert by_label["verify, no code"].body["field"] == "code"
     assert by_label["verify, wrong code"].body["attemptsRemaining"] >= 1
     assert by_label["verify, replayed code"].status == 401
-    for label in ("cross-site", "cross-site, not JSON", "cross-site, no Origin", "cross-site, Origin null",
+    assert by_label["too large"].shape()[:2] == (413, "invalid_input")
+    for label in ("cross-site", "cross-site, not JSON", "cross-site, too large", "cross-site, no Origin", "cross-site, Origin null",
                   "cross-site delete", "cross-site rename"):
         assert by_label[label].shape()[:2] == (403, "forbidden_origin"), label
     # No account enumeration: an unknown email is answered as a wrong password is.
