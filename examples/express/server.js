@@ -1,7 +1,7 @@
 // server.js — the MFA guide's Express server, running on @plinto/mfa.
 // The guide's routes are kept as written; additions are marked "Plinto:".
 import express from 'express'
-import { plinto, requireMfa, requireStepUp, MfaLevel } from '@plinto/mfa'
+import { plinto, requireMfa, requireStepUp, MfaLevel, MfaError } from '@plinto/mfa'
 import rateLimit from 'express-rate-limit'
 import cookieParser from 'cookie-parser'
 import { fileURLToPath } from 'node:url'
@@ -73,7 +73,7 @@ const sessionCookieOf = (req) => req.cookies?.[cookieName(req)]
 const sessionTokenOf = (req) => sessionCookieOf(req) || req.headers.authorization?.split(' ')[1]
 
 /** Plinto: the Host names of a development server on this machine. */
-const loopbackHosts = new Set(['localhost', '127.0.0.1', '::1', '[::1]'])
+const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]'])  // as req.hostname gives them
 
 /** Plinto: the session cookie's attributes (see `secure`); clearing it repeats them.
  * @param {import('express').Request} req */
@@ -81,8 +81,11 @@ const cookieOptions = (req) => ({
   httpOnly: true,
   // Secure, except on a plain-http development server on this machine (a Host of localhost or
   // a loopback address, outside production), where no client would send it back; behind a TLS
-  // proxy that TRUST_PROXY does not name, the request looks like http and it is still Secure.
-  secure: req.secure || process.env.NODE_ENV === 'production' || process.env.PLINTO_ENV === 'production' || !loopbackHosts.has(req.hostname),
+  // proxy that TRUST_PROXY does not name, the request looks like http and it is still Secure,
+  // unless the proxy also rewrites Host to a loopback address (nginx's `proxy_pass
+  // http://127.0.0.1:…` does): set NODE_ENV=production (or PLINTO_ENV) in any deployment.
+  secure: req.secure || process.env.NODE_ENV === 'production' || process.env.PLINTO_ENV === 'production' ||
+    !loopbackHosts.has(req.hostname.toLowerCase()),
   sameSite: /** @type {const} */ ('lax'),
   path: '/'
 })
@@ -98,14 +101,16 @@ function setSessionCookie(req, res, session) {
 /** Plinto: errors of the core as HTTP answers, with the status the core gives the code.
  * @param {import('express').Response} res @param {string} what @param {any} error */
 function fail(res, what, error) {
-  const status = typeof error?.status === 'number' ? error.status : 500
+  // Only the core's errors say their status; anything else is the server's own failure.
+  const core = error instanceof MfaError && typeof error.status === 'number'
+  const status = core ? error.status : 500
   if (error?.retryAfter) res.set('Retry-After', String(error.retryAfter))
   // The server's own failures (and anything that is not the core's error) are logged, not
   // described to the caller.
   const ours = status >= 500 && error?.code !== 'mfa_delivery_failed'
   if (ours) {
     console.error(`${what}:`, error)
-    return res.status(status).json({ error: what, code: typeof error?.status === 'number' ? error.code : 'internal' })
+    return res.status(status).json({ error: what, code: core ? error.code : 'internal' })
   }
   res.status(status).json({
     error: what, code: error.code, details: error.message, field: error.field,
@@ -732,8 +737,8 @@ if (existsSync(`${reactDist}index.html`)) {
 }
 
 // Plinto: what no route answers, in the contract's error shape: an unknown /api route is 404
-// not_found; a body that is not JSON is 400 invalid_input (413 too large, 415 an unsupported
-// charset or encoding);
+// not_found; a body that is not JSON (or in a charset or encoding it does not read) is 400
+// invalid_input, 413 when too large;
 // anything else a handler let escape is 500 internal, logged and not described.
 app.use('/api', (req, res) => {
   res.status(404).json({ error: 'Not found', code: 'not_found' })
@@ -743,9 +748,11 @@ app.use(/** @type {import('express').ErrorRequestHandler} */ ((error, req, res, 
   if (error?.type === 'entity.parse.failed') {
     return res.status(400).json({ error: 'Invalid request', code: 'invalid_input', details: 'The body is not valid JSON' })
   }
-  // The body parser's other refusals (too large 413, an unsupported charset or encoding 415).
-  if (error?.expose && error.status >= 400 && error.status < 500) {
-    return res.status(error.status).json({ error: 'Invalid request', code: 'invalid_input', details: String(error.message) })
+  if (error?.type === 'entity.too.large') {
+    return res.status(413).json({ error: 'Invalid request', code: 'invalid_input', details: 'The body is too large' })
+  }
+  if (['charset.unsupported', 'encoding.unsupported', 'request.aborted', 'request.size.invalid'].includes(error?.type)) {
+    return res.status(400).json({ error: 'Invalid request', code: 'invalid_input', details: String(error.message) })
   }
   console.error('Unhandled error:', error)
   res.status(500).json({ error: 'Internal error', code: 'internal' })

@@ -14,26 +14,15 @@ from dependencies.auth import get_current_session, get_current_user, request_tok
 from dependencies.mfa import MfaLevel, MfaRequirement, require_admin_role, require_mfa_always
 # Plinto: the wire format both examples share (examples/contract/openapi.json): camelCase JSON
 # and one error shape; request models derive from Body instead of pydantic's BaseModel.
-from dependencies.wire import Body as BaseModel, WireJSONResponse, install, mfa_http_error, refuse
+from dependencies.wire import Body as BaseModel, BodyLimit, WireJSONResponse, install, mfa_http_error, refuse
 
 app = FastAPI(title="Plinto MFA example", default_response_class=WireJSONResponse)
 install(app)
 
-# Plinto: bodies are JSON of a few kilobytes; a larger one is refused before it is read, with
-# the limit the Express example's body parser has (after the origin check, which is added
-# after it and so runs first, as in the Express example).
-MAX_BODY_BYTES = 2 * 1024 * 1024
-
-
-@app.middleware("http")
-async def body_limit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-        return WireJSONResponse(
-            status_code=413,
-            content={"error": "Invalid request", "code": "invalid_input", "details": "The body is too large"},
-        )
-    return await call_next(request)
+# Plinto: bodies are JSON of a few kilobytes; one over 2 MB (the Express example's limit) is
+# refused as it arrives, chunked or not. Registered before the origin check, so that check
+# (outer) runs first, as in the Express example.
+app.add_middleware(BodyLimit, limit=2 * 1024 * 1024)
 
 
 # Plinto: requests that change state must come from this site. A browser names the page that
@@ -67,15 +56,16 @@ def cookie_name(request: Request) -> str:
     return "__Host-session" if request.url.scheme == "https" else "session"
 
 
-LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}  # as Starlette gives the host (no brackets)
 
 
 def cookie_secure(request: Request) -> bool:
     # Plinto: the cookie is Secure, as the Express example sets it, except on a plain-http
     # development server on this machine (a Host of localhost or a loopback address, outside
     # production), where no client would send a Secure cookie back. Behind a proxy that ends
-    # TLS but is not trusted for its headers, the scheme looks like http, and the cookie is
-    # still Secure.
+    # TLS but is not trusted for its headers, the scheme looks like http and the cookie is
+    # still Secure, unless the proxy also rewrites Host to a loopback address (nginx's
+    # `proxy_pass http://127.0.0.1:…` does): set PLINTO_ENV=production in any deployment.
     production = "production" in (os.environ.get("NODE_ENV"), os.environ.get("PLINTO_ENV"))
     development = request.url.scheme == "http" and request.url.hostname in LOOPBACK_HOSTS
     return production or not development

@@ -133,7 +133,7 @@ class Client:
         self.answers = answers
 
     def call(self, label: str, method: str, template: str, path: Optional[str] = None,
-             json_body: Any = None, content: Optional[str] = None,
+             json_body: Any = None, content: Any = None,
              headers: Optional[Dict[str, str]] = None) -> Answer:
         hdrs = {"content-type": "application/json", **(headers or {})}
         kwargs: Dict[str, Any] = {"headers": hdrs}
@@ -174,6 +174,9 @@ def scenario(base: str) -> List[Answer]:
     anon.call("cross-site, not JSON", "POST", "/api/auth/signin", content="{not json", headers={"origin": "https://evil.example"})
     huge = json.dumps({"email": email, "password": "x" * (3 << 20)})
     anon.call("too large", "POST", "/api/auth/signin", content=huge)
+    # The same without a Content-Length (chunked): refused as it arrives.
+    anon.call("too large, chunked", "POST", "/api/auth/signin",
+              content=(huge[i:i + 65536].encode() for i in range(0, len(huge), 65536)))
     anon.call("cross-site, too large", "POST", "/api/auth/signin", content=huge, headers={"origin": "https://evil.example"})
     anon.call("cross-site, no Origin", "POST", "/api/auth/signin", json_body={"email": email, "password": PASSWORD},
               headers={"sec-fetch-site": "cross-site"})
@@ -292,6 +295,7 @@ def test_both_servers_answer_alike(answers: Dict[str, List[Answer]]) -> None:
     assert by_label["verify, wrong code"].body["attemptsRemaining"] >= 1
     assert by_label["verify, replayed code"].status == 401
     assert by_label["too large"].shape()[:2] == (413, "invalid_input")
+    assert by_label["too large, chunked"].shape()[:2] == (413, "invalid_input")
     for label in ("cross-site", "cross-site, not JSON", "cross-site, too large", "cross-site, no Origin", "cross-site, Origin null",
                   "cross-site delete", "cross-site rename"):
         assert by_label[label].shape()[:2] == (403, "forbidden_origin"), label

@@ -241,7 +241,7 @@ class Plinto:
         """Sets (or with None removes) the application sender of ``sms``, ``email`` or ``push``; it
         takes precedence over the built-in SMTP and Twilio senders."""
         if sender is not None and not callable(sender):
-            raise InvalidInputError("Invalid sender: must be callable", field="sender")
+            raise InvalidInputError("Invalid sender: must be callable", field="sender", status=400)
         try:
             self._native_engine().set_sender(
                 channel, None if sender is None else _sender_hook(sender)
@@ -258,7 +258,7 @@ class Plinto:
         removed, MFA turned off, a reused TOTP code, a lockout, suspended factors, password
         and email changes). Without one, and with SMTP configured, the built-in email is sent."""
         if notifier is not None and not callable(notifier):
-            raise InvalidInputError("Invalid notifier: must be callable", field="notifier")
+            raise InvalidInputError("Invalid notifier: must be callable", field="notifier", status=400)
         try:
             self._native_engine().set_notifier(
                 None if notifier is None else _notifier_hook(notifier)
@@ -271,7 +271,7 @@ class Plinto:
         """Sets (or with None removes) the breached-password check asked about every new
         password (sign-up, password change); it returns True for a compromised password."""
         if check is not None and not callable(check):
-            raise InvalidInputError("Invalid check: must be callable", field="check")
+            raise InvalidInputError("Invalid check: must be callable", field="check", status=400)
         try:
             self._native_engine().set_password_check(
                 None if check is None else _check_hook(check)
@@ -295,7 +295,7 @@ def _options(options: Optional[Mapping[str, Any]], kwargs: Mapping[str, Any]) ->
     merged: Dict[str, Any] = {}
     if options is not None:
         if not isinstance(options, Mapping):
-            raise InvalidInputError("Invalid options: must be a mapping", field="options")
+            raise InvalidInputError("Invalid options: must be a mapping", field="options", status=400)
         _merge(merged, options)
     _merge(merged, kwargs)
     return merged

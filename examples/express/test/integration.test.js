@@ -266,6 +266,9 @@ test('cookies: Secure __Host- over https; cross-site POSTs are refused and canno
   // Over plain http (development) the cookie is `session`, without Secure.
   const http = await request(app).post('/api/auth/signin').send({ email: 'cookie@example.com', password: PASSWORD })
   assert.match(String(http.headers['set-cookie']), /^session=[^;]+;.*HttpOnly; SameSite=Lax$/)
+  // Plain http under another name (a TLS proxy in front that TRUST_PROXY does not name): Secure.
+  const proxied = await request(app).post('/api/auth/signin').set('Host', 'app.example').send({ email: 'cookie@example.com', password: PASSWORD })
+  assert.match(String(proxied.headers['set-cookie']), /^session=[^;]+;.*HttpOnly; Secure; SameSite=Lax$/)
   // A cross-site form posting: refused before the route, with the cookie or without it (a
   // SameSite=Lax cookie is not sent on a cross-site POST, and the sign-out would still clear
   // it; a cross-site sign-in would log the victim in to another account).

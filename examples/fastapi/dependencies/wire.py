@@ -22,8 +22,9 @@ VERBATIM = frozenset({"public_key", "publicKey"})
 
 
 def camel(name: str) -> str:
-    """`retry_after` → `retryAfter`; names without an underscore are kept as they are."""
-    return to_camel(name) if "_" in name else name
+    """`retry_after` → `retryAfter`, `methods.totp.max_attempts` → `methods.totp.maxAttempts`;
+    names without an underscore are kept as they are."""
+    return ".".join(to_camel(part) if "_" in part else part for part in name.split("."))
 
 
 def to_wire(value: Any) -> Any:
@@ -67,6 +68,45 @@ def mfa_http_error(what: str, error: plinto.MfaError) -> HTTPException:
             body[key] = value
     headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
     return HTTPException(status_code=status, detail=body, headers=headers)
+
+
+class BodyTooLarge(HTTPException):
+    """A request body past the limit, found while it is read."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413, detail={"error": "Invalid request", "code": "invalid_input",
+                                                  "details": "The body is too large"})
+
+
+class BodyLimit:
+    """ASGI middleware: a body over `limit` bytes is 413 invalid_input, from its Content-Length
+    before it is read, or, sent chunked, as soon as the bytes read pass the limit (the route's
+    body parsing then fails with BodyTooLarge, answered by the HTTPException handler)."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await WireJSONResponse(status_code=413, content=BodyTooLarge().detail)(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Any:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise BodyTooLarge()
+            return message
+
+        await self.app(scope, limited, send)
 
 
 def refuse(message: str, code: str, status: int = 401, **extra: Any) -> HTTPException:
