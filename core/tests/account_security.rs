@@ -1731,3 +1731,47 @@ fn an_administrator_ends_every_session_of_a_user() {
     .unwrap_err();
     assert_eq!(e.code(), "not_found");
 }
+
+/// A clock that moves one second every time it is read: an operation that read the time twice
+/// would stamp two different times.
+struct TickingClock(std::sync::atomic::AtomicI64);
+
+impl plinto_mfa_core::Clock for TickingClock {
+    fn now(&self) -> i64 {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[test]
+fn the_quick_starts_regeneration_holds_when_the_second_turns_during_the_confirmation() {
+    // The confirmation stamps the setup and the new factor with one time, however long it
+    // takes; the regeneration that follows (no session named) is the quick start's.
+    let env = Env::new();
+    let clock = Arc::new(TickingClock(std::sync::atomic::AtomicI64::new(T0)));
+    let engine = Engine::open(plinto_mfa_core::EngineOptions {
+        clock: Some(clock.clone()),
+        ..env.options()
+    })
+    .unwrap();
+    let uid = engine
+        .sign_up("ticking@example.com", PASSWORD, None, &ctx())
+        .unwrap()
+        .user
+        .id;
+    let secret = engine
+        .enable_mfa(&EnableMfaRequest {
+            user_id: uid.clone(),
+            method: "totp".into(),
+            context: ctx(),
+            ..Default::default()
+        })
+        .unwrap()
+        .secret
+        .unwrap();
+    let code = code_for(&secret, plinto_mfa_core::Clock::now(clock.as_ref()));
+    let done = engine.verify_mfa(&by_user(&uid, "totp", &code)).unwrap();
+    assert!(done.success, "{done:?}");
+    engine
+        .regenerate_backup_codes(&uid, None, Proof::default(), &ctx())
+        .unwrap();
+}

@@ -538,7 +538,7 @@ impl Engine {
         let session = match mode {
             Mode::Setup { keep } => {
                 if activated {
-                    self.factor_added(tx, notices, &user, method, keep.as_ref(), ctx)?;
+                    self.factor_added(tx, notices, &user, method, keep.as_ref(), ctx, now)?;
                 }
                 None
             }
@@ -579,7 +579,9 @@ impl Engine {
 
     /// After a factor became active: the user hears of it and their other sessions end. The
     /// caller's session has now been through the password (or a step-up, to be allowed to add
-    /// the factor) and the new factor, so it counts as verified by it.
+    /// the factor) and the new factor, so it counts as verified by it. `now` is the
+    /// operation's time, the one `activate_factor` stamped (the two stamps are compared).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn factor_added(
         &self,
         tx: &mut dyn Tx,
@@ -588,8 +590,8 @@ impl Engine {
         method: Method,
         keep: Option<&SessionRow>,
         ctx: &RequestContext,
+        now: i64,
     ) -> Result<()> {
-        let now = self.now();
         tx.stamp_user(&user.id, UserStamp::FactorAdded, now)?;
         if let Some(session) = keep {
             tx.stamp_session_mfa(&session.id, now, method.as_str())?;

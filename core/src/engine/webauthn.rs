@@ -528,7 +528,15 @@ impl Engine {
                 ctx,
                 Some(kind.stored()),
             )?;
-            self.factor_added(tx, notices, &user, Method::Webauthn, keep.as_ref(), ctx)?;
+            self.factor_added(
+                tx,
+                notices,
+                &user,
+                Method::Webauthn,
+                keep.as_ref(),
+                ctx,
+                now,
+            )?;
             Ok(Ok(VerifyMfaResult {
                 success: true,
                 method: "webauthn".into(),
