@@ -35,18 +35,23 @@ export async function signedUpUser(): Promise<{ client: MfaClient; email: string
   return { client, email }
 }
 
-/** A user with TOTP confirmed: their secret, and a fresh client for signing in again. */
-export async function userWithTotp(): Promise<{ email: string; secret: string }> {
+/** A user with TOTP confirmed, still signed in (with the check fresh) on `client`. */
+export async function userWithTotp(): Promise<{ client: MfaClient; email: string; secret: string }> {
   const { client, email } = await signedUpUser()
   const setup = await client.auth.enableMFA({ method: 'totp' })
   const secret = setup.secret ?? ''
   const confirmed = await client.auth.verifyMFA({ method: 'totp', code: authenticator.generate(secret) })
   expect(confirmed.success).toBe(true)
-  return { email, secret }
+  return { client, email, secret }
 }
 
 /** The current code of an authenticator holding `secret` (base32, as the page shows it). */
 export const totp = (secret: string) => authenticator.generate(secret.replace(/\s+/g, ''))
+
+/** The code of the next time step: still inside the server's drift window, and not the
+ * step a setup confirmation just spent (a code is accepted once per step). */
+export const nextTotp = (secret: string) =>
+  authenticator.clone({ epoch: Date.now() + 30_000 }).generate(secret.replace(/\s+/g, ''))
 
 /** Renders `ui` under a provider with `client` (and `texts`), in a page's <main> landmark. */
 export function renderWith(client: MfaClient, ui: ReactElement, texts?: MfaTextOverrides) {

@@ -1,6 +1,6 @@
 // A modal <dialog>, shown while rendered: focus moves into it and stays there, Escape closes
 // it (unless busy), and closing gives the focus back to where it was.
-import { useEffect, useRef, type ReactNode } from 'react'
+import { useEffect, useRef, useState, type ReactNode } from 'react'
 
 /** What <Modal> takes. */
 export interface ModalProps {
@@ -15,16 +15,17 @@ export interface ModalProps {
 /** The dialog both confirmation dialogs are drawn in. */
 export function Modal({ labelledBy, busy, onClose, children }: ModalProps) {
   const ref = useRef<HTMLDialogElement>(null)
+  // Read while first rendering, before a field inside takes the focus.
+  const [opener] = useState(() => (document.activeElement instanceof HTMLElement ? document.activeElement : null))
 
   useEffect(() => {
     const dialog = ref.current
-    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null
     if (dialog && !dialog.open) dialog.showModal()
     return () => {
       dialog?.close()
       opener?.focus()
     }
-  }, [])
+  }, [opener])
 
   return (
     <dialog
