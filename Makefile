@@ -30,7 +30,7 @@ deps: ## Install system packages the tests use (Debian)
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-build: build-node build-react bindings build-python ## Build every package in place
+build: build-node react-package build-react bindings build-python ## Build every package in place
 	cargo build --workspace --all-targets
 
 lint: check-generated ## rustfmt and clippy (warnings are errors), generated files current
@@ -60,7 +60,7 @@ test: deps ## Everything CI runs (one PostgreSQL server for the whole run)
 # the lowest priority, once the Node package is built, and runs on the core the Node, browser
 # and LTS tests leave idle (they mostly run one process at a time, or wait on the browser);
 # check-bindings' cargo waits for it (cargo's lock).
-test-stages: deps lint test-rust build-node bindgen-background test-node test-node-lts e2e-deps build-react test-e2e check-bindings test-kotlin test-python test-cross
+test-stages: deps lint test-rust build-node bindgen-background test-node test-node-lts test-react-package e2e-deps build-react test-e2e check-bindings test-kotlin test-python test-cross
 
 demo: build-node build-react ## The Express example on http://localhost:3000 with ./plinto.db
 	node examples/express/server.js
@@ -116,20 +116,33 @@ test-node: build-node venv ## Node package and Express example: drift, tsc, test
 clean: ## Remove build output
 	cargo clean
 
-# --- React example and browser end-to-end tests -------------------------------------------
-# The guide's React components as a web app (examples/react), served by the Express example,
-# and the guide's end-to-end tests in headless Chromium (Debian's, driven by playwright-core).
+# --- @plinto/mfa-react, the React example and browser end-to-end tests ---------------------
+# The guide's React components as a package (packages/react: ESM, type declarations, a
+# stylesheet), its component tests (Vitest, Testing Library, jsdom, axe-core) against the
+# Express example as a process, a web app built from it (examples/react) served by the Express
+# example, and the guide's end-to-end tests in headless Chromium (Debian's, by playwright-core).
+REACT_PKG := packages/react
 REACT := examples/react
 E2E_APT_PACKAGES := chromium fonts-noto-color-emoji
 
-.PHONY: react-deps build-react e2e-deps test-e2e
+.PHONY: react-package test-react-package react-deps build-react e2e-deps test-e2e
+
+$(REACT_PKG)/node_modules/.package-lock.json: $(REACT_PKG)/package-lock.json
+	cd $(REACT_PKG) && npm ci --no-audit --no-fund
+
+react-package: $(REACT_PKG)/node_modules/.package-lock.json ## Build @plinto/mfa-react into packages/react/dist
+	cd $(REACT_PKG) && npm run --silent build
+
+test-react-package: react-package build-node node-deps ## @plinto/mfa-react: tsc, component tests, the packed files
+	cd $(REACT_PKG) && npx tsc --noEmit -p tsconfig.test.json
+	cd $(REACT_PKG) && npx vitest run
 
 react-deps: $(REACT)/node_modules/.package-lock.json
 
 $(REACT)/node_modules/.package-lock.json: $(REACT)/package-lock.json
 	cd $(REACT) && npm ci --no-audit --no-fund
 
-build-react: react-deps ## Build the React example into examples/react/dist (served by the Express example)
+build-react: react-deps react-package ## Build the React example into examples/react/dist (served by the Express example)
 	cd $(REACT) && npx vite build --logLevel warn
 
 e2e-deps: ## Install Chromium (and an emoji font) for the browser tests (Debian)

@@ -78,7 +78,7 @@ export function App() {
           ) : null}
         </nav>
       </header>
-      <main>
+      <main className="plinto-mfa">
         {user && enrollment && <EnrollmentBanner enrollment={enrollment} />}
         {page}
       </main>

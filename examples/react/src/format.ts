@@ -1,12 +1,4 @@
-/** "1 minute", "15 minutes": a wait rounded up to whole minutes. */
-export function minutes(seconds: number): string {
-  const m = Math.max(1, Math.ceil(seconds / 60))
-  return m === 1 ? '1 minute' : `${m} minutes`
-}
+import { defaultTexts } from '@plinto/mfa-react'
 
-/** A date and time in the reader's locale. */
-export function dateTime(iso: string | undefined): string {
-  if (!iso) return ''
-  const date = new Date(iso)
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString()
-}
+/** A date and time in the reader's locale (as the components show them). */
+export const dateTime = (iso: string | undefined): string => (iso ? defaultTexts.common.dateTime(iso) : '')

@@ -3,7 +3,7 @@ import { afterEach } from 'vitest'
 
 // jsdom has <dialog> but not its methods: these open and close it as browsers do (without
 // the top layer; the modal behaviour itself is exercised in Chromium by the E2E tests).
-if (typeof HTMLDialogElement.prototype.showModal !== 'function') {
+if (typeof HTMLDialogElement === 'function' && typeof HTMLDialogElement.prototype.showModal !== 'function') {
   HTMLDialogElement.prototype.showModal = function showModal(this: HTMLDialogElement) {
     this.setAttribute('open', '')
   }

@@ -1,6 +1,6 @@
 import type { User } from '../api'
 import { dateTime } from '../format'
-import { useMfa } from '../hooks/useMfa'
+import { useMfa } from '@plinto/mfa-react'
 import { Link } from '../router'
 
 export function Dashboard({ user }: { user: User }) {

@@ -2,7 +2,7 @@
 // app shows until it is done.
 import type { MfaEnrollment, User } from '../api'
 import { useAuth } from '../auth'
-import { MfaSetup } from '../components/MfaSetup'
+import { MfaSetup } from '@plinto/mfa-react'
 import { dateTime } from '../format'
 import { useRouter } from '../router'
 
@@ -19,6 +19,7 @@ export function EnrollmentRequired({ user, enrollment }: { user: User; enrollmen
       </p>
       <MfaSetup
         email={user.email}
+        label="Plinto MFA Example"
         onComplete={async () => {
           await refresh()
           navigate('/dashboard')

@@ -1,5 +1,5 @@
 import type { User } from '../api'
-import { MfaSettings } from '../components/MfaSettings'
+import { MfaSettings } from '@plinto/mfa-react'
 import { dateTime } from '../format'
 import { Link } from '../router'
 
@@ -29,7 +29,7 @@ export function Settings({ user, tab }: { user: User; tab: 'account' | 'security
             </dl>
           </div>
         ) : (
-          <MfaSettings email={user.email} />
+          <MfaSettings email={user.email} label="Plinto MFA Example" />
         )}
       </div>
     </div>

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react'
 import { api, errorMessage, type MfaMethod } from '../api'
 import { useAuth } from '../auth'
-import { MfaChallenge } from '../components/MfaChallenge'
+import { MfaChallenge } from '@plinto/mfa-react'
 import { Link, useRouter } from '../router'
 
 export function SignIn() {
