@@ -2,7 +2,8 @@
 // a few `expect`-style checks, TOTP codes from otplib, and screenshots.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -170,11 +171,27 @@ export async function scanQrCode(page) {
   return decoded.data
 }
 
-/** Saves a full-page screenshot as OUTPUT/<name>.png.
- * @param {Page} page @param {string} name */
+/** axe-core's script, run in the page at every screenshot. */
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+
+/**
+ * Saves a full-page screenshot as OUTPUT/<name>.png, then checks the screen with axe-core
+ * (every rule, colour contrast included): each screenshot is a screen the user sees.
+ * @param {Page} page @param {string} name
+ */
 export async function screenshot(page, name) {
   mkdirSync(OUTPUT, { recursive: true })
   await page.screenshot({ path: join(OUTPUT, `${name}.png`), fullPage: true, animations: 'disabled' })
+  /** @type {string[]} */
+  const violations = await page.evaluate(async (source) => {
+    if (!('axe' in window)) new Function(source)()
+    const axe = /** @type {any} */ (window).axe
+    const result = await axe.run(document, { resultTypes: ['violations'] })
+    return result.violations.map(
+      (/** @type {any} */ v) => `${v.id}: ${v.help} (${v.nodes.map((/** @type {any} */ n) => n.target.join(' ')).join(', ')})`,
+    )
+  }, axeSource)
+  if (violations.length) throw new Error(`accessibility of ${name}:\n${violations.join('\n')}`)
 }
 
 /**

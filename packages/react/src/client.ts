@@ -1,6 +1,7 @@
 // A small typed client of the servers' HTTP contract (examples/contract/openapi.json): the
 // browser side of the guide's `plinto.auth.*`. The session lives in the server's httpOnly
-// cookie, so every call is a fetch with credentials; nothing secret is kept in the page.
+// cookie, so every call is a fetch with credentials. The servers also return the session's
+// token (for clients without cookies); this client drops it, so the page never holds it.
 import type {
   BackupCodes,
   CurrentSession,
@@ -37,7 +38,8 @@ export interface MfaClientOptions {
   headers?: Record<string, string> | (() => Record<string, string>)
 }
 
-/** A refused request, with the server's explanation: its status, its stable `code`, its body. */
+/** A refused request, with the server's explanation: its status, its stable `code`, its body.
+ * `message` is the server's own words, or empty when it gave none (e.g. a proxy's page). */
 export class ApiError extends Error {
   readonly status: number
   readonly code?: string
@@ -63,12 +65,31 @@ type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE'
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined)
 
+/** The server's words for a refusal (at most 300 characters), or '' without any. */
 function messageOf(reply: Reply): string {
-  return str(reply.body.details) ?? str(reply.body.error) ?? `Request failed (${reply.status})`
+  return (str(reply.body.details) ?? str(reply.body.error) ?? '').slice(0, 300)
 }
 
 function refusal(reply: Reply): ApiError {
   return new ApiError(reply.status, messageOf(reply), str(reply.body.code), reply.body)
+}
+
+/** The body without the session token the servers return for clients without cookies. */
+function withoutToken(body: Record<string, unknown>): Record<string, unknown> {
+  const { token: _token, ...rest } = body
+  const session = rest.session
+  if (session && typeof session === 'object') {
+    const { token: _sessionToken, ...kept } = session as Record<string, unknown>
+    rest.session = kept
+  }
+  return rest
+}
+
+/** An id as one path segment: ids are letters, digits, '-' and '_' (base64url, UUIDs), so
+ * nothing else can reach the URL ('.' and '..' would move the request to another route). */
+function segment(field: string, id: string): string {
+  if (!/^[A-Za-z0-9_-]{1,512}$/.test(id)) throw new ApiError(400, `Invalid ${field}`, 'invalid_input', { code: 'invalid_input', field })
+  return id
 }
 
 /** The client's calls, grouped as the guide's `auth` object is. */
@@ -92,14 +113,11 @@ export function createMfaClient(options: MfaClientOptions = {}) {
     })
     const text = await response.text()
     let body: Record<string, unknown> = {}
-    if (text) {
-      try {
-        const parsed: unknown = JSON.parse(text)
-        body = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : { value: parsed }
-      } catch {
-        // A proxy in between may answer in plain text.
-        body = { error: text }
-      }
+    try {
+      const parsed: unknown = text ? JSON.parse(text) : {}
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = withoutToken(parsed as Record<string, unknown>)
+    } catch {
+      // Not JSON (a proxy's error page): nothing of it is shown to the user.
     }
     return { status: response.status, body, headers: response.headers }
   }
@@ -138,7 +156,6 @@ export function createMfaClient(options: MfaClientOptions = {}) {
 
   /** POST /api/auth/mfa/verify: 200 success, 401 wrong code, 429 locked out, else an error. */
   const verify = (payload: { sessionId?: string; method: MfaMethod; code: string }) => verifyAt('/api/auth/mfa/verify', 401, payload)
-  const id = encodeURIComponent
 
   return {
     auth: {
@@ -188,8 +205,8 @@ export function createMfaClient(options: MfaClientOptions = {}) {
         pushStatus: (body: { sessionId?: string; challengeId: string }) => call<PushStatus>('POST', '/api/auth/mfa/push/status', body),
 
         /** Removes a push device (needs the password; the last factor also a current code). */
-        removeFactor: ({ factorId, ...confirmation }: { factorId: string; password: string; confirmationCode?: string }) =>
-          call<KeyRemovalResult>('DELETE', `/api/auth/mfa/factors/${id(factorId)}`, confirmation),
+        removeFactor: async ({ factorId, ...confirmation }: { factorId: string; password: string; confirmationCode?: string }) =>
+          call<KeyRemovalResult>('DELETE', `/api/auth/mfa/factors/${segment('factorId', factorId)}`, confirmation),
       },
 
       /** The rollout, for administrators (their session needs a recent MFA check). */
@@ -222,12 +239,12 @@ export function createMfaClient(options: MfaClientOptions = {}) {
         list: async () => (await call<{ credentials: SecurityKey[] }>('GET', '/api/auth/mfa/webauthn/credentials')).credentials,
 
         /** A new name (trimmed by the server; empty or over 128 bytes is refused). */
-        rename: ({ credentialId, name }: { credentialId: string; name: string }) =>
-          call<{ success: boolean }>('PATCH', `/api/auth/mfa/webauthn/credentials/${id(credentialId)}`, { name }),
+        rename: async ({ credentialId, name }: { credentialId: string; name: string }) =>
+          call<{ success: boolean }>('PATCH', `/api/auth/mfa/webauthn/credentials/${segment('credentialId', credentialId)}`, { name }),
 
         /** Needs the password; the last second factor also a current (backup) code. */
-        remove: ({ credentialId, ...confirmation }: { credentialId: string; password: string; confirmationCode?: string }) =>
-          call<KeyRemovalResult>('DELETE', `/api/auth/mfa/webauthn/credentials/${id(credentialId)}`, confirmation),
+        remove: async ({ credentialId, ...confirmation }: { credentialId: string; password: string; confirmationCode?: string }) =>
+          call<KeyRemovalResult>('DELETE', `/api/auth/mfa/webauthn/credentials/${segment('credentialId', credentialId)}`, confirmation),
       },
     },
   }

@@ -2,12 +2,17 @@
 import { ApiError } from './client.js'
 import type { MfaTexts } from './texts.js'
 
-/** A readable message for anything thrown by the client or fetch. */
+/**
+ * A readable message for anything thrown by the client or fetch: the words `texts.errors`
+ * gives the refusal's code, else the server's own words, else `fallback`.
+ */
 export function errorMessage(err: unknown, fallback: string, texts: MfaTexts): string {
-  // "Invalid phoneNumber: Invalid phone number" reads better as its second half.
-  if (err instanceof ApiError) return /^Invalid \w+: (Invalid .+)$/.exec(err.message)?.[1] ?? err.message
+  if (err instanceof ApiError) {
+    const own = err.code && Object.hasOwn(texts.errors, err.code) ? texts.errors[err.code] : undefined
+    // "Invalid phoneNumber: Invalid phone number" reads better as its second half.
+    return own ?? (/^Invalid \w+: (Invalid .+)$/.exec(err.message)?.[1] || err.message || fallback)
+  }
   if (err instanceof TypeError) return texts.common.offline
-  if (err instanceof Error && err.message) return err.message
   return fallback
 }
 
@@ -43,6 +48,6 @@ export function webauthnErrorMessage(err: unknown, ceremony: 'register' | 'sign-
     case 'ConstraintError':
       return words.constraint
     default:
-      return err.message || words.other(err.name)
+      return words.other(err.name)
   }
 }

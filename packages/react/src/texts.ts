@@ -7,13 +7,15 @@ export type SetupMethod = Extract<MfaMethod, 'totp' | 'sms' | 'email' | 'webauth
 
 /** The words of every component, grouped by component. */
 export interface MfaTexts {
+  /** Words for the server's refusals, by their stable code (e.g. `mfa_rate_limited`); a code
+   * not listed shows the server's own words. */
+  errors: Partial<Record<string, string>>
   common: {
     cancel: string
     back: string
     verify: string
     verifying: string
     tryAgain: string
-    loading: string
     /** "1 minute", "15 minutes": a wait rounded up to whole minutes. */
     minutes: (seconds: number) => string
     /** A date and time in the reader's locale. */
@@ -53,6 +55,7 @@ export interface MfaTexts {
     codeSentTo: string
     codeSentToYour: (method: 'sms' | 'email') => string
     resend: string
+    resendIn: (seconds: number) => string
     resent: string
     codeLabel: string
     setupFailed: string
@@ -103,6 +106,7 @@ export interface MfaTexts {
     defaultDevice: string
     copy: string
     copied: string
+    copyFailed: string
     download: string
     fileName: string
     saved: string
@@ -241,13 +245,13 @@ const dateTime = (iso: string) => {
 
 /** The components' English words. */
 export const defaultTexts: MfaTexts = {
+  errors: {},
   common: {
     cancel: 'Cancel',
     back: 'Back',
     verify: 'Verify',
     verifying: 'Verifying...',
     tryAgain: 'Try again',
-    loading: 'Loading...',
     minutes,
     dateTime,
     attemptsRemaining: (n) => `${n} ${n === 1 ? 'attempt' : 'attempts'} remaining`,
@@ -301,6 +305,7 @@ export const defaultTexts: MfaTexts = {
     codeSentTo: 'A verification code has been sent to',
     codeSentToYour: (method) => (method === 'sms' ? 'your phone' : 'your email'),
     resend: 'Resend code',
+    resendIn: (s) => `Resend code (${s} s)`,
     resent: 'A new code is on its way.',
     codeLabel: 'Verification Code',
     setupFailed: 'Setup failed',
@@ -351,6 +356,7 @@ export const defaultTexts: MfaTexts = {
     defaultDevice: 'your authenticator app',
     copy: 'Copy',
     copied: 'Copied',
+    copyFailed: 'The codes could not be copied: select them, or download them instead.',
     download: 'Download',
     fileName: 'backup-codes.txt',
     saved: "I've saved these codes",

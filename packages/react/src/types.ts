@@ -53,9 +53,10 @@ export interface RolloutStats {
   enrollmentsPerDay: { date: string; count: number }[]
 }
 
+/** A session, as the client hands it over: without its token (the page never holds it; the
+ * browser sends the httpOnly cookie). */
 export interface Session {
   id: string
-  token: string
   expiresIn: number
   expiresAt: string
   mfaVerified: boolean

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { ApiError, createMfaClient, retryAfterOf } from '../src/index.js'
+import { ApiError, createMfaClient, defaultTexts, errorMessage, retryAfterOf } from '../src/index.js'
 import { baseURL, browserClient, PASSWORD, signedUpUser } from './support.js'
 
 describe('createMfaClient', () => {
@@ -60,5 +60,50 @@ describe('createMfaClient', () => {
   it('reaches a server that is not there as a TypeError from fetch', async () => {
     const client = createMfaClient({ baseUrl: 'http://127.0.0.1:9' })
     await expect(client.auth.currentSession()).rejects.toBeInstanceOf(TypeError)
+  })
+})
+
+describe('what reaches the page', () => {
+  it('drops the session token the server returns, keeping the session itself', async () => {
+    const raw = await fetch(`${baseURL}/api/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: `raw-${randomUUID()}@example.com`, password: PASSWORD }),
+    })
+    const direct = (await raw.json()) as { session: { token?: string } }
+    expect(typeof direct.session.token).toBe('string')
+
+    const signedUp = await browserClient().auth.signUp({ email: `client-${randomUUID()}@example.com`, password: PASSWORD })
+    expect(signedUp.session.id).toMatch(/\S/)
+    expect(signedUp.session).not.toHaveProperty('token')
+    expect(JSON.stringify(signedUp)).not.toContain(direct.session.token)
+  })
+
+  it('refuses an id that is not one path segment, before any request', async () => {
+    let requests = 0
+    const counting: typeof fetch = (input, init) => {
+      requests++
+      return fetch(input, init)
+    }
+    const client = createMfaClient({ baseUrl: baseURL, fetch: counting })
+    for (const credentialId of ['..', '.', '', 'a/b', 'x?y', '%2e%2e']) {
+      const err = await client.auth.webauthn.remove({ credentialId, password: PASSWORD }).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(ApiError)
+      expect((err as ApiError).code).toBe('invalid_input')
+      expect((err as ApiError).body).toMatchObject({ field: 'credentialId' })
+    }
+    const err = await client.auth.mfa.removeFactor({ factorId: '../signout', password: PASSWORD }).catch((e: unknown) => e)
+    expect((err as ApiError).body).toMatchObject({ field: 'factorId' })
+    expect(requests).toBe(0)
+  })
+
+  it("shows none of a proxy's page: the refusal has the status and no message", async () => {
+    const proxy: typeof fetch = async () => new Response('<html><body>502 Bad Gateway nginx/1.2</body></html>', { status: 502, headers: { 'content-type': 'text/html' } })
+    const client = createMfaClient({ fetch: proxy })
+    const err = await client.auth.getMFAStatus().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ApiError)
+    expect((err as ApiError).status).toBe(502)
+    expect((err as ApiError).message).toBe('')
+    expect(errorMessage(err, 'Could not load', defaultTexts)).toBe('Could not load')
   })
 })

@@ -1,7 +1,7 @@
 import { screen } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it, vi } from 'vitest'
-import { PushApproval, SecurityKeys } from '../src/index.js'
+import { ApiError, PushApproval, SecurityKeys } from '../src/index.js'
 import { expectAccessible, renderWith, userWithTotp } from './support.js'
 
 describe('SecurityKeys', () => {
@@ -32,9 +32,24 @@ describe('PushApproval', () => {
     renderWith(client, <PushApproval onSuccess={onSuccess} />)
     await user.click(screen.getByRole('button', { name: 'Approve on your phone' }))
     const alert = await screen.findByRole('alert')
+    // Without words of the host's for its code, the server's own.
     expect(alert.textContent).toMatch(/push is not set up for this user/)
     expect(screen.getByRole('button', { name: 'Approve on your phone' })).toBeTruthy()
     expect(onSuccess).not.toHaveBeenCalled()
     await expectAccessible()
+  })
+})
+
+describe('texts.errors', () => {
+  it("shows the host's words for a refusal's code instead of the server's", async () => {
+    const { client } = await userWithTotp()
+    const refused = await client.auth.mfa.pushChallenge({}).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(ApiError)
+    const code = (refused as ApiError).code ?? ''
+    expect(code).toMatch(/^[a-z_]+$/)
+    const user = userEvent.setup()
+    renderWith(client, <PushApproval onSuccess={() => undefined} />, { errors: { [code]: 'Aucun téléphone enregistré.' } })
+    await user.click(screen.getByRole('button', { name: 'Approve on your phone' }))
+    expect((await screen.findByRole('alert')).textContent).toBe('Aucun téléphone enregistré.')
   })
 })

@@ -54,15 +54,17 @@ describe('MfaSettings', () => {
     expect((await client.auth.getMFAStatus()).backupCodesRemaining).toBe(9)
   })
 
-  it('closes the dialog with Escape, and turns MFA off with the password and a current code', async () => {
+  it("closes the dialog on cancel (the Escape key's event), giving the focus back, and turns MFA off with the password and a current code", async () => {
     const { client, secret } = await userWithTotp()
     const user = userEvent.setup()
     renderWith(client, <MfaSettings />)
-    await user.click(await screen.findByRole('button', { name: 'Disable MFA' }))
+    const opener = await screen.findByRole('button', { name: 'Disable MFA' })
+    await user.click(opener)
     const dialog = screen.getByRole('dialog', { name: 'Turn off two-factor authentication?' })
     // jsdom's <dialog> does not turn Escape into a cancel event itself: the browser's does.
     dialog.dispatchEvent(new Event('cancel', { cancelable: true }))
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull())
+    expect(document.activeElement).toBe(opener)
 
     await user.click(screen.getByRole('button', { name: 'Disable MFA' }))
     const again = screen.getByRole('dialog', { name: 'Turn off two-factor authentication?' })
@@ -72,7 +74,9 @@ describe('MfaSettings', () => {
     expect(confirm.disabled).toBe(true)
     await user.type(within(again).getByLabelText('Code from your authenticator app, or a backup code'), nextTotp(secret))
     await user.click(confirm)
-    expect((await screen.findByRole('status')).textContent).toBe('Two-factor authentication is now off.')
+    // Announced in the live region that was already in the page.
+    const done = await screen.findByText('Two-factor authentication is now off.')
+    expect(done.closest('[role="status"]')).not.toBeNull()
     expect(await screen.findByRole('button', { name: 'Enable Two-Factor Authentication' })).toBeTruthy()
     expect((await client.auth.getMFAStatus()).enabled).toBe(false)
   })

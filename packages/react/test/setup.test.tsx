@@ -29,12 +29,15 @@ describe('MfaSetup', () => {
     expect(screen.getByRole('img', { name: 'QR code to add this account to an authenticator app' })).toBeTruthy()
     await expectAccessible()
 
-    const field = screen.getByLabelText('Verification Code')
-    await user.click(field)
+    // The code field is the first stop after the QR code.
+    await user.tab()
+    expect(document.activeElement).toBe(screen.getByLabelText('Verification Code'))
     await user.keyboard(totp(secret))
     await user.keyboard('{Enter}')
 
     const panel = await screen.findByRole('region', { name: 'Save your backup codes' })
+    expect(within(panel).getByRole('heading', { level: 2 })).toBeTruthy()
+    expect(document.querySelector('.manual-key')).toBeNull()
     const codes = within(panel).getAllByRole('listitem').map((item) => item.textContent)
     expect(codes).toHaveLength(10)
     expect(new Set(codes).size).toBe(10)
@@ -89,7 +92,7 @@ describe('MfaSetup', () => {
     const user = userEvent.setup()
     const onCancel = vi.fn()
     renderWith(client, <MfaSetup methods={['webauthn', 'totp']} onComplete={() => undefined} onCancel={onCancel} />)
-    const cards = screen.getAllByRole('heading', { level: 3 }).map((h) => h.textContent)
+    const cards = Array.from(document.querySelectorAll('.method-name')).map((name) => name.textContent)
     expect(cards).toEqual(['Security Key', 'Authenticator App'])
     await user.click(screen.getByRole('button', { name: 'Cancel' }))
     expect(onCancel).toHaveBeenCalledOnce()

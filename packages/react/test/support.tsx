@@ -35,14 +35,16 @@ export async function signedUpUser(): Promise<{ client: MfaClient; email: string
   return { client, email }
 }
 
-/** A user with TOTP confirmed, still signed in (with the check fresh) on `client`. */
-export async function userWithTotp(): Promise<{ client: MfaClient; email: string; secret: string }> {
+/** A user with TOTP confirmed, still signed in (with the check fresh) on `client`: the secret,
+ * the code that confirmed it (spent) and the backup codes issued then. */
+export async function userWithTotp(): Promise<{ client: MfaClient; email: string; secret: string; code: string; backupCodes: string[] }> {
   const { client, email } = await signedUpUser()
   const setup = await client.auth.enableMFA({ method: 'totp' })
   const secret = setup.secret ?? ''
-  const confirmed = await client.auth.verifyMFA({ method: 'totp', code: authenticator.generate(secret) })
-  expect(confirmed.success).toBe(true)
-  return { client, email, secret }
+  const code = authenticator.generate(secret)
+  const confirmed = await client.auth.verifyMFA({ method: 'totp', code })
+  if (!confirmed.success) throw new Error('the setup was not confirmed')
+  return { client, email, secret, code, backupCodes: confirmed.backupCodes ?? [] }
 }
 
 /** The current code of an authenticator holding `secret` (base32, as the page shows it). */

@@ -31,7 +31,7 @@ describe('texts', () => {
     expect(screen.getByRole('button', { name: /SMS Messages/ })).toBeTruthy()
   })
 
-  it("uses the translated words for the server's refusals too", async () => {
+  it('uses the translated words for a refused code', async () => {
     const { email } = await userWithTotp()
     const client = browserClient()
     const signIn = await client.auth.signIn({ email, password: PASSWORD })
@@ -49,7 +49,7 @@ describe('texts', () => {
     await expectAccessible()
   })
 
-  it("works without a provider, in English, against the page's own origin", () => {
+  it('works without a provider, in English', () => {
     render(<MfaSetup onComplete={() => undefined} onCancel={() => undefined} />)
     expect(screen.getByRole('heading', { name: 'Choose Authentication Method' })).toBeTruthy()
   })

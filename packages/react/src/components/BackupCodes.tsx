@@ -4,6 +4,8 @@ import { useMfaTexts } from '../context.js'
 
 /** What <BackupCodes> takes. */
 export interface BackupCodesProps {
+  /** The title's heading level: 2 on its own step, 3 (the default) inside a section. */
+  heading?: 'h2' | 'h3'
   title: string
   codes: string[]
   /** What the codes stand in for, e.g. "your security key". */
@@ -12,11 +14,11 @@ export interface BackupCodesProps {
 }
 
 /** The new backup codes, with Copy, Download and "I've saved these codes". */
-export function BackupCodes({ title, codes, device, onDone }: BackupCodesProps) {
+export function BackupCodes({ heading: Heading = 'h3', title, codes, device, onDone }: BackupCodesProps) {
   const texts = useMfaTexts()
   const words = texts.backupCodes
   const titleId = useId()
-  const [copied, setCopied] = useState(false)
+  const [copied, setCopied] = useState<boolean | null>(null)
   const text = codes.join('\n') + '\n'
 
   const copy = async () => {
@@ -39,7 +41,7 @@ export function BackupCodes({ title, codes, device, onDone }: BackupCodesProps) 
 
   return (
     <section className="plinto-mfa backup-codes-panel" aria-labelledby={titleId}>
-      <h3 id={titleId}>{title}</h3>
+      <Heading id={titleId}>{title}</Heading>
       <p>{words.intro(device ?? words.defaultDevice)}</p>
       <ul className="backup-codes">
         {codes.map((code) => (
@@ -59,8 +61,8 @@ export function BackupCodes({ title, codes, device, onDone }: BackupCodesProps) 
           {words.saved}
         </button>
       </div>
-      <p className="visually-hidden" role="status">
-        {copied ? words.copied : ''}
+      <p className={copied === false ? 'error' : 'visually-hidden'} role="status">
+        {copied === true ? words.copied : copied === false ? words.copyFailed : ''}
       </p>
     </section>
   )

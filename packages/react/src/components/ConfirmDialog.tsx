@@ -2,7 +2,7 @@
 // Rendered only while open, so nothing of it is in the page otherwise.
 import { useId, useState, type FormEvent, type ReactNode } from 'react'
 import { useMfaTexts } from '../context.js'
-import { Modal } from './Modal.js'
+import { Modal, type ModalProps } from './Modal.js'
 
 /** What the user typed into a <ConfirmDialog>. */
 export interface ConfirmValues {
@@ -22,13 +22,26 @@ export interface ConfirmDialogProps {
   /** The code field's label, when askCode. */
   codeLabel?: string
   danger?: boolean
+  /** Where the focus goes on closing if the opener is gone (see Modal). */
+  fallbackFocus?: ModalProps['fallbackFocus']
   /** Resolves when done; a rejection's message is shown in the dialog. */
   onConfirm: (values: ConfirmValues) => Promise<void>
   onClose: () => void
 }
 
 /** Asks for the password (and a code) and runs `onConfirm` with them. */
-export function ConfirmDialog({ title, children, confirmLabel, busyLabel, askCode, codeLabel, danger, onConfirm, onClose }: ConfirmDialogProps) {
+export function ConfirmDialog({
+  title,
+  children,
+  confirmLabel,
+  busyLabel,
+  askCode,
+  codeLabel,
+  danger,
+  fallbackFocus,
+  onConfirm,
+  onClose,
+}: ConfirmDialogProps) {
   const texts = useMfaTexts()
   const titleId = useId()
   const [password, setPassword] = useState('')
@@ -49,7 +62,7 @@ export function ConfirmDialog({ title, children, confirmLabel, busyLabel, askCod
   }
 
   return (
-    <Modal labelledBy={titleId} busy={busy} onClose={onClose}>
+    <Modal labelledBy={titleId} busy={busy} onClose={onClose} fallbackFocus={fallbackFocus}>
       <form onSubmit={submit}>
         <h3 id={titleId}>{title}</h3>
         <div className="dialog-body">{children}</div>

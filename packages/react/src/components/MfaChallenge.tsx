@@ -7,6 +7,7 @@ import { errorMessage, webauthnErrorMessage } from '../messages.js'
 import type { MfaMethod, Session, User, VerifyResult } from '../types.js'
 import { getAssertion, isWebAuthnAvailable } from '../webauthn.js'
 import { PushApproval } from './PushApproval.js'
+import { Status } from './Status.js'
 
 /** What <MfaChallenge> takes. */
 export interface MfaChallengeProps {
@@ -200,11 +201,7 @@ export const MfaChallenge = ({ sessionId, availableMethods, onSuccess, onCancel 
               </button>
             )}
           </div>
-          {keyPhase === 'waiting' && (
-            <p className="notice" role="status">
-              {words.touchKey}
-            </p>
-          )}
+          <Status text={keyPhase === 'waiting' ? words.touchKey : ''} />
           {!isWebAuthnAvailable() && <p className="hint">{words.keyUnavailable}</p>}
         </div>
       )}
@@ -261,11 +258,7 @@ export const MfaChallenge = ({ sessionId, availableMethods, onSuccess, onCancel 
         </form>
       )}
 
-      {notice && (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      )}
+      <Status text={notice} />
 
       {error && (
         <div className="error" role="alert">

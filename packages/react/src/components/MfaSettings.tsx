@@ -9,6 +9,7 @@ import { ConfirmDialog } from './ConfirmDialog.js'
 import { MfaSetup, type MfaSetupProps } from './MfaSetup.js'
 import { PushDevices } from './PushDevices.js'
 import { SecurityKeys } from './SecurityKeys.js'
+import { Status } from './Status.js'
 
 /** What <MfaSettings> takes. */
 export interface MfaSettingsProps {
@@ -79,11 +80,7 @@ export const MfaSettings = ({ email, methods, label }: MfaSettingsProps) => {
         </div>
       )}
 
-      {message && (
-        <p className="notice" role="status">
-          {message}
-        </p>
-      )}
+      <Status text={message} />
 
       {dialog === 'regenerate' && (
         <ConfirmDialog

@@ -10,6 +10,7 @@ import type { MfaSetupResult } from '../types.js'
 import { BackupCodes } from './BackupCodes.js'
 import { QrCode } from './QrCode.js'
 import { SecurityKeyRegistration } from './SecurityKeyRegistration.js'
+import { Status } from './Status.js'
 
 /** What <MfaSetup> takes. */
 export interface MfaSetupProps {
@@ -111,6 +112,8 @@ export const MfaSetup = ({ email, methods = allMethods, label, onComplete, onCan
   }
 
   const finished = (codes: string[] | undefined) => {
+    // The secret and QR code are no longer needed once the method is confirmed.
+    setSetupData(null)
     if (codes?.length) {
       setBackupCodes(codes)
       setStep('backup')
@@ -159,8 +162,8 @@ export const MfaSetup = ({ email, methods = allMethods, label, onComplete, onCan
                 <span className="method-icon" aria-hidden="true">
                   {icons[m]}
                 </span>
-                <h3>{words.methods[m].name}</h3>
-                <p>{words.methods[m].description}</p>
+                <strong className="method-name">{words.methods[m].name}</strong>
+                <span className="method-description">{words.methods[m].description}</span>
               </button>
             ))}
           </div>
@@ -236,7 +239,7 @@ export const MfaSetup = ({ email, methods = allMethods, label, onComplete, onCan
             <p>
               {words.codeSentTo} {setupData?.destination ? <strong>{setupData.destination}</strong> : words.codeSentToYour(selectedMethod)}.{' '}
               <button type="button" className="link" onClick={() => void resend()} disabled={loading || resendIn > 0}>
-                {resendIn > 0 ? `${words.resend} (${resendIn} s)` : words.resend}
+                {resendIn > 0 ? words.resendIn(resendIn) : words.resend}
               </button>
             </p>
           )}
@@ -263,16 +266,12 @@ export const MfaSetup = ({ email, methods = allMethods, label, onComplete, onCan
               {texts.common.back}
             </button>
           </div>
-          {notice && (
-            <p className="notice" role="status">
-              {notice}
-            </p>
-          )}
+          <Status text={notice} />
           {attemptsRemaining !== null && attemptsRemaining > 0 && error && <p className="hint">{texts.common.attemptsRemaining(attemptsRemaining)}</p>}
         </form>
       )}
 
-      {step === 'backup' && <BackupCodes title={words.backupTitle} codes={backupCodes} device={words.devices[selectedMethod]} onDone={onComplete} />}
+      {step === 'backup' && <BackupCodes heading="h2" title={words.backupTitle} codes={backupCodes} device={words.devices[selectedMethod]} onDone={onComplete} />}
 
       {error && (
         <div className="error" role="alert">

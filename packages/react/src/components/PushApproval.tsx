@@ -4,8 +4,10 @@ import { useEffect, useRef, useState } from 'react'
 import { retryAfterOf } from '../client.js'
 import { useMfaClient, useMfaTexts } from '../context.js'
 import { useCountdown } from '../hooks/useCountdown.js'
+import { useLatest } from '../hooks/useLatest.js'
 import { errorMessage } from '../messages.js'
 import type { PushChallenge, Session, User } from '../types.js'
+import { Status } from './Status.js'
 
 /** What <PushApproval> takes. */
 export interface PushApprovalProps {
@@ -36,6 +38,7 @@ export const PushApproval = ({ sessionId, onSuccess, onOtherMethod, pollInterval
   const done = useRef(onSuccess)
   done.current = onSuccess
   const waiting = useRef<HTMLDivElement>(null)
+  const latest = useLatest(texts)
 
   // The waiting block takes the focus from the button it replaces.
   useEffect(() => {
@@ -63,8 +66,8 @@ export const PushApproval = ({ sessionId, onSuccess, onOtherMethod, pollInterval
           done.current(status.user, status.session)
           return
         }
-        const outcome = status.status in words.outcomes ? words.outcomes[status.status as keyof typeof words.outcomes] : undefined
-        setError(outcome ?? words.notApproved)
+        const { outcomes, notApproved } = latest.current.push
+        setError(Object.hasOwn(outcomes, status.status) ? outcomes[status.status as keyof typeof outcomes] : notApproved)
       } catch (err) {
         if (stopped) return
         // A dropped request is tried again before the page gives up (the phone may already
@@ -75,7 +78,7 @@ export const PushApproval = ({ sessionId, onSuccess, onOtherMethod, pollInterval
         }
         setChallenge(null)
         setExpiresAt(null)
-        setError(errorMessage(err, words.readFailed, texts))
+        setError(errorMessage(err, latest.current.push.readFailed, latest.current))
       }
     }
     timer = setTimeout(() => void poll(), pollInterval)
@@ -83,7 +86,7 @@ export const PushApproval = ({ sessionId, onSuccess, onOtherMethod, pollInterval
       stopped = true
       if (timer) clearTimeout(timer)
     }
-  }, [api, challenge, sessionId, pollInterval, texts, words])
+  }, [api, challenge, sessionId, pollInterval, latest])
 
   const send = async () => {
     try {
@@ -109,10 +112,6 @@ export const PushApproval = ({ sessionId, onSuccess, onOtherMethod, pollInterval
           <p className="push-number" aria-hidden="true">
             {challenge.number}
           </p>
-          {/* Announced once: the number digit by digit, then that the page waits. */}
-          <p className="visually-hidden" role="status">
-            {words.announce(challenge.number)}
-          </p>
           <p className="notice">{words.waiting(left)}</p>
           {challenge.delivered === 0 && <p className="hint">{words.noNotification}</p>}
         </div>
@@ -124,6 +123,8 @@ export const PushApproval = ({ sessionId, onSuccess, onOtherMethod, pollInterval
           </button>
         </div>
       )}
+      {/* Announced once: the number digit by digit, then that the page waits. */}
+      <Status className="visually-hidden" text={challenge ? words.announce(challenge.number) : ''} />
       {error && (
         <div className="error" role="alert">
           {error}

@@ -1,6 +1,6 @@
 // Settings → Security: the phones enrolled for push approvals (name, platform, last used), and
 // removing one.
-import { useId, useState } from 'react'
+import { useId, useRef, useState } from 'react'
 import { useMfaClient, useMfaTexts } from '../context.js'
 import { dialogError } from '../messages.js'
 import type { MfaMethod, PushDevice } from '../types.js'
@@ -21,12 +21,15 @@ export function PushDevices({ devices, methods, onChanged }: PushDevicesProps) {
   const words = texts.pushDevices
   const titleId = useId()
   const [removing, setRemoving] = useState<PushDevice | null>(null)
+  const heading = useRef<HTMLHeadingElement>(null)
   const lastFactor = devices.length === 1 && !methods.some((m) => m !== 'push' && m !== 'backup')
   const date = texts.common.dateTime
 
   return (
     <section className="plinto-mfa security-keys push-devices" aria-labelledby={titleId}>
-      <h3 id={titleId}>{words.title}</h3>
+      <h3 id={titleId} ref={heading} tabIndex={-1}>
+        {words.title}
+      </h3>
       <ul className="key-list">
         {devices.map((device) => (
           <li key={device.id} className="key-item">
@@ -36,7 +39,7 @@ export function PushDevices({ devices, methods, onChanged }: PushDevicesProps) {
             <div className="key-details">
               <span>
                 <strong className="key-name">{device.name}</strong>
-                <span className="key-type">{words.platforms[device.platform] ?? device.platform}</span>
+                <span className="key-type">{Object.hasOwn(words.platforms, device.platform) ? words.platforms[device.platform] : device.platform}</span>
                 {device.suspended && <span className="key-type warn">{words.paused}</span>}
               </span>
               <span className="hint">
@@ -62,6 +65,7 @@ export function PushDevices({ devices, methods, onChanged }: PushDevicesProps) {
           askCode={lastFactor}
           codeLabel={texts.dialog.backupCodeLabel}
           danger
+          fallbackFocus={heading}
           onClose={() => setRemoving(null)}
           onConfirm={async ({ password, confirmationCode }) => {
             try {

@@ -26,6 +26,11 @@ export function QrCode({ dataUrl, size = 208, label }: QrCodeProps) {
     canvas.width = size * ratio
     canvas.height = size * ratio
     setState('loading')
+    // Only an image the server drew (a data URL), never an address to fetch.
+    if (!/^data:image\/(svg\+xml|png)[;,]/.test(dataUrl)) {
+      setState('failed')
+      return
+    }
     const image = new Image()
     image.onload = () => {
       const context = canvas.getContext('2d')
@@ -47,7 +52,7 @@ export function QrCode({ dataUrl, size = 208, label }: QrCodeProps) {
   }, [dataUrl, size])
 
   return (
-    <div className="qr-code">
+    <div className="plinto-mfa qr-code">
       <canvas ref={canvasRef} role="img" aria-label={label} data-state={state} style={{ width: size, height: size }} />
       {state === 'failed' && <p className="hint">{texts.qrCode.failed}</p>}
     </div>

@@ -1,11 +1,13 @@
 // Registers a security key (USB/NFC) or a passkey on this device: the kind, a name, then the
 // browser's prompt to touch the key or unlock the device.
 import { useId, useState, type FormEvent } from 'react'
+import { ApiError } from '../client.js'
 import { useMfaClient, useMfaTexts } from '../context.js'
 import { errorMessage, webauthnErrorMessage } from '../messages.js'
 import type { KeyRegistrationResult, KeyType } from '../types.js'
 import { createCredential, isWebAuthnAvailable } from '../webauthn.js'
 import { MAX_KEY_NAME } from './RenameKeyDialog.js'
+import { Status } from './Status.js'
 
 /** What <SecurityKeyRegistration> takes. */
 export interface SecurityKeyRegistrationProps {
@@ -42,8 +44,8 @@ export function SecurityKeyRegistration({ heading: Heading = 'h2', onRegistered,
   const registrationError = (err: unknown): string => {
     const browser = webauthnErrorMessage(err, 'register', texts)
     if (browser) return browser
-    const message = errorMessage(err, words.failed, texts)
-    return /^(invalid code|mfa_invalid_code)/i.test(message) ? words.refused : message
+    if (err instanceof ApiError && err.code === 'mfa_invalid_code') return words.refused
+    return errorMessage(err, words.failed, texts)
   }
 
   const register = async (event: FormEvent) => {
@@ -116,15 +118,11 @@ export function SecurityKeyRegistration({ heading: Heading = 'h2', onRegistered,
           required
           autoFocus
         />
-        <small id={hintId} className="hint">
-          {words.nameHint}
-        </small>
       </label>
-      {phase === 'waiting' && (
-        <p className="notice" role="status">
-          {words.kinds[kind].waiting}
-        </p>
-      )}
+      <p id={hintId} className="hint field-hint">
+        {words.nameHint}
+      </p>
+      <Status text={phase === 'waiting' ? words.kinds[kind].waiting : ''} />
       <div className="actions">
         <button type="submit" className="primary" disabled={busy || !available}>
           {phase === 'idle' ? words.kinds[kind].submit : busyLabel}

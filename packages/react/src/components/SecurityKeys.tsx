@@ -1,6 +1,7 @@
 // Settings → Security: the user's security keys and passkeys, adding, renaming and removing one.
-import { useCallback, useEffect, useId, useState } from 'react'
+import { useCallback, useEffect, useId, useRef, useState } from 'react'
 import { useMfaClient, useMfaTexts } from '../context.js'
+import { useLatest } from '../hooks/useLatest.js'
 import { dialogError, errorMessage } from '../messages.js'
 import type { MfaMethod, SecurityKey } from '../types.js'
 import { ConfirmDialog } from './ConfirmDialog.js'
@@ -28,15 +29,17 @@ export function SecurityKeys({ methods, onChanged }: SecurityKeysProps) {
   const [adding, setAdding] = useState(false)
   const [removing, setRemoving] = useState<SecurityKey | null>(null)
   const [renaming, setRenaming] = useState<SecurityKey | null>(null)
+  const heading = useRef<HTMLHeadingElement>(null)
+  const latest = useLatest(texts)
 
   const load = useCallback(async () => {
     try {
       setError('')
       setKeys(await api.auth.webauthn.list())
     } catch (err) {
-      setError(errorMessage(err, words.loadFailed, texts))
+      setError(errorMessage(err, latest.current.keys.loadFailed, latest.current))
     }
-  }, [api, texts, words])
+  }, [api, latest])
 
   useEffect(() => {
     void load()
@@ -48,7 +51,9 @@ export function SecurityKeys({ methods, onChanged }: SecurityKeysProps) {
 
   return (
     <section className="plinto-mfa security-keys" aria-labelledby={titleId}>
-      <h3 id={titleId}>{words.title}</h3>
+      <h3 id={titleId} ref={heading} tabIndex={-1}>
+        {words.title}
+      </h3>
 
       {error && (
         <div className="error" role="alert">
@@ -135,6 +140,7 @@ export function SecurityKeys({ methods, onChanged }: SecurityKeysProps) {
           askCode={lastFactor}
           codeLabel={texts.dialog.backupCodeLabel}
           danger
+          fallbackFocus={heading}
           onClose={() => setRemoving(null)}
           onConfirm={async ({ password, confirmationCode }) => {
             try {

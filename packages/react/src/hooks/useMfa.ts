@@ -1,6 +1,7 @@
 // The guide's useMfa hook: the signed-in user's MFA status, and the calls that change it.
 import { useCallback, useEffect, useState } from 'react'
 import { useMfaClient, useMfaTexts } from '../context.js'
+import { useLatest } from './useLatest.js'
 import { errorMessage } from '../messages.js'
 import type { MfaMethod, MfaSetupResult, PushDevice, VerifyResult } from '../types.js'
 
@@ -28,7 +29,8 @@ export interface MfaHookReturn {
 /** The guide's hook: loads the status on mount; each call refreshes it after a change. */
 export const useMfa = (): MfaHookReturn => {
   const api = useMfaClient()
-  const texts = useMfaTexts()
+  // Read through a ref: a new texts object must not reload the status.
+  const texts = useLatest(useMfaTexts())
   const [mfaState, setMfaState] = useState<MfaState | null>(null)
   const [loading, setLoading] = useState(true)
   const [error, setError] = useState<string | null>(null)
@@ -46,7 +48,7 @@ export const useMfa = (): MfaHookReturn => {
         pushDevices: status.pushDevices ?? [],
       })
     } catch (err) {
-      setError(errorMessage(err, texts.settings.loadFailed, texts))
+      setError(errorMessage(err, texts.current.settings.loadFailed, texts.current))
     } finally {
       setLoading(false)
     }
@@ -62,7 +64,7 @@ export const useMfa = (): MfaHookReturn => {
         setError(null)
         return await api.auth.enableMFA({ method, ...options })
       } catch (err) {
-        setError(errorMessage(err, texts.common.failed, texts))
+        setError(errorMessage(err, texts.current.common.failed, texts.current))
         throw err
       }
     },
@@ -74,7 +76,7 @@ export const useMfa = (): MfaHookReturn => {
       setError(null)
       return await api.auth.verifyMFA({ sessionId, method, code })
     } catch (err) {
-      setError(errorMessage(err, texts.common.failed, texts))
+      setError(errorMessage(err, texts.current.common.failed, texts.current))
       throw err
     }
   }, [api, texts])
@@ -86,7 +88,7 @@ export const useMfa = (): MfaHookReturn => {
         await api.auth.disableMFA({ password, confirmationCode })
         await loadMfaStatus()
       } catch (err) {
-        setError(errorMessage(err, texts.common.failed, texts))
+        setError(errorMessage(err, texts.current.common.failed, texts.current))
         throw err
       }
     },
@@ -101,7 +103,7 @@ export const useMfa = (): MfaHookReturn => {
         await loadMfaStatus()
         return result.codes
       } catch (err) {
-        setError(errorMessage(err, texts.common.failed, texts))
+        setError(errorMessage(err, texts.current.common.failed, texts.current))
         throw err
       }
     },
