@@ -101,7 +101,8 @@ pub(super) struct Signal {
     background: AtomicU64,
     /// Catch-up passes run by committing connections.
     catch_ups: AtomicU64,
-    /// Full checkpoints a committing connection ran itself.
+    /// Checkpoints a committing connection ran itself past [`INLINE_PAGES`] (not counting
+    /// those refused because the thread's pass was running).
     inline: AtomicU64,
 }
 
@@ -133,17 +134,23 @@ pub(super) fn install_hook(
     // The hook runs after the commit: an error it returned would report a committed
     // transaction as failed, so a checkpoint that cannot run now (another connection is
     // checkpointing) is left to the next commit.
+    //
+    // The catch-up comes first, even past INLINE_PAGES: a log that grew while the thread's
+    // passes ran (a busy machine) is the thread's work finished, not a whole checkpoint. A
+    // checkpoint of the committer's own past INLINE_PAGES counts only when it ran: while the
+    // thread's pass holds the checkpoint lock it is refused at once (SQLITE_BUSY), at no cost.
     conn.wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, pages| {
         let phase = &signal.phase;
-        if pages >= INLINE_PAGES {
-            signal.inline.fetch_add(1, Ordering::Relaxed);
-            let _ = wal.checkpoint();
-        } else if phase
+        if phase
             .compare_exchange(CATCH_UP, IDLE, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
         {
             signal.catch_ups.fetch_add(1, Ordering::Relaxed);
             let _ = wal.checkpoint();
+        } else if pages >= INLINE_PAGES {
+            if wal.checkpoint().is_ok() {
+                signal.inline.fetch_add(1, Ordering::Relaxed);
+            }
         } else if pages >= WAKE_PAGES {
             let _ = phase.compare_exchange(IDLE, RUNNING, Ordering::AcqRel, Ordering::Acquire);
         }
