@@ -5,6 +5,10 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     environment: 'jsdom',
+    // One jsdom per worker thread, shared by its files (each test cleans up after itself):
+    // a third of the time of a fresh environment per file.
+    pool: 'threads',
+    isolate: false,
     globalSetup: ['test/server.ts'],
     setupFiles: ['test/setup.ts'],
     include: ['test/**/*.test.{ts,tsx}'],
