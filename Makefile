@@ -57,10 +57,11 @@ test: deps ## Everything CI runs (one PostgreSQL server for the whole run)
 	$(WITH_PG) $(MAKE) --no-print-directory test-stages
 
 # The bindings generator's long build needs no test of ours: it starts in the background, at
-# the lowest priority, once lint is done, and runs on what the later stages leave idle (test
-# runs, the Node, browser and LTS tests mostly run one process at a time or wait); in its own
-# target dir, so no other cargo waits for it. check-bindings' cargo waits for it (its lock).
-test-stages: deps lint bindgen-background test-rust build-node test-node test-node-lts test-react-package e2e-deps build-react test-e2e check-bindings test-kotlin test-python test-cross
+# the lowest priority, once the Node package is built (not during the Rust tests, some of which
+# compare timings), and runs on the core the Node, browser and LTS tests leave idle (they
+# mostly run one process at a time, or wait on the browser); in its own target dir, so no other
+# cargo waits for it. check-bindings' cargo waits for it (its lock).
+test-stages: deps lint test-rust build-node bindgen-background test-node test-node-lts test-react-package e2e-deps build-react test-e2e check-bindings test-kotlin test-python test-cross
 
 demo: build-node build-react ## The Express example on http://localhost:3000 with ./plinto.db
 	node examples/express/server.js

@@ -1267,12 +1267,15 @@ fn unknown_emails_cost_what_stored_hashes_cost_and_weak_hashes_are_upgraded() {
     engine
         .configure(&json!({"password": {"memoryKib": 8192, "iterations": 3}}))
         .unwrap();
-    let expensive = timed(|| {
-        plinto_mfa_core::password::hash(engine.config().password, "x-probe-password").unwrap();
-    });
+    // Each figure is the fastest of five runs, so that a busy machine (the other tests of this
+    // file run beside it) slows none of them for good.
+    let mut expensive = std::time::Duration::MAX;
     let mut unknown = std::time::Duration::MAX;
     let mut known = std::time::Duration::MAX;
-    for i in 0..3 {
+    for i in 0..5 {
+        expensive = expensive.min(timed(|| {
+            plinto_mfa_core::password::hash(engine.config().password, "x-probe-password").unwrap();
+        }));
         unknown = unknown.min(timed(|| {
             let _ = engine.sign_in(&format!("unknown{i}@example.com"), PASSWORD, &ctx());
         }));
@@ -1280,9 +1283,10 @@ fn unknown_emails_cost_what_stored_hashes_cost_and_weak_hashes_are_upgraded() {
             let _ = engine.sign_in("known@example.com", "Wrong-Password-x", &ctx());
         }));
     }
-    // An unknown email is answered at the stored hash's cost, far below the new cost.
+    // An unknown email is answered at the stored hash's cost, far below the new cost (which is
+    // 384 times the work: an answer at the new cost could not come in under half of it).
     assert!(
-        unknown * 4 < expensive && unknown < known * 5 + std::time::Duration::from_millis(20),
+        unknown * 2 < expensive && unknown < known * 5 + std::time::Duration::from_millis(20),
         "unknown {unknown:?}, known {known:?}, current cost {expensive:?}"
     );
     // The next correct sign-in re-hashes with the current parameters.
