@@ -18,7 +18,7 @@ export { Status, type StatusProps } from './components/Status.js'
 export { useCountdown } from './hooks/useCountdown.js'
 export { useMfa, type MfaHookReturn, type MfaState } from './hooks/useMfa.js'
 export { dialogError, errorMessage, webauthnErrorMessage } from './messages.js'
-export { defaultTexts, mergeTexts, type MfaTextOverrides, type MfaTexts, type SetupMethod } from './texts.js'
+export { defaultTexts, mergeTexts, type DeepPartial, type MfaTextOverrides, type MfaTexts, type SetupMethod } from './texts.js'
 export type * from './types.js'
 export {
   createCredential,

@@ -508,14 +508,24 @@ export const defaultTexts: MfaTexts = {
   },
 }
 
-/** Overrides for some of the words: any group, any of its keys. */
-export type MfaTextOverrides = { [G in keyof MfaTexts]?: Partial<MfaTexts[G]> }
+/** `T` with every key optional, at every depth; functions are replaced whole. */
+export type DeepPartial<T> = T extends (...args: never[]) => unknown ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T
 
-/** The default words with `overrides` laid over them, group by group. */
+/** Overrides for some of the words, at any depth: `{ setup: { methods: { totp: { name } } } }`. */
+export type MfaTextOverrides = DeepPartial<MfaTexts>
+
+const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** `base` with `overrides` laid over it: plain objects are merged key by key, anything else
+ * (a string, a function) replaces the default. */
+function merge(base: unknown, overrides: unknown): unknown {
+  if (!isPlain(base) || !isPlain(overrides)) return overrides === undefined ? base : overrides
+  const merged: Record<string, unknown> = { ...base }
+  for (const [key, value] of Object.entries(overrides)) merged[key] = merge(base[key], value)
+  return merged
+}
+
+/** The default words with `overrides` laid over them. */
 export function mergeTexts(overrides: MfaTextOverrides = {}, base: MfaTexts = defaultTexts): MfaTexts {
-  const merged = { ...base } as Record<keyof MfaTexts, unknown>
-  for (const group of Object.keys(overrides) as (keyof MfaTexts)[]) {
-    merged[group] = { ...base[group], ...overrides[group] }
-  }
-  return merged as MfaTexts
+  return merge(base, overrides) as MfaTexts
 }

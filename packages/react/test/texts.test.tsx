@@ -6,7 +6,7 @@ import { browserClient, expectAccessible, PASSWORD, renderWith, userWithTotp } f
 
 const french: MfaTextOverrides = {
   common: { cancel: 'Annuler', verify: 'Vérifier', attemptsRemaining: (n) => `${n} essai${n === 1 ? '' : 's'} restant${n === 1 ? '' : 's'}` },
-  setup: { chooseTitle: 'Choisissez une méthode', methods: { ...defaultTexts.setup.methods, totp: { name: 'Application', description: 'Google Authenticator, Authy…' } } },
+  setup: { chooseTitle: 'Choisissez une méthode', methods: { totp: { name: 'Application' } } },
   challenge: { title: 'Double authentification', invalid: 'Code invalide', totpCodeLabel: "Code de l'application" },
 }
 
@@ -17,8 +17,12 @@ describe('texts', () => {
     expect(texts.common.back).toBe('Back')
     expect(texts.setup.chooseTitle).toBe('Choisissez une méthode')
     expect(texts.setup.continue).toBe('Continue')
-    expect(texts.keys).toBe(defaultTexts.keys)
+    expect(texts.keys).toEqual(defaultTexts.keys)
     expect(defaultTexts.common.cancel).toBe('Cancel')
+    // At any depth: one method's name, its description and the other methods kept.
+    expect(texts.setup.methods.totp).toEqual({ name: 'Application', description: defaultTexts.setup.methods.totp.description })
+    expect(texts.setup.methods.sms).toEqual(defaultTexts.setup.methods.sms)
+    expect(texts.common.attemptsRemaining(2)).toBe('2 essais restants')
   })
 
   it('shows the words of the provider in every component below it', async () => {
