@@ -1,8 +1,8 @@
 // The guide's MfaChallenge: the second step of sign-in, with a code, a security key or a push.
-import { useEffect, useState, type FormEvent } from 'react'
+import { useState, type FormEvent } from 'react'
 import { ApiError, retryAfterOf } from '../client.js'
 import { useMfaClient, useMfaTexts } from '../context.js'
-import { useCountdown } from '../hooks/useCountdown.js'
+import { useCodeCheck } from '../hooks/useCodeCheck.js'
 import { errorMessage, webauthnErrorMessage } from '../messages.js'
 import type { MfaMethod, Session, User, VerifyResult } from '../types.js'
 import { getAssertion, isWebAuthnAvailable } from '../webauthn.js'
@@ -44,20 +44,7 @@ export const MfaChallenge = ({ sessionId, availableMethods, onSuccess, onCancel 
   const [loading, setLoading] = useState(false)
   const [error, setError] = useState('')
   const [notice, setNotice] = useState('')
-  const [attemptsRemaining, setAttemptsRemaining] = useState<number | null>(null)
-  const [lockedUntil, setLockedUntil] = useState<number | null>(null)
-  const [resendAt, setResendAt] = useState<number | null>(null)
-  const resendIn = useCountdown(resendAt)
-
-  useEffect(() => {
-    if (lockedUntil === null) return
-    const timer = setTimeout(() => {
-      setLockedUntil(null)
-      setError('')
-      setAttemptsRemaining(null)
-    }, Math.max(0, lockedUntil - Date.now()))
-    return () => clearTimeout(timer)
-  }, [lockedUntil])
+  const { attemptsRemaining, setAttemptsRemaining, locked, lockFor, resendIn, resendAfter } = useCodeCheck(() => setError(''))
 
   const chooseMethod = (method: CodeMethod) => {
     setSelectedMethod(method)
@@ -70,8 +57,7 @@ export const MfaChallenge = ({ sessionId, availableMethods, onSuccess, onCancel 
   const refused = (result: Extract<VerifyResult, { success: false }>, wrong: string) => {
     if (result.rateLimited) {
       const wait = result.retryAfter ?? 900
-      setAttemptsRemaining(0)
-      setLockedUntil(Date.now() + wait * 1000)
+      lockFor(wait)
       setError(words.locked(texts.common.minutes(wait)))
     } else {
       setAttemptsRemaining(result.attemptsRemaining ?? null)
@@ -139,7 +125,7 @@ export const MfaChallenge = ({ sessionId, availableMethods, onSuccess, onCancel 
     } catch (err) {
       const wait = retryAfterOf(err)
       if (wait) {
-        setResendAt(Date.now() + wait * 1000)
+        resendAfter(wait)
         setNotice(texts.common.resendIn(wait))
       } else {
         setError(errorMessage(err, words.sendFailed, texts))
@@ -147,7 +133,6 @@ export const MfaChallenge = ({ sessionId, availableMethods, onSuccess, onCancel 
     }
   }
 
-  const locked = lockedUntil !== null
   const backup = selectedMethod === 'backup'
   const keyBusy = keyPhase !== 'idle'
   const lead = !hasKey ? words.leadCode : showCodeForm ? words.leadKeyOrCode : words.leadKey

@@ -1,9 +1,9 @@
 // The guide's MfaSetup: choose a method, start it, confirm with a first code (or register a
 // security key), save backup codes.
-import { useEffect, useState, type FormEvent } from 'react'
+import { useState, type FormEvent } from 'react'
 import { retryAfterOf } from '../client.js'
 import { useMfaClient, useMfaTexts } from '../context.js'
-import { useCountdown } from '../hooks/useCountdown.js'
+import { useCodeCheck } from '../hooks/useCodeCheck.js'
 import { errorMessage } from '../messages.js'
 import type { SetupMethod } from '../texts.js'
 import type { MfaSetupResult } from '../types.js'
@@ -44,20 +44,7 @@ export const MfaSetup = ({ email, methods = allMethods, label, onComplete, onCan
   const [loading, setLoading] = useState(false)
   const [error, setError] = useState('')
   const [notice, setNotice] = useState('')
-  const [attemptsRemaining, setAttemptsRemaining] = useState<number | null>(null)
-  const [lockedUntil, setLockedUntil] = useState<number | null>(null)
-  const [resendAt, setResendAt] = useState<number | null>(null)
-  const resendIn = useCountdown(resendAt)
-
-  // Re-enable Verify when a lockout ends.
-  useEffect(() => {
-    if (lockedUntil === null) return
-    const timer = setTimeout(() => {
-      setLockedUntil(null)
-      setError('')
-    }, Math.max(0, lockedUntil - Date.now()))
-    return () => clearTimeout(timer)
-  }, [lockedUntil])
+  const { attemptsRemaining, setAttemptsRemaining, locked, lockFor, resendIn, resendAfter } = useCodeCheck(() => setError(''))
 
   const handleMethodSelect = (id: SetupMethod) => {
     setSelectedMethod(id)
@@ -101,7 +88,7 @@ export const MfaSetup = ({ email, methods = allMethods, label, onComplete, onCan
     } catch (err) {
       const wait = retryAfterOf(err)
       if (wait) {
-        setResendAt(Date.now() + wait * 1000)
+        resendAfter(wait)
         setNotice(texts.common.resendIn(wait))
       } else {
         setError(errorMessage(err, words.resendFailed, texts))
@@ -133,8 +120,7 @@ export const MfaSetup = ({ email, methods = allMethods, label, onComplete, onCan
         finished(result.backupCodes)
       } else if (result.rateLimited) {
         const wait = result.retryAfter ?? 900
-        setAttemptsRemaining(0)
-        setLockedUntil(Date.now() + wait * 1000)
+        lockFor(wait)
         setError(words.tooManyAttempts(texts.common.minutes(wait)))
       } else {
         setAttemptsRemaining(result.attemptsRemaining ?? null)
@@ -148,7 +134,6 @@ export const MfaSetup = ({ email, methods = allMethods, label, onComplete, onCan
     }
   }
 
-  const locked = lockedUntil !== null
   const sent = selectedMethod === 'sms' || selectedMethod === 'email'
 
   return (
