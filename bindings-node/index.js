@@ -161,7 +161,8 @@ function createPlinto(options = {}) {
     } catch (err) {
       return Promise.reject(err)
     }
-    return engine.call(op, json).then(unwrap)
+    // A string when the core ran the operation at once, otherwise a promise of one.
+    return Promise.resolve(engine.call(op, json)).then(unwrap)
   }
   const { auth, mfa } = engineOperations(call)
   /** @type {import('./index').PlintoAuth} */

@@ -17,10 +17,13 @@ export declare class NativeEngine {
    */
   constructor(optionsJson: string)
   /**
-   * Runs operation `op` off the JS thread. Resolves with a JSON envelope:
-   * `{"ok": result}` or `{"error": {code, message, reason, field?, retryAfter?}}`.
+   * Runs operation `op`: on the JS thread when the core can finish it there without
+   * waiting (a brief operation on a free database, see `ops::dispatch_now`), answering
+   * the JSON envelope itself, otherwise on the libuv thread pool, answering a promise of
+   * it. The envelope is `{"ok": result}` or
+   * `{"error": {code, message, reason, field?, retryAfter?}}`.
    */
-  call(op: string, argsJson: string): Promise<string>
+  call(op: string, argsJson: string): string | Promise<string>
   /** The same as `call`, on the calling thread (for quick operations that touch no database). */
   callSync(op: string, argsJson: string): string
   /**

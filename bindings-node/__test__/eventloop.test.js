@@ -1,6 +1,8 @@
 // @ts-check
-// argon2 and SQLite run on the libuv pool: the event loop keeps turning while 8 sign-ins hash
-// passwords with the default (OWASP) argon2id cost.
+// argon2 and anything that waits run on the libuv pool: the event loop keeps turning while 8
+// sign-ins hash passwords with the default (OWASP) argon2id cost. A brief operation the core
+// can finish at once (a verification at durability normal on a free database) runs on the JS
+// thread, cheaper than the hop to the pool and back.
 'use strict'
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
@@ -33,4 +35,36 @@ test('the event loop keeps turning during 8 concurrent sign-ins', async () => {
   // makes hashes slower than 20 ms.
   const limitMs = Math.max(10, elapsedMs / 8 / 2)
   assert.ok(maxMs < limitMs, `event-loop delay ${maxMs} ms (limit ${limitMs.toFixed(1)} ms)`)
+})
+
+test('at durability normal a verification runs on the JS thread; at full, and for a notification, on the pool', async () => {
+  const { NativeEngine } = require('../native.js')
+  const { authenticator } = require('otplib')
+  const dir = mkdtempSync(join(tmpdir(), 'plinto-now-'))
+  const fast = { password: { memoryKib: 64, iterations: 1 } }
+  /** @type {string[]} */
+  const notified = []
+  const options = { database: join(dir, 'now.db'), secretKey: '44'.repeat(32), ...fast }
+  const plinto = createPlinto({ ...options, storage: { durability: 'normal' }, notifier: async (n) => { notified.push(n.kind) } })
+  const { user } = await plinto.auth.signUp({ email: 'now@example.com', password: 'TestPassword123!' })
+  const setup = await plinto.auth.enableMFA({ userId: user.id, method: 'totp' })
+  const secret = setup.secret ?? ''
+  const next = authenticator.clone({ epoch: Date.now() + 30_000 }).generate(secret)
+  assert.equal((await plinto.auth.verifyMFA({ userId: user.id, method: 'totp', code: authenticator.generate(secret) })).success, true)
+
+  const args = JSON.stringify({ userId: user.id, method: 'totp', code: next })
+  const normal = new NativeEngine(JSON.stringify({ ...options, storage: { durability: 'normal' } }))
+  const answered = normal.call('verify_mfa', args)
+  assert.equal(typeof answered, 'string', 'answered at once, without the pool')
+  assert.equal(JSON.parse(/** @type {string} */ (answered)).ok.success, true)
+
+  // The replay notifies: the core hands it to the pool, where the notifier is called.
+  const replay = await plinto.auth.verifyMFA({ userId: user.id, method: 'totp', code: next })
+  assert.equal(replay.success, false)
+  assert.deepEqual(notified, ['factor_added', 'totp_reuse'])
+
+  const full = new NativeEngine(JSON.stringify({ ...options, storage: { durability: 'full' } }))
+  const later = full.call('verify_mfa', args)
+  assert.ok(later instanceof Promise, 'a flush to disk waits on the pool')
+  assert.equal(JSON.parse(await later).ok.success, false)
 })

@@ -10,7 +10,7 @@ mod error;
 mod hooks;
 mod tasks;
 
-use napi::bindgen_prelude::{AsyncTask, Unknown};
+use napi::bindgen_prelude::{AsyncTask, Either, Unknown};
 use napi_derive::napi;
 use plinto_mfa_core::delivery::CodeSender;
 use plinto_mfa_core::notify::Notifier;
@@ -43,11 +43,18 @@ impl NativeEngine {
         }
     }
 
-    /// Runs operation `op` off the JS thread. Resolves with a JSON envelope:
-    /// `{"ok": result}` or `{"error": {code, message, reason, field?, retryAfter?}}`.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn call(&self, op: String, args_json: String) -> AsyncTask<Call> {
-        AsyncTask::new(Call::new(self.inner.clone(), op, args_json))
+    /// Runs operation `op`: on the JS thread when the core can finish it there without
+    /// waiting (a brief operation on a free database, see `ops::dispatch_now`), answering
+    /// the JSON envelope itself, otherwise on the libuv thread pool, answering a promise of
+    /// it. The envelope is `{"ok": result}` or
+    /// `{"error": {code, message, reason, field?, retryAfter?}}`.
+    #[napi(ts_return_type = "string | Promise<string>")]
+    pub fn call(&self, op: String, args_json: String) -> Either<String, AsyncTask<Call>> {
+        let call = Call::new(self.inner.clone(), op, args_json);
+        match call.run_now() {
+            Some(envelope) => Either::A(envelope),
+            None => Either::B(AsyncTask::new(call)),
+        }
     }
 
     /// The same as `call`, on the calling thread (for quick operations that touch no database).

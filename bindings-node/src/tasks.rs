@@ -18,6 +18,19 @@ impl Call {
         Self { engine, op, args }
     }
 
+    /// Runs the operation on the calling thread if the core can finish it there without
+    /// waiting (`ops::dispatch_now`); `None` when it is to run on the pool.
+    pub fn run_now(&self) -> Option<String> {
+        if !ops::may_run_now(&self.op) {
+            return None;
+        }
+        let out = error::guard(|| {
+            let args = error::parse_json("options", &self.args)?;
+            Ok(ops::dispatch_now(&self.engine, &self.op, &args))
+        });
+        out.transpose().map(|r| error::envelope(r.and_then(|r| r)))
+    }
+
     /// Runs the operation and returns the JSON envelope.
     pub fn run(&self) -> String {
         error::envelope(error::guard(|| {

@@ -71,6 +71,25 @@ impl NativeEngine {
         .into_py()
     }
 
+    /// Runs operation `op` as `call` does if the engine can finish it without waiting (a
+    /// brief operation on a free database: an event loop's thread calls this first); None
+    /// when it would wait, and nothing was done: run it with `call` in a worker thread.
+    fn call_now(&self, py: Python<'_>, op: String, args_json: String) -> PyResult<Option<String>> {
+        if !ops::may_run_now(&op) {
+            return Ok(None);
+        }
+        let engine = &self.engine;
+        py.detach(move || {
+            guarded(|| {
+                let args = parse("arguments", &args_json)?;
+                ops::dispatch_now(engine, &op, &args)
+                    .map(|out| out.and_then(|v| json_text(&v)))
+                    .transpose()
+            })
+        })
+        .into_py()
+    }
+
     /// Registers `deliver(payload_json)` as the sender of `channel` (`sms`, `email` or `push`), or
     /// with None removes it: called with `{destination, message, meta}`, it answers None
     /// (sent) or the JSON of `{reason, rejected}`. The engine applies the timeout, voids the

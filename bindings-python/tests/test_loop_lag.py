@@ -111,3 +111,46 @@ def test_loop_lag_while_eight_sign_ins_hash(
     assert blocked[0] > limit
     # Noise from other load on a small machine is retried up to three times.
     assert best < limit, f"max loop lag {best * 1000:.2f} ms (limit {limit * 1000:.1f} ms)"
+
+
+def test_a_brief_operation_runs_at_once_and_one_that_would_wait_in_a_thread(
+    tmp_path: Path,
+) -> None:
+    """At durability ``normal`` a verification on a free database runs on the loop's thread
+    (``call_now`` answers it); a replay, which notifies the user, and anything at ``full``
+    go to a worker thread, with the results they always have."""
+    from conftest import enroll, new_client
+
+    notes: List[str] = []
+
+    async def notify(n: plinto.Notification) -> None:
+        notes.append(n.kind)
+
+    client = new_client(tmp_path, sqlite=True, storage={"durability": "normal"}, notifier=notify)
+    user = enroll(client.auth_sync)
+    code = user.totp.at(user.t0 + 30)
+    args = '{"userId": "%s", "method": "totp", "code": "%s"}' % (user.user_id, code)
+    engine = client._native_engine()
+    assert engine.call_now("sign_in", '{"email": "x@example.com", "password": "y"}') is None
+
+    async def verify() -> plinto.VerifyMfaResult:
+        return await client.auth.verify_mfa("totp", code, user_id=user.user_id)
+
+    first = engine.call_now("verify_mfa", args)
+    assert first is not None and '"success":true' in first
+    # The same code again: a replay, refused at once for its notification, then counted on
+    # a worker thread, where the notifier hears of it.
+    assert engine.call_now("verify_mfa", args) is None
+    replay = asyncio.run(verify())
+    assert replay.success is False
+    assert notes == ["factor_added", "totp_reuse"]
+
+    (tmp_path / "full").mkdir()
+    full = new_client(tmp_path / "full", sqlite=True)
+    other = enroll(full.auth_sync)
+    later = other.totp.at(other.t0 + 30)
+    full_args = '{"userId": "%s", "method": "totp", "code": "%s"}' % (other.user_id, later)
+    assert full._native_engine().call_now("verify_mfa", full_args) is None
+    # Nothing was used up by the refusal: the coroutine, on a thread, accepts the code.
+    done = asyncio.run(full.auth.verify_mfa("totp", later, user_id=other.user_id))
+    assert done.success is True

@@ -14,6 +14,7 @@ Invariants:
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import json
 import re
@@ -358,12 +359,43 @@ class SyncBase:
         return self._client._call(op, args)
 
 
+class Later(Exception):
+    """The engine would wait for this call (see :data:`AT_ONCE`): run it in a worker thread."""
+
+
+class AtOnce:
+    """One coroutine call's first try on the event loop's thread: its native call runs only if
+    the engine can finish it without waiting (``call_now``), else :class:`Later` is raised.
+    Once a native call has run here, any later one of the same call runs here too (blocking
+    briefly), as running the call again in a thread would repeat what already ran."""
+
+    __slots__ = ("ran",)
+
+    def __init__(self) -> None:
+        self.ran = False
+
+
+#: Set while a coroutine method tries its blocking twin on the event loop's thread.
+AT_ONCE: contextvars.ContextVar[Optional[AtOnce]] = contextvars.ContextVar(
+    "plinto_at_once", default=None
+)
+
+
 class AsyncBase:
-    """A coroutine namespace: every method runs its blocking twin in a worker thread."""
+    """A coroutine namespace: every method runs its blocking twin at once when the engine can
+    finish it without waiting (a brief operation on a free database, cheaper than the hop to
+    a thread and back), otherwise in a worker thread."""
 
     def __init__(self, sync: Any) -> None:
         self._sync = sync
 
     async def _in_thread(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        token = AT_ONCE.set(AtOnce())
+        try:
+            return fn(*args, **kwargs)
+        except Later:
+            pass
+        finally:
+            AT_ONCE.reset(token)
         return await asyncio.to_thread(fn, *args, **kwargs)
 

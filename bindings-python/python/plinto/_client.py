@@ -8,7 +8,9 @@ table); this module adds what is not mechanical: opening the engine (once per pr
 Invariants:
 
 * Async methods run the blocking call with :func:`asyncio.to_thread`, and the native call
-  releases the GIL, so the event loop keeps running while passwords hash.
+  releases the GIL, so the event loop keeps running while passwords hash. A brief operation
+  the engine can finish without waiting (a verification at durability ``normal`` on a free
+  database) runs at once on the loop's thread instead, cheaper than the hop to a thread.
 * The native engine is opened per process: a child created by ``os.fork()`` opens its own
   and never touches the one it inherited (and replays the settings applied so far).
 * Senders, the notifier and the breached-password check are registered with the engine,
@@ -27,7 +29,7 @@ import threading
 from typing import Any, Callable, Dict, List, Mapping, Optional, Union
 
 from . import _native
-from ._base import Record, encode, error_from_json
+from ._base import AT_ONCE, Later, Record, encode, error_from_json
 from ._operations import (
     AsyncAuthOperations,
     AsyncMfaOperations,
@@ -229,10 +231,19 @@ class Plinto:
             return self._engine
 
     def _call(self, op: str, args: Mapping[str, Any]) -> Any:
-        """Runs operation ``op`` (blocking) and returns its decoded JSON result."""
+        """Runs operation ``op`` (blocking) and returns its decoded JSON result; on a coroutine
+        call's first try (:data:`AT_ONCE`), only if the engine can finish it at once."""
         payload = encode(args)
+        at_once = AT_ONCE.get()
         try:
-            text = self._native_engine().call(op, payload)
+            if at_once is not None and not at_once.ran:
+                now = self._native_engine().call_now(op, payload)
+                if now is None:
+                    raise Later()
+                at_once.ran = True
+                text = now
+            else:
+                text = self._native_engine().call(op, payload)
         except _native.NativeError as e:
             raise error_from_json(str(e.args[0]) if e.args else "") from None
         return json.loads(text)
@@ -346,7 +357,8 @@ class SyncMfa(SyncMfaOperations):
 
 class AsyncAuth(AsyncAuthOperations):
     """Every operation as a coroutine: the blocking work runs in a worker thread
-    (:func:`asyncio.to_thread`) with the GIL released, so the event loop stays free.
+    (:func:`asyncio.to_thread`) with the GIL released, so the event loop stays free; a brief
+    operation the engine can finish without waiting runs at once.
     Each method takes the same arguments as its :class:`SyncAuth` twin.
 
     The guide's camelCase names (``enableMFA``, ``verifyMFA``, ...) are aliases.

@@ -52,6 +52,7 @@ fn vectors(model: &model::Model) -> (String, String) {
                 "stateless": o.info.flags.stateless,
                 "sendsCode": o.info.flags.sends_code,
                 "needsSession": o.info.flags.needs_session,
+                "brief": o.info.flags.brief,
                 "note": o.info.note,
                 "custom": {
                     "node": o.info.custom.node,

@@ -11,7 +11,7 @@ use crate::delivery::{self, CodeSender, Delivery, DeliveryMeta, SendError, SmtpS
 use crate::error::{MfaError, Result};
 use crate::notify::{Notification, NotificationKind, Notifier};
 use crate::password_rules::PasswordScreen;
-use crate::store::{Tx, UserRow};
+use crate::store::{wait, Tx, UserRow};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -74,7 +74,13 @@ impl Engine {
         let mut notices = Notices::default();
         let out = self.store.write(|tx| {
             notices = Notices::default();
-            f(tx, &mut notices)
+            let out = f(tx, &mut notices)?;
+            if !notices.0.is_empty() && wait::must_not_wait() {
+                // Sending them waits for the notifier: the operation runs again where it
+                // may wait (this transaction rolls back).
+                return Err(wait::refuse());
+            }
+            Ok(out)
         });
         if out.is_ok() {
             self.send_notices(notices);

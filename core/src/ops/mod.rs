@@ -59,6 +59,10 @@ pub struct Flags {
     pub needs_session: bool,
     /// Cheap and without I/O: bindings may run it on the caller's thread.
     pub quick: bool,
+    /// A few database statements in one transaction, no password hashing and no sending:
+    /// [`dispatch_now`] runs it on the caller's thread when the database lets it finish
+    /// without waiting.
+    pub brief: bool,
 }
 
 /// Bindings that write an operation by hand, or leave it out on purpose: a documented
@@ -199,6 +203,25 @@ fn run(engine: Option<&Engine>, op: &str, args: &Value) -> Result<Value> {
 /// `invalid_input` errors naming the field as the caller spelled it.
 pub fn dispatch(engine: &Engine, op: &str, args: &Value) -> Result<Value> {
     run(Some(engine), op, args)
+}
+
+/// Runs operation `op` as [`dispatch`] does, on the calling thread, if it can finish there
+/// without waiting: an event loop's thread calls this first, and only for `None` hands the
+/// operation to a thread that may wait. `None` when the operation is not `quick` or `brief`,
+/// or when one of its transactions would wait (a lock another connection holds, durability
+/// `full`, PostgreSQL, a notification to send); nothing was changed then. An error is
+/// `Some(Err(_))`, as [`dispatch`] returns it.
+pub fn dispatch_now(engine: &Engine, op: &str, args: &Value) -> Option<Result<Value>> {
+    let info = find(op)?;
+    if !(info.flags.quick || info.flags.brief) {
+        return None;
+    }
+    crate::store::wait::without_waiting(|| dispatch(engine, op, args))
+}
+
+/// Whether [`dispatch_now`] may run `op` (so a binding parses the arguments only then).
+pub fn may_run_now(op: &str) -> bool {
+    find(op).is_some_and(|info| info.flags.quick || info.flags.brief)
 }
 
 /// Runs a stateless operation (the authenticator side) without an engine.

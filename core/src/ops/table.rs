@@ -33,6 +33,7 @@ const DEFAULT: Extra = Extra {
         sends_code: false,
         needs_session: false,
         quick: false,
+        brief: false,
     },
     custom: Custom {
         node: false,
@@ -49,6 +50,18 @@ const SENDS_CODE: Flags = Flags {
 
 const NEEDS_SESSION: Flags = Flags {
     needs_session: true,
+    ..DEFAULT.flags
+};
+
+/// A session check: a few reads, on the caller's thread when it can (see `Flags::brief`).
+const BRIEF_SESSION: Flags = Flags {
+    brief: true,
+    ..NEEDS_SESSION
+};
+
+/// See `Flags::brief`.
+const BRIEF: Flags = Flags {
+    brief: true,
     ..DEFAULT.flags
 };
 
@@ -141,7 +154,7 @@ operations! {
         = engine |e, r| e.sign_in(&r.email, r.password.expose(), &r.context);
     SignOut "sign_out" (SignOutRequest => SuccessResult) { flags: NEEDS_SESSION }
         = engine |e, r| Ok(SuccessResult { success: e.sign_out(r.token.expose(), &r.context)? });
-    VerifySession "verify_session" (VerifySessionRequest => SessionInfo) { flags: NEEDS_SESSION }
+    VerifySession "verify_session" (VerifySessionRequest => SessionInfo) { flags: BRIEF_SESSION }
         = engine |e, r| e.verify_session(r.token.expose());
     VerifyPassword "verify_password" (VerifyPasswordRequest => SuccessResult) {}
         = engine |e, r| e
@@ -195,10 +208,13 @@ operations! {
     EnableMfa "enable_mfa" (EnableMfaRequest => EnableMfaResult) {
         guide_name: Some("enableMFA"), flags: SENDS_CODE
     } = engine |e, r| e.enable_mfa(&r);
-    VerifyMfa "verify_mfa" (VerifyMfaRequest => VerifyMfaResult) { guide_name: Some("verifyMFA") }
-        = engine |e, r| e.verify_mfa(&r);
+    VerifyMfa "verify_mfa" (VerifyMfaRequest => VerifyMfaResult) {
+        guide_name: Some("verifyMFA"),
+        flags: BRIEF,
+    } = engine |e, r| e.verify_mfa(&r);
     GetMfaStatus "get_mfa_status" (GetMfaStatusRequest => MfaStatus) {
-        guide_name: Some("getMFAStatus")
+        guide_name: Some("getMFAStatus"),
+        flags: BRIEF,
     } = engine |e, r| e.get_mfa_status(&r.user_id);
     DisableMfa "disable_mfa" (DisableMfaRequest => DisableMfaResult) {
         guide_name: Some("disableMFA")

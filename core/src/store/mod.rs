@@ -14,6 +14,7 @@ mod postgresql;
 mod rows;
 mod sqlite;
 mod tx;
+pub(crate) mod wait;
 
 pub use audit_chain::{verified_run, AuditChain, AuditCheckpoint, PSEUDONYM_PREFIX};
 pub use migrations::{MIGRATIONS, POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION, SCHEMA_VERSION};

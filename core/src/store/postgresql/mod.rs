@@ -276,6 +276,10 @@ impl PostgresBackend {
     /// Runs `f` in one transaction on a pooled connection, again on a serialization failure
     /// or deadlock, and on a fresh connection when an idle one turns out to be closed.
     fn run(&self, write: bool, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
+        if super::wait::must_not_wait() {
+            // Every transaction is a round trip to the server.
+            return Err(super::wait::refuse());
+        }
         let mut tries = 0;
         loop {
             tries += 1;

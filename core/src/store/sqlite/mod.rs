@@ -26,13 +26,13 @@ mod users;
 mod webauthn;
 
 use super::migrations::{MIGRATIONS, SCHEMA_VERSION};
-use super::{AuditChain, Backend, Durability, Tx};
+use super::{wait, AuditChain, Backend, Durability, Tx};
 use crate::config::StorageConfig;
 use crate::error::{MfaError, Result};
 use rusqlite::{Connection, OpenFlags, Row, TransactionBehavior};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, TryLockError};
 use std::time::Duration;
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -108,6 +108,23 @@ fn configure(conn: &Connection, file: bool) -> Result<()> {
         conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))?;
     }
     Ok(())
+}
+
+/// `BEGIN IMMEDIATE` without waiting for another connection's write lock: a refusal (see
+/// [`wait`]) when it is held.
+fn begin_at_once(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(Duration::ZERO)?;
+    let begun = conn
+        .prepare_cached("BEGIN IMMEDIATE")
+        .and_then(|mut b| b.execute([]));
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    match begun {
+        Ok(_) => Ok(()),
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => {
+            Err(wait::refuse())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Page cache of the write connection, in KiB: the pages every operation touches (users,
@@ -402,11 +419,33 @@ impl SqliteBackend {
 
     /// Runs `f` in the open batch (opening one if there is none), then commits the batch
     /// unless another writer is waiting to join it.
+    ///
+    /// A transaction that must not wait (see [`wait`]) runs only in a batch of its own, begun
+    /// at once on an open connection, and commits it itself; with durability `full` (a flush
+    /// before the answer) it refuses.
     fn write_batched(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
         let no_conn = || MfaError::internal("no write connection");
-        self.writer.queued.fetch_add(1, Ordering::SeqCst);
-        let mut st = lock(&self.writer.state);
-        self.writer.queued.fetch_sub(1, Ordering::SeqCst);
+        let no_wait = wait::must_not_wait();
+        let mut st = if no_wait {
+            let file = matches!(self.source, Source::File { .. });
+            if file && self.durability() == Durability::Full {
+                return Err(wait::refuse());
+            }
+            match self.writer.state.try_lock() {
+                Ok(st) => st,
+                Err(TryLockError::Poisoned(p)) => p.into_inner(),
+                Err(TryLockError::WouldBlock) => return Err(wait::refuse()),
+            }
+        } else {
+            self.writer.queued.fetch_add(1, Ordering::SeqCst);
+            let st = lock(&self.writer.state);
+            self.writer.queued.fetch_sub(1, Ordering::SeqCst);
+            st
+        };
+        if no_wait && (st.open.is_some() || st.conn.is_none() || st.pid != std::process::id()) {
+            // Joining a batch waits for its commit; opening a connection may wait for locks.
+            return Err(wait::refuse());
+        }
         if let Err(e) = self.ensure_writer(&mut st) {
             // A batch left open for this writer would wait for it forever: it ends here.
             if let Some(batch) = st.open.take() {
@@ -419,11 +458,12 @@ impl SqliteBackend {
         }
         let opens = st.open.is_none();
         if opens {
-            st.conn
-                .as_ref()
-                .ok_or_else(no_conn)?
-                .prepare_cached("BEGIN IMMEDIATE")?
-                .execute([])?;
+            let conn = st.conn.as_ref().ok_or_else(no_conn)?;
+            if no_wait {
+                begin_at_once(conn)?;
+            } else {
+                conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+            }
             st.open = Some(Arc::new(Batch::default()));
             st.ops = 0;
         }
@@ -464,7 +504,11 @@ impl SqliteBackend {
             batch.finish(Ok(()));
             st.open = None;
             drop(st);
-        } else if !broken && self.writer.queued.load(Ordering::SeqCst) > 0 && st.ops < MAX_BATCH {
+        } else if !broken
+            && !no_wait
+            && self.writer.queued.load(Ordering::SeqCst) > 0
+            && st.ops < MAX_BATCH
+        {
             // Another writer will run in this batch; the last one commits it.
             drop(st);
         } else {
@@ -481,6 +525,8 @@ impl SqliteBackend {
                 if let Some(conn) = st.conn.as_ref() {
                     let _ = conn.execute_batch("ROLLBACK");
                 }
+            } else {
+                wait::committed();
             }
             batch.finish(outcome);
             st.open = None;
@@ -498,7 +544,8 @@ impl SqliteBackend {
         }
     }
 
-    fn reader(&self) -> Result<Connection> {
+    /// An idle read connection of this process, if there is one.
+    fn idle_reader(&self) -> Option<Connection> {
         let mut guard = lock(&self.readers);
         let pid = std::process::id();
         if guard.0 != pid {
@@ -507,10 +554,17 @@ impl SqliteBackend {
             }
             guard.0 = pid;
         }
-        if let Some(c) = guard.1.pop() {
+        guard.1.pop()
+    }
+
+    fn reader(&self) -> Result<Connection> {
+        if let Some(c) = self.idle_reader() {
             return Ok(c);
         }
-        drop(guard);
+        if wait::must_not_wait() {
+            // Opening one may wait for the file's locks.
+            return Err(wait::refuse());
+        }
         match &self.source {
             Source::File { path, read_only } => {
                 let conn = Self::connect(path, *read_only)?;
