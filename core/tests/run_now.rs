@@ -5,9 +5,22 @@
 
 mod common;
 use common::*;
+use plinto_mfa_core::notify::{Notification, Notifier};
 use plinto_mfa_core::{ops, Engine, EngineOptions};
 use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// A notifier that keeps the kinds it was given.
+#[derive(Default)]
+struct Kinds(Mutex<Vec<String>>);
+
+impl Notifier for Kinds {
+    fn notify(&self, n: &Notification) -> Result<(), String> {
+        self.0.lock().unwrap().push(n.kind.clone());
+        Ok(())
+    }
+}
 
 /// An engine at durability `normal` (flushes are left to the OS, so nothing waits on the disk).
 fn normal(env: &Env) -> Engine {
@@ -57,6 +70,8 @@ fn a_verification_runs_at_once_on_a_free_sqlite_file_and_never_on_postgres() {
 fn a_replay_that_raises_a_notification_is_refused_whole_and_counted_once_on_a_thread() {
     let env = Env::sqlite();
     let engine = normal(&env);
+    let sent = Arc::new(Kinds::default());
+    engine.set_notifier(Some(sent.clone())).unwrap();
     let (user, secret, _) = enrolled_user(&env, &engine, "replay-now@example.com");
     let args = verify(&user, &code_for(&secret, env.now()));
     assert!(success(
@@ -64,8 +79,10 @@ fn a_replay_that_raises_a_notification_is_refused_whole_and_counted_once_on_a_th
             .unwrap()
             .unwrap()
     ));
+    let before = sent.0.lock().unwrap().len();
     // The replay notifies the user: sending waits, so the attempt is refused and rolled back.
     assert!(ops::dispatch_now(&engine, "verify_mfa", &args).is_none());
+    assert_eq!(sent.0.lock().unwrap().len(), before);
     assert_eq!(audit_count(&env, &user, "totp_replay"), 0);
     let failures: i64 = env.sql_count("SELECT mfa_failures FROM users WHERE id = ?1", &[&user]);
     assert_eq!(failures, 0);
@@ -78,6 +95,22 @@ fn a_replay_that_raises_a_notification_is_refused_whole_and_counted_once_on_a_th
         env.sql_count("SELECT mfa_failures FROM users WHERE id = ?1", &[&user]),
         1
     );
+    assert_eq!(sent.0.lock().unwrap().len(), before + 1);
+}
+
+#[test]
+fn with_nowhere_to_send_a_notification_a_replay_is_answered_at_once() {
+    // Nothing would be sent (no notifier, no SMTP server): a replay takes the path of any
+    // wrong code, once, on the calling thread.
+    let env = Env::sqlite();
+    let engine = normal(&env);
+    let (user, secret, _) = enrolled_user(&env, &engine, "quiet-now@example.com");
+    let args = verify(&user, &code_for(&secret, env.now()));
+    for expected in [true, false] {
+        let out = ops::dispatch_now(&engine, "verify_mfa", &args).expect("ran at once");
+        assert_eq!(success(&out.unwrap()), expected);
+    }
+    assert_eq!(audit_count(&env, &user, "totp_replay"), 1);
 }
 
 #[test]
@@ -133,6 +166,35 @@ fn a_session_check_runs_at_once_on_an_idle_read_connection() {
         &json!({"userId": first["user"]["id"]}),
     );
     assert_eq!(status.expect("ran at once").unwrap()["enabled"], true);
+}
+
+#[test]
+fn a_due_session_touch_with_the_file_locked_sends_the_check_to_a_thread() {
+    let env = Env::sqlite();
+    let engine = normal(&env);
+    let (_, secret, _) = enrolled_user(&env, &engine, "touch-now@example.com");
+    let token = mfa_session(&env, &engine, "touch-now@example.com", &secret);
+    let args = json!({"token": token});
+    assert_eq!(
+        ops::dispatch(&engine, "verify_session", &args).unwrap()["valid"],
+        true
+    );
+    // The check now records the session's use, a write: another connection holds the lock.
+    env.clock.advance(120);
+    let other = rusqlite::Connection::open(env.db_path()).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let started = Instant::now();
+    assert!(ops::dispatch_now(&engine, "verify_session", &args).is_none());
+    assert!(started.elapsed() < Duration::from_secs(1));
+    other.execute_batch("COMMIT").unwrap();
+    let seen = || env.sql_count("SELECT MAX(last_seen_at) FROM sessions", &[]);
+    assert!(seen() < env.now());
+    // Where it may wait, the check records the use.
+    assert_eq!(
+        ops::dispatch(&engine, "verify_session", &args).unwrap()["valid"],
+        true
+    );
+    assert_eq!(seen(), env.now());
 }
 
 #[test]

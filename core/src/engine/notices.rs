@@ -75,7 +75,7 @@ impl Engine {
         let out = self.store.write(|tx| {
             notices = Notices::default();
             let out = f(tx, &mut notices)?;
-            if !notices.0.is_empty() && wait::must_not_wait() {
+            if !notices.0.is_empty() && wait::must_not_wait() && self.sends_notices() {
                 // Sending them waits for the notifier: the operation runs again where it
                 // may wait (this transaction rolls back).
                 return Err(wait::refuse());
@@ -88,19 +88,32 @@ impl Engine {
         out
     }
 
-    /// Sends notifications; one that fails is recorded in the audit log, never returned.
-    fn send_notices(&self, notices: Notices) {
-        if notices.0.is_empty() {
-            return;
-        }
+    /// Where notifications go: the application's notifier, else email through the configured
+    /// SMTP server when email notifications are on, else nowhere.
+    fn notice_route(&self) -> (Option<Arc<dyn Notifier>>, Option<crate::config::SmtpConfig>) {
         let notifier = self.notifier.read().ok().and_then(|n| n.clone());
         let config = self.config();
-        let timeout = Duration::from_secs(u64::from(config.delivery.timeout_seconds));
         let smtp = config
             .delivery
             .smtp
             .clone()
             .filter(|_| config.notifications.email);
+        (notifier, smtp)
+    }
+
+    /// Whether raised notifications are sent anywhere (see [`Self::notice_route`]).
+    fn sends_notices(&self) -> bool {
+        let (notifier, smtp) = self.notice_route();
+        notifier.is_some() || smtp.is_some()
+    }
+
+    /// Sends notifications; one that fails is recorded in the audit log, never returned.
+    fn send_notices(&self, notices: Notices) {
+        if notices.0.is_empty() {
+            return;
+        }
+        let (notifier, smtp) = self.notice_route();
+        let timeout = Duration::from_secs(u64::from(self.config().delivery.timeout_seconds));
         for n in notices.0 {
             let outcome = match (&notifier, &smtp) {
                 (Some(notifier), _) => {

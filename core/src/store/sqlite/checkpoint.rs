@@ -22,6 +22,7 @@
 //! SQLite, and none enters it until the fork is done, so the child inherits no SQLite lock or
 //! mutex the thread held (a pass holds the file's checkpoint lock).
 
+use crate::store::wait;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Once};
 use std::thread::JoinHandle;
@@ -89,11 +90,14 @@ const IDLE: u8 = 0;
 const RUNNING: u8 = 1;
 /// The thread's pass ended: the next commit copies what arrived during it.
 const CATCH_UP: u8 = 2;
+/// The catch-up ran: the next commit starts the log again if every frame was copied, which
+/// flushes the log's new header.
+const RESTART_DUE: u8 = 3;
 
 /// What the write connection's commit hook and the checkpoint thread share.
 #[derive(Default)]
 pub(super) struct Signal {
-    /// [`IDLE`], [`RUNNING`] or [`CATCH_UP`].
+    /// [`IDLE`], [`RUNNING`], [`CATCH_UP`] or [`RESTART_DUE`].
     phase: AtomicU8,
     /// The store is being closed: the thread ends.
     stop: AtomicBool,
@@ -110,6 +114,13 @@ impl Signal {
     /// Whether the thread should be woken (it may already be awake).
     pub(super) fn wanted(&self) -> bool {
         self.phase.load(Ordering::Acquire) == RUNNING
+    }
+
+    /// Whether a commit now neither checkpoints nor starts the log again (nothing of this
+    /// process is checkpointing): what a commit that must not wait for a flush needs (see
+    /// [`wait`]).
+    pub(super) fn quiet(&self) -> bool {
+        self.phase.load(Ordering::Acquire) == IDLE
     }
 
     /// Checkpoints run by the thread, catch-ups, and full checkpoints by committing
@@ -139,15 +150,22 @@ pub(super) fn install_hook(
     // passes ran (a busy machine) is the thread's work finished, not a whole checkpoint. A
     // checkpoint of the committer's own past INLINE_PAGES counts only when it ran: while the
     // thread's pass holds the checkpoint lock it is refused at once (SQLITE_BUSY), at no cost.
+    //
+    // A commit on a thread that must not wait (see [`wait`]) flushes nothing here: it leaves
+    // the catch-up and the committer's checkpoint to the next commit that may.
     conn.wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, pages| {
         let phase = &signal.phase;
-        if phase
-            .compare_exchange(CATCH_UP, IDLE, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
+        let may_flush = !wait::must_not_wait();
+        // The commit after a catch-up: the log started again with it, or cannot yet.
+        let _ = phase.compare_exchange(RESTART_DUE, IDLE, Ordering::AcqRel, Ordering::Acquire);
+        if may_flush
+            && phase
+                .compare_exchange(CATCH_UP, RESTART_DUE, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
         {
             signal.catch_ups.fetch_add(1, Ordering::Relaxed);
             let _ = wal.checkpoint();
-        } else if pages >= INLINE_PAGES {
+        } else if may_flush && pages >= INLINE_PAGES {
             if wal.checkpoint().is_ok() {
                 signal.inline.fetch_add(1, Ordering::Relaxed);
             }

@@ -25,6 +25,9 @@ mod totp;
 mod users;
 mod webauthn;
 
+#[cfg(test)]
+mod without_waiting_tests;
+
 use super::migrations::{MIGRATIONS, SCHEMA_VERSION};
 use super::{wait, AuditChain, Backend, Durability, Tx};
 use crate::config::StorageConfig;
@@ -113,17 +116,42 @@ fn configure(conn: &Connection, file: bool) -> Result<()> {
 /// `BEGIN IMMEDIATE` without waiting for another connection's write lock: a refusal (see
 /// [`wait`]) when it is held.
 fn begin_at_once(conn: &Connection) -> Result<()> {
+    at_once(conn, || {
+        conn.prepare_cached("BEGIN IMMEDIATE")?
+            .execute([])
+            .map(|_| ())
+    })
+}
+
+/// Begins a read transaction and takes its snapshot without waiting for the file's locks: a
+/// refusal (see [`wait`]) when they are held.
+fn begin_read_at_once(conn: &Connection) -> Result<()> {
+    at_once(conn, || {
+        conn.prepare_cached("BEGIN")?.execute([])?;
+        // The snapshot is taken by the first read.
+        conn.prepare_cached("SELECT 1 FROM sqlite_schema LIMIT 1")?
+            .exists([])
+            .map(|_| ())
+    })
+}
+
+/// Runs `begin` (which opens a transaction on `conn`) with no busy timeout: a lock another
+/// connection holds is a refusal (see [`wait`]), not a wait. On any failure no transaction is
+/// left open.
+fn at_once(conn: &Connection, begin: impl FnOnce() -> rusqlite::Result<()>) -> Result<()> {
     conn.busy_timeout(Duration::ZERO)?;
-    let begun = conn
-        .prepare_cached("BEGIN IMMEDIATE")
-        .and_then(|mut b| b.execute([]));
-    conn.busy_timeout(BUSY_TIMEOUT)?;
-    match begun {
-        Ok(_) => Ok(()),
-        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => {
-            Err(wait::refuse())
-        }
-        Err(e) => Err(e.into()),
+    let begun = begin().and_then(|()| conn.busy_timeout(BUSY_TIMEOUT));
+    let Err(e) = begun else {
+        return Ok(());
+    };
+    if !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    let _ = conn.busy_timeout(BUSY_TIMEOUT);
+    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) {
+        Err(wait::refuse())
+    } else {
+        Err(e.into())
     }
 }
 
@@ -421,16 +449,19 @@ impl SqliteBackend {
     /// unless another writer is waiting to join it.
     ///
     /// A transaction that must not wait (see [`wait`]) runs only in a batch of its own, begun
-    /// at once on an open connection, and commits it itself; with durability `full` (a flush
-    /// before the answer) it refuses.
-    fn write_batched(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
+    /// at once on an open connection, and commits it itself; it refuses when its commit would
+    /// flush: with durability `full`, or while this process checkpoints the log.
+    ///
+    /// `writes` is false for the reads of an in-memory database, which run here too.
+    fn write_batched(
+        &self,
+        f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>,
+        writes: bool,
+    ) -> Result<()> {
+        wait::unless_refused()?;
         let no_conn = || MfaError::internal("no write connection");
         let no_wait = wait::must_not_wait();
         let mut st = if no_wait {
-            let file = matches!(self.source, Source::File { .. });
-            if file && self.durability() == Durability::Full {
-                return Err(wait::refuse());
-            }
             match self.writer.state.try_lock() {
                 Ok(st) => st,
                 Err(TryLockError::Poisoned(p)) => p.into_inner(),
@@ -455,6 +486,12 @@ impl SqliteBackend {
                 batch.finish(Err(e.to_string()));
             }
             return Err(e);
+        }
+        if no_wait
+            && matches!(self.source, Source::File { .. })
+            && (st.applied != Some(Durability::Normal) || !self.writer.checkpoints.quiet())
+        {
+            return Err(wait::refuse());
         }
         let opens = st.open.is_none();
         if opens {
@@ -525,7 +562,7 @@ impl SqliteBackend {
                 if let Some(conn) = st.conn.as_ref() {
                     let _ = conn.execute_batch("ROLLBACK");
                 }
-            } else {
+            } else if writes {
                 wait::committed();
             }
             batch.finish(outcome);
@@ -607,17 +644,22 @@ impl Drop for SqliteBackend {
 
 impl Backend for SqliteBackend {
     fn write(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
-        self.write_batched(f)
+        self.write_batched(f, true)
     }
 
     fn read(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
         if matches!(self.source, Source::Memory) {
             // One connection: reads go through the writer (and see committed batches only
             // once they are committed, as on a file).
-            return self.write_batched(f);
+            return self.write_batched(f, false);
         }
+        wait::unless_refused()?;
         let conn = self.reader()?;
-        conn.prepare_cached("BEGIN")?.execute([])?;
+        if wait::must_not_wait() {
+            begin_read_at_once(&conn)?;
+        } else {
+            conn.prepare_cached("BEGIN")?.execute([])?;
+        }
         let chain = self.chain();
         let result = catch_unwind(AssertUnwindSafe(|| f(&mut SqliteTx { conn: &conn, chain })))
             .unwrap_or_else(|_| Err(MfaError::internal("unexpected failure in the store")));
