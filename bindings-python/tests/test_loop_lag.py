@@ -154,3 +154,44 @@ def test_a_brief_operation_runs_at_once_and_one_that_would_wait_in_a_thread(
     # Nothing was used up by the refusal: the coroutine, on a thread, accepts the code.
     done = asyncio.run(full.auth.verify_mfa("totp", later, user_id=other.user_id))
     assert done.success is True
+
+
+def test_only_brief_coroutines_reach_the_engine_on_the_loops_thread(tmp_path: Path) -> None:
+    """Settings, sign-ins and every other operation go to a worker thread before they touch
+    the engine; a verification, a session check or a status is tried on the loop's thread."""
+    import threading
+
+    from conftest import enroll, new_client
+
+    client = new_client(tmp_path, sqlite=True, storage={"durability": "normal"})
+    user = enroll(client.auth_sync)
+    token = client.auth_sync.sign_up(unique_email(), PASSWORD).session.token
+    engine = client._native_engine
+    threads: List[str] = []
+
+    def noting() -> object:
+        threads.append(threading.current_thread().name)
+        return engine()
+
+    setattr(client, "_native_engine", noting)
+
+    async def calls() -> List[Tuple[str, List[str]]]:
+        seen: List[Tuple[str, List[str]]] = []
+        for name, call in [
+            ("configure", lambda: client.auth.mfa.configure(security={"step_up_max_age_seconds": 600})),
+            ("get_user", lambda: client.auth.get_user(user.user_id)),
+            ("list_sessions", lambda: client.auth.list_sessions(user.user_id)),
+            ("verify_session", lambda: client.auth.verify_session(token)),
+            ("get_mfa_status", lambda: client.auth.get_mfa_status(user.user_id)),
+        ]:
+            threads.clear()
+            await call()
+            seen.append((name, list(threads)))
+        return seen
+
+    loop_thread = threading.current_thread().name
+    seen = dict(asyncio.run(calls()))
+    for name in ("configure", "get_user", "list_sessions"):
+        assert seen[name] and loop_thread not in seen[name], (name, seen[name])
+    for name in ("verify_session", "get_mfa_status"):
+        assert seen[name] == [loop_thread], (name, seen[name])

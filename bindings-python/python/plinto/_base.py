@@ -359,8 +359,9 @@ class SyncBase:
         return self._client._call(op, args)
 
 
-class Later(Exception):
-    """The engine would wait for this call (see :data:`AT_ONCE`): run it in a worker thread."""
+class Later(BaseException):
+    """The engine would wait for this call (see :data:`AT_ONCE`): run it in a worker thread.
+    A ``BaseException``, so that no ``except Exception`` on the way swallows it."""
 
 
 class AtOnce:
@@ -382,14 +383,18 @@ AT_ONCE: contextvars.ContextVar[Optional[AtOnce]] = contextvars.ContextVar(
 
 
 class AsyncBase:
-    """A coroutine namespace: every method runs its blocking twin at once when the engine can
-    finish it without waiting (a brief operation on a free database, cheaper than the hop to
-    a thread and back), otherwise in a worker thread."""
+    """A coroutine namespace: every method runs its blocking twin in a worker thread, except
+    a brief operation (a verification, a session check, a status, a decision that needs no
+    database), which runs at once when the engine can finish it without waiting: on a free
+    database that is cheaper than the hop to a thread and back."""
 
     def __init__(self, sync: Any) -> None:
         self._sync = sync
 
     async def _in_thread(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def _now_or_in_thread(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         token = AT_ONCE.set(AtOnce())
         try:
             return fn(*args, **kwargs)
@@ -398,4 +403,3 @@ class AsyncBase:
         finally:
             AT_ONCE.reset(token)
         return await asyncio.to_thread(fn, *args, **kwargs)
-

@@ -233,8 +233,11 @@ class Plinto:
     def _call(self, op: str, args: Mapping[str, Any]) -> Any:
         """Runs operation ``op`` (blocking) and returns its decoded JSON result; on a coroutine
         call's first try (:data:`AT_ONCE`), only if the engine can finish it at once."""
-        payload = encode(args)
         at_once = AT_ONCE.get()
+        if at_once is not None and not at_once.ran and self._pid != os.getpid():
+            # A fork()ed child opens its own engine first: that may wait.
+            raise Later()
+        payload = encode(args)
         try:
             if at_once is not None and not at_once.ran:
                 now = self._native_engine().call_now(op, payload)

@@ -1994,7 +1994,7 @@ class AsyncAuthOperations(AsyncBase):
         that has not passed MFA (``state: "mfa_pending"``, with only its methods). A use refreshes
         the idle timeout.
         """
-        return await self._in_thread(self._sync.verify_session, token)
+        return await self._now_or_in_thread(self._sync.verify_session, token)
 
     async def verify_password(
         self,
@@ -2174,14 +2174,14 @@ class AsyncAuthOperations(AsyncBase):
         being set up (``user_id``). A wrong code is ``success: false`` with ``attempts_remaining``, not an
         error.
         """
-        return await self._in_thread(self._sync.verify_mfa, method, code, session_id=session_id, user_id=user_id, challenge_id=challenge_id, session_token=session_token, ip_address=ip_address, user_agent=user_agent)
+        return await self._now_or_in_thread(self._sync.verify_mfa, method, code, session_id=session_id, user_id=user_id, challenge_id=challenge_id, session_token=session_token, ip_address=ip_address, user_agent=user_agent)
 
     async def get_mfa_status(
         self,
         user_id: str,
     ) -> MfaStatus:
         """A user's MFA state, as in the guide's ``get_m_f_a_status``."""
-        return await self._in_thread(self._sync.get_mfa_status, user_id)
+        return await self._now_or_in_thread(self._sync.get_mfa_status, user_id)
 
     async def disable_mfa(
         self,
@@ -2283,7 +2283,7 @@ class AsyncAuthOperations(AsyncBase):
         """Whether a route guarded at ``level`` requires MFA of a user with ``role`` (the guide's
         ``require_mfa`` levels: ``none``, ``optional``, ``required``, ``admin_only``).
         """
-        return await self._in_thread(self._sync.should_require_mfa, level, role)
+        return await self._now_or_in_thread(self._sync.should_require_mfa, level, role)
 
     async def rotate_key(
         self,

@@ -212,9 +212,15 @@ fn async_method(op: &Op) -> String {
     let (pos, kw) = params(op);
     let mut args: Vec<String> = pos.iter().map(|f| snake(&f.name)).collect();
     args.extend(kw.iter().map(|f| format!("{0}={0}", snake(&f.name))));
+    // Only an operation the core may finish on the calling thread tries the loop's first.
+    let runner = if op.info.flags.quick || op.info.flags.brief {
+        "_now_or_in_thread"
+    } else {
+        "_in_thread"
+    };
     let _ = writeln!(
         out,
-        "        return await self._in_thread(self._sync.{}, {})\n",
+        "        return await self.{runner}(self._sync.{}, {})\n",
         op.info.name,
         args.join(", ")
     );
