@@ -10,7 +10,7 @@ mod error;
 mod hooks;
 mod tasks;
 
-use napi::bindgen_prelude::{AsyncTask, Either, Unknown};
+use napi::bindgen_prelude::{AsyncTask, Either3, Env, Object, Unknown};
 use napi_derive::napi;
 use plinto_mfa_core::delivery::CodeSender;
 use plinto_mfa_core::notify::Notifier;
@@ -45,16 +45,30 @@ impl NativeEngine {
 
     /// Runs operation `op`: on the JS thread when the core can finish it there without
     /// waiting (a brief operation on a free database, see `ops::dispatch_now`), answering
-    /// the JSON envelope itself, otherwise on the libuv thread pool, answering a promise of
-    /// it. The envelope is `{"ok": result}` or
+    /// the JSON envelope itself; otherwise a brief operation runs on the core's threads
+    /// (`ops::run_later`, where concurrent callers share a commit) and any other on the
+    /// libuv thread pool, answering a promise of it. The envelope is `{"ok": result}` or
     /// `{"error": {code, message, reason, field?, retryAfter?}}`.
     #[napi(ts_return_type = "string | Promise<string>")]
-    pub fn call(&self, op: String, args_json: String) -> Either<String, AsyncTask<Call>> {
+    pub fn call<'env>(
+        &self,
+        env: &'env Env,
+        op: String,
+        args_json: String,
+    ) -> napi::Result<Either3<String, Object<'env>, AsyncTask<Call>>> {
         let call = Call::new(self.inner.clone(), op, args_json);
-        match call.run_now() {
-            Some(envelope) => Either::A(envelope),
-            None => Either::B(AsyncTask::new(call)),
+        if !ops::may_run_now(call.op()) {
+            return Ok(Either3::C(AsyncTask::new(call)));
         }
+        if let Some(envelope) = call.run_now() {
+            return Ok(Either3::A(envelope));
+        }
+        let (deferred, promise) = env.create_deferred()?;
+        ops::run_later(move || {
+            let envelope = call.run();
+            deferred.resolve(move |_| Ok(envelope));
+        });
+        Ok(Either3::B(promise))
     }
 
     /// The same as `call`, on the calling thread (for quick operations that touch no database).

@@ -1,4 +1,4 @@
-//! The libuv-pool task that runs one engine operation.
+//! One engine operation, run on the JS thread, the core's threads or the libuv pool.
 
 use crate::error;
 use napi::bindgen_prelude::{Env, Task};
@@ -18,12 +18,14 @@ impl Call {
         Self { engine, op, args }
     }
 
+    /// The operation's name.
+    pub fn op(&self) -> &str {
+        &self.op
+    }
+
     /// Runs the operation on the calling thread if the core can finish it there without
-    /// waiting (`ops::dispatch_now`); `None` when it is to run on the pool.
+    /// waiting (`ops::dispatch_now`); `None` when it is to run where it may wait.
     pub fn run_now(&self) -> Option<String> {
-        if !ops::may_run_now(&self.op) {
-            return None;
-        }
         let out = error::guard(|| {
             let args = error::parse_json("options", &self.args)?;
             Ok(ops::dispatch_now(&self.engine, &self.op, &args))

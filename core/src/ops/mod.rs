@@ -10,7 +10,10 @@
 //! on the type and every field), add one entry to the table below, run `make generate`.
 
 pub(crate) mod args;
+mod later;
 mod table;
+
+pub use later::run_later;
 
 pub use table::*;
 
