@@ -25,7 +25,11 @@ export declare class NativeEngine {
    * `{"error": {code, message, reason, field?, retryAfter?}}`.
    */
   call(op: string, argsJson: string): string | Promise<string>
-  /** The same as `call`, on the calling thread (for quick operations that touch no database). */
+  /**
+   * The same as `call` for a quick operation (one that touches no database), on the
+   * calling thread; any other operation is refused (an `internal_error` envelope), as it
+   * could wait there.
+   */
   callSync(op: string, argsJson: string): string
   /**
    * Registers the application's sender for `channel` (`sms`, `email` or `push`), or with `null`

@@ -15,7 +15,7 @@ use napi_derive::napi;
 use plinto_mfa_core::delivery::CodeSender;
 use plinto_mfa_core::notify::Notifier;
 use plinto_mfa_core::password_rules::PasswordScreen;
-use plinto_mfa_core::{env, ops, Engine, ErrorCode};
+use plinto_mfa_core::{env, ops, Engine, ErrorCode, MfaError};
 use std::sync::Arc;
 use tasks::Call;
 
@@ -71,10 +71,17 @@ impl NativeEngine {
         Ok(Either3::B(promise))
     }
 
-    /// The same as `call`, on the calling thread (for quick operations that touch no database).
+    /// The same as `call` for a quick operation (one that touches no database), on the
+    /// calling thread; any other operation is refused (an `internal_error` envelope), as it
+    /// could wait there.
     #[napi]
     pub fn call_sync(&self, op: String, args_json: String) -> String {
-        Call::new(self.inner.clone(), op, args_json).run()
+        if !ops::find(&op).is_some_and(|info| info.flags.quick) {
+            let refused = MfaError::internal(format!("{op} cannot run synchronously"));
+            return error::envelope(Err(refused));
+        }
+        let call = Call::new(self.inner.clone(), op, args_json);
+        call.run_now().unwrap_or_else(|| call.run())
     }
 
     /// Registers the application's sender for `channel` (`sms`, `email` or `push`), or with `null`

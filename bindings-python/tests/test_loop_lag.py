@@ -166,6 +166,7 @@ def test_only_brief_coroutines_reach_the_engine_on_the_loops_thread(tmp_path: Pa
     client = new_client(tmp_path, sqlite=True, storage={"durability": "normal"})
     user = enroll(client.auth_sync)
     token = client.auth_sync.sign_up(unique_email(), PASSWORD).session.token
+    code = user.totp.at(user.t0 + 30)
     engine = client._native_engine
     threads: List[str] = []
 
@@ -183,6 +184,10 @@ def test_only_brief_coroutines_reach_the_engine_on_the_loops_thread(tmp_path: Pa
             ("list_sessions", lambda: client.auth.list_sessions(user.user_id)),
             ("verify_session", lambda: client.auth.verify_session(token)),
             ("get_mfa_status", lambda: client.auth.get_mfa_status(user.user_id)),
+            (
+                "verify_mfa",
+                lambda: client.auth.verify_mfa("totp", code, user_id=user.user_id),
+            ),
         ]:
             threads.clear()
             await call()
@@ -193,5 +198,5 @@ def test_only_brief_coroutines_reach_the_engine_on_the_loops_thread(tmp_path: Pa
     seen = dict(asyncio.run(calls()))
     for name in ("configure", "get_user", "list_sessions"):
         assert seen[name] and loop_thread not in seen[name], (name, seen[name])
-    for name in ("verify_session", "get_mfa_status"):
+    for name in ("verify_session", "get_mfa_status", "verify_mfa"):
         assert seen[name] == [loop_thread], (name, seen[name])

@@ -42,6 +42,30 @@ impl Notices {
     }
 }
 
+/// Where notifications go: the application's notifier, else email through the configured
+/// SMTP server when email notifications are on, else nowhere.
+struct Route {
+    notifier: Option<Arc<dyn Notifier>>,
+    /// The settings of the moment (SMTP server, timeout).
+    config: Arc<crate::config::Config>,
+}
+
+impl Route {
+    /// The SMTP server to email them through, when there is no notifier.
+    fn smtp(&self) -> Option<&crate::config::SmtpConfig> {
+        self.config
+            .delivery
+            .smtp
+            .as_ref()
+            .filter(|_| self.config.notifications.email)
+    }
+
+    /// Whether notifications are sent anywhere.
+    fn sends(&self) -> bool {
+        self.notifier.is_some() || self.smtp().is_some()
+    }
+}
+
 impl Engine {
     /// Registers the application's notifier for security events (factor added or removed, MFA
     /// turned off, a reused TOTP code, a lockout, suspended factors, password and email
@@ -71,11 +95,13 @@ impl Engine {
         &self,
         mut f: impl FnMut(&mut dyn Tx, &mut Notices) -> Result<T>,
     ) -> Result<T> {
+        // Decided once: the route the refusal below considers is the one they are sent by.
+        let route = self.notice_route();
         let mut notices = Notices::default();
         let out = self.store.write(|tx| {
             notices = Notices::default();
             let out = f(tx, &mut notices)?;
-            if !notices.0.is_empty() && wait::must_not_wait() && self.sends_notices() {
+            if !notices.0.is_empty() && wait::must_not_wait() && route.sends() {
                 // Sending them waits for the notifier: the operation runs again where it
                 // may wait (this transaction rolls back).
                 return Err(wait::refuse());
@@ -83,39 +109,28 @@ impl Engine {
             Ok(out)
         });
         if out.is_ok() {
-            self.send_notices(notices);
+            self.send_notices(notices, route);
         }
         out
     }
 
-    /// Where notifications go: the application's notifier, else email through the configured
-    /// SMTP server when email notifications are on, else nowhere.
-    fn notice_route(&self) -> (Option<Arc<dyn Notifier>>, Option<crate::config::SmtpConfig>) {
-        let notifier = self.notifier.read().ok().and_then(|n| n.clone());
-        let config = self.config();
-        let smtp = config
-            .delivery
-            .smtp
-            .clone()
-            .filter(|_| config.notifications.email);
-        (notifier, smtp)
+    /// Where notifications go now (see [`Route`]).
+    fn notice_route(&self) -> Route {
+        Route {
+            notifier: self.notifier.read().ok().and_then(|n| n.clone()),
+            config: self.config(),
+        }
     }
 
-    /// Whether raised notifications are sent anywhere (see [`Self::notice_route`]).
-    fn sends_notices(&self) -> bool {
-        let (notifier, smtp) = self.notice_route();
-        notifier.is_some() || smtp.is_some()
-    }
-
-    /// Sends notifications; one that fails is recorded in the audit log, never returned.
-    fn send_notices(&self, notices: Notices) {
+    /// Sends notifications by `route`; one that fails is recorded in the audit log, never
+    /// returned.
+    fn send_notices(&self, notices: Notices, route: Route) {
         if notices.0.is_empty() {
             return;
         }
-        let (notifier, smtp) = self.notice_route();
-        let timeout = Duration::from_secs(u64::from(self.config().delivery.timeout_seconds));
+        let timeout = Duration::from_secs(u64::from(route.config.delivery.timeout_seconds));
         for n in notices.0 {
-            let outcome = match (&notifier, &smtp) {
+            let outcome = match (&route.notifier, route.smtp()) {
                 (Some(notifier), _) => {
                     let notifier = Arc::clone(notifier);
                     let sent = n.clone();

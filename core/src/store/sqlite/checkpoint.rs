@@ -168,6 +168,10 @@ pub(super) fn install_hook(
         } else if may_flush && pages >= INLINE_PAGES {
             if wal.checkpoint().is_ok() {
                 signal.inline.fetch_add(1, Ordering::Relaxed);
+                // Every frame may be copied now: the next commit may start the log again.
+                // (A pass of the thread's that is running ends in a phase of its own.)
+                let _ =
+                    phase.compare_exchange(IDLE, RESTART_DUE, Ordering::AcqRel, Ordering::Acquire);
             }
         } else if pages >= WAKE_PAGES {
             let _ = phase.compare_exchange(IDLE, RUNNING, Ordering::AcqRel, Ordering::Acquire);
@@ -237,14 +241,15 @@ fn run(signal: &Signal, path: &str) {
         let next = match conn.as_ref().map(|c| passes(c, signal)) {
             // Commits may have added frames since the last pass.
             Some(Ok(())) => CATCH_UP,
-            // Another process is checkpointing (its pass serves this log too), or no
-            // connection (opened again at the next wake-up).
+            // Another connection is checkpointing (its pass serves this log too), or no
+            // connection (opened again at the next wake-up). Either way the log may be
+            // wholly copied, so the next commit may start it again.
             Some(Err(e)) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => {
-                IDLE
+                RESTART_DUE
             }
             Some(Err(_)) | None => {
                 close(conn.take());
-                IDLE
+                RESTART_DUE
             }
         };
         signal.phase.store(next, Ordering::Release);
