@@ -116,11 +116,14 @@ impl Signal {
         self.phase.load(Ordering::Acquire) == RUNNING
     }
 
-    /// Whether a commit now neither checkpoints nor starts the log again (nothing of this
-    /// process is checkpointing): what a commit that must not wait for a flush needs (see
-    /// [`wait`]).
+    /// Whether a commit now neither catches up nor starts the log again: what a commit that
+    /// must not wait for a flush needs (see [`wait`]). The thread's pass may be running: the
+    /// commits that arrive meanwhile leave frames it has not copied, so none of them starts
+    /// the log again, except one that begins in the moment between the end of a pass that
+    /// copied every frame and the thread's marking it (a flush of the log's header, at most
+    /// once per pass).
     pub(super) fn quiet(&self) -> bool {
-        self.phase.load(Ordering::Acquire) == IDLE
+        matches!(self.phase.load(Ordering::Acquire), IDLE | RUNNING)
     }
 
     /// Checkpoints run by the thread, catch-ups, and full checkpoints by committing

@@ -126,12 +126,13 @@ fn commits_while_the_log_is_checkpointed_go_to_a_thread() -> Result<()> {
             .write(&mut |tx| tx.insert_user(&user(&id)))
             .map(|()| n)
     };
-    // Commits that may wait, until the log is long enough to be checkpointed.
+    // Commits that may wait, until the log is long enough to be checkpointed and the
+    // thread's pass has ended.
     while signal.quiet() {
         let n = commit(&backend)?;
         assert!(n < 20_000, "the log was never checkpointed");
     }
-    // From the thread's pass until the log has started again, nothing commits at once.
+    // From the end of the pass until the log has started again, nothing commits at once.
     let out = without_waiting(|| backend.write(&mut |tx| tx.insert_user(&user("usr_ckpt"))));
     assert!(out.is_none());
     assert!(!exists(&backend, "usr_ckpt")?);
@@ -168,10 +169,9 @@ fn the_log_stays_short_when_most_commits_run_at_once() -> Result<()> {
         }
         largest_log = largest_log.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
     }
-    // The checkpoints were left to the commits that may wait (while the thread's passes run,
-    // which in this tight loop is much of the time, every commit is one), and the log kept
+    // The catch-ups and restarts were left to the commits that may wait, and the log kept
     // starting again: far below the 8,000 pages (4 KiB) at which a commit checkpoints itself.
-    assert!(at_once > total / 10, "{at_once} of {total} ran at once");
+    assert!(at_once > total / 2, "{at_once} of {total} ran at once");
     assert!(
         largest_log < 7 * 1_000 * 4096,
         "the log grew to {largest_log} bytes"
