@@ -155,7 +155,8 @@ pub(super) fn install_hook(
     // thread's pass holds the checkpoint lock it is refused at once (SQLITE_BUSY), at no cost.
     //
     // A commit on a thread that must not wait (see [`wait`]) flushes nothing here: it leaves
-    // the catch-up and the committer's checkpoint to the next commit that may.
+    // the catch-up and the committer's checkpoint to the next commit that may (past
+    // INLINE_PAGES it marks the catch-up due, which sends the next commit to a thread).
     conn.wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, pages| {
         let phase = &signal.phase;
         let may_flush = !wait::must_not_wait();
@@ -173,9 +174,15 @@ pub(super) fn install_hook(
                 signal.inline.fetch_add(1, Ordering::Relaxed);
                 // Every frame may be copied now: the next commit may start the log again.
                 // (A pass of the thread's that is running ends in a phase of its own.)
-                let _ =
-                    phase.compare_exchange(IDLE, RESTART_DUE, Ordering::AcqRel, Ordering::Acquire);
+                phase.store(RESTART_DUE, Ordering::Release);
             }
+        } else if pages >= INLINE_PAGES {
+            // Past the size at which a committer checkpoints itself (the thread is missing or
+            // behind), on a thread that may not: the next commit goes where it may, and
+            // catches up.
+            let _ = phase.fetch_update(Ordering::AcqRel, Ordering::Acquire, |p| {
+                matches!(p, IDLE | RUNNING).then_some(CATCH_UP)
+            });
         } else if pages >= WAKE_PAGES {
             let _ = phase.compare_exchange(IDLE, RUNNING, Ordering::AcqRel, Ordering::Acquire);
         }

@@ -450,7 +450,8 @@ impl SqliteBackend {
     ///
     /// A transaction that must not wait (see [`wait`]) runs only in a batch of its own, begun
     /// at once on an open connection, and commits it itself; it refuses when its commit would
-    /// flush: with durability `full`, or while this process checkpoints the log.
+    /// flush: with durability `full`, or when it would catch up after a checkpoint pass or
+    /// start the log again (see `checkpoint::Signal::quiet`).
     ///
     /// `writes` is false for the reads of an in-memory database, which run here too.
     fn write_batched(

@@ -170,10 +170,11 @@ fn the_log_stays_short_when_most_commits_run_at_once() -> Result<()> {
         largest_log = largest_log.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
     }
     // The catch-ups and restarts were left to the commits that may wait, and the log kept
-    // starting again: far below the 8,000 pages (4 KiB) at which a commit checkpoints itself.
+    // starting again. However slow the thread's passes (each flushes), it stays near the
+    // 8,000 pages (4 KiB) past which the next commit goes to a thread and checkpoints.
     assert!(at_once > total / 2, "{at_once} of {total} ran at once");
     assert!(
-        largest_log < 7 * 1_000 * 4096,
+        largest_log < 9 * 1_000 * 4096,
         "the log grew to {largest_log} bytes"
     );
     let mut count = 0;
