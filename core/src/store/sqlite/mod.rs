@@ -693,7 +693,8 @@ mod tests {
     use super::*;
     use crate::store::Store;
 
-    fn test_user(id: &str) -> crate::store::UserRow {
+    /// A user row for the store's own tests.
+    pub(super) fn test_user(id: &str) -> crate::store::UserRow {
         crate::store::UserRow::new(
             id.into(),
             format!("{id}@example.com"),

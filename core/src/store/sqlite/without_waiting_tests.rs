@@ -1,18 +1,9 @@
 //! The store's transactions on a thread that must not wait (see [`wait`]): each case that
 //! would wait is refused before it changes anything.
 
+use super::tests::test_user as user;
 use super::*;
 use crate::store::wait::{self, without_waiting};
-
-fn user(id: &str) -> crate::store::UserRow {
-    crate::store::UserRow::new(
-        id.into(),
-        format!("{id}@example.com"),
-        "x".into(),
-        "user".into(),
-        0,
-    )
-}
 
 /// A file store at durability `normal`, its write and read connections open.
 fn normal_file(dir: &tempfile::TempDir) -> Result<SqliteBackend> {
