@@ -101,6 +101,9 @@ pub(super) struct Signal {
     phase: AtomicU8,
     /// The store is being closed: the thread ends.
     stop: AtomicBool,
+    /// A committing connection checkpointed the whole log: the next commit may start it
+    /// again (whatever the thread's phase).
+    copied: AtomicBool,
     /// Checkpoints the thread has run.
     background: AtomicU64,
     /// Catch-up passes run by committing connections.
@@ -124,6 +127,7 @@ impl Signal {
     /// once per pass).
     pub(super) fn quiet(&self) -> bool {
         matches!(self.phase.load(Ordering::Acquire), IDLE | RUNNING)
+            && !self.copied.load(Ordering::Acquire)
     }
 
     /// Checkpoints run by the thread, catch-ups, and full checkpoints by committing
@@ -160,8 +164,10 @@ pub(super) fn install_hook(
     conn.wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, pages| {
         let phase = &signal.phase;
         let may_flush = !wait::must_not_wait();
-        // The commit after a catch-up: the log started again with it, or cannot yet.
+        // The commit after a catch-up or a committer's checkpoint: the log started again
+        // with it, or cannot yet.
         let _ = phase.compare_exchange(RESTART_DUE, IDLE, Ordering::AcqRel, Ordering::Acquire);
+        signal.copied.store(false, Ordering::Release);
         if may_flush
             && phase
                 .compare_exchange(CATCH_UP, RESTART_DUE, Ordering::AcqRel, Ordering::Acquire)
@@ -173,8 +179,7 @@ pub(super) fn install_hook(
             if wal.checkpoint().is_ok() {
                 signal.inline.fetch_add(1, Ordering::Relaxed);
                 // Every frame may be copied now: the next commit may start the log again.
-                // (A pass of the thread's that is running ends in a phase of its own.)
-                phase.store(RESTART_DUE, Ordering::Release);
+                signal.copied.store(true, Ordering::Release);
             }
         } else if pages >= INLINE_PAGES {
             // Past the size at which a committer checkpoints itself (the thread is missing or

@@ -693,6 +693,10 @@ mod tests {
     use super::*;
     use crate::store::Store;
 
+    /// Held by the tests that write thousands of commits to watch the checkpoint thread:
+    /// run side by side on two cores they would starve each other's threads.
+    pub(super) static CHECKPOINTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     /// A user row for the store's own tests.
     pub(super) fn test_user(id: &str) -> crate::store::UserRow {
         crate::store::UserRow::new(
@@ -773,6 +777,9 @@ mod tests {
 
     #[test]
     fn checkpoints_run_on_their_own_thread_and_the_log_restarts() -> Result<()> {
+        let _alone = CHECKPOINTING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let dir = tempfile::tempdir().map_err(|e| MfaError::internal(e.to_string()))?;
         let path = dir.path().join("c.db");
         let wal = std::path::PathBuf::from(format!("{}-wal", path.display()));

@@ -1,7 +1,7 @@
 //! The store's transactions on a thread that must not wait (see [`wait`]): each case that
 //! would wait is refused before it changes anything.
 
-use super::tests::test_user as user;
+use super::tests::{test_user as user, CHECKPOINTING};
 use super::*;
 use crate::store::wait::{self, without_waiting};
 
@@ -106,6 +106,9 @@ fn durability_full_is_refused_before_the_transaction_begins() -> Result<()> {
 
 #[test]
 fn commits_while_the_log_is_checkpointed_go_to_a_thread() -> Result<()> {
+    let _alone = CHECKPOINTING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = tempdir()?;
     let backend = normal_file(&dir)?;
     let signal = Arc::clone(&backend.writer.checkpoints);
@@ -142,6 +145,9 @@ fn commits_while_the_log_is_checkpointed_go_to_a_thread() -> Result<()> {
 
 #[test]
 fn the_log_stays_short_when_most_commits_run_at_once() -> Result<()> {
+    let _alone = CHECKPOINTING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     // A binding's loop: each commit is tried at once and, refused, run where it may wait.
     let dir = tempdir()?;
     let backend = normal_file(&dir)?;
