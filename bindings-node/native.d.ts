@@ -27,8 +27,8 @@ export declare class NativeEngine {
   call(op: string, argsJson: string): string | Promise<string>
   /**
    * The same as `call` for a quick operation (one that touches no database), on the
-   * calling thread; any other operation is refused (an `internal_error` envelope), as it
-   * could wait there.
+   * calling thread; any other operation is refused (an `invalid_input` envelope naming
+   * `operation`), as it could wait there.
    */
   callSync(op: string, argsJson: string): string
   /**

@@ -63,6 +63,12 @@ test('at durability normal a verification runs on the JS thread; at full, and fo
   assert.equal(replay.success, false)
   assert.deepEqual(notified, ['factor_added', 'totp_reuse'])
 
+  // The synchronous door takes quick operations only, whatever the durability.
+  const refused = JSON.parse(normal.callSync('verify_mfa', args)).error
+  assert.deepEqual([refused.code, refused.field], ['invalid_input', 'operation'])
+  const unknown = JSON.parse(normal.callSync('no_such_op', '{}')).error
+  assert.deepEqual([unknown.code, unknown.field], ['invalid_input', 'operation'])
+
   const full = new NativeEngine(JSON.stringify({ ...options, storage: { durability: 'full' } }))
   const later = full.call('verify_mfa', args)
   assert.ok(later instanceof Promise, 'a flush to disk waits on the pool')

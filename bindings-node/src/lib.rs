@@ -15,7 +15,7 @@ use napi_derive::napi;
 use plinto_mfa_core::delivery::CodeSender;
 use plinto_mfa_core::notify::Notifier;
 use plinto_mfa_core::password_rules::PasswordScreen;
-use plinto_mfa_core::{env, ops, Engine, ErrorCode, MfaError};
+use plinto_mfa_core::{env, ops, Engine, ErrorCode};
 use std::sync::Arc;
 use tasks::Call;
 
@@ -72,12 +72,11 @@ impl NativeEngine {
     }
 
     /// The same as `call` for a quick operation (one that touches no database), on the
-    /// calling thread; any other operation is refused (an `internal_error` envelope), as it
-    /// could wait there.
+    /// calling thread; any other operation is refused (an `invalid_input` envelope naming
+    /// `operation`), as it could wait there.
     #[napi]
     pub fn call_sync(&self, op: String, args_json: String) -> String {
-        if !ops::find(&op).is_some_and(|info| info.flags.quick) {
-            let refused = MfaError::internal(format!("{op} cannot run synchronously"));
+        if let Err(refused) = ops::quick(&op) {
             return error::envelope(Err(refused));
         }
         let call = Call::new(self.inner.clone(), op, args_json);

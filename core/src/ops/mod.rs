@@ -155,6 +155,20 @@ pub fn find(name: &str) -> Option<&'static OperationInfo> {
         .or_else(|| OPERATIONS.iter().find(|o| o.name == args::snake(name)))
 }
 
+/// The operation named `name` if it is `quick` (see [`Flags`]), so it may run on the caller's
+/// thread whatever the durability; otherwise an `invalid_input` error naming `operation`.
+pub fn quick(name: &str) -> Result<&'static OperationInfo> {
+    let info = find(name).ok_or_else(|| unknown(name))?;
+    if info.flags.quick {
+        Ok(info)
+    } else {
+        Err(MfaError::invalid(
+            "operation",
+            format!("{} cannot run synchronously", info.name),
+        ))
+    }
+}
+
 fn unknown(op: &str) -> MfaError {
     let shown: String = op.chars().filter(|c| !c.is_control()).take(64).collect();
     MfaError::invalid("operation", format!("unknown operation {shown}"))
