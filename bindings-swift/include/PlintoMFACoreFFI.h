@@ -253,6 +253,16 @@ RustBuffer uniffi_plinto_mfa_core_fn_method_mfaerror_code(RustBuffer ptr, RustCa
 RustBuffer uniffi_plinto_mfa_core_fn_method_mfaerror_describe(RustBuffer ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CORE_FN_METHOD_MFAERROR_HTTPSTATUS
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CORE_FN_METHOD_MFAERROR_HTTPSTATUS
+uint16_t uniffi_plinto_mfa_core_fn_method_mfaerror_httpstatus(RustBuffer ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CORE_FN_METHOD_MFAERROR_RETRYABLE
+#define UNIFFI_FFIDEF_UNIFFI_PLINTO_MFA_CORE_FN_METHOD_MFAERROR_RETRYABLE
+int8_t uniffi_plinto_mfa_core_fn_method_mfaerror_retryable(RustBuffer ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_FFI_PLINTO_MFA_CORE_RUSTBUFFER_ALLOC
 #define UNIFFI_FFIDEF_FFI_PLINTO_MFA_CORE_RUSTBUFFER_ALLOC
 RustBuffer ffi_plinto_mfa_core_rustbuffer_alloc(uint64_t size, RustCallStatus *_Nonnull out_status

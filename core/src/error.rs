@@ -343,6 +343,19 @@ impl MfaError {
         self.code().as_str().to_string()
     }
 
+    /// The HTTP status a server answers this error with, e.g. 429 for `mfa_rate_limited`.
+    #[uniffi::method(name = "httpStatus")]
+    pub fn http_status(&self) -> u16 {
+        self.code().http_status()
+    }
+
+    /// Whether the same request can succeed later unchanged (after `retryAfter`, or once a
+    /// provider or the store recovers).
+    #[uniffi::method(name = "retryable")]
+    pub fn retryable(&self) -> bool {
+        self.code().retryable()
+    }
+
     /// The human-readable message (never holds a secret).
     #[uniffi::method(name = "describe")]
     pub fn describe(&self) -> String {

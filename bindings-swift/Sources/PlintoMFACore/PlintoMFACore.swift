@@ -481,6 +481,22 @@ fileprivate struct FfiConverterUInt8: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
+    typealias FfiType = UInt16
+    typealias SwiftType = UInt16
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
     typealias FfiType = UInt32
     typealias SwiftType = UInt32
@@ -10748,6 +10764,31 @@ public func describe() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_plinto_mfa_core_fn_method_mfaerror_describe(
+            FfiConverterTypeMfaError_lower(self),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The HTTP status a server answers this error with, e.g. 429 for `mfa_rate_limited`.
+     */
+public func httpStatus() -> UInt16  {
+    return try!  FfiConverterUInt16.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_core_fn_method_mfaerror_httpstatus(
+            FfiConverterTypeMfaError_lower(self),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether the same request can succeed later unchanged (after `retryAfter`, or once a
+     * provider or the store recovers).
+     */
+public func retryable() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_plinto_mfa_core_fn_method_mfaerror_retryable(
             FfiConverterTypeMfaError_lower(self),uniffiCallStatus
     )
 })

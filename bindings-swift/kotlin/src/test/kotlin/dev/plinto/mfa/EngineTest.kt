@@ -125,6 +125,8 @@ class EngineTest {
         val bad = assertThrows<MfaException.InvalidInput> { engine.signUp(SignUpRequest("not-an-email", PASSWORD)) }
         assertEquals("email", bad.field)
         assertEquals("invalid_input", bad.code())
+        assertEquals(400.toUShort(), bad.httpStatus())
+        assertFalse(bad.retryable())
         assertTrue(bad.message.contains("email"))
 
         engine.signUp(SignUpRequest("taken@example.com", PASSWORD))
@@ -164,6 +166,8 @@ class EngineTest {
         val e = assertThrows<MfaException.RateLimited> { engine.verifyPassword(VerifyPasswordRequest(user.id, PASSWORD)) }
         assertTrue(e.retryAfter > 0u)
         assertEquals("mfa_rate_limited", e.code())
+        assertEquals(429.toUShort(), e.httpStatus())
+        assertTrue(e.retryable())
     }
 
     @Test

@@ -37,7 +37,7 @@ class PushApproverTest {
                 val (status, answer) = try {
                     200 to engine.callJson(op, body)
                 } catch (e: MfaException) {
-                    400 to """{"code": "${e.code()}"}"""
+                    e.httpStatus().toInt() to """{"code": "${e.code()}"}"""
                 }
                 val bytes = answer.toByteArray()
                 exchange.sendResponseHeaders(status, bytes.size.toLong())

@@ -693,6 +693,10 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_plinto_mfa_core_fn_method_mfaerror_describe(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_plinto_mfa_core_fn_method_mfaerror_httpstatus(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Int
+    external fun uniffi_plinto_mfa_core_fn_method_mfaerror_retryable(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
     external fun ffi_plinto_mfa_core_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_plinto_mfa_core_rustbuffer_from_bytes(`bytes`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -929,6 +933,33 @@ public object FfiConverterUByte: FfiConverter<UByte, Byte> {
 
     override fun write(value: UByte, buf: ByteBuffer) {
         buf.put(value.toByte())
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterUShort: FfiConverter<UShort, Short> {
+    override fun lift(value: Short): UShort {
+        return value.toUShort()
+    }
+
+    fun lift(value: Int): UShort {
+        return value.toUShort()
+    }
+
+    override fun read(buf: ByteBuffer): UShort {
+        return lift(buf.getShort())
+    }
+
+    override fun lower(value: UShort): Short {
+        return value.toShort()
+    }
+
+    override fun allocationSize(value: UShort) = 2UL
+
+    override fun write(value: UShort, buf: ByteBuffer) {
+        buf.putShort(value.toShort())
     }
 }
 
@@ -8505,6 +8536,33 @@ sealed class MfaException: kotlin.Exception() {
             return FfiConverterString.lift(
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_plinto_mfa_core_fn_method_mfaerror_describe(FfiConverterTypeMfaError.lower(this),
+        _status)
+}
+    )
+    }
+    
+
+    
+        /**
+         * The HTTP status a server answers this error with, e.g. 429 for `mfa_rate_limited`.
+         */ fun `httpStatus`(): kotlin.UShort {
+            return FfiConverterUShort.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_plinto_mfa_core_fn_method_mfaerror_httpstatus(FfiConverterTypeMfaError.lower(this),
+        _status)
+}
+    )
+    }
+    
+
+    
+        /**
+         * Whether the same request can succeed later unchanged (after `retryAfter`, or once a
+         * provider or the store recovers).
+         */ fun `retryable`(): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_plinto_mfa_core_fn_method_mfaerror_retryable(FfiConverterTypeMfaError.lower(this),
         _status)
 }
     )
