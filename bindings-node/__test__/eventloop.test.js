@@ -19,22 +19,30 @@ test('the event loop keeps turning during 8 concurrent sign-ins', async () => {
   for (let i = 0; i < 8; i++) users.push({ email: `loop${i}@example.com`, password: 'TestPassword123!' })
   await Promise.all(users.map((u) => plinto.auth.signUp(u)))
 
-  const histogram = monitorEventLoopDelay({ resolution: 1 })
-  histogram.enable()
-  const started = process.hrtime.bigint()
-  const results = await Promise.all(users.map((u) => plinto.auth.signIn(u)))
-  const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6
-  histogram.disable()
-  assert.equal(results.filter((r) => r.session).length, 8)
-  const maxMs = histogram.max / 1e6
-  const p99Ms = histogram.percentile(99) / 1e6
-  console.log(`8 sign-ins took ${elapsedMs.toFixed(0)} ms; event-loop delay max ${maxMs.toFixed(2)} ms, p99 ${p99Ms.toFixed(2)} ms`)
-  assert.ok(elapsedMs > 20, 'the sign-ins really hashed passwords')
-  // A loop running a hash itself would stall for a whole hash (at least elapsed / 8, as at
-  // most 8 run at once). The limit is 10 ms, or half a hash when other load on the machine
-  // makes hashes slower than 20 ms.
-  const limitMs = Math.max(10, elapsedMs / 8 / 2)
-  assert.ok(maxMs < limitMs, `event-loop delay ${maxMs} ms (limit ${limitMs.toFixed(1)} ms)`)
+  // One pause of the whole machine (another process, the hypervisor) can stall the loop
+  // whatever this process does: the bound must hold in one of three runs.
+  const runs = []
+  for (let run = 1; run <= 3; run++) {
+    const histogram = monitorEventLoopDelay({ resolution: 1 })
+    histogram.enable()
+    const started = process.hrtime.bigint()
+    /** @type {Awaited<ReturnType<typeof plinto.auth.signIn>>[]} */
+    const results = await Promise.all(users.map((u) => plinto.auth.signIn(u)))
+    const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6
+    histogram.disable()
+    assert.equal(results.filter((r) => r.session).length, 8)
+    const maxMs = histogram.max / 1e6
+    const p99Ms = histogram.percentile(99) / 1e6
+    console.log(`run ${run}: 8 sign-ins took ${elapsedMs.toFixed(0)} ms; event-loop delay max ${maxMs.toFixed(2)} ms, p99 ${p99Ms.toFixed(2)} ms`)
+    assert.ok(elapsedMs > 20, 'the sign-ins really hashed passwords')
+    // A loop running a hash itself would stall for a whole hash (at least elapsed / 8, as at
+    // most 8 run at once). The limit is 10 ms, or half a hash when other load on the machine
+    // makes hashes slower than 20 ms.
+    const limitMs = Math.max(10, elapsedMs / 8 / 2)
+    runs.push(`${maxMs.toFixed(2)} ms (limit ${limitMs.toFixed(1)} ms)`)
+    if (maxMs < limitMs) return
+  }
+  assert.fail(`event-loop delay in each run: ${runs.join(', ')}`)
 })
 
 test('at durability normal a verification runs on the JS thread; at full, and for a notification, on the pool', async () => {

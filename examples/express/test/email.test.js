@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,6 +20,16 @@ function freePort() {
       const a = s.address()
       s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))))
     })
+  })
+}
+
+/** Whether something takes TCP connections on loopback `port`.
+ * @param {number} port @returns {Promise<boolean>} */
+function accepts(port) {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => { socket.destroy(); resolve(true) })
+    socket.once('error', () => resolve(false))
   })
 }
 
@@ -64,8 +74,11 @@ test('email code through a real SMTP server completes sign-in over HTTP', async 
   try {
     const port = (await waitFor(() => out, /http:\/\/localhost:(\d+)/))[1]
     const base = `http://127.0.0.1:${port}`
-    // Let the SMTP server come up.
-    await new Promise((r) => setTimeout(r, 300))
+    // Let the SMTP server come up: it takes connections.
+    for (const end = Date.now() + 15_000; !(await accepts(smtpPort));) {
+      if (Date.now() > end) throw new Error(`the SMTP server did not come up: ${mail.slice(-500)}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
     /** @param {string} path @param {object} body @param {string} [token] */
     const post = async (path, body, token) => {
       /** @type {Record<string, string>} */

@@ -1,4 +1,4 @@
-import { cleanup } from '@testing-library/react'
+import { cleanup, configure } from '@testing-library/react'
 import { afterEach } from 'vitest'
 
 // jsdom has <dialog> but not its methods: these open and close it as browsers do (without
@@ -15,3 +15,7 @@ if (typeof HTMLDialogElement === 'function' && typeof HTMLDialogElement.prototyp
 }
 
 afterEach(() => cleanup())
+
+// The components wait on a real server process: on a loaded machine that can take more than
+// the default second.
+configure({ asyncUtilTimeout: 10_000 })
