@@ -346,11 +346,11 @@ describe('MFA E2E Tests', () => {
 })
 
 /**
- * Waits (up to 10 s) for a condition outside the page.
+ * Waits (up to 30 s) for a condition outside the page.
  * @param {() => boolean} check @param {string} what
  */
 async function until(check, what) {
-  for (const deadline = Date.now() + 10_000; !check(); ) {
+  for (const deadline = Date.now() + 30_000; !check(); ) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 100))
   }

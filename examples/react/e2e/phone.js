@@ -37,7 +37,7 @@ export class Phone {
 
   /** Waits for a pending request (as a phone polls), checks its details with the pinned key. */
   async waitForRequest() {
-    for (let i = 0; i < 50; i++) {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
       const poll = mfa.pushPoll({ deviceId: this.deviceId, privateKey: this.key.privateKey }).message
       const { challenges } = await this.#post('pending', { request: poll })
       if (challenges.length) {

@@ -22,8 +22,8 @@ const here = fileURLToPath(new URL('.', import.meta.url))
 /** Screenshots of every run (not tracked); E2E_OUTPUT overrides. */
 export const OUTPUT = process.env.E2E_OUTPUT ?? join(here, 'output')
 
-/** How long a check waits for the page, in ms. */
-const TIMEOUT = Number(process.env.E2E_TIMEOUT ?? 10_000)
+/** How long a check waits for the page, in ms (a loaded machine can take seconds). */
+const TIMEOUT = Number(process.env.E2E_TIMEOUT ?? 30_000)
 
 /**
  * Starts the Express example (serving the built app) on a fresh database, unless
