@@ -371,6 +371,10 @@ fn a_device_removed_while_a_verification_waits_does_not_verify() {
     };
     // Another server is in the middle of removing the device: it holds the user's row.
     let mut other = client(url);
+    let remover: i32 = other
+        .query_one("SELECT pg_backend_pid()", &[])
+        .unwrap()
+        .get(0);
     let mut removal = other.transaction().unwrap();
     removal
         .query(
@@ -382,9 +386,28 @@ fn a_device_removed_while_a_verification_waits_does_not_verify() {
         .execute("DELETE FROM totp_devices WHERE user_id = $1", &[&uid])
         .unwrap();
     let code = code_for(&secret, env.now());
+    let mut watcher = client(url);
     let outcome = std::thread::scope(|s| {
         let verify = s.spawn(|| engine.verify_mfa(&by_user(&uid, "totp", &code)));
-        std::thread::sleep(std::time::Duration::from_millis(300));
+        // The removal commits only once the verification waits on it (on the user's row).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let waiting: i64 = watcher
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
+                    &[&remover],
+                )
+                .unwrap()
+                .get(0);
+            if waiting > 0 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline && !verify.is_finished(),
+                "the verification never waited for the removal"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         removal.commit().unwrap();
         verify.join().unwrap()
     });
