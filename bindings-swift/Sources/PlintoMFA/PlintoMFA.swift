@@ -39,52 +39,6 @@ fileprivate extension ForeignBytes {
     init(bufferPointer: UnsafeBufferPointer<UInt8>) {
         self.init(len: Int32(bufferPointer.count), data: bufferPointer.baseAddress)
     }
-
-    init(rawBufferPointer: UnsafeRawBufferPointer) {
-        self.init(
-            len: Int32(rawBufferPointer.count),
-            data: rawBufferPointer.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        )
-    }
-}
-
-// Converter for `&[u8]` / `[ByRef] bytes` arguments.
-//
-// Conforms to `FfiConverter` so the compiler enforces the full converter
-// method set. Only the scope-bound `lower(_:_body:)` overload is sound —
-// zero-copy byte buffers only flow foreign -> Rust, and only in argument
-// position. The four protocol-witness methods (`lift`, `lower`, `read`,
-// `write`) `fatalError` at runtime if anyone reaches them.
-//
-// The scope-bound `lower` takes a closure because the `ForeignBytes`
-// pointer is only guaranteed valid for the duration of
-// `Data.withUnsafeBytes`. Callers must run the full FFI call inside
-// the closure body.
-fileprivate enum FfiConverterByRefBytes: FfiConverter {
-    typealias SwiftType = Data
-    typealias FfiType = ForeignBytes
-
-    static func lower<R>(_ value: Data, _ body: (ForeignBytes) throws -> R) rethrows -> R {
-        return try value.withUnsafeBytes { rawBuf in
-            try body(ForeignBytes(rawBufferPointer: rawBuf))
-        }
-    }
-
-    static func lower(_ value: Data) -> ForeignBytes {
-        fatalError("ByRef bytes cannot use the plain lower: returning ForeignBytes escapes the Data.withUnsafeBytes scope. Use the scope-bound lower(_:_body:) overload instead.")
-    }
-
-    static func lift(_ value: ForeignBytes) throws -> Data {
-        fatalError("ByRef bytes cannot be lifted: zero-copy &[u8] only flows foreign->Rust")
-    }
-
-    static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Data {
-        fatalError("ByRef bytes cannot be read from a buffer: zero-copy &[u8] is only supported in argument position, not nested in records/options/etc.")
-    }
-
-    static func write(_ value: Data, into buf: inout [UInt8]) {
-        fatalError("ByRef bytes cannot be written to a buffer: zero-copy &[u8] is only supported in argument position, not nested in records/options/etc.")
-    }
 }
 
 // For every type used in the interface, we provide helper methods for conveniently
@@ -1027,11 +981,10 @@ open class Engine: EngineProtocol, @unchecked Sendable {
 public convenience init(databasePath: String, secretKey: String, optionsJson: String? = nil)throws  {
     let handle =
         try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_constructor_engine_new(
         FfiConverterString.lower(databasePath),
         FfiConverterString.lower(secretKey),
-        FfiConverterOptionString.lower(optionsJson),uniffiCallStatus
+        FfiConverterOptionString.lower(optionsJson),$0
     )
 }
     self.init(unsafeFromHandle: handle)
@@ -1056,11 +1009,10 @@ public convenience init(databasePath: String, secretKey: String, optionsJson: St
      */
 open func callJson(operation: String, argumentsJson: String)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_call_json(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(operation),
-        FfiConverterString.lower(argumentsJson),uniffiCallStatus
+        FfiConverterString.lower(argumentsJson),$0
     )
 })
 }
@@ -1071,10 +1023,9 @@ open func callJson(operation: String, argumentsJson: String)throws  -> String  {
      * with `None` removes it.
      */
 open func setNotifier(notifier: SecurityNotifier? = nil)throws   {try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_set_notifier(
             self.uniffiCloneHandle(),
-        FfiConverterOptionTypeSecurityNotifier.lower(notifier),uniffiCallStatus
+        FfiConverterOptionTypeSecurityNotifier.lower(notifier),$0
     )
 }
 }
@@ -1084,10 +1035,9 @@ open func setNotifier(notifier: SecurityNotifier? = nil)throws   {try rustCallWi
      * `None` removes it.
      */
 open func setPasswordCheck(check: PasswordCheck? = nil)throws   {try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_set_password_check(
             self.uniffiCloneHandle(),
-        FfiConverterOptionTypePasswordCheck.lower(check),uniffiCallStatus
+        FfiConverterOptionTypePasswordCheck.lower(check),$0
     )
 }
 }
@@ -1098,11 +1048,10 @@ open func setPasswordCheck(check: PasswordCheck? = nil)throws   {try rustCallWit
      * code of a failed send and keeps channel health.
      */
 open func setSender(channel: String, sender: MessageSender? = nil)throws   {try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_set_sender(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(channel),
-        FfiConverterOptionTypeMessageSender.lower(sender),uniffiCallStatus
+        FfiConverterOptionTypeMessageSender.lower(sender),$0
     )
 }
 }
@@ -1116,10 +1065,9 @@ open func setSender(channel: String, sender: MessageSender? = nil)throws   {try 
      */
 open func authorize(request: AuthorizeRequest)throws  -> Authorization  {
     return try  FfiConverterTypeAuthorization_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_authorize(
             self.uniffiCloneHandle(),
-        FfiConverterTypeAuthorizeRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeAuthorizeRequest_lower(request),$0
     )
 })
 }
@@ -1130,10 +1078,9 @@ open func authorize(request: AuthorizeRequest)throws  -> Authorization  {
      */
 open func changeEmail(request: ChangeEmailRequest)throws  -> RevokedSessions  {
     return try  FfiConverterTypeRevokedSessions_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_change_email(
             self.uniffiCloneHandle(),
-        FfiConverterTypeChangeEmailRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeChangeEmailRequest_lower(request),$0
     )
 })
 }
@@ -1145,10 +1092,9 @@ open func changeEmail(request: ChangeEmailRequest)throws  -> RevokedSessions  {
      */
 open func changePassword(request: ChangePasswordRequest)throws  -> RevokedSessions  {
     return try  FfiConverterTypeRevokedSessions_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_change_password(
             self.uniffiCloneHandle(),
-        FfiConverterTypeChangePasswordRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeChangePasswordRequest_lower(request),$0
     )
 })
 }
@@ -1159,10 +1105,9 @@ open func changePassword(request: ChangePasswordRequest)throws  -> RevokedSessio
      */
 open func configure(request: ConfigureRequest)throws  -> ConfigureResult  {
     return try  FfiConverterTypeConfigureResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_configure(
             self.uniffiCloneHandle(),
-        FfiConverterTypeConfigureRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeConfigureRequest_lower(request),$0
     )
 })
 }
@@ -1173,10 +1118,9 @@ open func configure(request: ConfigureRequest)throws  -> ConfigureResult  {
      */
 open func deleteAccount(request: DeleteAccountRequest)throws  -> SuccessResult  {
     return try  FfiConverterTypeSuccessResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_delete_account(
             self.uniffiCloneHandle(),
-        FfiConverterTypeDeleteAccountRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeDeleteAccountRequest_lower(request),$0
     )
 })
 }
@@ -1188,10 +1132,9 @@ open func deleteAccount(request: DeleteAccountRequest)throws  -> SuccessResult  
      */
 open func deleteUser(request: DeleteUserRequest)throws  -> SuccessResult  {
     return try  FfiConverterTypeSuccessResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_delete_user(
             self.uniffiCloneHandle(),
-        FfiConverterTypeDeleteUserRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeDeleteUserRequest_lower(request),$0
     )
 })
 }
@@ -1203,10 +1146,9 @@ open func deleteUser(request: DeleteUserRequest)throws  -> SuccessResult  {
      */
 open func disableMfa(request: DisableMfaRequest)throws  -> DisableMfaResult  {
     return try  FfiConverterTypeDisableMfaResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_disable_mfa(
             self.uniffiCloneHandle(),
-        FfiConverterTypeDisableMfaRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeDisableMfaRequest_lower(request),$0
     )
 })
 }
@@ -1221,10 +1163,9 @@ open func disableMfa(request: DisableMfaRequest)throws  -> DisableMfaResult  {
      */
 open func enableMfa(request: EnableMfaRequest)throws  -> EnableMfaResult  {
     return try  FfiConverterTypeEnableMfaResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_enable_mfa(
             self.uniffiCloneHandle(),
-        FfiConverterTypeEnableMfaRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeEnableMfaRequest_lower(request),$0
     )
 })
 }
@@ -1237,10 +1178,9 @@ open func enableMfa(request: EnableMfaRequest)throws  -> EnableMfaResult  {
      */
 open func enforceRollout(request: EnforceRolloutRequest)throws  -> EnforceRolloutResult  {
     return try  FfiConverterTypeEnforceRolloutResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_enforce_rollout(
             self.uniffiCloneHandle(),
-        FfiConverterTypeEnforceRolloutRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeEnforceRolloutRequest_lower(request),$0
     )
 })
 }
@@ -1251,10 +1191,9 @@ open func enforceRollout(request: EnforceRolloutRequest)throws  -> EnforceRollou
      */
 open func exportAudit(request: ExportAuditRequest)throws  -> [AuditEvent]  {
     return try  FfiConverterSequenceTypeAuditEvent.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_export_audit(
             self.uniffiCloneHandle(),
-        FfiConverterTypeExportAuditRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeExportAuditRequest_lower(request),$0
     )
 })
 }
@@ -1265,10 +1204,9 @@ open func exportAudit(request: ExportAuditRequest)throws  -> [AuditEvent]  {
      */
 open func getFallbackMethods(request: GetFallbackMethodsRequest)throws  -> [String]  {
     return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_get_fallback_methods(
             self.uniffiCloneHandle(),
-        FfiConverterTypeGetFallbackMethodsRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeGetFallbackMethodsRequest_lower(request),$0
     )
 })
 }
@@ -1278,10 +1216,9 @@ open func getFallbackMethods(request: GetFallbackMethodsRequest)throws  -> [Stri
      */
 open func getMfaStatus(request: GetMfaStatusRequest)throws  -> MfaStatus  {
     return try  FfiConverterTypeMfaStatus_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_get_mfa_status(
             self.uniffiCloneHandle(),
-        FfiConverterTypeGetMfaStatusRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeGetMfaStatusRequest_lower(request),$0
     )
 })
 }
@@ -1292,10 +1229,9 @@ open func getMfaStatus(request: GetMfaStatusRequest)throws  -> MfaStatus  {
      */
 open func getPasskeyAuthenticationOptions(request: PasskeyAuthenticationOptionsRequest)throws  -> PasskeyOptions  {
     return try  FfiConverterTypePasskeyOptions_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_get_passkey_authentication_options(
             self.uniffiCloneHandle(),
-        FfiConverterTypePasskeyAuthenticationOptionsRequest_lower(request),uniffiCallStatus
+        FfiConverterTypePasskeyAuthenticationOptionsRequest_lower(request),$0
     )
 })
 }
@@ -1308,10 +1244,9 @@ open func getPasskeyAuthenticationOptions(request: PasskeyAuthenticationOptionsR
      */
 open func getPasskeyRegistrationOptions(request: PasskeyOptionsRequest)throws  -> PasskeyOptions  {
     return try  FfiConverterTypePasskeyOptions_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_get_passkey_registration_options(
             self.uniffiCloneHandle(),
-        FfiConverterTypePasskeyOptionsRequest_lower(request),uniffiCallStatus
+        FfiConverterTypePasskeyOptionsRequest_lower(request),$0
     )
 })
 }
@@ -1322,10 +1257,9 @@ open func getPasskeyRegistrationOptions(request: PasskeyOptionsRequest)throws  -
      */
 open func getRollout(request: GetRolloutRequest)throws  -> RolloutStatus  {
     return try  FfiConverterTypeRolloutStatus_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_get_rollout(
             self.uniffiCloneHandle(),
-        FfiConverterTypeGetRolloutRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeGetRolloutRequest_lower(request),$0
     )
 })
 }
@@ -1336,10 +1270,9 @@ open func getRollout(request: GetRolloutRequest)throws  -> RolloutStatus  {
      */
 open func getRolloutStats(request: GetRolloutStatsRequest)throws  -> RolloutStats  {
     return try  FfiConverterTypeRolloutStats_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_get_rollout_stats(
             self.uniffiCloneHandle(),
-        FfiConverterTypeGetRolloutStatsRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeGetRolloutStatsRequest_lower(request),$0
     )
 })
 }
@@ -1349,10 +1282,9 @@ open func getRolloutStats(request: GetRolloutStatsRequest)throws  -> RolloutStat
      */
 open func getUser(request: GetUserRequest)throws  -> User  {
     return try  FfiConverterTypeUser_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_get_user(
             self.uniffiCloneHandle(),
-        FfiConverterTypeGetUserRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeGetUserRequest_lower(request),$0
     )
 })
 }
@@ -1367,10 +1299,9 @@ open func getUser(request: GetUserRequest)throws  -> User  {
      */
 open func importUsers(request: ImportUsersRequest)throws  -> ImportReport  {
     return try  FfiConverterTypeImportReport_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_import_users(
             self.uniffiCloneHandle(),
-        FfiConverterTypeImportUsersRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeImportUsersRequest_lower(request),$0
     )
 })
 }
@@ -1380,10 +1311,9 @@ open func importUsers(request: ImportUsersRequest)throws  -> ImportReport  {
      */
 open func listAuditEvents(request: ListAuditEventsRequest)throws  -> [AuditEvent]  {
     return try  FfiConverterSequenceTypeAuditEvent.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_list_audit_events(
             self.uniffiCloneHandle(),
-        FfiConverterTypeListAuditEventsRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeListAuditEventsRequest_lower(request),$0
     )
 })
 }
@@ -1393,10 +1323,9 @@ open func listAuditEvents(request: ListAuditEventsRequest)throws  -> [AuditEvent
      */
 open func listPasskeys(request: ListPasskeysRequest)throws  -> [PasskeyInfo]  {
     return try  FfiConverterSequenceTypePasskeyInfo.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_list_passkeys(
             self.uniffiCloneHandle(),
-        FfiConverterTypeListPasskeysRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeListPasskeysRequest_lower(request),$0
     )
 })
 }
@@ -1407,10 +1336,9 @@ open func listPasskeys(request: ListPasskeysRequest)throws  -> [PasskeyInfo]  {
      */
 open func listSessions(request: ListSessionsRequest)throws  -> [SessionSummary]  {
     return try  FfiConverterSequenceTypeSessionSummary.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_list_sessions(
             self.uniffiCloneHandle(),
-        FfiConverterTypeListSessionsRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeListSessionsRequest_lower(request),$0
     )
 })
 }
@@ -1426,10 +1354,9 @@ open func listSessions(request: ListSessionsRequest)throws  -> [SessionSummary] 
      */
 open func pushChallenge(request: PushChallengeRequest)throws  -> PushChallenge  {
     return try  FfiConverterTypePushChallenge_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_push_challenge(
             self.uniffiCloneHandle(),
-        FfiConverterTypePushChallengeRequest_lower(request),uniffiCallStatus
+        FfiConverterTypePushChallengeRequest_lower(request),$0
     )
 })
 }
@@ -1441,10 +1368,9 @@ open func pushChallenge(request: PushChallengeRequest)throws  -> PushChallenge  
      */
 open func pushPending(request: PushPendingRequest)throws  -> PushPending  {
     return try  FfiConverterTypePushPending_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_push_pending(
             self.uniffiCloneHandle(),
-        FfiConverterTypePushPendingRequest_lower(request),uniffiCallStatus
+        FfiConverterTypePushPendingRequest_lower(request),$0
     )
 })
 }
@@ -1457,10 +1383,9 @@ open func pushPending(request: PushPendingRequest)throws  -> PushPending  {
      */
 open func pushRespond(request: PushRespondRequest)throws  -> PushAnswerResult  {
     return try  FfiConverterTypePushAnswerResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_push_respond(
             self.uniffiCloneHandle(),
-        FfiConverterTypePushRespondRequest_lower(request),uniffiCallStatus
+        FfiConverterTypePushRespondRequest_lower(request),$0
     )
 })
 }
@@ -1473,10 +1398,9 @@ open func pushRespond(request: PushRespondRequest)throws  -> PushAnswerResult  {
      */
 open func pushStatus(request: PushStatusRequest)throws  -> PushStatus  {
     return try  FfiConverterTypePushStatus_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_push_status(
             self.uniffiCloneHandle(),
-        FfiConverterTypePushStatusRequest_lower(request),uniffiCallStatus
+        FfiConverterTypePushStatusRequest_lower(request),$0
     )
 })
 }
@@ -1487,10 +1411,9 @@ open func pushStatus(request: PushStatusRequest)throws  -> PushStatus  {
      */
 open func regenerateMfaBackupCodes(request: RegenerateBackupCodesRequest)throws  -> BackupCodes  {
     return try  FfiConverterTypeBackupCodes_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_regenerate_mfa_backup_codes(
             self.uniffiCloneHandle(),
-        FfiConverterTypeRegenerateBackupCodesRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeRegenerateBackupCodesRequest_lower(request),$0
     )
 })
 }
@@ -1503,10 +1426,9 @@ open func regenerateMfaBackupCodes(request: RegenerateBackupCodesRequest)throws 
      */
 open func registerPushDevice(request: RegisterPushDeviceRequest)throws  -> PushRegistration  {
     return try  FfiConverterTypePushRegistration_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_register_push_device(
             self.uniffiCloneHandle(),
-        FfiConverterTypeRegisterPushDeviceRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeRegisterPushDeviceRequest_lower(request),$0
     )
 })
 }
@@ -1520,10 +1442,9 @@ open func registerPushDevice(request: RegisterPushDeviceRequest)throws  -> PushR
      */
 open func removeFactor(request: RemoveFactorRequest)throws  -> RemoveFactorResult  {
     return try  FfiConverterTypeRemoveFactorResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_remove_factor(
             self.uniffiCloneHandle(),
-        FfiConverterTypeRemoveFactorRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeRemoveFactorRequest_lower(request),$0
     )
 })
 }
@@ -1535,10 +1456,9 @@ open func removeFactor(request: RemoveFactorRequest)throws  -> RemoveFactorResul
      */
 open func removePasskey(request: RemovePasskeyRequest)throws  -> RemoveFactorResult  {
     return try  FfiConverterTypeRemoveFactorResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_remove_passkey(
             self.uniffiCloneHandle(),
-        FfiConverterTypeRemovePasskeyRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeRemovePasskeyRequest_lower(request),$0
     )
 })
 }
@@ -1549,10 +1469,9 @@ open func removePasskey(request: RemovePasskeyRequest)throws  -> RemoveFactorRes
      */
 open func renamePasskey(request: RenamePasskeyRequest)throws  -> SuccessResult  {
     return try  FfiConverterTypeSuccessResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_rename_passkey(
             self.uniffiCloneHandle(),
-        FfiConverterTypeRenamePasskeyRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeRenamePasskeyRequest_lower(request),$0
     )
 })
 }
@@ -1566,10 +1485,9 @@ open func renamePasskey(request: RenamePasskeyRequest)throws  -> SuccessResult  
      */
 open func requestNewCode(request: RequestNewCodeRequest)throws  -> RequestCodeResult  {
     return try  FfiConverterTypeRequestCodeResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_request_new_code(
             self.uniffiCloneHandle(),
-        FfiConverterTypeRequestNewCodeRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeRequestNewCodeRequest_lower(request),$0
     )
 })
 }
@@ -1580,10 +1498,9 @@ open func requestNewCode(request: RequestNewCodeRequest)throws  -> RequestCodeRe
      */
 open func requireEnrollment(request: RequireEnrollmentRequest)throws  -> MfaEnrollment  {
     return try  FfiConverterTypeMfaEnrollment_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_require_enrollment(
             self.uniffiCloneHandle(),
-        FfiConverterTypeRequireEnrollmentRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeRequireEnrollmentRequest_lower(request),$0
     )
 })
 }
@@ -1595,10 +1512,9 @@ open func requireEnrollment(request: RequireEnrollmentRequest)throws  -> MfaEnro
      */
 open func requireRecentMfa(request: RequireRecentMfaRequest)throws  -> SuccessResult  {
     return try  FfiConverterTypeSuccessResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_require_recent_mfa(
             self.uniffiCloneHandle(),
-        FfiConverterTypeRequireRecentMfaRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeRequireRecentMfaRequest_lower(request),$0
     )
 })
 }
@@ -1611,10 +1527,9 @@ open func requireRecentMfa(request: RequireRecentMfaRequest)throws  -> SuccessRe
      */
 open func resetMfa(request: ResetMfaRequest)throws  -> AdminResult  {
     return try  FfiConverterTypeAdminResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_reset_mfa(
             self.uniffiCloneHandle(),
-        FfiConverterTypeResetMfaRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeResetMfaRequest_lower(request),$0
     )
 })
 }
@@ -1625,10 +1540,9 @@ open func resetMfa(request: ResetMfaRequest)throws  -> AdminResult  {
      */
 open func restoreFactors(request: RestoreFactorsRequest)throws  -> SuccessResult  {
     return try  FfiConverterTypeSuccessResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_restore_factors(
             self.uniffiCloneHandle(),
-        FfiConverterTypeRestoreFactorsRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeRestoreFactorsRequest_lower(request),$0
     )
 })
 }
@@ -1638,10 +1552,9 @@ open func restoreFactors(request: RestoreFactorsRequest)throws  -> SuccessResult
      */
 open func revokeOtherSessions(request: RevokeOtherSessionsRequest)throws  -> RevokedSessions  {
     return try  FfiConverterTypeRevokedSessions_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_revoke_other_sessions(
             self.uniffiCloneHandle(),
-        FfiConverterTypeRevokeOtherSessionsRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeRevokeOtherSessionsRequest_lower(request),$0
     )
 })
 }
@@ -1651,10 +1564,9 @@ open func revokeOtherSessions(request: RevokeOtherSessionsRequest)throws  -> Rev
      */
 open func revokeSession(request: RevokeSessionRequest)throws  -> SuccessResult  {
     return try  FfiConverterTypeSuccessResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_revoke_session(
             self.uniffiCloneHandle(),
-        FfiConverterTypeRevokeSessionRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeRevokeSessionRequest_lower(request),$0
     )
 })
 }
@@ -1665,10 +1577,9 @@ open func revokeSession(request: RevokeSessionRequest)throws  -> SuccessResult  
      */
 open func revokeUserSessions(request: RevokeUserSessionsRequest)throws  -> RevokedSessions  {
     return try  FfiConverterTypeRevokedSessions_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_revoke_user_sessions(
             self.uniffiCloneHandle(),
-        FfiConverterTypeRevokeUserSessionsRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeRevokeUserSessionsRequest_lower(request),$0
     )
 })
 }
@@ -1679,10 +1590,9 @@ open func revokeUserSessions(request: RevokeUserSessionsRequest)throws  -> Revok
      */
 open func rotateKey(request: RotateKeyRequest)throws  -> RotateKeyResult  {
     return try  FfiConverterTypeRotateKeyResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_rotate_key(
             self.uniffiCloneHandle(),
-        FfiConverterTypeRotateKeyRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeRotateKeyRequest_lower(request),$0
     )
 })
 }
@@ -1696,10 +1606,9 @@ open func rotateKey(request: RotateKeyRequest)throws  -> RotateKeyResult  {
      */
 open func setRollout(request: SetRolloutRequest)throws  -> RolloutStatus  {
     return try  FfiConverterTypeRolloutStatus_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_set_rollout(
             self.uniffiCloneHandle(),
-        FfiConverterTypeSetRolloutRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeSetRolloutRequest_lower(request),$0
     )
 })
 }
@@ -1710,10 +1619,9 @@ open func setRollout(request: SetRolloutRequest)throws  -> RolloutStatus  {
      */
 open func shouldRequireMfa(request: ShouldRequireMfaRequest)throws  -> Bool  {
     return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_should_require_mfa(
             self.uniffiCloneHandle(),
-        FfiConverterTypeShouldRequireMfaRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeShouldRequireMfaRequest_lower(request),$0
     )
 })
 }
@@ -1725,10 +1633,9 @@ open func shouldRequireMfa(request: ShouldRequireMfaRequest)throws  -> Bool  {
      */
 open func signIn(request: SignInRequest)throws  -> SignInResult  {
     return try  FfiConverterTypeSignInResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_sign_in(
             self.uniffiCloneHandle(),
-        FfiConverterTypeSignInRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeSignInRequest_lower(request),$0
     )
 })
 }
@@ -1738,10 +1645,9 @@ open func signIn(request: SignInRequest)throws  -> SignInResult  {
      */
 open func signOut(request: SignOutRequest)throws  -> SuccessResult  {
     return try  FfiConverterTypeSuccessResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_sign_out(
             self.uniffiCloneHandle(),
-        FfiConverterTypeSignOutRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeSignOutRequest_lower(request),$0
     )
 })
 }
@@ -1751,10 +1657,9 @@ open func signOut(request: SignOutRequest)throws  -> SuccessResult  {
      */
 open func signUp(request: SignUpRequest)throws  -> SignUpResult  {
     return try  FfiConverterTypeSignUpResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_sign_up(
             self.uniffiCloneHandle(),
-        FfiConverterTypeSignUpRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeSignUpRequest_lower(request),$0
     )
 })
 }
@@ -1766,10 +1671,9 @@ open func signUp(request: SignUpRequest)throws  -> SignUpResult  {
      */
 open func unlockUser(request: UnlockUserRequest)throws  -> AdminResult  {
     return try  FfiConverterTypeAdminResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_unlock_user(
             self.uniffiCloneHandle(),
-        FfiConverterTypeUnlockUserRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeUnlockUserRequest_lower(request),$0
     )
 })
 }
@@ -1781,10 +1685,9 @@ open func unlockUser(request: UnlockUserRequest)throws  -> AdminResult  {
      */
 open func verifyAudit(request: VerifyAuditRequest)throws  -> AuditVerification  {
     return try  FfiConverterTypeAuditVerification_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_verify_audit(
             self.uniffiCloneHandle(),
-        FfiConverterTypeVerifyAuditRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeVerifyAuditRequest_lower(request),$0
     )
 })
 }
@@ -1797,10 +1700,9 @@ open func verifyAudit(request: VerifyAuditRequest)throws  -> AuditVerification  
      */
 open func verifyMfa(request: VerifyMfaRequest)throws  -> VerifyMfaResult  {
     return try  FfiConverterTypeVerifyMfaResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_verify_mfa(
             self.uniffiCloneHandle(),
-        FfiConverterTypeVerifyMfaRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeVerifyMfaRequest_lower(request),$0
     )
 })
 }
@@ -1813,10 +1715,9 @@ open func verifyMfa(request: VerifyMfaRequest)throws  -> VerifyMfaResult  {
      */
 open func verifyPasskeyAuthentication(request: VerifyPasskeyAuthenticationRequest)throws  -> VerifyMfaResult  {
     return try  FfiConverterTypeVerifyMfaResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_verify_passkey_authentication(
             self.uniffiCloneHandle(),
-        FfiConverterTypeVerifyPasskeyAuthenticationRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeVerifyPasskeyAuthenticationRequest_lower(request),$0
     )
 })
 }
@@ -1829,10 +1730,9 @@ open func verifyPasskeyAuthentication(request: VerifyPasskeyAuthenticationReques
      */
 open func verifyPasskeyRegistration(request: VerifyPasskeyRequest)throws  -> VerifyMfaResult  {
     return try  FfiConverterTypeVerifyMfaResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_verify_passkey_registration(
             self.uniffiCloneHandle(),
-        FfiConverterTypeVerifyPasskeyRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeVerifyPasskeyRequest_lower(request),$0
     )
 })
 }
@@ -1843,10 +1743,9 @@ open func verifyPasskeyRegistration(request: VerifyPasskeyRequest)throws  -> Ver
      */
 open func verifyPassword(request: VerifyPasswordRequest)throws  -> SuccessResult  {
     return try  FfiConverterTypeSuccessResult_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_verify_password(
             self.uniffiCloneHandle(),
-        FfiConverterTypeVerifyPasswordRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeVerifyPasswordRequest_lower(request),$0
     )
 })
 }
@@ -1859,10 +1758,9 @@ open func verifyPassword(request: VerifyPasswordRequest)throws  -> SuccessResult
      */
 open func verifySession(request: VerifySessionRequest)throws  -> SessionInfo  {
     return try  FfiConverterTypeSessionInfo_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_engine_verify_session(
             self.uniffiCloneHandle(),
-        FfiConverterTypeVerifySessionRequest_lower(request),uniffiCallStatus
+        FfiConverterTypeVerifySessionRequest_lower(request),$0
     )
 })
 }
@@ -1988,10 +1886,9 @@ open class MessageSenderImpl: MessageSender, @unchecked Sendable {
      * Sends `delivery.message` to `delivery.destination`; throwing fails the send.
      */
 open func send(delivery: Delivery)throws   {try rustCallWithError(FfiConverterTypeSendFailure_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_messagesender_send(
             self.uniffiCloneHandle(),
-        FfiConverterTypeDelivery_lower(delivery),uniffiCallStatus
+        FfiConverterTypeDelivery_lower(delivery),$0
     )
 }
 }
@@ -2200,10 +2097,9 @@ open class PasswordCheckImpl: PasswordCheck, @unchecked Sendable {
      */
 open func isCompromised(password: String)throws  -> Bool  {
     return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeSendFailure_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_passwordcheck_is_compromised(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(password),uniffiCallStatus
+        FfiConverterString.lower(password),$0
     )
 })
 }
@@ -2420,9 +2316,8 @@ open class PushKeyStoreImpl: PushKeyStore, @unchecked Sendable {
      */
 open func publicKey()throws  -> Data  {
     return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeKeyStoreFailure_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_pushkeystore_public_key(
-            self.uniffiCloneHandle(),uniffiCallStatus
+            self.uniffiCloneHandle(),$0
     )
 })
 }
@@ -2433,10 +2328,9 @@ open func publicKey()throws  -> Data  {
      */
 open func sign(message: Data)throws  -> Data  {
     return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeKeyStoreFailure_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_pushkeystore_sign(
             self.uniffiCloneHandle(),
-        FfiConverterData.lower(message),uniffiCallStatus
+        FfiConverterData.lower(message),$0
     )
 })
 }
@@ -2667,10 +2561,9 @@ open class SecurityNotifierImpl: SecurityNotifier, @unchecked Sendable {
      * Delivers one notification; throwing is recorded in the audit log.
      */
 open func notify(notification: Notification)throws   {try rustCallWithError(FfiConverterTypeSendFailure_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_securitynotifier_notify(
             self.uniffiCloneHandle(),
-        FfiConverterTypeNotification_lower(notification),uniffiCallStatus
+        FfiConverterTypeNotification_lower(notification),$0
     )
 }
 }
@@ -2884,9 +2777,8 @@ open class SoftwarePushKey: SoftwarePushKeyProtocol, @unchecked Sendable {
      */
 open func publicKey() -> Data  {
     return try!  FfiConverterData.lift(try! rustCall() {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_softwarepushkey_public_key(
-            self.uniffiCloneHandle(),uniffiCallStatus
+            self.uniffiCloneHandle(),$0
     )
 })
 }
@@ -2896,10 +2788,9 @@ open func publicKey() -> Data  {
      */
 open func sign(message: Data)throws  -> Data  {
     return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_softwarepushkey_sign(
             self.uniffiCloneHandle(),
-        FfiConverterData.lower(message),uniffiCallStatus
+        FfiConverterData.lower(message),$0
     )
 })
 }
@@ -3045,8 +2936,7 @@ open class Vault: VaultProtocol, @unchecked Sendable {
 public convenience init() {
     let handle =
         try! rustCall() {
-        uniffiCallStatus in
-    uniffi_plinto_mfa_fn_constructor_vault_new(uniffiCallStatus
+    uniffi_plinto_mfa_fn_constructor_vault_new($0
     )
 }
     self.init(unsafeFromHandle: handle)
@@ -3067,9 +2957,8 @@ public convenience init() {
      */
 public static func fromJson(json: String)throws  -> Vault  {
     return try  FfiConverterTypeVault_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_constructor_vault_from_json(
-        FfiConverterString.lower(json),uniffiCallStatus
+        FfiConverterString.lower(json),$0
     )
 })
 }
@@ -3081,9 +2970,8 @@ public static func fromJson(json: String)throws  -> Vault  {
      */
 open func accounts() -> [OtpAccount]  {
     return try!  FfiConverterSequenceTypeOtpAccount.lift(try! rustCall() {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_vault_accounts(
-            self.uniffiCloneHandle(),uniffiCallStatus
+            self.uniffiCloneHandle(),$0
     )
 })
 }
@@ -3092,10 +2980,9 @@ open func accounts() -> [OtpAccount]  {
      * Adds an account.
      */
 open func add(account: OtpAccount)throws   {try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_vault_add(
             self.uniffiCloneHandle(),
-        FfiConverterTypeOtpAccount_lower(account),uniffiCallStatus
+        FfiConverterTypeOtpAccount_lower(account),$0
     )
 }
 }
@@ -3105,10 +2992,9 @@ open func add(account: OtpAccount)throws   {try rustCallWithError(FfiConverterTy
      */
 open func addUri(uri: String)throws  -> OtpAccount  {
     return try  FfiConverterTypeOtpAccount_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_vault_add_uri(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(uri),uniffiCallStatus
+        FfiConverterString.lower(uri),$0
     )
 })
 }
@@ -3118,10 +3004,9 @@ open func addUri(uri: String)throws  -> OtpAccount  {
      */
 open func codes(time: Int64? = nil)throws  -> [AccountCode]  {
     return try  FfiConverterSequenceTypeAccountCode.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_vault_codes(
             self.uniffiCloneHandle(),
-        FfiConverterOptionInt64.lower(time),uniffiCallStatus
+        FfiConverterOptionInt64.lower(time),$0
     )
 })
 }
@@ -3131,9 +3016,8 @@ open func codes(time: Int64? = nil)throws  -> [AccountCode]  {
      */
 open func count() -> UInt32  {
     return try!  FfiConverterUInt32.lift(try! rustCall() {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_vault_count(
-            self.uniffiCloneHandle(),uniffiCallStatus
+            self.uniffiCloneHandle(),$0
     )
 })
 }
@@ -3143,11 +3027,10 @@ open func count() -> UInt32  {
      */
 open func remove(issuer: String?, accountName: String) -> Bool  {
     return try!  FfiConverterBool.lift(try! rustCall() {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_vault_remove(
             self.uniffiCloneHandle(),
         FfiConverterOptionString.lower(issuer),
-        FfiConverterString.lower(accountName),uniffiCallStatus
+        FfiConverterString.lower(accountName),$0
     )
 })
 }
@@ -3157,9 +3040,8 @@ open func remove(issuer: String?, accountName: String) -> Bool  {
      */
 open func toJson()throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_method_vault_to_json(
-            self.uniffiCloneHandle(),uniffiCallStatus
+            self.uniffiCloneHandle(),$0
     )
 })
 }
@@ -3215,8 +3097,7 @@ public func FfiConverterTypeVault_lower(_ value: Vault) -> UInt64 {
 /**
  * Why the app's key store could not give its key or sign.
  */
-public 
-enum KeyStoreFailure: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
+public enum KeyStoreFailure: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
 
     
     
@@ -3299,8 +3180,7 @@ public func FfiConverterTypeKeyStoreFailure_lower(_ value: KeyStoreFailure) -> R
 /**
  * Why an app's hook could not do its work (kept in the audit log, never shown to users).
  */
-public 
-enum SendFailure: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
+public enum SendFailure: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
 
     
     
@@ -3670,10 +3550,9 @@ fileprivate struct FfiConverterSequenceTypeSessionSummary: FfiConverterRustBuffe
  */
 public func accountCode(account: OtpAccount, time: Int64? = nil)throws  -> AuthenticatorCode  {
     return try  FfiConverterTypeAuthenticatorCode_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_func_account_code(
         FfiConverterTypeOtpAccount_lower(account),
-        FfiConverterOptionInt64.lower(time),uniffiCallStatus
+        FfiConverterOptionInt64.lower(time),$0
     )
 })
 }
@@ -3682,9 +3561,8 @@ public func accountCode(account: OtpAccount, time: Int64? = nil)throws  -> Authe
  */
 public func accountUri(account: OtpAccount)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_func_account_uri(
-        FfiConverterTypeOtpAccount_lower(account),uniffiCallStatus
+        FfiConverterTypeOtpAccount_lower(account),$0
     )
 })
 }
@@ -3693,10 +3571,9 @@ public func accountUri(account: OtpAccount)throws  -> String  {
  */
 public func authenticatorCode(uri: String, time: Int64? = nil)throws  -> AuthenticatorCode  {
     return try  FfiConverterTypeAuthenticatorCode_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_func_authenticator_code(
         FfiConverterString.lower(uri),
-        FfiConverterOptionInt64.lower(time),uniffiCallStatus
+        FfiConverterOptionInt64.lower(time),$0
     )
 })
 }
@@ -3707,9 +3584,8 @@ public func authenticatorCode(uri: String, time: Int64? = nil)throws  -> Authent
  */
 public func parseOtpauthUri(uri: String)throws  -> OtpAccount  {
     return try  FfiConverterTypeOtpAccount_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_func_parse_otpauth_uri(
-        FfiConverterString.lower(uri),uniffiCallStatus
+        FfiConverterString.lower(uri),$0
     )
 })
 }
@@ -3718,8 +3594,7 @@ public func parseOtpauthUri(uri: String)throws  -> OtpAccount  {
  */
 public func errorCodes() -> [String]  {
     return try!  FfiConverterSequenceString.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_plinto_mfa_fn_func_error_codes(uniffiCallStatus
+    uniffi_plinto_mfa_fn_func_error_codes($0
     )
 })
 }
@@ -3729,11 +3604,10 @@ public func errorCodes() -> [String]  {
  */
 public func openPushChallenge(details: String, serverKey: String, time: Int64? = nil)throws  -> ChallengeClaims  {
     return try  FfiConverterTypeChallengeClaims_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_func_open_push_challenge(
         FfiConverterString.lower(details),
         FfiConverterString.lower(serverKey),
-        FfiConverterOptionInt64.lower(time),uniffiCallStatus
+        FfiConverterOptionInt64.lower(time),$0
     )
 })
 }
@@ -3742,9 +3616,8 @@ public func openPushChallenge(details: String, serverKey: String, time: Int64? =
  */
 public func parsePushEnrollment(uri: String)throws  -> EnrollmentUri  {
     return try  FfiConverterTypeEnrollmentUri_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_func_parse_push_enrollment(
-        FfiConverterString.lower(uri),uniffiCallStatus
+        FfiConverterString.lower(uri),$0
     )
 })
 }
@@ -3754,10 +3627,9 @@ public func parsePushEnrollment(uri: String)throws  -> EnrollmentUri  {
  */
 public func pinPushServerKey(uri: String, serverKey: String)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_func_pin_push_server_key(
         FfiConverterString.lower(uri),
-        FfiConverterString.lower(serverKey),uniffiCallStatus
+        FfiConverterString.lower(serverKey),$0
     )
 })
 }
@@ -3768,7 +3640,6 @@ public func pinPushServerKey(uri: String, serverKey: String)throws  -> String  {
  */
 public func pushAnswer(challenge: ChallengeClaims, deviceId: String, action: String, key: PushKeyStore, number: String? = nil, reason: String? = nil, time: Int64? = nil)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_func_push_answer(
         FfiConverterTypeChallengeClaims_lower(challenge),
         FfiConverterString.lower(deviceId),
@@ -3776,7 +3647,7 @@ public func pushAnswer(challenge: ChallengeClaims, deviceId: String, action: Str
         FfiConverterTypePushKeyStore_lower(key),
         FfiConverterOptionString.lower(number),
         FfiConverterOptionString.lower(reason),
-        FfiConverterOptionInt64.lower(time),uniffiCallStatus
+        FfiConverterOptionInt64.lower(time),$0
     )
 })
 }
@@ -3785,8 +3656,7 @@ public func pushAnswer(challenge: ChallengeClaims, deviceId: String, action: Str
  */
 public func pushPhoneKey()throws  -> SoftwarePushKey  {
     return try  FfiConverterTypeSoftwarePushKey_lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
-    uniffi_plinto_mfa_fn_func_push_phone_key(uniffiCallStatus
+    uniffi_plinto_mfa_fn_func_push_phone_key($0
     )
 })
 }
@@ -3796,12 +3666,11 @@ public func pushPhoneKey()throws  -> SoftwarePushKey  {
  */
 public func pushPoll(deviceId: String, key: PushKeyStore, pushToken: String? = nil, time: Int64? = nil)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_func_push_poll(
         FfiConverterString.lower(deviceId),
         FfiConverterTypePushKeyStore_lower(key),
         FfiConverterOptionString.lower(pushToken),
-        FfiConverterOptionInt64.lower(time),uniffiCallStatus
+        FfiConverterOptionInt64.lower(time),$0
     )
 })
 }
@@ -3811,14 +3680,13 @@ public func pushPoll(deviceId: String, key: PushKeyStore, pushToken: String? = n
  */
 public func pushRegistration(uri: String, key: PushKeyStore, platform: String, pushToken: String? = nil, name: String? = nil, time: Int64? = nil)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeMfaError_lift) {
-        uniffiCallStatus in
     uniffi_plinto_mfa_fn_func_push_registration(
         FfiConverterString.lower(uri),
         FfiConverterTypePushKeyStore_lower(key),
         FfiConverterString.lower(platform),
         FfiConverterOptionString.lower(pushToken),
         FfiConverterOptionString.lower(name),
-        FfiConverterOptionInt64.lower(time),uniffiCallStatus
+        FfiConverterOptionInt64.lower(time),$0
     )
 })
 }
@@ -3838,256 +3706,256 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
-    if (uniffi_plinto_mfa_checksum_func_account_code() != 5416) {
+    if (uniffi_plinto_mfa_checksum_func_account_code() != 909) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_func_account_uri() != 20741) {
+    if (uniffi_plinto_mfa_checksum_func_account_uri() != 37296) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_func_authenticator_code() != 44374) {
+    if (uniffi_plinto_mfa_checksum_func_authenticator_code() != 28943) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_func_parse_otpauth_uri() != 9724) {
+    if (uniffi_plinto_mfa_checksum_func_parse_otpauth_uri() != 1306) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_func_error_codes() != 58412) {
+    if (uniffi_plinto_mfa_checksum_func_error_codes() != 16819) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_func_open_push_challenge() != 6785) {
+    if (uniffi_plinto_mfa_checksum_func_open_push_challenge() != 12860) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_func_parse_push_enrollment() != 11888) {
+    if (uniffi_plinto_mfa_checksum_func_parse_push_enrollment() != 15125) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_func_pin_push_server_key() != 52456) {
+    if (uniffi_plinto_mfa_checksum_func_pin_push_server_key() != 15728) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_func_push_answer() != 36330) {
+    if (uniffi_plinto_mfa_checksum_func_push_answer() != 26074) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_func_push_phone_key() != 25119) {
+    if (uniffi_plinto_mfa_checksum_func_push_phone_key() != 58042) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_func_push_poll() != 31008) {
+    if (uniffi_plinto_mfa_checksum_func_push_poll() != 63651) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_func_push_registration() != 63343) {
+    if (uniffi_plinto_mfa_checksum_func_push_registration() != 31660) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_vault_accounts() != 17848) {
+    if (uniffi_plinto_mfa_checksum_method_vault_accounts() != 30008) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_vault_add() != 30231) {
+    if (uniffi_plinto_mfa_checksum_method_vault_add() != 8155) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_vault_add_uri() != 35822) {
+    if (uniffi_plinto_mfa_checksum_method_vault_add_uri() != 49209) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_vault_codes() != 54238) {
+    if (uniffi_plinto_mfa_checksum_method_vault_codes() != 3240) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_vault_count() != 17255) {
+    if (uniffi_plinto_mfa_checksum_method_vault_count() != 35362) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_vault_remove() != 44248) {
+    if (uniffi_plinto_mfa_checksum_method_vault_remove() != 50965) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_vault_to_json() != 29159) {
+    if (uniffi_plinto_mfa_checksum_method_vault_to_json() != 21275) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_call_json() != 44874) {
+    if (uniffi_plinto_mfa_checksum_method_engine_call_json() != 22821) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_set_notifier() != 10148) {
+    if (uniffi_plinto_mfa_checksum_method_engine_set_notifier() != 28065) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_set_password_check() != 65156) {
+    if (uniffi_plinto_mfa_checksum_method_engine_set_password_check() != 49432) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_set_sender() != 31784) {
+    if (uniffi_plinto_mfa_checksum_method_engine_set_sender() != 58036) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_authorize() != 17702) {
+    if (uniffi_plinto_mfa_checksum_method_engine_authorize() != 44136) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_change_email() != 17520) {
+    if (uniffi_plinto_mfa_checksum_method_engine_change_email() != 28740) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_change_password() != 37022) {
+    if (uniffi_plinto_mfa_checksum_method_engine_change_password() != 55616) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_configure() != 65142) {
+    if (uniffi_plinto_mfa_checksum_method_engine_configure() != 45846) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_delete_account() != 54415) {
+    if (uniffi_plinto_mfa_checksum_method_engine_delete_account() != 11142) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_delete_user() != 56160) {
+    if (uniffi_plinto_mfa_checksum_method_engine_delete_user() != 6970) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_disable_mfa() != 64926) {
+    if (uniffi_plinto_mfa_checksum_method_engine_disable_mfa() != 699) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_enable_mfa() != 28805) {
+    if (uniffi_plinto_mfa_checksum_method_engine_enable_mfa() != 9508) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_enforce_rollout() != 47283) {
+    if (uniffi_plinto_mfa_checksum_method_engine_enforce_rollout() != 18147) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_export_audit() != 27269) {
+    if (uniffi_plinto_mfa_checksum_method_engine_export_audit() != 58116) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_get_fallback_methods() != 59010) {
+    if (uniffi_plinto_mfa_checksum_method_engine_get_fallback_methods() != 51711) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_get_mfa_status() != 18200) {
+    if (uniffi_plinto_mfa_checksum_method_engine_get_mfa_status() != 17521) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_get_passkey_authentication_options() != 42133) {
+    if (uniffi_plinto_mfa_checksum_method_engine_get_passkey_authentication_options() != 7286) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_get_passkey_registration_options() != 35271) {
+    if (uniffi_plinto_mfa_checksum_method_engine_get_passkey_registration_options() != 19750) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_get_rollout() != 11264) {
+    if (uniffi_plinto_mfa_checksum_method_engine_get_rollout() != 14717) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_get_rollout_stats() != 16997) {
+    if (uniffi_plinto_mfa_checksum_method_engine_get_rollout_stats() != 40094) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_get_user() != 1157) {
+    if (uniffi_plinto_mfa_checksum_method_engine_get_user() != 49986) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_import_users() != 26193) {
+    if (uniffi_plinto_mfa_checksum_method_engine_import_users() != 4369) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_list_audit_events() != 4079) {
+    if (uniffi_plinto_mfa_checksum_method_engine_list_audit_events() != 53547) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_list_passkeys() != 29317) {
+    if (uniffi_plinto_mfa_checksum_method_engine_list_passkeys() != 40311) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_list_sessions() != 18135) {
+    if (uniffi_plinto_mfa_checksum_method_engine_list_sessions() != 53274) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_push_challenge() != 56145) {
+    if (uniffi_plinto_mfa_checksum_method_engine_push_challenge() != 40876) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_push_pending() != 42130) {
+    if (uniffi_plinto_mfa_checksum_method_engine_push_pending() != 35889) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_push_respond() != 27268) {
+    if (uniffi_plinto_mfa_checksum_method_engine_push_respond() != 11557) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_push_status() != 10814) {
+    if (uniffi_plinto_mfa_checksum_method_engine_push_status() != 48620) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_regenerate_mfa_backup_codes() != 11837) {
+    if (uniffi_plinto_mfa_checksum_method_engine_regenerate_mfa_backup_codes() != 34279) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_register_push_device() != 62222) {
+    if (uniffi_plinto_mfa_checksum_method_engine_register_push_device() != 3661) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_remove_factor() != 30454) {
+    if (uniffi_plinto_mfa_checksum_method_engine_remove_factor() != 13907) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_remove_passkey() != 44591) {
+    if (uniffi_plinto_mfa_checksum_method_engine_remove_passkey() != 24459) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_rename_passkey() != 60798) {
+    if (uniffi_plinto_mfa_checksum_method_engine_rename_passkey() != 27978) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_request_new_code() != 28096) {
+    if (uniffi_plinto_mfa_checksum_method_engine_request_new_code() != 64195) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_require_enrollment() != 54383) {
+    if (uniffi_plinto_mfa_checksum_method_engine_require_enrollment() != 42748) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa() != 49569) {
+    if (uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa() != 37468) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_reset_mfa() != 19485) {
+    if (uniffi_plinto_mfa_checksum_method_engine_reset_mfa() != 48377) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_restore_factors() != 60550) {
+    if (uniffi_plinto_mfa_checksum_method_engine_restore_factors() != 55409) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_revoke_other_sessions() != 32695) {
+    if (uniffi_plinto_mfa_checksum_method_engine_revoke_other_sessions() != 17953) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_revoke_session() != 26900) {
+    if (uniffi_plinto_mfa_checksum_method_engine_revoke_session() != 60560) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_revoke_user_sessions() != 38000) {
+    if (uniffi_plinto_mfa_checksum_method_engine_revoke_user_sessions() != 38877) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_rotate_key() != 4699) {
+    if (uniffi_plinto_mfa_checksum_method_engine_rotate_key() != 6408) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_set_rollout() != 48732) {
+    if (uniffi_plinto_mfa_checksum_method_engine_set_rollout() != 41554) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_should_require_mfa() != 59825) {
+    if (uniffi_plinto_mfa_checksum_method_engine_should_require_mfa() != 65344) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_sign_in() != 18401) {
+    if (uniffi_plinto_mfa_checksum_method_engine_sign_in() != 40842) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_sign_out() != 39495) {
+    if (uniffi_plinto_mfa_checksum_method_engine_sign_out() != 39206) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_sign_up() != 24001) {
+    if (uniffi_plinto_mfa_checksum_method_engine_sign_up() != 43879) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_unlock_user() != 22215) {
+    if (uniffi_plinto_mfa_checksum_method_engine_unlock_user() != 16249) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_verify_audit() != 13082) {
+    if (uniffi_plinto_mfa_checksum_method_engine_verify_audit() != 60857) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_verify_mfa() != 38934) {
+    if (uniffi_plinto_mfa_checksum_method_engine_verify_mfa() != 29140) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_verify_passkey_authentication() != 47118) {
+    if (uniffi_plinto_mfa_checksum_method_engine_verify_passkey_authentication() != 28534) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_verify_passkey_registration() != 38763) {
+    if (uniffi_plinto_mfa_checksum_method_engine_verify_passkey_registration() != 14765) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_verify_password() != 7675) {
+    if (uniffi_plinto_mfa_checksum_method_engine_verify_password() != 39659) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_engine_verify_session() != 19227) {
+    if (uniffi_plinto_mfa_checksum_method_engine_verify_session() != 34332) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_messagesender_send() != 45935) {
+    if (uniffi_plinto_mfa_checksum_method_messagesender_send() != 57335) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_passwordcheck_is_compromised() != 52189) {
+    if (uniffi_plinto_mfa_checksum_method_passwordcheck_is_compromised() != 13257) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_securitynotifier_notify() != 22483) {
+    if (uniffi_plinto_mfa_checksum_method_securitynotifier_notify() != 41789) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_pushkeystore_public_key() != 6688) {
+    if (uniffi_plinto_mfa_checksum_method_pushkeystore_public_key() != 8492) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_pushkeystore_sign() != 61020) {
+    if (uniffi_plinto_mfa_checksum_method_pushkeystore_sign() != 54092) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_softwarepushkey_public_key() != 11111) {
+    if (uniffi_plinto_mfa_checksum_method_softwarepushkey_public_key() != 17271) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_method_softwarepushkey_sign() != 39226) {
+    if (uniffi_plinto_mfa_checksum_method_softwarepushkey_sign() != 50640) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_constructor_vault_from_json() != 19372) {
+    if (uniffi_plinto_mfa_checksum_constructor_vault_from_json() != 11163) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_constructor_vault_new() != 7279) {
+    if (uniffi_plinto_mfa_checksum_constructor_vault_new() != 14996) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_plinto_mfa_checksum_constructor_engine_new() != 13936) {
+    if (uniffi_plinto_mfa_checksum_constructor_engine_new() != 55602) {
         return InitializationResult.apiChecksumMismatch
     }
 

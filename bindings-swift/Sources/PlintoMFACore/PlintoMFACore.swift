@@ -39,52 +39,6 @@ fileprivate extension ForeignBytes {
     init(bufferPointer: UnsafeBufferPointer<UInt8>) {
         self.init(len: Int32(bufferPointer.count), data: bufferPointer.baseAddress)
     }
-
-    init(rawBufferPointer: UnsafeRawBufferPointer) {
-        self.init(
-            len: Int32(rawBufferPointer.count),
-            data: rawBufferPointer.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        )
-    }
-}
-
-// Converter for `&[u8]` / `[ByRef] bytes` arguments.
-//
-// Conforms to `FfiConverter` so the compiler enforces the full converter
-// method set. Only the scope-bound `lower(_:_body:)` overload is sound —
-// zero-copy byte buffers only flow foreign -> Rust, and only in argument
-// position. The four protocol-witness methods (`lift`, `lower`, `read`,
-// `write`) `fatalError` at runtime if anyone reaches them.
-//
-// The scope-bound `lower` takes a closure because the `ForeignBytes`
-// pointer is only guaranteed valid for the duration of
-// `Data.withUnsafeBytes`. Callers must run the full FFI call inside
-// the closure body.
-fileprivate enum FfiConverterByRefBytes: FfiConverter {
-    typealias SwiftType = Data
-    typealias FfiType = ForeignBytes
-
-    static func lower<R>(_ value: Data, _ body: (ForeignBytes) throws -> R) rethrows -> R {
-        return try value.withUnsafeBytes { rawBuf in
-            try body(ForeignBytes(rawBufferPointer: rawBuf))
-        }
-    }
-
-    static func lower(_ value: Data) -> ForeignBytes {
-        fatalError("ByRef bytes cannot use the plain lower: returning ForeignBytes escapes the Data.withUnsafeBytes scope. Use the scope-bound lower(_:_body:) overload instead.")
-    }
-
-    static func lift(_ value: ForeignBytes) throws -> Data {
-        fatalError("ByRef bytes cannot be lifted: zero-copy &[u8] only flows foreign->Rust")
-    }
-
-    static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Data {
-        fatalError("ByRef bytes cannot be read from a buffer: zero-copy &[u8] is only supported in argument position, not nested in records/options/etc.")
-    }
-
-    static func write(_ value: Data, into buf: inout [UInt8]) {
-        fatalError("ByRef bytes cannot be written to a buffer: zero-copy &[u8] is only supported in argument position, not nested in records/options/etc.")
-    }
 }
 
 // For every type used in the interface, we provide helper methods for conveniently
@@ -10593,8 +10547,7 @@ public func FfiConverterTypeVerifySessionRequest_lower(_ value: VerifySessionReq
  * With the `uniffi` feature this is the error of the Swift and Kotlin bindings too (Swift
  * `MfaError`, Kotlin `MfaException`): each variant below is one class there.
  */
-public 
-enum MfaError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
+public enum MfaError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
 
     
     
@@ -10750,9 +10703,8 @@ enum MfaError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
 public func code() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
-        uniffiCallStatus in
     uniffi_plinto_mfa_core_fn_method_mfaerror_code(
-            FfiConverterTypeMfaError_lower(self),uniffiCallStatus
+            FfiConverterTypeMfaError_lower(self),$0
     )
 })
 }
@@ -10762,9 +10714,8 @@ public func code() -> String  {
      */
 public func describe() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
-        uniffiCallStatus in
     uniffi_plinto_mfa_core_fn_method_mfaerror_describe(
-            FfiConverterTypeMfaError_lower(self),uniffiCallStatus
+            FfiConverterTypeMfaError_lower(self),$0
     )
 })
 }
@@ -10774,9 +10725,8 @@ public func describe() -> String  {
      */
 public func httpStatus() -> UInt16  {
     return try!  FfiConverterUInt16.lift(try! rustCall() {
-        uniffiCallStatus in
     uniffi_plinto_mfa_core_fn_method_mfaerror_httpstatus(
-            FfiConverterTypeMfaError_lower(self),uniffiCallStatus
+            FfiConverterTypeMfaError_lower(self),$0
     )
 })
 }
@@ -10787,9 +10737,8 @@ public func httpStatus() -> UInt16  {
      */
 public func retryable() -> Bool  {
     return try!  FfiConverterBool.lift(try! rustCall() {
-        uniffiCallStatus in
     uniffi_plinto_mfa_core_fn_method_mfaerror_retryable(
-            FfiConverterTypeMfaError_lower(self),uniffiCallStatus
+            FfiConverterTypeMfaError_lower(self),$0
     )
 })
 }
@@ -11000,7 +10949,8 @@ public func FfiConverterTypeMfaError_lower(_ value: MfaError) -> RustBuffer {
     return FfiConverterTypeMfaError.lower(value)
 }
 
-
+// Note that we don't yet support `indirect` for enums.
+// See https://github.com/mozilla/uniffi-rs/issues/396 for further discussion.
 /**
  * HMAC algorithm of a TOTP credential.
  */
@@ -11671,6 +11621,10 @@ fileprivate struct FfiConverterSequenceTypeTotpDevice: FfiConverterRustBuffer {
 }
 
 
+/**
+ * Typealias from the type name used in the UDL file to the builtin type.  This
+ * is needed because the UDL type name is used in function/method signatures.
+ */
 public typealias Json = String
 
 #if swift(>=5.8)
@@ -11711,6 +11665,10 @@ public func FfiConverterTypeJson_lower(_ value: Json) -> RustBuffer {
 
 
 
+/**
+ * Typealias from the type name used in the UDL file to the builtin type.  This
+ * is needed because the UDL type name is used in function/method signatures.
+ */
 public typealias SecretString = String
 
 #if swift(>=5.8)
@@ -11751,6 +11709,10 @@ public func FfiConverterTypeSecretString_lower(_ value: SecretString) -> RustBuf
 
 
 
+/**
+ * Typealias from the type name used in the UDL file to the builtin type.  This
+ * is needed because the UDL type name is used in function/method signatures.
+ */
 public typealias UnixTime = Int64
 
 #if swift(>=5.8)

@@ -372,43 +372,6 @@ internal open class ForeignBytes : Structure() {
 
     class ByValue : ForeignBytes(), Structure.ByValue
 }
-
-// Converter for `&[u8]` / `[ByRef] bytes` arguments.
-//
-// Only `lower` is valid — zero-copy byte buffers only flow foreign -> Rust,
-// and only in argument position. `lift`, `read`, `write`, and
-// `allocationSize` have no sound implementation here and all panic at
-// runtime. The `FfiConverter` interface is implemented so that the
-// compiler enforces the full method set (rather than relying on eyeball).
-//
-// The provided `ByteBuffer` MUST be direct — only direct buffers have a
-// stable native address that JNA can expose via `getDirectBufferPointer`.
-// The returned `ForeignBytes.ByValue` is only valid for the duration of
-// the FFI call; the Rust side treats it as a borrow.
-internal object FfiConverterByRefBytes : FfiConverter<java.nio.ByteBuffer, ForeignBytes.ByValue> {
-    override fun lower(value: java.nio.ByteBuffer): ForeignBytes.ByValue {
-        require(value.isDirect) { "UniFFI zero-copy &[u8] requires a direct ByteBuffer. Use ByteBuffer.allocateDirect()." }
-        val remaining = value.remaining()
-        val fb = ForeignBytes.ByValue()
-        fb.len = remaining
-        // Zero-length direct buffers: skip getDirectBufferPointer (platform-variable behavior)
-        // and pass null. The Rust side treats (null, 0) as &[].
-        fb.data = if (remaining == 0) null else com.sun.jna.Native.getDirectBufferPointer(value)
-        return fb
-    }
-
-    override fun lift(value: ForeignBytes.ByValue): java.nio.ByteBuffer =
-        error("ByRef bytes cannot be lifted: zero-copy &[u8] only flows foreign->Rust")
-
-    override fun read(buf: java.nio.ByteBuffer): java.nio.ByteBuffer =
-        error("ByRef bytes cannot be read from a buffer: zero-copy &[u8] is only supported in argument position, not nested in records/options/etc.")
-
-    override fun write(value: java.nio.ByteBuffer, buf: java.nio.ByteBuffer): Unit =
-        error("ByRef bytes cannot be written to a buffer: zero-copy &[u8] is only supported in argument position, not nested in records/options/etc.")
-
-    override fun allocationSize(value: java.nio.ByteBuffer): ULong =
-        error("ByRef bytes have no RustBuffer allocation size: zero-copy &[u8] is only supported in argument position, not nested in records/options/etc.")
-}
 /**
  * The FfiConverter interface handles converter types to and from the FFI
  *
@@ -1040,8 +1003,6 @@ internal object IntegrityCheckingUniffiLib {
         uniffiCheckContractApiVersion(this)
         uniffiCheckApiChecksums(this)
     }
-
-    internal fun ensureInitialized() = Unit
     external fun uniffi_plinto_mfa_checksum_func_account_code(
     ): Int
     external fun uniffi_plinto_mfa_checksum_func_account_uri(
@@ -1233,318 +1194,316 @@ internal object UniffiLib {
         dev.plinto.mfa.core.uniffiEnsureInitialized()
         
     }
-
-    internal fun ensureInitialized() = Unit
     external fun uniffi_plinto_mfa_fn_clone_vault(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_plinto_mfa_fn_free_vault(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_plinto_mfa_fn_constructor_vault_from_json(`json`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_plinto_mfa_fn_constructor_vault_new(uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_plinto_mfa_fn_method_vault_accounts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_vault_add(`ptr`: Long,`account`: RustBufferOtpAccount.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_plinto_mfa_fn_method_vault_add_uri(`ptr`: Long,`uri`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferOtpAccount.ByValue
-    external fun uniffi_plinto_mfa_fn_method_vault_codes(`ptr`: Long,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_vault_count(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Int
-    external fun uniffi_plinto_mfa_fn_method_vault_remove(`ptr`: Long,`issuer`: RustBuffer.ByValue,`accountName`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Byte
-    external fun uniffi_plinto_mfa_fn_method_vault_to_json(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_clone_engine(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_plinto_mfa_fn_free_engine(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_plinto_mfa_fn_constructor_engine_new(`databasePath`: RustBuffer.ByValue,`secretKey`: RustBuffer.ByValue,`optionsJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_plinto_mfa_fn_method_engine_call_json(`ptr`: Long,`operation`: RustBuffer.ByValue,`argumentsJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_set_notifier(`ptr`: Long,`notifier`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_plinto_mfa_fn_method_engine_set_password_check(`ptr`: Long,`check`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_plinto_mfa_fn_method_engine_set_sender(`ptr`: Long,`channel`: RustBuffer.ByValue,`sender`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_plinto_mfa_fn_method_engine_authorize(`ptr`: Long,`request`: RustBufferAuthorizeRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferAuthorization.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_change_email(`ptr`: Long,`request`: RustBufferChangeEmailRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferRevokedSessions.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_change_password(`ptr`: Long,`request`: RustBufferChangePasswordRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferRevokedSessions.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_configure(`ptr`: Long,`request`: RustBufferConfigureRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferConfigureResult.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_delete_account(`ptr`: Long,`request`: RustBufferDeleteAccountRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferSuccessResult.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_delete_user(`ptr`: Long,`request`: RustBufferDeleteUserRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferSuccessResult.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_disable_mfa(`ptr`: Long,`request`: RustBufferDisableMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferDisableMfaResult.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_enable_mfa(`ptr`: Long,`request`: RustBufferEnableMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferEnableMfaResult.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_enforce_rollout(`ptr`: Long,`request`: RustBufferEnforceRolloutRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferEnforceRolloutResult.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_export_audit(`ptr`: Long,`request`: RustBufferExportAuditRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_get_fallback_methods(`ptr`: Long,`request`: RustBufferGetFallbackMethodsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_get_mfa_status(`ptr`: Long,`request`: RustBufferGetMfaStatusRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferMfaStatus.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_get_passkey_authentication_options(`ptr`: Long,`request`: RustBufferPasskeyAuthenticationOptionsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferPasskeyOptions.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_get_passkey_registration_options(`ptr`: Long,`request`: RustBufferPasskeyOptionsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferPasskeyOptions.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_get_rollout(`ptr`: Long,`request`: RustBufferGetRolloutRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferRolloutStatus.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_get_rollout_stats(`ptr`: Long,`request`: RustBufferGetRolloutStatsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferRolloutStats.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_get_user(`ptr`: Long,`request`: RustBufferGetUserRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferUser.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_import_users(`ptr`: Long,`request`: RustBufferImportUsersRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferImportReport.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_list_audit_events(`ptr`: Long,`request`: RustBufferListAuditEventsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_list_passkeys(`ptr`: Long,`request`: RustBufferListPasskeysRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_list_sessions(`ptr`: Long,`request`: RustBufferListSessionsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_push_challenge(`ptr`: Long,`request`: RustBufferPushChallengeRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferPushChallenge.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_push_pending(`ptr`: Long,`request`: RustBufferPushPendingRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferPushPending.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_push_respond(`ptr`: Long,`request`: RustBufferPushRespondRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferPushAnswerResult.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_push_status(`ptr`: Long,`request`: RustBufferPushStatusRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferPushStatus.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_regenerate_mfa_backup_codes(`ptr`: Long,`request`: RustBufferRegenerateBackupCodesRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferBackupCodes.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_register_push_device(`ptr`: Long,`request`: RustBufferRegisterPushDeviceRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferPushRegistration.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_remove_factor(`ptr`: Long,`request`: RustBufferRemoveFactorRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferRemoveFactorResult.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_remove_passkey(`ptr`: Long,`request`: RustBufferRemovePasskeyRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferRemoveFactorResult.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_rename_passkey(`ptr`: Long,`request`: RustBufferRenamePasskeyRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferSuccessResult.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_request_new_code(`ptr`: Long,`request`: RustBufferRequestNewCodeRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferRequestCodeResult.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_require_enrollment(`ptr`: Long,`request`: RustBufferRequireEnrollmentRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferMfaEnrollment.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_require_recent_mfa(`ptr`: Long,`request`: RustBufferRequireRecentMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferSuccessResult.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_reset_mfa(`ptr`: Long,`request`: RustBufferResetMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferAdminResult.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_restore_factors(`ptr`: Long,`request`: RustBufferRestoreFactorsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferSuccessResult.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_revoke_other_sessions(`ptr`: Long,`request`: RustBufferRevokeOtherSessionsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferRevokedSessions.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_revoke_session(`ptr`: Long,`request`: RustBufferRevokeSessionRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferSuccessResult.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_revoke_user_sessions(`ptr`: Long,`request`: RustBufferRevokeUserSessionsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferRevokedSessions.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_rotate_key(`ptr`: Long,`request`: RustBufferRotateKeyRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferRotateKeyResult.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_set_rollout(`ptr`: Long,`request`: RustBufferSetRolloutRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferRolloutStatus.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_should_require_mfa(`ptr`: Long,`request`: RustBufferShouldRequireMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Byte
-    external fun uniffi_plinto_mfa_fn_method_engine_sign_in(`ptr`: Long,`request`: RustBufferSignInRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferSignInResult.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_sign_out(`ptr`: Long,`request`: RustBufferSignOutRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferSuccessResult.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_sign_up(`ptr`: Long,`request`: RustBufferSignUpRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferSignUpResult.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_unlock_user(`ptr`: Long,`request`: RustBufferUnlockUserRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferAdminResult.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_verify_audit(`ptr`: Long,`request`: RustBufferVerifyAuditRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferAuditVerification.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_verify_mfa(`ptr`: Long,`request`: RustBufferVerifyMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferVerifyMfaResult.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_verify_passkey_authentication(`ptr`: Long,`request`: RustBufferVerifyPasskeyAuthenticationRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferVerifyMfaResult.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_verify_passkey_registration(`ptr`: Long,`request`: RustBufferVerifyPasskeyRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferVerifyMfaResult.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_verify_password(`ptr`: Long,`request`: RustBufferVerifyPasswordRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferSuccessResult.ByValue
-    external fun uniffi_plinto_mfa_fn_method_engine_verify_session(`ptr`: Long,`request`: RustBufferVerifySessionRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferSessionInfo.ByValue
-    external fun uniffi_plinto_mfa_fn_clone_messagesender(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_plinto_mfa_fn_free_messagesender(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_plinto_mfa_fn_init_callback_vtable_messagesender(`vtable`: UniffiVTableCallbackInterfaceMessageSender,
-    ): Unit
-    external fun uniffi_plinto_mfa_fn_method_messagesender_send(`ptr`: Long,`delivery`: RustBufferDelivery.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_plinto_mfa_fn_clone_passwordcheck(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_plinto_mfa_fn_free_passwordcheck(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_plinto_mfa_fn_init_callback_vtable_passwordcheck(`vtable`: UniffiVTableCallbackInterfacePasswordCheck,
-    ): Unit
-    external fun uniffi_plinto_mfa_fn_method_passwordcheck_is_compromised(`ptr`: Long,`password`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Byte
-    external fun uniffi_plinto_mfa_fn_clone_securitynotifier(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_plinto_mfa_fn_free_securitynotifier(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_plinto_mfa_fn_init_callback_vtable_securitynotifier(`vtable`: UniffiVTableCallbackInterfaceSecurityNotifier,
-    ): Unit
-    external fun uniffi_plinto_mfa_fn_method_securitynotifier_notify(`ptr`: Long,`notification`: RustBufferNotification.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_plinto_mfa_fn_clone_pushkeystore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_plinto_mfa_fn_free_pushkeystore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_plinto_mfa_fn_init_callback_vtable_pushkeystore(`vtable`: UniffiVTableCallbackInterfacePushKeyStore,
-    ): Unit
-    external fun uniffi_plinto_mfa_fn_method_pushkeystore_public_key(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_pushkeystore_sign(`ptr`: Long,`message`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_clone_softwarepushkey(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_plinto_mfa_fn_free_softwarepushkey(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_plinto_mfa_fn_method_softwarepushkey_public_key(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_method_softwarepushkey_sign(`ptr`: Long,`message`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_func_account_code(`account`: RustBufferOtpAccount.ByValue,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferAuthenticatorCode.ByValue
-    external fun uniffi_plinto_mfa_fn_func_account_uri(`account`: RustBufferOtpAccount.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_func_authenticator_code(`uri`: RustBuffer.ByValue,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferAuthenticatorCode.ByValue
-    external fun uniffi_plinto_mfa_fn_func_parse_otpauth_uri(`uri`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferOtpAccount.ByValue
-    external fun uniffi_plinto_mfa_fn_func_error_codes(uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_func_open_push_challenge(`details`: RustBuffer.ByValue,`serverKey`: RustBuffer.ByValue,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferChallengeClaims.ByValue
-    external fun uniffi_plinto_mfa_fn_func_parse_push_enrollment(`uri`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferEnrollmentUri.ByValue
-    external fun uniffi_plinto_mfa_fn_func_pin_push_server_key(`uri`: RustBuffer.ByValue,`serverKey`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_func_push_answer(`challenge`: RustBufferChallengeClaims.ByValue,`deviceId`: RustBuffer.ByValue,`action`: RustBuffer.ByValue,`key`: Long,`number`: RustBuffer.ByValue,`reason`: RustBuffer.ByValue,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_func_push_phone_key(uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_plinto_mfa_fn_func_push_poll(`deviceId`: RustBuffer.ByValue,`key`: Long,`pushToken`: RustBuffer.ByValue,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_plinto_mfa_fn_func_push_registration(`uri`: RustBuffer.ByValue,`key`: Long,`platform`: RustBuffer.ByValue,`pushToken`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun ffi_plinto_mfa_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun ffi_plinto_mfa_rustbuffer_from_bytes(`bytes`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun ffi_plinto_mfa_rustbuffer_free(`buf`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun ffi_plinto_mfa_rustbuffer_reserve(`buf`: RustBuffer.ByValue,`additional`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun ffi_plinto_mfa_rust_future_poll_u8(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_cancel_u8(`handle`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_free_u8(`handle`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_complete_u8(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Int
-    external fun ffi_plinto_mfa_rust_future_poll_i8(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_cancel_i8(`handle`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_free_i8(`handle`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_complete_i8(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Byte
-    external fun ffi_plinto_mfa_rust_future_poll_u16(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_cancel_u16(`handle`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_free_u16(`handle`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_complete_u16(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Int
-    external fun ffi_plinto_mfa_rust_future_poll_i16(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_cancel_i16(`handle`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_free_i16(`handle`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_complete_i16(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Short
-    external fun ffi_plinto_mfa_rust_future_poll_u32(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_cancel_u32(`handle`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_free_u32(`handle`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_complete_u32(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Int
-    external fun ffi_plinto_mfa_rust_future_poll_i32(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_cancel_i32(`handle`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_free_i32(`handle`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_complete_i32(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Int
-    external fun ffi_plinto_mfa_rust_future_poll_u64(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_cancel_u64(`handle`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_free_u64(`handle`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_complete_u64(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun ffi_plinto_mfa_rust_future_poll_i64(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_cancel_i64(`handle`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_free_i64(`handle`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_complete_i64(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun ffi_plinto_mfa_rust_future_poll_f32(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_cancel_f32(`handle`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_free_f32(`handle`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_complete_f32(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Float
-    external fun ffi_plinto_mfa_rust_future_poll_f64(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_cancel_f64(`handle`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_free_f64(`handle`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_complete_f64(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Double
-    external fun ffi_plinto_mfa_rust_future_poll_rust_buffer(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_cancel_rust_buffer(`handle`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_free_rust_buffer(`handle`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_complete_rust_buffer(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun ffi_plinto_mfa_rust_future_poll_void(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_cancel_void(`handle`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_free_void(`handle`: Long,
-    ): Unit
-    external fun ffi_plinto_mfa_rust_future_complete_void(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
+): Long
+external fun uniffi_plinto_mfa_fn_free_vault(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Unit
+external fun uniffi_plinto_mfa_fn_constructor_vault_from_json(`json`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): Long
+external fun uniffi_plinto_mfa_fn_constructor_vault_new(uniffi_out_err: UniffiRustCallStatus, 
+): Long
+external fun uniffi_plinto_mfa_fn_method_vault_accounts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
+external fun uniffi_plinto_mfa_fn_method_vault_add(`ptr`: Long,`account`: RustBufferOtpAccount.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): Unit
+external fun uniffi_plinto_mfa_fn_method_vault_add_uri(`ptr`: Long,`uri`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferOtpAccount.ByValue
+external fun uniffi_plinto_mfa_fn_method_vault_codes(`ptr`: Long,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
+external fun uniffi_plinto_mfa_fn_method_vault_count(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Int
+external fun uniffi_plinto_mfa_fn_method_vault_remove(`ptr`: Long,`issuer`: RustBuffer.ByValue,`accountName`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): Byte
+external fun uniffi_plinto_mfa_fn_method_vault_to_json(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
+external fun uniffi_plinto_mfa_fn_clone_engine(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Long
+external fun uniffi_plinto_mfa_fn_free_engine(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Unit
+external fun uniffi_plinto_mfa_fn_constructor_engine_new(`databasePath`: RustBuffer.ByValue,`secretKey`: RustBuffer.ByValue,`optionsJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): Long
+external fun uniffi_plinto_mfa_fn_method_engine_call_json(`ptr`: Long,`operation`: RustBuffer.ByValue,`argumentsJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_set_notifier(`ptr`: Long,`notifier`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): Unit
+external fun uniffi_plinto_mfa_fn_method_engine_set_password_check(`ptr`: Long,`check`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): Unit
+external fun uniffi_plinto_mfa_fn_method_engine_set_sender(`ptr`: Long,`channel`: RustBuffer.ByValue,`sender`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): Unit
+external fun uniffi_plinto_mfa_fn_method_engine_authorize(`ptr`: Long,`request`: RustBufferAuthorizeRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferAuthorization.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_change_email(`ptr`: Long,`request`: RustBufferChangeEmailRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferRevokedSessions.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_change_password(`ptr`: Long,`request`: RustBufferChangePasswordRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferRevokedSessions.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_configure(`ptr`: Long,`request`: RustBufferConfigureRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferConfigureResult.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_delete_account(`ptr`: Long,`request`: RustBufferDeleteAccountRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferSuccessResult.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_delete_user(`ptr`: Long,`request`: RustBufferDeleteUserRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferSuccessResult.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_disable_mfa(`ptr`: Long,`request`: RustBufferDisableMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferDisableMfaResult.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_enable_mfa(`ptr`: Long,`request`: RustBufferEnableMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferEnableMfaResult.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_enforce_rollout(`ptr`: Long,`request`: RustBufferEnforceRolloutRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferEnforceRolloutResult.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_export_audit(`ptr`: Long,`request`: RustBufferExportAuditRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_get_fallback_methods(`ptr`: Long,`request`: RustBufferGetFallbackMethodsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_get_mfa_status(`ptr`: Long,`request`: RustBufferGetMfaStatusRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferMfaStatus.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_get_passkey_authentication_options(`ptr`: Long,`request`: RustBufferPasskeyAuthenticationOptionsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferPasskeyOptions.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_get_passkey_registration_options(`ptr`: Long,`request`: RustBufferPasskeyOptionsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferPasskeyOptions.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_get_rollout(`ptr`: Long,`request`: RustBufferGetRolloutRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferRolloutStatus.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_get_rollout_stats(`ptr`: Long,`request`: RustBufferGetRolloutStatsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferRolloutStats.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_get_user(`ptr`: Long,`request`: RustBufferGetUserRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferUser.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_import_users(`ptr`: Long,`request`: RustBufferImportUsersRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferImportReport.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_list_audit_events(`ptr`: Long,`request`: RustBufferListAuditEventsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_list_passkeys(`ptr`: Long,`request`: RustBufferListPasskeysRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_list_sessions(`ptr`: Long,`request`: RustBufferListSessionsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_push_challenge(`ptr`: Long,`request`: RustBufferPushChallengeRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferPushChallenge.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_push_pending(`ptr`: Long,`request`: RustBufferPushPendingRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferPushPending.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_push_respond(`ptr`: Long,`request`: RustBufferPushRespondRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferPushAnswerResult.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_push_status(`ptr`: Long,`request`: RustBufferPushStatusRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferPushStatus.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_regenerate_mfa_backup_codes(`ptr`: Long,`request`: RustBufferRegenerateBackupCodesRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferBackupCodes.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_register_push_device(`ptr`: Long,`request`: RustBufferRegisterPushDeviceRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferPushRegistration.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_remove_factor(`ptr`: Long,`request`: RustBufferRemoveFactorRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferRemoveFactorResult.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_remove_passkey(`ptr`: Long,`request`: RustBufferRemovePasskeyRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferRemoveFactorResult.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_rename_passkey(`ptr`: Long,`request`: RustBufferRenamePasskeyRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferSuccessResult.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_request_new_code(`ptr`: Long,`request`: RustBufferRequestNewCodeRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferRequestCodeResult.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_require_enrollment(`ptr`: Long,`request`: RustBufferRequireEnrollmentRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferMfaEnrollment.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_require_recent_mfa(`ptr`: Long,`request`: RustBufferRequireRecentMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferSuccessResult.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_reset_mfa(`ptr`: Long,`request`: RustBufferResetMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferAdminResult.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_restore_factors(`ptr`: Long,`request`: RustBufferRestoreFactorsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferSuccessResult.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_revoke_other_sessions(`ptr`: Long,`request`: RustBufferRevokeOtherSessionsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferRevokedSessions.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_revoke_session(`ptr`: Long,`request`: RustBufferRevokeSessionRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferSuccessResult.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_revoke_user_sessions(`ptr`: Long,`request`: RustBufferRevokeUserSessionsRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferRevokedSessions.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_rotate_key(`ptr`: Long,`request`: RustBufferRotateKeyRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferRotateKeyResult.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_set_rollout(`ptr`: Long,`request`: RustBufferSetRolloutRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferRolloutStatus.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_should_require_mfa(`ptr`: Long,`request`: RustBufferShouldRequireMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): Byte
+external fun uniffi_plinto_mfa_fn_method_engine_sign_in(`ptr`: Long,`request`: RustBufferSignInRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferSignInResult.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_sign_out(`ptr`: Long,`request`: RustBufferSignOutRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferSuccessResult.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_sign_up(`ptr`: Long,`request`: RustBufferSignUpRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferSignUpResult.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_unlock_user(`ptr`: Long,`request`: RustBufferUnlockUserRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferAdminResult.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_verify_audit(`ptr`: Long,`request`: RustBufferVerifyAuditRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferAuditVerification.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_verify_mfa(`ptr`: Long,`request`: RustBufferVerifyMfaRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferVerifyMfaResult.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_verify_passkey_authentication(`ptr`: Long,`request`: RustBufferVerifyPasskeyAuthenticationRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferVerifyMfaResult.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_verify_passkey_registration(`ptr`: Long,`request`: RustBufferVerifyPasskeyRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferVerifyMfaResult.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_verify_password(`ptr`: Long,`request`: RustBufferVerifyPasswordRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferSuccessResult.ByValue
+external fun uniffi_plinto_mfa_fn_method_engine_verify_session(`ptr`: Long,`request`: RustBufferVerifySessionRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferSessionInfo.ByValue
+external fun uniffi_plinto_mfa_fn_clone_messagesender(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Long
+external fun uniffi_plinto_mfa_fn_free_messagesender(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Unit
+external fun uniffi_plinto_mfa_fn_init_callback_vtable_messagesender(`vtable`: UniffiVTableCallbackInterfaceMessageSender,
+): Unit
+external fun uniffi_plinto_mfa_fn_method_messagesender_send(`ptr`: Long,`delivery`: RustBufferDelivery.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): Unit
+external fun uniffi_plinto_mfa_fn_clone_passwordcheck(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Long
+external fun uniffi_plinto_mfa_fn_free_passwordcheck(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Unit
+external fun uniffi_plinto_mfa_fn_init_callback_vtable_passwordcheck(`vtable`: UniffiVTableCallbackInterfacePasswordCheck,
+): Unit
+external fun uniffi_plinto_mfa_fn_method_passwordcheck_is_compromised(`ptr`: Long,`password`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): Byte
+external fun uniffi_plinto_mfa_fn_clone_securitynotifier(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Long
+external fun uniffi_plinto_mfa_fn_free_securitynotifier(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Unit
+external fun uniffi_plinto_mfa_fn_init_callback_vtable_securitynotifier(`vtable`: UniffiVTableCallbackInterfaceSecurityNotifier,
+): Unit
+external fun uniffi_plinto_mfa_fn_method_securitynotifier_notify(`ptr`: Long,`notification`: RustBufferNotification.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): Unit
+external fun uniffi_plinto_mfa_fn_clone_pushkeystore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Long
+external fun uniffi_plinto_mfa_fn_free_pushkeystore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Unit
+external fun uniffi_plinto_mfa_fn_init_callback_vtable_pushkeystore(`vtable`: UniffiVTableCallbackInterfacePushKeyStore,
+): Unit
+external fun uniffi_plinto_mfa_fn_method_pushkeystore_public_key(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
+external fun uniffi_plinto_mfa_fn_method_pushkeystore_sign(`ptr`: Long,`message`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
+external fun uniffi_plinto_mfa_fn_clone_softwarepushkey(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Long
+external fun uniffi_plinto_mfa_fn_free_softwarepushkey(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Unit
+external fun uniffi_plinto_mfa_fn_method_softwarepushkey_public_key(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
+external fun uniffi_plinto_mfa_fn_method_softwarepushkey_sign(`ptr`: Long,`message`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
+external fun uniffi_plinto_mfa_fn_func_account_code(`account`: RustBufferOtpAccount.ByValue,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferAuthenticatorCode.ByValue
+external fun uniffi_plinto_mfa_fn_func_account_uri(`account`: RustBufferOtpAccount.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
+external fun uniffi_plinto_mfa_fn_func_authenticator_code(`uri`: RustBuffer.ByValue,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferAuthenticatorCode.ByValue
+external fun uniffi_plinto_mfa_fn_func_parse_otpauth_uri(`uri`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferOtpAccount.ByValue
+external fun uniffi_plinto_mfa_fn_func_error_codes(uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
+external fun uniffi_plinto_mfa_fn_func_open_push_challenge(`details`: RustBuffer.ByValue,`serverKey`: RustBuffer.ByValue,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferChallengeClaims.ByValue
+external fun uniffi_plinto_mfa_fn_func_parse_push_enrollment(`uri`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBufferEnrollmentUri.ByValue
+external fun uniffi_plinto_mfa_fn_func_pin_push_server_key(`uri`: RustBuffer.ByValue,`serverKey`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
+external fun uniffi_plinto_mfa_fn_func_push_answer(`challenge`: RustBufferChallengeClaims.ByValue,`deviceId`: RustBuffer.ByValue,`action`: RustBuffer.ByValue,`key`: Long,`number`: RustBuffer.ByValue,`reason`: RustBuffer.ByValue,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
+external fun uniffi_plinto_mfa_fn_func_push_phone_key(uniffi_out_err: UniffiRustCallStatus, 
+): Long
+external fun uniffi_plinto_mfa_fn_func_push_poll(`deviceId`: RustBuffer.ByValue,`key`: Long,`pushToken`: RustBuffer.ByValue,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
+external fun uniffi_plinto_mfa_fn_func_push_registration(`uri`: RustBuffer.ByValue,`key`: Long,`platform`: RustBuffer.ByValue,`pushToken`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`time`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
+external fun ffi_plinto_mfa_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
+external fun ffi_plinto_mfa_rustbuffer_from_bytes(`bytes`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
+external fun ffi_plinto_mfa_rustbuffer_free(`buf`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): Unit
+external fun ffi_plinto_mfa_rustbuffer_reserve(`buf`: RustBuffer.ByValue,`additional`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
+external fun ffi_plinto_mfa_rust_future_poll_u8(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_cancel_u8(`handle`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_free_u8(`handle`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_complete_u8(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Int
+external fun ffi_plinto_mfa_rust_future_poll_i8(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_cancel_i8(`handle`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_free_i8(`handle`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_complete_i8(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Byte
+external fun ffi_plinto_mfa_rust_future_poll_u16(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_cancel_u16(`handle`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_free_u16(`handle`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_complete_u16(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Int
+external fun ffi_plinto_mfa_rust_future_poll_i16(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_cancel_i16(`handle`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_free_i16(`handle`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_complete_i16(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Short
+external fun ffi_plinto_mfa_rust_future_poll_u32(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_cancel_u32(`handle`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_free_u32(`handle`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_complete_u32(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Int
+external fun ffi_plinto_mfa_rust_future_poll_i32(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_cancel_i32(`handle`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_free_i32(`handle`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_complete_i32(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Int
+external fun ffi_plinto_mfa_rust_future_poll_u64(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_cancel_u64(`handle`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_free_u64(`handle`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_complete_u64(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Long
+external fun ffi_plinto_mfa_rust_future_poll_i64(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_cancel_i64(`handle`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_free_i64(`handle`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_complete_i64(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Long
+external fun ffi_plinto_mfa_rust_future_poll_f32(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_cancel_f32(`handle`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_free_f32(`handle`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_complete_f32(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Float
+external fun ffi_plinto_mfa_rust_future_poll_f64(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_cancel_f64(`handle`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_free_f64(`handle`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_complete_f64(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Double
+external fun ffi_plinto_mfa_rust_future_poll_rust_buffer(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_cancel_rust_buffer(`handle`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_free_rust_buffer(`handle`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_complete_rust_buffer(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
+external fun ffi_plinto_mfa_rust_future_poll_void(`handle`: Long,`callback`: UniffiRustFutureContinuationCallback,`callbackData`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_cancel_void(`handle`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_free_void(`handle`: Long,
+): Unit
+external fun ffi_plinto_mfa_rust_future_complete_void(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+): Unit
 
-        
+    
 }
 
 private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
@@ -1558,256 +1517,256 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
-    if ((lib.uniffi_plinto_mfa_checksum_func_account_code() and 0xFFFF) != 5416) {
+    if (lib.uniffi_plinto_mfa_checksum_func_account_code() != 909) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_func_account_uri() and 0xFFFF) != 20741) {
+    if (lib.uniffi_plinto_mfa_checksum_func_account_uri() != 37296) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_func_authenticator_code() and 0xFFFF) != 44374) {
+    if (lib.uniffi_plinto_mfa_checksum_func_authenticator_code() != 28943) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_func_parse_otpauth_uri() and 0xFFFF) != 9724) {
+    if (lib.uniffi_plinto_mfa_checksum_func_parse_otpauth_uri() != 1306) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_func_error_codes() and 0xFFFF) != 58412) {
+    if (lib.uniffi_plinto_mfa_checksum_func_error_codes() != 16819) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_func_open_push_challenge() and 0xFFFF) != 6785) {
+    if (lib.uniffi_plinto_mfa_checksum_func_open_push_challenge() != 12860) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_func_parse_push_enrollment() and 0xFFFF) != 11888) {
+    if (lib.uniffi_plinto_mfa_checksum_func_parse_push_enrollment() != 15125) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_func_pin_push_server_key() and 0xFFFF) != 52456) {
+    if (lib.uniffi_plinto_mfa_checksum_func_pin_push_server_key() != 15728) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_func_push_answer() and 0xFFFF) != 36330) {
+    if (lib.uniffi_plinto_mfa_checksum_func_push_answer() != 26074) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_func_push_phone_key() and 0xFFFF) != 25119) {
+    if (lib.uniffi_plinto_mfa_checksum_func_push_phone_key() != 58042) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_func_push_poll() and 0xFFFF) != 31008) {
+    if (lib.uniffi_plinto_mfa_checksum_func_push_poll() != 63651) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_func_push_registration() and 0xFFFF) != 63343) {
+    if (lib.uniffi_plinto_mfa_checksum_func_push_registration() != 31660) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_vault_accounts() and 0xFFFF) != 17848) {
+    if (lib.uniffi_plinto_mfa_checksum_method_vault_accounts() != 30008) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_vault_add() and 0xFFFF) != 30231) {
+    if (lib.uniffi_plinto_mfa_checksum_method_vault_add() != 8155) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_vault_add_uri() and 0xFFFF) != 35822) {
+    if (lib.uniffi_plinto_mfa_checksum_method_vault_add_uri() != 49209) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_vault_codes() and 0xFFFF) != 54238) {
+    if (lib.uniffi_plinto_mfa_checksum_method_vault_codes() != 3240) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_vault_count() and 0xFFFF) != 17255) {
+    if (lib.uniffi_plinto_mfa_checksum_method_vault_count() != 35362) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_vault_remove() and 0xFFFF) != 44248) {
+    if (lib.uniffi_plinto_mfa_checksum_method_vault_remove() != 50965) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_vault_to_json() and 0xFFFF) != 29159) {
+    if (lib.uniffi_plinto_mfa_checksum_method_vault_to_json() != 21275) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_call_json() and 0xFFFF) != 44874) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_call_json() != 22821) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_set_notifier() and 0xFFFF) != 10148) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_set_notifier() != 28065) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_set_password_check() and 0xFFFF) != 65156) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_set_password_check() != 49432) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_set_sender() and 0xFFFF) != 31784) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_set_sender() != 58036) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_authorize() and 0xFFFF) != 17702) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_authorize() != 44136) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_change_email() and 0xFFFF) != 17520) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_change_email() != 28740) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_change_password() and 0xFFFF) != 37022) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_change_password() != 55616) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_configure() and 0xFFFF) != 65142) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_configure() != 45846) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_delete_account() and 0xFFFF) != 54415) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_delete_account() != 11142) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_delete_user() and 0xFFFF) != 56160) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_delete_user() != 6970) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_disable_mfa() and 0xFFFF) != 64926) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_disable_mfa() != 699) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_enable_mfa() and 0xFFFF) != 28805) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_enable_mfa() != 9508) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_enforce_rollout() and 0xFFFF) != 47283) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_enforce_rollout() != 18147) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_export_audit() and 0xFFFF) != 27269) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_export_audit() != 58116) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_fallback_methods() and 0xFFFF) != 59010) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_get_fallback_methods() != 51711) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_mfa_status() and 0xFFFF) != 18200) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_get_mfa_status() != 17521) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_passkey_authentication_options() and 0xFFFF) != 42133) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_get_passkey_authentication_options() != 7286) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_passkey_registration_options() and 0xFFFF) != 35271) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_get_passkey_registration_options() != 19750) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_rollout() and 0xFFFF) != 11264) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_get_rollout() != 14717) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_rollout_stats() and 0xFFFF) != 16997) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_get_rollout_stats() != 40094) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_get_user() and 0xFFFF) != 1157) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_get_user() != 49986) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_import_users() and 0xFFFF) != 26193) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_import_users() != 4369) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_list_audit_events() and 0xFFFF) != 4079) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_list_audit_events() != 53547) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_list_passkeys() and 0xFFFF) != 29317) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_list_passkeys() != 40311) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_list_sessions() and 0xFFFF) != 18135) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_list_sessions() != 53274) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_push_challenge() and 0xFFFF) != 56145) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_push_challenge() != 40876) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_push_pending() and 0xFFFF) != 42130) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_push_pending() != 35889) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_push_respond() and 0xFFFF) != 27268) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_push_respond() != 11557) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_push_status() and 0xFFFF) != 10814) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_push_status() != 48620) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_regenerate_mfa_backup_codes() and 0xFFFF) != 11837) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_regenerate_mfa_backup_codes() != 34279) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_register_push_device() and 0xFFFF) != 62222) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_register_push_device() != 3661) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_remove_factor() and 0xFFFF) != 30454) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_remove_factor() != 13907) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_remove_passkey() and 0xFFFF) != 44591) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_remove_passkey() != 24459) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_rename_passkey() and 0xFFFF) != 60798) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_rename_passkey() != 27978) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_request_new_code() and 0xFFFF) != 28096) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_request_new_code() != 64195) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_require_enrollment() and 0xFFFF) != 54383) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_require_enrollment() != 42748) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa() and 0xFFFF) != 49569) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_require_recent_mfa() != 37468) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_reset_mfa() and 0xFFFF) != 19485) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_reset_mfa() != 48377) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_restore_factors() and 0xFFFF) != 60550) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_restore_factors() != 55409) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_revoke_other_sessions() and 0xFFFF) != 32695) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_revoke_other_sessions() != 17953) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_revoke_session() and 0xFFFF) != 26900) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_revoke_session() != 60560) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_revoke_user_sessions() and 0xFFFF) != 38000) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_revoke_user_sessions() != 38877) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_rotate_key() and 0xFFFF) != 4699) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_rotate_key() != 6408) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_set_rollout() and 0xFFFF) != 48732) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_set_rollout() != 41554) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_should_require_mfa() and 0xFFFF) != 59825) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_should_require_mfa() != 65344) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_sign_in() and 0xFFFF) != 18401) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_sign_in() != 40842) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_sign_out() and 0xFFFF) != 39495) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_sign_out() != 39206) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_sign_up() and 0xFFFF) != 24001) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_sign_up() != 43879) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_unlock_user() and 0xFFFF) != 22215) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_unlock_user() != 16249) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_verify_audit() and 0xFFFF) != 13082) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_verify_audit() != 60857) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_verify_mfa() and 0xFFFF) != 38934) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_verify_mfa() != 29140) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_verify_passkey_authentication() and 0xFFFF) != 47118) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_verify_passkey_authentication() != 28534) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_verify_passkey_registration() and 0xFFFF) != 38763) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_verify_passkey_registration() != 14765) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_verify_password() and 0xFFFF) != 7675) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_verify_password() != 39659) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_engine_verify_session() and 0xFFFF) != 19227) {
+    if (lib.uniffi_plinto_mfa_checksum_method_engine_verify_session() != 34332) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_messagesender_send() and 0xFFFF) != 45935) {
+    if (lib.uniffi_plinto_mfa_checksum_method_messagesender_send() != 57335) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_passwordcheck_is_compromised() and 0xFFFF) != 52189) {
+    if (lib.uniffi_plinto_mfa_checksum_method_passwordcheck_is_compromised() != 13257) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_securitynotifier_notify() and 0xFFFF) != 22483) {
+    if (lib.uniffi_plinto_mfa_checksum_method_securitynotifier_notify() != 41789) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_pushkeystore_public_key() and 0xFFFF) != 6688) {
+    if (lib.uniffi_plinto_mfa_checksum_method_pushkeystore_public_key() != 8492) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_pushkeystore_sign() and 0xFFFF) != 61020) {
+    if (lib.uniffi_plinto_mfa_checksum_method_pushkeystore_sign() != 54092) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_softwarepushkey_public_key() and 0xFFFF) != 11111) {
+    if (lib.uniffi_plinto_mfa_checksum_method_softwarepushkey_public_key() != 17271) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_method_softwarepushkey_sign() and 0xFFFF) != 39226) {
+    if (lib.uniffi_plinto_mfa_checksum_method_softwarepushkey_sign() != 50640) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_constructor_vault_from_json() and 0xFFFF) != 19372) {
+    if (lib.uniffi_plinto_mfa_checksum_constructor_vault_from_json() != 11163) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_constructor_vault_new() and 0xFFFF) != 7279) {
+    if (lib.uniffi_plinto_mfa_checksum_constructor_vault_new() != 14996) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_plinto_mfa_checksum_constructor_engine_new() and 0xFFFF) != 13936) {
+    if (lib.uniffi_plinto_mfa_checksum_constructor_engine_new() != 55602) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -1816,10 +1775,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
  * @suppress
  */
 public fun uniffiEnsureInitialized() {
-    // Call arbitrary methods on IntegrityCheckingUniffiLib and UniffiLib to ensure that
-    // their init blocks run. This ensures initialization across crates works as expected.
-    IntegrityCheckingUniffiLib.ensureInitialized()
-    UniffiLib.ensureInitialized()
+    IntegrityCheckingUniffiLib
+    // UniffiLib() initialized as objects are used, but we still need to explicitly
+    // reference it so initialization across crates works as expected.
+    UniffiLib
 }
 
 // Async support
@@ -2664,10 +2623,7 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_constructor_engine_new(
     
-        
-        FfiConverterString.lower(`databasePath`),
-        FfiConverterString.lower(`secretKey`),
-        FfiConverterOptionalString.lower(`optionsJson`),_status)
+        FfiConverterString.lower(`databasePath`),FfiConverterString.lower(`secretKey`),FfiConverterOptionalString.lower(`optionsJson`),_status)
 }
     )
 
@@ -2676,11 +2632,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
 
     private val wasDestroyed = AtomicBoolean(false)
     private val callCounter = AtomicLong(1)
-
-    /**
-     * Whether the current object has been destroyed and its reference is gone in the Rust side.
-     */
-    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
 
     override fun destroy() {
         // Only allow a single call to this method.
@@ -2759,9 +2710,7 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_call_json(
         it,
-        
-        FfiConverterString.lower(`operation`),
-        FfiConverterString.lower(`argumentsJson`),_status)
+        FfiConverterString.lower(`operation`),FfiConverterString.lower(`argumentsJson`),_status)
 }
     }
     )
@@ -2780,7 +2729,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_set_notifier(
         it,
-        
         FfiConverterOptionalTypeSecurityNotifier.lower(`notifier`),_status)
 }
     }
@@ -2798,7 +2746,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_set_password_check(
         it,
-        
         FfiConverterOptionalTypePasswordCheck.lower(`check`),_status)
 }
     }
@@ -2817,9 +2764,7 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_set_sender(
         it,
-        
-        FfiConverterString.lower(`channel`),
-        FfiConverterOptionalTypeMessageSender.lower(`sender`),_status)
+        FfiConverterString.lower(`channel`),FfiConverterOptionalTypeMessageSender.lower(`sender`),_status)
 }
     }
     
@@ -2839,7 +2784,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_authorize(
         it,
-        
         FfiConverterTypeAuthorizeRequest.lower(`request`),_status)
 }
     }
@@ -2858,7 +2802,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_change_email(
         it,
-        
         FfiConverterTypeChangeEmailRequest.lower(`request`),_status)
 }
     }
@@ -2878,7 +2821,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_change_password(
         it,
-        
         FfiConverterTypeChangePasswordRequest.lower(`request`),_status)
 }
     }
@@ -2897,7 +2839,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_configure(
         it,
-        
         FfiConverterTypeConfigureRequest.lower(`request`),_status)
 }
     }
@@ -2916,7 +2857,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_delete_account(
         it,
-        
         FfiConverterTypeDeleteAccountRequest.lower(`request`),_status)
 }
     }
@@ -2936,7 +2876,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_delete_user(
         it,
-        
         FfiConverterTypeDeleteUserRequest.lower(`request`),_status)
 }
     }
@@ -2956,7 +2895,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_disable_mfa(
         it,
-        
         FfiConverterTypeDisableMfaRequest.lower(`request`),_status)
 }
     }
@@ -2979,7 +2917,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_enable_mfa(
         it,
-        
         FfiConverterTypeEnableMfaRequest.lower(`request`),_status)
 }
     }
@@ -3000,7 +2937,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_enforce_rollout(
         it,
-        
         FfiConverterTypeEnforceRolloutRequest.lower(`request`),_status)
 }
     }
@@ -3019,7 +2955,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_export_audit(
         it,
-        
         FfiConverterTypeExportAuditRequest.lower(`request`),_status)
 }
     }
@@ -3038,7 +2973,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_get_fallback_methods(
         it,
-        
         FfiConverterTypeGetFallbackMethodsRequest.lower(`request`),_status)
 }
     }
@@ -3056,7 +2990,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_get_mfa_status(
         it,
-        
         FfiConverterTypeGetMfaStatusRequest.lower(`request`),_status)
 }
     }
@@ -3075,7 +3008,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_get_passkey_authentication_options(
         it,
-        
         FfiConverterTypePasskeyAuthenticationOptionsRequest.lower(`request`),_status)
 }
     }
@@ -3096,7 +3028,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_get_passkey_registration_options(
         it,
-        
         FfiConverterTypePasskeyOptionsRequest.lower(`request`),_status)
 }
     }
@@ -3115,7 +3046,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_get_rollout(
         it,
-        
         FfiConverterTypeGetRolloutRequest.lower(`request`),_status)
 }
     }
@@ -3134,7 +3064,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_get_rollout_stats(
         it,
-        
         FfiConverterTypeGetRolloutStatsRequest.lower(`request`),_status)
 }
     }
@@ -3152,7 +3081,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_get_user(
         it,
-        
         FfiConverterTypeGetUserRequest.lower(`request`),_status)
 }
     }
@@ -3175,7 +3103,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_import_users(
         it,
-        
         FfiConverterTypeImportUsersRequest.lower(`request`),_status)
 }
     }
@@ -3193,7 +3120,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_list_audit_events(
         it,
-        
         FfiConverterTypeListAuditEventsRequest.lower(`request`),_status)
 }
     }
@@ -3211,7 +3137,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_list_passkeys(
         it,
-        
         FfiConverterTypeListPasskeysRequest.lower(`request`),_status)
 }
     }
@@ -3230,7 +3155,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_list_sessions(
         it,
-        
         FfiConverterTypeListSessionsRequest.lower(`request`),_status)
 }
     }
@@ -3254,7 +3178,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_push_challenge(
         it,
-        
         FfiConverterTypePushChallengeRequest.lower(`request`),_status)
 }
     }
@@ -3274,7 +3197,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_push_pending(
         it,
-        
         FfiConverterTypePushPendingRequest.lower(`request`),_status)
 }
     }
@@ -3295,7 +3217,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_push_respond(
         it,
-        
         FfiConverterTypePushRespondRequest.lower(`request`),_status)
 }
     }
@@ -3316,7 +3237,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_push_status(
         it,
-        
         FfiConverterTypePushStatusRequest.lower(`request`),_status)
 }
     }
@@ -3335,7 +3255,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_regenerate_mfa_backup_codes(
         it,
-        
         FfiConverterTypeRegenerateBackupCodesRequest.lower(`request`),_status)
 }
     }
@@ -3356,7 +3275,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_register_push_device(
         it,
-        
         FfiConverterTypeRegisterPushDeviceRequest.lower(`request`),_status)
 }
     }
@@ -3378,7 +3296,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_remove_factor(
         it,
-        
         FfiConverterTypeRemoveFactorRequest.lower(`request`),_status)
 }
     }
@@ -3398,7 +3315,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_remove_passkey(
         it,
-        
         FfiConverterTypeRemovePasskeyRequest.lower(`request`),_status)
 }
     }
@@ -3417,7 +3333,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_rename_passkey(
         it,
-        
         FfiConverterTypeRenamePasskeyRequest.lower(`request`),_status)
 }
     }
@@ -3439,7 +3354,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_request_new_code(
         it,
-        
         FfiConverterTypeRequestNewCodeRequest.lower(`request`),_status)
 }
     }
@@ -3458,7 +3372,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_require_enrollment(
         it,
-        
         FfiConverterTypeRequireEnrollmentRequest.lower(`request`),_status)
 }
     }
@@ -3478,7 +3391,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_require_recent_mfa(
         it,
-        
         FfiConverterTypeRequireRecentMfaRequest.lower(`request`),_status)
 }
     }
@@ -3499,7 +3411,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_reset_mfa(
         it,
-        
         FfiConverterTypeResetMfaRequest.lower(`request`),_status)
 }
     }
@@ -3518,7 +3429,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_restore_factors(
         it,
-        
         FfiConverterTypeRestoreFactorsRequest.lower(`request`),_status)
 }
     }
@@ -3536,7 +3446,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_revoke_other_sessions(
         it,
-        
         FfiConverterTypeRevokeOtherSessionsRequest.lower(`request`),_status)
 }
     }
@@ -3554,7 +3463,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_revoke_session(
         it,
-        
         FfiConverterTypeRevokeSessionRequest.lower(`request`),_status)
 }
     }
@@ -3573,7 +3481,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_revoke_user_sessions(
         it,
-        
         FfiConverterTypeRevokeUserSessionsRequest.lower(`request`),_status)
 }
     }
@@ -3592,7 +3499,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_rotate_key(
         it,
-        
         FfiConverterTypeRotateKeyRequest.lower(`request`),_status)
 }
     }
@@ -3614,7 +3520,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_set_rollout(
         it,
-        
         FfiConverterTypeSetRolloutRequest.lower(`request`),_status)
 }
     }
@@ -3633,7 +3538,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_should_require_mfa(
         it,
-        
         FfiConverterTypeShouldRequireMfaRequest.lower(`request`),_status)
 }
     }
@@ -3653,7 +3557,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_sign_in(
         it,
-        
         FfiConverterTypeSignInRequest.lower(`request`),_status)
 }
     }
@@ -3671,7 +3574,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_sign_out(
         it,
-        
         FfiConverterTypeSignOutRequest.lower(`request`),_status)
 }
     }
@@ -3689,7 +3591,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_sign_up(
         it,
-        
         FfiConverterTypeSignUpRequest.lower(`request`),_status)
 }
     }
@@ -3709,7 +3610,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_unlock_user(
         it,
-        
         FfiConverterTypeUnlockUserRequest.lower(`request`),_status)
 }
     }
@@ -3729,7 +3629,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_verify_audit(
         it,
-        
         FfiConverterTypeVerifyAuditRequest.lower(`request`),_status)
 }
     }
@@ -3750,7 +3649,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_verify_mfa(
         it,
-        
         FfiConverterTypeVerifyMfaRequest.lower(`request`),_status)
 }
     }
@@ -3771,7 +3669,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_verify_passkey_authentication(
         it,
-        
         FfiConverterTypeVerifyPasskeyAuthenticationRequest.lower(`request`),_status)
 }
     }
@@ -3792,7 +3689,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_verify_passkey_registration(
         it,
-        
         FfiConverterTypeVerifyPasskeyRequest.lower(`request`),_status)
 }
     }
@@ -3811,7 +3707,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_verify_password(
         it,
-        
         FfiConverterTypeVerifyPasswordRequest.lower(`request`),_status)
 }
     }
@@ -3832,7 +3727,6 @@ open class Engine: Disposable, AutoCloseable, EngineInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_engine_verify_session(
         it,
-        
         FfiConverterTypeVerifySessionRequest.lower(`request`),_status)
 }
     }
@@ -4021,11 +3915,6 @@ open class MessageSenderImpl: Disposable, AutoCloseable, MessageSender
     private val wasDestroyed = AtomicBoolean(false)
     private val callCounter = AtomicLong(1)
 
-    /**
-     * Whether the current object has been destroyed and its reference is gone in the Rust side.
-     */
-    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
-
     override fun destroy() {
         // Only allow a single call to this method.
         // TODO: maybe we should log a warning if called more than once?
@@ -4101,7 +3990,6 @@ open class MessageSenderImpl: Disposable, AutoCloseable, MessageSender
     uniffiRustCallWithError(SendFailure) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_messagesender_send(
         it,
-        
         FfiConverterTypeDelivery.lower(`delivery`),_status)
 }
     }
@@ -4350,11 +4238,6 @@ open class PasswordCheckImpl: Disposable, AutoCloseable, PasswordCheck
     private val wasDestroyed = AtomicBoolean(false)
     private val callCounter = AtomicLong(1)
 
-    /**
-     * Whether the current object has been destroyed and its reference is gone in the Rust side.
-     */
-    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
-
     override fun destroy() {
         // Only allow a single call to this method.
         // TODO: maybe we should log a warning if called more than once?
@@ -4430,7 +4313,6 @@ open class PasswordCheckImpl: Disposable, AutoCloseable, PasswordCheck
     uniffiRustCallWithError(SendFailure) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_passwordcheck_is_compromised(
         it,
-        
         FfiConverterString.lower(`password`),_status)
 }
     }
@@ -4687,11 +4569,6 @@ open class PushKeyStoreImpl: Disposable, AutoCloseable, PushKeyStore
     private val wasDestroyed = AtomicBoolean(false)
     private val callCounter = AtomicLong(1)
 
-    /**
-     * Whether the current object has been destroyed and its reference is gone in the Rust side.
-     */
-    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
-
     override fun destroy() {
         // Only allow a single call to this method.
         // TODO: maybe we should log a warning if called more than once?
@@ -4786,7 +4663,6 @@ open class PushKeyStoreImpl: Disposable, AutoCloseable, PushKeyStore
     uniffiRustCallWithError(KeyStoreFailure) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_pushkeystore_sign(
         it,
-        
         FfiConverterByteArray.lower(`message`),_status)
 }
     }
@@ -5053,11 +4929,6 @@ open class SecurityNotifierImpl: Disposable, AutoCloseable, SecurityNotifier
     private val wasDestroyed = AtomicBoolean(false)
     private val callCounter = AtomicLong(1)
 
-    /**
-     * Whether the current object has been destroyed and its reference is gone in the Rust side.
-     */
-    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
-
     override fun destroy() {
         // Only allow a single call to this method.
         // TODO: maybe we should log a warning if called more than once?
@@ -5133,7 +5004,6 @@ open class SecurityNotifierImpl: Disposable, AutoCloseable, SecurityNotifier
     uniffiRustCallWithError(SendFailure) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_securitynotifier_notify(
         it,
-        
         FfiConverterTypeNotification.lower(`notification`),_status)
 }
     }
@@ -5387,11 +5257,6 @@ open class SoftwarePushKey: Disposable, AutoCloseable, SoftwarePushKeyInterface
     private val wasDestroyed = AtomicBoolean(false)
     private val callCounter = AtomicLong(1)
 
-    /**
-     * Whether the current object has been destroyed and its reference is gone in the Rust side.
-     */
-    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
-
     override fun destroy() {
         // Only allow a single call to this method.
         // TODO: maybe we should log a warning if called more than once?
@@ -5483,7 +5348,6 @@ open class SoftwarePushKey: Disposable, AutoCloseable, SoftwarePushKeyInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_softwarepushkey_sign(
         it,
-        
         FfiConverterByteArray.lower(`message`),_status)
 }
     }
@@ -5715,11 +5579,6 @@ open class Vault: Disposable, AutoCloseable, VaultInterface
     private val wasDestroyed = AtomicBoolean(false)
     private val callCounter = AtomicLong(1)
 
-    /**
-     * Whether the current object has been destroyed and its reference is gone in the Rust side.
-     */
-    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
-
     override fun destroy() {
         // Only allow a single call to this method.
         // TODO: maybe we should log a warning if called more than once?
@@ -5811,7 +5670,6 @@ open class Vault: Disposable, AutoCloseable, VaultInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_vault_add(
         it,
-        
         FfiConverterTypeOtpAccount.lower(`account`),_status)
 }
     }
@@ -5828,7 +5686,6 @@ open class Vault: Disposable, AutoCloseable, VaultInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_vault_add_uri(
         it,
-        
         FfiConverterString.lower(`uri`),_status)
 }
     }
@@ -5846,7 +5703,6 @@ open class Vault: Disposable, AutoCloseable, VaultInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_vault_codes(
         it,
-        
         FfiConverterOptionalLong.lower(`time`),_status)
 }
     }
@@ -5879,9 +5735,7 @@ open class Vault: Disposable, AutoCloseable, VaultInterface
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_method_vault_remove(
         it,
-        
-        FfiConverterOptionalString.lower(`issuer`),
-        FfiConverterString.lower(`accountName`),_status)
+        FfiConverterOptionalString.lower(`issuer`),FfiConverterString.lower(`accountName`),_status)
 }
     }
     )
@@ -5921,7 +5775,6 @@ open class Vault: Disposable, AutoCloseable, VaultInterface
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_constructor_vault_from_json(
     
-        
         FfiConverterString.lower(`json`),_status)
 }
     )
@@ -6655,9 +6508,7 @@ object MfaExceptionExternalErrorHandler : UniffiRustCallStatusErrorHandler<MfaEx
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_func_account_code(
     
-        
-        FfiConverterTypeOtpAccount.lower(`account`),
-        FfiConverterOptionalLong.lower(`time`),_status)
+        FfiConverterTypeOtpAccount.lower(`account`),FfiConverterOptionalLong.lower(`time`),_status)
 }
     )
     }
@@ -6671,7 +6522,6 @@ object MfaExceptionExternalErrorHandler : UniffiRustCallStatusErrorHandler<MfaEx
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_func_account_uri(
     
-        
         FfiConverterTypeOtpAccount.lower(`account`),_status)
 }
     )
@@ -6686,9 +6536,7 @@ object MfaExceptionExternalErrorHandler : UniffiRustCallStatusErrorHandler<MfaEx
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_func_authenticator_code(
     
-        
-        FfiConverterString.lower(`uri`),
-        FfiConverterOptionalLong.lower(`time`),_status)
+        FfiConverterString.lower(`uri`),FfiConverterOptionalLong.lower(`time`),_status)
 }
     )
     }
@@ -6704,7 +6552,6 @@ object MfaExceptionExternalErrorHandler : UniffiRustCallStatusErrorHandler<MfaEx
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_func_parse_otpauth_uri(
     
-        
         FfiConverterString.lower(`uri`),_status)
 }
     )
@@ -6733,10 +6580,7 @@ object MfaExceptionExternalErrorHandler : UniffiRustCallStatusErrorHandler<MfaEx
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_func_open_push_challenge(
     
-        
-        FfiConverterString.lower(`details`),
-        FfiConverterString.lower(`serverKey`),
-        FfiConverterOptionalLong.lower(`time`),_status)
+        FfiConverterString.lower(`details`),FfiConverterString.lower(`serverKey`),FfiConverterOptionalLong.lower(`time`),_status)
 }
     )
     }
@@ -6750,7 +6594,6 @@ object MfaExceptionExternalErrorHandler : UniffiRustCallStatusErrorHandler<MfaEx
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_func_parse_push_enrollment(
     
-        
         FfiConverterString.lower(`uri`),_status)
 }
     )
@@ -6766,9 +6609,7 @@ object MfaExceptionExternalErrorHandler : UniffiRustCallStatusErrorHandler<MfaEx
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_func_pin_push_server_key(
     
-        
-        FfiConverterString.lower(`uri`),
-        FfiConverterString.lower(`serverKey`),_status)
+        FfiConverterString.lower(`uri`),FfiConverterString.lower(`serverKey`),_status)
 }
     )
     }
@@ -6784,14 +6625,7 @@ object MfaExceptionExternalErrorHandler : UniffiRustCallStatusErrorHandler<MfaEx
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_func_push_answer(
     
-        
-        FfiConverterTypeChallengeClaims.lower(`challenge`),
-        FfiConverterString.lower(`deviceId`),
-        FfiConverterString.lower(`action`),
-        FfiConverterTypePushKeyStore.lower(`key`),
-        FfiConverterOptionalString.lower(`number`),
-        FfiConverterOptionalString.lower(`reason`),
-        FfiConverterOptionalLong.lower(`time`),_status)
+        FfiConverterTypeChallengeClaims.lower(`challenge`),FfiConverterString.lower(`deviceId`),FfiConverterString.lower(`action`),FfiConverterTypePushKeyStore.lower(`key`),FfiConverterOptionalString.lower(`number`),FfiConverterOptionalString.lower(`reason`),FfiConverterOptionalLong.lower(`time`),_status)
 }
     )
     }
@@ -6820,11 +6654,7 @@ object MfaExceptionExternalErrorHandler : UniffiRustCallStatusErrorHandler<MfaEx
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_func_push_poll(
     
-        
-        FfiConverterString.lower(`deviceId`),
-        FfiConverterTypePushKeyStore.lower(`key`),
-        FfiConverterOptionalString.lower(`pushToken`),
-        FfiConverterOptionalLong.lower(`time`),_status)
+        FfiConverterString.lower(`deviceId`),FfiConverterTypePushKeyStore.lower(`key`),FfiConverterOptionalString.lower(`pushToken`),FfiConverterOptionalLong.lower(`time`),_status)
 }
     )
     }
@@ -6839,13 +6669,7 @@ object MfaExceptionExternalErrorHandler : UniffiRustCallStatusErrorHandler<MfaEx
     uniffiRustCallWithError(MfaExceptionExternalErrorHandler) { _status ->
     UniffiLib.uniffi_plinto_mfa_fn_func_push_registration(
     
-        
-        FfiConverterString.lower(`uri`),
-        FfiConverterTypePushKeyStore.lower(`key`),
-        FfiConverterString.lower(`platform`),
-        FfiConverterOptionalString.lower(`pushToken`),
-        FfiConverterOptionalString.lower(`name`),
-        FfiConverterOptionalLong.lower(`time`),_status)
+        FfiConverterString.lower(`uri`),FfiConverterTypePushKeyStore.lower(`key`),FfiConverterString.lower(`platform`),FfiConverterOptionalString.lower(`pushToken`),FfiConverterOptionalString.lower(`name`),FfiConverterOptionalLong.lower(`time`),_status)
 }
     )
     }

@@ -98,43 +98,6 @@ internal open class ForeignBytes : Structure() {
 
     class ByValue : ForeignBytes(), Structure.ByValue
 }
-
-// Converter for `&[u8]` / `[ByRef] bytes` arguments.
-//
-// Only `lower` is valid — zero-copy byte buffers only flow foreign -> Rust,
-// and only in argument position. `lift`, `read`, `write`, and
-// `allocationSize` have no sound implementation here and all panic at
-// runtime. The `FfiConverter` interface is implemented so that the
-// compiler enforces the full method set (rather than relying on eyeball).
-//
-// The provided `ByteBuffer` MUST be direct — only direct buffers have a
-// stable native address that JNA can expose via `getDirectBufferPointer`.
-// The returned `ForeignBytes.ByValue` is only valid for the duration of
-// the FFI call; the Rust side treats it as a borrow.
-internal object FfiConverterByRefBytes : FfiConverter<java.nio.ByteBuffer, ForeignBytes.ByValue> {
-    override fun lower(value: java.nio.ByteBuffer): ForeignBytes.ByValue {
-        require(value.isDirect) { "UniFFI zero-copy &[u8] requires a direct ByteBuffer. Use ByteBuffer.allocateDirect()." }
-        val remaining = value.remaining()
-        val fb = ForeignBytes.ByValue()
-        fb.len = remaining
-        // Zero-length direct buffers: skip getDirectBufferPointer (platform-variable behavior)
-        // and pass null. The Rust side treats (null, 0) as &[].
-        fb.data = if (remaining == 0) null else com.sun.jna.Native.getDirectBufferPointer(value)
-        return fb
-    }
-
-    override fun lift(value: ForeignBytes.ByValue): java.nio.ByteBuffer =
-        error("ByRef bytes cannot be lifted: zero-copy &[u8] only flows foreign->Rust")
-
-    override fun read(buf: java.nio.ByteBuffer): java.nio.ByteBuffer =
-        error("ByRef bytes cannot be read from a buffer: zero-copy &[u8] is only supported in argument position, not nested in records/options/etc.")
-
-    override fun write(value: java.nio.ByteBuffer, buf: java.nio.ByteBuffer): Unit =
-        error("ByRef bytes cannot be written to a buffer: zero-copy &[u8] is only supported in argument position, not nested in records/options/etc.")
-
-    override fun allocationSize(value: java.nio.ByteBuffer): ULong =
-        error("ByRef bytes have no RustBuffer allocation size: zero-copy &[u8] is only supported in argument position, not nested in records/options/etc.")
-}
 /**
  * The FfiConverter interface handles converter types to and from the FFI
  *
@@ -672,8 +635,6 @@ internal object IntegrityCheckingUniffiLib {
         uniffiCheckContractApiVersion(this)
         uniffiCheckApiChecksums(this)
     }
-
-    internal fun ensureInitialized() = Unit
     external fun ffi_plinto_mfa_core_uniffi_contract_version(
     ): Int
 
@@ -687,8 +648,6 @@ internal object UniffiLib {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "plinto_mfa_core"))
         
     }
-
-    internal fun ensureInitialized() = Unit
     external fun uniffi_plinto_mfa_core_fn_method_mfaerror_code(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_plinto_mfa_core_fn_method_mfaerror_describe(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -822,10 +781,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
  * @suppress
  */
 public fun uniffiEnsureInitialized() {
-    // Call arbitrary methods on IntegrityCheckingUniffiLib and UniffiLib to ensure that
-    // their init blocks run. This ensures initialization across crates works as expected.
-    IntegrityCheckingUniffiLib.ensureInitialized()
-    UniffiLib.ensureInitialized()
+    IntegrityCheckingUniffiLib
+    // UniffiLib() initialized as objects are used, but we still need to explicitly
+    // reference it so initialization across crates works as expected.
+    UniffiLib
 }
 
 // Async support
@@ -9635,16 +9594,31 @@ public object FfiConverterSequenceTypeTotpDevice: FfiConverterRustBuffer<List<To
 
 
 
+/**
+ * Typealias from the type name used in the UDL file to the builtin type.  This
+ * is needed because the UDL type name is used in function/method signatures.
+ * It's also what we have an external type that references a custom type.
+ */
 public typealias Json = kotlin.String
 public typealias FfiConverterTypeJson = FfiConverterString
 
 
 
+/**
+ * Typealias from the type name used in the UDL file to the builtin type.  This
+ * is needed because the UDL type name is used in function/method signatures.
+ * It's also what we have an external type that references a custom type.
+ */
 public typealias SecretString = kotlin.String
 public typealias FfiConverterTypeSecretString = FfiConverterString
 
 
 
+/**
+ * Typealias from the type name used in the UDL file to the builtin type.  This
+ * is needed because the UDL type name is used in function/method signatures.
+ * It's also what we have an external type that references a custom type.
+ */
 public typealias UnixTime = kotlin.Long
 public typealias FfiConverterTypeUnixTime = FfiConverterLong
 
