@@ -1,6 +1,6 @@
 // Where the app keeps what must survive a restart: the vault's JSON (it holds the TOTP
 // secrets) and the push enrollment. A real app backs this with the platform's protected
-// storage (iOS Keychain, Android EncryptedSharedPreferences, e.g. through react-native-keychain);
+// storage (the iOS Keychain, Android Keystore-encrypted storage, e.g. through a keychain module);
 // the example keeps it in memory so it runs with React Native alone.
 
 /** A secret store with one value per key. */

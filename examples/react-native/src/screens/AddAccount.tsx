@@ -2,9 +2,11 @@
 // with the camera; pasting it works everywhere). The core parses and checks it, and the
 // account goes into the vault only if it is valid and not there already.
 import { useState } from 'react'
-import { Button, Text, TextInput, View } from 'react-native'
+import { Button, Text, View } from 'react-native'
 import { parseOtpauthUri, type VaultLike } from '@plinto/mfa-react-native'
 import { describe } from '../errors'
+import { ErrorText } from '../ErrorText'
+import { Field } from '../Field'
 import { styles } from '../styles'
 
 /** The add-account screen; `onAdded` runs once the vault holds the new account. */
@@ -35,23 +37,17 @@ export function AddAccount({ vault, onAdded }: { vault: VaultLike; onAdded: () =
 
   return (
     <View style={styles.screen}>
-      <Text style={styles.title}>Add an account</Text>
-      <Text nativeID="uri-label">Setup key (otpauth:// URI from the QR code)</Text>
-      <TextInput
-        accessibilityLabelledBy="uri-label"
-        autoCapitalize="none"
-        autoCorrect={false}
+      <Text accessibilityRole="header" style={styles.title}>
+        Add an account
+      </Text>
+      <Field
+        label="Setup key (otpauth:// URI from the QR code)"
         onChangeText={setUri}
         placeholder="otpauth://totp/…"
-        style={styles.input}
         value={uri}
       />
       {preview ? <Text>{preview}</Text> : null}
-      {error ? (
-        <Text accessibilityLiveRegion="assertive" style={styles.error}>
-          {error}
-        </Text>
-      ) : null}
+      <ErrorText message={error} />
       <Button disabled={!uri.trim()} onPress={add} title="Add" />
     </View>
   )

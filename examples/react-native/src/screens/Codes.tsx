@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react'
 import { FlatList, Text, View } from 'react-native'
 import type { AccountCode, VaultLike } from '@plinto/mfa-react-native'
 import { describe } from '../errors'
+import { ErrorText } from '../ErrorText'
 import { styles } from '../styles'
 
 function codesOf(vault: VaultLike): AccountCode[] | string {
@@ -24,13 +25,7 @@ export function Codes({ vault, version }: { vault: VaultLike; version: number })
     return () => clearInterval(timer)
   }, [vault, version])
 
-  if (typeof codes === 'string') {
-    return (
-      <Text accessibilityLiveRegion="assertive" style={styles.error}>
-        {codes}
-      </Text>
-    )
-  }
+  if (typeof codes === 'string') return <ErrorText message={codes} />
   return (
     <FlatList
       data={codes}
@@ -39,7 +34,7 @@ export function Codes({ vault, version }: { vault: VaultLike; version: number })
       renderItem={({ item }) => (
         <View
           accessible
-          accessibilityLabel={`${item.issuer ?? item.accountName}: ${item.code.split('').join(' ')}, ${item.secondsRemaining} seconds left`}
+          accessibilityLabel={`${item.issuer ? `${item.issuer}, ` : ''}${item.accountName}: ${item.code.split('').join(' ')}, ${item.secondsRemaining} seconds left`}
           style={styles.row}
         >
           <Text>{item.issuer ? `${item.issuer} · ${item.accountName}` : item.accountName}</Text>

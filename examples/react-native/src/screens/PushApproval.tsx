@@ -2,9 +2,10 @@
 // code, then poll for sign-in requests, show where each comes from, and answer with the number
 // the sign-in page shows (number matching), or deny, or report it. Every request the phone
 // sends is signed by the device key; every challenge is checked against the server key pinned
-// from the QR code's fingerprint before anything of it is shown.
+// from the QR code's fingerprint (and against the enrolled account) before anything of it is
+// shown.
 import { useEffect, useState } from 'react'
-import { Button, Text, TextInput, View } from 'react-native'
+import { Button, Text, View } from 'react-native'
 import {
   openPushChallenge,
   parsePushEnrollment,
@@ -16,7 +17,9 @@ import {
   type PushKeyStore,
 } from '@plinto/mfa-react-native'
 import { describe } from '../errors'
-import { post } from '../http'
+import { ErrorText } from '../ErrorText'
+import { Field } from '../Field'
+import { post, serverAllowed } from '../http'
 import type { SecretStore } from '../storage'
 import { styles } from '../styles'
 
@@ -24,34 +27,45 @@ import { styles } from '../styles'
 type Enrollment = { server: string; account: string; deviceId: string; serverKey: string }
 
 const ENROLLMENT = 'push-enrollment'
+/** Seconds between polls, counted from the end of the last one. */
+const POLL_SECONDS = 2
 
-/** The push screen: `key` is the device key (the platform keystore in a real app). */
+/** The push screen: `keyStore` holds the device key (the platform keystore in a real app). */
 export function PushApproval({ keyStore, store }: { keyStore: PushKeyStore; store: SecretStore }) {
   const [enrollment, setEnrollment] = useState<Enrollment | null>(null)
+  const [confirmation, setConfirmation] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
 
   useEffect(() => {
-    store.load(ENROLLMENT).then((json) => setEnrollment(json ? (JSON.parse(json) as Enrollment) : null))
+    store
+      .load(ENROLLMENT)
+      .then((json) => setEnrollment(json ? (JSON.parse(json) as Enrollment) : null))
+      .catch((e: unknown) => setError(`the saved enrollment cannot be read: ${describe(e)}`))
   }, [store])
 
-  const enrolled = async (next: Enrollment) => {
+  const enrolled = async (next: Enrollment, confirmationCode: string) => {
     await store.save(ENROLLMENT, JSON.stringify(next))
+    setConfirmation(confirmationCode)
     setEnrollment(next)
   }
 
   return (
     <View style={styles.screen}>
-      <Text style={styles.title}>Sign-in approvals</Text>
-      {enrollment ? (
+      <Text accessibilityRole="header" style={styles.title}>
+        Sign-in approvals
+      </Text>
+      {confirmation ? (
+        <View accessibilityLiveRegion="polite">
+          <Text>Type this code on the sign-in page to finish enrolling this phone:</Text>
+          <Text style={styles.code}>{confirmation}</Text>
+          <Button onPress={() => setConfirmation(null)} title="Done" />
+        </View>
+      ) : enrollment ? (
         <Requests enrollment={enrollment} keyStore={keyStore} onError={setError} />
       ) : (
         <Enroll keyStore={keyStore} onEnrolled={enrolled} onError={setError} />
       )}
-      {error ? (
-        <Text accessibilityLiveRegion="assertive" style={styles.error}>
-          {error}
-        </Text>
-      ) : null}
+      <ErrorText message={error} />
     </View>
   )
 }
@@ -64,59 +78,63 @@ function Enroll({
   onError,
 }: {
   keyStore: PushKeyStore
-  onEnrolled: (enrollment: Enrollment) => Promise<void>
+  onEnrolled: (enrollment: Enrollment, confirmationCode: string) => Promise<void>
   onError: (message: string | null) => void
 }) {
   const [uri, setUri] = useState('')
   const [server, setServer] = useState('')
-  const [confirmation, setConfirmation] = useState<string | null>(null)
+  const [busy, setBusy] = useState(false)
+
+  let named: string | null = null
+  try {
+    named = uri.trim() ? parsePushEnrollment(uri.trim()).serviceUrl || null : null
+  } catch {
+    named = null
+  }
 
   const enroll = async () => {
+    setBusy(true)
     try {
-      const parsed = parsePushEnrollment(uri.trim())
-      const url = server.trim() || parsed.serviceUrl
+      const link = uri.trim()
+      const parsed = parsePushEnrollment(link)
+      // The QR code's server comes first (the core checked it); a typed one only fills a gap.
+      const url = parsed.serviceUrl || server.trim()
       if (!url) throw new Error('the QR code names no server: type the app’s /api/push URL')
-      const registration = pushRegistration(uri.trim(), keyStore, 'none', undefined, 'React Native phone')
+      if (!serverAllowed(url)) throw new Error('the server must be https (plain http only to this machine)')
+      const registration = pushRegistration(link, keyStore, 'none', undefined, 'React Native phone')
       const answer = await post<Registered>(url, 'register', 'registration', registration)
-      const serverKey = pinPushServerKey(uri.trim(), answer.serverKey)
-      setConfirmation(answer.confirmationCode)
+      const serverKey = pinPushServerKey(link, answer.serverKey)
       onError(null)
-      await onEnrolled({ server: url, account: parsed.account, deviceId: answer.deviceId, serverKey })
+      await onEnrolled({ server: url, account: parsed.account, deviceId: answer.deviceId, serverKey }, answer.confirmationCode)
     } catch (e) {
       onError(describe(e))
+    } finally {
+      setBusy(false)
     }
   }
 
   return (
     <View style={styles.screen}>
-      <Text nativeID="push-uri-label">Enrollment link (plinto-push:// from the QR code)</Text>
-      <TextInput
-        accessibilityLabelledBy="push-uri-label"
-        autoCapitalize="none"
-        autoCorrect={false}
-        onChangeText={setUri}
-        style={styles.input}
-        value={uri}
-      />
-      <Text nativeID="push-server-label">Server (if the QR code names none)</Text>
-      <TextInput
-        accessibilityLabelledBy="push-server-label"
-        autoCapitalize="none"
-        autoCorrect={false}
-        inputMode="url"
-        onChangeText={setServer}
-        placeholder="https://example.com/api/push"
-        style={styles.input}
-        value={server}
-      />
-      <Button disabled={!uri.trim()} onPress={enroll} title="Enroll this phone" />
-      {confirmation ? <Text>Type this code on the sign-in page to finish: {confirmation}</Text> : null}
+      <Field label="Enrollment link (plinto-push:// from the QR code)" onChangeText={setUri} value={uri} />
+      {named ? (
+        <Text>Server: {named}</Text>
+      ) : (
+        <Field
+          inputMode="url"
+          label="Server (the QR code names none)"
+          onChangeText={setServer}
+          placeholder="https://example.com/api/push"
+          value={server}
+        />
+      )}
+      <Button disabled={busy || !uri.trim()} onPress={enroll} title="Enroll this phone" />
     </View>
   )
 }
 
 type Pending = { challenges: { details: string }[] }
 
+/** Polls for a request while none is shown; shows one until it is answered or expires. */
 function Requests({
   enrollment,
   keyStore,
@@ -129,27 +147,54 @@ function Requests({
   const [challenge, setChallenge] = useState<ChallengeClaims | null>(null)
   const [number, setNumber] = useState('')
   const [status, setStatus] = useState<string | null>(null)
+  const [now, setNow] = useState(() => Math.floor(Date.now() / 1000))
 
   useEffect(() => {
     if (challenge) return undefined
     let stopped = false
+    let timer: ReturnType<typeof setTimeout> | undefined
     const poll = async () => {
       try {
         const request = pushPoll(enrollment.deviceId, keyStore)
         const pending = await post<Pending>(enrollment.server, 'pending', 'request', request)
+        if (stopped) return
+        onError(null)
         const first = pending.challenges[0]
-        if (!stopped && first) setChallenge(openPushChallenge(first.details, enrollment.serverKey))
+        if (first) {
+          const opened = openPushChallenge(first.details, enrollment.serverKey)
+          if (opened.account !== enrollment.account) {
+            throw new Error(`a request for ${opened.account}, not ${enrollment.account}: ignored`)
+          }
+          setChallenge(opened)
+          return
+        }
       } catch (e) {
-        if (!stopped) onError(describe(e))
+        if (stopped) return
+        onError(describe(e))
       }
+      timer = setTimeout(poll, POLL_SECONDS * 1000)
     }
-    const timer = setInterval(poll, 2000)
     poll()
     return () => {
       stopped = true
-      clearInterval(timer)
+      clearTimeout(timer)
     }
   }, [challenge, enrollment, keyStore, onError])
+
+  useEffect(() => {
+    if (!challenge) return undefined
+    const ticker = setInterval(() => setNow(Math.floor(Date.now() / 1000)), 1000)
+    return () => clearInterval(ticker)
+  }, [challenge])
+
+  const secondsLeft = challenge ? Number(challenge.exp) - now : 0
+  useEffect(() => {
+    if (challenge && secondsLeft <= 0) {
+      setChallenge(null)
+      setNumber('')
+      setStatus('The request expired.')
+    }
+  }, [challenge, secondsLeft])
 
   const answer = async (action: 'approve' | 'deny' | 'report') => {
     if (!challenge) return
@@ -173,24 +218,22 @@ function Requests({
   }
 
   if (!challenge) {
-    return <Text>{status ?? `Waiting for a sign-in request for ${enrollment.account}…`}</Text>
+    return <Text>{status ?? `Waiting for a request for ${enrollment.account}…`}</Text>
   }
-  const secondsLeft = Number(challenge.exp) - Math.floor(Date.now() / 1000)
+  const what = challenge.purpose === 'step_up' ? 'Confirming a sensitive action' : 'Signing in'
   return (
     <View accessibilityLiveRegion="polite" style={styles.screen}>
       <Text>
-        Sign-in request from {challenge.app} for {challenge.account}
+        {what} to {challenge.app} as {challenge.account}
       </Text>
       {challenge.ipAddress ? <Text>From {challenge.ipAddress}</Text> : null}
       {challenge.userAgent ? <Text>On {challenge.userAgent}</Text> : null}
       <Text>{secondsLeft} s left</Text>
-      <Text nativeID="number-label">The {challenge.digits}-digit number the sign-in page shows</Text>
-      <TextInput
-        accessibilityLabelledBy="number-label"
+      <Field
         inputMode="numeric"
+        label={`The ${challenge.digits}-digit number the sign-in page shows`}
         maxLength={challenge.digits}
         onChangeText={setNumber}
-        style={styles.input}
         value={number}
       />
       <Button disabled={number.length !== challenge.digits} onPress={() => answer('approve')} title="Approve" />
