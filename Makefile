@@ -63,7 +63,7 @@ test: deps ## Everything CI runs (one PostgreSQL server for the whole run)
 # cargo waits for it. check-bindings' cargo waits for it (its lock). The React Native
 # generator's build starts the same way once the browser tests are done, and runs beside the
 # Swift and Kotlin stages; check-react-native's cargo waits for it.
-test-stages: deps lint test-rust build-node bindgen-background test-node test-node-lts test-react-package e2e-deps build-react test-e2e ubrn-background check-bindings test-kotlin check-react-native test-python test-cross
+test-stages: deps lint test-rust build-node bindgen-background test-node test-node-lts test-react-package e2e-deps build-react test-e2e ubrn-background check-bindings test-kotlin check-react-native test-python test-cross test-wheels
 
 demo: build-node build-react ## The Express example on http://localhost:3000 with ./plinto.db
 	node examples/express/server.js
@@ -287,7 +287,7 @@ PY := $(VENV)/bin/python
 WHEEL_DIR := $(CARGO_TARGET_DIR)/wheels
 MYPY := $(PY) -m mypy --strict --cache-dir $(CARGO_TARGET_DIR)/mypy-cache
 
-.PHONY: venv build-python test-python demo-python test-cross wheels
+.PHONY: venv build-python test-python demo-python test-cross wheels test-wheels
 
 # The HTTP contract (examples/contract/openapi.json): the Express and FastAPI examples, each as
 # its own process, answer one scenario alike and within the contract.
@@ -322,9 +322,12 @@ test-python: build-python ## Python package and FastAPI example: pytest, mypy --
 # The wheel as published: built from the sdist (which proves the sdist builds), in release, with
 # zig compiling the C parts and linking against glibc 2.17, so it is tagged manylinux2014 and
 # installs on glibc 2.17 and newer (Amazon Linux 2, RHEL 7 and 8, Debian 10 and 11). It has its
-# own target dir (zig's compilers would otherwise rebuild the shared one); a cold build takes
-# minutes, so it is its own target, not part of `make test`.
+# own target dir (zig's compilers would otherwise rebuild the shared one). `make test` runs the
+# same steps in the dev profile (test-wheels): what auditwheel checks, the glibc symbols the
+# wheel needs and its tag, comes from zig's linking, not from the optimizer, and a cold
+# release build would take minutes longer.
 WHEELS_OUT := $(CARGO_TARGET_DIR)/dist
+WHEEL_PROFILE ?= release
 
 wheels: build-python ## sdist and manylinux2014 wheel (zig) into target/dist; auditwheel show; install test
 	$(PY) -m pip install --quiet --disable-pip-version-check -r $(PY_PKG)/requirements-wheels.txt
@@ -332,11 +335,14 @@ wheels: build-python ## sdist and manylinux2014 wheel (zig) into target/dist; au
 	$(PY) -m maturin sdist -m $(PY_PKG)/Cargo.toml --out $(WHEELS_OUT)
 	tar -xzf $(WHEELS_OUT)/plinto_mfa-*.tar.gz -C $(WHEELS_OUT)/src
 	cd $(WHEELS_OUT)/src/plinto_mfa-* && PATH=$(VENV)/bin:$$PATH CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/manylinux \
-	  $(PY) -m maturin build --quiet --release --zig --compatibility manylinux2014 \
+	  $(PY) -m maturin build --quiet --profile $(WHEEL_PROFILE) --zig --compatibility manylinux2014 \
 	  --target $(CARGO_BUILD_TARGET) -i $(PY) --out $(WHEELS_OUT)
 	$(PY) -m auditwheel show $(WHEELS_OUT)/plinto_mfa-*.whl | tee $(WHEELS_OUT)/auditwheel.txt
 	grep -q '"manylinux_2_17_x86_64"' $(WHEELS_OUT)/auditwheel.txt
 	cd $(PY_PKG) && PLINTO_WHEEL=$$(ls $(WHEELS_OUT)/plinto_mfa-*.whl) $(PY) -m pytest -q -p no:cacheprovider tests/test_install.py
+
+test-wheels: WHEEL_PROFILE := dev
+test-wheels: wheels ## The sdist and the manylinux2014 wheel (dev profile), auditwheel show, a fresh venv's install
 
 demo-python: build-python ## The FastAPI example on http://localhost:8000 with ./plinto.db
 	cd $(FASTAPI) && PLINTO_DATABASE="$${PLINTO_DATABASE:-$(CURDIR)/plinto.db}" \
