@@ -29,14 +29,15 @@ export async function post<T>(server: string, path: string, field: string, value
   }
 }
 
+/** https anywhere, or plain http to this machine or the Android emulator's host; no userinfo. */
+const ALLOWED = /^(?:https:\/\/[^\s@/?#]+|http:\/\/(?:localhost|127\.0\.0\.1|10\.0\.2\.2)(?::\d{1,5})?)(?:[/?#][^\s@]*)?$/i
+
 /**
  * Whether the phone may talk to `url`: https, or plain http to this machine or the Android
- * emulator's host (a developer's server). The core checks the URL a QR code names the same
- * way; this covers one typed by hand.
+ * emulator's host (a developer's server), and never with userinfo (`user@host`), which would
+ * hide the real host. A URL a QR code names is checked by the core; this covers one typed by
+ * hand.
  */
 export function serverAllowed(url: string): boolean {
-  const match = /^(https?):\/\/([^/:?#]+)/i.exec(url)
-  if (!match) return false
-  const [, scheme, host] = match
-  return scheme.toLowerCase() === 'https' || ['localhost', '127.0.0.1', '10.0.2.2'].includes(host.toLowerCase())
+  return ALLOWED.test(url)
 }

@@ -23,8 +23,12 @@ import { post, serverAllowed } from '../http'
 import type { SecretStore } from '../storage'
 import { styles } from '../styles'
 
-/** What the phone keeps once enrolled (in the secret store, as JSON). */
-type Enrollment = { server: string; account: string; deviceId: string; serverKey: string }
+/**
+ * What the phone keeps once enrolled (in the secret store, as JSON); `confirmation` is the code
+ * to type on the sign-in page, kept until the user says it is done (so leaving the screen
+ * mid-enrollment does not lose it).
+ */
+type Enrollment = { server: string; account: string; deviceId: string; serverKey: string; confirmation?: string }
 
 const ENROLLMENT = 'push-enrollment'
 /** Seconds between polls, counted from the end of the last one. */
@@ -33,7 +37,6 @@ const POLL_SECONDS = 2
 /** The push screen: `keyStore` holds the device key (the platform keystore in a real app). */
 export function PushApproval({ keyStore, store }: { keyStore: PushKeyStore; store: SecretStore }) {
   const [enrollment, setEnrollment] = useState<Enrollment | null>(null)
-  const [confirmation, setConfirmation] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
 
   useEffect(() => {
@@ -43,10 +46,14 @@ export function PushApproval({ keyStore, store }: { keyStore: PushKeyStore; stor
       .catch((e: unknown) => setError(`the saved enrollment cannot be read: ${describe(e)}`))
   }, [store])
 
-  const enrolled = async (next: Enrollment, confirmationCode: string) => {
+  const keep = async (next: Enrollment) => {
     await store.save(ENROLLMENT, JSON.stringify(next))
-    setConfirmation(confirmationCode)
     setEnrollment(next)
+  }
+  const confirmed = () => {
+    if (!enrollment) return
+    const { confirmation: _shown, ...rest } = enrollment
+    keep(rest).catch((e: unknown) => setError(describe(e)))
   }
 
   return (
@@ -54,16 +61,16 @@ export function PushApproval({ keyStore, store }: { keyStore: PushKeyStore; stor
       <Text accessibilityRole="header" style={styles.title}>
         Sign-in approvals
       </Text>
-      {confirmation ? (
+      {enrollment?.confirmation ? (
         <View accessibilityLiveRegion="polite">
           <Text>Type this code on the sign-in page to finish enrolling this phone:</Text>
-          <Text style={styles.code}>{confirmation}</Text>
-          <Button onPress={() => setConfirmation(null)} title="Done" />
+          <Text style={styles.code}>{enrollment.confirmation}</Text>
+          <Button onPress={confirmed} title="Done" />
         </View>
       ) : enrollment ? (
         <Requests enrollment={enrollment} keyStore={keyStore} onError={setError} />
       ) : (
-        <Enroll keyStore={keyStore} onEnrolled={enrolled} onError={setError} />
+        <Enroll keyStore={keyStore} onEnrolled={keep} onError={setError} />
       )}
       <ErrorText message={error} />
     </View>
@@ -78,7 +85,7 @@ function Enroll({
   onError,
 }: {
   keyStore: PushKeyStore
-  onEnrolled: (enrollment: Enrollment, confirmationCode: string) => Promise<void>
+  onEnrolled: (enrollment: Enrollment) => Promise<void>
   onError: (message: string | null) => void
 }) {
   const [uri, setUri] = useState('')
@@ -105,7 +112,13 @@ function Enroll({
       const answer = await post<Registered>(url, 'register', 'registration', registration)
       const serverKey = pinPushServerKey(link, answer.serverKey)
       onError(null)
-      await onEnrolled({ server: url, account: parsed.account, deviceId: answer.deviceId, serverKey }, answer.confirmationCode)
+      await onEnrolled({
+        server: url,
+        account: parsed.account,
+        deviceId: answer.deviceId,
+        serverKey,
+        confirmation: answer.confirmationCode,
+      })
     } catch (e) {
       onError(describe(e))
     } finally {
@@ -147,6 +160,7 @@ function Requests({
   const [challenge, setChallenge] = useState<ChallengeClaims | null>(null)
   const [number, setNumber] = useState('')
   const [status, setStatus] = useState<string | null>(null)
+  const [sending, setSending] = useState(false)
   const [now, setNow] = useState(() => Math.floor(Date.now() / 1000))
 
   useEffect(() => {
@@ -158,16 +172,25 @@ function Requests({
         const request = pushPoll(enrollment.deviceId, keyStore)
         const pending = await post<Pending>(enrollment.server, 'pending', 'request', request)
         if (stopped) return
-        onError(null)
-        const first = pending.challenges[0]
-        if (first) {
-          const opened = openPushChallenge(first.details, enrollment.serverKey)
-          if (opened.account !== enrollment.account) {
-            throw new Error(`a request for ${opened.account}, not ${enrollment.account}: ignored`)
+        // The first request that the pinned server key signed, for the enrolled account; one
+        // that fails either check is refused and does not hide the others.
+        let refused: string | null = null
+        for (const { details } of pending.challenges) {
+          try {
+            const opened = openPushChallenge(details, enrollment.serverKey)
+            if (opened.account !== enrollment.account) {
+              refused = `a request for ${opened.account}, not ${enrollment.account}: ignored`
+              continue
+            }
+            setNow(Math.floor(Date.now() / 1000))
+            setChallenge(opened)
+            onError(refused)
+            return
+          } catch (e) {
+            refused = `a request was refused: ${describe(e)}`
           }
-          setChallenge(opened)
-          return
         }
+        onError(refused)
       } catch (e) {
         if (stopped) return
         onError(describe(e))
@@ -196,11 +219,15 @@ function Requests({
     }
   }, [challenge, secondsLeft])
 
+  // An answer's outcome goes to `status`, which polling leaves alone (it clears only its own
+  // errors), so a failed answer stays on the screen.
   const answer = async (action: 'approve' | 'deny' | 'report') => {
-    if (!challenge) return
+    const current = challenge
+    if (!current || sending) return
+    setSending(true)
     try {
       const response = pushAnswer(
-        challenge,
+        current,
         enrollment.deviceId,
         action,
         keyStore,
@@ -209,11 +236,12 @@ function Requests({
       )
       const result = await post<{ status: string }>(enrollment.server, 'respond', 'response', response)
       setStatus(`Answered: ${result.status}`)
-      onError(null)
     } catch (e) {
-      onError(describe(e))
+      setStatus(`The answer was not accepted: ${describe(e)}`)
+    } finally {
+      setSending(false)
     }
-    setChallenge(null)
+    setChallenge((shown) => (shown === current ? null : shown))
     setNumber('')
   }
 
@@ -236,9 +264,13 @@ function Requests({
         onChangeText={setNumber}
         value={number}
       />
-      <Button disabled={number.length !== challenge.digits} onPress={() => answer('approve')} title="Approve" />
-      <Button onPress={() => answer('deny')} title="Deny" />
-      <Button onPress={() => answer('report')} title="It wasn’t me: report" />
+      <Button
+        disabled={sending || number.length !== challenge.digits}
+        onPress={() => answer('approve')}
+        title="Approve"
+      />
+      <Button disabled={sending} onPress={() => answer('deny')} title="Deny" />
+      <Button disabled={sending} onPress={() => answer('report')} title="It wasn’t me: report" />
     </View>
   )
 }
