@@ -47,15 +47,16 @@ impl AuditTx for SqliteTx<'_> {
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let checkpoint = self.audit_checkpoint()?;
         // The newest linked row, or else the checkpoint (a log older than the chain).
-        let (last_id, prev) = match (newest, checkpoint) {
-            (Some((id, Some(link))), _) => (id, link),
-            (newest, Some(cp)) if !cp.mac.is_empty() => (
-                newest.map_or(cp.last_id, |(id, _)| id.max(cp.last_id)),
-                cp.link,
-            ),
-            _ => return Err(MfaError::internal("the audit chain was not started")),
+        let (last_id, prev) = match newest {
+            Some((id, Some(link))) => (id, link),
+            newest => match self.audit_checkpoint()? {
+                Some(cp) if !cp.mac.is_empty() => (
+                    newest.map_or(cp.last_id, |(id, _)| id.max(cp.last_id)),
+                    cp.link,
+                ),
+                _ => return Err(MfaError::internal("the audit chain was not started")),
+            },
         };
         let row = AuditRow {
             id: last_id + 1,
