@@ -45,8 +45,8 @@ impl NativeEngine {
 
     /// Runs operation `op`: on the JS thread when the core can finish it there without
     /// waiting (a brief operation on a free database, see `ops::dispatch_now`), answering
-    /// the JSON envelope itself; otherwise a brief operation runs on the core's threads
-    /// (`ops::run_later`, where concurrent callers share a commit) and any other on the
+    /// the JSON envelope itself; otherwise a brief operation runs on the core's writer thread
+    /// (`ops::run_grouped`, where the calls queued meanwhile share a commit) and any other on the
     /// libuv thread pool, answering a promise of it. The envelope is `{"ok": result}` or
     /// `{"error": {code, message, reason, field?, retryAfter?}}`.
     #[napi(ts_return_type = "string | Promise<string>")]
@@ -64,10 +64,14 @@ impl NativeEngine {
             return Ok(Either3::A(envelope));
         }
         let (deferred, promise) = env.create_deferred()?;
-        ops::run_later(move || {
-            let envelope = call.run();
-            deferred.resolve(move |_| Ok(envelope));
-        });
+        ops::run_grouped(
+            self.inner.clone(),
+            move || call.run(),
+            move |envelope| {
+                let envelope = envelope.unwrap_or_else(|e| error::envelope(Err(e)));
+                deferred.resolve(move |_| Ok(envelope));
+            },
+        );
         Ok(Either3::B(promise))
     }
 

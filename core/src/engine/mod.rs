@@ -8,6 +8,7 @@ mod admin;
 mod audit_log;
 mod auth;
 mod channels;
+mod held;
 mod import;
 mod mfa;
 #[cfg(not(feature = "webauthn"))]

@@ -44,7 +44,7 @@ impl Notices {
 
 /// Where notifications go: the application's notifier, else email through the configured
 /// SMTP server when email notifications are on, else nowhere.
-struct Route {
+pub(crate) struct Route {
     notifier: Option<Arc<dyn Notifier>>,
     /// The settings of the moment (SMTP server, timeout).
     config: Arc<crate::config::Config>,
@@ -108,8 +108,10 @@ impl Engine {
             }
             Ok(out)
         });
-        if out.is_ok() {
-            self.send_notices(notices, route);
+        if out.is_ok() && !notices.0.is_empty() && route.sends() {
+            if let Some((notices, route)) = super::held::postpone(notices, route) {
+                self.send_notices(notices, route);
+            }
         }
         out
     }
@@ -124,7 +126,7 @@ impl Engine {
 
     /// Sends notifications by `route`; one that fails is recorded in the audit log, never
     /// returned.
-    fn send_notices(&self, notices: Notices, route: Route) {
+    pub(super) fn send_notices(&self, notices: Notices, route: Route) {
         if notices.0.is_empty() {
             return;
         }

@@ -1,20 +1,16 @@
-//! The core's threads for brief operations that have to wait (see [`super::dispatch_now`]):
-//! a verification at durability `full`, or one that found the writer busy.
+//! The core's threads for work that may wait and must not hold up the writer thread of
+//! [`super::run_grouped`]: finishing a grouped call that sends notifications (the notifier or
+//! the SMTP server answers in its own time), or a call whose writer thread could not start.
 //!
-//! The store commits the operations of concurrent callers together, one flush for all of
-//! them, and a batch holds as many operations as there are threads waiting to write. An
-//! event loop's own worker pool is small (libuv has four threads), which caps every batch at
-//! four; these threads, up to [`MAX_THREADS`], let that many concurrent verifications share a
-//! flush. They spend their time waiting for the disk, not computing.
-//!
-//! Threads are started when a job finds none idle and stay for the life of the process. A
-//! child of `fork()` has none of its parent's threads: its first job starts its own.
+//! Threads are started when a job finds none idle, up to [`MAX_THREADS`], and stay for the
+//! life of the process. A child of `fork()` has none of its parent's threads: its first job
+//! starts its own.
 
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 
-/// Most threads the pool starts: as many callers as one batch usually holds.
+/// Most threads the pool starts (a job that waits for a notifier holds its thread).
 const MAX_THREADS: usize = 32;
 
 type Job = Box<dyn FnOnce() + Send>;

@@ -10,10 +10,11 @@
 //! on the type and every field), add one entry to the table below, run `make generate`.
 
 pub(crate) mod args;
+mod grouped;
 mod later;
 mod table;
 
-pub use later::run_later;
+pub use grouped::run_grouped;
 
 pub use table::*;
 

@@ -9,6 +9,7 @@
 
 mod audit_chain;
 mod counters;
+pub(crate) mod hold;
 mod migrations;
 mod postgresql;
 mod rows;
@@ -77,6 +78,9 @@ pub trait Backend: Send + Sync {
     /// this process (group commit): `f`'s own changes are undone if it fails, and it is
     /// answered only after the commit.
     fn write(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()>;
+    /// Commits what operations run in [`hold::holding`] on this thread left uncommitted
+    /// (a backend that never holds a commit has nothing to do).
+    fn flush_held(&self) {}
     /// Runs `f` on a consistent snapshot, without taking the write lock.
     fn read(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()>;
     /// Applies `storage` settings (durability, idle connections) to what follows.
@@ -119,6 +123,11 @@ impl Store {
             Ok(())
         })?;
         out.ok_or_else(|| MfaError::internal("the transaction returned nothing"))
+    }
+
+    /// Commits what operations run in [`hold::holding`] on this thread left uncommitted.
+    pub(crate) fn flush_held(&self) {
+        self.backend.flush_held();
     }
 
     /// Runs `f` on a read snapshot and returns its result.

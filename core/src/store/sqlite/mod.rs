@@ -29,7 +29,7 @@ mod webauthn;
 mod without_waiting_tests;
 
 use super::migrations::{MIGRATIONS, SCHEMA_VERSION};
-use super::{wait, AuditChain, Backend, Durability, Tx};
+use super::{hold, wait, AuditChain, Backend, Durability, Tx};
 use crate::config::StorageConfig;
 use crate::error::{MfaError, Result};
 use rusqlite::{Connection, OpenFlags, Row, TransactionBehavior};
@@ -494,6 +494,8 @@ impl SqliteBackend {
         {
             return Err(wait::refuse());
         }
+        let holds = !no_wait && hold::is_holding();
+        let mut held = false;
         let opens = st.open.is_none();
         if opens {
             let conn = st.conn.as_ref().ok_or_else(no_conn)?;
@@ -544,41 +546,77 @@ impl SqliteBackend {
             drop(st);
         } else if !broken
             && !no_wait
-            && self.writer.queued.load(Ordering::SeqCst) > 0
+            && (holds || self.writer.queued.load(Ordering::SeqCst) > 0)
             && st.ops < MAX_BATCH
         {
-            // Another writer will run in this batch; the last one commits it.
+            // Another writer will run in this batch, or the holding thread's next operation;
+            // the last one (or the holding thread's flush) commits it.
+            held = holds;
             drop(st);
         } else {
-            let outcome = match (&step, st.conn.as_ref()) {
-                (Ok(_), Some(conn)) => conn
-                    .prepare_cached("COMMIT")
-                    .and_then(|mut commit| commit.execute([]))
-                    .map(|_| ())
-                    .map_err(|e| e.to_string()),
-                (Err(e), _) => Err(e.to_string()),
-                (_, None) => Err("no write connection".to_string()),
-            };
-            if outcome.is_err() {
-                if let Some(conn) = st.conn.as_ref() {
-                    let _ = conn.execute_batch("ROLLBACK");
-                }
-            } else if writes {
-                wait::committed();
-            }
-            batch.finish(outcome);
-            st.open = None;
-            if self.writer.checkpoints.wanted() {
-                if let Source::File { path, .. } = &self.source {
-                    checkpoint::wake(&mut st.checkpointer, &self.writer.checkpoints, path);
-                }
-            }
+            let step = step.as_ref().map(|_| ()).map_err(ToString::to_string);
+            self.commit_open(&mut st, &batch, step, writes);
             drop(st);
         }
         let result = step?;
+        if held {
+            let waiter: hold::Waiter = Box::new(move || batch.wait());
+            return match hold::hold(waiter) {
+                Ok(()) => result,
+                Err(waiter) => waiter()
+                    .map_err(|reason| MfaError::storage(format!("commit failed: {reason}")))
+                    .and(result),
+            };
+        }
         match batch.wait() {
             Ok(()) => result,
             Err(reason) => Err(MfaError::storage(format!("commit failed: {reason}"))),
+        }
+    }
+
+    /// Ends the open batch `batch`: commits it if `step` (what ran in it last) is `Ok`, else
+    /// rolls it back; answers its operations and wakes the checkpoint thread if it is due.
+    fn commit_open(
+        &self,
+        st: &mut WriterState,
+        batch: &Batch,
+        step: std::result::Result<(), String>,
+        writes: bool,
+    ) {
+        let outcome = match (step, st.conn.as_ref()) {
+            (Ok(()), Some(conn)) => conn
+                .prepare_cached("COMMIT")
+                .and_then(|mut commit| commit.execute([]))
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            (Err(e), _) => Err(e),
+            (_, None) => Err("no write connection".to_string()),
+        };
+        if outcome.is_err() {
+            if let Some(conn) = st.conn.as_ref() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+        } else if writes {
+            wait::committed();
+        }
+        batch.finish(outcome);
+        st.open = None;
+        if self.writer.checkpoints.wanted() {
+            if let Source::File { path, .. } = &self.source {
+                checkpoint::wake(&mut st.checkpointer, &self.writer.checkpoints, path);
+            }
+        }
+    }
+
+    /// Commits the batch operations run in [`hold::holding`] left open, if it still is (a
+    /// writer that came meanwhile may have committed it).
+    fn flush_held(&self) {
+        let mut st = lock(&self.writer.state);
+        if st.pid != std::process::id() {
+            return;
+        }
+        if let Some(batch) = st.open.clone() {
+            self.commit_open(&mut st, &batch, Ok(()), true);
         }
     }
 
@@ -646,6 +684,10 @@ impl Drop for SqliteBackend {
 impl Backend for SqliteBackend {
     fn write(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
         self.write_batched(f, true)
+    }
+
+    fn flush_held(&self) {
+        SqliteBackend::flush_held(self);
     }
 
     fn read(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
