@@ -19,8 +19,8 @@ export declare class NativeEngine {
   /**
    * Runs operation `op`: on the JS thread when the core can finish it there without
    * waiting (a brief operation on a free database, see `ops::dispatch_now`), answering
-   * the JSON envelope itself; otherwise a brief operation runs on the core's threads
-   * (`ops::run_later`, where concurrent callers share a commit) and any other on the
+   * the JSON envelope itself; otherwise a brief operation runs on the core's writer thread
+   * (`ops::run_grouped`, where the calls queued meanwhile share a commit) and any other on the
    * libuv thread pool, answering a promise of it. The envelope is `{"ok": result}` or
    * `{"error": {code, message, reason, field?, retryAfter?}}`.
    */
