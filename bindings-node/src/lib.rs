@@ -56,7 +56,7 @@ impl NativeEngine {
         op: String,
         args_json: String,
     ) -> napi::Result<Either3<String, Object<'env>, AsyncTask<Call>>> {
-        let call = Call::new(self.inner.clone(), op, args_json);
+        let mut call = Call::new(self.inner.clone(), op, args_json);
         if !ops::may_run_now(call.op()) {
             return Ok(Either3::C(AsyncTask::new(call)));
         }
@@ -65,7 +65,7 @@ impl NativeEngine {
         }
         let (deferred, promise) = env.create_deferred()?;
         ops::run_grouped(
-            self.inner.clone(),
+            call.engine().clone(),
             move || call.run(),
             move |envelope| {
                 let envelope = envelope.unwrap_or_else(|e| error::envelope(Err(e)));
@@ -83,7 +83,7 @@ impl NativeEngine {
         if let Err(refused) = ops::quick(&op) {
             return error::envelope(Err(refused));
         }
-        let call = Call::new(self.inner.clone(), op, args_json);
+        let mut call = Call::new(self.inner.clone(), op, args_json);
         call.run_now().unwrap_or_else(|| call.run())
     }
 
