@@ -34,7 +34,7 @@ fn json_text(value: &Value) -> Result<String, MfaError> {
 /// Safe to share between threads: calls run concurrently with the GIL released.
 #[pyclass(frozen, module = "plinto._native")]
 pub struct NativeEngine {
-    engine: Engine,
+    engine: Arc<Engine>,
 }
 
 #[pymethods]
@@ -52,7 +52,9 @@ impl NativeEngine {
                 })
             })
             .into_py()?;
-        Ok(Self { engine })
+        Ok(Self {
+            engine: Arc::new(engine),
+        })
     }
 
     /// Runs operation `op` with the JSON object `args_json`; returns the result as JSON.
@@ -61,11 +63,16 @@ impl NativeEngine {
         let engine = &self.engine;
         py.detach(move || {
             guarded(|| {
-                json_text(&ops::dispatch(
-                    engine,
-                    &op,
-                    &parse("arguments", &args_json)?,
-                )?)
+                let args = parse("arguments", &args_json)?;
+                if ops::may_run_now(&op) {
+                    // A brief operation that would wait goes to the core's writer thread,
+                    // where the calls of every thread share one commit.
+                    if let Some(out) = ops::dispatch_now(engine, &op, &args) {
+                        return json_text(&out?);
+                    }
+                    return json_text(&ops::dispatch_grouped(engine, &op, args)?);
+                }
+                json_text(&ops::dispatch(engine, &op, &args)?)
             })
         })
         .into_py()

@@ -20,10 +20,12 @@
 
 use super::later::run_later;
 use crate::engine::Engine;
-use crate::error::Result;
+use crate::error::{MfaError, Result};
+use serde_json::Value;
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard, OnceLock};
 
 /// Most calls one group runs (the store commits a batch of this many anyway).
 const MAX_GROUP: usize = 64;
@@ -119,8 +121,36 @@ pub fn run_grouped<R: Send + 'static>(
     }
 }
 
+/// Runs brief operation `op` as [`super::dispatch`] does, on the core's writer thread grouped
+/// with the calls queued meanwhile, and waits for its answer: for a blocking call from an
+/// application's thread (one whose [`super::dispatch_now`] was refused). On the writer thread
+/// itself it runs where it is.
+pub fn dispatch_grouped(engine: &Arc<Engine>, op: &str, args: Value) -> Result<Value> {
+    if ON_WRITER.get() {
+        return super::dispatch(engine, op, &args);
+    }
+    let (answered, answer) = mpsc::channel();
+    let (e, op) = (Arc::clone(engine), op.to_string());
+    run_grouped(
+        Arc::clone(engine),
+        move || super::dispatch(&e, &op, &args),
+        move |out| {
+            let _ = answered.send(out.and_then(|out| out));
+        },
+    );
+    answer
+        .recv()
+        .unwrap_or_else(|_| Err(MfaError::internal("the call was not answered")))
+}
+
+thread_local! {
+    /// Set on the writer thread.
+    static ON_WRITER: Cell<bool> = const { Cell::new(false) };
+}
+
 /// The writer thread: runs the queued calls in groups, as they come.
 fn drive(writer: &'static Writer) {
+    ON_WRITER.set(true);
     loop {
         let group: Vec<Call> = {
             let mut queue = lock(writer);
