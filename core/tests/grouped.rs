@@ -1,7 +1,8 @@
 //! `ops::run_grouped`: the core's writer thread runs queued brief operations one after the
 //! other in one batch with one commit. The single-use and attempt rules give the results
-//! they give one call at a time, notifications go out before their call is answered, and
-//! calls of two engines on one file never wait for each other's lock.
+//! they give one call at a time (also for blocking calls from many threads), notifications
+//! go out before their call is answered, and calls of two engines on one file never wait for
+//! each other's lock.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -174,4 +175,36 @@ fn grouped_calls_of_two_engines_on_one_file_do_not_wait_for_each_other() {
         let out = rx.recv_timeout(Duration::from_secs(4)).expect("answered");
         assert!(out.unwrap().success);
     }
+}
+
+#[test]
+fn blocking_grouped_calls_from_many_threads_accept_one_code_once() {
+    let env = Env::new();
+    let engine = Arc::new(env.engine());
+    let (_, secret, _) = enrolled_user(&env, &engine, "grouped-threads@example.com");
+    let code = code_for(&secret, env.now());
+    let pendings: Vec<String> = (0..8)
+        .map(|_| pending_session(&engine, "grouped-threads@example.com"))
+        .collect();
+    let barrier = Arc::new(std::sync::Barrier::new(pendings.len()));
+    let handles: Vec<_> = pendings
+        .into_iter()
+        .map(|pending| {
+            let (engine, barrier, code) = (Arc::clone(&engine), Arc::clone(&barrier), code.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                let args =
+                    serde_json::json!({"sessionId": pending, "method": "totp", "code": code});
+                ops::dispatch_grouped(&engine, "verify_mfa", args).unwrap()["success"]
+                    .as_bool()
+                    .unwrap()
+            })
+        })
+        .collect();
+    let wins = handles
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .filter(|won| *won)
+        .count();
+    assert_eq!(wins, 1);
 }
