@@ -163,7 +163,9 @@ fn drive(writer: &'static Writer) {
             let n = queue.calls.len().min(MAX_GROUP);
             queue.calls.drain(..n).collect()
         };
-        run_group(group);
+        // A panic past the guards of the jobs and answers ends that group alone: the
+        // thread stays for the calls that follow.
+        let _ = catch_unwind(AssertUnwindSafe(|| run_group(group)));
     }
 }
 
@@ -197,7 +199,9 @@ fn run_group(group: Vec<Call>) {
                 answer(committed);
             });
         } else {
-            answer(engine.finish_held(held));
+            // One answer that panics leaves the others to be given.
+            let committed = engine.finish_held(held);
+            let _ = catch_unwind(AssertUnwindSafe(move || answer(committed)));
         }
     }
 }
