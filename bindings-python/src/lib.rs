@@ -31,7 +31,8 @@ fn json_text(value: &Value) -> Result<String, MfaError> {
 
 /// An engine over one database, driven with JSON strings.
 ///
-/// Safe to share between threads: calls run concurrently with the GIL released.
+/// Safe to share between threads: calls run with the GIL released, side by side (brief ones
+/// that would wait share the core's writer thread).
 #[pyclass(frozen, module = "plinto._native")]
 pub struct NativeEngine {
     engine: Arc<Engine>,

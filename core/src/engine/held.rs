@@ -64,6 +64,13 @@ impl Engine {
         (out, HeldCall { held, notices })
     }
 
+    /// Whether its operations gain from running in a row on one thread (see
+    /// `Backend::holds_commits`): SQLite's, yes; PostgreSQL's each wait for their own round
+    /// trip and run where they are.
+    pub(crate) fn holds_commits(&self) -> bool {
+        self.store.holds_commits()
+    }
+
     /// Commits the batch the operations run in [`Engine::run_holding`] on this thread left
     /// open.
     pub(crate) fn flush_held(&self) {

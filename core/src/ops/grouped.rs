@@ -8,15 +8,19 @@
 //! busier the process, the larger the groups. Compared with one thread per call sharing the
 //! commit among threads, no call costs a thread switch of its own.
 //!
-//! The calls of one engine run in one batch; when the next call is another engine's, the
-//! batch is committed first (two engines on one file would otherwise wait for each other's
-//! lock). A call whose commit failed is answered with that error. A call that raised
-//! notifications is finished on the pool of [`super::run_later`] (sending waits for the
-//! notifier, which must not hold up the next group); it is answered after they are sent, as
-//! it would be without the writer thread.
+//! Consecutive calls of one engine run in one batch; when the next call is another engine's,
+//! the batch is committed first (two engines on one file would otherwise wait for each
+//! other's lock). A call whose commit failed is answered with that error. A call that raised
+//! notifications is finished on the pool of `run_later` (sending waits for the notifier,
+//! which must not hold up the next group); it is answered after they are sent, as it would
+//! be without the writer thread. An engine on PostgreSQL, whose transactions each wait for
+//! their own round trip, gains nothing here: its calls run on that pool (or, for
+//! [`dispatch_grouped`], on the caller's thread), side by side.
 //!
 //! The thread starts with the first call and stays for the life of the process. A child of
-//! `fork()` has none of its parent's threads: its first call starts its own.
+//! `fork()` has none of its parent's threads: its first call starts its own (a `fork()`
+//! while the thread commits leaves the child's engine locked, as with any thread that
+//! writes; fork before the first call, or open engines in the child).
 
 use super::later::run_later;
 use crate::engine::Engine;
@@ -71,16 +75,21 @@ fn lock(writer: &Writer) -> MutexGuard<'_, Queue> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Runs `job` (a brief operation of `engine`) on the core's writer thread, grouped with the
-/// calls queued meanwhile (see the module notes), and hands `answer` its result once the
-/// operation's commits are done, or the error of a commit that failed. A job that panics is
-/// never answered: it is to catch its own panics. If the writer thread cannot be started,
-/// the call runs alone on the pool of [`run_later`].
+/// Runs `job` (a brief operation of `engine`, and of no other engine) on the core's writer
+/// thread, grouped with the calls queued meanwhile (see the module notes), and hands
+/// `answer` its result once the operation's commits are done, or the error of a commit that
+/// failed. A job that panics is not answered (`answer` is dropped): it is to catch its own
+/// panics. If the writer thread cannot be started, or `engine` is on PostgreSQL, the call
+/// runs on the pool of `run_later`.
 pub fn run_grouped<R: Send + 'static>(
     engine: Arc<Engine>,
     job: impl FnOnce() -> R + Send + 'static,
     answer: impl FnOnce(Result<R>) + Send + 'static,
 ) {
+    if !engine.holds_commits() {
+        run_later(move || answer(Ok(job())));
+        return;
+    }
     let run: Box<dyn FnOnce() -> Answer + Send> = Box::new(move || {
         let out = job();
         Box::new(move |committed: Result<()>| answer(committed.map(|()| out)))
@@ -124,9 +133,9 @@ pub fn run_grouped<R: Send + 'static>(
 /// Runs brief operation `op` as [`super::dispatch`] does, on the core's writer thread grouped
 /// with the calls queued meanwhile, and waits for its answer: for a blocking call from an
 /// application's thread (one whose [`super::dispatch_now`] was refused). On the writer thread
-/// itself it runs where it is.
+/// itself, or for an engine on PostgreSQL, it runs where it is.
 pub fn dispatch_grouped(engine: &Arc<Engine>, op: &str, args: Value) -> Result<Value> {
-    if ON_WRITER.get() {
+    if ON_WRITER.get() || !engine.holds_commits() {
         return super::dispatch(engine, op, &args);
     }
     let (answered, answer) = mpsc::channel();
@@ -182,12 +191,10 @@ fn run_group(group: Vec<Call>) {
             .engine
             .run_holding(|| catch_unwind(AssertUnwindSafe(run)));
         current = Some(Arc::clone(&call.engine));
-        match answer {
-            Ok(answer) => done.push((call.engine, held, answer)),
-            // A job that panicked has nothing to answer; its work commits or not with the
-            // others, as it would have alone.
-            Err(_) => drop(held),
-        }
+        // A job that panicked has nothing to answer; its work commits or not with the
+        // others, as it would have alone, and its notifications go out if it does.
+        let answer = answer.unwrap_or_else(|_| Box::new(|_| ()));
+        done.push((call.engine, held, answer));
     }
     if let Some(engine) = current {
         engine.flush_held();

@@ -133,10 +133,14 @@ fn derive(params: PasswordParams, password: &[u8], salt: &[u8]) -> Result<Zeroiz
 }
 
 /// Working memory of the hashes that ran, kept for the next ones: at most as many buffers as
-/// hashes may run at once ([`max_concurrent_hashes`]), each as large as the largest cost
-/// used. A fresh 19 MiB buffer costs its page faults and zeroing on every hash (a third of
-/// the hash's time in a thread that never hashed before); a kept one costs a wipe.
+/// hashes may run at once ([`max_concurrent_hashes`]) and [`MAX_KEPT_BYTES`] in all. A fresh
+/// 19 MiB buffer costs its page faults and zeroing on every hash (a third of the hash's time
+/// in a thread that never hashed before); a kept one costs a wipe.
 static MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+
+/// Most memory [`MEMORY`] keeps: three buffers at the OWASP cost (19 MiB). Hashes beyond it
+/// (more at once, or imported hashes of a higher cost) allocate theirs and free it after.
+const MAX_KEPT_BYTES: usize = 64 << 20;
 
 /// One hash's working memory, taken from [`MEMORY`] or allocated.
 struct Memory {
@@ -165,7 +169,11 @@ impl Memory {
         self.blocks().fill(Block::new());
         std::hint::black_box(&mut self.buffer);
         let mut kept = MEMORY.lock().unwrap_or_else(PoisonError::into_inner);
-        if kept.len() < max_concurrent_hashes() {
+        let bytes = |blocks: usize| blocks.saturating_mul(Block::SIZE);
+        let held: usize = kept.iter().map(|b| bytes(b.len())).sum();
+        if kept.len() < max_concurrent_hashes()
+            && held.saturating_add(bytes(self.buffer.len())) <= MAX_KEPT_BYTES
+        {
             kept.push(std::mem::take(&mut self.buffer));
         }
     }

@@ -8,9 +8,9 @@
 //! operations in a row costs none of them. An operation run inside [`holding`] leaves its
 //! batch open for the next one instead of committing it, and instead of waiting for the
 //! commit it records a [`Held`] to wait on; the thread commits the open batch with
-//! [`super::Store::flush`] after the run, then waits on each operation's `Held` before
-//! answering it. An operation is answered only after the batch it ran in is on disk, as
-//! without holding.
+//! [`super::Store::flush_held`] after the run, then waits on each operation's `Held` before
+//! answering it. An operation is answered only after the batch it ran in has committed (at
+//! durability `full`, flushed to disk), as without holding.
 
 use crate::error::{MfaError, Result};
 use std::cell::RefCell;

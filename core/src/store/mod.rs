@@ -76,8 +76,16 @@ pub enum Durability {
 pub trait Backend: Send + Sync {
     /// Runs `f` in one write transaction, which may be shared with concurrent writers of
     /// this process (group commit): `f`'s own changes are undone if it fails, and it is
-    /// answered only after the commit.
+    /// answered only after the commit; inside [`hold::holding`] (on a backend that
+    /// [`Backend::holds_commits`]) it is answered before, and the commit is waited for
+    /// through the [`hold::Held`].
     fn write(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()>;
+    /// Whether operations run in [`hold::holding`] share one transaction (SQLite's single
+    /// write connection); a backend whose transactions each wait for their own round trip
+    /// gains nothing from running them in a row.
+    fn holds_commits(&self) -> bool {
+        false
+    }
     /// Commits what operations run in [`hold::holding`] on this thread left uncommitted
     /// (a backend that never holds a commit has nothing to do).
     fn flush_held(&self) {}
@@ -123,6 +131,12 @@ impl Store {
             Ok(())
         })?;
         out.ok_or_else(|| MfaError::internal("the transaction returned nothing"))
+    }
+
+    /// Whether operations run in [`hold::holding`] share one transaction (see
+    /// [`Backend::holds_commits`]).
+    pub(crate) fn holds_commits(&self) -> bool {
+        self.backend.holds_commits()
     }
 
     /// Commits what operations run in [`hold::holding`] on this thread left uncommitted.

@@ -686,6 +686,10 @@ impl Backend for SqliteBackend {
         self.write_batched(f, true)
     }
 
+    fn holds_commits(&self) -> bool {
+        true
+    }
+
     fn flush_held(&self) {
         SqliteBackend::flush_held(self);
     }
