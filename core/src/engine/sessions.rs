@@ -106,7 +106,9 @@ impl Engine {
     pub(super) fn touch_if_due(&self, session: &SessionRow) {
         let now = self.now();
         if now - session.last_seen_at >= TOUCH_EVERY_SECS {
-            let _ = self.store.write(|tx| tx.touch_session(&session.id, now));
+            let _ = self
+                .store
+                .write_best_effort(|tx| tx.touch_session(&session.id, now));
         }
     }
 

@@ -63,8 +63,12 @@ pub(crate) fn is_holding() -> bool {
 }
 
 /// Records a commit the running operation waits for (only inside [`holding`]; elsewhere the
-/// caller waits itself).
+/// caller waits itself). Inside [`best_effort`] nothing is recorded: the operation's result
+/// does not depend on that commit.
 pub(crate) fn hold(waiter: Waiter) -> std::result::Result<(), Waiter> {
+    if BEST_EFFORT.get() && is_holding() {
+        return Ok(());
+    }
     HELD.with(|h| match h.borrow_mut().as_mut() {
         Some(list) => {
             list.push(waiter);
@@ -72,6 +76,25 @@ pub(crate) fn hold(waiter: Waiter) -> std::result::Result<(), Waiter> {
         }
         None => Err(waiter),
     })
+}
+
+thread_local! {
+    /// Set while a best-effort write runs (see [`best_effort`]).
+    static BEST_EFFORT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, a write whose failure the operation ignores (recording a session's use): inside
+/// [`holding`] the operation does not wait for its commit, so a batch that fails after it
+/// fails only the operations that depend on it.
+pub(crate) fn best_effort<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            BEST_EFFORT.set(self.0);
+        }
+    }
+    let _reset = Reset(BEST_EFFORT.replace(true));
+    f()
 }
 
 #[cfg(test)]
@@ -92,5 +115,15 @@ mod tests {
         assert!(hold(Box::new(|| Ok(()))).is_err());
         let err = held.wait().err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("disk full"), "{err}");
+    }
+
+    #[test]
+    fn a_best_effort_write_is_not_waited_for() {
+        let ((), held) = holding(|| {
+            best_effort(|| assert!(hold(Box::new(|| Err("disk full".into()))).is_ok()));
+        });
+        assert!(held.wait().is_ok());
+        // Outside holding a best-effort write waits for its commit as any other.
+        assert!(best_effort(|| hold(Box::new(|| Ok(()))).is_err()));
     }
 }

@@ -144,6 +144,15 @@ impl Store {
         self.backend.flush_held();
     }
 
+    /// [`Store::write`] for a write whose failure the operation ignores (recording a
+    /// session's use): inside [`hold::holding`] the operation does not wait for its commit.
+    pub(crate) fn write_best_effort<T>(
+        &self,
+        f: impl FnMut(&mut dyn Tx) -> Result<T>,
+    ) -> Result<T> {
+        hold::best_effort(|| self.write(f))
+    }
+
     /// Runs `f` on a read snapshot and returns its result.
     pub fn read<T>(&self, mut f: impl FnMut(&mut dyn Tx) -> Result<T>) -> Result<T> {
         let mut out = None;
