@@ -5,22 +5,10 @@
 
 mod common;
 use common::*;
-use plinto_mfa_core::notify::{Notification, Notifier};
 use plinto_mfa_core::{ops, Engine, EngineOptions};
 use serde_json::{json, Value};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// A notifier that keeps the kinds it was given.
-#[derive(Default)]
-struct Kinds(Mutex<Vec<String>>);
-
-impl Notifier for Kinds {
-    fn notify(&self, n: &Notification) -> Result<(), String> {
-        self.0.lock().unwrap().push(n.kind.clone());
-        Ok(())
-    }
-}
 
 /// An engine at durability `normal` (flushes are left to the OS, so nothing waits on the disk).
 fn normal(env: &Env) -> Engine {

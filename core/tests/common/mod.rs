@@ -395,3 +395,25 @@ pub fn smtp_peer() -> (u16, std::thread::JoinHandle<String>) {
     });
     (port, handle)
 }
+
+/// Twelve wrong answers raced on one pending sign-in: exactly the attempt limit (5) of them
+/// is counted as wrong codes, the rest refused, and none succeeds.
+pub fn assert_attempt_limit(results: &[VerifyMfaResult]) {
+    let counted = results
+        .iter()
+        .filter(|r| r.error.as_deref() == Some("mfa_invalid_code"))
+        .count();
+    assert_eq!(counted, 5, "{results:?}");
+    assert!(results.iter().all(|r| !r.success));
+}
+
+/// A notifier that keeps the kinds it was given.
+#[derive(Default)]
+pub struct Kinds(pub Mutex<Vec<String>>);
+
+impl plinto_mfa_core::notify::Notifier for Kinds {
+    fn notify(&self, n: &plinto_mfa_core::notify::Notification) -> Result<(), String> {
+        self.0.lock().unwrap().push(n.kind.clone());
+        Ok(())
+    }
+}
