@@ -64,16 +64,13 @@ impl NativeEngine {
         let engine = &self.engine;
         py.detach(move || {
             guarded(|| {
-                let args = parse("arguments", &args_json)?;
-                if ops::may_run_now(&op) {
-                    // A brief operation that would wait goes to the core's writer thread,
-                    // where the calls of every thread share one commit.
-                    if let Some(out) = ops::dispatch_now(engine, &op, &args) {
-                        return json_text(&out?);
-                    }
-                    return json_text(&ops::dispatch_grouped(engine, &op, args)?);
-                }
-                json_text(&ops::dispatch(engine, &op, &args)?)
+                // A brief operation that would wait goes to the core's writer thread, where
+                // the calls of every thread share one commit.
+                json_text(&ops::dispatch_blocking(
+                    engine,
+                    &op,
+                    parse("arguments", &args_json)?,
+                )?)
             })
         })
         .into_py()

@@ -179,7 +179,7 @@ fn blocking_grouped_calls_from_many_threads_accept_one_code_once() {
                 barrier.wait();
                 let args =
                     serde_json::json!({"sessionId": pending, "method": "totp", "code": code});
-                ops::dispatch_grouped(&engine, "verify_mfa", args).unwrap()["success"]
+                ops::dispatch_blocking(&engine, "verify_mfa", args).unwrap()["success"]
                     .as_bool()
                     .unwrap()
             })

@@ -15,7 +15,7 @@
 //! which must not hold up the next group); it is answered after they are sent, as it would
 //! be without the writer thread. An engine on PostgreSQL, whose transactions each wait for
 //! their own round trip, gains nothing here: its calls run on that pool (or, for
-//! [`dispatch_grouped`], on the caller's thread), side by side.
+//! [`dispatch_blocking`], on the caller's thread), side by side.
 //!
 //! The thread starts with the first call and stays for the life of the process. A child of
 //! `fork()` has none of its parent's threads: its first call starts its own (a `fork()`
@@ -130,11 +130,23 @@ pub fn run_grouped<R: Send + 'static>(
     }
 }
 
-/// Runs brief operation `op` as [`super::dispatch`] does, on the core's writer thread grouped
-/// with the calls queued meanwhile, and waits for its answer: for a blocking call from an
-/// application's thread (one whose [`super::dispatch_now`] was refused). On the writer thread
-/// itself, or for an engine on PostgreSQL, it runs where it is.
-pub fn dispatch_grouped(engine: &Arc<Engine>, op: &str, args: Value) -> Result<Value> {
+/// Runs operation `op` as [`super::dispatch`] does, for a blocking caller (an application's
+/// thread): a brief operation where it is if it can finish without waiting
+/// ([`super::dispatch_now`]), else on the core's writer thread with the calls queued
+/// meanwhile, waiting for its answer; any other operation where it is.
+pub fn dispatch_blocking(engine: &Arc<Engine>, op: &str, args: Value) -> Result<Value> {
+    if !super::may_run_now(op) {
+        return super::dispatch(engine, op, &args);
+    }
+    if let Some(out) = super::dispatch_now(engine, op, &args) {
+        return out;
+    }
+    dispatch_grouped(engine, op, args)
+}
+
+/// Runs brief operation `op` on the writer thread and waits for its answer. On the writer
+/// thread itself, or for an engine on PostgreSQL, it runs where it is.
+fn dispatch_grouped(engine: &Arc<Engine>, op: &str, args: Value) -> Result<Value> {
     if ON_WRITER.get() || !engine.holds_commits() {
         return super::dispatch(engine, op, &args);
     }

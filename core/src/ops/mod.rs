@@ -14,7 +14,7 @@ mod grouped;
 mod later;
 mod table;
 
-pub use grouped::{dispatch_grouped, run_grouped};
+pub use grouped::{dispatch_blocking, run_grouped};
 
 pub use table::*;
 
